@@ -1,0 +1,435 @@
+/**
+ * The stack's configuration, read once from `pulumi.Config` and validated as a
+ * whole before any resource is registered. Every key is declared, typed and
+ * described in `Pulumi.yaml`; this module is the one place that reads them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+    checkCidr,
+    checkCron,
+    checkDomain,
+    checkEmail,
+    checkHostPort,
+    checkInteger,
+    checkNumber,
+    checkPinnedTag,
+    ImageRef,
+    isLocalOnlyDomain,
+    isWorldCidr,
+    parseImageRef,
+} from "./validation";
+
+export const PROJECT = "freshtrack";
+
+export const TARGETS = ["local", "droplet", "ssh"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const TLS_MODES = ["acme", "acme-staging", "internal"] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+/** Every `freshtrack:` key the program reads; each is declared in Pulumi.yaml. */
+export const CONFIG_KEYS = [
+    "target",
+    "domain",
+    "adminEmail",
+    "adminCidrs",
+    "allowSshFromAnywhere",
+    "tlsMode",
+    "appVersion",
+    "appImages",
+    "resources",
+    "demoData",
+    "backup",
+    "alerts",
+    "alertSmtpPassword",
+    "alertSlackWebhookUrl",
+    "alertWebhookUrl",
+] as const;
+
+export interface ResourceLimits {
+    /** Hard memory limit in MB. */
+    readonly memoryMb: number;
+    /** CPU quota in cores, e.g. 0.5. */
+    readonly cpus: number;
+}
+
+/**
+ * Every container the program runs, with the limits it gets unless the stack
+ * overrides them in `freshtrack:resources`. Sized so the whole stack fits a
+ * 4 GB host with room for the kernel and Docker itself.
+ */
+export const DEFAULT_LIMITS = {
+    postgres: { memoryMb: 1024, cpus: 1.0 },
+    pgbouncer: { memoryMb: 64, cpus: 0.25 },
+    redis: { memoryMb: 256, cpus: 0.5 },
+    minio: { memoryMb: 512, cpus: 0.5 },
+    "minio-init": { memoryMb: 64, cpus: 0.25 },
+} as const satisfies Record<string, ResourceLimits>;
+
+export type ServiceName = keyof typeof DEFAULT_LIMITS;
+export const SERVICE_NAMES = Object.keys(DEFAULT_LIMITS) as ServiceName[];
+
+export interface AppImages {
+    readonly backend: ImageRef;
+    readonly worker: ImageRef;
+    readonly frontend: ImageRef;
+}
+
+export interface EmailDestination {
+    readonly to: readonly string[];
+    readonly from: string;
+    readonly smarthost: string;
+    readonly username?: string;
+    /** From `freshtrack:alertSmtpPassword`, present when `username` is. */
+    readonly password?: pulumi.Output<string>;
+}
+
+export interface AlertDestinations {
+    readonly email?: EmailDestination;
+    /** Incoming-webhook URL from `freshtrack:alertSlackWebhookUrl`. */
+    readonly slack?: { readonly channel: string; readonly webhookUrl: pulumi.Output<string> };
+    /** URL from `freshtrack:alertWebhookUrl`. */
+    readonly webhook?: { readonly url: pulumi.Output<string> };
+}
+
+export interface StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    /** Prefix of every Docker object name, so stacks can share a daemon. */
+    readonly namePrefix: string;
+    readonly target: Target;
+    readonly domain: string;
+    readonly adminEmail: string;
+    readonly adminCidrs: readonly string[];
+    readonly allowSshFromAnywhere: boolean;
+    readonly tlsMode: TlsMode;
+    readonly app: { readonly version: string; readonly images: AppImages };
+    readonly resources: Readonly<Record<ServiceName, ResourceLimits>>;
+    readonly demoData: boolean;
+    readonly backup: { readonly schedule: string; readonly retentionDays: number };
+    readonly alerts: AlertDestinations;
+}
+
+/** One invalid value: the key, what was given and what was expected. */
+export interface ConfigProblem {
+    readonly key: string;
+    readonly value: unknown;
+    readonly expected: string;
+}
+
+/**
+ * All the problems found in a stack's config. A RunError, so `pulumi up` and
+ * `npm run plan` print the message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(
+        readonly stack: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        super(
+            `Stack '${stack}' has ${problems.length} configuration problem${problems.length === 1 ? "" : "s"}; nothing was deployed:\n` +
+                problems.map((p) => `  - ${p.key} = ${describe(p.value)}: expected ${p.expected}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+function describe(value: unknown): string {
+    if (value === undefined) return "(not set)";
+    return JSON.stringify(value);
+}
+
+/** Reads raw values and records problems; the parts of `loadStackConfig` that repeat. */
+class Reader {
+    readonly problems: ConfigProblem[] = [];
+    private readonly cfg = new pulumi.Config(PROJECT);
+
+    key(name: string): string {
+        return `${PROJECT}:${name}`;
+    }
+
+    problem(key: string, value: unknown, expected: string): void {
+        this.problems.push({ key, value, expected });
+    }
+
+    /** The raw value: structured values arrive as JSON text and are parsed here. */
+    raw(name: string): unknown {
+        const text = this.cfg.get(name);
+        if (text === undefined) return undefined;
+        try {
+            return JSON.parse(text);
+        } catch {
+            return text;
+        }
+    }
+
+    string(name: string, fallback?: string): string {
+        const text = this.cfg.get(name);
+        if (text === undefined) {
+            if (fallback !== undefined) return fallback;
+            this.problem(this.key(name), undefined, "a value (it has no default)");
+            return "";
+        }
+        return text;
+    }
+
+    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+        const value = this.string(name, fallback);
+        if ((allowed as readonly string[]).includes(value)) return value as T;
+        this.problem(this.key(name), value, `one of ${allowed.join(", ")}`);
+        return fallback;
+    }
+
+    boolean(name: string, fallback: boolean): boolean {
+        const value = this.raw(name);
+        if (value === undefined) return fallback;
+        if (typeof value === "boolean") return value;
+        this.problem(this.key(name), value, "true or false");
+        return fallback;
+    }
+
+    object(name: string): Record<string, unknown> | undefined {
+        const value = this.raw(name);
+        if (value === undefined) return undefined;
+        if (isRecord(value)) return value;
+        this.problem(this.key(name), value, "an object (a YAML mapping)");
+        return undefined;
+    }
+
+    /** An operator-supplied secret. Missing ones are recorded, not thrown, so every problem is reported at once. */
+    secret(name: string, neededFor: string): pulumi.Output<string> | undefined {
+        // Pulumi.yaml declares optional secrets with an empty default (a declared secret key
+        // cannot have a default), so empty means unset. Only presence is checked here; the
+        // value itself leaves this function as a secret Output.
+        if (!this.cfg.get(name)) {
+            this.problem(this.key(name), undefined, `a secret (pulumi config set --secret ${name} ...) because ${neededFor}`);
+            return undefined;
+        }
+        return this.cfg.requireSecret(name);
+    }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stringList(r: Reader, key: string, value: unknown, check: (s: string) => string | undefined): string[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+        r.problem(key, value, "a list (a YAML sequence)");
+        return [];
+    }
+    return value.filter((item, i) => {
+        const problem = typeof item === "string" ? check(item) : "a string";
+        if (problem) r.problem(`${key}[${i}]`, item, problem);
+        return problem === undefined;
+    }) as string[];
+}
+
+function unknownKeys(r: Reader, key: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
+    for (const k of Object.keys(obj)) {
+        if (!allowed.includes(k)) r.problem(`${key}.${k}`, obj[k], `no such setting; known settings are ${allowed.join(", ")}`);
+    }
+}
+
+function field<T>(r: Reader, key: string, obj: Record<string, unknown>, name: string, check: (v: unknown) => string | undefined, fallback: T): T {
+    const value = obj[name];
+    if (value === undefined) return fallback;
+    const problem = check(value);
+    if (problem) {
+        r.problem(`${key}.${name}`, value, problem);
+        return fallback;
+    }
+    return value as T;
+}
+
+const asString = (check: (s: string) => string | undefined) => (v: unknown) => (typeof v === "string" ? check(v) : "a string");
+
+/** Builds the three image references. `versionValid` false: appVersion was already reported, so tags taken from it are not reported again. */
+function readImages(r: Reader, version: string, versionValid: boolean): AppImages {
+    const key = r.key("appImages");
+    const obj = r.object("appImages") ?? {};
+    unknownKeys(r, key, obj, ["registry", "backend", "worker", "frontend"]);
+    const registry = field<string>(r, key, obj, "registry", asString((s) => (/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(s) ? undefined : "a registry such as ghcr.io/freshtrack")), "ghcr.io/freshtrack");
+    const image = (name: keyof AppImages): ImageRef => {
+        const given = field<string>(r, key, obj, name, asString(() => undefined), `freshtrack-${name}`);
+        // A bare name gets the registry; a name without a tag gets appVersion.
+        const withRegistry = given.includes("/") ? given : `${registry}/${given}`;
+        const lastPart = withRegistry.slice(withRegistry.lastIndexOf("/") + 1);
+        const ownTag = lastPart.includes(":") || lastPart.includes("@");
+        const full = ownTag ? withRegistry : `${withRegistry}:${version}`;
+        const parsed = parseImageRef(full);
+        if (typeof parsed === "string") {
+            if (ownTag || versionValid) r.problem(`${key}.${name}`, full, parsed);
+            return { repository: withRegistry, tag: version, ref: full };
+        }
+        return parsed;
+    };
+    return { backend: image("backend"), worker: image("worker"), frontend: image("frontend") };
+}
+
+function readResources(r: Reader): Record<ServiceName, ResourceLimits> {
+    const key = r.key("resources");
+    const overrides = r.object("resources") ?? {};
+    unknownKeys(r, key, overrides, SERVICE_NAMES);
+    const result = {} as Record<ServiceName, ResourceLimits>;
+    for (const name of SERVICE_NAMES) {
+        const given = overrides[name];
+        const defaults = DEFAULT_LIMITS[name];
+        if (given === undefined) {
+            result[name] = defaults;
+            continue;
+        }
+        if (!isRecord(given)) {
+            r.problem(`${key}.${name}`, given, "an object with memoryMb and/or cpus");
+            result[name] = defaults;
+            continue;
+        }
+        unknownKeys(r, `${key}.${name}`, given, ["memoryMb", "cpus"]);
+        result[name] = {
+            memoryMb: field(r, `${key}.${name}`, given, "memoryMb", checkInteger(16, 65536), defaults.memoryMb),
+            cpus: field(r, `${key}.${name}`, given, "cpus", checkNumber(0.05, 64), defaults.cpus),
+        };
+    }
+    return result;
+}
+
+function readBackup(r: Reader): StackConfig["backup"] {
+    const key = r.key("backup");
+    const obj = r.object("backup") ?? {};
+    unknownKeys(r, key, obj, ["schedule", "retentionDays"]);
+    return {
+        schedule: field(r, key, obj, "schedule", asString(checkCron), "15 3 * * *"),
+        retentionDays: field(r, key, obj, "retentionDays", checkInteger(1, 3650), 14),
+    };
+}
+
+function readAlerts(r: Reader): AlertDestinations {
+    const key = r.key("alerts");
+    const obj = r.object("alerts") ?? {};
+    unknownKeys(r, key, obj, ["email", "slack", "webhook"]);
+    const result: { -readonly [K in keyof AlertDestinations]: AlertDestinations[K] } = {};
+
+    if (obj.email !== undefined) {
+        const emailKey = `${key}.email`;
+        if (!isRecord(obj.email)) {
+            r.problem(emailKey, obj.email, "an object with to, from and smarthost");
+        } else {
+            const email = obj.email;
+            unknownKeys(r, emailKey, email, ["to", "from", "smarthost", "username"]);
+            const to = stringList(r, `${emailKey}.to`, email.to, checkEmail);
+            if (email.to === undefined || to.length === 0) r.problem(`${emailKey}.to`, email.to, "a list of at least one email address");
+            const from = field<string>(r, emailKey, email, "from", asString(checkEmail), "");
+            if (email.from === undefined) r.problem(`${emailKey}.from`, undefined, "the sender address alerts come from");
+            const smarthost = field<string>(r, emailKey, email, "smarthost", asString(checkHostPort), "");
+            if (email.smarthost === undefined) r.problem(`${emailKey}.smarthost`, undefined, "the SMTP relay as host:port");
+            const username = field<string | undefined>(r, emailKey, email, "username", asString((s) => (s.length > 0 ? undefined : "a non-empty SMTP user name")), undefined);
+            const password = username !== undefined ? r.secret("alertSmtpPassword", `${emailKey}.username is set`) : undefined;
+            result.email = { to, from, smarthost, ...(username !== undefined ? { username } : {}), ...(password ? { password } : {}) };
+        }
+    }
+    if (obj.slack !== undefined) {
+        const slackKey = `${key}.slack`;
+        if (!isRecord(obj.slack)) {
+            r.problem(slackKey, obj.slack, "an object with channel");
+        } else {
+            unknownKeys(r, slackKey, obj.slack, ["channel"]);
+            const channel = field<string>(r, slackKey, obj.slack, "channel", asString((s) => (/^#[a-z0-9_-]{1,80}$/.test(s) ? undefined : "a Slack channel such as #cold-chain-alerts")), "");
+            if (obj.slack.channel === undefined) r.problem(`${slackKey}.channel`, undefined, "a Slack channel such as #cold-chain-alerts");
+            const webhookUrl = r.secret("alertSlackWebhookUrl", `${slackKey} is set`);
+            if (webhookUrl) result.slack = { channel, webhookUrl };
+        }
+    }
+    if (obj.webhook !== undefined) {
+        const webhookKey = `${key}.webhook`;
+        if (obj.webhook !== true) {
+            r.problem(webhookKey, obj.webhook, "true (the URL itself is the secret freshtrack:alertWebhookUrl)");
+        } else {
+            const url = r.secret("alertWebhookUrl", `${webhookKey} is true`);
+            if (url) result.webhook = { url };
+        }
+    }
+    return result;
+}
+
+/**
+ * Reads and validates the whole stack config. Throws one ConfigError listing
+ * every problem; returns a deeply frozen StackConfig otherwise.
+ */
+export function loadStackConfig(): StackConfig {
+    const r = new Reader();
+    const stack = pulumi.getStack();
+
+    const target = r.oneOf("target", TARGETS, "local");
+    const domain = r.string("domain");
+    const domainProblem = r.problems.some((p) => p.key === r.key("domain")) ? undefined : checkDomain(domain);
+    if (domainProblem) r.problem(r.key("domain"), domain, domainProblem);
+
+    const adminEmail = r.string("adminEmail");
+    const emailProblem = r.problems.some((p) => p.key === r.key("adminEmail")) ? undefined : checkEmail(adminEmail);
+    if (emailProblem) r.problem(r.key("adminEmail"), adminEmail, emailProblem);
+
+    const tlsMode = r.oneOf("tlsMode", TLS_MODES, "internal");
+    if (tlsMode !== "internal" && !domainProblem && isLocalOnlyDomain(domain)) {
+        r.problem(r.key("tlsMode"), tlsMode, `internal, because Let's Encrypt cannot issue a certificate for '${domain}'`);
+    }
+    if (tlsMode !== "internal" && target === "local") {
+        r.problem(r.key("tlsMode"), tlsMode, "internal on the local target: Let's Encrypt cannot reach a laptop's Docker daemon");
+    }
+
+    const allowSshFromAnywhere = r.boolean("allowSshFromAnywhere", false);
+    const adminCidrsRaw = r.raw("adminCidrs");
+    const adminCidrs = stringList(r, r.key("adminCidrs"), adminCidrsRaw, checkCidr);
+    if (target !== "local" && adminCidrs.length === 0 && adminCidrsRaw === undefined) {
+        r.problem(r.key("adminCidrs"), undefined, `at least one CIDR allowed to reach SSH on the ${target} target`);
+    }
+    const world = adminCidrs.filter(isWorldCidr);
+    if (world.length > 0 && !allowSshFromAnywhere) {
+        r.problem(r.key("adminCidrs"), world, "specific admin networks; SSH open to the whole internet is refused unless freshtrack:allowSshFromAnywhere is true");
+    }
+
+    const appVersion = r.string("appVersion");
+    const versionProblem = r.problems.some((p) => p.key === r.key("appVersion")) ? undefined : checkPinnedTag(appVersion);
+    if (versionProblem) r.problem(r.key("appVersion"), appVersion, versionProblem);
+    const images = readImages(r, appVersion, !r.problems.some((p) => p.key === r.key("appVersion")));
+
+    const resources = readResources(r);
+    const demoData = r.boolean("demoData", false);
+    const backup = readBackup(r);
+    const alerts = readAlerts(r);
+
+    for (const key of Object.keys(pulumi.runtime.allConfig())) {
+        const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
+        if (name !== undefined && !(CONFIG_KEYS as readonly string[]).includes(name)) {
+            r.problem(key, "(set)", `a known key (is it misspelt?): ${CONFIG_KEYS.join(", ")}`);
+        }
+    }
+
+    if (r.problems.length > 0) throw new ConfigError(stack, r.problems);
+
+    return deepFreeze({
+        project: pulumi.getProject(),
+        stack,
+        namePrefix: `${PROJECT}-${stack}`,
+        target,
+        domain,
+        adminEmail,
+        adminCidrs,
+        allowSshFromAnywhere,
+        tlsMode,
+        app: { version: appVersion, images },
+        resources,
+        demoData,
+        backup,
+        alerts,
+    });
+}
+
+/** Freezes plain data all the way down; Outputs are left as they are. */
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !pulumi.Output.isInstance(value)) {
+        for (const v of Object.values(value)) deepFreeze(v);
+        Object.freeze(value);
+    }
+    return value;
+}

@@ -1,0 +1,18 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Target } from "../config";
+
+/**
+ * What every target yields, so the layers below never ask which target they
+ * run on: a Docker provider for the target's daemon, the address users reach,
+ * and the resources that must finish (bootstrap) before any container starts.
+ */
+export interface Host {
+    readonly target: Target;
+    /** Every Docker resource is created through this provider. */
+    readonly provider: docker.Provider;
+    /** Where the stack is reached from outside: an IP address or `127.0.0.1`. */
+    readonly publicAddress: pulumi.Output<string>;
+    /** Host preparation that containers must wait for (empty on `local`). */
+    readonly ready: pulumi.Resource[];
+}

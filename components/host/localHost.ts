@@ -1,0 +1,26 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Host } from "./host";
+
+export interface LocalHostArgs {
+    /**
+     * Docker daemon address. Left unset, the provider uses DOCKER_HOST or the
+     * platform's default socket, as the docker CLI does.
+     */
+    readonly dockerHost?: pulumi.Input<string>;
+}
+
+/** The operator's own Docker daemon: nothing to create but the provider. */
+export class LocalHost extends pulumi.ComponentResource implements Host {
+    readonly target = "local" as const;
+    readonly provider: docker.Provider;
+    readonly publicAddress: pulumi.Output<string>;
+    readonly ready: pulumi.Resource[] = [];
+
+    constructor(name: string, args: LocalHostArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:host:LocalHost", name, {}, opts);
+        this.provider = new docker.Provider(`${name}-docker`, args.dockerHost !== undefined ? { host: args.dockerHost } : {}, { parent: this });
+        this.publicAddress = pulumi.output("127.0.0.1");
+        this.registerOutputs({ publicAddress: this.publicAddress });
+    }
+}

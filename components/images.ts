@@ -1,0 +1,17 @@
+/**
+ * Pinned public images, in one place so upgrades are one reviewed diff and the
+ * policy pack and the plan can list them. Tags name one release, never a
+ * moving line; the FreshTrack images themselves come from stack config.
+ */
+export const PUBLIC_IMAGES = {
+    // docker-library/postgres: POSTGRES_PASSWORD_FILE is read by docker-entrypoint.sh (file_env).
+    postgres: "postgres:17.11-alpine",
+    // edoburu/docker-pgbouncer: entrypoint.sh leaves an existing pgbouncer.ini alone and ships pg_isready.
+    pgbouncer: "edoburu/pgbouncer:v1.23.1-p3",
+    redis: "redis:7.4.2-alpine",
+    // MinIO's images moved from Docker Hub to quay.io in 2025.
+    minio: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+    mc: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
+} as const;
+
+export type PublicImage = keyof typeof PUBLIC_IMAGES;

@@ -1,0 +1,38 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Every volume that holds data a customer would miss. */
+export const STATEFUL_VOLUMES = ["postgres-data", "redis-data", "minio-data", "backups"] as const;
+export type VolumeName = (typeof STATEFUL_VOLUMES)[number];
+
+export interface DataVolumesArgs {
+    /** Prefix of the Docker volume names, e.g. `freshtrack-dev`. */
+    readonly namePrefix: string;
+}
+
+/**
+ * Named volumes for state. Each is `protect`ed: Pulumi refuses to delete or
+ * replace it, so no update, rename or `pulumi destroy` can take the data with
+ * it. Removing one is a deliberate two-step act (unprotect, then destroy).
+ */
+export class DataVolumes extends pulumi.ComponentResource {
+    readonly volumes: Readonly<Record<VolumeName, docker.Volume>>;
+
+    constructor(name: string, args: DataVolumesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:platform:DataVolumes", name, {}, opts);
+        const volumes = {} as Record<VolumeName, docker.Volume>;
+        for (const key of STATEFUL_VOLUMES) {
+            volumes[key] = new docker.Volume(
+                `${name}-${key}`,
+                {
+                    // A fixed name: a generated one would change on any replacement and orphan the data.
+                    name: `${args.namePrefix}-${key}`,
+                    labels: [{ label: "com.freshtrack.volume", value: key }],
+                },
+                { parent: this, protect: true },
+            );
+        }
+        this.volumes = volumes;
+        this.registerOutputs({ volumes: Object.fromEntries(Object.entries(volumes).map(([k, v]) => [k, v.name])) });
+    }
+}

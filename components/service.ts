@@ -1,0 +1,263 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { ResourceLimits } from "./config";
+import type { Host } from "./host/host";
+
+/** How often and how patiently Docker probes a service. */
+export interface HealthCheck {
+    /** Docker HEALTHCHECK test, e.g. `["CMD", "pg_isready"]` or `["CMD-SHELL", "..."]`. */
+    readonly test: string[];
+    /** @default 10 */
+    readonly intervalSeconds?: number;
+    /** @default 5 */
+    readonly timeoutSeconds?: number;
+    /** @default 5 */
+    readonly retries?: number;
+    /** Grace period after start during which failures do not count. @default 10 */
+    readonly startPeriodSeconds?: number;
+}
+
+/** A file placed in the container before it starts. */
+export interface ServiceFile {
+    /** Absolute path inside the container. */
+    readonly path: string;
+    readonly content: pulumi.Input<string>;
+    /**
+     * Marks the content secret: it is encrypted in Pulumi state, masked in
+     * output, and written read-only (0444, as Docker's own secrets are).
+     */
+    readonly secret?: boolean;
+}
+
+export interface ServiceNetwork {
+    readonly network: docker.Network;
+    /** The name other containers use to reach this one. @default the service name */
+    readonly alias?: string;
+}
+
+export interface ServiceVolume {
+    readonly volume: docker.Volume;
+    readonly containerPath: string;
+    readonly readOnly?: boolean;
+}
+
+export interface ServicePort {
+    readonly internal: number;
+    readonly external: number;
+    /** Publish on every interface. Only Caddy's 80 and 443 should ever set it. @default false */
+    readonly public?: boolean;
+}
+
+interface CommonServiceArgs {
+    readonly host: Host;
+    /** Prefix of Docker object names, e.g. `freshtrack-dev`. */
+    readonly namePrefix: string;
+    /** Pinned image reference (a tag other than `latest`, or a digest). */
+    readonly image: string;
+    readonly limits: ResourceLimits;
+    readonly command?: string[];
+    readonly entrypoint?: string[];
+    /** Plain settings only. Secrets go in `files`; a secret-looking key is refused. */
+    readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly files?: readonly ServiceFile[];
+    /** At least one; the container never joins Docker's default bridge. */
+    readonly networks: readonly ServiceNetwork[];
+    /** Named volumes only; anonymous volumes are not expressible here on purpose. */
+    readonly volumes?: readonly ServiceVolume[];
+    readonly tmpfs?: Readonly<Record<string, string>>;
+    readonly ports?: readonly ServicePort[];
+    /** Capabilities added back after dropping ALL. @default [] */
+    readonly capabilities?: readonly string[];
+    /** User (and group) the process runs as, when the image does not already drop root. */
+    readonly user?: string;
+    /** Resources that must be ready before this container starts. */
+    readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/** Replaceable without losing anything: a new container starts and turns healthy before the old one goes. */
+export interface StatelessServiceArgs extends CommonServiceArgs {
+    readonly kind: "stateless";
+    readonly healthcheck: HealthCheck;
+    /** Seconds `pulumi up` waits for the container to report healthy. @default 120 */
+    readonly waitTimeoutSeconds?: number;
+}
+
+/** Holds data or a port that two copies cannot share, so it is stopped before its replacement starts. */
+export interface StatefulServiceArgs extends CommonServiceArgs {
+    readonly kind: "stateful";
+    /** Why this service cannot be replaced create-before-delete; shown in the plan. */
+    readonly statefulReason: string;
+    readonly healthcheck: HealthCheck;
+    /** @default 120 */
+    readonly waitTimeoutSeconds?: number;
+}
+
+/** Runs to completion once per change of its inputs; a non-zero exit fails the update. */
+export interface JobServiceArgs extends CommonServiceArgs {
+    readonly kind: "job";
+}
+
+export type ServiceArgs = StatelessServiceArgs | StatefulServiceArgs | JobServiceArgs;
+
+/** Hardening and housekeeping every container gets. Changed here, changed everywhere. */
+export const SERVICE_DEFAULTS = {
+    logDriver: "json-file",
+    logOpts: { "max-size": "10m", "max-file": "3" },
+    securityOpts: ["no-new-privileges:true"],
+    restart: "unless-stopped",
+    waitTimeoutSeconds: 120,
+    destroyGraceSeconds: 30,
+    healthcheck: { intervalSeconds: 10, timeoutSeconds: 5, retries: 5, startPeriodSeconds: 10 },
+    secretFileMode: "0444",
+    loopback: "127.0.0.1",
+} as const;
+
+/** Env keys that look like credentials; their values belong in files. `*_FILE` pointers are fine. */
+const SECRET_LOOKING_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL)/i;
+
+export function isSecretLookingEnvKey(key: string): boolean {
+    return SECRET_LOOKING_KEY.test(key) && !/_FILE$/i.test(key);
+}
+
+/**
+ * The one way this program runs a container: the hardened defaults above,
+ * plus what the service file says is special about it.
+ */
+export class Service extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    readonly image: docker.RemoteImage;
+    /** The network alias other services use to reach this one. */
+    readonly alias: string;
+    /** Jobs only: resolves to 0, or fails the update with the job's exit code. */
+    readonly exitCode?: pulumi.Output<number>;
+
+    constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Recorded on the component so the plan and state show why a service is stateful.
+        super("freshtrack:services:Service", name, { kind: args.kind, ...(args.kind === "stateful" ? { statefulReason: args.statefulReason } : {}) }, opts);
+        validateServiceArgs(name, args, this);
+        this.alias = name;
+        const defaults = SERVICE_DEFAULTS;
+        const childOpts = { parent: this, provider: args.host.provider };
+
+        this.image = new docker.RemoteImage(
+            `${name}-image`,
+            // Kept on destroy so a rollback to this version works without a registry.
+            { name: args.image, keepLocally: true },
+            childOpts,
+        );
+
+        const labels = [
+            { label: "com.freshtrack.stack", value: args.namePrefix },
+            { label: "com.freshtrack.service", value: name },
+            { label: "com.freshtrack.kind", value: args.kind },
+        ];
+
+        const healthcheck = args.kind === "job" ? undefined : toDockerHealthcheck(args.healthcheck);
+
+        this.container = new docker.Container(
+            name,
+            {
+                // Stateful containers keep one fixed name. Others are left unnamed: Pulumi auto-names
+                // them `<name>-<random>`, so a replacement can run beside the one it replaces.
+                ...(args.kind === "stateful" ? { name: `${args.namePrefix}-${name}` } : {}),
+                image: this.image.imageId,
+                ...(args.command ? { command: args.command } : {}),
+                ...(args.entrypoint ? { entrypoints: args.entrypoint } : {}),
+                envs: Object.entries(args.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
+                uploads: (args.files ?? []).map((f) =>
+                    f.secret
+                        ? { file: f.path, content: pulumi.secret(f.content), permissions: defaults.secretFileMode }
+                        : { file: f.path, content: f.content },
+                ),
+                memory: args.limits.memoryMb,
+                // A hard ceiling: without memorySwap equal to memory, Docker lets the container swap as much again.
+                memorySwap: args.limits.memoryMb,
+                cpus: String(args.limits.cpus),
+                healthcheck,
+                ...(args.kind === "job"
+                    ? // Wait for the job to exit and leave the stopped container alone afterwards
+                      // (mustRun would restart it on every update).
+                      { attach: true, logs: true, mustRun: false, restart: "no" }
+                    : {
+                          wait: true,
+                          waitTimeout: args.waitTimeoutSeconds ?? defaults.waitTimeoutSeconds,
+                          restart: defaults.restart,
+                          destroyGraceSeconds: defaults.destroyGraceSeconds,
+                      }),
+                logDriver: defaults.logDriver,
+                logOpts: { ...defaults.logOpts },
+                securityOpts: [...defaults.securityOpts],
+                capabilities: { drops: ["ALL"], adds: [...(args.capabilities ?? [])] },
+                ...(args.user ? { user: args.user } : {}),
+                ...(args.tmpfs ? { tmpfs: { ...args.tmpfs } } : {}),
+                networksAdvanced: args.networks.map((n) => ({ name: n.network.name, aliases: [n.alias ?? name] })),
+                volumes: (args.volumes ?? []).map((v) => ({
+                    volumeName: v.volume.name,
+                    containerPath: v.containerPath,
+                    readOnly: v.readOnly ?? false,
+                })),
+                ports: (args.ports ?? []).map((p) => ({
+                    internal: p.internal,
+                    external: p.external,
+                    ip: p.public ? "0.0.0.0" : defaults.loopback,
+                    protocol: "tcp",
+                })),
+                labels,
+            },
+            {
+                ...childOpts,
+                dependsOn: [...args.host.ready, ...(args.dependsOn ?? [])],
+                // The provider asks for delete-before-replace on every container; an explicit value
+                // overrides it (pulumi/pulumi pkg/resource/deploy/step_generator.go, goal.DeleteBeforeReplace).
+                // Only a stateful service, whose name, port or volume cannot be shared, pays the downtime.
+                deleteBeforeReplace: args.kind === "stateful",
+                // The provider does not apply a changed health check to a running container, so replace it.
+                replaceOnChanges: ["healthcheck"],
+            },
+        );
+
+        if (args.kind === "job") {
+            this.exitCode = this.container.exitCode.apply((code) => {
+                if (code !== undefined && code !== null && code !== 0) {
+                    throw new pulumi.ResourceError(`job '${name}' exited with code ${code}; see its output above or 'docker logs' of the container`, this);
+                }
+                return code ?? 0;
+            });
+        }
+
+        this.registerOutputs({
+            containerName: this.container.name,
+            alias: this.alias,
+            ...(this.exitCode ? { exitCode: this.exitCode } : {}),
+        });
+    }
+}
+
+function toDockerHealthcheck(h: HealthCheck): docker.types.input.ContainerHealthcheck {
+    const d = SERVICE_DEFAULTS.healthcheck;
+    return {
+        tests: h.test,
+        interval: `${h.intervalSeconds ?? d.intervalSeconds}s`,
+        timeout: `${h.timeoutSeconds ?? d.timeoutSeconds}s`,
+        retries: h.retries ?? d.retries,
+        startPeriod: `${h.startPeriodSeconds ?? d.startPeriodSeconds}s`,
+    };
+}
+
+/** Refuses specs that would break an invariant, before anything is registered. */
+function validateServiceArgs(name: string, args: ServiceArgs, parent: pulumi.Resource): void {
+    const problems: string[] = [];
+    if (!(args.limits.memoryMb > 0)) problems.push("limits.memoryMb must be positive");
+    if (!(args.limits.cpus > 0)) problems.push("limits.cpus must be positive");
+    if (args.networks.length === 0) problems.push("at least one network is required (the default bridge is never used)");
+    if (args.kind !== "job" && args.healthcheck.test.length === 0) problems.push("a long-running service needs a health check test");
+    for (const key of Object.keys(args.env ?? {})) {
+        if (isSecretLookingEnvKey(key)) problems.push(`env ${key} looks like a credential; deliver it as a secret file (and ${key}_FILE) instead`);
+    }
+    for (const f of args.files ?? []) {
+        if (!f.path.startsWith("/")) problems.push(`file ${f.path} must be an absolute path`);
+    }
+    if (problems.length > 0) {
+        throw new pulumi.ResourceError(`service '${name}' is unsafe: ${problems.join("; ")}`, parent);
+    }
+}

@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PUBLIC_IMAGES } from "../images";
+import { Service } from "../service";
+import { SECRETS_DIR, ServiceContext } from "./context";
+
+const AUTH_CONF = `${SECRETS_DIR}/redis_auth.conf`;
+const PASSWORD_FILE = `${SECRETS_DIR}/redis_password`;
+
+/** redis.conf without the password, which it includes from a secret file. */
+export function renderRedisConf(memoryMb: number): string {
+    return [
+        `include ${AUTH_CONF}`,
+        "dir /data",
+        // Every write reaches the append-only file within a second; a restart loses at most that.
+        "appendonly yes",
+        "appendfsync everysec",
+        // Leave a fifth of the limit for fork-on-rewrite and buffers, so the kernel never kills Redis.
+        `maxmemory ${Math.floor(memoryMb * 0.8)}mb`,
+        // BullMQ requires noeviction: an evicted job key is a lost job.
+        "maxmemory-policy noeviction",
+        "protected-mode no",
+        "",
+    ].join("\n");
+}
+
+export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
+    const limits = ctx.cfg.resources.redis;
+    return new Service(
+        "redis",
+        {
+            kind: "stateful",
+            statefulReason: "two servers appending to one AOF directory would corrupt it",
+            host: ctx.host,
+            namePrefix: ctx.cfg.namePrefix,
+            image: PUBLIC_IMAGES.redis,
+            limits,
+            command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+            files: [
+                { path: "/usr/local/etc/redis/redis.conf", content: renderRedisConf(limits.memoryMb) },
+                { path: AUTH_CONF, content: pulumi.interpolate`requirepass ${ctx.secrets.redisPassword}\n`, secret: true },
+                { path: PASSWORD_FILE, content: ctx.secrets.redisPassword, secret: true },
+            ],
+            // REDISCLI_AUTH is set for the probe's shell only, never in the container's environment.
+            healthcheck: { test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${PASSWORD_FILE})" redis-cli ping | grep -q PONG`] },
+            networks: [{ network: ctx.networks.data }],
+            volumes: [{ volume: ctx.volumes["redis-data"], containerPath: "/data" }],
+            // The entrypoint chowns /data and drops to the redis user.
+            capabilities: ["CHOWN", "SETUID", "SETGID"],
+        },
+        { parent },
+    );
+}

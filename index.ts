@@ -1,0 +1,13 @@
+/**
+ * FreshTrack Pro: the whole stack, layer by layer (see docs/architecture.md).
+ * Config is read and validated first; nothing is registered if it is wrong.
+ */
+import { deployStack } from "./components/stack";
+
+const deployed = deployStack();
+
+export const target = deployed.target;
+export const domain = deployed.domain;
+export const dataEndpoints = deployed.dataEndpoints;
+export const containers = deployed.containers;
+export const volumes = deployed.volumes;

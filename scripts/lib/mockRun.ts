@@ -1,0 +1,150 @@
+/**
+ * Runs the program under the SDK's mocks and records every registration as
+ * the engine would receive it: type, name, parent, inputs (with secrets
+ * still marked) and the resource options (protect, deleteBeforeReplace,
+ * dependsOn, ignoreChanges, replaceOnChanges, provider).
+ *
+ * The SDK's mock monitor passes only inputs to `newResource`, so the
+ * monitor's `registerResource` is wrapped to read the options from the
+ * request itself.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { StackSettings } from "./stackFiles";
+
+/** A value that reached the engine marked secret. */
+export class SecretValue {
+    constructor(readonly value: unknown) {}
+}
+
+/** A value still unknown at this point of a preview. */
+export const UNKNOWN = Symbol("unknown");
+
+export interface RegisteredResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string | undefined;
+    readonly custom: boolean;
+    readonly inputs: Record<string, unknown>;
+    readonly options: {
+        readonly protect: boolean;
+        /** Undefined when left to the provider's default. */
+        readonly deleteBeforeReplace: boolean | undefined;
+        readonly dependsOn: string[];
+        readonly ignoreChanges: string[];
+        readonly replaceOnChanges: string[];
+        readonly provider: string | undefined;
+        readonly retainOnDelete: boolean;
+    };
+}
+
+export interface MockRun<T> {
+    readonly resources: RegisteredResource[];
+    readonly result: T;
+}
+
+// Sentinels of the Pulumi wire format (sdk/nodejs/runtime/rpc.ts).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Turns wire-format values into plain ones, keeping secrets as SecretValue. */
+export function fromWire(value: unknown): unknown {
+    if (value === UNKNOWN_VALUE) return UNKNOWN;
+    if (Array.isArray(value)) return value.map(fromWire);
+    if (typeof value === "object" && value !== null) {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === SECRET_SIG) return new SecretValue(fromWire(obj.value));
+        if (obj[SIG_KEY] === RESOURCE_SIG) return `resource:${String(obj.urn)}`;
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fromWire(v)]));
+    }
+    return value;
+}
+
+/** Deterministic stand-ins for what providers compute, so derived values are readable. */
+function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    switch (args.type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { ...args.inputs, result: `mock-${args.name}` };
+        case "docker:index/remoteImage:RemoteImage":
+            return { ...args.inputs, imageId: `sha256:mock-${args.name}`, repoDigest: `${String(args.inputs.name)}@sha256:mock` };
+        case "docker:index/container:Container":
+            // Auto-named like the provider does: <resource name>-<random>, shown here as -xxxxxxx.
+            return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: 0 };
+        default:
+            return args.inputs;
+    }
+}
+
+interface WireRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): { toJavaScript(): Record<string, unknown> };
+    getProtect(): boolean | undefined;
+    getDeletebeforereplace(): boolean;
+    getDeletebeforereplacedefined(): boolean;
+    getDependenciesList(): string[];
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+    getProvider(): string;
+    getRetainondelete(): boolean | undefined;
+}
+
+interface Monitor {
+    registerResource(req: WireRequest, callback: (err: unknown, resp: { getUrn(): string } | undefined) => void): void;
+}
+
+// Internal SDK helpers: the monitor that setMocks installed, and the wait for outstanding registrations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor; waitForRPCs(): Promise<void> };
+
+/**
+ * Runs `program` for the given stack settings under mocks and returns what it
+ * registered. Errors thrown by the program (such as a ConfigError) propagate.
+ */
+export async function runUnderMocks<T>(settingsForStack: StackSettings, program: () => T, opts: { preview?: boolean } = {}): Promise<MockRun<T>> {
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({ id: `${args.name}-id`, state: computedState(args) }),
+            call: (args) => args.inputs,
+        },
+        "freshtrack",
+        settingsForStack.stack,
+        opts.preview ?? false,
+    );
+    pulumi.runtime.setAllConfig(settingsForStack.config, settingsForStack.secretKeys);
+
+    const resources: RegisteredResource[] = [];
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, resp) => {
+            if (!err && resp) {
+                resources.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    inputs: fromWire(req.getObject().toJavaScript()) as Record<string, unknown>,
+                    options: {
+                        protect: req.getProtect() === true,
+                        deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+                        dependsOn: req.getDependenciesList(),
+                        ignoreChanges: req.getIgnorechangesList(),
+                        replaceOnChanges: req.getReplaceonchangesList(),
+                        provider: req.getProvider() || undefined,
+                        retainOnDelete: req.getRetainondelete() === true,
+                    },
+                });
+            }
+            callback(err, resp);
+        });
+
+    const result = program();
+    await settings.waitForRPCs();
+    return { resources, result };
+}

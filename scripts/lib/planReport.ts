@@ -1,0 +1,135 @@
+/**
+ * Renders what a mocked run registered as the text `npm run plan` prints:
+ * the resource tree by component, then every container with the settings a
+ * reviewer checks. Pure: registrations in, text out.
+ */
+import type { StackConfig } from "../../components/config";
+import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
+
+const CONTAINER = "docker:index/container:Container";
+const IMAGE = "docker:index/remoteImage:RemoteImage";
+const VOLUME = "docker:index/volume:Volume";
+
+/** `docker:index/container:Container` -> `docker:Container`; components keep their token. */
+export function shortType(type: string): string {
+    const m = /^([^:]+):[^:]*\/[^:]*:(.+)$/.exec(type);
+    return m ? `${m[1]}:${m[2]}` : type;
+}
+
+/** A value as the plan shows it: secrets and unknowns masked, everything else compact. */
+export function show(value: unknown): string {
+    if (value instanceof SecretValue) return "[secret]";
+    if (value === UNKNOWN) return "(known after deploy)";
+    if (typeof value === "string") return value;
+    if (Array.isArray(value)) return value.map(show).join(" ");
+    return JSON.stringify(value);
+}
+
+function plain<T>(value: unknown, fallback: T): T {
+    return value instanceof SecretValue || value === UNKNOWN || value === undefined ? fallback : (value as T);
+}
+
+function tree(resources: RegisteredResource[]): string[] {
+    const children = new Map<string | undefined, RegisteredResource[]>();
+    const urns = new Set(resources.map((r) => r.urn));
+    for (const r of resources) {
+        const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | undefined, prefix: string) => {
+        const list = (children.get(parent) ?? []).filter((r) => r.type !== "pulumi:pulumi:Stack");
+        list.forEach((r, i) => {
+            const last = i === list.length - 1;
+            const marks = [r.options.protect ? "protected" : "", r.custom ? "" : "component"].filter(Boolean);
+            lines.push(`${prefix}${last ? "└─ " : "├─ "}${shortType(r.type)}  ${r.name}${marks.length ? `  (${marks.join(", ")})` : ""}`);
+            walk(r.urn, prefix + (last ? "   " : "│  "));
+        });
+    };
+    walk(undefined, "  ");
+    return lines;
+}
+
+function label(c: RegisteredResource, key: string): string | undefined {
+    const labels = plain<Array<{ label: string; value: string }>>(c.inputs.labels, []);
+    return labels.find((l) => l.label === key)?.value;
+}
+
+function describeContainer(c: RegisteredResource, all: RegisteredResource[]): string[] {
+    const i = c.inputs;
+    const image = all.find((r) => r.type === IMAGE && r.parent === c.parent);
+    const kind = label(c, "com.freshtrack.kind") ?? "?";
+    const volumesByName = new Map(all.filter((r) => r.type === VOLUME).map((v) => [show(v.inputs.name), v]));
+    const health = plain<{ tests?: string[]; interval?: string; retries?: number } | undefined>(i.healthcheck, undefined);
+    const ports = plain<Array<{ internal: number; external: number; ip: string }>>(i.ports, []);
+    const networks = plain<Array<{ name: unknown; aliases?: string[] }>>(i.networksAdvanced, []);
+    const volumes = plain<Array<{ volumeName: unknown; containerPath: string; readOnly?: boolean }>>(i.volumes, []);
+    const uploads = plain<Array<{ file: string; content: unknown }>>(i.uploads, []);
+    const envs = i.envs instanceof SecretValue ? ["[secret]"] : plain<unknown[]>(i.envs, []).map(show);
+    const caps = plain<{ adds?: string[]; drops?: string[] }>(i.capabilities, {});
+    const logOpts = plain<Record<string, string>>(i.logOpts, {});
+
+    const replace =
+        kind === "stateful"
+            ? `stops before its replacement starts, because ${show(all.find((r) => r.urn === c.parent)?.inputs.statefulReason)}`
+            : kind === "job"
+              ? "runs once per change of its inputs; a non-zero exit fails the update"
+              : "replacement starts and turns healthy before this one is removed";
+    const rows: Array<[string, string]> = [
+        ["image", image ? show(image.inputs.name) : show(i.image)],
+        ["name", i.name === undefined ? `${c.name}-<generated>` : show(i.name)],
+        ["updates", replace],
+        ["limits", `${show(i.memory)} MB memory (swap ${i.memorySwap === i.memory ? "off" : show(i.memorySwap)}), ${show(i.cpus)} CPU`],
+        [
+            "health",
+            health
+                ? `${show(health.tests)}  every ${health.interval}, ${health.retries} retries; deploy waits ${i.wait ? `up to ${show(i.waitTimeout)}s` : "no"}`
+                : kind === "job"
+                  ? "none (one-shot job; the deploy waits for it to exit)"
+                  : "NONE",
+        ],
+        ["restart", show(i.restart)],
+        ["security", `${show(i.securityOpts)}; capabilities: drop ${show(caps.drops ?? [])}${caps.adds?.length ? `, add ${caps.adds.join(" ")}` : ""}`],
+        ["logs", `${show(i.logDriver)} max-size ${logOpts["max-size"] ?? "?"} max-file ${logOpts["max-file"] ?? "?"}`],
+        ["networks", networks.map((n) => `${show(n.name)} (alias ${show(n.aliases ?? [])})`).join(", ") || "none"],
+        ["ports", ports.map((p) => `${p.ip}:${p.external} -> ${p.internal}`).join(", ") || "none published"],
+        [
+            "volumes",
+            volumes
+                .map((v) => `${show(v.volumeName)} -> ${v.containerPath}${v.readOnly ? " (ro)" : ""}${volumesByName.get(show(v.volumeName))?.options.protect ? " [protected]" : " [NOT protected]"}`)
+                .join(", ") || "none",
+        ],
+        ["files", uploads.map((u) => `${u.file}${u.content instanceof SecretValue ? " [secret]" : ""}`).join(", ") || "none"],
+        ["env", envs.join(" ") || "none"],
+    ];
+    if (i.command !== undefined) rows.splice(2, 0, ["command", show(i.command)]);
+    const width = Math.max(...rows.map(([k]) => k.length));
+    return [`  ${c.name}  [${kind}]`, ...rows.map(([k, v]) => `      ${k.padEnd(width)}  ${v}`)];
+}
+
+export interface PlanInput {
+    readonly cfg: StackConfig;
+    readonly resources: RegisteredResource[];
+    readonly maskedKeys: readonly string[];
+}
+
+export function renderPlan({ cfg, resources, maskedKeys }: PlanInput): string {
+    const containers = resources.filter((r) => r.type === CONTAINER);
+    const memory = containers.reduce((sum, c) => sum + plain<number>(c.inputs.memory, 0), 0);
+    const cpus = containers.reduce((sum, c) => sum + Number(plain<string>(c.inputs.cpus, "0")), 0);
+    const protectedCount = resources.filter((r) => r.options.protect).length;
+    const lines = [
+        `FreshTrack plan for stack '${cfg.stack}': what \`pulumi up\` would create`,
+        `  target ${cfg.target}, domain ${cfg.domain}, TLS ${cfg.tlsMode}, app ${cfg.app.version}, demo data ${cfg.demoData ? "on" : "off"}`,
+        `  backups '${cfg.backup.schedule}' kept ${cfg.backup.retentionDays} days; alerts to ${Object.keys(cfg.alerts).join(", ") || "nobody (shown in Grafana only)"}`,
+        maskedKeys.length > 0 ? `  encrypted config shown masked: ${maskedKeys.join(", ")}` : "  no encrypted config in this stack file",
+        "",
+        `Resource tree (${resources.length} resources)`,
+        ...tree(resources),
+        "",
+        `Containers (${containers.length}; limits add up to ${memory} MB and ${Math.round(cpus * 100) / 100} CPUs)`,
+        ...containers.sort((a, b) => a.name.localeCompare(b.name)).flatMap((c) => [...describeContainer(c, resources), ""]),
+        `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].`,
+    ];
+    return lines.join("\n");
+}

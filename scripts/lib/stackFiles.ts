@@ -1,0 +1,111 @@
+/**
+ * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI does
+ * before it starts the program: project defaults under stack values, keys
+ * namespaced by the project, structured values passed as JSON, declared types
+ * enforced. Secure values cannot be decrypted without the stack's passphrase,
+ * so they arrive as a masked placeholder marked secret.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ConfigError, ConfigProblem, PROJECT } from "../../components/config";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** What the plan shows in place of a value it cannot decrypt. */
+export const MASKED_SECURE_VALUE = "[secure value, encrypted in the stack file]";
+
+interface DeclaredKey {
+    type?: "string" | "integer" | "boolean" | "array" | "object";
+    items?: { type: string };
+    default?: unknown;
+    secret?: boolean;
+    description?: string;
+}
+
+export interface ProjectFile {
+    name: string;
+    config: Record<string, DeclaredKey>;
+}
+
+export interface StackSettings {
+    stack: string;
+    /** Fully qualified keys (`freshtrack:domain`) to the string the program receives. */
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
+export function readProjectFile(root = REPO_ROOT): ProjectFile {
+    const doc = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    return { name: doc.name, config: doc.config ?? {} };
+}
+
+/** Stack names that ship with the repository, from the Pulumi.<stack>.yaml files present. */
+export function shippedStacks(root = REPO_ROOT): string[] {
+    return fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+function typeOf(value: unknown): string {
+    if (Array.isArray(value)) return "array";
+    if (value === null) return "null";
+    if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+    return typeof value;
+}
+
+function qualify(key: string): string {
+    return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
+/** The config a `pulumi up` of this stack would hand the program. Throws ConfigError on type mismatches. */
+export function loadStackSettings(stack: string, root = REPO_ROOT): StackSettings {
+    const project = readProjectFile(root);
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        const known = shippedStacks(root).join(", ");
+        throw new ConfigError(stack, [{ key: "stack", value: stack, expected: `a stack with a Pulumi.<stack>.yaml file: ${known}` }]);
+    }
+    const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const stackValues = new Map(Object.entries(doc.config ?? {}).map(([k, v]) => [qualify(k), v]));
+
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const problems: ConfigProblem[] = [];
+
+    const set = (key: string, value: unknown) => {
+        if (typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value) {
+            config[key] = MASKED_SECURE_VALUE;
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    };
+
+    for (const [name, decl] of Object.entries(project.config)) {
+        const key = qualify(name);
+        const value = stackValues.has(key) ? stackValues.get(key) : decl.default;
+        if (value === undefined) continue; // The program reports missing required keys with the rest.
+        const isSecure = typeof value === "object" && value !== null && "secure" in value;
+        if (decl.type && !isSecure) {
+            const actual = typeOf(value);
+            const fits = actual === decl.type || (decl.type === "object" && actual === "object");
+            if (!fits) problems.push({ key, value, expected: `a value of type ${decl.type} (declared in Pulumi.yaml)` });
+            if (decl.type === "array" && Array.isArray(value) && decl.items) {
+                value.forEach((item, i) => {
+                    if (typeOf(item) !== decl.items!.type) problems.push({ key: `${key}[${i}]`, value: item, expected: `a ${decl.items!.type}` });
+                });
+            }
+        }
+        if (decl.secret && !isSecure) problems.push({ key, value: "(plain text)", expected: "an encrypted value: pulumi config set --secret" });
+        set(key, value);
+    }
+    // Undeclared keys pass through; the program itself refuses unknown freshtrack: keys.
+    for (const [key, value] of stackValues) {
+        if (!(key in config)) set(key, value);
+    }
+    if (problems.length > 0) throw new ConfigError(stack, problems);
+    return { stack, config, secretKeys };
+}

@@ -1,0 +1,36 @@
+/**
+ * npm run plan -- <stack>
+ *
+ * Shows what `pulumi up` would create for a stack, without the Pulumi CLI, a
+ * cloud account or the stack's passphrase: the program runs under the SDK's
+ * mocks with the config from Pulumi.yaml and Pulumi.<stack>.yaml.
+ * Exit codes: 0 shown, 1 invalid config, 2 usage or unexpected failure.
+ */
+import { ConfigError } from "../components/config";
+import { deployStack } from "../components/stack";
+import { runUnderMocks } from "./lib/mockRun";
+import { renderPlan } from "./lib/planReport";
+import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+
+async function main(argv: string[]): Promise<number> {
+    const stack = argv[0];
+    if (!stack || argv.length > 1 || stack.startsWith("-")) {
+        console.error(`usage: npm run plan -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
+        return 2;
+    }
+    try {
+        const settings = loadStackSettings(stack);
+        const run = await runUnderMocks(settings, deployStack);
+        console.log(renderPlan({ cfg: run.result.cfg, resources: run.resources, maskedKeys: settings.secretKeys }));
+        return 0;
+    } catch (err) {
+        if (err instanceof ConfigError) {
+            console.error(err.message);
+            return 1;
+        }
+        console.error(`plan failed: ${err instanceof Error ? err.message : String(err)}`);
+        return 2;
+    }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,176 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, ConfigError, DEFAULT_LIMITS, StackConfig } from "../components/config";
+import { loadStackSettings, readProjectFile, shippedStacks } from "../scripts/lib/stackFiles";
+import { configFor, MINIMAL_CONFIG, settingsWith } from "./helpers";
+
+async function problemsFor(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ConfigError> {
+    try {
+        await configFor(settingsWith(config, secretKeys));
+    } catch (err) {
+        if (err instanceof ConfigError) return err;
+        throw err;
+    }
+    throw new Error("expected a ConfigError, but the config was accepted");
+}
+
+function keysOf(err: ConfigError): string[] {
+    return err.problems.map((p) => p.key);
+}
+
+describe("config: components/config.ts", () => {
+    describe("shipped stacks", () => {
+        for (const stack of shippedStacks()) {
+            it(`accepts Pulumi.${stack}.yaml as it ships`, async () => {
+                const cfg = await configFor(loadStackSettings(stack));
+                expect(cfg.stack).to.equal(stack);
+            });
+        }
+
+        it("ships dev, staging and prod", () => {
+            expect(shippedStacks()).to.include.members(["dev", "staging", "prod"]);
+        });
+
+        it("prod ships with demo data off and Let's Encrypt production certificates", async () => {
+            const cfg = await configFor(loadStackSettings("prod"));
+            expect(cfg.demoData).to.equal(false);
+            expect(cfg.tlsMode).to.equal("acme");
+        });
+    });
+
+    describe("Pulumi.yaml declarations", () => {
+        it("declares every key the program reads, and no other", () => {
+            expect(Object.keys(readProjectFile().config).sort()).to.deep.equal([...CONFIG_KEYS].sort());
+        });
+
+        it("gives every declared key a type and a description", () => {
+            for (const [key, decl] of Object.entries(readProjectFile().config)) {
+                expect(decl.type, key).to.be.a("string");
+                expect(decl.description, key).to.be.a("string").with.length.greaterThan(20);
+            }
+        });
+
+        it("declares the same defaults the program falls back to", async () => {
+            // With only the required keys, the program uses its own fallbacks; with Pulumi.yaml's
+            // defaults added (as the CLI does), the result must be identical.
+            const withoutDefaults = await configFor(settingsWith({}));
+            const defaults = Object.fromEntries(
+                Object.entries(readProjectFile().config)
+                    .filter(([, d]) => d.default !== undefined)
+                    .map(([k, d]) => [`freshtrack:${k}`, d.default]),
+            );
+            const withDefaults = await configFor(settingsWith(defaults));
+            expect(withDefaults).to.deep.equal(withoutDefaults);
+        });
+    });
+
+    describe("valid values", () => {
+        it("returns a deeply frozen StackConfig", async () => {
+            const cfg: StackConfig = await configFor(settingsWith({}));
+            expect(Object.isFrozen(cfg)).to.equal(true);
+            expect(Object.isFrozen(cfg.resources.postgres)).to.equal(true);
+            expect(Object.isFrozen(cfg.app.images.backend)).to.equal(true);
+        });
+
+        it("tags every FreshTrack image with appVersion unless the image names its own tag", async () => {
+            const cfg = await configFor(settingsWith({ "freshtrack:appImages": { registry: "registry.example.com:5000/ft", worker: "freshtrack-worker:1.4.3-hotfix" } }));
+            expect(cfg.app.images.backend.ref).to.equal("registry.example.com:5000/ft/freshtrack-backend:1.4.2");
+            expect(cfg.app.images.worker.ref).to.equal("registry.example.com:5000/ft/freshtrack-worker:1.4.3-hotfix");
+        });
+
+        it("applies per-service memory and CPU overrides and keeps the defaults elsewhere", async () => {
+            const cfg = await configFor(settingsWith({ "freshtrack:resources": { postgres: { memoryMb: 2048 } } }));
+            expect(cfg.resources.postgres).to.deep.equal({ memoryMb: 2048, cpus: DEFAULT_LIMITS.postgres.cpus });
+            expect(cfg.resources.redis).to.deep.equal(DEFAULT_LIMITS.redis);
+        });
+
+        it("keeps operator-supplied alert credentials secret", async () => {
+            const cfg = await configFor(
+                settingsWith({ "freshtrack:alerts": { slack: { channel: "#cold-chain" } }, "freshtrack:alertSlackWebhookUrl": "https://hooks.slack.example/T/B/x" }, ["freshtrack:alertSlackWebhookUrl"]),
+            );
+            expect(cfg.alerts.slack?.channel).to.equal("#cold-chain");
+            expect(pulumi.Output.isInstance(cfg.alerts.slack?.webhookUrl)).to.equal(true);
+            expect(await pulumi.isSecret(cfg.alerts.slack!.webhookUrl)).to.equal(true);
+        });
+
+        it("accepts SSH from anywhere only with the explicit override", async () => {
+            const cfg = await configFor(settingsWith({ "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["0.0.0.0/0"], "freshtrack:allowSshFromAnywhere": true }));
+            expect(cfg.adminCidrs).to.deep.equal(["0.0.0.0/0"]);
+        });
+    });
+
+    describe("invalid values: each names the key, the value and what was expected", () => {
+        const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+            ["a domain that is not a DNS name", { "freshtrack:domain": "not a domain" }, "freshtrack:domain", /"not a domain": expected a lowercase DNS name/],
+            ["an admin email without a domain", { "freshtrack:adminEmail": "ops" }, "freshtrack:adminEmail", /"ops": expected an email address/],
+            ["a CIDR with a /33 prefix", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["10.0.0.0/33"] }, "freshtrack:adminCidrs[0]", /"10.0.0.0\/33": expected a CIDR.*at most 32/],
+            ["an unknown target", { "freshtrack:target": "kubernetes" }, "freshtrack:target", /"kubernetes": expected one of local, droplet, ssh/],
+            ["an unknown TLS mode", { "freshtrack:tlsMode": "selfsigned" }, "freshtrack:tlsMode", /expected one of acme, acme-staging, internal/],
+            ["appVersion latest", { "freshtrack:appVersion": "latest" }, "freshtrack:appVersion", /"latest": expected a pinned version tag/],
+            ["an image override tagged latest", { "freshtrack:appImages": { backend: "freshtrack-backend:latest" } }, "freshtrack:appImages.backend", /:latest": expected a pinned version tag/],
+            ["a memory limit above the ceiling", { "freshtrack:resources": { redis: { memoryMb: 100000 } } }, "freshtrack:resources.redis.memoryMb", /100000: expected an integer from 16 to 65536/],
+            ["a limit for a service that does not exist", { "freshtrack:resources": { postgress: { memoryMb: 512 } } }, "freshtrack:resources.postgress", /known settings are postgres/],
+            ["a six-field cron schedule", { "freshtrack:backup": { schedule: "0 0 3 * * *" } }, "freshtrack:backup.schedule", /five-field cron.*got 6/],
+            ["a retention of zero days", { "freshtrack:backup": { retentionDays: 0 } }, "freshtrack:backup.retentionDays", /expected an integer from 1 to 3650/],
+            ["demoData as a string", { "freshtrack:demoData": "yes" }, "freshtrack:demoData", /"yes": expected true or false/],
+            ["a Slack destination without its webhook secret", { "freshtrack:alerts": { slack: { channel: "#alerts" } } }, "freshtrack:alertSlackWebhookUrl", /\(not set\): expected a secret/],
+            ["SSH open to the world without the override", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["::/0"] }, "freshtrack:adminCidrs", /SSH open to the whole internet is refused/],
+            ["a droplet without admin CIDRs", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme" }, "freshtrack:adminCidrs", /at least one CIDR/],
+            ["ACME on the local target", { "freshtrack:tlsMode": "acme" }, "freshtrack:tlsMode", /internal on the local target/],
+            ["ACME for a .localhost domain", { "freshtrack:target": "droplet", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" }, "freshtrack:tlsMode", /cannot issue a certificate for 'ft.localhost'/],
+            ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /a known key \(is it misspelt\?\)/],
+            ["a missing required key", { "freshtrack:domain": undefined }, "freshtrack:domain", /\(not set\): expected a value/],
+        ];
+        for (const [what, config, key, message] of cases) {
+            it(`refuses ${what}`, async () => {
+                const err = await problemsFor(config);
+                expect(keysOf(err)).to.include(key);
+                expect(err.message).to.match(message);
+            });
+        }
+
+        it("reports every problem at once, one line each", async () => {
+            const err = await problemsFor({
+                "freshtrack:domain": "not a domain",
+                "freshtrack:target": "droplet",
+                "freshtrack:tlsMode": "acme",
+                "freshtrack:adminCidrs": ["10.0.0.0/33"],
+                "freshtrack:appVersion": "latest",
+            });
+            // appVersion latest is reported once, not again for each image tagged with it.
+            expect(keysOf(err)).to.have.members(["freshtrack:domain", "freshtrack:adminCidrs[0]", "freshtrack:appVersion"]);
+            expect(err.message.split("\n").filter((l) => l.startsWith("  - "))).to.have.length(err.problems.length);
+            expect(err.message).to.match(/^Stack 'test' has 3 configuration problems; nothing was deployed/);
+        });
+
+        it("is a RunError, so Pulumi prints the message without a stack trace", async () => {
+            const err = await problemsFor({ "freshtrack:domain": "not a domain" });
+            expect(pulumi.RunError.isInstance(err)).to.equal(true);
+        });
+
+        it("rejects a stack value whose type differs from the Pulumi.yaml declaration", () => {
+            expect(() => loadStackSettingsWith("adminCidrs: 10.0.0.0/8")).to.throw(ConfigError, /freshtrack:adminCidrs = "10.0.0.0\/8": expected a value of type array/);
+        });
+    });
+
+    it("needs only domain, adminEmail and appVersion", () => {
+        expect(Object.keys(MINIMAL_CONFIG).sort()).to.deep.equal(
+            Object.entries(readProjectFile().config)
+                .filter(([, d]) => d.default === undefined)
+                .map(([k]) => `freshtrack:${k}`)
+                .sort(),
+        );
+    });
+});
+
+
+/** Writes a throwaway project (the real Pulumi.yaml plus one stack file) and loads it. */
+function loadStackSettingsWith(line: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-config-"));
+    fs.copyFileSync(path.join(__dirname, "..", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), `config:\n  freshtrack:domain: x.example.com\n  freshtrack:${line}\n`);
+    return loadStackSettings("bad", dir);
+}

@@ -1,0 +1,59 @@
+/**
+ * Shared test helpers. Every run resets the SDK's mocks and config (see
+ * scripts/lib/mockRun.ts), so each `it` builds its own program: modules are
+ * cached, but `deployStack()` and components are created inside the test.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig, StackConfig } from "../components/config";
+import { MockRun, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
+
+export const CONTAINER = "docker:index/container:Container";
+
+/** The smallest valid config: only the keys Pulumi.yaml gives no default. */
+export const MINIMAL_CONFIG: Record<string, string> = {
+    "freshtrack:domain": "freshtrack.example.com",
+    "freshtrack:adminEmail": "ops@example.com",
+    "freshtrack:appVersion": "1.4.2",
+};
+
+export function settingsWith(config: Record<string, unknown>, secretKeys: string[] = [], stack = "test"): StackSettings {
+    const merged: Record<string, string> = { ...MINIMAL_CONFIG };
+    for (const [k, v] of Object.entries(config)) {
+        if (v === undefined) delete merged[k];
+        else merged[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return { stack, config: merged, secretKeys };
+}
+
+/** Runs loadStackConfig under mocks with the given settings. */
+export async function configFor(settings: StackSettings): Promise<StackConfig> {
+    const run = await runUnderMocks(settings, loadStackConfig);
+    return run.result;
+}
+
+/** Runs any program under mocks with a minimal valid config. */
+export function run<T>(program: () => T, settings: StackSettings = settingsWith({})): Promise<MockRun<T>> {
+    return runUnderMocks(settings, program);
+}
+
+export function runStack<T>(stack: string, program: () => T): Promise<MockRun<T>> {
+    return runUnderMocks(loadStackSettings(stack), program);
+}
+
+export function containers(resources: RegisteredResource[]): RegisteredResource[] {
+    return resources.filter((r) => r.type === CONTAINER);
+}
+
+/** Every plain string anywhere in a value, skipping what is marked secret. */
+export function plainStrings(value: unknown): string[] {
+    if (value instanceof SecretValue) return [];
+    if (typeof value === "string") return [value];
+    if (Array.isArray(value)) return value.flatMap(plainStrings);
+    if (typeof value === "object" && value !== null) return Object.values(value).flatMap(plainStrings);
+    return [];
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}

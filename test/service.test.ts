@@ -1,0 +1,149 @@
+import { expect } from "chai";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalHost } from "../components/host/localHost";
+import { Service, ServiceArgs, SERVICE_DEFAULTS } from "../components/service";
+import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { containers, run } from "./helpers";
+
+type Extra = Partial<Omit<ServiceArgs, "host" | "networks" | "kind">> & { kind?: ServiceArgs["kind"]; statefulReason?: string; healthcheck?: { test: string[]; retries?: number } };
+
+/** Registers one Service on a local host and returns its container as the engine saw it. */
+async function registerService(extra: Extra = {}): Promise<RegisteredResource> {
+    const { resources } = await run(() => {
+        const host = new LocalHost("local");
+        const network = new docker.Network("net", { name: "t-app" }, { provider: host.provider });
+        const volume = new docker.Volume("vol", { name: "t-data" }, { provider: host.provider, protect: true });
+        const kind = extra.kind ?? "stateless";
+        const base = {
+            host,
+            namePrefix: "freshtrack-test",
+            image: "example/app:1.0.0",
+            limits: { memoryMb: 128, cpus: 0.5 },
+            networks: [{ network }],
+            healthcheck: { test: ["CMD", "true"] },
+            ...extra,
+        };
+        const args = (kind === "stateful"
+            ? { ...base, kind, statefulReason: extra.statefulReason ?? "holds data", volumes: extra.volumes ?? [{ volume, containerPath: "/data" }] }
+            : { ...base, kind }) as ServiceArgs;
+        return new Service("svc", args);
+    });
+    const [container] = containers(resources);
+    expect(container, "a container was registered").to.not.equal(undefined);
+    return container!;
+}
+
+describe("Service: the hardened container component", () => {
+    it("sets the memory and CPU limits it is given, with swap capped at the memory limit", async () => {
+        const c = await registerService({ limits: { memoryMb: 300, cpus: 0.75 } });
+        expect(c.inputs.memory).to.equal(300);
+        expect(c.inputs.memorySwap).to.equal(300);
+        expect(c.inputs.cpus).to.equal("0.75");
+    });
+
+    it("adds the health check with default timings and waits for healthy on create", async () => {
+        const c = await registerService({ healthcheck: { test: ["CMD", "probe"], retries: 9 } });
+        expect(c.inputs.healthcheck).to.deep.equal({ tests: ["CMD", "probe"], interval: "10s", timeout: "5s", retries: 9, startPeriod: "10s" });
+        expect(c.inputs.wait).to.equal(true);
+        expect(c.inputs.waitTimeout).to.equal(SERVICE_DEFAULTS.waitTimeoutSeconds);
+    });
+
+    it("rotates logs, sets a restart policy, forbids new privileges and drops every capability", async () => {
+        const c = await registerService({ capabilities: ["NET_BIND_SERVICE"] });
+        expect(c.inputs.logDriver).to.equal("json-file");
+        expect(c.inputs.logOpts).to.deep.equal({ "max-size": "10m", "max-file": "3" });
+        expect(c.inputs.restart).to.equal("unless-stopped");
+        expect(c.inputs.securityOpts).to.deep.equal(["no-new-privileges:true"]);
+        expect(c.inputs.capabilities).to.deep.equal({ drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });
+    });
+
+    it("joins user-defined networks with the service name as a stable alias", async () => {
+        const c = await registerService();
+        expect(c.inputs.networksAdvanced).to.deep.equal([{ name: "t-app", aliases: ["svc"] }]);
+        expect(c.inputs.networkMode).to.equal(undefined);
+    });
+
+    it("publishes ports on 127.0.0.1 unless a port is explicitly public", async () => {
+        const c = await registerService({ ports: [{ internal: 9000, external: 19000 }, { internal: 443, external: 443, public: true }] });
+        expect(c.inputs.ports).to.deep.equal([
+            { internal: 9000, external: 19000, ip: "127.0.0.1", protocol: "tcp" },
+            { internal: 443, external: 443, ip: "0.0.0.0", protocol: "tcp" },
+        ]);
+    });
+
+    it("delivers secrets as read-only files marked secret, never as env", async () => {
+        const c = await registerService({ files: [{ path: "/run/secrets/pw", content: pulumi.secret("hunter2"), secret: true }, { path: "/etc/app.conf", content: "a=1" }] });
+        const uploads = c.inputs.uploads as Array<{ file: string; content: unknown; permissions?: string }>;
+        expect(uploads[0]!.content).to.be.instanceOf(SecretValue);
+        expect(uploads[0]!.permissions).to.equal("0444");
+        expect(uploads[1]).to.deep.equal({ file: "/etc/app.conf", content: "a=1" });
+        expect(JSON.stringify(c.inputs.envs)).to.not.contain("hunter2");
+    });
+
+    it("refuses a secret-looking env key, but accepts its *_FILE pointer", async () => {
+        let error: unknown;
+        try {
+            await registerService({ env: { DB_PASSWORD: "x" } });
+        } catch (err) {
+            error = err;
+        }
+        expect(String(error)).to.match(/env DB_PASSWORD looks like a credential/);
+        const c = await registerService({ env: { DB_PASSWORD_FILE: "/run/secrets/pw" } });
+        expect(c.inputs.envs).to.deep.equal(["DB_PASSWORD_FILE=/run/secrets/pw"]);
+    });
+
+    it("gives a stateless container a generated name and create-before-delete replacement", async () => {
+        const c = await registerService({ kind: "stateless" });
+        expect(c.inputs.name).to.equal(undefined);
+        expect(c.options.deleteBeforeReplace).to.equal(false);
+    });
+
+    it("gives a stateful container a fixed name and delete-before-replace, and records why", async () => {
+        const { resources } = await run(() => {
+            const host = new LocalHost("local");
+            const network = new docker.Network("net", { name: "t-data" }, { provider: host.provider });
+            return new Service("db", { kind: "stateful", statefulReason: "one writer per directory", host, namePrefix: "freshtrack-test", image: "example/db:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [{ network }] });
+        });
+        const c = containers(resources)[0]!;
+        expect(c.inputs.name).to.equal("freshtrack-test-db");
+        expect(c.options.deleteBeforeReplace).to.equal(true);
+        expect(resources.find((r) => r.type === "freshtrack:services:Service")!.inputs.statefulReason).to.equal("one writer per directory");
+    });
+
+    it("runs a job to completion once: attached, no health wait, never restarted", async () => {
+        const c = await registerService({ kind: "job" });
+        expect(c.inputs).to.include({ attach: true, mustRun: false, restart: "no" });
+        expect(c.inputs.wait).to.equal(undefined);
+        expect(c.inputs.healthcheck).to.equal(undefined);
+    });
+
+    it("replaces the container when its health check changes, which the provider cannot update in place", async () => {
+        const c = await registerService();
+        expect(c.options.replaceOnChanges).to.deep.equal(["healthcheck"]);
+    });
+
+    it("pulls the pinned image through a RemoteImage kept locally for rollbacks, and runs that image", async () => {
+        const { resources } = await run(() => {
+            const host = new LocalHost("local");
+            const network = new docker.Network("net", { name: "t" }, { provider: host.provider });
+            return new Service("svc", { kind: "stateless", host, namePrefix: "p", image: "example/app:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [{ network }] });
+        });
+        const image = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!;
+        expect(image.inputs).to.include({ name: "example/app:1.0.0", keepLocally: true });
+        expect(containers(resources)[0]!.inputs.image).to.equal("sha256:mock-svc-image");
+    });
+
+    it("refuses a service with no network", async () => {
+        let error: unknown;
+        try {
+            await run(() => {
+                const host = new LocalHost("local");
+                return new Service("lonely", { kind: "stateless", host, namePrefix: "p", image: "example/app:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [] });
+            });
+        } catch (err) {
+            error = err;
+        }
+        expect(String(error)).to.match(/at least one network is required/);
+    });
+});

@@ -1,0 +1,218 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { createHost } from "../components/host";
+import { STATEFUL_VOLUMES } from "../components/platform/volumes";
+import { deployStack } from "../components/stack";
+import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
+import { configFor, containers, plainStrings, runStack } from "./helpers";
+
+/** Targets whose host component exists in this version of the program. */
+const AVAILABLE_TARGETS = ["local"];
+
+const ROOT = path.join(__dirname, "..");
+const PUBLIC_PORTS = [80, 443];
+
+function byType(resources: RegisteredResource[], type: string): RegisteredResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+describe("shipped stacks: invariants of every container and volume", () => {
+    for (const stack of shippedStacks()) {
+        const target = loadStackSettings(stack).config["freshtrack:target"] ?? "local";
+        if (!AVAILABLE_TARGETS.includes(target)) {
+            it.skip(`stack ${stack}: runs on target '${target}', whose host arrives with the Hosts issue`);
+            continue;
+        }
+        describe(`stack ${stack}`, () => {
+            let resources: RegisteredResource[];
+            before(async () => {
+                resources = (await runStack(stack, deployStack)).resources;
+            });
+
+            it("registers the data tier: postgres, pgbouncer, redis, minio and the bucket job", () => {
+                expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(["minio", "minio-init", "pgbouncer", "postgres", "redis"]);
+            });
+
+            it("gives every container memory and CPU limits", () => {
+                for (const c of containers(resources)) {
+                    expect(c.inputs.memory, c.name).to.be.a("number").greaterThan(0);
+                    expect(Number(c.inputs.cpus), c.name).to.be.greaterThan(0);
+                }
+            });
+
+            it("gives every long-running container a health check and waits for it", () => {
+                for (const c of containers(resources).filter((c) => c.inputs.attach !== true)) {
+                    const health = c.inputs.healthcheck as { tests?: string[] } | undefined;
+                    expect(health?.tests, c.name).to.be.an("array").that.is.not.empty;
+                    expect(c.inputs.wait, c.name).to.equal(true);
+                }
+            });
+
+            it("rotates every container's logs and forbids new privileges", () => {
+                for (const c of containers(resources)) {
+                    expect(c.inputs.logOpts, c.name).to.have.keys("max-size", "max-file");
+                    expect(c.inputs.securityOpts, c.name).to.include("no-new-privileges:true");
+                    expect((c.inputs.capabilities as { drops: string[] }).drops, c.name).to.deep.equal(["ALL"]);
+                }
+            });
+
+            it("puts no secret in any container's env, command or labels", async () => {
+                const secretValues = byType(resources, "random:index/randomPassword:RandomPassword").map((r) => `mock-${r.name}`);
+                expect(secretValues).to.have.length.greaterThan(0);
+                for (const c of containers(resources)) {
+                    for (const field of ["envs", "command", "labels", "healthcheck"]) {
+                        expect(c.inputs[field], `${c.name}.${field}`).to.not.be.instanceOf(SecretValue);
+                        const text = plainStrings(c.inputs[field]).join("\n");
+                        for (const secret of secretValues) expect(text, `${c.name}.${field}`).to.not.contain(secret);
+                    }
+                }
+            });
+
+            it("marks every upload that carries a generated secret as secret", () => {
+                const secretValues = byType(resources, "random:index/randomPassword:RandomPassword").map((r) => `mock-${r.name}`);
+                for (const c of containers(resources)) {
+                    const text = plainStrings(c.inputs.uploads).join("\n");
+                    for (const secret of secretValues) expect(text, c.name).to.not.contain(secret);
+                }
+            });
+
+            it("publishes no port but 80/443 outside 127.0.0.1", () => {
+                for (const c of containers(resources)) {
+                    for (const p of (c.inputs.ports as Array<{ ip: string; internal: number }>) ?? []) {
+                        if (!PUBLIC_PORTS.includes(p.internal)) expect(p.ip, `${c.name}:${p.internal}`).to.equal("127.0.0.1");
+                    }
+                }
+            });
+
+            it("protects every stateful volume and mounts only named volumes", () => {
+                const volumes = byType(resources, "docker:index/volume:Volume");
+                expect(volumes.map((v) => String(v.inputs.name).replace(/^freshtrack-[a-z]+-/, "")).sort()).to.deep.equal([...STATEFUL_VOLUMES].sort());
+                for (const v of volumes) expect(v.options.protect, String(v.inputs.name)).to.equal(true);
+                const names = new Set(volumes.map((v) => v.inputs.name));
+                for (const c of containers(resources)) {
+                    for (const m of (c.inputs.volumes as Array<{ volumeName?: string; hostPath?: string }>) ?? []) {
+                        expect(names.has(m.volumeName), `${c.name} mounts ${JSON.stringify(m)}`).to.equal(true);
+                    }
+                }
+            });
+
+            it("keeps the data and monitoring networks internal and every container off the default bridge", () => {
+                const internal = byType(resources, "docker:index/network:Network").filter((n) => n.inputs.internal === true).map((n) => n.name);
+                expect(internal.sort()).to.deep.equal(["networks-data", "networks-monitoring"]);
+                for (const c of containers(resources)) {
+                    expect(c.inputs.networksAdvanced, c.name).to.be.an("array").that.is.not.empty;
+                    expect(c.inputs.networkMode, c.name).to.equal(undefined);
+                }
+            });
+
+            it("replaces stateless containers create-before-delete and stateful ones delete-before-create", () => {
+                for (const c of containers(resources)) {
+                    const kind = (c.inputs.labels as Array<{ label: string; value: string }>).find((l) => l.label === "com.freshtrack.kind")!.value;
+                    expect(c.options.deleteBeforeReplace, c.name).to.equal(kind === "stateful");
+                    expect(c.inputs.name === undefined, `${c.name} generated name`).to.equal(kind !== "stateful");
+                }
+            });
+
+            it("starts pgbouncer after postgres and the bucket job after minio", () => {
+                const find = (name: string) => containers(resources).find((c) => c.name === name)!;
+                expect(find("pgbouncer").options.dependsOn).to.include(find("postgres").urn);
+                expect(find("minio-init").options.dependsOn).to.include(find("minio").urn);
+            });
+
+            it("creates every Docker resource through the host's provider", () => {
+                for (const r of resources.filter((r) => r.type.startsWith("docker:"))) {
+                    expect(r.options.provider, r.name).to.match(/pulumi:providers:docker::local-docker::/);
+                }
+            });
+        });
+    }
+
+    it("refuses the droplet and ssh targets with a clear message until their hosts exist", async () => {
+        const cfg = await configFor(loadStackSettings("prod"));
+        let error: unknown;
+        try {
+            createHost(cfg);
+        } catch (err) {
+            error = err;
+        }
+        expect(pulumi.RunError.isInstance(error)).to.equal(true);
+        expect(String(error)).to.match(/target 'droplet' has no host component in this version/);
+    });
+
+    it("validates the config before anything is registered, so a bad value registers nothing", async () => {
+        const settings = loadStackSettings("dev");
+        settings.config["freshtrack:domain"] = "not a domain";
+        const registered: RegisteredResource[] = [];
+        const { runUnderMocks } = await import("../scripts/lib/mockRun");
+        const outcome = await runUnderMocks(settings, () => {
+            try {
+                deployStack();
+                return "deployed";
+            } catch (err) {
+                return String(err);
+            }
+        });
+        registered.push(...outcome.resources);
+        expect(outcome.result).to.match(/freshtrack:domain = "not a domain"/);
+        expect(registered).to.deep.equal([]);
+    });
+});
+
+describe("npm run plan", () => {
+    const plan = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "plan.ts"), ...args.filter(Boolean)], { cwd: ROOT, encoding: "utf8" });
+
+    it("prints the dev data tier with limits, health checks, networks, ports, volumes and masked secrets", () => {
+        const result = plan("dev");
+        expect(result.status, result.stderr).to.equal(0);
+        const out = result.stdout;
+        for (const expected of [
+            "FreshTrack plan for stack 'dev'",
+            "docker:Volume  volumes-postgres-data  (protected)",
+            "postgres  [stateful]",
+            "1024 MB memory (swap off), 1 CPU",
+            "pg_isready -h 127.0.0.1",
+            "freshtrack-dev-data (alias postgres)",
+            "ports     none published",
+            "freshtrack-dev-postgres-data -> /var/lib/postgresql/data [protected]",
+            "/run/secrets/postgres_password [secret]",
+            "pgbouncer-<generated>",
+        ]) {
+            expect(out).to.contain(expected);
+        }
+        expect(out).to.not.match(/mock-secrets-/);
+    });
+
+    it("exits 1 with one line per problem and no stack trace on a bad config", () => {
+        const file = path.join(ROOT, "Pulumi.plan-test-bad.yaml");
+        fs.writeFileSync(file, "config:\n  freshtrack:domain: not a domain\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: latest\n  freshtrack:target: droplet\n  freshtrack:tlsMode: acme\n  freshtrack:adminCidrs: [10.0.0.0/33]\n");
+        try {
+            const result = plan("plan-test-bad");
+            expect(result.status).to.equal(1);
+            const problems = result.stderr.split("\n").filter((l) => l.startsWith("  - "));
+            expect(problems).to.deep.equal([
+                '  - freshtrack:domain = "not a domain": expected a lowercase DNS name such as freshtrack.example.com',
+                '  - freshtrack:adminCidrs[0] = "10.0.0.0/33": expected a CIDR such as 203.0.113.7/32 or 2001:db8::/48 (an IPv4 prefix is at most 32)',
+                '  - freshtrack:appVersion = "latest": expected a pinned version tag such as 1.4.2 (latest is refused: it changes under a running stack)',
+            ]);
+            expect(result.stderr).to.not.match(/\n\s+at /);
+        } finally {
+            fs.rmSync(file);
+        }
+    });
+
+    it("exits 1 and lists the shipped stacks for an unknown stack", () => {
+        const result = plan("nosuchstack");
+        expect(result.status).to.equal(1);
+        expect(result.stderr).to.match(/a stack with a Pulumi.<stack>.yaml file: dev, prod, staging/);
+    });
+
+    it("exits 2 with usage when no stack is given", () => {
+        const result = plan("");
+        expect(result.status).to.equal(2);
+        expect(result.stderr).to.match(/usage: npm run plan -- <stack>/);
+    });
+});
