@@ -9,14 +9,8 @@ const ROOT_PASSWORD_FILE = `${SECRETS_DIR}/minio_root_password`;
 const MC_CONFIG_DIR = `${SECRETS_DIR}/mc`;
 
 /** mc's config.json (format version 10) with one alias, `local`, for the stack's MinIO. */
-export function renderMcConfig(password: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.output(password).apply((secretKey) =>
-        JSON.stringify(
-            { version: "10", aliases: { local: { url: "http://minio:9000", accessKey: MINIO_ROOT_USER, secretKey, api: "S3v4", path: "auto" } } },
-            null,
-            2,
-        ),
-    );
+export function renderMcConfig(secretKey: string): string {
+    return JSON.stringify({ version: "10", aliases: { local: { url: "http://minio:9000", accessKey: MINIO_ROOT_USER, secretKey, api: "S3v4", path: "auto" } } }, null, 2);
 }
 
 export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
@@ -55,7 +49,7 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
             image: PUBLIC_IMAGES.mc,
             limits: ctx.cfg.resources["minio-init"],
             command: ["--config-dir", MC_CONFIG_DIR, "mb", "--ignore-existing", ...Object.values(BUCKETS).map((b) => `local/${b}`)],
-            files: [{ path: `${MC_CONFIG_DIR}/config.json`, content: renderMcConfig(ctx.secrets.minioRootPassword), secret: true }],
+            files: [{ path: `${MC_CONFIG_DIR}/config.json`, content: ctx.secrets.minioRootPassword.apply(renderMcConfig), secret: true }],
             networks: [{ network: ctx.networks.data }],
             dependsOn: [minioService],
         },

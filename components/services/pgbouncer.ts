@@ -6,18 +6,29 @@ import { DATABASE, SECRETS_DIR, ServiceContext } from "./context";
 export const PGBOUNCER_PORT = 6432;
 const USERLIST_FILE = `${SECRETS_DIR}/pgbouncer_userlist.txt`;
 
+/** Where PgBouncer finds Postgres and its user list; the defaults are the container's. */
+export interface PgbouncerIniOptions {
+    readonly postgresHost?: string;
+    readonly postgresPort?: number;
+    readonly listenAddr?: string;
+    readonly listenPort?: number;
+    readonly authFile?: string;
+}
+
 /** pgbouncer.ini: transaction pooling in front of the `postgres` alias. Holds no secret. */
-export function renderPgbouncerIni(): string {
+export function renderPgbouncerIni(opts: PgbouncerIniOptions = {}): string {
     return [
         "[databases]",
-        `${DATABASE.name} = host=postgres port=5432 dbname=${DATABASE.name}`,
+        `${DATABASE.name} = host=${opts.postgresHost ?? "postgres"} port=${opts.postgresPort ?? 5432} dbname=${DATABASE.name}`,
         "",
         "[pgbouncer]",
-        "listen_addr = 0.0.0.0",
-        `listen_port = ${PGBOUNCER_PORT}`,
+        `listen_addr = ${opts.listenAddr ?? "0.0.0.0"}`,
+        `listen_port = ${opts.listenPort ?? PGBOUNCER_PORT}`,
         "auth_type = scram-sha-256",
-        `auth_file = ${USERLIST_FILE}`,
+        `auth_file = ${opts.authFile ?? USERLIST_FILE}`,
         "pool_mode = transaction",
+        // May read SHOW STATS/POOLS/CONFIG on the admin console: what a PgBouncer exporter needs.
+        `stats_users = ${DATABASE.user}`,
         "max_client_conn = 500",
         "default_pool_size = 20",
         "reserve_pool_size = 5",
@@ -34,8 +45,8 @@ export function renderPgbouncerIni(): string {
  * userlist.txt. A plain password lets PgBouncer both check clients with SCRAM
  * and log in to Postgres as the same role.
  */
-export function renderUserlist(password: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.interpolate`"${DATABASE.user}" "${password}"\n`;
+export function renderUserlist(password: string): string {
+    return `"${DATABASE.user}" "${password.replace(/"/g, '""')}"\n`;
 }
 
 export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent: pulumi.Resource): Service {
@@ -51,7 +62,7 @@ export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent
             env: { AUTH_FILE: USERLIST_FILE },
             files: [
                 { path: "/etc/pgbouncer/pgbouncer.ini", content: renderPgbouncerIni() },
-                { path: USERLIST_FILE, content: renderUserlist(ctx.secrets.postgresPassword), secret: true },
+                { path: USERLIST_FILE, content: ctx.secrets.postgresPassword.apply(renderUserlist), secret: true },
             ],
             healthcheck: { test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(PGBOUNCER_PORT)] },
             networks: [{ network: ctx.networks.data }],

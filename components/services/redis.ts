@@ -7,10 +7,10 @@ const AUTH_CONF = `${SECRETS_DIR}/redis_auth.conf`;
 const PASSWORD_FILE = `${SECRETS_DIR}/redis_password`;
 
 /** redis.conf without the password, which it includes from a secret file. */
-export function renderRedisConf(memoryMb: number): string {
+export function renderRedisConf(memoryMb: number, paths: { authConf?: string; dataDir?: string } = {}): string {
     return [
-        `include ${AUTH_CONF}`,
-        "dir /data",
+        `include ${paths.authConf ?? AUTH_CONF}`,
+        `dir ${paths.dataDir ?? "/data"}`,
         // Every write reaches the append-only file within a second; a restart loses at most that.
         "appendonly yes",
         "appendfsync everysec",
@@ -21,6 +21,11 @@ export function renderRedisConf(memoryMb: number): string {
         "protected-mode no",
         "",
     ].join("\n");
+}
+
+/** The secret half of the config: the password clients must send. */
+export function renderRedisAuthConf(password: string): string {
+    return `requirepass ${password}\n`;
 }
 
 export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
@@ -37,7 +42,7 @@ export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
             command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
             files: [
                 { path: "/usr/local/etc/redis/redis.conf", content: renderRedisConf(limits.memoryMb) },
-                { path: AUTH_CONF, content: pulumi.interpolate`requirepass ${ctx.secrets.redisPassword}\n`, secret: true },
+                { path: AUTH_CONF, content: ctx.secrets.redisPassword.apply(renderRedisAuthConf), secret: true },
                 { path: PASSWORD_FILE, content: ctx.secrets.redisPassword, secret: true },
             ],
             // REDISCLI_AUTH is set for the probe's shell only, never in the container's environment.
