@@ -173,6 +173,16 @@ class Reader {
         return text;
     }
 
+    /** A required string that must also pass `check`; reported once whether missing or wrong. */
+    checkedString(name: string, check: (s: string) => string | undefined): { value: string; valid: boolean } {
+        const before = this.problems.length;
+        const value = this.string(name);
+        if (this.problems.length > before) return { value, valid: false };
+        const problem = check(value);
+        if (problem) this.problem(this.key(name), value, problem);
+        return { value, valid: problem === undefined };
+    }
+
     oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
         const value = this.string(name, fallback);
         if ((allowed as readonly string[]).includes(value)) return value as T;
@@ -361,16 +371,11 @@ export function loadStackConfig(): StackConfig {
     const stack = pulumi.getStack();
 
     const target = r.oneOf("target", TARGETS, "local");
-    const domain = r.string("domain");
-    const domainProblem = r.problems.some((p) => p.key === r.key("domain")) ? undefined : checkDomain(domain);
-    if (domainProblem) r.problem(r.key("domain"), domain, domainProblem);
-
-    const adminEmail = r.string("adminEmail");
-    const emailProblem = r.problems.some((p) => p.key === r.key("adminEmail")) ? undefined : checkEmail(adminEmail);
-    if (emailProblem) r.problem(r.key("adminEmail"), adminEmail, emailProblem);
+    const { value: domain, valid: domainValid } = r.checkedString("domain", checkDomain);
+    const { value: adminEmail } = r.checkedString("adminEmail", checkEmail);
 
     const tlsMode = r.oneOf("tlsMode", TLS_MODES, "internal");
-    if (tlsMode !== "internal" && !domainProblem && isLocalOnlyDomain(domain)) {
+    if (tlsMode !== "internal" && domainValid && isLocalOnlyDomain(domain)) {
         r.problem(r.key("tlsMode"), tlsMode, `internal, because Let's Encrypt cannot issue a certificate for '${domain}'`);
     }
     if (tlsMode !== "internal" && target === "local") {
@@ -388,10 +393,8 @@ export function loadStackConfig(): StackConfig {
         r.problem(r.key("adminCidrs"), world, "specific admin networks; SSH open to the whole internet is refused unless freshtrack:allowSshFromAnywhere is true");
     }
 
-    const appVersion = r.string("appVersion");
-    const versionProblem = r.problems.some((p) => p.key === r.key("appVersion")) ? undefined : checkPinnedTag(appVersion);
-    if (versionProblem) r.problem(r.key("appVersion"), appVersion, versionProblem);
-    const images = readImages(r, appVersion, !r.problems.some((p) => p.key === r.key("appVersion")));
+    const { value: appVersion, valid: versionValid } = r.checkedString("appVersion", checkPinnedTag);
+    const images = readImages(r, appVersion, versionValid);
 
     const resources = readResources(r);
     const demoData = r.boolean("demoData", false);

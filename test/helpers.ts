@@ -3,7 +3,6 @@
  * scripts/lib/mockRun.ts), so each `it` builds its own program: modules are
  * cached, but `deployStack()` and components are created inside the test.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, StackConfig } from "../components/config";
 import { MockRun, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
@@ -54,6 +53,3 @@ export function plainStrings(value: unknown): string[] {
     return [];
 }
 
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => resolve(v)));
-}
