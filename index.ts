@@ -8,6 +8,8 @@ const deployed = deployStack();
 
 export const target = deployed.target;
 export const domain = deployed.domain;
+export const publicAddress = deployed.publicAddress;
+export const deployPrivateKey = deployed.deployPrivateKey;
 export const dataEndpoints = deployed.dataEndpoints;
 export const containers = deployed.containers;
 export const volumes = deployed.volumes;

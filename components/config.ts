@@ -3,6 +3,7 @@
  * whole before any resource is registered. Every key is declared, typed and
  * described in `Pulumi.yaml`; this module is the one place that reads them.
  */
+import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import {
     checkCidr,
@@ -18,6 +19,7 @@ import {
     isWorldCidr,
     parseImageRef,
 } from "./validation";
+import { DATABASE_SIZES, DatabaseSize, DROPLET_SIZE_NAMES, DropletSize } from "./host/dropletSizes";
 
 export const PROJECT = "freshtrack";
 
@@ -44,6 +46,11 @@ export const CONFIG_KEYS = [
     "alertSmtpPassword",
     "alertSlackWebhookUrl",
     "alertWebhookUrl",
+    "droplet",
+    "ssh",
+    "sshPrivateKey",
+    "operatorSshPublicKey",
+    "database",
 ] as const;
 
 export interface ResourceLimits {
@@ -92,6 +99,33 @@ export interface AlertDestinations {
     readonly webhook?: { readonly url: pulumi.Output<string> };
 }
 
+/** A droplet the program creates (target `droplet`). */
+export interface DropletSettings {
+    readonly region: string;
+    readonly size: DropletSize;
+    /** Image slug; only read when the droplet is first created. */
+    readonly image: string;
+    /** Size of the block volume that holds all persistent data. */
+    readonly volumeSizeGb: number;
+    /** DigitalOcean's weekly droplet backups; on by default in prod. */
+    readonly backups: boolean;
+    /** A DNS zone managed in DigitalOcean that contains `domain`; records are created when set. */
+    readonly dnsZone?: string;
+}
+
+/** An existing VM reached over SSH (target `ssh`). */
+export interface SshSettings {
+    readonly host: string;
+    readonly user: string;
+    readonly port: number;
+    /** From `freshtrack:sshPrivateKey`: the admin user's key, used only for the bootstrap. */
+    readonly privateKey: pulumi.Output<string>;
+}
+
+export type DatabaseSettings =
+    | { readonly mode: "container" }
+    | { readonly mode: "managed"; readonly size: DatabaseSize; readonly nodeCount: number; readonly version: string };
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -108,6 +142,13 @@ export interface StackConfig {
     readonly demoData: boolean;
     readonly backup: { readonly schedule: string; readonly retentionDays: number };
     readonly alerts: AlertDestinations;
+    /** Present when target is `droplet`. */
+    readonly droplet?: DropletSettings;
+    /** Present when target is `ssh`. */
+    readonly ssh?: SshSettings;
+    /** An operator's own public key, authorised for the deploy user beside the generated one. */
+    readonly operatorSshPublicKey?: string;
+    readonly database: DatabaseSettings;
 }
 
 /** One invalid value: the key, what was given and what was expected. */
@@ -362,6 +403,53 @@ function readAlerts(r: Reader): AlertDestinations {
     return result;
 }
 
+const REGION = /^[a-z]{3}[0-9]$/;
+
+function readDroplet(r: Reader, stack: string, domain: string): DropletSettings {
+    const key = r.key("droplet");
+    const obj = r.object("droplet") ?? {};
+    unknownKeys(r, key, obj, ["region", "size", "image", "volumeSizeGb", "backups", "dnsZone"]);
+    const region = field<string>(r, key, obj, "region", asString((s) => (REGION.test(s) ? undefined : "a DigitalOcean region slug such as fra1 or nyc3")), "");
+    if (obj.region === undefined) r.problem(`${key}.region`, undefined, "a DigitalOcean region slug such as fra1 or nyc3");
+    const size = field<DropletSize>(r, key, obj, "size", asString((s) => ((DROPLET_SIZE_NAMES as string[]).includes(s) ? undefined : `one of ${DROPLET_SIZE_NAMES.join(", ")}`)), "s-2vcpu-4gb");
+    const image = field<string>(r, key, obj, "image", asString((s) => (/^(ubuntu|debian)-[0-9a-z-]+$/.test(s) ? undefined : "an Ubuntu or Debian image slug such as ubuntu-24-04-x64")), "ubuntu-24-04-x64");
+    const volumeSizeGb = field(r, key, obj, "volumeSizeGb", checkInteger(10, 16384), 50);
+    const backups = field(r, key, obj, "backups", (v) => (typeof v === "boolean" ? undefined : "true or false"), stack === "prod");
+    const dnsZone = field<string | undefined>(r, key, obj, "dnsZone", asString(checkDomain), undefined);
+    if (dnsZone !== undefined && domain !== dnsZone && !domain.endsWith(`.${dnsZone}`)) {
+        r.problem(`${key}.dnsZone`, dnsZone, `a zone that contains the domain '${domain}'`);
+    }
+    return { region, size, image, volumeSizeGb, backups, ...(dnsZone !== undefined ? { dnsZone } : {}) };
+}
+
+function readSsh(r: Reader): SshSettings | undefined {
+    const key = r.key("ssh");
+    const obj = r.object("ssh") ?? {};
+    unknownKeys(r, key, obj, ["host", "user", "port"]);
+    const host = field<string>(r, key, obj, "host", asString((s) => (checkDomain(s) === undefined || net.isIP(s) !== 0 ? undefined : "an IP address or DNS name")), "");
+    if (obj.host === undefined) r.problem(`${key}.host`, undefined, "the VM's IP address or DNS name");
+    const user = field<string>(r, key, obj, "user", asString((s) => (/^[a-z_][a-z0-9_-]{0,31}$/.test(s) ? undefined : "a Unix user name with sudo rights")), "root");
+    const port = field(r, key, obj, "port", checkInteger(1, 65535), 22);
+    const privateKey = r.secret("sshPrivateKey", "the ssh target bootstraps the VM as that user");
+    return privateKey ? { host, user, port, privateKey } : undefined;
+}
+
+function readDatabase(r: Reader, target: Target): DatabaseSettings {
+    const key = r.key("database");
+    const obj = r.object("database") ?? {};
+    unknownKeys(r, key, obj, ["mode", "size", "nodeCount", "version"]);
+    const mode = field<string>(r, key, obj, "mode", asString((s) => (s === "container" || s === "managed" ? undefined : "container or managed")), "container");
+    if (mode !== "managed") return { mode: "container" };
+    if (target !== "droplet") r.problem(`${key}.mode`, mode, `container on the ${target} target (a managed database needs the droplet's VPC)`);
+    const sizes = Object.keys(DATABASE_SIZES);
+    return {
+        mode: "managed",
+        size: field<DatabaseSize>(r, key, obj, "size", asString((s) => (sizes.includes(s) ? undefined : `one of ${sizes.join(", ")}`)), "db-s-1vcpu-1gb"),
+        nodeCount: field(r, key, obj, "nodeCount", checkInteger(1, 3), 1),
+        version: field<string>(r, key, obj, "version", asString((s) => (/^1[4-7]$/.test(s) ? undefined : "a PostgreSQL major version from 14 to 17")), "16"),
+    };
+}
+
 /**
  * Reads and validates the whole stack config. Throws one ConfigError listing
  * every problem; returns a deeply frozen StackConfig otherwise.
@@ -400,6 +488,13 @@ export function loadStackConfig(): StackConfig {
     const demoData = r.boolean("demoData", false);
     const backup = readBackup(r);
     const alerts = readAlerts(r);
+    const droplet = target === "droplet" ? readDroplet(r, stack, domain) : undefined;
+    const ssh = target === "ssh" ? readSsh(r) : undefined;
+    const operatorKeyRaw = r.string("operatorSshPublicKey", "");
+    if (operatorKeyRaw !== "" && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(operatorKeyRaw)) {
+        r.problem(r.key("operatorSshPublicKey"), operatorKeyRaw.slice(0, 30) + "...", "one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub");
+    }
+    const database = readDatabase(r, target);
 
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
@@ -425,6 +520,10 @@ export function loadStackConfig(): StackConfig {
         demoData,
         backup,
         alerts,
+        ...(droplet ? { droplet } : {}),
+        ...(ssh ? { ssh } : {}),
+        ...(operatorKeyRaw !== "" ? { operatorSshPublicKey: operatorKeyRaw } : {}),
+        database,
     });
 }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { createHost } from "./host";
+import { ManagedDatabase } from "./platform/managedDatabase";
 import { Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
 import { DataVolumes } from "./platform/volumes";
@@ -15,18 +16,41 @@ export function deployStack() {
     const host = createHost(cfg);
     const providerOpts = { providers: [host.provider] };
     const networks = new Networks("networks", { namePrefix: cfg.namePrefix }, providerOpts);
-    const volumes = new DataVolumes("volumes", { namePrefix: cfg.namePrefix }, providerOpts);
+    const volumes = new DataVolumes("volumes", { namePrefix: cfg.namePrefix, exclude: cfg.database.mode === "managed" ? ["postgres-data"] : [] }, providerOpts);
     const secrets = new GeneratedSecrets("secrets");
-    const ctx = { cfg, host, networks: networks.networks, volumes: volumes.volumes, secrets: secrets.values };
-    const data = new DataTier("data", ctx);
 
-    const services = [data.postgres, data.pgbouncer, data.redis, data.minio, data.minioBuckets];
+    let managed: ManagedDatabase | undefined;
+    if (cfg.database.mode === "managed") {
+        if (!host.digitalocean) throw new pulumi.RunError("freshtrack:database.mode managed needs the droplet target");
+        const db = cfg.database;
+        managed = new ManagedDatabase("database", {
+            namePrefix: cfg.namePrefix,
+            region: host.digitalocean.region,
+            vpcId: host.digitalocean.vpcId,
+            dropletId: host.digitalocean.dropletId,
+            size: db.size,
+            nodeCount: db.nodeCount,
+            version: db.version,
+        });
+    }
+
+    const ctx = { cfg, host, networks: networks.networks, volumes, secrets: secrets.values };
+    const data = new DataTier("data", { ctx, ...(managed ? { externalDatabase: managed.endpoint } : {}) });
+
+    const database = data.endpoints.database;
     return {
         cfg,
         target: cfg.target,
         domain: cfg.domain,
-        dataEndpoints: data.endpoints,
-        containers: pulumi.output(Object.fromEntries(services.map((s) => [s.alias, s.container.name]))),
-        volumes: pulumi.output(Object.fromEntries(Object.entries(volumes.volumes).map(([k, v]) => [k, v.name]))),
+        publicAddress: host.publicAddress,
+        /** Secret: lets an operator SSH in as the deploy user (droplet and ssh targets). */
+        deployPrivateKey: host.deployPrivateKey,
+        dataEndpoints: {
+            database: pulumi.interpolate`${database.host}:${database.port}/${database.database} (sslmode=${database.sslMode})`,
+            redis: data.endpoints.redis,
+            objectStorage: data.endpoints.objectStorage,
+        },
+        containers: pulumi.output(Object.fromEntries(data.services.map((s) => [s.alias, s.container.name]))),
+        volumes: pulumi.output(Object.fromEntries(Object.entries(volumes.volumes).map(([k, v]) => [k, v!.name]))),
     };
 }

@@ -97,7 +97,7 @@ describe("config: components/config.ts", () => {
         });
 
         it("accepts SSH from anywhere only with the explicit override", async () => {
-            const cfg = await configFor(settingsWith({ "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["0.0.0.0/0"], "freshtrack:allowSshFromAnywhere": true }));
+            const cfg = await configFor(settingsWith({ "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["0.0.0.0/0"], "freshtrack:allowSshFromAnywhere": true, "freshtrack:droplet": { region: "fra1" } }));
             expect(cfg.adminCidrs).to.deep.equal(["0.0.0.0/0"]);
         });
     });
@@ -139,6 +139,7 @@ describe("config: components/config.ts", () => {
                 "freshtrack:tlsMode": "acme",
                 "freshtrack:adminCidrs": ["10.0.0.0/33"],
                 "freshtrack:appVersion": "latest",
+                "freshtrack:droplet": { region: "fra1" },
             });
             // appVersion latest is reported once, not again for each image tagged with it.
             expect(keysOf(err)).to.have.members(["freshtrack:domain", "freshtrack:adminCidrs[0]", "freshtrack:appVersion"]);

@@ -2,16 +2,12 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import { createHost } from "../components/host";
 import { STATEFUL_VOLUMES } from "../components/platform/volumes";
 import { deployStack } from "../components/stack";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { configFor, containers, plainStrings, runStack } from "./helpers";
+import { containers, plainStrings, runStack } from "./helpers";
 
-/** Targets whose host component exists in this version of the program. */
-const AVAILABLE_TARGETS = ["local"];
 
 const ROOT = path.join(__dirname, "..");
 const PUBLIC_PORTS = [80, 443];
@@ -22,11 +18,6 @@ function byType(resources: RegisteredResource[], type: string): RegisteredResour
 
 describe("shipped stacks: invariants of every container and volume", () => {
     for (const stack of shippedStacks()) {
-        const target = loadStackSettings(stack).config["freshtrack:target"] ?? "local";
-        if (!AVAILABLE_TARGETS.includes(target)) {
-            it.skip(`stack ${stack}: runs on target '${target}', whose host arrives with the Hosts issue`);
-            continue;
-        }
         describe(`stack ${stack}`, () => {
             let resources: RegisteredResource[];
             before(async () => {
@@ -125,23 +116,11 @@ describe("shipped stacks: invariants of every container and volume", () => {
 
             it("creates every Docker resource through the host's provider", () => {
                 for (const r of resources.filter((r) => r.type.startsWith("docker:"))) {
-                    expect(r.options.provider, r.name).to.match(/pulumi:providers:docker::local-docker::/);
+                    expect(r.options.provider, r.name).to.match(/\$pulumi:providers:docker::(local|droplet|ssh)-docker::/);
                 }
             });
         });
     }
-
-    it("refuses the droplet and ssh targets with a clear message until their hosts exist", async () => {
-        const cfg = await configFor(loadStackSettings("prod"));
-        let error: unknown;
-        try {
-            createHost(cfg);
-        } catch (err) {
-            error = err;
-        }
-        expect(pulumi.RunError.isInstance(error)).to.equal(true);
-        expect(String(error)).to.match(/target 'droplet' has no host component in this version/);
-    });
 
     it("validates the config before anything is registered, so a bad value registers nothing", async () => {
         const settings = loadStackSettings("dev");
@@ -188,7 +167,7 @@ describe("npm run plan", () => {
 
     it("exits 1 with one line per problem and no stack trace on a bad config", () => {
         const file = path.join(ROOT, "Pulumi.plan-test-bad.yaml");
-        fs.writeFileSync(file, "config:\n  freshtrack:domain: not a domain\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: latest\n  freshtrack:target: droplet\n  freshtrack:tlsMode: acme\n  freshtrack:adminCidrs: [10.0.0.0/33]\n");
+        fs.writeFileSync(file, "config:\n  freshtrack:domain: not a domain\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: latest\n  freshtrack:target: droplet\n  freshtrack:tlsMode: acme\n  freshtrack:adminCidrs: [10.0.0.0/33]\n  freshtrack:droplet: {region: fra1}\n");
         try {
             const result = plan("plan-test-bad");
             expect(result.status).to.equal(1);

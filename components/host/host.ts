@@ -2,6 +2,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Target } from "../config";
 
+/** How `@pulumi/command` reaches a remote host as the deploy user. */
+export interface HostConnection {
+    readonly host: pulumi.Input<string>;
+    readonly port: number;
+    readonly user: string;
+    readonly privateKey: pulumi.Output<string>;
+}
+
 /**
  * What every target yields, so the layers below never ask which target they
  * run on: a Docker provider for the target's daemon, the address users reach,
@@ -15,4 +23,12 @@ export interface Host {
     readonly publicAddress: pulumi.Output<string>;
     /** Host preparation that containers must wait for (empty on `local`). */
     readonly ready: pulumi.Resource[];
+    /** Remote targets: an SSH connection as the deploy user, for commands run on the host. */
+    readonly connection?: HostConnection;
+    /** Droplet target: what DigitalOcean resources beside the droplet attach to. */
+    readonly digitalocean?: {
+        readonly region: string;
+        readonly dropletId: pulumi.Output<string>;
+        readonly vpcId: pulumi.Output<string>;
+    };
 }

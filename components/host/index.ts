@@ -1,21 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { DropletHost } from "./dropletHost";
 import type { Host } from "./host";
 import { LocalHost } from "./localHost";
+import { SshHost } from "./sshHost";
 
 export type { Host } from "./host";
+export { DropletHost } from "./dropletHost";
 export { LocalHost } from "./localHost";
+export { SshHost } from "./sshHost";
 
-/** The host for the stack's target. */
-export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOptions): Host {
+/** The host for the stack's target, plus the deploy key when one was generated. */
+export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOptions): Host & { deployPrivateKey?: pulumi.Output<string> } {
+    const common = { stack: cfg.stack, adminCidrs: cfg.adminCidrs, ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}) };
     switch (cfg.target) {
         case "local":
             return new LocalHost("local", {}, opts);
         case "droplet":
+            // config.ts guarantees cfg.droplet on this target.
+            return new DropletHost("droplet", { ...common, namePrefix: cfg.namePrefix, domain: cfg.domain, droplet: cfg.droplet! }, opts);
         case "ssh":
-            throw new pulumi.RunError(
-                `target '${cfg.target}' has no host component in this version of the program; ` +
-                    `deploy with freshtrack:target local, or use a release that includes the ${cfg.target} host`,
-            );
+            return new SshHost("ssh", { ...common, ssh: cfg.ssh! }, opts);
     }
 }

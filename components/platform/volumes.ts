@@ -8,6 +8,8 @@ export type VolumeName = (typeof STATEFUL_VOLUMES)[number];
 export interface DataVolumesArgs {
     /** Prefix of the Docker volume names, e.g. `freshtrack-dev`. */
     readonly namePrefix: string;
+    /** Volumes not needed on this stack, e.g. postgres-data when PostgreSQL is managed. */
+    readonly exclude?: readonly VolumeName[];
 }
 
 /**
@@ -16,12 +18,19 @@ export interface DataVolumesArgs {
  * it. Removing one is a deliberate two-step act (unprotect, then destroy).
  */
 export class DataVolumes extends pulumi.ComponentResource {
-    readonly volumes: Readonly<Record<VolumeName, docker.Volume>>;
+    readonly volumes: Readonly<Partial<Record<VolumeName, docker.Volume>>>;
+
+    /** The named volume, or a clear error when this stack does not create it. */
+    volume(name: VolumeName): docker.Volume {
+        const volume = this.volumes[name];
+        if (!volume) throw new pulumi.RunError(`volume ${name} is not created on this stack`);
+        return volume;
+    }
 
     constructor(name: string, args: DataVolumesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:platform:DataVolumes", name, {}, opts);
-        const volumes = {} as Record<VolumeName, docker.Volume>;
-        for (const key of STATEFUL_VOLUMES) {
+        const volumes: Partial<Record<VolumeName, docker.Volume>> = {};
+        for (const key of STATEFUL_VOLUMES.filter((v) => !args.exclude?.includes(v))) {
             volumes[key] = new docker.Volume(
                 `${name}-${key}`,
                 {
@@ -33,6 +42,6 @@ export class DataVolumes extends pulumi.ComponentResource {
             );
         }
         this.volumes = volumes;
-        this.registerOutputs({ volumes: Object.fromEntries(Object.entries(volumes).map(([k, v]) => [k, v.name])) });
+        this.registerOutputs({ volumes: Object.fromEntries(Object.entries(volumes).map(([k, v]) => [k, v!.name])) });
     }
 }

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import type { Host } from "../host/host";
 import type { Networks } from "../platform/networks";
@@ -9,7 +10,7 @@ export interface ServiceContext {
     readonly cfg: StackConfig;
     readonly host: Host;
     readonly networks: Networks["networks"];
-    readonly volumes: DataVolumes["volumes"];
+    readonly volumes: DataVolumes;
     readonly secrets: GeneratedSecrets["values"];
 }
 
@@ -21,3 +22,15 @@ export const DATABASE = { name: "freshtrack", user: "freshtrack" } as const;
 
 /** Object-storage buckets the stack creates and the application uses. */
 export const BUCKETS = { backups: "backups", uploads: "uploads" } as const;
+
+/** How the application reaches PostgreSQL, whichever kind of database the stack runs. */
+export interface DatabaseEndpoint {
+    readonly host: pulumi.Input<string>;
+    readonly port: pulumi.Input<number>;
+    readonly database: pulumi.Input<string>;
+    readonly user: pulumi.Input<string>;
+    /** Secret. */
+    readonly password: pulumi.Output<string>;
+    /** `require` for the managed cluster; the container database is only on the internal data network. */
+    readonly sslMode: "disable" | "require";
+}

@@ -32,7 +32,7 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
             ],
             healthcheck: { test: ["CMD", "curl", "-fsS", "http://127.0.0.1:9000/minio/health/live"] },
             networks: [{ network: ctx.networks.data }],
-            volumes: [{ volume: ctx.volumes["minio-data"], containerPath: "/data" }],
+            volumes: [{ volume: ctx.volumes.volume("minio-data"), containerPath: "/data" }],
         },
         { parent },
     );

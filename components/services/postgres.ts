@@ -52,7 +52,7 @@ export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service 
             healthcheck: { test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", DATABASE.user, "-d", DATABASE.name], startPeriodSeconds: 30 },
             waitTimeoutSeconds: 180,
             networks: [{ network: ctx.networks.data }],
-            volumes: [{ volume: ctx.volumes["postgres-data"], containerPath: "/var/lib/postgresql/data" }],
+            volumes: [{ volume: ctx.volumes.volume("postgres-data"), containerPath: "/var/lib/postgresql/data" }],
             // The entrypoint starts as root to fix data-directory ownership, then drops to the postgres user.
             capabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"],
         },

@@ -48,7 +48,7 @@ export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
             // REDISCLI_AUTH is set for the probe's shell only, never in the container's environment.
             healthcheck: { test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${PASSWORD_FILE})" redis-cli ping | grep -q PONG`] },
             networks: [{ network: ctx.networks.data }],
-            volumes: [{ volume: ctx.volumes["redis-data"], containerPath: "/data" }],
+            volumes: [{ volume: ctx.volumes.volume("redis-data"), containerPath: "/data" }],
             // The entrypoint chowns /data and drops to the redis user.
             capabilities: ["CHOWN", "SETUID", "SETGID"],
         },

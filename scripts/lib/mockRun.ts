@@ -72,6 +72,22 @@ function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, un
         case "docker:index/container:Container":
             // Auto-named like the provider does: <resource name>-<random>, shown here as -xxxxxxx.
             return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: 0 };
+        case "tls:index/privateKey:PrivateKey":
+            return { ...args.inputs, privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`, publicKeyOpenssh: `ssh-ed25519 AAAAmock${args.name.replace(/[^A-Za-z0-9]/g, "")}\n` };
+        case "digitalocean:index/sshKey:SshKey":
+            return { ...args.inputs, fingerprint: "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff" };
+        case "digitalocean:index/droplet:Droplet":
+            return { ...args.inputs, ipv4Address: "192.0.2.10", ipv6Address: "2001:db8::10", dropletUrn: `do:droplet:${args.name}` };
+        case "digitalocean:index/volume:Volume":
+            return { ...args.inputs, volumeUrn: `do:volume:${args.name}` };
+        case "digitalocean:index/reservedIp:ReservedIp":
+            return { ...args.inputs, ipAddress: "203.0.113.50", reservedIpUrn: `do:floatingip:${args.name}` };
+        case "command:remote:Command":
+            return { ...args.inputs, stdout: "ready", stderr: "" };
+        case "digitalocean:index/databaseUser:DatabaseUser":
+            return { ...args.inputs, password: `mock-${args.name}` };
+        case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":
+            return { ...args.inputs, privateHost: "private-pool.db.ondigitalocean.com", port: 25061 };
         default:
             return args.inputs;
     }
@@ -108,7 +124,8 @@ const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): M
 export async function runUnderMocks<T>(settingsForStack: StackSettings, program: () => T, opts: { preview?: boolean } = {}): Promise<MockRun<T>> {
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: computedState(args) }),
+            // DigitalOcean droplet IDs are numbers; the firewall and IP assignment convert them.
+            newResource: (args) => ({ id: args.type === "digitalocean:index/droplet:Droplet" ? "424242" : `${args.name}-id`, state: computedState(args) }),
             call: (args) => args.inputs,
         },
         "freshtrack",

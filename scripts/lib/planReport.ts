@@ -107,6 +107,33 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
     return [`  ${c.name}  [${kind}]`, ...rows.map(([k, v]) => `      ${k.padEnd(width)}  ${v}`)];
 }
 
+/** The droplet and what surrounds it, for stacks on DigitalOcean. */
+function describeCloud(resources: RegisteredResource[]): string[] {
+    const of = (type: string) => resources.filter((r) => r.type === `digitalocean:index/${type}`);
+    const droplet = of("droplet:Droplet")[0];
+    if (!droplet) return [];
+    const d = droplet.inputs;
+    const lines = [
+        "DigitalOcean",
+        `  droplet   ${show(d.name)}: ${show(d.size)} in ${show(d.region)}, ${show(d.image)}, monitoring ${d.monitoring ? "on" : "off"}, backups ${d.backups ? "on" : "off"}, IPv6 ${d.ipv6 ? "on" : "off"}`,
+        `            never replaced by changes to ${droplet.options.ignoreChanges.join(", ") || "(nothing: NOT guarded)"}`,
+    ];
+    for (const v of of("volume:Volume")) {
+        lines.push(`  volume    ${show(v.inputs.name)}: ${show(v.inputs.size)} GB ${show(v.inputs.initialFilesystemType)}, Docker data root${v.options.protect ? " [protected]" : " [NOT protected]"}`);
+    }
+    for (const f of of("firewall:Firewall")) {
+        const inbound = plain<Array<{ protocol: string; portRange?: string; sourceAddresses?: string[] }>>(f.inputs.inboundRules, []);
+        lines.push(`  firewall  ${show(f.inputs.name)}: in ${inbound.map((r) => `${r.protocol}/${r.portRange} from ${(r.sourceAddresses ?? []).join(" ")}`).join("; ")}; out: all`);
+    }
+    for (const r of of("dnsRecord:DnsRecord")) {
+        lines.push(`  dns       ${show(r.inputs.type).padEnd(4)} ${show(r.inputs.name)}.${show(r.inputs.domain)} -> ${show(r.inputs.value)}`);
+    }
+    for (const c of of("databaseCluster:DatabaseCluster")) {
+        lines.push(`  database  ${show(c.inputs.name)}: PostgreSQL ${show(c.inputs.version)}, ${show(c.inputs.size)} x${show(c.inputs.nodeCount)} in the droplet's VPC${c.options.protect ? " [protected]" : " [NOT protected]"}`);
+    }
+    return [...lines, ""];
+}
+
 export interface PlanInput {
     readonly cfg: StackConfig;
     readonly resources: RegisteredResource[];
@@ -127,6 +154,7 @@ export function renderPlan({ cfg, resources, maskedKeys }: PlanInput): string {
         `Resource tree (${resources.length} resources)`,
         ...tree(resources),
         "",
+        ...describeCloud(resources),
         `Containers (${containers.length}; limits add up to ${memory} MB and ${Math.round(cpus * 100) / 100} CPUs)`,
         ...containers.sort((a, b) => a.name.localeCompare(b.name)).flatMap((c) => [...describeContainer(c, resources), ""]),
         `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].`,

@@ -1,0 +1,146 @@
+import * as command from "@pulumi/command";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { DropletSettings } from "../config";
+import { BOOTSTRAP_MARKER, DEPLOY_USER } from "./bootstrap";
+import { renderCloudInit } from "./cloudInit";
+import { DeployKey, dockerOverSsh } from "./deployKey";
+import { Firewall } from "./firewall";
+import type { Host, HostConnection } from "./host";
+
+export interface DropletHostArgs {
+    readonly stack: string;
+    readonly namePrefix: string;
+    readonly domain: string;
+    readonly adminCidrs: readonly string[];
+    readonly droplet: DropletSettings;
+    /** The operator's own public key, authorised beside the generated deploy key. */
+    readonly operatorSshPublicKey?: string;
+}
+
+/** DigitalOcean project environments by stack name; anything else is Development. */
+function projectEnvironment(stack: string): string {
+    return stack === "prod" ? "Production" : stack === "staging" ? "Staging" : "Development";
+}
+
+/** The record name of `domain` inside `zone`: `@` for the apex. */
+export function recordName(domain: string, zone: string): string {
+    return domain === zone ? "@" : domain.slice(0, -(zone.length + 1));
+}
+
+/**
+ * A droplet the program creates, with everything around it: its VPC, a
+ * protected block volume holding all persistent data (Docker's data root is
+ * on it), a reserved IP, the cloud firewall, a DigitalOcean project, DNS
+ * records when the zone is in DigitalOcean, and the wait for bootstrap.
+ *
+ * The droplet is never replaced by a change to `userData`, `sshKeys` or
+ * `image`: those only apply at creation, and a replacement would boot an
+ * empty machine. To rebuild deliberately, see docs/operations.md
+ * (`pulumi up --replace <droplet URN>`; the data volume and reserved IP stay).
+ */
+export class DropletHost extends pulumi.ComponentResource implements Host {
+    readonly target = "droplet" as const;
+    readonly provider: docker.Provider;
+    readonly publicAddress: pulumi.Output<string>;
+    readonly ready: pulumi.Resource[];
+    readonly connection: HostConnection;
+    readonly digitalocean: Host["digitalocean"];
+    readonly droplet: digitalocean.Droplet;
+    readonly volume: digitalocean.Volume;
+    /** The generated deploy key, for the stack output (secret). */
+    readonly deployPrivateKey: pulumi.Output<string>;
+
+    constructor(name: string, args: DropletHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:host:DropletHost", name, {}, opts);
+        const s = args.droplet;
+        const tags = ["freshtrack", `freshtrack-${args.stack}`];
+
+        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack }, { parent: this });
+        this.deployPrivateKey = deployKey.privateKey;
+        const operatorKeys = args.operatorSshPublicKey ? [args.operatorSshPublicKey] : [];
+        const authorizedKeys = deployKey.publicKey.apply((k) => [k, ...operatorKeys]);
+        const sshKey = new digitalocean.SshKey(`${name}-ssh-key`, { name: `${args.namePrefix}-deploy`, publicKey: deployKey.publicKey }, { parent: this });
+
+        const vpc = new digitalocean.Vpc(`${name}-vpc`, { name: `${args.namePrefix}-vpc`, region: s.region, description: `FreshTrack ${args.stack}` }, { parent: this });
+
+        const volumeName = `${args.namePrefix}-data`;
+        this.volume = new digitalocean.Volume(
+            `${name}-data`,
+            { name: volumeName, region: s.region, size: s.volumeSizeGb, initialFilesystemType: "ext4", description: "FreshTrack persistent data (Docker data root)", tags },
+            // Holds every database, object and certificate: never deleted or replaced by Pulumi.
+            { parent: this, protect: true },
+        );
+
+        this.droplet = new digitalocean.Droplet(
+            `${name}-droplet`,
+            {
+                name: `${args.namePrefix}-host`,
+                region: s.region,
+                size: s.size,
+                image: s.image,
+                vpcUuid: vpc.id,
+                monitoring: true,
+                backups: s.backups,
+                ipv6: true,
+                sshKeys: [sshKey.fingerprint],
+                // Attached at creation, so cloud-init can mount it on first boot.
+                volumeIds: [this.volume.id],
+                userData: authorizedKeys.apply((deployKeys) => renderCloudInit({ deployKeys, adminCidrs: args.adminCidrs, volumeName })),
+                tags,
+            },
+            { parent: this, ignoreChanges: ["userData", "sshKeys", "image"] },
+        );
+
+        const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: s.region }, { parent: this });
+        const assignment = new digitalocean.ReservedIpAssignment(
+            `${name}-ip-assignment`,
+            { ipAddress: reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },
+            { parent: this },
+        );
+        this.publicAddress = reservedIp.ipAddress;
+
+        const firewall = new Firewall(`${args.namePrefix}-firewall`, { dropletId: this.droplet.id, adminCidrs: args.adminCidrs }, { parent: this });
+
+        new digitalocean.Project(
+            `${name}-project`,
+            {
+                name: args.namePrefix,
+                environment: projectEnvironment(args.stack),
+                purpose: "Web Application",
+                description: `FreshTrack Pro, stack ${args.stack}`,
+                resources: [this.droplet.dropletUrn, this.volume.volumeUrn, reservedIp.reservedIpUrn],
+            },
+            { parent: this },
+        );
+
+        if (s.dnsZone) {
+            const zone = s.dnsZone;
+            for (const [suffix, label] of [["", "apex"], ["*.", "wildcard"]] as const) {
+                const record = recordName(`${suffix}${args.domain}`, zone);
+                new digitalocean.DnsRecord(`${name}-dns-${label}-a`, { domain: zone, name: record, type: "A", value: reservedIp.ipAddress, ttl: 300 }, { parent: this });
+                new digitalocean.DnsRecord(`${name}-dns-${label}-aaaa`, { domain: zone, name: record, type: "AAAA", value: this.droplet.ipv6Address, ttl: 300 }, { parent: this });
+            }
+        }
+
+        // The droplet's own address: it answers SSH before the reserved IP is assigned.
+        this.connection = { host: this.droplet.ipv4Address, port: 22, user: DEPLOY_USER, privateKey: deployKey.privateKey };
+        const bootstrapped = new command.remote.Command(
+            `${name}-bootstrap-wait`,
+            {
+                connection: { ...this.connection },
+                // Fails the update when cloud-init or the bootstrap failed; prints why.
+                create: `cloud-init status --wait >/dev/null || true; if [ ! -f ${BOOTSTRAP_MARKER} ]; then echo "bootstrap did not finish; see /var/log/cloud-init-output.log on the droplet" >&2; exit 1; fi; docker info --format 'docker {{.ServerVersion}} ready, data root {{.DockerRootDir}}'`,
+                triggers: [this.droplet.id],
+            },
+            { parent: this, dependsOn: [assignment, firewall] },
+        );
+        this.ready = [bootstrapped];
+
+        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: this.droplet.ipv4Address, privateKey: deployKey.privateKey, ready: bootstrapped.stdout }, { parent: this });
+        this.digitalocean = { region: s.region, dropletId: this.droplet.id, vpcId: vpc.id };
+
+        this.registerOutputs({ publicAddress: this.publicAddress, dropletId: this.droplet.id, volumeId: this.volume.id });
+    }
+}

@@ -1,0 +1,56 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { SshSettings } from "../config";
+import { DEPLOY_USER, renderBootstrapScript } from "./bootstrap";
+import { DeployKey, dockerOverSsh } from "./deployKey";
+import type { Host, HostConnection } from "./host";
+
+export interface SshHostArgs {
+    readonly stack: string;
+    readonly adminCidrs: readonly string[];
+    readonly ssh: SshSettings;
+    readonly operatorSshPublicKey?: string;
+}
+
+/** Runs a script from stdin as root, whether the admin user is root or has sudo. */
+export const RUN_AS_ROOT = `if [ "$(id -u)" -eq 0 ]; then bash -s; else sudo -n bash -s; fi`;
+
+/**
+ * An existing Ubuntu or Debian VM. The admin user's key (a secret) is used
+ * once per bootstrap change to run the same idempotent script a droplet runs
+ * from cloud-init; deploys then use the generated deploy key.
+ */
+export class SshHost extends pulumi.ComponentResource implements Host {
+    readonly target = "ssh" as const;
+    readonly provider: docker.Provider;
+    readonly publicAddress: pulumi.Output<string>;
+    readonly ready: pulumi.Resource[];
+    readonly connection: HostConnection;
+    readonly deployPrivateKey: pulumi.Output<string>;
+
+    constructor(name: string, args: SshHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:host:SshHost", name, {}, opts);
+        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack }, { parent: this });
+        this.deployPrivateKey = deployKey.privateKey;
+        const operatorKeys = args.operatorSshPublicKey ? [args.operatorSshPublicKey] : [];
+        const script = deployKey.publicKey.apply((k) => renderBootstrapScript({ deployKeys: [k, ...operatorKeys], adminCidrs: args.adminCidrs }));
+
+        const bootstrap = new command.remote.Command(
+            `${name}-bootstrap`,
+            {
+                connection: { host: args.ssh.host, port: args.ssh.port, user: args.ssh.user, privateKey: args.ssh.privateKey },
+                create: RUN_AS_ROOT,
+                stdin: script,
+                // Re-run whenever the rendered script changes; unchanged, nothing runs.
+                triggers: [script],
+            },
+            { parent: this },
+        );
+        this.ready = [bootstrap];
+        this.publicAddress = pulumi.output(args.ssh.host);
+        this.connection = { host: args.ssh.host, port: args.ssh.port, user: DEPLOY_USER, privateKey: deployKey.privateKey };
+        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: args.ssh.host, port: args.ssh.port, privateKey: deployKey.privateKey, ready: bootstrap.stdout }, { parent: this });
+        this.registerOutputs({ publicAddress: this.publicAddress });
+    }
+}
