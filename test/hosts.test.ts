@@ -132,6 +132,8 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             const droplet = one(resources, DO("droplet:Droplet"));
             expect(droplet.options.ignoreChanges).to.include.members(["userData", "sshKeys"]);
             expect(droplet.options.ignoreChanges).to.include("image");
+            // A deliberate rebuild frees the volume before the new droplet asks for it.
+            expect(droplet.options.deleteBeforeReplace).to.equal(true);
         });
 
         it("runs the droplet with monitoring, backups (prod), IPv6, its VPC, the SSH key and the data volume", () => {

@@ -90,7 +90,12 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 userData: authorizedKeys.apply((deployKeys) => renderCloudInit({ deployKeys, adminCidrs: args.adminCidrs, volumeName })),
                 tags,
             },
-            { parent: this, ignoreChanges: ["userData", "sshKeys", "image"] },
+            {
+                parent: this,
+                ignoreChanges: ["userData", "sshKeys", "image"],
+                // A deliberate rebuild (--replace) must free the data volume first: it attaches to one droplet at a time.
+                deleteBeforeReplace: true,
+            },
         );
 
         const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: s.region }, { parent: this });
@@ -129,7 +134,8 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         const bootstrapped = new command.remote.Command(
             `${name}-bootstrap-wait`,
             {
-                connection: { ...this.connection },
+                // A new droplet answers SSH only after boot; keep dialling for about five minutes.
+                connection: { ...this.connection, dialErrorLimit: 30, perDialTimeout: 10 },
                 // Fails the update when cloud-init or the bootstrap failed; prints why.
                 create: `cloud-init status --wait >/dev/null || true; if [ ! -f ${BOOTSTRAP_MARKER} ]; then echo "bootstrap did not finish; see /var/log/cloud-init-output.log on the droplet" >&2; exit 1; fi; docker info --format 'docker {{.ServerVersion}} ready, data root {{.DockerRootDir}}'`,
                 triggers: [this.droplet.id],
