@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../components/config";
-import { renderBootstrapScript, renderDaemonJson, renderDockerUserScript } from "../components/host/bootstrap";
+import { renderBootstrapScript, renderDaemonJson, renderDockerUserScript, renderUfwRules } from "../components/host/bootstrap";
 import { renderCloudInit, volumeDevice } from "../components/host/cloudInit";
 import { inboundRules } from "../components/host/firewallRules";
 import { recordName } from "../components/host/dropletHost";
@@ -86,10 +86,47 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("opens in UFW exactly what the cloud firewall opens", () => {
-            const ufw = script.split("\n").filter((l) => l.startsWith("ufw allow"));
+            const ufw = /apply_ufw_rules <<'UFW_RULES'\n([\s\S]*?)UFW_RULES/.exec(script)![1]!.trim().split("\n");
             const expected = inboundRules(SAMPLE.adminCidrs).flatMap((r) => r.sources.map((s) => `from ${s} to any port ${r.port}`));
             expect(ufw.map((l) => /from \S+ to any port \d+/.exec(l)![0])).to.deep.equal(expected);
             expect(script).to.contain("ufw default deny incoming");
+        });
+
+        it("keeps UFW in step with the admin CIDRs: adds new rules, removes dropped ones, and changes nothing on a re-run (real ufw, inactive)", function () {
+            const status = spawnSync("ufw", ["status"], { encoding: "utf8" });
+            if (process.getuid?.() !== 0 || status.status !== 0 || !/Status: inactive/.test(status.stdout)) {
+                // Never touch a machine whose firewall is live; CI runs as root with ufw installed and inactive.
+                this.skip();
+            }
+            const fn = /apply_ufw_rules\(\) \{[\s\S]*?\n\}/.exec(script)![0];
+            const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-ufw-")), "ufw-rules");
+            const applyRules = (rules: string) =>
+                spawnSync("bash", ["-c", `set -euo pipefail\nlog() { echo "$*"; }\n${fn}\napply_ufw_rules`], {
+                    input: rules,
+                    encoding: "utf8",
+                    env: { ...process.env, FRESHTRACK_UFW_STATE: state },
+                });
+            const apply = (cidrs: string[]) => applyRules(renderUfwRules(cidrs));
+            const added = () => spawnSync("ufw", ["show", "added"], { encoding: "utf8" }).stdout;
+            const userRules = () => fs.readFileSync("/etc/ufw/user.rules", "utf8") + fs.readFileSync("/etc/ufw/user6.rules", "utf8");
+            try {
+                expect(apply(["198.51.100.0/24"]).status).to.equal(0);
+                expect(added()).to.contain("from 198.51.100.0/24 to any port 22 proto tcp comment 'freshtrack-ssh'");
+
+                const second = apply(["192.0.2.0/24"]);
+                expect(second.status, second.stderr).to.equal(0);
+                expect(second.stdout).to.contain("removing ufw rule: allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh");
+                expect(added()).to.not.contain("198.51.100.0/24");
+                expect(added()).to.contain("from 192.0.2.0/24 to any port 22 proto tcp comment 'freshtrack-ssh'");
+
+                const before = userRules();
+                const third = apply(["192.0.2.0/24"]);
+                expect(third.stdout, "a re-run removes nothing").to.not.contain("removing");
+                expect(userRules(), "a re-run changes no rule").to.equal(before);
+            } finally {
+                // An empty rule list removes every rule this test added.
+                applyRules("");
+            }
         });
 
         it("filters published container ports in DOCKER-USER, enables the fail2ban sshd jail and unattended upgrades", () => {

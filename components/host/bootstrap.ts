@@ -95,10 +95,15 @@ APT::Periodic::Unattended-Upgrade "1";
 APT::Periodic::AutocleanInterval "7";
 `;
 
-/** Single-quotes a value for bash. */
-function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'"'"'`)}'`;
+/** UFW rules, one `ufw` argument list a line: the same rules as the cloud firewall. */
+export function renderUfwRules(adminCidrs: readonly string[]): string {
+    return inboundRules(adminCidrs)
+        .flatMap((rule) => rule.sources.map((source) => `allow proto ${rule.protocol} from ${source} to any port ${rule.port} comment ${rule.name}`))
+        .join("\n") + "\n";
 }
+
+/** Where the bootstrap records the UFW rules it added, so a later run can remove those no longer wanted. */
+export const UFW_STATE = "/var/lib/freshtrack/ufw-rules";
 
 /**
  * A `write_file` call fed by a quoted heredoc. With `onChange`, that command
@@ -113,9 +118,7 @@ function writeFile(path: string, mode: string, content: string, tag: string, onC
 }
 
 export function renderBootstrapScript(opts: BootstrapOptions): string {
-    const ufwRules = inboundRules(opts.adminCidrs).flatMap((rule) =>
-        rule.sources.map((source) => `ufw allow proto ${rule.protocol} from ${source} to any port ${rule.port} comment ${shellQuote(`freshtrack: ${rule.why}`)} >/dev/null`),
-    );
+    const ufwRules = renderUfwRules(opts.adminCidrs);
     const keys = opts.deployKeys.map((k) => k.trim()).join("\n") + "\n";
     return `#!/usr/bin/env bash
 # FreshTrack host bootstrap, rendered by components/host/bootstrap.ts.
@@ -139,6 +142,31 @@ write_file() {
   rm -f "$tmp"
   log "wrote $path"
   return 0
+}
+
+# apply_ufw_rules < rules: one \`ufw\` argument list a line. Adds the rules (ufw skips
+# those it has) and deletes the ones an earlier run added that are no longer
+# wanted, so UFW follows the admin CIDRs in both directions.
+apply_ufw_rules() {
+  local state=\${FRESHTRACK_UFW_STATE:-${UFW_STATE}} desired previous rule
+  local -a args
+  desired=$(cat)
+  previous=$(cat "$state" 2>/dev/null || true)
+  while IFS= read -r rule; do
+    [ -n "$rule" ] || continue
+    if ! grep -qxF -- "$rule" <<<"$desired"; then
+      log "removing ufw rule: $rule"
+      read -ra args <<<"$rule"
+      ufw delete "\${args[@]}" >/dev/null
+    fi
+  done <<<"$previous"
+  while IFS= read -r rule; do
+    [ -n "$rule" ] || continue
+    read -ra args <<<"$rule"
+    ufw "\${args[@]}" >/dev/null
+  done <<<"$desired"
+  install -d -m 0755 "$(dirname "$state")"
+  printf '%s\\n' "$desired" >"$state"
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -197,7 +225,8 @@ systemctl restart freshtrack-docker-user.service
 # UFW: the same rules as the cloud firewall. ufw skips rules it already has.
 ufw default deny incoming >/dev/null
 ufw default allow outgoing >/dev/null
-${ufwRules.join("\n")}
+apply_ufw_rules <<'UFW_RULES'
+${ufwRules}UFW_RULES
 ufw --force enable >/dev/null
 
 ${writeFile("/etc/fail2ban/jail.d/freshtrack.local", "0644", FAIL2BAN_JAIL, "JAIL", "systemctl restart fail2ban")}

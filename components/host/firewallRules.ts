@@ -6,6 +6,8 @@
 export const WORLD = ["0.0.0.0/0", "::/0"] as const;
 
 export interface InboundRule {
+    /** Short name, used as the UFW rule comment. */
+    readonly name: string;
     readonly protocol: "tcp";
     readonly port: number;
     readonly sources: readonly string[];
@@ -14,8 +16,8 @@ export interface InboundRule {
 
 export function inboundRules(adminCidrs: readonly string[]): InboundRule[] {
     return [
-        { protocol: "tcp", port: 80, sources: WORLD, why: "HTTP, redirected to HTTPS, and ACME HTTP-01 challenges" },
-        { protocol: "tcp", port: 443, sources: WORLD, why: "HTTPS" },
-        { protocol: "tcp", port: 22, sources: adminCidrs, why: "SSH for the operator and for deploys" },
+        { name: "freshtrack-http", protocol: "tcp", port: 80, sources: WORLD, why: "HTTP, redirected to HTTPS, and ACME HTTP-01 challenges" },
+        { name: "freshtrack-https", protocol: "tcp", port: 443, sources: WORLD, why: "HTTPS" },
+        { name: "freshtrack-ssh", protocol: "tcp", port: 22, sources: adminCidrs, why: "SSH for the operator and for deploys" },
     ];
 }
