@@ -51,6 +51,7 @@ export const CONFIG_KEYS = [
     "sshPrivateKey",
     "operatorSshPublicKey",
     "database",
+    "appCommands",
 ] as const;
 
 export interface ResourceLimits {
@@ -71,6 +72,12 @@ export const DEFAULT_LIMITS = {
     redis: { memoryMb: 256, cpus: 0.5 },
     minio: { memoryMb: 512, cpus: 0.5 },
     "minio-init": { memoryMb: 64, cpus: 0.25 },
+    backend: { memoryMb: 512, cpus: 1.0 },
+    worker: { memoryMb: 384, cpus: 0.5 },
+    frontend: { memoryMb: 64, cpus: 0.25 },
+    caddy: { memoryMb: 128, cpus: 0.5 },
+    migrate: { memoryMb: 384, cpus: 0.5 },
+    "pre-migrate-backup": { memoryMb: 128, cpus: 0.25 },
 } as const satisfies Record<string, ResourceLimits>;
 
 export type ServiceName = keyof typeof DEFAULT_LIMITS;
@@ -80,6 +87,14 @@ export interface AppImages {
     readonly backend: ImageRef;
     readonly worker: ImageRef;
     readonly frontend: ImageRef;
+}
+
+/** Commands run inside the FreshTrack images (docs/app-contract.md). */
+export interface AppCommands {
+    /** Shell command of the backend image that applies database migrations. */
+    readonly migrate: string;
+    /** Shell command of the worker image that exits 0 when the worker is healthy. */
+    readonly workerHealthcheck: string;
 }
 
 export interface EmailDestination {
@@ -137,7 +152,7 @@ export interface StackConfig {
     readonly adminCidrs: readonly string[];
     readonly allowSshFromAnywhere: boolean;
     readonly tlsMode: TlsMode;
-    readonly app: { readonly version: string; readonly images: AppImages };
+    readonly app: { readonly version: string; readonly images: AppImages; readonly commands: AppCommands };
     readonly resources: Readonly<Record<ServiceName, ResourceLimits>>;
     readonly demoData: boolean;
     readonly backup: { readonly schedule: string; readonly retentionDays: number };
@@ -319,6 +334,17 @@ function readImages(r: Reader, version: string, versionValid: boolean): AppImage
     return { backend: image("backend"), worker: image("worker"), frontend: image("frontend") };
 }
 
+function readAppCommands(r: Reader): AppCommands {
+    const key = r.key("appCommands");
+    const obj = r.object("appCommands") ?? {};
+    unknownKeys(r, key, obj, ["migrate", "workerHealthcheck"]);
+    const command = asString((s) => (s.trim().length > 0 && !s.includes("\n") ? undefined : "a one-line shell command"));
+    return {
+        migrate: field(r, key, obj, "migrate", command, "pnpm db:migrate:prod"),
+        workerHealthcheck: field(r, key, obj, "workerHealthcheck", command, "pnpm --silent worker:healthcheck"),
+    };
+}
+
 function readResources(r: Reader): Record<ServiceName, ResourceLimits> {
     const key = r.key("resources");
     const overrides = r.object("resources") ?? {};
@@ -483,6 +509,7 @@ export function loadStackConfig(): StackConfig {
 
     const { value: appVersion, valid: versionValid } = r.checkedString("appVersion", checkPinnedTag);
     const images = readImages(r, appVersion, versionValid);
+    const commands = readAppCommands(r);
 
     const resources = readResources(r);
     const demoData = r.boolean("demoData", false);
@@ -515,7 +542,7 @@ export function loadStackConfig(): StackConfig {
         adminCidrs,
         allowSshFromAnywhere,
         tlsMode,
-        app: { version: appVersion, images },
+        app: { version: appVersion, images, commands },
         resources,
         demoData,
         backup,

@@ -12,6 +12,8 @@ export const PUBLIC_IMAGES = {
     // MinIO's images moved from Docker Hub to quay.io in 2025.
     minio: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
     mc: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
+    // The Caddyfile is validated with Debian's caddy 2.6 in the tests, so it uses only directives both accept.
+    caddy: "caddy:2.8.4-alpine",
 } as const;
 
 export type PublicImage = keyof typeof PUBLIC_IMAGES;

@@ -72,6 +72,13 @@ interface CommonServiceArgs {
     readonly user?: string;
     /** Resources that must be ready before this container starts. */
     readonly dependsOn?: readonly pulumi.Resource[];
+    /**
+     * Jobs that must have exited 0 before this container is created. Ordering
+     * alone is not enough: a job that fails still counts as created, so the
+     * container also takes a label derived from each job's checked exit code,
+     * and is never created when one failed.
+     */
+    readonly requires?: readonly Service[];
 }
 
 /** Replaceable without losing anything: a new container starts and turns healthy before the old one goes. */
@@ -146,11 +153,19 @@ export class Service extends pulumi.ComponentResource {
             childOpts,
         );
 
-        const labels = [
+        const required = args.requires ?? [];
+        const labels: docker.types.input.ContainerLabel[] = [
             { label: "com.freshtrack.stack", value: args.namePrefix },
             { label: "com.freshtrack.service", value: name },
             { label: "com.freshtrack.kind", value: args.kind },
         ];
+        if (required.length > 0) {
+            const exitCodes = required.map((job) => {
+                if (!job.exitCode) throw new pulumi.ResourceError(`service '${name}' requires '${job.alias}', which is not a job`, this);
+                return job.exitCode;
+            });
+            labels.push({ label: "com.freshtrack.requires", value: pulumi.all(exitCodes).apply(() => required.map((j) => j.alias).join(",")) });
+        }
 
         const healthcheck = args.kind === "job" ? undefined : toDockerHealthcheck(args.healthcheck);
 
@@ -206,7 +221,7 @@ export class Service extends pulumi.ComponentResource {
             },
             {
                 ...childOpts,
-                dependsOn: [...args.host.ready, ...(args.dependsOn ?? [])],
+                dependsOn: [...args.host.ready, ...(args.dependsOn ?? []), ...required],
                 // The provider asks for delete-before-replace on every container; an explicit value
                 // overrides it (pulumi/pulumi pkg/resource/deploy/step_generator.go, goal.DeleteBeforeReplace).
                 // Only a stateful service, whose name, port or volume cannot be shared, pays the downtime.

@@ -5,6 +5,8 @@ import { ManagedDatabase } from "./platform/managedDatabase";
 import { Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
 import { DataVolumes } from "./platform/volumes";
+import { Edge } from "./edge/caddy";
+import { AppTier } from "./services/appTier";
 import { DataTier } from "./services/dataTier";
 
 /**
@@ -35,8 +37,12 @@ export function deployStack() {
     }
 
     const ctx = { cfg, host, networks: networks.networks, volumes, secrets: secrets.values };
-    const data = new DataTier("data", { ctx, ...(managed ? { externalDatabase: managed.endpoint } : {}) });
+    const data = new DataTier("data", { ctx, ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}) });
 
+    const app = new AppTier("app", { ctx, data });
+    const edge = new Edge("edge", { ctx, app });
+
+    const services = [...data.services, ...app.services, edge.caddy];
     const database = data.endpoints.database;
     return {
         cfg,
@@ -47,10 +53,15 @@ export function deployStack() {
         deployPrivateKey: host.deployPrivateKey,
         dataEndpoints: {
             database: pulumi.interpolate`${database.host}:${database.port}/${database.database} (sslmode=${database.sslMode})`,
-            redis: data.endpoints.redis,
-            objectStorage: data.endpoints.objectStorage,
+            redis: `${data.endpoints.redis.host}:${data.endpoints.redis.port}`,
+            objectStorage: data.endpoints.objectStorage.endpoint,
         },
-        containers: pulumi.output(Object.fromEntries(data.services.map((s) => [s.alias, s.container.name]))),
+        urls: edge.urls,
+        /** Secret: the `admin` password of the basic-auth routes (Bull Board). */
+        adminPassword: edge.adminPassword,
+        /** internal TLS: the CA certificate to trust in browsers and on the host. */
+        caCertificate: edge.internalCa?.caCertPem,
+        containers: pulumi.output(Object.fromEntries(services.map((s) => [s.alias, s.container.name]))),
         volumes: pulumi.output(Object.fromEntries(Object.entries(volumes.volumes).map(([k, v]) => [k, v!.name]))),
     };
 }

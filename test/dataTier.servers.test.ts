@@ -5,14 +5,15 @@
  * render functions are the ones the program uses.
  */
 import { expect } from "chai";
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { ChildProcess, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
+import { renderPreMigrateBackupScript } from "../components/services/migrations";
 import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
+import { freePort, startServer, stopServer, waitForPort } from "./localServers";
 
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -28,48 +29,6 @@ function postgresBin(name: string): string {
     return path.join(base, version, "bin", name);
 }
 
-function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    return new Promise((resolve, reject) => {
-        const attempt = () => {
-            const socket = net.connect(port, "127.0.0.1");
-            socket.once("connect", () => {
-                socket.destroy();
-                resolve();
-            });
-            socket.once("error", () => {
-                socket.destroy();
-                if (Date.now() > deadline) reject(new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`));
-                else setTimeout(attempt, 100);
-            });
-        };
-        attempt();
-    });
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-/** Starts a server in its own process group, so stopping it also stops what runuser started. */
-function startServer(cmd: string, args: string[]): ChildProcess {
-    return spawn(cmd, args, { stdio: "ignore", detached: true });
-}
-
-/** Stops a server started by startServer and waits until it has exited. */
-function stopServer(child: ChildProcess | undefined): Promise<void> {
-    if (!child?.pid || child.exitCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        process.kill(-child.pid!, "SIGTERM");
-    });
-}
-
 function scratchDir(prefix: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     fs.chmodSync(dir, 0o777);
@@ -80,7 +39,7 @@ function scratchDir(prefix: string): string {
 describe("data tier configuration run by the real servers", function () {
     this.timeout(60000);
 
-    describe("PgBouncer in front of PostgreSQL", () => {
+    describe("PostgreSQL, with PgBouncer in front", () => {
         const password = `pw-${Date.now()}-"quoted"`;
         let dir: string;
         let pgPort: number;
@@ -128,6 +87,71 @@ describe("data tier configuration run by the real servers", function () {
             const result = psql(bouncerPort, password, "select current_user || ':' || current_database()");
             expect(result.status, result.stderr).to.equal(0);
             expect(result.stdout.trim()).to.equal(`${DATABASE.user}:${DATABASE.name}`);
+        });
+
+        describe("pre-migration backup script", () => {
+            const script = renderPreMigrateBackupScript();
+            const runBackup = (backupDir: string, pw: string) => {
+                const pwFile = path.join(backupDir, "..", `pw-${Date.now()}`);
+                fs.writeFileSync(pwFile, pw);
+                return spawnSync("sh", ["-c", script], {
+                    encoding: "utf8",
+                    env: {
+                        PATH: `${path.dirname(postgresBin("pg_dump"))}:${process.env.PATH}`,
+                        BACKUP_DIR: backupDir,
+                        APP_VERSION: "1.5.0",
+                        RETENTION_DAYS: "7",
+                        DATABASE_HOST: "127.0.0.1",
+                        DATABASE_PORT: String(pgPort),
+                        DATABASE_NAME: DATABASE.name,
+                        DATABASE_USER: DATABASE.user,
+                        DATABASE_SSLMODE: "disable",
+                        DATABASE_PASSWORD_FILE: pwFile,
+                    },
+                });
+            };
+
+            it("passes shellcheck as POSIX sh", () => {
+                const file = path.join(dir, "backup.sh");
+                fs.writeFileSync(file, script);
+                const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
+                expect(result.status, result.stdout).to.equal(0);
+            });
+
+            it("writes a dump that restores every row, and prunes dumps older than the retention", () => {
+                expect(psql(pgPort, password, "create table readings (id serial primary key, sensor text, celsius numeric); insert into readings (sensor, celsius) select 'fridge-' || g, 4.5 from generate_series(1, 250) g").status).to.equal(0);
+                const backups = path.join(dir, "backups");
+                fs.mkdirSync(backups);
+                const stale = path.join(backups, "freshtrack-before-1.3.0-20200101T000000Z.dump");
+                const recent = path.join(backups, "freshtrack-before-1.4.0-20990101T000000Z.dump");
+                fs.writeFileSync(stale, "old");
+                fs.writeFileSync(recent, "recent");
+                const tenDaysAgo = new Date(Date.now() - 10 * 24 * 3600 * 1000);
+                fs.utimesSync(stale, tenDaysAgo, tenDaysAgo);
+
+                const result = runBackup(backups, password);
+                expect(result.status, result.stderr).to.equal(0);
+                expect(result.stdout).to.match(/pre-migration backup: .*freshtrack-before-1\.5\.0-\d{8}T\d{6}Z\.dump \(\d+ bytes\)/);
+                const dumps = fs.readdirSync(backups).filter((f) => f.startsWith("freshtrack-before-1.5.0-"));
+                expect(dumps).to.have.length(1);
+                expect(fs.existsSync(stale), "older than the retention").to.equal(false);
+                expect(fs.existsSync(recent), "within the retention").to.equal(true);
+
+                const created = spawnSync(postgresBin("createdb"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "restored"], { env: { ...process.env, PGPASSWORD: password } });
+                expect(created.status).to.equal(0);
+                const restore = spawnSync(postgresBin("pg_restore"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "-d", "restored", path.join(backups, dumps[0]!)], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password } });
+                expect(restore.status, restore.stderr).to.equal(0);
+                const count = spawnSync(postgresBin("psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "-d", "restored", "-c", "select count(*) from readings"], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password } });
+                expect(count.stdout.trim()).to.equal("250");
+            });
+
+            it("fails, and leaves no file that looks like a backup, when the database refuses it", () => {
+                const backups = path.join(dir, "backups-refused");
+                fs.mkdirSync(backups);
+                const result = runBackup(backups, "wrong password");
+                expect(result.status).to.not.equal(0);
+                expect(fs.readdirSync(backups)).to.deep.equal([]);
+            });
         });
 
         it("refuses a wrong password", () => {

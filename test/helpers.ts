@@ -9,6 +9,9 @@ import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 
 export const CONTAINER = "docker:index/container:Container";
 
+/** Every container a full stack runs (container database). */
+export const ALL_CONTAINERS = ["backend", "caddy", "frontend", "migrate", "minio", "minio-init", "pgbouncer", "postgres", "pre-migrate-backup", "redis", "worker"];
+
 /** The smallest valid config: only the keys Pulumi.yaml gives no default. */
 export const MINIMAL_CONFIG: Record<string, string> = {
     "freshtrack:domain": "freshtrack.example.com",

@@ -6,7 +6,7 @@ import { STATEFUL_VOLUMES } from "../components/platform/volumes";
 import { deployStack } from "../components/stack";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { containers, plainStrings, runStack } from "./helpers";
+import { ALL_CONTAINERS, containers, plainStrings, runStack } from "./helpers";
 
 
 const ROOT = path.join(__dirname, "..");
@@ -24,8 +24,8 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 resources = (await runStack(stack, deployStack)).resources;
             });
 
-            it("registers the data tier: postgres, pgbouncer, redis, minio and the bucket job", () => {
-                expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(["minio", "minio-init", "pgbouncer", "postgres", "redis"]);
+            it("registers the data tier, the app tier with its migration jobs, and Caddy", () => {
+                expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(ALL_CONTAINERS);
             });
 
             it("gives every container memory and CPU limits", () => {

@@ -23,7 +23,10 @@ export interface ManagedDatabaseArgs {
  */
 export class ManagedDatabase extends pulumi.ComponentResource {
     readonly cluster: digitalocean.DatabaseCluster;
+    /** Through the transaction-mode pool. */
     readonly endpoint: DatabaseEndpoint;
+    /** Straight to the cluster, for migrations and backups. */
+    readonly direct: DatabaseEndpoint;
 
     constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:platform:ManagedDatabase", name, {}, opts);
@@ -56,6 +59,14 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             port: pool.port,
             // Connections to a pool name the pool, which maps to the database.
             database: pool.name,
+            user: user.name,
+            password: pulumi.secret(user.password),
+            sslMode: "require",
+        };
+        this.direct = {
+            host: this.cluster.privateHost,
+            port: this.cluster.port,
+            database: db.name,
             user: user.name,
             password: pulumi.secret(user.password),
             sslMode: "require",

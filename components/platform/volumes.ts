@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Every volume that holds data a customer would miss. */
-export const STATEFUL_VOLUMES = ["postgres-data", "redis-data", "minio-data", "backups"] as const;
+export const STATEFUL_VOLUMES = ["postgres-data", "redis-data", "minio-data", "backups", "caddy-data"] as const;
 export type VolumeName = (typeof STATEFUL_VOLUMES)[number];
 
 export interface DataVolumesArgs {

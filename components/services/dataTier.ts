@@ -1,15 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../service";
 import { DATABASE, DatabaseEndpoint, ServiceContext } from "./context";
-import { minio, minioBuckets } from "./minio";
+import { MINIO_PORT, minio, minioBuckets } from "./minio";
 import { PGBOUNCER_PORT, pgbouncer } from "./pgbouncer";
-import { postgres } from "./postgres";
-import { redis } from "./redis";
+import { POSTGRES_PORT, postgres } from "./postgres";
+import { REDIS_PORT, redis } from "./redis";
 
 export interface DataTierArgs {
     readonly ctx: ServiceContext;
     /** A database outside the host (managed PostgreSQL); the Postgres and PgBouncer containers are then not created. */
-    readonly externalDatabase?: DatabaseEndpoint;
+    readonly externalDatabase?: { readonly pooled: DatabaseEndpoint; readonly direct: DatabaseEndpoint };
+}
+
+/** What the application tier connects to. */
+export interface DataEndpoints {
+    /** Through the transaction pool: for the backend and worker. */
+    readonly database: DatabaseEndpoint;
+    /** Straight to PostgreSQL: for migrations and backups, which need a whole session. */
+    readonly databaseDirect: DatabaseEndpoint;
+    readonly redis: { readonly host: string; readonly port: number; readonly password: pulumi.Output<string> };
+    readonly objectStorage: { readonly endpoint: string; readonly secretKey: pulumi.Output<string> };
 }
 
 /** PostgreSQL behind PgBouncer, Redis and MinIO with its buckets: everything the application stores. */
@@ -21,8 +31,7 @@ export class DataTier extends pulumi.ComponentResource {
     readonly minioBuckets: Service;
     /** Every container of the tier. */
     readonly services: readonly Service[];
-    /** What the application tier connects to. */
-    readonly endpoints: { readonly database: DatabaseEndpoint; readonly redis: string; readonly objectStorage: string };
+    readonly endpoints: DataEndpoints;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:services:DataTier", name, {}, opts);
@@ -31,13 +40,26 @@ export class DataTier extends pulumi.ComponentResource {
         if (!database) {
             this.postgres = postgres(ctx, this);
             this.pgbouncer = pgbouncer(ctx, this.postgres, this);
-            database = { host: this.pgbouncer.alias, port: PGBOUNCER_PORT, database: DATABASE.name, user: DATABASE.user, password: ctx.secrets.postgresPassword, sslMode: "disable" };
+            const common = { database: DATABASE.name, user: DATABASE.user, password: ctx.secrets.postgresPassword, sslMode: "disable" as const };
+            database = {
+                pooled: { ...common, host: this.pgbouncer.alias, port: PGBOUNCER_PORT },
+                direct: { ...common, host: this.postgres.alias, port: POSTGRES_PORT },
+            };
         }
         this.redis = redis(ctx, this);
         this.minio = minio(ctx, this);
         this.minioBuckets = minioBuckets(ctx, this.minio, this);
         this.services = [this.postgres, this.pgbouncer, this.redis, this.minio, this.minioBuckets].filter((s): s is Service => s !== undefined);
-        this.endpoints = { database, redis: `${this.redis.alias}:6379`, objectStorage: `http://${this.minio.alias}:9000` };
-        this.registerOutputs({ database: { host: database.host, port: database.port, sslMode: database.sslMode }, redis: this.endpoints.redis, objectStorage: this.endpoints.objectStorage });
+        this.endpoints = {
+            database: database.pooled,
+            databaseDirect: database.direct,
+            redis: { host: this.redis.alias, port: REDIS_PORT, password: ctx.secrets.redisPassword },
+            objectStorage: { endpoint: `http://${this.minio.alias}:${MINIO_PORT}`, secretKey: ctx.secrets.minioRootPassword },
+        };
+        this.registerOutputs({
+            database: { host: database.pooled.host, port: database.pooled.port, sslMode: database.pooled.sslMode },
+            redis: `${this.endpoints.redis.host}:${REDIS_PORT}`,
+            objectStorage: this.endpoints.objectStorage.endpoint,
+        });
     }
 }

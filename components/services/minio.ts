@@ -3,6 +3,7 @@ import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
 
+export const MINIO_PORT = 9000;
 export const MINIO_ROOT_USER = "freshtrack-admin";
 const ROOT_USER_FILE = `${SECRETS_DIR}/minio_root_user`;
 const ROOT_PASSWORD_FILE = `${SECRETS_DIR}/minio_root_password`;
@@ -10,7 +11,7 @@ const MC_CONFIG_DIR = `${SECRETS_DIR}/mc`;
 
 /** mc's config.json (format version 10) with one alias, `local`, for the stack's MinIO. */
 export function renderMcConfig(secretKey: string): string {
-    return JSON.stringify({ version: "10", aliases: { local: { url: "http://minio:9000", accessKey: MINIO_ROOT_USER, secretKey, api: "S3v4", path: "auto" } } }, null, 2);
+    return JSON.stringify({ version: "10", aliases: { local: { url: `http://minio:${MINIO_PORT}`, accessKey: MINIO_ROOT_USER, secretKey, api: "S3v4", path: "auto" } } }, null, 2);
 }
 
 export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
@@ -30,7 +31,7 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
                 { path: ROOT_USER_FILE, content: MINIO_ROOT_USER },
                 { path: ROOT_PASSWORD_FILE, content: ctx.secrets.minioRootPassword, secret: true },
             ],
-            healthcheck: { test: ["CMD", "curl", "-fsS", "http://127.0.0.1:9000/minio/health/live"] },
+            healthcheck: { test: ["CMD", "curl", "-fsS", `http://127.0.0.1:${MINIO_PORT}/minio/health/live`] },
             networks: [{ network: ctx.networks.data }],
             volumes: [{ volume: ctx.volumes.volume("minio-data"), containerPath: "/data" }],
         },

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { DATABASE, SECRETS_DIR, ServiceContext } from "./context";
+import { POSTGRES_PORT } from "./postgres";
 
 export const PGBOUNCER_PORT = 6432;
 const USERLIST_FILE = `${SECRETS_DIR}/pgbouncer_userlist.txt`;
@@ -19,7 +20,7 @@ export interface PgbouncerIniOptions {
 export function renderPgbouncerIni(opts: PgbouncerIniOptions = {}): string {
     return [
         "[databases]",
-        `${DATABASE.name} = host=${opts.postgresHost ?? "postgres"} port=${opts.postgresPort ?? 5432} dbname=${DATABASE.name}`,
+        `${DATABASE.name} = host=${opts.postgresHost ?? "postgres"} port=${opts.postgresPort ?? POSTGRES_PORT} dbname=${DATABASE.name}`,
         "",
         "[pgbouncer]",
         `listen_addr = ${opts.listenAddr ?? "0.0.0.0"}`,

@@ -25,6 +25,7 @@ export function postgresTuning(memoryMb: number): Record<string, string> {
     };
 }
 
+export const POSTGRES_PORT = 5432;
 export const POSTGRES_PASSWORD_FILE = `${SECRETS_DIR}/postgres_password`;
 
 export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service {

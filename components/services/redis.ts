@@ -3,6 +3,7 @@ import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { SECRETS_DIR, ServiceContext } from "./context";
 
+export const REDIS_PORT = 6379;
 const AUTH_CONF = `${SECRETS_DIR}/redis_auth.conf`;
 const PASSWORD_FILE = `${SECRETS_DIR}/redis_password`;
 

@@ -62,16 +62,34 @@ export function fromWire(value: unknown): unknown {
     return value;
 }
 
+/** The program failed after registering some resources; both are kept. */
+export class MockRunFailure extends Error {
+    constructor(
+        readonly reason: unknown,
+        readonly resources: RegisteredResource[],
+    ) {
+        super(reason instanceof Error ? reason.message : String(reason));
+        this.name = "MockRunFailure";
+    }
+}
+
+export interface MockOptions {
+    /** Run as a preview (`pulumi preview`) rather than an update. @default false */
+    readonly preview?: boolean;
+    /** Exit codes of job containers by resource name; 0 when not listed. */
+    readonly exitCodes?: Readonly<Record<string, number>>;
+}
+
 /** Deterministic stand-ins for what providers compute, so derived values are readable. */
-function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+function computedState(args: pulumi.runtime.MockResourceArgs, opts: MockOptions): Record<string, unknown> {
     switch (args.type) {
         case "random:index/randomPassword:RandomPassword":
-            return { ...args.inputs, result: `mock-${args.name}` };
+            return { ...args.inputs, result: `mock-${args.name}`, bcryptHash: `$2a$10$mockhash.${args.name.replace(/[^A-Za-z0-9]/g, "")}` };
         case "docker:index/remoteImage:RemoteImage":
             return { ...args.inputs, imageId: `sha256:mock-${args.name}`, repoDigest: `${String(args.inputs.name)}@sha256:mock` };
         case "docker:index/container:Container":
             // Auto-named like the provider does: <resource name>-<random>, shown here as -xxxxxxx.
-            return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: 0 };
+            return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: opts.exitCodes?.[args.name] ?? 0 };
         case "tls:index/privateKey:PrivateKey":
             return { ...args.inputs, privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`, publicKeyOpenssh: `ssh-ed25519 AAAAmock${args.name.replace(/[^A-Za-z0-9]/g, "")}\n` };
         case "digitalocean:index/sshKey:SshKey":
@@ -84,6 +102,13 @@ function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, un
             return { ...args.inputs, ipAddress: "203.0.113.50", reservedIpUrn: `do:floatingip:${args.name}` };
         case "command:remote:Command":
             return { ...args.inputs, stdout: "ready", stderr: "" };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { ...args.inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n` };
+        case "tls:index/certRequest:CertRequest":
+            return { ...args.inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock\n-----END CERTIFICATE REQUEST-----\n` };
+        case "digitalocean:index/databaseCluster:DatabaseCluster":
+            return { ...args.inputs, privateHost: "private-cluster.db.ondigitalocean.com", port: 25060 };
         case "digitalocean:index/databaseUser:DatabaseUser":
             return { ...args.inputs, password: `mock-${args.name}` };
         case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":
@@ -121,11 +146,11 @@ const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): M
  * Runs `program` for the given stack settings under mocks and returns what it
  * registered. Errors thrown by the program (such as a ConfigError) propagate.
  */
-export async function runUnderMocks<T>(settingsForStack: StackSettings, program: () => T, opts: { preview?: boolean } = {}): Promise<MockRun<T>> {
+export async function runUnderMocks<T>(settingsForStack: StackSettings, program: () => T, opts: MockOptions = {}): Promise<MockRun<T>> {
     await pulumi.runtime.setMocks(
         {
             // DigitalOcean droplet IDs are numbers; the firewall and IP assignment convert them.
-            newResource: (args) => ({ id: args.type === "digitalocean:index/droplet:Droplet" ? "424242" : `${args.name}-id`, state: computedState(args) }),
+            newResource: (args) => ({ id: args.type === "digitalocean:index/droplet:Droplet" ? "424242" : `${args.name}-id`, state: computedState(args, opts) }),
             call: (args) => args.inputs,
         },
         "freshtrack",
@@ -161,7 +186,20 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
             callback(err, resp);
         });
 
-    const result = program();
-    await settings.waitForRPCs();
-    return { resources, result };
+    // A failure inside an Output (a job's exit code check, say) reaches the SDK as an unhandled
+    // rejection, which the Pulumi language host turns into a failed update. Do the same here.
+    const failures: unknown[] = [];
+    const onRejection = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+        const result = program();
+        await settings.waitForRPCs();
+        // Rejections are reported after the microtask queue drains; give them a few turns.
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+        await settings.waitForRPCs();
+        if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
+        return { resources, result };
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
 }

@@ -134,6 +134,34 @@ function describeCloud(resources: RegisteredResource[]): string[] {
     return [...lines, ""];
 }
 
+/**
+ * Containers grouped by when they can start: each waits for every container it
+ * depends on (directly or through a component), so step N starts once step
+ * N-1 is healthy (or, for jobs, has exited 0).
+ */
+export function startOrder(resources: RegisteredResource[]): string[][] {
+    const containers = resources.filter((r) => r.type === CONTAINER);
+    const byUrn = new Map(containers.map((c) => [c.urn, c]));
+    const level = new Map<string, number>();
+    const visit = (c: RegisteredResource, path: Set<string>): number => {
+        const known = level.get(c.urn);
+        if (known !== undefined) return known;
+        if (path.has(c.urn)) throw new Error(`dependency cycle through ${c.name}`);
+        path.add(c.urn);
+        const deps = c.options.dependsOn.map((u) => byUrn.get(u)).filter((d): d is RegisteredResource => d !== undefined);
+        const own = deps.length === 0 ? 0 : Math.max(...deps.map((d) => visit(d, path))) + 1;
+        path.delete(c.urn);
+        level.set(c.urn, own);
+        return own;
+    };
+    const steps: string[][] = [];
+    for (const c of containers) {
+        const l = visit(c, new Set());
+        (steps[l] ??= []).push(c.name);
+    }
+    return steps.map((names) => names.sort());
+}
+
 export interface PlanInput {
     readonly cfg: StackConfig;
     readonly resources: RegisteredResource[];
@@ -155,6 +183,9 @@ export function renderPlan({ cfg, resources, maskedKeys }: PlanInput): string {
         ...tree(resources),
         "",
         ...describeCloud(resources),
+        "Start order (each step waits for the one before to be healthy, or for its jobs to exit 0)",
+        ...startOrder(resources).map((names, i) => `  ${i + 1}. ${names.join(", ")}`),
+        "",
         `Containers (${containers.length}; limits add up to ${memory} MB and ${Math.round(cpus * 100) / 100} CPUs)`,
         ...containers.sort((a, b) => a.name.localeCompare(b.name)).flatMap((c) => [...describeContainer(c, resources), ""]),
         `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].`,

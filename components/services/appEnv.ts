@@ -1,0 +1,82 @@
+/**
+ * The one place that says what configuration the FreshTrack images receive:
+ * plain settings as env, credentials as files named by `*_FILE` variables.
+ * docs/app-contract.md lists the same keys; a test keeps the two in step.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+import type { ServiceFile } from "../service";
+import { BUCKETS, DatabaseEndpoint, SECRETS_DIR } from "./context";
+import { MINIO_ROOT_USER } from "./minio";
+
+export const BACKEND_PORT = 3000;
+export const FRONTEND_PORT = 8080;
+
+export type AppRole = "backend" | "worker" | "migrate";
+
+export interface AppEnvInputs {
+    readonly cfg: StackConfig;
+    /** Through PgBouncer or the managed pool for backend and worker; direct for migrations (they need session features). */
+    readonly database: DatabaseEndpoint;
+    readonly redis: { readonly host: string; readonly port: number; readonly password: pulumi.Output<string> };
+    readonly objectStorage: { readonly endpoint: string; readonly secretKey: pulumi.Output<string> };
+    readonly jwtSecret: pulumi.Output<string>;
+}
+
+export interface AppEnvironment {
+    readonly env: Record<string, pulumi.Input<string>>;
+    readonly files: ServiceFile[];
+}
+
+const FILES = {
+    databasePassword: `${SECRETS_DIR}/database_password`,
+    redisPassword: `${SECRETS_DIR}/redis_password`,
+    s3AccessKeyId: `${SECRETS_DIR}/s3_access_key_id`,
+    s3SecretAccessKey: `${SECRETS_DIR}/s3_secret_access_key`,
+    jwtSecret: `${SECRETS_DIR}/jwt_secret`,
+} as const;
+
+/** Env and secret files for a container running the backend image in the given role. */
+export function appEnvironment(role: AppRole, inputs: AppEnvInputs): AppEnvironment {
+    const db = inputs.database;
+    const env: Record<string, pulumi.Input<string>> = {
+        NODE_ENV: "production",
+        APP_ROLE: role,
+        APP_VERSION: inputs.cfg.app.version,
+        PUBLIC_URL: `https://${inputs.cfg.domain}`,
+        DATABASE_HOST: db.host,
+        DATABASE_PORT: pulumi.output(db.port).apply(String),
+        DATABASE_NAME: db.database,
+        DATABASE_USER: db.user,
+        DATABASE_SSLMODE: db.sslMode,
+        DATABASE_PASSWORD_FILE: FILES.databasePassword,
+    };
+    const files: ServiceFile[] = [{ path: FILES.databasePassword, content: db.password, secret: true }];
+    if (role === "migrate") return { env, files };
+
+    Object.assign(env, {
+        ...(role === "backend" ? { PORT: String(BACKEND_PORT) } : {}),
+        REDIS_HOST: inputs.redis.host,
+        REDIS_PORT: String(inputs.redis.port),
+        REDIS_PASSWORD_FILE: FILES.redisPassword,
+        S3_ENDPOINT: inputs.objectStorage.endpoint,
+        S3_REGION: "us-east-1",
+        S3_FORCE_PATH_STYLE: "true",
+        S3_BUCKET_UPLOADS: BUCKETS.uploads,
+        S3_ACCESS_KEY_ID_FILE: FILES.s3AccessKeyId,
+        S3_SECRET_ACCESS_KEY_FILE: FILES.s3SecretAccessKey,
+        JWT_SECRET_FILE: FILES.jwtSecret,
+    });
+    files.push(
+        { path: FILES.redisPassword, content: inputs.redis.password, secret: true },
+        { path: FILES.s3AccessKeyId, content: MINIO_ROOT_USER },
+        { path: FILES.s3SecretAccessKey, content: inputs.objectStorage.secretKey, secret: true },
+        { path: FILES.jwtSecret, content: inputs.jwtSecret, secret: true },
+    );
+    return { env, files };
+}
+
+/** The frontend is static files behind nginx; it only needs to know where it lives. */
+export function frontendEnvironment(cfg: StackConfig): Record<string, string> {
+    return { PUBLIC_URL: `https://${cfg.domain}`, API_BASE_URL: "/api", APP_VERSION: cfg.app.version };
+}

@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Service } from "../service";
+import { appEnvironment, AppEnvInputs, BACKEND_PORT, FRONTEND_PORT, frontendEnvironment } from "./appEnv";
+import { ServiceContext } from "./context";
+import type { DataTier } from "./dataTier";
+import { Migrations } from "./migrations";
+
+export interface AppTierArgs {
+    readonly ctx: ServiceContext;
+    readonly data: DataTier;
+}
+
+/** Exits 0 when an HTTP endpoint answers 2xx; uses the Node.js runtime the FreshTrack images are built on. */
+export function nodeHttpProbe(url: string): string[] {
+    return ["CMD", "node", "-e", `fetch(${JSON.stringify(url)}).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))`];
+}
+
+/**
+ * FreshTrack's own services: migrations first, then backend, worker and
+ * frontend. All three are stateless: a new version starts beside the old one
+ * under the same network alias, turns healthy, and only then is the old one
+ * removed, so Caddy always has a healthy upstream.
+ */
+export class AppTier extends pulumi.ComponentResource {
+    readonly migrations: Migrations;
+    readonly backend: Service;
+    readonly worker: Service;
+    readonly frontend: Service;
+    readonly services: readonly Service[];
+
+    constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:services:AppTier", name, {}, opts);
+        const { ctx, data } = args;
+        const { cfg } = ctx;
+        const inputs: AppEnvInputs = {
+            cfg,
+            database: data.endpoints.database,
+            redis: data.endpoints.redis,
+            objectStorage: data.endpoints.objectStorage,
+            jwtSecret: ctx.secrets.appJwtSecret,
+        };
+        const database = [data.postgres, data.pgbouncer].filter((s): s is Service => s !== undefined);
+        this.migrations = new Migrations("migrations", { ctx, app: { ...inputs, database: data.endpoints.databaseDirect }, database }, { parent: this });
+        const dataReady = [...database, data.redis, data.minioBuckets];
+        const common = { host: ctx.host, namePrefix: cfg.namePrefix, kind: "stateless" as const };
+
+        const backendEnv = appEnvironment("backend", inputs);
+        this.backend = new Service(
+            "backend",
+            {
+                ...common,
+                image: cfg.app.images.backend.ref,
+                limits: cfg.resources.backend,
+                env: backendEnv.env,
+                files: backendEnv.files,
+                healthcheck: { test: nodeHttpProbe(`http://127.0.0.1:${BACKEND_PORT}/health/ready`), startPeriodSeconds: 30 },
+                networks: [{ network: ctx.networks.edge }, { network: ctx.networks.app }, { network: ctx.networks.data }],
+                dependsOn: dataReady,
+                requires: [this.migrations.migrate],
+            },
+            { parent: this },
+        );
+
+        const workerEnv = appEnvironment("worker", inputs);
+        this.worker = new Service(
+            "worker",
+            {
+                ...common,
+                image: cfg.app.images.worker.ref,
+                limits: cfg.resources.worker,
+                env: workerEnv.env,
+                files: workerEnv.files,
+                healthcheck: { test: ["CMD-SHELL", cfg.app.commands.workerHealthcheck], intervalSeconds: 30, startPeriodSeconds: 30 },
+                networks: [{ network: ctx.networks.app }, { network: ctx.networks.data }],
+                dependsOn: dataReady,
+                requires: [this.migrations.migrate],
+            },
+            { parent: this },
+        );
+
+        this.frontend = new Service(
+            "frontend",
+            {
+                ...common,
+                image: cfg.app.images.frontend.ref,
+                limits: cfg.resources.frontend,
+                env: frontendEnvironment(cfg),
+                healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${FRONTEND_PORT}/health`] },
+                networks: [{ network: ctx.networks.edge }],
+            },
+            { parent: this },
+        );
+
+        this.services = [this.migrations.backup, this.migrations.migrate, this.backend, this.worker, this.frontend];
+        this.registerOutputs({ backend: this.backend.alias, frontend: this.frontend.alias });
+    }
+}

@@ -1,0 +1,340 @@
+import { expect } from "chai";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { TLS_MODES } from "../components/config";
+import { LETS_ENCRYPT_STAGING, renderCaddyfile } from "../components/edge/caddyfile";
+import { deployStack } from "../components/stack";
+import { appEnvironment } from "../components/services/appEnv";
+import { MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
+import { configFor, containers, runStack, settingsWith } from "./helpers";
+import { freePort, startServer, stopServer, waitForPort } from "./localServers";
+
+const ROOT = path.join(__dirname, "..");
+
+function scratch(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-caddy-"));
+}
+
+/** A throwaway certificate and key (openssl), for validating configs that name TLS files. */
+function makeCert(dir: string): { cert: string; key: string } {
+    const cert = path.join(dir, "server.crt");
+    const key = path.join(dir, "server.key");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=freshtrack.test"], { stdio: "ignore" });
+    return { cert, key };
+}
+
+function caddyValidate(caddyfile: string): { status: number | null; output: string } {
+    const file = path.join(scratch(), "Caddyfile");
+    fs.writeFileSync(file, caddyfile);
+    const result = spawnSync("caddy", ["validate", "--config", file, "--adapter", "caddyfile"], { encoding: "utf8" });
+    return { status: result.status, output: result.stdout + result.stderr };
+}
+
+function containerNamed(resources: RegisteredResource[], name: string): RegisteredResource {
+    const found = containers(resources).find((c) => c.name === name);
+    expect(found, name).to.not.equal(undefined);
+    return found!;
+}
+
+function uploadText(container: RegisteredResource, file: string): string {
+    const uploads = (container.inputs.uploads instanceof SecretValue ? container.inputs.uploads.value : container.inputs.uploads) as Array<{ file: string; content: unknown }>;
+    const upload = uploads.find((u) => u.file === file);
+    expect(upload, file).to.not.equal(undefined);
+    return String(upload!.content instanceof SecretValue ? upload!.content.value : upload!.content);
+}
+
+/** The stack's rendered Caddyfile, with the internal-mode certificate paths pointed at real files. */
+function stackCaddyfile(resources: RegisteredResource[]): string {
+    const text = uploadText(containerNamed(resources, "caddy"), "/etc/caddy/Caddyfile");
+    const { cert, key } = makeCert(scratch());
+    return text.replace("/etc/caddy/certs/server.crt", cert).replace("/etc/caddy/certs/server.key", key);
+}
+
+describe("app tier and edge", () => {
+    describe("Caddyfile", () => {
+        for (const stack of shippedStacks()) {
+            it(`passes \`caddy validate\` as rendered for stack ${stack}`, async () => {
+                const { resources } = await runStack(stack, deployStack);
+                const result = caddyValidate(stackCaddyfile(resources));
+                expect(result.status, result.output).to.equal(0);
+                expect(result.output).to.contain("Valid configuration");
+            });
+        }
+
+        for (const tlsMode of TLS_MODES) {
+            it(`passes \`caddy validate\` in TLS mode ${tlsMode}`, () => {
+                const { cert, key } = makeCert(scratch());
+                const text = renderCaddyfile({
+                    email: "ops@example.com",
+                    tlsMode,
+                    internalTls: { certFile: cert, keyFile: key },
+                    sites: [{ address: "freshtrack.example.com", routes: [{ upstreams: ["frontend:8080"], healthUri: "/health" }] }],
+                });
+                const result = caddyValidate(text);
+                expect(result.status, result.output).to.equal(0);
+            });
+        }
+
+        it("is refused by `caddy validate` when broken, so the checks above can fail", () => {
+            const text = renderCaddyfile({ email: "ops@example.com", tlsMode: "acme", sites: [{ address: "x.example.com", routes: [{ upstreams: ["a:1"] }] }] });
+            expect(caddyValidate(text.replace("reverse_proxy", "reverse_proxi")).status).to.not.equal(0);
+        });
+
+        it("sends HSTS only with publicly trusted certificates, and uses Let's Encrypt staging in acme-staging", () => {
+            const render = (tlsMode: (typeof TLS_MODES)[number]) => renderCaddyfile({ email: "o@example.com", tlsMode, sites: [{ address: "x.example.com", routes: [{ upstreams: ["a:1"] }] }] });
+            expect(render("acme")).to.contain("Strict-Transport-Security");
+            expect(render("acme-staging")).to.contain(`acme_ca ${LETS_ENCRYPT_STAGING}`);
+            expect(render("acme")).to.not.contain("acme_ca");
+            expect(render("internal")).to.not.contain("Strict-Transport-Security");
+        });
+
+        it("routes the dashboard, /api and Bull Board (behind basic auth), compresses, logs JSON and keeps the admin API inside the container", async () => {
+            const { resources } = await runStack("prod", deployStack);
+            const text = uploadText(containerNamed(resources, "caddy"), "/etc/caddy/Caddyfile");
+            expect(text).to.match(/^freshtrack\.example\.com \{/m);
+            expect(text).to.match(/handle \/api\/\* \{\n\s+reverse_proxy backend:3000 \{[^}]*health_uri \/health\/ready/);
+            expect(text).to.match(/handle \/admin\/queues\* \{\n\s+basicauth \{\n\s+admin \$2a\$10\$/);
+            expect(text).to.match(/handle \{\n\s+reverse_proxy frontend:8080/);
+            expect(text).to.contain("encode zstd gzip");
+            expect(text).to.contain("format json");
+            expect(text).to.contain("admin localhost:2019");
+            expect(text).to.match(/http:\/\/:9180 \{\n\s+metrics \/metrics/);
+            expect(text).to.match(/lb_try_duration \d+s/);
+        });
+    });
+
+    describe("Caddy container", () => {
+        it("publishes 80 and 443 on every interface on a server, and on loopback only on a laptop", async () => {
+            const ports = async (stack: string) => containerNamed((await runStack(stack, deployStack)).resources, "caddy").inputs.ports;
+            expect(await ports("prod")).to.deep.equal([
+                { internal: 80, external: 80, ip: "0.0.0.0", protocol: "tcp" },
+                { internal: 443, external: 443, ip: "0.0.0.0", protocol: "tcp" },
+            ]);
+            expect(((await ports("dev")) as Array<{ ip: string }>).map((p) => p.ip)).to.deep.equal(["127.0.0.1", "127.0.0.1"]);
+        });
+
+        it("keeps /data on a protected volume and may bind low ports, nothing more", async () => {
+            const { resources } = await runStack("prod", deployStack);
+            const caddy = containerNamed(resources, "caddy");
+            expect(caddy.inputs.volumes).to.deep.equal([{ volumeName: "freshtrack-prod-caddy-data", containerPath: "/data", readOnly: false }]);
+            const volume = resources.find((r) => r.type === "docker:index/volume:Volume" && r.inputs.name === "freshtrack-prod-caddy-data")!;
+            expect(volume.options.protect).to.equal(true);
+            expect(caddy.inputs.capabilities).to.deep.equal({ drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });
+        });
+
+        it("in internal mode, serves a certificate for the domain and its subdomains from the stack's own CA, exported for trust", async () => {
+            const run = await runStack("dev", deployStack);
+            const csr = run.resources.find((r) => r.type === "tls:index/certRequest:CertRequest")!;
+            expect(csr.inputs.dnsNames).to.deep.equal(["freshtrack.localhost", "*.freshtrack.localhost"]);
+            const ca = run.resources.find((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert")!;
+            expect(ca.inputs).to.include({ isCaCertificate: true });
+            const leaf = run.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")!;
+            expect(leaf.inputs.earlyRenewalHours).to.be.greaterThan(0);
+            const caddy = containerNamed(run.resources, "caddy");
+            expect(uploadText(caddy, "/etc/caddy/certs/server.crt")).to.contain("BEGIN CERTIFICATE");
+            const uploads = caddy.inputs.uploads as Array<{ file: string; content: unknown }>;
+            expect(uploads.find((u) => u.file === "/etc/caddy/certs/server.key")!.content).to.be.instanceOf(SecretValue);
+            expect(run.result.caCertificate).to.not.equal(undefined);
+        });
+
+        it("uses no internal CA in the ACME modes", async () => {
+            const { resources } = await runStack("prod", deployStack);
+            expect(resources.filter((r) => r.type.startsWith("tls:index/selfSignedCert"))).to.deep.equal([]);
+        });
+    });
+
+    describe("ordering", () => {
+        let resources: RegisteredResource[];
+        before(async () => {
+            resources = (await runStack("prod", deployStack)).resources;
+        });
+        const dependsOn = (a: string, b: string) => containerNamed(resources, a).options.dependsOn.includes(containerNamed(resources, b).urn);
+
+        it("backs up the database after it is healthy, and migrates only after the backup", () => {
+            expect(dependsOn("pre-migrate-backup", "postgres")).to.equal(true);
+            expect(dependsOn("pre-migrate-backup", "pgbouncer")).to.equal(true);
+            expect(dependsOn("migrate", "pre-migrate-backup")).to.equal(true);
+        });
+
+        it("starts backend and worker only after the migration job, gated on its exit code", () => {
+            for (const name of ["backend", "worker"]) {
+                expect(dependsOn(name, "migrate"), name).to.equal(true);
+                const labels = containerNamed(resources, name).inputs.labels as Array<{ label: string; value: string }>;
+                expect(labels.find((l) => l.label === "com.freshtrack.requires")?.value, name).to.equal("migrate");
+            }
+        });
+
+        it("does not make Caddy wait for the application, so an app update never touches Caddy", () => {
+            const appUrns = ["backend", "worker", "frontend", "migrate"].map((n) => containerNamed(resources, n).urn);
+            expect(containerNamed(resources, "caddy").options.dependsOn.filter((u) => appUrns.includes(u))).to.deep.equal([]);
+        });
+
+        it("never creates the new backend or worker when the migration fails", async () => {
+            let failure: unknown;
+            try {
+                await runUnderMocks(loadStackSettings("prod"), deployStack, { exitCodes: { migrate: 1 } });
+            } catch (err) {
+                failure = err;
+            }
+            expect(failure).to.be.instanceOf(MockRunFailure);
+            expect((failure as MockRunFailure).message).to.contain("job 'migrate' exited with code 1");
+            const names = containers((failure as MockRunFailure).resources).map((c) => c.name);
+            expect(names).to.include("migrate");
+            expect(names).to.not.include("backend");
+            expect(names).to.not.include("worker");
+        });
+
+        it("never migrates when the pre-migration backup fails", async () => {
+            let failure: unknown;
+            try {
+                await runUnderMocks(loadStackSettings("prod"), deployStack, { exitCodes: { "pre-migrate-backup": 2 } });
+            } catch (err) {
+                failure = err;
+            }
+            expect((failure as MockRunFailure).message).to.contain("job 'pre-migrate-backup' exited with code 2");
+            expect(containers((failure as MockRunFailure).resources).map((c) => c.name)).to.not.include("migrate");
+        });
+    });
+
+    describe("a version bump", () => {
+        it("changes only the app containers, their images and the migration jobs", async () => {
+            const before = await runStack("prod", deployStack);
+            const settings = loadStackSettings("prod");
+            settings.config["freshtrack:appVersion"] = "1.5.0";
+            const after = await runUnderMocks(settings, deployStack);
+            const inputsByUrn = new Map(before.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+            const changed = after.resources.filter((r) => r.custom && inputsByUrn.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => r.name);
+            expect(changed.sort()).to.deep.equal(["backend", "backend-image", "frontend", "frontend-image", "migrate", "migrate-image", "pre-migrate-backup", "worker", "worker-image"]);
+            expect(after.resources.map((r) => r.urn).sort()).to.deep.equal(before.resources.map((r) => r.urn).sort());
+        });
+    });
+
+    describe("configuration of the FreshTrack images", () => {
+        it("hands credentials over as *_FILE pointers to secret files, never as values", async () => {
+            const cfg = await configFor(settingsWith({}));
+            const pulumiSecret = (await import("@pulumi/pulumi")).secret;
+            const env = appEnvironment("backend", {
+                cfg,
+                database: { host: "pgbouncer", port: 6432, database: "freshtrack", user: "freshtrack", password: pulumiSecret("db-pw"), sslMode: "disable" },
+                redis: { host: "redis", port: 6379, password: pulumiSecret("redis-pw") },
+                objectStorage: { endpoint: "http://minio:9000", secretKey: pulumiSecret("s3-pw") },
+                jwtSecret: pulumiSecret("jwt"),
+            });
+            const fileKeys = Object.keys(env.env).filter((k) => k.endsWith("_FILE"));
+            expect(fileKeys.sort()).to.deep.equal(["DATABASE_PASSWORD_FILE", "JWT_SECRET_FILE", "REDIS_PASSWORD_FILE", "S3_ACCESS_KEY_ID_FILE", "S3_SECRET_ACCESS_KEY_FILE"]);
+            for (const key of fileKeys) expect(env.files.map((f) => f.path), key).to.include(env.env[key]);
+            expect(env.files.filter((f) => f.secret).map((f) => f.path)).to.have.length(4);
+        });
+
+        it("is documented key by key in docs/app-contract.md", async () => {
+            const doc = fs.readFileSync(path.join(ROOT, "docs", "app-contract.md"), "utf8");
+            const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+            const { resources } = await runStack("prod", deployStack);
+            const keys = new Set<string>();
+            for (const name of ["backend", "worker", "frontend", "migrate"]) {
+                for (const entry of containerNamed(resources, name).inputs.envs as string[]) keys.add(entry.slice(0, entry.indexOf("=")));
+            }
+            expect([...keys].sort()).to.deep.equal([...documented].sort());
+        });
+    });
+
+    describe("zero-downtime switchover through the real Caddy", function () {
+        this.timeout(60000);
+
+        it("answers every request while the old upstream stops and the new one takes over", async () => {
+            const served = { old: 0, new: 0 };
+            const closing = { old: false, new: false };
+            const makeUpstream = (which: "old" | "new") =>
+                http.createServer((req, res) => {
+                    // A graceful stop, as docs/app-contract.md asks of the images: finish what is in
+                    // flight and tell keep-alive clients the connection ends with this response.
+                    if (closing[which]) res.setHeader("Connection", "close");
+                    if (req.url === "/health/ready") {
+                        res.end("ok");
+                        return;
+                    }
+                    served[which]++;
+                    // A little work per request, so some are always in flight during the switch.
+                    setTimeout(() => res.end(which), 5);
+                });
+            const [oldPort, newPort, caddyPort, adminPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+            const oldServer = makeUpstream("old").listen(oldPort, "127.0.0.1");
+            const newServer = makeUpstream("new");
+
+            const dir = scratch();
+            const caddyfile = path.join(dir, "Caddyfile");
+            // The stack routes to one network alias; Docker's DNS answers with the old container, then
+            // both, then the new one. Two static upstreams walk Caddy through the same three states.
+            fs.writeFileSync(
+                caddyfile,
+                renderCaddyfile({
+                    email: "ops@example.com",
+                    tlsMode: "internal",
+                    autoHttps: false,
+                    adminAddress: `localhost:${adminPort}`,
+                    metricsPort,
+                    sites: [{ address: `http://127.0.0.1:${caddyPort}`, routes: [{ path: "/api/*", upstreams: [`127.0.0.1:${oldPort}`, `127.0.0.1:${newPort}`], healthUri: "/health/ready" }] }],
+                }),
+            );
+            const caddy = startServer("caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"]);
+            let sent = 0;
+            const failures: string[] = [];
+            let running = true;
+            try {
+                await waitForPort(caddyPort);
+                const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+                const client = async () => {
+                    while (running) {
+                        sent++;
+                        await new Promise<void>((resolve) => {
+                            const req = http.get({ host: "127.0.0.1", port: caddyPort, path: `/api/readings?n=${sent}`, agent, timeout: 10000 }, (res) => {
+                                res.resume();
+                                res.on("end", () => {
+                                    if (res.statusCode !== 200) failures.push(`HTTP ${res.statusCode}`);
+                                    resolve();
+                                });
+                            });
+                            req.on("timeout", () => req.destroy(new Error("no answer within 10 s")));
+                            req.on("error", (err) => {
+                                failures.push(err.message);
+                                resolve();
+                            });
+                        });
+                    }
+                };
+                const clients = Array.from({ length: 6 }, client);
+                const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+                await sleep(1500); // old only
+                newServer.listen(newPort, "127.0.0.1"); // new version starts
+                await sleep(3000); // both healthy
+                const servedByOldBeforeStop = served.old;
+                closing.old = true; // old version stops gracefully
+                await new Promise<void>((resolve) => {
+                    oldServer.close(() => resolve());
+                    oldServer.closeIdleConnections();
+                });
+                const newBeforeStop = served.new;
+                await sleep(2000); // new only
+                running = false;
+                await Promise.all(clients);
+                agent.destroy();
+
+                console.log(`      switchover: ${sent} requests sent, ${failures.length} failed; ${served.old} served by the old upstream, ${served.new} by the new`);
+                expect(failures, failures.slice(0, 5).join("; ")).to.deep.equal([]);
+                expect(sent).to.be.greaterThan(200);
+                expect(servedByOldBeforeStop).to.be.greaterThan(0);
+                expect(served.new - newBeforeStop, "the new upstream carried the traffic after the switch").to.be.greaterThan(50);
+            } finally {
+                running = false;
+                await stopServer(caddy);
+                newServer.close();
+                newServer.closeAllConnections();
+            }
+        });
+    });
+});
