@@ -1,0 +1,43 @@
+/** Every rule of the pack, in the order they are reported. Kept apart from index.ts, which starts the pack's server. */
+import { Policy } from "@pulumi/policy";
+import { containerHealthcheck, containerLogRotation, containerRestartPolicy } from "./rules/containerHealth";
+import { containerCpuLimit, containerMemoryLimit } from "./rules/containerLimits";
+import { containerNoSecretEnv, containerPublishedPorts, imagePinned } from "./rules/containerExposure";
+import {
+    containerCapabilities,
+    containerHostMounts,
+    containerHostNamespaces,
+    containerNoNewPrivileges,
+    containerNonRootUser,
+    containerNotPrivileged,
+    containerReadOnlyRootfs,
+} from "./rules/containerSecurity";
+import { dropletHardening, dropletReplacementGuard, dropletSize, firewallNoWorldSsh, firewallPublicPorts, statefulProtected } from "./rules/digitalocean";
+import { backupsAndMonitoring, containersThroughService, memoryBudget } from "./rules/stack";
+
+export const POLICIES: Policy[] = [
+    containerMemoryLimit,
+    containerCpuLimit,
+    containerHealthcheck,
+    containerRestartPolicy,
+    containerLogRotation,
+    imagePinned,
+    containerNotPrivileged,
+    containerHostNamespaces,
+    containerNoNewPrivileges,
+    containerCapabilities,
+    containerHostMounts,
+    containerPublishedPorts,
+    containerNoSecretEnv,
+    containerReadOnlyRootfs,
+    containerNonRootUser,
+    firewallPublicPorts,
+    firewallNoWorldSsh,
+    dropletSize,
+    dropletHardening,
+    dropletReplacementGuard,
+    statefulProtected,
+    memoryBudget,
+    containersThroughService,
+    backupsAndMonitoring,
+];

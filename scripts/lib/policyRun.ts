@@ -1,0 +1,168 @@
+/**
+ * Runs the policy pack's rules the way the policy server does
+ * (@pulumi/policy server.js, makeAnalyzeRpcFun / makeAnalyzeStackRpcFun):
+ * config defaults from each schema (as the engine fills them,
+ * pulumi/pulumi pkg/resource/analyzer/config.go), props with secrets unpacked
+ * and behind `unknownCheckingProxy`, unknown values reported as advisory
+ * "can't run during preview", and notApplicable honoured.
+ */
+import { EnforcementLevel, Policy, PolicyResource, PolicyResourceOptions, ResourceValidationPolicy, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
+
+/** The wire sentinel the policy server sees for an unknown value (@pulumi/policy proxy.js unknownStringValue). */
+export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface PolicyInput {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, unknown>;
+    readonly opts?: { protect?: boolean; ignoreChanges?: string[]; deleteBeforeReplace?: boolean };
+    readonly parent?: string;
+}
+
+export interface Finding {
+    readonly policy: string;
+    readonly enforcementLevel: EnforcementLevel;
+    /** `violation`: the rule failed; `unknown`: it could not run because a value is unknown during preview. */
+    readonly kind: "violation" | "unknown";
+    readonly message: string;
+    readonly urn?: string;
+}
+
+export type PackConfig = Record<string, ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>) | EnforcementLevel>;
+
+class NotApplicable extends Error {}
+
+/** Plain data as the policy server gives it: secrets unpacked, unknowns as sentinels. */
+export function toPolicyProps(value: unknown): unknown {
+    if (value instanceof SecretValue) return toPolicyProps(value.value);
+    if (value === UNKNOWN) return UNKNOWN_SENTINEL;
+    if (Array.isArray(value)) return value.map(toPolicyProps);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPolicyProps(v)]));
+    return value;
+}
+
+export function fromRegistered(resources: RegisteredResource[]): PolicyInput[] {
+    return resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: toPolicyProps(r.inputs) as Record<string, unknown>,
+        opts: { protect: r.options.protect, ignoreChanges: r.options.ignoreChanges, ...(r.options.deleteBeforeReplace !== undefined ? { deleteBeforeReplace: r.options.deleteBeforeReplace } : {}) },
+        ...(r.parent ? { parent: r.parent } : {}),
+    }));
+}
+
+function settingsFor(policy: Policy, packConfig: PackConfig): { level: EnforcementLevel; config: Record<string, unknown> } {
+    const given = packConfig[policy.name];
+    const defaults = Object.fromEntries(
+        Object.entries(policy.configSchema?.properties ?? {})
+            .filter(([, schema]) => (schema as { default?: unknown }).default !== undefined)
+            .map(([k, schema]) => [k, (schema as { default?: unknown }).default]),
+    );
+    if (typeof given === "string") return { level: given, config: defaults };
+    const { enforcementLevel, ...rest } = given ?? {};
+    return { level: enforcementLevel ?? policy.enforcementLevel ?? "advisory", config: { ...defaults, ...rest } };
+}
+
+function options(input: PolicyInput): PolicyResourceOptions {
+    return {
+        protect: input.opts?.protect ?? false,
+        ignoreChanges: input.opts?.ignoreChanges ?? [],
+        ...(input.opts?.deleteBeforeReplace !== undefined ? { deleteBeforeReplace: input.opts.deleteBeforeReplace } : {}),
+        aliases: [],
+        additionalSecretOutputs: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    };
+}
+
+const notApplicable = (reason?: string): never => {
+    throw new NotApplicable(reason);
+};
+
+/** Runs every policy over the resources; returns the findings, in policy order. */
+export async function runPolicies(policies: readonly Policy[], inputs: readonly PolicyInput[], packConfig: PackConfig = {}): Promise<Finding[]> {
+    const findings: Finding[] = [];
+    const stackResources = new Map<string, PolicyResource>();
+    for (const input of inputs) {
+        const resource: PolicyResource = {
+            type: input.type,
+            name: input.name,
+            urn: input.urn,
+            props: unknownCheckingProxy(input.props),
+            opts: options(input),
+            dependencies: [],
+            propertyDependencies: {},
+            isType: () => false,
+            asType: () => undefined,
+        };
+        stackResources.set(input.urn, resource);
+    }
+    for (const input of inputs) {
+        const parent = input.parent ? stackResources.get(input.parent) : undefined;
+        if (parent) (stackResources.get(input.urn) as { parent?: PolicyResource }).parent = parent;
+    }
+
+    for (const policy of policies) {
+        const { level, config } = settingsFor(policy, packConfig);
+        if (level === "disabled") continue;
+        const record = (kind: Finding["kind"], message: string, urn?: string) =>
+            findings.push({ policy: policy.name, enforcementLevel: kind === "unknown" ? "advisory" : level, kind, message, ...(urn ? { urn } : {}) });
+        const guard = async (fn: () => unknown, urn?: string) => {
+            try {
+                await fn();
+            } catch (err) {
+                if (err instanceof UnknownValueError) record("unknown", `can't run during preview: ${(err as Error).message}`, urn);
+                else if (!(err instanceof NotApplicable)) throw err;
+            }
+        };
+        const validateResource = (policy as ResourceValidationPolicy).validateResource;
+        if (validateResource) {
+            const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
+            for (const input of inputs) {
+                const props = unknownCheckingProxy(input.props);
+                for (const validate of validations) {
+                    await guard(
+                        () =>
+                            validate(
+                                {
+                                    type: input.type,
+                                    props,
+                                    urn: input.urn,
+                                    name: input.name,
+                                    opts: options(input),
+                                    stackTags: new Map(),
+                                    isType: () => false,
+                                    asType: () => undefined,
+                                    getConfig: <T extends object>() => config as T,
+                                    notApplicable,
+                                },
+                                (message: string) => record("violation", message, input.urn),
+                            ),
+                        input.urn,
+                    );
+                }
+            }
+        }
+        const validateStack = (policy as StackValidationPolicy).validateStack;
+        if (validateStack) {
+            await guard(() =>
+                validateStack(
+                    {
+                        resources: [...stackResources.values()],
+                        stackTags: new Map(),
+                        getConfig: <T extends object>() => config as T,
+                        notApplicable,
+                    },
+                    (message: string, urn?: string) => record("violation", message, urn),
+                ),
+            );
+        }
+    }
+    return findings;
+}
+
+export function mandatory(findings: readonly Finding[]): Finding[] {
+    return findings.filter((f) => f.kind === "violation" && f.enforcementLevel === "mandatory");
+}

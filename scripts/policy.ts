@@ -1,0 +1,47 @@
+/**
+ * npm run policy -- <stack>
+ *
+ * Runs the policy pack over what `pulumi up` would create for a stack, with
+ * policy/config/<stack>.json, without the Pulumi CLI: the program runs under
+ * the SDK's mocks as in `npm run plan`. The same rules run for real with
+ *   pulumi preview --policy-pack ./policy --policy-pack-config ./policy/config/<stack>.json
+ * Exit codes: 0 no mandatory violation, 1 violations or invalid config, 2 usage.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../components/config";
+import { deployStack } from "../components/stack";
+import { POLICIES } from "../policy/policies";
+import { runUnderMocks } from "./lib/mockRun";
+import { fromRegistered, mandatory, PackConfig, runPolicies } from "./lib/policyRun";
+import { loadStackSettings, REPO_ROOT, shippedStacks } from "./lib/stackFiles";
+
+async function main(argv: string[]): Promise<number> {
+    const stack = argv[0];
+    if (!stack || argv.length > 1 || stack.startsWith("-")) {
+        console.error(`usage: npm run policy -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
+        return 2;
+    }
+    try {
+        const configFile = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
+        const packConfig = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, "utf8")) as PackConfig) : {};
+        const run = await runUnderMocks(loadStackSettings(stack), deployStack);
+        const findings = await runPolicies(POLICIES, fromRegistered(run.resources), packConfig);
+        const blocking = mandatory(findings);
+        const advisory = findings.filter((f) => !blocking.includes(f));
+        console.log(`Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`);
+        console.log(`  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`);
+        const byPolicy = new Map<string, string[]>();
+        for (const f of [...blocking, ...advisory]) byPolicy.set(`${f.enforcementLevel.padEnd(9)} ${f.policy}`, [...(byPolicy.get(`${f.enforcementLevel.padEnd(9)} ${f.policy}`) ?? []), f.message]);
+        for (const [heading, messages] of byPolicy) {
+            console.log(`  ${heading}`);
+            for (const m of messages) console.log(`      ${m}`);
+        }
+        return blocking.length > 0 ? 1 : 0;
+    } catch (err) {
+        console.error(err instanceof ConfigError ? err.message : `policy check failed: ${err instanceof Error ? err.message : String(err)}`);
+        return err instanceof ConfigError ? 1 : 2;
+    }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
