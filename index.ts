@@ -11,6 +11,7 @@ export const domain = deployed.domain;
 export const publicAddress = deployed.publicAddress;
 export const deployPrivateKey = deployed.deployPrivateKey;
 export const urls = deployed.urls;
+export const alertDestinations = deployed.alertDestinations;
 export const adminPassword = deployed.adminPassword;
 export const caCertificate = deployed.caCertificate;
 export const dataEndpoints = deployed.dataEndpoints;

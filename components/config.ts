@@ -52,6 +52,7 @@ export const CONFIG_KEYS = [
     "operatorSshPublicKey",
     "database",
     "appCommands",
+    "monitoring",
 ] as const;
 
 export interface ResourceLimits {
@@ -67,17 +68,29 @@ export interface ResourceLimits {
  * 4 GB host with room for the kernel and Docker itself.
  */
 export const DEFAULT_LIMITS = {
-    postgres: { memoryMb: 1024, cpus: 1.0 },
-    pgbouncer: { memoryMb: 64, cpus: 0.25 },
-    redis: { memoryMb: 256, cpus: 0.5 },
-    minio: { memoryMb: 512, cpus: 0.5 },
-    "minio-init": { memoryMb: 64, cpus: 0.25 },
-    backend: { memoryMb: 512, cpus: 1.0 },
-    worker: { memoryMb: 384, cpus: 0.5 },
-    frontend: { memoryMb: 64, cpus: 0.25 },
-    caddy: { memoryMb: 128, cpus: 0.5 },
+    postgres: { memoryMb: 768, cpus: 1.0 },
+    pgbouncer: { memoryMb: 32, cpus: 0.25 },
+    redis: { memoryMb: 192, cpus: 0.5 },
+    minio: { memoryMb: 256, cpus: 0.5 },
+    "minio-init": { memoryMb: 32, cpus: 0.25 },
+    backend: { memoryMb: 384, cpus: 1.0 },
+    worker: { memoryMb: 256, cpus: 0.5 },
+    frontend: { memoryMb: 32, cpus: 0.25 },
+    caddy: { memoryMb: 64, cpus: 0.5 },
     migrate: { memoryMb: 384, cpus: 0.5 },
     "pre-migrate-backup": { memoryMb: 128, cpus: 0.25 },
+    prometheus: { memoryMb: 256, cpus: 0.5 },
+    alertmanager: { memoryMb: 32, cpus: 0.1 },
+    loki: { memoryMb: 128, cpus: 0.5 },
+    promtail: { memoryMb: 64, cpus: 0.25 },
+    grafana: { memoryMb: 160, cpus: 0.5 },
+    "grafana-dashboards": { memoryMb: 32, cpus: 0.1 },
+    blackbox: { memoryMb: 24, cpus: 0.1 },
+    "node-exporter": { memoryMb: 24, cpus: 0.1 },
+    "postgres-exporter": { memoryMb: 32, cpus: 0.1 },
+    "redis-exporter": { memoryMb: 24, cpus: 0.1 },
+    "pgbouncer-exporter": { memoryMb: 24, cpus: 0.1 },
+    "uptime-kuma": { memoryMb: 128, cpus: 0.25 },
 } as const satisfies Record<string, ResourceLimits>;
 
 export type ServiceName = keyof typeof DEFAULT_LIMITS;
@@ -164,6 +177,7 @@ export interface StackConfig {
     /** An operator's own public key, authorised for the deploy user beside the generated one. */
     readonly operatorSshPublicKey?: string;
     readonly database: DatabaseSettings;
+    readonly monitoring: { readonly metricsRetentionDays: number; readonly logRetentionDays: number };
 }
 
 /** One invalid value: the key, what was given and what was expected. */
@@ -345,6 +359,16 @@ function readAppCommands(r: Reader): AppCommands {
     };
 }
 
+function readMonitoring(r: Reader): StackConfig["monitoring"] {
+    const key = r.key("monitoring");
+    const obj = r.object("monitoring") ?? {};
+    unknownKeys(r, key, obj, ["metricsRetentionDays", "logRetentionDays"]);
+    return {
+        metricsRetentionDays: field(r, key, obj, "metricsRetentionDays", checkInteger(1, 365), 15),
+        logRetentionDays: field(r, key, obj, "logRetentionDays", checkInteger(1, 365), 14),
+    };
+}
+
 function readResources(r: Reader): Record<ServiceName, ResourceLimits> {
     const key = r.key("resources");
     const overrides = r.object("resources") ?? {};
@@ -522,6 +546,7 @@ export function loadStackConfig(): StackConfig {
         r.problem(r.key("operatorSshPublicKey"), operatorKeyRaw.slice(0, 30) + "...", "one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub");
     }
     const database = readDatabase(r, target);
+    const monitoring = readMonitoring(r);
 
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
@@ -551,6 +576,7 @@ export function loadStackConfig(): StackConfig {
         ...(ssh ? { ssh } : {}),
         ...(operatorKeyRaw !== "" ? { operatorSshPublicKey: operatorKeyRaw } : {}),
         database,
+        monitoring,
     });
 }
 

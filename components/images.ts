@@ -14,6 +14,18 @@ export const PUBLIC_IMAGES = {
     mc: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
     // The Caddyfile is validated with Debian's caddy 2.6 in the tests, so it uses only directives both accept.
     caddy: "caddy:2.8.4-alpine",
+    // Configuration is checked with Debian's promtool 2.42 and amtool 0.25, so it uses only fields those accept.
+    prometheus: "prom/prometheus:v2.53.2",
+    alertmanager: "prom/alertmanager:v0.27.0",
+    loki: "grafana/loki:2.9.10",
+    promtail: "grafana/promtail:2.9.10",
+    grafana: "grafana/grafana:11.2.2",
+    blackbox: "prom/blackbox-exporter:v0.25.0",
+    nodeExporter: "prom/node-exporter:v1.8.2",
+    postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+    redisExporter: "oliver006/redis_exporter:v1.62.0-alpine",
+    pgbouncerExporter: "quay.io/prometheuscommunity/pgbouncer-exporter:v0.9.0",
+    uptimeKuma: "louislam/uptime-kuma:1.23.15",
 } as const;
 
 export type PublicImage = keyof typeof PUBLIC_IMAGES;

@@ -33,6 +33,16 @@ export interface ServiceNetwork {
     readonly network: docker.Network;
     /** The name other containers use to reach this one. @default the service name */
     readonly alias?: string;
+    /** More names on this network, e.g. the public domain on Caddy, so in-stack clients reach it directly. */
+    readonly extraAliases?: readonly string[];
+}
+
+/** A host path, always mounted read-only. Only for what cannot work otherwise (log shipper, host metrics). */
+export interface HostMount {
+    readonly hostPath: string;
+    readonly containerPath: string;
+    /** Why this service needs the host path; shown in the plan. */
+    readonly why: string;
 }
 
 export interface ServiceVolume {
@@ -64,6 +74,8 @@ interface CommonServiceArgs {
     readonly networks: readonly ServiceNetwork[];
     /** Named volumes only; anonymous volumes are not expressible here on purpose. */
     readonly volumes?: readonly ServiceVolume[];
+    /** Read-only host paths; the policy pack allows them per service only. */
+    readonly hostMounts?: readonly HostMount[];
     readonly tmpfs?: Readonly<Record<string, string>>;
     readonly ports?: readonly ServicePort[];
     /** Capabilities added back after dropping ALL. @default [] */
@@ -140,7 +152,16 @@ export class Service extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Recorded on the component so the plan and state show why a service is stateful.
-        super("freshtrack:services:Service", name, { kind: args.kind, ...(args.kind === "stateful" ? { statefulReason: args.statefulReason } : {}) }, opts);
+        super(
+            "freshtrack:services:Service",
+            name,
+            {
+                kind: args.kind,
+                ...(args.kind === "stateful" ? { statefulReason: args.statefulReason } : {}),
+                ...(args.hostMounts?.length ? { hostMounts: args.hostMounts.map((m) => `${m.hostPath}: ${m.why}`) } : {}),
+            },
+            opts,
+        );
         validateServiceArgs(name, args, this);
         this.alias = name;
         const defaults = SERVICE_DEFAULTS;
@@ -205,12 +226,15 @@ export class Service extends pulumi.ComponentResource {
                 capabilities: { drops: ["ALL"], adds: [...(args.capabilities ?? [])] },
                 ...(args.user ? { user: args.user } : {}),
                 ...(args.tmpfs ? { tmpfs: { ...args.tmpfs } } : {}),
-                networksAdvanced: args.networks.map((n) => ({ name: n.network.name, aliases: [n.alias ?? name] })),
-                volumes: (args.volumes ?? []).map((v) => ({
-                    volumeName: v.volume.name,
-                    containerPath: v.containerPath,
-                    readOnly: v.readOnly ?? false,
-                })),
+                networksAdvanced: args.networks.map((n) => ({ name: n.network.name, aliases: [n.alias ?? name, ...(n.extraAliases ?? [])] })),
+                volumes: [
+                    ...(args.volumes ?? []).map((v) => ({
+                        volumeName: v.volume.name,
+                        containerPath: v.containerPath,
+                        readOnly: v.readOnly ?? false,
+                    })),
+                    ...(args.hostMounts ?? []).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
+                ],
                 ports: (args.ports ?? []).map((p) => ({
                     internal: p.internal,
                     external: p.external,

@@ -6,6 +6,7 @@ import { Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
 import { DataVolumes } from "./platform/volumes";
 import { Edge } from "./edge/caddy";
+import { MonitoringTier } from "./monitoring/monitoringTier";
 import { AppTier } from "./services/appTier";
 import { DataTier } from "./services/dataTier";
 
@@ -41,8 +42,16 @@ export function deployStack() {
 
     const app = new AppTier("app", { ctx, data });
     const edge = new Edge("edge", { ctx, app });
+    const monitoring = new MonitoringTier("monitoring", {
+        ctx,
+        data,
+        app,
+        probeUrls: [edge.urls.dashboard, `${edge.urls.grafana}/api/health`, edge.urls.status],
+        ...(edge.internalCa ? { caCertPem: edge.internalCa.caCertPem } : {}),
+        dependsOn: [edge.caddy],
+    });
 
-    const services = [...data.services, ...app.services, edge.caddy];
+    const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];
     const database = data.endpoints.database;
     return {
         cfg,
@@ -57,6 +66,8 @@ export function deployStack() {
             objectStorage: data.endpoints.objectStorage.endpoint,
         },
         urls: edge.urls,
+        alertDestinations: monitoring.alertDestinations,
+        scrapeJobs: monitoring.scrapeJobs.map((j) => j.job),
         /** Secret: the `admin` password of the basic-auth routes (Bull Board). */
         adminPassword: edge.adminPassword,
         /** internal TLS: the CA certificate to trust in browsers and on the host. */

@@ -51,7 +51,7 @@ function uploadText(container: RegisteredResource, file: string): string {
 function stackCaddyfile(resources: RegisteredResource[]): string {
     const text = uploadText(containerNamed(resources, "caddy"), "/etc/caddy/Caddyfile");
     const { cert, key } = makeCert(scratch());
-    return text.replace("/etc/caddy/certs/server.crt", cert).replace("/etc/caddy/certs/server.key", key);
+    return text.replaceAll("/etc/caddy/certs/server.crt", cert).replaceAll("/etc/caddy/certs/server.key", key);
 }
 
 describe("app tier and edge", () => {

@@ -10,7 +10,31 @@ import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 export const CONTAINER = "docker:index/container:Container";
 
 /** Every container a full stack runs (container database). */
-export const ALL_CONTAINERS = ["backend", "caddy", "frontend", "migrate", "minio", "minio-init", "pgbouncer", "postgres", "pre-migrate-backup", "redis", "worker"];
+export const ALL_CONTAINERS = [
+    "alertmanager",
+    "backend",
+    "blackbox",
+    "caddy",
+    "frontend",
+    "grafana",
+    "grafana-dashboards",
+    "loki",
+    "migrate",
+    "minio",
+    "minio-init",
+    "node-exporter",
+    "pgbouncer",
+    "pgbouncer-exporter",
+    "postgres",
+    "postgres-exporter",
+    "pre-migrate-backup",
+    "prometheus",
+    "promtail",
+    "redis",
+    "redis-exporter",
+    "uptime-kuma",
+    "worker",
+];
 
 /** The smallest valid config: only the keys Pulumi.yaml gives no default. */
 export const MINIMAL_CONFIG: Record<string, string> = {

@@ -234,7 +234,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("replaces the Postgres and PgBouncer containers and their volume", () => {
-            expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(ALL_CONTAINERS.filter((n) => n !== "postgres" && n !== "pgbouncer"));
+            expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(ALL_CONTAINERS.filter((n) => !["postgres", "pgbouncer", "pgbouncer-exporter"].includes(n)));
             expect(resources.filter((r) => r.type === "docker:index/volume:Volume").map((v) => v.inputs.name)).to.not.include("freshtrack-prod-postgres-data");
         });
 

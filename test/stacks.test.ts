@@ -79,14 +79,20 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 }
             });
 
-            it("protects every stateful volume and mounts only named volumes", () => {
+            it("protects every stateful volume and mounts only named volumes, but for the two read-only host agents", () => {
                 const volumes = byType(resources, "docker:index/volume:Volume");
                 expect(volumes.map((v) => String(v.inputs.name).replace(/^freshtrack-[a-z]+-/, "")).sort()).to.deep.equal([...STATEFUL_VOLUMES].sort());
                 for (const v of volumes) expect(v.options.protect, String(v.inputs.name)).to.equal(true);
                 const names = new Set(volumes.map((v) => v.inputs.name));
+                const hostAgents: Record<string, string> = { promtail: "/var/run/docker.sock", "node-exporter": "/" };
                 for (const c of containers(resources)) {
-                    for (const m of (c.inputs.volumes as Array<{ volumeName?: string; hostPath?: string }>) ?? []) {
-                        expect(names.has(m.volumeName), `${c.name} mounts ${JSON.stringify(m)}`).to.equal(true);
+                    for (const m of (c.inputs.volumes as Array<{ volumeName?: string; hostPath?: string; readOnly?: boolean }>) ?? []) {
+                        if (m.hostPath !== undefined) {
+                            expect(hostAgents[c.name], `${c.name} mounts host path ${m.hostPath}`).to.equal(m.hostPath);
+                            expect(m.readOnly, `${c.name} mounts ${m.hostPath} read-only`).to.equal(true);
+                        } else {
+                            expect(names.has(m.volumeName), `${c.name} mounts ${JSON.stringify(m)}`).to.equal(true);
+                        }
                     }
                 }
             });
@@ -152,7 +158,7 @@ describe("npm run plan", () => {
             "FreshTrack plan for stack 'dev'",
             "docker:Volume  volumes-postgres-data  (protected)",
             "postgres  [stateful]",
-            "1024 MB memory (swap off), 1 CPU",
+            "768 MB memory (swap off), 1 CPU",
             "pg_isready -h 127.0.0.1",
             "freshtrack-dev-data (alias postgres)",
             "ports     none published",

@@ -7,6 +7,7 @@ import type { AppTier } from "../services/appTier";
 import { ServiceContext } from "../services/context";
 import { CADDY_METRICS_PORT, CaddySite, renderCaddyfile } from "./caddyfile";
 import { InternalCa } from "./internalCa";
+import { PORTS } from "../monitoring/ports";
 
 const CERT_FILE = "/etc/caddy/certs/server.crt";
 const KEY_FILE = "/etc/caddy/certs/server.key";
@@ -19,7 +20,27 @@ export interface EdgeArgs {
     readonly app: AppTier;
 }
 
-/** The public sites of the stack, by network alias; later tiers add theirs. */
+/** Subdomains of the stack's domain and what serves them. */
+export const SUBDOMAINS = { grafana: "grafana", status: "status", prometheus: "prometheus" } as const;
+
+/** Every public name Caddy answers to. */
+export function publicNames(domain: string): string[] {
+    return [domain, ...Object.values(SUBDOMAINS).map((s) => `${s}.${domain}`)];
+}
+
+/** Grafana, the status page, and Prometheus behind basic auth, each on its own subdomain. */
+export function monitoringSites(domain: string, adminHash: string): CaddySite[] {
+    return [
+        { address: `${SUBDOMAINS.grafana}.${domain}`, routes: [{ upstreams: [`grafana:${PORTS.grafana}`], healthUri: "/api/health" }] },
+        { address: `${SUBDOMAINS.status}.${domain}`, routes: [{ upstreams: [`uptime-kuma:${PORTS.uptimeKuma}`] }] },
+        {
+            address: `${SUBDOMAINS.prometheus}.${domain}`,
+            routes: [{ upstreams: [`prometheus:${PORTS.prometheus}`], healthUri: "/-/healthy", basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } }],
+        },
+    ];
+}
+
+/** The application's site, by network alias. */
 export function appSites(domain: string, app: AppTier, adminHash: string): CaddySite[] {
     return [
         {
@@ -43,7 +64,7 @@ export class Edge extends pulumi.ComponentResource {
     readonly internalCa?: InternalCa;
     /** Password of the `admin` user for the basic-auth routes (secret). */
     readonly adminPassword: pulumi.Output<string>;
-    readonly urls: { readonly dashboard: string; readonly api: string; readonly queues: string };
+    readonly urls: { readonly dashboard: string; readonly api: string; readonly queues: string; readonly grafana: string; readonly status: string; readonly prometheus: string };
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:edge:Edge", name, {}, opts);
@@ -62,7 +83,7 @@ export class Edge extends pulumi.ComponentResource {
             renderCaddyfile({
                 email: cfg.adminEmail,
                 tlsMode: cfg.tlsMode,
-                sites: appSites(cfg.domain, app, hash),
+                sites: [...appSites(cfg.domain, app, hash), ...monitoringSites(cfg.domain, hash)],
                 ...(cfg.tlsMode === "internal" ? { internalTls: { certFile: CERT_FILE, keyFile: KEY_FILE } } : {}),
             }),
         );
@@ -80,7 +101,8 @@ export class Edge extends pulumi.ComponentResource {
                 limits: cfg.resources.caddy,
                 files,
                 healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${CADDY_METRICS_PORT}/metrics`] },
-                networks: [{ network: ctx.networks.edge }, { network: ctx.networks.monitoring }],
+                // On edge it also answers to the public names, so probes and in-stack clients take the users' path.
+                networks: [{ network: ctx.networks.edge, extraAliases: publicNames(cfg.domain) }, { network: ctx.networks.monitoring }],
                 // A laptop's stack is for the laptop: published on loopback only.
                 ports: [80, 443].map((port) => ({ internal: port, external: port, public: cfg.target !== "local" })),
                 volumes: [{ volume: ctx.volumes.volume("caddy-data"), containerPath: "/data" }],
@@ -89,7 +111,14 @@ export class Edge extends pulumi.ComponentResource {
             { parent: this },
         );
         const base = `https://${cfg.domain}`;
-        this.urls = { dashboard: base, api: `${base}/api`, queues: `${base}${QUEUES_PATH}` };
+        this.urls = {
+            dashboard: base,
+            api: `${base}/api`,
+            queues: `${base}${QUEUES_PATH}`,
+            grafana: `https://${SUBDOMAINS.grafana}.${cfg.domain}`,
+            status: `https://${SUBDOMAINS.status}.${cfg.domain}`,
+            prometheus: `https://${SUBDOMAINS.prometheus}.${cfg.domain}`,
+        };
         this.registerOutputs({ urls: this.urls });
     }
 }

@@ -72,6 +72,10 @@ export function renderCaddyfile(opts: CaddyfileOptions): string {
         `email ${opts.email}`,
         ...(opts.tlsMode === "acme-staging" ? [`acme_ca ${LETS_ENCRYPT_STAGING}`] : []),
         `admin ${opts.adminAddress ?? "localhost:2019"}`,
+        // Caddy 2.8 counts HTTP requests only when asked (caddyhttp serveroptions.go, routes.go).
+        "servers {",
+        ...indent(["metrics"]),
+        "}",
         ...(autoHttps ? [] : ["auto_https off"]),
         "log {",
         ...indent(["output stdout", "format json"]),

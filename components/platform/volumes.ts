@@ -2,7 +2,21 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Every volume that holds data a customer would miss. */
-export const STATEFUL_VOLUMES = ["postgres-data", "redis-data", "minio-data", "backups", "caddy-data"] as const;
+export const STATEFUL_VOLUMES = [
+    "postgres-data",
+    "redis-data",
+    "minio-data",
+    "backups",
+    "caddy-data",
+    "prometheus-data",
+    "alertmanager-data",
+    "loki-data",
+    "grafana-data",
+    "uptime-kuma-data",
+    // Written by jobs, read by Grafana and node-exporter; rebuilt on every change, protected like the rest.
+    "grafana-dashboards",
+    "metrics-textfile",
+] as const;
 export type VolumeName = (typeof STATEFUL_VOLUMES)[number];
 
 export interface DataVolumesArgs {

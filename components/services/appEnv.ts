@@ -11,6 +11,8 @@ import { MINIO_ROOT_USER } from "./minio";
 
 export const BACKEND_PORT = 3000;
 export const FRONTEND_PORT = 8080;
+/** The worker serves Prometheus metrics here (docs/app-contract.md); the backend serves them on BACKEND_PORT. */
+export const WORKER_METRICS_PORT = 9464;
 
 export type AppRole = "backend" | "worker" | "migrate";
 
@@ -56,6 +58,7 @@ export function appEnvironment(role: AppRole, inputs: AppEnvInputs): AppEnvironm
 
     Object.assign(env, {
         ...(role === "backend" ? { PORT: String(BACKEND_PORT) } : {}),
+        ...(role === "worker" ? { METRICS_PORT: String(WORKER_METRICS_PORT) } : {}),
         REDIS_HOST: inputs.redis.host,
         REDIS_PORT: String(inputs.redis.port),
         REDIS_PASSWORD_FILE: FILES.redisPassword,

@@ -26,13 +26,14 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
             limits: ctx.cfg.resources.minio,
             command: ["server", "/data"],
             // MinIO reads both from files (minio/minio cmd/common-main.go, loadEnvVarsFromFiles).
-            env: { MINIO_ROOT_USER_FILE: ROOT_USER_FILE, MINIO_ROOT_PASSWORD_FILE: ROOT_PASSWORD_FILE, MINIO_BROWSER: "off" },
+            // Metrics without a bearer token: they are reachable only on the internal monitoring network.
+            env: { MINIO_ROOT_USER_FILE: ROOT_USER_FILE, MINIO_ROOT_PASSWORD_FILE: ROOT_PASSWORD_FILE, MINIO_BROWSER: "off", MINIO_PROMETHEUS_AUTH_TYPE: "public" },
             files: [
                 { path: ROOT_USER_FILE, content: MINIO_ROOT_USER },
                 { path: ROOT_PASSWORD_FILE, content: ctx.secrets.minioRootPassword, secret: true },
             ],
             healthcheck: { test: ["CMD", "curl", "-fsS", `http://127.0.0.1:${MINIO_PORT}/minio/health/live`] },
-            networks: [{ network: ctx.networks.data }],
+            networks: [{ network: ctx.networks.data }, { network: ctx.networks.monitoring }],
             volumes: [{ volume: ctx.volumes.volume("minio-data"), containerPath: "/data" }],
         },
         { parent },

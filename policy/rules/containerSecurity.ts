@@ -57,12 +57,14 @@ export const containerCapabilities = containerPolicy({
 
 export const containerHostMounts = containerPolicy({
     name: "container-host-mounts",
-    description: "No container mounts the Docker socket or another host path, except the log shipper's read-only allowlist. Fix: use a named volume; add a path to allowed in the policy config only for a log shipper.",
+    description: "No container mounts the Docker socket or another host path, except the read-only allowlist (the log shipper's Docker socket, node-exporter's host root). Fix: use a named volume; add a path to allowed in the policy config only for a host agent.",
     enforcementLevel: "mandatory",
     config: {
         allowed: {
             type: "object",
-            default: { promtail: ["/var/run/docker.sock", "/var/lib/docker/containers"] },
+            // promtail reads container logs through the Docker API; node-exporter reads the host's
+            // filesystems, memory and CPU (its README mounts / read-only for --path.rootfs).
+            default: { promtail: ["/var/run/docker.sock"], "node-exporter": ["/"] },
             description: "Host paths each service may mount read-only, by service name.",
         },
     },

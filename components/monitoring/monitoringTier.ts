@@ -1,0 +1,368 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PUBLIC_IMAGES } from "../images";
+import { Service, ServiceFile } from "../service";
+import { BACKEND_PORT, WORKER_METRICS_PORT } from "../services/appEnv";
+import type { AppTier } from "../services/appTier";
+import { DATABASE, SECRETS_DIR, ServiceContext } from "../services/context";
+import type { DataTier } from "../services/dataTier";
+import { MINIO_PORT } from "../services/minio";
+import { PGBOUNCER_PORT } from "../services/pgbouncer";
+import { REDIS_PORT } from "../services/redis";
+import { CADDY_METRICS_PORT } from "../edge/caddyfile";
+import { describeDestinations, renderAlertmanagerConfig } from "./alertmanagerConfig";
+import { DASHBOARDS_DIR, renderDashboard, renderDashboardProvider, renderDatasources } from "./grafana";
+import { LOKI_PORT, renderLokiConfig, renderPromtailConfig } from "./logsConfig";
+import { renderAlertRules, renderBlackboxConfig, renderPrometheusConfig, RULES_FILE, ScrapeJob } from "./prometheusConfig";
+
+import { PORTS } from "./ports";
+
+/** Where node-exporter's textfile collector reads `*.prom` files; jobs (backups) write their metrics there. */
+export const TEXTFILE_DIR = "/textfile";
+
+export interface MonitoringTierArgs {
+    readonly ctx: ServiceContext;
+    readonly data: DataTier;
+    readonly app: AppTier;
+    /** Public URLs to probe over HTTPS. */
+    readonly probeUrls: readonly string[];
+    /** The stack's CA certificate in internal TLS mode, so probes trust it. */
+    readonly caCertPem?: pulumi.Output<string>;
+    /** Resources that must exist first (Caddy, so probes have something to reach). */
+    readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+const wgetProbe = (port: number, path: string) => ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${port}${path}`];
+
+/**
+ * Prometheus with its alert rules, Alertmanager, Loki and Promtail, Grafana
+ * with the FreshTrack dashboard, the exporters and Uptime Kuma. Everything
+ * sits on the monitoring network (internal), plus only the networks it must
+ * reach: data for the database exporters, edge for what Caddy serves and for
+ * probes, app for Alertmanager's way out.
+ */
+export class MonitoringTier extends pulumi.ComponentResource {
+    readonly services: readonly Service[];
+    readonly scrapeJobs: readonly ScrapeJob[];
+    readonly alertDestinations: string;
+    readonly grafana: Service;
+    readonly prometheus: Service;
+    readonly uptimeKuma: Service;
+
+    constructor(name: string, args: MonitoringTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:monitoring:MonitoringTier", name, {}, opts);
+        const { ctx, data, app } = args;
+        const { cfg, networks } = ctx;
+        const common = { host: ctx.host, namePrefix: cfg.namePrefix };
+        const limits = cfg.resources;
+        const monitoring = { network: networks.monitoring };
+        const parent = { parent: this };
+
+        // --- exporters for the data tier ---
+        const exporters: Service[] = [];
+        const jobs: ScrapeJob[] = [
+            { job: "prometheus", targets: [`localhost:${PORTS.prometheus}`] },
+            { job: "alertmanager", targets: [`alertmanager:${PORTS.alertmanager}`] },
+            { job: "caddy", targets: [`${"caddy"}:${CADDY_METRICS_PORT}`] },
+            { job: "backend", targets: [`${app.backend.alias}:${BACKEND_PORT}`] },
+            { job: "worker", targets: [`${app.worker.alias}:${WORKER_METRICS_PORT}`] },
+            { job: "node", targets: [`node-exporter:${PORTS.nodeExporter}`] },
+            { job: "minio", targets: [`${data.minio.alias}:${MINIO_PORT}`], metricsPath: "/minio/v2/metrics/cluster" },
+            { job: "redis", targets: [`redis-exporter:${PORTS.redisExporter}`] },
+            { job: "postgres", targets: [`postgres-exporter:${PORTS.postgresExporter}`] },
+            { job: "loki", targets: [`loki:${LOKI_PORT}`] },
+            { job: "grafana", targets: [`grafana:${PORTS.grafana}`] },
+        ];
+        const direct = data.endpoints.databaseDirect;
+        const managed = direct.sslMode === "require";
+        const pgPasswordFile = `${SECRETS_DIR}/postgres_password`;
+        exporters.push(
+            new Service(
+                "postgres-exporter",
+                {
+                    ...common,
+                    kind: "stateless",
+                    image: PUBLIC_IMAGES.postgresExporter,
+                    limits: limits["postgres-exporter"],
+                    env: {
+                        DATA_SOURCE_URI: pulumi.interpolate`${direct.host}:${direct.port}/${direct.database}?sslmode=${direct.sslMode}`,
+                        DATA_SOURCE_USER: direct.user,
+                        DATA_SOURCE_PASS_FILE: pgPasswordFile,
+                    },
+                    files: [{ path: pgPasswordFile, content: direct.password, secret: true }],
+                    healthcheck: { test: wgetProbe(PORTS.postgresExporter, "/metrics") },
+                    // A managed cluster sits outside the host: reach it through the app network.
+                    networks: [monitoring, { network: networks.data }, ...(managed ? [{ network: networks.app }] : [])],
+                    dependsOn: data.postgres ? [data.postgres] : [],
+                },
+                parent,
+            ),
+        );
+        const redisPasswords = `${SECRETS_DIR}/redis_passwords.json`;
+        exporters.push(
+            new Service(
+                "redis-exporter",
+                {
+                    ...common,
+                    kind: "stateless",
+                    image: PUBLIC_IMAGES.redisExporter,
+                    limits: limits["redis-exporter"],
+                    env: { REDIS_ADDR: `redis://${data.redis.alias}:${REDIS_PORT}`, REDIS_PASSWORD_FILE: redisPasswords },
+                    // redis_exporter's password file maps each Redis URI to its password.
+                    files: [{ path: redisPasswords, content: data.endpoints.redis.password.apply((pw) => JSON.stringify({ [`redis://${data.redis.alias}:${REDIS_PORT}`]: pw })), secret: true }],
+                    healthcheck: { test: wgetProbe(PORTS.redisExporter, "/metrics") },
+                    networks: [monitoring, { network: networks.data }],
+                    dependsOn: [data.redis],
+                },
+                parent,
+            ),
+        );
+        if (data.pgbouncer) {
+            const argsFile = `${SECRETS_DIR}/pgbouncer_exporter.args`;
+            jobs.push({ job: "pgbouncer", targets: [`pgbouncer-exporter:${PORTS.pgbouncerExporter}`] });
+            exporters.push(
+                new Service(
+                    "pgbouncer-exporter",
+                    {
+                        ...common,
+                        kind: "stateless",
+                        image: PUBLIC_IMAGES.pgbouncerExporter,
+                        limits: limits["pgbouncer-exporter"],
+                        // The exporter takes its DSN only as a flag; kingpin reads flags from an @file
+                        // (alecthomas/kingpin parser.go), so the password stays out of inspect and the process list.
+                        command: [`@${argsFile}`],
+                        files: [
+                            {
+                                path: argsFile,
+                                content: data.endpoints.database.password.apply(
+                                    (pw) => `--pgBouncer.connectionString=postgres://${DATABASE.user}:${encodeURIComponent(pw)}@${data.pgbouncer!.alias}:${PGBOUNCER_PORT}/pgbouncer?sslmode=disable\n`,
+                                ),
+                                secret: true,
+                            },
+                        ],
+                        healthcheck: { test: wgetProbe(PORTS.pgbouncerExporter, "/metrics") },
+                        networks: [monitoring, { network: networks.data }],
+                        dependsOn: [data.pgbouncer],
+                    },
+                    parent,
+                ),
+            );
+        }
+
+        // --- host metrics ---
+        const nodeExporter = new Service(
+            "node-exporter",
+            {
+                ...common,
+                kind: "stateless",
+                image: PUBLIC_IMAGES.nodeExporter,
+                limits: limits["node-exporter"],
+                command: ["--path.rootfs=/host", `--collector.textfile.directory=${TEXTFILE_DIR}`],
+                hostMounts: [{ hostPath: "/", containerPath: "/host", why: "disk, memory and CPU of the host, for the disk-full and memory alerts" }],
+                volumes: [{ volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR, readOnly: true }],
+                healthcheck: { test: wgetProbe(PORTS.nodeExporter, "/metrics") },
+                networks: [monitoring],
+            },
+            parent,
+        );
+
+        // --- probes ---
+        const caFile = "/etc/blackbox/ca.crt";
+        const blackboxFiles: ServiceFile[] = [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(args.caCertPem ? caFile : undefined) }];
+        if (args.caCertPem) blackboxFiles.push({ path: caFile, content: args.caCertPem });
+        const blackbox = new Service(
+            "blackbox",
+            {
+                ...common,
+                kind: "stateless",
+                image: PUBLIC_IMAGES.blackbox,
+                limits: limits.blackbox,
+                command: ["--config.file=/etc/blackbox/blackbox.yml"],
+                files: blackboxFiles,
+                healthcheck: { test: wgetProbe(PORTS.blackbox, "/-/healthy") },
+                // edge: where Caddy answers to the public names (its network aliases), so probes take the users' path.
+                networks: [monitoring, { network: networks.edge }],
+                dependsOn: [...(args.dependsOn ?? [])],
+            },
+            parent,
+        );
+
+        // --- logs ---
+        const loki = new Service(
+            "loki",
+            {
+                ...common,
+                kind: "stateful",
+                statefulReason: "its index and chunks live in one directory that one process writes",
+                image: PUBLIC_IMAGES.loki,
+                limits: limits.loki,
+                command: ["-config.file=/etc/loki/loki.yml"],
+                files: [{ path: "/etc/loki/loki.yml", content: renderLokiConfig(cfg.monitoring.logRetentionDays) }],
+                volumes: [{ volume: ctx.volumes.volume("loki-data"), containerPath: "/loki" }],
+                healthcheck: { test: wgetProbe(LOKI_PORT, "/ready"), startPeriodSeconds: 30 },
+                networks: [monitoring],
+            },
+            parent,
+        );
+        const promtail = new Service(
+            "promtail",
+            {
+                ...common,
+                kind: "stateless",
+                image: PUBLIC_IMAGES.promtail,
+                limits: limits.promtail,
+                command: ["-config.file=/etc/promtail/promtail.yml"],
+                files: [{ path: "/etc/promtail/promtail.yml", content: renderPromtailConfig({ stackLabel: cfg.namePrefix, lokiUrl: `http://loki:${LOKI_PORT}` }) }],
+                hostMounts: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", why: "reads every container's logs and labels through the Docker API; read-only, and the only container allowed it" }],
+                // The image has bash but no HTTP client.
+                healthcheck: { test: ["CMD-SHELL", "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"] },
+                networks: [monitoring],
+                dependsOn: [loki],
+            },
+            parent,
+        );
+
+        // --- alerts ---
+        const alerts = cfg.alerts;
+        const alertFiles: ServiceFile[] = [];
+        const smtpFile = `${SECRETS_DIR}/smtp_password`;
+        const slackFile = `${SECRETS_DIR}/slack_webhook_url`;
+        if (alerts.email?.password) alertFiles.push({ path: smtpFile, content: alerts.email.password, secret: true });
+        if (alerts.slack) alertFiles.push({ path: slackFile, content: alerts.slack.webhookUrl, secret: true });
+        const webhookUrl = alerts.webhook ? alerts.webhook.url : pulumi.output("");
+        const amConfig = webhookUrl.apply((url) =>
+            renderAlertmanagerConfig({
+                ...(alerts.email
+                    ? { email: { to: alerts.email.to, from: alerts.email.from, smarthost: alerts.email.smarthost, ...(alerts.email.username ? { username: alerts.email.username, passwordFile: smtpFile } : {}) } }
+                    : {}),
+                ...(alerts.slack ? { slack: { channel: alerts.slack.channel, urlFile: slackFile } } : {}),
+                ...(alerts.webhook ? { webhook: { url } } : {}),
+            }),
+        );
+        alertFiles.unshift({ path: "/etc/alertmanager/alertmanager.yml", content: amConfig, secret: alerts.webhook !== undefined });
+        this.alertDestinations = describeDestinations(alerts);
+        const alertmanager = new Service(
+            "alertmanager",
+            {
+                ...common,
+                kind: "stateful",
+                statefulReason: "silences and the notification log live in one data directory",
+                image: PUBLIC_IMAGES.alertmanager,
+                limits: limits.alertmanager,
+                command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
+                files: alertFiles,
+                volumes: [{ volume: ctx.volumes.volume("alertmanager-data"), containerPath: "/alertmanager" }],
+                healthcheck: { test: wgetProbe(PORTS.alertmanager, "/-/healthy") },
+                // app: the way out to mail servers, Slack and webhooks.
+                networks: [monitoring, { network: networks.app }],
+            },
+            parent,
+        );
+
+        // --- metrics ---
+        this.scrapeJobs = jobs;
+        this.prometheus = new Service(
+            "prometheus",
+            {
+                ...common,
+                kind: "stateful",
+                statefulReason: "its TSDB directory takes a lock; a second server cannot open it",
+                image: PUBLIC_IMAGES.prometheus,
+                limits: limits.prometheus,
+                command: [
+                    "--config.file=/etc/prometheus/prometheus.yml",
+                    "--storage.tsdb.path=/prometheus",
+                    `--storage.tsdb.retention.time=${cfg.monitoring.metricsRetentionDays}d`,
+                ],
+                files: [
+                    {
+                        path: "/etc/prometheus/prometheus.yml",
+                        content: renderPrometheusConfig({ jobs, probeUrls: args.probeUrls, blackbox: `blackbox:${PORTS.blackbox}`, alertmanager: `alertmanager:${PORTS.alertmanager}`, stack: cfg.stack }),
+                    },
+                    { path: RULES_FILE, content: renderAlertRules() },
+                ],
+                volumes: [{ volume: ctx.volumes.volume("prometheus-data"), containerPath: "/prometheus" }],
+                healthcheck: { test: wgetProbe(PORTS.prometheus, "/-/healthy") },
+                // edge: Caddy serves it, behind basic auth.
+                networks: [monitoring, { network: networks.edge }],
+                dependsOn: [alertmanager],
+            },
+            parent,
+        );
+
+        // --- dashboards ---
+        const grafanaPasswordFile = `${SECRETS_DIR}/grafana_admin_password`;
+        const dashboards = new Service(
+            "grafana-dashboards",
+            {
+                ...common,
+                kind: "job",
+                image: PUBLIC_IMAGES.grafana,
+                limits: limits["grafana-dashboards"],
+                // A dashboard edit replaces this job, never Grafana: Grafana re-reads the directory every 10 s.
+                user: "root",
+                entrypoint: ["/bin/sh", "-c"],
+                command: ["cp /run/provisioning/*.json /dashboards/ && ls -l /dashboards"],
+                files: [{ path: "/run/provisioning/freshtrack.json", content: renderDashboard() }],
+                volumes: [{ volume: ctx.volumes.volume("grafana-dashboards"), containerPath: "/dashboards" }],
+                networks: [monitoring],
+            },
+            parent,
+        );
+        this.grafana = new Service(
+            "grafana",
+            {
+                ...common,
+                kind: "stateful",
+                statefulReason: "users, preferences and annotations live in one SQLite file",
+                image: PUBLIC_IMAGES.grafana,
+                limits: limits.grafana,
+                env: {
+                    GF_SECURITY_ADMIN_USER: "admin",
+                    GF_SECURITY_ADMIN_PASSWORD__FILE: grafanaPasswordFile,
+                    GF_AUTH_ANONYMOUS_ENABLED: "false",
+                    GF_USERS_ALLOW_SIGN_UP: "false",
+                    GF_SERVER_ROOT_URL: `https://grafana.${cfg.domain}`,
+                    GF_ANALYTICS_REPORTING_ENABLED: "false",
+                    GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+                },
+                files: [
+                    { path: grafanaPasswordFile, content: ctx.secrets.grafanaAdminPassword, secret: true },
+                    {
+                        path: "/etc/grafana/provisioning/datasources/freshtrack.yml",
+                        content: renderDatasources({ prometheus: `http://prometheus:${PORTS.prometheus}`, loki: `http://loki:${LOKI_PORT}`, alertmanager: `http://alertmanager:${PORTS.alertmanager}` }),
+                    },
+                    { path: "/etc/grafana/provisioning/dashboards/freshtrack.yml", content: renderDashboardProvider() },
+                ],
+                volumes: [
+                    { volume: ctx.volumes.volume("grafana-data"), containerPath: "/var/lib/grafana" },
+                    { volume: ctx.volumes.volume("grafana-dashboards"), containerPath: DASHBOARDS_DIR, readOnly: true },
+                ],
+                healthcheck: { test: wgetProbe(PORTS.grafana, "/api/health"), startPeriodSeconds: 30 },
+                networks: [monitoring, { network: networks.edge }],
+                dependsOn: [this.prometheus, loki, dashboards],
+            },
+            parent,
+        );
+
+        // --- status page ---
+        this.uptimeKuma = new Service(
+            "uptime-kuma",
+            {
+                ...common,
+                kind: "stateful",
+                statefulReason: "its monitors and history live in one SQLite file",
+                image: PUBLIC_IMAGES.uptimeKuma,
+                limits: limits["uptime-kuma"],
+                volumes: [{ volume: ctx.volumes.volume("uptime-kuma-data"), containerPath: "/app/data" }],
+                // The image's own probe (louislam/uptime-kuma docker/dockerfile HEALTHCHECK).
+                healthcheck: { test: ["CMD", "extra/healthcheck"], startPeriodSeconds: 60 },
+                // edge: served by Caddy, and its checks go out to the internet.
+                networks: [{ network: networks.edge }],
+            },
+            parent,
+        );
+
+        this.services = [...exporters, nodeExporter, blackbox, loki, promtail, alertmanager, this.prometheus, dashboards, this.grafana, this.uptimeKuma];
+        this.registerOutputs({ alertDestinations: this.alertDestinations });
+    }
+}
