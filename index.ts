@@ -13,6 +13,7 @@ export const deployPrivateKey = deployed.deployPrivateKey;
 export const urls = deployed.urls;
 export const alertDestinations = deployed.alertDestinations;
 export const adminPassword = deployed.adminPassword;
+export const grafanaAdminPassword = deployed.grafanaAdminPassword;
 export const caCertificate = deployed.caCertificate;
 export const dataEndpoints = deployed.dataEndpoints;
 export const containers = deployed.containers;

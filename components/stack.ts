@@ -68,8 +68,10 @@ export function deployStack() {
         urls: edge.urls,
         alertDestinations: monitoring.alertDestinations,
         scrapeJobs: monitoring.scrapeJobs.map((j) => j.job),
-        /** Secret: the `admin` password of the basic-auth routes (Bull Board). */
+        /** Secret: the `admin` password of the basic-auth routes (Bull Board, Prometheus). */
         adminPassword: edge.adminPassword,
+        /** Secret: Grafana's `admin` password. */
+        grafanaAdminPassword: secrets.values.grafanaAdminPassword,
         /** internal TLS: the CA certificate to trust in browsers and on the host. */
         caCertificate: edge.internalCa?.caCertPem,
         containers: pulumi.output(Object.fromEntries(services.map((s) => [s.alias, s.container.name]))),

@@ -189,6 +189,24 @@ describe("npm run plan", () => {
         }
     });
 
+    it("prints prod's droplet, firewall, DNS, start order, scrape targets, alerts and where alerts go", () => {
+        const result = plan("prod");
+        expect(result.status, result.stderr).to.equal(0);
+        for (const expected of [
+            "droplet   freshtrack-prod-host: s-2vcpu-4gb in fra1",
+            "never replaced by changes to userData, sshKeys, image",
+            "firewall  freshtrack-prod-firewall: in tcp/80 from 0.0.0.0/0 ::/0; tcp/443 from 0.0.0.0/0 ::/0; tcp/22 from 203.0.113.0/28 2001:db8:40::/48",
+            "dns       A    freshtrack.example.com -> 203.0.113.50",
+            "  4. migrate",
+            "  5. backend, worker",
+            "blackbox-https  https://freshtrack.example.com",
+            "alerts (9)",
+            "delivered to: email to oncall@freshtrack.example.com",
+        ]) {
+            expect(result.stdout).to.contain(expected);
+        }
+    });
+
     it("exits 1 and lists the shipped stacks for an unknown stack", () => {
         const result = plan("nosuchstack");
         expect(result.status).to.equal(1);

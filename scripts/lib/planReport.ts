@@ -3,7 +3,9 @@
  * the resource tree by component, then every container with the settings a
  * reviewer checks. Pure: registrations in, text out.
  */
+import * as YAML from "yaml";
 import type { StackConfig } from "../../components/config";
+import { RULES_FILE } from "../../components/monitoring/prometheusConfig";
 import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
 
 const CONTAINER = "docker:index/container:Container";
@@ -162,13 +164,39 @@ export function startOrder(resources: RegisteredResource[]): string[][] {
     return steps.map((names) => names.sort());
 }
 
+function uploadContent(c: RegisteredResource | undefined, file: string): string | undefined {
+    const uploads = plain<Array<{ file: string; content: unknown }>>(c?.inputs.uploads, []);
+    const content = uploads.find((u) => u.file === file)?.content;
+    return typeof content === "string" ? content : undefined;
+}
+
+/** Scrape targets and alerts, read from the Prometheus container's generated files. */
+function describeMonitoring(resources: RegisteredResource[], alertDestinations: string | undefined): string[] {
+    const prometheus = resources.find((r) => r.type === CONTAINER && r.name === "prometheus");
+    const config = uploadContent(prometheus, "/etc/prometheus/prometheus.yml");
+    if (!config) return [];
+    const parsed = YAML.parse(config) as { scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }> };
+    const rules = YAML.parse(uploadContent(prometheus, RULES_FILE) ?? "groups: []") as { groups: Array<{ rules: Array<{ alert: string; for: string; labels: { severity: string }; annotations: { summary: string } }> }> };
+    const alerts = rules.groups.flatMap((g) => g.rules);
+    return [
+        "Monitoring",
+        "  scrape targets",
+        ...parsed.scrape_configs.map((j) => `      ${j.job_name.padEnd(15)} ${j.static_configs.flatMap((s) => s.targets).join(", ")}${j.metrics_path && j.metrics_path !== "/probe" ? ` (${j.metrics_path})` : ""}`),
+        `  alerts (${alerts.length})`,
+        ...alerts.map((a) => `      ${a.alert.padEnd(24)} ${a.labels.severity.padEnd(8)} after ${a.for.padEnd(3)}  ${a.annotations.summary.replace(/\{\{[^}]*\}\}/g, "…")}`),
+        `  delivered to: ${alertDestinations ?? "(unknown)"}`,
+        "",
+    ];
+}
+
 export interface PlanInput {
     readonly cfg: StackConfig;
     readonly resources: RegisteredResource[];
     readonly maskedKeys: readonly string[];
+    readonly alertDestinations?: string;
 }
 
-export function renderPlan({ cfg, resources, maskedKeys }: PlanInput): string {
+export function renderPlan({ cfg, resources, maskedKeys, alertDestinations }: PlanInput): string {
     const containers = resources.filter((r) => r.type === CONTAINER);
     const memory = containers.reduce((sum, c) => sum + plain<number>(c.inputs.memory, 0), 0);
     const cpus = containers.reduce((sum, c) => sum + Number(plain<string>(c.inputs.cpus, "0")), 0);
@@ -176,13 +204,14 @@ export function renderPlan({ cfg, resources, maskedKeys }: PlanInput): string {
     const lines = [
         `FreshTrack plan for stack '${cfg.stack}': what \`pulumi up\` would create`,
         `  target ${cfg.target}, domain ${cfg.domain}, TLS ${cfg.tlsMode}, app ${cfg.app.version}, demo data ${cfg.demoData ? "on" : "off"}`,
-        `  backups '${cfg.backup.schedule}' kept ${cfg.backup.retentionDays} days; alerts to ${Object.keys(cfg.alerts).join(", ") || "nobody (shown in Grafana only)"}`,
+        `  backups '${cfg.backup.schedule}' kept ${cfg.backup.retentionDays} days`,
         maskedKeys.length > 0 ? `  encrypted config shown masked: ${maskedKeys.join(", ")}` : "  no encrypted config in this stack file",
         "",
         `Resource tree (${resources.length} resources)`,
         ...tree(resources),
         "",
         ...describeCloud(resources),
+        ...describeMonitoring(resources, alertDestinations),
         "Start order (each step waits for the one before to be healthy, or for its jobs to exit 0)",
         ...startOrder(resources).map((names, i) => `  ${i + 1}. ${names.join(", ")}`),
         "",
