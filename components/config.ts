@@ -79,6 +79,8 @@ export const DEFAULT_LIMITS = {
     caddy: { memoryMb: 64, cpus: 0.5 },
     migrate: { memoryMb: 384, cpus: 0.5 },
     "pre-migrate-backup": { memoryMb: 128, cpus: 0.25 },
+    backup: { memoryMb: 128, cpus: 0.25 },
+    "backup-sync": { memoryMb: 48, cpus: 0.1 },
     prometheus: { memoryMb: 256, cpus: 0.5 },
     alertmanager: { memoryMb: 32, cpus: 0.1 },
     loki: { memoryMb: 128, cpus: 0.5 },

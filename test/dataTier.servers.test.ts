@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
-import { renderPreMigrateBackupScript } from "../components/services/migrations";
+import { renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
 import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
 import { freePort, startServer, stopServer, waitForPort } from "./localServers";
 
@@ -89,16 +89,15 @@ describe("data tier configuration run by the real servers", function () {
             expect(result.stdout.trim()).to.equal(`${DATABASE.user}:${DATABASE.name}`);
         });
 
-        describe("pre-migration backup script", () => {
-            const script = renderPreMigrateBackupScript();
-            const runBackup = (backupDir: string, pw: string) => {
-                const pwFile = path.join(backupDir, "..", `pw-${Date.now()}`);
+        describe("backup and restore scripts", () => {
+            const pgBin = () => path.dirname(postgresBin("pg_dump"));
+            const runScript = (script: string, args: string[], env: Record<string, string>, pw = password) => {
+                const pwFile = path.join(dir, `pw-${Date.now()}-${Math.random()}`);
                 fs.writeFileSync(pwFile, pw);
-                return spawnSync("sh", ["-c", script], {
+                return spawnSync("sh", ["-c", script, "freshtrack", ...args], {
                     encoding: "utf8",
                     env: {
-                        PATH: `${path.dirname(postgresBin("pg_dump"))}:${process.env.PATH}`,
-                        BACKUP_DIR: backupDir,
+                        PATH: `${pgBin()}:${process.env.PATH}`,
                         APP_VERSION: "1.5.0",
                         RETENTION_DAYS: "7",
                         DATABASE_HOST: "127.0.0.1",
@@ -107,48 +106,101 @@ describe("data tier configuration run by the real servers", function () {
                         DATABASE_USER: DATABASE.user,
                         DATABASE_SSLMODE: "disable",
                         DATABASE_PASSWORD_FILE: pwFile,
+                        ...env,
                     },
                 });
             };
+            const query = (db: string, sql: string) =>
+                spawnSync(postgresBin("psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "-d", db, "-c", sql], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password } }).stdout.trim();
+            /** Rows and an order-independent checksum of the readings table. */
+            const fingerprint = (db: string = DATABASE.name) => query(db, "select count(*) || ':' || coalesce(md5(string_agg(r::text, ',' order by id)), '-') from readings r");
+            const databases = () => query("postgres", "select string_agg(datname, ',' order by datname) from pg_database where datname like 'freshtrack%'");
 
-            it("passes shellcheck as POSIX sh", () => {
-                const file = path.join(dir, "backup.sh");
-                fs.writeFileSync(file, script);
-                const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
-                expect(result.status, result.stdout).to.equal(0);
+            it("pass shellcheck as POSIX sh", () => {
+                for (const [name, script] of [["backup", renderBackupScript()], ["restore", renderRestoreScript()]] as const) {
+                    const file = path.join(dir, `${name}.sh`);
+                    fs.writeFileSync(file, script);
+                    const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
+                    expect(result.status, `${name}: ${result.stdout}`).to.equal(0);
+                }
             });
 
-            it("writes a dump that restores every row, and prunes dumps older than the retention", () => {
-                expect(psql(pgPort, password, "create table readings (id serial primary key, sensor text, celsius numeric); insert into readings (sensor, celsius) select 'fridge-' || g, 4.5 from generate_series(1, 250) g").status).to.equal(0);
+            it("dump, damage, restore: the newest dump brings back every row with the same checksum, and the damaged database is kept", () => {
+                expect(query(DATABASE.name, "create table readings (id serial primary key, sensor text, celsius numeric, at timestamptz default now()); insert into readings (sensor, celsius) select 'fridge-' || (g % 40), 2 + (g % 7) * 0.5 from generate_series(1, 20000) g; select 'ok'")).to.contain("ok");
+                const original = fingerprint();
                 const backups = path.join(dir, "backups");
-                fs.mkdirSync(backups);
-                const stale = path.join(backups, "freshtrack-before-1.3.0-20200101T000000Z.dump");
-                const recent = path.join(backups, "freshtrack-before-1.4.0-20990101T000000Z.dump");
-                fs.writeFileSync(stale, "old");
-                fs.writeFileSync(recent, "recent");
-                const tenDaysAgo = new Date(Date.now() - 10 * 24 * 3600 * 1000);
-                fs.utimesSync(stale, tenDaysAgo, tenDaysAgo);
-
-                const result = runBackup(backups, password);
-                expect(result.status, result.stderr).to.equal(0);
-                expect(result.stdout).to.match(/pre-migration backup: .*freshtrack-before-1\.5\.0-\d{8}T\d{6}Z\.dump \(\d+ bytes\)/);
-                const dumps = fs.readdirSync(backups).filter((f) => f.startsWith("freshtrack-before-1.5.0-"));
+                const textfile = path.join(dir, "textfile");
+                fs.mkdirSync(textfile);
+                const started = Date.now();
+                const backup = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups, TEXTFILE_DIR: textfile });
+                const backupMs = Date.now() - started;
+                expect(backup.status, backup.stderr).to.equal(0);
+                const dumps = fs.readdirSync(backups);
                 expect(dumps).to.have.length(1);
-                expect(fs.existsSync(stale), "older than the retention").to.equal(false);
-                expect(fs.existsSync(recent), "within the retention").to.equal(true);
+                expect(dumps[0]).to.match(/^freshtrack-scheduled-1\.5\.0-\d{8}T\d{6}Z\.dump$/);
+                expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: path.join(dir, "unversioned"), APP_VERSION: "" }).status).to.equal(0);
+                expect(fs.readdirSync(path.join(dir, "unversioned"))[0]).to.match(/^freshtrack-scheduled-\d{8}T\d{6}Z\.dump$/);
+                const bytes = fs.statSync(path.join(backups, dumps[0]!)).size;
+                expect(fs.readFileSync(path.join(textfile, "freshtrack_backup.prom"), "utf8")).to.match(/^freshtrack_backup_last_success_timestamp_seconds \d{10}$/m);
 
-                const created = spawnSync(postgresBin("createdb"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "restored"], { env: { ...process.env, PGPASSWORD: password } });
-                expect(created.status).to.equal(0);
-                const restore = spawnSync(postgresBin("pg_restore"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "-d", "restored", path.join(backups, dumps[0]!)], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password } });
+                query(DATABASE.name, "delete from readings where id % 3 = 0; update readings set celsius = 99");
+                expect(fingerprint()).to.not.equal(original);
+
+                const restoreStarted = Date.now();
+                const restore = runScript(renderRestoreScript(), [], { BACKUP_DIR: backups });
+                const restoreMs = Date.now() - restoreStarted;
                 expect(restore.status, restore.stderr).to.equal(0);
-                const count = spawnSync(postgresBin("psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "-d", "restored", "-c", "select count(*) from readings"], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password } });
-                expect(count.stdout.trim()).to.equal("250");
+                expect(fingerprint()).to.equal(original);
+                expect(restore.stdout).to.match(/the previous database is kept as freshtrack_before_restore_\d{14}/);
+                const kept = /kept as (\S+)/.exec(restore.stdout)![1]!;
+                expect(fingerprint(kept), "the damaged database is kept, not dropped").to.not.equal(original);
+                console.log(`      backup/restore: ${original.split(":")[0]} rows, dump ${bytes} bytes, backup ${backupMs} ms, restore ${restoreMs} ms`);
+            });
+
+            it("refuses a truncated dump with a clear error and leaves the database as it was", () => {
+                const backups = path.join(dir, "backups-corrupt");
+                fs.mkdirSync(backups);
+                expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }).status).to.equal(0);
+                const dump = path.join(backups, fs.readdirSync(backups)[0]!);
+                fs.truncateSync(dump, Math.floor(fs.statSync(dump).size / 2));
+                const before = { data: fingerprint(), dbs: databases() };
+                const result = runScript(renderRestoreScript(), [dump], { BACKUP_DIR: backups });
+                expect(result.status).to.equal(3);
+                expect(result.stderr).to.contain("it is not a readable pg_dump archive (truncated or corrupt); the database was not touched");
+                expect({ data: fingerprint(), dbs: databases() }).to.deep.equal(before);
+            });
+
+            it("refuses garbage that looks like a dump, and a missing file, leaving the database as it was", () => {
+                const backups = path.join(dir, "backups-garbage");
+                fs.mkdirSync(backups);
+                const fake = path.join(backups, "freshtrack-scheduled-x-20990101T000000Z.dump");
+                fs.writeFileSync(fake, "PGDMP this is not an archive");
+                const before = { data: fingerprint(), dbs: databases() };
+                expect(runScript(renderRestoreScript(), [fake], { BACKUP_DIR: backups }).status).to.equal(3);
+                expect(runScript(renderRestoreScript(), [path.join(backups, "nope.dump")], { BACKUP_DIR: backups }).status).to.equal(2);
+                expect({ data: fingerprint(), dbs: databases() }).to.deep.equal(before);
+            });
+
+            it("keeps dumps younger than the retention and deletes exactly those older", () => {
+                const backups = path.join(dir, "backups-retention");
+                fs.mkdirSync(backups);
+                const day = 24 * 3600 * 1000;
+                const ages: Record<string, number> = { "freshtrack-scheduled-a-1.dump": 8 * day, "freshtrack-scheduled-a-2.dump": 7 * day + 30 * 60 * 1000, "freshtrack-scheduled-a-3.dump": 7 * day - 30 * 60 * 1000, "freshtrack-scheduled-a-4.dump": day, "unrelated.txt": 30 * day };
+                for (const [file, age] of Object.entries(ages)) {
+                    fs.writeFileSync(path.join(backups, file), "x");
+                    const t = new Date(Date.now() - age);
+                    fs.utimesSync(path.join(backups, file), t, t);
+                }
+                expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }).status).to.equal(0);
+                const left = fs.readdirSync(backups).filter((f) => !f.startsWith("freshtrack-scheduled-1.5.0")).sort();
+                // 7 days 30 minutes is older than 7 days: gone. 6 days 23.5 hours: kept. Files that are not dumps: untouched.
+                expect(left).to.deep.equal(["freshtrack-scheduled-a-3.dump", "freshtrack-scheduled-a-4.dump", "unrelated.txt"]);
             });
 
             it("fails, and leaves no file that looks like a backup, when the database refuses it", () => {
                 const backups = path.join(dir, "backups-refused");
                 fs.mkdirSync(backups);
-                const result = runBackup(backups, "wrong password");
+                const result = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }, "wrong password");
                 expect(result.status).to.not.equal(0);
                 expect(fs.readdirSync(backups)).to.deep.equal([]);
             });

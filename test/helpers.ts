@@ -13,6 +13,8 @@ export const CONTAINER = "docker:index/container:Container";
 export const ALL_CONTAINERS = [
     "alertmanager",
     "backend",
+    "backup",
+    "backup-sync",
     "blackbox",
     "caddy",
     "frontend",

@@ -15,9 +15,8 @@ import { LOKI_PORT, renderLokiConfig, renderPromtailConfig } from "./logsConfig"
 import { renderAlertRules, renderBlackboxConfig, renderPrometheusConfig, RULES_FILE, ScrapeJob } from "./prometheusConfig";
 
 import { PORTS } from "./ports";
+import { TEXTFILE_DIR } from "../services/backup";
 
-/** Where node-exporter's textfile collector reads `*.prom` files; jobs (backups) write their metrics there. */
-export const TEXTFILE_DIR = "/textfile";
 
 export interface MonitoringTierArgs {
     readonly ctx: ServiceContext;

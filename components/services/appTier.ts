@@ -3,6 +3,7 @@ import { Service } from "../service";
 import { appEnvironment, AppEnvInputs, BACKEND_PORT, FRONTEND_PORT, frontendEnvironment } from "./appEnv";
 import { ServiceContext } from "./context";
 import type { DataTier } from "./dataTier";
+import { Backup } from "./backup";
 import { Migrations } from "./migrations";
 
 export interface AppTierArgs {
@@ -26,6 +27,7 @@ export class AppTier extends pulumi.ComponentResource {
     readonly backend: Service;
     readonly worker: Service;
     readonly frontend: Service;
+    readonly backup: Backup;
     readonly services: readonly Service[];
 
     constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -91,7 +93,9 @@ export class AppTier extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.services = [this.migrations.backup, this.migrations.migrate, this.backend, this.worker, this.frontend];
+        this.backup = new Backup("backup", { ctx, app: { ...inputs, database: data.endpoints.databaseDirect }, database, objectStorage: [data.minio, data.minioBuckets] }, { parent: this });
+
+        this.services = [this.migrations.backup, this.migrations.migrate, this.backend, this.worker, this.frontend, this.backup.scheduler, this.backup.sync];
         this.registerOutputs({ backend: this.backend.alias, frontend: this.frontend.alias });
     }
 }

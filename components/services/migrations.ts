@@ -2,41 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
+import { backupEnv, backupVolumes } from "./backup";
+import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
 import { ServiceContext } from "./context";
-
-export const PRE_MIGRATE_BACKUP_DIR = "/backups/pre-migrate";
-const BACKUP_SCRIPT = "/usr/local/bin/freshtrack-pre-migrate-backup.sh";
-
-/**
- * A POSIX sh script that dumps the database before migrations run: custom
- * format (restorable with pg_restore, selectively), written under a
- * temporary name and renamed only when complete, old dumps pruned after the
- * retention period. Everything comes from env and the password file; the
- * same script runs in the postgres image and in the tests against a real
- * PostgreSQL.
- */
-export function renderPreMigrateBackupScript(): string {
-    return `#!/bin/sh
-# Rendered by components/services/migrations.ts. Takes a pg_dump before migrations run.
-set -eu
-dir=\${BACKUP_DIR:-${PRE_MIGRATE_BACKUP_DIR}}
-mkdir -p "$dir"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-file="$dir/freshtrack-before-\${APP_VERSION}-\${stamp}.dump"
-# A failed dump leaves nothing behind that could pass for a backup.
-trap 'rm -f "$file.partial"' EXIT
-PGPASSWORD=$(cat "$DATABASE_PASSWORD_FILE")
-PGSSLMODE=$DATABASE_SSLMODE
-export PGPASSWORD PGSSLMODE
-pg_dump --format=custom --no-owner --no-privileges \\
-  --host "$DATABASE_HOST" --port "$DATABASE_PORT" \\
-  --username "$DATABASE_USER" --dbname "$DATABASE_NAME" \\
-  --file "$file.partial"
-mv "$file.partial" "$file"
-find "$dir" -name 'freshtrack-before-*.dump' -mtime +"$RETENTION_DAYS" -exec rm -f {} +
-echo "pre-migration backup: $file ($(wc -c <"$file") bytes)"
-`;
-}
 
 export interface MigrationsArgs {
     readonly ctx: ServiceContext;
@@ -69,13 +37,14 @@ export class Migrations extends pulumi.ComponentResource {
                 namePrefix: ctx.cfg.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
                 limits: ctx.cfg.resources["pre-migrate-backup"],
+                // The same script as the scheduled backups (backupScripts.ts).
                 entrypoint: ["/bin/sh"],
-                command: [BACKUP_SCRIPT],
+                command: [BACKUP_SCRIPT_PATH, "pre-migrate"],
                 // APP_VERSION in env: a new version is a new job, so it runs again.
-                env: { ...direct.env, RETENTION_DAYS: String(ctx.cfg.backup.retentionDays) },
-                files: [...direct.files, { path: BACKUP_SCRIPT, content: renderPreMigrateBackupScript() }],
+                env: backupEnv(ctx, direct.env),
+                files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript() }],
                 networks,
-                volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups" }],
+                volumes: backupVolumes(ctx),
                 dependsOn: [...args.database],
             },
             { parent: this },

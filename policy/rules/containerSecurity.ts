@@ -41,6 +41,8 @@ export const containerCapabilities = containerPolicy({
                 postgres: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"],
                 redis: ["CHOWN", "SETUID", "SETGID"],
                 caddy: ["NET_BIND_SERVICE"],
+                // busybox crond starts each job with initgroups/setuid, even as root.
+                backup: ["SETUID", "SETGID"],
             },
             description: "Capabilities each service may add back, by service name.",
         },

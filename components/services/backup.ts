@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PUBLIC_IMAGES } from "../images";
+import { Service, ServiceVolume } from "../service";
+import { appEnvironment, AppEnvInputs } from "./appEnv";
+import { BACKUP_DIR, BACKUP_SCRIPT_PATH, renderBackupCrontab, renderBackupScript, renderRestoreScript, RESTORE_SCRIPT_PATH } from "./backupScripts";
+import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
+import { renderMcConfig } from "./minio";
+
+/** Where node-exporter's textfile collector reads metrics; the backup publishes its last success there. */
+export const TEXTFILE_DIR = "/textfile";
+
+/** Env every container running the backup script gets, beside the database connection. */
+export function backupEnv(ctx: ServiceContext, database: Record<string, pulumi.Input<string>>): Record<string, pulumi.Input<string>> {
+    return { ...database, BACKUP_DIR, RETENTION_DAYS: String(ctx.cfg.backup.retentionDays), TEXTFILE_DIR, TZ: "UTC" };
+}
+
+export function backupVolumes(ctx: ServiceContext): ServiceVolume[] {
+    return [
+        { volume: ctx.volumes.volume("backups"), containerPath: "/backups" },
+        { volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR },
+    ];
+}
+
+export interface BackupArgs {
+    readonly ctx: ServiceContext;
+    /** Straight to PostgreSQL (not through the pool). */
+    readonly app: AppEnvInputs;
+    readonly database: readonly pulumi.Resource[];
+    /** MinIO and its buckets. */
+    readonly objectStorage: readonly pulumi.Resource[];
+}
+
+/**
+ * Scheduled database backups: `freshtrack-backup scheduled` from cron on
+ * freshtrack:backup.schedule, dumps kept freshtrack:backup.retentionDays on the
+ * backups volume, and mirrored (deletions included) to the MinIO backups
+ * bucket. The restore script ships in the same container:
+ * `docker exec <backup container> freshtrack-restore [dump]`.
+ */
+export class Backup extends pulumi.ComponentResource {
+    readonly scheduler: Service;
+    readonly sync: Service;
+
+    constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:services:Backup", name, {}, opts);
+        const { ctx } = args;
+        const direct = appEnvironment("migrate", args.app);
+        const networks = [{ network: ctx.networks.data }, { network: ctx.networks.app }];
+
+        this.scheduler = new Service(
+            "backup",
+            {
+                kind: "stateless",
+                host: ctx.host,
+                namePrefix: ctx.cfg.namePrefix,
+                image: PUBLIC_IMAGES.postgres,
+                limits: ctx.cfg.resources.backup,
+                // busybox crond in the foreground; it must start jobs as root, hence SETUID/SETGID.
+                entrypoint: ["crond"],
+                command: ["-f", "-l", "8"],
+                // Without APP_VERSION: an app update must not replace the backup service.
+                env: backupEnv(ctx, Object.fromEntries(Object.entries(direct.env).filter(([k]) => k !== "APP_VERSION"))),
+                files: [
+                    ...direct.files,
+                    { path: BACKUP_SCRIPT_PATH, content: renderBackupScript() },
+                    { path: RESTORE_SCRIPT_PATH, content: renderRestoreScript() },
+                    { path: "/etc/crontabs/root", content: renderBackupCrontab(ctx.cfg.backup.schedule) },
+                ],
+                healthcheck: { test: ["CMD", "pidof", "crond"], intervalSeconds: 30 },
+                capabilities: ["SETUID", "SETGID"],
+                networks,
+                volumes: backupVolumes(ctx),
+                dependsOn: [...args.database],
+            },
+            { parent: this },
+        );
+
+        const mcDir = `${SECRETS_DIR}/mc`;
+        this.sync = new Service(
+            "backup-sync",
+            {
+                kind: "stateless",
+                host: ctx.host,
+                namePrefix: ctx.cfg.namePrefix,
+                image: PUBLIC_IMAGES.mc,
+                limits: ctx.cfg.resources["backup-sync"],
+                command: ["--config-dir", mcDir, "mirror", "--watch", "--overwrite", "--remove", "/backups/postgres", `local/${BUCKETS.backups}/postgres`],
+                files: [{ path: `${mcDir}/config.json`, content: ctx.secrets.minioRootPassword.apply(renderMcConfig), secret: true }],
+                healthcheck: { test: ["CMD", "mc", "--config-dir", mcDir, "ready", "local"], intervalSeconds: 30 },
+                networks: [{ network: ctx.networks.data }],
+                volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
+                dependsOn: [...args.objectStorage],
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}
