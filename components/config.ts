@@ -53,6 +53,7 @@ export const CONFIG_KEYS = [
     "database",
     "appCommands",
     "monitoring",
+    "demoSeedVersion",
 ] as const;
 
 export interface ResourceLimits {
@@ -93,6 +94,7 @@ export const DEFAULT_LIMITS = {
     "redis-exporter": { memoryMb: 24, cpus: 0.1 },
     "pgbouncer-exporter": { memoryMb: 24, cpus: 0.1 },
     "uptime-kuma": { memoryMb: 128, cpus: 0.25 },
+    "demo-data": { memoryMb: 256, cpus: 0.5 },
 } as const satisfies Record<string, ResourceLimits>;
 
 export type ServiceName = keyof typeof DEFAULT_LIMITS;
@@ -110,6 +112,8 @@ export interface AppCommands {
     readonly migrate: string;
     /** Shell command of the worker image that exits 0 when the worker is healthy. */
     readonly workerHealthcheck: string;
+    /** Shell command of the backend image that seeds the demo organisation. */
+    readonly seed: string;
 }
 
 export interface EmailDestination {
@@ -170,6 +174,8 @@ export interface StackConfig {
     readonly app: { readonly version: string; readonly images: AppImages; readonly commands: AppCommands };
     readonly resources: Readonly<Record<ServiceName, ResourceLimits>>;
     readonly demoData: boolean;
+    /** Changing it seeds the demo data again. */
+    readonly demoSeedVersion: string;
     readonly backup: { readonly schedule: string; readonly retentionDays: number };
     readonly alerts: AlertDestinations;
     /** Present when target is `droplet`. */
@@ -353,11 +359,12 @@ function readImages(r: Reader, version: string, versionValid: boolean): AppImage
 function readAppCommands(r: Reader): AppCommands {
     const key = r.key("appCommands");
     const obj = r.object("appCommands") ?? {};
-    unknownKeys(r, key, obj, ["migrate", "workerHealthcheck"]);
+    unknownKeys(r, key, obj, ["migrate", "workerHealthcheck", "seed"]);
     const command = asString((s) => (s.trim().length > 0 && !s.includes("\n") ? undefined : "a one-line shell command"));
     return {
         migrate: field(r, key, obj, "migrate", command, "pnpm db:migrate:prod"),
         workerHealthcheck: field(r, key, obj, "workerHealthcheck", command, "pnpm --silent worker:healthcheck"),
+        seed: field(r, key, obj, "seed", command, "pnpm db:seed:demo"),
     };
 }
 
@@ -539,6 +546,8 @@ export function loadStackConfig(): StackConfig {
 
     const resources = readResources(r);
     const demoData = r.boolean("demoData", false);
+    const demoSeedVersion = r.string("demoSeedVersion", "1");
+    if (!/^[A-Za-z0-9._-]{1,63}$/.test(demoSeedVersion)) r.problem(r.key("demoSeedVersion"), demoSeedVersion, "a short version label such as 1 or 2026-11 (letters, digits, . _ -)");
     const backup = readBackup(r);
     const alerts = readAlerts(r);
     const droplet = target === "droplet" ? readDroplet(r, stack, domain) : undefined;
@@ -572,6 +581,7 @@ export function loadStackConfig(): StackConfig {
         app: { version: appVersion, images, commands },
         resources,
         demoData,
+        demoSeedVersion,
         backup,
         alerts,
         ...(droplet ? { droplet } : {}),

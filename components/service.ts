@@ -91,6 +91,13 @@ interface CommonServiceArgs {
      * and is never created when one failed.
      */
     readonly requires?: readonly Service[];
+    /**
+     * Container inputs whose changes must not replace it, e.g. a run-once job's
+     * image, so an app update does not run it again.
+     */
+    readonly ignoreChanges?: readonly string[];
+    /** Extra labels; a change replaces the container (for jobs: runs them again). */
+    readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Replaceable without losing anything: a new container starts and turns healthy before the old one goes. */
@@ -187,6 +194,7 @@ export class Service extends pulumi.ComponentResource {
             });
             labels.push({ label: "com.freshtrack.requires", value: pulumi.all(exitCodes).apply(() => required.map((j) => j.alias).join(",")) });
         }
+        for (const [key, value] of Object.entries(args.labels ?? {})) labels.push({ label: `com.freshtrack.${key}`, value });
 
         const healthcheck = args.kind === "job" ? undefined : toDockerHealthcheck(args.healthcheck);
 
@@ -252,6 +260,7 @@ export class Service extends pulumi.ComponentResource {
                 deleteBeforeReplace: args.kind === "stateful",
                 // The provider does not apply a changed health check to a running container, so replace it.
                 replaceOnChanges: ["healthcheck"],
+                ...(args.ignoreChanges?.length ? { ignoreChanges: [...args.ignoreChanges] } : {}),
             },
         );
 

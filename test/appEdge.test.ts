@@ -213,6 +213,27 @@ describe("app tier and edge", () => {
         });
     });
 
+    describe("demo data", () => {
+        it("never runs in prod, which ships with demo data off", async () => {
+            const { resources } = await runStack("prod", deployStack);
+            expect(containers(resources).map((c) => c.name)).to.not.include("demo-data");
+        });
+
+        it("seeds after migrations, once per stack: an app update does not run it again, a new seed version does", async () => {
+            const { resources } = await runStack("dev", deployStack);
+            const demo = containerNamed(resources, "demo-data");
+            expect(demo.inputs.command).to.deep.equal(["pnpm db:seed:demo"]);
+            expect(demo.options.dependsOn).to.include(containerNamed(resources, "migrate").urn);
+            expect(demo.options.ignoreChanges).to.include.members(["image", "envs"]);
+            const label = (r: RegisteredResource) => (r.inputs.labels as Array<{ label: string; value: string }>).find((l) => l.label === "com.freshtrack.seed-version")?.value;
+            expect(label(demo)).to.equal("1");
+            const settings = loadStackSettings("dev");
+            settings.config["freshtrack:demoSeedVersion"] = "2";
+            const reseeded = await runUnderMocks(settings, deployStack);
+            expect(label(containerNamed(reseeded.resources, "demo-data"))).to.equal("2");
+        });
+    });
+
     describe("configuration of the FreshTrack images", () => {
         it("hands credentials over as *_FILE pointers to secret files, never as values", async () => {
             const cfg = await configFor(settingsWith({}));

@@ -24,8 +24,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 resources = (await runStack(stack, deployStack)).resources;
             });
 
-            it("registers the data tier, the app tier with its migration jobs, and Caddy", () => {
-                expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(ALL_CONTAINERS);
+            it("registers the data tier, the app tier with its jobs, Caddy and monitoring (and demo data where the stack turns it on)", () => {
+                const demo = loadStackSettings(stack).config["freshtrack:demoData"] === "true";
+                expect(containers(resources).map((c) => c.name).sort()).to.deep.equal([...ALL_CONTAINERS, ...(demo ? ["demo-data"] : [])].sort());
             });
 
             it("gives every container memory and CPU limits", () => {

@@ -14,7 +14,7 @@ export const FRONTEND_PORT = 8080;
 /** The worker serves Prometheus metrics here (docs/app-contract.md); the backend serves them on BACKEND_PORT. */
 export const WORKER_METRICS_PORT = 9464;
 
-export type AppRole = "backend" | "worker" | "migrate";
+export type AppRole = "backend" | "worker" | "migrate" | "seed";
 
 export interface AppEnvInputs {
     readonly cfg: StackConfig;
@@ -54,7 +54,7 @@ export function appEnvironment(role: AppRole, inputs: AppEnvInputs): AppEnvironm
         DATABASE_PASSWORD_FILE: FILES.databasePassword,
     };
     const files: ServiceFile[] = [{ path: FILES.databasePassword, content: db.password, secret: true }];
-    if (role === "migrate") return { env, files };
+    if (role === "migrate" || role === "seed") return { env, files };
 
     Object.assign(env, {
         ...(role === "backend" ? { PORT: String(BACKEND_PORT) } : {}),

@@ -28,6 +28,8 @@ export class AppTier extends pulumi.ComponentResource {
     readonly worker: Service;
     readonly frontend: Service;
     readonly backup: Backup;
+    /** Present when freshtrack:demoData is on. */
+    readonly demoData?: Service;
     readonly services: readonly Service[];
 
     constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -95,7 +97,40 @@ export class AppTier extends pulumi.ComponentResource {
 
         this.backup = new Backup("backup", { ctx, app: { ...inputs, database: data.endpoints.databaseDirect }, database, objectStorage: [data.minio, data.minioBuckets] }, { parent: this });
 
-        this.services = [this.migrations.backup, this.migrations.migrate, this.backend, this.worker, this.frontend, this.backup.scheduler, this.backup.sync];
+        if (cfg.demoData) {
+            const seedEnv = appEnvironment("seed", { ...inputs, database: data.endpoints.databaseDirect });
+            this.demoData = new Service(
+                "demo-data",
+                {
+                    ...common,
+                    kind: "job",
+                    image: cfg.app.images.backend.ref,
+                    limits: cfg.resources["demo-data"],
+                    entrypoint: ["/bin/sh", "-c"],
+                    command: [cfg.app.commands.seed],
+                    env: seedEnv.env,
+                    files: seedEnv.files,
+                    networks: [{ network: ctx.networks.app }, { network: ctx.networks.data }],
+                    requires: [this.migrations.migrate],
+                    // Runs once per stack: an app update (new image, new APP_VERSION) does not run it again;
+                    // a new freshtrack:demoSeedVersion does, through the label.
+                    ignoreChanges: ["image", "envs", "uploads"],
+                    labels: { "seed-version": cfg.demoSeedVersion },
+                },
+                { parent: this },
+            );
+        }
+
+        this.services = [
+            this.migrations.backup,
+            this.migrations.migrate,
+            this.backend,
+            this.worker,
+            this.frontend,
+            this.backup.scheduler,
+            this.backup.sync,
+            ...(this.demoData ? [this.demoData] : []),
+        ];
         this.registerOutputs({ backend: this.backend.alias, frontend: this.frontend.alias });
     }
 }
