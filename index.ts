@@ -12,6 +12,7 @@ export const publicAddress = deployed.publicAddress;
 export const deployPrivateKey = deployed.deployPrivateKey;
 export const urls = deployed.urls;
 export const alertDestinations = deployed.alertDestinations;
+export const verificationReport = deployed.verificationReport;
 export const adminPassword = deployed.adminPassword;
 export const grafanaAdminPassword = deployed.grafanaAdminPassword;
 export const caCertificate = deployed.caCertificate;

@@ -54,6 +54,8 @@ export const CONFIG_KEYS = [
     "appCommands",
     "monitoring",
     "demoSeedVersion",
+    "verification",
+    "verificationIngestToken",
 ] as const;
 
 export interface ResourceLimits {
@@ -186,6 +188,16 @@ export interface StackConfig {
     readonly operatorSshPublicKey?: string;
     readonly database: DatabaseSettings;
     readonly monitoring: { readonly metricsRetentionDays: number; readonly logRetentionDays: number };
+    readonly verification: VerificationSettings;
+}
+
+/** The gate `pulumi up` passes through after every container is healthy. */
+export interface VerificationSettings {
+    readonly enabled: boolean;
+    readonly consecutivePasses: number;
+    readonly timeoutSeconds: number;
+    /** The end-to-end sensor test; off where the stack has no sensor to test with. */
+    readonly e2e?: { readonly ingestPath: string; readonly alertsPath: string; readonly sensorId: string; readonly celsius: number; readonly token?: pulumi.Output<string> };
 }
 
 /** One invalid value: the key, what was given and what was expected. */
@@ -284,6 +296,11 @@ class Reader {
         return undefined;
     }
 
+    /** An operator-supplied secret that may be left unset. */
+    optionalSecret(name: string): pulumi.Output<string> | undefined {
+        return this.cfg.get(name) ? this.cfg.requireSecret(name) : undefined;
+    }
+
     /** An operator-supplied secret. Missing ones are recorded, not thrown, so every problem is reported at once. */
     secret(name: string, neededFor: string): pulumi.Output<string> | undefined {
         // Pulumi.yaml declares optional secrets with an empty default (a declared secret key
@@ -365,6 +382,38 @@ function readAppCommands(r: Reader): AppCommands {
         migrate: field(r, key, obj, "migrate", command, "pnpm db:migrate:prod"),
         workerHealthcheck: field(r, key, obj, "workerHealthcheck", command, "pnpm --silent worker:healthcheck"),
         seed: field(r, key, obj, "seed", command, "pnpm db:seed:demo"),
+    };
+}
+
+function readVerification(r: Reader): VerificationSettings {
+    const key = r.key("verification");
+    const obj = r.object("verification") ?? {};
+    unknownKeys(r, key, obj, ["enabled", "consecutivePasses", "timeoutSeconds", "e2e"]);
+    const bool = (v: unknown) => (typeof v === "boolean" ? undefined : "true or false");
+    const path = asString((s) => (s.startsWith("/") ? undefined : "an absolute path such as /api/v1/readings"));
+    const settings = {
+        enabled: field(r, key, obj, "enabled", bool, true),
+        consecutivePasses: field(r, key, obj, "consecutivePasses", checkInteger(1, 20), 3),
+        timeoutSeconds: field(r, key, obj, "timeoutSeconds", checkInteger(10, 3600), 300),
+    };
+    const e2e = obj.e2e;
+    if (e2e === undefined || e2e === false) return settings;
+    if (!isRecord(e2e)) {
+        r.problem(`${key}.e2e`, e2e, "an object with ingestPath, alertsPath, sensorId and celsius, or false");
+        return settings;
+    }
+    const e2eKey = `${key}.e2e`;
+    unknownKeys(r, e2eKey, e2e, ["ingestPath", "alertsPath", "sensorId", "celsius"]);
+    const token = r.optionalSecret("verificationIngestToken");
+    return {
+        ...settings,
+        e2e: {
+            ingestPath: field(r, e2eKey, e2e, "ingestPath", path, "/api/v1/readings"),
+            alertsPath: field(r, e2eKey, e2e, "alertsPath", path, "/api/v1/alerts?status=open"),
+            sensorId: field(r, e2eKey, e2e, "sensorId", asString((s) => (s.length > 0 ? undefined : "a sensor id")), "demo-sensor-1"),
+            celsius: field(r, e2eKey, e2e, "celsius", checkNumber(-80, 200), 15),
+            ...(token ? { token } : {}),
+        },
     };
 }
 
@@ -558,6 +607,7 @@ export function loadStackConfig(): StackConfig {
     }
     const database = readDatabase(r, target);
     const monitoring = readMonitoring(r);
+    const verification = readVerification(r);
 
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
@@ -589,6 +639,7 @@ export function loadStackConfig(): StackConfig {
         ...(operatorKeyRaw !== "" ? { operatorSshPublicKey: operatorKeyRaw } : {}),
         database,
         monitoring,
+        verification,
     });
 }
 

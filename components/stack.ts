@@ -7,6 +7,7 @@ import { GeneratedSecrets } from "./platform/secrets";
 import { DataVolumes } from "./platform/volumes";
 import { Edge } from "./edge/caddy";
 import { MonitoringTier } from "./monitoring/monitoringTier";
+import { Verification } from "./postDeploy/verification";
 import { AppTier } from "./services/appTier";
 import { DataTier } from "./services/dataTier";
 
@@ -52,6 +53,7 @@ export function deployStack() {
     });
 
     const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];
+    const verification = new Verification("verification", { cfg, edge, services });
     const database = data.endpoints.database;
     return {
         cfg,
@@ -67,6 +69,7 @@ export function deployStack() {
         },
         urls: edge.urls,
         alertDestinations: monitoring.alertDestinations,
+        verificationReport: verification.report,
         scrapeJobs: monitoring.scrapeJobs.map((j) => j.job),
         /** Secret: the `admin` password of the basic-auth routes (Bull Board, Prometheus). */
         adminPassword: edge.adminPassword,

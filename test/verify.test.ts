@@ -12,7 +12,12 @@ import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { PLAN_ENV } from "../components/postDeploy/verification";
+import { deployStack } from "../components/stack";
 import { certificate, CheckResult, consecutiveHealthy, grafanaHealthy, prometheusTargetsUp, renderReport, sensorReadingRaisesAlert } from "../components/verify/checks";
+import { VerifyPlan } from "../components/verify/plan";
+import { SecretValue } from "../scripts/lib/mockRun";
+import { containers, runStack } from "./helpers";
 
 type Handler = http.RequestListener;
 
@@ -258,6 +263,108 @@ describe("verification gate against real servers", function () {
             } finally {
                 await s.close();
             }
+        });
+    });
+
+    describe("the gate as `pulumi up` runs it (scripts/verify.ts --from-env)", () => {
+        /** One HTTPS server playing Caddy in front of the whole stack. */
+        async function fakeStack(grafanaDatabase: string) {
+            const pki = makePki("localhost", 365);
+            const alerts: string[] = [];
+            const s = await serve(
+                (req, res) => {
+                    const url = req.url ?? "/";
+                    if (url.startsWith("/api/v1/targets")) {
+                        if (req.headers.authorization !== `Basic ${Buffer.from("admin:pw").toString("base64")}`) {
+                            res.statusCode = 401;
+                            res.end();
+                            return;
+                        }
+                        res.end(JSON.stringify({ data: { activeTargets: [{ health: "up", labels: { job: "backend" } }] } }));
+                    } else if (url === "/api/health") {
+                        res.end(JSON.stringify({ database: grafanaDatabase }));
+                    } else if (url === "/api/v1/readings" && req.method === "POST") {
+                        alerts.push("demo-sensor-1");
+                        res.statusCode = 202;
+                        res.end();
+                    } else if (url.startsWith("/api/v1/alerts")) {
+                        res.end(JSON.stringify({ alerts }));
+                    } else {
+                        res.end("ok");
+                    }
+                },
+                { cert: pki.cert, key: pki.key },
+            );
+            const base = `https://localhost:${s.port}`;
+            const plan: VerifyPlan = {
+                domain: "localhost",
+                urls: { dashboard: base, api: `${base}/api`, grafana: base, prometheus: base },
+                health: [
+                    { name: "dashboard", url: base },
+                    { name: "backend", url: `${base}/api/health/ready` },
+                ],
+                consecutivePasses: 3,
+                timeoutSeconds: 10,
+                ca: pki.ca,
+                adminUser: "admin",
+                adminPassword: "pw",
+                e2e: { ingestPath: "/api/v1/readings", alertsPath: "/api/v1/alerts?status=open", sensorId: "demo-sensor-1", celsius: 15 },
+            };
+            return { plan, close: s.close };
+        }
+        const gate = (plan: VerifyPlan) =>
+            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+                const child = require("child_process").spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "scripts", "verify.ts"), "--from-env"], {
+                    cwd: path.join(__dirname, ".."),
+                    env: { ...process.env, [PLAN_ENV]: JSON.stringify(plan) },
+                });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.on("data", (d: Buffer) => (stdout += d));
+                child.stderr.on("data", (d: Buffer) => (stderr += d));
+                child.on("exit", (status: number | null) => resolve({ status, stdout, stderr }));
+            });
+
+        it("exits 0 and prints the passing report when every check passes", async () => {
+            const stack = await fakeStack("ok");
+            try {
+                const result = await gate(stack.plan);
+                expect(result.status, result.stderr).to.equal(0);
+                expect(result.stdout).to.match(/^Verification: 6 of 6 checks passed/);
+            } finally {
+                await stack.close();
+            }
+        });
+
+        it("exits 1, failing the update, with the report of what failed", async () => {
+            const stack = await fakeStack("failing");
+            try {
+                const result = await gate(stack.plan);
+                expect(result.status).to.equal(1);
+                expect(result.stderr).to.match(/^Verification: 5 of 6 checks passed/);
+                expect(result.stderr).to.contain("Grafana health failed\n  expected: HTTP 200 with \"database\": \"ok\"\n  seen:     HTTP 200, database failing");
+            } finally {
+                await stack.close();
+            }
+        });
+
+        it("is wired into every update: after all containers, on every container change, with its plan secret", async () => {
+            const { resources } = await runStack("dev", deployStack);
+            const gateCommand = resources.find((r) => r.type === "command:local:Command")!;
+            const all = containers(resources);
+            for (const c of all) expect(gateCommand.options.dependsOn, c.name).to.include(c.urn);
+            expect((gateCommand.inputs.triggers as unknown[]).length).to.equal(all.length);
+            const env = gateCommand.inputs.environment as Record<string, unknown>;
+            expect(env[PLAN_ENV], "the plan holds the admin password: secret").to.be.instanceOf(SecretValue);
+            const plan = JSON.parse((env[PLAN_ENV] as SecretValue).value as string) as VerifyPlan;
+            expect(plan.urls.dashboard).to.equal("https://freshtrack.localhost");
+            expect(plan.ca).to.contain("BEGIN CERTIFICATE");
+            expect(plan.e2e?.sensorId).to.equal("demo-sensor-1");
+            const prod = await runStack("prod", deployStack);
+            const prodEnv = prod.resources.find((r) => r.type === "command:local:Command")!.inputs.environment as Record<string, SecretValue>;
+            const prodPlan = JSON.parse(prodEnv[PLAN_ENV]!.value as string) as VerifyPlan;
+            expect(prodPlan.e2e, "prod has no demo sensor to test with").to.equal(undefined);
+            expect(prodPlan.ca, "prod trusts the system store (Let's Encrypt)").to.equal(undefined);
         });
     });
 

@@ -101,6 +101,7 @@ function computedState(args: pulumi.runtime.MockResourceArgs, opts: MockOptions)
         case "digitalocean:index/reservedIp:ReservedIp":
             return { ...args.inputs, ipAddress: "203.0.113.50", reservedIpUrn: `do:floatingip:${args.name}` };
         case "command:remote:Command":
+        case "command:local:Command":
             return { ...args.inputs, stdout: "ready", stderr: "" };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":

@@ -1,0 +1,69 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+import type { Edge } from "../edge/caddy";
+import { ADMIN_USER } from "../edge/caddy";
+import type { Service } from "../service";
+import type { VerifyPlan } from "../verify/plan";
+
+/** Environment variable that hands the plan to scripts/verify.ts. */
+export const PLAN_ENV = "FRESHTRACK_VERIFY_PLAN";
+
+export interface VerificationArgs {
+    readonly cfg: StackConfig;
+    readonly edge: Edge;
+    /** Every container; the gate runs once all of them are healthy (or, for jobs, done). */
+    readonly services: readonly Service[];
+}
+
+/**
+ * The verification gate as the last step of `pulumi up`: scripts/verify.ts runs
+ * on the operator's machine against the public URLs, and a failing check fails
+ * the update with its report. It runs again whenever a container changed.
+ * Replaced containers are deleted only after it passes: Pulumi deletes replaced
+ * resources at the end of an update, so a failed gate leaves the old ones in place.
+ */
+export class Verification extends pulumi.ComponentResource {
+    readonly report?: pulumi.Output<string>;
+
+    constructor(name: string, args: VerificationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:postDeploy:Verification", name, {}, opts);
+        const { cfg, edge } = args;
+        if (!cfg.verification.enabled) {
+            this.registerOutputs({});
+            return;
+        }
+        const v = cfg.verification;
+        const plan = pulumi
+            .all([edge.adminPassword, edge.internalCa?.caCertPem ?? pulumi.output(""), v.e2e?.token ?? pulumi.output("")])
+            .apply(([adminPassword, ca, token]): VerifyPlan => ({
+                domain: cfg.domain,
+                urls: { dashboard: edge.urls.dashboard, api: edge.urls.api, grafana: edge.urls.grafana, prometheus: edge.urls.prometheus },
+                health: [
+                    { name: "dashboard", url: edge.urls.dashboard },
+                    { name: "backend /health/ready (via /api)", url: `${edge.urls.api}/health/ready` },
+                    { name: "Grafana", url: `${edge.urls.grafana}/api/health` },
+                    { name: "status page", url: edge.urls.status },
+                ],
+                consecutivePasses: v.consecutivePasses,
+                timeoutSeconds: v.timeoutSeconds,
+                ...(ca ? { ca } : {}),
+                adminUser: ADMIN_USER,
+                adminPassword,
+                ...(v.e2e ? { e2e: { ingestPath: v.e2e.ingestPath, alertsPath: v.e2e.alertsPath, sensorId: v.e2e.sensorId, celsius: v.e2e.celsius, ...(token ? { token } : {}) } } : {}),
+            }));
+        const run = new command.local.Command(
+            `${name}-gate`,
+            {
+                create: "node -r ts-node/register/transpile-only scripts/verify.ts --from-env",
+                dir: process.cwd(),
+                environment: { [PLAN_ENV]: pulumi.secret(plan.apply((p) => JSON.stringify(p))) },
+                // A new container anywhere (an update, a replacement) runs the gate again.
+                triggers: args.services.map((s) => s.container.id),
+            },
+            { parent: this, dependsOn: [...args.services] },
+        );
+        this.report = run.stdout;
+        this.registerOutputs({ report: this.report });
+    }
+}

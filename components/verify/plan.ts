@@ -1,0 +1,49 @@
+/**
+ * What the verification gate checks for a stack, as plain data (so it can be
+ * handed to a process as JSON), and the runner that executes it.
+ */
+import { certificate, CheckResult, consecutiveHealthy, grafanaHealthy, prometheusTargetsUp, sensorReadingRaisesAlert } from "./checks";
+
+export interface VerifyPlan {
+    readonly domain: string;
+    readonly urls: { readonly dashboard: string; readonly api: string; readonly grafana: string; readonly prometheus: string };
+    /** Health endpoints that must pass `consecutivePasses` times in a row. */
+    readonly health: ReadonlyArray<{ readonly name: string; readonly url: string }>;
+    readonly consecutivePasses: number;
+    readonly timeoutSeconds: number;
+    /** PEM of the stack's CA (internal TLS); the system trust store otherwise. */
+    readonly ca?: string;
+    /** Basic auth for Prometheus behind Caddy. */
+    readonly adminUser: string;
+    readonly adminPassword: string;
+    readonly e2e?: { readonly ingestPath: string; readonly alertsPath: string; readonly sensorId: string; readonly celsius: number; readonly token?: string };
+}
+
+export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
+    const tlsOpts = plan.ca ? { ca: plan.ca } : {};
+    const timeoutMs = plan.timeoutSeconds * 1000;
+    const results: CheckResult[] = [];
+    for (const h of plan.health) {
+        results.push(await consecutiveHealthy(h.name, h.url, { ...tlsOpts, times: plan.consecutivePasses, timeoutMs }));
+    }
+    const host = new URL(plan.urls.dashboard);
+    results.push(await certificate(`TLS ${plan.domain}`, { host: host.hostname, port: Number(host.port || 443), servername: plan.domain, ...tlsOpts }));
+    if (plan.e2e) {
+        results.push(
+            await sensorReadingRaisesAlert("sensor reading raises an alert", {
+                ...tlsOpts,
+                baseUrl: plan.urls.dashboard,
+                ingestPath: plan.e2e.ingestPath,
+                alertsPath: plan.e2e.alertsPath,
+                sensorId: plan.e2e.sensorId,
+                celsius: plan.e2e.celsius,
+                timeoutMs,
+                ...(plan.e2e.token ? { headers: { authorization: `Bearer ${plan.e2e.token}` } } : {}),
+            }),
+        );
+    }
+    const basic = `Basic ${Buffer.from(`${plan.adminUser}:${plan.adminPassword}`).toString("base64")}`;
+    results.push(await prometheusTargetsUp("Prometheus targets up", plan.urls.prometheus, { ...tlsOpts, headers: { authorization: basic } }));
+    results.push(await grafanaHealthy("Grafana health", plan.urls.grafana, tlsOpts));
+    return results;
+}

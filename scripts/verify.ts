@@ -1,0 +1,70 @@
+/**
+ * npm run verify -- <stack>     verify a deployed stack by hand
+ * (pulumi up runs it itself with --from-env, see components/postDeploy/verification.ts)
+ *
+ * Runs the verification gate against the stack's public URLs and prints a
+ * report: check, expected, seen, where to look. The stack's CA and admin
+ * password come from `pulumi stack output` (the Pulumi CLI and access to the
+ * stack's state are needed for this mode).
+ * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
+ */
+import { execFileSync } from "child_process";
+import { deployStack } from "../components/stack";
+import { renderReport } from "../components/verify/checks";
+import { runPlan, VerifyPlan } from "../components/verify/plan";
+import { PLAN_ENV } from "../components/postDeploy/verification";
+import { runUnderMocks } from "./lib/mockRun";
+import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+
+async function planForStack(stack: string): Promise<VerifyPlan> {
+    const outputs = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" })) as Record<string, unknown>;
+    // The plan's shape comes from the program itself, run under mocks; the secrets from the real stack.
+    const run = await runUnderMocks(loadStackSettings(stack), deployStack);
+    const cfg = run.result.cfg;
+    const urls = outputs.urls as Record<string, string>;
+    return {
+        domain: cfg.domain,
+        urls: { dashboard: urls.dashboard!, api: urls.api!, grafana: urls.grafana!, prometheus: urls.prometheus! },
+        health: [
+            { name: "dashboard", url: urls.dashboard! },
+            { name: "backend /health/ready (via /api)", url: `${urls.api}/health/ready` },
+            { name: "Grafana", url: `${urls.grafana}/api/health` },
+            { name: "status page", url: urls.status! },
+        ],
+        consecutivePasses: cfg.verification.consecutivePasses,
+        timeoutSeconds: cfg.verification.timeoutSeconds,
+        ...(typeof outputs.caCertificate === "string" ? { ca: outputs.caCertificate } : {}),
+        adminUser: "admin",
+        adminPassword: String(outputs.adminPassword ?? ""),
+        ...(cfg.verification.e2e ? { e2e: { ingestPath: cfg.verification.e2e.ingestPath, alertsPath: cfg.verification.e2e.alertsPath, sensorId: cfg.verification.e2e.sensorId, celsius: cfg.verification.e2e.celsius } } : {}),
+    };
+}
+
+async function main(argv: string[]): Promise<number> {
+    let plan: VerifyPlan;
+    if (argv[0] === "--from-env") {
+        const raw = process.env[PLAN_ENV];
+        if (!raw) {
+            console.error(`verify: --from-env needs ${PLAN_ENV}`);
+            return 2;
+        }
+        plan = JSON.parse(raw) as VerifyPlan;
+    } else if (argv.length === 1 && !argv[0]!.startsWith("-")) {
+        try {
+            plan = await planForStack(argv[0]!);
+        } catch (err) {
+            console.error(`verify: cannot read stack '${argv[0]}' (is the Pulumi CLI installed and logged in to the stack's backend?): ${(err as Error).message}`);
+            return 2;
+        }
+    } else {
+        console.error(`usage: npm run verify -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
+        return 2;
+    }
+    const results = await runPlan(plan);
+    const report = renderReport(results);
+    const failed = results.some((r) => !r.ok);
+    (failed ? console.error : console.log)(report);
+    return failed ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
