@@ -351,7 +351,7 @@ describe("monitoring", () => {
     describe("containers", () => {
         const EXPECTED_NETWORKS: Record<string, string[]> = {
             prometheus: ["monitoring", "edge"],
-            alertmanager: ["monitoring", "app"],
+            alertmanager: ["monitoring", "app", "edge"],
             loki: ["monitoring"],
             promtail: ["monitoring"],
             grafana: ["monitoring", "edge"],

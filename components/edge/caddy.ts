@@ -21,14 +21,14 @@ export interface EdgeArgs {
 }
 
 /** Subdomains of the stack's domain and what serves them. */
-export const SUBDOMAINS = { grafana: "grafana", status: "status", prometheus: "prometheus" } as const;
+export const SUBDOMAINS = { grafana: "grafana", status: "status", prometheus: "prometheus", alertmanager: "alertmanager" } as const;
 
 /** Every public name Caddy answers to. */
 export function publicNames(domain: string): string[] {
     return [domain, ...Object.values(SUBDOMAINS).map((s) => `${s}.${domain}`)];
 }
 
-/** Grafana, the status page, and Prometheus behind basic auth, each on its own subdomain. */
+/** Grafana, the status page, and Prometheus and Alertmanager behind basic auth, each on its own subdomain. */
 export function monitoringSites(domain: string, adminHash: string): CaddySite[] {
     return [
         { address: `${SUBDOMAINS.grafana}.${domain}`, routes: [{ upstreams: [`grafana:${PORTS.grafana}`], healthUri: "/api/health" }] },
@@ -36,6 +36,10 @@ export function monitoringSites(domain: string, adminHash: string): CaddySite[] 
         {
             address: `${SUBDOMAINS.prometheus}.${domain}`,
             routes: [{ upstreams: [`prometheus:${PORTS.prometheus}`], healthUri: "/-/healthy", basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } }],
+        },
+        {
+            address: `${SUBDOMAINS.alertmanager}.${domain}`,
+            routes: [{ upstreams: [`alertmanager:${PORTS.alertmanager}`], healthUri: "/-/healthy", basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } }],
         },
     ];
 }
@@ -64,7 +68,15 @@ export class Edge extends pulumi.ComponentResource {
     readonly internalCa?: InternalCa;
     /** Password of the `admin` user for the basic-auth routes (secret). */
     readonly adminPassword: pulumi.Output<string>;
-    readonly urls: { readonly dashboard: string; readonly api: string; readonly queues: string; readonly grafana: string; readonly status: string; readonly prometheus: string };
+    readonly urls: {
+        readonly dashboard: string;
+        readonly api: string;
+        readonly queues: string;
+        readonly grafana: string;
+        readonly status: string;
+        readonly prometheus: string;
+        readonly alertmanager: string;
+    };
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:edge:Edge", name, {}, opts);
@@ -118,6 +130,7 @@ export class Edge extends pulumi.ComponentResource {
             grafana: `https://${SUBDOMAINS.grafana}.${cfg.domain}`,
             status: `https://${SUBDOMAINS.status}.${cfg.domain}`,
             prometheus: `https://${SUBDOMAINS.prometheus}.${cfg.domain}`,
+            alertmanager: `https://${SUBDOMAINS.alertmanager}.${cfg.domain}`,
         };
         this.registerOutputs({ urls: this.urls });
     }

@@ -251,8 +251,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 files: alertFiles,
                 volumes: [{ volume: ctx.volumes.volume("alertmanager-data"), containerPath: "/alertmanager" }],
                 healthcheck: { test: wgetProbe(PORTS.alertmanager, "/-/healthy") },
-                // app: the way out to mail servers, Slack and webhooks.
-                networks: [monitoring, { network: networks.app }],
+                // app: the way out to mail servers, Slack and webhooks; edge: Caddy serves it, behind basic auth.
+                networks: [monitoring, { network: networks.app }, { network: networks.edge }],
             },
             parent,
         );

@@ -1,0 +1,34 @@
+/**
+ * npm run summary -- <stack> [--show-secrets]
+ *
+ * URLs, credentials and next steps for a deployed stack, from `pulumi stack
+ * output` (the Pulumi CLI and access to the stack's state are needed).
+ * Secrets are masked unless --show-secrets is given and the output is a terminal.
+ */
+import { execFileSync } from "child_process";
+import { renderSummary } from "./lib/summary";
+
+function main(argv: string[]): number {
+    const showSecrets = argv.includes("--show-secrets");
+    const rest = argv.filter((a) => a !== "--show-secrets");
+    if (rest.length !== 1 || rest[0]!.startsWith("-")) {
+        console.error("usage: npm run summary -- <stack> [--show-secrets]");
+        return 2;
+    }
+    const stack = rest[0]!;
+    const isTty = process.stdout.isTTY === true;
+    let outputs: Record<string, unknown>;
+    try {
+        const args = ["stack", "output", "--json", "--stack", stack, ...(showSecrets && isTty ? ["--show-secrets"] : [])];
+        outputs = JSON.parse(execFileSync("pulumi", args, { encoding: "utf8" })) as Record<string, unknown>;
+    } catch (err) {
+        console.error(`summary: cannot read stack '${stack}' (is the Pulumi CLI installed and logged in to the stack's backend?): ${(err as Error).message}`);
+        return 2;
+    }
+    const { text, warning } = renderSummary(outputs, { stack, showSecrets, isTty });
+    if (warning) console.error(warning);
+    console.log(text);
+    return 0;
+}
+
+process.exit(main(process.argv.slice(2)));
