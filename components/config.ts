@@ -56,6 +56,7 @@ export const CONFIG_KEYS = [
     "demoSeedVersion",
     "verification",
     "verificationIngestToken",
+    "preflight",
 ] as const;
 
 export interface ResourceLimits {
@@ -189,6 +190,7 @@ export interface StackConfig {
     readonly database: DatabaseSettings;
     readonly monitoring: { readonly metricsRetentionDays: number; readonly logRetentionDays: number };
     readonly verification: VerificationSettings;
+    readonly preflight: { readonly minFreeGb: number };
 }
 
 /** The gate `pulumi up` passes through after every container is healthy. */
@@ -608,6 +610,9 @@ export function loadStackConfig(): StackConfig {
     const database = readDatabase(r, target);
     const monitoring = readMonitoring(r);
     const verification = readVerification(r);
+    const preflightObj = r.object("preflight") ?? {};
+    unknownKeys(r, r.key("preflight"), preflightObj, ["minFreeGb"]);
+    const preflight = { minFreeGb: field(r, r.key("preflight"), preflightObj, "minFreeGb", checkInteger(1, 10000), 5) };
 
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
@@ -640,6 +645,7 @@ export function loadStackConfig(): StackConfig {
         database,
         monitoring,
         verification,
+        preflight,
     });
 }
 

@@ -205,7 +205,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("waits for the bootstrap before Docker is used, and reaches Docker as ssh://deploy@ with the generated key", () => {
-            const wait = one(resources, "command:remote:Command");
+            const wait = resources.find((r) => r.name === "droplet-bootstrap-wait")!;
             expect(wait.inputs.create).to.contain("/var/lib/freshtrack/bootstrap.done");
             // The private key makes the whole connection secret in state.
             expect(wait.inputs.connection).to.be.instanceOf(SecretValue);
@@ -275,7 +275,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("bootstraps the VM as the admin user with the same script, re-run only when it changes", () => {
-            const bootstrap = one(resources, "command:remote:Command");
+            const bootstrap = resources.find((r) => r.name === "ssh-bootstrap")!;
             expect(bootstrap.inputs.connection).to.be.instanceOf(SecretValue);
             const connection = (bootstrap.inputs.connection as SecretValue).value as Record<string, unknown>;
             expect(connection).to.include({ host: "vm.example.net", user: "admin", port: 22 });

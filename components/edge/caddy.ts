@@ -8,6 +8,7 @@ import { ServiceContext } from "../services/context";
 import { CADDY_METRICS_PORT, CaddySite, renderCaddyfile } from "./caddyfile";
 import { InternalCa } from "./internalCa";
 import { PORTS } from "../monitoring/ports";
+import { publicNames, SUBDOMAINS } from "../names";
 
 const CERT_FILE = "/etc/caddy/certs/server.crt";
 const KEY_FILE = "/etc/caddy/certs/server.key";
@@ -20,13 +21,6 @@ export interface EdgeArgs {
     readonly app: AppTier;
 }
 
-/** Subdomains of the stack's domain and what serves them. */
-export const SUBDOMAINS = { grafana: "grafana", status: "status", prometheus: "prometheus", alertmanager: "alertmanager" } as const;
-
-/** Every public name Caddy answers to. */
-export function publicNames(domain: string): string[] {
-    return [domain, ...Object.values(SUBDOMAINS).map((s) => `${s}.${domain}`)];
-}
 
 /** Grafana, the status page, and Prometheus and Alertmanager behind basic auth, each on its own subdomain. */
 export function monitoringSites(domain: string, adminHash: string): CaddySite[] {

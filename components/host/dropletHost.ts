@@ -3,7 +3,9 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletSettings } from "../config";
-import { BOOTSTRAP_MARKER, DEPLOY_USER } from "./bootstrap";
+import { HostPreflight, renderPreflightScript } from "../preflight/preflight";
+import { BOOTSTRAP_MARKER, DATA_MOUNT, DEPLOY_USER } from "./bootstrap";
+import { preflightCommand } from "./preflightCommand";
 import { renderCloudInit } from "./cloudInit";
 import { DeployKey, dockerOverSsh } from "./deployKey";
 import { Firewall } from "./firewall";
@@ -17,6 +19,7 @@ export interface DropletHostArgs {
     readonly droplet: DropletSettings;
     /** The operator's own public key, authorised beside the generated deploy key. */
     readonly operatorSshPublicKey?: string;
+    readonly preflight: HostPreflight;
 }
 
 /** DigitalOcean project environments by stack name; anything else is Development. */
@@ -142,7 +145,16 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             },
             { parent: this, dependsOn: [assignment, firewall] },
         );
-        this.ready = [bootstrapped];
+        const preflight = preflightCommand(`${name}-preflight`, {
+            connection: this.connection,
+            script: this.publicAddress.apply((publicAddress) =>
+                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: DATA_MOUNT, minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress }),
+            ),
+            trigger: args.preflight.trigger,
+            dependsOn: [bootstrapped],
+            parent: this,
+        });
+        this.ready = [bootstrapped, preflight];
 
         this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: this.droplet.ipv4Address, privateKey: deployKey.privateKey, ready: bootstrapped.stdout }, { parent: this });
         this.digitalocean = { region: s.region, dropletId: this.droplet.id, vpcId: vpc.id };

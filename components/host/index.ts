@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { publicNames } from "../names";
 import { DropletHost } from "./dropletHost";
 import type { Host } from "./host";
 import { LocalHost } from "./localHost";
@@ -12,7 +13,13 @@ export { SshHost } from "./sshHost";
 
 /** The host for the stack's target, plus the deploy key when one was generated. */
 export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOptions): Host & { deployPrivateKey?: pulumi.Output<string> } {
-    const common = { stack: cfg.stack, adminCidrs: cfg.adminCidrs, ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}) };
+    const preflight = {
+        // In the ACME modes a name that does not resolve to the host would burn Let's Encrypt's rate limit.
+        dnsNames: cfg.tlsMode === "internal" ? [] : publicNames(cfg.domain),
+        minFreeGb: cfg.preflight.minFreeGb,
+        trigger: cfg.app.version,
+    };
+    const common = { stack: cfg.stack, adminCidrs: cfg.adminCidrs, preflight, ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}) };
     switch (cfg.target) {
         case "local":
             return new LocalHost("local", {}, opts);
@@ -20,6 +27,6 @@ export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOpti
             // config.ts guarantees cfg.droplet on this target.
             return new DropletHost("droplet", { ...common, namePrefix: cfg.namePrefix, domain: cfg.domain, droplet: cfg.droplet! }, opts);
         case "ssh":
-            return new SshHost("ssh", { ...common, ssh: cfg.ssh! }, opts);
+            return new SshHost("ssh", { ...common, namePrefix: cfg.namePrefix, ssh: cfg.ssh! }, opts);
     }
 }

@@ -2,7 +2,9 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SshSettings } from "../config";
+import { HostPreflight, renderPreflightScript } from "../preflight/preflight";
 import { DEPLOY_USER, renderBootstrapScript } from "./bootstrap";
+import { preflightCommand } from "./preflightCommand";
 import { DeployKey, dockerOverSsh } from "./deployKey";
 import type { Host, HostConnection } from "./host";
 
@@ -11,6 +13,8 @@ export interface SshHostArgs {
     readonly adminCidrs: readonly string[];
     readonly ssh: SshSettings;
     readonly operatorSshPublicKey?: string;
+    readonly namePrefix: string;
+    readonly preflight: HostPreflight;
 }
 
 /** Runs a script from stdin as root, whether the admin user is root or has sudo. */
@@ -47,9 +51,18 @@ export class SshHost extends pulumi.ComponentResource implements Host {
             },
             { parent: this },
         );
-        this.ready = [bootstrap];
         this.publicAddress = pulumi.output(args.ssh.host);
         this.connection = { host: args.ssh.host, port: args.ssh.port, user: DEPLOY_USER, privateKey: deployKey.privateKey };
+        const preflight = preflightCommand(`${name}-preflight`, {
+            connection: this.connection,
+            script: pulumi.output(
+                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: "/var/lib/docker", minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress: args.ssh.host }),
+            ),
+            trigger: args.preflight.trigger,
+            dependsOn: [bootstrap],
+            parent: this,
+        });
+        this.ready = [bootstrap, preflight];
         this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: args.ssh.host, port: args.ssh.port, privateKey: deployKey.privateKey, ready: bootstrap.stdout }, { parent: this });
         this.registerOutputs({ publicAddress: this.publicAddress });
     }
