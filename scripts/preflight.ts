@@ -1,0 +1,51 @@
+/**
+ * npm run preflight -- <stack>
+ *
+ * Runs the pre-flight checks on a stack's host by hand, over SSH as the deploy
+ * user: the same script `pulumi up` runs before any container is created. The
+ * address and deploy key come from `pulumi stack output` (the Pulumi CLI and
+ * access to the stack's state are needed); the script comes from the program.
+ * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { deployStack } from "../components/stack";
+import { runUnderMocks } from "./lib/mockRun";
+import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+
+async function main(argv: string[]): Promise<number> {
+    const stack = argv[0];
+    if (!stack || argv.length !== 1 || stack.startsWith("-")) {
+        console.error(`usage: npm run preflight -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
+        return 2;
+    }
+    const run = await runUnderMocks(loadStackSettings(stack), deployStack);
+    if (run.result.cfg.target === "local") {
+        console.log("preflight: the local target has nothing to check (Docker on this machine is the host)");
+        return 0;
+    }
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" })) as Record<string, unknown>;
+    } catch (err) {
+        console.error(`preflight: cannot read stack '${stack}' (is the Pulumi CLI installed and logged in to the stack's backend?): ${(err as Error).message}`);
+        return 2;
+    }
+    const address = String(outputs.publicAddress ?? "");
+    // The script as the program rendered it, with the real public address in place of the mocked one.
+    const registered = run.resources.find((r) => r.name.endsWith("-preflight"));
+    const script = String(registered?.inputs.stdin ?? "").replace(/^PUBLIC_ADDRESS=.*$/m, `PUBLIC_ADDRESS=${address}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-preflight-"));
+    const key = path.join(dir, "deploy_key");
+    fs.writeFileSync(key, String(outputs.deployPrivateKey ?? ""), { mode: 0o600 });
+    try {
+        const result = spawnSync("ssh", ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new", `deploy@${address}`, "sh -s"], { input: script, stdio: ["pipe", "inherit", "inherit"] });
+        return result.status === 0 ? 0 : 1;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
