@@ -7,13 +7,14 @@
  * access to the stack's state are needed); the script comes from the program.
  * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
 import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+import { readStackOutputs } from "./lib/stackOutputs";
 
 async function main(argv: string[]): Promise<number> {
     const stack = argv[0];
@@ -28,9 +29,9 @@ async function main(argv: string[]): Promise<number> {
     }
     let outputs: Record<string, unknown>;
     try {
-        outputs = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" })) as Record<string, unknown>;
+        outputs = readStackOutputs(stack, { showSecrets: true });
     } catch (err) {
-        console.error(`preflight: cannot read stack '${stack}' (is the Pulumi CLI installed and logged in to the stack's backend?): ${(err as Error).message}`);
+        console.error(`preflight: ${(err as Error).message}`);
         return 2;
     }
     const address = String(outputs.publicAddress ?? "");

@@ -5,7 +5,7 @@
  * output` (the Pulumi CLI and access to the stack's state are needed).
  * Secrets are masked unless --show-secrets is given and the output is a terminal.
  */
-import { execFileSync } from "child_process";
+import { readStackOutputs } from "./lib/stackOutputs";
 import { renderSummary } from "./lib/summary";
 
 function main(argv: string[]): number {
@@ -19,10 +19,10 @@ function main(argv: string[]): number {
     const isTty = process.stdout.isTTY === true;
     let outputs: Record<string, unknown>;
     try {
-        const args = ["stack", "output", "--json", "--stack", stack, ...(showSecrets && isTty ? ["--show-secrets"] : [])];
-        outputs = JSON.parse(execFileSync("pulumi", args, { encoding: "utf8" })) as Record<string, unknown>;
+        // Secrets are fetched only when they may be shown.
+        outputs = readStackOutputs(stack, { showSecrets: showSecrets && isTty });
     } catch (err) {
-        console.error(`summary: cannot read stack '${stack}' (is the Pulumi CLI installed and logged in to the stack's backend?): ${(err as Error).message}`);
+        console.error(`summary: ${(err as Error).message}`);
         return 2;
     }
     const { text, warning } = renderSummary(outputs, { stack, showSecrets, isTty });

@@ -8,16 +8,16 @@
  * stack's state are needed for this mode).
  * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
  */
-import { execFileSync } from "child_process";
 import { deployStack } from "../components/stack";
 import { renderReport } from "../components/verify/checks";
 import { runPlan, VerifyPlan } from "../components/verify/plan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
 import { runUnderMocks } from "./lib/mockRun";
 import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+import { readStackOutputs } from "./lib/stackOutputs";
 
 async function planForStack(stack: string): Promise<VerifyPlan> {
-    const outputs = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" })) as Record<string, unknown>;
+    const outputs = readStackOutputs(stack, { showSecrets: true });
     // The plan's shape comes from the program itself, run under mocks; the secrets from the real stack.
     const run = await runUnderMocks(loadStackSettings(stack), deployStack);
     const cfg = run.result.cfg;
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
         try {
             plan = await planForStack(argv[0]!);
         } catch (err) {
-            console.error(`verify: cannot read stack '${argv[0]}' (is the Pulumi CLI installed and logged in to the stack's backend?): ${(err as Error).message}`);
+            console.error(`verify: ${(err as Error).message}`);
             return 2;
         }
     } else {

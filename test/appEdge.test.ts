@@ -10,7 +10,7 @@ import { deployStack } from "../components/stack";
 import { appEnvironment } from "../components/services/appEnv";
 import { MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { configFor, containers, runStack, settingsWith } from "./helpers";
+import { configFor, containerNamed, containers, runStack, settingsWith, uploadText } from "./helpers";
 import { freePort, startServer, stopServer, waitForPort } from "./localServers";
 
 const ROOT = path.join(__dirname, "..");
@@ -34,22 +34,9 @@ function caddyValidate(caddyfile: string): { status: number | null; output: stri
     return { status: result.status, output: result.stdout + result.stderr };
 }
 
-function containerNamed(resources: RegisteredResource[], name: string): RegisteredResource {
-    const found = containers(resources).find((c) => c.name === name);
-    expect(found, name).to.not.equal(undefined);
-    return found!;
-}
-
-function uploadText(container: RegisteredResource, file: string): string {
-    const uploads = (container.inputs.uploads instanceof SecretValue ? container.inputs.uploads.value : container.inputs.uploads) as Array<{ file: string; content: unknown }>;
-    const upload = uploads.find((u) => u.file === file);
-    expect(upload, file).to.not.equal(undefined);
-    return String(upload!.content instanceof SecretValue ? upload!.content.value : upload!.content);
-}
-
 /** The stack's rendered Caddyfile, with the internal-mode certificate paths pointed at real files. */
 function stackCaddyfile(resources: RegisteredResource[]): string {
-    const text = uploadText(containerNamed(resources, "caddy"), "/etc/caddy/Caddyfile");
+    const text = uploadText(resources, "caddy", "/etc/caddy/Caddyfile");
     const { cert, key } = makeCert(scratch());
     return text.replaceAll("/etc/caddy/certs/server.crt", cert).replaceAll("/etc/caddy/certs/server.key", key);
 }
@@ -94,7 +81,7 @@ describe("app tier and edge", () => {
 
         it("routes the dashboard, /api and Bull Board (behind basic auth), compresses, logs JSON and keeps the admin API inside the container", async () => {
             const { resources } = await runStack("prod", deployStack);
-            const text = uploadText(containerNamed(resources, "caddy"), "/etc/caddy/Caddyfile");
+            const text = uploadText(resources, "caddy", "/etc/caddy/Caddyfile");
             expect(text).to.match(/^freshtrack\.example\.com \{/m);
             expect(text).to.match(/handle \/api\/\* \{\n\s+reverse_proxy backend:3000 \{[^}]*health_uri \/health\/ready/);
             expect(text).to.match(/handle \/admin\/queues\* \{\n\s+basicauth \{\n\s+admin \$2a\$10\$/);
@@ -135,7 +122,7 @@ describe("app tier and edge", () => {
             const leaf = run.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")!;
             expect(leaf.inputs.earlyRenewalHours).to.be.greaterThan(0);
             const caddy = containerNamed(run.resources, "caddy");
-            expect(uploadText(caddy, "/etc/caddy/certs/server.crt")).to.contain("BEGIN CERTIFICATE");
+            expect(uploadText(run.resources, "caddy", "/etc/caddy/certs/server.crt")).to.contain("BEGIN CERTIFICATE");
             const uploads = caddy.inputs.uploads as Array<{ file: string; content: unknown }>;
             expect(uploads.find((u) => u.file === "/etc/caddy/certs/server.key")!.content).to.be.instanceOf(SecretValue);
             expect(run.result.caCertificate).to.not.equal(undefined);

@@ -82,3 +82,19 @@ export function plainStrings(value: unknown): string[] {
     return [];
 }
 
+
+/** The container registered under a service name; fails the test when there is none. */
+export function containerNamed(resources: RegisteredResource[], name: string): RegisteredResource {
+    const found = containers(resources).find((c) => c.name === name);
+    if (!found) throw new Error(`no container named ${name}`);
+    return found;
+}
+
+/** The text a container receives at `file`, secret or not. */
+export function uploadText(resources: RegisteredResource[], container: string, file: string): string {
+    const c = containerNamed(resources, container);
+    const uploads = (c.inputs.uploads instanceof SecretValue ? c.inputs.uploads.value : c.inputs.uploads) as Array<{ file: string; content: unknown }>;
+    const upload = uploads.find((u) => u.file === file);
+    if (!upload) throw new Error(`${container} receives no ${file}`);
+    return String(upload.content instanceof SecretValue ? upload.content.value : upload.content);
+}

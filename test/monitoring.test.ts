@@ -11,21 +11,12 @@ import { deployStack } from "../components/stack";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { METRICS_BY_JOB, SYNTHETIC } from "./fixtures/exporterMetrics";
-import { containers, runStack } from "./helpers";
+import { containers, runStack, uploadText } from "./helpers";
 
 const ROOT = path.join(__dirname, "..");
 
 function scratch(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-mon-"));
-}
-
-function upload(resources: RegisteredResource[], container: string, file: string): string {
-    const c = containers(resources).find((r) => r.name === container);
-    expect(c, container).to.not.equal(undefined);
-    const uploads = c!.inputs.uploads as Array<{ file: string; content: unknown }>;
-    const u = uploads.find((x) => x.file === file);
-    expect(u, `${container}:${file}`).to.not.equal(undefined);
-    return String(u!.content instanceof SecretValue ? u!.content.value : u!.content);
 }
 
 /** An alert's promtool unit test: series in, the alert (with its labels and summary) out, or nothing. */
@@ -181,9 +172,9 @@ describe("monitoring", () => {
         it("passes `promtool check config` and `promtool check rules` as rendered for prod", () => {
             const dir = scratch();
             const rules = path.join(dir, "rules.yml");
-            fs.writeFileSync(rules, upload(prod, "prometheus", RULES_FILE));
+            fs.writeFileSync(rules, uploadText(prod, "prometheus", RULES_FILE));
             const config = path.join(dir, "prometheus.yml");
-            fs.writeFileSync(config, upload(prod, "prometheus", "/etc/prometheus/prometheus.yml").replace(RULES_FILE, rules));
+            fs.writeFileSync(config, uploadText(prod, "prometheus", "/etc/prometheus/prometheus.yml").replace(RULES_FILE, rules));
             const checkConfig = spawnSync("promtool", ["check", "config", config], { encoding: "utf8" });
             expect(checkConfig.status, checkConfig.stdout + checkConfig.stderr).to.equal(0);
             const checkRules = spawnSync("promtool", ["check", "rules", rules], { encoding: "utf8" });
@@ -198,7 +189,7 @@ describe("monitoring", () => {
         });
 
         it("scrapes the app, Caddy, the host, the exporters, MinIO and itself, and probes every public URL", () => {
-            const config = YAML.parse(upload(prod, "prometheus", "/etc/prometheus/prometheus.yml")) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
+            const config = YAML.parse(uploadText(prod, "prometheus", "/etc/prometheus/prometheus.yml")) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
             const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j.static_configs[0]!.targets]));
             expect(Object.keys(jobs).sort()).to.deep.equal(["alertmanager", "backend", "blackbox-https", "caddy", "grafana", "loki", "minio", "node", "pgbouncer", "postgres", "prometheus", "redis", "worker"]);
             expect(jobs["blackbox-https"]).to.deep.equal(["https://freshtrack.example.com", "https://grafana.freshtrack.example.com/api/health", "https://status.freshtrack.example.com"]);
@@ -286,7 +277,7 @@ describe("monitoring", () => {
             settings.config["freshtrack:alertSlackWebhookUrl"] = "https://hooks.slack.example/T/B/c";
             settings.secretKeys.push("freshtrack:alertSmtpPassword", "freshtrack:alertSlackWebhookUrl");
             const run = await runUnderMocks(settings, deployStack);
-            const config = upload(run.resources, "alertmanager", "/etc/alertmanager/alertmanager.yml");
+            const config = uploadText(run.resources, "alertmanager", "/etc/alertmanager/alertmanager.yml");
             expect(config).to.contain("auth_password_file: /run/secrets/smtp_password");
             expect(config).to.contain("api_url_file: /run/secrets/slack_webhook_url");
             expect(config).to.not.contain("smtp-secret");
@@ -309,7 +300,7 @@ describe("monitoring", () => {
         });
 
         it("queries in every panel only metrics that some scrape target of the stack provides", () => {
-            const config = YAML.parse(upload(prod, "prometheus", "/etc/prometheus/prometheus.yml")) as { scrape_configs: Array<{ job_name: string }> };
+            const config = YAML.parse(uploadText(prod, "prometheus", "/etc/prometheus/prometheus.yml")) as { scrape_configs: Array<{ job_name: string }> };
             const available = new Set([...SYNTHETIC, ...config.scrape_configs.flatMap((j) => METRICS_BY_JOB[j.job_name] ?? [])]);
             for (const panel of PANELS.flatMap((g) => g.panels)) {
                 for (const metric of metricNames(panel.expr)) expect(available.has(metric), `${panel.title}: ${metric}`).to.equal(true);
@@ -330,7 +321,7 @@ describe("monitoring", () => {
             expect(grafana.inputs.envs).to.include.members(["GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana_admin_password", "GF_AUTH_ANONYMOUS_ENABLED=false"]);
             const uploads = grafana.inputs.uploads as Array<{ file: string; content: unknown }>;
             expect(uploads.find((u) => u.file === "/run/secrets/grafana_admin_password")!.content).to.be.instanceOf(SecretValue);
-            expect(upload(prod, "caddy", "/etc/caddy/Caddyfile")).to.match(/^grafana\.freshtrack\.example\.com \{[\s\S]*?reverse_proxy grafana:3000/m);
+            expect(uploadText(prod, "caddy", "/etc/caddy/Caddyfile")).to.match(/^grafana\.freshtrack\.example\.com \{[\s\S]*?reverse_proxy grafana:3000/m);
         });
 
         it("replaces only the dashboard provisioning job when the dashboard changes", async () => {
@@ -383,10 +374,10 @@ describe("monitoring", () => {
         });
 
         it("ship the logs of this stack's containers to Loki with a service label, and keep them for the configured days", () => {
-            const promtail = YAML.parse(upload(prod, "promtail", "/etc/promtail/promtail.yml")) as { scrape_configs: Array<{ docker_sd_configs: Array<{ filters: Array<{ values: string[] }> }>; relabel_configs: Array<{ target_label: string }> }> };
+            const promtail = YAML.parse(uploadText(prod, "promtail", "/etc/promtail/promtail.yml")) as { scrape_configs: Array<{ docker_sd_configs: Array<{ filters: Array<{ values: string[] }> }>; relabel_configs: Array<{ target_label: string }> }> };
             expect(promtail.scrape_configs[0]!.docker_sd_configs[0]!.filters[0]!.values).to.deep.equal(["com.freshtrack.stack=freshtrack-prod"]);
             expect(promtail.scrape_configs[0]!.relabel_configs.map((r) => r.target_label)).to.include("service");
-            const loki = YAML.parse(upload(prod, "loki", "/etc/loki/loki.yml")) as { limits_config: { retention_period: string }; compactor: { retention_enabled: boolean } };
+            const loki = YAML.parse(uploadText(prod, "loki", "/etc/loki/loki.yml")) as { limits_config: { retention_period: string }; compactor: { retention_enabled: boolean } };
             expect(loki.limits_config.retention_period).to.equal("336h");
             expect(loki.compactor.retention_enabled).to.equal(true);
         });
