@@ -10,14 +10,11 @@ import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
 import { renderPlan } from "./lib/planReport";
-import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+import { loadStackSettings, stackArgument } from "./lib/stackFiles";
 
 async function main(argv: string[]): Promise<number> {
-    const stack = argv[0];
-    if (!stack || argv.length > 1 || stack.startsWith("-")) {
-        console.error(`usage: npm run plan -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
-        return 2;
-    }
+    const stack = stackArgument(argv, "plan");
+    if (!stack) return 2;
     try {
         const settings = loadStackSettings(stack);
         const run = await runUnderMocks(settings, deployStack);

@@ -14,14 +14,11 @@ import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
 import { fromRegistered, mandatory, PackConfig, runPolicies } from "./lib/policyRun";
-import { loadStackSettings, REPO_ROOT, shippedStacks } from "./lib/stackFiles";
+import { loadStackSettings, REPO_ROOT, stackArgument } from "./lib/stackFiles";
 
 async function main(argv: string[]): Promise<number> {
-    const stack = argv[0];
-    if (!stack || argv.length > 1 || stack.startsWith("-")) {
-        console.error(`usage: npm run policy -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
-        return 2;
-    }
+    const stack = stackArgument(argv, "policy");
+    if (!stack) return 2;
     try {
         const configFile = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
         const packConfig = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, "utf8")) as PackConfig) : {};

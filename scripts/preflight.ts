@@ -13,15 +13,12 @@ import * as os from "os";
 import * as path from "path";
 import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
-import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+import { loadStackSettings, stackArgument } from "./lib/stackFiles";
 import { readStackOutputs } from "./lib/stackOutputs";
 
 async function main(argv: string[]): Promise<number> {
-    const stack = argv[0];
-    if (!stack || argv.length !== 1 || stack.startsWith("-")) {
-        console.error(`usage: npm run preflight -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
-        return 2;
-    }
+    const stack = stackArgument(argv, "preflight");
+    if (!stack) return 2;
     const run = await runUnderMocks(loadStackSettings(stack), deployStack);
     if (run.result.cfg.target === "local") {
         console.log("preflight: the local target has nothing to check (Docker on this machine is the host)");
