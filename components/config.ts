@@ -57,6 +57,8 @@ export const CONFIG_KEYS = [
     "verification",
     "verificationIngestToken",
     "preflight",
+    "backupOffsiteAccessKeyId",
+    "backupOffsiteSecretAccessKey",
 ] as const;
 
 export interface ResourceLimits {
@@ -85,6 +87,7 @@ export const DEFAULT_LIMITS = {
     "pre-migrate-backup": { memoryMb: 128, cpus: 0.25 },
     backup: { memoryMb: 128, cpus: 0.25 },
     "backup-sync": { memoryMb: 48, cpus: 0.1 },
+    "backup-offsite": { memoryMb: 48, cpus: 0.1 },
     prometheus: { memoryMb: 256, cpus: 0.5 },
     alertmanager: { memoryMb: 32, cpus: 0.1 },
     loki: { memoryMb: 128, cpus: 0.5 },
@@ -179,7 +182,12 @@ export interface StackConfig {
     readonly demoData: boolean;
     /** Changing it seeds the demo data again. */
     readonly demoSeedVersion: string;
-    readonly backup: { readonly schedule: string; readonly retentionDays: number };
+    readonly backup: {
+        readonly schedule: string;
+        readonly retentionDays: number;
+        /** A second copy off the host, in an S3-compatible bucket such as DigitalOcean Spaces. */
+        readonly offsite?: { readonly endpoint: string; readonly bucket: string; readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> };
+    };
     readonly alerts: AlertDestinations;
     /** Present when target is `droplet`. */
     readonly droplet?: DropletSettings;
@@ -458,11 +466,25 @@ function readResources(r: Reader): Record<ServiceName, ResourceLimits> {
 function readBackup(r: Reader): StackConfig["backup"] {
     const key = r.key("backup");
     const obj = r.object("backup") ?? {};
-    unknownKeys(r, key, obj, ["schedule", "retentionDays"]);
-    return {
+    unknownKeys(r, key, obj, ["schedule", "retentionDays", "offsite"]);
+    const base = {
         schedule: field(r, key, obj, "schedule", asString(checkCron), "15 3 * * *"),
         retentionDays: field(r, key, obj, "retentionDays", checkInteger(1, 3650), 14),
     };
+    if (obj.offsite === undefined) return base;
+    const offKey = `${key}.offsite`;
+    if (!isRecord(obj.offsite)) {
+        r.problem(offKey, obj.offsite, "an object with endpoint and bucket");
+        return base;
+    }
+    unknownKeys(r, offKey, obj.offsite, ["endpoint", "bucket"]);
+    const endpoint = field<string>(r, offKey, obj.offsite, "endpoint", asString((s) => (/^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(s) ? undefined : "an https endpoint such as https://fra1.digitaloceanspaces.com")), "");
+    if (obj.offsite.endpoint === undefined) r.problem(`${offKey}.endpoint`, undefined, "an https endpoint such as https://fra1.digitaloceanspaces.com");
+    const bucket = field<string>(r, offKey, obj.offsite, "bucket", asString((s) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s) ? undefined : "an S3 bucket name (3-63 lowercase letters, digits, . -)")), "");
+    if (obj.offsite.bucket === undefined) r.problem(`${offKey}.bucket`, undefined, "the bucket that receives the copies");
+    const accessKeyId = r.secret("backupOffsiteAccessKeyId", `${offKey} is set`);
+    const secretAccessKey = r.secret("backupOffsiteSecretAccessKey", `${offKey} is set`);
+    return accessKeyId && secretAccessKey ? { ...base, offsite: { endpoint, bucket, accessKeyId, secretAccessKey } } : base;
 }
 
 function readAlerts(r: Reader): AlertDestinations {

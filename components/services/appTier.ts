@@ -129,6 +129,7 @@ export class AppTier extends pulumi.ComponentResource {
             this.frontend,
             this.backup.scheduler,
             this.backup.sync,
+            ...(this.backup.offsite ? [this.backup.offsite] : []),
             ...(this.demoData ? [this.demoData] : []),
         ];
         this.registerOutputs({ backend: this.backend.alias, frontend: this.frontend.alias });

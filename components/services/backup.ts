@@ -4,7 +4,7 @@ import { Service, ServiceVolume } from "../service";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { BACKUP_DIR, BACKUP_SCRIPT_PATH, renderBackupCrontab, renderBackupScript, renderRestoreScript, RESTORE_SCRIPT_PATH } from "./backupScripts";
 import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
-import { renderMcConfig } from "./minio";
+import { renderMcAliases, renderMcConfig } from "./minio";
 
 /** Where node-exporter's textfile collector reads metrics; the backup publishes its last success there. */
 export const TEXTFILE_DIR = "/textfile";
@@ -34,12 +34,15 @@ export interface BackupArgs {
  * Scheduled database backups: `freshtrack-backup scheduled` from cron on
  * freshtrack:backup.schedule, dumps kept freshtrack:backup.retentionDays on the
  * backups volume, and mirrored (deletions included) to the MinIO backups
- * bucket. The restore script ships in the same container:
+ * bucket, and to an offsite bucket (DigitalOcean Spaces) when one is
+ * configured. The restore script ships in the same container:
  * `docker exec <backup container> freshtrack-restore [dump]`.
  */
 export class Backup extends pulumi.ComponentResource {
     readonly scheduler: Service;
     readonly sync: Service;
+    /** Present when freshtrack:backup.offsite is set. */
+    readonly offsite?: Service;
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:services:Backup", name, {}, opts);
@@ -93,6 +96,29 @@ export class Backup extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const offsite = ctx.cfg.backup.offsite;
+        if (offsite) {
+            const config = pulumi
+                .all([offsite.accessKeyId, offsite.secretAccessKey])
+                .apply(([accessKey, secretKey]) => renderMcAliases({ offsite: { url: offsite.endpoint, accessKey, secretKey } }));
+            this.offsite = new Service(
+                "backup-offsite",
+                {
+                    kind: "stateless",
+                    host: ctx.host,
+                    namePrefix: ctx.cfg.namePrefix,
+                    image: PUBLIC_IMAGES.mc,
+                    limits: ctx.cfg.resources["backup-offsite"],
+                    command: ["--config-dir", mcDir, "mirror", "--watch", "--overwrite", "--remove", "/backups/postgres", `offsite/${offsite.bucket}/postgres`],
+                    files: [{ path: `${mcDir}/config.json`, content: config, secret: true }],
+                    healthcheck: { test: ["CMD", "mc", "--config-dir", mcDir, "ls", `offsite/${offsite.bucket}`], intervalSeconds: 60, timeoutSeconds: 20 },
+                    // app: the way out to the internet.
+                    networks: [{ network: ctx.networks.app }],
+                    volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
+                },
+                { parent: this },
+            );
+        }
         this.registerOutputs({});
     }
 }

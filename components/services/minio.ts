@@ -11,7 +11,16 @@ const MC_CONFIG_DIR = `${SECRETS_DIR}/mc`;
 
 /** mc's config.json (format version 10) with one alias, `local`, for the stack's MinIO. */
 export function renderMcConfig(secretKey: string): string {
-    return JSON.stringify({ version: "10", aliases: { local: { url: `http://minio:${MINIO_PORT}`, accessKey: MINIO_ROOT_USER, secretKey, api: "S3v4", path: "auto" } } }, null, 2);
+    return renderMcAliases({ local: { url: `http://minio:${MINIO_PORT}`, accessKey: MINIO_ROOT_USER, secretKey } });
+}
+
+/** mc's config.json (format version 10) with the given aliases. */
+export function renderMcAliases(aliases: Record<string, { url: string; accessKey: string; secretKey: string }>): string {
+    return JSON.stringify(
+        { version: "10", aliases: Object.fromEntries(Object.entries(aliases).map(([name, a]) => [name, { ...a, api: "S3v4", path: "auto" }])) },
+        null,
+        2,
+    );
 }
 
 export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
