@@ -114,9 +114,9 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
  * The one `<stack>` argument of the npm scripts, or undefined after printing
  * the usage line with the shipped stacks.
  */
-export function stackArgument(argv: readonly string[], script: string): string | undefined {
+export function stackArgument(argv: readonly string[], script: string, more = ""): string | undefined {
     const stack = argv[0];
     if (stack && argv.length === 1 && !stack.startsWith("-")) return stack;
-    console.error(`usage: npm run ${script} -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
+    console.error(`usage: npm run ${script} -- <stack>${more}\n  stacks: ${shippedStacks().join(", ")}`);
     return undefined;
 }

@@ -1,0 +1,89 @@
+/**
+ * npm run restore -- <stack> [backup] [--yes]
+ *
+ * Restores a database backup (the newest by default) on a stack's host, after
+ * the operator types the stack name (or passes --yes). It runs
+ * `freshtrack-restore` in the stack's backup container, which checks the whole
+ * dump before touching anything and keeps the replaced database
+ * (docs/operations.md, Backups and restore). Droplet and ssh targets are
+ * reached over SSH with the deploy key from `pulumi stack output`.
+ * Exit codes: 0 restored, 1 refused or failed, 2 usage or setup error.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as readline from "readline";
+import { DATABASE } from "../components/services/context";
+import { BACKUP_DIR } from "../components/services/backupScripts";
+import { deployStack } from "../components/stack";
+import { runUnderMocks } from "./lib/mockRun";
+import { chooseBackup, confirmationText, confirmed } from "./lib/restorePlan";
+import { loadStackSettings, stackArgument } from "./lib/stackFiles";
+import { readStackOutputs } from "./lib/stackOutputs";
+
+type Docker = (args: string[], opts?: { interactive?: boolean }) => { status: number | null; stdout: string };
+
+/** `docker` on this machine (local target) or on the host over SSH. */
+function dockerOn(target: string, stack: string): { docker: Docker; cleanup: () => void } {
+    if (target === "local") {
+        return { docker: (args, o) => spawnSync("docker", args, { encoding: "utf8", stdio: o?.interactive ? "inherit" : ["ignore", "pipe", "inherit"] }) as never, cleanup: () => undefined };
+    }
+    const outputs = readStackOutputs(stack, { showSecrets: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-restore-"));
+    const key = path.join(dir, "deploy_key");
+    fs.writeFileSync(key, String(outputs.deployPrivateKey ?? ""), { mode: 0o600 });
+    const ssh = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new", `deploy@${String(outputs.publicAddress)}`];
+    return {
+        docker: (args, o) => spawnSync("ssh", [...(o?.interactive ? ["-t"] : []), ...ssh, "docker", ...args], { encoding: "utf8", stdio: o?.interactive ? "inherit" : ["ignore", "pipe", "inherit"] }) as never,
+        cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+}
+
+function ask(question: string): Promise<string> {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    return new Promise((resolve) => rl.question(`${question} `, (answer) => {
+        rl.close();
+        resolve(answer);
+    }));
+}
+
+async function main(argv: string[]): Promise<number> {
+    const yes = argv.includes("--yes");
+    const positional = argv.filter((a) => a !== "--yes");
+    const stack = positional.length <= 2 ? stackArgument(positional.slice(0, 1), "restore", " [backup] [--yes]") : stackArgument([], "restore", " [backup] [--yes]");
+    if (!stack) return 2;
+    const requested = positional[1];
+    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+    let host: ReturnType<typeof dockerOn>;
+    try {
+        host = dockerOn(cfg.target, stack);
+    } catch (err) {
+        console.error(`restore: ${(err as Error).message}`);
+        return 2;
+    }
+    try {
+        const ps = host.docker(["ps", "-q", "--filter", `label=com.freshtrack.stack=${cfg.namePrefix}`, "--filter", "label=com.freshtrack.service=backup"]);
+        const container = ps.stdout.trim().split("\n")[0];
+        if (ps.status !== 0 || !container) {
+            console.error(`restore: no running backup container for stack '${stack}'; run pulumi up first`);
+            return 2;
+        }
+        const list = host.docker(["exec", container, "sh", "-c", `ls -1t ${BACKUP_DIR}/freshtrack-*.dump 2>/dev/null || true`]);
+        const choice = chooseBackup(list.stdout.split("\n"), requested);
+        if (typeof choice === "string") {
+            console.error(`restore: ${choice}`);
+            return 1;
+        }
+        if (!yes && !confirmed(stack, await ask(confirmationText(stack, DATABASE.name, choice.file)))) {
+            console.error("restore: not confirmed; nothing was changed");
+            return 1;
+        }
+        const result = host.docker(["exec", "-i", container, "freshtrack-restore", choice.file], { interactive: true });
+        return result.status === 0 ? 0 : 1;
+    } finally {
+        host.cleanup();
+    }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
