@@ -7,6 +7,7 @@ import { GeneratedSecrets } from "./platform/secrets";
 import { DataVolumes } from "./platform/volumes";
 import { Edge } from "./edge/caddy";
 import { MonitoringTier } from "./monitoring/monitoringTier";
+import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
 import { AppTier } from "./services/appTier";
 import { DataTier } from "./services/dataTier";
@@ -54,6 +55,7 @@ export function deployStack() {
 
     const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];
     const verification = new Verification("verification", { cfg, edge, services });
+    new Announcement("announcement", { cfg, after: [verification], triggers: services.map((s) => s.container.id) });
     const database = data.endpoints.database;
     return {
         cfg,
