@@ -11,6 +11,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { preflightScriptFor } from "../components/preflight/preflight";
 import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
 import { loadStackSettings, stackArgument } from "./lib/stackFiles";
@@ -32,9 +33,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const address = String(outputs.publicAddress ?? "");
-    // The script as the program rendered it, with the real public address in place of the mocked one.
-    const registered = run.resources.find((r) => r.name.endsWith("-preflight"));
-    const script = String(registered?.inputs.stdin ?? "").replace(/^PUBLIC_ADDRESS=.*$/m, `PUBLIC_ADDRESS=${address}`);
+    const script = preflightScriptFor(run.result.cfg, address);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-preflight-"));
     const key = path.join(dir, "deploy_key");
     fs.writeFileSync(key, String(outputs.deployPrivateKey ?? ""), { mode: 0o600 });

@@ -10,7 +10,8 @@
  */
 import { deployStack } from "../components/stack";
 import { renderReport } from "../components/verify/checks";
-import { runPlan, VerifyPlan } from "../components/verify/plan";
+import { ADMIN_USER } from "../components/edge/caddy";
+import { buildPlan, runPlan, StackUrls, VerifyPlan } from "../components/verify/plan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
 import { runUnderMocks } from "./lib/mockRun";
 import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
@@ -18,26 +19,13 @@ import { readStackOutputs } from "./lib/stackOutputs";
 
 async function planForStack(stack: string): Promise<VerifyPlan> {
     const outputs = readStackOutputs(stack, { showSecrets: true });
-    // The plan's shape comes from the program itself, run under mocks; the secrets from the real stack.
-    const run = await runUnderMocks(loadStackSettings(stack), deployStack);
-    const cfg = run.result.cfg;
-    const urls = outputs.urls as Record<string, string>;
-    return {
-        domain: cfg.domain,
-        urls: { dashboard: urls.dashboard!, api: urls.api!, grafana: urls.grafana!, prometheus: urls.prometheus! },
-        health: [
-            { name: "dashboard", url: urls.dashboard! },
-            { name: "backend /health/ready (via /api)", url: `${urls.api}/health/ready` },
-            { name: "Grafana", url: `${urls.grafana}/api/health` },
-            { name: "status page", url: urls.status! },
-        ],
-        consecutivePasses: cfg.verification.consecutivePasses,
-        timeoutSeconds: cfg.verification.timeoutSeconds,
-        ...(typeof outputs.caCertificate === "string" ? { ca: outputs.caCertificate } : {}),
-        adminUser: "admin",
+    // The settings come from the program itself, run under mocks; the URLs and secrets from the real stack.
+    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+    return buildPlan(cfg.verification, cfg.domain, outputs.urls as StackUrls, {
+        adminUser: ADMIN_USER,
         adminPassword: String(outputs.adminPassword ?? ""),
-        ...(cfg.verification.e2e ? { e2e: { ingestPath: cfg.verification.e2e.ingestPath, alertsPath: cfg.verification.e2e.alertsPath, sensorId: cfg.verification.e2e.sensorId, celsius: cfg.verification.e2e.celsius } } : {}),
-    };
+        ...(typeof outputs.caCertificate === "string" ? { ca: outputs.caCertificate } : {}),
+    });
 }
 
 async function main(argv: string[]): Promise<number> {

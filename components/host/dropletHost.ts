@@ -3,8 +3,8 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletSettings } from "../config";
-import { HostPreflight, renderPreflightScript } from "../preflight/preflight";
-import { BOOTSTRAP_MARKER, DATA_MOUNT, DEPLOY_USER } from "./bootstrap";
+import { dockerDataPath, HostPreflight, renderPreflightScript } from "../preflight/preflight";
+import { BOOTSTRAP_MARKER, DEPLOY_USER } from "./bootstrap";
 import { preflightCommand } from "./preflightCommand";
 import { renderCloudInit } from "./cloudInit";
 import { DeployKey, dockerOverSsh } from "./deployKey";
@@ -148,7 +148,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
             script: this.publicAddress.apply((publicAddress) =>
-                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: DATA_MOUNT, minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress }),
+                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: dockerDataPath("droplet"), minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress }),
             ),
             trigger: args.preflight.trigger,
             dependsOn: [bootstrapped],

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
-import { publicNames } from "../names";
+import { hostPreflight } from "../preflight/preflight";
 import { DropletHost } from "./dropletHost";
 import type { Host } from "./host";
 import { LocalHost } from "./localHost";
@@ -13,12 +13,7 @@ export { SshHost } from "./sshHost";
 
 /** The host for the stack's target, plus the deploy key when one was generated. */
 export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOptions): Host & { deployPrivateKey?: pulumi.Output<string> } {
-    const preflight = {
-        // In the ACME modes a name that does not resolve to the host would burn Let's Encrypt's rate limit.
-        dnsNames: cfg.tlsMode === "internal" ? [] : publicNames(cfg.domain),
-        minFreeGb: cfg.preflight.minFreeGb,
-        trigger: cfg.app.version,
-    };
+    const preflight = hostPreflight(cfg);
     const common = { stack: cfg.stack, adminCidrs: cfg.adminCidrs, preflight, ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}) };
     switch (cfg.target) {
         case "local":

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SshSettings } from "../config";
-import { HostPreflight, renderPreflightScript } from "../preflight/preflight";
+import { dockerDataPath, HostPreflight, renderPreflightScript } from "../preflight/preflight";
 import { DEPLOY_USER, renderBootstrapScript } from "./bootstrap";
 import { preflightCommand } from "./preflightCommand";
 import { DeployKey, dockerOverSsh } from "./deployKey";
@@ -56,7 +56,7 @@ export class SshHost extends pulumi.ComponentResource implements Host {
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
             script: pulumi.output(
-                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: "/var/lib/docker", minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress: args.ssh.host }),
+                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: dockerDataPath("ssh"), minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress: args.ssh.host }),
             ),
             trigger: args.preflight.trigger,
             dependsOn: [bootstrap],

@@ -4,7 +4,7 @@ import type { StackConfig } from "../config";
 import type { Edge } from "../edge/caddy";
 import { ADMIN_USER } from "../edge/caddy";
 import type { Service } from "../service";
-import type { VerifyPlan } from "../verify/plan";
+import { buildPlan } from "../verify/plan";
 
 /** Environment variable that hands the plan to scripts/verify.ts. */
 export const PLAN_ENV = "FRESHTRACK_VERIFY_PLAN";
@@ -36,22 +36,9 @@ export class Verification extends pulumi.ComponentResource {
         const v = cfg.verification;
         const plan = pulumi
             .all([edge.adminPassword, edge.internalCa?.caCertPem ?? pulumi.output(""), v.e2e?.token ?? pulumi.output("")])
-            .apply(([adminPassword, ca, token]): VerifyPlan => ({
-                domain: cfg.domain,
-                urls: { dashboard: edge.urls.dashboard, api: edge.urls.api, grafana: edge.urls.grafana, prometheus: edge.urls.prometheus },
-                health: [
-                    { name: "dashboard", url: edge.urls.dashboard },
-                    { name: "backend /health/ready (via /api)", url: `${edge.urls.api}/health/ready` },
-                    { name: "Grafana", url: `${edge.urls.grafana}/api/health` },
-                    { name: "status page", url: edge.urls.status },
-                ],
-                consecutivePasses: v.consecutivePasses,
-                timeoutSeconds: v.timeoutSeconds,
-                ...(ca ? { ca } : {}),
-                adminUser: ADMIN_USER,
-                adminPassword,
-                ...(v.e2e ? { e2e: { ingestPath: v.e2e.ingestPath, alertsPath: v.e2e.alertsPath, sensorId: v.e2e.sensorId, celsius: v.e2e.celsius, ...(token ? { token } : {}) } } : {}),
-            }));
+            .apply(([adminPassword, ca, ingestToken]) =>
+                buildPlan(v, cfg.domain, edge.urls, { adminUser: ADMIN_USER, adminPassword, ...(ca ? { ca } : {}), ...(ingestToken ? { ingestToken } : {}) }),
+            );
         const run = new command.local.Command(
             `${name}-gate`,
             {

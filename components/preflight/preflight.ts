@@ -5,6 +5,10 @@
  * saw and the fix; one failure fails the update.
  */
 
+import type { StackConfig } from "../config";
+import { DATA_MOUNT } from "../host/bootstrap";
+import { publicNames } from "../names";
+
 /** What the host component needs to know to run the pre-flight. */
 export interface HostPreflight {
     readonly dnsNames: readonly string[];
@@ -28,6 +32,27 @@ export interface PreflightOptions {
 function shellWord(value: string): string {
     if (!/^[A-Za-z0-9_.:/*@-]*$/.test(value)) throw new Error(`preflight: refusing to render '${value}' into a shell script`);
     return value;
+}
+
+/** The pre-flight settings of a stack; the host adds its address. */
+export function hostPreflight(cfg: StackConfig): HostPreflight {
+    return {
+        // In the ACME modes a name that does not resolve to the host would burn Let's Encrypt's rate limit.
+        dnsNames: cfg.tlsMode === "internal" ? [] : publicNames(cfg.domain),
+        minFreeGb: cfg.preflight.minFreeGb,
+        trigger: cfg.app.version,
+    };
+}
+
+/** Where Docker keeps its data on each remote target: the droplet's volume, or Docker's default. */
+export function dockerDataPath(target: StackConfig["target"]): string {
+    return target === "droplet" ? DATA_MOUNT : "/var/lib/docker";
+}
+
+/** The whole script for a stack whose public address is known. */
+export function preflightScriptFor(cfg: StackConfig, publicAddress: string): string {
+    const p = hostPreflight(cfg);
+    return renderPreflightScript({ stackLabel: cfg.namePrefix, dataPath: dockerDataPath(cfg.target), minFreeGb: p.minFreeGb, ports: [80, 443], dnsNames: p.dnsNames, publicAddress });
 }
 
 export function renderPreflightScript(o: PreflightOptions): string {

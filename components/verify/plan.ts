@@ -19,6 +19,42 @@ export interface VerifyPlan {
     readonly e2e?: { readonly ingestPath: string; readonly alertsPath: string; readonly sensorId: string; readonly celsius: number; readonly token?: string };
 }
 
+/** The public URLs the gate checks (the Edge component's `urls`). */
+export interface StackUrls {
+    readonly dashboard: string;
+    readonly api: string;
+    readonly grafana: string;
+    readonly prometheus: string;
+    readonly status: string;
+}
+
+/** The gate for a stack, from its verification settings, URLs and secrets. */
+export function buildPlan(
+    v: { consecutivePasses: number; timeoutSeconds: number; e2e?: { ingestPath: string; alertsPath: string; sensorId: string; celsius: number } },
+    domain: string,
+    urls: StackUrls,
+    secrets: { adminUser: string; adminPassword: string; ca?: string; ingestToken?: string },
+): VerifyPlan {
+    return {
+        domain,
+        urls: { dashboard: urls.dashboard, api: urls.api, grafana: urls.grafana, prometheus: urls.prometheus },
+        health: [
+            { name: "dashboard", url: urls.dashboard },
+            { name: "backend /health/ready (via /api)", url: `${urls.api}/health/ready` },
+            { name: "Grafana", url: `${urls.grafana}/api/health` },
+            { name: "status page", url: urls.status },
+        ],
+        consecutivePasses: v.consecutivePasses,
+        timeoutSeconds: v.timeoutSeconds,
+        ...(secrets.ca ? { ca: secrets.ca } : {}),
+        adminUser: secrets.adminUser,
+        adminPassword: secrets.adminPassword,
+        ...(v.e2e
+            ? { e2e: { ingestPath: v.e2e.ingestPath, alertsPath: v.e2e.alertsPath, sensorId: v.e2e.sensorId, celsius: v.e2e.celsius, ...(secrets.ingestToken ? { token: secrets.ingestToken } : {}) } }
+            : {}),
+    };
+}
+
 export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
     const tlsOpts = plan.ca ? { ca: plan.ca } : {};
     const timeoutMs = plan.timeoutSeconds * 1000;
