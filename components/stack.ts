@@ -54,7 +54,7 @@ export function deployStack() {
     });
 
     const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];
-    const verification = new Verification("verification", { cfg, edge, services });
+    const verification = new Verification("verification", { cfg, edge, services, publicAddress: host.publicAddress });
     new Announcement("announcement", { cfg, after: [verification], triggers: services.map((s) => s.container.id) });
     const database = data.endpoints.database;
     return {

@@ -25,7 +25,7 @@ async function planForStack(stack: string): Promise<VerifyPlan> {
         adminUser: ADMIN_USER,
         adminPassword: String(outputs.adminPassword ?? ""),
         ...(typeof outputs.caCertificate === "string" ? { ca: outputs.caCertificate } : {}),
-    });
+    }, cfg.tlsMode === "internal" ? String(outputs.publicAddress) : undefined);
 }
 
 async function main(argv: string[]): Promise<number> {

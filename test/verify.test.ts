@@ -169,6 +169,18 @@ describe("verification gate against real servers", function () {
             }
         });
 
+        it("reaches a name that is in no DNS at the host's address, keeping the name for TLS", async () => {
+            const pki = makePki("freshtrack.internal-only.test", 365);
+            const s = await serve((_req, res) => res.end("ok"), { cert: pki.cert, key: pki.key });
+            try {
+                const url = `https://freshtrack.internal-only.test:${s.port}/health`;
+                expect((await consecutiveHealthy("dashboard", url, { ...fast, ca: pki.ca, resolveTo: "127.0.0.1", timeoutMs: 3000 })).ok).to.equal(true);
+                expectFailure(await consecutiveHealthy("dashboard", url, { ...fast, ca: pki.ca, timeoutMs: 400 }), /ENOTFOUND|EAI_AGAIN/);
+            } finally {
+                await s.close();
+            }
+        });
+
         it("uses the stack's CA for HTTPS health checks too", async () => {
             const pki = makePki("localhost", 365);
             const s = await serve((_req, res) => res.end("ok"), { cert: pki.cert, key: pki.key });
@@ -360,11 +372,13 @@ describe("verification gate against real servers", function () {
             expect(plan.urls.dashboard).to.equal("https://freshtrack.localhost");
             expect(plan.ca).to.contain("BEGIN CERTIFICATE");
             expect(plan.e2e?.sensorId).to.equal("demo-sensor-1");
+            expect(plan.resolveTo, "internal TLS: the host's address, not DNS").to.equal("127.0.0.1");
             const prod = await runStack("prod", deployStack);
             const prodEnv = prod.resources.find((r) => r.type === "command:local:Command")!.inputs.environment as Record<string, SecretValue>;
             const prodPlan = JSON.parse(prodEnv[PLAN_ENV]!.value as string) as VerifyPlan;
             expect(prodPlan.e2e, "prod has no demo sensor to test with").to.equal(undefined);
             expect(prodPlan.ca, "prod trusts the system store (Let's Encrypt)").to.equal(undefined);
+            expect(prodPlan.resolveTo, "ACME: the users' path, through public DNS").to.equal(undefined);
         });
     });
 

@@ -14,6 +14,8 @@ export interface VerificationArgs {
     readonly edge: Edge;
     /** Every container; the gate runs once all of them are healthy (or, for jobs, done). */
     readonly services: readonly Service[];
+    /** The host's address, used directly in internal TLS mode where the names may not be in public DNS. */
+    readonly publicAddress: pulumi.Output<string>;
 }
 
 /**
@@ -35,9 +37,15 @@ export class Verification extends pulumi.ComponentResource {
         }
         const v = cfg.verification;
         const plan = pulumi
-            .all([edge.adminPassword, edge.internalCa?.caCertPem ?? pulumi.output(""), v.e2e?.token ?? pulumi.output("")])
-            .apply(([adminPassword, ca, ingestToken]) =>
-                buildPlan(v, cfg.domain, edge.urls, { adminUser: ADMIN_USER, adminPassword, ...(ca ? { ca } : {}), ...(ingestToken ? { ingestToken } : {}) }),
+            .all([edge.adminPassword, edge.internalCa?.caCertPem ?? pulumi.output(""), v.e2e?.token ?? pulumi.output(""), args.publicAddress])
+            .apply(([adminPassword, ca, ingestToken, address]) =>
+                buildPlan(
+                    v,
+                    cfg.domain,
+                    edge.urls,
+                    { adminUser: ADMIN_USER, adminPassword, ...(ca ? { ca } : {}), ...(ingestToken ? { ingestToken } : {}) },
+                    cfg.tlsMode === "internal" ? address : undefined,
+                ),
             );
         const run = new command.local.Command(
             `${name}-gate`,

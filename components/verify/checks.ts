@@ -23,11 +23,22 @@ export interface HttpOptions {
     readonly headers?: Readonly<Record<string, string>>;
     /** Per-request timeout. @default 5000 */
     readonly requestTimeoutMs?: number;
+    /** Connect to this address instead of resolving the URL's host (which still names the site for TLS and Host). */
+    readonly resolveTo?: string;
 }
 
 export interface HttpAnswer {
     readonly status: number;
     readonly body: string;
+}
+
+/** A dns.lookup that answers every name with one address. */
+function pinnedLookup(address: string): NonNullable<http.RequestOptions["lookup"]> {
+    const family = address.includes(":") ? 6 : 4;
+    return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+        if (options?.all) callback(null, [{ address, family }]);
+        else callback(null, address, family);
+    }) as unknown as NonNullable<http.RequestOptions["lookup"]>;
 }
 
 /** One request; rejects with a readable reason on network errors and timeouts. */
@@ -42,6 +53,7 @@ export function request(url: string, opts: HttpOptions & { method?: string; body
                 method: opts.method ?? "GET",
                 headers: { accept: "application/json", ...(opts.body !== undefined ? { "content-type": "application/json" } : {}), ...(opts.headers ?? {}) },
                 ...(opts.ca ? { ca: opts.ca } : {}),
+                ...(opts.resolveTo ? { lookup: pinnedLookup(opts.resolveTo) } : {}),
                 timeout,
                 agent: false,
             },

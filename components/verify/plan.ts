@@ -17,6 +17,8 @@ export interface VerifyPlan {
     readonly adminUser: string;
     readonly adminPassword: string;
     readonly e2e?: { readonly ingestPath: string; readonly alertsPath: string; readonly sensorId: string; readonly celsius: number; readonly token?: string };
+    /** With the stack's own CA the names may exist in no public DNS: connect to the host's address directly. */
+    readonly resolveTo?: string;
 }
 
 /** The public URLs the gate checks (the Edge component's `urls`). */
@@ -34,8 +36,10 @@ export function buildPlan(
     domain: string,
     urls: StackUrls,
     secrets: { adminUser: string; adminPassword: string; ca?: string; ingestToken?: string },
+    resolveTo?: string,
 ): VerifyPlan {
     return {
+        ...(resolveTo ? { resolveTo } : {}),
         domain,
         urls: { dashboard: urls.dashboard, api: urls.api, grafana: urls.grafana, prometheus: urls.prometheus },
         health: [
@@ -56,14 +60,14 @@ export function buildPlan(
 }
 
 export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
-    const tlsOpts = plan.ca ? { ca: plan.ca } : {};
+    const tlsOpts = { ...(plan.ca ? { ca: plan.ca } : {}), ...(plan.resolveTo ? { resolveTo: plan.resolveTo } : {}) };
     const timeoutMs = plan.timeoutSeconds * 1000;
     const results: CheckResult[] = [];
     for (const h of plan.health) {
         results.push(await consecutiveHealthy(h.name, h.url, { ...tlsOpts, times: plan.consecutivePasses, timeoutMs }));
     }
     const host = new URL(plan.urls.dashboard);
-    results.push(await certificate(`TLS ${plan.domain}`, { host: host.hostname, port: Number(host.port || 443), servername: plan.domain, ...tlsOpts }));
+    results.push(await certificate(`TLS ${plan.domain}`, { host: plan.resolveTo ?? host.hostname, port: Number(host.port || 443), servername: plan.domain, ...(plan.ca ? { ca: plan.ca } : {}) }));
     if (plan.e2e) {
         results.push(
             await sensorReadingRaisesAlert("sensor reading raises an alert", {
