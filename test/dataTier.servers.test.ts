@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
+import { renderExportScript } from "../components/rollback/rollback";
 import { renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
 import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
 import { freePort, startServer, stopServer, waitForPort } from "./localServers";
@@ -195,6 +196,27 @@ describe("data tier configuration run by the real servers", function () {
                 const left = fs.readdirSync(backups).filter((f) => !f.startsWith("freshtrack-scheduled-1.5.0")).sort();
                 // 7 days 30 minutes is older than 7 days: gone. 6 days 23.5 hours: kept. Files that are not dumps: untouched.
                 expect(left).to.deep.equal(["freshtrack-scheduled-a-3.dump", "freshtrack-scheduled-a-4.dump", "unrelated.txt"]);
+            });
+
+            it("rollback export: writes each table's rows since the version went live as CSV, and skips missing tables", () => {
+                query(DATABASE.name, "create table sensor_readings (id serial, sensor text, recorded_at timestamptz); create table alerts (id serial, sensor text, created_at timestamptz)");
+                query(DATABASE.name, "insert into sensor_readings (sensor, recorded_at) select 's' || g, timestamptz '2026-11-01 00:00+00' + g * interval '1 minute' from generate_series(1, 600) g");
+                query(DATABASE.name, "insert into alerts (sensor, created_at) values ('s1', '2026-11-01 01:00+00'), ('s2', '2026-11-01 09:30+00')");
+                const exportDir = path.join(dir, "rollback-export");
+                const script = renderExportScript([
+                    { table: "sensor_readings", column: "recorded_at" },
+                    { table: "alerts", column: "created_at" },
+                    { table: "audit_log", column: "created_at" },
+                ]);
+                const result = runScript(script, [], { EXPORT_DIR: exportDir, SINCE: "2026-11-01T08:00:00Z" });
+                expect(result.status, result.stderr).to.equal(0);
+                // 08:00 is minute 480 of 600: rows 480..600 inclusive.
+                expect(result.stdout).to.contain("export: sensor_readings: 121 rows since 2026-11-01T08:00:00Z");
+                expect(result.stdout).to.contain("export: alerts: 1 rows since");
+                expect(result.stdout).to.contain("export: table audit_log does not exist; skipped");
+                const csv = fs.readFileSync(path.join(exportDir, "alerts.csv"), "utf8").trim().split("\n");
+                expect(csv[0]).to.equal("id,sensor,created_at");
+                expect(csv[1]).to.match(/^2,s2,2026-11-01 09:30:00/);
             });
 
             it("fails, and leaves no file that looks like a backup, when the database refuses it", () => {
