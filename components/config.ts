@@ -59,6 +59,7 @@ export const CONFIG_KEYS = [
     "preflight",
     "backupOffsiteAccessKeyId",
     "backupOffsiteSecretAccessKey",
+    "rollback",
 ] as const;
 
 export interface ResourceLimits {
@@ -199,6 +200,8 @@ export interface StackConfig {
     readonly monitoring: { readonly metricsRetentionDays: number; readonly logRetentionDays: number };
     readonly verification: VerificationSettings;
     readonly preflight: { readonly minFreeGb: number };
+    /** Tables whose new rows a rollback exports first, with their timestamp column. */
+    readonly rollback: { readonly exportTables: ReadonlyArray<{ readonly table: string; readonly column: string }> };
 }
 
 /** The gate `pulumi up` passes through after every container is healthy. */
@@ -427,6 +430,30 @@ function readVerification(r: Reader): VerificationSettings {
     };
 }
 
+const DEFAULT_EXPORT_TABLES = [
+    { table: "sensor_readings", column: "recorded_at" },
+    { table: "alerts", column: "created_at" },
+    { table: "audit_log", column: "created_at" },
+];
+
+function readRollback(r: Reader): StackConfig["rollback"] {
+    const key = r.key("rollback");
+    const obj = r.object("rollback") ?? {};
+    unknownKeys(r, key, obj, ["exportTables"]);
+    if (obj.exportTables === undefined) return { exportTables: DEFAULT_EXPORT_TABLES };
+    if (!Array.isArray(obj.exportTables)) {
+        r.problem(`${key}.exportTables`, obj.exportTables, "a list of {table, column}");
+        return { exportTables: DEFAULT_EXPORT_TABLES };
+    }
+    const ident = /^[a-z_][a-z0-9_]*$/;
+    const tables = obj.exportTables.filter((t, i) => {
+        const ok = isRecord(t) && typeof t.table === "string" && ident.test(t.table) && typeof t.column === "string" && ident.test(t.column);
+        if (!ok) r.problem(`${key}.exportTables[${i}]`, t, "{table, column} with plain lowercase SQL names");
+        return ok;
+    }) as Array<{ table: string; column: string }>;
+    return { exportTables: tables };
+}
+
 function readMonitoring(r: Reader): StackConfig["monitoring"] {
     const key = r.key("monitoring");
     const obj = r.object("monitoring") ?? {};
@@ -632,6 +659,7 @@ export function loadStackConfig(): StackConfig {
     const database = readDatabase(r, target);
     const monitoring = readMonitoring(r);
     const verification = readVerification(r);
+    const rollback = readRollback(r);
     const preflightObj = r.object("preflight") ?? {};
     unknownKeys(r, r.key("preflight"), preflightObj, ["minFreeGb"]);
     const preflight = { minFreeGb: field(r, r.key("preflight"), preflightObj, "minFreeGb", checkInteger(1, 10000), 5) };
@@ -668,6 +696,7 @@ export function loadStackConfig(): StackConfig {
         monitoring,
         verification,
         preflight,
+        rollback,
     });
 }
 

@@ -9,10 +9,6 @@
  * reached over SSH with the deploy key from `pulumi stack output`.
  * Exit codes: 0 restored, 1 refused or failed, 2 usage or setup error.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as readline from "readline";
 import { DATABASE } from "../components/services/context";
 import { BACKUP_DIR } from "../components/services/backupScripts";
@@ -20,25 +16,7 @@ import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
 import { chooseBackup, confirmationText, confirmed } from "./lib/restorePlan";
 import { loadStackSettings, stackArgument } from "./lib/stackFiles";
-import { readStackOutputs } from "./lib/stackOutputs";
-
-type Docker = (args: string[], opts?: { interactive?: boolean }) => { status: number | null; stdout: string };
-
-/** `docker` on this machine (local target) or on the host over SSH. */
-function dockerOn(target: string, stack: string): { docker: Docker; cleanup: () => void } {
-    if (target === "local") {
-        return { docker: (args, o) => spawnSync("docker", args, { encoding: "utf8", stdio: o?.interactive ? "inherit" : ["ignore", "pipe", "inherit"] }) as never, cleanup: () => undefined };
-    }
-    const outputs = readStackOutputs(stack, { showSecrets: true });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-restore-"));
-    const key = path.join(dir, "deploy_key");
-    fs.writeFileSync(key, String(outputs.deployPrivateKey ?? ""), { mode: 0o600 });
-    const ssh = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new", `deploy@${String(outputs.publicAddress)}`];
-    return {
-        docker: (args, o) => spawnSync("ssh", [...(o?.interactive ? ["-t"] : []), ...ssh, "docker", ...args], { encoding: "utf8", stdio: o?.interactive ? "inherit" : ["ignore", "pipe", "inherit"] }) as never,
-        cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
-    };
-}
+import { backupContainer, dockerOn } from "./lib/hostDocker";
 
 function ask(question: string): Promise<string> {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
@@ -63,9 +41,8 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        const ps = host.docker(["ps", "-q", "--filter", `label=com.freshtrack.stack=${cfg.namePrefix}`, "--filter", "label=com.freshtrack.service=backup"]);
-        const container = ps.stdout.trim().split("\n")[0];
-        if (ps.status !== 0 || !container) {
+        const container = backupContainer(host, cfg.namePrefix);
+        if (!container) {
             console.error(`restore: no running backup container for stack '${stack}'; run pulumi up first`);
             return 2;
         }

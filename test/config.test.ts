@@ -121,6 +121,7 @@ describe("config: components/config.ts", () => {
             ["a droplet without admin CIDRs", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme" }, "freshtrack:adminCidrs", /at least one CIDR/],
             ["ACME on the local target", { "freshtrack:tlsMode": "acme" }, "freshtrack:tlsMode", /internal on the local target/],
             ["ACME for a .localhost domain", { "freshtrack:target": "droplet", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" }, "freshtrack:tlsMode", /cannot issue a certificate for 'ft.localhost'/],
+            ["a rollback export table that is not a plain SQL name", { "freshtrack:rollback": { exportTables: [{ table: "readings; drop table x", column: "at" }] } }, "freshtrack:rollback.exportTables[0]", /plain lowercase SQL names/],
             ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /a known key \(is it misspelt\?\)/],
             ["a missing required key", { "freshtrack:domain": undefined }, "freshtrack:domain", /\(not set\): expected a value/],
         ];

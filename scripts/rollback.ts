@@ -1,0 +1,123 @@
+/**
+ * npm run rollback -- <stack> [--to <version>] [--yes]
+ *
+ * Redeploys the previous (or named) app version through the Automation API,
+ * using the stack's update history. Before it: a database backup, a CSV export
+ * of the rows written since the version being rolled back went live, and a
+ * manifest of what was done, all in the backups volume (mirrored to MinIO).
+ * Without --yes it shows the plan and asks for the stack name. Migrations are
+ * not undone (docs/operations.md, Going back a version).
+ * Exit codes: 0 rolled back, 1 refused or failed, 2 usage or setup error.
+ */
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import * as readline from "readline";
+import { notify } from "../components/notify/notify";
+import { HistoryEntry, planRollback, renderExportScript, renderManifest, RollbackPlan } from "../components/rollback/rollback";
+import { BACKUP_DIR } from "../components/services/backupScripts";
+import { deployStack } from "../components/stack";
+import { backupContainer, dockerOn } from "./lib/hostDocker";
+import { runUnderMocks } from "./lib/mockRun";
+import { REPO_ROOT, loadStackSettings, stackArgument } from "./lib/stackFiles";
+
+const USAGE = " [--to <version>] [--yes]";
+
+function ask(question: string): Promise<string> {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    return new Promise((resolve) =>
+        rl.question(`${question} `, (answer) => {
+            rl.close();
+            resolve(answer);
+        }),
+    );
+}
+
+function describePlan(stack: string, plan: RollbackPlan, tables: readonly { table: string }[]): string {
+    return [
+        `Rollback of stack '${stack}': ${plan.from} → ${plan.to}`,
+        `  1. back up the database (freshtrack-pre-rollback-…dump in ${BACKUP_DIR})`,
+        `  2. export rows written since ${plan.since.toISOString()} (when ${plan.from} went live): ${tables.map((t) => t.table).join(", ")}`,
+        "  3. write a manifest of versions, backup and export beside the export",
+        `  4. pulumi up with freshtrack:appVersion ${plan.to} (pre-flight, verification gate as usual)`,
+        `  Not undone: migrations applied by ${plan.from}. If ${plan.to} cannot run on the newer schema, restore the`,
+        `  pre-migration dump of ${plan.from} afterwards (npm run restore), then re-import the export if needed.`,
+    ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+    const yes = argv.includes("--yes");
+    const toIndex = argv.indexOf("--to");
+    const requested = toIndex >= 0 ? argv[toIndex + 1] : undefined;
+    const positional = argv.filter((a, i) => a !== "--yes" && (toIndex < 0 || (i !== toIndex && i !== toIndex + 1)));
+    const stack = stackArgument(toIndex >= 0 && !requested ? [] : positional, "rollback", USAGE);
+    if (!stack) return 2;
+    const started = Date.now();
+    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+
+    let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
+    let history: HistoryEntry[];
+    try {
+        workspaceStack = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
+        history = (await workspaceStack.history(100)).map((h) => {
+            const version = h.config?.["freshtrack:appVersion"]?.value;
+            return { kind: h.kind, result: h.result, startTime: new Date(h.startTime), version: h.version, ...(version !== undefined ? { appVersion: version } : {}) };
+        });
+    } catch (err) {
+        const message = (err as Error).message;
+        const why = /code: -2\b|ENOENT/.test(message) ? "the pulumi command was not found on PATH" : message.split("\n")[0];
+        console.error(`rollback: cannot read stack '${stack}' through the Pulumi CLI (installed, logged in to the stack's backend, passphrase set?): ${why}`);
+        return 2;
+    }
+    const plan = planRollback(history, requested);
+    if (typeof plan === "string") {
+        console.error(`rollback: ${plan}`);
+        return 1;
+    }
+    console.log(describePlan(stack, plan, cfg.rollback.exportTables));
+    if (!yes && (await ask(`Type the stack name (${stack}) to go ahead:`)).trim() !== stack) {
+        console.error("rollback: not confirmed; nothing was changed");
+        return 1;
+    }
+
+    const host = dockerOn(cfg.target, stack);
+    const config = await workspaceStack.getAllConfig();
+    const destinations = {
+        ...(config["freshtrack:alertSlackWebhookUrl"]?.value ? { slackWebhookUrl: config["freshtrack:alertSlackWebhookUrl"].value } : {}),
+        ...(config["freshtrack:alertWebhookUrl"]?.value ? { webhookUrl: config["freshtrack:alertWebhookUrl"].value } : {}),
+    };
+    const announce = async (result: "succeeded" | "failed", detail: string) => {
+        for (const d of await notify({ kind: "rollback", result, stack, domain: cfg.domain, version: plan.to, previousVersion: plan.from, durationSeconds: (Date.now() - started) / 1000, detail }, destinations)) {
+            if (!d.ok) console.error(`rollback: the announcement to ${d.destination} was not delivered (${d.detail})`);
+        }
+    };
+    try {
+        const container = backupContainer(host, cfg.namePrefix);
+        if (!container) throw new Error(`no running backup container for stack '${stack}'`);
+        const backup = host.docker(["exec", container, "freshtrack-backup", "pre-rollback"]);
+        const backupFile = /backup written: (\S+)/.exec(backup.stdout)?.[1];
+        if (backup.status !== 0 || !backupFile) throw new Error("the pre-rollback backup failed; nothing was rolled back");
+        console.log(`rollback: backup ${backupFile}`);
+
+        const exportDir = `${BACKUP_DIR}/rollback-${plan.from}-to-${plan.to}-${new Date().toISOString().replace(/[:.]/g, "")}`;
+        const exported = host.docker(["exec", "-i", "-e", `SINCE=${plan.since.toISOString()}`, "-e", `EXPORT_DIR=${exportDir}`, container, "sh", "-s"], { input: renderExportScript(cfg.rollback.exportTables) });
+        process.stdout.write(exported.stdout);
+        if (exported.status !== 0) throw new Error("the export of new rows failed; nothing was rolled back");
+        const manifest = renderManifest({ plan, stack, backup: backupFile, exportDir, tables: cfg.rollback.exportTables, at: new Date(started) });
+        host.docker(["exec", "-i", container, "sh", "-c", `cat > '${exportDir}/manifest.json'`], { input: manifest });
+        console.log(`rollback: export and manifest in ${exportDir}`);
+
+        await workspaceStack.setConfig("freshtrack:appVersion", { value: plan.to });
+        const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out) });
+        if (up.summary.result !== "succeeded") throw new Error(`pulumi up ended with ${up.summary.result}`);
+        await announce("succeeded", `backup ${backupFile}; export ${exportDir}`);
+        console.log(`rollback: ${stack} runs ${plan.to}. Pulumi.${stack}.yaml now says so; commit it.`);
+        return 0;
+    } catch (err) {
+        console.error(`rollback: ${(err as Error).message}`);
+        await announce("failed", (err as Error).message);
+        return 1;
+    } finally {
+        host.cleanup();
+    }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
