@@ -15,6 +15,7 @@ import { notify } from "../components/notify/notify";
 import { HistoryEntry, planRollback, renderExportScript, renderManifest, RollbackPlan } from "../components/rollback/rollback";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { deployStack } from "../components/stack";
+import { destinationsFromConfig } from "./lib/destinations";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
 import { runUnderMocks } from "./lib/mockRun";
 import { REPO_ROOT, loadStackSettings, stackArgument } from "./lib/stackFiles";
@@ -79,11 +80,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const host = dockerOn(cfg.target, stack);
-    const config = await workspaceStack.getAllConfig();
-    const destinations = {
-        ...(config["freshtrack:alertSlackWebhookUrl"]?.value ? { slackWebhookUrl: config["freshtrack:alertSlackWebhookUrl"].value } : {}),
-        ...(config["freshtrack:alertWebhookUrl"]?.value ? { webhookUrl: config["freshtrack:alertWebhookUrl"].value } : {}),
-    };
+    const destinations = destinationsFromConfig(await workspaceStack.getAllConfig());
     const announce = async (result: "succeeded" | "failed", detail: string) => {
         for (const d of await notify({ kind: "rollback", result, stack, domain: cfg.domain, version: plan.to, previousVersion: plan.from, durationSeconds: (Date.now() - started) / 1000, detail }, destinations)) {
             if (!d.ok) console.error(`rollback: the announcement to ${d.destination} was not delivered (${d.detail})`);

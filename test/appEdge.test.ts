@@ -188,14 +188,14 @@ describe("app tier and edge", () => {
     });
 
     describe("a version bump", () => {
-        it("changes only the app containers, their images, the migration jobs and the host's pre-flight (every release is checked)", async () => {
+        it("changes only the app containers, their images, the migration jobs, the host's pre-flight (every release is checked) and the announcement (it names the version)", async () => {
             const before = await runStack("prod", deployStack);
             const settings = loadStackSettings("prod");
             settings.config["freshtrack:appVersion"] = "1.5.0";
             const after = await runUnderMocks(settings, deployStack);
             const inputsByUrn = new Map(before.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
             const changed = after.resources.filter((r) => r.custom && inputsByUrn.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => r.name);
-            expect(changed.sort()).to.deep.equal(["backend", "backend-image", "droplet-preflight", "frontend", "frontend-image", "migrate", "migrate-image", "pre-migrate-backup", "worker", "worker-image"]);
+            expect(changed.sort()).to.deep.equal(["announcement-send", "backend", "backend-image", "droplet-preflight", "frontend", "frontend-image", "migrate", "migrate-image", "pre-migrate-backup", "worker", "worker-image"]);
             expect(after.resources.map((r) => r.urn).sort()).to.deep.equal(before.resources.map((r) => r.urn).sort());
         });
     });

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as http from "http";
 import * as net from "net";
 import { DeployEvent, notify, renderMessage } from "../components/notify/notify";
-import { freePort } from "./localServers";
+import { spawn } from "child_process";
+import { freePort, stopServer, waitForPort } from "./localServers";
 
 const EVENT: DeployEvent = { kind: "update", result: "succeeded", stack: "prod", domain: "ft.example.com", version: "1.5.0", previousVersion: "1.4.2", durationSeconds: 312.4, detail: "verification 6 of 6 checks passed" };
 
@@ -54,19 +55,60 @@ describe("deploy notifications", () => {
         }
     });
 
+    it("email the message through an SMTP relay (Python's smtpd on 127.0.0.1)", async () => {
+        const port = await freePort();
+        const smtpd = spawn("python3", ["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer", `127.0.0.1:${port}`], { detached: true });
+        let received = "";
+        smtpd.stdout.on("data", (d: Buffer) => (received += d.toString()));
+        try {
+            await waitForPort(port);
+            const deliveries = await notify({ ...EVENT, result: "failed", detail: "verification failed" }, { email: { to: ["oncall@example.com"], from: "alerts@example.com", smarthost: `127.0.0.1:${port}`, requireTls: false } }, 5000);
+            expect(deliveries).to.deep.equal([{ destination: "email", ok: true, detail: "accepted for oncall@example.com" }]);
+            for (let i = 0; i < 50 && !received.includes("MESSAGE END"); i++) await new Promise((r) => setTimeout(r, 50));
+            expect(received).to.contain("Subject: [FreshTrack prod] Update failed: 1.5.0");
+            // smtpd prints each line as a Python bytes literal; the body is quoted-printable (it has non-ASCII).
+            const raw = received
+                .split("\n")
+                .map((l) => /^b(['"])(.*)\1$/.exec(l.trim())?.[2])
+                .filter((l): l is string => l !== undefined)
+                .join("\n");
+            const body = Buffer.from(raw.replace(/=\n/g, "").replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), "latin1").toString("utf8");
+            expect(body).to.contain("❌ Update of FreshTrack 'prod' (ft.example.com) failed in 312 s: version 1.4.2 → 1.5.0. verification failed");
+        } finally {
+            await stopServer(smtpd);
+        }
+    });
+
+    it("refuse to email in clear text by default, and report it without throwing", async () => {
+        const port = await freePort();
+        const smtpd = spawn("python3", ["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer", `127.0.0.1:${port}`], { detached: true });
+        try {
+            await waitForPort(port);
+            const [delivery] = await notify(EVENT, { email: { to: ["oncall@example.com"], from: "alerts@example.com", smarthost: `127.0.0.1:${port}` } }, 5000);
+            expect(delivery!.ok).to.equal(false);
+            expect(delivery!.detail).to.match(/STARTTLS/i);
+        } finally {
+            await stopServer(smtpd);
+        }
+    });
+
     it("send nothing when no destination is configured", async () => {
         expect(await notify(EVENT, {})).to.deep.equal([]);
     });
 });
 
 describe("deploy announcement in the program", () => {
-    it("runs after the verification gate, with the destinations secret, only where Slack or a webhook is configured", async () => {
+    it("runs after the verification gate, with the destinations secret, only where a destination is configured", async () => {
         const { loadStackSettings } = await import("../scripts/lib/stackFiles");
         const { runUnderMocks, SecretValue } = await import("../scripts/lib/mockRun");
         const { deployStack } = await import("../components/stack");
         const { NOTIFY_ENV } = await import("../components/postDeploy/announcement");
+        const dev = await runUnderMocks(loadStackSettings("dev"), deployStack);
+        expect(dev.resources.filter((r) => r.name === "announcement-send"), "dev has no destination").to.deep.equal([]);
         const prod = await runUnderMocks(loadStackSettings("prod"), deployStack);
-        expect(prod.resources.filter((r) => r.name === "announcement-send"), "prod alerts by email only").to.deep.equal([]);
+        const prodSend = prod.resources.find((r) => r.name === "announcement-send")!;
+        const prodPayload = JSON.parse(((prodSend.inputs.environment as Record<string, InstanceType<typeof SecretValue>>)[NOTIFY_ENV]!).value as string);
+        expect(prodPayload.destinations).to.deep.equal({ email: { to: ["oncall@freshtrack.example.com"], from: "alerts@freshtrack.example.com", smarthost: "smtp.example.com:587" } });
 
         const settings = loadStackSettings("prod");
         settings.config["freshtrack:alerts"] = JSON.stringify({ slack: { channel: "#ops" } });
@@ -81,5 +123,23 @@ describe("deploy announcement in the program", () => {
         const payload = JSON.parse((env[NOTIFY_ENV] as InstanceType<typeof SecretValue>).value as string);
         expect(payload.destinations).to.deep.equal({ slackWebhookUrl: "https://hooks.slack.example/T/B/c" });
         expect(payload.event).to.include({ kind: "update", result: "succeeded", stack: "prod", version: "1.4.2" });
+    });
+});
+
+describe("announcement destinations outside pulumi up (deploy, rollback)", () => {
+    it("come from the stack's config: Slack, webhook and email with its password", async () => {
+        const { destinationsFromConfig } = await import("../scripts/lib/destinations");
+        expect(
+            destinationsFromConfig({
+                "freshtrack:alerts": { value: JSON.stringify({ email: { to: ["a@example.com"], from: "b@example.com", smarthost: "smtp.example.com:587", username: "b" } }) },
+                "freshtrack:alertSmtpPassword": { value: "pw", secret: true },
+                "freshtrack:alertSlackWebhookUrl": { value: "https://hooks.slack.example/x", secret: true },
+                "freshtrack:alertWebhookUrl": { value: "" },
+            }),
+        ).to.deep.equal({
+            slackWebhookUrl: "https://hooks.slack.example/x",
+            email: { to: ["a@example.com"], from: "b@example.com", smarthost: "smtp.example.com:587", username: "b", password: "pw" },
+        });
+        expect(destinationsFromConfig({})).to.deep.equal({});
     });
 });

@@ -3,6 +3,7 @@
  * destinations. Sending never throws: a notification that cannot be delivered
  * is reported, and the deploy goes on.
  */
+import * as nodemailer from "nodemailer";
 import { request } from "../verify/checks";
 
 export interface DeployEvent {
@@ -17,9 +18,42 @@ export interface DeployEvent {
     readonly detail?: string;
 }
 
+export interface EmailSettings {
+    readonly to: readonly string[];
+    readonly from: string;
+    /** host:port of the SMTP relay. */
+    readonly smarthost: string;
+    readonly username?: string;
+    readonly password?: string;
+    /** Refuse to send without STARTTLS (or TLS on port 465). @default true */
+    readonly requireTls?: boolean;
+}
+
 export interface NotifyDestinations {
     readonly slackWebhookUrl?: string;
     readonly webhookUrl?: string;
+    readonly email?: EmailSettings;
+}
+
+async function sendEmail(e: DeployEvent, settings: EmailSettings, text: string, timeoutMs: number): Promise<Delivery> {
+    const [host, port] = [settings.smarthost.slice(0, settings.smarthost.lastIndexOf(":")), Number(settings.smarthost.slice(settings.smarthost.lastIndexOf(":") + 1))];
+    try {
+        const transport = nodemailer.createTransport({
+            host,
+            port,
+            secure: port === 465,
+            requireTLS: port !== 465 && (settings.requireTls ?? true),
+            connectionTimeout: timeoutMs,
+            greetingTimeout: timeoutMs,
+            socketTimeout: timeoutMs,
+            ...(settings.username ? { auth: { user: settings.username, pass: settings.password ?? "" } } : {}),
+        });
+        const subject = `[FreshTrack ${e.stack}] ${e.kind === "rollback" ? "Rollback" : "Update"} ${e.result}: ${e.version}`;
+        const info = await transport.sendMail({ from: settings.from, to: [...settings.to], subject, text });
+        return { destination: "email", ok: true, detail: `accepted for ${info.accepted.join(", ")}` };
+    } catch (err) {
+        return { destination: "email", ok: false, detail: (err as Error).message };
+    }
 }
 
 export function renderMessage(e: DeployEvent): string {
@@ -42,7 +76,7 @@ export async function notify(e: DeployEvent, d: NotifyDestinations, timeoutMs = 
         ...(d.slackWebhookUrl ? [["Slack", d.slackWebhookUrl, JSON.stringify({ text })] as [string, string, string]] : []),
         ...(d.webhookUrl ? [["webhook", d.webhookUrl, JSON.stringify({ ...e, text })] as [string, string, string]] : []),
     ];
-    return Promise.all(
+    const http = Promise.all(
         sends.map(async ([destination, url, body]): Promise<Delivery> => {
             try {
                 const answer = await request(url, { method: "POST", body, requestTimeoutMs: timeoutMs });
@@ -53,4 +87,6 @@ export async function notify(e: DeployEvent, d: NotifyDestinations, timeoutMs = 
             }
         }),
     );
+    const mail = d.email ? [await sendEmail(e, d.email, text, timeoutMs)] : [];
+    return [...(await http), ...mail];
 }

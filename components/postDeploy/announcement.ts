@@ -14,7 +14,7 @@ export interface AnnouncementArgs {
 }
 
 /**
- * Announces a completed update to the alert destinations (Slack, webhook).
+ * Announces a completed update to the alert destinations (Slack, webhook, email).
  * scripts/notify.ts always exits 0: a destination that is down is reported in
  * the update's output and never fails the deploy.
  */
@@ -22,15 +22,20 @@ export class Announcement extends pulumi.ComponentResource {
     constructor(name: string, args: AnnouncementArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:postDeploy:Announcement", name, {}, opts);
         const { cfg } = args;
-        const slack = cfg.alerts.slack?.webhookUrl ?? pulumi.output("");
-        const webhook = cfg.alerts.webhook?.url ?? pulumi.output("");
-        if (cfg.alerts.slack || cfg.alerts.webhook) {
-            const payload = pulumi.all([slack, webhook]).apply(([slackWebhookUrl, webhookUrl]) =>
-                JSON.stringify({
-                    event: { kind: "update", result: "succeeded", stack: cfg.stack, domain: cfg.domain, version: cfg.app.version, detail: "every container healthy and the verification gate passed" },
-                    destinations: { ...(slackWebhookUrl ? { slackWebhookUrl } : {}), ...(webhookUrl ? { webhookUrl } : {}) },
-                }),
-            );
+        const { slack, webhook, email } = cfg.alerts;
+        if (slack || webhook || email) {
+            const payload = pulumi
+                .all([slack?.webhookUrl ?? pulumi.output(""), webhook?.url ?? pulumi.output(""), email?.password ?? pulumi.output("")])
+                .apply(([slackWebhookUrl, webhookUrl, password]) =>
+                    JSON.stringify({
+                        event: { kind: "update", result: "succeeded", stack: cfg.stack, domain: cfg.domain, version: cfg.app.version, detail: "every container healthy and the verification gate passed" },
+                        destinations: {
+                            ...(slackWebhookUrl ? { slackWebhookUrl } : {}),
+                            ...(webhookUrl ? { webhookUrl } : {}),
+                            ...(email ? { email: { to: email.to, from: email.from, smarthost: email.smarthost, ...(email.username ? { username: email.username, password } : {}) } } : {}),
+                        },
+                    }),
+                );
             new command.local.Command(
                 `${name}-send`,
                 {

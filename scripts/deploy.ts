@@ -1,0 +1,52 @@
+/**
+ * npm run deploy -- <stack>
+ *
+ * `pulumi up` for a stack through the Automation API, with its policy pack, so
+ * that a failed update is announced too: the program itself announces only
+ * verified, completed updates. A failure to announce never changes the result.
+ * Exit codes: 0 deployed, 1 the update failed, 2 usage or setup error.
+ */
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import * as path from "path";
+import { notify } from "../components/notify/notify";
+import { deployStack } from "../components/stack";
+import { destinationsFromConfig } from "./lib/destinations";
+import { runUnderMocks } from "./lib/mockRun";
+import { loadStackSettings, REPO_ROOT, stackArgument } from "./lib/stackFiles";
+
+async function main(argv: string[]): Promise<number> {
+    const stack = stackArgument(argv, "deploy");
+    if (!stack) return 2;
+    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+    const started = Date.now();
+    let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
+    try {
+        workspaceStack = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
+    } catch (err) {
+        console.error(`deploy: cannot open stack '${stack}' through the Pulumi CLI: ${(err as Error).message.split("\n")[0]}`);
+        return 2;
+    }
+    const previous = (await workspaceStack.history(20)).find((h) => h.kind === "update" && h.result === "succeeded")?.config?.["freshtrack:appVersion"]?.value;
+    try {
+        const up = await workspaceStack.up({
+            onOutput: (out) => process.stdout.write(out),
+            policyPacks: [path.join(REPO_ROOT, "policy")],
+            policyPackConfigs: [path.join(REPO_ROOT, "policy", "config", `${stack}.json`)],
+        });
+        if (up.summary.result !== "succeeded") throw new Error(`the update ended with ${up.summary.result}`);
+        return 0;
+    } catch (err) {
+        const detail = (err as Error).message.split("\n").filter((l) => l.trim()).slice(-3).join(" / ");
+        const destinations = destinationsFromConfig(await workspaceStack.getAllConfig().catch(() => ({})));
+        for (const d of await notify(
+            { kind: "update", result: "failed", stack, domain: cfg.domain, version: cfg.app.version, ...(previous ? { previousVersion: previous } : {}), durationSeconds: (Date.now() - started) / 1000, detail },
+            destinations,
+        )) {
+            console.error(`deploy: failure announcement to ${d.destination}: ${d.ok ? "sent" : `not delivered (${d.detail})`}`);
+        }
+        console.error(`deploy: the update of '${stack}' failed; see the output above and docs/troubleshooting.md`);
+        return 1;
+    }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
