@@ -15,6 +15,7 @@ export const alertDestinations = deployed.alertDestinations;
 export const verificationReport = deployed.verificationReport;
 export const adminPassword = deployed.adminPassword;
 export const grafanaAdminPassword = deployed.grafanaAdminPassword;
+export const generatedCredentials = deployed.generatedCredentials;
 export const caCertificate = deployed.caCertificate;
 export const dataEndpoints = deployed.dataEndpoints;
 export const containers = deployed.containers;

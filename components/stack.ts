@@ -10,7 +10,9 @@ import { MonitoringTier } from "./monitoring/monitoringTier";
 import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
 import { AppTier } from "./services/appTier";
+import { DATABASE } from "./services/context";
 import { DataTier } from "./services/dataTier";
+import { MINIO_ROOT_USER } from "./services/minio";
 
 /**
  * Builds the stack in layer order: config, host, platform, services. Kept out
@@ -77,6 +79,15 @@ export function deployStack() {
         adminPassword: edge.adminPassword,
         /** Secret: Grafana's `admin` password. */
         grafanaAdminPassword: secrets.values.grafanaAdminPassword,
+        /** Secret: the other generated credentials, for maintenance by hand (psql, redis-cli, mc). */
+        generatedCredentials: pulumi.secret(
+            pulumi.all(secrets.values).apply((v) => ({
+                postgres: { user: DATABASE.user, password: v.postgresPassword },
+                redis: { password: v.redisPassword },
+                minio: { user: MINIO_ROOT_USER, password: v.minioRootPassword },
+                appJwtSecret: v.appJwtSecret,
+            })),
+        ),
         /** internal TLS: the CA certificate to trust in browsers and on the host. */
         caCertificate: edge.internalCa?.caCertPem,
         containers: pulumi.output(Object.fromEntries(services.map((s) => [s.alias, s.container.name]))),

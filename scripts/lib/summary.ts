@@ -39,6 +39,9 @@ export function renderSummary(outputs: Record<string, unknown>, opts: SummaryOpt
         const shown = reveal ? (value.includes("\n") ? `\n${value}` : value) : "[secret]";
         lines.push(`  ${label.padEnd(width)}  user ${user}, ${key === "deployPrivateKey" ? "key" : "password"} ${shown}`);
     }
+    if (outputs.generatedCredentials !== undefined) {
+        lines.push(`  ${"Internal services".padEnd(width)}  PostgreSQL, Redis, MinIO: ${reveal ? JSON.stringify(outputs.generatedCredentials) : "[secret]"} (pulumi stack output generatedCredentials)`);
+    }
     if (typeof outputs.caCertificate === "string") lines.push("", "TLS: certificates come from the stack's own CA. Trust it with:", `  pulumi stack output caCertificate --stack ${opts.stack} > freshtrack-${opts.stack}-ca.pem`);
     if (typeof outputs.alertDestinations === "string") lines.push("", `Alerts go to: ${outputs.alertDestinations}`);
     lines.push(
