@@ -1,3 +1,4 @@
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceVolume } from "../service";
@@ -78,47 +79,54 @@ export class Backup extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const mcDir = `${SECRETS_DIR}/mc`;
-        this.sync = new Service(
-            "backup-sync",
-            {
-                kind: "stateless",
-                host: ctx.host,
-                namePrefix: ctx.cfg.namePrefix,
-                image: PUBLIC_IMAGES.mc,
-                limits: ctx.cfg.resources["backup-sync"],
-                command: ["--config-dir", mcDir, "mirror", "--watch", "--overwrite", "--remove", "/backups/postgres", `local/${BUCKETS.backups}/postgres`],
-                files: [{ path: `${mcDir}/config.json`, content: ctx.secrets.minioRootPassword.apply(renderMcConfig), secret: true }],
-                healthcheck: { test: ["CMD", "mc", "--config-dir", mcDir, "ready", "local"], intervalSeconds: 30 },
-                networks: [{ network: ctx.networks.data }],
-                volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
-                dependsOn: [...args.objectStorage],
-            },
-            { parent: this },
-        );
+        this.sync = mirror(this, ctx, {
+            name: "backup-sync",
+            target: `local/${BUCKETS.backups}/postgres`,
+            mcConfig: ctx.secrets.minioRootPassword.apply(renderMcConfig),
+            health: ["ready", "local"],
+            network: ctx.networks.data,
+            dependsOn: args.objectStorage,
+        });
         const offsite = ctx.cfg.backup.offsite;
         if (offsite) {
-            const config = pulumi
-                .all([offsite.accessKeyId, offsite.secretAccessKey])
-                .apply(([accessKey, secretKey]) => renderMcAliases({ offsite: { url: offsite.endpoint, accessKey, secretKey } }));
-            this.offsite = new Service(
-                "backup-offsite",
-                {
-                    kind: "stateless",
-                    host: ctx.host,
-                    namePrefix: ctx.cfg.namePrefix,
-                    image: PUBLIC_IMAGES.mc,
-                    limits: ctx.cfg.resources["backup-offsite"],
-                    command: ["--config-dir", mcDir, "mirror", "--watch", "--overwrite", "--remove", "/backups/postgres", `offsite/${offsite.bucket}/postgres`],
-                    files: [{ path: `${mcDir}/config.json`, content: config, secret: true }],
-                    healthcheck: { test: ["CMD", "mc", "--config-dir", mcDir, "ls", `offsite/${offsite.bucket}`], intervalSeconds: 60, timeoutSeconds: 20 },
-                    // app: the way out to the internet.
-                    networks: [{ network: ctx.networks.app }],
-                    volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
-                },
-                { parent: this },
-            );
+            this.offsite = mirror(this, ctx, {
+                name: "backup-offsite",
+                target: `offsite/${offsite.bucket}/postgres`,
+                mcConfig: pulumi
+                    .all([offsite.accessKeyId, offsite.secretAccessKey])
+                    .apply(([accessKey, secretKey]) => renderMcAliases({ offsite: { url: offsite.endpoint, accessKey, secretKey } })),
+                health: ["ls", `offsite/${offsite.bucket}`],
+                // app: the way out to the internet.
+                network: ctx.networks.app,
+                dependsOn: [],
+            });
         }
         this.registerOutputs({});
     }
+}
+
+/** `mc mirror --watch` of the dumps directory, deletions included, to one bucket; read-only on the volume. */
+function mirror(
+    parent: pulumi.Resource,
+    ctx: ServiceContext,
+    m: { name: "backup-sync" | "backup-offsite"; target: string; mcConfig: pulumi.Output<string>; health: string[]; network: docker.Network; dependsOn: readonly pulumi.Resource[] },
+): Service {
+    const mcDir = `${SECRETS_DIR}/mc`;
+    return new Service(
+        m.name,
+        {
+            kind: "stateless",
+            host: ctx.host,
+            namePrefix: ctx.cfg.namePrefix,
+            image: PUBLIC_IMAGES.mc,
+            limits: ctx.cfg.resources[m.name],
+            command: ["--config-dir", mcDir, "mirror", "--watch", "--overwrite", "--remove", BACKUP_DIR, m.target],
+            files: [{ path: `${mcDir}/config.json`, content: m.mcConfig, secret: true }],
+            healthcheck: { test: ["CMD", "mc", "--config-dir", mcDir, ...m.health], intervalSeconds: 60, timeoutSeconds: 20 },
+            networks: [{ network: m.network }],
+            volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
+            dependsOn: [...m.dependsOn],
+        },
+        { parent },
+    );
 }
