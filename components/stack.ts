@@ -15,8 +15,9 @@ import { DataTier } from "./services/dataTier";
 import { MINIO_ROOT_USER } from "./services/minio";
 
 /**
- * Builds the stack in layer order: config, host, platform, services. Kept out
- * of index.ts so tests and the plan can run it under mocks and inspect the result.
+ * Builds the stack in layer order: config, host, platform, services (data,
+ * app), edge, monitoring, then the post-deploy gate and announcement. Kept out
+ * of index.ts so tests and the npm scripts can run it under mocks and inspect it.
  */
 export function deployStack() {
     const cfg = loadStackConfig();
@@ -74,7 +75,6 @@ export function deployStack() {
         urls: edge.urls,
         alertDestinations: monitoring.alertDestinations,
         verificationReport: verification.report,
-        scrapeJobs: monitoring.scrapeJobs.map((j) => j.job),
         /** Secret: the `admin` password of the basic-auth routes (Bull Board, Prometheus). */
         adminPassword: edge.adminPassword,
         /** Secret: Grafana's `admin` password. */
