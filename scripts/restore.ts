@@ -9,22 +9,14 @@
  * reached over SSH with the deploy key from `pulumi stack output`.
  * Exit codes: 0 restored, 1 refused or failed, 2 usage or setup error.
  */
-import * as readline from "readline";
 import { DATABASE } from "../components/services/context";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
-import { chooseBackup, confirmationText, confirmed } from "./lib/restorePlan";
+import { askForStackName } from "./lib/confirm";
+import { chooseBackup, confirmationText } from "./lib/restorePlan";
 import { loadStackSettings, stackArgument } from "./lib/stackFiles";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
-
-function ask(question: string): Promise<string> {
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    return new Promise((resolve) => rl.question(`${question} `, (answer) => {
-        rl.close();
-        resolve(answer);
-    }));
-}
 
 async function main(argv: string[]): Promise<number> {
     const yes = argv.includes("--yes");
@@ -52,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
             console.error(`restore: ${choice}`);
             return 1;
         }
-        if (!yes && !confirmed(stack, await ask(confirmationText(stack, DATABASE.name, choice.file)))) {
+        if (!yes && !(await askForStackName(stack, confirmationText(stack, DATABASE.name, choice.file)))) {
             console.error("restore: not confirmed; nothing was changed");
             return 1;
         }

@@ -10,27 +10,17 @@
  * Exit codes: 0 rolled back, 1 refused or failed, 2 usage or setup error.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import * as readline from "readline";
 import { notify } from "../components/notify/notify";
 import { HistoryEntry, planRollback, renderExportScript, renderManifest, RollbackPlan } from "../components/rollback/rollback";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { deployStack } from "../components/stack";
+import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
 import { runUnderMocks } from "./lib/mockRun";
 import { REPO_ROOT, loadStackSettings, stackArgument } from "./lib/stackFiles";
 
 const USAGE = " [--to <version>] [--yes]";
-
-function ask(question: string): Promise<string> {
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    return new Promise((resolve) =>
-        rl.question(`${question} `, (answer) => {
-            rl.close();
-            resolve(answer);
-        }),
-    );
-}
 
 function describePlan(stack: string, plan: RollbackPlan, tables: readonly { table: string }[]): string {
     return [
@@ -73,8 +63,8 @@ async function main(argv: string[]): Promise<number> {
         console.error(`rollback: ${plan}`);
         return 1;
     }
-    console.log(describePlan(stack, plan, cfg.rollback.exportTables));
-    if (!yes && (await ask(`Type the stack name (${stack}) to go ahead:`)).trim() !== stack) {
+    if (yes) console.log(describePlan(stack, plan, cfg.rollback.exportTables));
+    else if (!(await askForStackName(stack, describePlan(stack, plan, cfg.rollback.exportTables)))) {
         console.error("rollback: not confirmed; nothing was changed");
         return 1;
     }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { chooseBackup, confirmationText, confirmed } from "../scripts/lib/restorePlan";
+import { confirmed, stackNamePrompt } from "../scripts/lib/confirm";
+import { chooseBackup, confirmationText } from "../scripts/lib/restorePlan";
 
 const LIST = [
     "/backups/postgres/freshtrack-scheduled-20261123T031500Z.dump",
@@ -26,7 +27,7 @@ describe("npm run restore", () => {
     it("asks the operator to type the stack name, and says what is kept", () => {
         const text = confirmationText("prod", "freshtrack", LIST[0]!);
         expect(text).to.contain("the current database is kept as freshtrack_before_restore_<time>");
-        expect(text).to.match(/Type the stack name \(prod\) to go ahead:$/);
+        expect(stackNamePrompt("prod", text)).to.match(/Type the stack name \(prod\) to go ahead: $/);
         expect(confirmed("prod", "prod\n")).to.equal(true);
         expect(confirmed("prod", "y")).to.equal(false);
         expect(confirmed("prod", "staging")).to.equal(false);

@@ -9,6 +9,8 @@ import { DEPLOY_USER } from "./bootstrap";
 export interface DeployKeyArgs {
     /** Stack name; keeps one stack's key file apart from another's. */
     readonly stack: string;
+    /** The operator's own public key, authorised beside the generated one. */
+    readonly operatorPublicKey?: string;
 }
 
 /**
@@ -19,12 +21,16 @@ export interface DeployKeyArgs {
 export class DeployKey extends pulumi.ComponentResource {
     readonly publicKey: pulumi.Output<string>;
     readonly privateKey: pulumi.Output<string>;
+    /** Every key the deploy user accepts: the generated one, and the operator's if given. */
+    readonly authorizedKeys: pulumi.Output<string[]>;
 
     constructor(name: string, args: DeployKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:DeployKey", name, { stack: args.stack }, opts);
         const key = new tls.PrivateKey(`${name}-ed25519`, { algorithm: "ED25519" }, { parent: this });
         this.publicKey = key.publicKeyOpenssh.apply((k) => k.trim());
         this.privateKey = pulumi.secret(key.privateKeyOpenssh);
+        const operatorKeys = args.operatorPublicKey ? [args.operatorPublicKey] : [];
+        this.authorizedKeys = this.publicKey.apply((k) => [k, ...operatorKeys]);
         this.registerOutputs({ publicKey: this.publicKey });
     }
 }

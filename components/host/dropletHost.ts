@@ -3,7 +3,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletSettings } from "../config";
-import { dockerDataPath, HostPreflight, renderPreflightScript } from "../preflight/preflight";
+import { HostPreflight, renderHostPreflight } from "../preflight/preflight";
 import { BOOTSTRAP_MARKER, DEPLOY_USER } from "./bootstrap";
 import { preflightCommand } from "./preflightCommand";
 import { renderCloudInit } from "./cloudInit";
@@ -60,10 +60,8 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         const s = args.droplet;
         const tags = ["freshtrack", `freshtrack-${args.stack}`];
 
-        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack }, { parent: this });
+        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack, ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}) }, { parent: this });
         this.deployPrivateKey = deployKey.privateKey;
-        const operatorKeys = args.operatorSshPublicKey ? [args.operatorSshPublicKey] : [];
-        const authorizedKeys = deployKey.publicKey.apply((k) => [k, ...operatorKeys]);
         const sshKey = new digitalocean.SshKey(`${name}-ssh-key`, { name: `${args.namePrefix}-deploy`, publicKey: deployKey.publicKey }, { parent: this });
 
         const vpc = new digitalocean.Vpc(`${name}-vpc`, { name: `${args.namePrefix}-vpc`, region: s.region, description: `FreshTrack ${args.stack}` }, { parent: this });
@@ -90,7 +88,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 sshKeys: [sshKey.fingerprint],
                 // Attached at creation, so cloud-init can mount it on first boot.
                 volumeIds: [this.volume.id],
-                userData: authorizedKeys.apply((deployKeys) => renderCloudInit({ deployKeys, adminCidrs: args.adminCidrs, volumeName })),
+                userData: deployKey.authorizedKeys.apply((deployKeys) => renderCloudInit({ deployKeys, adminCidrs: args.adminCidrs, volumeName })),
                 tags,
             },
             {
@@ -148,7 +146,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
             script: this.publicAddress.apply((publicAddress) =>
-                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: dockerDataPath("droplet"), minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress }),
+                renderHostPreflight(args.preflight, publicAddress),
             ),
             trigger: args.preflight.trigger,
             dependsOn: [bootstrapped],

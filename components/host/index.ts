@@ -22,6 +22,6 @@ export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOpti
             // config.ts guarantees cfg.droplet on this target.
             return new DropletHost("droplet", { ...common, namePrefix: cfg.namePrefix, domain: cfg.domain, droplet: cfg.droplet! }, opts);
         case "ssh":
-            return new SshHost("ssh", { ...common, namePrefix: cfg.namePrefix, ssh: cfg.ssh! }, opts);
+            return new SshHost("ssh", { ...common, ssh: cfg.ssh! }, opts);
     }
 }

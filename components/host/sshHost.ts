@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SshSettings } from "../config";
-import { dockerDataPath, HostPreflight, renderPreflightScript } from "../preflight/preflight";
+import { HostPreflight, renderHostPreflight } from "../preflight/preflight";
 import { DEPLOY_USER, renderBootstrapScript } from "./bootstrap";
 import { preflightCommand } from "./preflightCommand";
 import { DeployKey, dockerOverSsh } from "./deployKey";
@@ -13,7 +13,6 @@ export interface SshHostArgs {
     readonly adminCidrs: readonly string[];
     readonly ssh: SshSettings;
     readonly operatorSshPublicKey?: string;
-    readonly namePrefix: string;
     readonly preflight: HostPreflight;
 }
 
@@ -35,10 +34,9 @@ export class SshHost extends pulumi.ComponentResource implements Host {
 
     constructor(name: string, args: SshHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:SshHost", name, {}, opts);
-        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack }, { parent: this });
+        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack, ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}) }, { parent: this });
         this.deployPrivateKey = deployKey.privateKey;
-        const operatorKeys = args.operatorSshPublicKey ? [args.operatorSshPublicKey] : [];
-        const script = deployKey.publicKey.apply((k) => renderBootstrapScript({ deployKeys: [k, ...operatorKeys], adminCidrs: args.adminCidrs }));
+        const script = deployKey.authorizedKeys.apply((deployKeys) => renderBootstrapScript({ deployKeys, adminCidrs: args.adminCidrs }));
 
         const bootstrap = new command.remote.Command(
             `${name}-bootstrap`,
@@ -55,9 +53,7 @@ export class SshHost extends pulumi.ComponentResource implements Host {
         this.connection = { host: args.ssh.host, port: args.ssh.port, user: DEPLOY_USER, privateKey: deployKey.privateKey };
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
-            script: pulumi.output(
-                renderPreflightScript({ stackLabel: args.namePrefix, dataPath: dockerDataPath("ssh"), minFreeGb: args.preflight.minFreeGb, ports: [80, 443], dnsNames: args.preflight.dnsNames, publicAddress: args.ssh.host }),
-            ),
+            script: pulumi.output(renderHostPreflight(args.preflight, args.ssh.host)),
             trigger: args.preflight.trigger,
             dependsOn: [bootstrap],
             parent: this,

@@ -41,7 +41,6 @@ const wgetProbe = (port: number, path: string) => ["CMD", "wget", "-q", "--spide
  */
 export class MonitoringTier extends pulumi.ComponentResource {
     readonly services: readonly Service[];
-    readonly scrapeJobs: readonly ScrapeJob[];
     readonly alertDestinations: string;
     readonly grafana: Service;
     readonly prometheus: Service;
@@ -61,7 +60,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
         const jobs: ScrapeJob[] = [
             { job: "prometheus", targets: [`localhost:${PORTS.prometheus}`] },
             { job: "alertmanager", targets: [`alertmanager:${PORTS.alertmanager}`] },
-            { job: "caddy", targets: [`${"caddy"}:${CADDY_METRICS_PORT}`] },
+            { job: "caddy", targets: [`caddy:${CADDY_METRICS_PORT}`] },
             { job: "backend", targets: [`${app.backend.alias}:${BACKEND_PORT}`] },
             { job: "worker", targets: [`${app.worker.alias}:${WORKER_METRICS_PORT}`] },
             { job: "node", targets: [`node-exporter:${PORTS.nodeExporter}`] },
@@ -258,7 +257,6 @@ export class MonitoringTier extends pulumi.ComponentResource {
         );
 
         // --- metrics ---
-        this.scrapeJobs = jobs;
         this.prometheus = new Service(
             "prometheus",
             {

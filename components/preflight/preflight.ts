@@ -9,8 +9,10 @@ import type { StackConfig } from "../config";
 import { DATA_MOUNT } from "../host/bootstrap";
 import { publicNames } from "../names";
 
-/** What the host component needs to know to run the pre-flight. */
+/** What the host component needs to know to run the pre-flight; the host adds its address. */
 export interface HostPreflight {
+    readonly stackLabel: string;
+    readonly dataPath: string;
     readonly dnsNames: readonly string[];
     readonly minFreeGb: number;
     /** A change runs the pre-flight again (the app version: every release is checked). */
@@ -37,6 +39,8 @@ function shellWord(value: string): string {
 /** The pre-flight settings of a stack; the host adds its address. */
 export function hostPreflight(cfg: StackConfig): HostPreflight {
     return {
+        stackLabel: cfg.namePrefix,
+        dataPath: dockerDataPath(cfg.target),
         // In the ACME modes a name that does not resolve to the host would burn Let's Encrypt's rate limit.
         dnsNames: cfg.tlsMode === "internal" ? [] : publicNames(cfg.domain),
         minFreeGb: cfg.preflight.minFreeGb,
@@ -49,10 +53,14 @@ export function dockerDataPath(target: StackConfig["target"]): string {
     return target === "droplet" ? DATA_MOUNT : "/var/lib/docker";
 }
 
+/** The script for a host at `publicAddress`; Caddy needs ports 80 and 443. */
+export function renderHostPreflight(p: HostPreflight, publicAddress: string): string {
+    return renderPreflightScript({ stackLabel: p.stackLabel, dataPath: p.dataPath, minFreeGb: p.minFreeGb, ports: [80, 443], dnsNames: p.dnsNames, publicAddress });
+}
+
 /** The whole script for a stack whose public address is known. */
 export function preflightScriptFor(cfg: StackConfig, publicAddress: string): string {
-    const p = hostPreflight(cfg);
-    return renderPreflightScript({ stackLabel: cfg.namePrefix, dataPath: dockerDataPath(cfg.target), minFreeGb: p.minFreeGb, ports: [80, 443], dnsNames: p.dnsNames, publicAddress });
+    return renderHostPreflight(hostPreflight(cfg), publicAddress);
 }
 
 export function renderPreflightScript(o: PreflightOptions): string {

@@ -27,11 +27,5 @@ export function confirmationText(stack: string, database: string, file: string):
         `The restore goes into a new database first; only a complete restore takes the name ${database},`,
         `and the current database is kept as ${database}_before_restore_<time>. Writes that arrive during the swap go to the kept one:`,
         "stop the backend and worker first if that matters.",
-        `Type the stack name (${stack}) to go ahead:`,
     ].join("\n");
-}
-
-/** The operator confirmed only by typing the stack's name exactly. */
-export function confirmed(stack: string, answer: string): boolean {
-    return answer.trim() === stack;
 }
