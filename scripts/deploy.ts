@@ -9,15 +9,13 @@
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as path from "path";
 import { notify } from "../components/notify/notify";
-import { deployStack } from "../components/stack";
 import { destinationsFromConfig } from "./lib/destinations";
-import { runUnderMocks } from "./lib/mockRun";
-import { loadStackSettings, REPO_ROOT, stackArgument } from "./lib/stackFiles";
+import { loadStackConfigFor, REPO_ROOT, stackArgument } from "./lib/stackFiles";
 
 async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "deploy");
     if (!stack) return 2;
-    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+    const cfg = await loadStackConfigFor(stack);
     const started = Date.now();
     let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
     try {

@@ -12,16 +12,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { preflightScriptFor } from "../components/preflight/preflight";
-import { deployStack } from "../components/stack";
-import { runUnderMocks } from "./lib/mockRun";
-import { loadStackSettings, stackArgument } from "./lib/stackFiles";
+import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
 import { readStackOutputs } from "./lib/stackOutputs";
 
 async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "preflight");
     if (!stack) return 2;
-    const run = await runUnderMocks(loadStackSettings(stack), deployStack);
-    if (run.result.cfg.target === "local") {
+    const cfg = await loadStackConfigFor(stack);
+    if (cfg.target === "local") {
         console.log("preflight: the local target has nothing to check (Docker on this machine is the host)");
         return 0;
     }
@@ -33,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const address = String(outputs.publicAddress ?? "");
-    const script = preflightScriptFor(run.result.cfg, address);
+    const script = preflightScriptFor(cfg, address);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-preflight-"));
     const key = path.join(dir, "deploy_key");
     fs.writeFileSync(key, String(outputs.deployPrivateKey ?? ""), { mode: 0o600 });

@@ -11,11 +11,9 @@
  */
 import { DATABASE } from "../components/services/context";
 import { BACKUP_DIR } from "../components/services/backupScripts";
-import { deployStack } from "../components/stack";
-import { runUnderMocks } from "./lib/mockRun";
 import { askForStackName } from "./lib/confirm";
 import { chooseBackup, confirmationText } from "./lib/restorePlan";
-import { loadStackSettings, stackArgument } from "./lib/stackFiles";
+import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
 
 async function main(argv: string[]): Promise<number> {
@@ -24,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     const stack = positional.length <= 2 ? stackArgument(positional.slice(0, 1), "restore", " [backup] [--yes]") : stackArgument([], "restore", " [backup] [--yes]");
     if (!stack) return 2;
     const requested = positional[1];
-    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+    const cfg = await loadStackConfigFor(stack);
     let host: ReturnType<typeof dockerOn>;
     try {
         host = dockerOn(cfg.target, stack);

@@ -13,12 +13,10 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { notify } from "../components/notify/notify";
 import { HistoryEntry, planRollback, renderExportScript, renderManifest, RollbackPlan } from "../components/rollback/rollback";
 import { BACKUP_DIR } from "../components/services/backupScripts";
-import { deployStack } from "../components/stack";
 import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
-import { runUnderMocks } from "./lib/mockRun";
-import { REPO_ROOT, loadStackSettings, stackArgument } from "./lib/stackFiles";
+import { loadStackConfigFor, REPO_ROOT, stackArgument } from "./lib/stackFiles";
 
 const USAGE = " [--to <version>] [--yes]";
 
@@ -42,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(toIndex >= 0 && !requested ? [] : positional, "rollback", USAGE);
     if (!stack) return 2;
     const started = Date.now();
-    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+    const cfg = await loadStackConfigFor(stack);
 
     let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
     let history: HistoryEntry[];

@@ -8,19 +8,17 @@
  * stack's state are needed for this mode).
  * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
  */
-import { deployStack } from "../components/stack";
 import { renderReport } from "../components/verify/checks";
 import { ADMIN_USER } from "../components/edge/caddy";
 import { buildPlan, runPlan, StackUrls, VerifyPlan } from "../components/verify/plan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
-import { runUnderMocks } from "./lib/mockRun";
-import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+import { loadStackConfigFor, shippedStacks } from "./lib/stackFiles";
 import { readStackOutputs } from "./lib/stackOutputs";
 
 async function planForStack(stack: string): Promise<VerifyPlan> {
     const outputs = readStackOutputs(stack, { showSecrets: true });
-    // The settings come from the program itself, run under mocks; the URLs and secrets from the real stack.
-    const cfg = (await runUnderMocks(loadStackSettings(stack), deployStack)).result.cfg;
+    // The settings come from the stack config; the URLs and secrets from the deployed stack.
+    const cfg = await loadStackConfigFor(stack);
     return buildPlan(cfg.verification, cfg.domain, outputs.urls as StackUrls, {
         adminUser: ADMIN_USER,
         adminPassword: String(outputs.adminPassword ?? ""),

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError, ConfigProblem, PROJECT } from "../../components/config";
+import { ConfigError, ConfigProblem, loadStackConfig, PROJECT, StackConfig } from "../../components/config";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -119,4 +119,14 @@ export function stackArgument(argv: readonly string[], script: string, more = ""
     if (stack && argv.length === 1 && !stack.startsWith("-")) return stack;
     console.error(`usage: npm run ${script} -- <stack>${more}\n  stacks: ${shippedStacks().join(", ")}`);
     return undefined;
+}
+
+/**
+ * The validated StackConfig of a shipped stack, as the program would read it,
+ * for the commands that need its settings but not its resources.
+ */
+export async function loadStackConfigFor(stack: string): Promise<StackConfig> {
+    // Imported here: mockRun imports this module.
+    const { runUnderMocks } = await import("./mockRun");
+    return (await runUnderMocks(loadStackSettings(stack), loadStackConfig)).result;
 }
