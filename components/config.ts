@@ -60,7 +60,17 @@ export const CONFIG_KEYS = [
     "backupOffsiteAccessKeyId",
     "backupOffsiteSecretAccessKey",
     "rollback",
+    "secretGenerations",
 ] as const;
+
+/**
+ * Generated credentials a stack rotates by raising their number in
+ * `freshtrack:secretGenerations`. The Postgres password is not among them:
+ * the postgres image reads it only when it creates the data directory, so a
+ * new value would lock every client out (docs/operations.md, rotating credentials).
+ */
+export const ROTATABLE_SECRETS = ["grafanaAdminPassword", "redisPassword", "minioRootPassword", "appJwtSecret"] as const;
+export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
 
 export interface ResourceLimits {
     /** Hard memory limit in MB. */
@@ -95,6 +105,7 @@ export const DEFAULT_LIMITS = {
     promtail: { memoryMb: 64, cpus: 0.25 },
     grafana: { memoryMb: 160, cpus: 0.5 },
     "grafana-dashboards": { memoryMb: 32, cpus: 0.1 },
+    "grafana-admin-password": { memoryMb: 128, cpus: 0.25 },
     blackbox: { memoryMb: 24, cpus: 0.1 },
     "node-exporter": { memoryMb: 24, cpus: 0.1 },
     "postgres-exporter": { memoryMb: 32, cpus: 0.1 },
@@ -201,6 +212,8 @@ export interface StackConfig {
     readonly verification: VerificationSettings;
     readonly preflight: { readonly minFreeGb: number };
     /** Tables whose new rows a rollback exports first, with their timestamp column. */
+    /** Generation of each rotatable credential; 1 (the first) when not listed. */
+    readonly secretGenerations: Readonly<Partial<Record<RotatableSecret, number>>>;
     readonly rollback: { readonly exportTables: ReadonlyArray<{ readonly table: string; readonly column: string }> };
 }
 
@@ -384,6 +397,18 @@ function readImages(r: Reader, version: string, versionValid: boolean): AppImage
         return parsed;
     };
     return { backend: image("backend"), worker: image("worker"), frontend: image("frontend") };
+}
+
+function readSecretGenerations(r: Reader): Partial<Record<RotatableSecret, number>> {
+    const key = r.key("secretGenerations");
+    const obj = r.object("secretGenerations") ?? {};
+    unknownKeys(r, key, obj, ROTATABLE_SECRETS);
+    const result: Partial<Record<RotatableSecret, number>> = {};
+    for (const name of ROTATABLE_SECRETS) {
+        const generation = field<number | undefined>(r, key, obj, name, checkInteger(1, 1_000_000), undefined);
+        if (generation !== undefined) result[name] = generation;
+    }
+    return result;
 }
 
 function readAppCommands(r: Reader): AppCommands {
@@ -601,10 +626,14 @@ function readDatabase(r: Reader, target: Target): DatabaseSettings {
     if (mode !== "managed") return { mode: "container" };
     if (target !== "droplet") r.problem(`${key}.mode`, mode, `container on the ${target} target (a managed database needs the droplet's VPC)`);
     const sizes = Object.keys(DATABASE_SIZES);
+    const size = field<DatabaseSize>(r, key, obj, "size", asString((s) => (sizes.includes(s) ? undefined : `one of ${sizes.join(", ")}`)), "db-s-1vcpu-1gb");
+    const nodeCount = field(r, key, obj, "nodeCount", checkInteger(1, 3), 1);
+    // Standby nodes need a plan with at least 2 GB (docs.digitalocean.com/products/databases/postgresql/details/limits).
+    if (nodeCount > 1 && size === "db-s-1vcpu-1gb") r.problem(`${key}.nodeCount`, nodeCount, "1 with size db-s-1vcpu-1gb; standby nodes need db-s-1vcpu-2gb or larger");
     return {
         mode: "managed",
-        size: field<DatabaseSize>(r, key, obj, "size", asString((s) => (sizes.includes(s) ? undefined : `one of ${sizes.join(", ")}`)), "db-s-1vcpu-1gb"),
-        nodeCount: field(r, key, obj, "nodeCount", checkInteger(1, 3), 1),
+        size,
+        nodeCount,
         version: field<string>(r, key, obj, "version", asString((s) => (/^1[4-7]$/.test(s) ? undefined : "a PostgreSQL major version from 14 to 17")), "16"),
     };
 }
@@ -660,6 +689,7 @@ export function loadStackConfig(): StackConfig {
     const monitoring = readMonitoring(r);
     const verification = readVerification(r);
     const rollback = readRollback(r);
+    const secretGenerations = readSecretGenerations(r);
     const preflightObj = r.object("preflight") ?? {};
     unknownKeys(r, r.key("preflight"), preflightObj, ["minFreeGb"]);
     const preflight = { minFreeGb: field(r, r.key("preflight"), preflightObj, "minFreeGb", checkInteger(1, 10000), 5) };
@@ -697,6 +727,7 @@ export function loadStackConfig(): StackConfig {
         verification,
         preflight,
         rollback,
+        secretGenerations,
     });
 }
 

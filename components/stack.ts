@@ -25,7 +25,7 @@ export function deployStack() {
     const providerOpts = { providers: [host.provider] };
     const networks = new Networks("networks", { namePrefix: cfg.namePrefix }, providerOpts);
     const volumes = new DataVolumes("volumes", { namePrefix: cfg.namePrefix, exclude: cfg.database.mode === "managed" ? ["postgres-data"] : [] }, providerOpts);
-    const secrets = new GeneratedSecrets("secrets");
+    const secrets = new GeneratedSecrets("secrets", { generations: cfg.secretGenerations });
 
     let managed: ManagedDatabase | undefined;
     if (cfg.database.mode === "managed") {

@@ -122,6 +122,8 @@ describe("config: components/config.ts", () => {
             ["ACME on the local target", { "freshtrack:tlsMode": "acme" }, "freshtrack:tlsMode", /internal on the local target/],
             ["ACME for a .localhost domain", { "freshtrack:target": "droplet", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" }, "freshtrack:tlsMode", /cannot issue a certificate for 'ft.localhost'/],
             ["a rollback export table that is not a plain SQL name", { "freshtrack:rollback": { exportTables: [{ table: "readings; drop table x", column: "at" }] } }, "freshtrack:rollback.exportTables[0]", /plain lowercase SQL names/],
+            ["standby nodes on the 1 GB database plan", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:database": { mode: "managed", nodeCount: 2 } }, "freshtrack:database.nodeCount", /2: expected 1 with size db-s-1vcpu-1gb; standby nodes need db-s-1vcpu-2gb or larger/],
+            ["rotating the Postgres password", { "freshtrack:secretGenerations": { postgresPassword: 2 } }, "freshtrack:secretGenerations.postgresPassword", /no such setting; known settings are grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret/],
             ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /a known key \(is it misspelt\?\)/],
             ["a missing required key", { "freshtrack:domain": undefined }, "freshtrack:domain", /\(not set\): expected a value/],
         ];

@@ -19,6 +19,7 @@ export const ALL_CONTAINERS = [
     "caddy",
     "frontend",
     "grafana",
+    "grafana-admin-password",
     "grafana-dashboards",
     "loki",
     "migrate",

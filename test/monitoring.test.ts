@@ -347,6 +347,7 @@ describe("monitoring", () => {
             promtail: ["monitoring"],
             grafana: ["monitoring", "edge"],
             "grafana-dashboards": ["monitoring"],
+            "grafana-admin-password": ["monitoring"],
             blackbox: ["monitoring", "edge"],
             "node-exporter": ["monitoring"],
             "postgres-exporter": ["monitoring", "data"],

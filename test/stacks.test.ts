@@ -198,7 +198,7 @@ describe("npm run plan", () => {
             "never replaced by changes to userData, sshKeys, image",
             "firewall  freshtrack-prod-firewall: in tcp/80 from 0.0.0.0/0 ::/0; tcp/443 from 0.0.0.0/0 ::/0; tcp/22 from 203.0.113.0/28 2001:db8:40::/48",
             "dns       A    freshtrack.example.com -> 203.0.113.50",
-            "  4. migrate",
+            "  4. grafana-admin-password, migrate",
             "  5. backend, worker",
             "blackbox-https  https://freshtrack.example.com",
             "alerts (9)",

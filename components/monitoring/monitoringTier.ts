@@ -341,6 +341,26 @@ export class MonitoringTier extends pulumi.ComponentResource {
             parent,
         );
 
+        // Grafana applies GF_SECURITY_ADMIN_PASSWORD only when it creates its database, so a
+        // rotated password is written into the existing database by its own CLI. The job's
+        // inputs are the password and the image, so it runs again exactly when one changes.
+        const adminPassword = new Service(
+            "grafana-admin-password",
+            {
+                ...common,
+                kind: "job",
+                image: PUBLIC_IMAGES.grafana,
+                limits: limits["grafana-admin-password"],
+                entrypoint: ["/bin/sh", "-c"],
+                command: [`grafana cli --homepath /usr/share/grafana admin reset-admin-password --password-from-stdin < ${grafanaPasswordFile}`],
+                files: [{ path: grafanaPasswordFile, content: ctx.secrets.grafanaAdminPassword, secret: true }],
+                volumes: [{ volume: ctx.volumes.volume("grafana-data"), containerPath: "/var/lib/grafana" }],
+                networks: [monitoring],
+                dependsOn: [this.grafana],
+            },
+            parent,
+        );
+
         // --- status page ---
         this.uptimeKuma = new Service(
             "uptime-kuma",
@@ -359,7 +379,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
             parent,
         );
 
-        this.services = [...exporters, nodeExporter, blackbox, loki, promtail, alertmanager, this.prometheus, dashboards, this.grafana, this.uptimeKuma];
+        this.services = [...exporters, nodeExporter, blackbox, loki, promtail, alertmanager, this.prometheus, dashboards, this.grafana, adminPassword, this.uptimeKuma];
         this.registerOutputs({ alertDestinations: this.alertDestinations });
     }
 }
