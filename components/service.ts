@@ -258,8 +258,9 @@ export class Service extends pulumi.ComponentResource {
                 // overrides it (pulumi/pulumi pkg/resource/deploy/step_generator.go, goal.DeleteBeforeReplace).
                 // Only a stateful service, whose name, port or volume cannot be shared, pays the downtime.
                 deleteBeforeReplace: args.kind === "stateful",
-                // The provider does not apply a changed health check to a running container, so replace it.
-                replaceOnChanges: ["healthcheck"],
+                // The provider records a changed health check or tmpfs in state but never applies it to the
+                // running container (kreuzwerker resourceDockerContainerUpdate), so replace the container.
+                replaceOnChanges: ["healthcheck", "tmpfs"],
                 ...(args.ignoreChanges?.length ? { ignoreChanges: [...args.ignoreChanges] } : {}),
             },
         );

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { expect } from "chai";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -118,9 +119,9 @@ describe("Service: the hardened container component", () => {
         expect(c.inputs.healthcheck).to.equal(undefined);
     });
 
-    it("replaces the container when its health check changes, which the provider cannot update in place", async () => {
+    it("replaces the container when its health check or tmpfs changes, which the provider records but never applies", async () => {
         const c = await registerService();
-        expect(c.options.replaceOnChanges).to.deep.equal(["healthcheck"]);
+        expect(c.options.replaceOnChanges).to.deep.equal(["healthcheck", "tmpfs"]);
     });
 
     it("pulls the pinned image through a RemoteImage kept locally for rollbacks, and runs that image", async () => {
@@ -131,7 +132,8 @@ describe("Service: the hardened container component", () => {
         });
         const image = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!;
         expect(image.inputs).to.include({ name: "example/app:1.0.0", keepLocally: true });
-        expect(containers(resources)[0]!.inputs.image).to.equal("sha256:mock-svc-image");
+        // The mock derives the image ID from the pulled reference, as a real pull does.
+        expect(containers(resources)[0]!.inputs.image).to.equal(`sha256:${createHash("sha256").update("example/app:1.0.0").digest("hex")}`);
     });
 
     it("refuses a service with no network", async () => {

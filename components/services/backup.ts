@@ -10,8 +10,15 @@ import { renderMcAliases, renderMcConfig } from "./minio";
 /** Where node-exporter's textfile collector reads metrics; the backup publishes its last success there. */
 export const TEXTFILE_DIR = "/textfile";
 
-/** Env every container running the backup script gets, beside the database connection. */
-export function backupEnv(ctx: ServiceContext, database: Record<string, pulumi.Input<string>>): Record<string, pulumi.Input<string>> {
+/**
+ * Env every container running the backup script gets: the database
+ * connection from the app's env and nothing else of it, so a change of the
+ * app's URL or settings does not replace a backup container. With
+ * `withVersion`, APP_VERSION too, which names the pre-migration dump and makes
+ * each new version a new pre-migration job.
+ */
+export function backupEnv(ctx: ServiceContext, appEnv: Record<string, pulumi.Input<string>>, withVersion: boolean): Record<string, pulumi.Input<string>> {
+    const database = Object.fromEntries(Object.entries(appEnv).filter(([k]) => k.startsWith("DATABASE_") || (withVersion && k === "APP_VERSION")));
     return { ...database, BACKUP_DIR, RETENTION_DAYS: String(ctx.cfg.backup.retentionDays), TEXTFILE_DIR, TZ: "UTC" };
 }
 
@@ -63,7 +70,7 @@ export class Backup extends pulumi.ComponentResource {
                 entrypoint: ["crond"],
                 command: ["-f", "-l", "8"],
                 // Without APP_VERSION: an app update must not replace the backup service.
-                env: backupEnv(ctx, Object.fromEntries(Object.entries(direct.env).filter(([k]) => k !== "APP_VERSION"))),
+                env: backupEnv(ctx, direct.env, false),
                 files: [
                     ...direct.files,
                     { path: BACKUP_SCRIPT_PATH, content: renderBackupScript() },

@@ -41,7 +41,7 @@ export class Migrations extends pulumi.ComponentResource {
                 entrypoint: ["/bin/sh"],
                 command: [BACKUP_SCRIPT_PATH, "pre-migrate"],
                 // APP_VERSION in env: a new version is a new job, so it runs again.
-                env: backupEnv(ctx, direct.env),
+                env: backupEnv(ctx, direct.env, true),
                 files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript() }],
                 networks,
                 volumes: backupVolumes(ctx),
