@@ -23,3 +23,52 @@ export const DATABASE_SIZES = {
 } as const;
 
 export type DatabaseSize = keyof typeof DATABASE_SIZES;
+
+/**
+ * Other monthly charges a stack can incur on DigitalOcean. Sources, read 2026-11:
+ * docs.digitalocean.com/products/volumes/details/pricing (block storage per GiB),
+ * docs.digitalocean.com/products/droplets/details/pricing (backups: a share of the droplet's price, weekly),
+ * docs.digitalocean.com/products/spaces/details/pricing (Spaces subscription),
+ * docs.digitalocean.com/products/networking/reserved-ips/details/pricing (free while assigned to a droplet).
+ */
+export const DIGITALOCEAN_PRICES = {
+    volumeUsdPerGbMonth: 0.1,
+    weeklyBackupShare: 0.2,
+    spacesUsdPerMonth: 5,
+    reservedIpAssignedUsdPerMonth: 0,
+} as const;
+
+export interface CostLine {
+    readonly item: string;
+    readonly usdPerMonth: number;
+}
+
+export interface CostInputs {
+    readonly droplet?: { readonly size: DropletSize; readonly volumeSizeGb: number; readonly backups: boolean };
+    readonly managedDatabase?: { readonly size: DatabaseSize; readonly nodeCount: number };
+    readonly offsiteBackups: boolean;
+}
+
+/** List-price monthly cost of what a stack creates on DigitalOcean, line by line. Bandwidth beyond the droplet's allowance is not counted. */
+export function monthlyCost(inputs: CostInputs): CostLine[] {
+    const lines: CostLine[] = [];
+    const p = DIGITALOCEAN_PRICES;
+    if (inputs.droplet) {
+        const d = inputs.droplet;
+        const droplet = DROPLET_SIZES[d.size].usdPerMonth;
+        lines.push({ item: `droplet ${d.size}`, usdPerMonth: droplet });
+        if (d.backups) lines.push({ item: "weekly droplet backups", usdPerMonth: round2(droplet * p.weeklyBackupShare) });
+        lines.push({ item: `block volume ${d.volumeSizeGb} GiB`, usdPerMonth: round2(d.volumeSizeGb * p.volumeUsdPerGbMonth) });
+        lines.push({ item: "reserved IP (assigned)", usdPerMonth: p.reservedIpAssignedUsdPerMonth });
+    }
+    if (inputs.managedDatabase) {
+        const m = inputs.managedDatabase;
+        lines.push({ item: `managed PostgreSQL ${m.size} x${m.nodeCount}`, usdPerMonth: DATABASE_SIZES[m.size].usdPerMonth * m.nodeCount });
+    }
+    if (inputs.offsiteBackups) lines.push({ item: "Spaces (offsite backups)", usdPerMonth: p.spacesUsdPerMonth });
+    return lines;
+}
+
+function round2(n: number): number {
+    return Math.round(n * 100) / 100;
+}

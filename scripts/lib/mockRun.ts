@@ -9,6 +9,7 @@
  * request itself.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { StackSettings } from "./stackFiles";
 
 /** A value that reached the engine marked secret. */
@@ -41,6 +42,8 @@ export interface RegisteredResource {
 export interface MockRun<T> {
     readonly resources: RegisteredResource[];
     readonly result: T;
+    /** Milliseconds from starting the program until every registration was answered. */
+    readonly evaluationMs: number;
 }
 
 // Sentinels of the Pulumi wire format (sdk/nodejs/runtime/rpc.ts).
@@ -83,10 +86,17 @@ export interface MockOptions {
 /** Deterministic stand-ins for what providers compute, so derived values are readable. */
 function computedState(args: pulumi.runtime.MockResourceArgs, opts: MockOptions): Record<string, unknown> {
     switch (args.type) {
-        case "random:index/randomPassword:RandomPassword":
-            return { ...args.inputs, result: `mock-${args.name}`, bcryptHash: `$2a$10$mockhash.${args.name.replace(/[^A-Za-z0-9]/g, "")}` };
-        case "docker:index/remoteImage:RemoteImage":
-            return { ...args.inputs, imageId: `sha256:mock-${args.name}`, repoDigest: `${String(args.inputs.name)}@sha256:mock` };
+        case "random:index/randomPassword:RandomPassword": {
+            // A change of keepers makes the provider generate a new value; the mock's value follows them.
+            const keepers = args.inputs.keepers as Record<string, string> | undefined;
+            const suffix = keepers && Object.keys(keepers).length > 0 ? `-${Object.values(keepers).join("-")}` : "";
+            return { ...args.inputs, result: `mock-${args.name}${suffix}`, bcryptHash: `$2a$10$mockhash.${args.name.replace(/[^A-Za-z0-9]/g, "")}${suffix}` };
+        }
+        case "docker:index/remoteImage:RemoteImage": {
+            // Like a real image ID, it changes with the image pulled, so containers using it follow a new tag.
+            const digest = createHash("sha256").update(String(args.inputs.name)).digest("hex");
+            return { ...args.inputs, imageId: `sha256:${digest}`, repoDigest: `${String(args.inputs.name)}@sha256:${digest}` };
+        }
         case "docker:index/container:Container":
             // Auto-named like the provider does: <resource name>-<random>, shown here as -xxxxxxx.
             return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: opts.exitCodes?.[args.name] ?? 0 };
@@ -193,13 +203,15 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
     const onRejection = (reason: unknown) => failures.push(reason);
     process.on("unhandledRejection", onRejection);
     try {
+        const started = performance.now();
         const result = program();
         await settings.waitForRPCs();
+        const evaluationMs = performance.now() - started;
         // Rejections are reported after the microtask queue drains; give them a few turns.
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
         await settings.waitForRPCs();
         if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
-        return { resources, result };
+        return { resources, result, evaluationMs };
     } finally {
         process.off("unhandledRejection", onRejection);
     }

@@ -1,0 +1,77 @@
+/**
+ * npm run bench [-- [--json] [--runs N] [stack ...]]
+ *
+ * Measures the shape of each shipped stack's deploy under mocks: evaluation
+ * time, resource count, the blast radius of typical changes, the memory budget
+ * and monthly price, and the critical path of a first deploy. Prints a table,
+ * or JSON with --json so runs can be compared. Progress goes to stderr.
+ * Exit codes: 0 every target met, 1 a target missed, 2 usage or failure.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../components/config";
+import { deployStack } from "../components/stack";
+import { benchStack, renderBench, StackBench } from "./lib/bench";
+import { loadStackSettings, REPO_ROOT, shippedStacks } from "./lib/stackFiles";
+
+const USAGE = "usage: npm run bench -- [--json] [--runs N] [stack ...]";
+
+interface Args {
+    json: boolean;
+    runs: number;
+    stacks: string[];
+}
+
+function parseArgs(argv: readonly string[]): Args | string {
+    const args: Args = { json: false, runs: 7, stacks: [] };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (a === "--json") args.json = true;
+        else if (a === "--runs") {
+            const n = Number(argv[++i]);
+            if (!Number.isInteger(n) || n < 1 || n > 100) return `--runs = ${argv[i] ?? "(missing)"}: expected a whole number from 1 to 100`;
+            args.runs = n;
+        } else if (a.startsWith("-")) return `unknown option ${a}`;
+        else args.stacks.push(a);
+    }
+    const known = shippedStacks();
+    for (const s of args.stacks) if (!known.includes(s)) return `stack = ${s}: expected one of ${known.join(", ")}`;
+    if (args.stacks.length === 0) args.stacks = known;
+    return args;
+}
+
+/** The memory-budget settings of the stack's policy config, which the benchmark shares with the pack. */
+function budgetSettings(stack: string): { headroom: number; hostMemoryMb?: number } {
+    const file = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
+    const config = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, { headroom?: number; hostMemoryMb?: number }>) : {};
+    const budget = config["stack-memory-budget"] ?? {};
+    return { headroom: budget.headroom ?? 0.15, ...(budget.hostMemoryMb ? { hostMemoryMb: budget.hostMemoryMb } : {}) };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const args = parseArgs(argv);
+    if (typeof args === "string") {
+        console.error(`bench: ${args}\n${USAGE}`);
+        return 2;
+    }
+    const started = Date.now();
+    const results: StackBench[] = [];
+    try {
+        for (const stack of args.stacks) {
+            results.push(await benchStack(loadStackSettings(stack), deployStack, { runs: args.runs, ...budgetSettings(stack), progress: (line) => console.error(`bench: ${line}`) }));
+        }
+    } catch (err) {
+        console.error(err instanceof ConfigError ? err.message : `bench failed: ${err instanceof Error ? err.message : String(err)}`);
+        return 2;
+    }
+    const missed = results.flatMap((r) => r.targets.filter((t) => !t.met).map((t) => `${r.stack}: ${t.name}`));
+    if (args.json) {
+        console.log(JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, stacks: results }, null, 2));
+    } else {
+        console.log(renderBench(results));
+        console.log(`\n${missed.length === 0 ? "Every target met" : `${missed.length} target(s) missed`} (${((Date.now() - started) / 1000).toFixed(1)} s).`);
+    }
+    return missed.length === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

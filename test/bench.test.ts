@@ -1,0 +1,166 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { ConfigError } from "../components/config";
+import { monthlyCost } from "../components/host/dropletSizes";
+import { deployStack } from "../components/stack";
+import { nextVersion, tiers } from "../scripts/lib/bench";
+import { blastRadius } from "../scripts/lib/blastRadius";
+import { criticalPath } from "../scripts/lib/criticalPath";
+import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { CONTAINER, configFor, containerNamed, run, settingsWith } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function resource(name: string, inputs: Record<string, unknown>, options: Partial<RegisteredResource["options"]> = {}, extra: Partial<RegisteredResource> = {}): RegisteredResource {
+    return {
+        urn: `urn:pulumi:test::freshtrack::${extra.type ?? CONTAINER}::${name}`,
+        type: CONTAINER,
+        name,
+        parent: undefined,
+        custom: true,
+        inputs,
+        options: { protect: false, deleteBeforeReplace: undefined, dependsOn: [], ignoreChanges: [], replaceOnChanges: [], provider: undefined, retainOnDelete: false, ...options },
+        ...extra,
+    };
+}
+
+describe("benchmark: blast radius (scripts/lib/blastRadius.ts)", () => {
+    it("replaces a container whose image or env changes, which the provider cannot update in place", () => {
+        const before = [resource("backend", { image: "sha256:a", envs: ["A=1"], memory: 256 })];
+        const after = [resource("backend", { image: "sha256:b", envs: ["A=1"], memory: 256 })];
+        const radius = blastRadius(before, after);
+        expect(radius.containers.replace).to.deep.equal(["backend"]);
+        expect(radius.changes[0]!.replacedBy).to.deep.equal(["image"]);
+    });
+
+    it("updates a container in place when only its memory limit changes", () => {
+        const before = [resource("redis", { image: "x", memory: 192, memorySwap: 192 })];
+        const after = [resource("redis", { image: "x", memory: 224, memorySwap: 224 })];
+        const radius = blastRadius(before, after);
+        expect(radius.containers.update).to.deep.equal(["redis"]);
+        expect(radius.containers.replace).to.deep.equal([]);
+    });
+
+    it("replaces on an input listed in replaceOnChanges even when the provider would update it", () => {
+        const opts = { replaceOnChanges: ["healthcheck"] };
+        const radius = blastRadius([resource("web", { healthcheck: { tests: ["a"] } }, opts)], [resource("web", { healthcheck: { tests: ["b"] } }, opts)]);
+        expect(radius.containers.replace).to.deep.equal(["web"]);
+    });
+
+    it("ignores inputs listed in ignoreChanges", () => {
+        const opts = { ignoreChanges: ["image", "envs"] };
+        const radius = blastRadius([resource("seed", { image: "a", envs: ["V=1"] }, opts)], [resource("seed", { image: "b", envs: ["V=2"] }, opts)]);
+        expect(radius.changes).to.deep.equal([]);
+    });
+
+    it("sees a changed secret and ignores an unchanged one", () => {
+        const before = [resource("a", { uploads: [{ content: new SecretValue("one") }] }), resource("b", { uploads: [{ content: new SecretValue("same") }] })];
+        const after = [resource("a", { uploads: [{ content: new SecretValue("two") }] }), resource("b", { uploads: [{ content: new SecretValue("same") }] })];
+        expect(blastRadius(before, after).containers.replace).to.deep.equal(["a"]);
+    });
+
+    it("reports created and deleted resources", () => {
+        const radius = blastRadius([resource("old", {})], [resource("new", {})]);
+        expect(radius.containers.create).to.deep.equal(["new"]);
+        expect(radius.containers.delete).to.deep.equal(["old"]);
+    });
+});
+
+describe("benchmark: critical path (scripts/lib/criticalPath.ts)", () => {
+    it("follows the longest chain of dependencies, through components to what they contain", () => {
+        const component = resource("tier", {}, {}, { custom: false, type: "freshtrack:services:DataTier", urn: "urn:tier" });
+        const a = resource("a", {});
+        const b = resource("b", {}, {}, { parent: "urn:tier", urn: "urn:b" });
+        const c = resource("c", {}, { dependsOn: [a.urn] }, { parent: "urn:tier", urn: "urn:c" });
+        const d = resource("d", {}, { dependsOn: ["urn:tier"] });
+        const e = resource("e", {}, { dependsOn: [a.urn] });
+        const path = criticalPath([component, a, b, c, d, e]);
+        expect(path.chain.map((s) => s.name)).to.deep.equal(["a", "c", "d"]);
+        expect(path.gatedSteps).to.equal(3);
+    });
+
+    it("refuses a dependency cycle", () => {
+        const a = resource("a", {}, { dependsOn: ["urn:b"] }, { urn: "urn:a" });
+        const b = resource("b", {}, { dependsOn: ["urn:a"] }, { urn: "urn:b" });
+        expect(() => criticalPath([a, b])).to.throw(/dependency cycle/);
+    });
+});
+
+describe("benchmark: helpers", () => {
+    it("bumps the last number of a version, or adds a suffix", () => {
+        expect(nextVersion("1.4.2")).to.equal("1.4.3");
+        expect(nextVersion("2026.11.9")).to.equal("2026.11.10");
+        expect(nextVersion("main-abc")).to.equal("main-abc-next");
+    });
+
+    it("prices a droplet stack line by line from the table in the repository", () => {
+        const lines = monthlyCost({ droplet: { size: "s-2vcpu-4gb", volumeSizeGb: 100, backups: true }, managedDatabase: { size: "db-s-1vcpu-1gb", nodeCount: 1 }, offsiteBackups: true });
+        expect(lines.map((l) => l.usdPerMonth)).to.deep.equal([24, 4.8, 10, 0, 15, 5]);
+        expect(monthlyCost({ offsiteBackups: false })).to.deep.equal([]);
+    });
+
+    it("places every container of the program in its tier", async () => {
+        const { resources } = await run(deployStack);
+        const tierOf = tiers(resources);
+        expect([tierOf("postgres"), tierOf("migrate"), tierOf("backend"), tierOf("backup"), tierOf("caddy"), tierOf("grafana")]).to.deep.equal(["data", "migrations", "app", "backup", "edge", "monitoring"]);
+    });
+});
+
+describe("npm run bench", () => {
+    const bench = (...args: string[]) => spawnSync(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", "scripts/bench.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+    it("prints every figure the issue asks for, per stack, as JSON with --json", function () {
+        this.timeout(60_000);
+        const result = bench("--json", "--runs", "2", "dev");
+        expect(result.status, result.stderr).to.be.oneOf([0, 1]);
+        const report = JSON.parse(result.stdout) as { stacks: Array<Record<string, any>> };
+        const dev = report.stacks[0]!;
+        expect(dev.stack).to.equal("dev");
+        expect(dev.evaluation.runs).to.equal(2);
+        expect(dev.resources.containers).to.be.greaterThan(20);
+        expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal(["app-version", "dashboard-edit", "domain-change", "grafana-password", "memory-raise-backend", "memory-raise-postgres"]);
+        expect(dev.memory.peakMb).to.be.greaterThan(dev.memory.steadyMb);
+        expect(dev.criticalPath.chain.length).to.be.greaterThan(0);
+        expect(result.stderr).to.match(/bench: dev: evaluating the program, run 2 of 2/);
+    });
+
+    it("fails with one line on a bad argument", () => {
+        const result = bench("--runs", "zero");
+        expect(result.status).to.equal(2);
+        expect(result.stderr.split("\n")[0]).to.equal("bench: --runs = zero: expected a whole number from 1 to 100");
+        expect(bench("nosuchstack").stderr).to.match(/^bench: stack = nosuchstack: expected one of dev, prod, staging/);
+    });
+});
+
+describe("rotating generated credentials (freshtrack:secretGenerations)", () => {
+    it("leaves every password without keepers at generation 1, so existing stacks keep their values", async () => {
+        const { resources } = await run(deployStack);
+        const passwords = resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("secrets-"));
+        expect(passwords).to.have.length(5);
+        for (const p of passwords) expect(p.inputs.keepers, p.name).to.equal(undefined);
+    });
+
+    it("a new Grafana generation changes its password and re-applies it, replacing no other container", async () => {
+        const before = await run(deployStack);
+        const after = await run(deployStack, settingsWith({ "freshtrack:secretGenerations": { grafanaAdminPassword: 2 } }));
+        const radius = blastRadius(before.resources, after.resources);
+        expect(radius.containers.replace).to.deep.equal(["grafana", "grafana-admin-password"]);
+        expect(radius.changes.filter((c) => c.type === "random:index/randomPassword:RandomPassword").map((c) => c.name)).to.deep.equal(["secrets-grafanaAdminPassword"]);
+        const job = containerNamed(after.resources, "grafana-admin-password");
+        expect((job.inputs.command as string[]).join(" ")).to.match(/grafana cli .*admin reset-admin-password --password-from-stdin < \/run\/secrets\/grafana_admin_password/);
+        expect(job.options.dependsOn).to.include(containerNamed(after.resources, "grafana").urn);
+    });
+
+    it("refuses the Postgres password and generations below 1, naming the key", async () => {
+        let error: unknown;
+        try {
+            await configFor(settingsWith({ "freshtrack:secretGenerations": { postgresPassword: 2, redisPassword: 0 } }));
+        } catch (err) {
+            error = err;
+        }
+        expect(error).to.be.instanceOf(ConfigError);
+        const keys = (error as ConfigError).problems.map((p) => p.key);
+        expect(keys).to.include.members(["freshtrack:secretGenerations.postgresPassword", "freshtrack:secretGenerations.redisPassword"]);
+    });
+});
