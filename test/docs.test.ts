@@ -1,0 +1,233 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { SERVICE_NAMES } from "../components/config";
+import {
+    anchors,
+    checkConfigKeys,
+    checkLinks,
+    checkPaths,
+    checkScripts,
+    checkStackArgs,
+    checkStackOutputs,
+    DocProblem,
+    formatProblems,
+    githubSlug,
+    loadRepoFacts,
+    markdownPages,
+    RepoFacts,
+} from "./docsCheck";
+
+const ROOT = path.join(__dirname, "..");
+
+/**
+ * Sub-keys are checked only where the code exports the accepted list:
+ * Pulumi.yaml declares object keys without properties, and components/config.ts
+ * keeps the sub-keys of droplet, backup, alerts, database and the rest inline
+ * in its readers. Those keys are checked at the top level only.
+ */
+const EXPORTED_SUB_KEYS = new Map<string, readonly string[]>([["resources", SERVICE_NAMES]]);
+
+function read(rel: string): string {
+    return fs.readFileSync(path.join(ROOT, rel), "utf8");
+}
+
+describe("docs: every Markdown page matches the code", () => {
+    let facts: RepoFacts;
+    let pages: string[];
+    before(() => {
+        facts = loadRepoFacts(ROOT, EXPORTED_SUB_KEYS);
+        pages = markdownPages(facts);
+    });
+
+    function problemsOf(check: (md: string, file: string) => DocProblem[]): string {
+        return formatProblems(pages.flatMap((page) => check(read(page), page)));
+    }
+
+    it("checks README.md and every page under docs/", () => {
+        expect(pages).to.include("README.md");
+        expect(pages).to.include("docs/walkthrough.md");
+        expect(pages.length).to.be.greaterThan(2);
+    });
+
+    it("names only npm scripts that package.json defines", () => {
+        expect(problemsOf((md, file) => checkScripts(md, file, facts))).to.equal("");
+    });
+
+    it("names only config keys that Pulumi.yaml declares, and provider namespaces that package.json depends on", () => {
+        expect(problemsOf((md, file) => checkConfigKeys(md, file, facts))).to.equal("");
+    });
+
+    it("links only to files that exist, and to headings that exist in them", () => {
+        expect(problemsOf((md, file) => checkLinks(md, file, facts))).to.equal("");
+    });
+
+    it("names only repository paths that exist", () => {
+        expect(problemsOf((md, file) => checkPaths(md, file, facts))).to.equal("");
+    });
+
+    it("passes only shipped stacks (or a placeholder) to the npm scripts", () => {
+        expect(problemsOf((md, file) => checkStackArgs(md, file, facts))).to.equal("");
+    });
+
+    it("reads only stack outputs that index.ts exports", () => {
+        expect(problemsOf((md, file) => checkStackOutputs(md, file, facts))).to.equal("");
+    });
+
+    it("links every page under docs/ from README.md", () => {
+        const readme = read("README.md");
+        const unlinked = pages.filter((p) => p.startsWith("docs/") && !readme.includes(`](${p}`));
+        expect(unlinked).to.deep.equal([]);
+    });
+});
+
+describe("docs checker: each check reports what does not exist", () => {
+    let facts: RepoFacts;
+    before(() => {
+        facts = loadRepoFacts(ROOT, EXPORTED_SUB_KEYS);
+    });
+
+    describe("npm scripts", () => {
+        it("reports `npm run` of a script package.json does not define", () => {
+            const problems = checkScripts("Run `npm run deploy-everything -- prod`.", "fake.md", facts);
+            expect(problems).to.have.length(1);
+            expect(problems[0]!.message).to.contain("deploy-everything");
+        });
+
+        it("accepts defined scripts, npm's own commands and placeholders", () => {
+            const md = "```sh\nnpm ci && npm test\nnpm install\nnpm run plan -- dev\nnpm run <script>\n```\nThen `npm run typecheck`.";
+            expect(checkScripts(md, "fake.md", facts)).to.deep.equal([]);
+        });
+
+        it("reports `npm start` when package.json has no start script", () => {
+            expect(checkScripts("npm start", "fake.md", { scripts: new Set(["test"]) })).to.have.length(1);
+            expect(checkScripts("npm test", "fake.md", { scripts: new Set(["start"]) })).to.have.length(1);
+        });
+    });
+
+    describe("config keys", () => {
+        it("reports a freshtrack: key Pulumi.yaml does not declare", () => {
+            const problems = checkConfigKeys("Set `freshtrack:dropletSize` to s-2vcpu-4gb.", "fake.md", facts);
+            expect(problems).to.have.length(1);
+            expect(problems[0]!.message).to.contain("dropletSize");
+        });
+
+        it("checks the top-level key of a dotted key and accepts declared ones", () => {
+            expect(checkConfigKeys("`freshtrack:droplet.dnsZone`, `freshtrack:adminCidrs[0]`, `freshtrack:target: ssh`", "fake.md", facts)).to.deep.equal([]);
+            expect(checkConfigKeys("`freshtrack:dropplet.dnsZone`", "fake.md", facts)).to.have.length(1);
+        });
+
+        it("checks sub-keys where the code exports the accepted list (resources)", () => {
+            expect(checkConfigKeys("raise `freshtrack:resources.postgres.memoryMb`", "fake.md", facts)).to.deep.equal([]);
+            expect(checkConfigKeys("raise `freshtrack:resources.postgress.memoryMb`", "fake.md", facts)).to.have.length(1);
+        });
+
+        it("ignores component type tokens such as freshtrack:host:DropletHost", () => {
+            expect(checkConfigKeys("the type token is `freshtrack:host:DropletHost`", "fake.md", facts)).to.deep.equal([]);
+        });
+
+        it("reads the key of `pulumi config set`, with or without the project prefix and --path", () => {
+            const md = [
+                "pulumi config set appVersion 1.5.0 --stack prod",
+                "pulumi config set --secret --stack prod sshPrivateKey < key",
+                "pulumi config set --path 'droplet.size' s-4vcpu-8gb",
+                "pulumi config set --path freshtrack:adminCidrs[0] 203.0.113.7/32",
+                "pulumi config set <key> <value>",
+            ].join("\n");
+            expect(checkConfigKeys(md, "fake.md", facts)).to.deep.equal([]);
+            expect(checkConfigKeys("pulumi config set appVerison 1.5.0", "fake.md", facts)).to.have.length(1);
+            expect(checkConfigKeys("pulumi config set --path nosuch.size x", "fake.md", facts)).to.have.length(1);
+        });
+
+        it("reports a nested key set without --path", () => {
+            const problems = checkConfigKeys("pulumi config set droplet.size s-4vcpu-8gb", "fake.md", facts);
+            expect(problems.map((p) => p.message).join()).to.contain("--path");
+        });
+
+        it("allows other namespaces only for provider packages in package.json", () => {
+            expect(checkConfigKeys("pulumi config set --secret digitalocean:token dop_v1_x", "fake.md", facts)).to.deep.equal([]);
+            const problems = checkConfigKeys("pulumi config set --secret aws:region eu-west-1", "fake.md", facts);
+            expect(problems).to.have.length(1);
+            expect(problems[0]!.message).to.contain("aws");
+        });
+
+        it("checks the keys of a Pulumi.<stack>.yaml snippet in a yaml block", () => {
+            const good = "```yaml\nconfig:\n  digitalocean:token:\n    secure: abc\n  freshtrack:droplet:\n    size: s-2vcpu-4gb\n  freshtrack:resources:\n    postgres:\n      cpus: 2\n```";
+            expect(checkConfigKeys(good, "fake.md", facts)).to.deep.equal([]);
+            const bad = "```yaml\nconfig:\n  freshtrack:dropplet:\n    size: s-2vcpu-4gb\n  freshtrack:resources:\n    postgress:\n      cpus: 2\n  hetzner:token: x\n```";
+            const messages = checkConfigKeys(bad, "fake.md", facts).map((p) => p.message);
+            expect(messages.some((m) => m.includes("dropplet"))).to.equal(true);
+            expect(messages.some((m) => m.includes("postgress"))).to.equal(true);
+            expect(messages.some((m) => m.includes("hetzner"))).to.equal(true);
+        });
+    });
+
+    describe("links", () => {
+        it("reports a relative link to a file that does not exist", () => {
+            const problems = checkLinks("See [the guide](docs/no-such-page.md).", "README.md", facts);
+            expect(problems).to.have.length(1);
+            expect(problems[0]!.message).to.contain("docs/no-such-page.md");
+        });
+
+        it("resolves links relative to the page and reports an anchor with no heading", () => {
+            expect(checkLinks("[ops](operations.md#going-back-a-version), [pre](prerequisites.md), [up](../README.md#stacks)", "docs/walkthrough.md", facts)).to.deep.equal([]);
+            const problems = checkLinks("[ops](operations.md#going-forward-a-version)", "docs/walkthrough.md", facts);
+            expect(problems).to.have.length(1);
+            expect(problems[0]!.message).to.contain("#going-forward-a-version");
+        });
+
+        it("checks anchors within the same page and skips external links and code", () => {
+            const md = "# Title\n\n## Target down\n\nsee [it](#target-down), [web](https://example.com/x.md#nope), `[no](nowhere.md)`\n```\n[no](nowhere.md)\n```";
+            expect(checkLinks(md, "docs/fake.md", facts)).to.deep.equal([]);
+            expect(checkLinks("# Title\n[x](#missing)", "docs/fake.md", facts)).to.have.length(1);
+        });
+
+        it("makes anchors the way GitHub does", () => {
+            expect(githubSlug("Going back a version")).to.equal("going-back-a-version");
+            expect(githubSlug("1. Get the code and its dependencies")).to.equal("1-get-the-code-and-its-dependencies");
+            expect(githubSlug("The `npm` scripts: what's in them?")).to.equal("the-npm-scripts-whats-in-them");
+            expect(githubSlug("An existing VM instead of a droplet")).to.equal("an-existing-vm-instead-of-a-droplet");
+            expect([...anchors("## Notes\n\n## Notes\n```\n## not a heading\n```")]).to.deep.equal(["notes", "notes-1"]);
+        });
+    });
+
+    describe("repository paths", () => {
+        it("reports a path in a code span that does not exist", () => {
+            const problems = checkPaths("Rules live in `policy/rules/nonexistent.ts` and `Pulumi.qa.yaml`.", "fake.md", facts);
+            expect(problems.map((p) => p.message).join("\n")).to.contain("policy/rules/nonexistent.ts").and.to.contain("Pulumi.qa.yaml");
+        });
+
+        it("accepts placeholders, globs, directories and bare .ts names that exist somewhere", () => {
+            const md = "`Pulumi.<stack>.yaml`, `policy/config/<stack>.json`, `components/services/*.ts`, `components/host/`, `appEnv.ts`, `.ci/run`, `index.ts`";
+            expect(checkPaths(md, "fake.md", facts)).to.deep.equal([]);
+            expect(checkPaths("`noSuchModule.ts`", "fake.md", facts)).to.have.length(1);
+        });
+
+        it("checks repository paths used as arguments in code blocks", () => {
+            expect(checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/prod.json\n```", "fake.md", facts)).to.deep.equal([]);
+            expect(checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/qa.json\n```", "fake.md", facts)).to.have.length(1);
+            expect(checkPaths("run `pulumi preview --policy-pack-config ./policy/config/qa.json`", "fake.md", facts)).to.have.length(1);
+        });
+    });
+
+    describe("stack outputs", () => {
+        it("reports `pulumi stack output` of a name index.ts does not export", () => {
+            expect(checkStackOutputs("pulumi stack output deployPrivateKey --show-secrets > k; pulumi stack output publicAddress", "fake.md", facts)).to.deep.equal([]);
+            const problems = checkStackOutputs("`pulumi stack output --show-secrets grafanaPassword`", "fake.md", facts);
+            expect(problems).to.have.length(1);
+            expect(problems[0]!.message).to.contain("grafanaPassword");
+        });
+    });
+
+    describe("stack arguments", () => {
+        it("reports `npm run <script> -- <stack>` with a stack that does not ship", () => {
+            const problems = checkStackArgs("npm run plan -- production", "fake.md", facts);
+            expect(problems).to.have.length(1);
+            expect(problems[0]!.message).to.contain("production");
+        });
+
+        it("accepts shipped stacks and placeholders", () => {
+            expect(checkStackArgs("`npm run plan -- dev`, `npm run verify -- <stack>`, npm run rollback -- prod --to 1.4.1", "fake.md", facts)).to.deep.equal([]);
+        });
+    });
+});
