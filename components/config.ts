@@ -3,6 +3,8 @@
  * whole before any resource is registered. Every key is declared, typed and
  * described in `Pulumi.yaml`; this module is the one place that reads them.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -61,6 +63,9 @@ export const CONFIG_KEYS = [
     "backupOffsiteSecretAccessKey",
     "rollback",
     "secretGenerations",
+    "appBuild",
+    "appRegistryUsername",
+    "appRegistryPassword",
 ] as const;
 
 /**
@@ -117,6 +122,25 @@ export const DEFAULT_LIMITS = {
 
 export type ServiceName = keyof typeof DEFAULT_LIMITS;
 export const SERVICE_NAMES = Object.keys(DEFAULT_LIMITS) as ServiceName[];
+
+export interface AppBuild {
+    /** Absolute path of the FreshTrack checkout used as the build context. */
+    readonly context: string;
+    /** Dockerfile path relative to the context. */
+    readonly dockerfile: string;
+    /** Build stage of the Dockerfile for each image. */
+    readonly targets: Readonly<Record<keyof AppImages, string>>;
+    readonly platform: string;
+    /** Push to the registry so a remote host can pull; false on the local target, where the image is built where it runs. */
+    readonly push: boolean;
+}
+
+export interface RegistryAuth {
+    /** Registry host, such as ghcr.io. */
+    readonly server: string;
+    readonly username: string;
+    readonly password: pulumi.Output<string>;
+}
 
 export interface AppImages {
     readonly backend: ImageRef;
@@ -189,7 +213,15 @@ export interface StackConfig {
     readonly adminCidrs: readonly string[];
     readonly allowSshFromAnywhere: boolean;
     readonly tlsMode: TlsMode;
-    readonly app: { readonly version: string; readonly images: AppImages; readonly commands: AppCommands };
+    readonly app: {
+        readonly version: string;
+        readonly images: AppImages;
+        readonly commands: AppCommands;
+        /** Set when the stack builds the FreshTrack images from a checkout instead of pulling them. */
+        readonly build?: AppBuild;
+        /** Credentials for the FreshTrack registry: pushes of built images, and pulls on remote hosts. */
+        readonly registryAuth?: RegistryAuth;
+    };
     readonly resources: Readonly<Record<ServiceName, ResourceLimits>>;
     readonly demoData: boolean;
     /** Changing it seeds the demo data again. */
@@ -397,6 +429,59 @@ function readImages(r: Reader, version: string, versionValid: boolean): AppImage
         return parsed;
     };
     return { backend: image("backend"), worker: image("worker"), frontend: image("frontend") };
+}
+
+function readRegistryAuth(r: Reader, images: AppImages): RegistryAuth | undefined {
+    const username = r.string("appRegistryUsername", "");
+    const password = r.optionalSecret("appRegistryPassword");
+    if (username === "" && !password) return undefined;
+    if (username === "") {
+        r.problem(r.key("appRegistryUsername"), username, "the registry user that goes with freshtrack:appRegistryPassword");
+        return undefined;
+    }
+    if (!password) {
+        r.problem(r.key("appRegistryPassword"), undefined, `a secret token for ${username} (pulumi config set --secret appRegistryPassword)`);
+        return undefined;
+    }
+    // The registry host of the backend image; the three images live in one registry.
+    const first = images.backend.repository.split("/")[0]!;
+    const server = first.includes(".") || first.includes(":") || first === "localhost" ? first : "docker.io";
+    return { server, username, password };
+}
+
+function readAppBuild(r: Reader, target: Target, registryAuth: RegistryAuth | undefined): AppBuild | undefined {
+    const key = r.key("appBuild");
+    const obj = r.object("appBuild") ?? {};
+    unknownKeys(r, key, obj, ["context", "dockerfile", "targets", "platform"]);
+    if (Object.keys(obj).length === 0) return undefined;
+    const text = asString((s) => (s.trim().length > 0 ? undefined : "a non-empty string"));
+    const contextRaw = field<string>(r, key, obj, "context", text, "");
+    if (contextRaw === "") {
+        r.problem(`${key}.context`, undefined, "the path of a FreshTrack checkout, e.g. ../freshtrack-pro");
+        return undefined;
+    }
+    const context = path.resolve(contextRaw);
+    const dockerfile = field<string>(r, key, obj, "dockerfile", text, "Dockerfile");
+    if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
+        r.problem(`${key}.context`, contextRaw, `a directory (resolved to ${context}, which does not exist)`);
+    } else if (!fs.existsSync(path.join(context, dockerfile))) {
+        r.problem(`${key}.dockerfile`, dockerfile, `a file in the build context (${path.join(context, dockerfile)} does not exist)`);
+    }
+    const targetsObj = isRecord(obj.targets) ? obj.targets : {};
+    if (obj.targets !== undefined && !isRecord(obj.targets)) r.problem(`${key}.targets`, obj.targets, "an object with the build stage of backend, worker and frontend");
+    unknownKeys(r, `${key}.targets`, targetsObj, ["backend", "worker", "frontend"]);
+    const stage = asString((s) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s) ? undefined : "a Dockerfile stage name"));
+    const targets = {
+        backend: field(r, `${key}.targets`, targetsObj, "backend", stage, "backend"),
+        worker: field(r, `${key}.targets`, targetsObj, "worker", stage, "worker"),
+        frontend: field(r, `${key}.targets`, targetsObj, "frontend", stage, "frontend"),
+    };
+    const platform = field<string>(r, key, obj, "platform", asString((s) => (/^linux\/(amd64|arm64)$/.test(s) ? undefined : "linux/amd64 or linux/arm64")), "linux/amd64");
+    const push = target !== "local";
+    if (push && !registryAuth) {
+        r.problem(r.key("appRegistryPassword"), undefined, `a secret token that can push to the registry of freshtrack:appImages, because appBuild builds images for the ${target} target (and freshtrack:appRegistryUsername)`);
+    }
+    return { context, dockerfile, targets, platform, push };
 }
 
 function readSecretGenerations(r: Reader): Partial<Record<RotatableSecret, number>> {
@@ -672,6 +757,8 @@ export function loadStackConfig(): StackConfig {
     const { value: appVersion, valid: versionValid } = r.checkedString("appVersion", checkPinnedTag);
     const images = readImages(r, appVersion, versionValid);
     const commands = readAppCommands(r);
+    const registryAuth = readRegistryAuth(r, images);
+    const build = readAppBuild(r, target, registryAuth);
 
     const resources = readResources(r);
     const demoData = r.boolean("demoData", false);
@@ -713,7 +800,7 @@ export function loadStackConfig(): StackConfig {
         adminCidrs,
         allowSshFromAnywhere,
         tlsMode,
-        app: { version: appVersion, images, commands },
+        app: { version: appVersion, images, commands, ...(build ? { build } : {}), ...(registryAuth ? { registryAuth } : {}) },
         resources,
         demoData,
         demoSeedVersion,

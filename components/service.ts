@@ -58,12 +58,24 @@ export interface ServicePort {
     readonly public?: boolean;
 }
 
+/**
+ * An image the stack builds (docker.Image). `reference` is its repoDigest:
+ * the image ID of a local build, or `repository@sha256:…` once pushed. It
+ * changes only when the build's content does, so an unchanged checkout
+ * replaces no container.
+ */
+export interface BuiltImage {
+    readonly reference: pulumi.Output<string>;
+    /** Pushed to a registry, so the host pulls it; otherwise it already sits on the daemon that runs it. */
+    readonly pulled: boolean;
+}
+
 interface CommonServiceArgs {
     readonly host: Host;
     /** Prefix of Docker object names, e.g. `freshtrack-dev`. */
     readonly namePrefix: string;
-    /** Pinned image reference (a tag other than `latest`, or a digest). */
-    readonly image: string;
+    /** Pinned image reference (a tag other than `latest`, or a digest), or an image this stack builds. */
+    readonly image: string | BuiltImage;
     readonly limits: ResourceLimits;
     readonly command?: string[];
     readonly entrypoint?: string[];
@@ -151,7 +163,8 @@ export function isSecretLookingEnvKey(key: string): boolean {
  */
 export class Service extends pulumi.ComponentResource {
     readonly container: docker.Container;
-    readonly image: docker.RemoteImage;
+    /** The pull of the service's image; absent for an image built on the daemon that runs it. */
+    readonly image?: docker.RemoteImage;
     /** The network alias other services use to reach this one. */
     readonly alias: string;
     /** Jobs only: resolves to 0, or fails the update with the job's exit code. */
@@ -174,12 +187,16 @@ export class Service extends pulumi.ComponentResource {
         const defaults = SERVICE_DEFAULTS;
         const childOpts = { parent: this, provider: args.host.provider };
 
-        this.image = new docker.RemoteImage(
-            `${name}-image`,
-            // Kept on destroy so a rollback to this version works without a registry.
-            { name: args.image, keepLocally: true },
-            childOpts,
-        );
+        const built = typeof args.image === "string" ? undefined : args.image;
+        if (!built || built.pulled) {
+            this.image = new docker.RemoteImage(
+                `${name}-image`,
+                // Kept on destroy so a rollback to this version works without a registry.
+                { name: built ? built.reference : args.image as string, keepLocally: true },
+                childOpts,
+            );
+        }
+        const imageId = this.image ? this.image.imageId : built!.reference;
 
         const required = args.requires ?? [];
         const labels: docker.types.input.ContainerLabel[] = [
@@ -204,7 +221,7 @@ export class Service extends pulumi.ComponentResource {
                 // Stateful containers keep one fixed name. Others are left unnamed: Pulumi auto-names
                 // them `<name>-<random>`, so a replacement can run beside the one it replaces.
                 ...(args.kind === "stateful" ? { name: `${args.namePrefix}-${name}` } : {}),
-                image: this.image.imageId,
+                image: imageId,
                 ...(args.command ? { command: args.command } : {}),
                 ...(args.entrypoint ? { entrypoints: args.entrypoint } : {}),
                 envs: Object.entries(args.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),

@@ -4,6 +4,7 @@ import { createHost } from "./host";
 import { ManagedDatabase } from "./platform/managedDatabase";
 import { Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
+import { appImageSources } from "./services/appImages";
 import { DataVolumes } from "./platform/volumes";
 import { Edge } from "./edge/caddy";
 import { MonitoringTier } from "./monitoring/monitoringTier";
@@ -42,7 +43,7 @@ export function deployStack() {
         });
     }
 
-    const ctx = { cfg, host, networks: networks.networks, volumes, secrets: secrets.values };
+    const ctx = { cfg, host, networks: networks.networks, volumes, secrets: secrets.values, appImages: appImageSources(cfg, host) };
     const data = new DataTier("data", { ctx, ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}) });
 
     const app = new AppTier("app", { ctx, data });

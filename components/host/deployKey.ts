@@ -1,4 +1,5 @@
 import * as docker from "@pulumi/docker";
+import type { RegistryAuth } from "../config";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import * as fs from "fs";
@@ -64,9 +65,11 @@ export function sshOptionsWithKey(stack: string, privateKey: pulumi.Output<strin
  */
 export function dockerOverSsh(
     name: string,
-    args: { stack: string; address: pulumi.Input<string>; port?: number; privateKey: pulumi.Output<string>; ready: pulumi.Output<unknown> },
+    args: { stack: string; address: pulumi.Input<string>; port?: number; privateKey: pulumi.Output<string>; registryAuth?: RegistryAuth | undefined; ready: pulumi.Output<unknown> },
     opts: pulumi.CustomResourceOptions,
 ): docker.Provider {
     const host = pulumi.all([args.address, args.ready]).apply(([address]) => `ssh://${DEPLOY_USER}@${address}${args.port && args.port !== 22 ? `:${args.port}` : ""}`);
-    return new docker.Provider(name, { host, sshOpts: sshOptionsWithKey(args.stack, args.privateKey) }, opts);
+    // The provider hands these to the remote daemon with each pull, so the host needs no `docker login`.
+    const registryAuth = args.registryAuth ? [{ address: args.registryAuth.server, username: args.registryAuth.username, password: args.registryAuth.password }] : undefined;
+    return new docker.Provider(name, { host, sshOpts: sshOptionsWithKey(args.stack, args.privateKey), ...(registryAuth ? { registryAuth } : {}) }, opts);
 }

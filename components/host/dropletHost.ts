@@ -9,6 +9,7 @@ import { preflightCommand } from "./preflightCommand";
 import { renderCloudInit } from "./cloudInit";
 import { DeployKey, dockerOverSsh } from "./deployKey";
 import { Firewall } from "./firewall";
+import type { RegistryAuth } from "../config";
 import type { Host, HostConnection } from "./host";
 
 export interface DropletHostArgs {
@@ -20,6 +21,8 @@ export interface DropletHostArgs {
     /** The operator's own public key, authorised beside the generated deploy key. */
     readonly operatorSshPublicKey?: string;
     readonly preflight: HostPreflight;
+    /** Credentials the host's daemon uses to pull the FreshTrack images from a private registry. */
+    readonly registryAuth?: RegistryAuth;
 }
 
 /** DigitalOcean project environments by stack name; anything else is Development. */
@@ -157,7 +160,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         });
         this.ready = [bootstrapped, preflight];
 
-        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: this.droplet.ipv4Address, privateKey: deployKey.privateKey, ready: bootstrapped.stdout }, { parent: this });
+        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: this.droplet.ipv4Address, privateKey: deployKey.privateKey, registryAuth: args.registryAuth, ready: bootstrapped.stdout }, { parent: this });
         this.digitalocean = { region: s.region, dropletId: this.droplet.id, vpcId: vpc.id };
 
         this.registerOutputs({ publicAddress: this.publicAddress, dropletId: this.droplet.id, volumeId: this.volume.id });

@@ -14,7 +14,9 @@ export { SshHost } from "./sshHost";
 /** The host for the stack's target, plus the deploy key when one was generated. */
 export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOptions): Host & { deployPrivateKey?: pulumi.Output<string> } {
     const preflight = hostPreflight(cfg);
-    const common = { stack: cfg.stack, adminCidrs: cfg.adminCidrs, preflight, ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}) };
+    const common = { stack: cfg.stack, adminCidrs: cfg.adminCidrs, preflight, ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}),
+        ...(cfg.app.registryAuth ? { registryAuth: cfg.app.registryAuth } : {}),
+    };
     switch (cfg.target) {
         case "local":
             return new LocalHost("local", {}, opts);

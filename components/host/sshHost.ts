@@ -6,6 +6,7 @@ import { HostPreflight, renderHostPreflight } from "../preflight/preflight";
 import { DEPLOY_USER, renderBootstrapScript } from "./bootstrap";
 import { preflightCommand } from "./preflightCommand";
 import { DeployKey, dockerOverSsh } from "./deployKey";
+import type { RegistryAuth } from "../config";
 import type { Host, HostConnection } from "./host";
 
 export interface SshHostArgs {
@@ -14,6 +15,8 @@ export interface SshHostArgs {
     readonly ssh: SshSettings;
     readonly operatorSshPublicKey?: string;
     readonly preflight: HostPreflight;
+    /** Credentials the host's daemon uses to pull the FreshTrack images from a private registry. */
+    readonly registryAuth?: RegistryAuth;
 }
 
 /** Runs a script from stdin as root, whether the admin user is root or has sudo. */
@@ -59,7 +62,7 @@ export class SshHost extends pulumi.ComponentResource implements Host {
             parent: this,
         });
         this.ready = [bootstrap, preflight];
-        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: args.ssh.host, port: args.ssh.port, privateKey: deployKey.privateKey, ready: bootstrap.stdout }, { parent: this });
+        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: args.ssh.host, port: args.ssh.port, privateKey: deployKey.privateKey, registryAuth: args.registryAuth, ready: bootstrap.stdout }, { parent: this });
         this.registerOutputs({ publicAddress: this.publicAddress });
     }
 }

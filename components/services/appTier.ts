@@ -53,7 +53,7 @@ export class AppTier extends pulumi.ComponentResource {
             "backend",
             {
                 ...common,
-                image: cfg.app.images.backend.ref,
+                image: ctx.appImages.backend,
                 limits: cfg.resources.backend,
                 env: backendEnv.env,
                 files: backendEnv.files,
@@ -70,7 +70,7 @@ export class AppTier extends pulumi.ComponentResource {
             "worker",
             {
                 ...common,
-                image: cfg.app.images.worker.ref,
+                image: ctx.appImages.worker,
                 limits: cfg.resources.worker,
                 env: workerEnv.env,
                 files: workerEnv.files,
@@ -86,7 +86,7 @@ export class AppTier extends pulumi.ComponentResource {
             "frontend",
             {
                 ...common,
-                image: cfg.app.images.frontend.ref,
+                image: ctx.appImages.frontend,
                 limits: cfg.resources.frontend,
                 env: frontendEnvironment(cfg),
                 healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${FRONTEND_PORT}/health`] },
@@ -104,7 +104,7 @@ export class AppTier extends pulumi.ComponentResource {
                 {
                     ...common,
                     kind: "job",
-                    image: cfg.app.images.backend.ref,
+                    image: ctx.appImages.backend,
                     limits: cfg.resources["demo-data"],
                     entrypoint: ["/bin/sh", "-c"],
                     command: [cfg.app.commands.seed],

@@ -4,6 +4,7 @@ import type { Host } from "../host/host";
 import type { Networks } from "../platform/networks";
 import type { GeneratedSecrets } from "../platform/secrets";
 import type { DataVolumes } from "../platform/volumes";
+import type { AppImageSources } from "./appImages";
 
 /** What every service file is given: the validated config and the platform beneath it. */
 export interface ServiceContext {
@@ -12,6 +13,8 @@ export interface ServiceContext {
     readonly networks: Networks["networks"];
     readonly volumes: DataVolumes;
     readonly secrets: GeneratedSecrets["values"];
+    /** What the FreshTrack services run: pinned references, or this stack's builds. */
+    readonly appImages: AppImageSources;
 }
 
 /** Where secret files are mounted, following Docker's own secrets convention. */

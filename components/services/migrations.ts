@@ -56,7 +56,7 @@ export class Migrations extends pulumi.ComponentResource {
                 kind: "job",
                 host: ctx.host,
                 namePrefix: ctx.cfg.namePrefix,
-                image: ctx.cfg.app.images.backend.ref,
+                image: ctx.appImages.backend,
                 limits: ctx.cfg.resources.migrate,
                 entrypoint: ["/bin/sh", "-c"],
                 command: [ctx.cfg.app.commands.migrate],

@@ -97,6 +97,12 @@ function computedState(args: pulumi.runtime.MockResourceArgs, opts: MockOptions)
             const digest = createHash("sha256").update(String(args.inputs.name)).digest("hex");
             return { ...args.inputs, imageId: `sha256:${digest}`, repoDigest: `${String(args.inputs.name)}@sha256:${digest}` };
         }
+        case "docker:index/image:Image": {
+            // Stands in for the build: the digest follows the build inputs, as the real one follows the context's content.
+            const digest = createHash("sha256").update(JSON.stringify([args.inputs.imageName, args.inputs.build])).digest("hex");
+            const repository = String(args.inputs.imageName).replace(/:[^/:]+$/, "");
+            return { ...args.inputs, repoDigest: args.inputs.skipPush ? `sha256:${digest}` : `${repository}@sha256:${digest}` };
+        }
         case "docker:index/container:Container":
             // Auto-named like the provider does: <resource name>-<random>, shown here as -xxxxxxx.
             return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: opts.exitCodes?.[args.name] ?? 0 };

@@ -1,0 +1,75 @@
+import * as docker from "@pulumi/docker";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { AppImages, StackConfig } from "../config";
+import type { Host } from "../host/host";
+import type { BuiltImage } from "../service";
+
+export type AppImageName = keyof AppImages;
+const APP_IMAGE_NAMES: readonly AppImageName[] = ["backend", "worker", "frontend"];
+
+/** What each FreshTrack service runs: a pinned reference to pull, or a build of this stack. */
+export type AppImageSources = Readonly<Record<AppImageName, string | BuiltImage>>;
+
+export interface AppImageBuildsArgs {
+    readonly cfg: StackConfig;
+    readonly host: Host;
+}
+
+/**
+ * Builds the FreshTrack images from a checkout (`freshtrack:appBuild`), as the
+ * old deploy.sh's build step did.
+ *
+ * - local target: built on the operator's Docker daemon, where the containers
+ *   run; nothing is pushed.
+ * - droplet and ssh targets: built on the operator's daemon and pushed to the
+ *   registry of `freshtrack:appImages` with the secret registry credentials;
+ *   the host pulls by digest, with the same credentials on its provider.
+ *
+ * docker.Image hashes the context (Dockerfile plus every file .dockerignore
+ * keeps) and rebuilds only when that hash or a build input changes; its
+ * repoDigest, which the containers run, changes only with a rebuild. An
+ * unchanged checkout therefore replaces nothing (pulumi-docker
+ * provider/image.go; docs of docker.Image, "Image name").
+ */
+export class AppImageBuilds extends pulumi.ComponentResource {
+    readonly sources: AppImageSources;
+
+    constructor(name: string, args: AppImageBuildsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("freshtrack:services:AppImageBuilds", name, {}, opts);
+        const { cfg, host } = args;
+        const build = cfg.app.build!;
+        const auth = cfg.app.registryAuth;
+        // Remote builds run on the operator's own daemon (DOCKER_HOST or the default socket), not on the
+        // production host, whose memory is budgeted for the stack.
+        const builder = build.push ? new docker.Provider(`${name}-local-docker`, {}, { parent: this }) : host.provider;
+        const sources = {} as Record<AppImageName, BuiltImage>;
+        for (const image of APP_IMAGE_NAMES) {
+            const built = new docker.Image(
+                `${image}-build`,
+                {
+                    imageName: cfg.app.images[image].ref,
+                    build: {
+                        context: build.context,
+                        dockerfile: path.join(build.context, build.dockerfile),
+                        target: build.targets[image],
+                        // Defaults to the operator's machine's architecture otherwise, which may not be the host's.
+                        platform: build.platform,
+                    },
+                    skipPush: !build.push,
+                    ...(build.push && auth ? { registry: { server: auth.server, username: auth.username, password: auth.password } } : {}),
+                },
+                { parent: this, provider: builder },
+            );
+            sources[image] = { reference: built.repoDigest, pulled: build.push };
+        }
+        this.sources = sources;
+        this.registerOutputs({});
+    }
+}
+
+/** The images the app tier runs: built when the stack says so, pulled otherwise. */
+export function appImageSources(cfg: StackConfig, host: Host, opts?: pulumi.ComponentResourceOptions): AppImageSources {
+    if (cfg.app.build) return new AppImageBuilds("app-images", { cfg, host }, opts).sources;
+    return { backend: cfg.app.images.backend.ref, worker: cfg.app.images.worker.ref, frontend: cfg.app.images.frontend.ref };
+}
