@@ -25,11 +25,12 @@ export const DATABASE_SIZES = {
 export type DatabaseSize = keyof typeof DATABASE_SIZES;
 
 /**
- * Other monthly charges a stack can incur on DigitalOcean. Sources, read 2026-11:
- * docs.digitalocean.com/products/volumes/details/pricing (block storage per GiB),
- * docs.digitalocean.com/products/droplets/details/pricing (backups: a share of the droplet's price, weekly),
- * docs.digitalocean.com/products/spaces/details/pricing (Spaces subscription),
- * docs.digitalocean.com/products/networking/reserved-ips/details/pricing (free while assigned to a droplet).
+ * Other monthly charges a stack can incur on DigitalOcean, read 2026-11:
+ * - backups: 20 % of the droplet's price weekly, 30 % daily (docs.digitalocean.com/products/backups/details/pricing);
+ * - reserved IPs: free while assigned to a droplet (docs.digitalocean.com/products/networking/reserved-ips/how-to/modify/);
+ * - Spaces: $5 a month for 250 GiB (a DigitalOcean community answer on Spaces pricing);
+ * - block storage: $0.10 per GiB a month, from a third-party cost guide only; DigitalOcean's own
+ *   volume pricing page was not among the stored copies, so check it before relying on the figure.
  */
 export const DIGITALOCEAN_PRICES = {
     volumeUsdPerGbMonth: 0.1,
