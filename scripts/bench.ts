@@ -4,8 +4,10 @@
  * Measures the shape of each shipped stack's deploy under mocks: evaluation
  * time, resource count, the blast radius of typical changes, the memory budget
  * and monthly price, and the critical path of a first deploy. Prints a table,
- * or JSON with --json so runs can be compared. Progress goes to stderr.
- * Exit codes: 0 every target met, 1 a target missed, 2 usage or failure.
+ * or JSON with --json so runs can be compared (use `npm run -s bench -- --json`
+ * so npm's own banner stays out of the JSON). Progress goes to stderr.
+ * Exit codes: 0 every target met, 1 a blast-radius or memory target missed
+ * (the timing target is reported but not counted: it varies with load), 2 usage or failure.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,6 +15,7 @@ import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { benchStack, renderBench, StackBench } from "./lib/bench";
 import { loadStackSettings, REPO_ROOT, shippedStacks } from "./lib/stackFiles";
+import { runCli } from "./lib/cli";
 
 const USAGE = "usage: npm run bench -- [--json] [--runs N] [stack ...]";
 
@@ -64,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(err instanceof ConfigError ? err.message : `bench failed: ${err instanceof Error ? err.message : String(err)}`);
         return 2;
     }
-    const missed = results.flatMap((r) => r.targets.filter((t) => !t.met).map((t) => `${r.stack}: ${t.name}`));
+    const missed = results.flatMap((r) => r.targets.filter((t) => !t.met && !t.timing).map((t) => `${r.stack}: ${t.name}`));
     if (args.json) {
         console.log(JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, stacks: results }, null, 2));
     } else {
@@ -74,4 +77,4 @@ async function main(argv: string[]): Promise<number> {
     return missed.length === 0 ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("bench", main);

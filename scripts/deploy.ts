@@ -11,6 +11,7 @@ import * as path from "path";
 import { notify } from "../components/notify/notify";
 import { destinationsFromConfig } from "./lib/destinations";
 import { loadStackConfigFor, REPO_ROOT, stackArgument } from "./lib/stackFiles";
+import { pulumiFailure, runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "deploy");
@@ -21,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     try {
         workspaceStack = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
     } catch (err) {
-        console.error(`deploy: cannot open stack '${stack}' through the Pulumi CLI: ${(err as Error).message.split("\n")[0]}`);
+        console.error(`deploy: cannot open stack '${stack}' through the Pulumi CLI (installed, logged in to the stack's backend, passphrase set?): ${pulumiFailure(err)}`);
         return 2;
     }
     const previous = (await workspaceStack.history(20)).find((h) => h.kind === "update" && h.result === "succeeded")?.config?.["freshtrack:appVersion"]?.value;
@@ -47,4 +48,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("deploy", main);

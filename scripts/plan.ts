@@ -11,6 +11,7 @@ import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
 import { renderPlan } from "./lib/planReport";
 import { loadStackSettings, stackArgument } from "./lib/stackFiles";
+import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "plan");
@@ -30,4 +31,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("plan", main);

@@ -15,6 +15,7 @@ import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
 import { fromRegistered, mandatory, PackConfig, runPolicies } from "./lib/policyRun";
 import { loadStackSettings, REPO_ROOT, stackArgument } from "./lib/stackFiles";
+import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "policy");
@@ -41,4 +42,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("policy", main);

@@ -14,6 +14,7 @@ import * as path from "path";
 import { preflightScriptFor } from "../components/preflight/preflight";
 import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
 import { readStackOutputs } from "./lib/stackOutputs";
+import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "preflight");
@@ -43,4 +44,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("preflight", main);

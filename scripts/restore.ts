@@ -15,6 +15,7 @@ import { askForStackName } from "./lib/confirm";
 import { chooseBackup, confirmationText } from "./lib/restorePlan";
 import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
+import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
     const yes = argv.includes("--yes");
@@ -53,4 +54,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("restore", main);

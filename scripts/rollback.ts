@@ -17,6 +17,7 @@ import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
 import { loadStackConfigFor, REPO_ROOT, stackArgument } from "./lib/stackFiles";
+import { pulumiFailure, runCli } from "./lib/cli";
 
 const USAGE = " [--to <version>] [--yes]";
 
@@ -51,9 +52,7 @@ async function main(argv: string[]): Promise<number> {
             return { kind: h.kind, result: h.result, startTime: new Date(h.startTime), version: h.version, ...(version !== undefined ? { appVersion: version } : {}) };
         });
     } catch (err) {
-        const message = (err as Error).message;
-        const why = /code: -2\b|ENOENT/.test(message) ? "the pulumi command was not found on PATH" : message.split("\n")[0];
-        console.error(`rollback: cannot read stack '${stack}' through the Pulumi CLI (installed, logged in to the stack's backend, passphrase set?): ${why}`);
+        console.error(`rollback: cannot read stack '${stack}' through the Pulumi CLI (installed, logged in to the stack's backend, passphrase set?): ${pulumiFailure(err)}`);
         return 2;
     }
     const plan = planRollback(history, requested);
@@ -105,4 +104,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("rollback", main);

@@ -7,6 +7,7 @@
  */
 import { readStackOutputs } from "./lib/stackOutputs";
 import { renderSummary } from "./lib/summary";
+import { runCli } from "./lib/cli";
 
 function main(argv: string[]): number {
     const showSecrets = argv.includes("--show-secrets");
@@ -31,4 +32,4 @@ function main(argv: string[]): number {
     return 0;
 }
 
-process.exit(main(process.argv.slice(2)));
+runCli("summary", main);

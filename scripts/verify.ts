@@ -14,6 +14,7 @@ import { buildPlan, runPlan, StackUrls, VerifyPlan } from "../components/verify/
 import { PLAN_ENV } from "../components/postDeploy/verification";
 import { loadStackConfigFor, shippedStacks } from "./lib/stackFiles";
 import { readStackOutputs } from "./lib/stackOutputs";
+import { runCli } from "./lib/cli";
 
 async function planForStack(stack: string): Promise<VerifyPlan> {
     const outputs = readStackOutputs(stack, { showSecrets: true });
@@ -53,4 +54,4 @@ async function main(argv: string[]): Promise<number> {
     return failed ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli("verify", main);

@@ -1,4 +1,5 @@
 import { execFileSync } from "child_process";
+import { pulumiFailure } from "./cli";
 
 /**
  * A deployed stack's outputs, read with the Pulumi CLI (which must be
@@ -9,6 +10,6 @@ export function readStackOutputs(stack: string, opts: { showSecrets: boolean }):
         const args = ["stack", "output", "--json", "--stack", stack, ...(opts.showSecrets ? ["--show-secrets"] : [])];
         return JSON.parse(execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as Record<string, unknown>;
     } catch (err) {
-        throw new Error(`cannot read stack '${stack}' (is the Pulumi CLI installed and logged in to the stack's backend?): ${(err as Error).message}`);
+        throw new Error(`cannot read stack '${stack}' through the Pulumi CLI (installed, logged in to the stack's backend, passphrase set?): ${pulumiFailure(err)}`);
     }
 }
