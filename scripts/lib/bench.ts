@@ -167,7 +167,8 @@ export interface StackBench {
     };
     readonly cost: { readonly lines: readonly CostLine[]; readonly usdPerMonth: number };
     readonly criticalPath: CriticalPath & { readonly containerWaves: number };
-    readonly targets: ReadonlyArray<{ readonly name: string; readonly met: boolean; readonly detail: string }>;
+    /** `timing` targets depend on the machine's load; the exit code counts only the others. */
+    readonly targets: ReadonlyArray<{ readonly name: string; readonly met: boolean; readonly detail: string; readonly timing: boolean }>;
 }
 
 function summariseChange(change: TypicalChange, radius: BlastRadius, tierOf: (name: string) => string | undefined): ChangeResult {
@@ -242,16 +243,17 @@ export async function benchStack(settings: StackSettings, program: Program, opts
     const path = criticalPath(resources);
     const evaluation = { medianMs: round1(median(times)), minMs: round1(Math.min(...times)), maxMs: round1(Math.max(...times)), runs: times.length };
 
-    const targets: Array<{ name: string; met: boolean; detail: string }> = changes.map((c) => ({
+    const targets: Array<{ name: string; met: boolean; detail: string; timing: boolean }> = changes.map((c) => ({
+        timing: false,
         name: `${c.title}: replaces only what it must`,
         met: c.misses.length === 0,
         detail: c.misses.length === 0 ? `replaces ${c.replaced.length ? c.replaced.join(", ") : "nothing"}` : c.misses.join("; "),
     }));
     if (budgetMb !== undefined) {
-        targets.push({ name: "memory: peak within the host less headroom", met: peak <= budgetMb, detail: `${peak} MB of ${budgetMb} MB` });
+        targets.push({ name: "memory: peak within the host less headroom", met: peak <= budgetMb, detail: `${peak} MB of ${budgetMb} MB`, timing: false });
     }
     if (settings.stack === "prod") {
-        targets.push({ name: `evaluation under ${PROD_EVALUATION_TARGET_MS} ms`, met: evaluation.medianMs < PROD_EVALUATION_TARGET_MS, detail: `median ${evaluation.medianMs} ms` });
+        targets.push({ name: `evaluation under ${PROD_EVALUATION_TARGET_MS} ms`, met: evaluation.medianMs < PROD_EVALUATION_TARGET_MS, detail: `median ${evaluation.medianMs} ms`, timing: true });
     }
 
     return {
@@ -282,9 +284,9 @@ function round1(n: number): number {
 export function renderBench(results: readonly StackBench[]): string {
     const out: string[] = [];
     const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
-    const overviewWidths = [8, 8, 22, 20, 26, 12, 16];
+    const overviewWidths = [8, 8, 22, 26, 22, 15, 16];
     out.push("Deploy shape per stack");
-    out.push(row(["stack", "target", "evaluation (median)", "resources", "memory peak / budget", "per month", "critical path"], overviewWidths));
+    out.push(row(["stack", "target", "evaluation (median)", "resources (+ components)", "memory peak / budget", "per month", "critical path"], overviewWidths));
     for (const r of results) {
         const budget = r.memory.budgetMb !== undefined ? `${r.memory.peakMb} / ${r.memory.budgetMb} MB` : `${r.memory.peakMb} MB / n/a`;
         out.push(
@@ -293,7 +295,7 @@ export function renderBench(results: readonly StackBench[]): string {
                     r.stack,
                     r.target,
                     `${r.evaluation.medianMs} ms (${r.evaluation.runs} runs)`,
-                    `${r.resources.custom} (${r.resources.containers} containers)`,
+                    `${r.resources.custom} + ${r.resources.components}, ${r.resources.containers} containers`,
                     budget,
                     r.cost.usdPerMonth ? `$${r.cost.usdPerMonth.toFixed(2)}` : "$0 (your host)",
                     `${r.criticalPath.chain.length} steps, ${r.criticalPath.gatedSteps} gated`,
@@ -332,7 +334,7 @@ export function renderBench(results: readonly StackBench[]): string {
     out.push("");
     out.push("Targets");
     for (const r of results) {
-        for (const t of r.targets) out.push(`  ${t.met ? "met   " : "MISSED"}  ${r.stack.padEnd(8)} ${t.name}: ${t.detail}`);
+        for (const t of r.targets) out.push(`  ${t.met ? "met   " : "MISSED"}  ${r.stack.padEnd(8)} ${t.name}: ${t.detail}${t.timing ? " (timing: varies with the machine's load; not counted in the exit code)" : ""}`);
     }
     return out.join("\n");
 }

@@ -65,7 +65,7 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
     const health = plain<{ tests?: string[]; interval?: string; retries?: number } | undefined>(i.healthcheck, undefined);
     const ports = plain<Array<{ internal: number; external: number; ip: string }>>(i.ports, []);
     const networks = plain<Array<{ name: unknown; aliases?: string[] }>>(i.networksAdvanced, []);
-    const volumes = plain<Array<{ volumeName: unknown; containerPath: string; readOnly?: boolean }>>(i.volumes, []);
+    const volumes = plain<Array<{ volumeName?: unknown; hostPath?: string; containerPath: string; readOnly?: boolean }>>(i.volumes, []);
     const uploads = plain<Array<{ file: string; content: unknown }>>(i.uploads, []);
     const envs = i.envs instanceof SecretValue ? ["[secret]"] : plain<unknown[]>(i.envs, []).map(show);
     const caps = plain<{ adds?: string[]; drops?: string[] }>(i.capabilities, {});
@@ -98,7 +98,11 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
         [
             "volumes",
             volumes
-                .map((v) => `${show(v.volumeName)} -> ${v.containerPath}${v.readOnly ? " (ro)" : ""}${volumesByName.get(show(v.volumeName))?.options.protect ? " [protected]" : " [NOT protected]"}`)
+                .map((v) =>
+                    v.hostPath !== undefined
+                        ? `host:${v.hostPath} -> ${v.containerPath}${v.readOnly ? " (ro)" : ""} [host path]`
+                        : `${show(v.volumeName)} -> ${v.containerPath}${v.readOnly ? " (ro)" : ""}${volumesByName.get(show(v.volumeName))?.options.protect ? " [protected]" : " [NOT protected]"}`,
+                )
                 .join(", ") || "none",
         ],
         ["files", uploads.map((u) => `${u.file}${u.content instanceof SecretValue ? " [secret]" : ""}`).join(", ") || "none"],
