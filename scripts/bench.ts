@@ -72,7 +72,9 @@ async function main(argv: string[]): Promise<number> {
         console.log(JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, stacks: results }, null, 2));
     } else {
         console.log(renderBench(results));
-        console.log(`\n${missed.length === 0 ? "Every target met" : `${missed.length} target(s) missed`} (${((Date.now() - started) / 1000).toFixed(1)} s).`);
+        const timingMissed = results.flatMap((r) => r.targets.filter((t) => !t.met && t.timing)).length;
+        const verdict = missed.length === 0 ? "Every blast-radius and memory target met" : `${missed.length} blast-radius or memory target(s) missed`;
+        console.log(`\n${verdict}${timingMissed ? `; ${timingMissed} timing target(s) missed` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s).`);
     }
     return missed.length === 0 ? 0 : 1;
 }
