@@ -9,12 +9,12 @@
  * Exit codes: 0 every target met, 1 a blast-radius or memory target missed
  * (the timing target is reported but not counted: it varies with load), 2 usage or failure.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { benchStack, renderBench, StackBench } from "./lib/bench";
-import { loadStackSettings, REPO_ROOT, shippedStacks } from "./lib/stackFiles";
+import { memoryBudget } from "../policy/rules/stack";
+import { readPackConfig, settingsFor } from "./lib/policyRun";
+import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
 import { runCli } from "./lib/cli";
 
 const USAGE = "usage: npm run bench -- [--json] [--runs N] [stack ...]";
@@ -43,12 +43,10 @@ function parseArgs(argv: readonly string[]): Args | string {
     return args;
 }
 
-/** The memory-budget settings of the stack's policy config, which the benchmark shares with the pack. */
+/** The memory-budget settings of the stack's policy config, defaults included, which the benchmark shares with the pack. */
 function budgetSettings(stack: string): { headroom: number; hostMemoryMb?: number } {
-    const file = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
-    const config = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, { headroom?: number; hostMemoryMb?: number }>) : {};
-    const budget = config["stack-memory-budget"] ?? {};
-    return { headroom: budget.headroom ?? 0.15, ...(budget.hostMemoryMb ? { hostMemoryMb: budget.hostMemoryMb } : {}) };
+    const { headroom, hostMemoryMb } = settingsFor(memoryBudget, readPackConfig(stack)).config as { headroom: number; hostMemoryMb: number };
+    return { headroom, ...(hostMemoryMb ? { hostMemoryMb } : {}) };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -12,6 +12,7 @@ import { notify } from "../components/notify/notify";
 import { destinationsFromConfig } from "./lib/destinations";
 import { loadStackConfigFor, REPO_ROOT, stackArgument } from "./lib/stackFiles";
 import { pulumiFailure, runCli } from "./lib/cli";
+import { packConfigFile } from "./lib/policyRun";
 
 async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "deploy");
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
         const up = await workspaceStack.up({
             onOutput: (out) => process.stdout.write(out),
             policyPacks: [path.join(REPO_ROOT, "policy")],
-            policyPackConfigs: [path.join(REPO_ROOT, "policy", "config", `${stack}.json`)],
+            policyPackConfigs: [packConfigFile(stack)],
         });
         if (up.summary.result !== "succeeded") throw new Error(`the update ended with ${up.summary.result}`);
         return 0;

@@ -13,7 +13,7 @@ import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
-import { fromRegistered, mandatory, PackConfig, runPolicies } from "./lib/policyRun";
+import { fromRegistered, mandatory, packConfigFile, readPackConfig, runPolicies } from "./lib/policyRun";
 import { loadStackSettings, REPO_ROOT, stackArgument } from "./lib/stackFiles";
 import { runCli } from "./lib/cli";
 
@@ -21,8 +21,8 @@ async function main(argv: string[]): Promise<number> {
     const stack = stackArgument(argv, "policy");
     if (!stack) return 2;
     try {
-        const configFile = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
-        const packConfig = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, "utf8")) as PackConfig) : {};
+        const configFile = packConfigFile(stack);
+        const packConfig = readPackConfig(stack);
         const run = await runUnderMocks(loadStackSettings(stack), deployStack);
         const findings = await runPolicies(POLICIES, fromRegistered(run.resources), packConfig);
         const blocking = mandatory(findings);

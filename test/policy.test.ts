@@ -1,13 +1,10 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
-import { Finding, fromRegistered, mandatory, PackConfig, PolicyInput, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
+import { Finding, fromRegistered, mandatory, PackConfig, PolicyInput, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
 
-const ROOT = path.join(__dirname, "..");
 const T = {
     container: "docker:index/container:Container",
     remoteImage: "docker:index/remoteImage:RemoteImage",
@@ -167,7 +164,7 @@ describe("policy pack", () => {
 
         it("ships a policy config for every shipped stack that names only real rules and settings", () => {
             for (const stack of shippedStacks()) {
-                const config = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config", `${stack}.json`), "utf8")) as Record<string, Record<string, unknown>>;
+                const config = readPackConfig(stack) as Record<string, Record<string, unknown>>;
                 for (const [name, settings] of Object.entries(config)) {
                     const policy = POLICIES.find((p) => p.name === name);
                     expect(policy, `${stack}: ${name}`).to.not.equal(undefined);
@@ -238,7 +235,7 @@ describe("policy pack", () => {
         for (const stack of shippedStacks()) {
             it(`stack ${stack} has no mandatory violation with policy/config/${stack}.json`, async () => {
                 const { resources } = await runStack(stack, deployStack);
-                const config = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config", `${stack}.json`), "utf8")) as PackConfig;
+                const config = readPackConfig(stack);
                 const findings = await runPolicies(POLICIES, fromRegistered(resources), config);
                 expect(mandatory(findings).map((f) => `${f.policy}: ${f.message}`)).to.deep.equal([]);
                 expect(findings.filter((f) => f.kind === "unknown")).to.deep.equal([]);
@@ -258,7 +255,7 @@ describe("policy pack", () => {
                 }
                 return r;
             });
-            const config = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config", "prod.json"), "utf8")) as PackConfig;
+            const config = readPackConfig("prod");
             const violations = mandatory(await runPolicies(POLICIES, inputs, config));
             expect(violations.map((v) => [v.policy, v.message])).to.deep.equal([
                 ["container-memory-limit", "postgres: has no memory limit; a leak in it could take the whole host down. Set limits.memoryMb."],

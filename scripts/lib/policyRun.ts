@@ -7,7 +7,10 @@
  * "can't run during preview", and notApplicable honoured.
  */
 import { EnforcementLevel, Policy, PolicyResource, PolicyResourceOptions, ResourceValidationPolicy, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import * as fs from "fs";
+import * as path from "path";
 import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
+import { REPO_ROOT } from "./stackFiles";
 
 /** The wire sentinel the policy server sees for an unknown value (@pulumi/policy proxy.js unknownStringValue). */
 export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -32,6 +35,17 @@ export interface Finding {
 
 export type PackConfig = Record<string, ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>) | EnforcementLevel>;
 
+/** Where a stack's pack config lives: policy/config/<stack>.json. */
+export function packConfigFile(stack: string): string {
+    return path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
+}
+
+/** A stack's pack config, or {} (every rule at its defaults) when the stack has no file. */
+export function readPackConfig(stack: string): PackConfig {
+    const file = packConfigFile(stack);
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig) : {};
+}
+
 class NotApplicable extends Error {}
 
 /** Plain data as the policy server gives it: secrets unpacked, unknowns as sentinels. */
@@ -54,7 +68,8 @@ export function fromRegistered(resources: RegisteredResource[]): PolicyInput[] {
     }));
 }
 
-function settingsFor(policy: Policy, packConfig: PackConfig): { level: EnforcementLevel; config: Record<string, unknown> } {
+/** A rule's enforcement level and config as the engine hands them over: schema defaults under the pack config. */
+export function settingsFor(policy: Policy, packConfig: PackConfig): { level: EnforcementLevel; config: Record<string, unknown> } {
     const given = packConfig[policy.name];
     const defaults = Object.fromEntries(
         Object.entries(policy.configSchema?.properties ?? {})
