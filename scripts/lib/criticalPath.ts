@@ -15,6 +15,35 @@ export interface CriticalPath {
     readonly gatedSteps: number;
 }
 
+/**
+ * For each resource, the longest chain of resources it waits on, ending with
+ * itself (URNs). `dependenciesOf` says what a resource waits on; dependencies
+ * outside `resources` are ignored. Throws on a cycle.
+ */
+export function longestChains(resources: readonly RegisteredResource[], dependenciesOf: (r: RegisteredResource) => string[]): Map<string, string[]> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const longest = new Map<string, string[]>();
+    const visit = (r: RegisteredResource, path: Set<string>): string[] => {
+        const known = longest.get(r.urn);
+        if (known) return known;
+        if (path.has(r.urn)) throw new Error(`dependency cycle through ${r.name}`);
+        path.add(r.urn);
+        let best: string[] = [];
+        for (const d of new Set(dependenciesOf(r))) {
+            const dep = byUrn.get(d);
+            if (!dep) continue;
+            const chain = visit(dep, path);
+            if (chain.length > best.length) best = chain;
+        }
+        path.delete(r.urn);
+        const result = [...best, r.urn];
+        longest.set(r.urn, result);
+        return result;
+    };
+    for (const r of resources) visit(r, new Set());
+    return longest;
+}
+
 export function criticalPath(resources: readonly RegisteredResource[]): CriticalPath {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const children = new Map<string, RegisteredResource[]>();
@@ -26,29 +55,12 @@ export function criticalPath(resources: readonly RegisteredResource[]): Critical
         if (r.custom) return [urn];
         return (children.get(urn) ?? []).flatMap((c) => customUnder(c.urn));
     };
-    const longest = new Map<string, string[]>();
-    const visit = (urn: string, path: Set<string>): string[] => {
-        const known = longest.get(urn);
-        if (known) return known;
-        if (path.has(urn)) throw new Error(`dependency cycle through ${byUrn.get(urn)?.name ?? urn}`);
-        path.add(urn);
-        const deps = [...new Set(byUrn.get(urn)!.options.dependsOn.flatMap(customUnder))];
-        let best: string[] = [];
-        for (const d of deps) {
-            const chain = visit(d, path);
-            if (chain.length > best.length) best = chain;
-        }
-        path.delete(urn);
-        const result = [...best, urn];
-        longest.set(urn, result);
-        return result;
-    };
+    const chains = longestChains(
+        resources.filter((r) => r.custom),
+        (r) => r.options.dependsOn.flatMap(customUnder),
+    );
     let chain: string[] = [];
-    for (const r of resources) {
-        if (!r.custom) continue;
-        const c = visit(r.urn, new Set());
-        if (c.length > chain.length) chain = c;
-    }
+    for (const c of chains.values()) if (c.length > chain.length) chain = c;
     const steps = chain.map((urn) => byUrn.get(urn)!);
     return { chain: steps.map((r) => ({ name: r.name, type: r.type })), gatedSteps: steps.filter((r) => r.type === CONTAINER).length };
 }

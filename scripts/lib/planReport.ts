@@ -6,6 +6,7 @@
 import * as YAML from "yaml";
 import type { StackConfig } from "../../components/config";
 import { RULES_FILE } from "../../components/monitoring/prometheusConfig";
+import { longestChains } from "./criticalPath";
 import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
 
 const CONTAINER = "docker:index/container:Container";
@@ -147,24 +148,10 @@ function describeCloud(resources: RegisteredResource[]): string[] {
  */
 export function startOrder(resources: RegisteredResource[]): string[][] {
     const containers = resources.filter((r) => r.type === CONTAINER);
-    const byUrn = new Map(containers.map((c) => [c.urn, c]));
-    const level = new Map<string, number>();
-    const visit = (c: RegisteredResource, path: Set<string>): number => {
-        const known = level.get(c.urn);
-        if (known !== undefined) return known;
-        if (path.has(c.urn)) throw new Error(`dependency cycle through ${c.name}`);
-        path.add(c.urn);
-        const deps = c.options.dependsOn.map((u) => byUrn.get(u)).filter((d): d is RegisteredResource => d !== undefined);
-        const own = deps.length === 0 ? 0 : Math.max(...deps.map((d) => visit(d, path))) + 1;
-        path.delete(c.urn);
-        level.set(c.urn, own);
-        return own;
-    };
+    // A container's step is the length of the longest chain of containers it waits on.
+    const chains = longestChains(containers, (c) => c.options.dependsOn);
     const steps: string[][] = [];
-    for (const c of containers) {
-        const l = visit(c, new Set());
-        (steps[l] ??= []).push(c.name);
-    }
+    for (const c of containers) (steps[chains.get(c.urn)!.length - 1] ??= []).push(c.name);
     return steps.map((names) => names.sort());
 }
 
