@@ -32,11 +32,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        const container = backupContainer(host, cfg.namePrefix);
-        if (!container) {
-            console.error(`restore: no running backup container for stack '${stack}'; run pulumi up first`);
+        const found = backupContainer(host, cfg.namePrefix, stack);
+        if ("problem" in found) {
+            console.error(`restore: ${found.problem}`);
             return 2;
         }
+        const container = found.id;
         const list = host.docker(["exec", container, "sh", "-c", `ls -1t ${BACKUP_DIR}/freshtrack-*.dump 2>/dev/null || true`]);
         const choice = chooseBackup(list.stdout.split("\n"), requested);
         if (typeof choice === "string") {

@@ -74,8 +74,9 @@ async function main(argv: string[]): Promise<number> {
         }
     };
     try {
-        const container = backupContainer(host, cfg.namePrefix);
-        if (!container) throw new Error(`no running backup container for stack '${stack}'`);
+        const found = backupContainer(host, cfg.namePrefix, stack);
+        if ("problem" in found) throw new Error(`${found.problem}; nothing was rolled back`);
+        const container = found.id;
         const backup = host.docker(["exec", container, "freshtrack-backup", "pre-rollback"]);
         const backupFile = /backup written: (\S+)/.exec(backup.stdout)?.[1];
         if (backup.status !== 0 || !backupFile) throw new Error("the pre-rollback backup failed; nothing was rolled back");

@@ -1,5 +1,9 @@
 import { expect } from "chai";
 import { confirmed, stackNamePrompt } from "../scripts/lib/confirm";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { backupContainer, dockerOn } from "../scripts/lib/hostDocker";
 import { chooseBackup, confirmationText } from "../scripts/lib/restorePlan";
 
 const LIST = [
@@ -31,5 +35,49 @@ describe("npm run restore", () => {
         expect(confirmed("prod", "prod\n")).to.equal(true);
         expect(confirmed("prod", "y")).to.equal(false);
         expect(confirmed("prod", "staging")).to.equal(false);
+    });
+});
+
+describe("restore and rollback find the backup container on the stack's host", () => {
+    let bin: string;
+    let savedPath: string | undefined;
+    /** A `docker` on PATH that prints `stdout`, writes `stderr` and exits with `status`. */
+    function fakeDocker(status: number, stdout: string, stderr: string): void {
+        fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\nprintf '%s' '${stdout}'\nprintf '%s\\n' '${stderr}' >&2\nexit ${status}\n`, { mode: 0o755 });
+        process.env.PATH = bin;
+    }
+    beforeEach(() => {
+        bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-docker-"));
+        savedPath = process.env.PATH;
+    });
+    afterEach(() => {
+        process.env.PATH = savedPath;
+        fs.rmSync(bin, { recursive: true, force: true });
+    });
+
+    it("an unreachable Docker daemon is reported as such, with Docker's own reason, not as a missing container", () => {
+        fakeDocker(1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
+        const found = backupContainer(dockerOn("local", "dev"), "freshtrack-dev", "dev");
+        expect(found).to.deep.equal({ problem: "cannot reach this machine's Docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" });
+    });
+
+    it("a machine without docker says docker is not installed", () => {
+        process.env.PATH = bin; // empty directory: no docker anywhere
+        const found = backupContainer(dockerOn("local", "dev"), "freshtrack-dev", "dev");
+        expect(found).to.deep.equal({ problem: "cannot run docker: docker: not installed on this machine" });
+    });
+
+    it("a reachable daemon without the container says to run pulumi up", () => {
+        fakeDocker(0, "", "");
+        expect(backupContainer(dockerOn("local", "dev"), "freshtrack-dev", "dev")).to.deep.equal({
+            problem: "no running backup container for stack 'dev' on this machine's Docker; run pulumi up first",
+        });
+    });
+
+    it("a running container is found by the stack and service labels", () => {
+        const calls: string[][] = [];
+        const found = backupContainer({ where: "test", docker: (args) => (calls.push(args), { status: 0, stdout: "3f2a9c\n" }) }, "freshtrack-prod", "prod");
+        expect(found).to.deep.equal({ id: "3f2a9c" });
+        expect(calls[0]).to.include("label=com.freshtrack.stack=freshtrack-prod").and.include("label=com.freshtrack.service=backup");
     });
 });
