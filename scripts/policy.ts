@@ -13,7 +13,7 @@ import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
-import { fromRegistered, mandatory, packConfigFile, readPackConfig, runPolicies } from "./lib/policyRun";
+import { findingLines, fromRegistered, mandatory, policyVerdict, packConfigFile, readPackConfig, runPolicies } from "./lib/policyRun";
 import { loadStackSettings, REPO_ROOT, stackArgument } from "./lib/stackFiles";
 import { runCli } from "./lib/cli";
 
@@ -29,12 +29,8 @@ async function main(argv: string[]): Promise<number> {
         const advisory = findings.filter((f) => !blocking.includes(f));
         console.log(`Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`);
         console.log(`  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`);
-        const byPolicy = new Map<string, string[]>();
-        for (const f of [...blocking, ...advisory]) byPolicy.set(`${f.enforcementLevel.padEnd(9)} ${f.policy}`, [...(byPolicy.get(`${f.enforcementLevel.padEnd(9)} ${f.policy}`) ?? []), f.message]);
-        for (const [heading, messages] of byPolicy) {
-            console.log(`  ${heading}`);
-            for (const m of messages) console.log(`      ${m}`);
-        }
+        for (const line of findingLines([...blocking, ...advisory])) console.log(line);
+        console.log(`\n${policyVerdict(stack, findings)}`);
         return blocking.length > 0 ? 1 : 0;
     } catch (err) {
         console.error(err instanceof ConfigError ? err.message : `policy check failed: ${err instanceof Error ? err.message : String(err)}`);

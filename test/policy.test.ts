@@ -1,9 +1,11 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
-import { Finding, fromRegistered, mandatory, PackConfig, PolicyInput, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
+import { Finding, findingLines, fromRegistered, mandatory, policyVerdict, PackConfig, PolicyInput, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
 
 const T = {
     container: "docker:index/container:Container",
@@ -272,5 +274,53 @@ describe("policy pack", () => {
             const violations = mandatory(await runPolicies(POLICIES, fromRegistered(resources), {}));
             expect(violations.map((v) => v.policy)).to.deep.equal(["stack-memory-budget"]);
         });
+    });
+});
+
+describe("npm run policy: a report an operator can read", () => {
+    const finding = (policy: string, enforcementLevel: Finding["enforcementLevel"], message: string): Finding => ({ policy, enforcementLevel, kind: "violation", message });
+    const findings: Finding[] = [
+        finding("do-firewall-no-world-ssh", "mandatory", "freshtrack-prod-firewall: allows SSH from 0.0.0.0/0."),
+        ...["worker", "backend", "caddy"].map((n) => finding("container-read-only-rootfs", "advisory", `${n}: has a writable root filesystem.`)),
+        finding("container-read-only-rootfs", "advisory", "grafana: mounts / read-write."),
+        finding("stack-memory-budget", "mandatory", "container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom."),
+    ];
+
+    it("folds findings that say the same thing into one line naming every resource, sorted", () => {
+        expect(findingLines(findings)).to.deep.equal([
+            "  mandatory do-firewall-no-world-ssh (1)",
+            "      freshtrack-prod-firewall: allows SSH from 0.0.0.0/0.",
+            "  advisory  container-read-only-rootfs (4)",
+            "      3 resources: has a writable root filesystem.",
+            "        backend, caddy, worker",
+            "      grafana: mounts / read-write.",
+            "  mandatory stack-memory-budget (1)",
+            "      container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom.",
+        ]);
+    });
+
+    it("wraps a long list of names at the given width", () => {
+        const many = Array.from({ length: 30 }, (_, i) => finding("r", "advisory", `service-${String(i).padStart(2, "0")}: same.`));
+        const lines = findingLines(many, 60);
+        expect(lines.slice(0, 2)).to.deep.equal(["  advisory  r (30)", "      30 resources: same."]);
+        for (const l of lines.slice(2)) expect(l.length, l).to.be.at.most(60);
+        expect(lines.slice(2).join(" ").split(/,?\s+/).filter(Boolean)).to.have.length(30);
+    });
+
+    it("ends with the verdict: FAILS with the count of mandatory violations, or passes", () => {
+        expect(policyVerdict("prod", findings)).to.equal(
+            "policy: 'prod' FAILS: 2 mandatory violation(s) in 2 rule(s); pulumi up with this pack stops before changing anything (4 advisory finding(s) in 1 rule(s), which do not block)",
+        );
+        expect(policyVerdict("dev", findings.filter((f) => f.enforcementLevel === "advisory"))).to.equal("policy: 'dev' passes: no mandatory violation (4 advisory finding(s) in 1 rule(s), which do not block)");
+        expect(policyVerdict("dev", [])).to.equal("policy: 'dev' passes: no mandatory violation (no advisory findings)");
+    });
+
+    it("prints the shipped prod stack's report with the verdict as its last line and exits 0", () => {
+        const root = path.join(__dirname, "..");
+        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", "policy.ts"), "prod"], { cwd: root, encoding: "utf8" });
+        expect(result.status, result.stderr).to.equal(0);
+        const lines = result.stdout.trimEnd().split("\n");
+        expect(lines[lines.length - 1]).to.match(/^policy: 'prod' passes: no mandatory violation/);
+        expect(lines.length, "one line per resource would be 52 finding lines").to.be.below(30);
     });
 });

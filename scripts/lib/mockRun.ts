@@ -20,6 +20,17 @@ export class SecretValue {
 /** A value still unknown at this point of a preview. */
 export const UNKNOWN = Symbol("unknown");
 
+/**
+ * Addresses DigitalOcean assigns on create, stood in for by documentation addresses
+ * (RFC 5737, RFC 3849) so that records and scripts built from them can be checked.
+ * Reports print the label instead, never the stand-in as if it were the real address.
+ */
+export const ASSIGNED_ADDRESSES = {
+    dropletIpv4: { mock: "192.0.2.10", label: "<droplet IPv4>" },
+    dropletIpv6: { mock: "2001:db8::10", label: "<droplet IPv6>" },
+    reservedIp: { mock: "203.0.113.50", label: "<reserved IP>" },
+} as const;
+
 export interface RegisteredResource {
     readonly urn: string;
     readonly type: string;
@@ -111,11 +122,11 @@ function computedState(args: pulumi.runtime.MockResourceArgs, opts: MockOptions)
         case "digitalocean:index/sshKey:SshKey":
             return { ...args.inputs, fingerprint: "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff" };
         case "digitalocean:index/droplet:Droplet":
-            return { ...args.inputs, ipv4Address: "192.0.2.10", ipv6Address: "2001:db8::10", dropletUrn: `do:droplet:${args.name}` };
+            return { ...args.inputs, ipv4Address: ASSIGNED_ADDRESSES.dropletIpv4.mock, ipv6Address: ASSIGNED_ADDRESSES.dropletIpv6.mock, dropletUrn: `do:droplet:${args.name}` };
         case "digitalocean:index/volume:Volume":
             return { ...args.inputs, volumeUrn: `do:volume:${args.name}` };
         case "digitalocean:index/reservedIp:ReservedIp":
-            return { ...args.inputs, ipAddress: "203.0.113.50", reservedIpUrn: `do:floatingip:${args.name}` };
+            return { ...args.inputs, ipAddress: ASSIGNED_ADDRESSES.reservedIp.mock, reservedIpUrn: `do:floatingip:${args.name}` };
         case "command:remote:Command":
         case "command:local:Command":
             return { ...args.inputs, stdout: "ready", stderr: "" };

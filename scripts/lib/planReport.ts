@@ -7,7 +7,7 @@ import * as YAML from "yaml";
 import type { StackConfig } from "../../components/config";
 import { RULES_FILE } from "../../components/monitoring/prometheusConfig";
 import { longestChains } from "./criticalPath";
-import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
+import { ASSIGNED_ADDRESSES, RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
 
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -23,7 +23,7 @@ export function shortType(type: string): string {
 export function show(value: unknown): string {
     if (value instanceof SecretValue) return "[secret]";
     if (value === UNKNOWN) return "(known after deploy)";
-    if (typeof value === "string") return value;
+    if (typeof value === "string") return Object.values(ASSIGNED_ADDRESSES).find((a) => a.mock === value)?.label ?? value;
     if (Array.isArray(value)) return value.map(show).join(" ");
     return JSON.stringify(value);
 }

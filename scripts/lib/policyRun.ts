@@ -181,3 +181,56 @@ export async function runPolicies(policies: readonly Policy[], inputs: readonly 
 export function mandatory(findings: readonly Finding[]): Finding[] {
     return findings.filter((f) => f.kind === "violation" && f.enforcementLevel === "mandatory");
 }
+
+/** A name such as `backend` or `freshtrack-prod-host` at the start of a message, before ": ". */
+const SUBJECT = /^([\w.-]+): (.*)$/s;
+
+/**
+ * The findings as a readable report: one heading per rule, and findings that say
+ * the same thing about several resources folded into one line listing them,
+ * so 26 containers with the same advisory take two lines, not 26.
+ */
+export function findingLines(findings: readonly Finding[], width = 100): string[] {
+    const lines: string[] = [];
+    const byRule = new Map<string, Finding[]>();
+    for (const f of findings) {
+        const heading = `${f.enforcementLevel.padEnd(9)} ${f.policy}`;
+        byRule.set(heading, [...(byRule.get(heading) ?? []), f]);
+    }
+    for (const [heading, ruleFindings] of byRule) {
+        lines.push(`  ${heading} (${ruleFindings.length})`);
+        const subjectsBySaying = new Map<string, string[]>();
+        for (const f of ruleFindings) {
+            const [, subject, saying = f.message] = SUBJECT.exec(f.message) ?? [];
+            subjectsBySaying.set(saying, [...(subjectsBySaying.get(saying) ?? []), ...(subject !== undefined ? [subject] : [])]);
+        }
+        for (const [saying, subjects] of subjectsBySaying) {
+            if (subjects.length <= 1) lines.push(`      ${subjects.map((s) => `${s}: `).join("")}${saying}`);
+            else {
+                lines.push(`      ${subjects.length} resources: ${saying}`);
+                let line = "        ";
+                for (const name of [...subjects].sort()) {
+                    const piece = `${name}, `;
+                    if (line.length + piece.length > width && line.trim() !== "") {
+                        lines.push(line.trimEnd());
+                        line = "        ";
+                    }
+                    line += piece;
+                }
+                lines.push(line.replace(/,\s*$/, ""));
+            }
+        }
+    }
+    return lines;
+}
+
+/** The last line of `npm run policy`: the verdict, so it is the line an operator reads first. */
+export function policyVerdict(stack: string, findings: readonly Finding[]): string {
+    const blocking = mandatory(findings);
+    const rules = (fs: readonly Finding[]) => new Set(fs.map((f) => f.policy)).size;
+    const advisory = findings.length - blocking.length;
+    const advice = advisory > 0 ? `${advisory} advisory finding(s) in ${rules(findings.filter((f) => !blocking.includes(f)))} rule(s), which do not block` : "no advisory findings";
+    return blocking.length > 0
+        ? `policy: '${stack}' FAILS: ${blocking.length} mandatory violation(s) in ${rules(blocking)} rule(s); pulumi up with this pack stops before changing anything (${advice})`
+        : `policy: '${stack}' passes: no mandatory violation (${advice})`;
+}
