@@ -8,6 +8,7 @@ import * as path from "path";
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    closestMatch,
     checkCidr,
     checkCron,
     checkDomain,
@@ -263,6 +264,8 @@ export interface ConfigProblem {
     readonly key: string;
     readonly value: unknown;
     readonly expected: string;
+    /** Printed instead of the value when the value itself is not the point (an unknown key). */
+    readonly shown?: string;
 }
 
 /**
@@ -275,8 +278,9 @@ export class ConfigError extends pulumi.RunError {
         readonly problems: readonly ConfigProblem[],
     ) {
         super(
-            `Stack '${stack}' has ${problems.length} configuration problem${problems.length === 1 ? "" : "s"}; nothing was deployed:\n` +
-                problems.map((p) => `  - ${p.key} = ${describe(p.value)}: expected ${p.expected}`).join("\n"),
+            // Config is read before any resource is registered, so this stops preview, up, plan and policy alike with nothing touched.
+            `Stack '${stack}' has ${problems.length} configuration problem${problems.length === 1 ? "" : "s"} (found before any resource was touched):\n` +
+                problems.map((p) => `  - ${p.key}${p.shown !== undefined ? ` ${p.shown}` : ` = ${describe(p.value)}`}: expected ${p.expected}`).join("\n"),
         );
         this.name = "ConfigError";
     }
@@ -296,8 +300,8 @@ class Reader {
         return `${PROJECT}:${name}`;
     }
 
-    problem(key: string, value: unknown, expected: string): void {
-        this.problems.push({ key, value, expected });
+    problem(key: string, value: unknown, expected: string, shown?: string): void {
+        this.problems.push({ key, value, expected, ...(shown !== undefined ? { shown } : {}) });
     }
 
     /** The raw value: structured values arrive as JSON text and are parsed here. */
@@ -391,7 +395,9 @@ function stringList(r: Reader, key: string, value: unknown, check: (s: string) =
 
 function unknownKeys(r: Reader, key: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
     for (const k of Object.keys(obj)) {
-        if (!allowed.includes(k)) r.problem(`${key}.${k}`, obj[k], `no such setting; known settings are ${allowed.join(", ")}`);
+        if (allowed.includes(k)) continue;
+        const near = closestMatch(k, allowed);
+        r.problem(`${key}.${k}`, obj[k], near ? `a known setting; did you mean ${near}?` : `one of the settings ${allowed.join(", ")}`);
     }
 }
 
@@ -784,7 +790,8 @@ export function loadStackConfig(): StackConfig {
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
         if (name !== undefined && !(CONFIG_KEYS as readonly string[]).includes(name)) {
-            r.problem(key, "(set)", `a known key (is it misspelt?): ${CONFIG_KEYS.join(", ")}`);
+            const near = closestMatch(name, CONFIG_KEYS);
+            r.problem(key, undefined, near ? `a declared key; did you mean ${PROJECT}:${near}?` : "a key declared under config: in Pulumi.yaml", "(set)");
         }
     }
 

@@ -147,3 +147,33 @@ export const checkHostPort: Check<string> = (value) => {
     const port = m ? Number(m[2]) : 0;
     return m && port > 0 && port < 65536 && (checkDomain(m[1]!) === undefined || net.isIP(m[1]!) !== 0) ? undefined : "host:port such as smtp.example.com:587";
 };
+
+/** Edit distance (insertions, deletions, substitutions, and swaps of two neighbours), case-insensitive. */
+function editDistance(a: string, b: string): number {
+    const s = a.toLowerCase();
+    const t = b.toLowerCase();
+    const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= s.length; i++) {
+        for (let j = 1; j <= t.length; j++) {
+            const row = d[i]!;
+            const prev = d[i - 1]!;
+            row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
+            if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+        }
+    }
+    return d[s.length]![t.length]!;
+}
+
+/**
+ * The candidate a mistyped name most likely meant, for "did you mean ...?":
+ * the nearest by edit distance, if it is within a third of the name's length
+ * (at least 2 edits), else undefined rather than a guess.
+ */
+export function closestMatch(name: string, candidates: readonly string[]): string | undefined {
+    let best: { candidate: string; distance: number } | undefined;
+    for (const candidate of candidates) {
+        const distance = editDistance(name, candidate);
+        if (!best || distance < best.distance) best = { candidate, distance };
+    }
+    return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.candidate : undefined;
+}

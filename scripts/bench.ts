@@ -14,7 +14,7 @@ import { deployStack } from "../components/stack";
 import { benchStack, renderBench, StackBench } from "./lib/bench";
 import { memoryBudget } from "../policy/rules/stack";
 import { readPackConfig, settingsFor } from "./lib/policyRun";
-import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+import { loadStackSettings, shippedStacks, unknownStack } from "./lib/stackFiles";
 import { runCli } from "./lib/cli";
 
 const USAGE = "usage: npm run bench -- [--json] [--runs N] [stack ...]";
@@ -37,9 +37,11 @@ function parseArgs(argv: readonly string[]): Args | string {
         } else if (a.startsWith("-")) return `unknown option ${a}`;
         else args.stacks.push(a);
     }
-    const known = shippedStacks();
-    for (const s of args.stacks) if (!known.includes(s)) return `stack = ${s}: expected one of ${known.join(", ")}`;
-    if (args.stacks.length === 0) args.stacks = known;
+    for (const s of args.stacks) {
+        const problem = unknownStack(s);
+        if (problem) return problem;
+    }
+    if (args.stacks.length === 0) args.stacks = shippedStacks();
     return args;
 }
 

@@ -8,15 +8,13 @@
 import { readStackOutputs } from "./lib/stackOutputs";
 import { renderSummary } from "./lib/summary";
 import { runCli } from "./lib/cli";
+import { stackArgument } from "./lib/stackFiles";
 
 function main(argv: string[]): number {
     const showSecrets = argv.includes("--show-secrets");
     const rest = argv.filter((a) => a !== "--show-secrets");
-    if (rest.length !== 1 || rest[0]!.startsWith("-")) {
-        console.error("usage: npm run summary -- <stack> [--show-secrets]");
-        return 2;
-    }
-    const stack = rest[0]!;
+    const stack = stackArgument(rest, "summary", " [--show-secrets]");
+    if (!stack) return 2;
     const isTty = process.stdout.isTTY === true;
     let outputs: Record<string, unknown>;
     try {

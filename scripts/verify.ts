@@ -12,14 +12,14 @@ import { renderReport } from "../components/verify/checks";
 import { ADMIN_USER } from "../components/edge/caddy";
 import { buildPlan, runPlan, StackUrls, VerifyPlan } from "../components/verify/plan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
-import { loadStackConfigFor, shippedStacks } from "./lib/stackFiles";
+import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { runCli } from "./lib/cli";
 
 async function planForStack(stack: string): Promise<VerifyPlan> {
-    const outputs = readStackOutputs(stack, { showSecrets: true });
-    // The settings come from the stack config; the URLs and secrets from the deployed stack.
+    // The settings come from the stack config (checked first, without the CLI); the URLs and secrets from the deployed stack.
     const cfg = await loadStackConfigFor(stack);
+    const outputs = readStackOutputs(stack, { showSecrets: true });
     return buildPlan(cfg.verification, cfg.domain, outputs.urls as StackUrls, {
         adminUser: ADMIN_USER,
         adminPassword: String(outputs.adminPassword ?? ""),
@@ -36,16 +36,10 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
         plan = JSON.parse(raw) as VerifyPlan;
-    } else if (argv.length === 1 && !argv[0]!.startsWith("-")) {
-        try {
-            plan = await planForStack(argv[0]!);
-        } catch (err) {
-            console.error(`verify: ${(err as Error).message}`);
-            return 2;
-        }
     } else {
-        console.error(`usage: npm run verify -- <stack>\n  stacks: ${shippedStacks().join(", ")}`);
-        return 2;
+        const stack = stackArgument(argv, "verify");
+        if (!stack) return 2;
+        plan = await planForStack(stack);
     }
     const results = await runPlan(plan);
     const report = renderReport(results);

@@ -112,7 +112,7 @@ describe("config: components/config.ts", () => {
             ["appVersion latest", { "freshtrack:appVersion": "latest" }, "freshtrack:appVersion", /"latest": expected a pinned version tag/],
             ["an image override tagged latest", { "freshtrack:appImages": { backend: "freshtrack-backend:latest" } }, "freshtrack:appImages.backend", /:latest": expected a pinned version tag/],
             ["a memory limit above the ceiling", { "freshtrack:resources": { redis: { memoryMb: 100000 } } }, "freshtrack:resources.redis.memoryMb", /100000: expected an integer from 16 to 65536/],
-            ["a limit for a service that does not exist", { "freshtrack:resources": { postgress: { memoryMb: 512 } } }, "freshtrack:resources.postgress", /known settings are postgres/],
+            ["a limit for a service that does not exist", { "freshtrack:resources": { postgress: { memoryMb: 512 } } }, "freshtrack:resources.postgress", /a known setting; did you mean postgres\?/],
             ["a six-field cron schedule", { "freshtrack:backup": { schedule: "0 0 3 * * *" } }, "freshtrack:backup.schedule", /five-field cron.*got 6/],
             ["a retention of zero days", { "freshtrack:backup": { retentionDays: 0 } }, "freshtrack:backup.retentionDays", /expected an integer from 1 to 3650/],
             ["demoData as a string", { "freshtrack:demoData": "yes" }, "freshtrack:demoData", /"yes": expected true or false/],
@@ -123,8 +123,9 @@ describe("config: components/config.ts", () => {
             ["ACME for a .localhost domain", { "freshtrack:target": "droplet", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" }, "freshtrack:tlsMode", /cannot issue a certificate for 'ft.localhost'/],
             ["a rollback export table that is not a plain SQL name", { "freshtrack:rollback": { exportTables: [{ table: "readings; drop table x", column: "at" }] } }, "freshtrack:rollback.exportTables[0]", /plain lowercase SQL names/],
             ["standby nodes on the 1 GB database plan", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:database": { mode: "managed", nodeCount: 2 } }, "freshtrack:database.nodeCount", /2: expected 1 with size db-s-1vcpu-1gb; standby nodes need db-s-1vcpu-2gb or larger/],
-            ["rotating the Postgres password", { "freshtrack:secretGenerations": { postgresPassword: 2 } }, "freshtrack:secretGenerations.postgresPassword", /no such setting; known settings are grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret/],
-            ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /a known key \(is it misspelt\?\)/],
+            ["rotating the Postgres password", { "freshtrack:secretGenerations": { postgresPassword: 2 } }, "freshtrack:secretGenerations.postgresPassword", /one of the settings grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret/],
+            ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /^  - freshtrack:tlsmode \(set\): expected a declared key; did you mean freshtrack:tlsMode\?$/m],
+            ["a key far from every declared one", { "freshtrack:colour": "blue" }, "freshtrack:colour", /^  - freshtrack:colour \(set\): expected a key declared under config: in Pulumi.yaml$/m],
             ["a missing required key", { "freshtrack:domain": undefined }, "freshtrack:domain", /\(not set\): expected a value/],
         ];
         for (const [what, config, key, message] of cases) {
@@ -147,7 +148,7 @@ describe("config: components/config.ts", () => {
             // appVersion latest is reported once, not again for each image tagged with it.
             expect(keysOf(err)).to.have.members(["freshtrack:domain", "freshtrack:adminCidrs[0]", "freshtrack:appVersion"]);
             expect(err.message.split("\n").filter((l) => l.startsWith("  - "))).to.have.length(err.problems.length);
-            expect(err.message).to.match(/^Stack 'test' has 3 configuration problems; nothing was deployed/);
+            expect(err.message).to.match(/^Stack 'test' has 3 configuration problems \(found before any resource was touched\)/);
         });
 
         it("is a RunError, so Pulumi prints the message without a stack trace", async () => {

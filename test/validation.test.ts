@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { checkCidr, checkCron, checkDomain, checkEmail, checkHostPort, isWorldCidr, parseImageRef } from "../components/validation";
+import { checkCidr, checkCron, checkDomain, checkEmail, checkHostPort, closestMatch, isWorldCidr, parseImageRef } from "../components/validation";
 
 describe("validation: pure checks behind the config", () => {
     it("accepts IPv4 and IPv6 CIDRs within their prefix lengths", () => {
@@ -47,5 +47,22 @@ describe("validation: pure checks behind the config", () => {
         expect(checkHostPort("smtp.example.com:587")).to.equal(undefined);
         expect(checkHostPort("smtp.example.com")).to.be.a("string");
         expect(checkHostPort("smtp.example.com:70000")).to.be.a("string");
+    });
+});
+
+describe("did-you-mean for misspelt keys, settings and stack names (closestMatch)", () => {
+    it("finds the key a typo meant: a wrong case, a dropped or swapped letter", () => {
+        const keys = ["appVersion", "appImages", "domain", "tlsMode", "resources"];
+        expect(closestMatch("appversion", keys)).to.equal("appVersion");
+        expect(closestMatch("appVerson", keys)).to.equal("appVersion");
+        expect(closestMatch("domian", keys)).to.equal("domain");
+        expect(closestMatch("resorces", keys)).to.equal("resources");
+        expect(closestMatch("prd", ["dev", "prod", "staging"])).to.equal("prod");
+    });
+
+    it("guesses nothing when no candidate is near", () => {
+        expect(closestMatch("colour", ["appVersion", "domain", "tlsMode"])).to.equal(undefined);
+        expect(closestMatch("postgresPassword", ["grafanaAdminPassword", "redisPassword", "minioRootPassword", "appJwtSecret"])).to.equal(undefined);
+        expect(closestMatch("x", [])).to.equal(undefined);
     });
 });

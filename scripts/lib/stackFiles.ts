@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError, ConfigProblem, loadStackConfig, PROJECT, StackConfig } from "../../components/config";
+import { closestMatch } from "../../components/validation";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -65,8 +66,9 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
     const project = readProjectFile(root);
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        const known = shippedStacks(root).join(", ");
-        throw new ConfigError(stack, [{ key: "stack", value: stack, expected: `a stack with a Pulumi.<stack>.yaml file: ${known}` }]);
+        const known = shippedStacks(root);
+        const near = closestMatch(stack, known);
+        throw new ConfigError(stack, [{ key: "stack", value: stack, expected: `a stack with a Pulumi.<stack>.yaml file: ${known.join(", ")}${near ? ` (did you mean ${near}?)` : ""}` }]);
     }
     const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const stackValues = new Map(Object.entries(doc.config ?? {}).map(([k, v]) => [qualify(k), v]));
@@ -116,9 +118,23 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
  */
 export function stackArgument(argv: readonly string[], script: string, more = ""): string | undefined {
     const stack = argv[0];
-    if (stack && argv.length === 1 && !stack.startsWith("-")) return stack;
+    if (stack && argv.length === 1 && !stack.startsWith("-")) {
+        // Checked here, before any script asks the Pulumi CLI about a stack that cannot exist.
+        const problem = unknownStack(stack);
+        if (problem === undefined) return stack;
+        console.error(`${script}: ${problem}`);
+        return undefined;
+    }
     console.error(`usage: npm run ${script} -- <stack>${more}\n  stacks: ${shippedStacks().join(", ")}`);
     return undefined;
+}
+
+/** Why `stack` is not one of this project's stacks (each has a Pulumi.<stack>.yaml), naming the nearest; undefined when it is one. */
+export function unknownStack(stack: string, root = REPO_ROOT): string | undefined {
+    const known = shippedStacks(root);
+    if (known.includes(stack)) return undefined;
+    const near = closestMatch(stack, known);
+    return `there is no stack '${stack}' (no Pulumi.${stack}.yaml)${near ? `; did you mean ${near}?` : ""} Stacks: ${known.join(", ")}`;
 }
 
 /**
