@@ -7,7 +7,8 @@ import { deployStack } from "../components/stack";
 import { nextVersion, tiers } from "../scripts/lib/bench";
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { criticalPath } from "../scripts/lib/criticalPath";
-import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { CONTAINER, configFor, containerNamed, run, settingsWith } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -118,6 +119,8 @@ describe("npm run bench", () => {
         const dev = report.stacks[0]!;
         expect(dev.stack).to.equal("dev");
         expect(dev.evaluation.runs).to.equal(2);
+        // Run under ts-node as pulumi up runs the program, so the stack-trace share is measured and is part of the whole.
+        expect(dev.evaluation.stackTraceMedianMs).to.be.greaterThan(0).and.at.most(dev.evaluation.medianMs);
         expect(dev.resources.containers).to.be.greaterThan(20);
         expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal(["app-version", "dashboard-edit", "domain-change", "grafana-password", "memory-raise-backend", "memory-raise-postgres"]);
         expect(dev.memory.peakMb).to.be.greaterThan(dev.memory.steadyMb);
@@ -162,5 +165,40 @@ describe("rotating generated credentials (freshtrack:secretGenerations)", () => 
         expect(error).to.be.instanceOf(ConfigError);
         const keys = (error as ConfigError).problems.map((p) => p.key);
         expect(keys).to.include.members(["freshtrack:secretGenerations.postgresPassword", "freshtrack:secretGenerations.redisPassword"]);
+    });
+});
+
+describe("evaluation time: the share spent formatting stack traces (MockRun.stackTraceMs)", () => {
+    it("counts the time inside the installed Error.prepareStackTrace during the run, and puts the formatter back", async () => {
+        const installed = Error.prepareStackTrace;
+        let calls = 0;
+        const slow = (error: Error, frames: NodeJS.CallSite[]) => {
+            calls++;
+            const until = performance.now() + 2;
+            while (performance.now() < until);
+            return `${error.name}: ${error.message} (${frames.length} frames)`;
+        };
+        Error.prepareStackTrace = slow;
+        try {
+            const run = await runUnderMocks(loadStackSettings("dev"), () => void new Error("probe").stack);
+            expect(calls).to.be.greaterThan(0);
+            // At least the program's own 2 ms call; registrations the SDK makes around it may add more.
+            expect(run.stackTraceMs).to.be.at.least(1.8);
+            expect(run.stackTraceMs).to.be.at.most(run.evaluationMs);
+            expect(Error.prepareStackTrace).to.equal(slow);
+        } finally {
+            Error.prepareStackTrace = installed;
+        }
+    });
+
+    it("is absent when no formatter is installed, rather than a made-up zero", async () => {
+        const installed = Error.prepareStackTrace;
+        (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+        try {
+            const run = await runUnderMocks(loadStackSettings("dev"), () => void new Error("probe").stack);
+            expect(run).to.not.have.property("stackTraceMs");
+        } finally {
+            Error.prepareStackTrace = installed;
+        }
     });
 });

@@ -154,7 +154,14 @@ export interface ChangeResult {
 export interface StackBench {
     readonly stack: string;
     readonly target: string;
-    readonly evaluation: { readonly medianMs: number; readonly minMs: number; readonly maxMs: number; readonly runs: number };
+    readonly evaluation: {
+        readonly medianMs: number;
+        readonly minMs: number;
+        readonly maxMs: number;
+        readonly runs: number;
+        /** Median time spent formatting the stack traces the SDK captures per promise (see MockRun.stackTraceMs); absent without a formatter. */
+        readonly stackTraceMedianMs?: number;
+    };
     readonly resources: { readonly custom: number; readonly components: number; readonly containers: number };
     readonly changes: readonly ChangeResult[];
     readonly memory: {
@@ -209,11 +216,13 @@ export interface BenchOptions {
 export async function benchStack(settings: StackSettings, program: Program, opts: BenchOptions): Promise<StackBench> {
     const progress = opts.progress ?? (() => undefined);
     const times: number[] = [];
+    const stackTraceTimes: number[] = [];
     let base: MockRun<{ cfg: StackConfig }> | undefined;
     for (let i = 0; i < opts.runs; i++) {
         progress(`${settings.stack}: evaluating the program, run ${i + 1} of ${opts.runs}`);
         base = await runUnderMocks(settings, program);
         times.push(base.evaluationMs);
+        if (base.stackTraceMs !== undefined) stackTraceTimes.push(base.stackTraceMs);
     }
     const { resources, result } = base!;
     const cfg = result.cfg;
@@ -241,7 +250,13 @@ export async function benchStack(settings: StackSettings, program: Program, opts
         offsiteBackups: cfg.backup.offsite !== undefined,
     });
     const path = criticalPath(resources);
-    const evaluation = { medianMs: round1(median(times)), minMs: round1(Math.min(...times)), maxMs: round1(Math.max(...times)), runs: times.length };
+    const evaluation = {
+        medianMs: round1(median(times)),
+        minMs: round1(Math.min(...times)),
+        maxMs: round1(Math.max(...times)),
+        runs: times.length,
+        ...(stackTraceTimes.length === times.length ? { stackTraceMedianMs: round1(median(stackTraceTimes)) } : {}),
+    };
 
     const targets: Array<{ name: string; met: boolean; detail: string; timing: boolean }> = changes.map((c) => ({
         timing: false,
@@ -305,6 +320,17 @@ export function renderBench(results: readonly StackBench[]): string {
         );
     }
     out.push("");
+    const traced = results.filter((r) => r.evaluation.stackTraceMedianMs !== undefined);
+    if (traced.length > 0) {
+        out.push("Where evaluation time goes: formatting the stack trace the Pulumi SDK captures for each promise of a registration");
+        out.push("(runtime/debuggable.js); under ts-node, as `pulumi up` runs this program, every frame is mapped through source maps");
+        for (const r of traced) {
+            const share = Math.round((r.evaluation.stackTraceMedianMs! / r.evaluation.medianMs) * 100);
+            const rest = round1(r.evaluation.medianMs - r.evaluation.stackTraceMedianMs!);
+            out.push(`  ${r.stack.padEnd(8)} ${r.evaluation.stackTraceMedianMs} ms of ${r.evaluation.medianMs} ms (${share} %); everything else, ${r.resources.custom + r.resources.components} registrations included: ${rest} ms`);
+        }
+        out.push("");
+    }
     out.push(`Critical path of a first deploy (the old deploy ran ${OLD_SEQUENTIAL_PHASES} phases, one after another)`);
     for (const r of results) {
         out.push(`  ${r.stack}: ${r.criticalPath.chain.length} resources in a row, ${r.criticalPath.gatedSteps} of them containers that wait for health or exit; containers start in ${r.criticalPath.containerWaves} waves`);

@@ -55,6 +55,35 @@ export interface MockRun<T> {
     readonly result: T;
     /** Milliseconds from starting the program until every registration was answered. */
     readonly evaluationMs: number;
+    /**
+     * Of `evaluationMs`, the milliseconds spent turning captured stack traces into text through
+     * `Error.prepareStackTrace`: the SDK captures one for every promise it makes while registering
+     * a resource (`debuggablePromise` in @pulumi/pulumi runtime/debuggable.js), and under ts-node,
+     * as `pulumi up` runs a TypeScript program, each frame is mapped through source maps.
+     * Undefined when no formatter is installed (plain node), as Node's own is not observable.
+     */
+    readonly stackTraceMs?: number;
+}
+
+/** Runs `fn` with the installed stack-trace formatter timed; returns the time spent in it. */
+async function timingStackTraces<T>(fn: () => Promise<T>): Promise<{ value: T; stackTraceMs?: number }> {
+    const installed = Error.prepareStackTrace;
+    if (installed === undefined) return { value: await fn() };
+    let spent = 0;
+    Error.prepareStackTrace = function (this: unknown, error, frames) {
+        const started = performance.now();
+        try {
+            return installed.call(this, error, frames);
+        } finally {
+            spent += performance.now() - started;
+        }
+    };
+    try {
+        const value = await fn();
+        return { value, stackTraceMs: spent };
+    } finally {
+        Error.prepareStackTrace = installed;
+    }
 }
 
 // Sentinels of the Pulumi wire format (sdk/nodejs/runtime/rpc.ts).
@@ -221,14 +250,17 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
     process.on("unhandledRejection", onRejection);
     try {
         const started = performance.now();
-        const result = program();
-        await settings.waitForRPCs();
+        const { value: result, stackTraceMs } = await timingStackTraces(async () => {
+            const value = program();
+            await settings.waitForRPCs();
+            return value;
+        });
         const evaluationMs = performance.now() - started;
         // Rejections are reported after the microtask queue drains; give them a few turns.
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
         await settings.waitForRPCs();
         if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
-        return { resources, result, evaluationMs };
+        return { resources, result, evaluationMs, ...(stackTraceMs !== undefined ? { stackTraceMs } : {}) };
     } finally {
         process.off("unhandledRejection", onRejection);
     }
