@@ -132,7 +132,7 @@ describe("npm run bench", () => {
         const result = bench("--runs", "zero");
         expect(result.status).to.equal(2);
         expect(result.stderr.split("\n")[0]).to.equal("bench: --runs = zero: expected a whole number from 1 to 100");
-        expect(bench("nosuchstack").stderr).to.match(/^bench: there is no stack 'nosuchstack' \(no Pulumi.nosuchstack.yaml\) Stacks: dev, prod, staging/);
+        expect(bench("nosuchstack").stderr).to.match(/^bench: there is no stack 'nosuchstack' \(no Pulumi.nosuchstack.yaml\)\. Stacks: dev, prod, staging/);
     });
 });
 

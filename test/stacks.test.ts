@@ -211,10 +211,10 @@ describe("npm run plan", () => {
         expect(result.stdout).not.to.match(/203\.0\.113\.50|192\.0\.2\.10|2001:db8::10/);
     });
 
-    it("exits 1 and lists the shipped stacks for an unknown stack", () => {
+    it("exits 2 and lists the shipped stacks for an unknown stack", () => {
         const result = plan("nosuchstack");
-        expect(result.status).to.equal(1);
-        expect(result.stderr).to.match(/a stack with a Pulumi.<stack>.yaml file: dev, prod, staging/);
+        expect(result.status).to.equal(2);
+        expect(result.stderr).to.equal("plan: there is no stack 'nosuchstack' (no Pulumi.nosuchstack.yaml). Stacks: dev, prod, staging\n");
     });
 
     it("exits 2 with usage when no stack is given", () => {

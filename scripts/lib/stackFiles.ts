@@ -134,7 +134,7 @@ export function unknownStack(stack: string, root = REPO_ROOT): string | undefine
     const known = shippedStacks(root);
     if (known.includes(stack)) return undefined;
     const near = closestMatch(stack, known);
-    return `there is no stack '${stack}' (no Pulumi.${stack}.yaml)${near ? `; did you mean ${near}?` : ""} Stacks: ${known.join(", ")}`;
+    return `there is no stack '${stack}' (no Pulumi.${stack}.yaml)${near ? `; did you mean ${near}?` : "."} Stacks: ${known.join(", ")}`;
 }
 
 /**
