@@ -8,7 +8,6 @@ import * as path from "path";
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    closestMatch,
     checkCidr,
     checkCron,
     checkDomain,
@@ -17,6 +16,7 @@ import {
     checkInteger,
     checkNumber,
     checkPinnedTag,
+    closestMatch,
     ImageRef,
     isLocalOnlyDomain,
     isWorldCidr,

@@ -35,7 +35,7 @@ function run(cmd: string, args: string[], o: DockerOptions = {}): DockerResult {
 
 export interface HostDocker {
     readonly docker: Docker;
-    /** Where the commands run, for messages: "this machine's Docker" or "deploy@203.0.113.7". */
+    /** Where the commands run, for messages: "this machine's Docker" or "Docker on deploy@<host address>". */
     readonly where: string;
     readonly cleanup: () => void;
 }
