@@ -10,20 +10,23 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as path from "path";
 import { notify } from "../components/notify/notify";
 import { destinationsFromConfig } from "./lib/destinations";
-import { loadStackConfigFor, REPO_ROOT, stackArgument } from "./lib/stackFiles";
-import { pulumiFailure, runCli } from "./lib/cli";
+import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
+import { runCli } from "./lib/cli";
+import { stackReadFailure } from "./lib/stackOutputs";
 import { packConfigFile } from "./lib/policyRun";
 
 async function main(argv: string[]): Promise<number> {
-    const stack = stackArgument(argv, "deploy");
-    if (!stack) return 2;
+    const line = commandLine("deploy", argv, { usage: "<stack>" });
+    if ("exitCode" in line) return line.exitCode;
+    const stack = line.stacks[0]!;
     const cfg = await loadStackConfigFor(stack);
     const started = Date.now();
     let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
     try {
         workspaceStack = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
     } catch (err) {
-        console.error(`deploy: cannot open stack '${stack}' through the Pulumi CLI (installed, logged in to the stack's backend, passphrase set?): ${pulumiFailure(err)}`);
+        console.error(`deploy: ${stackReadFailure(stack, err)}`);
         return 2;
     }
     const previous = (await workspaceStack.history(20)).find((h) => h.kind === "update" && h.result === "succeeded")?.config?.["freshtrack:appVersion"]?.value;

@@ -10,12 +10,14 @@ import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
 import { renderPlan } from "./lib/planReport";
-import { loadStackSettings, stackArgument } from "./lib/stackFiles";
+import { loadStackSettings } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
-    const stack = stackArgument(argv, "plan");
-    if (!stack) return 2;
+    const line = commandLine("plan", argv, { usage: "<stack>" });
+    if ("exitCode" in line) return line.exitCode;
+    const stack = line.stacks[0]!;
     try {
         const settings = loadStackSettings(stack);
         const run = await runUnderMocks(settings, deployStack);

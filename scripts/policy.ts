@@ -14,12 +14,14 @@ import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
 import { findingLines, fromRegistered, mandatory, policyVerdict, packConfigFile, readPackConfig, runPolicies } from "./lib/policyRun";
-import { loadStackSettings, REPO_ROOT, stackArgument } from "./lib/stackFiles";
+import { loadStackSettings, REPO_ROOT } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
-    const stack = stackArgument(argv, "policy");
-    if (!stack) return 2;
+    const line = commandLine("policy", argv, { usage: "<stack>" });
+    if ("exitCode" in line) return line.exitCode;
+    const stack = line.stacks[0]!;
     try {
         const configFile = packConfigFile(stack);
         const packConfig = readPackConfig(stack);

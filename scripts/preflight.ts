@@ -12,13 +12,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { preflightScriptFor } from "../components/preflight/preflight";
-import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
+import { loadStackConfigFor } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
-    const stack = stackArgument(argv, "preflight");
-    if (!stack) return 2;
+    const line = commandLine("preflight", argv, { usage: "<stack>" });
+    if ("exitCode" in line) return line.exitCode;
+    const stack = line.stacks[0]!;
     const cfg = await loadStackConfigFor(stack);
     if (cfg.target === "local") {
         console.log("preflight: the local target has nothing to check (Docker on this machine is the host)");

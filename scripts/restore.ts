@@ -13,16 +13,17 @@ import { DATABASE } from "../components/services/context";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { askForStackName } from "./lib/confirm";
 import { chooseBackup, confirmationText } from "./lib/restorePlan";
-import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
+import { loadStackConfigFor } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
-    const yes = argv.includes("--yes");
-    const positional = argv.filter((a) => a !== "--yes");
-    const stack = positional.length <= 2 ? stackArgument(positional.slice(0, 1), "restore", " [backup] [--yes]") : stackArgument([], "restore", " [backup] [--yes]");
-    if (!stack) return 2;
-    const requested = positional[1];
+    const line = commandLine("restore", argv, { usage: "<stack> [backup] [--yes]", options: { yes: { type: "boolean" } }, extraPositionals: 1 });
+    if ("exitCode" in line) return line.exitCode;
+    const stack = line.stacks[0]!;
+    const yes = line.values.yes === true;
+    const requested = line.extra[0];
     const cfg = await loadStackConfigFor(stack);
     let host: ReturnType<typeof dockerOn>;
     try {

@@ -16,10 +16,12 @@ import { BACKUP_DIR } from "../components/services/backupScripts";
 import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";
 import { backupContainer, dockerOn } from "./lib/hostDocker";
-import { loadStackConfigFor, REPO_ROOT, stackArgument } from "./lib/stackFiles";
-import { pulumiFailure, runCli } from "./lib/cli";
+import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
+import { runCli } from "./lib/cli";
+import { stackReadFailure } from "./lib/stackOutputs";
+import { checkPinnedTag } from "../components/validation";
 
-const USAGE = " [--to <version>] [--yes]";
 
 function describePlan(stack: string, plan: RollbackPlan, tables: readonly { table: string }[]): string {
     return [
@@ -34,12 +36,16 @@ function describePlan(stack: string, plan: RollbackPlan, tables: readonly { tabl
 }
 
 async function main(argv: string[]): Promise<number> {
-    const yes = argv.includes("--yes");
-    const toIndex = argv.indexOf("--to");
-    const requested = toIndex >= 0 ? argv[toIndex + 1] : undefined;
-    const positional = argv.filter((a, i) => a !== "--yes" && (toIndex < 0 || (i !== toIndex && i !== toIndex + 1)));
-    const stack = stackArgument(toIndex >= 0 && !requested ? [] : positional, "rollback", USAGE);
-    if (!stack) return 2;
+    const line = commandLine("rollback", argv, { usage: "<stack> [--to <version>] [--yes]", options: { to: { type: "string" }, yes: { type: "boolean" } } });
+    if ("exitCode" in line) return line.exitCode;
+    const stack = line.stacks[0]!;
+    const yes = line.values.yes === true;
+    const requested = typeof line.values.to === "string" ? line.values.to : undefined;
+    const versionProblem = requested !== undefined ? checkPinnedTag(requested) : undefined;
+    if (versionProblem) {
+        console.error(`rollback: --to ${requested}: expected ${versionProblem}`);
+        return 2;
+    }
     const started = Date.now();
     const cfg = await loadStackConfigFor(stack);
 
@@ -52,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
             return { kind: h.kind, result: h.result, startTime: new Date(h.startTime), version: h.version, ...(version !== undefined ? { appVersion: version } : {}) };
         });
     } catch (err) {
-        console.error(`rollback: cannot read stack '${stack}' through the Pulumi CLI (installed, logged in to the stack's backend, passphrase set?): ${pulumiFailure(err)}`);
+        console.error(`rollback: ${stackReadFailure(stack, err)}`);
         return 2;
     }
     const plan = planRollback(history, requested);

@@ -8,13 +8,13 @@
 import { readStackOutputs } from "./lib/stackOutputs";
 import { renderSummary } from "./lib/summary";
 import { runCli } from "./lib/cli";
-import { stackArgument } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
 
 function main(argv: string[]): number {
-    const showSecrets = argv.includes("--show-secrets");
-    const rest = argv.filter((a) => a !== "--show-secrets");
-    const stack = stackArgument(rest, "summary", " [--show-secrets]");
-    if (!stack) return 2;
+    const line = commandLine("summary", argv, { usage: "<stack> [--show-secrets]", options: { "show-secrets": { type: "boolean" } } });
+    if ("exitCode" in line) return line.exitCode;
+    const stack = line.stacks[0]!;
+    const showSecrets = line.values["show-secrets"] === true;
     const isTty = process.stdout.isTTY === true;
     let outputs: Record<string, unknown>;
     try {

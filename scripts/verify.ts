@@ -12,7 +12,8 @@ import { renderReport } from "../components/verify/checks";
 import { ADMIN_USER } from "../components/edge/caddy";
 import { buildPlan, runPlan, StackUrls, VerifyPlan } from "../components/verify/plan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
-import { loadStackConfigFor, stackArgument } from "./lib/stackFiles";
+import { loadStackConfigFor } from "./lib/stackFiles";
+import { commandLine } from "./lib/commandLine";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { runCli } from "./lib/cli";
 
@@ -37,9 +38,9 @@ async function main(argv: string[]): Promise<number> {
         }
         plan = JSON.parse(raw) as VerifyPlan;
     } else {
-        const stack = stackArgument(argv, "verify");
-        if (!stack) return 2;
-        plan = await planForStack(stack);
+        const line = commandLine("verify", argv, { usage: "<stack>" });
+        if ("exitCode" in line) return line.exitCode;
+        plan = await planForStack(line.stacks[0]!);
     }
     const results = await runPlan(plan);
     const report = renderReport(results);

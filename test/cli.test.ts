@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../components/config";
 import { describeFailure } from "../scripts/lib/cli";
+import { commandLine, CommandLineSpec } from "../scripts/lib/commandLine";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -44,4 +45,66 @@ describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
             expect(result.stderr).to.equal(`${name}: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: dev, prod, staging\n`);
         });
     }
+});
+
+describe("every script reads its command line the same way (scripts/lib/commandLine.ts)", () => {
+    /** Runs commandLine with console output captured. */
+    function parse(argv: string[], spec: CommandLineSpec) {
+        const out: string[] = [];
+        const err: string[] = [];
+        const saved = { log: console.log, error: console.error };
+        console.log = (m: string) => void out.push(m);
+        console.error = (m: string) => void err.push(m);
+        try {
+            return { result: commandLine("restore", argv, spec), out: out.join("\n"), err: err.join("\n") };
+        } finally {
+            Object.assign(console, saved);
+        }
+    }
+    const restore: CommandLineSpec = { usage: "<stack> [backup] [--yes]", options: { yes: { type: "boolean" } }, extraPositionals: 1 };
+
+    it("reads the stack, options and allowed extra arguments", () => {
+        expect(parse(["prod", "freshtrack-x.dump", "--yes"], restore).result).to.deep.equal({ stacks: ["prod"], values: { yes: true }, extra: ["freshtrack-x.dump"] });
+        const rollback = parse(["prod", "--to=1.4.1"], { usage: "<stack> [--to <version>]", options: { to: { type: "string" } } });
+        expect(rollback.result).to.deep.equal({ stacks: ["prod"], values: { to: "1.4.1" }, extra: [] });
+    });
+
+    it("--help prints the usage on stdout and stops with exit 0", () => {
+        const { result, out, err } = parse(["--help"], restore);
+        expect(result).to.deep.equal({ exitCode: 0 });
+        expect(out).to.equal("usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: dev, prod, staging");
+        expect(err).to.equal("");
+    });
+
+    it("an unknown option is named, with the option it probably meant, then the usage; exit 2", () => {
+        const { result, err } = parse(["prod", "-y"], restore);
+        expect(result).to.deep.equal({ exitCode: 2 });
+        expect(err.split("\n")[0]).to.equal("restore: unknown option -y; did you mean --yes?");
+        expect(parse(["prod", "--force"], restore).err.split("\n")[0]).to.equal("restore: unknown option --force");
+    });
+
+    it("an option without its value, and an argument too many, are each named", () => {
+        expect(parse(["prod", "--to"], { usage: "<stack> [--to <version>]", options: { to: { type: "string" } } }).err.split("\n")[0]).to.equal("restore: option --to needs a value");
+        expect(parse(["prod", "a.dump", "b.dump"], restore).err.split("\n")[0]).to.equal("restore: unexpected argument 'b.dump'");
+    });
+
+    it("no stack prints the usage; several stacks only where the script takes several", () => {
+        expect(parse([], restore)).to.deep.include({ result: { exitCode: 2 }, err: "usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: dev, prod, staging" });
+        expect(parse(["dev", "prod"], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({ stacks: ["dev", "prod"], values: {}, extra: [] });
+        expect(parse([], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({ stacks: [], values: {}, extra: [] });
+        expect(parse(["dev", "prod"], { usage: "<stack>" }).err.split("\n")[0]).to.equal("restore: unexpected argument 'prod'");
+    });
+});
+
+describe("scripts that read a deployed stack say plainly when the Pulumi CLI is missing", () => {
+    it("summary prints one line with where to get the CLI, not a list of guesses", () => {
+        // PATH holds only node, so no pulumi can be found whatever this machine has installed.
+        const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "scripts/summary.ts", "dev"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PATH: path.dirname(process.execPath) },
+        });
+        expect(result.status).to.equal(2);
+        expect(result.stderr).to.equal("summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n");
+    });
 });

@@ -7,10 +7,15 @@ import { ConfigError } from "../../components/config";
 
 const INSTALL_PULUMI = "https://www.pulumi.com/docs/iac/download-install/";
 
+/** Whether running `pulumi` failed because there is no such command on PATH. */
+export function isMissingCli(err: unknown): boolean {
+    return /code: -2\b|ENOENT/.test(err instanceof Error ? err.message : String(err));
+}
+
 /** One line on why the Pulumi CLI could not be used, from the error its invocation raised. */
 export function pulumiFailure(err: unknown): string {
     const message = err instanceof Error ? err.message : String(err);
-    if (/code: -2\b|ENOENT/.test(message)) return `the pulumi command was not found on PATH; install the Pulumi CLI (${INSTALL_PULUMI})`;
+    if (isMissingCli(err)) return `the pulumi command was not found on PATH; install the Pulumi CLI (${INSTALL_PULUMI})`;
     return message.split("\n").find((l) => l.trim().length > 0)?.trim() ?? message;
 }
 

@@ -112,23 +112,6 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
     return { stack, config, secretKeys };
 }
 
-/**
- * The one `<stack>` argument of the npm scripts, or undefined after printing
- * the usage line with the shipped stacks.
- */
-export function stackArgument(argv: readonly string[], script: string, more = ""): string | undefined {
-    const stack = argv[0];
-    if (stack && argv.length === 1 && !stack.startsWith("-")) {
-        // Checked here, before any script asks the Pulumi CLI about a stack that cannot exist.
-        const problem = unknownStack(stack);
-        if (problem === undefined) return stack;
-        console.error(`${script}: ${problem}`);
-        return undefined;
-    }
-    console.error(`usage: npm run ${script} -- <stack>${more}\n  stacks: ${shippedStacks().join(", ")}`);
-    return undefined;
-}
-
 /** Why `stack` is not one of this project's stacks (each has a Pulumi.<stack>.yaml), naming the nearest; undefined when it is one. */
 export function unknownStack(stack: string, root = REPO_ROOT): string | undefined {
     const known = shippedStacks(root);
