@@ -264,8 +264,11 @@ export interface ConfigProblem {
     readonly key: string;
     readonly value: unknown;
     readonly expected: string;
-    /** Printed instead of the value when the value itself is not the point (an unknown key). */
-    readonly shown?: string;
+    /**
+     * The value is left out of the message, and `expected` is printed as the whole
+     * reason: for a key the program does not know, whose value may be a secret.
+     */
+    readonly valueHidden?: boolean;
 }
 
 /**
@@ -280,7 +283,7 @@ export class ConfigError extends pulumi.RunError {
         super(
             // Config is read before any resource is registered, so this stops preview, up, plan and policy alike with nothing touched.
             `Stack '${stack}' has ${problems.length} configuration problem${problems.length === 1 ? "" : "s"} (found before any resource was touched):\n` +
-                problems.map((p) => `  - ${p.key}${p.shown !== undefined ? ` ${p.shown}` : ` = ${describe(p.value)}`}: expected ${p.expected}`).join("\n"),
+                problems.map((p) => `  - ${p.key}${p.valueHidden ? "" : ` = ${describe(p.value)}`}: ${p.valueHidden ? "" : "expected "}${p.expected}`).join("\n"),
         );
         this.name = "ConfigError";
     }
@@ -289,6 +292,15 @@ export class ConfigError extends pulumi.RunError {
 function describe(value: unknown): string {
     if (value === undefined) return "(not set)";
     return JSON.stringify(value);
+}
+
+/** A config value as Pulumi hands it to the program: structured values arrive as JSON text. */
+function parsedOrText(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
 }
 
 /** Reads raw values and records problems; the parts of `loadStackConfig` that repeat. */
@@ -300,19 +312,14 @@ class Reader {
         return `${PROJECT}:${name}`;
     }
 
-    problem(key: string, value: unknown, expected: string, shown?: string): void {
-        this.problems.push({ key, value, expected, ...(shown !== undefined ? { shown } : {}) });
+    problem(key: string, value: unknown, expected: string): void {
+        this.problems.push({ key, value, expected });
     }
 
     /** The raw value: structured values arrive as JSON text and are parsed here. */
     raw(name: string): unknown {
         const text = this.cfg.get(name);
-        if (text === undefined) return undefined;
-        try {
-            return JSON.parse(text);
-        } catch {
-            return text;
-        }
+        return text === undefined ? undefined : parsedOrText(text);
     }
 
     string(name: string, fallback?: string): string {
@@ -788,11 +795,15 @@ export function loadStackConfig(): StackConfig {
     const preflight = { minFreeGb: field(r, r.key("preflight"), preflightObj, "minFreeGb", checkInteger(1, 10000), 5) };
 
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
-        const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
-        if (name !== undefined && !(CONFIG_KEYS as readonly string[]).includes(name)) {
-            const near = closestMatch(name, CONFIG_KEYS);
-            r.problem(key, undefined, near ? `a declared key; did you mean ${PROJECT}:${near}?` : "a key declared under config: in Pulumi.yaml", "(set)");
-        }
+        const [namespace = "", ...rest] = key.split(":");
+        const name = rest.join(":");
+        // Keys of other namespaces belong to providers (digitalocean:token); one a typo away from ours was meant for us.
+        const ours = namespace === PROJECT || closestMatch(namespace, [PROJECT]) !== undefined;
+        if (!ours || (namespace === PROJECT && (CONFIG_KEYS as readonly string[]).includes(name))) continue;
+        const near = (CONFIG_KEYS as readonly string[]).includes(name) ? name : closestMatch(name, CONFIG_KEYS);
+        // Its value is not shown: the SDK does not say whether an undeclared key holds a secret.
+        const reason = `set, but not declared in Pulumi.yaml${near ? `; did you mean ${PROJECT}:${near}?` : ""}`;
+        r.problems.push({ key, value: undefined, expected: reason, valueHidden: true });
     }
 
     if (r.problems.length > 0) throw new ConfigError(stack, r.problems);

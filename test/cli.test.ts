@@ -31,7 +31,7 @@ describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
         try {
             const result = script("restore", "clitest");
             expect(result.status, result.stderr).to.equal(1);
-            expect(result.stderr).to.match(/^Stack 'clitest' has 1 configuration problem \(found before any resource was touched\):\n {2}- freshtrack:appVersoin \(set\): expected a declared key; did you mean freshtrack:appVersion\?\n$/);
+            expect(result.stderr).to.match(/^Stack 'clitest' has 1 configuration problem \(found before any resource was touched\):\n {2}- freshtrack:appVersoin: set, but not declared in Pulumi.yaml; did you mean freshtrack:appVersion\?\n$/);
             expect(result.stderr).to.not.contain("__pulumiRunError");
         } finally {
             fs.rmSync(file, { force: true });

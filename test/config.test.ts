@@ -124,8 +124,9 @@ describe("config: components/config.ts", () => {
             ["a rollback export table that is not a plain SQL name", { "freshtrack:rollback": { exportTables: [{ table: "readings; drop table x", column: "at" }] } }, "freshtrack:rollback.exportTables[0]", /plain lowercase SQL names/],
             ["standby nodes on the 1 GB database plan", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:database": { mode: "managed", nodeCount: 2 } }, "freshtrack:database.nodeCount", /2: expected 1 with size db-s-1vcpu-1gb; standby nodes need db-s-1vcpu-2gb or larger/],
             ["rotating the Postgres password", { "freshtrack:secretGenerations": { postgresPassword: 2 } }, "freshtrack:secretGenerations.postgresPassword", /one of the settings grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret/],
-            ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /^  - freshtrack:tlsmode \(set\): expected a declared key; did you mean freshtrack:tlsMode\?$/m],
-            ["a key far from every declared one", { "freshtrack:colour": "blue" }, "freshtrack:colour", /^  - freshtrack:colour \(set\): expected a key declared under config: in Pulumi.yaml$/m],
+            ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /^  - freshtrack:tlsmode: set, but not declared in Pulumi.yaml; did you mean freshtrack:tlsMode\?$/m],
+            ["a key far from every declared one", { "freshtrack:colour": "blue" }, "freshtrack:colour", /^  - freshtrack:colour: set, but not declared in Pulumi.yaml$/m],
+            ["a key under a misspelt namespace", { "frshtrack:demoData": true }, "frshtrack:demoData", /^  - frshtrack:demoData: set, but not declared in Pulumi.yaml; did you mean freshtrack:demoData\?$/m],
             ["a missing required key", { "freshtrack:domain": undefined }, "freshtrack:domain", /\(not set\): expected a value/],
         ];
         for (const [what, config, key, message] of cases) {
@@ -159,6 +160,20 @@ describe("config: components/config.ts", () => {
         it("rejects a stack value whose type differs from the Pulumi.yaml declaration", () => {
             expect(() => loadStackSettingsWith("adminCidrs: 10.0.0.0/8")).to.throw(ConfigError, /freshtrack:adminCidrs = "10.0.0.0\/8": expected a value of type array/);
         });
+
+        it("names the line and column of a YAML mistake in the stack file, in one line", () => {
+            expect(() => stackFileWith("config:\n  freshtrack:domain: x.example.com\n - [a\n")).to.throw(ConfigError, /^Stack 'bad' has 1 configuration problem .*:\n {2}- Pulumi.bad.yaml:3:1: not valid YAML: [^\n]+$/);
+        });
+
+        it("refuses a stack file attribute Pulumi does not know, with the one it probably meant", () => {
+            expect(() => stackFileWith("confg:\n  freshtrack:domain: x.example.com\n")).to.throw(ConfigError, /- Pulumi.bad.yaml: confg: not a stack file attribute; did you mean config:\?$/);
+            expect(() => stackFileWith("secretsprovider: passphrase\nencryptionsalt: v1:abc\nconfig:\n  freshtrack:domain: x.example.com\n")).to.not.throw();
+        });
+
+        it("leaves other namespaces to their providers, but not one a typo away from freshtrack", async () => {
+            const err = await problemsFor({ "digitalocean:token": "x", "freshtrak:domain": "x.example.com" });
+            expect(keysOf(err)).to.deep.equal(["freshtrak:domain"]);
+        });
     });
 
     it("needs only domain, adminEmail and appVersion", () => {
@@ -171,6 +186,14 @@ describe("config: components/config.ts", () => {
     });
 });
 
+
+/** Writes a throwaway project (the real Pulumi.yaml plus a stack file with this text) and loads it. */
+function stackFileWith(text: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-config-"));
+    fs.copyFileSync(path.join(__dirname, "..", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), text);
+    return loadStackSettings("bad", dir);
+}
 
 /** Writes a throwaway project (the real Pulumi.yaml plus one stack file) and loads it. */
 function loadStackSettingsWith(line: string) {

@@ -61,6 +61,33 @@ function qualify(key: string): string {
     return key.includes(":") ? key : `${PROJECT}:${key}`;
 }
 
+/** The attributes a stack settings file may have (https://www.pulumi.com/docs/iac/concepts/projects/stack-settings-file/). */
+const STACK_FILE_ATTRIBUTES = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"];
+
+/** Pulumi.<stack>.yaml parsed, or a ConfigError naming the line of a YAML mistake or an attribute Pulumi does not know. */
+function readStackFile(stack: string, file: string): { config?: Record<string, unknown> } {
+    const name = path.basename(file);
+    let doc: unknown;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    } catch (err) {
+        const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+        const reason = ((err as Error).message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+        throw new ConfigError(stack, [{ key: `${name}${pos ? `:${pos.line}:${pos.col}` : ""}`, value: undefined, expected: `not valid YAML: ${reason}`, valueHidden: true }]);
+    }
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+        throw new ConfigError(stack, [{ key: name, value: undefined, expected: "a YAML mapping with a config: section", valueHidden: true }]);
+    }
+    const problems: ConfigProblem[] = [];
+    for (const attribute of Object.keys(doc)) {
+        if (STACK_FILE_ATTRIBUTES.includes(attribute)) continue;
+        const near = closestMatch(attribute, STACK_FILE_ATTRIBUTES);
+        problems.push({ key: `${name}: ${attribute}`, value: undefined, expected: `not a stack file attribute${near ? `; did you mean ${near}:?` : ` (${STACK_FILE_ATTRIBUTES.join(", ")})`}`, valueHidden: true });
+    }
+    if (problems.length > 0) throw new ConfigError(stack, problems);
+    return doc as { config?: Record<string, unknown> };
+}
+
 /** The config a `pulumi up` of this stack would hand the program. Throws ConfigError on type mismatches. */
 export function loadStackSettings(stack: string, root = REPO_ROOT): StackSettings {
     const project = readProjectFile(root);
@@ -70,7 +97,7 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
         const near = closestMatch(stack, known);
         throw new ConfigError(stack, [{ key: "stack", value: stack, expected: `a stack with a Pulumi.<stack>.yaml file: ${known.join(", ")}${near ? ` (did you mean ${near}?)` : ""}` }]);
     }
-    const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const doc = readStackFile(stack, file);
     const stackValues = new Map(Object.entries(doc.config ?? {}).map(([k, v]) => [qualify(k), v]));
 
     const config: Record<string, string> = {};
