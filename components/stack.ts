@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "./config";
+import { loadStackConfig, placeholderValues } from "./config";
 import { createHost } from "./host";
 import { ManagedDatabase } from "./platform/managedDatabase";
 import { Networks } from "./platform/networks";
@@ -22,6 +22,13 @@ import { MINIO_ROOT_USER } from "./services/minio";
  */
 export function deployStack() {
     const cfg = loadStackConfig();
+    const examples = placeholderValues(cfg);
+    if (examples.length > 0) {
+        // A warning, not a refusal: preview and plan must still show the shipped stacks. `npm run deploy` refuses them.
+        void pulumi.log.warn(
+            [`Pulumi.${cfg.stack}.yaml still has documentation example values, which cannot work deployed; set your own (docs/walkthrough.md, step 4):`, ...examples.map((e) => `  ${e}`)].join("\n"),
+        );
+    }
     const host = createHost(cfg);
     const providerOpts = { providers: [host.provider] };
     const networks = new Networks("networks", { namePrefix: cfg.namePrefix }, providerOpts);

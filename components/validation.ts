@@ -177,3 +177,31 @@ export function closestMatch(name: string, candidates: readonly string[]): strin
     }
     return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.candidate : undefined;
 }
+
+/** Names reserved for documentation and testing (RFC 2606): no one can own them, no CA issues for them. */
+export function isReservedExampleDomain(domain: string): boolean {
+    const d = domain.toLowerCase().replace(/\.$/, "");
+    return /(^|\.)example\.(com|net|org)$/.test(d) || /(^|\.)(example|test|invalid)$/.test(d);
+}
+
+/** Address ranges reserved for documentation (RFC 5737 for IPv4, RFC 3849 for IPv6): no real host or admin network is in them. */
+const DOCUMENTATION_RANGES: ReadonlyArray<readonly [string, number, "ipv4" | "ipv6"]> = [
+    ["192.0.2.0", 24, "ipv4"],
+    ["198.51.100.0", 24, "ipv4"],
+    ["203.0.113.0", 24, "ipv4"],
+    ["2001:db8::", 32, "ipv6"],
+];
+
+/** Whether an address or CIDR lies inside a documentation range. */
+export function isDocumentationAddress(value: string): boolean {
+    const [address = "", prefixText] = value.split("/");
+    const family = net.isIP(address) === 6 ? "ipv6" : net.isIP(address) === 4 ? "ipv4" : undefined;
+    if (!family) return false;
+    const prefix = prefixText === undefined ? (family === "ipv4" ? 32 : 128) : Number(prefixText);
+    return DOCUMENTATION_RANGES.some(([base, bits, f]) => {
+        if (f !== family || prefix < bits) return false;
+        const list = new net.BlockList();
+        list.addSubnet(base, bits, f);
+        return list.check(address, f);
+    });
+}

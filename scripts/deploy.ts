@@ -1,13 +1,17 @@
 /**
- * npm run deploy -- <stack>
+ * npm run deploy -- <stack> [--allow-examples]
  *
  * `pulumi up` for a stack through the Automation API, with its policy pack, so
  * that a failed update is announced too: the program itself announces only
  * verified, completed updates. A failure to announce never changes the result.
- * Exit codes: 0 deployed, 1 the update failed, 2 usage or setup error.
+ * A droplet or VM stack that still has the shipped documentation examples
+ * (example.com, 203.0.113.0/24, ...) is refused before anything is touched,
+ * unless --allow-examples says that is meant (a throwaway test with internal TLS).
+ * Exit codes: 0 deployed, 1 the update failed or examples refused, 2 usage or setup error.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as path from "path";
+import { placeholderValues } from "../components/config";
 import { notify } from "../components/notify/notify";
 import { destinationsFromConfig } from "./lib/destinations";
 import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
@@ -17,10 +21,15 @@ import { stackReadFailure } from "./lib/stackOutputs";
 import { packConfigFile } from "./lib/policyRun";
 
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("deploy", argv, { usage: "<stack>" });
+    const line = commandLine("deploy", argv, { usage: "<stack> [--allow-examples]", options: { "allow-examples": { type: "boolean" } } });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const cfg = await loadStackConfigFor(stack);
+    const examples = placeholderValues(cfg);
+    if (examples.length > 0 && line.values["allow-examples"] !== true) {
+        console.error([`deploy: Pulumi.${stack}.yaml still has documentation example values; set your own (docs/walkthrough.md, step 4), nothing was deployed:`, ...examples.map((e) => `  ${e}`)].join("\n"));
+        return 1;
+    }
     const started = Date.now();
     let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
     try {

@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     try {
         const settings = loadStackSettings(stack);
         const run = await runUnderMocks(settings, deployStack);
-        console.log(renderPlan({ cfg: run.result.cfg, resources: run.resources, maskedKeys: settings.secretKeys, alertDestinations: run.result.alertDestinations }));
+        console.log(renderPlan({ cfg: run.result.cfg, resources: run.resources, maskedKeys: settings.secretKeys, alertDestinations: run.result.alertDestinations, warnings: run.warnings }));
         return 0;
     } catch (err) {
         if (err instanceof ConfigError) {

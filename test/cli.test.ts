@@ -108,3 +108,28 @@ describe("scripts that read a deployed stack say plainly when the Pulumi CLI is 
         expect(result.stderr).to.equal("summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n");
     });
 });
+
+describe("npm run deploy refuses the shipped documentation examples before touching anything", () => {
+    const deploy = (...args: string[]) =>
+        spawnSync(process.execPath, [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "scripts/deploy.ts", ...args], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PATH: path.dirname(process.execPath) },
+        });
+
+    it("lists the example values still in Pulumi.prod.yaml and exits 1, without calling the Pulumi CLI", () => {
+        const result = deploy("prod");
+        expect(result.status).to.equal(1);
+        const lines = result.stderr.trimEnd().split("\n");
+        expect(lines[0]).to.equal("deploy: Pulumi.prod.yaml still has documentation example values; set your own (docs/walkthrough.md, step 4), nothing was deployed:");
+        expect(lines).to.include("  freshtrack:adminCidrs[0] = 203.0.113.0/28");
+        expect(result.stderr).to.not.contain("pulumi command");
+    });
+
+    it("goes on to the Pulumi CLI with --allow-examples", () => {
+        const result = deploy("prod", "--allow-examples");
+        expect(result.status).to.equal(2);
+        expect(result.stderr).to.equal("deploy: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n");
+    });
+});
+

@@ -3,9 +3,10 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, DEFAULT_LIMITS, StackConfig } from "../components/config";
+import { CONFIG_KEYS, ConfigError, DEFAULT_LIMITS, placeholderValues, StackConfig } from "../components/config";
+import { deployStack } from "../components/stack";
 import { loadStackSettings, readProjectFile, shippedStacks } from "../scripts/lib/stackFiles";
-import { configFor, MINIMAL_CONFIG, settingsWith } from "./helpers";
+import { configFor, MINIMAL_CONFIG, runStack, settingsWith } from "./helpers";
 
 async function problemsFor(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ConfigError> {
     try {
@@ -202,3 +203,40 @@ function loadStackSettingsWith(line: string) {
     fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), `config:\n  freshtrack:domain: x.example.com\n  freshtrack:${line}\n`);
     return loadStackSettings("bad", dir);
 }
+
+describe("documentation examples left in a droplet or VM stack (placeholderValues)", () => {
+    it("lists every example value the shipped prod file still holds, one line each with its key", async () => {
+        expect(placeholderValues(await configFor(loadStackSettings("prod")))).to.deep.equal([
+            "freshtrack:domain = freshtrack.example.com",
+            "freshtrack:adminEmail = ops@freshtrack.example.com",
+            "freshtrack:adminCidrs[0] = 203.0.113.0/28",
+            "freshtrack:adminCidrs[1] = 2001:db8:40::/48",
+            "freshtrack:droplet.dnsZone = example.com",
+            "freshtrack:alerts.email.to[0] = oncall@freshtrack.example.com",
+            "freshtrack:alerts.email.from = alerts@freshtrack.example.com",
+            "freshtrack:alerts.email.smarthost = smtp.example.com:587",
+        ]);
+    });
+
+    it("finds none in a stack with real-looking values, nor on the local target", async () => {
+        const own = settingsWith({
+            "freshtrack:target": "droplet",
+            "freshtrack:tlsMode": "acme",
+            "freshtrack:domain": "cold.acme-foods.eu",
+            "freshtrack:adminEmail": "ops@acme-foods.eu",
+            "freshtrack:adminCidrs": ["81.2.69.0/28", "2a00:1450:4001::/48"],
+            "freshtrack:droplet": { region: "fra1", dnsZone: "acme-foods.eu" },
+            "freshtrack:alerts": { email: { to: ["oncall@acme-foods.eu"], from: "alerts@acme-foods.eu", smarthost: "smtp.acme-foods.eu:587" } },
+        });
+        expect(placeholderValues(await configFor(own))).to.deep.equal([]);
+        expect(placeholderValues(await configFor(loadStackSettings("dev")))).to.deep.equal([]);
+    });
+
+    it("is a warning of the program itself, so pulumi preview and pulumi up print it too", async () => {
+        const prod = await runStack("prod", deployStack);
+        expect(prod.warnings).to.have.length(1);
+        expect(prod.warnings[0]).to.match(/^Pulumi.prod.yaml still has documentation example values, which cannot work deployed; set your own \(docs\/walkthrough.md, step 4\):\n {2}freshtrack:domain = freshtrack.example.com\n/);
+        expect((await runStack("dev", deployStack)).warnings).to.deep.equal([]);
+    });
+});
+

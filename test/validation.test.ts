@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { checkCidr, checkCron, checkDomain, checkEmail, checkHostPort, closestMatch, isWorldCidr, parseImageRef } from "../components/validation";
+import { checkCidr, checkCron, checkDomain, checkEmail, checkHostPort, closestMatch, isDocumentationAddress, isReservedExampleDomain, isWorldCidr, parseImageRef } from "../components/validation";
 
 describe("validation: pure checks behind the config", () => {
     it("accepts IPv4 and IPv6 CIDRs within their prefix lengths", () => {
@@ -66,3 +66,17 @@ describe("did-you-mean for misspelt keys, settings and stack names (closestMatch
         expect(closestMatch("x", [])).to.equal(undefined);
     });
 });
+
+describe("documentation names and addresses, which no deployed stack can use", () => {
+    it("knows the RFC 2606 names: example.com/net/org and the .example, .test and .invalid TLDs", () => {
+        for (const d of ["example.com", "freshtrack.example.com", "a.example.org", "x.example", "ft.test", "host.invalid"]) expect(isReservedExampleDomain(d), d).to.equal(true);
+        for (const d of ["acme-foods.eu", "example.co.uk", "myexample.com", "examples.com", "testing.io"]) expect(isReservedExampleDomain(d), d).to.equal(false);
+    });
+
+    it("knows the RFC 5737 and RFC 3849 ranges, for addresses and for networks inside them", () => {
+        for (const a of ["192.0.2.10", "198.51.100.0/24", "203.0.113.0/28", "203.0.113.7/32", "2001:db8::10", "2001:db8:40::/48"]) expect(isDocumentationAddress(a), a).to.equal(true);
+        // A network wider than the range reaches real addresses, so it is not an example.
+        for (const a of ["203.0.112.0/23", "10.0.0.0/8", "81.2.69.0/28", "2001:db9::1", "2001:db8::/31", "not-an-address"]) expect(isDocumentationAddress(a), a).to.equal(false);
+    });
+});
+

@@ -63,6 +63,8 @@ export interface MockRun<T> {
      * Undefined when no formatter is installed (plain node), as Node's own is not observable.
      */
     readonly stackTraceMs?: number;
+    /** What the program logged with `pulumi.log.warn`: what `pulumi preview` and `pulumi up` would show as warnings. */
+    readonly warnings: string[];
 }
 
 /** Runs `fn` with the installed stack-trace formatter timed; returns the time spent in it. */
@@ -248,6 +250,15 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
     const failures: unknown[] = [];
     const onRejection = (reason: unknown) => failures.push(reason);
     process.on("unhandledRejection", onRejection);
+    // Without an engine, the SDK's log.warn writes "warning: [runtime] <message>" with console.warn; keep those for the caller.
+    const warnings: string[] = [];
+    const consoleWarn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const text = args.map(String).join(" ");
+        const m = /^warning: \[runtime\] ([\s\S]*)$/.exec(text);
+        if (m) warnings.push(m[1]!);
+        else consoleWarn(...args);
+    };
     try {
         const started = performance.now();
         const { value: result, stackTraceMs } = await timingStackTraces(async () => {
@@ -260,8 +271,9 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
         await settings.waitForRPCs();
         if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
-        return { resources, result, evaluationMs, ...(stackTraceMs !== undefined ? { stackTraceMs } : {}) };
+        return { resources, result, evaluationMs, warnings, ...(stackTraceMs !== undefined ? { stackTraceMs } : {}) };
     } finally {
+        console.warn = consoleWarn;
         process.off("unhandledRejection", onRejection);
     }
 }

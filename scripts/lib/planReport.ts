@@ -185,9 +185,11 @@ export interface PlanInput {
     readonly resources: RegisteredResource[];
     readonly maskedKeys: readonly string[];
     readonly alertDestinations?: string;
+    /** The program's warnings, as `pulumi preview` would print them. */
+    readonly warnings?: readonly string[];
 }
 
-export function renderPlan({ cfg, resources, maskedKeys, alertDestinations }: PlanInput): string {
+export function renderPlan({ cfg, resources, maskedKeys, alertDestinations, warnings = [] }: PlanInput): string {
     const containers = resources.filter((r) => r.type === CONTAINER);
     const memory = containers.reduce((sum, c) => sum + plain<number>(c.inputs.memory, 0), 0);
     const cpus = containers.reduce((sum, c) => sum + Number(plain<string>(c.inputs.cpus, "0")), 0);
@@ -198,6 +200,7 @@ export function renderPlan({ cfg, resources, maskedKeys, alertDestinations }: Pl
         `  backups '${cfg.backup.schedule}' kept ${cfg.backup.retentionDays} days`,
         maskedKeys.length > 0 ? `  encrypted config shown masked: ${maskedKeys.join(", ")}` : "  no encrypted config in this stack file",
         "",
+        ...(warnings.length > 0 ? [`Warnings (pulumi preview and pulumi up print these too)`, ...warnings.map((w) => `  WARNING ${w.split("\n").join("\n  ")}`), ""] : []),
         `Resource tree (${resources.length} resources)`,
         ...tree(resources),
         "",
@@ -208,7 +211,7 @@ export function renderPlan({ cfg, resources, maskedKeys, alertDestinations }: Pl
         "",
         `Containers (${containers.length}; limits add up to ${memory} MB and ${Math.round(cpus * 100) / 100} CPUs)`,
         ...containers.sort((a, b) => a.name.localeCompare(b.name)).flatMap((c) => [...describeContainer(c, resources), ""]),
-        `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].`,
+        `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].${warnings.length > 0 ? ` ${warnings.length} warning(s) at the top.` : ""}`,
     ];
     return lines.join("\n");
 }
