@@ -31,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
         const advisory = findings.filter((f) => !blocking.includes(f));
         console.log(`Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`);
         console.log(`  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`);
-        for (const line of findingLines([...blocking, ...advisory])) console.log(line);
+        const containers = run.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
+        for (const line of findingLines([...blocking, ...advisory], 100, containers)) console.log(line);
         console.log(`\n${policyVerdict(stack, findings)}`);
         return blocking.length > 0 ? 1 : 0;
     } catch (err) {

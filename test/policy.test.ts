@@ -299,6 +299,14 @@ describe("npm run policy: a report an operator can read", () => {
         ]);
     });
 
+    it("says 'all N containers' when a finding holds for every container of the stack, instead of listing them", () => {
+        const every = ["caddy", "backend", "worker"];
+        const lines = findingLines(every.map((n) => finding("container-non-root-user", "advisory", `${n}: runs as root.`)), 100, every);
+        expect(lines).to.deep.equal(["  advisory  container-non-root-user (3)", "      all 3 containers: runs as root."]);
+        // Two of three is still a list: the one left out matters.
+        expect(findingLines(every.slice(0, 2).map((n) => finding("r", "advisory", `${n}: runs as root.`)), 100, every)[1]).to.equal("      2 resources: runs as root.");
+    });
+
     it("wraps a long list of names at the given width", () => {
         const many = Array.from({ length: 30 }, (_, i) => finding("r", "advisory", `service-${String(i).padStart(2, "0")}: same.`));
         const lines = findingLines(many, 60);
@@ -321,6 +329,7 @@ describe("npm run policy: a report an operator can read", () => {
         expect(result.status, result.stderr).to.equal(0);
         const lines = result.stdout.trimEnd().split("\n");
         expect(lines[lines.length - 1]).to.match(/^policy: 'prod' passes: no mandatory violation/);
-        expect(lines.length, "one line per resource would be 52 finding lines").to.be.below(30);
+        expect(lines.length, "one line per resource would be 52 finding lines").to.be.below(15);
+        expect(result.stdout).to.contain("      all 26 containers: has a writable root filesystem.");
     });
 });

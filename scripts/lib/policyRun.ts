@@ -190,7 +190,8 @@ const SUBJECT = /^([\w.-]+): (.*)$/s;
  * the same thing about several resources folded into one line listing them,
  * so 26 containers with the same advisory take two lines, not 26.
  */
-export function findingLines(findings: readonly Finding[], width = 100): string[] {
+export function findingLines(findings: readonly Finding[], width = 100, containers: readonly string[] = []): string[] {
+    const everyContainer = new Set(containers);
     const lines: string[] = [];
     const byRule = new Map<string, Finding[]>();
     for (const f of findings) {
@@ -206,7 +207,10 @@ export function findingLines(findings: readonly Finding[], width = 100): string[
         }
         for (const [saying, subjects] of subjectsBySaying) {
             if (subjects.length <= 1) lines.push(`      ${subjects.map((s) => `${s}: `).join("")}${saying}`);
-            else {
+            else if (everyContainer.size > 1 && subjects.length === everyContainer.size && subjects.every((s) => everyContainer.has(s))) {
+                // The same finding on every container says something about the stack, not about a list of names.
+                lines.push(`      all ${subjects.length} containers: ${saying}`);
+            } else {
                 lines.push(`      ${subjects.length} resources: ${saying}`);
                 let line = "        ";
                 for (const name of [...subjects].sort()) {
