@@ -110,6 +110,8 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
         ["env", envs.join(" ") || "none"],
     ];
     if (i.command !== undefined) rows.splice(2, 0, ["command", show(i.command)]);
+    // Shown before the command: with an entrypoint such as `/bin/sh -c`, the command is a shell line.
+    if (i.entrypoints !== undefined) rows.splice(2, 0, ["entrypoint", show(i.entrypoints)]);
     const width = Math.max(...rows.map(([k]) => k.length));
     return [`  ${c.name}  [${kind}]`, ...rows.map(([k, v]) => `      ${k.padEnd(width)}  ${v}`)];
 }
