@@ -751,11 +751,13 @@ export function loadStackConfig(): StackConfig {
     const { value: adminEmail } = r.checkedString("adminEmail", checkEmail);
 
     const tlsMode = r.oneOf("tlsMode", TLS_MODES, "internal");
-    if (tlsMode !== "internal" && domainValid && isLocalOnlyDomain(domain)) {
-        r.problem(r.key("tlsMode"), tlsMode, `internal, because Let's Encrypt cannot issue a certificate for '${domain}'`);
-    }
+    // One problem per key: on the local target the domain is usually local-only as well, and both reasons go on one line.
+    const unissuable = tlsMode !== "internal" && domainValid && isLocalOnlyDomain(domain);
     if (tlsMode !== "internal" && target === "local") {
-        r.problem(r.key("tlsMode"), tlsMode, "internal on the local target: Let's Encrypt cannot reach a laptop's Docker daemon");
+        const alsoDomain = unissuable ? `, nor issue a certificate for '${domain}'` : "";
+        r.problem(r.key("tlsMode"), tlsMode, `internal on the local target: Let's Encrypt cannot reach a laptop's Docker daemon${alsoDomain}`);
+    } else if (unissuable) {
+        r.problem(r.key("tlsMode"), tlsMode, `internal, because Let's Encrypt cannot issue a certificate for '${domain}'`);
     }
 
     const allowSshFromAnywhere = r.boolean("allowSshFromAnywhere", false);

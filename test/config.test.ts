@@ -138,6 +138,13 @@ describe("config: components/config.ts", () => {
             });
         }
 
+        it("reports ACME on the local target with a local-only domain once, with both reasons", async () => {
+            const err = await problemsFor({ "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" });
+            expect(err.problems.map((p) => [p.key, p.expected])).to.deep.equal([
+                ["freshtrack:tlsMode", "internal on the local target: Let's Encrypt cannot reach a laptop's Docker daemon, nor issue a certificate for 'ft.localhost'"],
+            ]);
+        });
+
         it("reports every problem at once, one line each", async () => {
             const err = await problemsFor({
                 "freshtrack:domain": "not a domain",
