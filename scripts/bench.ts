@@ -9,14 +9,13 @@
  * Exit codes: 0 every target met, 1 a blast-radius or memory target missed
  * (the timing target is reported but not counted: it varies with load), 2 usage or failure.
  */
-import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { benchStack, renderBench, StackBench } from "./lib/bench";
 import { memoryBudget } from "../policy/rules/stack";
 import { readPackConfig, settingsFor } from "./lib/policyRun";
 import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
-import { runCli } from "./lib/cli";
+import { describeFailure, runCli } from "./lib/cli";
 
 interface Args {
     json: boolean;
@@ -54,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
             results.push(await benchStack(loadStackSettings(stack), deployStack, { runs: args.runs, ...budgetSettings(stack), progress: (line) => console.error(`bench: ${line}`) }));
         }
     } catch (err) {
-        console.error(err instanceof ConfigError ? err.message : `bench failed: ${err instanceof Error ? err.message : String(err)}`);
+        // Exit 2, not runCli's 1 for a config problem: the bench's 1 means a target was missed.
+        console.error(describeFailure("bench", err));
         return 2;
     }
     const missed = results.flatMap((r) => r.targets.filter((t) => !t.met && !t.timing).map((t) => `${r.stack}: ${t.name}`));

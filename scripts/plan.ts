@@ -6,7 +6,6 @@
  * mocks with the config from Pulumi.yaml and Pulumi.<stack>.yaml.
  * Exit codes: 0 shown, 1 invalid config, 2 usage or unexpected failure.
  */
-import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { runUnderMocks } from "./lib/mockRun";
 import { renderPlan } from "./lib/planReport";
@@ -18,19 +17,11 @@ async function main(argv: string[]): Promise<number> {
     const line = commandLine("plan", argv, { usage: "<stack>" });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
-    try {
-        const settings = loadStackSettings(stack);
-        const run = await runUnderMocks(settings, deployStack);
-        console.log(renderPlan({ cfg: run.result.cfg, resources: run.resources, maskedKeys: settings.secretKeys, alertDestinations: run.result.alertDestinations, warnings: run.warnings }));
-        return 0;
-    } catch (err) {
-        if (err instanceof ConfigError) {
-            console.error(err.message);
-            return 1;
-        }
-        console.error(`plan failed: ${err instanceof Error ? err.message : String(err)}`);
-        return 2;
-    }
+    // A config problem ends in runCli: its lines, exit 1; anything else one line, exit 2.
+    const settings = loadStackSettings(stack);
+    const run = await runUnderMocks(settings, deployStack);
+    console.log(renderPlan({ cfg: run.result.cfg, resources: run.resources, maskedKeys: settings.secretKeys, alertDestinations: run.result.alertDestinations, warnings: run.warnings }));
+    return 0;
 }
 
 runCli("plan", main);

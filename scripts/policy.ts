@@ -9,7 +9,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../components/config";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
@@ -22,23 +21,19 @@ async function main(argv: string[]): Promise<number> {
     const line = commandLine("policy", argv, { usage: "<stack>" });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
-    try {
-        const configFile = packConfigFile(stack);
-        const packConfig = readPackConfig(stack);
-        const run = await runUnderMocks(loadStackSettings(stack), deployStack);
-        const findings = await runPolicies(POLICIES, fromRegistered(run.resources), packConfig);
-        const blocking = mandatory(findings);
-        const advisory = findings.filter((f) => !blocking.includes(f));
-        console.log(`Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`);
-        console.log(`  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`);
-        const containers = run.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
-        for (const line of findingLines([...blocking, ...advisory], 100, containers)) console.log(line);
-        console.log(`\n${policyVerdict(stack, findings)}`);
-        return blocking.length > 0 ? 1 : 0;
-    } catch (err) {
-        console.error(err instanceof ConfigError ? err.message : `policy check failed: ${err instanceof Error ? err.message : String(err)}`);
-        return err instanceof ConfigError ? 1 : 2;
-    }
+    // A config problem ends in runCli: its lines, exit 1; anything else one line, exit 2.
+    const configFile = packConfigFile(stack);
+    const packConfig = readPackConfig(stack);
+    const run = await runUnderMocks(loadStackSettings(stack), deployStack);
+    const findings = await runPolicies(POLICIES, fromRegistered(run.resources), packConfig);
+    const blocking = mandatory(findings);
+    const advisory = findings.filter((f) => !blocking.includes(f));
+    console.log(`Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`);
+    console.log(`  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`);
+    const containers = run.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
+    for (const text of findingLines([...blocking, ...advisory], 100, containers)) console.log(text);
+    console.log(`\n${policyVerdict(stack, findings)}`);
+    return blocking.length > 0 ? 1 : 0;
 }
 
 runCli("policy", main);
