@@ -121,6 +121,8 @@ describe("npm run bench", () => {
         expect(dev.evaluation.runs).to.equal(2);
         // Run under ts-node as pulumi up runs the program, so the stack-trace share is measured and is part of the whole.
         expect(dev.evaluation.stackTraceMedianMs).to.be.greaterThan(0).and.at.most(dev.evaluation.medianMs);
+        // Thousands: the SDK makes four promises per output property of every resource, each with a stack trace.
+        expect(dev.evaluation.stackTraces).to.be.greaterThan(dev.resources.custom * 4);
         expect(dev.resources.containers).to.be.greaterThan(20);
         expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal(["app-version", "dashboard-edit", "domain-change", "grafana-password", "memory-raise-backend", "memory-raise-postgres"]);
         expect(dev.memory.peakMb).to.be.greaterThan(dev.memory.steadyMb);
@@ -185,6 +187,7 @@ describe("evaluation time: the share spent formatting stack traces (MockRun.stac
             // At least the program's own 2 ms call; registrations the SDK makes around it may add more.
             expect(run.stackTraceMs).to.be.at.least(1.8);
             expect(run.stackTraceMs).to.be.at.most(run.evaluationMs);
+            expect(run.stackTraces).to.be.at.least(1).and.at.most(calls);
             expect(Error.prepareStackTrace).to.equal(slow);
         } finally {
             Error.prepareStackTrace = installed;

@@ -57,22 +57,26 @@ export interface MockRun<T> {
     readonly evaluationMs: number;
     /**
      * Of `evaluationMs`, the milliseconds spent turning captured stack traces into text through
-     * `Error.prepareStackTrace`: the SDK captures one for every promise it makes while registering
-     * a resource (`debuggablePromise` in @pulumi/pulumi runtime/debuggable.js), and under ts-node,
-     * as `pulumi up` runs a TypeScript program, each frame is mapped through source maps.
+     * `Error.prepareStackTrace`, and how many. The SDK captures one for every promise it makes while
+     * registering (`debuggablePromise` in @pulumi/pulumi runtime/debuggable.js), most of them four
+     * per output property of every resource (`transferProperties` in runtime/rpc.js); under
+     * ts-node, as `pulumi up` runs a TypeScript program, each frame is mapped through source maps.
      * Undefined when no formatter is installed (plain node), as Node's own is not observable.
      */
     readonly stackTraceMs?: number;
+    readonly stackTraces?: number;
     /** What the program logged with `pulumi.log.warn`: what `pulumi preview` and `pulumi up` would show as warnings. */
     readonly warnings: string[];
 }
 
 /** Runs `fn` with the installed stack-trace formatter timed; returns the time spent in it. */
-async function timingStackTraces<T>(fn: () => Promise<T>): Promise<{ value: T; stackTraceMs?: number }> {
+async function timingStackTraces<T>(fn: () => Promise<T>): Promise<{ value: T; stackTraceMs?: number; stackTraces?: number }> {
     const installed = Error.prepareStackTrace;
     if (installed === undefined) return { value: await fn() };
     let spent = 0;
+    let count = 0;
     Error.prepareStackTrace = function (this: unknown, error, frames) {
+        count++;
         const started = performance.now();
         try {
             return installed.call(this, error, frames);
@@ -82,7 +86,7 @@ async function timingStackTraces<T>(fn: () => Promise<T>): Promise<{ value: T; s
     };
     try {
         const value = await fn();
-        return { value, stackTraceMs: spent };
+        return { value, stackTraceMs: spent, stackTraces: count };
     } finally {
         Error.prepareStackTrace = installed;
     }
@@ -261,7 +265,7 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
     };
     try {
         const started = performance.now();
-        const { value: result, stackTraceMs } = await timingStackTraces(async () => {
+        const { value: result, stackTraceMs, stackTraces } = await timingStackTraces(async () => {
             const value = program();
             await settings.waitForRPCs();
             return value;
@@ -271,7 +275,7 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
         await settings.waitForRPCs();
         if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
-        return { resources, result, evaluationMs, warnings, ...(stackTraceMs !== undefined ? { stackTraceMs } : {}) };
+        return { resources, result, evaluationMs, warnings, ...(stackTraceMs !== undefined ? { stackTraceMs, stackTraces } : {}) };
     } finally {
         console.warn = consoleWarn;
         process.off("unhandledRejection", onRejection);
