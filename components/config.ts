@@ -406,7 +406,9 @@ function unknownKeys(r: Reader, key: string, obj: Record<string, unknown>, allow
     for (const k of Object.keys(obj)) {
         if (allowed.includes(k)) continue;
         const near = closestMatch(k, allowed);
-        r.problem(`${key}.${k}`, obj[k], near ? `a known setting; did you mean ${near}?` : `one of the settings ${allowed.join(", ")}`);
+        // As for an undeclared key, the value is not shown: a pasted webhook URL or password would land in logs.
+        const reason = `set, but not a setting of ${key}; ${near ? `did you mean ${near}?` : `its settings are ${allowed.join(", ")}`}`;
+        r.problems.push({ key: `${key}.${k}`, value: undefined, expected: reason, valueHidden: true });
     }
 }
 

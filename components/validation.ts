@@ -166,16 +166,20 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The candidate a mistyped name most likely meant, for "did you mean ...?":
- * the nearest by edit distance, if it is within a third of the name's length
- * (at least 2 edits), else undefined rather than a guess.
+ * the only candidate the name begins (an abbreviation such as `y` for `yes`);
+ * else the nearest by edit distance, if it is within a third of the name's
+ * length (at least 2 edits) and no other candidate is as near. A name of one
+ * or two letters is matched only as an abbreviation. Undefined rather than a guess.
  */
 export function closestMatch(name: string, candidates: readonly string[]): string | undefined {
-    let best: { candidate: string; distance: number } | undefined;
-    for (const candidate of candidates) {
-        const distance = editDistance(name, candidate);
-        if (!best || distance < best.distance) best = { candidate, distance };
-    }
-    return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.candidate : undefined;
+    const lower = name.toLowerCase();
+    const abbreviating = candidates.filter((c) => c.toLowerCase().startsWith(lower));
+    if (lower !== "" && abbreviating.length === 1) return abbreviating[0];
+    if (name.length <= 2) return undefined;
+    const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(name, candidate) })).sort((a, b) => a.distance - b.distance);
+    const [best, second] = scored;
+    if (!best || best.distance > Math.max(2, Math.floor(name.length / 3))) return undefined;
+    return second && second.distance === best.distance ? undefined : best.candidate;
 }
 
 /** Names reserved for documentation and testing (RFC 2606): no one can own them, no CA issues for them. */

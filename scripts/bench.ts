@@ -14,7 +14,7 @@ import { benchStack, renderBench, StackBench } from "./lib/bench";
 import { memoryBudget } from "../policy/rules/stack";
 import { readPackConfig, settingsFor } from "./lib/policyRun";
 import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, usageText } from "./lib/commandLine";
 import { describeFailure, runCli } from "./lib/cli";
 
 interface Args {
@@ -31,7 +31,7 @@ function parseArguments(argv: readonly string[]): Args | { exitCode: number } {
     const runsText = typeof line.values.runs === "string" ? line.values.runs : "7";
     const runs = Number(runsText);
     if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100) {
-        console.error(`bench: --runs = ${runsText}: expected a whole number from 1 to 100\nusage: npm run bench -- ${usage}`);
+        console.error(`bench: --runs = ${runsText}: expected a whole number from 1 to 100\n${usageText("bench", usage)}`);
         return { exitCode: 2 };
     }
     return { json: line.values.json === true, runs, stacks: line.stacks.length > 0 ? line.stacks : shippedStacks() };

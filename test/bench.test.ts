@@ -8,10 +8,12 @@ import { nextVersion, tiers } from "../scripts/lib/bench";
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { criticalPath } from "../scripts/lib/criticalPath";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
-import { loadStackSettings } from "../scripts/lib/stackFiles";
+import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { CONTAINER, configFor, containerNamed, run, settingsWith } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
+/** The stacks of this checkout as the scripts list them (an operator may have added their own). */
+const STACKS = shippedStacks().join(", ");
 
 function resource(name: string, inputs: Record<string, unknown>, options: Partial<RegisteredResource["options"]> = {}, extra: Partial<RegisteredResource> = {}): RegisteredResource {
     return {
@@ -134,7 +136,7 @@ describe("npm run bench", () => {
         const result = bench("--runs", "zero");
         expect(result.status).to.equal(2);
         expect(result.stderr.split("\n")[0]).to.equal("bench: --runs = zero: expected a whole number from 1 to 100");
-        expect(bench("nosuchstack").stderr).to.match(/^bench: there is no stack 'nosuchstack' \(no Pulumi.nosuchstack.yaml\)\. Stacks: dev, prod, staging/);
+        expect(bench("nosuchstack").stderr.split("\n")[0]).to.equal(`bench: there is no stack 'nosuchstack' (no Pulumi.nosuchstack.yaml). Stacks: ${STACKS}`);
     });
 });
 

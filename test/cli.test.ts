@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { shippedStacks } from "../scripts/lib/stackFiles";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -7,6 +8,8 @@ import { describeFailure } from "../scripts/lib/cli";
 import { commandLine, CommandLineSpec } from "../scripts/lib/commandLine";
 
 const ROOT = path.resolve(__dirname, "..");
+/** The stacks of this checkout as the scripts list them (an operator may have added their own). */
+const STACKS = shippedStacks().join(", ");
 
 describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
     it("prints a config problem as the ConfigError's own lines", () => {
@@ -42,7 +45,7 @@ describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
         it(`${name} refuses a stack that has no Pulumi.<stack>.yaml in one line, naming the nearest, before asking the Pulumi CLI`, () => {
             const result = script(name, "prd");
             expect(result.status).to.equal(2);
-            expect(result.stderr).to.equal(`${name}: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: dev, prod, staging\n`);
+            expect(result.stderr).to.equal(`${name}: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: ${STACKS}\n`);
         });
     }
 });
@@ -72,7 +75,7 @@ describe("every script reads its command line the same way (scripts/lib/commandL
     it("--help prints the usage on stdout and stops with exit 0", () => {
         const { result, out, err } = parse(["--help"], restore);
         expect(result).to.deep.equal({ exitCode: 0 });
-        expect(out).to.equal("usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: dev, prod, staging");
+        expect(out).to.equal(`usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}`);
         expect(err).to.equal("");
     });
 
@@ -83,13 +86,18 @@ describe("every script reads its command line the same way (scripts/lib/commandL
         expect(parse(["prod", "--force"], restore).err.split("\n")[0]).to.equal("restore: unknown option --force");
     });
 
+    it("an option given a value it does not take, and a mistyped --help, are named as such", () => {
+        expect(parse(["prod", "--yes=1"], restore).err.split("\n")[0]).to.equal("restore: option --yes takes no value");
+        expect(parse(["prod", "--hepl"], restore).err.split("\n")[0]).to.equal("restore: unknown option --hepl; did you mean --help?");
+    });
+
     it("an option without its value, and an argument too many, are each named", () => {
         expect(parse(["prod", "--to"], { usage: "<stack> [--to <version>]", options: { to: { type: "string" } } }).err.split("\n")[0]).to.equal("restore: option --to needs a value");
         expect(parse(["prod", "a.dump", "b.dump"], restore).err.split("\n")[0]).to.equal("restore: unexpected argument 'b.dump'");
     });
 
     it("no stack prints the usage; several stacks only where the script takes several", () => {
-        expect(parse([], restore)).to.deep.include({ result: { exitCode: 2 }, err: "usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: dev, prod, staging" });
+        expect(parse([], restore)).to.deep.include({ result: { exitCode: 2 }, err: `usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}` });
         expect(parse(["dev", "prod"], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({ stacks: ["dev", "prod"], values: {}, extra: [] });
         expect(parse([], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({ stacks: [], values: {}, extra: [] });
         expect(parse(["dev", "prod"], { usage: "<stack>" }).err.split("\n")[0]).to.equal("restore: unexpected argument 'prod'");

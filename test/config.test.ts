@@ -113,7 +113,7 @@ describe("config: components/config.ts", () => {
             ["appVersion latest", { "freshtrack:appVersion": "latest" }, "freshtrack:appVersion", /"latest": expected a pinned version tag/],
             ["an image override tagged latest", { "freshtrack:appImages": { backend: "freshtrack-backend:latest" } }, "freshtrack:appImages.backend", /:latest": expected a pinned version tag/],
             ["a memory limit above the ceiling", { "freshtrack:resources": { redis: { memoryMb: 100000 } } }, "freshtrack:resources.redis.memoryMb", /100000: expected an integer from 16 to 65536/],
-            ["a limit for a service that does not exist", { "freshtrack:resources": { postgress: { memoryMb: 512 } } }, "freshtrack:resources.postgress", /a known setting; did you mean postgres\?/],
+            ["a limit for a service that does not exist", { "freshtrack:resources": { postgress: { memoryMb: 512 } } }, "freshtrack:resources.postgress", /^  - freshtrack:resources.postgress: set, but not a setting of freshtrack:resources; did you mean postgres\?$/m],
             ["a six-field cron schedule", { "freshtrack:backup": { schedule: "0 0 3 * * *" } }, "freshtrack:backup.schedule", /five-field cron.*got 6/],
             ["a retention of zero days", { "freshtrack:backup": { retentionDays: 0 } }, "freshtrack:backup.retentionDays", /expected an integer from 1 to 3650/],
             ["demoData as a string", { "freshtrack:demoData": "yes" }, "freshtrack:demoData", /"yes": expected true or false/],
@@ -124,7 +124,7 @@ describe("config: components/config.ts", () => {
             ["ACME for a .localhost domain", { "freshtrack:target": "droplet", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" }, "freshtrack:tlsMode", /cannot issue a certificate for 'ft.localhost'/],
             ["a rollback export table that is not a plain SQL name", { "freshtrack:rollback": { exportTables: [{ table: "readings; drop table x", column: "at" }] } }, "freshtrack:rollback.exportTables[0]", /plain lowercase SQL names/],
             ["standby nodes on the 1 GB database plan", { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:database": { mode: "managed", nodeCount: 2 } }, "freshtrack:database.nodeCount", /2: expected 1 with size db-s-1vcpu-1gb; standby nodes need db-s-1vcpu-2gb or larger/],
-            ["rotating the Postgres password", { "freshtrack:secretGenerations": { postgresPassword: 2 } }, "freshtrack:secretGenerations.postgresPassword", /one of the settings grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret/],
+            ["rotating the Postgres password", { "freshtrack:secretGenerations": { postgresPassword: 2 } }, "freshtrack:secretGenerations.postgresPassword", /freshtrack:secretGenerations.postgresPassword: set, but not a setting of freshtrack:secretGenerations; its settings are grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret$/m],
             ["a misspelt key", { "freshtrack:tlsmode": "internal" }, "freshtrack:tlsmode", /^  - freshtrack:tlsmode: set, but not declared in Pulumi.yaml; did you mean freshtrack:tlsMode\?$/m],
             ["a key far from every declared one", { "freshtrack:colour": "blue" }, "freshtrack:colour", /^  - freshtrack:colour: set, but not declared in Pulumi.yaml$/m],
             ["a key under a misspelt namespace", { "frshtrack:demoData": true }, "frshtrack:demoData", /^  - frshtrack:demoData: set, but not declared in Pulumi.yaml; did you mean freshtrack:demoData\?$/m],
@@ -137,6 +137,12 @@ describe("config: components/config.ts", () => {
                 expect(err.message).to.match(message);
             });
         }
+
+        it("never prints the value of a setting it does not know, at any depth: it may be a pasted secret", async () => {
+            const err = await problemsFor({ "freshtrack:alerts": { slack: { channel: "#ops", webhookUrl: "https://hooks.slack.com/services/T000/B000/SECRETTOKEN" } } });
+            expect(err.message).to.not.contain("SECRETTOKEN");
+            expect(err.message).to.match(/^ {2}- freshtrack:alerts.slack.webhookUrl: set, but not a setting of freshtrack:alerts.slack; its settings are channel$/m);
+        });
 
         it("reports ACME on the local target with a local-only domain once, with both reasons", async () => {
             const err = await problemsFor({ "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" });
@@ -170,7 +176,14 @@ describe("config: components/config.ts", () => {
         });
 
         it("names the line and column of a YAML mistake in the stack file, in one line", () => {
-            expect(() => stackFileWith("config:\n  freshtrack:domain: x.example.com\n - [a\n")).to.throw(ConfigError, /^Stack 'bad' has 1 configuration problem .*:\n {2}- Pulumi.bad.yaml:3:1: not valid YAML: [^\n]+$/);
+            expect(() => stackFileWith("config:\n  freshtrack:domain: x.example.com\n - [a\n")).to.throw(ConfigError, /^Stack 'bad' has 1 configuration problem .*:\n {2}- Pulumi.bad.yaml:3:1: not valid YAML: [^\n]+ \(line 3: - \[a\)$/);
+        });
+
+        it("names the last line written, and shows it, when the parser gives up past the end (an unclosed quote)", () => {
+            expect(() => stackFileWith('config:\n  freshtrack:appVersion: "1.4.2"\n  freshtrack:domain: "x\n')).to.throw(
+                ConfigError,
+                /- Pulumi.bad.yaml:3: not valid YAML: Missing closing "quote \(line 3: freshtrack:domain: "x\)$/,
+            );
         });
 
         it("refuses a stack file attribute Pulumi does not know, with the one it probably meant", () => {

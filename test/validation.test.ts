@@ -60,6 +60,16 @@ describe("did-you-mean for misspelt keys, settings and stack names (closestMatch
         expect(closestMatch("prd", ["dev", "prod", "staging"])).to.equal("prod");
     });
 
+    it("takes an abbreviation for the one option it begins, and guesses nothing from one or two other letters", () => {
+        expect(closestMatch("y", ["to", "yes"])).to.equal("yes");
+        expect(closestMatch("x", ["to", "yes"])).to.equal(undefined);
+        expect(closestMatch("hepl", ["to", "yes", "help"])).to.equal("help");
+    });
+
+    it("guesses nothing when two candidates are equally near", () => {
+        expect(closestMatch("cat", ["bat", "hat"])).to.equal(undefined);
+    });
+
     it("guesses nothing when no candidate is near", () => {
         expect(closestMatch("colour", ["appVersion", "domain", "tlsMode"])).to.equal(undefined);
         expect(closestMatch("postgresPassword", ["grafanaAdminPassword", "redisPassword", "minioRootPassword", "appJwtSecret"])).to.equal(undefined);

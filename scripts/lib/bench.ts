@@ -313,7 +313,7 @@ export function renderBench(results: readonly StackBench[]): string {
                 [
                     r.stack,
                     r.target,
-                    `${r.evaluation.medianMs} ms (${r.evaluation.runs} runs)`,
+                    `${r.evaluation.medianMs} ms (${r.evaluation.runs} run${r.evaluation.runs === 1 ? "" : "s"})`,
                     `${r.resources.custom} + ${r.resources.components}, ${r.resources.containers} containers`,
                     budget,
                     r.cost.usdPerMonth ? `$${r.cost.usdPerMonth.toFixed(2)}` : "$0 (your host)",

@@ -32,16 +32,23 @@ function parseProblem(err: unknown, options: Options): string {
     const e = err as { code?: string; message?: string };
     const named = /'(-{1,2}[^' ]+)/.exec(e.message ?? "")?.[1];
     if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && named) {
-        const near = closestMatch(named.replace(/^-+/, ""), Object.keys(options));
+        const near = closestMatch(named.replace(/^-+/, ""), [...Object.keys(options), "help"]);
         return `unknown option ${named}${near ? `; did you mean --${near}?` : ""}`;
     }
-    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && named) return `option ${named} needs a value`;
+    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && named) {
+        return /does not take an argument/.test(e.message ?? "") ? `option ${named} takes no value` : `option ${named} needs a value`;
+    }
     return (e.message ?? String(err)).split(". ")[0]!;
+}
+
+/** The usage lines every script prints: the synopsis and the stacks it can name. */
+export function usageText(script: string, synopsis: string): string {
+    return `usage: npm run ${script} -- ${synopsis}\n  stacks: ${shippedStacks().join(", ")}`;
 }
 
 /** The parsed command line, or the exit code to stop with after the message was printed. */
 export function commandLine(script: string, argv: readonly string[], spec: CommandLineSpec): CommandLine | { exitCode: number } {
-    const usage = `usage: npm run ${script} -- ${spec.usage}\n  stacks: ${shippedStacks().join(", ")}`;
+    const usage = usageText(script, spec.usage);
     const options = spec.options ?? {};
     if (argv.includes("--help") || argv.includes("-h")) {
         console.log(usage);

@@ -67,13 +67,20 @@ const STACK_FILE_ATTRIBUTES = ["secretsprovider", "encryptedkey", "encryptionsal
 /** Pulumi.<stack>.yaml parsed, or a ConfigError naming the line of a YAML mistake or an attribute Pulumi does not know. */
 function readStackFile(stack: string, file: string): { config?: Record<string, unknown> } {
     const name = path.basename(file);
+    const text = fs.readFileSync(file, "utf8");
     let doc: unknown;
     try {
-        doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+        doc = YAML.parse(text) ?? {};
     } catch (err) {
-        const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
         const reason = ((err as Error).message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
-        throw new ConfigError(stack, [{ key: `${name}${pos ? `:${pos.line}:${pos.col}` : ""}`, value: undefined, expected: `not valid YAML: ${reason}`, valueHidden: true }]);
+        const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+        // The parser reports some mistakes (an unclosed quote) where it gave up, past the last line; name the last line written instead.
+        const lines = text.split("\n");
+        const lastWritten = lines.reduce((last, l, i) => (l.trim() !== "" ? i + 1 : last), 1);
+        const line = pos ? Math.min(pos.line, lastWritten) : undefined;
+        const where = line !== undefined ? `:${line}${line === pos?.line ? `:${pos.col}` : ""}` : "";
+        const near = line !== undefined ? ` (line ${line}: ${(lines[line - 1] ?? "").trim()})` : "";
+        throw new ConfigError(stack, [{ key: `${name}${where}`, value: undefined, expected: `not valid YAML: ${reason}${near}`, valueHidden: true }]);
     }
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
         throw new ConfigError(stack, [{ key: name, value: undefined, expected: "a YAML mapping with a config: section", valueHidden: true }]);
