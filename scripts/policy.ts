@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { deployStack } from "../components/stack";
+import { TYPES } from "../policy/lib";
 import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
 import { findingLines, fromRegistered, mandatory, policyVerdict, packConfigFile, readPackConfig, runPolicies } from "./lib/policyRun";
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     const advisory = findings.filter((f) => !blocking.includes(f));
     console.log(`Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`);
     console.log(`  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`);
-    const containers = run.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
+    const containers = run.resources.filter((r) => r.type === TYPES.container).map((r) => r.name);
     for (const text of findingLines([...blocking, ...advisory], 100, containers)) console.log(text);
     console.log(`\n${policyVerdict(stack, findings)}`);
     return blocking.length > 0 ? 1 : 0;

@@ -14,8 +14,8 @@ import { CriticalPath, criticalPath } from "./criticalPath";
 import { MockRun, RegisteredResource, runUnderMocks } from "./mockRun";
 import { startOrder } from "./planReport";
 import { StackSettings } from "./stackFiles";
+import { TYPES } from "../../policy/lib";
 
-const CONTAINER = "docker:index/container:Container";
 
 /** The old bash deploy ran its phases strictly one after another. */
 export const OLD_SEQUENTIAL_PHASES = 10;
@@ -131,7 +131,7 @@ export function tiers(resources: readonly RegisteredResource[]): (name: string) 
         "freshtrack:monitoring:MonitoringTier": "monitoring",
     };
     const tierByName = new Map<string, string | undefined>();
-    for (const c of resources.filter((r) => r.type === CONTAINER)) {
+    for (const c of resources.filter((r) => r.type === TYPES.container)) {
         let parent = c.parent ? byUrn.get(c.parent) : undefined;
         while (parent && !TIER_TYPES[parent.type]) parent = parent.parent ? byUrn.get(parent.parent) : undefined;
         tierByName.set(c.name, parent ? TIER_TYPES[parent.type] : undefined);
@@ -191,10 +191,10 @@ function summariseChange(change: TypicalChange, radius: BlastRadius, tierOf: (na
         id: change.id,
         title: change.title,
         replaced,
-        replacedBecause: Object.fromEntries(radius.changes.filter((c) => c.type === CONTAINER && c.verdict === "replace").map((c) => [c.name, c.replacedBy])),
+        replacedBecause: Object.fromEntries(radius.changes.filter((c) => c.type === TYPES.container && c.verdict === "replace").map((c) => [c.name, c.replacedBy])),
         updatedInPlace: radius.containers.update,
         otherResourcesChanged: radius.changes
-            .filter((c) => c.type !== CONTAINER)
+            .filter((c) => c.type !== TYPES.container)
             .map((c) => `${c.name} (${c.verdict})`)
             .sort(),
         misses: [...new Set(misses)],
@@ -244,7 +244,7 @@ export async function benchStack(settings: StackSettings, program: Program, opts
         }
     }
 
-    const containers = resources.filter((r) => r.type === CONTAINER);
+    const containers = resources.filter((r) => r.type === TYPES.container);
     const { steady, peak } = peakMemoryMb(containers.map((c) => ({ props: c.inputs as Record<string, unknown> })));
     const hostMb = cfg.droplet ? DROPLET_SIZES[cfg.droplet.size].memoryMb : opts.hostMemoryMb || undefined;
     const budgetMb = hostMb ? Math.floor(hostMb * (1 - opts.headroom)) : undefined;

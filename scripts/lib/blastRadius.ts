@@ -7,8 +7,8 @@
  */
 import { isDeepStrictEqual } from "util";
 import { RegisteredResource, SecretValue } from "./mockRun";
+import { TYPES } from "../../policy/lib";
 
-const CONTAINER = "docker:index/container:Container";
 
 /**
  * Container inputs the provider changes without replacing the container; every
@@ -53,7 +53,7 @@ export const CONTAINER_UPDATABLE_INPUTS: ReadonlySet<string> = new Set([
  * as changed without a verdict on replacement.
  */
 const REPLACING_INPUTS: Readonly<Record<string, (key: string) => boolean>> = {
-    [CONTAINER]: (key) => !CONTAINER_UPDATABLE_INPUTS.has(key),
+    [TYPES.container]: (key) => !CONTAINER_UPDATABLE_INPUTS.has(key),
     // pulumi-random: every input of RandomPassword is ForceNew (keepers included).
     "random:index/randomPassword:RandomPassword": () => true,
     // kreuzwerker docker_image: name, pull_triggers, platform and friends are ForceNew; keep_locally is not.
@@ -131,7 +131,7 @@ export function blastRadius(before: readonly RegisteredResource[], after: readon
     }
     const containerNames = (verdict: Verdict) =>
         changes
-            .filter((c) => c.type === CONTAINER && c.verdict === verdict)
+            .filter((c) => c.type === TYPES.container && c.verdict === verdict)
             .map((c) => c.name)
             .sort();
     return {

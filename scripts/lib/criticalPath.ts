@@ -5,8 +5,8 @@
  * of resources, sets how long a first deploy takes. Pure.
  */
 import { RegisteredResource } from "./mockRun";
+import { TYPES } from "../../policy/lib";
 
-const CONTAINER = "docker:index/container:Container";
 
 export interface CriticalPath {
     /** Resource names along the chain, first created first. */
@@ -62,5 +62,5 @@ export function criticalPath(resources: readonly RegisteredResource[]): Critical
     let chain: string[] = [];
     for (const c of chains.values()) if (c.length > chain.length) chain = c;
     const steps = chain.map((urn) => byUrn.get(urn)!);
-    return { chain: steps.map((r) => ({ name: r.name, type: r.type })), gatedSteps: steps.filter((r) => r.type === CONTAINER).length };
+    return { chain: steps.map((r) => ({ name: r.name, type: r.type })), gatedSteps: steps.filter((r) => r.type === TYPES.container).length };
 }

@@ -8,8 +8,8 @@ import type { StackConfig } from "../../components/config";
 import { RULES_FILE } from "../../components/monitoring/prometheusConfig";
 import { longestChains } from "./criticalPath";
 import { ASSIGNED_ADDRESSES, RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
+import { TYPES } from "../../policy/lib";
 
-const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
 const VOLUME = "docker:index/volume:Volume";
 
@@ -149,7 +149,7 @@ function describeCloud(resources: RegisteredResource[]): string[] {
  * N-1 is healthy (or, for jobs, has exited 0).
  */
 export function startOrder(resources: RegisteredResource[]): string[][] {
-    const containers = resources.filter((r) => r.type === CONTAINER);
+    const containers = resources.filter((r) => r.type === TYPES.container);
     // A container's step is the length of the longest chain of containers it waits on.
     const chains = longestChains(containers, (c) => c.options.dependsOn);
     const steps: string[][] = [];
@@ -165,7 +165,7 @@ function uploadContent(c: RegisteredResource | undefined, file: string): string 
 
 /** Scrape targets and alerts, read from the Prometheus container's generated files. */
 function describeMonitoring(resources: RegisteredResource[], alertDestinations: string | undefined): string[] {
-    const prometheus = resources.find((r) => r.type === CONTAINER && r.name === "prometheus");
+    const prometheus = resources.find((r) => r.type === TYPES.container && r.name === "prometheus");
     const config = uploadContent(prometheus, "/etc/prometheus/prometheus.yml");
     if (!config) return [];
     const parsed = YAML.parse(config) as { scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }> };
@@ -192,7 +192,7 @@ export interface PlanInput {
 }
 
 export function renderPlan({ cfg, resources, maskedKeys, alertDestinations, warnings = [] }: PlanInput): string {
-    const containers = resources.filter((r) => r.type === CONTAINER);
+    const containers = resources.filter((r) => r.type === TYPES.container);
     const memory = containers.reduce((sum, c) => sum + plain<number>(c.inputs.memory, 0), 0);
     const cpus = containers.reduce((sum, c) => sum + Number(plain<string>(c.inputs.cpus, "0")), 0);
     const protectedCount = resources.filter((r) => r.options.protect).length;
