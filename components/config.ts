@@ -24,6 +24,7 @@ import {
     isWorldCidr,
     parseImageRef,
 } from "./validation";
+import { cpusAdvice, cpusInput } from "./dockerForms";
 import { DATABASE_SIZES, DatabaseSize, DROPLET_SIZE_NAMES, DropletSize } from "./host/dropletSizes";
 
 export const PROJECT = "freshtrack";
@@ -423,6 +424,18 @@ function field<T>(r: Reader, key: string, obj: Record<string, unknown>, name: st
     return value as T;
 }
 
+/**
+ * A CPU limit the Docker provider reads back unchanged. It reads NanoCPUs back through
+ * `nanoInt64ToDecimalString`, which rounds values such as 0.05 to "0.1" (components/dockerForms.ts);
+ * a limit that reads back differently would replace its container on every update.
+ */
+function checkCpus(value: unknown): string | undefined {
+    const range = checkNumber(0.1, 64)(value);
+    if (range) return range;
+    const cpus = value as number;
+    return cpusInput(cpus) === undefined ? `a number from 0.1 to 64 that Docker reads back unchanged: ${cpusAdvice(cpus)}` : undefined;
+}
+
 const asString = (check: (s: string) => string | undefined) => (v: unknown) => (typeof v === "string" ? check(v) : "a string");
 
 /** Builds the three image references. `versionValid` false: appVersion was already reported, so tags taken from it are not reported again. */
@@ -611,7 +624,7 @@ function readResources(r: Reader): Record<ServiceName, ResourceLimits> {
         unknownKeys(r, `${key}.${name}`, given, ["memoryMb", "cpus"]);
         result[name] = {
             memoryMb: field(r, `${key}.${name}`, given, "memoryMb", checkInteger(16, 65536), defaults.memoryMb),
-            cpus: field(r, `${key}.${name}`, given, "cpus", checkNumber(0.05, 64), defaults.cpus),
+            cpus: field(r, `${key}.${name}`, given, "cpus", checkCpus, defaults.cpus),
         };
     }
     return result;

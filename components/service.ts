@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceLimits } from "./config";
+import { cpusAdvice, cpusInput, goDuration } from "./dockerForms";
 import type { Host } from "./host/host";
 
 /** How often and how patiently Docker probes a service. */
@@ -27,6 +28,12 @@ export interface ServiceFile {
      * output, and written read-only (0444, as Docker's own secrets are).
      */
     readonly secret?: boolean;
+    /**
+     * A script that crond, the operator scripts or the entrypoint run directly: written 0555.
+     * Without it the provider writes 0644 and running it fails with "Permission denied".
+     * Content that starts with `#!` must set it (checked below).
+     */
+    readonly executable?: boolean;
 }
 
 export interface ServiceNetwork {
@@ -147,6 +154,7 @@ export const SERVICE_DEFAULTS = {
     destroyGraceSeconds: 30,
     healthcheck: { intervalSeconds: 10, timeoutSeconds: 5, retries: 5, startPeriodSeconds: 10 },
     secretFileMode: "0444",
+    executableFileMode: "0555",
     loopback: "127.0.0.1",
 } as const;
 
@@ -225,15 +233,18 @@ export class Service extends pulumi.ComponentResource {
                 ...(args.command ? { command: args.command } : {}),
                 ...(args.entrypoint ? { entrypoints: args.entrypoint } : {}),
                 envs: Object.entries(args.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
+                // The provider writes an upload 0644 unless `permissions` says otherwise
+                // (kreuzwerker v4.5.0 resource_docker_container_funcs.go:549-558), so modes are always explicit.
                 uploads: (args.files ?? []).map((f) =>
                     f.secret
                         ? { file: f.path, content: pulumi.secret(f.content), permissions: defaults.secretFileMode }
-                        : { file: f.path, content: f.content },
+                        : { file: f.path, content: f.content, ...(f.executable ? { permissions: defaults.executableFileMode } : {}) },
                 ),
                 memory: args.limits.memoryMb,
                 // A hard ceiling: without memorySwap equal to memory, Docker lets the container swap as much again.
                 memorySwap: args.limits.memoryMb,
-                cpus: String(args.limits.cpus),
+                // Written as the provider reads it back ("1.0", not "1"), or every update would replace the container.
+                cpus: cpusInput(args.limits.cpus)!,
                 healthcheck,
                 ...(args.kind === "job"
                     ? // Wait for the job to exit and leave the stopped container alone afterwards
@@ -303,10 +314,12 @@ function toDockerHealthcheck(h: HealthCheck): docker.types.input.ContainerHealth
     const d = SERVICE_DEFAULTS.healthcheck;
     return {
         tests: h.test,
-        interval: `${h.intervalSeconds ?? d.intervalSeconds}s`,
-        timeout: `${h.timeoutSeconds ?? d.timeoutSeconds}s`,
+        // Durations as Go prints them, the form they are read back in ("1m0s", not "60s"): the health
+        // check replaces the container on any change, so a drifting form would replace it on every update.
+        interval: goDuration(h.intervalSeconds ?? d.intervalSeconds),
+        timeout: goDuration(h.timeoutSeconds ?? d.timeoutSeconds),
         retries: h.retries ?? d.retries,
-        startPeriod: `${h.startPeriodSeconds ?? d.startPeriodSeconds}s`,
+        startPeriod: goDuration(h.startPeriodSeconds ?? d.startPeriodSeconds),
     };
 }
 
@@ -315,6 +328,7 @@ function validateServiceArgs(name: string, args: ServiceArgs, parent: pulumi.Res
     const problems: string[] = [];
     if (!(args.limits.memoryMb > 0)) problems.push("limits.memoryMb must be positive");
     if (!(args.limits.cpus > 0)) problems.push("limits.cpus must be positive");
+    else if (cpusInput(args.limits.cpus) === undefined) problems.push(`limits.cpus ${args.limits.cpus} does not survive the provider's read-back (${cpusAdvice(args.limits.cpus)})`);
     if (args.networks.length === 0) problems.push("at least one network is required (the default bridge is never used)");
     if (args.kind !== "job" && args.healthcheck.test.length === 0) problems.push("a long-running service needs a health check test");
     for (const key of Object.keys(args.env ?? {})) {
@@ -322,6 +336,9 @@ function validateServiceArgs(name: string, args: ServiceArgs, parent: pulumi.Res
     }
     for (const f of args.files ?? []) {
         if (!f.path.startsWith("/")) problems.push(`file ${f.path} must be an absolute path`);
+        if (!f.secret && !f.executable && typeof f.content === "string" && f.content.startsWith("#!")) {
+            problems.push(`file ${f.path} is a script; mark it executable, or it is written 0644 and cannot be run`);
+        }
     }
     if (problems.length > 0) {
         throw new pulumi.ResourceError(`service '${name}' is unsafe: ${problems.join("; ")}`, parent);

@@ -122,7 +122,10 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 environment: projectEnvironment(args.stack),
                 purpose: "Web Application",
                 description: `FreshTrack Pro, stack ${args.stack}`,
-                resources: [this.droplet.dropletUrn, this.volume.volumeUrn, reservedIp.reservedIpUrn],
+                // Not the reserved IP: the Projects API lists its URN in another form than the one the provider
+                // sends (do:floatingip vs do:reservedip; terraform-provider-digitalocean #1264, #1455), so every
+                // second `up` would try to move it out of the project, which the API refuses for an assigned IP.
+                resources: [this.droplet.dropletUrn, this.volume.volumeUrn],
             },
             { parent: this },
         );

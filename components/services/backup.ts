@@ -66,15 +66,17 @@ export class Backup extends pulumi.ComponentResource {
                 namePrefix: ctx.cfg.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
                 limits: ctx.cfg.resources.backup,
-                // busybox crond in the foreground; it must start jobs as root, hence SETUID/SETGID.
+                // busybox crond in the foreground; it must start jobs as root, hence SETUID/SETGID. Without `-L` it
+                // logs only to syslog, which the container has not (busybox crond.c), so a failure never reached
+                // `docker logs`; `-L /dev/stderr` works with every BusyBox build (`-d` needs FEATURE_CROND_D).
                 entrypoint: ["crond"],
-                command: ["-f", "-l", "8"],
+                command: ["-f", "-l", "8", "-L", "/dev/stderr"],
                 // Without APP_VERSION: an app update must not replace the backup service.
                 env: backupEnv(ctx, direct.env, false),
                 files: [
                     ...direct.files,
-                    { path: BACKUP_SCRIPT_PATH, content: renderBackupScript() },
-                    { path: RESTORE_SCRIPT_PATH, content: renderRestoreScript() },
+                    { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true },
+                    { path: RESTORE_SCRIPT_PATH, content: renderRestoreScript(), executable: true },
                     { path: "/etc/crontabs/root", content: renderBackupCrontab(ctx.cfg.backup.schedule) },
                 ],
                 healthcheck: { test: ["CMD", "pidof", "crond"], intervalSeconds: 30 },

@@ -42,7 +42,7 @@ export class Migrations extends pulumi.ComponentResource {
                 command: [BACKUP_SCRIPT_PATH, "pre-migrate"],
                 // APP_VERSION in env: a new version is a new job, so it runs again.
                 env: backupEnv(ctx, direct.env, true),
-                files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript() }],
+                files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true }],
                 networks,
                 volumes: backupVolumes(ctx),
                 dependsOn: [...args.database],

@@ -10,15 +10,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { DIGITALOCEAN_MODELS } from "./readBack/digitalocean";
+import { DOCKER_MODELS } from "./readBack/docker";
 import { StackSettings } from "./stackFiles";
+import { SecretValue, UNKNOWN } from "./values";
 
-/** A value that reached the engine marked secret. */
-export class SecretValue {
-    constructor(readonly value: unknown) {}
-}
-
-/** A value still unknown at this point of a preview. */
-export const UNKNOWN = Symbol("unknown");
+export { keepSecret, SecretValue, UNKNOWN, unwrapSecrets } from "./values";
 
 /**
  * Addresses DigitalOcean assigns on create, stood in for by documentation addresses
@@ -129,8 +126,22 @@ export interface MockOptions {
     readonly exitCodes?: Readonly<Record<string, number>>;
 }
 
-/** Deterministic stand-ins for what providers compute, so derived values are readable. */
+/** Read-back models of the bridged providers (scripts/lib/readBack), by type token. */
+const READ_BACK = { ...DOCKER_MODELS, ...DIGITALOCEAN_MODELS };
+
+/**
+ * What a real `pulumi up` stores for a resource: the inputs in the form the provider reads them
+ * back (scripts/lib/readBack, each rule cited), plus deterministic stand-ins for what it computes.
+ * A mock that echoed the inputs would hide every value that reads back in another form.
+ */
 function computedState(args: pulumi.runtime.MockResourceArgs, opts: MockOptions): Record<string, unknown> {
+    const model = READ_BACK[args.type];
+    const readBack = model ? model.readBack(args.inputs) : args.inputs;
+    return { ...computedOutputs({ ...args, inputs: readBack }, opts) };
+}
+
+/** Deterministic stand-ins for what providers compute, so derived values are readable. */
+function computedOutputs(args: pulumi.runtime.MockResourceArgs, opts: MockOptions): Record<string, unknown> {
     switch (args.type) {
         case "random:index/randomPassword:RandomPassword": {
             // A change of keepers makes the provider generate a new value; the mock's value follows them.
@@ -153,7 +164,7 @@ function computedState(args: pulumi.runtime.MockResourceArgs, opts: MockOptions)
             // Auto-named like the provider does: <resource name>-<random>, shown here as -xxxxxxx.
             return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: opts.exitCodes?.[args.name] ?? 0 };
         case "tls:index/privateKey:PrivateKey":
-            return { ...args.inputs, privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`, publicKeyOpenssh: `ssh-ed25519 AAAAmock${args.name.replace(/[^A-Za-z0-9]/g, "")}\n` };
+            return { ...args.inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`, privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`, publicKeyOpenssh: `ssh-ed25519 AAAAmock${args.name.replace(/[^A-Za-z0-9]/g, "")}\n` };
         case "digitalocean:index/sshKey:SshKey":
             return { ...args.inputs, fingerprint: "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff" };
         case "digitalocean:index/droplet:Droplet":

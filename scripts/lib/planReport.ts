@@ -82,7 +82,7 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
         ["image", image ? show(image.inputs.name) : show(i.image)],
         ["name", i.name === undefined ? `${c.name}-<generated>` : show(i.name)],
         ["updates", replace],
-        ["limits", `${show(i.memory)} MB memory (swap ${i.memorySwap === i.memory ? "off" : show(i.memorySwap)}), ${show(i.cpus)} CPU`],
+        ["limits", `${show(i.memory)} MB memory (swap ${i.memorySwap === i.memory ? "off" : show(i.memorySwap)}), ${typeof i.cpus === "string" ? Number(i.cpus) : show(i.cpus)} CPU`],
         [
             "health",
             health
