@@ -1,7 +1,8 @@
 /**
  * Pre-flight, run for real on this machine: the disk, port and DNS checks see
  * the real filesystem, a real listener and the real resolver; the Docker check
- * sees a machine without a Docker daemon.
+ * sees a daemon that does not answer (DOCKER_HOST points at a socket that does
+ * not exist), whether or not this machine runs one.
  */
 import { expect } from "chai";
 import { spawnSync } from "child_process";
@@ -17,7 +18,8 @@ import { freePort } from "./localServers";
 
 function preflight(over: Partial<PreflightOptions>): { status: number | null; stdout: string; stderr: string } {
     const script = renderPreflightScript({ stackLabel: "freshtrack-test", dataPath: os.tmpdir(), minFreeGb: 1, ports: [], dnsNames: [], publicAddress: "127.0.0.1", ...over });
-    const result = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+    const env = { ...process.env, DOCKER_HOST: `unix://${path.join(os.tmpdir(), "freshtrack-no-docker.sock")}` };
+    const result = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

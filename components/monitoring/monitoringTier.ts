@@ -211,8 +211,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 command: ["-config.file=/etc/promtail/promtail.yml"],
                 files: [{ path: "/etc/promtail/promtail.yml", content: renderPromtailConfig({ stackLabel: cfg.namePrefix, lokiUrl: `http://loki:${LOKI_PORT}` }) }],
                 hostMounts: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", why: "reads every container's logs and labels through the Docker API; read-only, and the only container allowed it" }],
-                // The image has bash but no HTTP client.
-                healthcheck: { test: ["CMD-SHELL", "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"] },
+                // The image has bash but no HTTP client, and Docker runs a CMD-SHELL check with /bin/sh, which is
+                // dash there and has no /dev/tcp: the probe runs under bash explicitly (components/imageContracts.ts).
+                healthcheck: { test: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"] },
                 networks: [monitoring],
                 dependsOn: [loki],
             },
@@ -371,6 +372,12 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 image: PUBLIC_IMAGES.uptimeKuma,
                 limits: limits["uptime-kuma"],
                 volumes: [{ volume: ctx.volumes.volume("uptime-kuma-data"), containerPath: "/app/data" }],
+                // The image's entrypoint ends in `setpriv --clear-groups`, whose setgroups() needs CAP_SETGID even
+                // when it changes to root (uptime-kuma 1.23.15 extra/entrypoint.sh; components/imageContracts.ts),
+                // so without it the container never starts. With PUID unset it drops nothing, so the server is
+                // started the way the entrypoint would have, under the image's own init, with no capability.
+                entrypoint: ["/usr/bin/dumb-init", "--"],
+                command: ["node", "server/server.js"],
                 // The image's own probe (louislam/uptime-kuma docker/dockerfile HEALTHCHECK).
                 healthcheck: { test: ["CMD", "extra/healthcheck"], startPeriodSeconds: 60 },
                 // edge: served by Caddy, and its checks go out to the internet.

@@ -50,8 +50,12 @@ export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
             healthcheck: { test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${PASSWORD_FILE})" redis-cli ping | grep -q PONG`] },
             networks: [{ network: ctx.networks.data }],
             volumes: [{ volume: ctx.volumes.volume("redis-data"), containerPath: "/data" }],
-            // The entrypoint chowns /data and drops to the redis user.
-            capabilities: ["CHOWN", "SETUID", "SETGID"],
+            // Started as root, the image's entrypoint searches /data before dropping to redis, and fails
+            // on AOF's 0700 appendonlydir from the second start on without DAC_READ_SEARCH
+            // (docker-library-redis 7.4/alpine/docker-entrypoint.sh:11-14; components/imageContracts.ts).
+            // As redis (999:1000, the owner of the image's /data and so of a fresh volume) it skips that
+            // step and needs no capability at all.
+            user: "999:1000",
         },
         { parent },
     );
