@@ -10,12 +10,11 @@
  * Exit codes: 0 restored, 1 refused or failed, 2 usage or setup error.
  */
 import { DATABASE } from "../components/services/context";
-import { BACKUP_DIR } from "../components/services/backupScripts";
 import { askForStackName } from "./lib/confirm";
 import { chooseBackup, confirmationText } from "./lib/restorePlan";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
-import { backupContainer, dockerOn } from "./lib/hostDocker";
+import { backupContainer, dockerOn, listBackups, runStep } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
@@ -27,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     const cfg = await loadStackConfigFor(stack);
     let host: ReturnType<typeof dockerOn>;
     try {
-        host = dockerOn(cfg.target, stack);
+        host = dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
     } catch (err) {
         console.error(`restore: ${(err as Error).message}`);
         return 2;
@@ -39,8 +38,7 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
         const container = found.id;
-        const list = host.docker(["exec", container, "sh", "-c", `ls -1t ${BACKUP_DIR}/freshtrack-*.dump 2>/dev/null || true`]);
-        const choice = chooseBackup(list.stdout.split("\n"), requested);
+        const choice = chooseBackup(listBackups(host, container), requested);
         if (typeof choice === "string") {
             console.error(`restore: ${choice}`);
             return 1;
@@ -49,8 +47,11 @@ async function main(argv: string[]): Promise<number> {
             console.error("restore: not confirmed; nothing was changed");
             return 1;
         }
-        const result = host.docker(["exec", "-i", container, "freshtrack-restore", choice.file], { interactive: true });
-        return result.status === 0 ? 0 : 1;
+        runStep(host, "freshtrack-restore", ["exec", "-i", container, "freshtrack-restore", choice.file], { interactive: true });
+        return 0;
+    } catch (err) {
+        console.error(`restore: ${(err as Error).message}`);
+        return 1;
     } finally {
         host.cleanup();
     }

@@ -15,7 +15,7 @@ import { HistoryEntry, planRollback, renderExportScript, renderManifest, Rollbac
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";
-import { backupContainer, dockerOn } from "./lib/hostDocker";
+import { backupContainer, dockerOn, runStep, stepFailure, writeFileInContainer } from "./lib/hostDocker";
 import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
@@ -72,30 +72,35 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
 
-    const host = dockerOn(cfg.target, stack);
+    const host = dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
     const destinations = destinationsFromConfig(await workspaceStack.getAllConfig());
     const announce = async (result: "succeeded" | "failed", detail: string) => {
         for (const d of await notify({ kind: "rollback", result, stack, domain: cfg.domain, version: plan.to, previousVersion: plan.from, durationSeconds: (Date.now() - started) / 1000, detail }, destinations)) {
             if (!d.ok) console.error(`rollback: the announcement to ${d.destination} was not delivered (${d.detail})`);
         }
     };
+    // Until the stack's config changes, a failed step has left the running version alone; the message says so.
+    let versionChanging = false;
     try {
         const found = backupContainer(host, cfg.namePrefix, stack);
-        if ("problem" in found) throw new Error(`${found.problem}; nothing was rolled back`);
+        if ("problem" in found) throw new Error(found.problem);
         const container = found.id;
-        const backup = host.docker(["exec", container, "freshtrack-backup", "pre-rollback"]);
+        const backup = runStep(host, "the pre-rollback backup", ["exec", container, "freshtrack-backup", "pre-rollback"]);
         const backupFile = /backup written: (\S+)/.exec(backup.stdout)?.[1];
-        if (backup.status !== 0 || !backupFile) throw new Error("the pre-rollback backup failed; nothing was rolled back");
+        if (!backupFile) throw new Error(`the pre-rollback backup on ${host.where} did not say which file it wrote`);
         console.log(`rollback: backup ${backupFile}`);
 
         const exportDir = `${BACKUP_DIR}/rollback-${plan.from}-to-${plan.to}-${new Date().toISOString().replace(/[:.]/g, "")}`;
-        const exported = host.docker(["exec", "-i", "-e", `SINCE=${plan.since.toISOString()}`, "-e", `EXPORT_DIR=${exportDir}`, container, "sh", "-s"], { input: renderExportScript(cfg.rollback.exportTables) });
+        const exportArgs = ["exec", "-i", "-e", `SINCE=${plan.since.toISOString()}`, "-e", `EXPORT_DIR=${exportDir}`, container, "sh", "-s"];
+        const exported = host.docker(exportArgs, { input: renderExportScript(cfg.rollback.exportTables) });
         process.stdout.write(exported.stdout);
-        if (exported.status !== 0) throw new Error("the export of new rows failed; nothing was rolled back");
+        const exportFailure = stepFailure(host, "the export of new rows", exported);
+        if (exportFailure) throw new Error(exportFailure);
         const manifest = renderManifest({ plan, stack, backup: backupFile, exportDir, tables: cfg.rollback.exportTables, at: new Date(started) });
-        host.docker(["exec", "-i", container, "sh", "-c", `cat > '${exportDir}/manifest.json'`], { input: manifest });
+        writeFileInContainer(host, container, `${exportDir}/manifest.json`, manifest, "writing the rollback manifest");
         console.log(`rollback: export and manifest in ${exportDir}`);
 
+        versionChanging = true;
         await workspaceStack.setConfig("freshtrack:appVersion", { value: plan.to });
         const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out) });
         if (up.summary.result !== "succeeded") throw new Error(`pulumi up ended with ${up.summary.result}`);
@@ -103,8 +108,9 @@ async function main(argv: string[]): Promise<number> {
         console.log(`rollback: ${stack} runs ${plan.to}. Pulumi.${stack}.yaml now says so; commit it.`);
         return 0;
     } catch (err) {
-        console.error(`rollback: ${(err as Error).message}`);
-        await announce("failed", (err as Error).message);
+        const message = versionChanging ? (err as Error).message : `${(err as Error).message}; nothing was rolled back`;
+        console.error(`rollback: ${message}`);
+        await announce("failed", message);
         return 1;
     } finally {
         host.cleanup();
