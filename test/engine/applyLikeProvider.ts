@@ -18,41 +18,18 @@
  */
 import { createHash } from "crypto";
 import { RegisteredResource, unwrapSecrets } from "../../scripts/lib/mockRun";
+import { parseGoDuration } from "../../scripts/lib/readBack/docker";
 import { nanoCpus } from "../../components/dockerForms";
 import { engine, oneFileTar, putArchive } from "./engineApi";
 
 /** Every Docker object a test creates carries this label, so a crashed run is cleaned up by the next. */
 export const TEST_LABEL = "com.freshtrack.enginetest";
 
-/** Unwraps secrets: the provider sends their plain value to the daemon. */
-export const plain = unwrapSecrets;
-
-/** Parses a Go duration as the provider does with time.ParseDuration (only the units the program uses). */
+/** A health-check duration in nanoseconds, parsed as the provider parses it (time.ParseDuration). */
 export function durationNs(text: string): number {
-    let total = 0;
-    const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/g;
-    let m: RegExpExecArray | null;
-    let consumed = "";
-    while ((m = re.exec(text)) !== null) {
-        consumed += m[0];
-        const n = Number(m[1]);
-        total += n * { h: 3_600e9, m: 60e9, s: 1e9, ms: 1e6 }[m[2] as "h" | "m" | "s" | "ms"];
-    }
-    if (consumed !== text) throw new Error(`not a duration this harness parses: ${text}`);
-    return total;
-}
-
-/** Go's time.Duration.String() for whole milliseconds and above. */
-export function durationString(ns: number): string {
-    if (ns === 0) return "0s";
-    const totalSeconds = ns / 1e9;
-    const h = Math.floor(totalSeconds / 3600);
-    const m = Math.floor((totalSeconds % 3600) / 60);
-    const s = +(totalSeconds % 60).toFixed(9);
-    if (h > 0) return `${h}h${m}m${s}s`;
-    if (m > 0) return `${m}m${s}s`;
-    if (totalSeconds < 1) return `${ns / 1e6}ms`;
-    return `${s}s`;
+    const ns = parseGoDuration(text);
+    if (ns === undefined) throw new Error(`not a Go duration: ${text}`);
+    return Number(ns);
 }
 
 export interface ContainerInputs {
@@ -177,7 +154,7 @@ export function nameSuffix(seed: string): string {
 
 /** The container inputs registered under mocks, with secrets unwrapped, as the provider would send them. */
 export function inputsOf(resource: RegisteredResource): ContainerInputs {
-    return plain(resource.inputs) as ContainerInputs;
+    return unwrapSecrets(resource.inputs) as ContainerInputs;
 }
 
 /** Docker's container inspect, as far as the read-back needs it. */

@@ -8,7 +8,8 @@
  * attach, logs, wait and must_run are not either, so they are left out here.
  */
 import { cpusReadBack } from "../../components/dockerForms";
-import { ContainerInputs, durationString, Inspect } from "./applyLikeProvider";
+import { formatGoDuration } from "../../scripts/lib/readBack/docker";
+import { ContainerInputs, Inspect } from "./applyLikeProvider";
 
 export function providerRead(info: Inspect, sent: ContainerInputs): Record<string, unknown> {
     const hc = info.HostConfig;
@@ -38,10 +39,10 @@ export function providerRead(info: Inspect, sent: ContainerInputs): Record<strin
     if (h) {
         state.healthcheck = {
             tests: h.Test,
-            interval: durationString(h.Interval ?? 0),
-            timeout: durationString(h.Timeout ?? 0),
-            startPeriod: durationString(h.StartPeriod ?? 0),
-            startInterval: durationString(h.StartInterval ?? 0),
+            interval: formatGoDuration(BigInt(h.Interval ?? 0)),
+            timeout: formatGoDuration(BigInt(h.Timeout ?? 0)),
+            startPeriod: formatGoDuration(BigInt(h.StartPeriod ?? 0)),
+            startInterval: formatGoDuration(BigInt(h.StartInterval ?? 0)),
             retries: h.Retries ?? 0,
         };
     }
