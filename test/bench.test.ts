@@ -4,10 +4,11 @@ import * as path from "path";
 import { ConfigError } from "../components/config";
 import { monthlyCost } from "../components/host/dropletSizes";
 import { deployStack } from "../components/stack";
-import { nextVersion, tiers } from "../scripts/lib/bench";
+import { benchStack, nextVersion, tiers } from "../scripts/lib/bench";
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { criticalPath } from "../scripts/lib/criticalPath";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { dockerModelsForTarget } from "../scripts/lib/readBack/docker";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { CONTAINER, configFor, containerNamed, run, settingsWith } from "./helpers";
 
@@ -63,6 +64,19 @@ describe("benchmark: blast radius (scripts/lib/blastRadius.ts)", () => {
         expect(blastRadius(before, after).containers.replace).to.deep.equal(["a"]);
     });
 
+    it("with the read-back models, compares the new inputs with the state the provider read back, not with the old inputs", () => {
+        // Rung 2: the Docker model reads NanoCpus back as "1.0" (kw v4.5.0 resource_docker_container_funcs.go,
+        // nanoInt64ToDecimalString) and cpus is ForceNew, so an unchanged "1" is a replacement on every up.
+        const models = dockerModelsForTarget("droplet");
+        const same = [resource("backend", { image: "sha256:a", cpus: "1", memory: 256, memorySwap: 256 })];
+        expect(blastRadius(same, same).changes, "inputs against inputs see nothing").to.deep.equal([]);
+        const radius = blastRadius(same, same, models);
+        expect(radius.containers.replace).to.deep.equal(["backend"]);
+        expect(radius.changes[0]!.replacedBy).to.deep.equal(["cpus"]);
+        const readsBack = [resource("backend", { image: "sha256:a", cpus: "1.0", memory: 256, memorySwap: 256 })];
+        expect(blastRadius(readsBack, readsBack, models).changes).to.deep.equal([]);
+    });
+
     it("reports created and deleted resources", () => {
         const radius = blastRadius([resource("old", {})], [resource("new", {})]);
         expect(radius.containers.create).to.deep.equal(["new"]);
@@ -110,6 +124,34 @@ describe("benchmark: helpers", () => {
     });
 });
 
+describe("benchmark: the no-change row (a second up over the read-back state)", () => {
+    it("replaces and updates nothing on every shipped stack", async function () {
+        this.timeout(120_000);
+        for (const stack of shippedStacks()) {
+            const result = await benchStack(loadStackSettings(stack), deployStack, { runs: 1, headroom: 0.15, changes: ["no-change"] });
+            const row = result.changes.find((c) => c.id === "no-change")!;
+            expect(row, stack).to.not.equal(undefined);
+            expect({ stack, replaced: row.replaced, updated: row.updatedInPlace, other: row.otherResourcesChanged, misses: row.misses }).to.deep.equal({ stack, replaced: [], updated: [], other: [], misses: [] });
+            expect(result.targets.find((t) => t.name.startsWith("no change"))!.met, stack).to.equal(true);
+        }
+    });
+
+    it("misses its target when a value reads back in another form", async function () {
+        this.timeout(60_000);
+        // The dev stack plus one container that sends cpus as "1", which the provider reads back as "1.0".
+        const docker = await import("@pulumi/docker");
+        const program = () => {
+            const stack = deployStack();
+            new docker.Container("drifting", { image: "sha256:a", cpus: "1", memory: 64, memorySwap: 64 });
+            return stack;
+        };
+        const result = await benchStack(loadStackSettings("dev"), program, { runs: 1, headroom: 0.15, changes: ["no-change"] });
+        const row = result.changes.find((c) => c.id === "no-change")!;
+        expect(row.replaced).to.deep.equal(["drifting"]);
+        expect(row.misses.join("; ")).to.match(/also replaces drifting/);
+    });
+});
+
 describe("npm run bench", () => {
     const bench = (...args: string[]) => spawnSync(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", "scripts/bench.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
@@ -126,7 +168,7 @@ describe("npm run bench", () => {
         // Thousands: the SDK makes four promises per output property of every resource, each with a stack trace.
         expect(dev.evaluation.stackTraces).to.be.greaterThan(dev.resources.custom * 4);
         expect(dev.resources.containers).to.be.greaterThan(20);
-        expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal(["app-version", "dashboard-edit", "domain-change", "grafana-password", "memory-raise-backend", "memory-raise-postgres"]);
+        expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal(["no-change", "app-version", "dashboard-edit", "domain-change", "grafana-password", "memory-raise-backend", "memory-raise-postgres"]);
         expect(dev.memory.peakMb).to.be.greaterThan(dev.memory.steadyMb);
         expect(dev.criticalPath.chain.length).to.be.greaterThan(0);
         expect(result.stderr).to.match(/bench: dev: evaluating the program, run 2 of 2/);

@@ -1,12 +1,18 @@
 /**
  * What a change of configuration (or code) would do to a deployed stack,
  * found the way the engine finds it: run both versions under mocks, match
- * resources by URN, compare their registered inputs, and apply the provider's
- * replacement rules plus the program's own options (replaceOnChanges,
- * ignoreChanges). Pure: two lists of registrations in, a verdict per resource out.
+ * resources by URN, compare the new inputs with the state the first run left,
+ * and apply the provider's replacement rules plus the program's own options
+ * (replaceOnChanges, ignoreChanges). With read-back models (scripts/lib/readBack)
+ * the state is what the provider reads back after a create, so a value that
+ * reads back in another form shows up as the change a real second `up` makes;
+ * without one, a resource's state is its inputs. Pure: two lists of
+ * registrations in, a verdict per resource out.
  */
 import { isDeepStrictEqual } from "util";
 import { RegisteredResource, SecretValue } from "./mockRun";
+import type { ResourceModel } from "./readBack/docker";
+import { modelReplaces } from "./readBack/models";
 import { TYPES } from "../../policy/lib";
 
 
@@ -96,23 +102,33 @@ function topLevel(path: string): string {
     return path.split(/[.[]/)[0]!;
 }
 
-function changedInputs(before: RegisteredResource, after: RegisteredResource): string[] {
+function changedInputs(before: RegisteredResource, after: RegisteredResource, model: ResourceModel | undefined): string[] {
+    // ignoreChanges is the engine's: it hands the provider the old input for those keys, so they never differ.
     const ignored = new Set(after.options.ignoreChanges.map(topLevel));
+    if (model) return model.changed(after.inputs, model.readBack(before.inputs)).filter((k) => !ignored.has(k)).sort();
     const keys = new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)]);
     return [...keys].filter((k) => !ignored.has(k) && !isDeepStrictEqual(comparable(before.inputs[k]), comparable(after.inputs[k]))).sort();
 }
 
-function classify(before: RegisteredResource, after: RegisteredResource): ResourceChange | undefined {
-    const changed = changedInputs(before, after);
+function classify(before: RegisteredResource, after: RegisteredResource, model: ResourceModel | undefined): ResourceChange | undefined {
+    const changed = changedInputs(before, after, model);
     if (changed.length === 0) return undefined;
     const forced = new Set(after.options.replaceOnChanges.map(topLevel));
-    const providerRule = REPLACING_INPUTS[after.type];
+    const providerRule = model ? (k: string) => modelReplaces(model, k, before.inputs[k], after.inputs[k]) : REPLACING_INPUTS[after.type];
     const replacedBy = changed.filter((k) => forced.has(k) || forced.has("*") || (providerRule?.(k) ?? false));
     return { urn: after.urn, type: after.type, name: after.name, verdict: replacedBy.length > 0 ? "replace" : "update", changedInputs: changed, replacedBy };
 }
 
-/** Compares two mocked runs of the program, custom resources only. */
-export function blastRadius(before: readonly RegisteredResource[], after: readonly RegisteredResource[]): BlastRadius {
+/**
+ * Compares two mocked runs of the program, custom resources only. `models`, by type token, are the
+ * providers' read-back models (readBackModels in scripts/lib/readBack/models.ts); types without one
+ * compare inputs with inputs.
+ */
+export function blastRadius(
+    before: readonly RegisteredResource[],
+    after: readonly RegisteredResource[],
+    models: Readonly<Record<string, ResourceModel>> = {},
+): BlastRadius {
     const custom = (list: readonly RegisteredResource[]) => new Map(list.filter((r) => r.custom).map((r) => [r.urn, r]));
     const old = custom(before);
     const next = custom(after);
@@ -123,7 +139,7 @@ export function blastRadius(before: readonly RegisteredResource[], after: readon
             changes.push({ urn, type: r.type, name: r.name, verdict: "create", changedInputs: [], replacedBy: [] });
             continue;
         }
-        const change = classify(previous, r);
+        const change = classify(previous, r, models[r.type]);
         if (change) changes.push(change);
     }
     for (const [urn, r] of old) {
