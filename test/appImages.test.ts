@@ -46,6 +46,19 @@ describe("FreshTrack images from source or registry (freshtrack:appBuild)", () =
         expect(byType(resources, REMOTE_IMAGE).map((r) => r.inputs.name)).to.include("ghcr.io/freshtrack/freshtrack-backend:1.4.2");
     });
 
+    it("local target: pulls from a private registry with the configured credentials, which the provider would not take from `docker login`", async () => {
+        // Rung 1 plus the provider's source: kw v4.5.0 pulls with registry_auth only (provider.go:235-243).
+        const { resources } = await run(deployStack, settingsWith({ "freshtrack:appRegistryUsername": "freshtrack-ci", "freshtrack:appRegistryPassword": "token-123" }, ["freshtrack:appRegistryPassword"]));
+        const local = byType(resources, PROVIDER).find((p) => p.name === "local-docker")!;
+        expect(local.inputs.registryAuth, "the local provider carries the credentials").to.be.instanceOf(SecretValue);
+        const auth = JSON.parse(String((local.inputs.registryAuth as SecretValue).value)) as Array<Record<string, unknown>>;
+        expect(auth).to.deep.equal([{ address: "ghcr.io", username: "freshtrack-ci", password: "token-123" }]);
+        const pull = byType(resources, REMOTE_IMAGE).find((r) => r.name === "backend-image")!;
+        expect(pull.options.provider?.startsWith(`${local.urn}::`)).to.equal(true);
+        const { resources: anonymous } = await run(deployStack);
+        expect(byType(anonymous, PROVIDER).find((p) => p.name === "local-docker")!.inputs).to.not.have.property("registryAuth");
+    });
+
     describe("local target", () => {
         let resources: RegisteredResource[];
         before(async () => {

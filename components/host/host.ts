@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Target } from "../config";
+import type { RegistryAuth, Target } from "../config";
 
 /** How `@pulumi/command` reaches a remote host as the deploy user. */
 export interface HostConnection {
@@ -31,4 +31,14 @@ export interface Host {
         readonly dropletId: pulumi.Output<string>;
         readonly vpcId: pulumi.Output<string>;
     };
+}
+
+/**
+ * The Docker provider's `registryAuth` for the FreshTrack registry. Without it the provider pulls
+ * anonymously: it reads credentials only from its own `registry_auth` setting, never from the
+ * operator's `docker login` (kreuzwerker/terraform-provider-docker v4.5.0 internal/provider/provider.go:235-243,
+ * resource_docker_image_funcs.go:252-256), so a private registry needs this on every target.
+ */
+export function providerRegistryAuth(auth: RegistryAuth | undefined): docker.types.input.ProviderRegistryAuth[] | undefined {
+    return auth ? [{ address: auth.server, username: auth.username, password: auth.password }] : undefined;
 }

@@ -19,7 +19,7 @@ export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOpti
     };
     switch (cfg.target) {
         case "local":
-            return new LocalHost("local", {}, opts);
+            return new LocalHost("local", cfg.app.registryAuth ? { registryAuth: cfg.app.registryAuth } : {}, opts);
         case "droplet":
             // config.ts guarantees cfg.droplet on this target.
             return new DropletHost("droplet", { ...common, namePrefix: cfg.namePrefix, domain: cfg.domain, droplet: cfg.droplet! }, opts);

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Host } from "./host";
+import type { RegistryAuth } from "../config";
+import { Host, providerRegistryAuth } from "./host";
 
 export interface LocalHostArgs {
     /**
@@ -8,6 +9,8 @@ export interface LocalHostArgs {
      * platform's default socket, as the docker CLI does.
      */
     readonly dockerHost?: pulumi.Input<string>;
+    /** Credentials for a private FreshTrack registry. */
+    readonly registryAuth?: RegistryAuth;
 }
 
 /** The operator's own Docker daemon: nothing to create but the provider. */
@@ -19,7 +22,12 @@ export class LocalHost extends pulumi.ComponentResource implements Host {
 
     constructor(name: string, args: LocalHostArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:LocalHost", name, {}, opts);
-        this.provider = new docker.Provider(`${name}-docker`, args.dockerHost !== undefined ? { host: args.dockerHost } : {}, { parent: this });
+        const registryAuth = providerRegistryAuth(args.registryAuth);
+        this.provider = new docker.Provider(
+            `${name}-docker`,
+            { ...(args.dockerHost !== undefined ? { host: args.dockerHost } : {}), ...(registryAuth ? { registryAuth } : {}) },
+            { parent: this },
+        );
         this.publicAddress = pulumi.output("127.0.0.1");
         this.registerOutputs({ publicAddress: this.publicAddress });
     }
