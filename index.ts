@@ -10,6 +10,7 @@ export const target = deployed.target;
 export const domain = deployed.domain;
 export const publicAddress = deployed.publicAddress;
 export const deployPrivateKey = deployed.deployPrivateKey;
+export const hostKey = deployed.hostKey;
 export const urls = deployed.urls;
 export const alertDestinations = deployed.alertDestinations;
 export const verificationReport = deployed.verificationReport;

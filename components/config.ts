@@ -8,6 +8,7 @@ import * as path from "path";
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    checkAdminCidrs,
     checkCidr,
     checkCron,
     checkDomain,
@@ -21,11 +22,11 @@ import {
     isDocumentationAddress,
     isLocalOnlyDomain,
     isReservedExampleDomain,
-    isWorldCidr,
     parseImageRef,
 } from "./validation";
 import { cpusAdvice, cpusInput } from "./dockerForms";
 import { DATABASE_SIZES, DatabaseSize, DROPLET_SIZE_NAMES, DropletSize } from "./host/dropletSizes";
+import { checkHostKeyLine, hostKeyOnly, keyscanCommand } from "./host/hostKey";
 
 export const PROJECT = "freshtrack";
 
@@ -65,12 +66,48 @@ export const CONFIG_KEYS = [
     "preflight",
     "backupOffsiteAccessKeyId",
     "backupOffsiteSecretAccessKey",
+    "backupOffsiteEncryptionKey",
     "rollback",
     "secretGenerations",
     "appBuild",
     "appRegistryUsername",
     "appRegistryPassword",
 ] as const;
+
+/**
+ * The keys whose values are secrets, each its own top-level key: a setting inside an object
+ * key (alerts.webhook, alerts.email.username, backup.offsite) is never secret, and the
+ * credential that goes with it has a key of its own here (alertWebhookUrl,
+ * alertSmtpPassword, backupOffsite*), because Pulumi encrypts whole values only.
+ * Pulumi.yaml declares each `secret: true`, and the program refuses a plain-text value.
+ */
+export const SECRET_CONFIG_KEYS = [
+    "alertSmtpPassword",
+    "alertSlackWebhookUrl",
+    "alertWebhookUrl",
+    "sshPrivateKey",
+    "verificationIngestToken",
+    "backupOffsiteAccessKeyId",
+    "backupOffsiteSecretAccessKey",
+    "backupOffsiteEncryptionKey",
+    "appRegistryPassword",
+] as const satisfies ReadonlyArray<(typeof CONFIG_KEYS)[number]>;
+export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
+
+/**
+ * Whether a key's value reached the program encrypted. The CLI hands the program the keys
+ * whose stack values are secure (pulumi@v3.259.0 pkg/resource/deploy/source_eval.go:223,
+ * sdk/nodejs/cmd/pulumi-language-nodejs/main.go:105,914: PULUMI_CONFIG_SECRET_KEYS), and the
+ * SDK answers from that list (sdk/nodejs/runtime/config.ts:74 isConfigSecret, exported at
+ * run time though not in the typings); the mocks fill the same list (scripts/lib/mockRun.ts).
+ */
+export function arrivedEncrypted(fullKey: string): boolean {
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    if (typeof isConfigSecret !== "function") {
+        throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret; components/config.ts cannot tell a secret config value from plain text");
+    }
+    return isConfigSecret(fullKey);
+}
 
 /**
  * Generated credentials a stack rotates by raising their number in
@@ -198,6 +235,11 @@ export interface SshSettings {
     readonly host: string;
     readonly user: string;
     readonly port: number;
+    /**
+     * The VM's ed25519 host key, `ssh-ed25519 AAAA...` (no comment): every connection to the VM
+     * (the bootstrap, the commands, Docker, the operator scripts) accepts this key and no other.
+     */
+    readonly hostKey: string;
     /** From `freshtrack:sshPrivateKey`: the admin user's key, used only for the bootstrap. */
     readonly privateKey: pulumi.Output<string>;
 }
@@ -234,7 +276,14 @@ export interface StackConfig {
         readonly schedule: string;
         readonly retentionDays: number;
         /** A second copy off the host, in an S3-compatible bucket such as DigitalOcean Spaces. */
-        readonly offsite?: { readonly endpoint: string; readonly bucket: string; readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> };
+        readonly offsite?: {
+            readonly endpoint: string;
+            readonly bucket: string;
+            readonly accessKeyId: pulumi.Output<string>;
+            readonly secretAccessKey: pulumi.Output<string>;
+            /** SSE-C key of the copies: 32 bytes as 64 hex digits (components/services/backup.ts). */
+            readonly encryptionKey: pulumi.Output<string>;
+        };
     };
     readonly alerts: AlertDestinations;
     /** Present when target is `droplet`. */
@@ -316,7 +365,29 @@ class Reader {
     }
 
     problem(key: string, value: unknown, expected: string): void {
-        this.problems.push({ key, value, expected });
+        // A secret key's value is never printed, whatever is wrong with it.
+        const secret = (SECRET_CONFIG_KEYS as readonly string[]).some((name) => key === this.key(name));
+        if (secret && value !== undefined) this.problems.push({ key, value: undefined, expected: `${expected} (the value is not shown: it is a secret)` });
+        else this.problems.push({ key, value, expected });
+    }
+
+    /**
+     * A problem with a setting beside a secret, where a secret may be pasted by mistake
+     * (a webhook URL for alerts.webhook): booleans and numbers are shown, text and objects not.
+     */
+    problemNearSecret(key: string, value: unknown, expected: string): void {
+        if (typeof value === "boolean" || typeof value === "number" || value === null) {
+            this.problem(key, value, expected);
+            return;
+        }
+        const kind = Array.isArray(value) ? "a list" : typeof value === "string" ? "text" : "an object";
+        const reason = `set to ${kind} that is not valid here (not shown: it may be a pasted secret); expected ${expected}`;
+        this.problems.push({ key, value: undefined, valueHidden: true, expected: reason });
+    }
+
+    /** Keys declared secret whose value is set in plain text; the value itself is never read out. */
+    plainTextSecrets(): SecretConfigKey[] {
+        return SECRET_CONFIG_KEYS.filter((name) => (this.cfg.get(name) ?? "") !== "" && !arrivedEncrypted(this.key(name)));
     }
 
     /** The raw value: structured values arrive as JSON text and are parsed here. */
@@ -369,17 +440,26 @@ class Reader {
     }
 
     /** An operator-supplied secret that may be left unset. */
-    optionalSecret(name: string): pulumi.Output<string> | undefined {
+    optionalSecret(name: SecretConfigKey): pulumi.Output<string> | undefined {
         return this.cfg.get(name) ? this.cfg.requireSecret(name) : undefined;
     }
 
-    /** An operator-supplied secret. Missing ones are recorded, not thrown, so every problem is reported at once. */
-    secret(name: string, neededFor: string): pulumi.Output<string> | undefined {
-        // Pulumi.yaml declares optional secrets with an empty default (a declared secret key
-        // cannot have a default), so empty means unset. Only presence is checked here; the
-        // value itself leaves this function as a secret Output.
-        if (!this.cfg.get(name)) {
+    /**
+     * An operator-supplied secret. Missing ones are recorded, not thrown, so every problem is reported at once.
+     * `check` judges the value's form; its answer is the expectation, and the value itself is never shown.
+     */
+    secret(name: SecretConfigKey, neededFor: string, check?: (value: string) => string | undefined): pulumi.Output<string> | undefined {
+        // Pulumi.yaml declares optional secrets untyped with an empty default (see its header:
+        // a typed secret key cannot have one), so empty means unset. The value itself leaves
+        // this function only as a secret Output.
+        const value = this.cfg.get(name);
+        if (!value) {
             this.problem(this.key(name), undefined, `a secret (pulumi config set --secret ${name} ...) because ${neededFor}`);
+            return undefined;
+        }
+        const wrong = check?.(value);
+        if (wrong !== undefined) {
+            this.problem(this.key(name), undefined, `${wrong} (the value is not shown here)`);
             return undefined;
         }
         return this.cfg.requireSecret(name);
@@ -641,17 +721,27 @@ function readBackup(r: Reader): StackConfig["backup"] {
     if (obj.offsite === undefined) return base;
     const offKey = `${key}.offsite`;
     if (!isRecord(obj.offsite)) {
-        r.problem(offKey, obj.offsite, "an object with endpoint and bucket");
+        r.problemNearSecret(offKey, obj.offsite, "an object with endpoint and bucket (the keys are the secrets freshtrack:backupOffsite*)");
         return base;
     }
     unknownKeys(r, offKey, obj.offsite, ["endpoint", "bucket"]);
-    const endpoint = field<string>(r, offKey, obj.offsite, "endpoint", asString((s) => (/^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(s) ? undefined : "an https endpoint such as https://fra1.digitaloceanspaces.com")), "");
+    // An endpoint written as https://key:secret@host is refused without being shown.
+    const endpointRaw = obj.offsite.endpoint;
+    const endpointValid = typeof endpointRaw === "string" && /^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(endpointRaw);
+    if (endpointRaw !== undefined && !endpointValid) {
+        r.problemNearSecret(`${offKey}.endpoint`, endpointRaw, "an https endpoint such as https://fra1.digitaloceanspaces.com");
+    }
+    const endpoint = endpointValid ? endpointRaw : "";
     if (obj.offsite.endpoint === undefined) r.problem(`${offKey}.endpoint`, undefined, "an https endpoint such as https://fra1.digitaloceanspaces.com");
     const bucket = field<string>(r, offKey, obj.offsite, "bucket", asString((s) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s) ? undefined : "an S3 bucket name (3-63 lowercase letters, digits, . -)")), "");
     if (obj.offsite.bucket === undefined) r.problem(`${offKey}.bucket`, undefined, "the bucket that receives the copies");
     const accessKeyId = r.secret("backupOffsiteAccessKeyId", `${offKey} is set`);
     const secretAccessKey = r.secret("backupOffsiteSecretAccessKey", `${offKey} is set`);
-    return accessKeyId && secretAccessKey ? { ...base, offsite: { endpoint, bucket, accessKeyId, secretAccessKey } } : base;
+    // Offsite copies are encrypted with SSE-C under this key (components/services/backup.ts): 256 bits, as mc's --enc-c takes it in hex.
+    const encryptionKey = r.secret("backupOffsiteEncryptionKey", `${offKey} is set and offsite copies are encrypted with it (openssl rand -hex 32)`, (v) =>
+        /^[0-9a-fA-F]{64}$/.test(v) ? undefined : "a 256-bit key as 64 hexadecimal digits, such as the output of openssl rand -hex 32",
+    );
+    return accessKeyId && secretAccessKey && encryptionKey ? { ...base, offsite: { endpoint, bucket, accessKeyId, secretAccessKey, encryptionKey } } : base;
 }
 
 function readAlerts(r: Reader): AlertDestinations {
@@ -681,10 +771,13 @@ function readAlerts(r: Reader): AlertDestinations {
     if (obj.slack !== undefined) {
         const slackKey = `${key}.slack`;
         if (!isRecord(obj.slack)) {
-            r.problem(slackKey, obj.slack, "an object with channel");
+            r.problemNearSecret(slackKey, obj.slack, "an object with channel (the webhook URL is the secret freshtrack:alertSlackWebhookUrl)");
         } else {
             unknownKeys(r, slackKey, obj.slack, ["channel"]);
-            const channel = field<string>(r, slackKey, obj.slack, "channel", asString((s) => (/^#[a-z0-9_-]{1,80}$/.test(s) ? undefined : "a Slack channel such as #cold-chain-alerts")), "");
+            const channelRaw = obj.slack.channel;
+            const channelValid = typeof channelRaw === "string" && /^#[a-z0-9_-]{1,80}$/.test(channelRaw);
+            if (channelRaw !== undefined && !channelValid) r.problemNearSecret(`${slackKey}.channel`, channelRaw, "a Slack channel such as #cold-chain-alerts");
+            const channel = channelValid ? channelRaw : "";
             if (obj.slack.channel === undefined) r.problem(`${slackKey}.channel`, undefined, "a Slack channel such as #cold-chain-alerts");
             const webhookUrl = r.secret("alertSlackWebhookUrl", `${slackKey} is set`);
             if (webhookUrl) result.slack = { channel, webhookUrl };
@@ -693,7 +786,7 @@ function readAlerts(r: Reader): AlertDestinations {
     if (obj.webhook !== undefined) {
         const webhookKey = `${key}.webhook`;
         if (obj.webhook !== true) {
-            r.problem(webhookKey, obj.webhook, "true (the URL itself is the secret freshtrack:alertWebhookUrl)");
+            r.problemNearSecret(webhookKey, obj.webhook, "true (the URL itself is the secret freshtrack:alertWebhookUrl)");
         } else {
             const url = r.secret("alertWebhookUrl", `${webhookKey} is true`);
             if (url) result.webhook = { url };
@@ -724,13 +817,21 @@ function readDroplet(r: Reader, stack: string, domain: string): DropletSettings 
 function readSsh(r: Reader): SshSettings | undefined {
     const key = r.key("ssh");
     const obj = r.object("ssh") ?? {};
-    unknownKeys(r, key, obj, ["host", "user", "port"]);
+    unknownKeys(r, key, obj, ["host", "user", "port", "hostKey"]);
     const host = field<string>(r, key, obj, "host", asString((s) => (checkDomain(s) === undefined || net.isIP(s) !== 0 ? undefined : "an IP address or DNS name")), "");
     if (obj.host === undefined) r.problem(`${key}.host`, undefined, "the VM's IP address or DNS name");
     const user = field<string>(r, key, obj, "user", asString((s) => (/^[a-z_][a-z0-9_-]{0,31}$/.test(s) ? undefined : "a Unix user name with sudo rights")), "root");
     const port = field(r, key, obj, "port", checkInteger(1, 65535), 22);
+    // Pinned by every connection, so never trusted on first use: the operator reads it and checks it out of band.
+    const scan = `run \`${keyscanCommand(host || "<host>", port)}\` from a machine you trust and compare the key's fingerprint ` +
+        "(`ssh-keygen -lf -` on that line) with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the VM's console";
+    const hostKeyRaw = field<string | undefined>(r, key, obj, "hostKey", asString((s) => {
+        const problem = checkHostKeyLine(s);
+        return problem ? `${problem}; ${scan}` : undefined;
+    }), undefined);
+    if (obj.hostKey === undefined) r.problem(`${key}.hostKey`, undefined, `the VM's SSH host key, so that no connection trusts whichever host answers: ${scan}`);
     const privateKey = r.secret("sshPrivateKey", "the ssh target bootstraps the VM as that user");
-    return privateKey ? { host, user, port, privateKey } : undefined;
+    return privateKey && hostKeyRaw !== undefined ? { host, user, port, hostKey: hostKeyOnly(hostKeyRaw), privateKey } : undefined;
 }
 
 function readDatabase(r: Reader, target: Target): DatabaseSettings {
@@ -778,13 +879,14 @@ export function loadStackConfig(): StackConfig {
     const allowSshFromAnywhere = r.boolean("allowSshFromAnywhere", false);
     const adminCidrsRaw = r.raw("adminCidrs");
     const adminCidrs = stringList(r, r.key("adminCidrs"), adminCidrsRaw, checkCidr);
-    if (target !== "local" && adminCidrs.length === 0 && adminCidrsRaw === undefined) {
-        r.problem(r.key("adminCidrs"), undefined, `at least one CIDR allowed to reach SSH on the ${target} target`);
+    // Pulumi.yaml's default [] always arrives, so an empty list means none was given.
+    if (target !== "local" && (adminCidrsRaw === undefined || (Array.isArray(adminCidrsRaw) && adminCidrsRaw.length === 0))) {
+        r.problem(r.key("adminCidrs"), adminCidrsRaw, `at least one CIDR allowed to reach SSH on the ${target} target, such as your address as x.x.x.x/32`);
     }
-    const world = adminCidrs.filter(isWorldCidr);
-    if (world.length > 0 && !allowSshFromAnywhere) {
-        r.problem(r.key("adminCidrs"), world, "specific admin networks; SSH open to the whole internet is refused unless freshtrack:allowSshFromAnywhere is true");
-    }
+    // Judged by what the entries cover together, refused ones included: 1.2.3.4/0 is reported for its host bits and as the whole internet.
+    const givenCidrs = Array.isArray(adminCidrsRaw) ? adminCidrsRaw.filter((c): c is string => typeof c === "string") : [];
+    const tooWide = checkAdminCidrs(givenCidrs, allowSshFromAnywhere);
+    if (tooWide) r.problem(r.key("adminCidrs"), givenCidrs, tooWide);
 
     const { value: appVersion, valid: versionValid } = r.checkedString("appVersion", checkPinnedTag);
     const images = readImages(r, appVersion, versionValid);
@@ -812,6 +914,18 @@ export function loadStackConfig(): StackConfig {
     const preflightObj = r.object("preflight") ?? {};
     unknownKeys(r, r.key("preflight"), preflightObj, ["minFreeGb"]);
     const preflight = { minFreeGb: field(r, r.key("preflight"), preflightObj, "minFreeGb", checkInteger(1, 10000), 5) };
+
+    // Pulumi.yaml declares these secret: true, but the CLI enforces that only on typed keys (see Pulumi.yaml), so the program does.
+    for (const name of r.plainTextSecrets()) {
+        r.problems.push({
+            key: r.key(name),
+            value: undefined,
+            valueHidden: true,
+            expected:
+                "set in plain text, but it is a secret (secret: true in Pulumi.yaml); " +
+                `store it encrypted with pulumi config set --secret ${name} <value> (the value is not shown here)`,
+        });
+    }
 
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const [namespace = "", ...rest] = key.split(":");

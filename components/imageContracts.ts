@@ -234,6 +234,11 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
         binaries: {
             "/usr/bin/mc": "mc Dockerfile.release:20-22",
             "/bin/sh": "ubi-micro; implied by the RUN at mc Dockerfile.release:22",
+            // The backup mirrors' loop (components/services/backup.ts) reads the SSE-C key with cat and waits with sleep.
+            // Inferred, not read: ubi-micro's chmod, which the RUN at :22 calls, comes from coreutils-single, which also
+            // installs cat and sleep; no stored source lists the image's files. The real-engine test runs the loop on BusyBox.
+            "/usr/bin/cat": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
+            "/usr/bin/sleep": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
         },
         writes: ["/root/.mc"],
         notes:

@@ -58,11 +58,36 @@ export interface ServiceVolume {
     readonly readOnly?: boolean;
 }
 
+/**
+ * The provider's `ports` entries for one port. It sends one host address per entry, 0.0.0.0 when
+ * `ip` is left out (kreuzwerker v4.5.0 internal/provider/resource_docker_container.go:509-523, HostIP
+ * set from it in resource_docker_container_structures.go:247-250), so IPv6 takes an entry of its own;
+ * an entry with ip "" would bind both families but read back as two entries, and `ports` forces a new
+ * container (container.go:487-491). The IPv6 entry comes right after its IPv4 twin: the order the
+ * provider reads back from Docker 27 and later, which sorts a port's bindings IPv4 first (moby v27.5.1
+ * libnetwork/drivers/bridge/port_mapping_linux.go:199-249, sortAndNormPBs), grouped by container port
+ * (kreuzwerker structures.go:35-59). With one port published twice the provider's diff suppression
+ * never applies (container.go:1192-1247), so only that exact order reads back as no change. Docker 26
+ * and older give a port's bindings back reversed (go-connections nat.SortPortMap, vendored in moby
+ * v26.1.3 and v20.10.24), and no order survives that (scripts/lib/readBack/docker.ts, portBindingOrder):
+ * hosts that publish on IPv6 check the daemon's version in their bootstrap.
+ */
+export function publishedPorts(p: ServicePort, loopback: string): Array<{ internal: number; external: number; ip: string; protocol: "tcp" }> {
+    const entry = (ip: string) => ({ internal: p.internal, external: p.external, ip, protocol: "tcp" as const });
+    if (!p.public) return [entry(loopback)];
+    return p.ipv6 ? [entry("0.0.0.0"), entry("::")] : [entry("0.0.0.0")];
+}
+
 export interface ServicePort {
     readonly internal: number;
     readonly external: number;
     /** Publish on every interface. Only Caddy's 80 and 443 should ever set it. @default false */
     readonly public?: boolean;
+    /**
+     * With `public`, publish on every IPv6 address (`::`) too. The container must be on a network with
+     * IPv6 (components/platform/networks.ts explains why and what reads back). @default false
+     */
+    readonly ipv6?: boolean;
 }
 
 /**
@@ -175,7 +200,10 @@ export class Service extends pulumi.ComponentResource {
     readonly image?: docker.RemoteImage;
     /** The network alias other services use to reach this one. */
     readonly alias: string;
-    /** Jobs only: resolves to 0, or fails the update with the job's exit code. */
+    /**
+     * Jobs only: resolves to 0, or fails the update with the job's exit code. In a preview, a failed exit code
+     * kept from an earlier update resolves to that code with a warning naming the command that runs it again.
+     */
     readonly exitCode?: pulumi.Output<number>;
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -199,7 +227,8 @@ export class Service extends pulumi.ComponentResource {
         if (!built || built.pulled) {
             this.image = new docker.RemoteImage(
                 `${name}-image`,
-                // Kept on destroy so a rollback to this version works without a registry.
+                // Kept when the resource goes, so a rollback to a recent version needs no pull; the host's daily prune
+                // removes it once no container uses it and it is 30 days old (IMAGE_PRUNE_SERVICE, host/bootstrap.ts).
                 { name: built ? built.reference : args.image as string, keepLocally: true },
                 childOpts,
             );
@@ -217,7 +246,13 @@ export class Service extends pulumi.ComponentResource {
                 if (!job.exitCode) throw new pulumi.ResourceError(`service '${name}' requires '${job.alias}', which is not a job`, this);
                 return job.exitCode;
             });
-            labels.push({ label: "com.freshtrack.requires", value: pulumi.all(exitCodes).apply(() => required.map((j) => j.alias).join(",")) });
+            const names = required.map((j) => j.alias).join(",");
+            // In an update the label waits for every required job's exit code, which fails this service when a job
+            // failed. In a preview the code of a job about to be replaced is unknown (exit_code is Computed: kreuzwerker
+            // v4.5.0 internal/provider/resource_docker_container.go:129-133), which would make the label unknown, and
+            // labels force a replacement (ibid. :833-840): every job replaced on its own previewed everything that
+            // requires it as replaced too, which the update, where the label resolves to the same text, never does.
+            labels.push({ label: "com.freshtrack.requires", value: pulumi.runtime.isDryRun() ? names : pulumi.all(exitCodes).apply(() => names) });
         }
         for (const [key, value] of Object.entries(args.labels ?? {})) labels.push({ label: `com.freshtrack.${key}`, value });
 
@@ -271,12 +306,7 @@ export class Service extends pulumi.ComponentResource {
                     })),
                     ...(args.hostMounts ?? []).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
                 ],
-                ports: (args.ports ?? []).map((p) => ({
-                    internal: p.internal,
-                    external: p.external,
-                    ip: p.public ? "0.0.0.0" : defaults.loopback,
-                    protocol: "tcp",
-                })),
+                ports: (args.ports ?? []).flatMap((p) => publishedPorts(p, defaults.loopback)),
                 labels,
             },
             {
@@ -294,11 +324,31 @@ export class Service extends pulumi.ComponentResource {
         );
 
         if (args.kind === "job") {
-            this.exitCode = this.container.exitCode.apply((code) => {
-                if (code !== undefined && code !== null && code !== 0) {
-                    throw new pulumi.ResourceError(`job '${name}' exited with code ${code}; see its output above or 'docker logs' of the container`, this);
+            // A failed job stays in the state with its exit code: the provider waits for the exit and records the
+            // code without failing the create (kreuzwerker v4.5.0 resource_docker_container_funcs.go:631-673, 816),
+            // and a later run with the same inputs is a same step that hands this code back, in a preview as in an
+            // update (pulumi/pulumi v3.259.0 pkg/resource/deploy/step.go:177-179). Only a replacement runs it again.
+            const stack = pulumi.getStack();
+            const container = this.container;
+            this.exitCode = pulumi.all([container.exitCode, container.urn]).apply(([code, urn]) => {
+                if (code === undefined || code === null || code === 0) return code ?? 0;
+                const retry =
+                    `once the cause is fixed, run it again: npm run deploy -- ${stack} (it replaces failed jobs), ` +
+                    `or pulumi up --stack ${stack} --replace '${urn}' (docs/troubleshooting.md, "A failed job")`;
+                if (pulumi.runtime.isDryRun()) {
+                    // A preview cannot run the job again; failing it would hide the rest of the plan.
+                    pulumi.log.warn(
+                        `job '${name}' exited with code ${code} in an earlier update and is kept with that result, so a plain 'pulumi up' stops here; ${retry}`,
+                        container,
+                    );
+                    return code;
                 }
-                return code ?? 0;
+                // Also when the code is an earlier update's: the update must not go on as if the job had run.
+                throw new pulumi.ResourceError(
+                    `job '${name}' exited with code ${code}; see its output above or 'docker logs' of the container. ` +
+                        `A job whose inputs do not change is not run again by itself; ${retry}`,
+                    this,
+                );
             });
         }
 

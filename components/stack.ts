@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, placeholderValues } from "./config";
 import { createHost } from "./host";
 import { ManagedDatabase } from "./platform/managedDatabase";
-import { Networks } from "./platform/networks";
+import { edgeHasIpv6, Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
 import { appImageSources } from "./services/appImages";
 import { DataVolumes } from "./platform/volumes";
@@ -31,7 +31,7 @@ export function deployStack() {
     }
     const host = createHost(cfg);
     const providerOpts = { providers: [host.provider] };
-    const networks = new Networks("networks", { namePrefix: cfg.namePrefix }, providerOpts);
+    const networks = new Networks("networks", { namePrefix: cfg.namePrefix, ipv6: edgeHasIpv6(cfg.target) }, providerOpts);
     const volumes = new DataVolumes("volumes", { namePrefix: cfg.namePrefix, exclude: cfg.database.mode === "managed" ? ["postgres-data"] : [] }, providerOpts);
     const secrets = new GeneratedSecrets("secrets", { generations: cfg.secretGenerations });
 
@@ -75,6 +75,8 @@ export function deployStack() {
         publicAddress: host.publicAddress,
         /** Secret: lets an operator SSH in as the deploy user (droplet and ssh targets). */
         deployPrivateKey: host.deployPrivateKey,
+        /** The host's SSH key line (droplet and ssh targets), which the operator scripts pin as the program does. */
+        hostKey: host.hostKey,
         dataEndpoints: {
             database: pulumi.interpolate`${database.host}:${database.port}/${database.database} (sslmode=${database.sslMode})`,
             redis: `${data.endpoints.redis.host}:${data.endpoints.redis.port}`,

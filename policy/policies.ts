@@ -14,6 +14,7 @@ import {
 } from "./rules/containerSecurity";
 import { dropletHardening, dropletReplacementGuard, dropletSize, firewallNoWorldSsh, firewallPublicPorts, statefulProtected } from "./rules/digitalocean";
 import { backupsAndMonitoring, containersThroughService, memoryBudget } from "./rules/stack";
+import { dockerSshHostKeyPinned } from "./rules/hostKeys";
 
 export const POLICIES: Policy[] = [
     containerMemoryLimit,
@@ -37,6 +38,7 @@ export const POLICIES: Policy[] = [
     dropletHardening,
     dropletReplacementGuard,
     statefulProtected,
+    dockerSshHostKeyPinned,
     memoryBudget,
     containersThroughService,
     backupsAndMonitoring,

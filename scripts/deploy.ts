@@ -1,5 +1,5 @@
 /**
- * npm run deploy -- <stack> [--allow-examples]
+ * npm run deploy -- <stack> [--allow-examples] [--no-auto-replace]
  *
  * `pulumi up` for a stack through the Automation API, with its policy pack, so
  * that a failed update is announced too: the program itself announces only
@@ -7,6 +7,11 @@
  * A droplet or VM stack that still has the shipped documentation examples
  * (example.com, 203.0.113.0/24, ...) is refused before anything is touched,
  * unless --allow-examples says that is meant (a throwaway test with internal TLS).
+ * Before the update, the stack's state is read (`pulumi stack export`): a container
+ * whose create an earlier update left unfinished (a failed health wait) and a job that
+ * exited non-zero are passed as `--replace`, each with one line saying why
+ * (scripts/lib/retryPlan.ts), because a plain retry would keep them as they are.
+ * --no-auto-replace leaves that to `pulumi up` and the operator.
  * Exit codes: 0 deployed, 1 the update failed or examples refused, 2 usage or setup error.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
@@ -19,9 +24,13 @@ import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 import { stackReadFailure } from "./lib/stackOutputs";
 import { packConfigFile } from "./lib/policyRun";
+import { retryPlan, RetryPlan } from "./lib/retryPlan";
 
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("deploy", argv, { usage: "<stack> [--allow-examples]", options: { "allow-examples": { type: "boolean" } } });
+    const line = commandLine("deploy", argv, {
+        usage: "<stack> [--allow-examples] [--no-auto-replace]",
+        options: { "allow-examples": { type: "boolean" }, "no-auto-replace": { type: "boolean" } },
+    });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const cfg = await loadStackConfigFor(stack);
@@ -38,12 +47,33 @@ async function main(argv: string[]): Promise<number> {
         console.error(`deploy: ${stackReadFailure(stack, err)}`);
         return 2;
     }
+    let replace: string[] = [];
+    if (line.values["no-auto-replace"] !== true) {
+        let exported: unknown;
+        try {
+            exported = await workspaceStack.exportStack();
+        } catch (err) {
+            console.error(`deploy: ${stackReadFailure(stack, err)}`);
+            return 2;
+        }
+        let plan: RetryPlan;
+        try {
+            plan = retryPlan(exported);
+        } catch (err) {
+            console.error(`deploy: cannot judge the state of '${stack}' before the update: ${(err as Error).message}; --no-auto-replace skips this check`);
+            return 2;
+        }
+        for (const r of plan.replace) console.log(`deploy: --replace '${r.urn}': ${r.why}`);
+        for (const note of plan.notes) console.log(`deploy: note: ${note}`);
+        replace = plan.replace.map((r) => r.urn);
+    }
     const previous = (await workspaceStack.history(20)).find((h) => h.kind === "update" && h.result === "succeeded")?.config?.["freshtrack:appVersion"]?.value;
     try {
         const up = await workspaceStack.up({
             onOutput: (out) => process.stdout.write(out),
             policyPacks: [path.join(REPO_ROOT, "policy")],
             policyPackConfigs: [packConfigFile(stack)],
+            ...(replace.length > 0 ? { replace } : {}),
         });
         if (up.summary.result !== "succeeded") throw new Error(`the update ended with ${up.summary.result}`);
         return 0;

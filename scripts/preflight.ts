@@ -3,18 +3,17 @@
  *
  * Runs the pre-flight checks on a stack's host by hand, over SSH as the deploy
  * user: the same script `pulumi up` runs before any container is created. The
- * address and deploy key come from `pulumi stack output` (the Pulumi CLI and
- * access to the stack's state are needed); the script comes from the program.
+ * address, deploy key and pinned host key come from `pulumi stack output` (the
+ * Pulumi CLI and access to the stack's state are needed); the script comes from
+ * the program. The ssh target's port comes from its config.
  * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
  */
 import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { preflightScriptFor } from "../components/preflight/preflight";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
 import { readStackOutputs } from "./lib/stackOutputs";
+import { openSsh, SshSession, sshTargetFromOutputs } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
@@ -35,14 +34,24 @@ async function main(argv: string[]): Promise<number> {
     }
     const address = String(outputs.publicAddress ?? "");
     const script = preflightScriptFor(cfg, address);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-preflight-"));
-    const key = path.join(dir, "deploy_key");
-    fs.writeFileSync(key, String(outputs.deployPrivateKey ?? ""), { mode: 0o600 });
+    let session: SshSession;
     try {
-        const result = spawnSync("ssh", ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new", `deploy@${address}`, "sh -s"], { input: script, stdio: ["pipe", "inherit", "inherit"] });
+        // The deploy key and the pinned host key go to a private directory that is removed on exit and on signals.
+        session = openSsh({ ...sshTargetFromOutputs(stack, outputs), ...(cfg.ssh ? { port: cfg.ssh.port } : {}) });
+    } catch (err) {
+        console.error(`preflight: ${(err as Error).message}`);
+        return 2;
+    }
+    try {
+        const result = spawnSync("ssh", session.argv("sh -s"), { input: script, stdio: ["pipe", "inherit", "inherit"] });
+        const sshError = result.status === 255 ? session.sshError() : undefined;
+        if (sshError !== undefined) {
+            console.error(`preflight: could not reach ${session.where} over ssh: ${sshError}`);
+            return 2;
+        }
         return result.status === 0 ? 0 : 1;
     } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        session.cleanup();
     }
 }
 

@@ -92,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
 
         const exportDir = `${BACKUP_DIR}/rollback-${plan.from}-to-${plan.to}-${new Date().toISOString().replace(/[:.]/g, "")}`;
         const exportArgs = ["exec", "-i", "-e", `SINCE=${plan.since.toISOString()}`, "-e", `EXPORT_DIR=${exportDir}`, container, "sh", "-s"];
+        // The CSVs are customer records: created 0600 (the backup just made their directory 0700 as well).
         const exported = host.docker(exportArgs, { input: renderExportScript(cfg.rollback.exportTables) });
         process.stdout.write(exported.stdout);
         const exportFailure = stepFailure(host, "the export of new rows", exported);

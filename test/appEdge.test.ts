@@ -5,12 +5,14 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { TLS_MODES } from "../components/config";
-import { LETS_ENCRYPT_STAGING, renderCaddyfile } from "../components/edge/caddyfile";
+import { caddyQuoted, LETS_ENCRYPT_STAGING, renderCaddyfile } from "../components/edge/caddyfile";
 import { deployStack } from "../components/stack";
 import { appEnvironment } from "../components/services/appEnv";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { dockerModelsForTarget } from "../scripts/lib/readBack/docker";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { configFor, containerNamed, containers, runStack, settingsWith, uploadText } from "./helpers";
+import { configFor, CONTAINER, containerNamed, containers, runStack, settingsWith, uploadText } from "./helpers";
 import { freePort, startServer, stopServer, waitForPort } from "./localServers";
 
 const ROOT = path.join(__dirname, "..");
@@ -71,6 +73,55 @@ describe("app tier and edge", () => {
             expect(caddyValidate(text.replace("reverse_proxy", "reverse_proxi")).status).to.not.equal(0);
         });
 
+        // Issue 15, finding 15 (rung 3, the real caddy): adminEmail reached the Caddyfile unquoted and unchecked.
+        const caddyAdapt = (caddyfile: string, env: Record<string, string> = {}) => {
+            const file = path.join(scratch(), "Caddyfile");
+            fs.writeFileSync(file, caddyfile);
+            const result = spawnSync("caddy", ["adapt", "--config", file, "--adapter", "caddyfile"], { encoding: "utf8", env: { ...process.env, ...env } });
+            return { status: result.status, stdout: result.stdout, output: result.stdout + result.stderr };
+        };
+        const acmeEmails = (adaptedJson: string): string[] => {
+            const config = JSON.parse(adaptedJson) as { apps: { tls: { automation: { policies: Array<{ issuers?: Array<{ email?: string }> }> } } } };
+            return config.apps.tls.automation.policies.flatMap((p) => (p.issuers ?? []).map((i) => i.email ?? ""));
+        };
+
+        it("quotes the admin email, and the real caddy reads a plus-addressed one back unchanged as the ACME account", async () => {
+            const email = "ops+edge.alerts@mail.freshtrack.example.com";
+            const cfg = await configFor(settingsWith({ "freshtrack:adminEmail": email }));
+            const text = renderCaddyfile({ email: cfg.adminEmail, tlsMode: "acme", sites: [{ address: "x.example.com", routes: [{ upstreams: ["a:1"] }] }] });
+            expect(text).to.contain(`\n    email "${email}"\n`);
+            const adapted = caddyAdapt(text);
+            expect(adapted.status, adapted.output).to.equal(0);
+            const emails = acmeEmails(adapted.stdout);
+            expect(emails).to.not.be.empty;
+            for (const e of emails) expect(e).to.equal(email);
+            expect(caddyValidate(text).status).to.equal(0);
+        });
+
+        it("refuses a hostile admin email before any Caddyfile exists, and the renderer refuses what quotes cannot carry", async () => {
+            const hostile = ['ops@example.com"\n}\nadmin 0.0.0.0:2019\n{', "{$CADDY_ADMIN}@example.com", "ops@{env.HOME}.example.com", "ops\\@example.com"];
+            for (const email of hostile) {
+                const refused = await configFor(settingsWith({ "freshtrack:adminEmail": email })).then(
+                    () => "accepted",
+                    (err: Error) => err.message,
+                );
+                expect(refused, JSON.stringify(email)).to.contain(`freshtrack:adminEmail = ${JSON.stringify(email)}: expected an email address`);
+                expect(() => caddyQuoted(email), JSON.stringify(email)).to.throw(/a Caddyfile value may not contain/);
+            }
+            expect(caddyQuoted('say "hi"')).to.equal('"say \\"hi\\""');
+        });
+
+        it("needs the validation as well as the quotes: the real caddy expands {$VAR} inside a quoted token, before it reads tokens", () => {
+            // Written by hand: the config never lets such an email through. caddy@v2.8.4 caddyconfig/caddyfile/parse.go:63-110.
+            const text = '{\n    email "ops{$FT_PROBE}@example.com"\n}\n\nx.example.com {\n    respond "ok"\n}\n';
+            const leaked = caddyAdapt(text, { FT_PROBE: "-leaked-value" });
+            expect(leaked.status, leaked.output).to.equal(0);
+            expect(acmeEmails(leaked.stdout)).to.include("ops-leaked-value@example.com");
+            const injected = caddyAdapt(text, { FT_PROBE: 'x"\n    admin 0.0.0.0:2019\n    email "y' });
+            expect(injected.status, injected.output).to.equal(0);
+            expect((JSON.parse(injected.stdout) as { admin?: { listen?: string } }).admin?.listen, "the admin API, opened to every address").to.equal("0.0.0.0:2019");
+        });
+
         it("sends HSTS only with publicly trusted certificates, and uses Let's Encrypt staging in acme-staging", () => {
             const render = (tlsMode: (typeof TLS_MODES)[number]) => renderCaddyfile({ email: "o@example.com", tlsMode, sites: [{ address: "x.example.com", routes: [{ upstreams: ["a:1"] }] }] });
             expect(render("acme")).to.contain("Strict-Transport-Security");
@@ -95,13 +146,44 @@ describe("app tier and edge", () => {
     });
 
     describe("Caddy container", () => {
-        it("publishes 80 and 443 on every interface on a server, and on loopback only on a laptop", async () => {
+        // Defect 9 of issue 14 (rung 1, mocks; the daemon side is rung 5 in engine.real.test.ts): the droplet publishes
+        // AAAA records, so IPv6 clients must reach Caddy too. The provider binds one address per entry (default 0.0.0.0).
+        it("publishes 80 and 443 on every IPv4 and IPv6 address on a server, IPv4 first, and on loopback only on a laptop", async () => {
             const ports = async (stack: string) => containerNamed((await runStack(stack, deployStack)).resources, "caddy").inputs.ports;
-            expect(await ports("prod")).to.deep.equal([
-                { internal: 80, external: 80, ip: "0.0.0.0", protocol: "tcp" },
-                { internal: 443, external: 443, ip: "0.0.0.0", protocol: "tcp" },
-            ]);
+            for (const stack of ["prod", "staging"]) {
+                expect(await ports(stack), stack).to.deep.equal([
+                    { internal: 80, external: 80, ip: "0.0.0.0", protocol: "tcp" },
+                    { internal: 80, external: 80, ip: "::", protocol: "tcp" },
+                    { internal: 443, external: 443, ip: "0.0.0.0", protocol: "tcp" },
+                    { internal: 443, external: 443, ip: "::", protocol: "tcp" },
+                ]);
+            }
             expect(((await ports("dev")) as Array<{ ip: string }>).map((p) => p.ip)).to.deep.equal(["127.0.0.1", "127.0.0.1"]);
+        });
+
+        // With the bootstrap's "userland-proxy": false the daemon forwards a `::` binding only to a container with an
+        // IPv6 address of its own (moby v27.5.1 libnetwork/drivers/bridge/port_mapping_linux.go:97-111), and the
+        // provider reads ipam_config back with a daemon-chosen pool for any family the config leaves out
+        // (components/platform/networks.ts), so both subnets are fixed.
+        it("gives Caddy's edge network IPv6 on a server, with fixed IPv4 and ULA subnets of its own per stack, and no other network", async () => {
+            const networks = async (stack: string) =>
+                (await runStack(stack, deployStack)).resources.filter((r) => r.type === "docker:index/network:Network").map((r) => r.inputs);
+            const subnets: string[] = [];
+            for (const stack of ["prod", "staging"]) {
+                const all = await networks(stack);
+                // Named apart from an IPv4-only edge network, so a stack deployed before moves over in one `up` (networks.ts).
+                const edge = all.find((n) => n.name === `freshtrack-${stack}-edge-dualstack`)!;
+                expect(edge.ipv6, stack).to.equal(true);
+                const configs = edge.ipamConfigs as Array<{ subnet: string }>;
+                expect(configs.map((c) => Object.keys(c))).to.deep.equal([["subnet"], ["subnet"]]);
+                const [v4, v6] = configs.map((c) => c.subnet);
+                expect(v4).to.match(/^172\.16\.\d{1,3}\.0\/24$/);
+                expect(v6).to.match(/^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/64$/);
+                subnets.push(v4!, v6!);
+                expect(all.filter((n) => n !== edge).map((n) => n.ipv6 ?? false), "other networks").to.deep.equal([false, false, false]);
+            }
+            expect(new Set(subnets).size, "two stacks on one host do not share a subnet").to.equal(4);
+            expect((await networks("dev")).map((n) => n.ipv6 ?? false), "a laptop's daemon may have no IPv6").to.deep.equal([false, false, false, false]);
         });
 
         it("keeps /data on a protected volume and may bind low ports, nothing more", async () => {
@@ -218,6 +300,79 @@ describe("app tier and edge", () => {
             settings.config["freshtrack:demoSeedVersion"] = "2";
             const reseeded = await runUnderMocks(settings, deployStack);
             expect(label(containerNamed(reseeded.resources, "demo-data"))).to.equal("2");
+        });
+
+        it("never seeds when the migration fails", async () => {
+            let failure: unknown;
+            try {
+                await runUnderMocks(loadStackSettings("dev"), deployStack, { exitCodes: { migrate: 1 } });
+            } catch (err) {
+                failure = err;
+            }
+            expect(failure).to.be.instanceOf(MockRunFailure);
+            expect(containers((failure as MockRunFailure).resources).map((c) => c.name)).to.include("migrate").and.not.include("demo-data");
+        });
+
+        // Defect 13 of issue 14 (rung 2: provider model). In the preview of an update that replaces a job, the job's
+        // exit code is unknown: exit_code is Computed (kreuzwerker v4.5.0 internal/provider/resource_docker_container.go:129-133),
+        // which the mocks stand for with the SDK's own unknown sentinel. Whatever demo data derives from it must not
+        // show a replacing change that the update, where the code is known again, never makes.
+        it("previews a new app version, which replaces the migration, without replacing demo data, as the update then does", async () => {
+            const model = dockerModelsForTarget("local")[CONTAINER]!;
+            /** The inputs of `name` that differ from the state the first run left, and those that force a replacement. */
+            const plan = (before: RegisteredResource[], after: RegisteredResource[], name: string) => {
+                const next = containerNamed(after, name);
+                const prior = model.readBack(containerNamed(before, name).inputs);
+                // ignoreChanges is the engine's: it hands the provider the old value of those inputs.
+                const changed = model.changed(next.inputs, prior).filter((k) => !next.options.ignoreChanges.includes(k));
+                return { changed, replacedBy: changed.filter((k) => model.forcesReplacement(k) || next.options.replaceOnChanges.includes(k)) };
+            };
+            const deployed = await runStack("dev", deployStack);
+            const settings = loadStackSettings("dev");
+            settings.config["freshtrack:appVersion"] = "1.5.0";
+            const unknownExit = unknownValue as unknown as number;
+            const exitCodes = { migrate: unknownExit, "pre-migrate-backup": unknownExit };
+            const preview = await runUnderMocks(settings, deployStack, { preview: true, exitCodes });
+            const update = await runUnderMocks(settings, deployStack);
+            expect(plan(deployed.resources, preview.resources, "migrate").replacedBy, "the scenario replaces the migration").to.not.be.empty;
+            expect(plan(deployed.resources, preview.resources, "demo-data")).to.deep.equal(plan(deployed.resources, update.resources, "demo-data"));
+            expect(plan(deployed.resources, preview.resources, "demo-data")).to.deep.equal({ changed: [], replacedBy: [] });
+        });
+
+        // The same, for every service that requires a job (components/service.ts, `requires`): a new migrate command
+        // replaces the migration alone, and the preview must not show backend, worker or demo data replaced.
+        it("previews a job replaced on its own without replacing what requires it, as the update then does", async () => {
+            const model = dockerModelsForTarget("local")[CONTAINER]!;
+            const replaced = (before: RegisteredResource[], after: RegisteredResource[]) =>
+                containers(after)
+                    .filter((next) => {
+                        const prior = before.find((b) => b.urn === next.urn);
+                        if (!prior) return true;
+                        const changed = model.changed(next.inputs, model.readBack(prior.inputs)).filter((k) => !next.options.ignoreChanges.includes(k));
+                        return changed.some((k) => model.forcesReplacement(k) || next.options.replaceOnChanges.includes(k));
+                    })
+                    .map((c) => c.name)
+                    .sort();
+            const deployed = await runStack("dev", deployStack);
+            const settings = loadStackSettings("dev");
+            settings.config["freshtrack:appCommands"] = JSON.stringify({ migrate: "pnpm db:migrate:prod --verbose" });
+            const preview = await runUnderMocks(settings, deployStack, { preview: true, exitCodes: { migrate: unknownValue as unknown as number } });
+            const update = await runUnderMocks(settings, deployStack);
+            expect(replaced(deployed.resources, update.resources)).to.deep.equal(["migrate"]);
+            expect(replaced(deployed.resources, preview.resources)).to.deep.equal(["migrate"]);
+        });
+
+        it("keeps the labels a stack deployed before this change has, so its demo data is not replaced by the upgrade", async () => {
+            const { resources } = await runStack("dev", deployStack);
+            const labels = containerNamed(resources, "demo-data").inputs.labels as Array<{ label: string; value: string }>;
+            expect(labels.map((l) => `${l.label}=${l.value}`)).to.deep.equal([
+                "com.freshtrack.stack=freshtrack-dev",
+                "com.freshtrack.service=demo-data",
+                "com.freshtrack.kind=job",
+                "com.freshtrack.requires=migrate",
+                "com.freshtrack.seed-version=1",
+            ]);
+            expect(containerNamed(resources, "demo-data").inputs.envs).to.include("APP_VERSION=1.4.2");
         });
     });
 

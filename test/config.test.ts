@@ -3,8 +3,9 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, DEFAULT_LIMITS, placeholderValues, StackConfig } from "../components/config";
+import { CONFIG_KEYS, ConfigError, DEFAULT_LIMITS, loadStackConfig, placeholderValues, SECRET_CONFIG_KEYS, StackConfig } from "../components/config";
 import { deployStack } from "../components/stack";
+import { runUnderMocks } from "../scripts/lib/mockRun";
 import { loadStackSettings, readProjectFile, shippedStacks } from "../scripts/lib/stackFiles";
 import { configFor, MINIMAL_CONFIG, runStack, settingsWith } from "./helpers";
 
@@ -47,9 +48,10 @@ describe("config: components/config.ts", () => {
             expect(Object.keys(readProjectFile().config).sort()).to.deep.equal([...CONFIG_KEYS].sort());
         });
 
-        it("gives every declared key a type and a description", () => {
+        it("gives every declared key a description, and a type unless it is secret (see Pulumi.yaml: the CLI would refuse its empty default)", () => {
             for (const [key, decl] of Object.entries(readProjectFile().config)) {
-                expect(decl.type, key).to.be.a("string");
+                if (decl.secret) expect(decl.type, key).to.equal(undefined);
+                else expect(decl.type, key).to.be.a("string");
                 expect(decl.description, key).to.be.a("string").with.length.greaterThan(20);
             }
         });
@@ -260,3 +262,186 @@ describe("documentation examples left in a droplet or VM stack (placeholderValue
     });
 });
 
+
+const DROPLET = { "freshtrack:target": "droplet", "freshtrack:tlsMode": "acme", "freshtrack:droplet": { region: "fra1" } };
+
+/**
+ * Issue 15, finding 8 (rung 1, the program under mocks): world-open SSH spelt differently, and an
+ * empty adminCidrs on a droplet (the default [] Pulumi.yaml declares always arrives), passed.
+ */
+describe("adminCidrs judged by the addresses they cover (issue 15, finding 8)", () => {
+    const world = /freshtrack:adminCidrs = .*: expected specific admin networks; SSH open to the whole internet is refused unless freshtrack:allowSshFromAnywhere is true/;
+    const cases: Array<[string, unknown[], RegExp[]]> = [
+        ["0.0.0.0/1 with 128.0.0.0/1", ["0.0.0.0/1", "128.0.0.0/1"], [world, /\(together these cover every IPv4 address\)/]],
+        ["1.2.3.4/0", ["1.2.3.4/0"], [/freshtrack:adminCidrs\[0\] = "1\.2\.3\.4\/0": expected a network address with no host bits set: a \/0 starts at 0\.0\.0\.0\/0; for the single address write 1\.2\.3\.4\/32/, world]],
+        ["0::/0", ["0::/0"], [world, /every IPv6 address/]],
+        ["::ffff:0.0.0.0/96", ["::ffff:0.0.0.0/96"], [/freshtrack:adminCidrs\[0\] = "::ffff:0\.0\.0\.0\/96": expected an IPv4 network in IPv4 form: this IPv4-mapped IPv6 network is 0\.0\.0\.0\/0/, world]],
+        ["::/80, which holds every IPv4-mapped address", ["::/80"], [world, /every IPv4 address/]],
+        ["more than a /8 of IPv4 in total", ["10.0.0.0/8", "172.16.0.0/12"], [/expected admin networks covering at most a \/8 of IPv4 and a \/32 of IPv6 in total/]],
+    ];
+    for (const [what, cidrs, messages] of cases) {
+        it(`refuses ${what} on a droplet`, async () => {
+            const err = await problemsFor({ ...DROPLET, "freshtrack:adminCidrs": cidrs });
+            for (const message of messages) expect(err.message).to.match(message);
+        });
+    }
+
+    it("refuses an empty list on the droplet and ssh targets, as the CLI passes it from Pulumi.yaml's default", async () => {
+        expect(readProjectFile().config.adminCidrs?.default).to.deep.equal([]);
+        const empty = /^ {2}- freshtrack:adminCidrs = \[\]: expected at least one CIDR allowed to reach SSH on the (droplet|ssh) target, such as your address as x\.x\.x\.x\/32$/m;
+        expect((await problemsFor({ ...DROPLET, "freshtrack:adminCidrs": [] })).message).to.match(empty);
+        const ssh = { "freshtrack:target": "ssh", "freshtrack:tlsMode": "acme", "freshtrack:ssh": { host: "vm.freshtrack.example.net" }, "freshtrack:sshPrivateKey": "k" };
+        expect((await problemsFor({ ...ssh, "freshtrack:adminCidrs": [] }, ["freshtrack:sshPrivateKey"])).message).to.match(empty);
+        await configFor(settingsWith({ "freshtrack:adminCidrs": [] }));
+    });
+
+    it("still accepts the shipped networks, and the whole internet only with the explicit override", async () => {
+        const cfg = await configFor(settingsWith({ ...DROPLET, "freshtrack:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1"], "freshtrack:allowSshFromAnywhere": true }));
+        expect(cfg.adminCidrs).to.deep.equal(["0.0.0.0/1", "128.0.0.0/1"]);
+        expect((await configFor(loadStackSettings("prod"))).adminCidrs).to.deep.equal(["203.0.113.0/28", "2001:db8:40::/48"]);
+    });
+});
+
+/**
+ * Issue 15, finding 9 (rung 1): no key was declared secret, a plain-text value for one was
+ * accepted, and alerts.webhook echoed a pasted URL. Every value used below is distinctive,
+ * so a message that shows it is caught.
+ */
+describe("secrets in plain text (issue 15, finding 9)", () => {
+    for (const name of SECRET_CONFIG_KEYS) {
+        it(`refuses a plain-text ${name}, naming the key and never printing the value`, async () => {
+            const value = `PLAINTEXT-${name}-c0ffee`;
+            const err = await problemsFor({ [`freshtrack:${name}`]: value });
+            expect(keysOf(err)).to.include(`freshtrack:${name}`);
+            expect(err.message).to.match(new RegExp(`^ {2}- freshtrack:${name}: set in plain text, but it is a secret \\(secret: true in Pulumi.yaml\\); store it encrypted with pulumi config set --secret ${name} <value>`, "m"));
+            expect(err.message).to.not.contain("c0ffee");
+        });
+    }
+
+    it("accepts every one of them encrypted", async () => {
+        const all = Object.fromEntries(SECRET_CONFIG_KEYS.map((name) => [`freshtrack:${name}`, `encrypted-${name}`]));
+        await configFor(settingsWith({ ...all, "freshtrack:appRegistryUsername": "freshtrack-ci" }, SECRET_CONFIG_KEYS.map((name) => `freshtrack:${name}`)));
+    });
+
+    it("declares each of them secret: true in Pulumi.yaml, and no other key", () => {
+        const declared = Object.entries(readProjectFile().config).filter(([, d]) => d.secret === true).map(([k]) => k);
+        expect(declared.sort()).to.deep.equal([...SECRET_CONFIG_KEYS].sort());
+    });
+
+    it("never prints a value pasted beside a secret: alerts.webhook, alerts.slack and its channel, backup.offsite and its endpoint", async () => {
+        const err = await problemsFor({
+            "freshtrack:alerts": { webhook: "https://hooks.example.net/T0/B0/c0ffee1", slack: "https://hooks.slack.com/services/c0ffee2" },
+            "freshtrack:backup": { offsite: { endpoint: "https://DO00KEY:c0ffee3@fra1.digitaloceanspaces.com", bucket: "ft-backups" } },
+        });
+        expect(err.message).to.not.contain("c0ffee");
+        expect(err.message).to.match(/^ {2}- freshtrack:alerts\.webhook: set to text that is not valid here \(not shown: it may be a pasted secret\); expected true \(the URL itself is the secret freshtrack:alertWebhookUrl\)$/m);
+        expect(err.message).to.match(/^ {2}- freshtrack:alerts\.slack: set to text that is not valid here/m);
+        expect(err.message).to.match(/^ {2}- freshtrack:backup\.offsite\.endpoint: set to text that is not valid here/m);
+        const channel = await problemsFor({ "freshtrack:alerts": { slack: { channel: "https://hooks.slack.com/services/c0ffee4" } } });
+        expect(channel.message).to.not.contain("c0ffee");
+        expect(channel.message).to.match(/freshtrack:alerts\.slack\.channel: set to text/);
+        expect((await problemsFor({ "freshtrack:alerts": { webhook: false } })).message).to.match(/freshtrack:alerts\.webhook = false: expected true/);
+    });
+
+    it("is refused by npm run plan's path too: the stack file loader, then the program under mocks", async () => {
+        const dir = projectWith(`config:\n  freshtrack:domain: x.example.com\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: "1.4.2"\n  freshtrack:alertWebhookUrl: https://hooks.example.net/T0/B0/c0ffee5\n`);
+        const settings = loadStackSettings("bad", dir);
+        let error: unknown;
+        try {
+            await runUnderMocks(settings, loadStackConfig);
+        } catch (err) {
+            error = err;
+        }
+        expect(error).to.be.instanceOf(ConfigError);
+        expect((error as Error).message).to.match(/- freshtrack:alertWebhookUrl: set in plain text, but it is a secret/).and.not.contain("c0ffee");
+        const encrypted = projectWith(`config:\n  freshtrack:domain: x.example.com\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: "1.4.2"\n  freshtrack:alertWebhookUrl:\n    secure: v1:c0ffee6\n`);
+        await runUnderMocks(loadStackSettings("bad", encrypted), loadStackConfig);
+    });
+
+    it("models the CLI, which checks secret: only on typed keys and applies a default as plain text: why the secret keys are untyped", () => {
+        // pulumi v3.259.0 pkg/workspace/config.go:101,128 and 316-345.
+        const typed = projectWith("config:\n  freshtrack:domain: x.example.com\n", (yaml) => yaml.replace("  alertWebhookUrl:\n    secret: true\n", "  alertWebhookUrl:\n    secret: true\n    type: string\n"));
+        expect(() => loadStackSettings("bad", typed)).to.throw(ConfigError, /- freshtrack:alertWebhookUrl: must be encrypted as it is secret/);
+        expect(() => loadStackSettings("bad", projectWith("config:\n  freshtrack:domain: x.example.com\n"))).to.not.throw();
+    });
+});
+
+/** Issue 15, findings 14 and 15 (rung 1): the key, and the value escaped so invisible characters show. */
+describe("backup.schedule and adminEmail as they will be rendered (issue 15, findings 14 and 15)", () => {
+    it("refuses a schedule with a trailing line break or a non-breaking space, showing the value escaped", async () => {
+        expect((await problemsFor({ "freshtrack:backup": { schedule: "15 3 * * *\n" } })).message).to.match(/^ {2}- freshtrack:backup\.schedule = "15 3 \* \* \*\\n": expected .*a line break \(U\+000A\)/m);
+        expect((await problemsFor({ "freshtrack:backup": { schedule: "15 3\u00a0* * *" } })).message).to.match(/^ {2}- freshtrack:backup\.schedule = "15 3\u00a0\* \* \*": expected .*a non-breaking space \(U\+00A0\)/m);
+        expect((await problemsFor({ "freshtrack:backup": { schedule: "0 3 * * 7" } })).message).to.match(/freshtrack:backup\.schedule = "0 3 \* \* 7": expected .*busybox crond refuses 7/);
+    });
+
+    it("refuses an admin email that would inject into the Caddyfile, naming the key", async () => {
+        const hostile = ['ops@example.com"\n}\nadmin 0.0.0.0:2019\n{', "{$CADDY_ADMIN}@example.com", "ops@{env.HOME}.example.com", '"ops@example.com', "#ops@example.com", "`ops@example.com"];
+        for (const email of hostile) {
+            const err = await problemsFor({ "freshtrack:adminEmail": email });
+            expect(err.problems.map((p) => p.key), JSON.stringify(email)).to.deep.equal(["freshtrack:adminEmail"]);
+            expect(err.message).to.contain(`freshtrack:adminEmail = ${JSON.stringify(email)}: expected an email address such as ops@example.com (local@domain, plain ASCII)`);
+        }
+    });
+});
+
+/** A throwaway project: the real Pulumi.yaml (changed by `edit`) and Pulumi.bad.yaml with this text. */
+function projectWith(stackFile: string, edit: (yaml: string) => string = (y) => y): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-config-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), edit(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")));
+    fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), stackFile);
+    return dir;
+}
+
+/**
+ * Issue 15, finding 3: the ssh target's host key comes from config, never from whichever host
+ * answers first. Rung 1: the config reader alone, on the values an operator would write.
+ */
+describe("ssh target: the VM's host key is required config (issue 15, finding 3)", () => {
+    const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y";
+    const SSH = {
+        "freshtrack:target": "ssh",
+        "freshtrack:tlsMode": "acme",
+        "freshtrack:adminCidrs": ["198.51.100.0/24"],
+        "freshtrack:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----\n",
+    };
+    const withSsh = (ssh: Record<string, unknown>) => problemsFor({ ...SSH, "freshtrack:ssh": ssh }, ["freshtrack:sshPrivateKey"]);
+
+    it("refuses a stack without ssh.hostKey, naming the key, the ssh-keyscan line to run and the out-of-band check", async () => {
+        const err = await withSsh({ host: "vm.freshtrack.example.net", port: 2222 });
+        expect(keysOf(err)).to.deep.equal(["freshtrack:ssh.hostKey"]);
+        const line = err.message.split("\n").find((l) => l.includes("freshtrack:ssh.hostKey"))!;
+        expect(line).to.match(/^ {2}- freshtrack:ssh\.hostKey = \(not set\): expected the VM's SSH host key/);
+        expect(line).to.contain("`ssh-keyscan -p 2222 -t ed25519 vm.freshtrack.example.net`");
+        expect(line).to.contain("ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub");
+        expect(line).to.contain("console");
+    });
+
+    it("refuses a key that is not one ed25519 public key line, and reports it with every other problem at once", async () => {
+        const rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCsB78MUyL8EpVtLJYydUvq";
+        const cases: Array<[string, RegExp]> = [
+            [rsa, /this is a ssh-rsa key/],
+            ["ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAAAgQCsB78MUyL8EpVtLJYydUvq", /the key data is not an ed25519 key/],
+            [`[vm.example.net]:22 ${HOST_KEY}`, /expected one ed25519 public key line/],
+            [`${HOST_KEY}\nssh-ed25519 AAAA`, /expected one ed25519 public key line/],
+            ["", /expected one ed25519 public key line/],
+        ];
+        for (const [hostKey, reason] of cases) {
+            const err = await withSsh({ host: "203.0.113.9", hostKey, port: 70000 });
+            expect(keysOf(err).sort(), JSON.stringify(hostKey)).to.deep.equal(["freshtrack:ssh.hostKey", "freshtrack:ssh.port"]);
+            const line = err.message.split("\n").find((l) => l.includes("freshtrack:ssh.hostKey"))!;
+            expect(line, JSON.stringify(hostKey)).to.match(reason);
+            expect(line).to.contain("ssh-keyscan -p 22 -t ed25519 203.0.113.9");
+        }
+    });
+
+    it("accepts the line ssh-keyscan prints (host name first) only without the host name, and keeps the key without its comment", async () => {
+        const cfg = await configFor(settingsWith({ ...SSH, "freshtrack:ssh": { host: "vm.freshtrack.example.net", hostKey: `${HOST_KEY} root@vm` } }, ["freshtrack:sshPrivateKey"]));
+        expect(cfg.ssh!.hostKey).to.equal(HOST_KEY);
+    });
+
+    it("is described in Pulumi.yaml, with the ssh-keyscan line", () => {
+        const description = String(readProjectFile().config.ssh?.description ?? "");
+        expect(description).to.contain("hostKey");
+        expect(description).to.contain("ssh-keyscan");
+    });
+});

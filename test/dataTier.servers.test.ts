@@ -12,23 +12,11 @@ import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
 import { renderExportScript } from "../components/rollback/rollback";
-import { renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
+import { KEPT_DATABASES, renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
 import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
-import { freePort, startServer, stopServer, waitForPort } from "./localServers";
+import { asPostgres, freePort, startServer, stopServer, waitForPort, IS_ROOT, postgresBin } from "./localServers";
 
-const IS_ROOT = process.getuid?.() === 0;
 
-/** PostgreSQL and PgBouncer refuse to run as root; CI runs as root, so they run as `postgres`. */
-function asPostgres(cmd: string, args: string[]): [string, string[]] {
-    return IS_ROOT ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
-}
-
-function postgresBin(name: string): string {
-    const base = "/usr/lib/postgresql";
-    const version = fs.readdirSync(base).sort().pop();
-    if (!version) throw new Error(`no PostgreSQL under ${base}; .ci/run installs Debian's postgresql`);
-    return path.join(base, version, "bin", name);
-}
 
 function scratchDir(prefix: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -208,8 +196,16 @@ describe("data tier configuration run by the real servers", function () {
                     { table: "alerts", column: "created_at" },
                     { table: "audit_log", column: "created_at" },
                 ]);
-                const result = runScript(script, [], { EXPORT_DIR: exportDir, SINCE: "2026-11-01T08:00:00Z" });
+                // Issue 15, finding 18: the exports hold customers' readings, so the script makes them private whatever the caller's umask.
+                const previous = process.umask(0o022);
+                let result: ReturnType<typeof runScript>;
+                try {
+                    result = runScript(script, [], { EXPORT_DIR: exportDir, SINCE: "2026-11-01T08:00:00Z" });
+                } finally {
+                    process.umask(previous);
+                }
                 expect(result.status, result.stderr).to.equal(0);
+                expect(fs.statSync(path.join(exportDir, "alerts.csv")).mode & 0o077, "no access for group or others").to.equal(0);
                 // 08:00 is minute 480 of 600: rows 480..600 inclusive.
                 expect(result.stdout).to.contain("export: sensor_readings: 121 rows since 2026-11-01T08:00:00Z");
                 expect(result.stdout).to.contain("export: alerts: 1 rows since");
@@ -225,6 +221,107 @@ describe("data tier configuration run by the real servers", function () {
                 const result = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }, "wrong password");
                 expect(result.status).to.not.equal(0);
                 expect(fs.readdirSync(backups)).to.deep.equal([]);
+            });
+
+            // Issue 15, finding 18 (data at rest). Rung 4: the rendered script on the real server, run with the
+            // permissive umask most shells have, so the modes come from the script alone.
+            it("writes dumps for their owner only (0600 in a 0700 directory), whatever the caller's umask, and the metric for everyone", () => {
+                const backups = path.join(dir, "backups-modes");
+                const textfile = path.join(dir, "textfile-modes");
+                fs.mkdirSync(backups);
+                fs.chmodSync(backups, 0o755);
+                fs.mkdirSync(textfile);
+                const previous = process.umask(0o022);
+                let result: ReturnType<typeof runScript>;
+                try {
+                    result = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups, TEXTFILE_DIR: textfile });
+                } finally {
+                    process.umask(previous);
+                }
+                expect(result.status, result.stderr).to.equal(0);
+                const dump = path.join(backups, fs.readdirSync(backups)[0]!);
+                const mode = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
+                expect({ dump: mode(dump), dir: mode(backups), metric: mode(path.join(textfile, "freshtrack_backup.prom")) }).to.deep.equal({ dump: "600", dir: "700", metric: "644" });
+                if (IS_ROOT) {
+                    // Another user of the host (here: nobody) can read neither the dump nor anything else in the directory.
+                    const asNobody = spawnSync("runuser", ["-u", "nobody", "--", "cat", dump], { encoding: "utf8" });
+                    expect(asNobody.status).to.not.equal(0);
+                    expect(asNobody.stderr).to.match(/Permission denied/);
+                }
+            });
+
+            // Issue 15, finding 16: rollback exports get the retention of the dumps they go with.
+            it("prunes rollback exports older than the retention with the dumps, and keeps the newer ones", () => {
+                const backups = path.join(dir, "backups-exports");
+                const day = 24 * 3600 * 1000;
+                for (const [name, age] of [["rollback-1.4.0-to-1.3.9-old", 8 * day], ["rollback-1.4.2-to-1.4.0-new", day]] as const) {
+                    fs.mkdirSync(path.join(backups, name, "nested"), { recursive: true });
+                    fs.writeFileSync(path.join(backups, name, "readings.csv"), "id\n1\n");
+                    const t = new Date(Date.now() - age);
+                    fs.utimesSync(path.join(backups, name), t, t);
+                }
+                const result = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups });
+                expect(result.status, result.stderr).to.equal(0);
+                expect(fs.readdirSync(backups).filter((f) => f.startsWith("rollback-"))).to.deep.equal(["rollback-1.4.2-to-1.4.0-new"]);
+            });
+
+            /**
+             * A `psql` on PATH that dies between the two renames of the restore swap, however the script sends
+             * them: as separate `psql -c` runs (the process is gone before the second), or as one script on stdin
+             * (its session is terminated by the server between the two statements, the way a crash or a lost
+             * connection ends it).
+             */
+            const dyingPsql = (bin: string, state: string) => {
+                fs.mkdirSync(bin, { recursive: true });
+                fs.writeFileSync(
+                    path.join(bin, "psql"),
+                    `#!/bin/sh
+for a in "$@"; do
+  case "$a" in *"RENAME TO"*) if [ -e '${state}' ]; then exit 137; fi; : >'${state}';; esac
+done
+case " $* " in *" -c "*) exec '${postgresBin("psql")}' "$@";; esac
+tmp=$(mktemp)
+awk '/RENAME TO/ { n++; if (n == 2) print "SELECT pg_terminate_backend(pg_backend_pid());" } { print }' >"$tmp"
+'${postgresBin("psql")}' "$@" <"$tmp"
+rc=$?
+rm -f "$tmp"
+exit $rc
+`,
+                    { mode: 0o755 },
+                );
+            };
+
+            // Issue 15, finding 16. Rung 4: the rendered restore script against the real server, killed mid-swap.
+            it("a restore killed between the two renames of the swap leaves the live database as it was, never no database", () => {
+                const backups = path.join(dir, "backups-swap");
+                fs.mkdirSync(backups);
+                expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }).status).to.equal(0);
+                query(DATABASE.name, "create table if not exists swap_marker (note text); insert into swap_marker values ('written after the dump')");
+                const before = databases();
+                const bin = path.join(dir, "dying-psql");
+                dyingPsql(bin, path.join(dir, "dying-psql.state"));
+                const result = runScript(renderRestoreScript(), [], { BACKUP_DIR: backups, PATH: `${bin}:${pgBin()}:${process.env.PATH}` });
+                expect(result.status, "the restore reports the failure").to.not.equal(0);
+                expect(databases().split(","), "a database of the live name exists").to.include(DATABASE.name);
+                expect(query(DATABASE.name, "select note from swap_marker"), "and it is the live one, untouched").to.equal("written after the dump");
+                expect(databases(), "no kept or half-restored database is left behind").to.equal(before);
+                expect(result.stderr).to.contain("nothing changed");
+            });
+
+            it(`keeps the newest ${KEPT_DATABASES} kept databases after a restore and drops the older ones`, () => {
+                for (const stamp of ["20200101000000", "20200102000000", "20200103000000", "20200104000000"]) query("postgres", `create database ${DATABASE.name}_before_restore_${stamp}`);
+                const kept = () => databases().split(",").filter((d) => d.startsWith(`${DATABASE.name}_before_restore_`));
+                const backups = path.join(dir, "backups-keep");
+                fs.mkdirSync(backups);
+                expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }).status).to.equal(0);
+                const existing = kept();
+                const result = runScript(renderRestoreScript(), [], { BACKUP_DIR: backups });
+                expect(result.status, result.stderr).to.equal(0);
+                const added = /kept as (\S+)/.exec(result.stdout)![1]!;
+                const expected = [...existing, added].sort().reverse().slice(0, KEPT_DATABASES).sort();
+                expect(kept().sort()).to.deep.equal(expected);
+                expect(kept()).to.not.include(`${DATABASE.name}_before_restore_20200101000000`);
+                expect(result.stdout).to.match(new RegExp(`dropped ${DATABASE.name}_before_restore_20200101000000: only the newest ${KEPT_DATABASES} kept databases are kept`));
             });
         });
 

@@ -1,15 +1,35 @@
 import { expect } from "chai";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../components/config";
-import { renderBootstrapScript, renderDaemonJson, renderDockerUserScript, renderUfwRules } from "../components/host/bootstrap";
+import {
+    APT_LOCK_WAIT_SECONDS,
+    IMAGE_PRUNE_AGE_HOURS,
+    IMAGE_PRUNE_SERVICE,
+    IMAGE_PRUNE_TIMER,
+    renderBootstrapScript,
+    renderDockerVersionCheck,
+    renderDaemonJson,
+    renderDockerUserScript,
+    renderFail2banJail,
+    renderHostRules,
+    renderHostRulesScript,
+    renderSshdHardening,
+    renderSudoers,
+    renderUfwRules,
+    HOST_RULES_PATH,
+    SSHD_DROP_IN,
+    SUDOERS_PATH,
+} from "../components/host/bootstrap";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 import { renderCloudInit, volumeDevice } from "../components/host/cloudInit";
 import { inboundRules } from "../components/host/firewallRules";
 import { recordName } from "../components/host/dropletHost";
 import { deployStack } from "../components/stack";
-import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { mockSshDir, RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { ALL_CONTAINERS, configFor, containers, runStack, settingsWith } from "./helpers";
 import { runUnderMocks } from "../scripts/lib/mockRun";
@@ -30,12 +50,53 @@ function one(resources: RegisteredResource[], type: string): RegisteredResource 
 }
 
 const SAMPLE = { deployKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMock deploy"], adminCidrs: ["203.0.113.0/28", "2001:db8:40::/48"] };
+const SAMPLE_HOST_KEY = {
+    privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsample-host\n-----END OPENSSH PRIVATE KEY-----\n",
+    publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y",
+};
+
+/** The rules a rendered bootstrap hands its host-rules helper: its `[ufw]` lines. */
+function ufwRulesIn(script: string): string[] {
+    const rules = /<<'HOST_RULES'\n\[ufw\]\n([\s\S]*?)\[authorized_keys\]\n/.exec(script);
+    expect(rules, "the bootstrap feeds the host-rules helper").to.not.equal(null);
+    return rules![1]!.trim().split("\n");
+}
+
+/** An output's value once a mocked run has finished. */
+function valueOf<T>(output: pulumi.Output<T> | undefined): Promise<T | undefined> {
+    return new Promise((resolve) => {
+        if (output === undefined) resolve(undefined);
+        else output.apply((v) => (resolve(v), v));
+    });
+}
+
+/** A secret input's value (userData and connections are secrets). */
+function revealed(value: unknown): unknown {
+    return value instanceof SecretValue ? value.value : value;
+}
+
+/** A stack on the ssh target, with the admin key as a secret; `ssh` is merged over an admin user on vm.example.net. */
+function sshTargetSettings(ssh: Record<string, unknown>): ReturnType<typeof settingsWith> {
+    return settingsWith(
+        {
+            "freshtrack:target": "ssh",
+            "freshtrack:tlsMode": "acme",
+            "freshtrack:adminCidrs": ["198.51.100.0/24"],
+            "freshtrack:ssh": { host: "vm.example.net", user: "admin", ...ssh },
+            "freshtrack:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
+        },
+        ["freshtrack:sshPrivateKey"],
+    );
+}
 
 describe("hosts: droplet, ssh and their bootstrap", () => {
+    // Under mocks the program writes the deploy key under a private directory of the test process (mockSshDir), never ~/.freshtrack.
+    const sshDir = mockSshDir();
+
     describe("cloud-init", () => {
         it("passes `cloud-init schema` as rendered for the prod droplet", async () => {
             const { resources } = await runStack("prod", deployStack);
-            const userData = one(resources, DO("droplet:Droplet")).inputs.userData;
+            const userData = revealed(one(resources, DO("droplet:Droplet")).inputs.userData);
             expect(userData).to.be.a("string").that.match(/^#cloud-config\n/);
             const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("user-data.yaml", userData as string)], { encoding: "utf8" });
             expect(result.status, result.stdout + result.stderr).to.equal(0);
@@ -43,13 +104,13 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("is refused by `cloud-init schema` when broken, so the check above can fail", () => {
-            const broken = renderCloudInit({ ...SAMPLE, volumeName: "v" }).replace("ssh_pwauth: false", "ssh_pwauth: [not, a, boolean]");
+            const broken = renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }).replace("ssh_pwauth: false", "ssh_pwauth: [not, a, boolean]");
             const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("broken.yaml", broken)], { encoding: "utf8" });
             expect(result.status).to.not.equal(0);
         });
 
         it("creates the deploy user with the keys, mounts the data volume and runs the bootstrap", () => {
-            const text = renderCloudInit({ ...SAMPLE, volumeName: "freshtrack-prod-data" });
+            const text = renderCloudInit({ ...SAMPLE, volumeName: "freshtrack-prod-data", hostKey: SAMPLE_HOST_KEY });
             expect(text).to.contain("name: deploy");
             expect(text).to.contain(SAMPLE.deployKeys[0]);
             expect(text).to.contain(volumeDevice("freshtrack-prod-data"));
@@ -63,7 +124,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         it("passes shellcheck and bash -n, with and without a data volume, and so does the DOCKER-USER script", () => {
             for (const [name, text] of [
                 ["bootstrap-droplet.sh", script],
+                ["bootstrap-droplet-dualstack.sh", renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", minDockerMajor: 27 })],
                 ["bootstrap-ssh.sh", renderBootstrapScript(SAMPLE)],
+                ["bootstrap-ssh-2222.sh", renderBootstrapScript({ ...SAMPLE, sshPort: 2222 })],
                 ["docker-user.sh", renderDockerUserScript()],
             ] as const) {
                 const file = tmpFile(name, text);
@@ -73,6 +136,43 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             }
         });
 
+        // Defect 9 of issue 14: two bindings of one port read back unchanged only from Docker 27 (components/service.ts,
+        // publishedPorts). Rung 3: the rendered check run by bash against a stand-in `docker` reporting each version.
+        it("stops a dual-stack host's bootstrap on a Docker older than 27, naming the version, and goes on with 27 or newer", () => {
+            const check = (version: string) => {
+                const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-dockerver-"));
+                fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\necho '${version}'\n`, { mode: 0o755 });
+                return spawnSync("bash", ["-c", `set -euo pipefail\n${renderDockerVersionCheck(27)}echo went-on`], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+            };
+            for (const old of ["20.10.24+dfsg1", "26.1.5+dfsg1"]) {
+                const r = check(old);
+                expect(r.status, old).to.equal(1);
+                expect(r.stderr).to.contain(`Docker ${old} is older than 27`).and.contain("ubuntu-24-04-x64");
+                expect(r.stdout).to.not.contain("went-on");
+            }
+            for (const ok of ["27.5.1", "28.2.2"]) expect(check(ok).stdout, ok).to.contain("went-on");
+            expect(check("garbage").stderr).to.contain("cannot read Docker's version");
+            const droplet = renderCloudInit({ deployKeys: SAMPLE.deployKeys, adminCidrs: SAMPLE.adminCidrs, volumeName: "freshtrack-prod-data", hostKey: SAMPLE_HOST_KEY });
+            expect(droplet, "the droplet, whose edge is dual-stack, checks").to.contain("is older than 27");
+            expect(renderBootstrapScript(SAMPLE), "a host without the setting does not").to.not.contain("docker_major");
+        });
+
+        // Defect 13 of issue 14 (keepLocally never prunes). Rung 3: systemd's own checker reads the units the script installs.
+        it("installs a daily prune of images no container uses, as units systemd accepts", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-units-"));
+            const service = path.join(dir, "freshtrack-image-prune.service");
+            const timer = path.join(dir, "freshtrack-image-prune.timer");
+            fs.writeFileSync(service, IMAGE_PRUNE_SERVICE);
+            fs.writeFileSync(timer, IMAGE_PRUNE_TIMER);
+            const verify = spawnSync("systemd-analyze", ["verify", "--man=no", service, timer], { encoding: "utf8" });
+            // systemd-analyze also reports on units the files refer to that this machine lacks (docker.service); only lines about ours count.
+            const ours = `${verify.stdout}${verify.stderr}`.split("\n").filter((l) => l.includes("freshtrack-image-prune"));
+            expect(ours, verify.stderr).to.deep.equal([]);
+            expect(IMAGE_PRUNE_SERVICE).to.match(new RegExp(`^ExecStart=/usr/bin/docker image prune --all --force --filter until=${IMAGE_PRUNE_AGE_HOURS}h$`, "m"));
+            for (const unit of ["freshtrack-image-prune.service", "freshtrack-image-prune.timer"]) expect(script).to.contain(`/etc/systemd/system/${unit}`);
+            expect(script).to.match(/^systemctl enable --now freshtrack-image-prune\.timer/m);
+        });
+
         it("configures Docker with log rotation, live-restore, no-new-privileges, no userland proxy and its data root on the volume", () => {
             expect(JSON.parse(renderDaemonJson("/mnt/freshtrack-data"))).to.deep.equal({
                 "log-driver": "json-file",
@@ -80,14 +180,16 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 "live-restore": true,
                 "no-new-privileges": true,
                 "userland-proxy": false,
+                "ip6tables": true,
+                experimental: true,
                 "data-root": "/mnt/freshtrack-data/docker",
             });
             expect(script).to.contain(renderDaemonJson("/mnt/freshtrack-data"));
         });
 
         it("opens in UFW exactly what the cloud firewall opens", () => {
-            const ufw = /apply_ufw_rules <<'UFW_RULES'\n([\s\S]*?)UFW_RULES/.exec(script)![1]!.trim().split("\n");
-            const expected = inboundRules(SAMPLE.adminCidrs).flatMap((r) => r.sources.map((s) => `from ${s} to any port ${r.port}`));
+            const ufw = ufwRulesIn(script);
+            const expected = inboundRules(SAMPLE.adminCidrs, 22).flatMap((r) => r.sources.map((s) => `from ${s} to any port ${r.port}`));
             expect(ufw.map((l) => /from \S+ to any port \d+/.exec(l)![0])).to.deep.equal(expected);
             expect(script).to.contain("ufw default deny incoming");
         });
@@ -106,7 +208,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                     encoding: "utf8",
                     env: { ...process.env, FRESHTRACK_UFW_STATE: state },
                 });
-            const apply = (cidrs: string[]) => applyRules(renderUfwRules(cidrs));
+            const apply = (cidrs: string[], sshPort = 22) => applyRules(renderUfwRules(cidrs, sshPort));
             const added = () => spawnSync("ufw", ["show", "added"], { encoding: "utf8" }).stdout;
             const userRules = () => fs.readFileSync("/etc/ufw/user.rules", "utf8") + fs.readFileSync("/etc/ufw/user6.rules", "utf8");
             try {
@@ -123,6 +225,13 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 const third = apply(["192.0.2.0/24"]);
                 expect(third.stdout, "a re-run removes nothing").to.not.contain("removing");
                 expect(userRules(), "a re-run changes no rule").to.equal(before);
+
+                // Defect 4: an ssh target whose sshd moves to 2222 gets 2222 opened and 22 closed.
+                const moved = apply(["192.0.2.0/24"], 2222);
+                expect(moved.status, moved.stderr).to.equal(0);
+                expect(moved.stdout).to.contain("removing ufw rule: allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh");
+                expect(added()).to.contain("from 192.0.2.0/24 to any port 2222 proto tcp comment 'freshtrack-ssh'");
+                expect(added()).to.not.match(/to any port 22 /);
             } finally {
                 // An empty rule list removes every rule this test added.
                 applyRules("");
@@ -131,9 +240,117 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
 
         it("filters published container ports in DOCKER-USER, enables the fail2ban sshd jail and unattended upgrades", () => {
             expect(renderDockerUserScript()).to.match(/--ctorigdstport 443 -j RETURN\n.*-i "\$ext_if" -j DROP/);
+            // The droplet's user data holds its SSH host key: containers never reach the metadata service that serves it.
+            expect(renderDockerUserScript()).to.contain('"$tool" -A DOCKER-USER -d 169.254.169.254/32 -j DROP');
             expect(script).to.match(/\[sshd\]\nenabled = true/);
             expect(script).to.contain('APT::Periodic::Unattended-Upgrade "1";');
             expect(script).to.contain("systemctl enable --now unattended-upgrades");
+        });
+
+        describe("apt on a first boot, when cloud-init or unattended-upgrades hold its locks (defect 13)", () => {
+            /** Every command line in the script that runs apt-get itself (comments and log text aside). */
+            const aptGetCalls = (text: string) =>
+                text
+                    .split("\n")
+                    .map((line) => line.trim())
+                    .filter((line) => !line.startsWith("#") && /(^|[\s;(])apt-get\s/.test(line) && !/^log /.test(line));
+
+            it("runs every apt-get with -o DPkg::Lock::Timeout, and installs packages only through that wrapper (rendered script, droplet and ssh)", () => {
+                for (const text of [script, renderBootstrapScript(SAMPLE)]) {
+                    const calls = aptGetCalls(text);
+                    expect(calls, "the script runs apt-get").to.not.deep.equal([]);
+                    for (const call of calls) expect(call).to.contain(`apt-get -o DPkg::Lock::Timeout=${APT_LOCK_WAIT_SECONDS} `);
+                    expect(text).to.match(/\n {2}apt_get update -q\n {2}apt_get install -y -q --no-install-recommends /);
+                }
+            });
+
+            /**
+             * Rung 3, the real apt-get of this machine against locks a test process holds (fcntl, as
+             * apt's GetLock takes them) in a private apt state directory, through the script's own
+             * apt_get function: the dpkg lock is waited for by apt itself, the lists lock of
+             * `apt-get update` only by the function's retry (apt has no wait for it:
+             * Debian/apt@2.6.1 apt-pkg/update.cc:30, apt-pkg/acquire.cc:178).
+             */
+            it("waits for a held dpkg lock and a held package-lists lock, and fails at once on anything else (real apt-get)", async function () {
+                this.timeout(60000);
+                const fn = /apt_get\(\) \{[\s\S]*?\n\}/.exec(script)![0];
+                const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-apt-"));
+                for (const d of ["state", "lists/partial", "cache/archives/partial", "etc/sources.list.d", "etc/preferences.d"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+                fs.writeFileSync(path.join(dir, "state/status"), "");
+                fs.writeFileSync(path.join(dir, "etc/sources.list"), "");
+                // A private apt: its own state, lists, cache and (empty) sources, so nothing is fetched and the host's apt is untouched.
+                const sandbox = [
+                    `Dir::State::status=${dir}/state/status`,
+                    `Dir::State::Lists=${dir}/lists`,
+                    `Dir::Cache=${dir}/cache`,
+                    `Dir::Etc::SourceList=${dir}/etc/sources.list`,
+                    `Dir::Etc::SourceParts=${dir}/etc/sources.list.d`,
+                    `Dir::Etc::PreferencesParts=${dir}/etc/preferences.d`,
+                ].flatMap((o) => ["-o", o]);
+                const holdLock = (file: string, seconds: number) =>
+                    new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
+                        const holder = spawn("python3", ["-c", "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(float(sys.argv[2]))", file, String(seconds)]);
+                        holder.stdout!.once("data", () => resolve(holder));
+                        holder.once("error", reject);
+                    });
+                const aptGet = (...args: string[]) =>
+                    new Promise<{ status: number | null; stdout: string; stderr: string; seconds: number }>((resolve) => {
+                        const started = Date.now();
+                        const child = spawn("bash", ["-c", `set -euo pipefail\nlog() { echo "$*"; }\n${fn}\napt_get "$@"`, "bash", ...args], {
+                            env: { ...process.env, FRESHTRACK_APT_RETRY_SECONDS: "1", LC_ALL: "C" },
+                        });
+                        let stdout = "";
+                        let stderr = "";
+                        child.stdout.on("data", (d) => (stdout += d));
+                        child.stderr.on("data", (d) => (stderr += d));
+                        child.on("close", (status) => resolve({ status, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
+                    });
+
+                // Without the option apt-get gives up on the dpkg lock at once (so the check below can fail).
+                let holder = await holdLock(path.join(dir, "state/lock-frontend"), 3);
+                const bare = spawnSync("apt-get", [...sandbox, "check"], { encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
+                expect(bare.status).to.not.equal(0);
+                expect(bare.stderr).to.contain("Could not get lock");
+                const dpkg = await aptGet("check", ...sandbox);
+                holder.kill();
+                expect(dpkg.status, dpkg.stderr).to.equal(0);
+                expect(dpkg.seconds, "apt waited for the lock").to.be.greaterThan(1.5);
+
+                holder = await holdLock(path.join(dir, "lists/lock"), 3);
+                const lists = await aptGet("update", ...sandbox);
+                holder.kill();
+                expect(lists.status, lists.stderr).to.equal(0);
+                expect(lists.stderr, "apt-get update does not wait by itself").to.contain("Could not get lock");
+                expect(lists.stdout).to.contain("apt is busy: another process holds its lock; apt-get update again in 1 s");
+
+                const other = await aptGet("no-such-command", ...sandbox);
+                expect(other.status).to.equal(1);
+                expect(other.stdout, "no retry for a failure that is not a lock").to.not.contain("apt is busy");
+            });
+        });
+
+        /**
+         * Rung 3, the real fail2ban-client of Debian's fail2ban (1.0.2-2 in bookworm): Debian's own
+         * configuration with the rendered jail added, dumped as the server would load it. Debian's
+         * jail.conf says `port = ssh` (fail2ban/fail2ban@1.0.2 config/jail.conf:280), and the ban
+         * action blocks only the jail's ports (jail.conf:212), so on sshd at 2222 the jail must say so.
+         */
+        it("makes fail2ban's sshd jail ban on the port sshd listens on (real fail2ban-client reads the rendered jail)", () => {
+            expect(fs.existsSync("/usr/bin/fail2ban-client"), "install Debian's fail2ban (.ci/run)").to.equal(true);
+            const jailIn = (text: string) => /write_file \/etc\/fail2ban\/jail\.d\/freshtrack\.local 0644 <<'JAIL'\n([\s\S]*?\n)JAIL\n/.exec(text)![1]!;
+            const banPorts = (jail: string) => {
+                const conf = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-f2b-"));
+                execFileSync("cp", ["-r", "/etc/fail2ban/.", conf]);
+                fs.writeFileSync(path.join(conf, "jail.d", "freshtrack.local"), jail);
+                const dump = spawnSync("fail2ban-client", ["-c", conf, "-d"], { encoding: "utf8" });
+                expect(dump.status, dump.stderr).to.equal(0);
+                const actions = dump.stdout.split("\n").filter((l) => l.startsWith("['multi-set', 'sshd', 'action',"));
+                expect(actions, dump.stdout).to.have.length.greaterThan(0);
+                return actions.map((l) => /\['port', '([^']*)'\]/.exec(l)![1]);
+            };
+            expect(banPorts(jailIn(renderBootstrapScript({ ...SAMPLE, sshPort: 2222 })))).to.deep.equal(["2222"]);
+            expect(banPorts(jailIn(script)), "droplets keep 22").to.deep.equal(["22"]);
+            expect(renderFail2banJail(2222)).to.match(/^\[sshd\]\nenabled = true\n/);
         });
 
         it("changes a file only when its content differs, so a second run changes nothing", () => {
@@ -218,8 +435,21 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             // Derived from the secret key, so marked secret too; provider config arrays arrive JSON-encoded.
             const raw = provider.inputs.sshOpts instanceof SecretValue ? provider.inputs.sshOpts.value : provider.inputs.sshOpts;
             const opts = (typeof raw === "string" ? JSON.parse(raw) : raw) as string[];
-            expect(opts).to.include.members(["IdentitiesOnly=yes", "StrictHostKeyChecking=accept-new"]);
-            const keyFile = opts[opts.indexOf("-i") + 1]!;
+            // Issue 15, finding 3: the pinned host key and no other (test/sshTransport.test.ts runs these against a real sshd).
+            expect(opts).to.include.members(["IdentitiesOnly=yes", "StrictHostKeyChecking=yes", "GlobalKnownHostsFile=/dev/null", "UpdateHostKeys=no"]);
+            expect(opts.join(" ")).to.not.contain("accept-new");
+            const knownHosts = opts.find((o) => o.startsWith("UserKnownHostsFile="))!.slice("UserKnownHostsFile=".length);
+            expect(knownHosts).to.equal(path.join(sshDir, "prod", "known_hosts"));
+            const hostKey = resources.find((r) => r.name === "droplet-host-key-ed25519");
+            expect(hostKey?.type, "the droplet's host key is made by the program").to.equal("tls:index/privateKey:PrivateKey");
+            expect(hostKey!.inputs).to.deep.equal({ algorithm: "ED25519" });
+            expect(fs.readFileSync(knownHosts, "utf8")).to.match(/^192\.0\.2\.10 ssh-ed25519 AAAAmockdroplethostkeyed25519\n$/);
+            const keyFile = opts.find((o) => o.startsWith("IdentityFile="))!.slice("IdentityFile=".length);
+            // Defect 7: a stable per-user place (FRESHTRACK_SSH_DIR, which mocked runs point at mockSshDir()), never ~/.freshtrack under mocks.
+            expect(keyFile).to.equal(path.join(sshDir, "prod", "deploy_key"));
+            // Defect 12: one multiplexed SSH connection per stack (test/sshTransport.test.ts runs these against a real sshd).
+            expect(opts).to.include.members(["ControlMaster=auto", "ControlPersist=60"]);
+            expect(opts.find((o) => o.startsWith("ControlPath="))).to.match(new RegExp(`^ControlPath=${sshDir}/prod/cm-[0-9a-f]{16}$`));
             expect(fs.statSync(keyFile).mode & 0o777).to.equal(0o600);
             expect(fs.readFileSync(keyFile, "utf8")).to.contain("BEGIN OPENSSH PRIVATE KEY");
             for (const c of containers(resources)) expect(c.options.dependsOn, c.name).to.include(wait.urn);
@@ -235,7 +465,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("replaces the Postgres and PgBouncer containers and their volume", () => {
-            expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(ALL_CONTAINERS.filter((n) => !["postgres", "pgbouncer", "pgbouncer-exporter"].includes(n)));
+            // database-grant: the cluster's admin grants the app role CREATE on schema public (test/managedDatabase.test.ts).
+            const expected = [...ALL_CONTAINERS.filter((n) => !["postgres", "pgbouncer", "pgbouncer-exporter"].includes(n)), "database-grant"];
+            expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(expected.sort());
             expect(resources.filter((r) => r.type === "docker:index/volume:Volume").map((v) => v.inputs.name)).to.not.include("freshtrack-prod-postgres-data");
         });
 
@@ -262,16 +494,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
     describe("ssh target", () => {
         let resources: RegisteredResource[];
         before(async () => {
-            const settings = settingsWith(
-                {
-                    "freshtrack:target": "ssh",
-                    "freshtrack:tlsMode": "acme",
-                    "freshtrack:adminCidrs": ["198.51.100.0/24"],
-                    "freshtrack:ssh": { host: "vm.example.net", user: "admin" },
-                    "freshtrack:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
-                },
-                ["freshtrack:sshPrivateKey"],
-            );
+            const settings = sshTargetSettings({ hostKey: SAMPLE_HOST_KEY.publicKey });
             resources = (await runUnderMocks(settings, deployStack)).resources;
         });
 
@@ -293,14 +516,47 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(ALL_CONTAINERS);
         });
 
+        it("authorises only the VM's port 22 for SSH when ssh.port is left out", () => {
+            const stdin = String(resources.find((r) => r.name === "ssh-bootstrap")!.inputs.stdin);
+            expect(stdin).to.contain("allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh");
+            expect(stdin).to.contain("\nport = 22\n");
+        });
+
         it("needs the admin key as a secret", async () => {
             let error: unknown;
             try {
-                await configFor(settingsWith({ "freshtrack:target": "ssh", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:ssh": { host: "vm.example.net" } }));
+                await configFor(settingsWith({ "freshtrack:target": "ssh", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:ssh": { host: "vm.example.net", hostKey: SAMPLE_HOST_KEY.publicKey } }));
             } catch (err) {
                 error = err;
             }
             expect(String((error as Error).message)).to.match(/freshtrack:sshPrivateKey = \(not set\): expected a secret/);
+        });
+    });
+
+    describe("ssh target with ssh.port 2222 (defect 4: the firewall rules followed 22 and locked everyone out)", () => {
+        let resources: RegisteredResource[];
+        before(async () => {
+            const settings = sshTargetSettings({ port: 2222, hostKey: SAMPLE_HOST_KEY.publicKey });
+            resources = (await runUnderMocks(settings, deployStack)).resources;
+        });
+
+        it("opens 2222 and not 22 in UFW, and has fail2ban watch 2222, in the bootstrap the VM runs", () => {
+            const stdin = String(resources.find((r) => r.name === "ssh-bootstrap")!.inputs.stdin);
+            const ufw = ufwRulesIn(stdin);
+            expect(ufw.filter((l) => l.endsWith("comment freshtrack-ssh"))).to.deep.equal(["allow proto tcp from 198.51.100.0/24 to any port 2222 comment freshtrack-ssh"]);
+            expect(ufw.filter((l) => / port 22 /.test(l)), "no rule for 22").to.deep.equal([]);
+            const jail = /<<'JAIL'\n([\s\S]*?)JAIL\n/.exec(stdin)![1]!;
+            expect(jail).to.contain("\nport = 2222\n");
+            const result = spawnSync("shellcheck", ["--severity=style", tmpFile("bootstrap-2222.sh", stdin)], { encoding: "utf8" });
+            expect(result.status, result.stdout).to.equal(0);
+        });
+
+        it("reaches the VM on 2222 for the bootstrap, the commands and Docker", () => {
+            const bootstrap = resources.find((r) => r.name === "ssh-bootstrap")!;
+            expect(((bootstrap.inputs.connection as SecretValue).value as Record<string, unknown>).port).to.equal(2222);
+            const preflight = resources.find((r) => r.name === "ssh-preflight")!;
+            expect(((preflight.inputs.connection as SecretValue).value as Record<string, unknown>).port).to.equal(2222);
+            expect(resources.find((r) => r.type === "pulumi:providers:docker")!.inputs.host).to.equal("ssh://deploy@vm.example.net:2222");
         });
     });
 
@@ -315,5 +571,317 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         }
         expect(error).to.be.instanceOf(ConfigError);
         expect((error as Error).message).to.contain('freshtrack:adminCidrs = ["0.0.0.0/0"]: expected specific admin networks; SSH open to the whole internet is refused');
+    });
+});
+
+describe("programs run under mocks (npm run plan, bench, the tests)", () => {
+    it("write the deploy key under a private directory of their own, not where FRESHTRACK_SSH_DIR or ~/.freshtrack keeps the real one", async () => {
+        // A mock key written over the real one would break `pulumi destroy` and `pulumi refresh`, which reuse the path in state.
+        const real = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-operator-ssh-"));
+        const before = process.env.FRESHTRACK_SSH_DIR;
+        process.env.FRESHTRACK_SSH_DIR = real;
+        try {
+            await runUnderMocks(loadStackSettings("prod"), deployStack);
+            expect(fs.readdirSync(real), "the operator's directory").to.deep.equal([]);
+            expect(fs.existsSync(path.join(mockSshDir(), "prod", "deploy_key"))).to.equal(true);
+            expect(process.env.FRESHTRACK_SSH_DIR, "the setting is put back after the run").to.equal(real);
+        } finally {
+            if (before === undefined) delete process.env.FRESHTRACK_SSH_DIR;
+            else process.env.FRESHTRACK_SSH_DIR = before;
+        }
+    });
+});
+
+/**
+ * Issue 15, findings 3, 7 and 11: every SSH connection pins the host's key, the host firewall and
+ * the deploy user's keys follow config on every deploy, and the deploy user reaches root only
+ * through explicit sudo rules, with sshd taking keys only.
+ */
+describe("host access: pinned host keys, re-applied host rules, sshd and sudo (issue 15, findings 3, 7, 11)", () => {
+    mockSshDir();
+    const HOST_KEY = SAMPLE_HOST_KEY.publicKey;
+    const connectionOf = (r: RegisteredResource) => revealed(r.inputs.connection) as Record<string, unknown>;
+    const byName = (resources: RegisteredResource[], name: string) => {
+        const found = resources.find((r) => r.name === name);
+        expect(found, name).to.not.equal(undefined);
+        return found!;
+    };
+
+    describe("the droplet's host key, made by the program and installed by cloud-init (finding 3; rungs 1 and 3)", () => {
+        let resources: RegisteredResource[];
+        let hostKeyOutput: string | undefined;
+        before(async () => {
+            const run = await runUnderMocks(loadStackSettings("prod"), deployStack);
+            resources = run.resources;
+            hostKeyOutput = await valueOf(run.result.hostKey);
+        });
+
+        it("installs the key with cloud-init's ssh module: the image's keys deleted, no other type generated, and `cloud-init schema` accepts it", () => {
+            const text = renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY });
+            const parsed = YAML.parse(text.replace(/^#cloud-config\n/, "")) as Record<string, unknown>;
+            expect(parsed.ssh_deletekeys).to.equal(true);
+            expect(parsed.ssh_genkeytypes).to.deep.equal(["ed25519"]);
+            expect(parsed.ssh_keys).to.deep.equal({ ed25519_private: SAMPLE_HOST_KEY.privateKey, ed25519_public: HOST_KEY });
+            const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("host-key.yaml", text)], { encoding: "utf8" });
+            expect(result.status, result.stdout + result.stderr).to.equal(0);
+            // So the check above can fail: the schema knows these keys (an empty ssh_genkeytypes, or an unknown key type, is refused).
+            for (const broken of [text.replace("ssh_genkeytypes:\n  - ed25519", "ssh_genkeytypes: []"), text.replace("ed25519_public:", "ed448_public:")]) {
+                expect(spawnSync("cloud-init", ["schema", "-c", tmpFile("broken-host-key.yaml", broken)], { encoding: "utf8" }).status).to.not.equal(0);
+            }
+        });
+
+        it("puts the program's key in the droplet's user data, as a secret, and pins that same key on every connection and in the stack output", () => {
+            const droplet = one(resources, DO("droplet:Droplet"));
+            expect(droplet.inputs.userData, "the user data carries the host's private key").to.be.instanceOf(SecretValue);
+            const userData = YAML.parse(String(revealed(droplet.inputs.userData)).replace(/^#cloud-config\n/, "")) as { ssh_keys: Record<string, string> };
+            const pinned = "ssh-ed25519 AAAAmockdroplethostkeyed25519";
+            expect(userData.ssh_keys.ed25519_public).to.equal(pinned);
+            expect(userData.ssh_keys.ed25519_private).to.contain("mock-droplet-host-key-ed25519");
+            for (const name of ["droplet-bootstrap-wait", "droplet-host-rules", "droplet-preflight"]) {
+                expect(connectionOf(byName(resources, name)).hostKey, name).to.equal(pinned);
+            }
+            expect(hostKeyOutput, "the stack output the operator scripts pin").to.equal(pinned);
+        });
+    });
+
+    describe("the ssh target pins ssh.hostKey (finding 3; rung 1)", () => {
+        const settings = (user: string, port?: number) =>
+            sshTargetSettings({ user, hostKey: `${HOST_KEY} root@vm`, ...(port ? { port } : {}) });
+
+        it("on the bootstrap as the admin user, the deploy user's commands, the Docker provider's known_hosts ([host]:port) and the stack output", async () => {
+            const { resources, result } = await runUnderMocks(settings("admin", 2222), deployStack);
+            expect(connectionOf(byName(resources, "ssh-bootstrap"))).to.include({ user: "admin", port: 2222, hostKey: HOST_KEY });
+            expect(connectionOf(byName(resources, "ssh-preflight"))).to.include({ user: "deploy", port: 2222, hostKey: HOST_KEY });
+            expect(fs.readFileSync(path.join(mockSshDir(), "test", "known_hosts"), "utf8")).to.equal(`[vm.example.net]:2222 ${HOST_KEY}\n`);
+            expect(await valueOf(result.hostKey)).to.equal(HOST_KEY);
+        });
+
+        it("turns root login off in sshd, unless root is the admin user, whose key login the next bootstrap needs", async () => {
+            const sshdIn = (r: RegisteredResource) => /<<'SSHD'\n([\s\S]*?)SSHD\n/.exec(String(r.inputs.stdin))![1]!;
+            const asAdmin = (await runUnderMocks(settings("admin"), deployStack)).resources;
+            expect(sshdIn(byName(asAdmin, "ssh-bootstrap"))).to.match(/^PermitRootLogin no$/m);
+            const asRoot = (await runUnderMocks(settings("root"), deployStack)).resources;
+            expect(sshdIn(byName(asRoot, "ssh-bootstrap"))).to.match(/^PermitRootLogin prohibit-password$/m);
+            for (const r of [byName(asAdmin, "ssh-bootstrap"), byName(asRoot, "ssh-bootstrap")]) {
+                expect(sshdIn(r)).to.match(/^PasswordAuthentication no$/m);
+                expect(sshdIn(r)).to.match(/^KbdInteractiveAuthentication no$/m);
+            }
+        });
+    });
+
+    describe("the droplet's UFW rules and deploy keys follow config on every deploy (finding 7)", () => {
+        const withConfig = async (over: Record<string, unknown>) => {
+            const settings = loadStackSettings("prod");
+            // As the CLI hands them over: structured values as JSON text, strings as they are.
+            for (const [k, v] of Object.entries(over)) settings.config[k] = typeof v === "string" ? v : JSON.stringify(v);
+            return (await runUnderMocks(settings, deployStack)).resources;
+        };
+
+        it("re-applies the rules as the deploy user through sudo, on the pinned connection, before the pre-flight and every container (rung 1)", async () => {
+            const resources = (await runStack("prod", deployStack)).resources;
+            const apply = byName(resources, "droplet-host-rules");
+            expect(apply.inputs.create).to.equal("sudo -n /usr/local/sbin/freshtrack-host-rules");
+            expect(connectionOf(apply)).to.include({ user: "deploy", port: 22 });
+            expect(apply.options.dependsOn).to.include(byName(resources, "droplet-bootstrap-wait").urn);
+            expect(byName(resources, "droplet-preflight").options.dependsOn).to.include(apply.urn);
+            const stdin = String(apply.inputs.stdin);
+            expect(stdin).to.equal(renderHostRules({ adminCidrs: ["203.0.113.0/28", "2001:db8:40::/48"], sshPort: 22, deployKeys: stdin.split("[authorized_keys]\n")[1]!.trim().split("\n") }));
+            expect(ufwRulesIn(`<<'HOST_RULES'\n${stdin}`)).to.deep.equal(inboundRules(["203.0.113.0/28", "2001:db8:40::/48"], 22).flatMap((r) => r.sources.map((src) => `allow proto tcp from ${src} to any port ${r.port} comment ${r.name}`)));
+            expect(apply.inputs.triggers).to.deep.equal([stdin, "424242"]);
+            for (const c of containers(resources)) expect(c.options.dependsOn, c.name).to.include(apply.urn);
+        });
+
+        it("changes the trigger and the rules it runs when adminCidrs or the operator's key change, while the droplet's user data stays ignored", async () => {
+            const base = byName(await withConfig({}), "droplet-host-rules");
+            const moved = await withConfig({ "freshtrack:adminCidrs": ["192.0.2.0/24"] });
+            const changed = byName(moved, "droplet-host-rules");
+            expect(changed.inputs.triggers).to.not.deep.equal(base.inputs.triggers);
+            expect(String(changed.inputs.stdin)).to.contain("allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh\n");
+            expect(String(changed.inputs.stdin)).to.not.contain("203.0.113.0/28");
+            expect(one(moved, DO("droplet:Droplet")).options.ignoreChanges).to.include("userData");
+            const operatorKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForTheTest operator@laptop";
+            const keyed = byName(await withConfig({ "freshtrack:operatorSshPublicKey": operatorKey }), "droplet-host-rules");
+            expect(String(keyed.inputs.stdin)).to.match(new RegExp(`\\[authorized_keys\\]\\nssh-ed25519 AAAAmock\\S+\\n${operatorKey.replace(/[+]/g, "\\+")}\\n$`));
+            expect(keyed.inputs.triggers).to.not.deep.equal(base.inputs.triggers);
+        });
+
+        /**
+         * Rung 3: the helper as rendered, run by the real bash, with a stand-in `ufw` that records
+         * its arguments (the real ufw test above runs apply_ufw_rules against the real ufw) and a
+         * private home for the key file.
+         */
+        describe("the host-rules helper, run for real", () => {
+            let dir: string;
+            let helper: string;
+            let home: string;
+            const ufwCalls = () => (fs.existsSync(path.join(dir, "ufw.log")) ? fs.readFileSync(path.join(dir, "ufw.log"), "utf8").trim().split("\n").filter((l) => l !== "") : []);
+            const run = (stdin: string) =>
+                spawnSync("bash", [helper], {
+                    input: stdin,
+                    encoding: "utf8",
+                    env: { PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`, FRESHTRACK_UFW_STATE: path.join(dir, "ufw-state"), FRESHTRACK_DEPLOY_USER: "root", FRESHTRACK_DEPLOY_HOME: home },
+                });
+            beforeEach(function () {
+                if (process.getuid?.() !== 0) this.skip(); // it chowns the key file to its user, as root does on the host (CI runs as root)
+                dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-host-rules-"));
+                home = path.join(dir, "home");
+                fs.mkdirSync(path.join(dir, "bin"));
+                fs.writeFileSync(path.join(dir, "bin", "ufw"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${dir}/ufw.log'\n`, { mode: 0o755 });
+                helper = path.join(dir, "freshtrack-host-rules");
+                fs.writeFileSync(helper, renderHostRulesScript(), { mode: 0o755 });
+            });
+
+            it("passes shellcheck, then moves the SSH rule from the old admin network to the new one and rewrites the deploy user's keys", () => {
+                const check = spawnSync("shellcheck", ["--severity=style", helper], { encoding: "utf8" });
+                expect(check.status, check.stdout).to.equal(0);
+                const first = run(renderHostRules({ adminCidrs: ["198.51.100.0/24"], sshPort: 22, deployKeys: SAMPLE.deployKeys }));
+                expect(first.status, first.stderr).to.equal(0);
+                expect(ufwCalls()).to.include("allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh");
+                expect(ufwCalls()).to.include("--force enable");
+                const keys = path.join(home, ".ssh", "authorized_keys");
+                expect(fs.readFileSync(keys, "utf8")).to.equal(`${SAMPLE.deployKeys[0]}\n`);
+                expect(fs.statSync(keys).mode & 0o777).to.equal(0o600);
+                expect(fs.statSync(path.dirname(keys)).mode & 0o777).to.equal(0o700);
+
+                fs.rmSync(path.join(dir, "ufw.log"));
+                const operator = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForTheTest operator@laptop";
+                const second = run(renderHostRules({ adminCidrs: ["192.0.2.0/24"], sshPort: 22, deployKeys: [...SAMPLE.deployKeys, operator] }));
+                expect(second.status, second.stderr).to.equal(0);
+                expect(ufwCalls()).to.include("delete allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh");
+                expect(ufwCalls()).to.include("allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh");
+                expect(fs.readFileSync(keys, "utf8")).to.equal(`${SAMPLE.deployKeys[0]}\n${operator}\n`);
+            });
+
+            it("refuses anything but FreshTrack UFW rules and plain public keys, and a list that would lock everyone out, before changing anything", () => {
+                const good = renderHostRules({ adminCidrs: ["198.51.100.0/24"], sshPort: 22, deployKeys: SAMPLE.deployKeys });
+                const hostile: Array<[string, RegExp]> = [
+                    [good.replace("comment freshtrack-ssh", "comment freshtrack-ssh; touch /tmp/pwned"), /not a FreshTrack UFW rule/],
+                    [good.replace("allow proto tcp from 198.51.100.0/24", "allow proto tcp from any"), /not a FreshTrack UFW rule/],
+                    [good.replace("[ufw]\n", "[ufw]\ndisable\n"), /not a FreshTrack UFW rule/],
+                    [good.replace(SAMPLE.deployKeys[0]!, `command="sh" ${SAMPLE.deployKeys[0]}`), /not one public key/],
+                    [good.replace(SAMPLE.deployKeys[0]!, `${SAMPLE.deployKeys[0]}\nfrom="*" ssh-rsa AAAA`), /not one public key/],
+                    [`allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh\n${good}`, /a line before \[ufw\]/],
+                    [good.replace(/^allow .* comment freshtrack-ssh\n/m, ""), /no SSH rule/],
+                    [`${good.split("[authorized_keys]")[0]}[authorized_keys]\n`, /no key for root/],
+                ];
+                for (const [stdin, reason] of hostile) {
+                    const result = run(stdin);
+                    expect(result.status, stdin).to.equal(1);
+                    expect(result.stderr, stdin).to.match(reason);
+                    expect(ufwCalls(), stdin).to.deep.equal([]);
+                    expect(fs.existsSync(path.join(home, ".ssh", "authorized_keys")), stdin).to.equal(false);
+                }
+            });
+        });
+    });
+
+    /**
+     * Rung 3: the real sshd of Debian's openssh-server 9.2p1 reads a config laid out as Debian's
+     * and Ubuntu's are (Include of sshd_config.d/*.conf at the top), with cloud-init's drop-in
+     * beside ours, and prints what it would use (`sshd -T`).
+     */
+    describe("sshd takes keys only, and no root login (finding 11; real sshd -t and -T)", () => {
+        const effective = (dropIn: string | undefined) => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-sshd-config-"));
+            fs.mkdirSync(path.join(dir, "sshd_config.d"));
+            execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "host_key")]);
+            if (dropIn !== undefined) fs.writeFileSync(path.join(dir, "sshd_config.d", path.basename(SSHD_DROP_IN)), dropIn);
+            // What cloud-init writes when a password login is asked for, and a main file that allows root.
+            fs.writeFileSync(path.join(dir, "sshd_config.d", "50-cloud-init.conf"), "PasswordAuthentication yes\n");
+            const main = path.join(dir, "sshd_config");
+            fs.writeFileSync(main, `Include ${dir}/sshd_config.d/*.conf\nHostKey ${dir}/host_key\nPermitRootLogin yes\nKbdInteractiveAuthentication yes\nUsePAM no\n`);
+            fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+            const test = spawnSync("/usr/sbin/sshd", ["-t", "-f", main], { encoding: "utf8" });
+            expect(test.status, test.stderr).to.equal(0);
+            const dump = spawnSync("/usr/sbin/sshd", ["-T", "-f", main], { encoding: "utf8" });
+            expect(dump.status, dump.stderr).to.equal(0);
+            return dump.stdout.split("\n");
+        };
+        const dropInOf = (script: string) => /<<'SSHD'\n([\s\S]*?)SSHD\n/.exec(script)?.[1];
+
+        it("applies the bootstrap's drop-in ahead of cloud-init's and the main file, for droplets and for an ssh target administered as root", function () {
+            if (process.getuid?.() !== 0) this.skip(); // sshd -T reads the host key and the privilege separation directory as root (CI runs as root)
+            expect(SSHD_DROP_IN).to.equal("/etc/ssh/sshd_config.d/00-freshtrack.conf");
+            const droplet = dropInOf(renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data" }));
+            expect(droplet, "the bootstrap writes an sshd drop-in").to.be.a("string");
+            expect(effective(droplet)).to.include.members(["permitrootlogin no", "passwordauthentication no", "kbdinteractiveauthentication no", "permitemptypasswords no"]);
+            const rootAdmin = dropInOf(renderBootstrapScript({ ...SAMPLE, permitRootLogin: "prohibit-password" }));
+            expect(effective(rootAdmin)).to.include.members(["permitrootlogin without-password", "passwordauthentication no"]);
+            // Without the drop-in the same layout lets passwords and root in, so the check can fail.
+            expect(effective(undefined)).to.include.members(["permitrootlogin yes", "passwordauthentication yes"]);
+            expect(renderSshdHardening("no")).to.equal(dropInOf(renderBootstrapScript(SAMPLE)));
+        });
+
+        it("makes the bootstrap check with sshd -T that the settings really apply, and fail where sshd_config does not include the drop-in", () => {
+            const script = renderBootstrapScript(SAMPLE);
+            expect(script).to.contain("sshd_effective=$(sshd -T)");
+            expect(script).to.match(/for setting in "permitrootlogin no" "passwordauthentication no" "kbdinteractiveauthentication no"; do/);
+            expect(script).to.match(/if ! sshd -t; then\n\s+rm -f \/etc\/ssh\/sshd_config\.d\/00-freshtrack\.conf/);
+        });
+    });
+
+    /**
+     * Rung 3: the real sudo 1.9 of Debian (visudo, and `sudo -l -U` evaluating the rules for a
+     * throwaway user, through a drop-in in /etc/sudoers.d that the test removes again).
+     */
+    describe("the deploy user's sudo rules allow exactly what the runbooks ask for (finding 11; real visudo and sudo)", () => {
+        const DEVICE = "/dev/disk/by-id/scsi-0DO_Volume_freshtrack-prod-data";
+        /** Every `sudo ...` command quoted in the runbooks, with the droplet's device name filled in. */
+        const runbookSudoCommands = () =>
+            ["operations.md", "troubleshooting.md", "walkthrough.md"].flatMap((doc) =>
+                [...fs.readFileSync(path.join(__dirname, "..", "docs", doc), "utf8").matchAll(/`sudo ([^`]+)`/g)].map((m) => ({
+                    doc,
+                    argv: m[1]!.replace("freshtrack-<stack>-data", "freshtrack-prod-data").trim().split(/\s+/),
+                })),
+            );
+
+        it("renders rules visudo accepts, with no wildcard, the bootstrap installs them only after visudo accepted them, and sudo is installed", () => {
+            expect(fs.existsSync("/usr/sbin/visudo"), "install Debian's sudo (.ci/run)").to.equal(true);
+            const rules = renderSudoers("deploy", DEVICE);
+            const check = spawnSync("visudo", ["-cf", tmpFile("freshtrack-deploy", rules)], { encoding: "utf8" });
+            expect(check.status, check.stdout + check.stderr).to.equal(0);
+            expect(rules).to.not.match(/[*?]/);
+            expect(spawnSync("visudo", ["-cf", tmpFile("broken", rules.replace("NOPASSWD:", "NOPASSWD"))], { encoding: "utf8" }).status, "visudo can refuse").to.not.equal(0);
+            const script = renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", dataDevice: DEVICE });
+            expect(script).to.contain(rules);
+            expect(script).to.match(/if ! visudo -cqf "\$sudoers_new"; then[\s\S]*?write_file \/etc\/sudoers\.d\/freshtrack-deploy 0440 <"\$sudoers_new"/);
+            expect(script).to.match(/for pkg in docker\.io ufw fail2ban unattended-upgrades sudo; do/);
+            expect(path.basename(SUDOERS_PATH)).to.not.match(/[.~]/, "sudo skips files in sudoers.d whose name has a dot or ends in ~");
+        });
+
+        it("lets the deploy user run every sudo command of the runbooks, and nothing near them (real sudo -l)", function () {
+            if (process.getuid?.() !== 0 || !fs.existsSync("/usr/bin/sudo")) this.skip(); // needs root to add a user and a sudoers drop-in (CI runs as root)
+            const user = `ftsudo${process.pid}`;
+            const dropIn = `/etc/sudoers.d/freshtrack-test-${process.pid}`;
+            // sudo -l resolves the command first ("command not found" otherwise): stand-ins where the host's helpers live, removed after.
+            const standIns = ["/usr/local/sbin/freshtrack-bootstrap", HOST_RULES_PATH].filter((f) => !fs.existsSync(f));
+            execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/bin/bash", user]);
+            try {
+                for (const f of standIns) fs.writeFileSync(f, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+                fs.writeFileSync(dropIn, renderSudoers(user, DEVICE), { mode: 0o440 });
+                const allowed = (argv: string[]) => spawnSync("sudo", ["-n", "-l", "-U", user, ...argv], { encoding: "utf8" }).status === 0;
+                const commands = runbookSudoCommands();
+                expect(commands.map((c) => c.argv[0]), "the runbooks' sudo commands").to.include.members(["/usr/local/sbin/freshtrack-bootstrap", "ufw", "ss", "systemctl", "resize2fs", "cat"]);
+                for (const c of commands) expect(allowed(c.argv), `${c.doc}: sudo ${c.argv.join(" ")}`).to.equal(true);
+                expect(allowed(["/usr/local/sbin/freshtrack-host-rules"]), "the deploy's re-apply step").to.equal(true);
+                const denied = [
+                    ["/usr/local/sbin/freshtrack-bootstrap", "--anything"],
+                    ["/usr/local/sbin/freshtrack-host-rules", "/etc/shadow"],
+                    ["ufw", "disable"],
+                    ["ufw", "allow", "22"],
+                    ["ss", "-ltnp", "-K"],
+                    ["systemctl", "stop", "docker"],
+                    ["cat", "/etc/shadow"],
+                    ["resize2fs", "/dev/sda1"],
+                    ["bash"],
+                    ["sudoedit", "/etc/sudoers"],
+                ];
+                for (const argv of denied) expect(allowed(argv), `sudo ${argv.join(" ")}`).to.equal(false);
+            } finally {
+                fs.rmSync(dropIn, { force: true });
+                for (const f of standIns) fs.rmSync(f, { force: true });
+                spawnSync("userdel", [user]);
+            }
+        });
     });
 });

@@ -1,6 +1,24 @@
 /** Real servers on 127.0.0.1 for tests: free ports, start, wait, stop. */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
+import * as path from "path";
+
+/** The tests run as root in CI. */
+export const IS_ROOT = process.getuid?.() === 0;
+
+/** PostgreSQL and PgBouncer refuse to run as root; CI runs as root, so they run as `postgres`. */
+export function asPostgres(cmd: string, args: string[]): [string, string[]] {
+    return IS_ROOT ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+}
+
+/** A program of Debian's newest installed PostgreSQL. */
+export function postgresBin(name: string): string {
+    const base = "/usr/lib/postgresql";
+    const version = fs.readdirSync(base).sort().pop();
+    if (!version) throw new Error(`no PostgreSQL under ${base}; .ci/run installs Debian's postgresql`);
+    return path.join(base, version, "bin", name);
+}
 
 export function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

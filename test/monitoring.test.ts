@@ -360,7 +360,8 @@ describe("monitoring", () => {
             for (const [name, networks] of Object.entries(EXPECTED_NETWORKS)) {
                 const c = containers(prod).find((r) => r.name === name);
                 expect(c, name).to.not.equal(undefined);
-                const actual = (c!.inputs.networksAdvanced as Array<{ name: string }>).map((n) => n.name.replace("freshtrack-prod-", ""));
+                // The droplet's edge network is dual-stack and named so (components/platform/networks.ts).
+                const actual = (c!.inputs.networksAdvanced as Array<{ name: string }>).map((n) => n.name.replace("freshtrack-prod-", "").replace(/-dualstack$/, ""));
                 expect(actual, name).to.deep.equal(networks);
             }
         });

@@ -121,6 +121,12 @@ const CASES: Case[] = [
     { policy: "container-read-only-rootfs", passing: () => [container()], failing: () => [container({ readOnly: false })], message: /writable root filesystem/ },
     { policy: "container-non-root-user", passing: () => [container()], failing: () => [container({ user: undefined })], message: /runs as root/ },
     { policy: "do-firewall-public-ports", passing: () => [firewall(GOOD_FIREWALL)], failing: () => [firewall([...GOOD_FIREWALL, { protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/0"] }])], message: /opens tcp 5432 to the whole internet/ },
+    {
+        policy: "docker-ssh-host-key-pinned",
+        passing: () => [resource("pulumi:providers:docker", { host: "ssh://deploy@203.0.113.10", sshOpts: ["-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/k/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null"] })],
+        failing: () => [resource("pulumi:providers:docker", { host: "ssh://deploy@203.0.113.10", sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=/k/known_hosts"] })],
+        message: /StrictHostKeyChecking=accept-new, which accepts a host key it does not know/,
+    },
     { policy: "do-firewall-no-world-ssh", passing: () => [firewall(GOOD_FIREWALL)], failing: () => [firewall([{ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["::/0"] }])], message: /allows SSH from ::\/0/ },
     { policy: "do-droplet-size", passing: () => [droplet()], failing: () => [droplet({ size: "s-32vcpu-192gb" })], message: /size s-32vcpu-192gb is not one of/ },
     { policy: "do-droplet-hardening", passing: () => [droplet()], failing: () => [droplet({ monitoring: false, sshKeys: [] })], message: /monitoring agent|no SSH key/ },
@@ -149,7 +155,7 @@ describe("policy pack", () => {
             const names = POLICIES.map((p) => p.name);
             expect(new Set(names).size).to.equal(names.length);
             for (const name of names) expect(name).to.match(/^[a-z0-9]+(-[a-z0-9]+)+$/);
-            expect(names).to.have.length(24);
+            expect(names).to.have.length(25);
         });
 
         it("gives every rule an explicit enforcement level and a description that says how to fix a violation", () => {
@@ -331,5 +337,153 @@ describe("npm run policy: a report an operator can read", () => {
         expect(lines[lines.length - 1]).to.match(/^policy: 'prod' passes: no mandatory violation/);
         expect(lines.length, "one line per resource would be 52 finding lines").to.be.below(15);
         expect(result.stdout).to.contain("      all 26 containers: has a writable root filesystem.");
+    });
+});
+
+/**
+ * Issue 15, finding 8 (rung 1, the policy's validateResource): the firewall rules judged the
+ * whole internet by its spelling (0.0.0.0/0, ::/0). They judge it by what the sources cover.
+ */
+describe("firewall rules judge the whole internet by the addresses the sources cover (issue 15, finding 8)", () => {
+    const ssh = (sources: string[], portRange = "22") => firewall([...GOOD_FIREWALL.slice(0, 2), { protocol: "tcp", portRange, sourceAddresses: sources }]);
+
+    for (const sources of [["1.2.3.4/0"], ["0::/0"], ["::ffff:0.0.0.0/96"], ["::/80"], ["0.0.0.0/1", "128.0.0.0/1"], ["::/1", "8000::/1"]]) {
+        it(`do-firewall-no-world-ssh fails SSH from ${sources.join(" + ")}, naming what it covers`, async () => {
+            const [finding, ...rest] = await findingsFor("do-firewall-no-world-ssh", [ssh(sources)]);
+            expect(rest).to.deep.equal([]);
+            expect(finding!.kind).to.equal("violation");
+            const covers = `${sources.join(", ").replace(/[./]/g, "\\$&")} ${sources.length === 1 ? "covers it" : "cover it together"}`;
+            expect(finding!.message).to.match(new RegExp(`allows SSH from every IPv[46]( and every IPv6)? address \\(${covers}\\)\\.$`));
+        });
+    }
+
+    it("do-firewall-no-world-ssh adds up the rules that reach port 22, whatever their port ranges", async () => {
+        const split = firewall([
+            ...GOOD_FIREWALL,
+            { protocol: "tcp", portRange: "20-30", sourceAddresses: ["0.0.0.0/1"] },
+            { protocol: "tcp", portRange: "22", sourceAddresses: ["128.0.0.0/1"] },
+        ]);
+        const findings = await findingsFor("do-firewall-no-world-ssh", [split]);
+        expect(findings.map((f) => f.message)).to.deep.equal([`${split.name}: allows SSH from every IPv4 address (203.0.113.0/28, 0.0.0.0/1, 128.0.0.0/1 cover it together).`]);
+        expect(await findingsFor("do-firewall-no-world-ssh", [ssh(["0.0.0.0/1", "8000::/1"])])).to.deep.equal([]);
+    });
+
+    it("do-firewall-public-ports fails a port opened to the world in halves, across rules", async () => {
+        const halves = firewall([...GOOD_FIREWALL, { protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/1"] }, { protocol: "tcp", portRange: "5432", sourceAddresses: ["128.0.0.0/1"] }]);
+        expect((await findingsFor("do-firewall-public-ports", [halves])).map((f) => f.message)).to.deep.equal([`${halves.name}: opens tcp 5432 to the whole internet.`]);
+    });
+});
+
+describe("backup copies that follow deletions, and a data volume no backup covers (issue 15, finding 2)", () => {
+    const RULE = "stack-backups-and-monitoring";
+    const doVolume = () => resource("digitalocean:index/volume:Volume", { name: "freshtrack-prod-data", size: 100 });
+    /** backup-sync as the program registered it before issue 15: mc's own entrypoint, mirroring deletions. */
+    const watchingMirror = () =>
+        container({ command: ["--config-dir", "/run/secrets/mc", "mirror", "--watch", "--overwrite", "--remove", "/backups/postgres", "local/backups/postgres"] }, "backup-sync");
+    const loop = (args: string) => ["/bin/sh", "-c", `set -u\nwhile :; do\n  mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude '*.partial'${args} ||\n  sleep 300 &\n  wait $!\ndone`];
+    const appendOnly = (service = "backup-sync", args = " /backups/postgres local/backups/postgres") => container({ entrypoints: loop(args).slice(0, 2), command: [loop(args)[2]] }, service);
+
+    it("refuses a mirror with --watch, --remove or --overwrite in every stack, production or not (rung 1: policy on registered inputs)", async () => {
+        const findings = await findingsFor(RULE, inService(watchingMirror()), { [RULE]: { required: false } });
+        expect(findings.map((f) => f.message)).to.deep.equal([
+            "backup-sync: mirrors with --remove, which removes copies whose source is gone: an emptied or rebuilt backups volume must never cost a copy.",
+            "backup-sync: mirrors with --watch, which removes on the target every file removed at the source, --remove or not (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:754): an emptied or rebuilt backups volume must never cost a copy.",
+            "backup-sync: mirrors with --overwrite, which lets a corrupt or emptied local file replace a good copy: an emptied or rebuilt backups volume must never cost a copy.",
+        ]);
+        expect(findings.every((f) => f.kind === "violation" && f.enforcementLevel === "mandatory")).to.equal(true);
+    });
+
+    it("accepts the append-only loop, and requires --enc-c for a copy that leaves the host", async () => {
+        expect(await findingsFor(RULE, inService(appendOnly()), {})).to.deep.equal([]);
+        const plainOffsite = appendOnly("backup-offsite", " /backups/postgres offsite/acme-backups/postgres");
+        expect((await findingsFor(RULE, inService(plainOffsite), {})).map((f) => f.message)).to.deep.equal([
+            "backup-offsite: copies offsite without --enc-c: the copies leave the host unencrypted.",
+        ]);
+        const encrypted = appendOnly("backup-offsite", ' --enc-c "offsite/acme-backups/postgres/=$(cat /run/secrets/mc/offsite-sse-c.key)" /backups/postgres offsite/acme-backups/postgres');
+        expect(await findingsFor(RULE, inService(encrypted), {})).to.deep.equal([]);
+    });
+
+    it("does not take droplet backups for a backup of the block volume: with offsiteForVolumes, the volume needs an offsite copy", async () => {
+        const config = { [RULE]: { required: true, offsiteForVolumes: true } };
+        const findings = await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly())], config);
+        expect(findings.map((f) => f.message)).to.have.length(1);
+        expect(findings[0]!.message).to.match(/^volume r\d+ holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host\. Set freshtrack:backup\.offsite/);
+        const encrypted = appendOnly("backup-offsite", ' --enc-c "offsite/b/postgres/=$(cat /k)" /backups/postgres offsite/b/postgres');
+        expect(await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), encrypted)], config)).to.deep.equal([]);
+    });
+
+    it("passes the shipped prod stack's own backup-sync, and would have refused the one before issue 15", async () => {
+        const { resources } = await runStack("prod", deployStack);
+        const inputs = fromRegistered(resources);
+        expect(mandatory(await runPolicies(POLICIES, inputs, readPackConfig("prod"))).filter((f) => f.policy === RULE)).to.deep.equal([]);
+        const before = inputs.map((r) => (r.type === T.container && r.name === "backup-sync" ? { ...r, props: { ...r.props, entrypoints: undefined, command: watchingMirror().props.command } } : r));
+        const findings = mandatory(await runPolicies(POLICIES, before, readPackConfig("prod"))).filter((f) => f.policy === RULE);
+        expect(findings.map((f) => f.message.split(",")[0])).to.deep.equal([
+            "backup-sync: mirrors with --remove",
+            "backup-sync: mirrors with --watch",
+            "backup-sync: mirrors with --overwrite",
+        ]);
+    });
+});
+
+/**
+ * Issue 15, finding 3: a Docker provider that reaches its daemon over SSH pins the host key.
+ * Rung 1: the rule on a compliant provider changed in one option, and on the providers the
+ * shipped stacks and an ssh stack register under mocks.
+ */
+describe("docker-ssh-host-key-pinned: the Docker provider's ssh accepts only the pinned host key (issue 15, finding 3)", () => {
+    const RULE = "docker-ssh-host-key-pinned";
+    const PINNED = ["-o", "IdentityFile=/home/op/.freshtrack/ssh/prod/deploy_key", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/home/op/.freshtrack/ssh/prod/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null"];
+    const provider = (sshOpts: unknown, host = "ssh://deploy@203.0.113.10") => resource("pulumi:providers:docker", { host, ...(sshOpts === undefined ? {} : { sshOpts }) });
+    const messages = async (...inputs: PolicyInput[]) => (await findingsFor(RULE, inputs)).map((f) => f.message);
+
+    it("passes pinned options, as a list or as the JSON text provider config arrives in, and ignores a provider that is not reached over SSH", async () => {
+        expect(await messages(provider(PINNED), provider(JSON.stringify(PINNED)), provider(["-oStrictHostKeyChecking yes", "-oUserKnownHostsFile=/k", "-oGlobalKnownHostsFile=none"]))).to.deep.equal([]);
+        expect(await messages(resource("pulumi:providers:docker", {}), provider(undefined, "unix:///var/run/docker.sock"))).to.deep.equal([]);
+    });
+
+    it("fails options that trust a host key it does not know: accept-new (the program before issue 15), no, ask, or nothing set", async () => {
+        const before = PINNED.map((o) => (o === "StrictHostKeyChecking=yes" ? "StrictHostKeyChecking=accept-new" : o));
+        for (const [opts, value] of [
+            [before, "accept-new"],
+            [PINNED.map((o) => o.replace("=yes", "=no")), "no"],
+            [PINNED.map((o) => o.replace("=yes", "=ask")), "ask"],
+            [undefined, "(not set: ask"],
+            [["-o", "StrictHostKeyChecking=accept-new", ...PINNED], "accept-new"],
+        ] as const) {
+            const found = await messages(provider(opts));
+            expect(found, JSON.stringify(opts)).to.have.length(1);
+            expect(found[0]).to.match(/^r\d+: reaches ssh:\/\/deploy@203\.0\.113\.10 with StrictHostKeyChecking=/);
+            expect(found[0], "ssh uses the first value given").to.contain(`StrictHostKeyChecking=${value}`);
+        }
+    });
+
+    it("fails a provider without a known_hosts of its own, or that also trusts the machine's global file", async () => {
+        const withoutFile = PINNED.filter((o, i) => !o.startsWith("UserKnownHostsFile") && PINNED[i + 1]?.startsWith("UserKnownHostsFile") !== true);
+        const found = await messages(provider(withoutFile));
+        expect(found).to.have.length(1);
+        expect(found[0]).to.match(/^r\d+: reaches ssh:\/\/deploy@203\.0\.113\.10 without a known_hosts file of its own \(UserKnownHostsFile=\(not set: the operator's ~\/\.ssh\/known_hosts\)\), so nothing pins the host's key\.$/);
+        const withGlobal = PINNED.filter((o, i) => !o.startsWith("GlobalKnownHostsFile") && PINNED[i + 1]?.startsWith("GlobalKnownHostsFile") !== true);
+        expect((await messages(provider(withGlobal)))[0]).to.match(/trusting the machine's global known_hosts too \(GlobalKnownHostsFile=\(not set\)\)/);
+    });
+
+    it("passes the Docker providers of the shipped stacks and of an ssh stack as the program registers them", async () => {
+        // One after another: the mocks are process-wide.
+        const stacks = [];
+        for (const stack of shippedStacks()) stacks.push(await runStack(stack, deployStack));
+        const { runUnderMocks } = await import("../scripts/lib/mockRun");
+        const settings = loadStackSettings("prod");
+        settings.config["freshtrack:target"] = "ssh";
+        settings.config["freshtrack:ssh"] = JSON.stringify({ host: "vm.example.net", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y" });
+        settings.config["freshtrack:sshPrivateKey"] = "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----\n";
+        settings.secretKeys.push("freshtrack:sshPrivateKey");
+        delete settings.config["freshtrack:droplet"];
+        const ssh = await runUnderMocks(settings, deployStack);
+        for (const run of [...stacks, ssh]) {
+            const providers = fromRegistered(run.resources).filter((r) => r.type === "pulumi:providers:docker");
+            const overSsh = providers.filter((p) => String(p.props.host ?? "").startsWith("ssh://"));
+            expect(overSsh.length, "a droplet or ssh stack reaches Docker over SSH").to.equal(run.result.target === "local" ? 0 : 1);
+            expect(await messages(...providers), run.result.target).to.deep.equal([]);
+        }
     });
 });

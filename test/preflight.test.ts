@@ -13,19 +13,53 @@ import * as os from "os";
 import * as path from "path";
 import { PreflightOptions, renderPreflightScript } from "../components/preflight/preflight";
 import { deployStack } from "../components/stack";
-import { runStack } from "./helpers";
+import { runUnderMocks } from "../scripts/lib/mockRun";
+import { runStack, settingsWith } from "./helpers";
 import { freePort } from "./localServers";
 
-function preflight(over: Partial<PreflightOptions>): { status: number | null; stdout: string; stderr: string } {
-    const script = renderPreflightScript({ stackLabel: "freshtrack-test", dataPath: os.tmpdir(), minFreeGb: 1, ports: [], dnsNames: [], publicAddress: "127.0.0.1", ...over });
-    const env = { ...process.env, DOCKER_HOST: `unix://${path.join(os.tmpdir(), "freshtrack-no-docker.sock")}` };
+/** Runs the script with `sh`; the DNS check gives up at once unless a test asks it to wait. `pathFirst` is put before PATH. */
+function preflight(over: Partial<PreflightOptions>, pathFirst?: string): { status: number | null; stdout: string; stderr: string; seconds: number } {
+    const options = { stackLabel: "freshtrack-test", dataPath: os.tmpdir(), minFreeGb: 1, ports: [], dnsNames: [], publicAddress: "127.0.0.1", dnsWaitSeconds: 0, ...over };
+    const script = renderPreflightScript(options);
+    const env = {
+        ...process.env,
+        DOCKER_HOST: `unix://${path.join(os.tmpdir(), "freshtrack-no-docker.sock")}`,
+        ...(pathFirst ? { PATH: `${pathFirst}:${process.env.PATH}` } : {}),
+    };
+    const started = Date.now();
     const result = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * A stand-in `getent` first on PATH, as the host's resolver: `getent <database> <name>` prints the
+ * addresses given for that database and name, in getent's format, from the `from`-th lookup of the
+ * name on (records that appear while the pre-flight waits); otherwise it exits 2, as getent does
+ * for a name it does not find. `calls(name)` counts the lookups.
+ */
+function stubResolver(records: Record<string, { ahostsv4?: string[]; ahostsv6?: string[]; from?: number }>): { dir: string; calls(name: string): number } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-getent-"));
+    for (const [name, r] of Object.entries(records)) {
+        for (const db of ["ahostsv4", "ahostsv6"] as const) if (r[db]) fs.writeFileSync(path.join(dir, `${db}-${name}`), r[db]!.map((a) => `${a}\n`).join(""));
+        fs.writeFileSync(path.join(dir, `from-${name}`), `${r.from ?? 1}\n`);
+    }
+    fs.writeFileSync(
+        path.join(dir, "getent"),
+        `#!/bin/sh
+state=${dir}
+n=$(($(cat "$state/calls-$2" 2>/dev/null || echo 0) + 1))
+echo "$n" >"$state/calls-$2"
+from=$(cat "$state/from-$2" 2>/dev/null || echo 1)
+if [ "$n" -lt "$from" ] || [ ! -f "$state/$1-$2" ]; then exit 2; fi
+while read -r a; do printf '%-15s STREAM %s\\n%-15s DGRAM\\n' "$a" "$2" "$a"; done <"$state/$1-$2"
+`,
+        { mode: 0o755 },
+    );
+    return { dir, calls: (name) => Number(fs.existsSync(path.join(dir, `calls-${name}`)) ? fs.readFileSync(path.join(dir, `calls-${name}`), "utf8") : 0) };
 }
 
 describe("pre-flight", function () {
     this.timeout(20000);
-
     it("passes shellcheck as POSIX sh", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pf-")), "preflight.sh");
         fs.writeFileSync(file, renderPreflightScript({ stackLabel: "freshtrack-prod", dataPath: "/mnt/freshtrack-data", minFreeGb: 5, ports: [80, 443], dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50" }));
@@ -70,6 +104,71 @@ describe("pre-flight", function () {
         expect(preflight({ dnsNames: ["no-such-host.invalid"] }).stderr).to.contain("saw: no A record");
     });
 
+    describe("an ssh host given by name (defect 11: the name itself was compared with addresses, so ACME modes always failed)", () => {
+        it("passes a public name that resolves to an address the host's own name resolves to on the host", () => {
+            const resolver = stubResolver({ "vm.example.net": { ahostsv4: ["198.51.100.7"] }, "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
+            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
+            expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (198.51.100.7)");
+            expect(r.stderr).to.not.contain("DNS");
+            expect(resolver.calls("vm.example.net"), "the host name was looked up on the host").to.be.greaterThan(0);
+        });
+
+        it("accepts any one of the host's addresses, and fails a name pointing elsewhere, naming both", () => {
+            const resolver = stubResolver({
+                "vm.example.net": { ahostsv4: ["198.51.100.7", "198.51.100.8"] },
+                "ft.example.com": { ahostsv4: ["198.51.100.8"] },
+                "old.example.com": { ahostsv4: ["203.0.113.9"] },
+            });
+            const r = preflight({ dnsNames: ["ft.example.com", "old.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
+            expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (198.51.100.8)");
+            expect(r.stderr).to.contain(
+                "preflight FAILED: DNS old.example.com points at vm.example.net (198.51.100.7 198.51.100.8)\n  saw: 203.0.113.9\n" +
+                    "  fix: create an A record for old.example.com pointing at 198.51.100.7 198.51.100.8",
+            );
+        });
+
+        it("says so when the host's name does not resolve on the host", () => {
+            const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
+            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
+            expect(r.stderr).to.contain("preflight FAILED: DNS ft.example.com points at vm.example.net (which does not resolve on this host)\n  saw: 198.51.100.7");
+        });
+
+        it("compares an IPv6 host with AAAA records, in the form getent prints", () => {
+            const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["198.51.100.7"], ahostsv6: ["2001:db8::10"] } });
+            expect(preflight({ dnsNames: ["ft.example.com"], publicAddress: "2001:DB8:0:0::10" }, resolver.dir).stdout).to.contain("preflight ok: DNS ft.example.com (2001:db8::10)");
+            const wrong = preflight({ dnsNames: ["ft.example.com"], publicAddress: "2001:db8::11" }, resolver.dir);
+            expect(wrong.stderr).to.contain("preflight FAILED: DNS ft.example.com points at 2001:db8::11\n  saw: 2001:db8::10\n  fix: create an AAAA record");
+        });
+    });
+
+    describe("waiting for DNS (defect 13: the first lookup decided)", () => {
+        it("waits for a record that appears while it waits, printing what it waits for, then passes", () => {
+            const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], from: 3 } });
+            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", dnsWaitSeconds: 60, dnsRetrySeconds: 1 }, resolver.dir);
+            const waits = r.stdout.split("\n").filter((l) => l.startsWith("preflight waiting: "));
+            expect(waits, r.stdout).to.have.length(2);
+            expect(waits[0]).to.match(/^preflight waiting: DNS ft\.example\.com should point at 203\.0\.113\.50, saw no A record; looking again in 1 s \(\d+ s left\)$/);
+            expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (203.0.113.50)");
+            expect(r.stderr).to.not.contain("DNS");
+            expect(resolver.calls("ft.example.com")).to.equal(3);
+        });
+
+        it("gives up after the configured wait, with the failure it would have reported at once", () => {
+            const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.9"] } });
+            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", dnsWaitSeconds: 2, dnsRetrySeconds: 1 }, resolver.dir);
+            expect(r.status).to.equal(1);
+            expect(r.stdout).to.contain("preflight waiting: DNS ft.example.com should point at 203.0.113.50, saw 203.0.113.9");
+            expect(r.stderr).to.contain("preflight FAILED: DNS ft.example.com points at 203.0.113.50\n  saw: 203.0.113.9");
+            expect(r.seconds).to.be.within(1.5, 15);
+        });
+
+        it("waits up to five minutes in the program, one budget for all names", () => {
+            const script = renderPreflightScript({ stackLabel: "s", dataPath: "/", minFreeGb: 1, ports: [], dnsNames: ["a.example.com"], publicAddress: "203.0.113.50" });
+            expect(script).to.contain("\nDNS_WAIT_SECONDS=300\nDNS_RETRY_SECONDS=10\n");
+            expect(script.match(/dns_deadline=/g), "one deadline, set before the names are checked").to.have.length(1);
+        });
+    });
+
     it("refuses to render a value that could break out of the script", () => {
         expect(() => renderPreflightScript({ stackLabel: "x; rm -rf /", dataPath: "/", minFreeGb: 1, ports: [], dnsNames: [], publicAddress: "1.2.3.4" })).to.throw(/refusing/);
     });
@@ -87,6 +186,30 @@ describe("pre-flight", function () {
             expect(script).to.contain("DATA_PATH=/mnt/freshtrack-data");
             expect(script).to.contain("MIN_FREE_GB=5");
             expect(pf.inputs.triggers).to.deep.equal([script, "1.4.2"]);
+        });
+
+        it("on the droplet, runs only after the DNS records it checks exist (defect 13: nothing ordered them before it)", async () => {
+            const { resources } = await runStack("prod", deployStack);
+            const pf = resources.find((r) => r.name === "droplet-preflight")!;
+            const records = resources.filter((r) => r.type === "digitalocean:index/dnsRecord:DnsRecord");
+            expect(records).to.have.length(4);
+            expect(pf.options.dependsOn).to.include.members(records.map((r) => r.urn));
+        });
+
+        it("on the ssh target, checks the names against the VM's host name as given", async () => {
+            const settings = settingsWith(
+                {
+                    "freshtrack:target": "ssh",
+                    "freshtrack:tlsMode": "acme",
+                    "freshtrack:adminCidrs": ["198.51.100.0/24"],
+                    "freshtrack:ssh": { host: "vm.example.net", user: "admin", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y" },
+                    "freshtrack:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
+                },
+                ["freshtrack:sshPrivateKey"],
+            );
+            const { resources } = await runUnderMocks(settings, deployStack);
+            const script = String(resources.find((r) => r.name === "ssh-preflight")!.inputs.stdin);
+            expect(script).to.contain("\nPUBLIC_ADDRESS=vm.example.net\nPUBLIC_IS_NAME=yes\n");
         });
 
         it("does not run on the local target", async () => {

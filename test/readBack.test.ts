@@ -9,11 +9,14 @@
  */
 import { expect } from "chai";
 import { cpusInput, cpusReadBack, goDuration } from "../components/dockerForms";
+import { renderDaemonJson } from "../components/host/bootstrap";
 import { deployStack } from "../components/stack";
 import { RegisteredResource, SecretValue, UNKNOWN } from "../scripts/lib/mockRun";
 import {
     CONTAINER_SCHEMA,
+    DAEMON_CHOSEN,
     DaemonFacts,
+    daemonFactsForVersion,
     daemonForTarget,
     dockerModels,
     DOCKER_MODELS,
@@ -262,6 +265,20 @@ describe("Docker provider read-back model (rung 2: provider model, cited)", () =
             expect(secondUp(CONTAINER, v4First, dockerModels({ ...bootstrapped, ipv6Networks: ["freshtrack-dev-edge"] }))).to.deep.equal([]);
         });
 
+        it("Docker 26 and older give a port's bindings back reversed, so a port on both 0.0.0.0 and :: is replaced on every up there (nat.SortPortMap)", () => {
+            const dualStack = service({ ports: [port(80, "0.0.0.0"), port(80, "::"), port(443, "0.0.0.0"), port(443, "::")] });
+            const old = dockerModels({ ...daemonFactsForVersion("26.1.3"), ipv6Networks: ["freshtrack-dev-edge"] });
+            expect((containerReadBack(dualStack, old).ports as Array<{ ip: string }>).map((p) => p.ip)).to.deep.equal(["::", "0.0.0.0", "::", "0.0.0.0"]);
+            expect(secondUp(CONTAINER, dualStack, old)).to.deep.equal(["ports"]);
+            const v6First = service({ ports: [port(80, "::"), port(80, "0.0.0.0")] });
+            expect(secondUp(CONTAINER, v6First, old), "no order survives a reversal").to.deep.equal(["ports"]);
+            // One binding per port is not affected: every other container publishes on 127.0.0.1 only.
+            expect(secondUp(CONTAINER, service({ ports: [port(80, "127.0.0.1"), port(443, "127.0.0.1")] }), old)).to.deep.equal([]);
+            expect(daemonFactsForVersion("20.10.24+dfsg1")).to.include({ portBindingOrder: "reversed", ip6tables: false });
+            expect(daemonFactsForVersion("27.5.1")).to.include({ portBindingOrder: "sorted", ip6tables: true });
+            expect(daemonFactsForVersion("20.10.24", renderDaemonJson())).to.include({ portBindingOrder: "reversed", ip6tables: true, userlandProxy: false });
+        });
+
         it("volumes (named and host paths) and uploads are not read back; readOnly false equals omitted (funcs.go:882, 959)", () => {
             const mounts = service({
                 volumes: [
@@ -373,6 +390,26 @@ describe("Docker provider read-back model (rung 2: provider model, cited)", () =
             for (const key of ["name", "labels", "driver", "internal", "ipv6", "options"]) expect(modelOf(NETWORK).forcesReplacement(key), key).to.equal(true);
         });
 
+        // kw network_funcs.go:196 and structures.go:11-39; moby v27.5.1 daemon/network.go:696-755 (buildIPAMResources).
+        it("ipam_config reads back as configured plus a daemon-chosen pool for each family left out: only both families stay", () => {
+            const v4 = { subnet: "172.16.54.0/24" };
+            const v6 = { subnet: "fd21:ee36:65ca::/64" };
+            const both = { ...network, ipv6: true, ipamConfigs: [v4, v6] };
+            expect(modelOf(NETWORK).readBack(both).ipamConfigs).to.deep.equal([v4, v6]);
+            expect(secondUp(NETWORK, both)).to.deep.equal([]);
+            const reordered = { ...both, ipamConfigs: [v6, { ...v4, gateway: "", auxAddress: {} }] };
+            expect(secondUp(NETWORK, reordered), "a set, and empty fields are omitted").to.deep.equal([]);
+            const v6Only = { ...network, ipv6: true, ipamConfigs: [v6] };
+            expect(modelOf(NETWORK).readBack(v6Only).ipamConfigs).to.deep.equal([v6, { subnet: DAEMON_CHOSEN, gateway: DAEMON_CHOSEN }]);
+            expect(secondUp(NETWORK, v6Only), "the chosen IPv4 pool reads back, and ipam_config forces a new network").to.deep.equal(["ipamConfigs"]);
+            expect(modelOf(NETWORK).forcesReplacement("ipamConfigs")).to.equal(true);
+            const moved = { ...both, ipamConfigs: [v4, { subnet: "fd21:ee36:65cb::/64" }] };
+            expect(modelOf(NETWORK).changed(moved, modelOf(NETWORK).readBack(both)), "a subnet is compared, not only counted").to.deep.equal(["ipamConfigs"]);
+            // Left out entirely, the daemon's pools are Optional+Computed state and never diff (sdk schema.go:977, 1112).
+            expect(modelOf(NETWORK).readBack(network).ipamConfigs).to.deep.equal([{ subnet: DAEMON_CHOSEN, gateway: DAEMON_CHOSEN }]);
+            expect(secondUp(NETWORK, { ...network, ipv6: true })).to.deep.equal([]);
+        });
+
         it("a volume reads back as sent with driver local (volume.go:308-312); a label change replaces", () => {
             expect(secondUp(VOLUME, volume)).to.deep.equal([]);
             const back = modelOf(VOLUME).readBack(volume);
@@ -410,10 +447,11 @@ describe("Docker provider read-back model (rung 2: provider model, cited)", () =
          * durations are already written in read-back form (components/service.ts, components/dockerForms.ts);
          * before that this list held backend and postgres `cpus` and uptime-kuma and backup-sync `healthcheck`.
          *
-         * IPv6 publishing is left out until the edge network carries IPv6: the bootstrapped daemon runs with
-         * "userland-proxy": false, so a "::" binding to an IPv4-only container is skipped silently (moby bridge
-         * driver, configurePortBindingIPv6's caller), the ports read back without it, and Caddy would be replaced
-         * on every `up`; this test caught that.
+         * Caddy publishes on "::" as well on the droplet and ssh targets. That stays empty only because the edge
+         * network has IPv6 (the bootstrapped daemon runs with "userland-proxy": false and skips a "::" binding to an
+         * IPv4-only container, moby v27.5.1 port_mapping_linux.go:97-111), with both its subnets fixed (a family
+         * left out reads back as the daemon's pool), and because the targets run Docker 27 or later, which gives a
+         * port's bindings back IPv4 first; on 26 and older Caddy would be replaced on every `up` (the test above).
          */
         const KNOWN_OFFENDERS: string[] = [];
 

@@ -31,6 +31,9 @@ describe("npm run restore", () => {
     it("asks the operator to type the stack name, and says what is kept", () => {
         const text = confirmationText("prod", "freshtrack", LIST[0]!);
         expect(text).to.contain("the current database is kept as freshtrack_before_restore_<time>");
+        // Issue 15, finding 16: the operator is told the swap is atomic and how many kept databases stay.
+        expect(text).to.contain("Both renames are one transaction");
+        expect(text).to.contain("Only the 3 newest kept databases stay");
         expect(stackNamePrompt("prod", text)).to.match(/Type the stack name \(prod\) to go ahead: $/);
         expect(confirmed("prod", "prod\n")).to.equal(true);
         expect(confirmed("prod", "y")).to.equal(false);

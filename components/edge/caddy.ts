@@ -9,6 +9,7 @@ import { CADDY_METRICS_PORT, CaddySite, renderCaddyfile } from "./caddyfile";
 import { InternalCa } from "./internalCa";
 import { PORTS } from "../monitoring/ports";
 import { publicNames, SUBDOMAINS } from "../names";
+import { edgeHasIpv6 } from "../platform/networks";
 
 const CERT_FILE = "/etc/caddy/certs/server.crt";
 const KEY_FILE = "/etc/caddy/certs/server.key";
@@ -110,7 +111,9 @@ export class Edge extends pulumi.ComponentResource {
                 // On edge it also answers to the public names, so probes and in-stack clients take the users' path.
                 networks: [{ network: ctx.networks.edge, extraAliases: publicNames(cfg.domain) }, { network: ctx.networks.monitoring }],
                 // A laptop's stack is for the laptop: published on loopback only.
-                ports: [80, 443].map((port) => ({ internal: port, external: port, public: cfg.target !== "local" })),
+                // IPv6 clients (the droplet publishes AAAA records) reach Caddy only through a `::` binding, and with the
+                // bootstrap's userland-proxy false only when the edge network gives Caddy an IPv6 address (networks.ts).
+                ports: [80, 443].map((port) => ({ internal: port, external: port, public: cfg.target !== "local", ipv6: edgeHasIpv6(cfg.target) })),
                 volumes: [{ volume: ctx.volumes.volume("caddy-data"), containerPath: "/data" }],
                 capabilities: ["NET_BIND_SERVICE"],
             },

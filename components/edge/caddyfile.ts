@@ -65,11 +65,27 @@ function routeBlock(route: CaddyRoute): string[] {
     return [route.path ? `handle ${route.path} {` : "handle {", ...indent(body), "}"];
 }
 
+/**
+ * One Caddyfile token in double quotes, so a space, a leading `#` (a comment), a leading
+ * backquote or `<<` (a heredoc) stay text. Inside double quotes only `\"` is an escape
+ * (caddy@v2.8.4 caddyconfig/caddyfile/lexer.go:206-233; the same in v2.6.2, lexer.go:100-124).
+ * Quoting cannot protect `{$VAR}`: Caddy replaces it in the raw bytes before it reads a token
+ * (caddy@v2.8.4 caddyconfig/caddyfile/parse.go:63-110, the span `{$` ... `}` at parse.go:742; v2.6.2 parse.go:63-118), and the ACME
+ * issuer expands `{env.VAR}` in the email when it starts (modules/caddytls/acmeissuer.go:120-128).
+ * Braces, `$`, backslashes and control characters are therefore refused here, not escaped;
+ * the config refuses them first (components/validation.ts checkEmail).
+ */
+export function caddyQuoted(value: string): string {
+    const refused = [...value].find((ch) => ch < "\x20" || ch === "\x7f" || "{}$\\".includes(ch));
+    if (refused !== undefined) throw new Error(`a Caddyfile value may not contain ${JSON.stringify(refused)}: ${JSON.stringify(value)}`);
+    return `"${value.replaceAll('"', '\\"')}"`;
+}
+
 export function renderCaddyfile(opts: CaddyfileOptions): string {
     const autoHttps = opts.autoHttps ?? true;
     const acme = opts.tlsMode !== "internal";
     const global = [
-        `email ${opts.email}`,
+        `email ${caddyQuoted(opts.email)}`,
         ...(opts.tlsMode === "acme-staging" ? [`acme_ca ${LETS_ENCRYPT_STAGING}`] : []),
         `admin ${opts.adminAddress ?? "localhost:2019"}`,
         // Caddy 2.8 counts HTTP requests only when asked (caddyhttp serveroptions.go, routes.go).

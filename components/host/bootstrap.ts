@@ -4,7 +4,7 @@
  * again changes nothing: every step checks before it acts.
  */
 import { SERVICE_DEFAULTS } from "../service";
-import { inboundRules } from "./firewallRules";
+import { DEFAULT_SSH_PORT, inboundRules } from "./firewallRules";
 
 export const DEPLOY_USER = "deploy";
 /** Where the droplet's block volume is mounted; Docker's data root lives on it. */
@@ -17,9 +17,42 @@ export interface BootstrapOptions {
     /** Public keys authorised for the deploy user. */
     readonly deployKeys: readonly string[];
     readonly adminCidrs: readonly string[];
+    /** The port sshd listens on (ssh target: `ssh.port`); UFW opens it and fail2ban watches it. Droplets: 22. */
+    readonly sshPort?: number;
     /** Mount point of a data volume that must be mounted before Docker starts; unset keeps Docker's default data root. */
     readonly dataMount?: string;
+    /** The block device of that volume (droplets): the one device the deploy user may grow with resize2fs. */
+    readonly dataDevice?: string;
+    /**
+     * sshd's PermitRootLogin: "no" unless the host is administered as root over SSH (an ssh target
+     * whose `ssh.user` is root), where "prohibit-password" keeps that key-only login working.
+     */
+    readonly permitRootLogin?: PermitRootLogin;
+    /**
+     * The oldest Docker major version the host may run: set where Caddy publishes on IPv4 and IPv6
+     * (DUAL_STACK_DOCKER_MAJOR, components/platform/networks.ts). The bootstrap stops with a message on an older one.
+     */
+    readonly minDockerMajor?: number;
 }
+
+/**
+ * Stops the bootstrap when the installed Docker is older than `min`. It runs after docker.io is
+ * installed and started, so the message names the version the distribution really gave.
+ */
+export function renderDockerVersionCheck(min: number): string {
+    return `docker_version=$(docker version --format '{{.Server.Version}}')
+docker_major=\${docker_version%%.*}
+case "$docker_major" in
+  ''|*[!0-9]*) echo "freshtrack-bootstrap: cannot read Docker's version from '$docker_version'" >&2; exit 1 ;;
+esac
+if [ "$docker_major" -lt ${min} ]; then
+  echo "freshtrack-bootstrap: Docker $docker_version is older than ${min}, which this host needs: Caddy publishes its ports on IPv4 and IPv6, and an older daemon reports them in an order that would replace Caddy on every pulumi up. Use an image whose docker.io is ${min} or newer, such as ubuntu-24-04-x64 (freshtrack:droplet.image)." >&2
+  exit 1
+fi
+`;
+}
+
+export type PermitRootLogin = "no" | "prohibit-password";
 
 /** Docker daemon settings: the host-wide defaults under the per-container ones. */
 export function renderDaemonJson(dataMount?: string): string {
@@ -31,6 +64,18 @@ export function renderDaemonJson(dataMount?: string): string {
         "no-new-privileges": true,
         // Published ports are handled by iptables alone, not a proxy process per port.
         "userland-proxy": false,
+        // So a port published on `::` reaches a container only by ip6tables NAT to the container's own IPv6 address
+        // (moby v27.5.1 libnetwork/drivers/bridge/port_mapping_linux.go:97-111, 463-531); Caddy has one on the edge
+        // network (components/platform/networks.ts). ip6tables is on by default from Docker 27.0 (moby v27.5.1
+        // cmd/dockerd/config_unix.go:31) and off before (v26.1.3 :31, v20.10.24 :38); without it the binding is
+        // reserved but nothing forwards it.
+        "ip6tables": true,
+        // Before 27.0 the daemon refuses to start with ip6tables unless experimental features are on (moby v26.1.3
+        // daemon/daemon_unix.go:743-745, v24.0.7 :746-748, v20.10.24 :750-752). The bootstrap installs whatever
+        // docker.io the distribution has (Debian 12: 20.10.24; Ubuntu 24.04: 24.0.7 at release, later upstream
+        // releases through noble-updates), so it is set for those; from 27.0 it only opens the checkpoint API
+        // (v27.5.1 api/server/router/checkpoint/checkpoint.go:32-34), which needs CRIU, not installed here.
+        experimental: true,
         ...(dataMount ? { "data-root": `${dataMount}/docker` } : {}),
     };
     return JSON.stringify(config, null, 2) + "\n";
@@ -46,24 +91,34 @@ export function renderDockerUserScript(): string {
     return `#!/usr/bin/env bash
 # Rendered by components/host/bootstrap.ts. Re-applied whenever Docker starts.
 set -euo pipefail
-ext_if=$(ip route show default | awk '{print $5; exit}')
-if [ -z "$ext_if" ]; then
+default_if() { ip "$@" route show default | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }'; }
+public_if4=$(default_if -4)
+if [ -z "$public_if4" ]; then
   echo "freshtrack-docker-user: no default route, so no public interface to filter" >&2
   exit 1
 fi
+# IPv6 may leave by another interface; without an IPv6 default route, the IPv4 one stands in.
+public_if6=$(default_if -6)
 apply() {
-  local tool=$1
+  local tool=$1 ext_if=$2
   command -v "$tool" >/dev/null 2>&1 || return 0
   "$tool" -N DOCKER-USER 2>/dev/null || true
   "$tool" -F DOCKER-USER
   "$tool" -A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN
+  # A droplet's metadata service hands out its user data, which holds the SSH host's private key
+  # (components/host/cloudInit.ts): no container may reach it, whatever it is made to fetch.
+  if [ "$tool" = iptables ]; then "$tool" -A DOCKER-USER -d 169.254.169.254/32 -j DROP; fi
   "$tool" -A DOCKER-USER -i "$ext_if" -p tcp -m conntrack --ctorigdstport 80 -j RETURN
   "$tool" -A DOCKER-USER -i "$ext_if" -p tcp -m conntrack --ctorigdstport 443 -j RETURN
   "$tool" -A DOCKER-USER -i "$ext_if" -j DROP
   "$tool" -A DOCKER-USER -j RETURN
+  # Docker jumps to DOCKER-USER from FORWARD itself, for ip6tables too from 24.0 with ip6tables on (moby v24.0.7
+  # libnetwork/firewall_linux.go:33); 20.10 does so for iptables only (v20.10.24 vendor/github.com/docker/libnetwork/
+  # firewall_linux.go:29-30), so the jump is added where it is missing.
+  "$tool" -C FORWARD -j DOCKER-USER 2>/dev/null || "$tool" -I FORWARD -j DOCKER-USER
 }
-apply iptables
-apply ip6tables
+apply iptables "$public_if4"
+apply ip6tables "\${public_if6:-$public_if4}"
 `;
 }
 
@@ -82,13 +137,63 @@ ExecStart=/usr/local/sbin/freshtrack-docker-user
 WantedBy=docker.service
 `;
 
-const FAIL2BAN_JAIL = `[sshd]
+/** Images no container uses are removed once they are older than this; the previous releases stay for a quick rollback. */
+export const IMAGE_PRUNE_AGE_HOURS = 30 * 24;
+
+/**
+ * Every `pulumi up` that moves to a new version pulls new images, and the provider leaves the old
+ * ones on the host (keepLocally, components/service.ts), so without this the disk fills release by
+ * release. The daemon's prune removes only images no container uses, stopped ones included: each
+ * deletion goes through ImageDelete without force, which refuses an image a container still uses,
+ * and `until` keeps every image created after the cut-off (moby v27.5.1 daemon/images/image_prune.go:78,
+ * 118-121). A rollback to a release pruned here pulls it again from the registry.
+ */
+export const IMAGE_PRUNE_SERVICE = `[Unit]
+Description=FreshTrack: remove images no container uses, created more than ${IMAGE_PRUNE_AGE_HOURS} hours ago
+After=docker.service
+Requires=docker.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/docker image prune --all --force --filter until=${IMAGE_PRUNE_AGE_HOURS}h
+`;
+
+export const IMAGE_PRUNE_TIMER = `[Unit]
+Description=FreshTrack: daily removal of unused images
+
+[Timer]
+OnCalendar=daily
+RandomizedDelaySec=1h
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+`;
+
+/**
+ * fail2ban's sshd jail. Debian's jail.conf (fail2ban 1.0.2-2, as upstream fail2ban/fail2ban@1.0.2
+ * config/jail.conf:280) says `port = ssh`, the service name of 22, and its default ban action
+ * (iptables-multiport, jail.conf:208, 212) blocks an offender on those ports only; on an sshd at
+ * another port the ban would block nothing. So the jail names the port sshd listens on.
+ */
+export function renderFail2banJail(sshPort: number): string {
+    return `[sshd]
 enabled = true
 backend = systemd
+port = ${sshPort}
 maxretry = 5
 findtime = 10m
 bantime = 1h
 `;
+}
+
+/**
+ * How long apt may wait for the package manager's locks, in seconds. On a first boot cloud-init
+ * and the apt-daily/unattended-upgrades timers run apt at the same time as the bootstrap, and a
+ * first unattended-upgrades run on an old image can take many minutes; a lock held longer than
+ * this still fails the bootstrap, with apt's message, rather than hanging it.
+ */
+export const APT_LOCK_WAIT_SECONDS = 900;
 
 const AUTO_UPGRADES = `APT::Periodic::Update-Package-Lists "1";
 APT::Periodic::Unattended-Upgrade "1";
@@ -96,8 +201,8 @@ APT::Periodic::AutocleanInterval "7";
 `;
 
 /** UFW rules, one `ufw` argument list a line: the same rules as the cloud firewall. */
-export function renderUfwRules(adminCidrs: readonly string[]): string {
-    return inboundRules(adminCidrs)
+export function renderUfwRules(adminCidrs: readonly string[], sshPort: number): string {
+    return inboundRules(adminCidrs, sshPort)
         .flatMap((rule) => rule.sources.map((source) => `allow proto ${rule.protocol} from ${source} to any port ${rule.port} comment ${rule.name}`))
         .join("\n") + "\n";
 }
@@ -105,30 +210,23 @@ export function renderUfwRules(adminCidrs: readonly string[]): string {
 /** Where the bootstrap records the UFW rules it added, so a later run can remove those no longer wanted. */
 export const UFW_STATE = "/var/lib/freshtrack/ufw-rules";
 
+/** Where the bootstrap installs the helper that applies the host rules (UFW, the deploy user's keys) read from stdin. */
+export const HOST_RULES_PATH = "/usr/local/sbin/freshtrack-host-rules";
 /**
- * A `write_file` call fed by a quoted heredoc. With `onChange`, that command
- * runs only when the file changed.
+ * The deploy user's sudo rules. sudo reads every file in /etc/sudoers.d whose name has no `.` and
+ * does not end in `~` (sudoers(5) of sudo 1.9.13p3, "Including other files from within sudoers").
  */
-function writeFile(path: string, mode: string, content: string, tag: string, onChange?: string): string {
-    if (content.split("\n").includes(tag)) throw new Error(`heredoc terminator ${tag} occurs in the content of ${path}`);
-    const body = `${content}${content.endsWith("\n") ? "" : "\n"}${tag}`;
-    return onChange
-        ? `if write_file ${path} ${mode} <<'${tag}'\n${body}\nthen ${onChange}; fi`
-        : `write_file ${path} ${mode} <<'${tag}' || true\n${body}`;
-}
+export const SUDOERS_PATH = "/etc/sudoers.d/freshtrack-deploy";
+/**
+ * sshd takes the first value it reads for a setting, and Debian's and Ubuntu's sshd_config include
+ * sshd_config.d/*.conf at the top, in name order (sshd_config(5), "Include"), so `00-` puts these
+ * ahead of cloud-init's `50-cloud-init.conf` and of the main file. The bootstrap checks with
+ * `sshd -T` that they are what sshd really uses.
+ */
+export const SSHD_DROP_IN = "/etc/ssh/sshd_config.d/00-freshtrack.conf";
 
-export function renderBootstrapScript(opts: BootstrapOptions): string {
-    const ufwRules = renderUfwRules(opts.adminCidrs);
-    const keys = opts.deployKeys.map((k) => k.trim()).join("\n") + "\n";
-    return `#!/usr/bin/env bash
-# FreshTrack host bootstrap, rendered by components/host/bootstrap.ts.
-# Idempotent: safe to run again; it only changes what differs.
-set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
-
-log() { printf '[freshtrack-bootstrap] %s\\n' "$*"; }
-
-# write_file PATH MODE < content: replaces PATH only when the content differs.
+/** write_file PATH MODE < content, as the bootstrap and the host-rules helper define it. */
+const WRITE_FILE_FN = `# write_file PATH MODE < content: replaces PATH only when the content differs.
 # Exit status 0 means it changed, 1 means it was already up to date.
 write_file() {
   local path=$1 mode=$2 tmp
@@ -143,8 +241,9 @@ write_file() {
   log "wrote $path"
   return 0
 }
+`;
 
-# apply_ufw_rules < rules: one \`ufw\` argument list a line. Adds the rules (ufw skips
+const APPLY_UFW_RULES_FN = `# apply_ufw_rules < rules: one \`ufw\` argument list a line. Adds the rules (ufw skips
 # those it has) and deletes the ones an earlier run added that are no longer
 # wanted, so UFW follows the admin CIDRs in both directions.
 apply_ufw_rules() {
@@ -167,6 +266,156 @@ apply_ufw_rules() {
   done <<<"$desired"
   install -d -m 0755 "$(dirname "$state")"
   printf '%s\\n' "$desired" >"$state"
+}
+`;
+
+/**
+ * What the host-rules helper reads on stdin: the UFW rules (renderUfwRules) under `[ufw]` and the
+ * deploy user's public keys under `[authorized_keys]`. Data, not a script: the helper runs as root
+ * through sudo, so it acts only on lines of these two shapes (renderHostRulesScript).
+ */
+export function renderHostRules(opts: { adminCidrs: readonly string[]; sshPort: number; deployKeys: readonly string[] }): string {
+    const keys = opts.deployKeys.map((k) => k.trim());
+    return `[ufw]\n${renderUfwRules(opts.adminCidrs, opts.sshPort)}[authorized_keys]\n${keys.join("\n")}\n`;
+}
+
+/**
+ * The helper the deploy user may run as root (sudo, renderSudoers) to bring UFW and its own keys
+ * in line with config: cloud-init runs the bootstrap once, so without it a droplet's UFW and keys
+ * would keep the values of its first boot while the cloud firewall follows config. It refuses any
+ * line that is not a UFW allow rule of the program's own shape or a public key, and a list without
+ * an SSH rule or without a key, which would lock everyone out; sudo clears the caller's environment
+ * (env_reset), so nothing but stdin reaches it.
+ */
+export function renderHostRulesScript(): string {
+    return `#!/usr/bin/env bash
+# freshtrack-host-rules, rendered by components/host/bootstrap.ts: applies the UFW rules and the
+# ${DEPLOY_USER} user's SSH keys read from stdin. Idempotent; run by the bootstrap and by every deploy.
+set -euo pipefail
+
+log() { printf '[freshtrack-host-rules] %s\\n' "$*"; }
+fail() { printf 'freshtrack-host-rules: %s\\n' "$*" >&2; exit 1; }
+
+${WRITE_FILE_FN}
+${APPLY_UFW_RULES_FN}
+[ "$(id -u)" -eq 0 ] || fail "must run as root (sudo -n ${HOST_RULES_PATH})"
+
+ufw_rule='^allow proto tcp from [0-9A-Fa-f.:]+/[0-9]{1,3} to any port [0-9]{1,5} comment freshtrack-(http|https|ssh)$'
+key_line='^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]+={0,2}( [[:print:]]*)?$'
+section='' rules='' keys=''
+while IFS= read -r line || [ -n "$line" ]; do
+  case $line in
+    '') continue ;;
+    '[ufw]') section=ufw; continue ;;
+    '[authorized_keys]') section=keys; continue ;;
+  esac
+  case $section in
+    ufw) [[ $line =~ $ufw_rule ]] || fail "refusing a line that is not a FreshTrack UFW rule: $line"; rules+="$line"$'\\n' ;;
+    keys) [[ $line =~ $key_line ]] || fail "refusing a line that is not one public key: $line"; keys+="$line"$'\\n' ;;
+    *) fail "a line before [ufw] or [authorized_keys]: $line" ;;
+  esac
+done
+grep -q ' comment freshtrack-ssh$' <<<"$rules" || fail "no SSH rule: applying these rules would lock everyone out"
+# The user and home are settable for the tests only: sudo clears the environment, so the deploy user cannot set them.
+user=\${FRESHTRACK_DEPLOY_USER:-${DEPLOY_USER}}
+home=\${FRESHTRACK_DEPLOY_HOME:-/home/$user}
+[ -n "$keys" ] || fail "no key for $user: applying these would lock the deploys out"
+id -u "$user" >/dev/null 2>&1 || fail "no user $user (the bootstrap creates it)"
+
+install -d -m 0700 -o "$user" -g "$(id -g "$user")" "$home/.ssh"
+if printf '%s' "$keys" | write_file "$home/.ssh/authorized_keys" 0600; then
+  chown "$user:" "$home/.ssh/authorized_keys"
+fi
+
+ufw default deny incoming >/dev/null
+ufw default allow outgoing >/dev/null
+printf '%s' "$rules" | apply_ufw_rules
+ufw --force enable >/dev/null
+log "applied $(grep -c . <<<"$rules") ufw rules and $(grep -c . <<<"$keys") keys"
+`;
+}
+
+/**
+ * The deploy user's sudo rules: the root commands docs/operations.md and docs/troubleshooting.md
+ * ask for, each with its exact arguments, and nothing else. `""` as the only argument allows the
+ * command with no arguments at all (sudoers(5) of sudo 1.9.13p3, "Exceptions to wildcard rules");
+ * no rule has a wildcard. The deploy user is in the docker group, which is root-equivalent on its
+ * own (docs/operations.md, "Host access"); the rules exist so that no runbook needs a root login.
+ */
+export function renderSudoers(user: string, dataDevice?: string): string {
+    if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`renderSudoers: ${JSON.stringify(user)} is not a user name sudoers can take bare`);
+    if (dataDevice !== undefined && !/^\/dev\/[A-Za-z0-9/_.-]+$/.test(dataDevice)) throw new Error(`renderSudoers: ${JSON.stringify(dataDevice)} is not a device path`);
+    const commands = [
+        // Droplets: the bootstrap as cloud-init installed it (the ssh target runs it from stdin and has no copy).
+        `${BOOTSTRAP_PATH} ""`,
+        `${HOST_RULES_PATH} ""`,
+        "/usr/sbin/ufw status",
+        "/usr/sbin/ufw status verbose",
+        "/usr/sbin/ufw status numbered",
+        "/usr/bin/ss -ltnp",
+        "/usr/bin/systemctl start docker",
+        "/usr/bin/cat /var/log/cloud-init-output.log",
+        ...(dataDevice ? [`/usr/sbin/resize2fs ${dataDevice}`] : []),
+    ];
+    return `# Rendered by components/host/bootstrap.ts: what ${user} may run as root, and nothing else.
+Cmnd_Alias FRESHTRACK_HOST = ${commands.join(", \\\n    ")}
+${user} ALL=(root) NOPASSWD: FRESHTRACK_HOST
+`;
+}
+
+/** The sshd settings every remote host gets: public keys only, and root only with a key when root administers it. */
+export function renderSshdHardening(permitRootLogin: PermitRootLogin): string {
+    return `# Rendered by components/host/bootstrap.ts: keys only, no root login by password.
+PermitRootLogin ${permitRootLogin}
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitEmptyPasswords no
+`;
+}
+
+/**
+ * A `write_file` call fed by a quoted heredoc. With `onChange`, that command
+ * runs only when the file changed.
+ */
+function writeFile(path: string, mode: string, content: string, tag: string, onChange?: string): string {
+    if (content.split("\n").includes(tag)) throw new Error(`heredoc terminator ${tag} occurs in the content of ${path}`);
+    const body = `${content}${content.endsWith("\n") ? "" : "\n"}${tag}`;
+    return onChange
+        ? `if write_file ${path} ${mode} <<'${tag}'\n${body}\nthen ${onChange}; fi`
+        : `write_file ${path} ${mode} <<'${tag}' || true\n${body}`;
+}
+
+export function renderBootstrapScript(opts: BootstrapOptions): string {
+    const sshPort = opts.sshPort ?? DEFAULT_SSH_PORT;
+    return `#!/usr/bin/env bash
+# FreshTrack host bootstrap, rendered by components/host/bootstrap.ts.
+# Idempotent: safe to run again; it only changes what differs.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '[freshtrack-bootstrap] %s\\n' "$*"; }
+
+${WRITE_FILE_FN}
+${APPLY_UFW_RULES_FN}
+# apt_get ARGS...: apt-get that waits for the package manager's locks instead of failing on them.
+# DPkg::Lock::Timeout makes apt itself wait for the dpkg locks that install takes (apt 1.9.11 and
+# later; Debian/apt@2.6.1 apt-pkg/deb/debsystem.cc:130). The lock on the package lists that
+# 'apt-get update' takes has no such wait (apt-pkg/update.cc:30, apt-pkg/acquire.cc:178), so a failure
+# that names a lock is retried until the same deadline. Any other failure fails at once.
+apt_get() {
+  local deadline=$((SECONDS + ${APT_LOCK_WAIT_SECONDS})) err
+  err=$(mktemp)
+  until apt-get -o DPkg::Lock::Timeout=${APT_LOCK_WAIT_SECONDS} "$@" 2>"$err"; do
+    cat "$err" >&2
+    if ! grep -qE 'Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock' "$err" || [ "$SECONDS" -ge "$deadline" ]; then
+      rm -f "$err"
+      return 1
+    fi
+    log "apt is busy: another process holds its lock; apt-get $1 again in \${FRESHTRACK_APT_RETRY_SECONDS:-10} s"
+    sleep "\${FRESHTRACK_APT_RETRY_SECONDS:-10}"
+  done
+  cat "$err" >&2
+  rm -f "$err"
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -193,23 +442,55 @@ docker_config_changed=0
 ${writeFile("/etc/docker/daemon.json", "0644", renderDaemonJson(opts.dataMount), "DAEMON_JSON", "docker_config_changed=1")}
 
 missing=()
-for pkg in docker.io ufw fail2ban unattended-upgrades; do
+for pkg in docker.io ufw fail2ban unattended-upgrades sudo; do
   dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if [ "\${#missing[@]}" -gt 0 ]; then
   log "installing \${missing[*]}"
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "\${missing[@]}"
+  apt_get update -q
+  apt_get install -y -q --no-install-recommends "\${missing[@]}"
 fi
 
-# The deploy user runs containers through Docker and nothing else.
+# The deploy user runs containers through Docker, and as root only what the sudo rules below name.
 if ! id -u ${DEPLOY_USER} >/dev/null 2>&1; then
   useradd --create-home --shell /bin/bash ${DEPLOY_USER}
   log "created user ${DEPLOY_USER}"
 fi
 id -nG ${DEPLOY_USER} | tr ' ' '\\n' | grep -qx docker || usermod -aG docker ${DEPLOY_USER}
-install -d -m 0700 -o ${DEPLOY_USER} -g ${DEPLOY_USER} /home/${DEPLOY_USER}/.ssh
-${writeFile(`/home/${DEPLOY_USER}/.ssh/authorized_keys`, "0600", keys, "AUTHORIZED_KEYS", `chown ${DEPLOY_USER}:${DEPLOY_USER} /home/${DEPLOY_USER}/.ssh/authorized_keys`)}
+
+# sudo: exactly the root commands the runbooks use, checked by visudo before sudo reads them (a broken file in
+# sudoers.d stops sudo for everyone).
+sudoers_new=$(mktemp)
+cat >"$sudoers_new" <<'SUDOERS'
+${renderSudoers(DEPLOY_USER, opts.dataDevice)}SUDOERS
+if ! visudo -cqf "$sudoers_new"; then
+  rm -f "$sudoers_new"
+  echo "freshtrack-bootstrap: visudo refused the rendered sudo rules" >&2
+  exit 1
+fi
+write_file ${SUDOERS_PATH} 0440 <"$sudoers_new" || true
+rm -f "$sudoers_new"
+
+# sshd: keys only, and no root login (or keys only for root, where root administers the host over SSH).
+install -d -m 0755 /run/sshd
+if write_file ${SSHD_DROP_IN} 0644 <<'SSHD'
+${renderSshdHardening(opts.permitRootLogin ?? "no")}SSHD
+then
+  if ! sshd -t; then
+    rm -f ${SSHD_DROP_IN}
+    echo "freshtrack-bootstrap: sshd -t refused ${SSHD_DROP_IN}; removed it" >&2
+    exit 1
+  fi
+  for unit in ssh.service sshd.service; do systemctl try-reload-or-restart "$unit" >/dev/null 2>&1 && break; done
+fi
+# The drop-in only counts where sshd_config includes sshd_config.d before its own settings: check what sshd uses.
+sshd_effective=$(sshd -T)
+for setting in "permitrootlogin ${opts.permitRootLogin ?? "no"}" "passwordauthentication no" "kbdinteractiveauthentication no"; do
+  if ! grep -qxF "$setting" <<<"$sshd_effective"; then
+    echo "freshtrack-bootstrap: sshd does not apply '$setting' (does /etc/ssh/sshd_config include /etc/ssh/sshd_config.d/*.conf at its top?)" >&2
+    exit 1
+  fi
+done
 
 # Published container ports bypass UFW; DOCKER-USER filters them instead.
 ${writeFile("/usr/local/sbin/freshtrack-docker-user", "0755", renderDockerUserScript(), "DOCKER_USER")}
@@ -221,16 +502,20 @@ if [ "$docker_config_changed" -eq 1 ] && systemctl is-active --quiet docker; the
 fi
 systemctl start docker
 systemctl restart freshtrack-docker-user.service
+${opts.minDockerMajor !== undefined ? renderDockerVersionCheck(opts.minDockerMajor) : ""}
+# UFW (the same rules as the cloud firewall) and the deploy user's keys, through the helper that every later
+# deploy runs again with the rules of the day (components/host/dropletHost.ts; the ssh target re-runs this script).
+${writeFile(HOST_RULES_PATH, "0755", renderHostRulesScript(), "HOST_RULES_SCRIPT")}
+${HOST_RULES_PATH} <<'HOST_RULES'
+${renderHostRules({ adminCidrs: opts.adminCidrs, sshPort, deployKeys: opts.deployKeys })}HOST_RULES
 
-# UFW: the same rules as the cloud firewall. ufw skips rules it already has.
-ufw default deny incoming >/dev/null
-ufw default allow outgoing >/dev/null
-apply_ufw_rules <<'UFW_RULES'
-${ufwRules}UFW_RULES
-ufw --force enable >/dev/null
-
-${writeFile("/etc/fail2ban/jail.d/freshtrack.local", "0644", FAIL2BAN_JAIL, "JAIL", "systemctl restart fail2ban")}
+${writeFile("/etc/fail2ban/jail.d/freshtrack.local", "0644", renderFail2banJail(sshPort), "JAIL", "systemctl restart fail2ban")}
 systemctl enable --now fail2ban >/dev/null 2>&1
+
+# Old images go once no container uses them (see IMAGE_PRUNE_SERVICE).
+${writeFile("/etc/systemd/system/freshtrack-image-prune.service", "0644", IMAGE_PRUNE_SERVICE, "PRUNE_SERVICE", "systemctl daemon-reload")}
+${writeFile("/etc/systemd/system/freshtrack-image-prune.timer", "0644", IMAGE_PRUNE_TIMER, "PRUNE_TIMER", "systemctl daemon-reload")}
+systemctl enable --now freshtrack-image-prune.timer >/dev/null 2>&1
 
 ${writeFile("/etc/apt/apt.conf.d/20auto-upgrades", "0644", AUTO_UPGRADES, "APT")}
 systemctl enable --now unattended-upgrades >/dev/null 2>&1

@@ -4,13 +4,15 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletSettings } from "../config";
 import { HostPreflight, renderHostPreflight } from "../preflight/preflight";
-import { BOOTSTRAP_MARKER, DEPLOY_USER } from "./bootstrap";
+import { BOOTSTRAP_MARKER, DEPLOY_USER, HOST_RULES_PATH, renderHostRules } from "./bootstrap";
 import { preflightCommand } from "./preflightCommand";
 import { renderCloudInit } from "./cloudInit";
 import { DeployKey, dockerOverSsh } from "./deployKey";
 import { Firewall } from "./firewall";
+import { DEFAULT_SSH_PORT } from "./firewallRules";
 import type { RegistryAuth } from "../config";
 import type { Host, HostConnection } from "./host";
+import { DropletHostKey } from "./hostKey";
 
 export interface DropletHostArgs {
     readonly stack: string;
@@ -57,6 +59,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
     readonly volume: digitalocean.Volume;
     /** The generated deploy key, for the stack output (secret). */
     readonly deployPrivateKey: pulumi.Output<string>;
+    readonly hostKey: pulumi.Output<string>;
 
     constructor(name: string, args: DropletHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:DropletHost", name, {}, opts);
@@ -65,6 +68,9 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
 
         const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack, ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}) }, { parent: this });
         this.deployPrivateKey = deployKey.privateKey;
+        // Installed by cloud-init and pinned by every connection from the first one on.
+        const hostKey = new DropletHostKey(`${name}-host-key`, { parent: this });
+        this.hostKey = hostKey.publicKey;
         const sshKey = new digitalocean.SshKey(`${name}-ssh-key`, { name: `${args.namePrefix}-deploy`, publicKey: deployKey.publicKey }, { parent: this });
 
         const vpc = new digitalocean.Vpc(`${name}-vpc`, { name: `${args.namePrefix}-vpc`, region: s.region, description: `FreshTrack ${args.stack}` }, { parent: this });
@@ -94,7 +100,13 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 sshKeys: [sshKey.fingerprint],
                 // Attached at creation, so cloud-init can mount it on first boot.
                 volumeIds: [this.volume.id],
-                userData: deployKey.authorizedKeys.apply((deployKeys) => renderCloudInit({ deployKeys, adminCidrs: args.adminCidrs, volumeName })),
+                // Secret: it carries the host's private key. Ignored after creation (below); `pulumi up --replace`
+                // uses the program's current value (docs/operations.md, "Rebuilding the droplet on purpose").
+                userData: pulumi.secret(
+                    pulumi
+                        .all([deployKey.authorizedKeys, hostKey.privateKey, hostKey.publicKey])
+                        .apply(([deployKeys, privateKey, publicKey]) => renderCloudInit({ deployKeys, adminCidrs: args.adminCidrs, volumeName, hostKey: { privateKey, publicKey } })),
+                ),
                 tags,
             },
             {
@@ -130,17 +142,22 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             { parent: this },
         );
 
+        const dnsRecords: digitalocean.DnsRecord[] = [];
         if (s.dnsZone) {
             const zone = s.dnsZone;
             for (const [suffix, label] of [["", "apex"], ["*.", "wildcard"]] as const) {
                 const record = recordName(`${suffix}${args.domain}`, zone);
-                new digitalocean.DnsRecord(`${name}-dns-${label}-a`, { domain: zone, name: record, type: "A", value: reservedIp.ipAddress, ttl: 300 }, { parent: this });
-                new digitalocean.DnsRecord(`${name}-dns-${label}-aaaa`, { domain: zone, name: record, type: "AAAA", value: this.droplet.ipv6Address, ttl: 300 }, { parent: this });
+                const a = { domain: zone, name: record, type: "A", value: reservedIp.ipAddress, ttl: 300 };
+                const aaaa = { domain: zone, name: record, type: "AAAA", value: this.droplet.ipv6Address, ttl: 300 };
+                dnsRecords.push(
+                    new digitalocean.DnsRecord(`${name}-dns-${label}-a`, a, { parent: this }),
+                    new digitalocean.DnsRecord(`${name}-dns-${label}-aaaa`, aaaa, { parent: this }),
+                );
             }
         }
 
         // The droplet's own address: it answers SSH before the reserved IP is assigned.
-        this.connection = { host: this.droplet.ipv4Address, port: 22, user: DEPLOY_USER, privateKey: deployKey.privateKey };
+        this.connection = { host: this.droplet.ipv4Address, port: DEFAULT_SSH_PORT, user: DEPLOY_USER, privateKey: deployKey.privateKey, hostKey: hostKey.publicKey };
         const bootstrapped = new command.remote.Command(
             `${name}-bootstrap-wait`,
             {
@@ -152,18 +169,39 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             },
             { parent: this, dependsOn: [assignment, firewall] },
         );
+        // cloud-init runs the bootstrap once, so the UFW rules and the deploy user's keys it applied would keep the
+        // values of the first boot while the cloud firewall follows config. Every deploy whose rules changed applies
+        // them again through the helper the bootstrap installed, which the deploy user may run as root (and nothing else:
+        // renderSudoers). The rules are data on stdin; the helper refuses anything but UFW rules and public keys.
+        const hostRules = deployKey.authorizedKeys.apply((deployKeys) => renderHostRules({ adminCidrs: args.adminCidrs, sshPort: DEFAULT_SSH_PORT, deployKeys }));
+        const hostRulesApplied = new command.remote.Command(
+            `${name}-host-rules`,
+            {
+                connection: { ...this.connection },
+                create: `sudo -n ${HOST_RULES_PATH}`,
+                stdin: hostRules,
+                // Again when the rules change, and on a rebuilt droplet.
+                triggers: [hostRules, this.droplet.id],
+            },
+            { parent: this, dependsOn: [bootstrapped] },
+        );
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
             script: this.publicAddress.apply((publicAddress) =>
                 renderHostPreflight(args.preflight, publicAddress),
             ),
             trigger: args.preflight.trigger,
-            dependsOn: [bootstrapped],
+            // The records it checks must exist first; on a first `up` nothing else orders them before it.
+            dependsOn: [bootstrapped, hostRulesApplied, ...dnsRecords],
             parent: this,
         });
-        this.ready = [bootstrapped, preflight];
+        this.ready = [bootstrapped, hostRulesApplied, preflight];
 
-        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: this.droplet.ipv4Address, privateKey: deployKey.privateKey, registryAuth: args.registryAuth, ready: bootstrapped.stdout }, { parent: this });
+        this.provider = dockerOverSsh(
+            `${name}-docker`,
+            { stack: args.stack, address: this.droplet.ipv4Address, privateKey: deployKey.privateKey, hostKey: hostKey.publicKey, registryAuth: args.registryAuth, ready: bootstrapped.stdout },
+            { parent: this },
+        );
         this.digitalocean = { region: s.region, dropletId: this.droplet.id, vpcId: vpc.id };
 
         this.registerOutputs({ publicAddress: this.publicAddress, dropletId: this.droplet.id, volumeId: this.volume.id });

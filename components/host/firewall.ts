@@ -1,6 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { inboundRules, WORLD } from "./firewallRules";
+import { DEFAULT_SSH_PORT, inboundRules, WORLD } from "./firewallRules";
 
 export interface FirewallArgs {
     readonly dropletId: pulumi.Input<string>;
@@ -9,8 +9,9 @@ export interface FirewallArgs {
 
 /**
  * The DigitalOcean cloud firewall in front of the droplet: the rules of
- * firewallRules.ts (80/443 from anywhere, 22 from the admin CIDRs) and
- * nothing else in; everything out.
+ * firewallRules.ts (80/443 from anywhere, SSH from the admin CIDRs) and
+ * nothing else in; everything out. Only droplets sit behind it, and their sshd
+ * keeps the image's port 22.
  */
 export class Firewall extends pulumi.ComponentResource {
     readonly firewall: digitalocean.Firewall;
@@ -22,7 +23,7 @@ export class Firewall extends pulumi.ComponentResource {
             {
                 name,
                 dropletIds: [pulumi.output(args.dropletId).apply(Number)],
-                inboundRules: inboundRules(args.adminCidrs).map((rule) => ({
+                inboundRules: inboundRules(args.adminCidrs, DEFAULT_SSH_PORT).map((rule) => ({
                     protocol: rule.protocol,
                     portRange: String(rule.port),
                     sourceAddresses: [...rule.sources],

@@ -8,6 +8,12 @@ export interface HostConnection {
     readonly port: number;
     readonly user: string;
     readonly privateKey: pulumi.Output<string>;
+    /**
+     * The host's `ssh-ed25519 AAAA...` key: @pulumi/command accepts this key and no other from the
+     * host (pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/connection.go:88-94, ssh.FixedHostKey);
+     * without it, it accepts any (InsecureIgnoreHostKey, :95-97).
+     */
+    readonly hostKey: pulumi.Input<string>;
 }
 
 /**
@@ -25,6 +31,8 @@ export interface Host {
     readonly ready: pulumi.Resource[];
     /** Remote targets: an SSH connection as the deploy user, for commands run on the host. */
     readonly connection?: HostConnection;
+    /** Remote targets: the host's SSH key line that every connection pins, for the stack output the operator scripts read. */
+    readonly hostKey?: pulumi.Output<string>;
     /** Droplet target: what DigitalOcean resources beside the droplet attach to. */
     readonly digitalocean?: {
         readonly region: string;

@@ -34,17 +34,20 @@ export class SshHost extends pulumi.ComponentResource implements Host {
     readonly ready: pulumi.Resource[];
     readonly connection: HostConnection;
     readonly deployPrivateKey: pulumi.Output<string>;
+    readonly hostKey: pulumi.Output<string>;
 
     constructor(name: string, args: SshHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:SshHost", name, {}, opts);
         const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack, ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}) }, { parent: this });
         this.deployPrivateKey = deployKey.privateKey;
-        const script = deployKey.authorizedKeys.apply((deployKeys) => renderBootstrapScript({ deployKeys, adminCidrs: args.adminCidrs }));
+        // Root that administers the VM over SSH (ssh.user root) keeps its key login: `no` would lock out the next bootstrap.
+        const permitRootLogin = args.ssh.user === "root" ? "prohibit-password" : "no";
+        const script = deployKey.authorizedKeys.apply((deployKeys) => renderBootstrapScript({ deployKeys, adminCidrs: args.adminCidrs, sshPort: args.ssh.port, permitRootLogin }));
 
         const bootstrap = new command.remote.Command(
             `${name}-bootstrap`,
             {
-                connection: { host: args.ssh.host, port: args.ssh.port, user: args.ssh.user, privateKey: args.ssh.privateKey },
+                connection: { host: args.ssh.host, port: args.ssh.port, user: args.ssh.user, privateKey: args.ssh.privateKey, hostKey: args.ssh.hostKey },
                 create: RUN_AS_ROOT,
                 stdin: script,
                 // Re-run whenever the rendered script changes; unchanged, nothing runs.
@@ -53,16 +56,22 @@ export class SshHost extends pulumi.ComponentResource implements Host {
             { parent: this },
         );
         this.publicAddress = pulumi.output(args.ssh.host);
-        this.connection = { host: args.ssh.host, port: args.ssh.port, user: DEPLOY_USER, privateKey: deployKey.privateKey };
+        this.hostKey = pulumi.output(args.ssh.hostKey);
+        this.connection = { host: args.ssh.host, port: args.ssh.port, user: DEPLOY_USER, privateKey: deployKey.privateKey, hostKey: args.ssh.hostKey };
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
+            // ssh.host may be a DNS name: the script compares the public names with what it resolves to on the host.
             script: pulumi.output(renderHostPreflight(args.preflight, args.ssh.host)),
             trigger: args.preflight.trigger,
             dependsOn: [bootstrap],
             parent: this,
         });
         this.ready = [bootstrap, preflight];
-        this.provider = dockerOverSsh(`${name}-docker`, { stack: args.stack, address: args.ssh.host, port: args.ssh.port, privateKey: deployKey.privateKey, registryAuth: args.registryAuth, ready: bootstrap.stdout }, { parent: this });
+        this.provider = dockerOverSsh(
+            `${name}-docker`,
+            { stack: args.stack, address: args.ssh.host, port: args.ssh.port, privateKey: deployKey.privateKey, hostKey: args.ssh.hostKey, registryAuth: args.registryAuth, ready: bootstrap.stdout },
+            { parent: this },
+        );
         this.registerOutputs({ publicAddress: this.publicAddress });
     }
 }

@@ -16,6 +16,19 @@ export interface ManagedDatabaseArgs {
 }
 
 /**
+ * The cluster's own administrator (DigitalOcean's `doadmin`), for the one thing the application's role
+ * cannot do for itself: be granted CREATE on schema `public` (components/services/migrations.ts).
+ */
+export interface DatabaseAdminLogin {
+    readonly user: pulumi.Input<string>;
+    /** Secret. */
+    readonly password: pulumi.Output<string>;
+}
+
+/** The direct endpoint, with the administrator's login beside it for the grant job that runs before migrations. */
+export type ManagedDirectEndpoint = DatabaseEndpoint & { readonly admin: DatabaseAdminLogin };
+
+/**
  * DigitalOcean managed PostgreSQL in place of the Postgres and PgBouncer
  * containers: a cluster on the droplet's VPC, the application's database and
  * role, a transaction-mode connection pool, and a database firewall that
@@ -26,7 +39,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     /** Through the transaction-mode pool. */
     readonly endpoint: DatabaseEndpoint;
     /** Straight to the cluster, for migrations and backups. */
-    readonly direct: DatabaseEndpoint;
+    readonly direct: ManagedDirectEndpoint;
 
     constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:platform:ManagedDatabase", name, {}, opts);
@@ -70,6 +83,12 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             user: user.name,
             password: pulumi.secret(user.password),
             sslMode: "require",
+            // The cluster's default user, created with it. `user` and `password` are Computed outputs, set from the API's
+            // connection details by Create and by every Read, the password only when the API returns one
+            // (digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/resource_database_cluster.go:214-228,
+            // 723-738, called at :391 and :626; docs/resources/database_cluster.md:167-168). It is `doadmin`; the users
+            // this program creates get only the `normal` role (docs/resources/database_user.md:8-10).
+            admin: { user: this.cluster.user, password: pulumi.secret(this.cluster.password) },
         };
         this.registerOutputs({ host: pool.privateHost, port: pool.port });
     }

@@ -5,6 +5,7 @@
  * saw and the fix; one failure fails the update.
  */
 
+import * as net from "net";
 import type { StackConfig } from "../config";
 import { DATA_MOUNT } from "../host/bootstrap";
 import { publicNames } from "../names";
@@ -28,8 +29,22 @@ export interface PreflightOptions {
     readonly ports: readonly number[];
     /** ACME modes: names that must resolve to publicAddress before a certificate is requested. */
     readonly dnsNames: readonly string[];
+    /** The host's IP address, or (ssh target) its DNS name: then the names must resolve to what it resolves to on the host. */
     readonly publicAddress: string;
+    /** How long, in all, the DNS check waits for the names to resolve to the host (default DNS_WAIT_SECONDS). */
+    readonly dnsWaitSeconds?: number;
+    /** Pause between two lookups of a name that does not resolve to the host yet (default DNS_RETRY_SECONDS). */
+    readonly dnsRetrySeconds?: number;
 }
+
+/**
+ * The DNS check waits before it calls a name wrong: records the program creates (droplet with
+ * dnsZone) are only moments old when it runs, an operator may be adding theirs while `pulumi up`
+ * waits, and the host's resolver keeps a "no such name" answer for the zone's negative-caching
+ * TTL (RFC 2308, section 5), usually minutes.
+ */
+export const DNS_WAIT_SECONDS = 300;
+export const DNS_RETRY_SECONDS = 10;
 
 function shellWord(value: string): string {
     if (!/^[A-Za-z0-9_.:/*@-]*$/.test(value)) throw new Error(`preflight: refusing to render '${value}' into a shell script`);
@@ -58,12 +73,38 @@ export function renderHostPreflight(p: HostPreflight, publicAddress: string): st
     return renderPreflightScript({ stackLabel: p.stackLabel, dataPath: p.dataPath, minFreeGb: p.minFreeGb, ports: [80, 443], dnsNames: p.dnsNames, publicAddress });
 }
 
+/**
+ * How the script looks the host up: an IPv4 literal is compared with A records, an IPv6 literal
+ * (in the form getent prints) with AAAA records, and a name (ssh.host) by the A records it has itself.
+ */
+interface HostLookup {
+    readonly address: string;
+    readonly isName: boolean;
+    readonly lookup: "ahostsv4" | "ahostsv6";
+    readonly record: "A" | "AAAA";
+}
+
+function hostLookup(publicAddress: string): HostLookup {
+    switch (net.isIP(publicAddress)) {
+        case 4:
+            return { address: publicAddress, isName: false, lookup: "ahostsv4", record: "A" };
+        case 6:
+            // The WHATWG URL parser prints an IPv6 address compressed and in lower case, as getent does.
+            return { address: new URL(`http://[${publicAddress}]/`).hostname.slice(1, -1), isName: false, lookup: "ahostsv6", record: "AAAA" };
+        default:
+            return { address: publicAddress, isName: true, lookup: "ahostsv4", record: "A" };
+    }
+}
+
 /** The whole script for a stack whose public address is known. */
 export function preflightScriptFor(cfg: StackConfig, publicAddress: string): string {
     return renderHostPreflight(hostPreflight(cfg), publicAddress);
 }
 
 export function renderPreflightScript(o: PreflightOptions): string {
+    const host = hostLookup(o.publicAddress);
+    const dnsWait = Math.max(0, Math.floor(o.dnsWaitSeconds ?? DNS_WAIT_SECONDS));
+    const dnsRetry = Math.max(1, Math.floor(o.dnsRetrySeconds ?? DNS_RETRY_SECONDS));
     return `#!/bin/sh
 # freshtrack-preflight, rendered by components/preflight/preflight.ts
 set -u
@@ -72,7 +113,12 @@ DATA_PATH=${shellWord(o.dataPath)}
 MIN_FREE_GB=${Math.floor(o.minFreeGb)}
 PORTS="${o.ports.map(String).join(" ")}"
 DNS_NAMES="${o.dnsNames.map(shellWord).join(" ")}"
-PUBLIC_ADDRESS=${shellWord(o.publicAddress)}
+PUBLIC_ADDRESS=${shellWord(host.address)}
+PUBLIC_IS_NAME=${host.isName ? "yes" : "no"}
+LOOKUP=${host.lookup}
+RECORD=${host.record}
+DNS_WAIT_SECONDS=${dnsWait}
+DNS_RETRY_SECONDS=${dnsRetry}
 failures=0
 fail() { printf 'preflight FAILED: %s\\n  saw: %s\\n  fix: %s\\n' "$1" "$2" "$3" >&2; failures=$((failures + 1)); }
 ok() { printf 'preflight ok: %s (%s)\\n' "$1" "$2"; }
@@ -105,12 +151,44 @@ for port in $PORTS; do
   fi
 done
 
+# addresses NAME: what NAME resolves to on this host, on one line.
+addresses() {
+  getent "$LOOKUP" "$1" 2>/dev/null | awk '{ print $1 }' | sort -u | tr '\\n' ' ' | sed 's/ $//'
+}
+# The host's own addresses: the literal, or, when the host was given by name, what that name resolves to here.
+host_addresses() {
+  if [ "$PUBLIC_IS_NAME" = yes ]; then addresses "$PUBLIC_ADDRESS"; else printf '%s' "$PUBLIC_ADDRESS"; fi
+}
+# shares LIST1 LIST2: whether the two space-separated address lists have an address in common.
+shares() {
+  for a in $2; do
+    case " $1 " in *" $a "*) return 0 ;; esac
+  done
+  return 1
+}
+
+dns_deadline=$(($(date +%s) + DNS_WAIT_SECONDS))
 for name in $DNS_NAMES; do
-  addrs=$(getent ahostsv4 "$name" 2>/dev/null | awk '{ print $1 }' | sort -u | tr '\\n' ' ' | sed 's/ $//')
-  case " $addrs " in
-    *" $PUBLIC_ADDRESS "*) ok "DNS $name" "$addrs" ;;
-    *) fail "DNS $name points at $PUBLIC_ADDRESS" "\${addrs:-no A record}" "create an A record for $name pointing at $PUBLIC_ADDRESS (docs/prerequisites.md), wait for it to propagate, then run pulumi up again; no certificate was requested, so Let's Encrypt's rate limit is untouched" ;;
-  esac
+  while :; do
+    expected=$(host_addresses)
+    addrs=$(addresses "$name")
+    if shares "$addrs" "$expected"; then
+      ok "DNS $name" "$addrs"
+      break
+    fi
+    if [ "$PUBLIC_IS_NAME" = yes ]; then
+      want="$PUBLIC_ADDRESS (\${expected:-which does not resolve on this host})"
+    else
+      want=$PUBLIC_ADDRESS
+    fi
+    left=$((dns_deadline - $(date +%s)))
+    if [ "$left" -le 0 ]; then
+      fail "DNS $name points at $want" "\${addrs:-no $RECORD record}" "create an $RECORD record for $name pointing at \${expected:-$PUBLIC_ADDRESS} (docs/prerequisites.md), wait for it to propagate, then run pulumi up again; no certificate was requested, so Let's Encrypt's rate limit is untouched"
+      break
+    fi
+    printf 'preflight waiting: DNS %s should point at %s, saw %s; looking again in %s s (%s s left)\\n' "$name" "$want" "\${addrs:-no $RECORD record}" "$DNS_RETRY_SECONDS" "$left"
+    sleep "$DNS_RETRY_SECONDS"
+  done
 done
 
 if [ "$failures" -gt 0 ]; then

@@ -68,6 +68,8 @@ export function renderExportScript(tables: readonly ExportTable[]): string {
     return `#!/bin/sh
 # Rendered by components/rollback/rollback.ts: rows written since $SINCE, as CSV.
 set -eu
+# The exports hold customers' readings: readable by their owner only.
+umask 077
 PGPASSWORD=$(cat "$DATABASE_PASSWORD_FILE")
 PGSSLMODE=\${DATABASE_SSLMODE:-disable}
 PGHOST=$DATABASE_HOST

@@ -44,7 +44,16 @@ export class AppTier extends pulumi.ComponentResource {
             jwtSecret: ctx.secrets.appJwtSecret,
         };
         const database = [data.postgres, data.pgbouncer].filter((s): s is Service => s !== undefined);
-        this.migrations = new Migrations("migrations", { ctx, app: { ...inputs, database: data.endpoints.databaseDirect }, database }, { parent: this });
+        this.migrations = new Migrations(
+            "migrations",
+            {
+                ctx,
+                app: { ...inputs, database: data.endpoints.databaseDirect },
+                database,
+                ...(data.endpoints.databaseAdmin ? { admin: data.endpoints.databaseAdmin } : {}),
+            },
+            { parent: this },
+        );
         const dataReady = [...database, data.redis, data.minioBuckets];
         const common = { host: ctx.host, namePrefix: cfg.namePrefix, kind: "stateless" as const };
 
@@ -122,6 +131,7 @@ export class AppTier extends pulumi.ComponentResource {
         }
 
         this.services = [
+            ...(this.migrations.grant ? [this.migrations.grant] : []),
             this.migrations.backup,
             this.migrations.migrate,
             this.backend,

@@ -5,7 +5,7 @@ import { Service, ServiceVolume } from "../service";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { BACKUP_DIR, BACKUP_SCRIPT_PATH, renderBackupCrontab, renderBackupScript, renderRestoreScript, RESTORE_SCRIPT_PATH } from "./backupScripts";
 import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
-import { renderMcAliases, renderMcConfig } from "./minio";
+import { backupSyncSecret, renderBackupSyncMcConfig, renderMcAliases } from "./minio";
 
 /** Where node-exporter's textfile collector reads metrics; the backup publishes its last success there. */
 export const TEXTFILE_DIR = "/textfile";
@@ -29,6 +29,58 @@ export function backupVolumes(ctx: ServiceContext): ServiceVolume[] {
     ];
 }
 
+/** Seconds between two passes of a backup mirror. */
+export const SYNC_INTERVAL_SECONDS = 300;
+/**
+ * A file modified more recently than this may still be being written (a CSV export, a manifest): the
+ * pass leaves it to the next one, since an append-only copy of a half-written file could never be
+ * corrected. Dumps in progress are `*.partial` and never copied at all.
+ */
+export const SYNC_MIN_AGE = "2m";
+const MC_DIR = `${SECRETS_DIR}/mc`;
+const OFFSITE_KEY_FILE = `${MC_DIR}/offsite-sse-c.key`;
+
+/**
+ * The offsite store as the Backup reads it: config's `backup.offsite`, with the SSE-C key the copies are
+ * encrypted with (32 bytes as 64 hex digits, a secret the operator keeps: freshtrack:backupOffsiteEncryptionKey).
+ */
+export interface OffsiteStore {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly accessKeyId: pulumi.Output<string>;
+    readonly secretAccessKey: pulumi.Output<string>;
+    readonly encryptionKey: pulumi.Input<string>;
+}
+
+/**
+ * The command of a backup mirror: every SYNC_INTERVAL_SECONDS, one `mc mirror` pass that copies what
+ * the target lacks, and nothing else. Not `--watch`: in watch mode mc removes on the target every file
+ * removed at the source, `--remove` or not (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:754,
+ * watch events from cmd/watch.go:116-119 and cmd/client-fs.go:224-229), so local retention would prune
+ * the copies too. Not `--remove`: an empty volume would empty the bucket (cmd/mirror-url.go:250-257,
+ * mirror-main.go:858). Not `--overwrite`: a file that differs from its copy is reported and left
+ * ("Overwrite not allowed", cmd/mirror-url.go:217-224, ignored by mirror-main.go:611-613), so a corrupted
+ * local dump never replaces a good copy. `--older-than` skips files younger than SYNC_MIN_AGE
+ * (cmd/utils.go:172-188, mirror-main.go:833-835). With `sseKeyFile`, objects are written with SSE-C
+ * under that key (`--enc-c alias/prefix=key`, 64 hex digits: cmd/encryption-methods.go:229-243; the flag
+ * has no environment variable, cmd/flags.go:112-115, so the key is read from its file by the shell at
+ * run time and never appears in the container's configuration).
+ */
+export function renderMirrorLoop(target: string, sseKeyFile?: string): string {
+    const enc = sseKeyFile ? ` --enc-c "${target}/=$(cat ${sseKeyFile})"` : "";
+    return [
+        "set -u",
+        // PID 1 ignores TERM unless it traps it; `sleep & wait` lets the trap run at once, and it ends the pause too.
+        "trap 'kill $! 2>/dev/null; exit 0' TERM INT",
+        "while :; do",
+        `  mc --config-dir ${MC_DIR} mirror --older-than ${SYNC_MIN_AGE} --exclude '*.partial'${enc} ${BACKUP_DIR} ${target} ||`,
+        `    echo "backup mirror to ${target}: this pass failed; the next one starts in ${SYNC_INTERVAL_SECONDS} s" >&2`,
+        `  sleep ${SYNC_INTERVAL_SECONDS} &`,
+        "  wait $!",
+        "done",
+    ].join("\n");
+}
+
 export interface BackupArgs {
     readonly ctx: ServiceContext;
     /** Straight to PostgreSQL (not through the pool). */
@@ -36,14 +88,18 @@ export interface BackupArgs {
     readonly database: readonly pulumi.Resource[];
     /** MinIO and its buckets. */
     readonly objectStorage: readonly pulumi.Resource[];
+    /** The offsite store, with its encryption key; defaults to config's `backup.offsite`. */
+    readonly offsite?: OffsiteStore;
 }
 
 /**
  * Scheduled database backups: `freshtrack-backup scheduled` from cron on
  * freshtrack:backup.schedule, dumps kept freshtrack:backup.retentionDays on the
- * backups volume, and mirrored (deletions included) to the MinIO backups
- * bucket, and to an offsite bucket (DigitalOcean Spaces) when one is
- * configured. The restore script ships in the same container:
+ * backups volume, and copied, append-only, to the MinIO backups bucket (as a
+ * user that cannot delete; MinIO's lifecycle does the retention there), and to
+ * an offsite bucket (DigitalOcean Spaces) when one is configured, encrypted
+ * with the stack's SSE-C key. Deleting or emptying the volume never deletes a
+ * copy. The restore script ships in the same container:
  * `docker exec <backup container> freshtrack-restore [dump]`.
  */
 export class Backup extends pulumi.ComponentResource {
@@ -91,19 +147,22 @@ export class Backup extends pulumi.ComponentResource {
         this.sync = mirror(this, ctx, {
             name: "backup-sync",
             target: `local/${BUCKETS.backups}/postgres`,
-            mcConfig: ctx.secrets.minioRootPassword.apply(renderMcConfig),
+            // Not the root user: backup-sync may put and read, never delete (components/services/minio.ts).
+            mcConfig: backupSyncSecret(ctx.secrets.minioRootPassword).apply(renderBackupSyncMcConfig),
             health: ["ready", "local"],
             network: ctx.networks.data,
             dependsOn: args.objectStorage,
         });
-        const offsite = ctx.cfg.backup.offsite;
+        const offsite: OffsiteStore | undefined = args.offsite ?? ctx.cfg.backup.offsite;
         if (offsite) {
+            // Copies leave the host encrypted (issue 15, finding 18); config refuses an offsite store without the key.
             this.offsite = mirror(this, ctx, {
                 name: "backup-offsite",
                 target: `offsite/${offsite.bucket}/postgres`,
                 mcConfig: pulumi
                     .all([offsite.accessKeyId, offsite.secretAccessKey])
                     .apply(([accessKey, secretKey]) => renderMcAliases({ offsite: { url: offsite.endpoint, accessKey, secretKey } })),
+                sseKey: pulumi.secret(offsite.encryptionKey),
                 health: ["ls", `offsite/${offsite.bucket}`],
                 // app: the way out to the internet.
                 network: ctx.networks.app,
@@ -114,13 +173,20 @@ export class Backup extends pulumi.ComponentResource {
     }
 }
 
-/** `mc mirror --watch` of the dumps directory, deletions included, to one bucket; read-only on the volume. */
+/** A loop of append-only `mc mirror` passes of the dumps directory to one bucket (renderMirrorLoop); read-only on the volume. */
 function mirror(
     parent: pulumi.Resource,
     ctx: ServiceContext,
-    m: { name: "backup-sync" | "backup-offsite"; target: string; mcConfig: pulumi.Output<string>; health: string[]; network: docker.Network; dependsOn: readonly pulumi.Resource[] },
+    m: {
+        name: "backup-sync" | "backup-offsite";
+        target: string;
+        mcConfig: pulumi.Output<string>;
+        sseKey?: pulumi.Output<string>;
+        health: string[];
+        network: docker.Network;
+        dependsOn: readonly pulumi.Resource[];
+    },
 ): Service {
-    const mcDir = `${SECRETS_DIR}/mc`;
     return new Service(
         m.name,
         {
@@ -129,9 +195,15 @@ function mirror(
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.mc,
             limits: ctx.cfg.resources[m.name],
-            command: ["--config-dir", mcDir, "mirror", "--watch", "--overwrite", "--remove", BACKUP_DIR, m.target],
-            files: [{ path: `${mcDir}/config.json`, content: m.mcConfig, secret: true }],
-            healthcheck: { test: ["CMD", "mc", "--config-dir", mcDir, ...m.health], intervalSeconds: 60, timeoutSeconds: 20 },
+            // /bin/sh is in the mc image (ubi-micro), and so is sleep: the image's own build runs chmod
+            // (minio/mc Dockerfile.release:22), which comes with ubi-micro's coreutils.
+            entrypoint: ["/bin/sh", "-c"],
+            command: [renderMirrorLoop(m.target, m.sseKey ? OFFSITE_KEY_FILE : undefined)],
+            files: [
+                { path: `${MC_DIR}/config.json`, content: m.mcConfig, secret: true },
+                ...(m.sseKey ? [{ path: OFFSITE_KEY_FILE, content: m.sseKey, secret: true }] : []),
+            ],
+            healthcheck: { test: ["CMD", "mc", "--config-dir", MC_DIR, ...m.health], intervalSeconds: 60, timeoutSeconds: 20 },
             networks: [{ network: m.network }],
             volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
             dependsOn: [...m.dependsOn],

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseAdminLogin } from "../platform/managedDatabase";
 import type { Service } from "../service";
 import { DATABASE, DatabaseEndpoint, ServiceContext } from "./context";
 import { MINIO_PORT, minio, minioBuckets } from "./minio";
@@ -9,7 +10,11 @@ import { REDIS_PORT, redis } from "./redis";
 export interface DataTierArgs {
     readonly ctx: ServiceContext;
     /** A database outside the host (managed PostgreSQL); the Postgres and PgBouncer containers are then not created. */
-    readonly externalDatabase?: { readonly pooled: DatabaseEndpoint; readonly direct: DatabaseEndpoint };
+    readonly externalDatabase?: {
+        readonly pooled: DatabaseEndpoint;
+        /** With the cluster administrator's login, when the application's role cannot create objects in `public` by itself. */
+        readonly direct: DatabaseEndpoint & { readonly admin?: DatabaseAdminLogin };
+    };
 }
 
 /** What the application tier connects to. */
@@ -18,6 +23,8 @@ export interface DataEndpoints {
     readonly database: DatabaseEndpoint;
     /** Straight to PostgreSQL: for migrations and backups, which need a whole session. */
     readonly databaseDirect: DatabaseEndpoint;
+    /** Managed PostgreSQL only: the cluster's administrator, who grants the application's role CREATE on schema public. */
+    readonly databaseAdmin?: DatabaseAdminLogin;
     readonly redis: { readonly host: string; readonly port: number; readonly password: pulumi.Output<string> };
     readonly objectStorage: { readonly endpoint: string; readonly secretKey: pulumi.Output<string> };
 }
@@ -53,6 +60,7 @@ export class DataTier extends pulumi.ComponentResource {
         this.endpoints = {
             database: database.pooled,
             databaseDirect: database.direct,
+            ...(args.externalDatabase?.direct.admin ? { databaseAdmin: args.externalDatabase.direct.admin } : {}),
             redis: { host: this.redis.alias, port: REDIS_PORT, password: ctx.secrets.redisPassword },
             objectStorage: { endpoint: `http://${this.minio.alias}:${MINIO_PORT}`, secretKey: ctx.secrets.minioRootPassword },
         };

@@ -1,25 +1,90 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
+import type { DatabaseAdminLogin } from "../platform/managedDatabase";
 import { Service } from "../service";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { backupEnv, backupVolumes } from "./backup";
 import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
-import { ServiceContext } from "./context";
+import { DatabaseEndpoint, SECRETS_DIR, ServiceContext } from "./context";
 
 export interface MigrationsArgs {
     readonly ctx: ServiceContext;
     readonly app: AppEnvInputs;
     /** What must be healthy first: the database (and PgBouncer, when it runs). */
     readonly database: readonly pulumi.Resource[];
+    /**
+     * The managed cluster's administrator. Given, a job first grants the application's role USAGE and
+     * CREATE on schema public of its database, which PostgreSQL 15+ no longer lets every role have.
+     */
+    readonly admin?: DatabaseAdminLogin;
+}
+
+export const GRANT_SQL_PATH = "/etc/freshtrack/public-schema-grant.sql";
+export const ADMIN_PASSWORD_FILE = `${SECRETS_DIR}/database_admin_password`;
+
+/** A PostgreSQL identifier in double quotes, so any role name is taken literally. */
+function quoteIdentifier(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A PostgreSQL string literal. */
+function quoteLiteral(text: string): string {
+    return `'${text.replace(/'/g, "''")}'`;
 }
 
 /**
- * Runs once per app version, in order: a pg_dump of the database to the
- * backups volume, then the backend image's migrate command. Both are jobs, so
- * a non-zero exit fails the update; the app containers require the migration
- * job, so a failed migration leaves the running version serving.
+ * What the grant job runs, as the cluster's administrator (`doadmin`) in the application's database.
+ * PostgreSQL 15 took CREATE on schema public away from PUBLIC and gave the schema to pg_database_owner
+ * (PostgreSQL 15 release notes, "Migration to Version 15": "Remove PUBLIC creation permission on the
+ * public schema", "Change the owner of the public schema to pg_database_owner";
+ * postgresql.org/docs/15/release-15.html). A role created through the DigitalOcean API gets only the
+ * `normal` role (digitalocean/terraform-provider-digitalocean@401992a1 docs/resources/database_user.md:8-10),
+ * so it can connect but not create a table, and every migration fails with "permission denied for schema
+ * public" (LukeMathWalker/zero-to-production#268, #272, where `doadmin` granting it was the fix;
+ * directus/directus#21890). Granting a privilege the role already holds changes nothing, so the job can
+ * run before every migration.
+ */
+export function renderPublicSchemaGrant(appUser: string): string {
+    const role = quoteLiteral(appUser);
+    return [
+        "-- Rendered by components/services/migrations.ts: lets the application's role create its tables.",
+        `GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdentifier(appUser)};`,
+        "-- A role that may not grant this gets only a warning and exit status 0, and the migration would fail later",
+        "-- with a less helpful error: check that the role now has both privileges, or fail the job here.",
+        "DO $$",
+        "BEGIN",
+        // Both asked for separately: with a list, has_schema_privilege is true when any one of them is held.
+        `    IF NOT (has_schema_privilege(${role}, 'public', 'USAGE') AND has_schema_privilege(${role}, 'public', 'CREATE')) THEN`,
+        `        RAISE EXCEPTION 'role % still may not create in schema public of database %: % does not own it', ${role}, current_database(), current_user;`,
+        "    END IF;",
+        "END",
+        "$$;",
+        "",
+    ].join("\n");
+}
+
+/**
+ * The grant job's command: the password is read from the secret file into libpq's PGPASSWORD inside the
+ * shell, so it is in neither the container's command nor its env; the rest of the connection is PG* env.
+ */
+export const GRANT_COMMAND = [
+    "set -eu",
+    `PGPASSWORD=$(cat "$ADMIN_PASSWORD_FILE")`,
+    "export PGPASSWORD",
+    `exec psql --no-psqlrc --set ON_ERROR_STOP=1 --file ${GRANT_SQL_PATH}`,
+].join("\n");
+
+/**
+ * Runs once per app version, in order: with managed PostgreSQL, the grant on
+ * schema public; a pg_dump of the database to the backups volume; then the
+ * backend image's migrate command. All are jobs, so a non-zero exit fails the
+ * update; the migration requires the backup (and the grant), and the app
+ * containers require the migration, so a failed step leaves the running
+ * version serving.
  */
 export class Migrations extends pulumi.ComponentResource {
+    /** Managed PostgreSQL only: the grant on schema public, before the backup and the migration. */
+    readonly grant?: Service;
     readonly backup: Service;
     readonly migrate: Service;
 
@@ -28,6 +93,7 @@ export class Migrations extends pulumi.ComponentResource {
         const { ctx } = args;
         const direct = appEnvironment("migrate", args.app);
         const networks = [{ network: ctx.networks.data }, { network: ctx.networks.app }];
+        if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin);
 
         this.backup = new Service(
             "pre-migrate-backup",
@@ -45,7 +111,8 @@ export class Migrations extends pulumi.ComponentResource {
                 files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true }],
                 networks,
                 volumes: backupVolumes(ctx),
-                dependsOn: [...args.database],
+                // After the grant only for order: a backup is worth taking even when the grant failed.
+                dependsOn: [...args.database, ...(this.grant ? [this.grant] : [])],
             },
             { parent: this },
         );
@@ -63,10 +130,47 @@ export class Migrations extends pulumi.ComponentResource {
                 env: direct.env,
                 files: direct.files,
                 networks,
-                requires: [this.backup],
+                requires: [this.backup, ...(this.grant ? [this.grant] : [])],
             },
             { parent: this },
         );
         this.registerOutputs({});
     }
+}
+
+/**
+ * The one-shot grant as the cluster's administrator, in the postgres image (which has psql), over the
+ * app network (the way out of the host to the cluster's private address). APP_VERSION in env makes each
+ * new version a new job, like the pre-migration backup: the grant is asserted again before every
+ * migration, so a role that was deleted and created again gets it back.
+ */
+function publicSchemaGrant(parent: pulumi.Resource, ctx: ServiceContext, direct: DatabaseEndpoint, admin: DatabaseAdminLogin): Service {
+    return new Service(
+        "database-grant",
+        {
+            kind: "job",
+            host: ctx.host,
+            namePrefix: ctx.cfg.namePrefix,
+            image: PUBLIC_IMAGES.postgres,
+            // One psql statement: the pre-migration backup's limits, in the same image, are ample.
+            limits: ctx.cfg.resources["pre-migrate-backup"],
+            entrypoint: ["/bin/sh", "-c"],
+            command: [GRANT_COMMAND],
+            env: {
+                PGHOST: direct.host,
+                PGPORT: pulumi.output(direct.port).apply(String),
+                PGDATABASE: direct.database,
+                PGUSER: admin.user,
+                PGSSLMODE: direct.sslMode,
+                ADMIN_PASSWORD_FILE,
+                APP_VERSION: ctx.cfg.app.version,
+            },
+            files: [
+                { path: ADMIN_PASSWORD_FILE, content: admin.password, secret: true },
+                { path: GRANT_SQL_PATH, content: pulumi.output(direct.user).apply(renderPublicSchemaGrant) },
+            ],
+            networks: [{ network: ctx.networks.app }],
+        },
+        { parent },
+    );
 }

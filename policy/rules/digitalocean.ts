@@ -1,4 +1,5 @@
 import { DROPLET_SIZE_NAMES } from "../../components/host/dropletSizes";
+import { ALL_IPV4, ALL_IPV6, coverage } from "../../components/validation";
 import { TYPES, typePolicy } from "../lib";
 
 const WORLD = ["0.0.0.0/0", "::/0"];
@@ -13,8 +14,34 @@ function covers(rule: Rule, port: number): boolean {
     return port >= low! && port <= (high ?? low!);
 }
 
-function worldRules(props: Record<string, any>): Rule[] {
-    return ((props.inboundRules ?? []) as Rule[]).filter((r) => (r.sourceAddresses ?? []).some((s) => WORLD.includes(s)));
+/**
+ * The whole internet, judged by the addresses sources cover together rather than by their
+ * spelling: `0.0.0.0/1` plus `128.0.0.0/1`, `0::/0`, `1.2.3.4/0` (widened to its network by a
+ * firewall that takes it) and `::ffff:0.0.0.0/96` (every IPv4 address, IPv4-mapped) are all
+ * "anywhere". Returns how to say so, or undefined when the sources leave some of both families out.
+ */
+function wholeInternet(sources: readonly string[]): string | undefined {
+    const covered = coverage(sources);
+    const families = [covered.ipv4 >= ALL_IPV4 ? "IPv4" : undefined, covered.ipv6 >= ALL_IPV6 ? "IPv6" : undefined].filter((f): f is string => f !== undefined);
+    if (families.length === 0) return undefined;
+    const plain = sources.filter((s) => WORLD.includes(s));
+    const plainCovered = coverage(plain);
+    const plainSays = (plainCovered.ipv4 >= ALL_IPV4) === (covered.ipv4 >= ALL_IPV4) && (plainCovered.ipv6 >= ALL_IPV6) === (covered.ipv6 >= ALL_IPV6);
+    if (plainSays) return plain.join(" and ");
+    return `every ${families.join(" and every ")} address (${sources.join(", ")} ${sources.length === 1 ? "covers it" : "cover it together"})`;
+}
+
+/** Rules whose sources cover the whole internet, rules for the same protocol and ports taken together. */
+function worldRules(props: Record<string, any>): Array<Rule & { world: string }> {
+    const groups = new Map<string, Rule[]>();
+    for (const rule of (props.inboundRules ?? []) as Rule[]) {
+        const key = `${rule.protocol} ${rule.portRange ?? ""}`;
+        groups.set(key, [...(groups.get(key) ?? []), rule]);
+    }
+    return [...groups.values()].flatMap((rules) => {
+        const world = wholeInternet(rules.flatMap((r) => r.sourceAddresses ?? []));
+        return world === undefined ? [] : [{ ...rules[0]!, world }];
+    });
 }
 
 export const firewallPublicPorts = typePolicy({
@@ -38,9 +65,10 @@ export const firewallNoWorldSsh = typePolicy({
     enforcementLevel: "mandatory",
     types: [TYPES.firewall],
     check: (props, report) => {
-        for (const rule of worldRules(props)) {
-            if (rule.protocol === "tcp" && covers(rule, 22)) report(`allows SSH from ${(rule.sourceAddresses ?? []).filter((s) => WORLD.includes(s)).join(" and ")}.`);
-        }
+        // Every rule that lets TCP reach port 22 counts, whatever its port range: together they are who can reach SSH.
+        const ssh = ((props.inboundRules ?? []) as Rule[]).filter((r) => r.protocol === "tcp" && covers(r, 22));
+        const world = wholeInternet(ssh.flatMap((r) => r.sourceAddresses ?? []));
+        if (world !== undefined) report(`allows SSH from ${world}.`);
     },
 });
 

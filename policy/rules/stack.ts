@@ -56,26 +56,86 @@ export const containersThroughService: StackValidationPolicy = {
     },
 };
 
+/** mc mirror flags that make a copy follow the source's deletions or overwrite what it already holds. */
+const MIRROR_FLAGS_THAT_DELETE: Record<string, string> = {
+    "--remove": "removes copies whose source is gone",
+    "--watch": "removes on the target every file removed at the source, --remove or not (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:754)",
+    "-w": "is --watch",
+    "--multi-master": "is --watch",
+    "--active-active": "mirrors removals both ways",
+    "--overwrite": "lets a corrupt or emptied local file replace a good copy",
+    "--force": "is --overwrite",
+};
+
+/**
+ * What makes a container's `mc mirror` unsafe for backups, one line each: a flag from
+ * MIRROR_FLAGS_THAT_DELETE, or an `offsite/` target written without SSE-C (`--enc-c`). Reads the
+ * container's argv, and the script when it runs one through `sh -c`.
+ */
+export function mirrorProblems(props: Record<string, any>): string[] {
+    const argv = [...((props.entrypoints ?? []) as string[]), ...((props.command ?? []) as string[])].filter((a) => typeof a === "string");
+    const words = argv.flatMap((a) => a.split(/\s+/)).map((w) => w.replace(/^["']|["';|&]+$/g, ""));
+    if (!words.includes("mirror")) return [];
+    const problems = Object.entries(MIRROR_FLAGS_THAT_DELETE)
+        .filter(([flag]) => words.includes(flag))
+        .map(([flag, why]) => `mirrors with ${flag}, which ${why}: an emptied or rebuilt backups volume must never cost a copy`);
+    if (words.some((w) => w.startsWith("offsite/")) && !words.includes("--enc-c")) {
+        problems.push("copies offsite without --enc-c: the copies leave the host unencrypted");
+    }
+    return problems;
+}
+
 export const backupsAndMonitoring: StackValidationPolicy = {
     name: "stack-backups-and-monitoring",
-    description: "In production, the host is backed up and monitored, and the configured safety-net services exist. Fix: turn on droplet backups and monitoring; deploy the services listed in requiredServices.",
+    description:
+        "Backup copies are append-only and offsite copies encrypted; in production the host is backed up and monitored, the data volume has a copy " +
+        "off the host when so configured, and the configured safety-net services exist. Fix: mirror without --watch, --remove or --overwrite and " +
+        "offsite with --enc-c; turn on droplet backups and monitoring; set freshtrack:backup.offsite; deploy the services listed in requiredServices.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            required: { type: "boolean", default: false, description: "Enforce this rule (set true for prod)." },
+            required: { type: "boolean", default: false, description: "Enforce the production checks (set true for prod); the mirror checks apply to every stack." },
             requiredServices: { type: "array", items: { type: "string" }, default: [], description: "Services (com.freshtrack.service label) that must exist, e.g. the backup job and Prometheus." },
+            offsiteForVolumes: {
+                type: "boolean",
+                default: false,
+                description: "With required: a DigitalOcean block volume needs the backup-offsite service, since droplet backups do not cover volumes.",
+            },
         },
     },
     validateStack: (args, reportViolation) => {
-        const config = args.getConfig<{ required: boolean; requiredServices: string[] }>();
-        if (!config.required) args.notApplicable("not required in this stack");
+        const config = args.getConfig<{ required: boolean; requiredServices: string[]; offsiteForVolumes: boolean }>();
+        const containers = args.resources.filter((r) => r.type === TYPES.container);
+        let mirrorViolations = 0;
+        for (const c of containers) {
+            for (const problem of mirrorProblems(c.props)) {
+                mirrorViolations++;
+                reportViolation(`${labels(c.props).service ?? c.name}: ${problem}.`, c.urn);
+            }
+        }
+        if (!config.required) {
+            if (mirrorViolations === 0) args.notApplicable("no backup mirror follows deletions, and the production checks are not required in this stack");
+            return;
+        }
         for (const d of args.resources.filter((r) => r.type === TYPES.droplet)) {
             if (d.props.backups !== true) reportViolation(`droplet ${d.name} has DigitalOcean backups off.`, d.urn);
             if (d.props.monitoring !== true) reportViolation(`droplet ${d.name} has the monitoring agent off.`, d.urn);
         }
-        const services = new Set(args.resources.filter((r) => r.type === TYPES.container).map((c) => labels(c.props).service));
+        const services = new Set(containers.map((c) => labels(c.props).service));
         for (const name of config.requiredServices) {
             if (!services.has(name)) reportViolation(`required service ${name} is not deployed.`);
+        }
+        // Droplet backups are images of the droplet's own disk; attached block volumes are not in them
+        // (docs.digitalocean.com/products/images/backups/details/limits: "automated backups do not include volumes";
+        // and "Destroying a Droplet destroys the backups along with it", products/images/backups/support).
+        if (config.offsiteForVolumes && !services.has("backup-offsite")) {
+            for (const v of args.resources.filter((r) => r.type === TYPES.doVolume)) {
+                reportViolation(
+                    `volume ${v.name} holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host. ` +
+                        "Set freshtrack:backup.offsite (docs/operations.md, Offsite copies).",
+                    v.urn,
+                );
+            }
         }
     },
 };

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DEPLOY_USER } from "../../components/host/bootstrap";
+import { checkHostKeyLine, knownHostsLine } from "../../components/host/hostKey";
 import { BACKUP_DIR } from "../../components/services/backupScripts";
 import { readStackOutputs } from "./stackOutputs";
 
@@ -73,10 +74,12 @@ export interface SshOptions {
     /** The login user; the deploy user the host bootstrap creates when absent. */
     readonly user?: string;
     /**
-     * A known_hosts file that holds the host's key: the connection is refused unless the host
-     * shows that key. Without it the host key is trusted on first use and kept in the operator's
-     * own known_hosts (StrictHostKeyChecking=accept-new), as the Docker provider's connection does.
+     * The host's key line (`ssh-ed25519 AAAA...`, the stack's `hostKey` output): it is written to a
+     * known_hosts file in the connection's private directory, and the connection is refused unless
+     * the host shows that key, as the program's own connections are (components/host/deployKey.ts).
      */
+    readonly hostKey?: string;
+    /** A known_hosts file to check the host against instead of `hostKey` (the tests' servers). One of the two is required. */
     readonly knownHostsFile?: string;
     /** An ssh_config file read instead of the operator's (`ssh -F`); "/dev/null" reads none. */
     readonly configFile?: string;
@@ -91,6 +94,130 @@ export interface SshTarget extends SshOptions {
 }
 
 /**
+ * Directories of this process that hold key material, removed when it exits and when SIGINT,
+ * SIGTERM or SIGHUP ends it. A signal's default action ends a Node process without running
+ * `finally` blocks or 'exit' listeners, so without these handlers a script stopped by Ctrl-C, by
+ * `kill` or by a closed terminal would leave the deploy key behind.
+ */
+const privateDirs = new Set<string>();
+const CLEANUP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+function removePrivateDirs(): void {
+    for (const dir of privateDirs) fs.rmSync(dir, { recursive: true, force: true });
+    privateDirs.clear();
+    uninstallCleanupHooks();
+}
+
+function onCleanupSignal(signal: NodeJS.Signals): void {
+    removePrivateDirs();
+    // Then end as the signal would have (a shell sees 128 + its number), unless another part of the script handles it.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function uninstallCleanupHooks(): void {
+    process.removeListener("exit", removePrivateDirs);
+    for (const signal of CLEANUP_SIGNALS) process.removeListener(signal, onCleanupSignal);
+}
+
+/**
+ * A new private directory for key material: made by mkdtemp, which creates it exclusively (a
+ * name that exists already is never reused) with mode 0700 (POSIX.1-2017 mkdtemp(); Node's
+ * fs.mkdtempSync calls it through libuv). Removed by removePrivateDir, or when the process ends.
+ */
+export function makePrivateDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    if (privateDirs.size === 0) {
+        process.on("exit", removePrivateDirs);
+        for (const signal of CLEANUP_SIGNALS) process.on(signal, onCleanupSignal);
+    }
+    privateDirs.add(dir);
+    return dir;
+}
+
+export function removePrivateDir(dir: string): void {
+    fs.rmSync(dir, { recursive: true, force: true });
+    privateDirs.delete(dir);
+    if (privateDirs.size === 0) uninstallCleanupHooks();
+}
+
+/** Writes `text` as a new file (O_EXCL: never through a file or link that is already there), mode 0600 from its creation. */
+export function writePrivateFile(dir: string, name: string, text: string): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text, { mode: 0o600, flag: "wx" });
+    return file;
+}
+
+/** An SSH connection's settings, files and messages, for one host; the argv of each `ssh` run over it. */
+export interface SshSession {
+    /** The user, host and port, for messages: `deploy@203.0.113.10` or `deploy@[2001:db8::1]:2222`. */
+    readonly where: string;
+    /** The ssh argv (without "ssh") that runs `remoteCommand`, a shell command line, on the host. */
+    argv(remoteCommand: string, opts?: { tty?: boolean }): string[];
+    /** Empties ssh's log before a run. */
+    resetLog(): void;
+    /** ssh's own last message since resetLog, when it logged one (it exits 255 then). */
+    sshError(): string | undefined;
+    readonly cleanup: () => void;
+}
+
+/**
+ * One host reached as `target.user` with the key in `target.privateKey`, pinned to the host key.
+ * The key, the known_hosts file and ssh's log live in a private directory (makePrivateDir) that
+ * cleanup, the process's exit or a signal removes.
+ *
+ * ssh's own messages go to a log file (`-E`) at level ERROR, so a 255 with a logged reason is ssh
+ * failing and a 255 without one is the remote command's own status.
+ */
+export function openSsh(target: SshTarget): SshSession {
+    const port = target.port ?? 22;
+    const user = target.user ?? DEPLOY_USER;
+    if (target.hostKey === undefined && target.knownHostsFile === undefined) {
+        throw new Error(`no host key to check ${target.address} against; refusing to trust whichever host answers`);
+    }
+    if (target.hostKey !== undefined) {
+        const problem = checkHostKeyLine(target.hostKey);
+        if (problem) throw new Error(`the host key given for ${target.address} is not usable: expected ${problem}`);
+    }
+    const dir = makePrivateDir("freshtrack-host-");
+    try {
+        const key = writePrivateFile(dir, "deploy_key", target.privateKey.endsWith("\n") ? target.privateKey : `${target.privateKey}\n`);
+        const knownHosts = target.knownHostsFile ?? writePrivateFile(dir, "known_hosts", knownHostsLine([target.address], port, target.hostKey!));
+        const log = writePrivateFile(dir, "ssh.log", "");
+        const ssh = [
+            ...(target.configFile ? ["-F", target.configFile] : []),
+            "-i", key,
+            "-p", String(port),
+            "-E", log,
+            "-o", "LogLevel=ERROR",
+            "-o", "IdentitiesOnly=yes",
+            // Never stop to ask for a password or passphrase: a script waiting on a hidden prompt looks hung.
+            "-o", "BatchMode=yes",
+            "-o", `ConnectTimeout=${target.connectTimeoutSeconds ?? 20}`,
+            // The pinned key and no other, as for the program's own connections (components/host/deployKey.ts, dockerSshOptions).
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", `UserKnownHostsFile=${knownHosts}`,
+            "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "UpdateHostKeys=no",
+        ];
+        const shownHost = port !== 22 && target.address.includes(":") ? `[${target.address}]` : target.address;
+        return {
+            where: `${user}@${shownHost}${port !== 22 ? `:${port}` : ""}`,
+            argv: (remoteCommand, o) => [...(o?.tty ? ["-t"] : []), ...ssh, "--", `${user}@${target.address}`, remoteCommand],
+            resetLog: () => fs.writeFileSync(log, ""),
+            sshError: () => {
+                const logged = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "") : [];
+                // ssh ends its explanation with the decisive line ("Host key verification failed.").
+                return logged.length > 0 ? logged[logged.length - 1]! : undefined;
+            },
+            cleanup: () => removePrivateDir(dir),
+        };
+    } catch (err) {
+        removePrivateDir(dir);
+        throw err;
+    }
+}
+
+/**
  * `docker` run by the login shell of the user on the far side of an SSH connection.
  *
  * sshd hands the command to the user's login shell as one string (`$SHELL -c <string>`), and the
@@ -100,45 +227,19 @@ export interface SshTarget extends SshOptions {
  * (bash: components/host/bootstrap.ts and cloudInit.ts create it so). The other way, a script on
  * stdin, would take stdin away from the commands that need it (the manifest and export script are
  * fed on stdin, and a restore is attached to the operator's terminal).
- *
- * ssh's own messages go to a log file (`-E`) at level ERROR, so a 255 with a logged reason is ssh
- * failing and a 255 without one is the remote command's own status.
  */
 export function sshDocker(target: SshTarget): HostDocker {
-    const port = target.port ?? 22;
-    const user = target.user ?? DEPLOY_USER;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-host-"));
-    const key = path.join(dir, "deploy_key");
-    fs.writeFileSync(key, target.privateKey.endsWith("\n") ? target.privateKey : `${target.privateKey}\n`, { mode: 0o600 });
-    const log = path.join(dir, "ssh.log");
-    const hostKeys = target.knownHostsFile
-        ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${target.knownHostsFile}`, "-o", "GlobalKnownHostsFile=/dev/null"]
-        : ["-o", "StrictHostKeyChecking=accept-new"];
-    const ssh = [
-        ...(target.configFile ? ["-F", target.configFile] : []),
-        "-i", key,
-        "-p", String(port),
-        "-E", log,
-        "-o", "LogLevel=ERROR",
-        "-o", "IdentitiesOnly=yes",
-        // Never stop to ask for a password or passphrase: a script waiting on a hidden prompt looks hung.
-        "-o", "BatchMode=yes",
-        "-o", `ConnectTimeout=${target.connectTimeoutSeconds ?? 20}`,
-        ...hostKeys,
-    ];
-    const shownHost = port !== 22 && target.address.includes(":") ? `[${target.address}]` : target.address;
-    const where = `Docker on ${user}@${shownHost}${port !== 22 ? `:${port}` : ""}`;
+    const session = openSsh(target);
     return {
         docker: (args, o) => {
-            fs.writeFileSync(log, "");
+            session.resetLog();
             const command = ["docker", ...args].map(shellWord).join(" ");
-            const result = run("ssh", [...(o?.interactive ? ["-t"] : []), ...ssh, "--", `${user}@${target.address}`, command], o);
-            const logged = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "") : [];
-            // ssh ends its explanation with the decisive line ("Host key verification failed.").
-            return result.status === 255 && logged.length > 0 ? { ...result, sshError: logged[logged.length - 1]! } : result;
+            const result = run("ssh", session.argv(command, { tty: o?.interactive === true }), o);
+            const sshError = result.status === 255 ? session.sshError() : undefined;
+            return sshError !== undefined ? { ...result, sshError } : result;
         },
-        where,
-        cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+        where: `Docker on ${session.where}`,
+        cleanup: session.cleanup,
     };
 }
 
@@ -149,7 +250,20 @@ export function sshDocker(target: SshTarget): HostDocker {
 export function dockerOn(target: string, stack: string, ssh: SshOptions = {}): HostDocker {
     if (target === "local") return { docker: (args, o) => run("docker", args, o), where: "this machine's Docker", cleanup: () => undefined };
     const outputs = readStackOutputs(stack, { showSecrets: true });
-    return sshDocker({ ...ssh, address: String(outputs.publicAddress), privateKey: String(outputs.deployPrivateKey ?? "") });
+    return sshDocker({ ...sshTargetFromOutputs(stack, outputs), ...ssh });
+}
+
+/**
+ * The address, deploy key and pinned host key of a stack's host, from its outputs. A stack last
+ * deployed by a version without the `hostKey` output is refused: its host's key is not known, and
+ * trusting whichever host answers is what the pin exists to prevent.
+ */
+export function sshTargetFromOutputs(stack: string, outputs: Record<string, unknown>): SshTarget {
+    const hostKey = outputs.hostKey;
+    if (typeof hostKey !== "string" || hostKey === "") {
+        throw new Error(`stack '${stack}' has no hostKey output, so its host's SSH key cannot be checked; run \`pulumi up\` for the stack first (docs/operations.md, "SSH host keys")`);
+    }
+    return { address: String(outputs.publicAddress), privateKey: String(outputs.deployPrivateKey ?? ""), hostKey };
 }
 
 /** Why a docker command failed, in one line naming `step`; undefined when it succeeded. */

@@ -10,7 +10,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { DIGITALOCEAN_MODELS } from "./readBack/digitalocean";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DATABASE_CLUSTER_DEFAULT_USER, DIGITALOCEAN_MODELS } from "./readBack/digitalocean";
 import { DOCKER_MODELS } from "./readBack/docker";
 import { StackSettings } from "./stackFiles";
 import { SecretValue, UNKNOWN } from "./values";
@@ -182,7 +185,14 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs, opts: MockOption
         case "tls:index/certRequest:CertRequest":
             return { ...args.inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock\n-----END CERTIFICATE REQUEST-----\n` };
         case "digitalocean:index/databaseCluster:DatabaseCluster":
-            return { ...args.inputs, privateHost: "private-cluster.db.ondigitalocean.com", port: 25060 };
+            return {
+                ...args.inputs,
+                privateHost: "private-cluster.db.ondigitalocean.com",
+                port: 25060,
+                // The default user, as the provider reads it back (scripts/lib/readBack/digitalocean.ts).
+                user: DATABASE_CLUSTER_DEFAULT_USER.user,
+                password: DATABASE_CLUSTER_DEFAULT_USER.password(args.name),
+            };
         case "digitalocean:index/databaseUser:DatabaseUser":
             return { ...args.inputs, password: `mock-${args.name}` };
         case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":
@@ -220,6 +230,19 @@ const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): M
  * Runs `program` for the given stack settings under mocks and returns what it
  * registered. Errors thrown by the program (such as a ConfigError) propagate.
  */
+let mockSshRoot: string | undefined;
+
+/**
+ * Where programs run under mocks keep their SSH files: a private directory of this process. The
+ * program writes the deploy key under FRESHTRACK_SSH_DIR (components/host/deployKey.ts), and a mock
+ * key written where the operator's real stacks keep theirs would replace the key `pulumi destroy`
+ * and `pulumi refresh` need, so every mocked run points it here, whatever the shell says.
+ */
+export function mockSshDir(): string {
+    mockSshRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-mock-ssh-"));
+    return mockSshRoot;
+}
+
 export async function runUnderMocks<T>(settingsForStack: StackSettings, program: () => T, opts: MockOptions = {}): Promise<MockRun<T>> {
     await pulumi.runtime.setMocks(
         {
@@ -274,6 +297,8 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
         if (m) warnings.push(m[1]!);
         else consoleWarn(...args);
     };
+    const sshDirBefore = process.env.FRESHTRACK_SSH_DIR;
+    process.env.FRESHTRACK_SSH_DIR = mockSshDir();
     try {
         const started = performance.now();
         const { value: result, stackTraceMs, stackTraces } = await timingStackTraces(async () => {
@@ -288,6 +313,8 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
         if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
         return { resources, result, evaluationMs, warnings, ...(stackTraceMs !== undefined ? { stackTraceMs, stackTraces } : {}) };
     } finally {
+        if (sshDirBefore === undefined) delete process.env.FRESHTRACK_SSH_DIR;
+        else process.env.FRESHTRACK_SSH_DIR = sshDirBefore;
         console.warn = consoleWarn;
         process.off("unhandledRejection", onRejection);
     }

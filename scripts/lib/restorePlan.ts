@@ -2,6 +2,8 @@
  * The choices `npm run restore` makes before it touches anything: which dump,
  * and what the operator must confirm. Pure, so they are tested.
  */
+import { KEPT_DATABASES } from "../../components/services/backupScripts";
+
 export interface RestoreChoice {
     readonly file: string;
 }
@@ -20,12 +22,15 @@ export function chooseBackup(newestFirst: readonly string[], requested?: string)
     return { file: match };
 }
 
-export function confirmationText(stack: string, database: string, file: string): string {
+/** What the operator confirms; `kept` is how many kept databases freshtrack-restore leaves (KEPT_DATABASES). */
+export function confirmationText(stack: string, database: string, file: string, kept: number = KEPT_DATABASES): string {
     return [
         `This restores ${file}`,
         `into the ${database} database of stack '${stack}'.`,
         `The restore goes into a new database first; only a complete restore takes the name ${database},`,
-        `and the current database is kept as ${database}_before_restore_<time>. Writes that arrive during the swap go to the kept one:`,
+        `and the current database is kept as ${database}_before_restore_<time>. Both renames are one transaction: if the swap`,
+        "fails or is interrupted, nothing changes. Writes that arrive during the swap go to the kept one:",
         "stop the backend and worker first if that matters.",
+        `Only the ${kept} newest kept databases stay; this restore drops older ones (${database}_before_restore_*).`,
     ].join("\n");
 }

@@ -125,17 +125,25 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
         const value = stackValues.has(key) ? stackValues.get(key) : decl.default;
         if (value === undefined) continue; // The program reports missing required keys with the rest.
         const isSecure = typeof value === "object" && value !== null && "secure" in value;
+        // A key declared secret never has its value printed.
+        const shown = (v: unknown) => (decl.secret ? undefined : v);
         if (decl.type && !isSecure) {
             const actual = typeOf(value);
             const fits = actual === decl.type || (decl.type === "object" && actual === "object");
-            if (!fits) problems.push({ key, value, expected: `a value of type ${decl.type} (declared in Pulumi.yaml)` });
+            if (!fits) problems.push({ key, value: shown(value), expected: `a value of type ${decl.type} (declared in Pulumi.yaml)` });
             if (decl.type === "array" && Array.isArray(value) && decl.items) {
                 value.forEach((item, i) => {
-                    if (typeOf(item) !== decl.items!.type) problems.push({ key: `${key}[${i}]`, value: item, expected: `a ${decl.items!.type}` });
+                    if (typeOf(item) !== decl.items!.type) problems.push({ key: `${key}[${i}]`, value: shown(item), expected: `a ${decl.items!.type}` });
                 });
             }
         }
-        if (decl.secret && !isSecure) problems.push({ key, value: "(plain text)", expected: "an encrypted value: pulumi config set --secret" });
+        // As the CLI: `secret` is checked on typed keys only, and a default counts as a plain-text value
+        // (pulumi v3.259.0 pkg/workspace/config.go:101,128 and 316-345). Pulumi.yaml's secret keys are
+        // untyped for that reason; the program itself refuses their plain-text values (components/config.ts).
+        if (decl.secret && decl.type && !isSecure) {
+            const fix = `pulumi config set --secret ${name} <value>`;
+            problems.push({ key, value: undefined, valueHidden: true, expected: `must be encrypted as it is secret (the Pulumi CLI refuses it too): ${fix}` });
+        }
         set(key, value);
     }
     // Undeclared keys pass through; the program itself refuses unknown freshtrack: keys.

@@ -191,7 +191,7 @@ export interface Inspect {
     };
     readonly NetworkSettings: {
         Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> | null;
-        Networks: Record<string, { Aliases: string[] | null; IPAddress: string }>;
+        Networks: Record<string, { Aliases: string[] | null; IPAddress: string; Gateway?: string; GlobalIPv6Address?: string; IPv6Gateway?: string }>;
     };
 }
 

@@ -131,6 +131,13 @@ export async function exec(id: string, cmd: string[], opts: { user?: string } = 
     return { exitCode: inspect.ExitCode, output };
 }
 
+/** A container's output so far, stdout and stderr together (GET /containers/{id}/logs, no TTY: multiplexed). */
+export async function containerLogs(id: string): Promise<string> {
+    const res = await raw("GET", `${await prefix()}/containers/${id}/logs?stdout=1&stderr=1`);
+    if (res.status >= 400) throw new EngineError(res.status, `GET /containers/${id}/logs`, res.body.toString("utf8").trim());
+    return demux(res.body);
+}
+
 /** The Engine's multiplexed stream (8-byte frame headers) as one text. */
 export function demux(body: Buffer): string {
     let out = "";

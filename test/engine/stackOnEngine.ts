@@ -48,16 +48,36 @@ export interface AppliedStack {
     readonly stack: string;
     /** Prefixed network name → internal. */
     readonly networks: ReadonlyMap<string, boolean>;
+    /** Prefixed network name → the program's inputs for it, names prefixed: what the provider sent. */
+    readonly networkInputs: ReadonlyMap<string, NetworkInputs>;
+    /** Prefixed names of the networks created with IPv6. */
+    readonly ipv6Networks: readonly string[];
     readonly containers: readonly AppliedContainer[];
     byName(name: string): AppliedContainer;
 }
 
-/** Removes every container, network and volume a test left behind. */
-export async function removeTestObjects(): Promise<void> {
+export interface NetworkInputs {
+    readonly name: string;
+    readonly driver?: string;
+    readonly internal?: boolean;
+    readonly ipv6?: boolean;
+    readonly ipamDriver?: string;
+    readonly ipamConfigs?: Array<{ subnet?: string; ipRange?: string; gateway?: string; auxAddress?: Record<string, string> }>;
+    readonly labels?: Array<{ label: string; value: string }>;
+}
+
+/** Objects named with this after TEST_PREFIX outlive one stack's cleanup (the crontab test's); the last cleanup takes them. */
+export const LASTING = "lasting-";
+
+/** Removes every container, network and volume a test left behind; `lasting` ones only when told. */
+export async function removeTestObjects(opts: { lasting?: boolean } = {}): Promise<void> {
     const filter = encodeURIComponent(JSON.stringify({ name: [TEST_PREFIX] }));
+    const spared = (name: string) => !opts.lasting && name.replace(/^\//, "").startsWith(`${TEST_PREFIX}${LASTING}`);
     const containers = await engine<Array<{ Id: string; Names: string[] }>>("GET", `/containers/json?all=1&filters=${filter}`);
     await Promise.all(
-        containers.filter((c) => c.Names.some((n) => n.startsWith(`/${TEST_PREFIX}`))).map((c) => engine("DELETE", `/containers/${c.Id}?force=1&v=1`, undefined, { allow: [404, 409] })),
+        containers
+            .filter((c) => c.Names.some((n) => n.startsWith(`/${TEST_PREFIX}`)) && !c.Names.some(spared))
+            .map((c) => engine("DELETE", `/containers/${c.Id}?force=1&v=1`, undefined, { allow: [404, 409] })),
     );
     const networks = await engine<Array<{ Id: string; Name: string }>>("GET", `/networks?filters=${filter}`);
     for (const n of networks.filter((x) => x.Name.startsWith(TEST_PREFIX))) {
@@ -67,7 +87,9 @@ export async function removeTestObjects(): Promise<void> {
         if (/active endpoints/.test(removed?.message ?? "")) console.log(`      (left network ${n.Name}: the daemon still lists endpoints on it)`);
     }
     const volumes = await engine<{ Volumes: Array<{ Name: string }> | null }>("GET", `/volumes?filters=${filter}`);
-    for (const v of (volumes.Volumes ?? []).filter((x) => x.Name.startsWith(TEST_PREFIX))) await engine("DELETE", `/volumes/${v.Name}?force=1`, undefined, { allow: [404, 409] });
+    for (const v of (volumes.Volumes ?? []).filter((x) => x.Name.startsWith(TEST_PREFIX) && !spared(x.Name))) {
+        await engine("DELETE", `/volumes/${v.Name}?force=1`, undefined, { allow: [404, 409] });
+    }
 }
 
 /** Every text a container's settings hold, where the names of other services appear. */
@@ -122,17 +144,32 @@ export async function applyStack(stack: string, resources: readonly RegisteredRe
     const run = nameSuffix(`${stack}-${Date.now()}-${Math.random()}`).slice(0, 4);
     const rename = (name: string) => `${TEST_PREFIX}${run}-${name}`;
     const networks = new Map<string, boolean>();
+    const networkInputs = new Map<string, NetworkInputs>();
     for (const n of resources.filter((r) => r.type === TYPES.network)) {
-        const inputs = unwrapSecrets(n.inputs) as { name: string; driver?: string; internal?: boolean; labels?: Array<{ label: string; value: string }> };
+        const inputs = { ...(unwrapSecrets(n.inputs) as NetworkInputs) };
         const name = rename(inputs.name);
+        // kreuzwerker v4.5.0 resource_docker_network_funcs.go:26-75: EnableIPv6 only when ipv6 is true (GetOk), and
+        // always an IPAM block, since ipam_driver defaults to "default" (resource_docker_network.go:85-91), with
+        // each ipam_config entry's fields as given ("" when unset, :137-158). The subnets are the program's own.
         await engine("POST", "/networks/create", {
             Name: name,
             CheckDuplicate: true,
             Driver: inputs.driver ?? "bridge",
             Internal: inputs.internal ?? false,
+            ...(inputs.ipv6 ? { EnableIPv6: true } : {}),
+            IPAM: {
+                Driver: inputs.ipamDriver ?? "default",
+                Config: (inputs.ipamConfigs ?? []).map((c) => ({
+                    Subnet: c.subnet ?? "",
+                    IPRange: c.ipRange ?? "",
+                    Gateway: c.gateway ?? "",
+                    AuxiliaryAddresses: c.auxAddress ?? {},
+                })),
+            },
             Labels: Object.fromEntries((inputs.labels ?? []).map((l) => [l.label, l.value])),
         });
         networks.set(name, inputs.internal ?? false);
+        networkInputs.set(name, { ...inputs, name });
     }
     for (const v of resources.filter((r) => r.type === TYPES.volume)) {
         const inputs = unwrapSecrets(v.inputs) as { name: string; labels?: Array<{ label: string; value: string }> };
@@ -178,6 +215,8 @@ export async function applyStack(stack: string, resources: readonly RegisteredRe
     return {
         stack,
         networks,
+        networkInputs,
+        ipv6Networks: [...networkInputs.values()].filter((n) => n.ipv6 === true).map((n) => n.name),
         containers: applied,
         byName(name: string) {
             const found = applied.find((c) => c.resource.name === name);

@@ -510,6 +510,20 @@ const databaseCluster = new ProviderModel("digitalocean:index/databaseCluster:Da
     tags: { ...TAGS, source: at("digitalocean/database/resource_database_cluster.go:241, 585") },
 });
 
+/**
+ * The cluster's default user, as the provider stores it: `user` and `password` are Computed outputs (not
+ * inputs, so they have no rule above), set by Create and by every Read from the API's connection details,
+ * the password only when the API returns one, so the one from the create response stays otherwise
+ * (resource_database_cluster.go:214-228, 723-738, called at :391 and :626). The user is `doadmin`
+ * (docs/resources/database_user.md:8; docs/resources/database_cluster.md:167-168). The password stands in
+ * for the generated one, derived from the resource name like the mocks' other generated values.
+ */
+export const DATABASE_CLUSTER_DEFAULT_USER = {
+    user: "doadmin",
+    password: (resourceName: string) => `mock-${resourceName}-doadmin`,
+    source: at("digitalocean/database/resource_database_cluster.go:214-228, 723-738, docs/resources/database_user.md:8"),
+} as const;
+
 const databaseUser = new ProviderModel("digitalocean:index/databaseUser:DatabaseUser", {
     clusterId: {
         forceNew: true,

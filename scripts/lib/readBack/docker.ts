@@ -47,10 +47,25 @@ export interface DaemonFacts {
     /** The host can listen on IPv6 (moby netutils.IsV6Listenable), for bindings without a host address. */
     readonly ipv6Listenable: boolean;
     /**
-     * The daemon reports a port's bindings sorted, IPv4 before IPv6 (moby 27+ bridge driver,
-     * sortAndNormPBs/cmpPortBinding). Older daemons are not modelled: false keeps request order.
+     * The order of one container port's bindings in NetworkSettings.Ports, which the provider reads
+     * back as is. "sorted": Docker 27 and later sort them, IPv4 before IPv6 (moby v27.5.1
+     * libnetwork/drivers/bridge/port_mapping_linux.go:77-78, 199-249, sortAndNormPBs/cmpPortBinding).
+     * "reversed": Docker 26 and older keep the order nat.SortPortMap leaves (moby v26.1.3
+     * daemon/container_operations.go:97-115 and libnetwork/drivers/bridge/port_mapping_linux.go:38-81;
+     * v20.10.24 daemon/container_operations.go:150 and the vendored libnetwork's port_mapping.go:37-81),
+     * and its comparator answers "less" both ways for two bindings of one tcp port
+     * (go-connections nat/sort.go:50-54 as vendored there), so Go's insertion sort (slices of up to
+     * 12 entries) hands them back in reverse. Seen on 20.10.24: -p 0.0.0.0:8080:80
+     * -p [::]:8080:80 inspects as [::, 0.0.0.0], and the other way round.
      */
-    readonly sortsPortBindings: boolean;
+    readonly portBindingOrder: "sorted" | "reversed";
+    /**
+     * daemon.json `ip6tables`: the daemon writes NAT rules for IPv6 port bindings. Default true from
+     * 27.0 (moby v27.5.1 cmd/dockerd/config_unix.go:31), false before (v26.1.3 :31), and before 27.0
+     * refused without `experimental` (v26.1.3 daemon/daemon_unix.go:743-745). Without it a `::`
+     * binding to an IPv6 container is reserved and reported but forwards nothing; the state is the same.
+     */
+    readonly ip6tables: boolean;
     /** Names of the Docker networks created with IPv6; a container on one has an IPv6 address. */
     readonly ipv6Networks: readonly string[];
     /** daemon.json `data-root`, where named volumes live. */
@@ -81,7 +96,8 @@ export const STOCK_DAEMON: DaemonFacts = {
     userlandProxy: true,
     swapLimit: true,
     ipv6Listenable: true,
-    sortsPortBindings: true,
+    portBindingOrder: "sorted",
+    ip6tables: true,
     ipv6Networks: [],
     dataRoot: "/var/lib/docker",
 };
@@ -94,8 +110,21 @@ export function daemonFacts(daemonJson: string, base: DaemonFacts = STOCK_DAEMON
         ...(typeof json["log-driver"] === "string" ? { logDriver: json["log-driver"] } : {}),
         ...(typeof json["log-opts"] === "object" && json["log-opts"] !== null ? { logOpts: { ...(json["log-opts"] as Record<string, string>) } } : {}),
         ...(typeof json["userland-proxy"] === "boolean" ? { userlandProxy: json["userland-proxy"] } : {}),
+        ...(typeof json["ip6tables"] === "boolean" ? { ip6tables: json["ip6tables"] } : {}),
         ...(typeof json["data-root"] === "string" ? { dataRoot: json["data-root"] } : {}),
     };
+}
+
+/**
+ * The facts of a daemon of a given version (`docker version`'s Server.Version, e.g. "20.10.24+dfsg1")
+ * with the daemon.json it runs with, if any: what the real-engine tests compare against. The targets
+ * themselves are modelled on Docker 27 or later (STOCK_DAEMON), which Ubuntu 24.04 carries in
+ * noble-updates; see portBindingOrder for what an older daemon does differently.
+ */
+export function daemonFactsForVersion(serverVersion: string, daemonJson?: string): DaemonFacts {
+    const major = Number(/^(\d+)\./.exec(serverVersion)?.[1] ?? "0");
+    const versioned: DaemonFacts = { ...STOCK_DAEMON, portBindingOrder: major >= 27 ? "sorted" : "reversed", ip6tables: major >= 27 };
+    return daemonJson === undefined ? versioned : daemonFacts(daemonJson, versioned);
 }
 
 /** The daemon a target's containers run on: the operator's own, or the one the bootstrap configures. */
@@ -618,7 +647,11 @@ function portsReadBack(given: PortInput[], daemon: DaemonFacts, containerHasIpv6
     const keys = [...groups.keys()].sort((x, y) => parseInt(x, 10) - parseInt(y, 10));
     return keys.flatMap((k) => {
         const list = groups.get(k)!;
-        if (!daemon.sortsPortBindings) return list;
+        if (daemon.portBindingOrder === "reversed") {
+            // nat/sort.go:53: for one tcp port every pair is "less" both ways, so insertion sort reverses them all;
+            // for udp/sctp the order is by host port, larger first, and stable among equals.
+            return list[0]!.protocol === "tcp" ? [...list].reverse() : [...list].sort((x, y) => (y.external ?? 0) - (x.external ?? 0));
+        }
         const byIp = (x: PortInput, y: PortInput) => (ipSortKey(x.ip) < ipSortKey(y.ip) ? -1 : ipSortKey(x.ip) > ipSortKey(y.ip) ? 1 : 0);
         return [...list].sort((x, y) => (x.external ?? 0) - (y.external ?? 0) || byIp(x, y));
     });
@@ -728,6 +761,14 @@ function containerModel(daemon: DaemonFacts, imageFacts: (image: string) => Imag
 // resource_docker_network_funcs.go (Create 26-82, Read 160-203).
 // ---------------------------------------------------------------------------
 
+/** kw resource_docker_network.go:106-135: one ipam_config block, every field optional, ForceNew. */
+const IPAM_CONFIG: Record<string, Attr> = {
+    subnet: str("subnet", 108),
+    ipRange: str("ip_range", 115),
+    gateway: str("gateway", 122),
+    auxAddress: a("aux_address", 129, "map", "optional", true),
+};
+
 export const NETWORK_SCHEMA: Readonly<Record<string, Attr>> = {
     name: a("name", 25, "string", "required", true, { autoNamed: true }),
     labels: a("labels", 32, "set", "optional", true, { elem: LABEL }),
@@ -739,7 +780,7 @@ export const NETWORK_SCHEMA: Readonly<Record<string, Attr>> = {
     ipv6: a("ipv6", 78, "bool", "optional", true),
     ipamDriver: a("ipam_driver", 85, "string", "optional", true, { default: "default" }),
     ipamOptions: a("ipam_options", 92, "map", "optional", true),
-    ipamConfigs: a("ipam_config", 99, "set", "optionalComputed", true),
+    ipamConfigs: a("ipam_config", 99, "set", "optionalComputed", true, { elem: IPAM_CONFIG }),
     scope: a("scope", 139, "string", "computed", false),
 };
 
@@ -754,9 +795,28 @@ function networkReadBack(inputs: Record<string, unknown>, daemon: DaemonFacts): 
         const name = str0(unwrapSecrets(out.name));
         out.ipv6 = name !== undefined && daemon.ipv6Networks.includes(name);
     }
+    // ipam_config (kw network_funcs.go:196, structures.go:11-39): the daemon's IPAM.Config, fields it leaves empty
+    // omitted. It lists each configured subnet as given (with the gateway as configured, "" when not), then, for a
+    // family the config does not name, the pool the daemon chose, with its gateway (moby v27.5.1 daemon/network.go:
+    // 696-755; v20.10.24 daemon/network.go:675-733). The chosen pool is not known here: DAEMON_CHOSEN stands for it.
+    // A network created with ipv6 needs an IPv6 subnet before Docker 27 ("could not find an available,
+    // non-overlapping IPv6 address pool", 20.10.24); from 27.0 the daemon takes one from a ULA prefix of its own
+    // (v27.5.1 daemon/daemon.go:1503-1543). Either way an unconfigured family reads back as a chosen pool.
+    if (!containsUnknown(out.ipamConfigs)) {
+        const configured = ((unwrapSecrets(out.ipamConfigs) ?? []) as Array<Record<string, unknown>>).filter((c) => str0(c.subnet));
+        const families = new Set<number>(configured.map((c) => (String(c.subnet).includes(":") ? 6 : 4)));
+        const chosen = [4, ...(unwrapSecrets(out.ipv6) === true ? [6] : [])].filter((f) => !families.has(f));
+        out.ipamConfigs = [
+            ...configured.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => !isZero(v)))),
+            ...chosen.map(() => ({ subnet: DAEMON_CHOSEN, gateway: DAEMON_CHOSEN })),
+        ];
+    }
     out.scope = "local";
     return out;
 }
+
+/** Stands for a subnet or gateway the daemon picks by itself, which a config can never equal. */
+export const DAEMON_CHOSEN = "(chosen by the daemon)";
 
 // ---------------------------------------------------------------------------
 // docker_volume: kw resource_docker_volume.go (schema 40-152, Read 288-312, Update 388: cluster only).

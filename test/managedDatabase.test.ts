@@ -1,0 +1,128 @@
+/**
+ * Managed PostgreSQL (freshtrack:database.mode managed) and PostgreSQL 15's public schema: issue 14, defect 5.
+ * The role the program creates through the DigitalOcean API cannot create tables in schema public, so a job
+ * runs first as the cluster's administrator and grants it USAGE and CREATE there.
+ *
+ * No shipped stack uses the managed database (Pulumi.staging.yaml and Pulumi.prod.yaml run the container
+ * database), so these tests run prod with database.mode managed, as test/hosts.test.ts does, and check that the
+ * shipped stacks stay as they were. Rungs: 1 (mocks) and 2 (the mocks give the cluster its `user` and
+ * `password` outputs as the provider reads them back, scripts/lib/readBack/digitalocean.ts); the SQL itself
+ * runs against a real PostgreSQL in test/managedGrant.servers.test.ts (rung 4).
+ */
+import { expect } from "chai";
+import { contractFor } from "../components/imageContracts";
+import { PUBLIC_IMAGES } from "../components/images";
+import { DATABASE } from "../components/services/context";
+import { ADMIN_PASSWORD_FILE, GRANT_SQL_PATH, renderPublicSchemaGrant } from "../components/services/migrations";
+import { deployStack } from "../components/stack";
+import { MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { DATABASE_CLUSTER_DEFAULT_USER } from "../scripts/lib/readBack/digitalocean";
+import { loadStackSettings, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
+import { containerNamed, containers, plainStrings, runStack, uploadText } from "./helpers";
+
+const GRANT = "database-grant";
+const CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
+
+function managedProd(): StackSettings {
+    const settings = loadStackSettings("prod");
+    return { ...settings, config: { ...settings.config, "freshtrack:database": JSON.stringify({ mode: "managed", size: "db-s-1vcpu-2gb" }) } };
+}
+
+function envOf(container: RegisteredResource): Record<string, string> {
+    return Object.fromEntries((container.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+function requiresLabel(container: RegisteredResource): string | undefined {
+    return (container.inputs.labels as Array<{ label: string; value: string }>).find((l) => l.label === "com.freshtrack.requires")?.value;
+}
+
+describe("managed PostgreSQL: the application's role is granted CREATE on schema public before migrations (rungs 1-2)", function () {
+    this.timeout(60_000);
+    let resources: RegisteredResource[];
+    let adminPassword: string;
+    before(async () => {
+        resources = (await runUnderMocks(managedProd(), deployStack)).resources;
+        const cluster = resources.find((r) => r.type === CLUSTER);
+        if (!cluster) throw new Error("no database cluster registered");
+        adminPassword = DATABASE_CLUSTER_DEFAULT_USER.password(cluster.name);
+    });
+
+    it("runs a grant job with the managed database, and none on any shipped stack (container database)", async () => {
+        expect(containerNamed(resources, GRANT).inputs.attach, "a job: waits for the exit").to.equal(true);
+        for (const stack of shippedStacks()) {
+            const shipped = (await runStack(stack, deployStack)).resources;
+            expect(containers(shipped).map((c) => c.name), stack).to.not.include(GRANT);
+            // As before: the migration requires the backup alone, and the backup waits for no grant.
+            expect(requiresLabel(containerNamed(shipped, "migrate")), stack).to.equal("pre-migrate-backup");
+        }
+    });
+
+    it("connects as the cluster's administrator (the provider's `user` output) to the application's database, over TLS", () => {
+        const env = envOf(containerNamed(resources, GRANT));
+        expect(env).to.include({ PGUSER: DATABASE_CLUSTER_DEFAULT_USER.user, PGDATABASE: DATABASE.name, PGSSLMODE: "require" });
+        expect(env.PGUSER).to.equal("doadmin");
+        // The direct cluster address, the one migrations use (not the transaction pool).
+        const migrate = envOf(containerNamed(resources, "migrate"));
+        expect([env.PGHOST, env.PGPORT]).to.deep.equal([migrate.DATABASE_HOST, migrate.DATABASE_PORT]);
+    });
+
+    it("grants USAGE and CREATE on schema public to the role the migration connects as, and nothing more", () => {
+        const sql = uploadText(resources, GRANT, GRANT_SQL_PATH);
+        const appUser = envOf(containerNamed(resources, "migrate")).DATABASE_USER;
+        expect(appUser).to.equal(DATABASE.user);
+        expect(sql).to.equal(renderPublicSchemaGrant(appUser!));
+        // One privilege change; the rest only checks it took effect (run for real in managedGrant.servers.test.ts).
+        const changes = sql.split("\n").filter((l) => /^\s*(GRANT|REVOKE|ALTER|CREATE|DROP)\b/i.test(l));
+        expect(changes).to.deep.equal([`GRANT USAGE, CREATE ON SCHEMA public TO "${DATABASE.user}";`]);
+        expect(sql).to.contain(`has_schema_privilege('${DATABASE.user}', 'public', 'CREATE')`);
+        const command = (containerNamed(resources, GRANT).inputs.command as string[]).join(" ");
+        expect(command).to.contain(`psql --no-psqlrc --set ON_ERROR_STOP=1 --file ${GRANT_SQL_PATH}`);
+    });
+
+    it("keeps the admin password a secret: a secret upload read inside the shell, never in the command, env or labels of any container", () => {
+        const grant = containerNamed(resources, GRANT);
+        type Upload = { file: string; content: unknown; permissions?: string };
+        const uploads = (grant.inputs.uploads instanceof SecretValue ? grant.inputs.uploads.value : grant.inputs.uploads) as Upload[];
+        const upload = uploads.find((u) => u.file === ADMIN_PASSWORD_FILE)!;
+        expect(upload.content).to.be.instanceOf(SecretValue);
+        expect((upload.content as SecretValue).value).to.equal(adminPassword);
+        expect(upload.permissions).to.equal("0444");
+        expect(envOf(grant).ADMIN_PASSWORD_FILE).to.equal(ADMIN_PASSWORD_FILE);
+        // Anywhere in plain text, on any resource (plainStrings skips what is marked secret).
+        for (const r of resources) expect(plainStrings(r.inputs).join("\n"), `${r.type} ${r.name}`).to.not.contain(adminPassword);
+        expect(plainStrings(grant.inputs.command).join("\n")).to.contain('PGPASSWORD=$(cat "$ADMIN_PASSWORD_FILE")');
+    });
+
+    it("orders grant, pre-migration backup, migration; the migration requires the grant's exit code", () => {
+        const urn = (name: string) => containerNamed(resources, name).urn;
+        expect(containerNamed(resources, "pre-migrate-backup").options.dependsOn).to.include(urn(GRANT));
+        expect(containerNamed(resources, "migrate").options.dependsOn).to.include.members([urn(GRANT), urn("pre-migrate-backup")]);
+        expect(requiresLabel(containerNamed(resources, "migrate"))).to.equal(`pre-migrate-backup,${GRANT}`);
+        // A backup is worth taking even if the grant failed: it waits for the grant but is not gated on it.
+        expect(requiresLabel(containerNamed(resources, "pre-migrate-backup"))).to.equal(undefined);
+    });
+
+    it("never migrates, nor starts the new backend, when the grant fails", async () => {
+        let failure: unknown;
+        try {
+            await runUnderMocks(managedProd(), deployStack, { exitCodes: { [GRANT]: 2 } });
+        } catch (err) {
+            failure = err;
+        }
+        expect(failure).to.be.instanceOf(MockRunFailure);
+        expect((failure as MockRunFailure).message).to.contain(`job '${GRANT}' exited with code 2`);
+        const names = containers((failure as MockRunFailure).resources).map((c) => c.name);
+        expect(names).to.include(GRANT).and.not.include("migrate").and.not.include("backend");
+    });
+
+    it("uses the pinned postgres image, whose contract has the shell and psql it runs (rung 6: image contracts)", () => {
+        const grant = containerNamed(resources, GRANT);
+        const image = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage" && r.name === `${GRANT}-image`)!;
+        expect(image.inputs.name).to.equal(PUBLIC_IMAGES.postgres);
+        const binaries = Object.keys(contractFor(PUBLIC_IMAGES.postgres)!.binaries);
+        expect(binaries).to.include((grant.inputs.entrypoints as string[])[0]);
+        expect(binaries).to.include.members(["/usr/local/bin/psql", "/bin/cat"]);
+        // The image's entrypoint (and its gosu) never runs, so no capability is added back.
+        expect((grant.inputs.capabilities as { adds: string[] }).adds).to.deep.equal([]);
+    });
+});

@@ -1,0 +1,154 @@
+/**
+ * Rung 4 (a real server on 127.0.0.1) for issue 14, defect 5: the grant job's own command and SQL, run against
+ * Debian's PostgreSQL (15 on bookworm, installed by .ci/run). Since PostgreSQL 15 a role that owns nothing
+ * cannot create a table in schema public (release notes of PostgreSQL 15, "Migration to Version 15": "Remove
+ * PUBLIC creation permission on the public schema"); this is what a role made through the DigitalOcean API
+ * meets on a managed cluster. Only the connection differs from the container: 127.0.0.1 without TLS, and the SQL
+ * file at a scratch path instead of GRANT_SQL_PATH.
+ */
+import { expect } from "chai";
+import { execFileSync, spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DATABASE } from "../components/services/context";
+import { GRANT_COMMAND, GRANT_SQL_PATH, renderPublicSchemaGrant } from "../components/services/migrations";
+import { asPostgres, freePort, IS_ROOT, postgresBin } from "./localServers";
+
+const SUPERUSER = "postgres";
+const SUPERUSER_PASSWORD = `super-${Date.now()}`;
+const APP_PASSWORD = `app-${Date.now()}`;
+/** Like DigitalOcean's doadmin: not a superuser, but the owner of the application's database. */
+const OWNER = "doadmin";
+const OWNER_PASSWORD = `owner-${Date.now()}`;
+
+
+describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real server)", function () {
+    this.timeout(60_000);
+    let dir: string;
+    let port: number;
+
+    const psql = (user: string, password: string, database: string, sql: string): SpawnSyncReturns<string> =>
+        spawnSync(postgresBin("psql"), [
+            "-X", "-A", "-t", "--set", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+            "-p", String(port), "-U", user, "-d", database, "-c", sql,
+        ], {
+            encoding: "utf8",
+            env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" },
+        });
+    const asSuperuser = (database: string, sql: string) => {
+        const result = psql(SUPERUSER, SUPERUSER_PASSWORD, database, sql);
+        expect(result.status, result.stderr).to.equal(0);
+        return result.stdout.trim();
+    };
+
+    /** The job's command as the container runs it (`/bin/sh -c`), with the SQL the job renders for `appUser`. */
+    const runGrantJob = (admin: string, adminPassword: string, database: string, appUser: string = DATABASE.user): SpawnSyncReturns<string> => {
+        const sqlFile = path.join(dir, `grant-${Date.now()}-${Math.random()}.sql`);
+        const passwordFile = path.join(dir, `admin-password-${Date.now()}-${Math.random()}`);
+        fs.writeFileSync(sqlFile, renderPublicSchemaGrant(appUser));
+        fs.writeFileSync(passwordFile, adminPassword, { mode: 0o444 });
+        return spawnSync("sh", ["-c", GRANT_COMMAND.replace(GRANT_SQL_PATH, sqlFile)], {
+            encoding: "utf8",
+            env: {
+                PATH: `${path.dirname(postgresBin("psql"))}:${process.env.PATH}`,
+                PGHOST: "127.0.0.1",
+                PGPORT: String(port),
+                PGDATABASE: database,
+                PGUSER: admin,
+                PGSSLMODE: "disable",
+                ADMIN_PASSWORD_FILE: passwordFile,
+                PGCONNECT_TIMEOUT: "5",
+            },
+        });
+    };
+
+    before(async function () {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-grant-"));
+        fs.chmodSync(dir, 0o777);
+        if (IS_ROOT) execFileSync("chown", ["postgres", dir]);
+        port = await freePort();
+        fs.writeFileSync(path.join(dir, "pw"), SUPERUSER_PASSWORD);
+        const run = (cmd: string, args: string[]) => {
+            const [c, a] = asPostgres(cmd, args);
+            execFileSync(c, a, { stdio: "pipe" });
+        };
+        run(postgresBin("initdb"), ["-D", path.join(dir, "data"), "-U", SUPERUSER, "--auth=scram-sha-256", `--pwfile=${path.join(dir, "pw")}`]);
+        const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
+        run(postgresBin("pg_ctl"), ["-D", path.join(dir, "data"), "-l", path.join(dir, "pg.log"), "-w", "-o", options, "start"]);
+        // What the DigitalOcean API leaves: an application role with LOGIN and nothing else, and its database.
+        asSuperuser("postgres", `CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${APP_PASSWORD}'`);
+        asSuperuser("postgres", `CREATE DATABASE ${DATABASE.name}`);
+        asSuperuser("postgres", `CREATE ROLE ${OWNER} LOGIN CREATEDB CREATEROLE PASSWORD '${OWNER_PASSWORD}'`);
+        asSuperuser("postgres", `CREATE DATABASE owned_by_admin OWNER ${OWNER}`);
+        if (Number(asSuperuser("postgres", "SHOW server_version_num")) < 150000) {
+            // Before 15 every role may create in public, so there is nothing to show.
+            this.skip();
+        }
+    });
+
+    after(() => {
+        if (!dir) return;
+        const [c, a] = asPostgres(postgresBin("pg_ctl"), ["-D", path.join(dir, "data"), "-m", "fast", "stop"]);
+        spawnSync(c, a);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("refuses CREATE TABLE in public to the application's role until the job has run, then allows it", () => {
+        const before = psql(DATABASE.user, APP_PASSWORD, DATABASE.name, "CREATE TABLE readings_before (id int)");
+        expect(before.status).to.not.equal(0);
+        expect(before.stderr).to.contain("permission denied for schema public");
+
+        const job = runGrantJob(SUPERUSER, SUPERUSER_PASSWORD, DATABASE.name);
+        expect(job.status, job.stderr).to.equal(0);
+
+        const sql = "CREATE TABLE readings (id int); INSERT INTO readings VALUES (1); SELECT count(*) FROM readings";
+        const after = psql(DATABASE.user, APP_PASSWORD, DATABASE.name, sql);
+        expect(after.status, after.stderr).to.equal(0);
+        expect(after.stdout.trim().split("\n").pop()).to.equal("1");
+        const owner = asSuperuser(DATABASE.name, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'readings'");
+        expect(owner, "the role owns what it creates").to.equal(DATABASE.user);
+    });
+
+    it("can run again (before every migration): a second run succeeds and changes nothing", () => {
+        const acl = () => asSuperuser(DATABASE.name, "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public'");
+        const first = runGrantJob(SUPERUSER, SUPERUSER_PASSWORD, DATABASE.name);
+        expect(first.status, first.stderr).to.equal(0);
+        const once = acl();
+        const second = runGrantJob(SUPERUSER, SUPERUSER_PASSWORD, DATABASE.name);
+        expect(second.status, second.stderr).to.equal(0);
+        expect(second.stderr).to.equal("");
+        expect(acl()).to.equal(once);
+        expect(once).to.contain(`${DATABASE.user}=UC/`);
+        expect(asSuperuser(DATABASE.name, `SELECT has_schema_privilege('${DATABASE.user}', 'public', 'CREATE')`)).to.equal("t");
+    });
+
+    it("works as a database owner that is not a superuser, as doadmin is on a managed cluster", () => {
+        expect(psql(DATABASE.user, APP_PASSWORD, "owned_by_admin", "CREATE TABLE t (id int)").status).to.not.equal(0);
+        const job = runGrantJob(OWNER, OWNER_PASSWORD, "owned_by_admin");
+        expect(job.status, job.stderr).to.equal(0);
+        const after = psql(DATABASE.user, APP_PASSWORD, "owned_by_admin", "CREATE TABLE t (id int)");
+        expect(after.status, after.stderr).to.equal(0);
+    });
+
+    it("exits non-zero, so the migration never runs, when the grant cannot be made", () => {
+        const noSuchRole = runGrantJob(SUPERUSER, SUPERUSER_PASSWORD, DATABASE.name, "no_such_role");
+        expect(noSuchRole.status).to.not.equal(0);
+        expect(noSuchRole.stderr).to.contain('role "no_such_role" does not exist');
+        const wrongPassword = runGrantJob(SUPERUSER, "not-the-password", DATABASE.name);
+        expect(wrongPassword.status).to.not.equal(0);
+        expect(wrongPassword.stderr).to.contain("password authentication failed");
+    });
+
+    it("fails, rather than warn and exit 0, when the administrator does not own the database", () => {
+        asSuperuser("postgres", "CREATE DATABASE owned_by_someone_else");
+        // A bare GRANT by a role without the grant option only warns, and psql exits 0: the reason for the job's check.
+        const bare = psql(OWNER, OWNER_PASSWORD, "owned_by_someone_else", `GRANT USAGE, CREATE ON SCHEMA public TO ${DATABASE.user}`);
+        expect(bare.status, bare.stderr).to.equal(0);
+        expect(bare.stderr).to.contain("no privileges were granted");
+        const job = runGrantJob(OWNER, OWNER_PASSWORD, "owned_by_someone_else");
+        expect(job.status).to.not.equal(0);
+        const reason = `role ${DATABASE.user} still may not create in schema public of database owned_by_someone_else: ${OWNER} does not own it`;
+        expect(job.stderr).to.contain(reason);
+    });
+});
