@@ -63,6 +63,11 @@ async function main(argv: string[]): Promise<number> {
             console.error(`deploy: cannot judge the state of '${stack}' before the update: ${(err as Error).message}; --no-auto-replace skips this check`);
             return 2;
         }
+        if (plan.blockers.length > 0) {
+            for (const b of plan.blockers) console.error(`deploy: unfinished: ${b}`);
+            console.error(`deploy: '${stack}' has ${plan.blockers.length} operation(s) an interrupted update left unfinished; clear them as above, then deploy again (docs/troubleshooting.md, "An interrupted update")`);
+            return 2;
+        }
         for (const r of plan.replace) console.log(`deploy: --replace '${r.urn}': ${r.why}`);
         for (const note of plan.notes) console.log(`deploy: note: ${note}`);
         replace = plan.replace.map((r) => r.urn);

@@ -136,6 +136,29 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             }
         });
 
+        // Issue 15, finding 7, as the attack pass found it: running the droplet's copy of the bootstrap by hand (operations.md)
+        // must not put back the UFW rules and keys of the first boot over those droplet-host-rules applied since.
+        // Rung 3: the rendered lines run by bash, with a stand-in for the helper that records what it was sent.
+        it("applies the rules baked into the droplet's bootstrap only on a host that has none yet", () => {
+            const script = renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", hostRulesFirstBootOnly: true });
+            const guard = new RegExp(`^if \\[ -e "\\$\\{FRESHTRACK_UFW_STATE[^\\n]*\\n[\\s\\S]*?\\nHOST_RULES\\nfi$`, "m").exec(script);
+            expect(guard, "the guarded apply").to.not.equal(null);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-firstboot-"));
+            const stub = path.join(dir, "host-rules");
+            fs.writeFileSync(stub, `#!/bin/sh\ncat > ${dir}/sent\n`, { mode: 0o755 });
+            const run = () =>
+                spawnSync("bash", ["-c", `log() { echo "$*"; }\n${guard![0].split(HOST_RULES_PATH).join(stub)}`], { encoding: "utf8", env: { ...process.env, FRESHTRACK_UFW_STATE: path.join(dir, "state") } });
+            expect(run().status).to.equal(0);
+            expect(fs.readFileSync(path.join(dir, "sent"), "utf8"), "first boot: applied").to.contain("freshtrack-ssh");
+            fs.rmSync(path.join(dir, "sent"));
+            fs.writeFileSync(path.join(dir, "state"), "rules of a later deploy\n");
+            const later = run();
+            expect(fs.existsSync(path.join(dir, "sent")), "a later run leaves them").to.equal(false);
+            expect(later.stdout).to.contain("kept as the last deploy applied them");
+            expect(renderBootstrapScript(SAMPLE), "the ssh target's script, rendered afresh each time, always applies").to.not.contain("kept as the last deploy");
+            expect(renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }), "the droplet's copy is guarded").to.contain("kept as the last deploy");
+        });
+
         // Defect 9 of issue 14: two bindings of one port read back unchanged only from Docker 27 (components/service.ts,
         // publishedPorts). Rung 3: the rendered check run by bash against a stand-in `docker` reporting each version.
         it("stops a dual-stack host's bootstrap on a Docker older than 27, naming the version, and goes on with 27 or newer", () => {

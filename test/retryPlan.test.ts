@@ -116,7 +116,7 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
 
         it("a stack that was never deployed has no resources and needs nothing replaced", () => {
             expect(checkpointResources(fixture("new"))).to.deep.equal([]);
-            expect(retryPlan(fixture("new"))).to.deep.equal({ replace: [], notes: [] });
+            expect(retryPlan(fixture("new"))).to.deep.equal({ replace: [], notes: [], blockers: [] });
         });
 
         it("shows a secret's plaintext (--show-secrets) as the value, and leaves an encrypted one as it is", () => {
@@ -137,7 +137,7 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
             expect(() => retryPlan({ resources: [] })).to.throw("not a Pulumi deployment");
             expect(() => retryPlan({ version: 5, deployment: {} })).to.throw("schema version 5; this script reads versions 3 and 4");
             expect(() => retryPlan({ version: 3, deployment: { resources: [{ type: CONTAINER }] } })).to.throw("resource 0 has no urn or type");
-            expect(retryPlan({ version: 4, features: [], deployment: {} })).to.deep.equal({ replace: [], notes: [] });
+            expect(retryPlan({ version: 4, features: [], deployment: {} })).to.deep.equal({ replace: [], notes: [], blockers: [] });
         });
     });
 
@@ -221,6 +221,23 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
     });
 });
 
+describe("after an interrupted update (the attack pass: pending operations)", () => {
+    // Built from the failed-health-wait fixture: the update was cut off (Ctrl-C, a CI timeout) during backend's create,
+    // so the checkpoint holds the old backend and a pending "creating" operation (apitype/core.go:163-164, 374-379).
+    const exported = () => JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.interrupted.json"), "utf8")) as Record<string, unknown>;
+
+    it("stops with what to do for a container whose create was cut off: remove it by name on the host, then clear the pending create", () => {
+        const plan = retryPlan(exported());
+        expect(plan.replace).to.deep.equal([]);
+        expect(plan.blockers).to.have.length(1);
+        expect(plan.blockers[0]).to.contain(BACKEND).and.contain("docker rm -f backend-7f3e2d1").and.contain("pulumi refresh --stack prod --run-program --clear-pending-creates");
+    });
+
+    it("has no blockers when nothing was left unfinished", () => {
+        expect(retryPlan(JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.failedHealthWait.json"), "utf8"))).blockers).to.deep.equal([]);
+    });
+});
+
 describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script, a stand-in pulumi CLI)", () => {
     let dir: string;
     before(() => {
@@ -294,6 +311,13 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
         const fresh = deploy("stackExport.new.json", "prod", "--allow-examples");
         expect(replacedBy(fresh.calls)).to.deep.equal([]);
         expect(fresh.stdout).to.not.contain("deploy: ");
+    });
+
+    it("stops before `pulumi up`, exit 2, when an interrupted update left an operation unfinished, saying what to do", () => {
+        const run = deploy("stackExport.interrupted.json", "prod", "--allow-examples");
+        expect(run.status).to.equal(2);
+        expect(run.calls.map((c) => c[0])).to.not.include("up");
+        expect(run.stderr).to.contain("docker rm -f backend-7f3e2d1").and.contain("An interrupted update");
     });
 
     it("--no-auto-replace neither reads the state nor replaces anything", () => {

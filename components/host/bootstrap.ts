@@ -33,6 +33,12 @@ export interface BootstrapOptions {
      * (DUAL_STACK_DOCKER_MAJOR, components/platform/networks.ts). The bootstrap stops with a message on an older one.
      */
     readonly minDockerMajor?: number;
+    /**
+     * Apply the UFW rules and deploy keys baked into this script only when the host has none yet. For the
+     * droplet's copy, which cloud-init wrote at creation: a later run by hand must not put back the rules and
+     * keys of the first boot over those `droplet-host-rules` applied since (a revoked key would come back).
+     */
+    readonly hostRulesFirstBootOnly?: boolean;
 }
 
 /**
@@ -506,8 +512,13 @@ ${opts.minDockerMajor !== undefined ? renderDockerVersionCheck(opts.minDockerMaj
 # UFW (the same rules as the cloud firewall) and the deploy user's keys, through the helper that every later
 # deploy runs again with the rules of the day (components/host/dropletHost.ts; the ssh target re-runs this script).
 ${writeFile(HOST_RULES_PATH, "0755", renderHostRulesScript(), "HOST_RULES_SCRIPT")}
+${opts.hostRulesFirstBootOnly ? `if [ -e "\${FRESHTRACK_UFW_STATE:-${UFW_STATE}}" ]; then
+  log "host rules: kept as the last deploy applied them (droplet-host-rules); this copy holds those of the first boot"
+else
 ${HOST_RULES_PATH} <<'HOST_RULES'
 ${renderHostRules({ adminCidrs: opts.adminCidrs, sshPort, deployKeys: opts.deployKeys })}HOST_RULES
+fi` : `${HOST_RULES_PATH} <<'HOST_RULES'
+${renderHostRules({ adminCidrs: opts.adminCidrs, sshPort, deployKeys: opts.deployKeys })}HOST_RULES`}
 
 ${writeFile("/etc/fail2ban/jail.d/freshtrack.local", "0644", renderFail2banJail(sshPort), "JAIL", "systemctl restart fail2ban")}
 systemctl enable --now fail2ban >/dev/null 2>&1

@@ -60,6 +60,8 @@ export function renderCloudInit(opts: CloudInitOptions): string {
                     dataMount: DATA_MOUNT,
                     dataDevice: volumeDevice(opts.volumeName),
                     ...(edgeHasIpv6("droplet") ? { minDockerMajor: DUAL_STACK_DOCKER_MAJOR } : {}),
+                    // This copy keeps the rules of the droplet's creation; later ones come from droplet-host-rules.
+                    hostRulesFirstBootOnly: true,
                 }),
             },
         ],

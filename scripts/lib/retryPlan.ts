@@ -35,6 +35,42 @@ export interface RetryPlan {
     readonly replace: ReplaceDecision[];
     /** What a plain retry will do that the script leaves to the operator, one line each. */
     readonly notes: string[];
+    /**
+     * Operations an interrupted update left unfinished, each with what to do. The engine only warns about
+     * them and goes on (pulumi/pulumi v3.259.0 pkg/resource/deploy/deployment_executor.go:90-113): a container
+     * whose create was cut off may run untracked, holding its name and its network alias, so the deploy
+     * stops until they are cleared.
+     */
+    readonly blockers: string[];
+}
+
+/** The unfinished operations of an export (deployment.pending_operations, sdk/go/common/apitype/core.go:163-164, 374-379). */
+function pendingOperations(exported: unknown): Array<{ urn: string; type: string; operation: string; name?: string }> {
+    const deployment = isObject(exported) && isObject(exported["deployment"]) ? exported["deployment"] : {};
+    const pending = deployment["pending_operations"] ?? [];
+    if (!Array.isArray(pending)) throw new Error("the stack export's deployment.pending_operations is not a list");
+    return pending.map((op: unknown, i) => {
+        const resource = isObject(op) && isObject(op["resource"]) ? op["resource"] : undefined;
+        if (!resource || typeof resource["urn"] !== "string" || typeof resource["type"] !== "string") {
+            throw new Error(`the stack export's pending operation ${i} has no resource urn or type`);
+        }
+        const inputs = isObject(resource["inputs"]) ? resource["inputs"] : {};
+        const name = typeof inputs["name"] === "string" ? inputs["name"] : undefined;
+        return { urn: resource["urn"], type: resource["type"], operation: String(isObject(op) ? op["type"] : "unknown"), ...(name ? { name } : {}) };
+    });
+}
+
+function pendingAdvice(op: { urn: string; type: string; operation: string; name?: string }): string {
+    const stack = stackOf(op.urn);
+    const clear = `pulumi refresh --stack ${stack} --run-program --clear-pending-creates`;
+    if (op.operation === "creating" && op.type === "docker:index/container:Container") {
+        return (
+            `${op.urn}: an earlier update was cut off while creating this container, which may now run untracked under its name` +
+            `${op.name ? ` '${op.name}'` : ""}. On the host, as the deploy user: docker rm -f ${op.name ?? "<its name>"}; then: ${clear}`
+        );
+    }
+    if (op.operation === "creating") return `${op.urn}: an earlier update was cut off while creating it; check whether it exists, delete it or import it, then: ${clear}`;
+    return `${op.urn}: an earlier update was cut off while ${op.operation} it; run pulumi refresh --stack ${stack} --run-program and check it`;
 }
 
 /** The export's schema versions this reading understands (sdk/go/common/apitype/core.go:81-87). */
@@ -86,6 +122,7 @@ export function checkpointResources(exported: unknown): ExportedResource[] {
 /** The replacements and notes for the next `pulumi up` over this export. */
 export function retryPlan(exported: unknown): RetryPlan {
     const state = checkpointResources(exported);
+    const blockers = pendingOperations(exported).map(pendingAdvice);
     const hazards = retryHazards(state);
     const live = new Map(state.filter((r) => !r.delete).map((r) => [r.urn, r]));
     const replace: ReplaceDecision[] = [];
@@ -107,7 +144,7 @@ export function retryPlan(exported: unknown): RetryPlan {
                 `without checking it again. If it is broken, replace it yourself: pulumi up --stack ${stackOf(urn)} --replace '${urn}'`,
         );
     }
-    return { replace, notes };
+    return { replace, notes, blockers };
 }
 
 function whyReplace(resource: ExportedResource, oldCopyPending: boolean): string {
