@@ -11,6 +11,7 @@ export const domain = deployed.domain;
 export const publicAddress = deployed.publicAddress;
 export const deployPrivateKey = deployed.deployPrivateKey;
 export const hostKey = deployed.hostKey;
+export const publicIpv6 = deployed.publicIpv6;
 export const urls = deployed.urls;
 export const alertDestinations = deployed.alertDestinations;
 export const verificationReport = deployed.verificationReport;

@@ -341,8 +341,19 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
+/**
+ * Stands for a value the scripts cannot decrypt: `npm run plan`, `policy` and `bench` read the stack file
+ * without the passphrase and hand this text over for every `secure:` value (scripts/lib/stackFiles.ts).
+ * A secret's form can only be checked where it arrives decrypted, in `pulumi preview` and `up`.
+ */
+export const MASKED_SECURE_VALUE = "[secure value, encrypted in the stack file]";
+
+/** The value of a problem on a secret key that is set: shown as set, never as itself. */
+const HIDDEN_SECRET: unique symbol = Symbol("a secret's value, not shown");
+
 function describe(value: unknown): string {
     if (value === undefined) return "(not set)";
+    if (value === HIDDEN_SECRET) return "(set; the value is not shown)";
     return JSON.stringify(value);
 }
 
@@ -367,7 +378,7 @@ class Reader {
     problem(key: string, value: unknown, expected: string): void {
         // A secret key's value is never printed, whatever is wrong with it.
         const secret = (SECRET_CONFIG_KEYS as readonly string[]).some((name) => key === this.key(name));
-        if (secret && value !== undefined) this.problems.push({ key, value: undefined, expected: `${expected} (the value is not shown: it is a secret)` });
+        if (secret && value !== undefined) this.problems.push({ key, value: HIDDEN_SECRET, expected: `${expected} (the value is not shown: it is a secret)` });
         else this.problems.push({ key, value, expected });
     }
 
@@ -457,9 +468,9 @@ class Reader {
             this.problem(this.key(name), undefined, `a secret (pulumi config set --secret ${name} ...) because ${neededFor}`);
             return undefined;
         }
-        const wrong = check?.(value);
+        const wrong = value === MASKED_SECURE_VALUE ? undefined : check?.(value);
         if (wrong !== undefined) {
-            this.problem(this.key(name), undefined, `${wrong} (the value is not shown here)`);
+            this.problems.push({ key: this.key(name), value: HIDDEN_SECRET, expected: wrong });
             return undefined;
         }
         return this.cfg.requireSecret(name);
@@ -804,7 +815,25 @@ function readDroplet(r: Reader, stack: string, domain: string): DropletSettings 
     const region = field<string>(r, key, obj, "region", asString((s) => (REGION.test(s) ? undefined : "a DigitalOcean region slug such as fra1 or nyc3")), "");
     if (obj.region === undefined) r.problem(`${key}.region`, undefined, "a DigitalOcean region slug such as fra1 or nyc3");
     const size = field<DropletSize>(r, key, obj, "size", asString((s) => ((DROPLET_SIZE_NAMES as string[]).includes(s) ? undefined : `one of ${DROPLET_SIZE_NAMES.join(", ")}`)), "s-2vcpu-4gb");
-    const image = field<string>(r, key, obj, "image", asString((s) => (/^(ubuntu|debian)-[0-9a-z-]+$/.test(s) ? undefined : "an Ubuntu or Debian image slug such as ubuntu-24-04-x64")), "ubuntu-24-04-x64");
+    // Ubuntu only: the droplet publishes Caddy on IPv4 and IPv6, which needs Docker 27 or newer (DUAL_STACK_DOCKER_MAJOR,
+    // components/platform/networks.ts), and the bootstrap installs the distribution's docker.io. Ubuntu updates docker.io in
+    // its supported releases to upstream versions (its Docker update exception, wiki.ubuntu.com/DockerUpdates); Debian keeps
+    // the version it released with (20.10 in Debian 12). The bootstrap checks the version it got, after the droplet exists;
+    // this refuses the image that cannot pass before anything is created.
+    const image = field<string>(
+        r,
+        key,
+        obj,
+        "image",
+        asString((s) =>
+            /^ubuntu-[0-9a-z-]+$/.test(s)
+                ? undefined
+                : /^debian-/.test(s)
+                  ? "an Ubuntu image slug such as ubuntu-24-04-x64: Debian's docker.io is older than the Docker 27 that Caddy's IPv4 and IPv6 ports need"
+                  : "an Ubuntu image slug such as ubuntu-24-04-x64",
+        ),
+        "ubuntu-24-04-x64",
+    );
     const volumeSizeGb = field(r, key, obj, "volumeSizeGb", checkInteger(10, 16384), 50);
     const backups = field(r, key, obj, "backups", (v) => (typeof v === "boolean" ? undefined : "true or false"), stack === "prod");
     const dnsZone = field<string | undefined>(r, key, obj, "dnsZone", asString(checkDomain), undefined);

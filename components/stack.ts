@@ -77,6 +77,8 @@ export function deployStack() {
         deployPrivateKey: host.deployPrivateKey,
         /** The host's SSH key line (droplet and ssh targets), which the operator scripts pin as the program does. */
         hostKey: host.hostKey,
+        /** Droplet target: the IPv6 address for AAAA records made outside DigitalOcean; it changes when the droplet is rebuilt. */
+        publicIpv6: host.publicIpv6,
         dataEndpoints: {
             database: pulumi.interpolate`${database.host}:${database.port}/${database.database} (sslmode=${database.sslMode})`,
             redis: `${data.endpoints.redis.host}:${data.endpoints.redis.port}`,

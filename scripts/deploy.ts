@@ -15,7 +15,6 @@
  * Exit codes: 0 deployed, 1 the update failed or examples refused, 2 usage or setup error.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import * as path from "path";
 import { placeholderValues } from "../components/config";
 import { notify } from "../components/notify/notify";
 import { destinationsFromConfig } from "./lib/destinations";
@@ -23,7 +22,7 @@ import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 import { stackReadFailure } from "./lib/stackOutputs";
-import { packConfigFile } from "./lib/policyRun";
+import { policyUpOptions } from "./lib/policyRun";
 import { retryPlan, RetryPlan } from "./lib/retryPlan";
 
 async function main(argv: string[]): Promise<number> {
@@ -76,8 +75,7 @@ async function main(argv: string[]): Promise<number> {
     try {
         const up = await workspaceStack.up({
             onOutput: (out) => process.stdout.write(out),
-            policyPacks: [path.join(REPO_ROOT, "policy")],
-            policyPackConfigs: [packConfigFile(stack)],
+            ...policyUpOptions(stack),
             ...(replace.length > 0 ? { replace } : {}),
         });
         if (up.summary.result !== "succeeded") throw new Error(`the update ended with ${up.summary.result}`);

@@ -18,6 +18,7 @@ import { destinationsFromConfig } from "./lib/destinations";
 import { backupContainer, dockerOn, runStep, stepFailure, writeFileInContainer } from "./lib/hostDocker";
 import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
+import { policyUpOptions } from "./lib/policyRun";
 import { runCli } from "./lib/cli";
 import { stackReadFailure } from "./lib/stackOutputs";
 import { checkPinnedTag } from "../components/validation";
@@ -103,7 +104,8 @@ async function main(argv: string[]): Promise<number> {
 
         versionChanging = true;
         await workspaceStack.setConfig("freshtrack:appVersion", { value: plan.to });
-        const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out) });
+        // With the policy pack, as npm run deploy: going back must pass the same rules as going forward.
+        const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out), ...policyUpOptions(stack) });
         if (up.summary.result !== "succeeded") throw new Error(`pulumi up ended with ${up.summary.result}`);
         await announce("succeeded", `backup ${backupFile}; export ${exportDir}`);
         console.log(`rollback: ${stack} runs ${plan.to}. Pulumi.${stack}.yaml now says so; commit it.`);

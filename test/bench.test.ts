@@ -136,6 +136,15 @@ describe("benchmark: the no-change row (a second up over the read-back state)", 
         }
     });
 
+    it("replaces and updates nothing on a stack with managed PostgreSQL either", async function () {
+        // The newcomer pass: the database user's stored settings (terraform-provider-digitalocean #1610) missed this row.
+        this.timeout(60_000);
+        const settings = loadStackSettings("staging");
+        settings.config["freshtrack:database"] = JSON.stringify({ mode: "managed" });
+        const result = await benchStack(settings, deployStack, { runs: 1, headroom: 0.15, changes: ["no-change"] });
+        expect(result.changes[0]!.misses).to.deep.equal([]);
+    });
+
     it("misses its target when a value reads back in another form", async function () {
         this.timeout(60_000);
         // The dev stack plus one container that sends cpus as "1", which the provider reads back as "1.0".

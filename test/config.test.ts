@@ -445,3 +445,14 @@ describe("ssh target: the VM's host key is required config (issue 15, finding 3)
         expect(description).to.contain("ssh-keyscan");
     });
 });
+
+// The attack pass: a Debian droplet passed config, was created, and then stopped in its bootstrap on Docker 20.10
+// (components/host/bootstrap.ts, renderDockerVersionCheck). Rung 1: refused before any resource is registered.
+describe("droplet.image: only Ubuntu, whose docker.io can publish Caddy on IPv4 and IPv6", () => {
+    it("refuses a Debian image, saying why, and accepts the Ubuntu ones", async () => {
+        const err = await problemsFor({ ...DROPLET, "freshtrack:adminCidrs": ["203.0.113.0/28"], "freshtrack:droplet": { region: "fra1", image: "debian-12-x64" } });
+        expect(err.message).to.match(/freshtrack:droplet\.image = "debian-12-x64": expected an Ubuntu image slug such as ubuntu-24-04-x64: Debian's docker\.io is older than the Docker 27/);
+        const cfg = await configFor(settingsWith({ ...DROPLET, "freshtrack:adminCidrs": ["203.0.113.0/28"], "freshtrack:droplet": { region: "fra1", image: "ubuntu-24-04-x64" } }));
+        expect(cfg.droplet!.image).to.equal("ubuntu-24-04-x64");
+    });
+});

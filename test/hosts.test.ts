@@ -29,7 +29,7 @@ import { renderCloudInit, volumeDevice } from "../components/host/cloudInit";
 import { inboundRules } from "../components/host/firewallRules";
 import { recordName } from "../components/host/dropletHost";
 import { deployStack } from "../components/stack";
-import { mockSshDir, RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { ASSIGNED_ADDRESSES, mockSshDir, RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { ALL_CONTAINERS, configFor, containers, runStack, settingsWith } from "./helpers";
 import { runUnderMocks } from "../scripts/lib/mockRun";
@@ -376,6 +376,41 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             expect(renderFail2banJail(2222)).to.match(/^\[sshd\]\nenabled = true\n/);
         });
 
+        /**
+         * Rung 3, the attack pass: fail2ban-client -d only dumps the config; the jail's systemd backend needs
+         * python3-systemd, which Debian's fail2ban only recommends. The real server, with Debian's configuration
+         * and the rendered jail, must run the jail, and the bootstrap must install what its backend needs.
+         */
+        it("installs what the jail's backend needs, and the real fail2ban-server runs the rendered jail", function () {
+            this.timeout(30_000);
+            const recommends = spawnSync("apt-cache", ["show", "fail2ban"], { encoding: "utf8" }).stdout.match(/^Recommends: (.*)$/m)?.[1] ?? "";
+            expect(recommends, "Debian only recommends it, so --no-install-recommends leaves it out").to.contain("python3-systemd");
+            expect(renderFail2banJail(22)).to.match(/^backend = systemd$/m);
+            const packages = /^for pkg in (.*); do$/m.exec(renderBootstrapScript(SAMPLE))![1]!.split(" ");
+            expect(packages).to.include("python3-systemd");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-f2b-server-"));
+            const conf = path.join(dir, "conf");
+            execFileSync("cp", ["-r", "/etc/fail2ban/.", conf]);
+            for (const f of fs.readdirSync(path.join(conf, "jail.d"))) fs.rmSync(path.join(conf, "jail.d", f));
+            fs.writeFileSync(path.join(conf, "jail.d", "freshtrack.local"), renderFail2banJail(2222));
+            fs.writeFileSync(path.join(conf, "fail2ban.local"), `[Definition]\nlogtarget = ${dir}/f2b.log\nsocket = ${dir}/f2b.sock\npidfile = ${dir}/f2b.pid\ndbfile = :memory:\n`);
+            const client = (...args: string[]) => spawnSync("fail2ban-client", ["-c", conf, "-s", `${dir}/f2b.sock`, ...args], { encoding: "utf8" });
+            const started = spawnSync("fail2ban-server", ["-c", conf, "-s", `${dir}/f2b.sock`, "-p", `${dir}/f2b.pid`, "-b", "-x"], { encoding: "utf8", timeout: 20_000 });
+            try {
+                expect(started.status, started.stderr).to.equal(0);
+                let status = client("status", "sshd");
+                for (let i = 0; i < 20 && status.status !== 0; i++) {
+                    execFileSync("sleep", ["0.5"]);
+                    status = client("status", "sshd");
+                }
+                const log = fs.existsSync(`${dir}/f2b.log`) ? fs.readFileSync(`${dir}/f2b.log`, "utf8") : "";
+                expect(status.status, `${status.stderr}\n${log}`).to.equal(0);
+                expect(status.stdout).to.contain("Journal matches");
+            } finally {
+                client("stop");
+            }
+        });
+
         it("changes a file only when its content differs, so a second run changes nothing", () => {
             const fn = /write_file\(\) \{[\s\S]*?\n\}/.exec(script)![0];
             const target = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-wf-")), "etc", "daemon.json");
@@ -462,17 +497,18 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             expect(opts).to.include.members(["IdentitiesOnly=yes", "StrictHostKeyChecking=yes", "GlobalKnownHostsFile=/dev/null", "UpdateHostKeys=no"]);
             expect(opts.join(" ")).to.not.contain("accept-new");
             const knownHosts = opts.find((o) => o.startsWith("UserKnownHostsFile="))!.slice("UserKnownHostsFile=".length);
-            expect(knownHosts).to.equal(path.join(sshDir, "prod", "known_hosts"));
+            // Per organization and project too (the attack pass: two customers' `prod` stacks shared one directory).
+            expect(knownHosts).to.equal(path.join(sshDir, "organization", "freshtrack", "prod", "known_hosts"));
             const hostKey = resources.find((r) => r.name === "droplet-host-key-ed25519");
             expect(hostKey?.type, "the droplet's host key is made by the program").to.equal("tls:index/privateKey:PrivateKey");
             expect(hostKey!.inputs).to.deep.equal({ algorithm: "ED25519" });
             expect(fs.readFileSync(knownHosts, "utf8")).to.match(/^192\.0\.2\.10 ssh-ed25519 AAAAmockdroplethostkeyed25519\n$/);
             const keyFile = opts.find((o) => o.startsWith("IdentityFile="))!.slice("IdentityFile=".length);
             // Defect 7: a stable per-user place (FRESHTRACK_SSH_DIR, which mocked runs point at mockSshDir()), never ~/.freshtrack under mocks.
-            expect(keyFile).to.equal(path.join(sshDir, "prod", "deploy_key"));
+            expect(keyFile).to.equal(path.join(sshDir, "organization", "freshtrack", "prod", "deploy_key"));
             // Defect 12: one multiplexed SSH connection per stack (test/sshTransport.test.ts runs these against a real sshd).
             expect(opts).to.include.members(["ControlMaster=auto", "ControlPersist=60"]);
-            expect(opts.find((o) => o.startsWith("ControlPath="))).to.match(new RegExp(`^ControlPath=${sshDir}/prod/cm-[0-9a-f]{16}$`));
+            expect(opts.find((o) => o.startsWith("ControlPath="))).to.match(new RegExp(`^ControlPath=${sshDir}/organization/freshtrack/prod/cm-[0-9a-f]{16}$`));
             expect(fs.statSync(keyFile).mode & 0o777).to.equal(0o600);
             expect(fs.readFileSync(keyFile, "utf8")).to.contain("BEGIN OPENSSH PRIVATE KEY");
             for (const c of containers(resources)) expect(c.options.dependsOn, c.name).to.include(wait.urn);
@@ -606,7 +642,7 @@ describe("programs run under mocks (npm run plan, bench, the tests)", () => {
         try {
             await runUnderMocks(loadStackSettings("prod"), deployStack);
             expect(fs.readdirSync(real), "the operator's directory").to.deep.equal([]);
-            expect(fs.existsSync(path.join(mockSshDir(), "prod", "deploy_key"))).to.equal(true);
+            expect(fs.existsSync(path.join(mockSshDir(), "organization", "freshtrack", "prod", "deploy_key"))).to.equal(true);
             expect(process.env.FRESHTRACK_SSH_DIR, "the setting is put back after the run").to.equal(real);
         } finally {
             if (before === undefined) delete process.env.FRESHTRACK_SSH_DIR;
@@ -633,10 +669,17 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
     describe("the droplet's host key, made by the program and installed by cloud-init (finding 3; rungs 1 and 3)", () => {
         let resources: RegisteredResource[];
         let hostKeyOutput: string | undefined;
+        let ipv6Output: string | undefined;
         before(async () => {
             const run = await runUnderMocks(loadStackSettings("prod"), deployStack);
             resources = run.resources;
             hostKeyOutput = await valueOf(run.result.hostKey);
+            ipv6Output = await valueOf(run.result.publicIpv6);
+        });
+
+        // The newcomer pass: AAAA records made outside DigitalOcean need the droplet's IPv6, which no output gave.
+        it("exports the droplet's IPv6 address, the one its own AAAA records point at", () => {
+            expect(ipv6Output).to.equal(ASSIGNED_ADDRESSES.dropletIpv6.mock);
         });
 
         it("installs the key with cloud-init's ssh module: the image's keys deleted, no other type generated, and `cloud-init schema` accepts it", () => {
@@ -675,7 +718,7 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             const { resources, result } = await runUnderMocks(settings("admin", 2222), deployStack);
             expect(connectionOf(byName(resources, "ssh-bootstrap"))).to.include({ user: "admin", port: 2222, hostKey: HOST_KEY });
             expect(connectionOf(byName(resources, "ssh-preflight"))).to.include({ user: "deploy", port: 2222, hostKey: HOST_KEY });
-            expect(fs.readFileSync(path.join(mockSshDir(), "test", "known_hosts"), "utf8")).to.equal(`[vm.example.net]:2222 ${HOST_KEY}\n`);
+            expect(fs.readFileSync(path.join(mockSshDir(), "organization", "freshtrack", "test", "known_hosts"), "utf8")).to.equal(`[vm.example.net]:2222 ${HOST_KEY}\n`);
             expect(await valueOf(result.hostKey)).to.equal(HOST_KEY);
         });
 
@@ -868,7 +911,7 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             const script = renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", dataDevice: DEVICE });
             expect(script).to.contain(rules);
             expect(script).to.match(/if ! visudo -cqf "\$sudoers_new"; then[\s\S]*?write_file \/etc\/sudoers\.d\/freshtrack-deploy 0440 <"\$sudoers_new"/);
-            expect(script).to.match(/for pkg in docker\.io ufw fail2ban unattended-upgrades sudo; do/);
+            expect(script).to.match(/for pkg in docker\.io ufw fail2ban python3-systemd unattended-upgrades sudo; do/);
             expect(path.basename(SUDOERS_PATH)).to.not.match(/[.~]/, "sudo skips files in sudoers.d whose name has a dot or ends in ~");
         });
 

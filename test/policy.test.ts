@@ -5,7 +5,7 @@ import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
-import { Finding, findingLines, fromRegistered, mandatory, policyVerdict, PackConfig, PolicyInput, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
+import { Finding, findingLines, fromRegistered, mandatory, policyVerdict, PackConfig, PolicyInput, policyUpOptions, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
 
 const T = {
     container: "docker:index/container:Container",
@@ -485,5 +485,18 @@ describe("docker-ssh-host-key-pinned: the Docker provider's ssh accepts only the
             expect(overSsh.length, "a droplet or ssh stack reaches Docker over SSH").to.equal(run.result.target === "local" ? 0 : 1);
             expect(await messages(...providers), run.result.target).to.deep.equal([]);
         }
+    });
+});
+
+// The newcomer pass: a new stack without policy/config/<stack>.json got a config file that does not exist from
+// `npm run deploy`, while `npm run policy` ran the pack at its defaults. Deploy and rollback now share one rule.
+describe("policyUpOptions: the pack for `pulumi up` through the Automation API (deploy, rollback)", () => {
+    it("passes the stack's pack config when it has one, and the pack at its defaults when it has none", () => {
+        const prod = policyUpOptions("prod");
+        expect(prod.policyPacks).to.deep.equal([path.join(__dirname, "..", "policy")]);
+        expect(prod.policyPackConfigs).to.deep.equal([path.join(__dirname, "..", "policy", "config", "prod.json")]);
+        const fresh = policyUpOptions("customer-eu-2");
+        expect(fresh.policyPacks).to.deep.equal(prod.policyPacks);
+        expect(fresh).to.not.have.property("policyPackConfigs");
     });
 });

@@ -99,7 +99,7 @@ describe("pre-flight", function () {
     it("in the ACME modes, passes a name that resolves to the host and fails one that does not, before any certificate is asked for", () => {
         expect(preflight({ dnsNames: ["localhost"], publicAddress: "127.0.0.1" }).stdout).to.contain("preflight ok: DNS localhost (127.0.0.1)");
         const wrong = preflight({ dnsNames: ["localhost"], publicAddress: "203.0.113.9" });
-        expect(wrong.stderr).to.contain("preflight FAILED: DNS localhost points at 203.0.113.9\n  saw: 127.0.0.1\n  fix: create an A record for localhost pointing at 203.0.113.9");
+        expect(wrong.stderr).to.contain("preflight FAILED: DNS localhost points at 203.0.113.9\n  saw: 127.0.0.1\n  fix: make the A records of localhost point at 203.0.113.9 only");
         expect(wrong.stderr).to.contain("Let's Encrypt's rate limit is untouched");
         expect(preflight({ dnsNames: ["no-such-host.invalid"] }).stderr).to.contain("saw: no A record");
     });
@@ -113,31 +113,44 @@ describe("pre-flight", function () {
             expect(resolver.calls("vm.example.net"), "the host name was looked up on the host").to.be.greaterThan(0);
         });
 
-        it("accepts any one of the host's addresses, and fails a name pointing elsewhere, naming both", () => {
+        it("passes a name whose every address is the host's, and fails one with any address elsewhere, naming both", () => {
+            // The attack pass: one matching address passed, but Let's Encrypt may validate through any of a name's addresses.
             const resolver = stubResolver({
                 "vm.example.net": { ahostsv4: ["198.51.100.7", "198.51.100.8"] },
                 "ft.example.com": { ahostsv4: ["198.51.100.8"] },
                 "old.example.com": { ahostsv4: ["203.0.113.9"] },
+                "mixed.example.com": { ahostsv4: ["198.51.100.7", "203.0.113.9"] },
             });
-            const r = preflight({ dnsNames: ["ft.example.com", "old.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
+            const r = preflight({ dnsNames: ["ft.example.com", "old.example.com", "mixed.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
             expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (198.51.100.8)");
             expect(r.stderr).to.contain(
                 "preflight FAILED: DNS old.example.com points at vm.example.net (198.51.100.7 198.51.100.8)\n  saw: 203.0.113.9\n" +
-                    "  fix: create an A record for old.example.com pointing at 198.51.100.7 198.51.100.8",
+                    "  fix: make the A records of old.example.com point at 198.51.100.7 198.51.100.8 only",
             );
+            expect(r.stderr).to.contain("preflight FAILED: DNS mixed.example.com points at vm.example.net (198.51.100.7 198.51.100.8)\n  saw: 198.51.100.7 203.0.113.9");
+        });
+
+        it("leaves out loopback answers for the host's own name, which Debian and Ubuntu map to 127.0.1.1 in /etc/hosts", () => {
+            // The attack pass, with real glibc: the VM's FQDN in its own /etc/hosts (files before dns) gave 127.0.1.1.
+            const resolver = stubResolver({ "vm.example.net": { ahostsv4: ["127.0.1.1", "198.51.100.7"] }, "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
+            expect(preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir).stdout).to.contain("preflight ok: DNS ft.example.com (198.51.100.7)");
+            const onlyLoopback = stubResolver({ "vm.example.net": { ahostsv4: ["127.0.1.1"] }, "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
+            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, onlyLoopback.dir);
+            expect(r.stderr).to.contain("fix: set freshtrack:ssh.host to the VM's public IP address: its name resolves on the VM only to loopback (/etc/hosts)");
+            expect(r.stderr, "never the advice to point DNS at loopback").to.not.contain("pointing at 127.0.1.1");
         });
 
         it("says so when the host's name does not resolve on the host", () => {
             const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
             const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
-            expect(r.stderr).to.contain("preflight FAILED: DNS ft.example.com points at vm.example.net (which does not resolve on this host)\n  saw: 198.51.100.7");
+            expect(r.stderr).to.contain("preflight FAILED: DNS ft.example.com points at vm.example.net (which resolves on this host to no address but loopback)\n  saw: 198.51.100.7");
         });
 
         it("compares an IPv6 host with AAAA records, in the form getent prints", () => {
             const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["198.51.100.7"], ahostsv6: ["2001:db8::10"] } });
             expect(preflight({ dnsNames: ["ft.example.com"], publicAddress: "2001:DB8:0:0::10" }, resolver.dir).stdout).to.contain("preflight ok: DNS ft.example.com (2001:db8::10)");
             const wrong = preflight({ dnsNames: ["ft.example.com"], publicAddress: "2001:db8::11" }, resolver.dir);
-            expect(wrong.stderr).to.contain("preflight FAILED: DNS ft.example.com points at 2001:db8::11\n  saw: 2001:db8::10\n  fix: create an AAAA record");
+            expect(wrong.stderr).to.contain("preflight FAILED: DNS ft.example.com points at 2001:db8::11\n  saw: 2001:db8::10\n  fix: make the AAAA records of ft.example.com point at 2001:db8::11 only");
         });
     });
 

@@ -300,6 +300,9 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
         const ops = run.calls.map((c) => c.slice(0, 2).join(" "));
         expect(ops.indexOf("stack export")).to.be.greaterThan(-1).and.lessThan(ops.findIndex((o) => o.startsWith("up ")));
         expect(replacedBy(run.calls)).to.deep.equal([MIGRATE]);
+        const up = run.calls.find((c) => c[0] === "up")!;
+        expect(up[up.indexOf("--policy-pack") + 1], "with the policy pack").to.equal(path.join(ROOT, "policy"));
+        expect(up[up.indexOf("--policy-pack-config") + 1], "and the stack's pack config").to.equal(path.join(ROOT, "policy", "config", "prod.json"));
         const lines = run.stdout.split("\n").filter((l) => l.startsWith("deploy: "));
         expect(lines).to.deep.equal([
             `deploy: --replace '${MIGRATE}': ${JOB_WHY}`,

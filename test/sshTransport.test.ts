@@ -14,7 +14,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CONTROL_PERSIST_SECONDS, controlPath, dockerSshOptions, dockerSshUrl, installDeployKey, installKnownHosts, SshEndpoint, sshStackDir, sshStateRoot } from "../components/host/deployKey";
+import { CONTROL_PERSIST_SECONDS, controlPath, dockerSshOptions, dockerSshUrl, installDeployKey, installKnownHosts, SshEndpoint, sshProjectRoot, sshStackDir, sshStateRoot } from "../components/host/deployKey";
 import { Sshd, startSshd } from "./sshd";
 
 function tmpDir(prefix: string): string {
@@ -233,5 +233,17 @@ describe("the Docker provider's ssh:// URL (dockerSshUrl)", () => {
         // WHATWG URL parses the host part as Go does here: the host without brackets, the port apart.
         const parsed = new URL(dockerSshUrl("2001:db8::10", 2222));
         expect([parsed.hostname, parsed.port, parsed.username]).to.deep.equal(["[2001:db8::10]", "2222", "deploy"]);
+    });
+});
+
+describe("the SSH files' directory per organization, project and stack (sshProjectRoot)", () => {
+    it("keeps two organizations' `prod` stacks apart, and the file backend's in 'organization'", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const roots: string[] = [];
+        for (const org of ["acme-foods", "nordic-cold", undefined]) {
+            await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "freshtrack", "prod", false, org);
+            roots.push(sshStackDir("prod", sshProjectRoot("/r")));
+        }
+        expect(roots).to.deep.equal(["/r/acme-foods/freshtrack/prod", "/r/nordic-cold/freshtrack/prod", "/r/organization/freshtrack/prod"]);
     });
 });

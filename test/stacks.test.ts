@@ -31,6 +31,14 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 expect(containers(resources).map((c) => c.name).sort()).to.deep.equal([...ALL_CONTAINERS, ...(demo ? ["demo-data"] : [])].sort());
             });
 
+            // The attack pass: the verification gate and the announcement sent `dir: process.cwd()`, so a second `up` from
+            // another checkout (CI, then a laptop) saw a changed input and ran both again. No input may hold this checkout's path.
+            it("sends no resource an input that holds the path of this checkout, so a second up from another checkout changes nothing", () => {
+                const checkout = path.resolve(ROOT);
+                const holding = resources.filter((r) => plainStrings(r.inputs).some((text) => text.includes(checkout))).map((r) => r.name);
+                expect(holding).to.deep.equal([]);
+            });
+
             it("gives every container memory and CPU limits", () => {
                 for (const c of containers(resources)) {
                     expect(c.inputs.memory, c.name).to.be.a("number").greaterThan(0);

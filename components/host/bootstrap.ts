@@ -182,6 +182,12 @@ WantedBy=timers.target
  * (iptables-multiport, jail.conf:208, 212) blocks an offender on those ports only; on an sshd at
  * another port the ban would block nothing. So the jail names the port sshd listens on.
  */
+/**
+ * The jail reads sshd's log from the journal (backend = systemd), which fail2ban does through python3-systemd;
+ * Debian's fail2ban only recommends that package (1.0.2-2: "Recommends: nftables | iptables, whois,
+ * python3-pyinotify, python3-systemd"), the bootstrap installs with --no-install-recommends, and without it
+ * the server starts but the jail does not ("Backend 'systemd' failed to initialize"), so the bootstrap names it.
+ */
 export function renderFail2banJail(sshPort: number): string {
     return `[sshd]
 enabled = true
@@ -448,7 +454,7 @@ docker_config_changed=0
 ${writeFile("/etc/docker/daemon.json", "0644", renderDaemonJson(opts.dataMount), "DAEMON_JSON", "docker_config_changed=1")}
 
 missing=()
-for pkg in docker.io ufw fail2ban unattended-upgrades sudo; do
+for pkg in docker.io ufw fail2ban python3-systemd unattended-upgrades sudo; do
   dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if [ "\${#missing[@]}" -gt 0 ]; then

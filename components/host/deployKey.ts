@@ -64,13 +64,33 @@ export function sshStateRoot(env: NodeJS.ProcessEnv = process.env, home: string 
     return override ? path.resolve(override) : path.join(home, ".freshtrack", "ssh");
 }
 
+/** One path segment from a Pulumi name: letters, digits, '-', '_' and '.'; anything else must not become a path. */
+function pathSegment(what: string, name: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name === "." || name === "..") {
+        throw new Error(`deploy key: ${what} name ${JSON.stringify(name)} cannot name a directory`);
+    }
+    return name;
+}
+
 /** One stack's directory: a pure function of the stack name (and the user's root above). */
 export function sshStackDir(stack: string, root: string = sshStateRoot()): string {
-    // Pulumi stack names are letters, digits, '-', '_' and '.'; anything else must not become a path.
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack) || stack === "." || stack === "..") {
-        throw new Error(`deploy key: stack name ${JSON.stringify(stack)} cannot name a directory`);
+    return path.join(root, pathSegment("stack", stack));
+}
+
+/**
+ * The root under which this program's stacks keep their SSH files: one directory per organization and
+ * project, so two `prod` stacks of different organizations or projects on one machine (an operator who
+ * deploys for several customers) never share a key or a known_hosts file. The organization is "organization"
+ * on the file backend, and where the engine names none.
+ */
+export function sshProjectRoot(root: string = sshStateRoot()): string {
+    let organization = "organization";
+    try {
+        organization = pulumi.getOrganization();
+    } catch {
+        // The SDK throws when the engine passed no organization (older CLIs, some test set-ups).
     }
-    return path.join(root, stack);
+    return path.join(root, pathSegment("organization", organization), pathSegment("project", pulumi.getProject()));
 }
 
 /** How long an idle master connection stays up for the next API call: past the gaps inside one update, not much longer. */
@@ -198,7 +218,7 @@ export function sshOptionsWithKey(
     hostKey: pulumi.Input<string>,
 ): pulumi.Output<string[]> {
     return pulumi.all([privateKey, endpoint.host, hostKey]).apply(([key, host, pinned]) => {
-        const dir = sshStackDir(stack);
+        const dir = sshStackDir(stack, sshProjectRoot());
         installDeployKey(dir, key);
         const target = { user: DEPLOY_USER, host, port: endpoint.port };
         installKnownHosts(dir, target, pinned);

@@ -60,6 +60,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
     /** The generated deploy key, for the stack output (secret). */
     readonly deployPrivateKey: pulumi.Output<string>;
     readonly hostKey: pulumi.Output<string>;
+    readonly publicIpv6: pulumi.Output<string>;
 
     constructor(name: string, args: DropletHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:DropletHost", name, {}, opts);
@@ -124,6 +125,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             { parent: this },
         );
         this.publicAddress = reservedIp.ipAddress;
+        this.publicIpv6 = this.droplet.ipv6Address;
 
         const firewall = new Firewall(`${args.namePrefix}-firewall`, { dropletId: this.droplet.id, adminCidrs: args.adminCidrs }, { parent: this });
 
@@ -148,7 +150,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             for (const [suffix, label] of [["", "apex"], ["*.", "wildcard"]] as const) {
                 const record = recordName(`${suffix}${args.domain}`, zone);
                 const a = { domain: zone, name: record, type: "A", value: reservedIp.ipAddress, ttl: 300 };
-                const aaaa = { domain: zone, name: record, type: "AAAA", value: this.droplet.ipv6Address, ttl: 300 };
+                const aaaa = { domain: zone, name: record, type: "AAAA", value: this.publicIpv6, ttl: 300 };
                 dnsRecords.push(
                     new digitalocean.DnsRecord(`${name}-dns-${label}-a`, a, { parent: this }),
                     new digitalocean.DnsRecord(`${name}-dns-${label}-aaaa`, aaaa, { parent: this }),

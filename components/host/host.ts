@@ -33,6 +33,8 @@ export interface Host {
     readonly connection?: HostConnection;
     /** Remote targets: the host's SSH key line that every connection pins, for the stack output the operator scripts read. */
     readonly hostKey?: pulumi.Output<string>;
+    /** Droplet target: its IPv6 address, which AAAA records point at (it changes when the droplet is rebuilt). */
+    readonly publicIpv6?: pulumi.Output<string>;
     /** Droplet target: what DigitalOcean resources beside the droplet attach to. */
     readonly digitalocean?: {
         readonly region: string;

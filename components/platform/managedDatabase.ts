@@ -59,7 +59,15 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             { parent: this, protect: true },
         );
         const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: this.cluster.id, name: DATABASE.name }, { parent: this, protect: true });
-        const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: this.cluster.id, name: DATABASE.user }, { parent: this });
+        const user = new digitalocean.DatabaseUser(
+            `${name}-user`,
+            { clusterId: this.cluster.id, name: DATABASE.user },
+            // The program sets no settings, but the provider stores the settings block of the create response, which for
+            // PostgreSQL is never empty (terraform-provider-digitalocean@401992a1 digitalocean/database/resource_database_user.go
+            // :177-180, 348-357; #1610), so every later `up` would update the user. The engine hands the provider the stored
+            // value for an ignored input, which leaves nothing to diff.
+            { parent: this, ignoreChanges: ["settings"] },
+        );
         const pool = new digitalocean.DatabaseConnectionPool(
             `${name}-pool`,
             { clusterId: this.cluster.id, name: `${DATABASE.name}-pool`, mode: "transaction", size: args.poolSize ?? 20, dbName: db.name, user: user.name },

@@ -40,7 +40,6 @@ export class Announcement extends pulumi.ComponentResource {
                 `${name}-send`,
                 {
                     create: "node -r ts-node/register/transpile-only scripts/notify.ts --from-env",
-                    dir: process.cwd(),
                     environment: { [NOTIFY_ENV]: pulumi.secret(payload) },
                     triggers: [...args.triggers],
                 },

@@ -50,8 +50,11 @@ export class Verification extends pulumi.ComponentResource {
         const run = new command.local.Command(
             `${name}-gate`,
             {
+                // No `dir`: the command runs in the provider's working directory, the project's (pulumi-command v1.2.1
+                // provider/pkg/provider/local/commandOutputs.go:73-77; the engine starts plugins there, pulumi v3.259.0
+                // sdk/go/common/resource/plugin/plugin.go:599). A `dir` input would hold this checkout's path, and a second
+                // `up` from another checkout would see a changed input and run the gate and the announcement again.
                 create: "node -r ts-node/register/transpile-only scripts/verify.ts --from-env",
-                dir: process.cwd(),
                 environment: { [PLAN_ENV]: pulumi.secret(plan.apply((p) => JSON.stringify(p))) },
                 // A new container anywhere (an update, a replacement) runs the gate again.
                 triggers: args.services.map((s) => s.container.id),

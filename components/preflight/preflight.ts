@@ -155,16 +155,26 @@ done
 addresses() {
   getent "$LOOKUP" "$1" 2>/dev/null | awk '{ print $1 }' | sort -u | tr '\\n' ' ' | sed 's/ $//'
 }
-# The host's own addresses: the literal, or, when the host was given by name, what that name resolves to here.
+# The host's own addresses: the literal, or, when the host was given by name, what that name resolves to here,
+# less loopback: Debian and Ubuntu map the machine's own name to 127.0.1.1 in /etc/hosts, which getent reads
+# before DNS, and the public records can never point there.
 host_addresses() {
-  if [ "$PUBLIC_IS_NAME" = yes ]; then addresses "$PUBLIC_ADDRESS"; else printf '%s' "$PUBLIC_ADDRESS"; fi
+  if [ "$PUBLIC_IS_NAME" = yes ]; then
+    for a in $(addresses "$PUBLIC_ADDRESS"); do
+      case "$a" in 127.*|::1) ;; *) printf '%s ' "$a" ;; esac
+    done | sed 's/ $//'
+  else
+    printf '%s' "$PUBLIC_ADDRESS"
+  fi
 }
-# shares LIST1 LIST2: whether the two space-separated address lists have an address in common.
-shares() {
-  for a in $2; do
-    case " $1 " in *" $a "*) return 0 ;; esac
+# within LIST HOST: whether LIST is not empty and every address in it is one of HOST's. Let's Encrypt may
+# validate through any of a name's addresses, so one stale record elsewhere is enough to fail a certificate.
+within() {
+  [ -n "$1" ] || return 1
+  for a in $1; do
+    case " $2 " in *" $a "*) ;; *) return 1 ;; esac
   done
-  return 1
+  return 0
 }
 
 dns_deadline=$(($(date +%s) + DNS_WAIT_SECONDS))
@@ -172,18 +182,25 @@ for name in $DNS_NAMES; do
   while :; do
     expected=$(host_addresses)
     addrs=$(addresses "$name")
-    if shares "$addrs" "$expected"; then
+    if within "$addrs" "$expected"; then
       ok "DNS $name" "$addrs"
       break
     fi
     if [ "$PUBLIC_IS_NAME" = yes ]; then
-      want="$PUBLIC_ADDRESS (\${expected:-which does not resolve on this host})"
+      want="$PUBLIC_ADDRESS (\${expected:-which resolves on this host to no address but loopback})"
     else
       want=$PUBLIC_ADDRESS
     fi
     left=$((dns_deadline - $(date +%s)))
     if [ "$left" -le 0 ]; then
-      fail "DNS $name points at $want" "\${addrs:-no $RECORD record}" "create an $RECORD record for $name pointing at \${expected:-$PUBLIC_ADDRESS} (docs/prerequisites.md), wait for it to propagate, then run pulumi up again; no certificate was requested, so Let's Encrypt's rate limit is untouched"
+      if [ -z "$expected" ] && [ "$PUBLIC_IS_NAME" = yes ]; then
+        fix="set freshtrack:ssh.host to the VM's public IP address: its name resolves on the VM only to loopback (/etc/hosts)"
+      elif [ -n "$addrs" ]; then
+        fix="make the $RECORD records of $name point at $expected only, with none elsewhere (docs/prerequisites.md)"
+      else
+        fix="create an $RECORD record for $name pointing at \${expected:-$PUBLIC_ADDRESS} (docs/prerequisites.md)"
+      fi
+      fail "DNS $name points at $want" "\${addrs:-no $RECORD record}" "$fix, wait for it to propagate, then run pulumi up again; no certificate was requested, so Let's Encrypt's rate limit is untouched"
       break
     fi
     printf 'preflight waiting: DNS %s should point at %s, saw %s; looking again in %s s (%s s left)\\n' "$name" "$want" "\${addrs:-no $RECORD record}" "$DNS_RETRY_SECONDS" "$left"

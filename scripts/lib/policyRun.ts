@@ -40,6 +40,16 @@ export function packConfigFile(stack: string): string {
     return path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
 }
 
+/**
+ * What `pulumi up` through the Automation API needs to run the pack as every script here does: the pack, and the
+ * stack's config file when it has one. A stack without one runs the pack at its defaults, as `npm run policy`
+ * does; a config file that does not exist would fail the update.
+ */
+export function policyUpOptions(stack: string): { policyPacks: string[]; policyPackConfigs?: string[] } {
+    const file = packConfigFile(stack);
+    return { policyPacks: [path.join(REPO_ROOT, "policy")], ...(fs.existsSync(file) ? { policyPackConfigs: [file] } : {}) };
+}
+
 /** A stack's pack config, or {} (every rule at its defaults) when the stack has no file. */
 export function readPackConfig(stack: string): PackConfig {
     const file = packConfigFile(stack);

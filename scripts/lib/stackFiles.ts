@@ -8,13 +8,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError, ConfigProblem, loadStackConfig, PROJECT, StackConfig } from "../../components/config";
+import { ConfigError, ConfigProblem, loadStackConfig, MASKED_SECURE_VALUE, PROJECT, StackConfig } from "../../components/config";
 import { closestMatch } from "../../components/validation";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-/** What the plan shows in place of a value it cannot decrypt. */
-export const MASKED_SECURE_VALUE = "[secure value, encrypted in the stack file]";
+/** What the plan shows in place of a value it cannot decrypt (defined beside the config reader, which must recognise it). */
+export { MASKED_SECURE_VALUE };
 
 interface DeclaredKey {
     type?: "string" | "integer" | "boolean" | "array" | "object";
