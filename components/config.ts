@@ -858,7 +858,14 @@ function readSsh(r: Reader): SshSettings | undefined {
         const problem = checkHostKeyLine(s);
         return problem ? `${problem}; ${scan}` : undefined;
     }), undefined);
-    if (obj.hostKey === undefined) r.problem(`${key}.hostKey`, undefined, `the VM's SSH host key, so that no connection trusts whichever host answers: ${scan}`);
+    if (obj.hostKey === undefined) {
+        r.problem(
+            `${key}.hostKey`,
+            undefined,
+            `the VM's SSH host key, "ssh-ed25519 AAAA..." (the line ssh-keyscan prints, without the host name before it), so that no connection ` +
+                `trusts whichever host answers: ${scan}`,
+        );
+    }
     const privateKey = r.secret("sshPrivateKey", "the ssh target bootstraps the VM as that user");
     return privateKey && hostKeyRaw !== undefined ? { host, user, port, hostKey: hostKeyOnly(hostKeyRaw), privateKey } : undefined;
 }
@@ -951,8 +958,12 @@ export function loadStackConfig(): StackConfig {
             value: undefined,
             valueHidden: true,
             expected:
-                "set in plain text, but it is a secret (secret: true in Pulumi.yaml); " +
-                `store it encrypted with pulumi config set --secret ${name} <value> (the value is not shown here)`,
+                "set in plain text, but it is a secret (secret: true in Pulumi.yaml); store it encrypted with " +
+                // A key file goes in through stdin, so it keeps its line breaks and stays out of the shell's history.
+                (name === "sshPrivateKey"
+                    ? `pulumi config set --secret --stack ${pulumi.getStack()} ${name} < <key file>`
+                    : `pulumi config set --secret --stack ${pulumi.getStack()} ${name} <value>`) +
+                " (the value is not shown here)",
         });
     }
 
