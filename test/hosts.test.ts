@@ -678,8 +678,9 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
         });
 
         // The newcomer pass: AAAA records made outside DigitalOcean need the droplet's IPv6, which no output gave.
-        it("exports the droplet's IPv6 address, the one its own AAAA records point at", () => {
+        it("exports the droplet's IPv6 address, the one its own AAAA records point at, and its pre-flight checks AAAA records against it", () => {
             expect(ipv6Output).to.equal(ASSIGNED_ADDRESSES.dropletIpv6.mock);
+            expect(String(revealed(byName(resources, "droplet-preflight").inputs.stdin))).to.contain(`\nPUBLIC_IPV6=${ASSIGNED_ADDRESSES.dropletIpv6.mock}\n`);
         });
 
         it("installs the key with cloud-init's ssh module: the image's keys deleted, no other type generated, and `cloud-init schema` accepts it", () => {

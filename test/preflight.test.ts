@@ -154,6 +154,36 @@ describe("pre-flight", function () {
         });
     });
 
+    // Defect 9 of issue 14 and the attack pass: the droplet publishes AAAA records, and Let's Encrypt may validate over
+    // IPv6, but only A records were checked. Rung 3: the script under sh with a stand-in getent.
+    describe("AAAA records on a droplet, which has an IPv6 address of its own", () => {
+        const v6 = { dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", publicIpv6: "2001:DB8::10" };
+        it("passes no AAAA record, and one that is the droplet's, ignoring the IPv4-mapped forms getent prints for A records", () => {
+            const none = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["::ffff:203.0.113.50"] } });
+            expect(preflight(v6, none.dir).stdout).to.contain("preflight ok: DNS ft.example.com AAAA (none)");
+            const own = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::10"] } });
+            const r = preflight(v6, own.dir);
+            expect(r.stdout).to.contain("preflight ok: DNS ft.example.com AAAA (2001:db8::10)");
+            // (Docker is out of reach here, so the script fails on that; no DNS check may.)
+            expect(r.stderr).to.not.contain("DNS");
+        });
+
+        it("fails a stale AAAA record pointing elsewhere, saying which output to use", () => {
+            const stale = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::99"] } });
+            const r = preflight(v6, stale.dir);
+            expect(r.stderr).to.contain(
+                "preflight FAILED: DNS ft.example.com AAAA points at 2001:db8::10 or is absent\n  saw: 2001:db8::99\n  fix: make the AAAA records of ft.example.com point at 2001:db8::10 only (pulumi stack output publicIpv6), or remove them",
+            );
+        });
+
+        it("is not checked where the host has no IPv6 address of its own (ssh target, laptop)", () => {
+            const stale = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::99"] } });
+            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50" }, stale.dir);
+            expect(r.stderr).to.not.contain("DNS");
+            expect(r.stdout).to.not.contain("AAAA");
+        });
+    });
+
     describe("waiting for DNS (defect 13: the first lookup decided)", () => {
         it("waits for a record that appears while it waits, printing what it waits for, then passes", () => {
             const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], from: 3 } });

@@ -189,9 +189,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         );
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
-            script: this.publicAddress.apply((publicAddress) =>
-                renderHostPreflight(args.preflight, publicAddress),
-            ),
+            script: pulumi.all([this.publicAddress, this.publicIpv6]).apply(([publicAddress, publicIpv6]) => renderHostPreflight(args.preflight, publicAddress, publicIpv6)),
             trigger: args.preflight.trigger,
             // The records it checks must exist first; on a first `up` nothing else orders them before it.
             dependsOn: [bootstrapped, hostRulesApplied, ...dnsRecords],

@@ -31,6 +31,12 @@ export interface PreflightOptions {
     readonly dnsNames: readonly string[];
     /** The host's IP address, or (ssh target) its DNS name: then the names must resolve to what it resolves to on the host. */
     readonly publicAddress: string;
+    /**
+     * The droplet's own IPv6 address, which its AAAA records point at. Given, every AAAA record of the names must be
+     * this address (none is fine): Let's Encrypt may validate over IPv6, so a stale AAAA record elsewhere fails the
+     * certificate just as a stale A record does.
+     */
+    readonly publicIpv6?: string;
     /** How long, in all, the DNS check waits for the names to resolve to the host (default DNS_WAIT_SECONDS). */
     readonly dnsWaitSeconds?: number;
     /** Pause between two lookups of a name that does not resolve to the host yet (default DNS_RETRY_SECONDS). */
@@ -69,8 +75,16 @@ export function dockerDataPath(target: StackConfig["target"]): string {
 }
 
 /** The script for a host at `publicAddress`; Caddy needs ports 80 and 443. */
-export function renderHostPreflight(p: HostPreflight, publicAddress: string): string {
-    return renderPreflightScript({ stackLabel: p.stackLabel, dataPath: p.dataPath, minFreeGb: p.minFreeGb, ports: [80, 443], dnsNames: p.dnsNames, publicAddress });
+export function renderHostPreflight(p: HostPreflight, publicAddress: string, publicIpv6?: string): string {
+    return renderPreflightScript({
+        stackLabel: p.stackLabel,
+        dataPath: p.dataPath,
+        minFreeGb: p.minFreeGb,
+        ports: [80, 443],
+        dnsNames: p.dnsNames,
+        publicAddress,
+        ...(publicIpv6 ? { publicIpv6 } : {}),
+    });
 }
 
 /**
@@ -117,6 +131,7 @@ PUBLIC_ADDRESS=${shellWord(host.address)}
 PUBLIC_IS_NAME=${host.isName ? "yes" : "no"}
 LOOKUP=${host.lookup}
 RECORD=${host.record}
+PUBLIC_IPV6=${o.publicIpv6 ? shellWord(new URL(`http://[${o.publicIpv6}]/`).hostname.slice(1, -1)) : ""}
 DNS_WAIT_SECONDS=${dnsWait}
 DNS_RETRY_SECONDS=${dnsRetry}
 failures=0
@@ -207,6 +222,30 @@ for name in $DNS_NAMES; do
     sleep "$DNS_RETRY_SECONDS"
   done
 done
+
+# AAAA records, where the host has an IPv6 address of its own: none is fine, and any there must be the host's.
+# getent's ahostsv6 also prints IPv4-mapped forms of A records (AI_V4MAPPED); those are not AAAA records.
+aaaa_records() {
+  getent ahostsv6 "$1" 2>/dev/null | awk '{ print $1 }' | grep -v '^::ffff:' | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+if [ -n "$PUBLIC_IPV6" ]; then
+  for name in $DNS_NAMES; do
+    while :; do
+      addrs6=$(aaaa_records "$name")
+      if [ -z "$addrs6" ] || within "$addrs6" "$PUBLIC_IPV6"; then
+        ok "DNS $name AAAA" "\${addrs6:-none}"
+        break
+      fi
+      left=$((dns_deadline - $(date +%s)))
+      if [ "$left" -le 0 ]; then
+        fail "DNS $name AAAA points at $PUBLIC_IPV6 or is absent" "$addrs6" "make the AAAA records of $name point at $PUBLIC_IPV6 only (pulumi stack output publicIpv6), or remove them, wait for it to propagate, then run pulumi up again"
+        break
+      fi
+      printf 'preflight waiting: DNS %s AAAA should point at %s or be absent, saw %s; looking again in %s s (%s s left)\n' "$name" "$PUBLIC_IPV6" "$addrs6" "$DNS_RETRY_SECONDS" "$left"
+      sleep "$DNS_RETRY_SECONDS"
+    done
+  done
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "preflight: $failures check(s) failed; no container was created or changed" >&2
