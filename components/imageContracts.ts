@@ -451,11 +451,12 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             NO_DROP +
             " No wget, curl or busybox: none is in the bullseye-slim manifest and the Dockerfile installs none. A CMD-SHELL probe runs under" +
             " dash, so `exec 3<>/dev/tcp/...` fails with 'cannot create /dev/tcp/...: Directory nonexistent'; run it as [\"CMD\",\"bash\",\"-c\",...]." +
-            " Reading logs: docker_sd_configs needs connect() on /var/run/docker.sock (host root:docker 0660): uid 0 passes as owner with no" +
-            " capability; ':ro' does not limit the API (a POST went through in the lab). File alternative: <data-root>/containers/*/*-json.log" +
-            " are root:root 0640 in 0710 dirs (moby@v20.10.24 daemon/logger/jsonfilelog/jsonfilelog.go:113, daemon/create.go:216): readable by" +
-            " uid 0 without capabilities, by no other uid (cap_add does not help a non-root user). /tmp is in the container layer, so positions" +
-            " are lost on every replacement and the docker target restarts from since=0 (clients/pkg/promtail/targets/docker/target.go:62-65,96).",
+            " Reading logs: docker_sd_configs would need connect() on /var/run/docker.sock (host root:docker 0660): uid 0 passes as owner with no" +
+            " capability; ':ro' does not limit the API (a POST went through in the lab), so it is not used (issue 15, finding 6). Promtail tails" +
+            " <data-root>/containers/*/*-json.log instead, root:root 0640 in 0710 dirs (moby@v20.10.24 daemon/logger/jsonfilelog/jsonfilelog.go:113," +
+            " daemon/create.go:216): readable by uid 0 without capabilities, by no other uid (cap_add does not help a non-root user), which is why" +
+            " it stays root. /tmp is in the container layer, so positions are lost on every replacement and the file target reads each file" +
+            " again from its start (clients/pkg/promtail/targets/file/tailer.go:54,69-70), as the docker target restarted from since=0.",
     },
     {
         image: "prom/blackbox-exporter:v0.25.0",

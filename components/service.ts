@@ -172,7 +172,9 @@ export type ServiceArgs = StatelessServiceArgs | StatefulServiceArgs | JobServic
 /** Hardening and housekeeping every container gets. Changed here, changed everywhere. */
 export const SERVICE_DEFAULTS = {
     logDriver: "json-file",
-    logOpts: { "max-size": "10m", "max-file": "3" },
+    // labels and tag put the container's stack, service and name into every json-file log line (`attrs`), where promtail
+    // reads them from the files instead of the Docker API (components/monitoring/logsConfig.ts LOG_ATTRS_OPTS cites moby).
+    logOpts: { "max-size": "10m", "max-file": "3", labels: "com.freshtrack.stack,com.freshtrack.service", tag: "{{.Name}}" },
     securityOpts: ["no-new-privileges:true"],
     restart: "unless-stopped",
     waitTimeoutSeconds: 120,

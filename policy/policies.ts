@@ -15,6 +15,8 @@ import {
 import { dropletHardening, dropletReplacementGuard, dropletSize, firewallNoWorldSsh, firewallPublicPorts, statefulProtected } from "./rules/digitalocean";
 import { backupsAndMonitoring, containersThroughService, memoryBudget } from "./rules/stack";
 import { dockerSshHostKeyPinned } from "./rules/hostKeys";
+import { caddyAdminRoutesAuthenticated } from "./rules/adminRoutes";
+import { containerNoDockerSocket } from "./rules/dockerSocket";
 
 export const POLICIES: Policy[] = [
     containerMemoryLimit,
@@ -28,8 +30,10 @@ export const POLICIES: Policy[] = [
     containerNoNewPrivileges,
     containerCapabilities,
     containerHostMounts,
+    containerNoDockerSocket,
     containerPublishedPorts,
     containerNoSecretEnv,
+    caddyAdminRoutesAuthenticated,
     containerReadOnlyRootfs,
     containerNonRootUser,
     firewallPublicPorts,

@@ -7,14 +7,16 @@
  * dump before touching anything and keeps the replaced database
  * (docs/operations.md, Backups and restore). Droplet and ssh targets are
  * reached over SSH with the deploy key from `pulumi stack output`.
- * Exit codes: 0 restored, 1 refused or failed, 2 usage or setup error.
+ * Exit codes: 0 restored, 1 refused (an answer other than the stack name, or
+ * no answer: end of input) or failed, 2 usage or setup error, or the host not
+ * reached over ssh (ssh's own message is shown).
  */
 import { DATABASE } from "../components/services/context";
 import { askForStackName } from "./lib/confirm";
 import { chooseBackup, confirmationText } from "./lib/restorePlan";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
-import { backupContainer, dockerOn, listBackups, runStep } from "./lib/hostDocker";
+import { backupContainer, dockerOn, exitStatusFor, listBackups, runStep } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
@@ -51,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
     } catch (err) {
         console.error(`restore: ${(err as Error).message}`);
-        return 1;
+        return exitStatusFor(err);
     } finally {
         host.cleanup();
     }

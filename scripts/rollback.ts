@@ -7,7 +7,9 @@
  * manifest of what was done, all in the backups volume (mirrored to MinIO).
  * Without --yes it shows the plan and asks for the stack name. Migrations are
  * not undone (docs/operations.md, Going back a version).
- * Exit codes: 0 rolled back, 1 refused or failed, 2 usage or setup error.
+ * Exit codes: 0 rolled back, 1 refused (an answer other than the stack name,
+ * or no answer: end of input) or failed, 2 usage or setup error, or the host
+ * not reached over ssh (ssh's own message is shown).
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { notify } from "../components/notify/notify";
@@ -15,7 +17,7 @@ import { HistoryEntry, planRollback, renderExportScript, renderManifest, Rollbac
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";
-import { backupContainer, dockerOn, runStep, stepFailure, writeFileInContainer } from "./lib/hostDocker";
+import { backupContainer, dockerOn, exitStatusFor, HostDocker, HostUnreachable, runStep, stepFailure, writeFileInContainer } from "./lib/hostDocker";
 import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
 import { policyUpOptions } from "./lib/policyRun";
@@ -73,7 +75,13 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
 
-    const host = dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
+    let host: HostDocker;
+    try {
+        host = dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
+    } catch (err) {
+        console.error(`rollback: ${(err as Error).message}; nothing was rolled back`);
+        return 2;
+    }
     const destinations = destinationsFromConfig(await workspaceStack.getAllConfig());
     const announce = async (result: "succeeded" | "failed", detail: string) => {
         for (const d of await notify({ kind: "rollback", result, stack, domain: cfg.domain, version: plan.to, previousVersion: plan.from, durationSeconds: (Date.now() - started) / 1000, detail }, destinations)) {
@@ -84,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     let versionChanging = false;
     try {
         const found = backupContainer(host, cfg.namePrefix, stack);
-        if ("problem" in found) throw new Error(found.problem);
+        if ("problem" in found) throw found.sshFailed ? new HostUnreachable(found.problem) : new Error(found.problem);
         const container = found.id;
         const backup = runStep(host, "the pre-rollback backup", ["exec", container, "freshtrack-backup", "pre-rollback"]);
         const backupFile = /backup written: (\S+)/.exec(backup.stdout)?.[1];
@@ -97,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
         const exported = host.docker(exportArgs, { input: renderExportScript(cfg.rollback.exportTables) });
         process.stdout.write(exported.stdout);
         const exportFailure = stepFailure(host, "the export of new rows", exported);
-        if (exportFailure) throw new Error(exportFailure);
+        if (exportFailure) throw exported.sshError !== undefined ? new HostUnreachable(exportFailure) : new Error(exportFailure);
         const manifest = renderManifest({ plan, stack, backup: backupFile, exportDir, tables: cfg.rollback.exportTables, at: new Date(started) });
         writeFileInContainer(host, container, `${exportDir}/manifest.json`, manifest, "writing the rollback manifest");
         console.log(`rollback: export and manifest in ${exportDir}`);
@@ -114,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
         const message = versionChanging ? (err as Error).message : `${(err as Error).message}; nothing was rolled back`;
         console.error(`rollback: ${message}`);
         await announce("failed", message);
-        return 1;
+        return exitStatusFor(err);
     } finally {
         host.cleanup();
     }

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { TLS_MODES } from "../components/config";
 import { caddyQuoted, LETS_ENCRYPT_STAGING, renderCaddyfile } from "../components/edge/caddyfile";
+import { monitoringSites, statusPagePublicPaths, statusSite } from "../components/edge/caddy";
 import { deployStack } from "../components/stack";
 import { appEnvironment } from "../components/services/appEnv";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
@@ -41,6 +42,11 @@ function stackCaddyfile(resources: RegisteredResource[]): string {
     const text = uploadText(resources, "caddy", "/etc/caddy/Caddyfile");
     const { cert, key } = makeCert(scratch());
     return text.replaceAll("/etc/caddy/certs/server.crt", cert).replaceAll("/etc/caddy/certs/server.key", key);
+}
+
+/** A Caddyfile for a caddy run on 127.0.0.1 by a test: internal TLS off the ports, admin and metrics on the test's own ports. */
+function localCaddyfile(adminPort: number, metricsPort: number, sites: Parameters<typeof renderCaddyfile>[0]["sites"]): string {
+    return renderCaddyfile({ email: "ops@example.com", tlsMode: "internal", autoHttps: false, adminAddress: `localhost:${adminPort}`, metricsPort, sites });
 }
 
 describe("app tier and edge", () => {
@@ -180,10 +186,10 @@ describe("app tier and edge", () => {
                 expect(v4).to.match(/^172\.16\.\d{1,3}\.0\/24$/);
                 expect(v6).to.match(/^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/64$/);
                 subnets.push(v4!, v6!);
-                expect(all.filter((n) => n !== edge).map((n) => n.ipv6 ?? false), "other networks").to.deep.equal([false, false, false]);
+                expect(all.filter((n) => n !== edge).map((n) => n.ipv6 ?? false), "other networks").to.deep.equal([false, false, false, false]);
             }
             expect(new Set(subnets).size, "two stacks on one host do not share a subnet").to.equal(4);
-            expect((await networks("dev")).map((n) => n.ipv6 ?? false), "a laptop's daemon may have no IPv6").to.deep.equal([false, false, false, false]);
+            expect((await networks("dev")).map((n) => n.ipv6 ?? false), "a laptop's daemon may have no IPv6").to.deep.equal([false, false, false, false, false]);
         });
 
         it("keeps /data on a protected volume and may bind low ports, nothing more", async () => {
@@ -340,7 +346,8 @@ describe("app tier and edge", () => {
         });
 
         // The same, for every service that requires a job (components/service.ts, `requires`): a new migrate command
-        // replaces the migration alone, and the preview must not show backend, worker or demo data replaced.
+        // replaces the migration and the backup before it (issue 15, finding 5: test/migrationBackup.test.ts), and the
+        // preview must not show backend, worker or demo data replaced.
         it("previews a job replaced on its own without replacing what requires it, as the update then does", async () => {
             const model = dockerModelsForTarget("local")[CONTAINER]!;
             const replaced = (before: RegisteredResource[], after: RegisteredResource[]) =>
@@ -358,8 +365,8 @@ describe("app tier and edge", () => {
             settings.config["freshtrack:appCommands"] = JSON.stringify({ migrate: "pnpm db:migrate:prod --verbose" });
             const preview = await runUnderMocks(settings, deployStack, { preview: true, exitCodes: { migrate: unknownValue as unknown as number } });
             const update = await runUnderMocks(settings, deployStack);
-            expect(replaced(deployed.resources, update.resources)).to.deep.equal(["migrate"]);
-            expect(replaced(deployed.resources, preview.resources)).to.deep.equal(["migrate"]);
+            expect(replaced(deployed.resources, update.resources)).to.deep.equal(["migrate", "pre-migrate-backup"]);
+            expect(replaced(deployed.resources, preview.resources)).to.deep.equal(["migrate", "pre-migrate-backup"]);
         });
 
         it("keeps the labels a stack deployed before this change has, so its demo data is not replaced by the upgrade", async () => {
@@ -397,11 +404,110 @@ describe("app tier and edge", () => {
             const doc = fs.readFileSync(path.join(ROOT, "docs", "app-contract.md"), "utf8");
             const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
             const { resources } = await runStack("prod", deployStack);
+            // And with managed PostgreSQL, which adds DATABASE_CA_FILE (issue 15, finding 17).
+            const managed = loadStackSettings("prod");
+            managed.config["freshtrack:database"] = JSON.stringify({ mode: "managed" });
+            const managedResources = (await runUnderMocks(managed, deployStack)).resources;
             const keys = new Set<string>();
-            for (const name of ["backend", "worker", "frontend", "migrate"]) {
-                for (const entry of containerNamed(resources, name).inputs.envs as string[]) keys.add(entry.slice(0, entry.indexOf("=")));
+            for (const list of [resources, managedResources]) {
+                for (const name of ["backend", "worker", "frontend", "migrate"]) {
+                    for (const entry of containerNamed(list, name).inputs.envs as string[]) keys.add(entry.slice(0, entry.indexOf("=")));
+                }
             }
             expect([...keys].sort()).to.deep.equal([...documented].sort());
+        });
+    });
+
+    /**
+     * Issue 15, finding 1: Uptime Kuma makes whoever first calls `setup` over socket.io its admin
+     * (louislam/uptime-kuma@1.23.15 server/server.js:608-623), and status.<domain> was proxied without auth.
+     * Rung 2 for the rendered Caddyfile (the stack's own), rung 3 for the gate: the real caddy binary
+     * (2.6.2 here; the stack pins 2.8.4) in front of a stand-in upstream that records what reaches it.
+     */
+    describe("status subdomain behind the admin gate (issue 15, finding 1)", function () {
+        this.timeout(60000);
+        const PASSWORD = "gate-password-1";
+        const ADMIN_PATHS = ["/", "/setup", "/dashboard", "/manage-status-page", "/settings/security", "/metrics", "/socket.io/?EIO=4&transport=polling", "/api/entry-page", "/api/badge/1/status"];
+
+        it("gates every path of the stack's status site with the admin basic auth, and serves no status page unless one is published", async () => {
+            const { resources } = await runStack("prod", deployStack);
+            const text = uploadText(resources, "caddy", "/etc/caddy/Caddyfile");
+            const site = text.slice(text.indexOf("status.freshtrack.example.com {"));
+            expect(site.slice(0, site.indexOf("\n}\n"))).to.match(/handle \{\n\s+basicauth \{\n\s+admin \$2a\$10\$[^\n]+\n\s+\}\n\s+reverse_proxy uptime-kuma:3001/);
+            expect(site.slice(0, site.indexOf("\n}\n")).match(/handle /g), "one route: the gated fallback").to.have.length(1);
+            expect(monitoringSites("freshtrack.example.com", "$2a$10$x")[1]).to.deep.equal(statusSite("freshtrack.example.com", "$2a$10$x"));
+        });
+
+        it("refuses a status page slug that is not Uptime Kuma's own form, so it cannot widen a Caddy path", () => {
+            for (const bad of ["*", "a/b", "public*", "../setup", "a b", "", "-x"]) expect(() => statusPagePublicPaths([bad]), bad).to.throw(/letters, digits and single hyphens/);
+        });
+
+        const runGate = async (publicSlugs: string[], check: (get: (p: string, auth?: boolean) => Promise<{ status: number; location?: string }>, seen: string[]) => Promise<void>) => {
+            const hash = execFileSync("caddy", ["hash-password", "--plaintext", PASSWORD], { encoding: "utf8" }).trim().split("\n").pop()!;
+            const [upPort, caddyPort, adminPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+            const seen: string[] = [];
+            const upstream = http.createServer((req, res) => {
+                seen.push(req.url!);
+                res.end("kuma");
+            }).listen(upPort, "127.0.0.1");
+            const site = statusSite("freshtrack.example.com", hash, publicSlugs);
+            const dir = scratch();
+            const caddyfile = path.join(dir, "Caddyfile");
+            fs.writeFileSync(
+                caddyfile,
+                localCaddyfile(adminPort, metricsPort, [{ address: `http://127.0.0.1:${caddyPort}`, routes: site.routes.map((r) => ({ ...r, upstreams: r.upstreams.map(() => `127.0.0.1:${upPort}`) })) }]),
+            );
+            const caddy = startServer("caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"]);
+            const get = (p: string, auth = false) =>
+                new Promise<{ status: number; location?: string }>((resolve, reject) => {
+                    const headers = auth ? { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}` } : {};
+                    http.get({ host: "127.0.0.1", port: caddyPort, path: p, headers, agent: false }, (res) => {
+                        res.resume();
+                        res.on("end", () => resolve({ status: res.statusCode!, ...(res.headers.location ? { location: res.headers.location } : {}) }));
+                    }).on("error", reject);
+                });
+            try {
+                await waitForPort(caddyPort);
+                await check(get, seen);
+            } finally {
+                await stopServer(caddy);
+                upstream.close();
+            }
+        };
+
+        it("answers 401 to every path without the admin password, setup and socket.io included, and proxies them with it (real caddy)", async () => {
+            await runGate([], async (get, seen) => {
+                for (const p of [...ADMIN_PATHS, "/status/public", "/api/status-page/public", "/assets/index.js"]) expect((await get(p)).status, p).to.equal(401);
+                expect(seen, "nothing reached Uptime Kuma").to.deep.equal([]);
+                for (const p of ADMIN_PATHS) expect((await get(p, true)).status, p).to.equal(200);
+                expect(seen).to.deep.equal(ADMIN_PATHS);
+            });
+        });
+
+        it("with a published page, serves only its read-only paths without auth, sends / there, and gates the rest (real caddy)", async () => {
+            const open = ["/status/public", "/api/status-page/public", "/api/status-page/heartbeat/public", "/api/status-page/public/manifest.json", "/assets/index-3f2a.js", "/icon.svg", "/favicon.ico", "/upload/logo1.png"];
+            const gated = [
+                ...ADMIN_PATHS.filter((p) => p !== "/"),
+                "/status/other",
+                "/status",
+                "/api/status-page/other",
+                "/api/status-page/heartbeat/other",
+                "/api/status-page/public/badge",
+                "/status/public/x",
+                "/status/public/../../setup",
+                "/assets/../setup",
+                "/assets/..%2fsetup",
+                "/upload/../dashboard",
+                "/socket.io/?EIO=4&transport=websocket",
+            ];
+            await runGate(["public"], async (get, seen) => {
+                for (const p of open) expect((await get(p)).status, p).to.equal(200);
+                expect(seen).to.deep.equal(open);
+                expect(await get("/")).to.deep.equal({ status: 302, location: "/status/public" });
+                seen.length = 0;
+                for (const p of gated) expect((await get(p)).status, p).to.equal(401);
+                expect(seen, "nothing else reached Uptime Kuma").to.deep.equal([]);
+            });
         });
     });
 
@@ -434,14 +540,7 @@ describe("app tier and edge", () => {
             // both, then the new one. Two static upstreams walk Caddy through the same three states.
             fs.writeFileSync(
                 caddyfile,
-                renderCaddyfile({
-                    email: "ops@example.com",
-                    tlsMode: "internal",
-                    autoHttps: false,
-                    adminAddress: `localhost:${adminPort}`,
-                    metricsPort,
-                    sites: [{ address: `http://127.0.0.1:${caddyPort}`, routes: [{ path: "/api/*", upstreams: [`127.0.0.1:${oldPort}`, `127.0.0.1:${newPort}`], healthUri: "/health/ready" }] }],
-                }),
+                localCaddyfile(adminPort, metricsPort, [{ address: `http://127.0.0.1:${caddyPort}`, routes: [{ path: "/api/*", upstreams: [`127.0.0.1:${oldPort}`, `127.0.0.1:${newPort}`], healthUri: "/health/ready" }] }]),
             );
             const caddy = startServer("caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"]);
             let sent = 0;

@@ -20,7 +20,7 @@ import { deployStack } from "../components/stack";
 import { nanoCpus } from "../components/dockerForms";
 import { shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
-import { ContainerInputs, createLikeProvider, durationNs, inputsOf, uploadMode } from "./engine/applyLikeProvider";
+import { ContainerInputs, createLikeProvider, durationNs, inputsOf, inspect, uploadMode } from "./engine/applyLikeProvider";
 import { RunningDaemon, runningDaemon } from "./engine/daemonConfig";
 import { containerLogs, engine, engineAnswers, exec } from "./engine/engineApi";
 import { AppliedStack, applyStack, LASTING, removeTestObjects, TEST_PREFIX } from "./engine/stackOnEngine";
@@ -455,6 +455,26 @@ describe("Every container of every shipped stack on a real Docker Engine (rung 5
                 }
                 expect(wrong).to.deep.equal([]);
                 if (target !== "local") expect(applied.ipv6Networks, "IPv6 networks of a server stack").to.have.length(1);
+            });
+
+            // Issue 15, finding 6: promtail reads the containers' json-file logs instead of the Docker socket, and takes the
+            // service label and name from each line's attrs, which the log options ask the daemon to write.
+            it("every line a container logs carries its stack and service labels and its name, which promtail reads without the socket", async function () {
+                const wrong: string[] = [];
+                let lines = 0;
+                for (const c of applied.containers) {
+                    const fresh = await inspect(c.id);
+                    if (!fresh.LogPath || !fs.existsSync(fresh.LogPath)) continue;
+                    for (const text of fs.readFileSync(fresh.LogPath, "utf8").split("\n").filter((l) => l.trim() !== "")) {
+                        lines++;
+                        const attrs = (JSON.parse(text) as { attrs?: Record<string, string> }).attrs ?? {};
+                        const want = { "com.freshtrack.stack": fresh.Config.Labels?.["com.freshtrack.stack"], "com.freshtrack.service": c.resource.name, tag: fresh.Name.replace(/^\//, "") };
+                        const seen = { "com.freshtrack.stack": attrs["com.freshtrack.stack"], "com.freshtrack.service": attrs["com.freshtrack.service"], tag: attrs.tag };
+                        if (JSON.stringify(seen) !== JSON.stringify(want)) wrong.push(`${c.resource.name}: ${JSON.stringify(seen)}`);
+                    }
+                }
+                expect(lines, "some container logged a line to check").to.be.greaterThan(0);
+                expect([...new Set(wrong)]).to.deep.equal([]);
             });
 
             it("health checks reach the daemon as the program wrote them", function () {

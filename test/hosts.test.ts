@@ -199,7 +199,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         it("configures Docker with log rotation, live-restore, no-new-privileges, no userland proxy and its data root on the volume", () => {
             expect(JSON.parse(renderDaemonJson("/mnt/freshtrack-data"))).to.deep.equal({
                 "log-driver": "json-file",
-                "log-opts": { "max-size": "10m", "max-file": "3" },
+                "log-opts": { "max-size": "10m", "max-file": "3", labels: "com.freshtrack.stack,com.freshtrack.service", tag: "{{.Name}}" },
                 "live-restore": true,
                 "no-new-privileges": true,
                 "userland-proxy": false,

@@ -12,10 +12,10 @@
 import { expect } from "chai";
 import { contractFor } from "../components/imageContracts";
 import { PUBLIC_IMAGES } from "../components/images";
-import { DATABASE } from "../components/services/context";
+import { DATABASE, DATABASE_CA_PATH } from "../components/services/context";
 import { ADMIN_PASSWORD_FILE, GRANT_SQL_PATH, renderPublicSchemaGrant } from "../components/services/migrations";
 import { deployStack } from "../components/stack";
-import { MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { MOCK_DATABASE_CA, MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { DATABASE_CLUSTER_DEFAULT_USER } from "../scripts/lib/readBack/digitalocean";
 import { loadStackSettings, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
 import { containerNamed, containers, plainStrings, runStack, uploadText } from "./helpers";
@@ -59,7 +59,8 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
 
     it("connects as the cluster's administrator (the provider's `user` output) to the application's database, over TLS", () => {
         const env = envOf(containerNamed(resources, GRANT));
-        expect(env).to.include({ PGUSER: DATABASE_CLUSTER_DEFAULT_USER.user, PGDATABASE: DATABASE.name, PGSSLMODE: "require" });
+        // Issue 15, finding 17: verify-full against the cluster's CA (the describe block at the end of this file).
+        expect(env).to.include({ PGUSER: DATABASE_CLUSTER_DEFAULT_USER.user, PGDATABASE: DATABASE.name, PGSSLMODE: "verify-full" });
         expect(env.PGUSER).to.equal("doadmin");
         // The direct cluster address, the one migrations use (not the transaction pool).
         const migrate = envOf(containerNamed(resources, "migrate"));
@@ -124,5 +125,68 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
         expect(binaries).to.include.members(["/usr/local/bin/psql", "/bin/cat"]);
         // The image's entrypoint (and its gosu) never runs, so no capability is added back.
         expect((grant.inputs.capabilities as { adds: string[] }).adds).to.deep.equal([]);
+    });
+});
+
+/**
+ * Issue 15, finding 17: every client of the managed cluster checks its certificate against DigitalOcean's CA for the
+ * cluster (digitalocean.getDatabaseCa, answered by the mocks with MOCK_DATABASE_CA) and the host name, libpq's
+ * sslmode verify-full; the container database stacks are untouched. Rung 1 (mocks).
+ */
+describe("managed PostgreSQL: clients verify the cluster's certificate, sslmode verify-full (issue 15, finding 17; rung 1)", function () {
+    this.timeout(60_000);
+    let resources: RegisteredResource[];
+    before(async () => {
+        resources = (await runUnderMocks(managedProd(), deployStack)).resources;
+    });
+
+    function uploadOf(container: RegisteredResource, file: string): { content: unknown; permissions?: string } | undefined {
+        const uploads = (container.inputs.uploads instanceof SecretValue ? container.inputs.uploads.value : container.inputs.uploads) as Array<{ file: string; content: unknown; permissions?: string }>;
+        return uploads.find((u) => u.file === file);
+    }
+
+    it("hands the app (backend, worker, migrate) DATABASE_SSLMODE=verify-full and the CA as DATABASE_CA_FILE", () => {
+        for (const name of ["backend", "worker", "migrate"]) {
+            const c = containerNamed(resources, name);
+            expect(envOf(c), name).to.include({ DATABASE_SSLMODE: "verify-full", DATABASE_CA_FILE: DATABASE_CA_PATH });
+            expect(uploadOf(c, DATABASE_CA_PATH)?.content, name).to.equal(MOCK_DATABASE_CA);
+        }
+    });
+
+    it("gives libpq in the backups, the pre-migration backup and the grant verify-full and PGSSLROOTCERT, with the CA file", () => {
+        for (const name of ["backup", "pre-migrate-backup"]) {
+            const c = containerNamed(resources, name);
+            // The backup scripts export PGSSLMODE from DATABASE_SSLMODE (backupScripts.ts, CONNECTION); PGSSLROOTCERT is libpq's own.
+            expect(envOf(c), name).to.include({ DATABASE_SSLMODE: "verify-full", PGSSLROOTCERT: DATABASE_CA_PATH });
+            expect(uploadOf(c, DATABASE_CA_PATH)?.content, name).to.equal(MOCK_DATABASE_CA);
+        }
+        const grant = containerNamed(resources, GRANT);
+        expect(envOf(grant)).to.include({ PGSSLMODE: "verify-full", PGSSLROOTCERT: DATABASE_CA_PATH });
+        expect(uploadOf(grant, DATABASE_CA_PATH)?.content).to.equal(MOCK_DATABASE_CA);
+    });
+
+    it("has the postgres exporter verify the certificate too, with the CA file beside it", () => {
+        const exporter = containerNamed(resources, "postgres-exporter");
+        expect(envOf(exporter).DATA_SOURCE_URI).to.match(new RegExp(`\\?sslmode=verify-full&sslrootcert=${DATABASE_CA_PATH.replace(/\//g, "\\/")}$`));
+        expect(uploadOf(exporter, DATABASE_CA_PATH)?.content).to.equal(MOCK_DATABASE_CA);
+    });
+
+    it("connects by the cluster's and the pool's private host names, the names the certificate must carry", () => {
+        const cluster = resources.find((r) => r.type === CLUSTER)!;
+        expect(envOf(containerNamed(resources, "migrate")).DATABASE_HOST).to.equal("private-cluster.db.ondigitalocean.com");
+        expect(envOf(containerNamed(resources, "backend")).DATABASE_HOST).to.equal("private-pool.db.ondigitalocean.com");
+        expect(cluster).to.not.equal(undefined);
+    });
+
+    it("changes nothing on the container-database stacks: no CA, no verify-full, sslmode disable", async () => {
+        for (const stack of shippedStacks()) {
+            const shipped = (await runStack(stack, deployStack)).resources;
+            for (const c of containers(shipped)) {
+                const env = envOf(c);
+                expect(Object.keys(env).filter((k) => k === "DATABASE_CA_FILE" || k === "PGSSLROOTCERT"), `${stack} ${c.name}`).to.deep.equal([]);
+                if (env.DATABASE_SSLMODE !== undefined) expect(env.DATABASE_SSLMODE, `${stack} ${c.name}`).to.equal("disable");
+                expect(uploadOf(c, DATABASE_CA_PATH), `${stack} ${c.name}`).to.equal(undefined);
+            }
+        }
     });
 });

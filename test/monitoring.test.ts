@@ -6,6 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderAlertmanagerConfig } from "../components/monitoring/alertmanagerConfig";
 import { DASHBOARD_UID, Panel, PANELS, renderDashboard } from "../components/monitoring/grafana";
+import { LOG_ATTRS_OPTS } from "../components/monitoring/logsConfig";
 import { ALERT_RULES, renderAlertRules, RULES_FILE, RUNBOOK } from "../components/monitoring/prometheusConfig";
 import { deployStack } from "../components/stack";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
@@ -192,7 +193,8 @@ describe("monitoring", () => {
             const config = YAML.parse(uploadText(prod, "prometheus", "/etc/prometheus/prometheus.yml")) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
             const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j.static_configs[0]!.targets]));
             expect(Object.keys(jobs).sort()).to.deep.equal(["alertmanager", "backend", "blackbox-https", "caddy", "grafana", "loki", "minio", "node", "pgbouncer", "postgres", "prometheus", "redis", "worker"]);
-            expect(jobs["blackbox-https"]).to.deep.equal(["https://freshtrack.example.com", "https://grafana.freshtrack.example.com/api/health", "https://status.freshtrack.example.com"]);
+            // Not the status page: it is behind the admin basic auth (issue 15, finding 1), which would fail the probe; the gate checks it.
+            expect(jobs["blackbox-https"]).to.deep.equal(["https://freshtrack.example.com", "https://grafana.freshtrack.example.com/api/health"]);
             expect(jobs.backend).to.deep.equal(["backend:3000"]);
         });
 
@@ -353,7 +355,9 @@ describe("monitoring", () => {
             "postgres-exporter": ["monitoring", "data"],
             "redis-exporter": ["monitoring", "data"],
             "pgbouncer-exporter": ["monitoring", "data"],
-            "uptime-kuma": ["edge"],
+            // Issue 15, finding 1: off edge, where it reached backend:3000 (Bull Board without Caddy's auth), Prometheus
+            // and Alertmanager; its own network holds only Caddy, and goes out to the internet.
+            "uptime-kuma": ["status"],
         };
 
         it("sit on the monitoring network plus only what each must reach", () => {
@@ -366,19 +370,36 @@ describe("monitoring", () => {
             }
         });
 
-        it("give only Promtail the Docker socket, read-only, and only node-exporter the host root, read-only", () => {
+        // Issue 15, finding 6 (rung 1, registered inputs): no container holds the Docker socket (CIS 5.32); promtail
+        // reads the json-file logs from the data root's containers directory (the droplet's is on the block volume).
+        it("give no container the Docker socket: Promtail reads <data-root>/containers and node-exporter the host root, both read-only", async () => {
             for (const c of containers(prod)) {
                 const hostPaths = ((c.inputs.volumes as Array<{ hostPath?: string; readOnly?: boolean }>) ?? []).filter((v) => v.hostPath);
-                const expected = c.name === "promtail" ? ["/var/run/docker.sock"] : c.name === "node-exporter" ? ["/"] : [];
+                const expected = c.name === "promtail" ? ["/mnt/freshtrack-data/docker/containers"] : c.name === "node-exporter" ? ["/"] : [];
                 expect(hostPaths.map((v) => v.hostPath), c.name).to.deep.equal(expected);
                 for (const v of hostPaths) expect(v.readOnly, c.name).to.equal(true);
             }
+            const dev = (await runStack("dev", deployStack)).resources;
+            const devPromtail = (containers(dev).find((c) => c.name === "promtail")!.inputs.volumes as Array<{ hostPath?: string; containerPath: string }>).filter((v) => v.hostPath);
+            expect(devPromtail).to.deep.equal([{ hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true }]);
         });
 
         it("ship the logs of this stack's containers to Loki with a service label, and keep them for the configured days", () => {
-            const promtail = YAML.parse(uploadText(prod, "promtail", "/etc/promtail/promtail.yml")) as { scrape_configs: Array<{ docker_sd_configs: Array<{ filters: Array<{ values: string[] }> }>; relabel_configs: Array<{ target_label: string }> }> };
-            expect(promtail.scrape_configs[0]!.docker_sd_configs[0]!.filters[0]!.values).to.deep.equal(["com.freshtrack.stack=freshtrack-prod"]);
-            expect(promtail.scrape_configs[0]!.relabel_configs.map((r) => r.target_label)).to.include("service");
+            type Stage = Record<string, any>;
+            const promtail = YAML.parse(uploadText(prod, "promtail", "/etc/promtail/promtail.yml")) as {
+                scrape_configs: Array<{ docker_sd_configs?: unknown; static_configs: Array<{ labels: Record<string, string> }>; pipeline_stages: Stage[] }>;
+            };
+            const job = promtail.scrape_configs[0]!;
+            expect(job.docker_sd_configs, "no Docker API").to.equal(undefined);
+            expect(job.static_configs[0]!.labels.__path__).to.equal("/var/lib/docker/containers/*/*-json.log");
+            const stages = job.pipeline_stages;
+            expect(stages.map((s) => Object.keys(s)[0])).to.deep.equal(["json", "labels", "match", "labeldrop", "docker", "static_labels"]);
+            // The service and stack come from the line's attrs, which Docker writes from the container's labels (LOG_ATTRS_OPTS).
+            expect(stages[0]!.json.expressions).to.deep.equal({ log_stack: 'attrs."com.freshtrack.stack"', service: 'attrs."com.freshtrack.service"', container: "attrs.tag" });
+            expect(stages[2]!.match).to.deep.equal({ selector: '{job="containers", log_stack!="freshtrack-prod"}', action: "drop", drop_counter_reason: "other_stack" });
+            expect(stages[5]!.static_labels).to.deep.equal({ stack: "freshtrack-prod" });
+            // Without these log options the lines carry no attrs and the match stage drops every one of them.
+            for (const c of containers(prod)) expect(c.inputs.logOpts, c.name).to.include(LOG_ATTRS_OPTS);
             const loki = YAML.parse(uploadText(prod, "loki", "/etc/loki/loki.yml")) as { limits_config: { retention_period: string }; compactor: { retention_enabled: boolean } };
             expect(loki.limits_config.retention_period).to.equal("336h");
             expect(loki.compactor.retention_enabled).to.equal(true);

@@ -3,6 +3,8 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
+import { CaddySite, renderCaddyfile } from "../components/edge/caddyfile";
+import { statusSite } from "../components/edge/caddy";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
 import { Finding, findingLines, fromRegistered, mandatory, policyVerdict, PackConfig, PolicyInput, policyUpOptions, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
@@ -85,6 +87,20 @@ interface Case {
     readonly config?: PackConfig;
 }
 
+/** The caddy container with a Caddyfile among its uploads, as the Edge component registers it. */
+function caddyWith(sites: CaddySite[]): PolicyInput {
+    const caddyfile = renderCaddyfile({ email: "ops@example.com", tlsMode: "acme", sites });
+    return container({ uploads: [{ file: "/etc/caddy/Caddyfile", content: caddyfile, permissions: "0444" }], user: undefined }, "caddy");
+}
+const HASH = "$2a$10$abcdefghijklmnopqrstuv";
+const APP_SITE: CaddySite = {
+    address: "freshtrack.example.com",
+    routes: [{ upstreams: ["frontend:8080"] }, { path: "/admin/queues*", upstreams: ["backend:3000"], basicAuth: { user: "admin", bcryptHash: HASH } }],
+};
+const STATUS_GATED = [APP_SITE, statusSite("freshtrack.example.com", HASH, ["public"])];
+/** The status site before issue 15: Uptime Kuma, setup and all, proxied with no auth. */
+const STATUS_OPEN = [APP_SITE, { address: "status.freshtrack.example.com", routes: [{ upstreams: ["uptime-kuma:3001"] }] }];
+
 const CASES: Case[] = [
     { policy: "container-memory-limit", passing: () => [container()], failing: () => [container({ memory: undefined })], message: /api: has no memory limit/ },
     { policy: "container-memory-limit", passing: () => [container({ memory: 4096 })], failing: () => [container({ memory: 6000 })], message: /6000 MB is above the 4096 MB/ },
@@ -106,11 +122,32 @@ const CASES: Case[] = [
     { policy: "container-capabilities", passing: () => [container()], failing: () => [container({ capabilities: { drops: [], adds: [] } })], message: /does not drop ALL/ },
     {
         policy: "container-host-mounts",
-        passing: () => [container(), container({ volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true }] }, "promtail")],
+        passing: () => [container(), container({ volumes: [{ hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true }] }, "promtail")],
         failing: () => [container({ volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }] })],
         message: /mounts host path \/var\/run\/docker.sock \(control of the whole host\)/,
     },
-    { policy: "container-host-mounts", passing: () => [container()], failing: () => [container({ volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/s" }] }, "promtail")], message: /writable; the allowlist permits it read-only only/ },
+    {
+        policy: "container-host-mounts",
+        passing: () => [container()],
+        failing: () => [container({ volumes: [{ hostPath: "/var/lib/docker/containers", containerPath: "/s" }] }, "promtail")],
+        message: /writable; the allowlist permits it read-only only/,
+    },
+    {
+        policy: "container-no-docker-socket",
+        passing: () => [
+            container(),
+            container({ volumes: [{ hostPath: "/mnt/freshtrack-data/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true }] }, "promtail"),
+            container({ user: undefined, volumes: [{ hostPath: "/", containerPath: "/host", readOnly: true }] }, "node-exporter"),
+        ],
+        failing: () => [container({ volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true }] }, "promtail")],
+        message: /promtail: mounts the Docker socket \/var\/run\/docker.sock \(read-only does not limit the API\)/,
+    },
+    {
+        policy: "caddy-admin-routes-authenticated",
+        passing: () => [caddyWith(STATUS_GATED)],
+        failing: () => [caddyWith(STATUS_OPEN)],
+        message: /caddy: status\.freshtrack\.example\.com: every other path reaches an admin interface without basicauth/,
+    },
     {
         policy: "container-published-ports",
         passing: () => [container({ ports: [{ internal: 443, external: 443, ip: "0.0.0.0" }, { internal: 5432, external: 5432, ip: "127.0.0.1" }] })],
@@ -155,7 +192,7 @@ describe("policy pack", () => {
             const names = POLICIES.map((p) => p.name);
             expect(new Set(names).size).to.equal(names.length);
             for (const name of names) expect(name).to.match(/^[a-z0-9]+(-[a-z0-9]+)+$/);
-            expect(names).to.have.length(25);
+            expect(names).to.have.length(27);
         });
 
         it("gives every rule an explicit enforcement level and a description that says how to fix a violation", () => {
@@ -498,5 +535,60 @@ describe("policyUpOptions: the pack for `pulumi up` through the Automation API (
         const fresh = policyUpOptions("customer-eu-2");
         expect(fresh.policyPacks).to.deep.equal(prod.policyPacks);
         expect(fresh).to.not.have.property("policyPackConfigs");
+    });
+});
+
+/**
+ * Issue 15, findings 1 and 6 (rung 1, the policy's validateResource on registered inputs): the pack refuses a
+ * Caddy route to an admin interface without auth, and any container holding the Docker socket.
+ */
+describe("admin routes and the Docker socket (issue 15, findings 1 and 6)", () => {
+    const messages = async (policy: string, inputs: PolicyInput[], config: PackConfig = {}) => (await findingsFor(policy, inputs, config)).filter((f) => f.kind === "violation").map((f) => f.message);
+
+    it("caddy-admin-routes-authenticated refuses Bull Board, Prometheus or a status page path beyond the read-only ones without basic auth", async () => {
+        const status = statusSite("freshtrack.example.com", HASH, ["public"]);
+        const widened: CaddySite = { ...status, routes: [{ path: "/socket.io/*", upstreams: ["uptime-kuma:3001"] }, ...status.routes] };
+        expect(await messages("caddy-admin-routes-authenticated", [caddyWith([APP_SITE, widened])])).to.deep.equal([
+            "caddy: status.freshtrack.example.com: /socket.io/* reaches an admin interface without basicauth.",
+        ]);
+        const openQueues: CaddySite = { ...APP_SITE, routes: [APP_SITE.routes[0]!, { path: "/admin/queues*", upstreams: ["backend:3000"] }] };
+        const openPrometheus: CaddySite = { address: "prometheus.freshtrack.example.com", routes: [{ upstreams: ["prometheus:9090"] }] };
+        expect(await messages("caddy-admin-routes-authenticated", [caddyWith([openQueues, openPrometheus])])).to.deep.equal([
+            "caddy: freshtrack.example.com: admin path /admin/queues* without basicauth.",
+            "caddy: prometheus.freshtrack.example.com: every other path reaches an admin interface without basicauth.",
+        ]);
+    });
+
+    it("caddy-admin-routes-authenticated passes the shipped prod stack's Caddyfile and refuses the one before issue 15", async () => {
+        const { resources } = await runStack("prod", deployStack);
+        const caddy = fromRegistered(resources).filter((r) => r.type === T.container && r.name === "caddy");
+        expect(caddy).to.have.length(1);
+        expect(await messages("caddy-admin-routes-authenticated", caddy)).to.deep.equal([]);
+        const before = caddy.map((r) => {
+            const uploads = (r.props.uploads as Array<{ file: string; content: string }>).map((u) =>
+                u.file === "/etc/caddy/Caddyfile" ? { ...u, content: u.content.replace(/(status\.freshtrack\.example\.com \{[\s\S]*?handle \{\n)\s+basicauth \{\n[^\n]*\n\s+\}\n/, "$1") } : u,
+            );
+            return { ...r, props: { ...r.props, uploads } };
+        });
+        expect(await messages("caddy-admin-routes-authenticated", before)).to.deep.equal(["caddy: status.freshtrack.example.com: every other path reaches an admin interface without basicauth."]);
+    });
+
+    it("container-no-docker-socket refuses the socket read-only, any docker.sock, a directory that holds it, and the host root under another user", async () => {
+        const bind = (hostPath: string, over: Record<string, unknown> = {}, service = "api") => container({ volumes: [{ hostPath, containerPath: "/x", readOnly: true }], ...over }, service);
+        for (const hostPath of ["/run/docker.sock", "/var/run/docker.sock/", "/home/op/.docker/run/docker.sock", "/run", "/var/run", "/var", "/"]) {
+            expect(await messages("container-no-docker-socket", [bind(hostPath)]), hostPath).to.have.length(1);
+        }
+        expect(await messages("container-no-docker-socket", [bind("/", { user: "0" }, "node-exporter")])).to.have.length(1);
+        expect(await messages("container-no-docker-socket", [container({ mounts: [{ type: "bind", source: "/var/run/docker.sock", target: "/s", readOnly: true }] })])).to.have.length(1);
+        expect(await messages("container-no-docker-socket", [bind("/srv/data"), bind("/var/lib/docker/containers")])).to.deep.equal([]);
+        // The one exception the rule names: a filtering read-only proxy, only when configured (none is, in this program).
+        expect(await messages("container-no-docker-socket", [bind("/var/run/docker.sock", {}, "socket-proxy")], { "container-no-docker-socket": { socketProxy: "socket-proxy" } })).to.deep.equal([]);
+    });
+
+    it("neither rule passes silently when the Caddyfile or the mounts are unknown during preview", async () => {
+        const unknownCaddyfile = container({ uploads: [{ file: "/etc/caddy/Caddyfile", content: UNKNOWN_SENTINEL }] }, "caddy");
+        const own = (await findingsFor("caddy-admin-routes-authenticated", [unknownCaddyfile])).map((f) => f.kind);
+        expect(own).to.deep.equal(["unknown"]);
+        expect((await findingsFor("container-no-docker-socket", [container({ volumes: UNKNOWN_SENTINEL })])).map((f) => f.kind)).to.deep.equal(["unknown"]);
     });
 });

@@ -65,7 +65,7 @@ function service(extra: Record<string, unknown> = {}): Record<string, unknown> {
             { label: "com.freshtrack.service", value: "frontend" },
         ],
         logDriver: "json-file",
-        logOpts: { "max-size": "10m", "max-file": "3" },
+        logOpts: { "max-size": "10m", "max-file": "3", labels: "com.freshtrack.stack,com.freshtrack.service", tag: "{{.Name}}" },
         networksAdvanced: [{ name: "freshtrack-dev-edge", aliases: ["frontend"] }],
         ports: [],
         restart: "unless-stopped",
@@ -167,9 +167,9 @@ describe("Docker provider read-back model (rung 2: provider model, cited)", () =
 
         it("logOpts read back as stored, with the daemon's default log-opts merged in (funcs.go:952, moby mergeAndVerifyLogConfig)", () => {
             expect(secondUp(CONTAINER, service(), dockerModels(STOCK_DAEMON))).to.deep.equal([]);
-            expect(secondUp(CONTAINER, service(), dockerModels(daemonForTarget("droplet"))), "the bootstrap's daemon.json sets the same two keys").to.deep.equal([]);
+            expect(secondUp(CONTAINER, service(), dockerModels(daemonForTarget("droplet"))), "the bootstrap's daemon.json sets the same keys").to.deep.equal([]);
             const compressing: DaemonFacts = { ...STOCK_DAEMON, logOpts: { compress: "true" } };
-            expect(containerReadBack(service(), dockerModels(compressing)).logOpts).to.deep.equal({ compress: "true", "max-size": "10m", "max-file": "3" });
+            expect(containerReadBack(service(), dockerModels(compressing)).logOpts).to.deep.equal({ compress: "true", ...(service().logOpts as Record<string, string>) });
             expect(secondUp(CONTAINER, service(), dockerModels(compressing))).to.deep.equal(["logOpts"]);
             expect(replaces("logOpts")).to.equal(true);
             const localDriver: DaemonFacts = { ...compressing, logDriver: "local" };

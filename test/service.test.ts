@@ -53,7 +53,7 @@ describe("Service: the hardened container component", () => {
     it("rotates logs, sets a restart policy, forbids new privileges and drops every capability", async () => {
         const c = await registerService({ capabilities: ["NET_BIND_SERVICE"] });
         expect(c.inputs.logDriver).to.equal("json-file");
-        expect(c.inputs.logOpts).to.deep.equal({ "max-size": "10m", "max-file": "3" });
+        expect(c.inputs.logOpts).to.deep.equal({ "max-size": "10m", "max-file": "3", labels: "com.freshtrack.stack,com.freshtrack.service", tag: "{{.Name}}" });
         expect(c.inputs.restart).to.equal("unless-stopped");
         expect(c.inputs.securityOpts).to.deep.equal(["no-new-privileges:true"]);
         expect(c.inputs.capabilities).to.deep.equal({ drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });

@@ -11,7 +11,7 @@ import * as path from "path";
 import { renderManifest } from "../components/rollback/rollback";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { spawn } from "child_process";
-import { backupContainer, dockerOn, HostDocker, listBackups, openSsh, runStep, sshDocker, sshTargetFromOutputs, stepFailure, writeFileInContainer, writePrivateFile } from "../scripts/lib/hostDocker";
+import { backupContainer, dockerOn, exitStatusFor, HostDocker, HostUnreachable, listBackups, openSsh, runStep, sshDocker, sshTargetFromOutputs, stepFailure, writeFileInContainer, writePrivateFile } from "../scripts/lib/hostDocker";
 import { chooseBackup } from "../scripts/lib/restorePlan";
 import { freePort } from "./localServers";
 import { CONTAINER_ID, Sshd, startSshd } from "./sshd";
@@ -189,6 +189,17 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
                 expect(() => runStep(unreachable, "finding the backup container", ["ps", "-q"])).to.throw(
                     `finding the backup container: could not reach Docker on ${server.user}@127.0.0.1:${closed} over ssh (exit status 255): ${refused}`,
                 );
+                // Issue 15, finding 13: a step ssh never delivered makes the scripts exit 2; one that ran and failed, 1.
+                let thrown: unknown;
+                try {
+                    runStep(unreachable, "listing the backups", ["ps", "-q"]);
+                } catch (err) {
+                    thrown = err;
+                }
+                expect(thrown).to.be.instanceOf(HostUnreachable);
+                expect(exitStatusFor(thrown)).to.equal(2);
+                expect(exitStatusFor(new Error("the export of new rows failed with exit status 1"))).to.equal(1);
+                expect(backupContainer(unreachable, "freshtrack-vm", "vm")).to.deep.equal({ problem: `cannot reach Docker on ${server.user}@127.0.0.1:${closed}: ${refused}`, sshFailed: true });
                 expect(server.dockerCalls()).to.deep.equal([]);
             } finally {
                 unreachable.cleanup();
@@ -202,7 +213,7 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
                 const impostor = sshDocker(server.target({ knownHostsFile }));
                 try {
                     const found = backupContainer(impostor, "freshtrack-prod", "prod");
-                    expect(found).to.deep.equal({ problem: `cannot reach ${where()}: Host key verification failed.` });
+                    expect(found).to.deep.equal({ problem: `cannot reach ${where()}: Host key verification failed.`, sshFailed: true });
                 } finally {
                     impostor.cleanup();
                 }

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { STATEFUL_VOLUMES } from "../components/platform/volumes";
 import { deployStack } from "../components/stack";
+import { dockerDataRoot } from "../components/monitoring/monitoringTier";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { ALL_CONTAINERS, containers, plainStrings, runStack } from "./helpers";
@@ -56,7 +57,8 @@ describe("shipped stacks: invariants of every container and volume", () => {
 
             it("rotates every container's logs and forbids new privileges", () => {
                 for (const c of containers(resources)) {
-                    expect(c.inputs.logOpts, c.name).to.have.keys("max-size", "max-file");
+                    // labels and tag: promtail's stack, service and container labels travel in each line (issue 15, finding 6).
+                    expect(c.inputs.logOpts, c.name).to.have.keys("max-size", "max-file", "labels", "tag");
                     expect(c.inputs.securityOpts, c.name).to.include("no-new-privileges:true");
                     expect((c.inputs.capabilities as { drops: string[] }).drops, c.name).to.deep.equal(["ALL"]);
                 }
@@ -95,7 +97,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 expect(volumes.map((v) => String(v.inputs.name).replace(/^freshtrack-[a-z]+-/, "")).sort()).to.deep.equal([...STATEFUL_VOLUMES].sort());
                 for (const v of volumes) expect(v.options.protect, String(v.inputs.name)).to.equal(true);
                 const names = new Set(volumes.map((v) => v.inputs.name));
-                const hostAgents: Record<string, string> = { promtail: "/var/run/docker.sock", "node-exporter": "/" };
+                // Promtail tails <data-root>/containers (issue 15, finding 6): no container holds the Docker socket.
+                const target = loadStackSettings(stack).config["freshtrack:target"] as "local" | "droplet" | "ssh";
+                const hostAgents: Record<string, string> = { promtail: `${dockerDataRoot(target)}/containers`, "node-exporter": "/" };
                 for (const c of containers(resources)) {
                     for (const m of (c.inputs.volumes as Array<{ volumeName?: string; hostPath?: string; readOnly?: boolean }>) ?? []) {
                         if (m.hostPath !== undefined) {

@@ -286,6 +286,13 @@ describe("verification gate against real servers", function () {
             const s = await serve(
                 (req, res) => {
                     const url = req.url ?? "/";
+                    if (url === "/status/api/entry-page") {
+                        // Uptime Kuma behind the admin basic auth, as Caddy serves it (issue 15, finding 1).
+                        const authorised = req.headers.authorization === `Basic ${Buffer.from("admin:pw").toString("base64")}`;
+                        res.statusCode = authorised ? 200 : 401;
+                        res.end(authorised ? JSON.stringify({ type: "entryPage", entryPage: "dashboard" }) : "");
+                        return;
+                    }
                     if (url.startsWith("/api/v1/targets")) {
                         if (req.headers.authorization !== `Basic ${Buffer.from("admin:pw").toString("base64")}`) {
                             res.statusCode = 401;
@@ -314,6 +321,7 @@ describe("verification gate against real servers", function () {
                 health: [
                     { name: "dashboard", url: base },
                     { name: "backend", url: `${base}/api/health/ready` },
+                    { name: "status page (behind the admin login)", url: `${base}/status/api/entry-page`, basicAuth: true },
                 ],
                 consecutivePasses: 3,
                 timeoutSeconds: 10,
@@ -342,7 +350,7 @@ describe("verification gate against real servers", function () {
             try {
                 const result = await gate(stack.plan);
                 expect(result.status, result.stderr).to.equal(0);
-                expect(result.stdout).to.match(/^Verification: 6 of 6 checks passed/);
+                expect(result.stdout).to.match(/^Verification: 7 of 7 checks passed/);
             } finally {
                 await stack.close();
             }
@@ -353,7 +361,7 @@ describe("verification gate against real servers", function () {
             try {
                 const result = await gate(stack.plan);
                 expect(result.status).to.equal(1);
-                expect(result.stderr).to.match(/^Verification: 5 of 6 checks passed/);
+                expect(result.stderr).to.match(/^Verification: 6 of 7 checks passed/);
                 expect(result.stderr).to.contain("Grafana health failed\n  expected: HTTP 200 with \"database\": \"ok\"\n  seen:     HTTP 200, database failing");
             } finally {
                 await stack.close();

@@ -20,14 +20,71 @@ export const ADMIN_USER = "admin";
 export interface EdgeArgs {
     readonly ctx: ServiceContext;
     readonly app: AppTier;
+    /**
+     * Uptime Kuma status page slugs served without the admin gate. @default none: all of status.<domain> is gated.
+     * TODO(lead): read from the stack config (a key such as monitoring.publicStatusPages) in components/stack.ts.
+     */
+    readonly publicStatusPages?: readonly string[];
 }
 
 
+/**
+ * An Uptime Kuma status page slug, as Uptime Kuma itself accepts one (louislam/uptime-kuma@1.23.15
+ * server/socket-handlers/status-page-socket-handler.js:365): it becomes a Caddy path, so nothing else may pass.
+ */
+export const STATUS_SLUG = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
+
+/**
+ * The read-only paths one published Uptime Kuma status page needs, and nothing else (louislam/uptime-kuma@1.23.15):
+ * - `/status/<slug>`: the page, rendered on the server with its data (server/routers/status-page-router.js:16-19,
+ *   server/model/status_page.js:39-86). `/status` and `/status-page` (router :21-30) serve the slug `default` only,
+ *   so they stay behind the gate unless that slug is published.
+ * - `/api/status-page/<slug>` and `/api/status-page/heartbeat/<slug>`: what the page fetches over plain HTTP
+ *   (src/pages/StatusPage.vue:741,758; router :32-61, :63-107); `/api/status-page/<slug>/manifest.json`, which the
+ *   rendered page links (status_page.js:82-83; router :110-142).
+ * - the frontend bundle, `/assets/*` plus the icons, served from `dist` (server/server.js:248-250), and
+ *   `/upload/logo*`, where the page's logo is stored (status-page-socket-handler.js:143-147; server.js:253).
+ * No socket.io: the frontend does not open it on `/status*` (src/mixins/socket.js:12-16,83-90), and logging in,
+ * `setup` and every admin action go over it (server/server.js:277, login :341, setup :608), so `/socket.io/*` stays behind the gate,
+ * with `/setup`, `/dashboard`, `/metrics` and the rest.
+ */
+export function statusPagePublicPaths(slugs: readonly string[]): string[] {
+    const bad = slugs.find((s) => !STATUS_SLUG.test(s));
+    if (bad !== undefined) throw new Error(`a status page slug is letters, digits and single hyphens: ${JSON.stringify(bad)}`);
+    if (slugs.length === 0) return [];
+    return [
+        ...slugs.flatMap((s) => [`/status/${s}`, `/api/status-page/${s}`, `/api/status-page/heartbeat/${s}`, `/api/status-page/${s}/manifest.json`]),
+        ...(slugs.includes("default") ? ["/status", "/status-page"] : []),
+        "/assets/*",
+        "/icon.svg",
+        "/favicon.ico",
+        "/upload/logo*",
+    ];
+}
+
+/**
+ * The status subdomain: Uptime Kuma makes whoever first calls `setup` its admin (louislam/uptime-kuma@1.23.15
+ * server/server.js:608-623, on any socket while the user table is empty, :1780-1784), so everything is behind the stack's admin basic auth, the
+ * gate docs/operations.md tells the operator to create Uptime Kuma's own admin behind. Only the paths of the
+ * published status pages pass without it, and the root sends visitors to the first of them.
+ */
+export function statusSite(domain: string, adminHash: string, publicSlugs: readonly string[] = []): CaddySite {
+    const upstreams = [`uptime-kuma:${PORTS.uptimeKuma}`];
+    return {
+        address: `${SUBDOMAINS.status}.${domain}`,
+        routes: [
+            ...(publicSlugs.length > 0 ? [{ path: "/", upstreams: [], redirect: `/status/${publicSlugs[0]}` }] : []),
+            ...statusPagePublicPaths(publicSlugs).map((path) => ({ path, upstreams })),
+            { upstreams, basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } },
+        ],
+    };
+}
+
 /** Grafana, the status page, and Prometheus and Alertmanager behind basic auth, each on its own subdomain. */
-export function monitoringSites(domain: string, adminHash: string): CaddySite[] {
+export function monitoringSites(domain: string, adminHash: string, publicStatusPages: readonly string[] = []): CaddySite[] {
     return [
         { address: `${SUBDOMAINS.grafana}.${domain}`, routes: [{ upstreams: [`grafana:${PORTS.grafana}`], healthUri: "/api/health" }] },
-        { address: `${SUBDOMAINS.status}.${domain}`, routes: [{ upstreams: [`uptime-kuma:${PORTS.uptimeKuma}`] }] },
+        statusSite(domain, adminHash, publicStatusPages),
         {
             address: `${SUBDOMAINS.prometheus}.${domain}`,
             routes: [{ upstreams: [`prometheus:${PORTS.prometheus}`], healthUri: "/-/healthy", basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } }],
@@ -90,7 +147,7 @@ export class Edge extends pulumi.ComponentResource {
             renderCaddyfile({
                 email: cfg.adminEmail,
                 tlsMode: cfg.tlsMode,
-                sites: [...appSites(cfg.domain, app, hash), ...monitoringSites(cfg.domain, hash)],
+                sites: [...appSites(cfg.domain, app, hash), ...monitoringSites(cfg.domain, hash, args.publicStatusPages ?? [])],
                 ...(cfg.tlsMode === "internal" ? { internalTls: { certFile: CERT_FILE, keyFile: KEY_FILE } } : {}),
             }),
         );
@@ -109,7 +166,13 @@ export class Edge extends pulumi.ComponentResource {
                 files,
                 healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${CADDY_METRICS_PORT}/metrics`] },
                 // On edge it also answers to the public names, so probes and in-stack clients take the users' path.
-                networks: [{ network: ctx.networks.edge, extraAliases: publicNames(cfg.domain) }, { network: ctx.networks.monitoring }],
+                // status: Uptime Kuma's own network; Caddy answers there to the public names too, so its checks of the stack's
+                // sites take the users' path (and their gates) instead of reaching services directly.
+                networks: [
+                    { network: ctx.networks.edge, extraAliases: publicNames(cfg.domain) },
+                    { network: ctx.networks.monitoring },
+                    { network: ctx.networks.status, extraAliases: publicNames(cfg.domain) },
+                ],
                 // A laptop's stack is for the laptop: published on loopback only.
                 // IPv6 clients (the droplet publishes AAAA records) reach Caddy only through a `::` binding, and with the
                 // bootstrap's userland-proxy false only when the edge network gives Caddy an IPv6 address (networks.ts).

@@ -16,6 +16,8 @@ export interface CaddyRoute {
     readonly healthUri?: string;
     /** Basic auth in front of the route: user and bcrypt hash. */
     readonly basicAuth?: { readonly user: string; readonly bcryptHash: string };
+    /** Answer with a temporary redirect to this path instead of proxying (then `upstreams` is empty). */
+    readonly redirect?: string;
 }
 
 export interface CaddySite {
@@ -60,7 +62,8 @@ function reverseProxy(route: CaddyRoute): string[] {
 function routeBlock(route: CaddyRoute): string[] {
     const body = [
         ...(route.basicAuth ? ["basicauth {", ...indent([`${route.basicAuth.user} ${route.basicAuth.bcryptHash}`]), "}"] : []),
-        ...reverseProxy(route),
+        // `*` first: a path as the first argument of redir is read as its matcher, not its target (tried with caddy 2.6.2).
+        ...(route.redirect !== undefined ? [`redir * ${caddyQuoted(route.redirect)} 302`] : reverseProxy(route)),
     ];
     return [route.path ? `handle ${route.path} {` : "handle {", ...indent(body), "}"];
 }

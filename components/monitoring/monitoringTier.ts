@@ -3,7 +3,7 @@ import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceFile } from "../service";
 import { BACKEND_PORT, WORKER_METRICS_PORT } from "../services/appEnv";
 import type { AppTier } from "../services/appTier";
-import { DATABASE, SECRETS_DIR, ServiceContext } from "../services/context";
+import { clientSslMode, DATABASE, DATABASE_CA_PATH, SECRETS_DIR, ServiceContext } from "../services/context";
 import type { DataTier } from "../services/dataTier";
 import { MINIO_PORT } from "../services/minio";
 import { PGBOUNCER_PORT } from "../services/pgbouncer";
@@ -11,7 +11,8 @@ import { REDIS_PORT } from "../services/redis";
 import { CADDY_METRICS_PORT } from "../edge/caddyfile";
 import { describeDestinations, renderAlertmanagerConfig } from "./alertmanagerConfig";
 import { DASHBOARDS_DIR, renderDashboard, renderDashboardProvider, renderDatasources } from "./grafana";
-import { LOKI_PORT, renderLokiConfig, renderPromtailConfig } from "./logsConfig";
+import { CONTAINER_LOGS_DIR, LOKI_PORT, renderLokiConfig, renderPromtailConfig } from "./logsConfig";
+import { DATA_MOUNT } from "../host/bootstrap";
 import { renderAlertRules, renderBlackboxConfig, renderPrometheusConfig, RULES_FILE, ScrapeJob } from "./prometheusConfig";
 
 import { PORTS } from "./ports";
@@ -28,6 +29,16 @@ export interface MonitoringTierArgs {
     readonly caCertPem?: pulumi.Output<string>;
     /** Resources that must exist first (Caddy, so probes have something to reach). */
     readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/**
+ * The Docker daemon's data root on the host: on a droplet the bootstrap moves it onto the block volume
+ * (components/host/bootstrap.ts renderDaemonJson, `data-root`); elsewhere Docker's default, as the pre-flight
+ * assumes (components/preflight/preflight.ts dockerDataPath). Docker Desktop keeps it inside its VM, where a
+ * bind mount from the laptop cannot reach: there promtail finds no files and Loki stays empty.
+ */
+export function dockerDataRoot(target: "local" | "droplet" | "ssh"): string {
+    return target === "droplet" ? `${DATA_MOUNT}/docker` : "/var/lib/docker";
 }
 
 const wgetProbe = (port: number, path: string) => ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${port}${path}`];
@@ -82,11 +93,18 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     image: PUBLIC_IMAGES.postgresExporter,
                     limits: limits["postgres-exporter"],
                     env: {
-                        DATA_SOURCE_URI: pulumi.interpolate`${direct.host}:${direct.port}/${direct.database}?sslmode=${direct.sslMode}`,
+                        // verify-full against the cluster's CA where there is one (managed PostgreSQL, issue 15 finding 17);
+                        // the exporter hands the URI's parameters to lib/pq, which reads sslrootcert.
+                        DATA_SOURCE_URI: pulumi.interpolate`${direct.host}:${direct.port}/${direct.database}?sslmode=${clientSslMode(direct)}${
+                            direct.caCertificate !== undefined ? `&sslrootcert=${DATABASE_CA_PATH}` : ""
+                        }`,
                         DATA_SOURCE_USER: direct.user,
                         DATA_SOURCE_PASS_FILE: pgPasswordFile,
                     },
-                    files: [{ path: pgPasswordFile, content: direct.password, secret: true }],
+                    files: [
+                        { path: pgPasswordFile, content: direct.password, secret: true },
+                        ...(direct.caCertificate !== undefined ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }] : []),
+                    ],
                     healthcheck: { test: wgetProbe(PORTS.postgresExporter, "/metrics") },
                     // A managed cluster sits outside the host: reach it through the app network.
                     networks: [monitoring, { network: networks.data }, ...(managed ? [{ network: networks.app }] : [])],
@@ -210,7 +228,11 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 limits: limits.promtail,
                 command: ["-config.file=/etc/promtail/promtail.yml"],
                 files: [{ path: "/etc/promtail/promtail.yml", content: renderPromtailConfig({ stackLabel: cfg.namePrefix, lokiUrl: `http://loki:${LOKI_PORT}` }) }],
-                hostMounts: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", why: "reads every container's logs and labels through the Docker API; read-only, and the only container allowed it" }],
+                // The container logs as files, never the Docker socket (issue 15, finding 6; CIS 5.32): the json-file logs are
+                // root:root 0640 in 0710 directories, readable by the image's uid 0 with no capability (components/imageContracts.ts).
+                hostMounts: [
+                    { hostPath: `${dockerDataRoot(cfg.target)}/containers`, containerPath: CONTAINER_LOGS_DIR, why: "tails every container's json-file log; read-only" },
+                ],
                 // The image has bash but no HTTP client, and Docker runs a CMD-SHELL check with /bin/sh, which is
                 // dash there and has no /dev/tcp: the probe runs under bash explicitly (components/imageContracts.ts).
                 healthcheck: { test: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"] },
@@ -380,8 +402,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 command: ["node", "server/server.js"],
                 // The image's own probe (louislam/uptime-kuma docker/dockerfile HEALTHCHECK).
                 healthcheck: { test: ["CMD", "extra/healthcheck"], startPeriodSeconds: 60 },
-                // edge: served by Caddy, and its checks go out to the internet.
-                networks: [{ network: networks.edge }],
+                // status: Caddy and the way out to the internet for its checks, nothing else (components/platform/networks.ts).
+                networks: [{ network: networks.status }],
             },
             parent,
         );

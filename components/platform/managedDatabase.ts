@@ -73,6 +73,11 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             { clusterId: this.cluster.id, name: `${DATABASE.name}-pool`, mode: "transaction", size: args.poolSize ?? 20, dbName: db.name, user: user.name },
             { parent: this },
         );
+        // The cluster's CA (@pulumi/digitalocean 4.80.1 getDatabaseCa.d.ts: getDatabaseCaOutput({ clusterId }) ->
+        // { certificate }, the PEM "decoded to a string"; the data source sets it from the API's CA,
+        // digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/datasource_database_ca.go:22,40,
+        // docs/data-sources/database_ca.md). Every client verifies the server against it (sslmode verify-full).
+        const ca = digitalocean.getDatabaseCaOutput({ clusterId: this.cluster.id }, { parent: this });
         new digitalocean.DatabaseFirewall(`${name}-firewall`, { clusterId: this.cluster.id, rules: [{ type: "droplet", value: args.dropletId }] }, { parent: this });
 
         this.endpoint = {
@@ -83,6 +88,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             user: user.name,
             password: pulumi.secret(user.password),
             sslMode: "require",
+            caCertificate: ca.certificate,
         };
         this.direct = {
             host: this.cluster.privateHost,
@@ -91,6 +97,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             user: user.name,
             password: pulumi.secret(user.password),
             sslMode: "require",
+            caCertificate: ca.certificate,
             // The cluster's default user, created with it. `user` and `password` are Computed outputs, set from the API's
             // connection details by Create and by every Read, the password only when the API returns one
             // (digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/resource_database_cluster.go:214-228,

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 
-/** The four networks, each with the traffic it carries. */
+/** The five networks, each with the traffic it carries. */
 export const NETWORKS = {
     /** Caddy and the services it routes to; on a server also IPv6, which Caddy's published ports need (see below). */
     edge: { internal: false, publicIpv6: true },
@@ -12,6 +12,13 @@ export const NETWORKS = {
     data: { internal: true, publicIpv6: false },
     /** Scrapes and log shipping; no route out. */
     monitoring: { internal: true, publicIpv6: false },
+    /**
+     * Uptime Kuma and Caddy only (issue 15, finding 1). Uptime Kuma's monitors and notifications are the operator's,
+     * made in its UI (the program provisions none), so what it must reach is the internet and the stack's own sites
+     * through Caddy, which answers here to the public names; never backend:3000 (Bull Board without Caddy's auth),
+     * Prometheus or Alertmanager directly, as it could on edge.
+     */
+    status: { internal: false, publicIpv6: false },
 } as const;
 
 export type NetworkName = keyof typeof NETWORKS;

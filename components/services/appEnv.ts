@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import type { ServiceFile } from "../service";
-import { BUCKETS, DatabaseEndpoint, SECRETS_DIR } from "./context";
+import { BUCKETS, clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR } from "./context";
 import { MINIO_ROOT_USER } from "./minio";
 
 export const BACKEND_PORT = 3000;
@@ -50,10 +50,15 @@ export function appEnvironment(role: AppRole, inputs: AppEnvInputs): AppEnvironm
         DATABASE_PORT: pulumi.output(db.port).apply(String),
         DATABASE_NAME: db.database,
         DATABASE_USER: db.user,
-        DATABASE_SSLMODE: db.sslMode,
+        DATABASE_SSLMODE: clientSslMode(db),
         DATABASE_PASSWORD_FILE: FILES.databasePassword,
     };
     const files: ServiceFile[] = [{ path: FILES.databasePassword, content: db.password, secret: true }];
+    // Managed PostgreSQL: the cluster's CA, so the app verifies the server (docs/app-contract.md, DATABASE_CA_FILE).
+    if (db.caCertificate !== undefined) {
+        env.DATABASE_CA_FILE = DATABASE_CA_PATH;
+        files.push({ path: DATABASE_CA_PATH, content: db.caCertificate });
+    }
     if (role === "migrate" || role === "seed") return { env, files };
 
     Object.assign(env, {

@@ -3,7 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceVolume } from "../service";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
-import { BACKUP_DIR, BACKUP_SCRIPT_PATH, renderBackupCrontab, renderBackupScript, renderRestoreScript, RESTORE_SCRIPT_PATH } from "./backupScripts";
+import {
+    BACKUP_DIR,
+    BACKUP_HEALTH_SCRIPT_PATH,
+    BACKUP_SCRIPT_PATH,
+    backupHealthLimits,
+    LAST_SUCCESS_FILE,
+    renderBackupCrontab,
+    renderBackupHealthCheck,
+    renderBackupScript,
+    renderRestoreScript,
+    RESTORE_SCRIPT_PATH,
+} from "./backupScripts";
 import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
 import { backupSyncSecret, renderBackupSyncMcConfig, renderMcAliases } from "./minio";
 
@@ -19,7 +30,11 @@ export const TEXTFILE_DIR = "/textfile";
  */
 export function backupEnv(ctx: ServiceContext, appEnv: Record<string, pulumi.Input<string>>, withVersion: boolean): Record<string, pulumi.Input<string>> {
     const database = Object.fromEntries(Object.entries(appEnv).filter(([k]) => k.startsWith("DATABASE_") || (withVersion && k === "APP_VERSION")));
-    return { ...database, BACKUP_DIR, RETENTION_DAYS: String(ctx.cfg.backup.retentionDays), TEXTFILE_DIR, TZ: "UTC" };
+    // Managed PostgreSQL: libpq (pg_dump, pg_restore, psql) takes the CA from PGSSLROOTCERT, with PGSSLMODE verify-full
+    // from DATABASE_SSLMODE (the scripts export it). crond hands its environment to the jobs it starts.
+    const caFile = appEnv.DATABASE_CA_FILE;
+    const rootCert: Record<string, pulumi.Input<string>> = caFile !== undefined ? { PGSSLROOTCERT: caFile } : {};
+    return { ...database, ...rootCert, BACKUP_DIR, RETENTION_DAYS: String(ctx.cfg.backup.retentionDays), TEXTFILE_DIR, TZ: "UTC" };
 }
 
 export function backupVolumes(ctx: ServiceContext): ServiceVolume[] {
@@ -127,15 +142,20 @@ export class Backup extends pulumi.ComponentResource {
                 // `docker logs`; `-L /dev/stderr` works with every BusyBox build (`-d` needs FEATURE_CROND_D).
                 entrypoint: ["crond"],
                 command: ["-f", "-l", "8", "-L", "/dev/stderr"],
-                // Without APP_VERSION: an app update must not replace the backup service.
-                env: backupEnv(ctx, direct.env, false),
+                // Without APP_VERSION: an app update must not replace the backup service. LAST_SUCCESS_FILE: scheduled
+                // runs record their success there, for the health check.
+                env: { ...backupEnv(ctx, direct.env, false), LAST_SUCCESS_FILE },
                 files: [
                     ...direct.files,
                     { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true },
                     { path: RESTORE_SCRIPT_PATH, content: renderRestoreScript(), executable: true },
                     { path: "/etc/crontabs/root", content: renderBackupCrontab(ctx.cfg.backup.schedule) },
+                    { path: BACKUP_HEALTH_SCRIPT_PATH, content: renderBackupHealthCheck(backupHealthLimits(ctx.cfg.backup.schedule)), executable: true },
                 ],
-                healthcheck: { test: ["CMD", "pidof", "crond"], intervalSeconds: 30 },
+                // Healthy while crond runs and the last scheduled backup is recent enough, not merely while crond lives
+                // (issue 15, finding 14): a backup that fails every night turns the container unhealthy.
+                // Run by the image's /bin/sh (busybox ash), which the image contract lists; the script uses only its applets.
+                healthcheck: { test: ["CMD", "/bin/sh", BACKUP_HEALTH_SCRIPT_PATH], intervalSeconds: 30 },
                 capabilities: ["SETUID", "SETGID"],
                 networks,
                 volumes: backupVolumes(ctx),

@@ -56,6 +56,12 @@ find "$dir" -name 'freshtrack-*.dump' -mmin +"$((RETENTION_DAYS * 1440))" -exec 
 # Rollback exports (rollback-<from>-to-<to>-<time>/, CSV and manifest) follow the same retention as the
 # pre-rollback dump they go with. -prune: find must not walk into a directory it is about to delete.
 find "$dir" -type d -name 'rollback-*' -mmin +"$((RETENTION_DAYS * 1440))" -prune -exec rm -rf {} +
+# The scheduled service's health check reads this file's age (renderBackupHealthCheck): written only by a
+# scheduled run that got this far, under a temporary name first, so its time is that of a complete backup.
+if [ "$label" = scheduled ] && [ -n "\${LAST_SUCCESS_FILE:-}" ]; then
+  date -u +%s >"$LAST_SUCCESS_FILE.tmp"
+  mv "$LAST_SUCCESS_FILE.tmp" "$LAST_SUCCESS_FILE"
+fi
 if [ -n "\${TEXTFILE_DIR:-}" ]; then
   printf '# HELP ${BACKUP_METRIC} Time of the last successful database backup.\\n# TYPE ${BACKUP_METRIC} gauge\\n${BACKUP_METRIC} %s\\n' "$(date -u +%s)" >"$TEXTFILE_DIR/freshtrack_backup.prom.tmp"
   # The metric is public; node-exporter reads it as another user (nobody in prom/node-exporter).
@@ -149,6 +155,113 @@ SQL
   else echo "freshtrack-restore: warning: could not drop the old kept database $db; drop it by hand" >&2
   fi
 done
+`;
+}
+
+/**
+ * Where a scheduled run records its success (LAST_SUCCESS_FILE in the service's env): on the backups volume, so a
+ * replaced container still knows the last backup, and outside BACKUP_DIR, which the mirrors copy.
+ */
+export const LAST_SUCCESS_FILE = "/backups/.freshtrack-last-scheduled-backup";
+/** Written by the first health check a container runs (in its own filesystem), so the grace period starts with the container. */
+export const HEALTH_STARTED_FILE = "/tmp/freshtrack-backup-health-started";
+export const BACKUP_HEALTH_SCRIPT_PATH = "/usr/local/bin/freshtrack-backup-health";
+/**
+ * Slack on top of the longest pause between two scheduled runs: the marker is written when a run ends, so one run
+ * slower than the last by up to this much (a grown database, a busy host) or started late by crond (it wakes once a
+ * minute) is not a missed backup. A daily schedule gets 24 h + 2 h = 26 h.
+ */
+export const BACKUP_HEALTH_MARGIN_MINUTES = 120;
+
+/** The values one cron field allows (an expression config's checkCron accepted: numbers, names, *, a-b, /n, lists). */
+function cronFieldValues(field: string, min: number, max: number, names?: readonly string[]): Set<number> {
+    const value = (text: string) => (/^\d+$/.test(text) ? Number(text) : names!.indexOf(text.toLowerCase()) + min);
+    const values = new Set<number>();
+    for (const part of field.split(",")) {
+        const [range, step] = part.split("/");
+        const [low, high] = range === "*" ? [min, max] : range!.includes("-") ? range!.split("-").map(value) : [value(range!), value(range!)];
+        for (let v = low!; v <= high!; v += step ? Number(step) : 1) values.add(v);
+    }
+    return values;
+}
+
+/**
+ * The longest time between two consecutive runs of a cron schedule, in minutes, evaluated in UTC (the backup
+ * container's TZ) over eight years from 2024, which holds every calendar case (leap days; a February 29 schedule
+ * runs every four years). Day of month and day of week follow busybox crond: when both are restricted a day
+ * matching either runs, when one is, only it counts (mirror/busybox@1_36_1 miscutils/crond.c:336-360 FixDayDow,
+ * :912). A schedule that runs fewer than twice in that window (or never: February 30) gets the whole window,
+ * so it never raises a false alarm.
+ */
+export function cronMaxGapMinutes(schedule: string): number {
+    const [minute, hour, dom, month, dow] = schedule.split(" ");
+    const minutes = [...cronFieldValues(minute!, 0, 59)].sort((a, b) => a - b);
+    const hours = [...cronFieldValues(hour!, 0, 23)].sort((a, b) => a - b);
+    const days = cronFieldValues(dom!, 1, 31);
+    const months = cronFieldValues(month!, 1, 12, ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]);
+    const weekdays = cronFieldValues(dow!, 0, 6, ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
+    const domUsed = days.size < 31;
+    const dowUsed = weekdays.size < 7;
+    const inDay = hours.flatMap((h) => minutes.map((m) => h * 60 + m));
+    const start = Date.UTC(2024, 0, 1);
+    const dayCount = 8 * 366;
+    let runs = 0;
+    let last: number | undefined;
+    let longest = 0;
+    for (let d = 0; d < dayCount; d++) {
+        const date = new Date(start + d * 86_400_000);
+        if (!months.has(date.getUTCMonth() + 1)) continue;
+        const byDom = days.has(date.getUTCDate());
+        const byDow = weekdays.has(date.getUTCDay());
+        if (!(domUsed && dowUsed ? byDom || byDow : domUsed ? byDom : dowUsed ? byDow : true)) continue;
+        for (const m of inDay) {
+            const at = d * 1440 + m;
+            if (last !== undefined) longest = Math.max(longest, at - last);
+            last = at;
+            runs++;
+        }
+    }
+    return runs < 2 ? dayCount * 1440 : longest;
+}
+
+/**
+ * How old the last scheduled backup may be before the backup service is unhealthy, and how long a new container
+ * is healthy without one. The limit is the schedule's longest pause plus the margin. The grace is the same: the
+ * first run after a start comes at most one longest pause later and takes the margin to finish, so a new stack
+ * (or one whose last backup is older, after a long outage) is unhealthy only once that first run had its chance.
+ * A replaced container needs no grace when the volume's marker is fresh.
+ */
+export function backupHealthLimits(schedule: string): { limitMinutes: number; graceMinutes: number } {
+    const limitMinutes = cronMaxGapMinutes(schedule) + BACKUP_HEALTH_MARGIN_MINUTES;
+    return { limitMinutes, graceMinutes: limitMinutes };
+}
+
+/**
+ * The backup service's health check: crond is running, and the last scheduled backup succeeded within the limit,
+ * or the container is still in its grace period. Only what the postgres alpine image has: busybox sh, pidof and
+ * find with -mmin (components/imageContracts.ts). busybox find's `-mmin -N` is true for an age under N minutes,
+ * to the second (mirror/busybox@1_36_1 findutils/find.c:684-708, time_cmp), and prints nothing for a missing file.
+ * The grace starts at the container's first check, which writes HEALTH_STARTED_FILE with a redirection (no touch
+ * needed); the file lives in the container, so a new container gets a new grace and a restart does not.
+ */
+export function renderBackupHealthCheck(
+    limits: { limitMinutes: number; graceMinutes: number },
+    files: { lastSuccess: string; started: string } = { lastSuccess: LAST_SUCCESS_FILE, started: HEALTH_STARTED_FILE },
+): string {
+    return `#!/bin/sh
+# Rendered by components/services/backupScripts.ts: the backup service's health check.
+pidof crond >/dev/null || { echo "crond is not running"; exit 1; }
+[ -e '${files.started}' ] || : >'${files.started}'
+if [ -n "$(find '${files.lastSuccess}' -mmin -${limits.limitMinutes} 2>/dev/null)" ]; then
+  echo "last scheduled backup less than ${limits.limitMinutes} minutes ago"
+  exit 0
+fi
+if [ -n "$(find '${files.started}' -mmin -${limits.graceMinutes} 2>/dev/null)" ]; then
+  echo "no scheduled backup in the last ${limits.limitMinutes} minutes yet; container started less than ${limits.graceMinutes} minutes ago"
+  exit 0
+fi
+echo "no successful scheduled backup in the last ${limits.limitMinutes} minutes: see the backup container's log (docker logs)"
+exit 1
 `;
 }
 

@@ -36,4 +36,20 @@ export interface DatabaseEndpoint {
     readonly password: pulumi.Output<string>;
     /** `require` for the managed cluster; the container database is only on the internal data network. */
     readonly sslMode: "disable" | "require";
+    /**
+     * Managed PostgreSQL only: the cluster's CA certificate (PEM, digitalocean.getDatabaseCa). Given, every client
+     * this program configures checks the server's certificate against it and its host name (`verify-full`).
+     */
+    readonly caCertificate?: pulumi.Input<string>;
+}
+
+/** Where clients find the database's CA certificate (not secret: a CA certificate is public). */
+export const DATABASE_CA_PATH = "/etc/freshtrack/database-ca.crt";
+
+/**
+ * The libpq sslmode clients use: `verify-full` when the endpoint has a CA (the certificate must chain to it and
+ * name the host connected to: PostgreSQL docs, libpq "SSL Support", 34.19.1), its own mode otherwise.
+ */
+export function clientSslMode(db: DatabaseEndpoint): "disable" | "require" | "verify-full" {
+    return db.caCertificate !== undefined ? "verify-full" : db.sslMode;
 }

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { PUBLIC_IMAGES } from "../images";
 import type { DatabaseAdminLogin } from "../platform/managedDatabase";
-import { Service } from "../service";
+import { BuiltImage, Service } from "../service";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { backupEnv, backupVolumes } from "./backup";
 import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
-import { DatabaseEndpoint, SECRETS_DIR, ServiceContext } from "./context";
+import { clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR, ServiceContext } from "./context";
 
 export interface MigrationsArgs {
     readonly ctx: ServiceContext;
@@ -17,6 +18,28 @@ export interface MigrationsArgs {
      * CREATE on schema public of its database, which PostgreSQL 15+ no longer lets every role have.
      */
     readonly admin?: DatabaseAdminLogin;
+}
+
+/**
+ * Env of the jobs that must run again whenever the migration does (the pre-migration backup, the grant):
+ * a digest of the migrate job's inputs that replace it. Named without KEY or SECRET (service.ts refuses those).
+ */
+export const MIGRATE_INPUTS_ENV = "MIGRATE_JOB_INPUTS_SHA256";
+
+/**
+ * A digest of what makes the provider replace the migrate container, and so run it again: the image it runs
+ * (the pulled image's ID, or the build's repoDigest, exactly what Service hands the container as `image`),
+ * its entrypoint, command and env. Each is ForceNew on docker_container (kreuzwerker v4.5.0
+ * internal/provider/resource_docker_container.go; scripts/lib/readBack/docker.ts CONTAINER_SCHEMA cites the
+ * lines). Its uploads are the backup's too (the same `direct.files`), and its networks and labels are
+ * fixed, so those change both jobs alike without being in the digest. Memory and CPUs update in place and
+ * run nothing again.
+ */
+export function migrateJobDigest(job: { image: string; entrypoint: readonly string[]; command: readonly string[]; env: Readonly<Record<string, string>> }): string {
+    const env = Object.keys(job.env)
+        .sort()
+        .map((k) => `${k}=${job.env[k]}`);
+    return createHash("sha256").update(JSON.stringify([job.image, job.entrypoint, job.command, env])).digest("hex");
 }
 
 export const GRANT_SQL_PATH = "/etc/freshtrack/public-schema-grant.sql";
@@ -75,7 +98,8 @@ export const GRANT_COMMAND = [
 ].join("\n");
 
 /**
- * Runs once per app version, in order: with managed PostgreSQL, the grant on
+ * Runs whenever the migration's inputs change (a new version, image, build or
+ * migrate command), in order: with managed PostgreSQL, the grant on
  * schema public; a pg_dump of the database to the backups volume; then the
  * backend image's migrate command. All are jobs, so a non-zero exit fails the
  * update; the migration requires the backup (and the grant), and the app
@@ -93,7 +117,15 @@ export class Migrations extends pulumi.ComponentResource {
         const { ctx } = args;
         const direct = appEnvironment("migrate", args.app);
         const networks = [{ network: ctx.networks.data }, { network: ctx.networks.app }];
-        if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin);
+        const migrateEntrypoint = ["/bin/sh", "-c"];
+        const migrateCommand = [ctx.cfg.app.commands.migrate];
+        // The migrate job's image ID is known only once its Service has registered the pull, after the jobs that must
+        // run before it: they take the digest through this promise, settled right below. Awaiting it orders nothing
+        // new (the pull does not wait for either job), and in a preview that replaces the pull it is unknown, so the
+        // preview shows these jobs replaced, as the update does.
+        let settleDigest!: (digest: pulumi.Output<string>) => void;
+        const migrateDigest = pulumi.output(new Promise<pulumi.Output<string>>((resolve) => (settleDigest = resolve)));
+        if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin, migrateDigest);
 
         this.backup = new Service(
             "pre-migrate-backup",
@@ -106,8 +138,9 @@ export class Migrations extends pulumi.ComponentResource {
                 // The same script as the scheduled backups (backupScripts.ts).
                 entrypoint: ["/bin/sh"],
                 command: [BACKUP_SCRIPT_PATH, "pre-migrate"],
-                // APP_VERSION in env: a new version is a new job, so it runs again.
-                env: backupEnv(ctx, direct.env, true),
+                // APP_VERSION names the dump; the digest of the migrate job's inputs replaces this job, so it runs
+                // again, whenever the migrate job is replaced (issue 15, finding 5).
+                env: { ...backupEnv(ctx, direct.env, true), [MIGRATE_INPUTS_ENV]: migrateDigest },
                 files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true }],
                 networks,
                 volumes: backupVolumes(ctx),
@@ -125,8 +158,8 @@ export class Migrations extends pulumi.ComponentResource {
                 namePrefix: ctx.cfg.namePrefix,
                 image: ctx.appImages.backend,
                 limits: ctx.cfg.resources.migrate,
-                entrypoint: ["/bin/sh", "-c"],
-                command: [ctx.cfg.app.commands.migrate],
+                entrypoint: migrateEntrypoint,
+                command: migrateCommand,
                 env: direct.env,
                 files: direct.files,
                 networks,
@@ -134,17 +167,30 @@ export class Migrations extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // What Service gives the container as its image (service.ts): the pull's image ID, or a local build's reference.
+        const image = this.migrate.image ? this.migrate.image.imageId : (ctx.appImages.backend as BuiltImage).reference;
+        settleDigest(
+            pulumi
+                .all([image, pulumi.all(direct.env)])
+                .apply(([id, env]) => migrateJobDigest({ image: id, entrypoint: migrateEntrypoint, command: migrateCommand, env })),
+        );
         this.registerOutputs({});
     }
 }
 
 /**
  * The one-shot grant as the cluster's administrator, in the postgres image (which has psql), over the
- * app network (the way out of the host to the cluster's private address). APP_VERSION in env makes each
- * new version a new job, like the pre-migration backup: the grant is asserted again before every
- * migration, so a role that was deleted and created again gets it back.
+ * app network (the way out of the host to the cluster's private address). The digest of the migrate
+ * job's inputs in env makes it a new job whenever the migration is one, like the pre-migration backup:
+ * the grant is asserted again before every migration, so a role that was deleted and created again gets it back.
  */
-function publicSchemaGrant(parent: pulumi.Resource, ctx: ServiceContext, direct: DatabaseEndpoint, admin: DatabaseAdminLogin): Service {
+function publicSchemaGrant(
+    parent: pulumi.Resource,
+    ctx: ServiceContext,
+    direct: DatabaseEndpoint,
+    admin: DatabaseAdminLogin,
+    migrateDigest: pulumi.Output<string>,
+): Service {
     return new Service(
         "database-grant",
         {
@@ -161,13 +207,16 @@ function publicSchemaGrant(parent: pulumi.Resource, ctx: ServiceContext, direct:
                 PGPORT: pulumi.output(direct.port).apply(String),
                 PGDATABASE: direct.database,
                 PGUSER: admin.user,
-                PGSSLMODE: direct.sslMode,
+                PGSSLMODE: clientSslMode(direct),
+                ...(direct.caCertificate !== undefined ? { PGSSLROOTCERT: DATABASE_CA_PATH } : {}),
                 ADMIN_PASSWORD_FILE,
                 APP_VERSION: ctx.cfg.app.version,
+                [MIGRATE_INPUTS_ENV]: migrateDigest,
             },
             files: [
                 { path: ADMIN_PASSWORD_FILE, content: admin.password, secret: true },
                 { path: GRANT_SQL_PATH, content: pulumi.output(direct.user).apply(renderPublicSchemaGrant) },
+                ...(direct.caCertificate !== undefined ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }] : []),
             ],
             networks: [{ network: ctx.networks.app }],
         },

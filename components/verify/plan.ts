@@ -8,7 +8,7 @@ export interface VerifyPlan {
     readonly domain: string;
     readonly urls: { readonly dashboard: string; readonly api: string; readonly grafana: string; readonly prometheus: string };
     /** Health endpoints that must pass `consecutivePasses` times in a row. */
-    readonly health: ReadonlyArray<{ readonly name: string; readonly url: string }>;
+    readonly health: ReadonlyArray<{ readonly name: string; readonly url: string; /** Behind Caddy's admin basic auth. */ readonly basicAuth?: boolean }>;
     readonly consecutivePasses: number;
     readonly timeoutSeconds: number;
     /** PEM of the stack's CA (internal TLS); the system trust store otherwise. */
@@ -46,7 +46,9 @@ export function buildPlan(
             { name: "dashboard", url: urls.dashboard },
             { name: "backend /health/ready (via /api)", url: `${urls.api}/health/ready` },
             { name: "Grafana", url: `${urls.grafana}/api/health` },
-            { name: "status page", url: urls.status },
+            // Uptime Kuma is behind the admin basic auth, and its `/` answers 302 (louislam/uptime-kuma@1.23.15
+            // server/server.js:197-221), which the gate does not follow; /api/entry-page answers 200 with JSON (api-router.js:27).
+            { name: "status page (behind the admin login)", url: `${urls.status}/api/entry-page`, basicAuth: true },
         ],
         consecutivePasses: v.consecutivePasses,
         timeoutSeconds: v.timeoutSeconds,
@@ -64,7 +66,8 @@ export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
     const timeoutMs = plan.timeoutSeconds * 1000;
     const results: CheckResult[] = [];
     for (const h of plan.health) {
-        results.push(await consecutiveHealthy(h.name, h.url, { ...tlsOpts, times: plan.consecutivePasses, timeoutMs }));
+        const auth = h.basicAuth ? { headers: { authorization: `Basic ${Buffer.from(`${plan.adminUser}:${plan.adminPassword}`).toString("base64")}` } } : {};
+        results.push(await consecutiveHealthy(h.name, h.url, { ...tlsOpts, ...auth, times: plan.consecutivePasses, timeoutMs }));
     }
     const host = new URL(plan.urls.dashboard);
     results.push(await certificate(`TLS ${plan.domain}`, { host: plan.resolveTo ?? host.hostname, port: Number(host.port || 443), servername: plan.domain, ...(plan.ca ? { ca: plan.ca } : {}) }));

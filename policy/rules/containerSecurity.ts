@@ -59,14 +59,15 @@ export const containerCapabilities = containerPolicy({
 
 export const containerHostMounts = containerPolicy({
     name: "container-host-mounts",
-    description: "No container mounts the Docker socket or another host path, except the read-only allowlist (the log shipper's Docker socket, node-exporter's host root). Fix: use a named volume; add a path to allowed in the policy config only for a host agent.",
+    description: "No container mounts the Docker socket or another host path, except the read-only allowlist (the log shipper's container log directory, node-exporter's host root). Fix: use a named volume; add a path to allowed in the policy config only for a host agent.",
     enforcementLevel: "mandatory",
     config: {
         allowed: {
             type: "object",
-            // promtail reads container logs through the Docker API; node-exporter reads the host's
-            // filesystems, memory and CPU (its README mounts / read-only for --path.rootfs).
-            default: { promtail: ["/var/run/docker.sock"], "node-exporter": ["/"] },
+            // promtail tails the json-file logs under the Docker data root (the droplet's is on the block volume,
+            // components/monitoring/monitoringTier.ts dockerDataRoot); node-exporter reads the host's filesystems,
+            // memory and CPU (its README mounts / read-only for --path.rootfs). The socket: container-no-docker-socket.
+            default: { promtail: ["/var/lib/docker/containers", "/mnt/freshtrack-data/docker/containers"], "node-exporter": ["/"] },
             description: "Host paths each service may mount read-only, by service name.",
         },
     },

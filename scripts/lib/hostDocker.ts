@@ -276,11 +276,25 @@ export function stepFailure(host: Pick<HostDocker, "where">, step: string, resul
     return `${step} ${how} on ${host.where}${reason ? `: ${reason}` : ""}`;
 }
 
+/**
+ * ssh itself failed (exit status 255 with ssh's own reason logged): the host was not reached, or the
+ * connection was lost, so the step may not have run at all. The scripts exit 2 on it, as on any other
+ * setup error, with ssh's message (issue 15, finding 13); a step that ran and failed exits 1.
+ */
+export class HostUnreachable extends Error {
+    override readonly name = "HostUnreachable";
+}
+
+/** Exit status of an operator script for an error from its remote steps: 2 when ssh did not get through, 1 otherwise. */
+export function exitStatusFor(err: unknown): 1 | 2 {
+    return err instanceof HostUnreachable ? 2 : 1;
+}
+
 /** Runs one step of an operator script; a failure throws one line naming the step and the status. */
 export function runStep(host: Pick<HostDocker, "docker" | "where">, step: string, args: string[], opts?: DockerOptions): DockerResult {
     const result = host.docker(args, opts);
     const failure = stepFailure(host, step, result);
-    if (failure) throw new Error(failure);
+    if (failure) throw result.sshError !== undefined ? new HostUnreachable(failure) : new Error(failure);
     return result;
 }
 
@@ -311,10 +325,14 @@ export function writeFileInContainer(
  * line saying why there is none. "Docker is unreachable" and "the container is not running" need
  * different fixes, so they are told apart: a failed `docker ps` is never reported as a missing container.
  */
-export function backupContainer(host: Pick<HostDocker, "docker" | "where">, namePrefix: string, stack: string): { id: string } | { problem: string } {
+export function backupContainer(
+    host: Pick<HostDocker, "docker" | "where">,
+    namePrefix: string,
+    stack: string,
+): { id: string } | { problem: string; sshFailed?: true } {
     const ps = host.docker(["ps", "-q", "--filter", `label=com.freshtrack.stack=${namePrefix}`, "--filter", "label=com.freshtrack.service=backup"], { captureStderr: true });
     if (ps.startError) return { problem: `cannot run docker: ${ps.startError}` };
-    if (ps.sshError) return { problem: `cannot reach ${host.where}: ${ps.sshError}` };
+    if (ps.sshError) return { problem: `cannot reach ${host.where}: ${ps.sshError}`, sshFailed: true };
     if (ps.status !== 0) {
         const reason = (ps.stderr ?? "").split("\n").map((l) => l.trim()).find((l) => l !== "") ?? `exit status ${ps.status}`;
         return { problem: `cannot reach ${host.where}: ${reason}` };

@@ -202,6 +202,20 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs, opts: MockOption
     }
 }
 
+/** A stand-in for the CA certificate DigitalOcean hands out for a database cluster (not a real certificate). */
+export const MOCK_DATABASE_CA = "-----BEGIN CERTIFICATE-----\nmock-digitalocean-database-ca\n-----END CERTIFICATE-----\n";
+
+/**
+ * What a provider function returns under the mocks. getDatabaseCa returns { certificate, clusterId, id }
+ * (@pulumi/digitalocean 4.80.1 getDatabaseCa.d.ts, GetDatabaseCaResult; the data source sets `certificate` from
+ * the API, digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/datasource_database_ca.go:22,40).
+ * Any other function hands its inputs back.
+ */
+function mockInvoke(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    if (token === "digitalocean:index/getDatabaseCa:getDatabaseCa") return { ...inputs, certificate: MOCK_DATABASE_CA, id: String(inputs.clusterId) };
+    return inputs;
+}
+
 interface WireRequest {
     getType(): string;
     getName(): string;
@@ -248,7 +262,7 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
         {
             // DigitalOcean droplet IDs are numbers; the firewall and IP assignment convert them.
             newResource: (args) => ({ id: args.type === "digitalocean:index/droplet:Droplet" ? "424242" : `${args.name}-id`, state: computedState(args, opts) }),
-            call: (args) => args.inputs,
+            call: (args) => mockInvoke(args.token, args.inputs),
         },
         "freshtrack",
         settingsForStack.stack,

@@ -161,6 +161,8 @@ export function inputsOf(resource: RegisteredResource): ContainerInputs {
 export interface Inspect {
     readonly Id: string;
     readonly Name: string;
+    /** The json-file log of the container on the daemon's host. */
+    readonly LogPath: string;
     readonly Image: string;
     readonly State: { Running: boolean; ExitCode: number; Status: string; Pid: number };
     readonly Config: {
