@@ -293,7 +293,12 @@ export interface StackConfig {
     /** An operator's own public key, authorised for the deploy user beside the generated one. */
     readonly operatorSshPublicKey?: string;
     readonly database: DatabaseSettings;
-    readonly monitoring: { readonly metricsRetentionDays: number; readonly logRetentionDays: number };
+    readonly monitoring: {
+        readonly metricsRetentionDays: number;
+        readonly logRetentionDays: number;
+        /** Uptime Kuma status pages served without the admin login (components/edge/caddy.ts). */
+        readonly publicStatusPages: readonly string[];
+    };
     readonly verification: VerificationSettings;
     readonly preflight: { readonly minFreeGb: number };
     /** Tables whose new rows a rollback exports first, with their timestamp column. */
@@ -685,13 +690,21 @@ function readRollback(r: Reader): StackConfig["rollback"] {
     return { exportTables: tables };
 }
 
+/**
+ * An Uptime Kuma status page slug, as Uptime Kuma itself accepts one (louislam/uptime-kuma@1.23.15
+ * server/socket-handlers/status-page-socket-handler.js:365): it becomes a Caddy path, so nothing else may pass.
+ */
+export const STATUS_SLUG = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
+
 function readMonitoring(r: Reader): StackConfig["monitoring"] {
     const key = r.key("monitoring");
     const obj = r.object("monitoring") ?? {};
-    unknownKeys(r, key, obj, ["metricsRetentionDays", "logRetentionDays"]);
+    unknownKeys(r, key, obj, ["metricsRetentionDays", "logRetentionDays", "publicStatusPages"]);
+    const slug = (s: string) => (STATUS_SLUG.test(s) ? undefined : "an Uptime Kuma status page slug: letters and digits, words joined by single hyphens");
     return {
         metricsRetentionDays: field(r, key, obj, "metricsRetentionDays", checkInteger(1, 365), 15),
         logRetentionDays: field(r, key, obj, "logRetentionDays", checkInteger(1, 365), 14),
+        publicStatusPages: stringList(r, `${key}.publicStatusPages`, obj.publicStatusPages, slug),
     };
 }
 

@@ -54,7 +54,7 @@ export function deployStack() {
     const data = new DataTier("data", { ctx, ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}) });
 
     const app = new AppTier("app", { ctx, data });
-    const edge = new Edge("edge", { ctx, app });
+    const edge = new Edge("edge", { ctx, app, publicStatusPages: cfg.monitoring.publicStatusPages });
     const monitoring = new MonitoringTier("monitoring", {
         ctx,
         data,

@@ -600,3 +600,18 @@ describe("app tier and edge", () => {
         });
     });
 });
+
+// Issue 15, finding 1: which status pages are public is the stack's config (freshtrack:monitoring.publicStatusPages), not code.
+describe("public status pages from the stack's config (monitoring.publicStatusPages)", () => {
+    it("serves a listed slug's page without the login, none by default, and refuses a slug that is not one, naming the key", async () => {
+        const withPage = loadStackSettings("prod");
+        withPage.config["freshtrack:monitoring"] = JSON.stringify({ publicStatusPages: ["cold-chain"] });
+        const listed = uploadText((await runUnderMocks(withPage, deployStack)).resources, "caddy", "/etc/caddy/Caddyfile");
+        expect(listed).to.contain("/api/status-page/cold-chain");
+        const none = uploadText((await runStack("prod", deployStack)).resources, "caddy", "/etc/caddy/Caddyfile");
+        expect(none).to.not.contain("/api/status-page/");
+        const problems = (await configFor(settingsWith({ "freshtrack:monitoring": { publicStatusPages: ["../setup", "ok-slug"] } })).catch((e: unknown) => e)) as { problems?: Array<{ key: string; expected: string }> };
+        expect(problems.problems?.map((p) => p.key)).to.deep.equal(["freshtrack:monitoring.publicStatusPages[0]"]);
+        expect(problems.problems?.[0]?.expected).to.match(/an Uptime Kuma status page slug/);
+    });
+});

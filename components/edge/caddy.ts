@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { STATUS_SLUG } from "../config";
 import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceFile } from "../service";
 import { BACKEND_PORT, FRONTEND_PORT } from "../services/appEnv";
@@ -20,19 +21,12 @@ export const ADMIN_USER = "admin";
 export interface EdgeArgs {
     readonly ctx: ServiceContext;
     readonly app: AppTier;
-    /**
-     * Uptime Kuma status page slugs served without the admin gate. @default none: all of status.<domain> is gated.
-     * TODO(lead): read from the stack config (a key such as monitoring.publicStatusPages) in components/stack.ts.
-     */
+    /** Uptime Kuma status page slugs served without the admin gate (freshtrack:monitoring.publicStatusPages). @default none: all of status.<domain> is gated. */
     readonly publicStatusPages?: readonly string[];
 }
 
 
-/**
- * An Uptime Kuma status page slug, as Uptime Kuma itself accepts one (louislam/uptime-kuma@1.23.15
- * server/socket-handlers/status-page-socket-handler.js:365): it becomes a Caddy path, so nothing else may pass.
- */
-export const STATUS_SLUG = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
+export { STATUS_SLUG };
 
 /**
  * The read-only paths one published Uptime Kuma status page needs, and nothing else (louislam/uptime-kuma@1.23.15):
