@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResourceLimits } from "./config";
 import { cpusAdvice, cpusInput, goDuration } from "./dockerForms";
 import type { Host } from "./host/host";
+import { LOG_ATTRS_OPTS } from "./monitoring/logsConfig";
 
 /** How often and how patiently Docker probes a service. */
 export interface HealthCheck {
@@ -173,8 +174,8 @@ export type ServiceArgs = StatelessServiceArgs | StatefulServiceArgs | JobServic
 export const SERVICE_DEFAULTS = {
     logDriver: "json-file",
     // labels and tag put the container's stack, service and name into every json-file log line (`attrs`), where promtail
-    // reads them from the files instead of the Docker API (components/monitoring/logsConfig.ts LOG_ATTRS_OPTS cites moby).
-    logOpts: { "max-size": "10m", "max-file": "3", labels: "com.freshtrack.stack,com.freshtrack.service", tag: "{{.Name}}" },
+    // reads them from the files instead of the Docker API (LOG_ATTRS_OPTS in components/monitoring/logsConfig.ts cites moby).
+    logOpts: { "max-size": "10m", "max-file": "3", ...LOG_ATTRS_OPTS },
     securityOpts: ["no-new-privileges:true"],
     restart: "unless-stopped",
     waitTimeoutSeconds: 120,
