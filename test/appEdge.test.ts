@@ -11,7 +11,8 @@ import { deployStack } from "../components/stack";
 import { appEnvironment } from "../components/services/appEnv";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
-import { dockerModelsForTarget } from "../scripts/lib/readBack/docker";
+import { blastRadius } from "../scripts/lib/blastRadius";
+import { readBackModels } from "../scripts/lib/readBack/models";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { configFor, CONTAINER, containerNamed, containers, runStack, settingsWith, uploadText } from "./helpers";
 import { freePort, startServer, stopServer, waitForPort } from "./localServers";
@@ -324,14 +325,10 @@ describe("app tier and edge", () => {
         // which the mocks stand for with the SDK's own unknown sentinel. Whatever demo data derives from it must not
         // show a replacing change that the update, where the code is known again, never makes.
         it("previews a new app version, which replaces the migration, without replacing demo data, as the update then does", async () => {
-            const model = dockerModelsForTarget("local")[CONTAINER]!;
             /** The inputs of `name` that differ from the state the first run left, and those that force a replacement. */
             const plan = (before: RegisteredResource[], after: RegisteredResource[], name: string) => {
-                const next = containerNamed(after, name);
-                const prior = model.readBack(containerNamed(before, name).inputs);
-                // ignoreChanges is the engine's: it hands the provider the old value of those inputs.
-                const changed = model.changed(next.inputs, prior).filter((k) => !next.options.ignoreChanges.includes(k));
-                return { changed, replacedBy: changed.filter((k) => model.forcesReplacement(k) || next.options.replaceOnChanges.includes(k)) };
+                const change = blastRadius(before, after, readBackModels("local", before)).changes.find((c) => c.type === CONTAINER && c.name === name);
+                return { changed: [...(change?.changedInputs ?? [])], replacedBy: [...(change?.replacedBy ?? [])] };
             };
             const deployed = await runStack("dev", deployStack);
             const settings = loadStackSettings("dev");
@@ -349,17 +346,11 @@ describe("app tier and edge", () => {
         // replaces the migration and the backup before it (issue 15, finding 5: test/migrationBackup.test.ts), and the
         // preview must not show backend, worker or demo data replaced.
         it("previews a job replaced on its own without replacing what requires it, as the update then does", async () => {
-            const model = dockerModelsForTarget("local")[CONTAINER]!;
-            const replaced = (before: RegisteredResource[], after: RegisteredResource[]) =>
-                containers(after)
-                    .filter((next) => {
-                        const prior = before.find((b) => b.urn === next.urn);
-                        if (!prior) return true;
-                        const changed = model.changed(next.inputs, model.readBack(prior.inputs)).filter((k) => !next.options.ignoreChanges.includes(k));
-                        return changed.some((k) => model.forcesReplacement(k) || next.options.replaceOnChanges.includes(k));
-                    })
-                    .map((c) => c.name)
-                    .sort();
+            /** Containers the update replaces, or creates anew. */
+            const replaced = (before: RegisteredResource[], after: RegisteredResource[]) => {
+                const radius = blastRadius(before, after, readBackModels("local", before));
+                return [...radius.containers.replace, ...radius.containers.create].sort();
+            };
             const deployed = await runStack("dev", deployStack);
             const settings = loadStackSettings("dev");
             settings.config["freshtrack:appCommands"] = JSON.stringify({ migrate: "pnpm db:migrate:prod --verbose" });

@@ -11,7 +11,8 @@ import { expect } from "chai";
 import { cpusInput, cpusReadBack, goDuration } from "../components/dockerForms";
 import { renderDaemonJson } from "../components/host/bootstrap";
 import { deployStack } from "../components/stack";
-import { RegisteredResource, SecretValue, UNKNOWN } from "../scripts/lib/mockRun";
+import { blastRadius } from "../scripts/lib/blastRadius";
+import { SecretValue, UNKNOWN } from "../scripts/lib/mockRun";
 import {
     CONTAINER_SCHEMA,
     DAEMON_CHOSEN,
@@ -26,6 +27,7 @@ import {
     ResourceModel,
     STOCK_DAEMON,
 } from "../scripts/lib/readBack/docker";
+import { readBackModels } from "../scripts/lib/readBack/models";
 import { shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
 
@@ -455,33 +457,19 @@ describe("Docker provider read-back model (rung 2: provider model, cited)", () =
          */
         const KNOWN_OFFENDERS: string[] = [];
 
-        /** The second up of one Docker resource: changed keys, minus ignoreChanges, marked replace or update. */
-        function findings(stack: string, resource: RegisteredResource, models: Readonly<Record<string, ResourceModel>>): string[] {
-            const model = models[resource.type];
-            if (!model) return [];
-            const ignored = new Set(resource.options.ignoreChanges);
-            return model
-                .changed(resource.inputs, model.readBack(resource.inputs))
-                .filter((key) => !ignored.has(key))
-                .map((key) => {
-                    const replace = model.forcesReplacement(key) || resource.options.replaceOnChanges.includes(key);
-                    return `${stack}/${resource.name}: ${key} (${replace ? "replace" : "update"})`;
-                });
-        }
-
         it("replaces and updates nothing but the known offenders, on each stack's own daemon", async function () {
             this.timeout(120_000);
             const found: string[] = [];
             let checked = 0;
             for (const stack of shippedStacks()) {
                 const { resources, result } = await runStack(stack, deployStack);
-                // A container on a network created with ipv6: true has an IPv6 address to publish ports to.
-                const ipv6Networks = resources.filter((r) => r.type === NETWORK && r.inputs.ipv6 === true).map((r) => String(r.inputs.name));
-                const models = dockerModels({ ...daemonForTarget(result.target), ipv6Networks });
-                for (const r of resources) {
-                    if (!models[r.type]) continue;
-                    checked++;
-                    found.push(...findings(stack, r, models));
+                // The Docker models for this stack's daemon and IPv6 networks, as plan and bench take them.
+                const models = readBackModels(result.target, resources);
+                const docker = resources.filter((r) => r.custom && r.type.startsWith("docker:") && models[r.type]);
+                checked += docker.length;
+                // The second up of each Docker resource over the state its first up left: changed keys, minus ignoreChanges.
+                for (const c of blastRadius(docker, docker, models).changes) {
+                    found.push(...c.changedInputs.map((key) => `${stack}/${c.name}: ${key} (${c.replacedBy.includes(key) ? "replace" : "update"})`));
                 }
             }
             expect(checked, "Docker resources checked").to.be.greaterThan(100);

@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import { createHash } from "crypto";
 import { deployStack } from "../components/stack";
+import { blastRadius } from "../scripts/lib/blastRadius";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { DIGITALOCEAN_MODELS, DigitaloceanModel, digitaloceanReadBackTable, UPSTREAM } from "../scripts/lib/readBack/digitalocean";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
@@ -55,20 +56,16 @@ const FIREWALL_INPUTS = {
 
 /** Every DigitalOcean resource of a run whose second `up` over the read-back state is not empty, as "name: keys". */
 function offenders(first: RegisteredResource[], second: RegisteredResource[]): string[] {
-    const out: string[] = [];
-    for (const r of second.filter((x) => x.type.startsWith("digitalocean:"))) {
-        const prior = first.find((p) => p.urn === r.urn);
-        if (!prior) {
-            out.push(`${r.type} ${r.name}: new on the second up`);
-            continue;
-        }
-        const m = DIGITALOCEAN_MODELS[r.type];
-        if (!m) throw new Error(`no read-back model for ${r.type}`);
-        // ignoreChanges is the engine's: it hands the provider the old input for those keys.
-        const keys = m.changed(r.inputs, m.readBack(prior.inputs)).filter((k) => !r.options.ignoreChanges.includes(k));
-        if (keys.length > 0) out.push(`${r.type} ${r.name}: ${keys.map((k) => (m.replaces(k, prior.inputs[k], r.inputs[k]) ? `${k} (replace)` : k)).join(", ")}`);
-    }
-    return out.sort();
+    const ofDigitalocean = (list: RegisteredResource[]) => list.filter((r) => r.custom && r.type.startsWith("digitalocean:"));
+    for (const r of ofDigitalocean(second)) if (!DIGITALOCEAN_MODELS[r.type]) throw new Error(`no read-back model for ${r.type}`);
+    // The state of the first run as the provider reads it back, against the second run's inputs (blastRadius with the models).
+    return blastRadius(ofDigitalocean(first), ofDigitalocean(second), DIGITALOCEAN_MODELS)
+        .changes.map((c) =>
+            c.verdict === "create"
+                ? `${c.type} ${c.name}: new on the second up`
+                : `${c.type} ${c.name}: ${c.changedInputs.map((k) => (c.replacedBy.includes(k) ? `${k} (replace)` : k)).join(", ")}`,
+        )
+        .sort();
 }
 
 function managed(stack: string): StackSettings {
