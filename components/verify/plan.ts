@@ -65,9 +65,10 @@ export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
     const tlsOpts = { ...(plan.ca ? { ca: plan.ca } : {}), ...(plan.resolveTo ? { resolveTo: plan.resolveTo } : {}) };
     const timeoutMs = plan.timeoutSeconds * 1000;
     const results: CheckResult[] = [];
+    // Caddy's admin basic auth: the status page and Prometheus sit behind it.
+    const adminAuth = { authorization: `Basic ${Buffer.from(`${plan.adminUser}:${plan.adminPassword}`).toString("base64")}` };
     for (const h of plan.health) {
-        const auth = h.basicAuth ? { headers: { authorization: `Basic ${Buffer.from(`${plan.adminUser}:${plan.adminPassword}`).toString("base64")}` } } : {};
-        results.push(await consecutiveHealthy(h.name, h.url, { ...tlsOpts, ...auth, times: plan.consecutivePasses, timeoutMs }));
+        results.push(await consecutiveHealthy(h.name, h.url, { ...tlsOpts, ...(h.basicAuth ? { headers: adminAuth } : {}), times: plan.consecutivePasses, timeoutMs }));
     }
     const host = new URL(plan.urls.dashboard);
     results.push(await certificate(`TLS ${plan.domain}`, { host: plan.resolveTo ?? host.hostname, port: Number(host.port || 443), servername: plan.domain, ...(plan.ca ? { ca: plan.ca } : {}) }));
@@ -85,8 +86,7 @@ export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
             }),
         );
     }
-    const basic = `Basic ${Buffer.from(`${plan.adminUser}:${plan.adminPassword}`).toString("base64")}`;
-    results.push(await prometheusTargetsUp("Prometheus targets up", plan.urls.prometheus, { ...tlsOpts, headers: { authorization: basic } }));
+    results.push(await prometheusTargetsUp("Prometheus targets up", plan.urls.prometheus, { ...tlsOpts, headers: adminAuth }));
     results.push(await grafanaHealthy("Grafana health", plan.urls.grafana, tlsOpts));
     return results;
 }
