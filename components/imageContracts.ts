@@ -129,7 +129,9 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
         notes:
             "DAC_READ_SEARCH would do instead of DAC_OVERRIDE (find only has to search PGDATA); CHOWN is exercised only when a file in " +
             "PGDATA is not postgres-owned; FOWNER is never required. With user \"70:70\" the entrypoint needs no capability: the image's " +
-            "PGDATA (1777, pg:195) and a fresh volume copied from it are postgres-owned. /var/run/postgresql (pg:191) holds the socket and " +
+            "PGDATA (1777, pg:195) and a fresh volume copied from it are postgres-owned, and a volume an earlier root run initialised was " +
+            "chowned to postgres by that run (pg-ep:55-60); the server container runs so (components/services/postgres.ts). " +
+            "/var/run/postgresql (pg:191) holds the socket and " +
             "its lock. Run with entrypoint `crond -f` (the backup service), busybox crond reads /var/spool/cron/crontabs -> /etc/crontabs, " +
             "loads a crontab only if it is owned by uid 0 (bb crond.c:440), needs SETGID for initgroups() even for root's jobs while " +
             "SETUID is not needed when the job user is root (bb libbb/change_identity.c:37-58; tested here), writes /var/run/crond.pid " +
@@ -572,3 +574,20 @@ export function contractFor(image: string): ImageContract | undefined {
 export function imagesWithoutContract(): string[] {
     return Object.values(PUBLIC_IMAGES).filter((image) => !contractFor(image));
 }
+
+/**
+ * The `uid:gid` an image already runs as, from its contract, for a Service to state it explicitly. Refuses an image
+ * whose contract runs as root: such a service names its non-root user itself, or records why it stays root.
+ */
+export function imageUser(image: string): string {
+    const contract = IMAGE_CONTRACTS.find((c) => c.image === image);
+    if (!contract) throw new Error(`no image contract for ${image}`);
+    if (contract.runsAs.uid === 0) throw new Error(`${image} runs as root by its contract; name the non-root user, or record a rootReason`);
+    return `${contract.runsAs.uid}:${contract.runsAs.gid}`;
+}
+
+/**
+ * BusyBox's `nobody` (65534:65534), present in every image built on the Prometheus BusyBox base (BUSYBOX_BASE above),
+ * for an image there that runs as root although it needs nothing root has.
+ */
+export const BUSYBOX_NOBODY = "65534:65534";

@@ -2,7 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceLimits } from "./config";
 import { cpusAdvice, cpusInput, goDuration } from "./dockerForms";
+import { runsAsRoot } from "./validation";
 import type { Host } from "./host/host";
+import { pidsLimitCommand } from "./host/pidsLimit";
 import { LOG_ATTRS_OPTS } from "./monitoring/logsConfig";
 
 /** How often and how patiently Docker probes a service. */
@@ -125,8 +127,22 @@ interface CommonServiceArgs {
     readonly ports?: readonly ServicePort[];
     /** Capabilities added back after dropping ALL. @default [] */
     readonly capabilities?: readonly string[];
-    /** User (and group) the process runs as, when the image does not already drop root. */
+    /**
+     * The `uid:gid` the process runs as, stated even where the image's own USER is the same, so the policy
+     * pack and the plan see who runs each process. Root only with `rootReason`.
+     */
     readonly user?: string;
+    /** Why this service runs as root (its image contract says what forces it). Required exactly when `user` is unset or root. */
+    readonly rootReason?: string;
+    /**
+     * Mount the root filesystem read-only (CIS Docker Benchmark 5.12): writes go to volumes and tmpfs only. Impossible
+     * with `files`, which the provider copies into the container's root filesystem (see WRITABLE_FOR_FILES).
+     */
+    readonly readOnlyRoot?: boolean;
+    /** Why the root filesystem stays writable, for a service without `files` that does not set `readOnlyRoot`. */
+    readonly writableRootReason?: string;
+    /** Long-running services: the most processes and threads the container may hold (CIS 5.29). @default SERVICE_DEFAULTS.pidsLimit */
+    readonly pidsLimit?: number;
     /** Resources that must be ready before this container starts. */
     readonly dependsOn?: readonly pulumi.Resource[];
     /**
@@ -177,14 +193,38 @@ export const SERVICE_DEFAULTS = {
     // reads them from the files instead of the Docker API (LOG_ATTRS_OPTS in components/monitoring/logsConfig.ts cites moby).
     logOpts: { "max-size": "10m", "max-file": "3", ...LOG_ATTRS_OPTS },
     securityOpts: ["no-new-privileges:true"],
+    // Not CIS 5.15's on-failure:5, which gives up for good after five quick failures (moby v27.5.1
+    // restartmanager/restartmanager.go:87-96) and restarts nothing that exited 0. Docker's own backoff bounds the load
+    // instead: 100 ms doubling to at most one minute, reset only after a 10 s run (:12-16, :66-79); the argument is in
+    // docs/operations.md, "Container hardening". Jobs use "no": a failed migration must not run again at the next boot.
     restart: "unless-stopped",
     waitTimeoutSeconds: 120,
     destroyGraceSeconds: 30,
+    // Well above what any service here runs (PostgreSQL's 100 connections plus its workers are the most), far below
+    // what exhausts the host (the kernel's pid_max is 4,194,304 on 64-bit hosts with systemd's default).
+    pidsLimit: 512,
     healthcheck: { intervalSeconds: 10, timeoutSeconds: 5, retries: 5, startPeriodSeconds: 10 },
     secretFileMode: "0444",
     executableFileMode: "0555",
     loopback: "127.0.0.1",
 } as const;
+
+/**
+ * The recorded reason of every service that keeps a writable root filesystem because it has files: the provider
+ * copies uploads into the created container before starting it (kreuzwerker v4.5.0
+ * resource_docker_container_funcs.go:549-558), and Docker refuses a copy into a read-only root filesystem unless
+ * the destination is on a writable volume (moby v27.5.1 daemon/archive_unix.go:137-138, v20.10.24
+ * daemon/archive.go:361-362; checked on this machine's engine: `docker cp` into a `--read-only` container fails
+ * with "container rootfs is marked read-only", also when the destination is a tmpfs, which is mounted only at start).
+ */
+export const WRITABLE_FOR_FILES =
+    "its files are copied into the container before it starts, and Docker refuses a copy into a read-only root filesystem";
+
+/** Why the service's root filesystem stays writable, or undefined when it is read-only (or no reason is known: refused). */
+function writableRootReason(args: ServiceArgs): string | undefined {
+    if (args.readOnlyRoot) return undefined;
+    return args.writableRootReason ?? (args.files?.length ? WRITABLE_FOR_FILES : undefined);
+}
 
 /** Env keys that look like credentials; their values belong in files. `*_FILE` pointers are fine. */
 const SECRET_LOOKING_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL)/i;
@@ -208,6 +248,8 @@ export class Service extends pulumi.ComponentResource {
      * kept from an earlier update resolves to that code with a warning naming the command that runs it again.
      */
     readonly exitCode?: pulumi.Output<number>;
+    /** Long-running services: the command that applies the container's PID limit (components/host/pidsLimit.ts). */
+    readonly pidsLimit?: pulumi.Resource;
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Recorded on the component so the plan and state show why a service is stateful.
@@ -218,6 +260,9 @@ export class Service extends pulumi.ComponentResource {
                 kind: args.kind,
                 ...(args.kind === "stateful" ? { statefulReason: args.statefulReason } : {}),
                 ...(args.hostMounts?.length ? { hostMounts: args.hostMounts.map((m) => `${m.hostPath}: ${m.why}`) } : {}),
+                // Read by the policy pack (container-non-root-user, container-read-only-rootfs) and shown in the plan.
+                ...(runsAsRoot(args.user) && args.rootReason ? { runsAsRootReason: args.rootReason } : {}),
+                ...(writableRootReason(args) ? { writableRootReason: writableRootReason(args) } : {}),
             },
             opts,
         );
@@ -299,6 +344,7 @@ export class Service extends pulumi.ComponentResource {
                 securityOpts: [...defaults.securityOpts],
                 capabilities: { drops: ["ALL"], adds: [...(args.capabilities ?? [])] },
                 ...(args.user ? { user: args.user } : {}),
+                ...(args.readOnlyRoot ? { readOnly: true } : {}),
                 ...(args.tmpfs ? { tmpfs: { ...args.tmpfs } } : {}),
                 networksAdvanced: args.networks.map((n) => ({ name: n.network.name, aliases: [n.alias ?? name, ...(n.extraAliases ?? [])] })),
                 volumes: [
@@ -325,6 +371,14 @@ export class Service extends pulumi.ComponentResource {
                 ...(args.ignoreChanges?.length ? { ignoreChanges: [...args.ignoreChanges] } : {}),
             },
         );
+
+        if (args.kind !== "job") {
+            this.pidsLimit = pidsLimitCommand(
+                `${name}-pids-limit`,
+                { host: args.host, stackLabel: args.namePrefix, service: name, limit: args.pidsLimit ?? defaults.pidsLimit, containerId: this.container.id },
+                { parent: this },
+            );
+        }
 
         if (args.kind === "job") {
             // A failed job stays in the state with its exit code: the provider waits for the exit and records the
@@ -378,12 +432,29 @@ function toDockerHealthcheck(h: HealthCheck): docker.types.input.ContainerHealth
 
 /** Refuses specs that would break an invariant, before anything is registered. */
 function validateServiceArgs(name: string, args: ServiceArgs, parent: pulumi.Resource): void {
+    const problems = serviceProblems(args);
+    if (problems.length > 0) {
+        throw new pulumi.ResourceError(`service '${name}' is unsafe: ${problems.join("; ")}`, parent);
+    }
+}
+
+/** Every invariant a spec breaks, in words that say how to fix it. */
+export function serviceProblems(args: ServiceArgs): string[] {
     const problems: string[] = [];
     if (!(args.limits.memoryMb > 0)) problems.push("limits.memoryMb must be positive");
     if (!(args.limits.cpus > 0)) problems.push("limits.cpus must be positive");
     else if (cpusInput(args.limits.cpus) === undefined) problems.push(`limits.cpus ${args.limits.cpus} does not survive the provider's read-back (${cpusAdvice(args.limits.cpus)})`);
     if (args.networks.length === 0) problems.push("at least one network is required (the default bridge is never used)");
     if (args.kind !== "job" && args.healthcheck.test.length === 0) problems.push("a long-running service needs a health check test");
+    if (runsAsRoot(args.user) && !args.rootReason) {
+        problems.push(`it runs as root (user ${args.user ?? "unset"}): set user to the non-root uid:gid its image contract allows, or say why in rootReason`);
+    }
+    if (!runsAsRoot(args.user) && args.rootReason) problems.push(`rootReason is given, but it runs as ${args.user}`);
+    if (args.readOnlyRoot && args.files?.length) problems.push(`readOnlyRoot with files: ${WRITABLE_FOR_FILES}`);
+    if (args.readOnlyRoot && args.writableRootReason) problems.push("readOnlyRoot and writableRootReason contradict each other");
+    if (!args.readOnlyRoot && !args.files?.length && !args.writableRootReason) {
+        problems.push("its root filesystem is writable: set readOnlyRoot (with a tmpfs or volume for what it writes), or say why in writableRootReason");
+    }
     for (const key of Object.keys(args.env ?? {})) {
         if (isSecretLookingEnvKey(key)) problems.push(`env ${key} looks like a credential; deliver it as a secret file (and ${key}_FILE) instead`);
     }
@@ -393,7 +464,5 @@ function validateServiceArgs(name: string, args: ServiceArgs, parent: pulumi.Res
             problems.push(`file ${f.path} is a script; mark it executable, or it is written 0644 and cannot be run`);
         }
     }
-    if (problems.length > 0) {
-        throw new pulumi.ResourceError(`service '${name}' is unsafe: ${problems.join("; ")}`, parent);
-    }
+    return problems;
 }

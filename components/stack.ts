@@ -11,7 +11,7 @@ import { MonitoringTier } from "./monitoring/monitoringTier";
 import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
 import { AppTier } from "./services/appTier";
-import { DATABASE } from "./services/context";
+import { DATABASE_ROLES } from "./services/context";
 import { DataTier } from "./services/dataTier";
 import { MINIO_ROOT_USER } from "./services/minio";
 
@@ -96,7 +96,15 @@ export function deployStack() {
         /** Secret: the other generated credentials, for maintenance by hand (psql, redis-cli, mc). */
         generatedCredentials: pulumi.secret(
             pulumi.all(secrets.values).apply((v) => ({
-                postgres: { user: DATABASE.user, password: v.postgresPassword },
+                // The self-hosted PostgreSQL's roles (docs/operations.md, "Database roles"). `legacySuperuser` is the
+                // superuser of a stack created before the roles were split; a stack created since has none of that name.
+                postgres: {
+                    superuser: { user: DATABASE_ROLES.superuser, password: v.postgresSuperuserPassword },
+                    legacySuperuser: { user: DATABASE_ROLES.legacySuperuser, password: v.postgresPassword },
+                    app: { user: DATABASE_ROLES.app, password: v.databaseAppPassword },
+                    backup: { user: DATABASE_ROLES.backup, password: v.databaseBackupPassword },
+                    monitor: { user: DATABASE_ROLES.monitor, password: v.databaseMonitorPassword },
+                },
                 redis: { password: v.redisPassword },
                 minio: { user: MINIO_ROOT_USER, password: v.minioRootPassword },
                 appJwtSecret: v.appJwtSecret,

@@ -21,6 +21,12 @@ export const checkDomain: Check<string> = (value) => {
 };
 
 /** Names that cannot get a publicly trusted certificate, so ACME would fail. */
+/** A container `user` that leaves the process root: unset (the image decides, and the policy cannot see it), `root`, or uid 0. */
+export function runsAsRoot(user: string | undefined): boolean {
+    const who = (user ?? "").split(":")[0]!;
+    return who === "" || who === "root" || /^0+$/.test(who);
+}
+
 export function isLocalOnlyDomain(domain: string): boolean {
     return domain === "localhost" || domain.endsWith(".localhost") || domain.endsWith(".local") || domain.endsWith(".internal") || domain.endsWith(".test");
 }

@@ -1,7 +1,7 @@
 /** Every rule of the pack, in the order they are reported. Kept apart from index.ts, which starts the pack's server. */
 import { Policy } from "@pulumi/policy";
 import { containerHealthcheck, containerLogRotation, containerRestartPolicy } from "./rules/containerHealth";
-import { containerCpuLimit, containerMemoryLimit } from "./rules/containerLimits";
+import { containerCpuLimit, containerMemoryLimit, containerPidsLimit } from "./rules/containerLimits";
 import { containerNoSecretEnv, containerPublishedPorts, imagePinned } from "./rules/containerExposure";
 import {
     containerCapabilities,
@@ -11,6 +11,8 @@ import {
     containerNonRootUser,
     containerNotPrivileged,
     containerReadOnlyRootfs,
+    containerRootExplained,
+    containerWritableRootExplained,
 } from "./rules/containerSecurity";
 import { dropletHardening, dropletReplacementGuard, dropletSize, firewallNoWorldSsh, firewallPublicPorts, statefulProtected } from "./rules/digitalocean";
 import { backupsAndMonitoring, containersThroughService, memoryBudget } from "./rules/stack";
@@ -21,6 +23,7 @@ import { containerNoDockerSocket } from "./rules/dockerSocket";
 export const POLICIES: Policy[] = [
     containerMemoryLimit,
     containerCpuLimit,
+    containerPidsLimit,
     containerHealthcheck,
     containerRestartPolicy,
     containerLogRotation,
@@ -34,6 +37,8 @@ export const POLICIES: Policy[] = [
     containerPublishedPorts,
     containerNoSecretEnv,
     caddyAdminRoutesAuthenticated,
+    containerRootExplained,
+    containerWritableRootExplained,
     containerReadOnlyRootfs,
     containerNonRootUser,
     firewallPublicPorts,

@@ -236,11 +236,13 @@ describe("app tier and edge", () => {
             expect(dependsOn("migrate", "pre-migrate-backup")).to.equal(true);
         });
 
-        it("starts backend and worker only after the migration job, gated on its exit code", () => {
+        // And after minio-init, which makes the MinIO user they connect as (issue 15, finding 12).
+        it("starts backend and worker only after the migration job and minio-init, gated on their exit codes", () => {
             for (const name of ["backend", "worker"]) {
                 expect(dependsOn(name, "migrate"), name).to.equal(true);
+                expect(dependsOn(name, "minio-init"), name).to.equal(true);
                 const labels = containerNamed(resources, name).inputs.labels as Array<{ label: string; value: string }>;
-                expect(labels.find((l) => l.label === "com.freshtrack.requires")?.value, name).to.equal("migrate");
+                expect(labels.find((l) => l.label === "com.freshtrack.requires")?.value, name).to.equal("migrate,minio-init");
             }
         });
 
@@ -284,7 +286,10 @@ describe("app tier and edge", () => {
             const after = await runUnderMocks(settings, deployStack);
             const inputsByUrn = new Map(before.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
             const changed = after.resources.filter((r) => r.custom && inputsByUrn.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => r.name);
-            expect(changed.sort()).to.deep.equal(["announcement-send", "backend", "backend-image", "droplet-preflight", "frontend", "frontend-image", "migrate", "migrate-image", "pre-migrate-backup", "worker", "worker-image"]);
+            expect(changed.sort()).to.deep.equal([
+                "announcement-send", "backend", "backend-image", "database-grant", "droplet-preflight", "frontend", "frontend-image", "migrate", "migrate-image",
+                "pre-migrate-backup", "worker", "worker-image",
+            ]);
             expect(after.resources.map((r) => r.urn).sort()).to.deep.equal(before.resources.map((r) => r.urn).sort());
         });
     });
@@ -356,8 +361,9 @@ describe("app tier and edge", () => {
             settings.config["freshtrack:appCommands"] = JSON.stringify({ migrate: "pnpm db:migrate:prod --verbose" });
             const preview = await runUnderMocks(settings, deployStack, { preview: true, exitCodes: { migrate: unknownValue as unknown as number } });
             const update = await runUnderMocks(settings, deployStack);
-            expect(replaced(deployed.resources, update.resources)).to.deep.equal(["migrate", "pre-migrate-backup"]);
-            expect(replaced(deployed.resources, preview.resources)).to.deep.equal(["migrate", "pre-migrate-backup"]);
+            // The roles job (database-grant) asserts the roles again before every migration, like the backup.
+            expect(replaced(deployed.resources, update.resources)).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
+            expect(replaced(deployed.resources, preview.resources)).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
         });
 
         it("keeps the labels a stack deployed before this change has, so its demo data is not replaced by the upgrade", async () => {
@@ -382,7 +388,7 @@ describe("app tier and edge", () => {
                 cfg,
                 database: { host: "pgbouncer", port: 6432, database: "freshtrack", user: "freshtrack", password: pulumiSecret("db-pw"), sslMode: "disable" },
                 redis: { host: "redis", port: 6379, password: pulumiSecret("redis-pw") },
-                objectStorage: { endpoint: "http://minio:9000", secretKey: pulumiSecret("s3-pw") },
+                objectStorage: { endpoint: "http://minio:9000", accessKey: "freshtrack-app", secretKey: pulumiSecret("s3-pw") },
                 jwtSecret: pulumiSecret("jwt"),
             });
             const fileKeys = Object.keys(env.env).filter((k) => k.endsWith("_FILE"));

@@ -195,7 +195,7 @@ describe("rotating generated credentials (freshtrack:secretGenerations)", () => 
     it("leaves every password without keepers at generation 1, so existing stacks keep their values", async () => {
         const { resources } = await run(deployStack);
         const passwords = resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("secrets-"));
-        expect(passwords).to.have.length(5);
+        expect(passwords).to.have.length(9);
         for (const p of passwords) expect(p.inputs.keepers, p.name).to.equal(undefined);
     });
 

@@ -57,8 +57,9 @@ describe("data tier configuration run by the real servers", function () {
 
             const ini = path.join(dir, "pgbouncer.ini");
             const userlist = path.join(dir, "userlist.txt");
-            fs.writeFileSync(ini, renderPgbouncerIni({ postgresHost: "127.0.0.1", postgresPort: pgPort, listenAddr: "127.0.0.1", listenPort: bouncerPort, authFile: userlist }) + `unix_socket_dir = ${dir}\n`);
-            fs.writeFileSync(userlist, renderUserlist(password));
+            fs.writeFileSync(ini, renderPgbouncerIni({ postgresHost: "127.0.0.1", postgresPort: pgPort, listenAddr: "127.0.0.1", listenPort: bouncerPort, authFile: userlist, statsUser: DATABASE.user }) + `unix_socket_dir = ${dir}\n`);
+            // PgBouncer's mechanics with one role; test/databaseRoles.servers.test.ts runs the stack's roles.
+            fs.writeFileSync(userlist, renderUserlist([{ user: DATABASE.user, password }]));
             fs.chmodSync(userlist, 0o444);
             const [c, a] = asPostgres("/usr/sbin/pgbouncer", [ini]);
             bouncer = startServer(c, a);

@@ -20,6 +20,8 @@ import { deployStack } from "../components/stack";
 import { nanoCpus } from "../components/dockerForms";
 import { shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
+import type { RegisteredResource } from "../scripts/lib/mockRun";
+import { renderPidsLimitScript } from "../components/host/pidsLimit";
 import { ContainerInputs, createLikeProvider, durationNs, inputsOf, inspect, uploadMode } from "./engine/applyLikeProvider";
 import { RunningDaemon, runningDaemon } from "./engine/daemonConfig";
 import { containerLogs, engine, engineAnswers, exec } from "./engine/engineApi";
@@ -71,6 +73,16 @@ function hostListeners(): Set<string> {
 }
 
 /** What answers on host:port to a plain HTTP request within 3 s (the stand-in serves HTTP on every port it listens on). */
+/** The host's directory of the pids cgroup a process is in, on cgroup v1 (the pids hierarchy) or v2 (the unified one). */
+function pidsCgroupDir(pid: number): string {
+    const lines = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+    const v1 = lines.find((l) => /^\d+:([^:]*,)?pids(,[^:]*)?:/.test(l));
+    if (v1) return `/sys/fs/cgroup/pids${v1.split(":")[2]}`;
+    const v2 = lines.find((l) => l.startsWith("0::"));
+    if (!v2) throw new Error(`no pids cgroup for pid ${pid}`);
+    return `/sys/fs/cgroup${v2.slice(3)}`;
+}
+
 function httpReply(host: string, port: number): Promise<string> {
     return new Promise((resolve) => {
         let text = "";
@@ -173,12 +185,14 @@ describe("Every container of every shipped stack on a real Docker Engine (rung 5
         describe(`stack ${stack}`, function () {
             let applied: AppliedStack;
             let target: string;
+            let resources: readonly RegisteredResource[];
             /** The read-back models of the daemon these containers run on, with this stack's IPv6 networks. */
             let models: ReturnType<typeof dockerModels>;
 
             before(async function () {
                 const run = await runStack(stack, () => deployStack());
                 target = run.result.target;
+                resources = run.resources;
                 await removeTestObjects();
                 applied = await applyStack(stack, run.resources, image);
                 models = dockerModels({ ...daemon.facts, ipv6Networks: applied.ipv6Networks });
@@ -250,6 +264,49 @@ describe("Every container of every shipped stack on a real Docker Engine (rung 5
                     if (Number(cg.output.trim()) !== want.memory) wrong.push(`${c.resource.name}: cgroup memory limit ${cg.output.trim()}, want ${want.memory}`);
                 }
                 expect(wrong).to.deep.equal([]);
+            });
+
+            it("the PID limit command of every long-running container sets its limit, which the cgroup enforces (CIS 5.29)", async function () {
+                const wrong: string[] = [];
+                for (const c of applied.containers.filter((x) => !x.isJob)) {
+                    const cmd = resources.find((r) => r.type.startsWith("command:") && r.name === `${c.resource.name}-pids-limit`);
+                    if (!cmd) {
+                        wrong.push(`${c.resource.name}: no pids-limit command`);
+                        continue;
+                    }
+                    // The command's own script, run by sh as @pulumi/command runs it ("sh -s" with the script on stdin),
+                    // with this machine's docker CLI against this daemon: it finds the container by the program's labels.
+                    const script = String(cmd.inputs.stdin);
+                    const limit = Number(/--pids-limit (\d+)/.exec(script)?.[1]);
+                    execFileSync("sh", ["-s"], { input: script, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+                    const info = await inspect(c.id);
+                    if (info.HostConfig.PidsLimit !== limit) wrong.push(`${c.resource.name}: PidsLimit ${info.HostConfig.PidsLimit}, want ${limit}`);
+                    const cg = await exec(c.id, ["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"]);
+                    if (cg.output.trim() !== String(limit)) wrong.push(`${c.resource.name}: cgroup pids.max ${cg.output.trim()}, want ${limit}`);
+                }
+                expect(wrong).to.deep.equal([]);
+                // Enforced, shown on a throwaway container of the stand-in image limited by the program's own script (with its
+                // own labels): the stack's containers have memory limits a fork bomb would hit first, and a PID 1 that does not
+                // reap would keep the orphans as zombies. Read from the host's side of the container's pids cgroup, which needs
+                // no process in the full container: pids.current never passes the limit, and pids.events counts the refusals.
+                const probe = `${TEST_PREFIX}pids-${stack}`;
+                const created = await engine<{ Id: string }>("POST", `/containers/create?name=${probe}`, {
+                    Image: image,
+                    Cmd: ["sleep", "300"],
+                    Labels: { "com.freshtrack.stack": probe, "com.freshtrack.service": "probe" },
+                    HostConfig: { NetworkMode: "none" },
+                });
+                await engine("POST", `/containers/${created.Id}/start`);
+                execFileSync("sh", ["-s"], { input: renderPidsLimitScript(probe, "probe", 32), encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+                const probeInfo = await inspect(created.Id);
+                expect(probeInfo.HostConfig.PidsLimit).to.equal(32);
+                const bomb = await exec(created.Id, ["sh", "-c", "i=0; while [ $i -lt 100 ]; do sleep 60 & i=$((i+1)); done; echo all-started"]);
+                expect(bomb.output).to.match(/can't fork/);
+                expect(bomb.output).to.not.match(/all-started/);
+                const cgroup = pidsCgroupDir(probeInfo.State.Pid as number);
+                expect(Number(fs.readFileSync(`${cgroup}/pids.current`, "utf8").trim())).to.be.within(2, 32);
+                expect(Number(/^max (\d+)/m.exec(fs.readFileSync(`${cgroup}/pids.events`, "utf8"))?.[1])).to.be.above(0);
+                await engine("DELETE", `/containers/${created.Id}?force=true`);
             });
 
             it("the effective capabilities of every container's first process equal its allowlist", async function () {

@@ -17,6 +17,8 @@ export const ALL_CONTAINERS = [
     "backup-sync",
     "blackbox",
     "caddy",
+    // The job that keeps the self-hosted PostgreSQL's roles before every migration (components/services/postgres.ts).
+    "database-grant",
     "frontend",
     "grafana",
     "grafana-admin-password",
@@ -98,4 +100,21 @@ export function uploadText(resources: RegisteredResource[], container: string, f
     const upload = uploads.find((u) => u.file === file);
     if (!upload) throw new Error(`${container} receives no ${file}`);
     return String(upload.content instanceof SecretValue ? upload.content.value : upload.content);
+}
+
+/** An offsite encryption key of the right form (64 hex digits), for tests. */
+export const TEST_OFFSITE_KEY = "c0ffee".repeat(10) + "abcd";
+
+/**
+ * A shipped stack's settings with an offsite store and its three secrets set, as the walkthrough (step 4) has the
+ * operator do for prod, whose policy requires an offsite copy of the block volume.
+ */
+export function withOffsite(settings: StackSettings): StackSettings {
+    const backup = JSON.parse(settings.config["freshtrack:backup"] ?? "{}") as Record<string, unknown>;
+    settings.config["freshtrack:backup"] = JSON.stringify({ ...backup, offsite: { endpoint: "https://fra1.digitaloceanspaces.com", bucket: "acme-freshtrack-backups" } });
+    settings.config["freshtrack:backupOffsiteAccessKeyId"] = "DO00KEY";
+    settings.config["freshtrack:backupOffsiteSecretAccessKey"] = "spaces-secret";
+    settings.config["freshtrack:backupOffsiteEncryptionKey"] = TEST_OFFSITE_KEY;
+    settings.secretKeys.push("freshtrack:backupOffsiteAccessKeyId", "freshtrack:backupOffsiteSecretAccessKey", "freshtrack:backupOffsiteEncryptionKey");
+    return settings;
 }

@@ -524,8 +524,8 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("replaces the Postgres and PgBouncer containers and their volume", () => {
-            // database-grant: the cluster's admin grants the app role CREATE on schema public (test/managedDatabase.test.ts).
-            const expected = [...ALL_CONTAINERS.filter((n) => !["postgres", "pgbouncer", "pgbouncer-exporter"].includes(n)), "database-grant"];
+            // database-grant stays: the cluster's admin grants the app role CREATE on schema public (test/managedDatabase.test.ts).
+            const expected = ALL_CONTAINERS.filter((n) => !["postgres", "pgbouncer", "pgbouncer-exporter"].includes(n));
             expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(expected.sort());
             expect(resources.filter((r) => r.type === "docker:index/volume:Volume").map((v) => v.inputs.name)).to.not.include("freshtrack-prod-postgres-data");
         });

@@ -14,6 +14,7 @@ import { contractFor } from "../components/imageContracts";
 import { PUBLIC_IMAGES } from "../components/images";
 import { DATABASE, DATABASE_CA_PATH } from "../components/services/context";
 import { ADMIN_PASSWORD_FILE, GRANT_SQL_PATH, renderPublicSchemaGrant } from "../components/services/migrations";
+import { renderDatabaseRoles, ROLES_SQL_PATH } from "../components/services/postgres";
 import { deployStack } from "../components/stack";
 import { MOCK_DATABASE_CA, MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { DATABASE_CLUSTER_DEFAULT_USER } from "../scripts/lib/readBack/digitalocean";
@@ -47,13 +48,21 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
         adminPassword = DATABASE_CLUSTER_DEFAULT_USER.password(cluster.name);
     });
 
-    it("runs a grant job with the managed database, and none on any shipped stack (container database)", async () => {
+    it("runs a grant job with the managed database; on the shipped stacks (container database) the job makes the roles instead", async () => {
         expect(containerNamed(resources, GRANT).inputs.attach, "a job: waits for the exit").to.equal(true);
         for (const stack of shippedStacks()) {
             const shipped = (await runStack(stack, deployStack)).resources;
-            expect(containers(shipped).map((c) => c.name), stack).to.not.include(GRANT);
-            // As before: the migration requires the backup alone, and the backup waits for no grant.
-            expect(requiresLabel(containerNamed(shipped, "migrate")), stack).to.equal("pre-migrate-backup");
+            // The self-hosted job (components/services/postgres.ts, renderDatabaseRoles; test/databaseRoles.servers.test.ts),
+            // never the managed grant and never as doadmin.
+            expect(uploadText(shipped, GRANT, ROLES_SQL_PATH), stack).to.equal(
+                renderDatabaseRoles({
+                    app: "mock-secrets-databaseAppPassword",
+                    backup: "mock-secrets-databaseBackupPassword",
+                    monitor: "mock-secrets-databaseMonitorPassword",
+                }),
+            );
+            expect(envOf(containerNamed(shipped, GRANT)).PGUSER, stack).to.equal(undefined);
+            expect(requiresLabel(containerNamed(shipped, "migrate")), stack).to.equal(`pre-migrate-backup,${GRANT}`);
         }
     });
 

@@ -49,24 +49,25 @@ describe("the pre-migration backup is keyed on what runs the migration (issue 15
     const prod = loadStackSettings("prod");
     const dev = loadStackSettings("dev");
 
-    it("a new app version replaces the migration and the backup before it", async () => {
-        expect(await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appVersion": "1.5.0" }))).to.deep.equal(["migrate", "pre-migrate-backup"]);
+    // database-grant: the job before every migration, managed (the grant) or self-hosted (the roles, postgres.ts).
+    it("a new app version replaces the migration, the backup and the database job before it", async () => {
+        expect(await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appVersion": "1.5.0" }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
     });
 
     it("a new backend image by name (freshtrack:appImages), same version, replaces both", async () => {
         const images = { backend: "ghcr.io/freshtrack/backend:1.4.2-hotfix1" };
-        expect(await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appImages": images }))).to.deep.equal(["migrate", "pre-migrate-backup"]);
+        expect(await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appImages": images }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
     });
 
     it("a changed migrate command (freshtrack:appCommands.migrate) replaces both", async () => {
         const commands = { migrate: "pnpm db:migrate:prod --verbose" };
-        expect(await replacedJobs("local", dev, withConfig(dev, { "freshtrack:appCommands": commands }))).to.deep.equal(["migrate", "pre-migrate-backup"]);
+        expect(await replacedJobs("local", dev, withConfig(dev, { "freshtrack:appCommands": commands }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
     });
 
     it("a rebuilt backend image (freshtrack:appBuild, a new digest) replaces both, local build or pushed", async () => {
         const context = checkout();
         const local = (targets: Record<string, string>) => settingsWith({ "freshtrack:appBuild": { context, targets } });
-        expect(await replacedJobs("local", local({}), local({ backend: "backend-debug" }))).to.deep.equal(["migrate", "pre-migrate-backup"]);
+        expect(await replacedJobs("local", local({}), local({ backend: "backend-debug" }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
         const pushed = (targets: Record<string, string>) =>
             withConfig(
                 { ...prod, secretKeys: [...prod.secretKeys, "freshtrack:appRegistryPassword"] },
@@ -76,10 +77,10 @@ describe("the pre-migration backup is keyed on what runs the migration (issue 15
                     "freshtrack:appRegistryPassword": "token-123",
                 },
             );
-        expect(await replacedJobs("droplet", pushed({}), pushed({ backend: "backend-debug" }))).to.deep.equal(["migrate", "pre-migrate-backup"]);
+        expect(await replacedJobs("droplet", pushed({}), pushed({ backend: "backend-debug" }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
     });
 
-    it("a change that does not touch the migration (a Grafana dashboard edit) replaces neither", async () => {
+    it("a change that does not touch the migration (a Grafana dashboard edit) replaces none of them", async () => {
         const patch = () => {
             const panels = PANELS[0]!.panels as Panel[];
             panels.push({ title: "Test panel", type: "stat", expr: "up" });

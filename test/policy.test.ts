@@ -6,7 +6,8 @@ import { POLICIES } from "../policy/policies";
 import { CaddySite, renderCaddyfile } from "../components/edge/caddyfile";
 import { statusSite } from "../components/edge/caddy";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { runStack } from "./helpers";
+import { runStack, withOffsite } from "./helpers";
+import { renderPidsLimitScript } from "../components/host/pidsLimit";
 import { Finding, findingLines, fromRegistered, mandatory, policyVerdict, PackConfig, PolicyInput, policyUpOptions, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
 
 const T = {
@@ -67,10 +68,19 @@ const GOOD_FIREWALL = [
 
 /** Containers wrapped in Service components, as a stack has them. */
 function inService(...containers: PolicyInput[]): PolicyInput[] {
-    return containers.flatMap((c) => {
-        const svc = resource(T.service, {});
-        return [svc, { ...c, parent: svc.urn }];
-    });
+    return containers.flatMap((c) => withService({}, c));
+}
+
+/** One container in a Service component whose registered props are `serviceProps` (e.g. the reasons it records). */
+function withService(serviceProps: Record<string, unknown>, c: PolicyInput): PolicyInput[] {
+    const svc = resource(T.service, serviceProps);
+    return [svc, { ...c, parent: svc.urn }];
+}
+
+/** A long-running container in its Service, beside the command Service makes to limit its PIDs with `script`. */
+function withPidsLimit(script: string): PolicyInput[] {
+    const [svc, c] = inService(container());
+    return [svc!, c!, { ...resource("command:remote:Command", { create: "sh -s", stdin: script }), parent: svc!.urn }];
 }
 
 async function findingsFor(policyName: string, inputs: PolicyInput[], config: PackConfig = {}): Promise<Finding[]> {
@@ -155,8 +165,42 @@ const CASES: Case[] = [
         message: /publishes port 5432 on 0.0.0.0/,
     },
     { policy: "container-no-secret-env", passing: () => [container()], failing: () => [container({ envs: ["DB_PASSWORD=hunter2"] })], message: /env DB_PASSWORD carries a value/ },
-    { policy: "container-read-only-rootfs", passing: () => [container()], failing: () => [container({ readOnly: false })], message: /writable root filesystem/ },
-    { policy: "container-non-root-user", passing: () => [container()], failing: () => [container({ user: undefined })], message: /runs as root/ },
+    {
+        policy: "container-pids-limit",
+        passing: () => withPidsLimit(renderPidsLimitScript("freshtrack-dev", "api", 512)),
+        failing: () => [
+            ...inService(container()),
+            ...withPidsLimit(renderPidsLimitScript("freshtrack-dev", "api", 100000)),
+            // A limit for another service's containers does not count for this one.
+            ...withPidsLimit(renderPidsLimitScript("freshtrack-dev", "worker", 512)),
+        ],
+        message: /api: (no PID limit; a fork bomb|PID limit 100000 is above the 4096 allowed)/,
+    },
+    // The two advisory rules list exactly the exceptions a Service explains; the two mandatory ones refuse an unexplained one.
+    {
+        policy: "container-read-only-rootfs",
+        passing: () => inService(container()),
+        failing: () => withService({ writableRootReason: "its files are copied in" }, container({ readOnly: false })),
+        message: /api: has a writable root filesystem, because its files are copied in\./,
+    },
+    {
+        policy: "container-non-root-user",
+        passing: () => inService(container()),
+        failing: () => withService({ runsAsRootReason: "it reads root's logs" }, container({ user: "0:0" })),
+        message: /api: runs as root \(user 0:0\), because it reads root's logs\./,
+    },
+    {
+        policy: "container-root-explained",
+        passing: () => [...withService({ runsAsRootReason: "it reads root's logs" }, container({ user: undefined })), ...inService(container())],
+        failing: () => inService(container({ user: "root" })),
+        message: /api: runs as root \(user root\), and its Service records no runsAsRootReason/,
+    },
+    {
+        policy: "container-writable-root-explained",
+        passing: () => [...withService({ writableRootReason: "its files are copied in" }, container({ readOnly: false })), ...inService(container())],
+        failing: () => inService(container({ readOnly: undefined })),
+        message: /api: has a writable root filesystem, and its Service records no writableRootReason/,
+    },
     { policy: "do-firewall-public-ports", passing: () => [firewall(GOOD_FIREWALL)], failing: () => [firewall([...GOOD_FIREWALL, { protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/0"] }])], message: /opens tcp 5432 to the whole internet/ },
     {
         policy: "docker-ssh-host-key-pinned",
@@ -192,7 +236,7 @@ describe("policy pack", () => {
             const names = POLICIES.map((p) => p.name);
             expect(new Set(names).size).to.equal(names.length);
             for (const name of names) expect(name).to.match(/^[a-z0-9]+(-[a-z0-9]+)+$/);
-            expect(names).to.have.length(27);
+            expect(names).to.have.length(30);
         });
 
         it("gives every rule an explicit enforcement level and a description that says how to fix a violation", () => {
@@ -239,12 +283,13 @@ describe("policy pack", () => {
         });
 
         it("lets a stack exempt a service from a container rule by config", async () => {
-            const broken = [container({ readOnly: false }, "postgres")];
-            expect(await findingsFor("container-read-only-rootfs", broken, { "container-read-only-rootfs": { exemptServices: ["postgres"] } })).to.deep.equal([]);
+            const broken = [container({ envs: ["DB_PASSWORD=hunter2"] }, "postgres")];
+            expect(await findingsFor("container-no-secret-env", broken)).to.have.length(1);
+            expect(await findingsFor("container-no-secret-env", broken, { "container-no-secret-env": { exemptServices: ["postgres"] } })).to.deep.equal([]);
         });
 
         it("lets a stack change a rule's enforcement level or disable it", async () => {
-            const broken = [container({ readOnly: false })];
+            const broken = withService({ writableRootReason: "its files are copied in" }, container({ readOnly: false }));
             expect((await findingsFor("container-read-only-rootfs", broken, { "container-read-only-rootfs": { enforcementLevel: "mandatory" } }))[0]!.enforcementLevel).to.equal("mandatory");
             expect(await findingsFor("container-read-only-rootfs", broken, { "container-read-only-rootfs": "disabled" })).to.deep.equal([]);
         });
@@ -277,9 +322,12 @@ describe("policy pack", () => {
     });
 
     describe("shipped stacks", () => {
+        // Prod as the walkthrough has the operator finish it: with an offsite store, which its policy requires.
+        const finished = (stack: string) => (stack === "prod" ? withOffsite(loadStackSettings(stack)) : loadStackSettings(stack));
         for (const stack of shippedStacks()) {
             it(`stack ${stack} has no mandatory violation with policy/config/${stack}.json`, async () => {
-                const { resources } = await runStack(stack, deployStack);
+                const { runUnderMocks } = await import("../scripts/lib/mockRun");
+                const { resources } = await runUnderMocks(finished(stack), deployStack);
                 const config = readPackConfig(stack);
                 const findings = await runPolicies(POLICIES, fromRegistered(resources), config);
                 expect(mandatory(findings).map((f) => `${f.policy}: ${f.message}`)).to.deep.equal([]);
@@ -287,8 +335,22 @@ describe("policy pack", () => {
             });
         }
 
-        it("reports exactly the two broken things in a prod stack with a container without memory limit and SSH open to the world", async () => {
+        it("refuses the shipped prod as it ships, with no offsite copy of the block volume that holds every copy (issue 15, finding 2)", async () => {
             const { resources } = await runStack("prod", deployStack);
+            const violations = mandatory(await runPolicies(POLICIES, fromRegistered(resources), readPackConfig("prod")));
+            expect(violations.map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([
+                "stack-backups-and-monitoring: volume droplet-data holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host. " +
+                    "Set freshtrack:backup.offsite and its three secrets (docs/walkthrough.md, step 4; docs/operations.md, Offsite copies).",
+            ]);
+            // The written decision to accept the risk lifts it.
+            const accepted = readPackConfig("prod") as Record<string, Record<string, unknown>>;
+            accepted["stack-backups-and-monitoring"] = { ...accepted["stack-backups-and-monitoring"], offsiteForVolumes: false };
+            expect(mandatory(await runPolicies(POLICIES, fromRegistered(resources), accepted))).to.deep.equal([]);
+        });
+
+        it("reports exactly the two broken things in a prod stack with a container without memory limit and SSH open to the world", async () => {
+            const { runUnderMocks } = await import("../scripts/lib/mockRun");
+            const { resources } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
             const inputs = fromRegistered(resources).map((r) => {
                 if (r.type === T.container && r.name === "postgres") {
                     const { memory: _memory, memorySwap: _swap, ...rest } = r.props;
@@ -366,14 +428,17 @@ describe("npm run policy: a report an operator can read", () => {
         expect(policyVerdict("dev", [])).to.equal("policy: 'dev' passes: no mandatory violation (no advisory findings)");
     });
 
-    it("prints the shipped prod stack's report with the verdict as its last line and exits 0", () => {
+    it("prints the shipped prod stack's report with the verdict as its last line, and exits 1 for its one violation: no offsite copy", () => {
         const root = path.join(__dirname, "..");
         const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", "policy.ts"), "prod"], { cwd: root, encoding: "utf8" });
-        expect(result.status, result.stderr).to.equal(0);
+        expect(result.status, result.stderr).to.equal(1);
         const lines = result.stdout.trimEnd().split("\n");
-        expect(lines[lines.length - 1]).to.match(/^policy: 'prod' passes: no mandatory violation/);
-        expect(lines.length, "one line per resource would be 52 finding lines").to.be.below(15);
-        expect(result.stdout).to.contain("      all 26 containers: has a writable root filesystem.");
+        expect(lines[lines.length - 1]).to.match(/^policy: 'prod' FAILS: 1 mandatory violation\(s\) in 1 rule\(s\)/);
+        expect(result.stdout).to.contain("volume droplet-data holds the stack's data and droplet backups do not cover block volumes");
+        // The advisory findings are the exceptions, each with its reason: the frontend, node-exporter and Uptime Kuma are read-only.
+        expect(result.stdout).to.match(/advisory {2}container-read-only-rootfs \(\d+\)/);
+        expect(result.stdout).to.not.match(/(frontend|node-exporter|uptime-kuma): has a writable root filesystem/);
+        expect(result.stdout).to.contain("promtail: runs as root (user unset), because it reads every container's json-file log");
     });
 });
 
@@ -450,7 +515,8 @@ describe("backup copies that follow deletions, and a data volume no backup cover
     });
 
     it("passes the shipped prod stack's own backup-sync, and would have refused the one before issue 15", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { runUnderMocks } = await import("../scripts/lib/mockRun");
+        const { resources } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
         const inputs = fromRegistered(resources);
         expect(mandatory(await runPolicies(POLICIES, inputs, readPackConfig("prod"))).filter((f) => f.policy === RULE)).to.deep.equal([]);
         const before = inputs.map((r) => (r.type === T.container && r.name === "backup-sync" ? { ...r, props: { ...r.props, entrypoints: undefined, command: watchingMirror().props.command } } : r));
@@ -579,6 +645,9 @@ describe("admin routes and the Docker socket (issue 15, findings 1 and 6)", () =
             expect(await messages("container-no-docker-socket", [bind(hostPath)]), hostPath).to.have.length(1);
         }
         expect(await messages("container-no-docker-socket", [bind("/", { user: "0" }, "node-exporter")])).to.have.length(1);
+        expect(await messages("container-no-docker-socket", [bind("/", { user: "0:65534" }, "node-exporter")])).to.have.length(1);
+        // The image's own user stated explicitly, as the Service does.
+        expect(await messages("container-no-docker-socket", [bind("/", { user: "65534:65534" }, "node-exporter")])).to.deep.equal([]);
         expect(await messages("container-no-docker-socket", [container({ mounts: [{ type: "bind", source: "/var/run/docker.sock", target: "/s", readOnly: true }] })])).to.have.length(1);
         expect(await messages("container-no-docker-socket", [bind("/srv/data"), bind("/var/lib/docker/containers")])).to.deep.equal([]);
         // The one exception the rule names: a filtering read-only proxy, only when configured (none is, in this program).

@@ -3,14 +3,22 @@ import { expect } from "chai";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalHost } from "../components/host/localHost";
-import { Service, ServiceArgs, SERVICE_DEFAULTS } from "../components/service";
+import { Service, ServiceArgs, SERVICE_DEFAULTS, serviceProblems } from "../components/service";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { renderPidsLimitScript } from "../components/host/pidsLimit";
 import { containers, run } from "./helpers";
 
 type Extra = Partial<Omit<ServiceArgs, "host" | "networks" | "kind">> & { kind?: ServiceArgs["kind"]; statefulReason?: string; healthcheck?: { test: string[]; retries?: number } };
 
 /** Registers one Service on a local host and returns its container as the engine saw it. */
 async function registerService(extra: Extra = {}): Promise<RegisteredResource> {
+    const [container] = containers(await registerAll(extra));
+    expect(container, "a container was registered").to.not.equal(undefined);
+    return container!;
+}
+
+/** Registers one Service on a local host and returns every resource the engine saw. */
+async function registerAll(extra: Extra = {}): Promise<RegisteredResource[]> {
     const { resources } = await run(() => {
         const host = new LocalHost("local");
         const network = new docker.Network("net", { name: "t-app" }, { provider: host.provider });
@@ -23,6 +31,9 @@ async function registerService(extra: Extra = {}): Promise<RegisteredResource> {
             limits: { memoryMb: 128, cpus: 0.5 },
             networks: [{ network }],
             healthcheck: { test: ["CMD", "true"] },
+            user: "1000:1000",
+            // Read-only unless the test says otherwise, or has files (which need a writable root).
+            ...(extra.files?.length || extra.writableRootReason !== undefined ? {} : { readOnlyRoot: true }),
             ...extra,
         };
         const args = (kind === "stateful"
@@ -30,9 +41,14 @@ async function registerService(extra: Extra = {}): Promise<RegisteredResource> {
             : { ...base, kind }) as ServiceArgs;
         return new Service("svc", args);
     });
-    const [container] = containers(resources);
-    expect(container, "a container was registered").to.not.equal(undefined);
-    return container!;
+    return resources;
+}
+
+/** What Service refuses in a spec: the base spec of registerService with `extra` over it. */
+function refusal(extra: Extra): string {
+    const base = { kind: "stateless", namePrefix: "p", image: "example/app:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [{}], user: "1000:1000" };
+    const problems = serviceProblems({ ...base, ...extra } as unknown as ServiceArgs);
+    return problems.length ? problems.join("; ") : "accepted";
 }
 
 describe("Service: the hardened container component", () => {
@@ -104,7 +120,7 @@ describe("Service: the hardened container component", () => {
         const { resources } = await run(() => {
             const host = new LocalHost("local");
             const network = new docker.Network("net", { name: "t-data" }, { provider: host.provider });
-            return new Service("db", { kind: "stateful", statefulReason: "one writer per directory", host, namePrefix: "freshtrack-test", image: "example/db:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [{ network }] });
+            return new Service("db", { kind: "stateful", statefulReason: "one writer per directory", host, namePrefix: "freshtrack-test", image: "example/db:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [{ network }], user: "70:70", readOnlyRoot: true });
         });
         const c = containers(resources)[0]!;
         expect(c.inputs.name).to.equal("freshtrack-test-db");
@@ -128,12 +144,50 @@ describe("Service: the hardened container component", () => {
         const { resources } = await run(() => {
             const host = new LocalHost("local");
             const network = new docker.Network("net", { name: "t" }, { provider: host.provider });
-            return new Service("svc", { kind: "stateless", host, namePrefix: "p", image: "example/app:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [{ network }] });
+            return new Service("svc", { kind: "stateless", host, namePrefix: "p", image: "example/app:1.0.0", limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] }, networks: [{ network }], user: "1000:1000", readOnlyRoot: true });
         });
         const image = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!;
         expect(image.inputs).to.include({ name: "example/app:1.0.0", keepLocally: true });
         // The mock derives the image ID from the pulled reference, as a real pull does.
         expect(containers(resources)[0]!.inputs.image).to.equal(`sha256:${createHash("sha256").update("example/app:1.0.0").digest("hex")}`);
+    });
+
+    it("runs as the user it states; root only with a recorded reason (issue 15, finding 10)", async () => {
+        expect((await registerService()).inputs.user).to.equal("1000:1000");
+        for (const user of [undefined, "root", "0", "0:0", "00:1000"]) {
+            expect(refusal({ user }), String(user)).to.match(/it runs as root \(user [^)]*\): set user to the non-root uid:gid its image contract allows, or say why in rootReason/);
+        }
+        const root = await registerAll({ user: undefined, rootReason: "its volume is root's" });
+        expect(containers(root)[0]!.inputs.user).to.equal(undefined);
+        expect(root.find((r) => r.type === "freshtrack:services:Service")!.inputs.runsAsRootReason).to.equal("its volume is root's");
+        expect(refusal({ user: "1000:1000", rootReason: "stale" })).to.match(/rootReason is given, but it runs as 1000:1000/);
+    });
+
+    it("mounts the root filesystem read-only where it can, and records why where it cannot (issue 15, finding 10)", async () => {
+        expect((await registerService({ tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" } })).inputs.readOnly).to.equal(true);
+        // Docker refuses to copy the provider's uploads into a read-only root filesystem.
+        expect(refusal({ readOnlyRoot: true, files: [{ path: "/etc/app.conf", content: "x" }] })).to.match(/readOnlyRoot with files: its files are copied into the container/);
+        expect(refusal({ readOnlyRoot: false })).to.match(/its root filesystem is writable: set readOnlyRoot .* or say why in writableRootReason/);
+        expect(refusal({ readOnlyRoot: true, writableRootReason: "x" })).to.match(/contradict/);
+        const withFiles = await registerAll({ files: [{ path: "/etc/app.conf", content: "x" }] });
+        expect(containers(withFiles)[0]!.inputs.readOnly).to.equal(undefined);
+        expect(withFiles.find((r) => r.type === "freshtrack:services:Service")!.inputs.writableRootReason).to.match(/refuses a copy into a read-only root filesystem/);
+    });
+
+    it("limits a long-running container's PIDs with a command after each create, and a job's not at all (CIS 5.29)", async () => {
+        const resources = await registerAll();
+        const cmd = resources.find((r) => r.name === "svc-pids-limit");
+        expect(cmd?.type).to.equal("command:local:Command");
+        expect(cmd!.inputs.create).to.equal("sh -s");
+        expect(String(cmd!.inputs.stdin)).to.contain(`docker update --pids-limit ${SERVICE_DEFAULTS.pidsLimit} $ids`);
+        expect(String(cmd!.inputs.stdin)).to.contain("--filter label=com.freshtrack.stack=freshtrack-test --filter label=com.freshtrack.service=svc");
+        // Keyed on the container's ID, so a replacement applies it again.
+        expect(cmd!.inputs.triggers as unknown[]).to.include("svc-id");
+        expect(String((await registerAll({ pidsLimit: 64 })).find((r) => r.name === "svc-pids-limit")!.inputs.stdin)).to.contain("--pids-limit 64 ");
+        const job = await registerAll({ kind: "job" });
+        expect(job.filter((r) => r.type.startsWith("command:"))).to.deep.equal([]);
+        expect(() => renderPidsLimitScript("freshtrack-dev", "svc; reboot", 512)).to.throw(/is not a plain name/);
+        expect(() => renderPidsLimitScript("freshtrack-dev", "svc", 0)).to.throw(/not a positive integer/);
     });
 
     it("refuses a service with no network", async () => {

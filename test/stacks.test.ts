@@ -7,7 +7,8 @@ import { deployStack } from "../components/stack";
 import { dockerDataRoot } from "../components/monitoring/monitoringTier";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { ALL_CONTAINERS, containers, plainStrings, runStack } from "./helpers";
+import { DATABASE_ROLES } from "../components/services/context";
+import { ALL_CONTAINERS, containerNamed, containers, plainStrings, runStack, uploadText } from "./helpers";
 
 
 const ROOT = path.join(__dirname, "..");
@@ -133,6 +134,39 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 const find = (name: string) => containers(resources).find((c) => c.name === name)!;
                 expect(find("pgbouncer").options.dependsOn).to.include(find("postgres").urn);
                 expect(find("minio-init").options.dependsOn).to.include(find("minio").urn);
+            });
+
+            // Issue 15, finding 12, rung 1: the image makes POSTGRES_USER the bootstrap superuser, which PostgreSQL 16+ never
+            // lets lose SUPERUSER; the app must connect as another role (what that role may do: test/databaseRoles.servers.test.ts).
+            it("connects the application as a role that is not the image's superuser, and gives no app container a superuser's password", () => {
+                const env = (name: string) =>
+                    Object.fromEntries(
+                        (containerNamed(resources, name).inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+                    );
+                const superuser = env("postgres").POSTGRES_USER;
+                const apps = ["backend", "worker", "migrate", ...(containers(resources).some((c) => c.name === "demo-data") ? ["demo-data"] : [])];
+                for (const app of apps) {
+                    expect(env(app).DATABASE_USER, app).to.not.equal(superuser);
+                    expect(env(app).DATABASE_USER, app).to.equal(DATABASE_ROLES.app);
+                    expect(uploadText(resources, app, "/run/secrets/database_password"), app).to.equal("mock-secrets-databaseAppPassword");
+                }
+                // The superuser passwords reach the server and the database-grant job, and PgBouncer holds the legacy one
+                // only for the update that splits the roles (components/services/pgbouncer.ts): no other container.
+                const holders = containers(resources)
+                    .filter((c) => JSON.stringify(c.inputs.uploads ?? []).match(/mock-secrets-postgres(Superuser)?Password/))
+                    .map((c) => c.name);
+                expect(holders.sort()).to.deep.equal(["database-grant", "pgbouncer", "postgres"]);
+                const userlist = uploadText(resources, "pgbouncer", "/run/secrets/pgbouncer_userlist.txt");
+                expect(userlist).to.contain(`"${DATABASE_ROLES.app}" "mock-secrets-databaseAppPassword"`);
+                // Backups and restores as the backup role, restoring for the application's role; the exporter as the monitoring role.
+                expect(env("backup")).to.include({ DATABASE_USER: DATABASE_ROLES.backup, DATABASE_OWNER_ROLE: DATABASE_ROLES.app });
+                expect(env("postgres-exporter").DATA_SOURCE_USER).to.equal(DATABASE_ROLES.monitor);
+            });
+
+            it("runs the PostgreSQL server as postgres (70:70) with no capability added: the entrypoint then needs none", () => {
+                const server = containerNamed(resources, "postgres");
+                expect(server.inputs.user).to.equal("70:70");
+                expect((server.inputs.capabilities as { adds?: string[] }).adds ?? []).to.deep.equal([]);
             });
 
             it("creates every Docker resource through the host's provider", () => {

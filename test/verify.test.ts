@@ -370,7 +370,7 @@ describe("verification gate against real servers", function () {
 
         it("is wired into every update: after all containers, on every container change, with its plan secret", async () => {
             const { resources } = await runStack("dev", deployStack);
-            const gateCommand = resources.find((r) => r.type === "command:local:Command")!;
+            const gateCommand = resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-gate"))!;
             const all = containers(resources);
             for (const c of all) expect(gateCommand.options.dependsOn, c.name).to.include(c.urn);
             expect((gateCommand.inputs.triggers as unknown[]).length).to.equal(all.length);
@@ -382,7 +382,7 @@ describe("verification gate against real servers", function () {
             expect(plan.e2e?.sensorId).to.equal("demo-sensor-1");
             expect(plan.resolveTo, "internal TLS: the host's address, not DNS").to.equal("127.0.0.1");
             const prod = await runStack("prod", deployStack);
-            const prodEnv = prod.resources.find((r) => r.type === "command:local:Command")!.inputs.environment as Record<string, SecretValue>;
+            const prodEnv = prod.resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-gate"))!.inputs.environment as Record<string, SecretValue>;
             const prodPlan = JSON.parse(prodEnv[PLAN_ENV]!.value as string) as VerifyPlan;
             expect(prodPlan.e2e, "prod has no demo sensor to test with").to.equal(undefined);
             expect(prodPlan.ca, "prod trusts the system store (Let's Encrypt)").to.equal(undefined);

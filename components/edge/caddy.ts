@@ -172,7 +172,14 @@ export class Edge extends pulumi.ComponentResource {
                 // bootstrap's userland-proxy false only when the edge network gives Caddy an IPv6 address (networks.ts).
                 ports: [80, 443].map((port) => ({ internal: port, external: port, public: cfg.target !== "local", ipv6: edgeHasIpv6(cfg.target) })),
                 volumes: [{ volume: ctx.volumes.volume("caddy-data"), containerPath: "/data" }],
+                // Not for the ports: Docker sets net.ipv4.ip_unprivileged_port_start=0 in every container with its own network
+                // namespace (moby v27.5.1 daemon/oci_linux.go:786-789). But the image's caddy binary carries the file capability
+                // cap_net_bind_service=+ep, and the kernel refuses to exec a binary whose file capabilities are not all in the
+                // bounding set (components/imageContracts.ts, caddy's execNeeds), so the capability stays.
                 capabilities: ["NET_BIND_SERVICE"],
+                rootReason:
+                    "its certificates and ACME account sit in a volume that every earlier release wrote as root (the image runs as root, " +
+                    "and /data/caddy has no other owner: components/imageContracts.ts); it holds NET_BIND_SERVICE only",
             },
             { parent: this },
         );

@@ -29,6 +29,8 @@ export interface Host {
     readonly publicAddress: pulumi.Output<string>;
     /** Host preparation that containers must wait for (empty on `local`). */
     readonly ready: pulumi.Resource[];
+    /** Local target: the daemon address the provider was given (unset: DOCKER_HOST or the default socket), for docker CLI commands. */
+    readonly dockerHost?: pulumi.Input<string>;
     /** Remote targets: an SSH connection as the deploy user, for commands run on the host. */
     readonly connection?: HostConnection;
     /** Remote targets: the host's SSH key line that every connection pins, for the stack output the operator scripts read. */

@@ -19,9 +19,11 @@ export class LocalHost extends pulumi.ComponentResource implements Host {
     readonly provider: docker.Provider;
     readonly publicAddress: pulumi.Output<string>;
     readonly ready: pulumi.Resource[] = [];
+    readonly dockerHost?: pulumi.Input<string>;
 
     constructor(name: string, args: LocalHostArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:LocalHost", name, {}, opts);
+        if (args.dockerHost !== undefined) this.dockerHost = args.dockerHost;
         const registryAuth = providerRegistryAuth(args.registryAuth);
         this.provider = new docker.Provider(
             `${name}-docker`,

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
+import { BUSYBOX_NOBODY, imageUser } from "../imageContracts";
 import { Service, ServiceFile } from "../service";
 import { BACKEND_PORT, WORKER_METRICS_PORT } from "../services/appEnv";
 import type { AppTier } from "../services/appTier";
-import { clientSslMode, DATABASE, DATABASE_CA_PATH, SECRETS_DIR, ServiceContext } from "../services/context";
+import { clientSslMode, DATABASE_CA_PATH, DATABASE_ROLES, SECRETS_DIR, ServiceContext } from "../services/context";
 import type { DataTier } from "../services/dataTier";
 import { MINIO_PORT } from "../services/minio";
 import { PGBOUNCER_PORT } from "../services/pgbouncer";
@@ -84,6 +85,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
         const direct = data.endpoints.databaseDirect;
         const managed = direct.sslMode === "require";
         const pgPasswordFile = `${SECRETS_DIR}/postgres_password`;
+        // The self-hosted PostgreSQL's monitoring role (pg_monitor: statistics, no table data; DATABASE_ROLES.monitor);
+        // with managed PostgreSQL, the application's role as before.
+        const exporterLogin = direct.selfHosted?.monitor ?? direct;
         exporters.push(
             new Service(
                 "postgres-exporter",
@@ -91,6 +95,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     ...common,
                     kind: "stateless",
                     image: PUBLIC_IMAGES.postgresExporter,
+                    user: imageUser(PUBLIC_IMAGES.postgresExporter),
                     limits: limits["postgres-exporter"],
                     env: {
                         // verify-full against the cluster's CA where there is one (managed PostgreSQL, issue 15 finding 17);
@@ -98,11 +103,11 @@ export class MonitoringTier extends pulumi.ComponentResource {
                         DATA_SOURCE_URI: pulumi.interpolate`${direct.host}:${direct.port}/${direct.database}?sslmode=${clientSslMode(direct)}${
                             direct.caCertificate !== undefined ? `&sslrootcert=${DATABASE_CA_PATH}` : ""
                         }`,
-                        DATA_SOURCE_USER: direct.user,
+                        DATA_SOURCE_USER: exporterLogin.user,
                         DATA_SOURCE_PASS_FILE: pgPasswordFile,
                     },
                     files: [
-                        { path: pgPasswordFile, content: direct.password, secret: true },
+                        { path: pgPasswordFile, content: exporterLogin.password, secret: true },
                         ...(direct.caCertificate !== undefined ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }] : []),
                     ],
                     healthcheck: { test: wgetProbe(PORTS.postgresExporter, "/metrics") },
@@ -121,6 +126,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     ...common,
                     kind: "stateless",
                     image: PUBLIC_IMAGES.redisExporter,
+                    user: imageUser(PUBLIC_IMAGES.redisExporter),
                     limits: limits["redis-exporter"],
                     env: { REDIS_ADDR: `redis://${data.redis.alias}:${REDIS_PORT}`, REDIS_PASSWORD_FILE: redisPasswords },
                     // redis_exporter's password file maps each Redis URI to its password.
@@ -142,6 +148,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                         ...common,
                         kind: "stateless",
                         image: PUBLIC_IMAGES.pgbouncerExporter,
+                        user: imageUser(PUBLIC_IMAGES.pgbouncerExporter),
                         limits: limits["pgbouncer-exporter"],
                         // The exporter takes its DSN only as a flag; kingpin reads flags from an @file
                         // (alecthomas/kingpin parser.go), so the password stays out of inspect and the process list.
@@ -149,8 +156,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                         files: [
                             {
                                 path: argsFile,
-                                content: data.endpoints.database.password.apply(
-                                    (pw) => `--pgBouncer.connectionString=postgres://${DATABASE.user}:${encodeURIComponent(pw)}@${data.pgbouncer!.alias}:${PGBOUNCER_PORT}/pgbouncer?sslmode=disable\n`,
+                                // PgBouncer's stats user: the monitoring role (components/services/pgbouncer.ts).
+                                content: exporterLogin.password.apply(
+                                    (pw) => `--pgBouncer.connectionString=postgres://${DATABASE_ROLES.monitor}:${encodeURIComponent(pw)}@${data.pgbouncer!.alias}:${PGBOUNCER_PORT}/pgbouncer?sslmode=disable\n`,
                                 ),
                                 secret: true,
                             },
@@ -171,6 +179,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ...common,
                 kind: "stateless",
                 image: PUBLIC_IMAGES.nodeExporter,
+                user: imageUser(PUBLIC_IMAGES.nodeExporter),
+                // It writes nothing (components/imageContracts.ts): the textfile volume and the host's / are read-only too.
+                readOnlyRoot: true,
                 limits: limits["node-exporter"],
                 command: ["--path.rootfs=/host", `--collector.textfile.directory=${TEXTFILE_DIR}`],
                 hostMounts: [{ hostPath: "/", containerPath: "/host", why: "disk, memory and CPU of the host, for the disk-full and memory alerts" }],
@@ -191,6 +202,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ...common,
                 kind: "stateless",
                 image: PUBLIC_IMAGES.blackbox,
+                // The image runs as root but needs nothing root has: HTTP probes only (the config has no ICMP module), and it
+                // writes nothing (components/imageContracts.ts).
+                user: BUSYBOX_NOBODY,
                 limits: limits.blackbox,
                 command: ["--config.file=/etc/blackbox/blackbox.yml"],
                 files: blackboxFiles,
@@ -210,6 +224,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 kind: "stateful",
                 statefulReason: "its index and chunks live in one directory that one process writes",
                 image: PUBLIC_IMAGES.loki,
+                user: imageUser(PUBLIC_IMAGES.loki),
                 limits: limits.loki,
                 command: ["-config.file=/etc/loki/loki.yml"],
                 files: [{ path: "/etc/loki/loki.yml", content: renderLokiConfig(cfg.monitoring.logRetentionDays) }],
@@ -225,6 +240,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ...common,
                 kind: "stateless",
                 image: PUBLIC_IMAGES.promtail,
+                rootReason:
+                    "it reads every container's json-file log, which the daemon writes root:root 0640 in 0710 directories: only uid 0 reads them " +
+                    "without a capability, and an added capability never reaches a non-root user (components/imageContracts.ts)",
                 limits: limits.promtail,
                 command: ["-config.file=/etc/promtail/promtail.yml"],
                 files: [{ path: "/etc/promtail/promtail.yml", content: renderPromtailConfig({ stackLabel: cfg.namePrefix, lokiUrl: `http://loki:${LOKI_PORT}` }) }],
@@ -268,6 +286,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 kind: "stateful",
                 statefulReason: "silences and the notification log live in one data directory",
                 image: PUBLIC_IMAGES.alertmanager,
+                user: imageUser(PUBLIC_IMAGES.alertmanager),
                 limits: limits.alertmanager,
                 command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
                 files: alertFiles,
@@ -287,6 +306,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 kind: "stateful",
                 statefulReason: "its TSDB directory takes a lock; a second server cannot open it",
                 image: PUBLIC_IMAGES.prometheus,
+                user: imageUser(PUBLIC_IMAGES.prometheus),
                 limits: limits.prometheus,
                 command: [
                     "--config.file=/etc/prometheus/prometheus.yml",
@@ -319,6 +339,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 image: PUBLIC_IMAGES.grafana,
                 limits: limits["grafana-dashboards"],
                 // A dashboard edit replaces this job, never Grafana: Grafana re-reads the directory every 10 s.
+                rootReason:
+                    "it writes into the dashboards volume, which Docker created root-owned (the image has no /dashboards to copy an owner from) " +
+                    "and which holds root's files from every earlier run",
                 user: "root",
                 entrypoint: ["/bin/sh", "-c"],
                 command: ["cp /run/provisioning/*.json /dashboards/ && ls -l /dashboards"],
@@ -335,6 +358,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 kind: "stateful",
                 statefulReason: "users, preferences and annotations live in one SQLite file",
                 image: PUBLIC_IMAGES.grafana,
+                user: imageUser(PUBLIC_IMAGES.grafana),
                 limits: limits.grafana,
                 env: {
                     GF_SECURITY_ADMIN_USER: "admin",
@@ -373,6 +397,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ...common,
                 kind: "job",
                 image: PUBLIC_IMAGES.grafana,
+                // Grafana's own user: the database it rewrites is Grafana's (472), in the volume Grafana owns.
+                user: imageUser(PUBLIC_IMAGES.grafana),
                 limits: limits["grafana-admin-password"],
                 entrypoint: ["/bin/sh", "-c"],
                 command: [`grafana cli --homepath /usr/share/grafana admin reset-admin-password --password-from-stdin < ${grafanaPasswordFile}`],
@@ -392,6 +418,12 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 kind: "stateful",
                 statefulReason: "its monitors and history live in one SQLite file",
                 image: PUBLIC_IMAGES.uptimeKuma,
+                rootReason:
+                    "its SQLite database and uploads sit in a volume that earlier releases filled as root (the image runs as root and has " +
+                    "no other user for /app/data: components/imageContracts.ts); it holds no capability",
+                // It writes only /app/data (components/imageContracts.ts), and Node's temporary files go to the tmpfs.
+                readOnlyRoot: true,
+                tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
                 limits: limits["uptime-kuma"],
                 volumes: [{ volume: ctx.volumes.volume("uptime-kuma-data"), containerPath: "/app/data" }],
                 // The image's entrypoint ends in `setpriv --clear-groups`, whose setgroups() needs CAP_SETGID even

@@ -6,7 +6,11 @@ import { createHash } from "crypto";
 export const NETWORKS = {
     /** Caddy and the services it routes to; on a server also IPv6, which Caddy's published ports need (see below). */
     edge: { internal: false, publicIpv6: true },
-    /** Application services talking to each other, and out to the internet (mail, webhooks). */
+    /**
+     * The way out to the internet (mail, webhooks, offsite copies, a managed database) for the containers that need it.
+     * Nothing calls the backend or worker here (issue 15, finding 12): the worker joins only with a managed database,
+     * the backend never (it leads out through edge).
+     */
     app: { internal: false, publicIpv6: false },
     /** Databases and object storage; no route out, so a compromised store cannot call home. */
     data: { internal: true, publicIpv6: false },

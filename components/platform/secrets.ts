@@ -4,7 +4,17 @@ import type { RotatableSecret } from "../config";
 
 /** Credentials the stack generates for itself; none is ever typed by a person. */
 export const GENERATED_SECRETS = {
+    /**
+     * The self-hosted PostgreSQL's `freshtrack` role: the bootstrap superuser of a stack created before the roles
+     * were split (DATABASE_ROLES.legacySuperuser), which keeps this password. Unused by a stack created since.
+     */
     postgresPassword: { length: 32 },
+    /** The superuser `postgres` of a self-hosted PostgreSQL created from this version on (POSTGRES_PASSWORD_FILE). */
+    postgresSuperuserPassword: { length: 32 },
+    /** The self-hosted roles the database-grant job keeps (DATABASE_ROLES): the application, backups, the exporters. */
+    databaseAppPassword: { length: 32 },
+    databaseBackupPassword: { length: 32 },
+    databaseMonitorPassword: { length: 32 },
     redisPassword: { length: 32 },
     minioRootPassword: { length: 40 },
     grafanaAdminPassword: { length: 24 },

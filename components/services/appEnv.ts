@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import type { ServiceFile } from "../service";
 import { BUCKETS, clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR } from "./context";
-import { MINIO_ROOT_USER } from "./minio";
 
 export const BACKEND_PORT = 3000;
 export const FRONTEND_PORT = 8080;
@@ -21,7 +20,8 @@ export interface AppEnvInputs {
     /** Through PgBouncer or the managed pool for backend and worker; direct for migrations (they need session features). */
     readonly database: DatabaseEndpoint;
     readonly redis: { readonly host: string; readonly port: number; readonly password: pulumi.Output<string> };
-    readonly objectStorage: { readonly endpoint: string; readonly secretKey: pulumi.Output<string> };
+    /** The app's own MinIO user (minio.ts, MINIO_APP_USER: the uploads bucket only), never the root user. */
+    readonly objectStorage: { readonly endpoint: string; readonly accessKey: string; readonly secretKey: pulumi.Output<string> };
     readonly jwtSecret: pulumi.Output<string>;
 }
 
@@ -77,7 +77,7 @@ export function appEnvironment(role: AppRole, inputs: AppEnvInputs): AppEnvironm
     });
     files.push(
         { path: FILES.redisPassword, content: inputs.redis.password, secret: true },
-        { path: FILES.s3AccessKeyId, content: MINIO_ROOT_USER },
+        { path: FILES.s3AccessKeyId, content: inputs.objectStorage.accessKey },
         { path: FILES.s3SecretAccessKey, content: inputs.objectStorage.secretKey, secret: true },
         { path: FILES.jwtSecret, content: inputs.jwtSecret, secret: true },
     );

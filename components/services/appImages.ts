@@ -8,6 +8,12 @@ import type { BuiltImage } from "../service";
 export type AppImageName = keyof AppImages;
 const APP_IMAGE_NAMES: readonly AppImageName[] = ["backend", "worker", "frontend"];
 
+/**
+ * The user every FreshTrack container runs as (docs/app-contract.md, "User and filesystem"): the images must run as any
+ * non-root uid, so the stack names one outside the ranges distributions give their own users and services.
+ */
+export const APP_IMAGE_USER = "10001:10001";
+
 /** What each FreshTrack service runs: a pinned reference to pull, or a build of this stack. */
 export type AppImageSources = Readonly<Record<AppImageName, string | BuiltImage>>;
 

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Service } from "../service";
+import { APP_IMAGE_USER } from "./appImages";
 import { appEnvironment, AppEnvInputs, BACKEND_PORT, FRONTEND_PORT, frontendEnvironment } from "./appEnv";
 import { ServiceContext } from "./context";
+import { appUserSecret, MINIO_APP_USER } from "./minio";
 import type { DataTier } from "./dataTier";
 import { Backup } from "./backup";
 import { Migrations } from "./migrations";
@@ -40,7 +42,13 @@ export class AppTier extends pulumi.ComponentResource {
             cfg,
             database: data.endpoints.database,
             redis: data.endpoints.redis,
-            objectStorage: data.endpoints.objectStorage,
+            // Not the root user (issue 15, finding 12): a user that may use the uploads bucket and nothing else, made by
+            // minio-init, which the backend and worker therefore require.
+            objectStorage: {
+                endpoint: data.endpoints.objectStorage.endpoint,
+                accessKey: MINIO_APP_USER,
+                secretKey: appUserSecret(ctx.secrets.minioRootPassword),
+            },
             jwtSecret: ctx.secrets.appJwtSecret,
         };
         const database = [data.postgres, data.pgbouncer].filter((s): s is Service => s !== undefined);
@@ -55,7 +63,16 @@ export class AppTier extends pulumi.ComponentResource {
             { parent: this },
         );
         const dataReady = [...database, data.redis, data.minioBuckets];
-        const common = { host: ctx.host, namePrefix: cfg.namePrefix, kind: "stateless" as const };
+        // The app's MinIO user exists only once minio-init has succeeded: until then, an update keeps the running
+        // version (create-before-delete), whose credentials still work.
+        const appRequires = [this.migrations.migrate, data.minioBuckets];
+        const common = { host: ctx.host, namePrefix: cfg.namePrefix, kind: "stateless" as const, user: APP_IMAGE_USER };
+        // Networks (issue 15, finding 12; test/appNetworks.test.ts): each for a peer the container calls or is called
+        // by there. Backend: edge, where Caddy proxies to it; data, for PgBouncer, Redis and MinIO; monitoring, where
+        // Prometheus scrapes it. Worker: data, and monitoring for the scrape. Neither is on app: nothing calls them
+        // there and they call nothing there. A managed cluster is outside the host: the backend reaches it out through
+        // edge, the worker through app (the only way out it then has), as the postgres exporter does.
+        const managedDatabase = cfg.database.mode === "managed";
 
         const backendEnv = appEnvironment("backend", inputs);
         this.backend = new Service(
@@ -67,9 +84,9 @@ export class AppTier extends pulumi.ComponentResource {
                 env: backendEnv.env,
                 files: backendEnv.files,
                 healthcheck: { test: nodeHttpProbe(`http://127.0.0.1:${BACKEND_PORT}/health/ready`), startPeriodSeconds: 30 },
-                networks: [{ network: ctx.networks.edge }, { network: ctx.networks.app }, { network: ctx.networks.data }, { network: ctx.networks.monitoring }],
+                networks: [{ network: ctx.networks.edge }, { network: ctx.networks.data }, { network: ctx.networks.monitoring }],
                 dependsOn: dataReady,
-                requires: [this.migrations.migrate],
+                requires: appRequires,
             },
             { parent: this },
         );
@@ -84,9 +101,9 @@ export class AppTier extends pulumi.ComponentResource {
                 env: workerEnv.env,
                 files: workerEnv.files,
                 healthcheck: { test: ["CMD-SHELL", cfg.app.commands.workerHealthcheck], intervalSeconds: 30, startPeriodSeconds: 30 },
-                networks: [{ network: ctx.networks.app }, { network: ctx.networks.data }, { network: ctx.networks.monitoring }],
+                networks: [...(managedDatabase ? [{ network: ctx.networks.app }] : []), { network: ctx.networks.data }, { network: ctx.networks.monitoring }],
                 dependsOn: dataReady,
-                requires: [this.migrations.migrate],
+                requires: appRequires,
             },
             { parent: this },
         );
@@ -98,6 +115,9 @@ export class AppTier extends pulumi.ComponentResource {
                 image: ctx.appImages.frontend,
                 limits: cfg.resources.frontend,
                 env: frontendEnvironment(cfg),
+                // It has no files to copy in, so its root filesystem can be read-only: it writes only /tmp (docs/app-contract.md).
+                readOnlyRoot: true,
+                tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
                 healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${FRONTEND_PORT}/health`] },
                 networks: [{ network: ctx.networks.edge }],
             },
@@ -123,7 +143,8 @@ export class AppTier extends pulumi.ComponentResource {
                     requires: [this.migrations.migrate],
                     // Runs once per stack: an app update (new image, new APP_VERSION) does not run it again;
                     // a new freshtrack:demoSeedVersion does, through the label.
-                    ignoreChanges: ["image", "envs", "uploads"],
+                    // `user` too: stacks seeded before the app ran as APP_IMAGE_USER must not be seeded twice.
+                    ignoreChanges: ["image", "envs", "uploads", "user"],
                     labels: { "seed-version": cfg.demoSeedVersion },
                 },
                 { parent: this },

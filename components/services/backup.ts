@@ -37,6 +37,26 @@ export function backupEnv(ctx: ServiceContext, appEnv: Record<string, pulumi.Inp
     return { ...database, ...rootCert, BACKUP_DIR, RETENTION_DAYS: String(ctx.cfg.backup.retentionDays), TEXTFILE_DIR, TZ: "UTC" };
 }
 
+/**
+ * The app inputs of a container that runs the backup or restore scripts: on the self-hosted PostgreSQL, the backup
+ * role's login (DATABASE_ROLES.backup) instead of the application's. A restore creates a database, renames the live
+ * one and ends the sessions on it, which the application's role may not (NOCREATEDB); the backup role may, and reads
+ * and owns through the application's role, whose member it is (components/services/postgres.ts, renderDatabaseRoles).
+ * Managed PostgreSQL: the application's own login, as before.
+ */
+export function backupAppInputs(app: AppEnvInputs): AppEnvInputs {
+    const backup = app.database.selfHosted?.backup;
+    return backup ? { ...app, database: { ...app.database, user: backup.user, password: backup.password } } : app;
+}
+
+/**
+ * The role that is to own a restored database and everything in it (the restore's DATABASE_OWNER_ROLE): the
+ * application's, on the self-hosted PostgreSQL, where the restore runs as the backup role. Unset otherwise.
+ */
+export function restoreOwnerEnv(app: AppEnvInputs): Record<string, pulumi.Input<string>> {
+    return app.database.selfHosted ? { DATABASE_OWNER_ROLE: app.database.user } : {};
+}
+
 export function backupVolumes(ctx: ServiceContext): ServiceVolume[] {
     return [
         { volume: ctx.volumes.volume("backups"), containerPath: "/backups" },
@@ -117,6 +137,15 @@ export interface BackupArgs {
  * copy. The restore script ships in the same container:
  * `docker exec <backup container> freshtrack-restore [dump]`.
  */
+/**
+ * Why the jobs that write dumps run as root. busybox crond loads only a crontab owned by uid 0 and changes to the
+ * crontab's user for each job, with initgroups() even for root (components/imageContracts.ts, postgres notes), so
+ * crond itself needs root; the dumps it writes are root's, 0600, and the pre-migration backup writes beside them.
+ */
+export const BACKUP_ROOT_REASON =
+    "busybox crond loads only root's crontab and switches to its user for every job, and the dumps it writes are root's (0600); " +
+    "it holds SETUID and SETGID for that and nothing else";
+
 export class Backup extends pulumi.ComponentResource {
     readonly scheduler: Service;
     readonly sync: Service;
@@ -126,7 +155,7 @@ export class Backup extends pulumi.ComponentResource {
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:services:Backup", name, {}, opts);
         const { ctx } = args;
-        const direct = appEnvironment("migrate", args.app);
+        const direct = appEnvironment("migrate", backupAppInputs(args.app));
         const networks = [{ network: ctx.networks.data }, { network: ctx.networks.app }];
 
         this.scheduler = new Service(
@@ -144,7 +173,7 @@ export class Backup extends pulumi.ComponentResource {
                 command: ["-f", "-l", "8", "-L", "/dev/stderr"],
                 // Without APP_VERSION: an app update must not replace the backup service. LAST_SUCCESS_FILE: scheduled
                 // runs record their success there, for the health check.
-                env: { ...backupEnv(ctx, direct.env, false), LAST_SUCCESS_FILE },
+                env: { ...backupEnv(ctx, direct.env, false), ...restoreOwnerEnv(args.app), LAST_SUCCESS_FILE },
                 files: [
                     ...direct.files,
                     { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true },
@@ -157,6 +186,7 @@ export class Backup extends pulumi.ComponentResource {
                 // Run by the image's /bin/sh (busybox ash), which the image contract lists; the script uses only its applets.
                 healthcheck: { test: ["CMD", "/bin/sh", BACKUP_HEALTH_SCRIPT_PATH], intervalSeconds: 30 },
                 capabilities: ["SETUID", "SETGID"],
+                rootReason: BACKUP_ROOT_REASON,
                 networks,
                 volumes: backupVolumes(ctx),
                 dependsOn: [...args.database],
@@ -224,6 +254,7 @@ function mirror(
                 ...(m.sseKey ? [{ path: OFFSITE_KEY_FILE, content: m.sseKey, secret: true }] : []),
             ],
             healthcheck: { test: ["CMD", "mc", "--config-dir", MC_DIR, ...m.health], intervalSeconds: 60, timeoutSeconds: 20 },
+            rootReason: "it reads the dumps, which the backup service writes as root with mode 0600 in a 0700 directory (issue 15, finding 18)",
             networks: [{ network: m.network }],
             volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
             dependsOn: [...m.dependsOn],

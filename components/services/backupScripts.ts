@@ -113,10 +113,18 @@ staging="\${DATABASE_NAME}_restore_$stamp"
 kept="\${DATABASE_NAME}_before_restore_$stamp"
 psql_admin() { psql --no-psqlrc --quiet --set ON_ERROR_STOP=1 --dbname postgres "$@"; }
 
-psql_admin --set db="$staging" <<'SQL'
+# With DATABASE_OWNER_ROLE (the self-hosted PostgreSQL, where this runs as the backup role), the new database and
+# everything restored into it belong to the application's role, as the live one does: pg_restore --role sets that role
+# after connecting, so it creates every object (PostgreSQL docs, pg_restore).
+psql_admin --set db="$staging" --set owner="\${DATABASE_OWNER_ROLE:-}" <<'SQL'
+SELECT :'owner' <> '' AS has_owner \\gset
+\\if :has_owner
+CREATE DATABASE :"db" OWNER :"owner";
+\\else
 CREATE DATABASE :"db";
+\\endif
 SQL
-if ! pg_restore --no-owner --no-privileges --exit-on-error --dbname "$staging" "$file"; then
+if ! pg_restore --no-owner --no-privileges --exit-on-error \${DATABASE_OWNER_ROLE:+"--role=$DATABASE_OWNER_ROLE"} --dbname "$staging" "$file"; then
   psql_admin --set db="$staging" <<'SQL' || true
 DROP DATABASE IF EXISTS :"db";
 SQL

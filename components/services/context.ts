@@ -20,8 +20,50 @@ export interface ServiceContext {
 /** Where secret files are mounted, following Docker's own secrets convention. */
 export const SECRETS_DIR = "/run/secrets";
 
-/** Database name and role the application uses. Not secret: the password is. */
+/**
+ * Database name, and the role the application uses on managed PostgreSQL (created through DigitalOcean's API).
+ * Not secret: the password is. The self-hosted PostgreSQL names its roles in DATABASE_ROLES.
+ */
 export const DATABASE = { name: "freshtrack", user: "freshtrack" } as const;
+
+/**
+ * The roles of the self-hosted PostgreSQL (docs/operations.md, "Database roles"). Every one but the superuser is
+ * made and kept by the database-grant job before each migration (components/services/postgres.ts,
+ * renderDatabaseRoles), so none of them is a superuser and the application's role owns its database.
+ */
+export const DATABASE_ROLES = {
+    /** The cluster's superuser on stacks created from this version on: the image's POSTGRES_USER. Used only by the job and by hand. */
+    superuser: "postgres",
+    /**
+     * The superuser of stacks created before: there POSTGRES_USER made the application's role the bootstrap superuser,
+     * which PostgreSQL 16+ never lets lose SUPERUSER, so it stays the superuser and the application moves to `app`.
+     */
+    legacySuperuser: DATABASE.user,
+    /** The application: backend, worker, migrations, demo data. Owns the database and everything in it; nothing more. */
+    app: "freshtrack_app",
+    /** Backups and restores: reads through `app`, may create databases (a restore builds a new one) and end sessions. */
+    backup: "freshtrack_backup",
+    /** The exporters: pg_monitor's statistics, no table data; PgBouncer's SHOW commands (stats_users). */
+    monitor: "freshtrack_monitor",
+} as const;
+
+/** A login: a role and its password (secret). */
+export interface DatabaseLogin {
+    readonly user: pulumi.Input<string>;
+    /** Secret. */
+    readonly password: pulumi.Output<string>;
+}
+
+/**
+ * The self-hosted PostgreSQL's other logins, beside the application's own (DatabaseEndpoint.user): the superuser
+ * the database-grant job connects as, and the roles of backups and of the exporters.
+ */
+export interface SelfHostedLogins {
+    /** Tried in this order: `postgres` on a stack created from this version on, `freshtrack` on one created before. */
+    readonly superusers: readonly DatabaseLogin[];
+    readonly backup: DatabaseLogin;
+    readonly monitor: DatabaseLogin;
+}
 
 /** Object-storage buckets the stack creates and the application uses. */
 export const BUCKETS = { backups: "backups", uploads: "uploads" } as const;
@@ -41,6 +83,11 @@ export interface DatabaseEndpoint {
      * this program configures checks the server's certificate against it and its host name (`verify-full`).
      */
     readonly caCertificate?: pulumi.Input<string>;
+    /**
+     * The self-hosted PostgreSQL only (on the direct endpoint): its superuser, backup and monitoring logins. Given, the
+     * database-grant job makes the roles before every migration, and backups and restores log in as the backup role.
+     */
+    readonly selfHosted?: SelfHostedLogins;
 }
 
 /** Where clients find the database's CA certificate (not secret: a CA certificate is public). */

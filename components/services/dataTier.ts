@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseAdminLogin } from "../platform/managedDatabase";
 import type { Service } from "../service";
-import { DATABASE, DatabaseEndpoint, ServiceContext } from "./context";
+import { DATABASE, DATABASE_ROLES, DatabaseEndpoint, ServiceContext } from "./context";
 import { MINIO_PORT, minio, minioBuckets } from "./minio";
 import { PGBOUNCER_PORT, pgbouncer } from "./pgbouncer";
-import { POSTGRES_PORT, postgres } from "./postgres";
+import { POSTGRES_PORT, postgres, selfHostedLogins } from "./postgres";
 import { REDIS_PORT, redis } from "./redis";
 
 export interface DataTierArgs {
@@ -47,10 +47,12 @@ export class DataTier extends pulumi.ComponentResource {
         if (!database) {
             this.postgres = postgres(ctx, this);
             this.pgbouncer = pgbouncer(ctx, this.postgres, this);
-            const common = { database: DATABASE.name, user: DATABASE.user, password: ctx.secrets.postgresPassword, sslMode: "disable" as const };
+            // The application's own role, never the superuser (issue 15, finding 12; DATABASE_ROLES). The direct endpoint
+            // carries the other logins: the superuser for the database-grant job, the backup and monitoring roles.
+            const common = { database: DATABASE.name, user: DATABASE_ROLES.app, password: ctx.secrets.databaseAppPassword, sslMode: "disable" as const };
             database = {
                 pooled: { ...common, host: this.pgbouncer.alias, port: PGBOUNCER_PORT },
-                direct: { ...common, host: this.postgres.alias, port: POSTGRES_PORT },
+                direct: { ...common, host: this.postgres.alias, port: POSTGRES_PORT, selfHosted: selfHostedLogins(ctx.secrets) },
             };
         }
         this.redis = redis(ctx, this);

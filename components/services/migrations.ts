@@ -1,12 +1,15 @@
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { PUBLIC_IMAGES } from "../images";
 import type { DatabaseAdminLogin } from "../platform/managedDatabase";
-import { BuiltImage, Service } from "../service";
+import { BuiltImage, Service, ServiceFile } from "../service";
+import { APP_IMAGE_USER } from "./appImages";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { backupEnv, backupVolumes } from "./backup";
 import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
-import { clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR, ServiceContext } from "./context";
+import { clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR, SelfHostedLogins, ServiceContext } from "./context";
+import { DATABASE_ROLES_COMMAND, POSTGRES_USER_ID, renderDatabaseRoles, ROLES_SQL_PATH, SUPERUSER_PASSWORD_FILES } from "./postgres";
 
 export interface MigrationsArgs {
     readonly ctx: ServiceContext;
@@ -16,6 +19,8 @@ export interface MigrationsArgs {
     /**
      * The managed cluster's administrator. Given, a job first grants the application's role USAGE and
      * CREATE on schema public of its database, which PostgreSQL 15+ no longer lets every role have.
+     * The self-hosted PostgreSQL needs none: its direct endpoint carries the superuser logins (`selfHosted`), and
+     * the job makes the roles instead (components/services/postgres.ts, renderDatabaseRoles).
      */
     readonly admin?: DatabaseAdminLogin;
 }
@@ -35,11 +40,17 @@ export const MIGRATE_INPUTS_ENV = "MIGRATE_JOB_INPUTS_SHA256";
  * fixed, so those change both jobs alike without being in the digest. Memory and CPUs update in place and
  * run nothing again.
  */
-export function migrateJobDigest(job: { image: string; entrypoint: readonly string[]; command: readonly string[]; env: Readonly<Record<string, string>> }): string {
+export function migrateJobDigest(job: {
+    image: string;
+    entrypoint: readonly string[];
+    command: readonly string[];
+    env: Readonly<Record<string, string>>;
+    user: string;
+}): string {
     const env = Object.keys(job.env)
         .sort()
         .map((k) => `${k}=${job.env[k]}`);
-    return createHash("sha256").update(JSON.stringify([job.image, job.entrypoint, job.command, env])).digest("hex");
+    return createHash("sha256").update(JSON.stringify([job.image, job.entrypoint, job.command, env, job.user])).digest("hex");
 }
 
 export const GRANT_SQL_PATH = "/etc/freshtrack/public-schema-grant.sql";
@@ -107,7 +118,10 @@ export const GRANT_COMMAND = [
  * version serving.
  */
 export class Migrations extends pulumi.ComponentResource {
-    /** Managed PostgreSQL only: the grant on schema public, before the backup and the migration. */
+    /**
+     * The job as the database's administrator, before the backup and the migration: with managed PostgreSQL the grant
+     * on schema public; with the self-hosted one, the roles and the application's ownership of its database.
+     */
     readonly grant?: Service;
     readonly backup: Service;
     readonly migrate: Service;
@@ -125,7 +139,9 @@ export class Migrations extends pulumi.ComponentResource {
         // preview shows these jobs replaced, as the update does.
         let settleDigest!: (digest: pulumi.Output<string>) => void;
         const migrateDigest = pulumi.output(new Promise<pulumi.Output<string>>((resolve) => (settleDigest = resolve)));
-        if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin, migrateDigest);
+        const selfHosted = args.app.database.selfHosted;
+        if (selfHosted) this.grant = databaseRoles(this, ctx, args.app.database, selfHosted, migrateDigest);
+        else if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin, migrateDigest);
 
         this.backup = new Service(
             "pre-migrate-backup",
@@ -135,6 +151,7 @@ export class Migrations extends pulumi.ComponentResource {
                 namePrefix: ctx.cfg.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
                 limits: ctx.cfg.resources["pre-migrate-backup"],
+                rootReason: "it writes its dump beside the backup service's, in the backups volume whose dumps and directories are root's (0600, 0700)",
                 // The same script as the scheduled backups (backupScripts.ts).
                 entrypoint: ["/bin/sh"],
                 command: [BACKUP_SCRIPT_PATH, "pre-migrate"],
@@ -144,7 +161,9 @@ export class Migrations extends pulumi.ComponentResource {
                 files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true }],
                 networks,
                 volumes: backupVolumes(ctx),
-                // After the grant only for order: a backup is worth taking even when the grant failed.
+                // After the grant only for order: with managed PostgreSQL a backup is worth taking even when the grant
+                // failed. On the self-hosted one it dumps as the application's role, which exists and owns the tables
+                // only once the roles job has run: after a failed roles job it fails too, and the migration runs neither way.
                 dependsOn: [...args.database, ...(this.grant ? [this.grant] : [])],
             },
             { parent: this },
@@ -158,6 +177,7 @@ export class Migrations extends pulumi.ComponentResource {
                 namePrefix: ctx.cfg.namePrefix,
                 image: ctx.appImages.backend,
                 limits: ctx.cfg.resources.migrate,
+                user: APP_IMAGE_USER,
                 entrypoint: migrateEntrypoint,
                 command: migrateCommand,
                 env: direct.env,
@@ -172,7 +192,7 @@ export class Migrations extends pulumi.ComponentResource {
         settleDigest(
             pulumi
                 .all([image, pulumi.all(direct.env)])
-                .apply(([id, env]) => migrateJobDigest({ image: id, entrypoint: migrateEntrypoint, command: migrateCommand, env })),
+                .apply(([id, env]) => migrateJobDigest({ image: id, entrypoint: migrateEntrypoint, command: migrateCommand, env, user: APP_IMAGE_USER })),
         );
         this.registerOutputs({});
     }
@@ -191,6 +211,68 @@ function publicSchemaGrant(
     admin: DatabaseAdminLogin,
     migrateDigest: pulumi.Output<string>,
 ): Service {
+    return databaseGrantJob(parent, ctx, direct, migrateDigest, {
+        command: GRANT_COMMAND,
+        env: {
+            PGUSER: admin.user,
+            ...(direct.caCertificate !== undefined ? { PGSSLROOTCERT: DATABASE_CA_PATH } : {}),
+            ADMIN_PASSWORD_FILE,
+        },
+        files: [
+            { path: ADMIN_PASSWORD_FILE, content: admin.password, secret: true },
+            { path: GRANT_SQL_PATH, content: pulumi.output(direct.user).apply(renderPublicSchemaGrant) },
+            ...(direct.caCertificate !== undefined ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }] : []),
+        ],
+        // The way out of the host to the cluster's private address.
+        network: ctx.networks.app,
+    });
+}
+
+/**
+ * The self-hosted PostgreSQL's database-grant job: as the cluster's superuser, makes and checks the roles and gives the
+ * application's role its database (renderDatabaseRoles), before every migration, like the managed grant (the digest of
+ * the migrate job's inputs in env replaces it whenever the migration is replaced). In the postgres image, as its
+ * `postgres` user (psql needs nothing of root), on the data network beside the server. The SQL holds SCRAM verifiers,
+ * not passwords, and is secret all the same.
+ */
+function databaseRoles(
+    parent: pulumi.Resource,
+    ctx: ServiceContext,
+    direct: DatabaseEndpoint,
+    logins: SelfHostedLogins,
+    migrateDigest: pulumi.Output<string>,
+): Service {
+    const [superuser, legacySuperuser] = logins.superusers;
+    if (!superuser || !legacySuperuser || logins.superusers.length !== SUPERUSER_PASSWORD_FILES.length) {
+        throw new pulumi.RunError(`the roles job tries exactly ${SUPERUSER_PASSWORD_FILES.length} superuser logins`);
+    }
+    const sql = pulumi
+        .all([direct.password, logins.backup.password, logins.monitor.password])
+        .apply(([app, backup, monitor]) => renderDatabaseRoles({ app, backup, monitor }));
+    return databaseGrantJob(parent, ctx, direct, migrateDigest, {
+        command: DATABASE_ROLES_COMMAND,
+        env: { PGCONNECT_TIMEOUT: "10" },
+        files: [
+            { path: ROLES_SQL_PATH, content: pulumi.secret(sql), secret: true },
+            { path: SUPERUSER_PASSWORD_FILES[0], content: superuser.password, secret: true },
+            { path: SUPERUSER_PASSWORD_FILES[1], content: legacySuperuser.password, secret: true },
+        ],
+        network: ctx.networks.data,
+    });
+}
+
+/**
+ * The database-grant job of either kind: psql in the postgres image, as its postgres user (psql reads only its 0444
+ * files), connected to the application's database, and replaced with the migration (the digest of the migrate job's
+ * inputs in env). A few catalog statements: the pre-migration backup's limits, in the same image, are ample.
+ */
+function databaseGrantJob(
+    parent: pulumi.Resource,
+    ctx: ServiceContext,
+    direct: DatabaseEndpoint,
+    migrateDigest: pulumi.Output<string>,
+    job: { command: string; env: Record<string, pulumi.Input<string>>; files: ServiceFile[]; network: docker.Network },
+): Service {
     return new Service(
         "database-grant",
         {
@@ -198,27 +280,21 @@ function publicSchemaGrant(
             host: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.postgres,
-            // One psql statement: the pre-migration backup's limits, in the same image, are ample.
             limits: ctx.cfg.resources["pre-migrate-backup"],
+            user: POSTGRES_USER_ID,
             entrypoint: ["/bin/sh", "-c"],
-            command: [GRANT_COMMAND],
+            command: [job.command],
             env: {
                 PGHOST: direct.host,
                 PGPORT: pulumi.output(direct.port).apply(String),
                 PGDATABASE: direct.database,
-                PGUSER: admin.user,
                 PGSSLMODE: clientSslMode(direct),
-                ...(direct.caCertificate !== undefined ? { PGSSLROOTCERT: DATABASE_CA_PATH } : {}),
-                ADMIN_PASSWORD_FILE,
+                ...job.env,
                 APP_VERSION: ctx.cfg.app.version,
                 [MIGRATE_INPUTS_ENV]: migrateDigest,
             },
-            files: [
-                { path: ADMIN_PASSWORD_FILE, content: admin.password, secret: true },
-                { path: GRANT_SQL_PATH, content: pulumi.output(direct.user).apply(renderPublicSchemaGrant) },
-                ...(direct.caCertificate !== undefined ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }] : []),
-            ],
-            networks: [{ network: ctx.networks.app }],
+            files: job.files,
+            networks: [{ network: job.network }],
         },
         { parent },
     );

@@ -24,6 +24,13 @@ export function renderMcAliases(aliases: Record<string, { url: string; accessKey
     );
 }
 
+/**
+ * Why the mc containers run as root: every mc command first creates files in its config directory, which the daemon made
+ * root:root 0755 when it extracted the uploaded config (components/imageContracts.ts, the mc notes).
+ */
+export const MC_ROOT_REASON =
+    "every mc command first writes into its config directory, which Docker creates root-owned when it copies the config in; it holds no capability";
+
 export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
     return new Service(
         "minio",
@@ -33,6 +40,9 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
             host: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.minio,
+            rootReason:
+                "its objects sit in a volume that every earlier release wrote as root (the image runs as root and its /data has no " +
+                "other owner: components/imageContracts.ts); it holds no capability",
             limits: ctx.cfg.resources.minio,
             command: ["server", "/data"],
             // MinIO reads both from files (minio/minio cmd/common-main.go, loadEnvVarsFromFiles).
@@ -65,12 +75,19 @@ const LIFECYCLE_FILE = `${MC_CONFIG_DIR}/backups-lifecycle.json`;
 const SYNC_SECRET_FILE = `${MC_CONFIG_DIR}/backup-sync-secret`;
 
 /**
- * The backup-sync user's secret: derived from the root password (HMAC-SHA256 with a fixed label), so it
- * needs no state of its own, rotates with the root password, and reveals nothing about it. An output
- * derived from a secret output stays secret.
+ * A MinIO user's secret derived from the root password (HMAC-SHA256 with a label of its own), so it needs no
+ * state of its own, rotates with the root password (freshtrack:secretGenerations.minioRootPassword), and reveals
+ * nothing about it or about another user's. An output derived from a secret output stays secret. 64 hex digits:
+ * MinIO wants at least 8 and sets no maximum (minio/minio@RELEASE.2025-09-07T16-13-09Z
+ * internal/auth/credentials.go:45-50,84-86, checked by cmd/iam.go:1408).
  */
+function derivedUserSecret(rootPassword: pulumi.Output<string>, label: string): pulumi.Output<string> {
+    return pulumi.secret(rootPassword.apply((root) => createHmac("sha256", root).update(label).digest("hex")));
+}
+
+/** The backup-sync user's secret (derivedUserSecret). */
 export function backupSyncSecret(rootPassword: pulumi.Output<string>): pulumi.Output<string> {
-    return pulumi.secret(rootPassword.apply((root) => createHmac("sha256", root).update("freshtrack minio backup-sync user").digest("hex")));
+    return derivedUserSecret(rootPassword, "freshtrack minio backup-sync user");
 }
 
 /** mc's config.json for the backup-sync container: `local` as the append-only backup-sync user. */
@@ -102,6 +119,68 @@ export function renderBackupAppendPolicy(bucket: string): string {
                     ],
                     Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
                 },
+                // MinIO lets a user make access keys for itself unless a policy denies it (minio/minio@RELEASE.2025-09-07T16-13-09Z
+                // cmd/admin-handlers-users.go:2960-2978); keys made with the host's copy of this password would outlive its rotation.
+                // Admin statements take no Resource (minio/pkg@v3.1.3 policy/statement.go:79).
+                { Effect: "Deny", Action: ["admin:*"] },
+            ],
+        },
+        null,
+        2,
+    );
+}
+
+/**
+ * The MinIO user the backend and worker connect as (issue 15, finding 12), instead of the root user, which may
+ * do anything to any bucket, the backups included, and to MinIO itself. Its policy (renderAppUploadsPolicy)
+ * lets it use the uploads bucket and nothing else.
+ */
+export const MINIO_APP_USER = "freshtrack-app";
+export const APP_UPLOADS_POLICY = "freshtrack-app-uploads";
+const APP_POLICY_FILE = `${MC_CONFIG_DIR}/app-uploads-policy.json`;
+const APP_SECRET_FILE = `${MC_CONFIG_DIR}/app-user-secret`;
+
+/** The app user's secret (derivedUserSecret, with a label of its own). */
+export function appUserSecret(rootPassword: pulumi.Output<string>): pulumi.Output<string> {
+    return derivedUserSecret(rootPassword, "freshtrack minio app user");
+}
+
+/**
+ * IAM policy of the app user: what an S3 SDK does with one bucket, and nothing more. Each S3 call and the action
+ * MinIO checks for it (minio/minio@RELEASE.2025-09-07T16-13-09Z):
+ * - PutObject, and the three steps of a multipart upload: s3:PutObject (cmd/object-handlers.go:1884;
+ *   cmd/object-multipart-handlers.go:83 create, :674 part, :933 complete); AbortMultipartUpload:
+ *   s3:AbortMultipartUpload (:1127); ListParts: s3:ListMultipartUploadParts (:1171);
+ *   ListMultipartUploads: s3:ListBucketMultipartUploads (cmd/bucket-handlers.go:264);
+ * - GetObject and HeadObject: s3:GetObject (cmd/object-handlers.go:327,394; :762,847); CopyObject: s3:GetObject
+ *   on the source and s3:PutObject on the target (:1176,1212);
+ * - DeleteObject and DeleteObjects: s3:DeleteObject (cmd/object-handlers.go:2582; cmd/bucket-handlers.go:468,502);
+ * - ListObjects (V1, V2) and HeadBucket: s3:ListBucket (cmd/bucket-listobjects-handlers.go:172,287;
+ *   cmd/bucket-handlers.go:1660-1661); GetBucketLocation: s3:GetBucketLocation (cmd/bucket-handlers.go:217).
+ * Action names: minio/pkg@v3.1.3 (the version that MinIO release builds with, go.mod) policy/action.go:32,51,54,
+ * 66,78,87,98,116.
+ *
+ * A user may do only what a policy attached to it allows (cmd/iam.go:2522-2534; policy/policy.go:197-206 of
+ * minio/pkg), so nothing on backups and no bucket or admin action is granted. Two Deny statements say so
+ * explicitly, because a Deny wins over every Allow (minio/pkg policy/policy.go:173-181), so a later widening of
+ * the Allow cannot reach the backups; and because MinIO lets a user change its own password and create access
+ * keys for itself unless a policy denies it (cmd/admin-handlers-users.go:490-500, :2960-2978; DenyOnly,
+ * minio/pkg policy/policy.go:183-190): keys made so would outlive a rotation of the app's password. A statement
+ * of admin actions takes no Resource (minio/pkg policy/statement.go:79,136-148).
+ */
+export function renderAppUploadsPolicy(uploads: string, backups: string): string {
+    return JSON.stringify(
+        {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: [`arn:aws:s3:::${uploads}`] },
+                {
+                    Effect: "Allow",
+                    Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                    Resource: [`arn:aws:s3:::${uploads}/*`],
+                },
+                { Effect: "Deny", Action: ["s3:*"], Resource: [`arn:aws:s3:::${backups}`, `arn:aws:s3:::${backups}/*`] },
+                { Effect: "Deny", Action: ["admin:*"] },
             ],
         },
         null,
@@ -140,11 +219,17 @@ export function renderBackupLifecycle(retentionDays: number, prefix = "postgres/
 
 /**
  * The minio-init job: buckets, then versioning and lifecycle on the backups bucket, then the append-only
- * backup-sync user. Every step is safe to repeat: `mb --ignore-existing`; `version enable` and
+ * backup-sync user, then the app user. Every step is safe to repeat: `mb --ignore-existing`; `version enable` and
  * `ilm rule import` set the whole configuration (mc cmd/ilm-rule-import.go:92-121 replaces the lifecycle
- * with the imported rules); `admin policy create` overwrites a policy of that name; `admin user add`
- * sets the secret; `admin policy attach` treats "already attached" as success (mc cmd/admin-policy-attach.go:27,105-107).
- * The user's secret goes in on stdin (mc cmd/admin-user-add.go:153-186), never on a command line.
+ * with the imported rules); `admin policy create` overwrites a policy of that name (mc
+ * cmd/admin-policy-create.go:129-136 sends the file; minio cmd/admin-handlers-users.go:1732-1744 parses and
+ * stores it, cmd/iam-store.go:1466-1491 replacing the document of that name); `admin user add` sets the secret
+ * of a user that exists (minio cmd/iam.go:1393-1412, cmd/iam-store.go:2803-2836: it rewrites the credentials
+ * only, so attached policies stay) and enables it (madmin-go@4b504b82db63, the version mc builds with,
+ * user-commands.go:305-306); `admin policy attach` treats "already attached" as success (mc
+ * cmd/admin-policy-attach.go:27,105-107). A user's secret goes in on stdin (mc cmd/admin-user-add.go:153-186:
+ * with TARGET and ACCESSKEY given, the secret is the first line read from a stdin that is not a terminal),
+ * never on a command line. mc is minio/mc@RELEASE.2025-08-13T08-35-41Z, MinIO RELEASE.2025-09-07T16-13-09Z.
  */
 export function renderMinioInitScript(): string {
     const mc = `mc --config-dir ${MC_CONFIG_DIR}`;
@@ -156,12 +241,16 @@ export function renderMinioInitScript(): string {
         `${mc} admin policy create local ${BACKUP_APPEND_POLICY} ${POLICY_FILE}`,
         `${mc} admin user add local ${BACKUP_SYNC_USER} <${SYNC_SECRET_FILE}`,
         `${mc} admin policy attach local ${BACKUP_APPEND_POLICY} --user ${BACKUP_SYNC_USER}`,
+        `${mc} admin policy create local ${APP_UPLOADS_POLICY} ${APP_POLICY_FILE}`,
+        `${mc} admin user add local ${MINIO_APP_USER} <${APP_SECRET_FILE}`,
+        `${mc} admin policy attach local ${APP_UPLOADS_POLICY} --user ${MINIO_APP_USER}`,
     ].join("\n");
 }
 
 /**
- * Creates the buckets, the backups bucket's versioning and lifecycle, and the append-only user that
- * backup-sync writes with (renderMinioInitScript). A job: it runs again when any of that changes.
+ * Creates the buckets, the backups bucket's versioning and lifecycle, the append-only user that
+ * backup-sync writes with, and the app user (renderMinioInitScript). A job: it runs again when any of that
+ * changes. It touches no object and never MinIO's volume.
  */
 export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource, parent: pulumi.Resource): Service {
     return new Service(
@@ -171,6 +260,7 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
             host: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.mc,
+            rootReason: MC_ROOT_REASON,
             limits: ctx.cfg.resources["minio-init"],
             // /bin/sh is in the mc image (ubi-micro; components/imageContracts.ts), and runs the steps in order.
             entrypoint: ["/bin/sh", "-c"],
@@ -180,6 +270,8 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
                 { path: POLICY_FILE, content: renderBackupAppendPolicy(BUCKETS.backups) },
                 { path: LIFECYCLE_FILE, content: renderBackupLifecycle(ctx.cfg.backup.retentionDays) },
                 { path: SYNC_SECRET_FILE, content: backupSyncSecret(ctx.secrets.minioRootPassword), secret: true },
+                { path: APP_POLICY_FILE, content: renderAppUploadsPolicy(BUCKETS.uploads, BUCKETS.backups) },
+                { path: APP_SECRET_FILE, content: appUserSecret(ctx.secrets.minioRootPassword), secret: true },
             ],
             networks: [{ network: ctx.networks.data }],
             dependsOn: [minioService],

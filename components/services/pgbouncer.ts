@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { imageUser } from "../imageContracts";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
-import { DATABASE, SECRETS_DIR, ServiceContext } from "./context";
+import { DATABASE, DATABASE_ROLES, SECRETS_DIR, ServiceContext } from "./context";
 import { POSTGRES_PORT } from "./postgres";
 
 export const PGBOUNCER_PORT = 6432;
@@ -14,6 +15,8 @@ export interface PgbouncerIniOptions {
     readonly listenAddr?: string;
     readonly listenPort?: number;
     readonly authFile?: string;
+    /** Who may read SHOW STATS/POOLS/CONFIG on the admin console. @default the monitoring role */
+    readonly statsUser?: string;
 }
 
 /** pgbouncer.ini: transaction pooling in front of the `postgres` alias. Holds no secret. */
@@ -28,8 +31,9 @@ export function renderPgbouncerIni(opts: PgbouncerIniOptions = {}): string {
         "auth_type = scram-sha-256",
         `auth_file = ${opts.authFile ?? USERLIST_FILE}`,
         "pool_mode = transaction",
-        // May read SHOW STATS/POOLS/CONFIG on the admin console: what a PgBouncer exporter needs.
-        `stats_users = ${DATABASE.user}`,
+        // May read SHOW STATS/POOLS/CONFIG on the admin console: what a PgBouncer exporter needs. The monitoring role,
+        // which reads statistics and no table (DATABASE_ROLES).
+        `stats_users = ${opts.statsUser ?? DATABASE_ROLES.monitor}`,
         "max_client_conn = 500",
         "default_pool_size = 20",
         "reserve_pool_size = 5",
@@ -42,12 +46,37 @@ export function renderPgbouncerIni(opts: PgbouncerIniOptions = {}): string {
     ].join("\n");
 }
 
+/** One line of userlist.txt: a role and its password. */
+export interface UserlistEntry {
+    readonly user: string;
+    readonly password: string;
+}
+
 /**
- * userlist.txt. A plain password lets PgBouncer both check clients with SCRAM
- * and log in to Postgres as the same role.
+ * userlist.txt: one line per role, `"name" "password"` with `"` doubled (PgBouncer docs, "Authentication file
+ * format"). A plain password lets PgBouncer both check clients with SCRAM and log in to Postgres as the same role.
  */
-export function renderUserlist(password: string): string {
-    return `"${DATABASE.user}" "${password.replace(/"/g, '""')}"\n`;
+export function renderUserlist(entries: readonly UserlistEntry[]): string {
+    const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+    return entries.map((e) => `${quote(e.user)} ${quote(e.password)}\n`).join("");
+}
+
+/**
+ * Who PgBouncer lets in: the application's role (every pooled connection), the monitoring role (the exporter's
+ * SHOW commands), and `freshtrack` with its password. That last one is for the update that splits the roles on a
+ * stack created before: its running backend and worker log in as `freshtrack` until they are replaced, and a failed
+ * update leaves them serving, through whichever PgBouncer the alias resolves to, so the new one must still let
+ * them in. On such a stack `freshtrack` is the superuser; on a stack created since, no role of that name exists and
+ * the line admits nobody. Remove it once no stack runs a version older than the split (docs/operations.md).
+ */
+export function pgbouncerUsers(secrets: ServiceContext["secrets"]): pulumi.Output<UserlistEntry[]> {
+    return pulumi
+        .all([secrets.databaseAppPassword, secrets.databaseMonitorPassword, secrets.postgresPassword])
+        .apply(([app, monitor, legacy]) => [
+            { user: DATABASE_ROLES.app, password: app },
+            { user: DATABASE_ROLES.monitor, password: monitor },
+            { user: DATABASE_ROLES.legacySuperuser, password: legacy },
+        ]);
 }
 
 export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent: pulumi.Resource): Service {
@@ -58,12 +87,13 @@ export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent
             host: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.pgbouncer,
+            user: imageUser(PUBLIC_IMAGES.pgbouncer),
             limits: ctx.cfg.resources.pgbouncer,
             // Tells the image's entrypoint where the user list is, so it leaves its default one alone.
             env: { AUTH_FILE: USERLIST_FILE },
             files: [
                 { path: "/etc/pgbouncer/pgbouncer.ini", content: renderPgbouncerIni() },
-                { path: USERLIST_FILE, content: ctx.secrets.postgresPassword.apply(renderUserlist), secret: true },
+                { path: USERLIST_FILE, content: pulumi.secret(pgbouncerUsers(ctx.secrets).apply(renderUserlist)), secret: true },
             ],
             healthcheck: { test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(PGBOUNCER_PORT)] },
             networks: [{ network: ctx.networks.data }],

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash, createHmac, pbkdf2Sync } from "crypto";
 import { PUBLIC_IMAGES } from "../images";
+import type { GeneratedSecrets } from "../platform/secrets";
 import { Service } from "../service";
-import { DATABASE, SECRETS_DIR, ServiceContext } from "./context";
+import { DATABASE, DATABASE_ROLES, SECRETS_DIR, SelfHostedLogins, ServiceContext } from "./context";
 
 /**
  * PostgreSQL settings sized from the container's memory limit rather than the
@@ -27,6 +29,14 @@ export function postgresTuning(memoryMb: number): Record<string, string> {
 
 export const POSTGRES_PORT = 5432;
 export const POSTGRES_PASSWORD_FILE = `${SECRETS_DIR}/postgres_password`;
+/**
+ * The uid:gid of `postgres` in the alpine image (70:70, components/imageContracts.ts). Started as this user, the
+ * entrypoint skips its chown and gosu steps, so the container needs no capability: the image's data directory and a
+ * fresh volume copied from it are postgres-owned, and on a stack created before, the old entrypoint (run as root)
+ * already chowned everything in it to postgres (docker-library/postgres@6edb0a8c 17/alpine3.23/docker-entrypoint.sh:55-60,
+ * the `find ... -exec chown postgres` only when `id -u` is 0, and :336-338, gosu only then too).
+ */
+export const POSTGRES_USER_ID = "70:70";
 
 export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service {
     const limits = ctx.cfg.resources.postgres;
@@ -42,21 +52,278 @@ export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service 
             limits,
             command: ["postgres", ...Object.entries(tuning).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
             env: {
-                POSTGRES_USER: DATABASE.user,
+                // The superuser, not the application: the image makes POSTGRES_USER the bootstrap superuser (`initdb
+                // --username`, docker-entrypoint.sh:92 at the commit above), which PostgreSQL 16+ never lets lose SUPERUSER.
+                // Read only when the data directory is initialised; a stack created before keeps `freshtrack` as its
+                // superuser (DATABASE_ROLES.legacySuperuser).
+                POSTGRES_USER: DATABASE_ROLES.superuser,
                 POSTGRES_DB: DATABASE.name,
                 POSTGRES_PASSWORD_FILE: POSTGRES_PASSWORD_FILE,
                 // A subdirectory, so a mount point's lost+found never makes initdb refuse the directory.
                 PGDATA: "/var/lib/postgresql/data/pgdata",
             },
-            files: [{ path: POSTGRES_PASSWORD_FILE, content: ctx.secrets.postgresPassword, secret: true }],
-            // Over TCP, so the temporary socket-only server of first initialisation never counts as healthy.
-            healthcheck: { test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", DATABASE.user, "-d", DATABASE.name], startPeriodSeconds: 30 },
+            files: [{ path: POSTGRES_PASSWORD_FILE, content: ctx.secrets.postgresSuperuserPassword, secret: true }],
+            // Over TCP, so the temporary socket-only server of first initialisation never counts as healthy. As the
+            // application's role, which every stack has once the database-grant job has run: a role that does not
+            // exist still answers "accepting connections", but the server logs a failed login for each check.
+            healthcheck: {
+                test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", DATABASE_ROLES.app, "-d", DATABASE.name],
+                startPeriodSeconds: 30,
+            },
             waitTimeoutSeconds: 180,
             networks: [{ network: ctx.networks.data }],
             volumes: [{ volume: ctx.volumes.volume("postgres-data"), containerPath: "/var/lib/postgresql/data" }],
-            // The entrypoint starts as root to fix data-directory ownership, then drops to the postgres user.
-            capabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"],
+            user: POSTGRES_USER_ID,
         },
         { parent },
     );
 }
+
+/** The logins of the self-hosted PostgreSQL beside the application's (DatabaseEndpoint.selfHosted). */
+export function selfHostedLogins(secrets: GeneratedSecrets["values"]): SelfHostedLogins {
+    return {
+        superusers: [
+            { user: DATABASE_ROLES.superuser, password: secrets.postgresSuperuserPassword },
+            { user: DATABASE_ROLES.legacySuperuser, password: secrets.postgresPassword },
+        ],
+        backup: { user: DATABASE_ROLES.backup, password: secrets.databaseBackupPassword },
+        monitor: { user: DATABASE_ROLES.monitor, password: secrets.databaseMonitorPassword },
+    };
+}
+
+/**
+ * A SCRAM-SHA-256 verifier of a password, in the form PostgreSQL stores in pg_authid.rolpassword and accepts as
+ * is in `ALTER ROLE ... PASSWORD` (RFC 5802 section 3 and RFC 7677: SaltedPassword = PBKDF2-HMAC-SHA-256(password,
+ * salt, i), StoredKey = SHA-256(HMAC(SaltedPassword, "Client Key")), ServerKey = HMAC(SaltedPassword, "Server Key");
+ * PostgreSQL's text form `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, base64, from
+ * src/common/scram-common.c scram_build_secret, and 4096 iterations, its scram_iterations default). So the job's SQL
+ * carries no password, only what the server would have stored: a failed statement in the server's log or the job's
+ * output shows nothing that logs in. The salt is derived from the password and the role, so the rendered SQL is the
+ * same on every `up` (a random salt would replace the job each time); every password is 32 random characters of its
+ * own, so no two roles share a salt. SASLprep leaves printable ASCII as it is, and the generated passwords are
+ * alphanumeric: anything else is refused rather than hashed differently from the server.
+ */
+export function scramSha256Verifier(password: string, role: string, iterations = 4096): string {
+    if (!/^[\x21-\x7e]+$/.test(password)) throw new Error(`the password of ${role} must be printable ASCII without spaces (SASLprep would change it)`);
+    const salt = createHmac("sha256", password).update(`freshtrack scram salt for ${role}`).digest().subarray(0, 16);
+    const salted = pbkdf2Sync(password, salt, iterations, 32, "sha256");
+    const storedKey = createHash("sha256").update(createHmac("sha256", salted).update("Client Key").digest()).digest();
+    const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+    return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+/** A PostgreSQL string literal. */
+function sqlLiteral(text: string): string {
+    return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** The roles the job keeps, with the passwords they log in with. */
+export interface DatabaseRolePasswords {
+    readonly app: string;
+    readonly backup: string;
+    readonly monitor: string;
+}
+
+/**
+ * Objects in the database owned by the bootstrap superuser (pg_authid oid 10, BOOTSTRAP_SUPERUSERID in
+ * src/include/catalog/pg_authid.dat) that the application's role is to own: on a stack created before the roles were
+ * split, that is everything the migrations made, since they ran as `freshtrack`, the bootstrap superuser. PostgreSQL
+ * refuses `REASSIGN OWNED BY` that role ("cannot reassign ownership of objects owned by role freshtrack because they
+ * are required by the database system", checked on 15.18 and 17.10), so each object is found in its catalog and
+ * given away by its own ALTER. Left out, because they follow another object or are not the application's: indexes,
+ * TOAST tables and sequences owned by a column (ALTER TABLE ... OWNER moves them with their table), row types of
+ * tables, array types (they follow their element type), multirange types (MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER),
+ * functions internal to another object (pg_depend deptype 'i': a range type's constructors, which PostgreSQL always
+ * gives the bootstrap superuser, src/backend/commands/typecmds.c makeRangeConstructors, and a restore does so again),
+ * members of an extension, and anything in pg_catalog, information_schema or pg_toast. pg_identify_object gives each object's kind and an
+ * identity quoted for use in a statement (PostgreSQL docs, "Object Information and Addressing Functions").
+ */
+const OWNED_BY_BOOTSTRAP_SUPERUSER = `
+    SELECT o.classid, o.objid, i.type, i.identity
+    FROM (
+        SELECT 'pg_namespace'::regclass AS classid, n.oid AS objid FROM pg_namespace n
+            WHERE n.nspowner = 10 AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+        UNION ALL SELECT 'pg_class'::regclass, c.oid FROM pg_class c
+            WHERE c.relowner = 10 AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+            AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+        UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p WHERE p.proowner = 10
+            AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+        UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t
+            WHERE t.typowner = 10 AND t.typtype IN ('c', 'd', 'e', 'r')
+            AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+        UNION ALL SELECT 'pg_collation'::regclass, oid FROM pg_collation WHERE collowner = 10
+        UNION ALL SELECT 'pg_conversion'::regclass, oid FROM pg_conversion WHERE conowner = 10
+        UNION ALL SELECT 'pg_operator'::regclass, oid FROM pg_operator WHERE oprowner = 10
+        UNION ALL SELECT 'pg_opfamily'::regclass, oid FROM pg_opfamily WHERE opfowner = 10
+        UNION ALL SELECT 'pg_opclass'::regclass, oid FROM pg_opclass WHERE opcowner = 10
+        UNION ALL SELECT 'pg_statistic_ext'::regclass, oid FROM pg_statistic_ext WHERE stxowner = 10
+        UNION ALL SELECT 'pg_ts_config'::regclass, oid FROM pg_ts_config WHERE cfgowner = 10
+        UNION ALL SELECT 'pg_ts_dict'::regclass, oid FROM pg_ts_dict WHERE dictowner = 10
+        UNION ALL SELECT 'pg_largeobject'::regclass, oid FROM pg_largeobject_metadata WHERE lomowner = 10
+    ) o
+    CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+    WHERE coalesce(i.schema, '') !~ '^pg_' AND coalesce(i.schema, '') <> 'information_schema'
+    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')`;
+
+/**
+ * Multirange types still owned by the bootstrap superuser, given away after everything else: PostgreSQL 17 moves a
+ * range type's multirange with it and refuses an ALTER of the multirange alone ("cannot alter multirange type"), while
+ * 15 leaves it behind (both checked here, 15.18 and 17.10), so only what is left once the ranges have moved is altered.
+ */
+const MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER = `
+    SELECT 'type' AS type, format_type(t.oid, NULL) AS identity FROM pg_type t
+    WHERE t.typtype = 'm' AND t.typowner = 10 AND t.typnamespace::regnamespace::text !~ '^pg_'
+    AND t.typnamespace::regnamespace::text <> 'information_schema'
+    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')`;
+
+/**
+ * What the database-grant job runs on the self-hosted PostgreSQL, as its superuser, in the application's database,
+ * in one transaction: everything or nothing. It
+ * - creates the application, backup and monitoring roles when they are missing, and sets their attributes and
+ *   passwords (as SCRAM verifiers) only where they differ, so a second run writes nothing;
+ * - makes the application's role the owner of the database (and of the databases earlier restores kept, so the
+ *   restore's retention may drop them), which on PostgreSQL 15+ also makes it the owner of schema public through
+ *   pg_database_owner (PostgreSQL 15 release notes, "Change the owner of the public schema to pg_database_owner");
+ * - gives it every object the bootstrap superuser owns there (OWNED_BY_BOOTSTRAP_SUPERUSER);
+ * - then checks the outcome and fails, rolling everything back, when any of it does not hold.
+ * `lock_timeout`: the first run on an older stack takes an ACCESS EXCLUSIVE lock on each table it gives away while the
+ * previous version still serves; it waits at most that long behind a long query, and fails (retried by the next `up`)
+ * rather than queue every query of the application behind it.
+ */
+export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
+    const R = DATABASE_ROLES;
+    const roles: [string, boolean, string][] = [
+        [R.app, false, scramSha256Verifier(passwords.app, R.app)],
+        [R.backup, true, scramSha256Verifier(passwords.backup, R.backup)],
+        [R.monitor, false, scramSha256Verifier(passwords.monitor, R.monitor)],
+    ];
+    // Who may reach what: the backup role acts through the application's (reads for pg_dump, owns what a restore
+    // builds: pg_restore --role) and may end sessions of the database it swaps out (pg_signal_backend: PostgreSQL
+    // docs, "Predefined Roles"); the monitoring role reads statistics (pg_monitor), never a table.
+    const memberships: [string, string][] = [
+        [R.app, R.backup],
+        ["pg_signal_backend", R.backup],
+        ["pg_monitor", R.monitor],
+    ];
+    const values = roles.map(([name, createdb, verifier]) => `(${sqlLiteral(name)}, ${createdb}, ${sqlLiteral(verifier)})`).join(",\n            ");
+    const grants = memberships.map(([granted, member]) => `(${sqlLiteral(granted)}, ${sqlLiteral(member)})`).join(", ");
+    const body = `
+DECLARE
+    app CONSTANT name := ${sqlLiteral(R.app)};
+    r record;
+    problems text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user AND rolsuper) THEN
+        RAISE EXCEPTION 'database-grant: % is not a superuser, so it cannot make the roles', current_user;
+    END IF;
+
+    FOR r IN SELECT * FROM (VALUES
+            ${values}) AS v(name, createdb, verifier) LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r.name) THEN
+            EXECUTE format('CREATE ROLE %I', r.name);
+        END IF;
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r.name AND rolcanlogin AND rolinherit AND NOT rolsuper AND NOT rolcreaterole
+                AND rolcreatedb = r.createdb AND NOT rolreplication AND NOT rolbypassrls) THEN
+            EXECUTE format('ALTER ROLE %I WITH LOGIN INHERIT NOSUPERUSER NOCREATEROLE %s NOREPLICATION NOBYPASSRLS',
+                r.name, CASE WHEN r.createdb THEN 'CREATEDB' ELSE 'NOCREATEDB' END);
+        END IF;
+        IF (SELECT rolpassword FROM pg_authid WHERE rolname = r.name) IS DISTINCT FROM r.verifier THEN
+            EXECUTE format('ALTER ROLE %I PASSWORD %L', r.name, r.verifier);
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM (VALUES ${grants}) AS v(granted, member) LOOP
+        IF NOT pg_has_role(r.member, r.granted, 'USAGE') THEN
+            EXECUTE format('GRANT %I TO %I', r.granted, r.member);
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT datname FROM pg_database
+            WHERE (datname = current_database() OR starts_with(datname, current_database() || '_before_restore_'))
+            AND datdba <> to_regrole(app) LOOP
+        EXECUTE format('ALTER DATABASE %I OWNER TO %I', r.datname, app);
+    END LOOP;
+
+    FOR r IN ${OWNED_BY_BOOTSTRAP_SUPERUSER.trim()} LOOP
+        EXECUTE format('ALTER %s %s OWNER TO %I',
+            CASE r.type WHEN 'composite type' THEN 'TYPE' WHEN 'statistics object' THEN 'STATISTICS' ELSE upper(r.type) END,
+            r.identity, app);
+    END LOOP;
+    FOR r IN ${MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER.trim()} LOOP
+        EXECUTE format('ALTER TYPE %s OWNER TO %I', r.identity, app);
+    END LOOP;
+
+    -- The outcome, checked rather than assumed.
+    SELECT string_agg(rolname, ', ') INTO problems FROM pg_roles
+        WHERE rolname IN (${roles.map(([n]) => sqlLiteral(n)).join(", ")})
+        AND (rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls OR NOT rolcanlogin OR (rolcreatedb AND rolname <> ${sqlLiteral(R.backup)}));
+    IF problems IS NOT NULL THEN
+        RAISE EXCEPTION 'database-grant: roles with more or less than they may have: %', problems;
+    END IF;
+    SELECT string_agg(DISTINCT format('%s through %s', m.rolname, g.rolname), ', ') INTO problems
+        FROM pg_roles m JOIN pg_roles g ON g.oid <> m.oid AND pg_has_role(m.oid, g.oid, 'MEMBER')
+        WHERE m.rolname IN (${roles.map(([n]) => sqlLiteral(n)).join(", ")})
+        AND (g.rolsuper OR g.rolcreaterole OR g.rolreplication OR g.rolbypassrls OR (g.rolcreatedb AND m.rolname <> ${sqlLiteral(R.backup)}));
+    IF problems IS NOT NULL THEN
+        RAISE EXCEPTION 'database-grant: roles that can become a more privileged role: %', problems;
+    END IF;
+    IF (SELECT count(*) FROM (VALUES ${grants}) AS v(granted, member) WHERE NOT pg_has_role(member, granted, 'USAGE')) > 0 THEN
+        RAISE EXCEPTION 'database-grant: a membership the backup or monitoring role needs is missing or without INHERIT';
+    END IF;
+    IF (SELECT datdba FROM pg_database WHERE datname = current_database()) <> to_regrole(app) THEN
+        RAISE EXCEPTION 'database-grant: database % is not owned by %', current_database(), app;
+    END IF;
+    IF NOT (has_schema_privilege(app, 'public', 'USAGE') AND has_schema_privilege(app, 'public', 'CREATE')) THEN
+        RAISE EXCEPTION 'database-grant: % may not create in schema public of database %', app, current_database();
+    END IF;
+    SELECT string_agg(format('%s %s', type, identity), ', ') INTO problems FROM (
+        SELECT type, identity FROM (${OWNED_BY_BOOTSTRAP_SUPERUSER.trim()}) AS objects
+        UNION ALL ${MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER.trim()}) AS left_over;
+    IF problems IS NOT NULL THEN
+        RAISE EXCEPTION 'database-grant: still owned by the bootstrap superuser: %', problems;
+    END IF;
+END`;
+    const tag = "$roles$";
+    if (body.includes(tag)) throw new Error(`the roles block must not contain ${tag}`);
+    return [
+        "-- Rendered by components/services/postgres.ts (renderDatabaseRoles): run by the database-grant job as the superuser.",
+        "BEGIN;",
+        "SET LOCAL lock_timeout = '10s';",
+        `DO ${tag}${body}`,
+        `${tag};`,
+        "COMMIT;",
+        "",
+    ].join("\n");
+}
+
+export const ROLES_SQL_PATH = "/etc/freshtrack/database-roles.sql";
+/** Where the job finds the password of each superuser it tries, in DATABASE_ROLES order (superuser, then legacy). */
+export const SUPERUSER_PASSWORD_FILES = [`${SECRETS_DIR}/database_superuser_password`, `${SECRETS_DIR}/database_legacy_superuser_password`] as const;
+
+/**
+ * The database-grant job's command on the self-hosted PostgreSQL. The program cannot know which superuser a cluster
+ * has (the image reads POSTGRES_USER only when it initialises the data directory), so the job tries `postgres`, then
+ * `freshtrack`, each with its own password, and runs the SQL as the first one the server accepts; when neither is,
+ * it prints both refusals and fails. On a stack created before, the server logs one refused login of `postgres` per
+ * run. Passwords go from their files to libpq's PGPASSWORD inside the shell, never into the command or env.
+ */
+export const DATABASE_ROLES_COMMAND = ((): string => {
+    const superusers = [DATABASE_ROLES.superuser, DATABASE_ROLES.legacySuperuser];
+    const candidates = superusers.map((user, i) => `${user}:${SUPERUSER_PASSWORD_FILES[i]}`).join(" ");
+    return [
+        "set -u",
+        "refusals=''",
+        `for login in ${candidates}; do`,
+        "  PGUSER=${login%%:*}",
+        '  PGPASSWORD=$(cat "${login#*:}") || exit 1',
+        "  export PGUSER PGPASSWORD",
+        "  if refusal=$(psql --no-psqlrc --tuples-only --command 'SELECT 1' 2>&1 >/dev/null); then",
+        `    exec psql --no-psqlrc --quiet --set ON_ERROR_STOP=1 --file ${ROLES_SQL_PATH}`,
+        "  fi",
+        '  refusals="$refusals\\n  $PGUSER: $refusal"',
+        "done",
+        "printf 'database-grant: the server accepted no superuser login:%b\\n' \"$refusals\" >&2",
+        "exit 1",
+    ].join("\n");
+})();

@@ -1,4 +1,6 @@
-import { containerPolicy, serviceName } from "../lib";
+import { StackValidationPolicy } from "@pulumi/policy";
+import { runsAsRoot } from "../../components/validation";
+import { containerPolicy, serviceName, TYPES } from "../lib";
 
 export const containerNotPrivileged = containerPolicy({
     name: "container-not-privileged",
@@ -87,21 +89,79 @@ export const containerHostMounts = containerPolicy({
     },
 });
 
-export const containerReadOnlyRootfs = containerPolicy({
+/**
+ * The hardening a container does without must be explained where the service is declared: the Service component records
+ * `runsAsRootReason` and `writableRootReason` (components/service.ts). These rules read them from the container's parent,
+ * so the advisory findings are exactly the exceptions, each with its reason, and an unexplained one blocks the deploy.
+ */
+function hardeningPolicy(p: {
+    name: string;
+    description: string;
+    enforcementLevel: "advisory" | "mandatory";
+    /** The exception this container takes, or undefined when it takes none. */
+    exception: (props: Record<string, any>) => string | undefined;
+    reasonKey: string;
+    /** With a reason: reported (advisory); without: reported (mandatory). */
+    reportWhen: "reason" | "noReason";
+}): StackValidationPolicy {
+    return {
+        name: p.name,
+        description: p.description,
+        enforcementLevel: p.enforcementLevel,
+        validateStack: (args, reportViolation) => {
+            for (const c of args.resources.filter((r) => r.type === TYPES.container)) {
+                const exception = p.exception(c.props);
+                if (!exception) continue;
+                const reason = c.parent?.type === TYPES.service ? (c.parent.props[p.reasonKey] as string | undefined) : undefined;
+                const service = serviceName(c.props, c.name);
+                if (p.reportWhen === "reason" && reason) reportViolation(`${service}: ${exception}, because ${reason}.`, c.urn);
+                if (p.reportWhen === "noReason" && !reason) {
+                    reportViolation(`${service}: ${exception}, and its Service records no ${p.reasonKey}. Fix: harden it, or record why it cannot be.`, c.urn);
+                }
+            }
+        },
+    };
+}
+
+const ROOT = (props: Record<string, any>) => (runsAsRoot(props.user as string | undefined) ? `runs as root (user ${props.user ?? "unset"})` : undefined);
+const WRITABLE_ROOT = (props: Record<string, any>) => (props.readOnly === true ? undefined : "has a writable root filesystem");
+
+export const containerReadOnlyRootfs = hardeningPolicy({
     name: "container-read-only-rootfs",
-    description: "Containers run with a read-only root filesystem where the image allows it (advisory). Fix: set readOnly and give writable paths a tmpfs or volume.",
+    description:
+        "Lists the containers that keep a writable root filesystem (CIS Docker 5.12), each with the reason its Service records (advisory). Fix: set readOnlyRoot once the reason is gone.",
     enforcementLevel: "advisory",
-    check: (props, report) => {
-        if (props.readOnly !== true) report("has a writable root filesystem.");
-    },
+    exception: WRITABLE_ROOT,
+    reasonKey: "writableRootReason",
+    reportWhen: "reason",
 });
 
-export const containerNonRootUser = containerPolicy({
+export const containerNonRootUser = hardeningPolicy({
     name: "container-non-root-user",
-    description: "Containers run as a non-root user where the image allows it (advisory). Fix: set user, or use an image that drops root itself.",
+    description:
+        "Lists the containers that run as root (CIS Docker 4.1), each with the reason its Service records (advisory). Fix: set a non-root user once the reason is gone.",
     enforcementLevel: "advisory",
-    check: (props, report) => {
-        const user = String(props.user ?? "");
-        if (user === "" || user === "root" || user === "0" || user.startsWith("0:") || user.startsWith("root:")) report("runs as root unless its image drops privileges itself.");
-    },
+    exception: ROOT,
+    reasonKey: "runsAsRootReason",
+    reportWhen: "reason",
+});
+
+export const containerRootExplained = hardeningPolicy({
+    name: "container-root-explained",
+    description:
+        "A container runs as root only when its Service says why. Fix: set user to the non-root uid:gid its image contract allows, or give rootReason.",
+    enforcementLevel: "mandatory",
+    exception: ROOT,
+    reasonKey: "runsAsRootReason",
+    reportWhen: "noReason",
+});
+
+export const containerWritableRootExplained = hardeningPolicy({
+    name: "container-writable-root-explained",
+    description:
+        "A container keeps a writable root filesystem only when its Service says why. Fix: set readOnlyRoot with a tmpfs or volume for what it writes, or give writableRootReason.",
+    enforcementLevel: "mandatory",
+    exception: WRITABLE_ROOT,
+    reasonKey: "writableRootReason",
+    reportWhen: "noReason",
 });

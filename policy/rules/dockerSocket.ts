@@ -5,6 +5,7 @@
  * that holds the socket counts too: Docker bind-mounts recursively unless told otherwise (moby v27.5.1
  * daemon/oci_linux.go:627-630, "rbind"), so `/`, `/run`, `/var` or `/var/run` bring /run/docker.sock along.
  */
+import { runsAsRoot } from "../../components/validation";
 import { containerPolicy } from "../lib";
 
 /** Where dockerd listens by default, and the directories that hold it (/var/run is a link to /run). */
@@ -38,7 +39,8 @@ export const containerNoDockerSocket = containerPolicy({
             // node-exporter mounts / for --path.rootfs, which brings /run/docker.sock along. It runs as nobody
             // (uid 65534, prometheus/node_exporter@v1.8.2 Dockerfile:11; components/imageContracts.ts) with every
             // capability dropped, and the socket is root:docker 0660 (moby v27.5.1 daemon/listeners/listeners_linux.go:46
-            // creates it with the docker group), so its connect() is refused. It must never be given a user.
+            // creates it with the docker group), so its connect() is refused. It must never be given a root user; it states
+            // the image's own (components/monitoring/monitoringTier.ts).
             default: { "node-exporter": ["/"] },
             description: "Services that may mount a directory holding the socket (never the socket), read-only and only as the image's non-root user.",
         },
@@ -54,11 +56,12 @@ export const containerNoDockerSocket = containerPolicy({
             const isSocket = p.endsWith(".sock");
             if (isSocket && config.socketProxy !== "" && service === config.socketProxy && b.readOnly) continue;
             const rootReader = ((config.hostRootReaders as Record<string, string[]>)[service] ?? []).includes(p);
-            if (!isSocket && rootReader && b.readOnly && (props.user === undefined || props.user === "")) continue;
+            const user = props.user as string | undefined;
+            if (!isSocket && rootReader && b.readOnly && (user === undefined || user === "" || !runsAsRoot(user))) continue;
             report(
                 isSocket
                     ? `mounts the Docker socket ${b.path}${b.readOnly ? " (read-only does not limit the API)" : ""}: whoever holds it controls the host.`
-                    : `mounts ${b.path}, which holds the Docker socket (bind mounts are recursive)${rootReader ? ", and overrides the image's non-root user or is writable" : ""}.`,
+                    : `mounts ${b.path}, which holds the Docker socket (bind mounts are recursive)${rootReader ? ", and runs as root or is writable" : ""}.`,
             );
         }
     },

@@ -89,7 +89,7 @@ export const backupsAndMonitoring: StackValidationPolicy = {
     name: "stack-backups-and-monitoring",
     description:
         "Backup copies are append-only and offsite copies encrypted; in production the host is backed up and monitored, the data volume has a copy " +
-        "off the host when so configured, and the configured safety-net services exist. Fix: mirror without --watch, --remove or --overwrite and " +
+        "off the host, and the configured safety-net services exist. Fix: mirror without --watch, --remove or --overwrite and " +
         "offsite with --enc-c; turn on droplet backups and monitoring; set freshtrack:backup.offsite; deploy the services listed in requiredServices.",
     enforcementLevel: "mandatory",
     configSchema: {
@@ -98,8 +98,12 @@ export const backupsAndMonitoring: StackValidationPolicy = {
             requiredServices: { type: "array", items: { type: "string" }, default: [], description: "Services (com.freshtrack.service label) that must exist, e.g. the backup job and Prometheus." },
             offsiteForVolumes: {
                 type: "boolean",
-                default: false,
-                description: "With required: a DigitalOcean block volume needs the backup-offsite service, since droplet backups do not cover volumes.",
+                // On wherever the production checks are: the block volume holds the database, its dumps and MinIO, so without
+                // an offsite copy one lost volume loses everything. Turning it off is a written decision in the stack's pack config.
+                default: true,
+                description:
+                    "With required: a DigitalOcean block volume needs the backup-offsite service, since droplet backups do not cover volumes. " +
+                    "Set false only to accept that losing the volume loses every copy.",
             },
         },
     },
@@ -132,7 +136,7 @@ export const backupsAndMonitoring: StackValidationPolicy = {
             for (const v of args.resources.filter((r) => r.type === TYPES.doVolume)) {
                 reportViolation(
                     `volume ${v.name} holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host. ` +
-                        "Set freshtrack:backup.offsite (docs/operations.md, Offsite copies).",
+                        "Set freshtrack:backup.offsite and its three secrets (docs/walkthrough.md, step 4; docs/operations.md, Offsite copies).",
                     v.urn,
                 );
             }

@@ -1,0 +1,62 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { Host } from "./host";
+
+/**
+ * A PID limit for every long-running container (CIS Docker Benchmark 1.6, 5.29), which bounds a fork bomb or a
+ * thread leak to its own container.
+ *
+ * Neither the provider nor the daemon can set one at create: docker_container has no pids_limit input
+ * (kreuzwerker/terraform-provider-docker v4.5.0 internal/provider/resource_docker_container.go; only `ulimit`,
+ * :561-575, and an nproc ulimit counts every process of the uid on the host, not the container's), and dockerd has
+ * no default PID limit (moby v27.5.1 daemon/config/config_linux.go:80 offers default-ulimits only). The Engine API sets
+ * it on a running container (`POST /containers/{id}/update`, moby v27.5.1 api/server/router/container/container_routes.go:436-449),
+ * which persists it in the container's host config, so it outlives a restart of the container or of the daemon.
+ *
+ * So a command runs `docker update --pids-limit` right after the container is created, and again whenever it is
+ * replaced (its ID is a trigger). The provider never undoes it: an in-place update of memory, CPUs or the restart
+ * policy sends a Resources struct without PidsLimit (kreuzwerker v4.5.0 resource_docker_container_funcs.go:1032-1066),
+ * and the daemon leaves an absent PidsLimit as it is (moby v27.5.1 container/container_unix.go:326-327,
+ * daemon/daemon_unix.go:122-125). The provider does not read PidsLimit back, so the limit never shows as drift.
+ *
+ * The gap, said plainly: the container runs for the seconds between its start and this command without the limit,
+ * and run-once jobs get none (they have exited before a command could run). Memory and CPU limits bound both.
+ */
+export interface PidsLimitArgs {
+    readonly host: Host;
+    /** The stack's `com.freshtrack.stack` label value (namePrefix) and the service's name: the containers to limit. */
+    readonly stackLabel: string;
+    readonly service: string;
+    readonly limit: number;
+    /** The container's ID: a replacement runs the command again. */
+    readonly containerId: pulumi.Input<string>;
+}
+
+/** The script, by labels rather than by ID, so it reads the same in every preview and the policy pack can judge it. */
+export function renderPidsLimitScript(stackLabel: string, service: string, limit: number): string {
+    for (const [what, value] of [["stack label", stackLabel], ["service", service]] as const) {
+        if (!/^[a-z0-9][a-z0-9-]*$/.test(value)) throw new Error(`pids limit: ${what} '${value}' is not a plain name`);
+    }
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`pids limit: ${limit} is not a positive integer`);
+    return [
+        "set -eu",
+        // Every running container of the service: during a create-before-delete replacement the old one as well.
+        `ids=$(docker ps -q --filter label=com.freshtrack.stack=${stackLabel} --filter label=com.freshtrack.service=${service})`,
+        `[ -n "$ids" ] || { echo "no running container of ${service} in ${stackLabel} to limit" >&2; exit 1; }`,
+        `docker update --pids-limit ${limit} $ids >/dev/null`,
+        `echo "${service}: at most ${limit} processes"`,
+        "",
+    ].join("\n");
+}
+
+/** The command that applies the limit where the target's daemon runs: over SSH as the deploy user, or on this machine. */
+export function pidsLimitCommand(name: string, args: PidsLimitArgs, opts: pulumi.CustomResourceOptions): command.remote.Command | command.local.Command {
+    const script = renderPidsLimitScript(args.stackLabel, args.service, args.limit);
+    const common = { create: "sh -s", stdin: script, triggers: [args.containerId, script] };
+    if (args.host.connection) return new command.remote.Command(name, { ...common, connection: { ...args.host.connection } }, opts);
+    return new command.local.Command(
+        name,
+        { ...common, ...(args.host.dockerHost !== undefined ? { environment: { DOCKER_HOST: args.host.dockerHost } } : {}) },
+        opts,
+    );
+}

@@ -1,0 +1,149 @@
+/**
+ * Issue 15, finding 12: the backend joins only the networks it needs, and so does the worker. Rung 1 (mocks), on
+ * every shipped stack and on prod with managed PostgreSQL.
+ *
+ * Who talks to whom is read from what the program registers, the way the real-engine test derives the endpoints
+ * it then connects to (test/engine/stackOnEngine.ts, endpointsNamed): a container calls every alias its settings
+ * (env, command, uploaded files) name as `alias:port`, or as X_HOST beside X_PORT. Caddy names backend:3000 in its
+ * Caddyfile, Prometheus backend:3000 and worker:9464 in prometheus.yml, and the app's env names pgbouncer, redis
+ * and minio. A network is justified for a container when a peer it calls, or a peer that calls it, is on it too;
+ * a non-internal network also when the container calls a host outside the stack (a managed database) and none of
+ * its justified networks already leads out. Anything else is a network the container holds for nothing, from which
+ * a compromised app could reach whatever else sits there.
+ */
+import { expect } from "chai";
+import { deployStack } from "../components/stack";
+import { RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { loadStackSettings, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
+import { inputsOf } from "./engine/applyLikeProvider";
+import { Endpoint, endpointsNamed } from "./engine/stackOnEngine";
+import { containers } from "./helpers";
+
+const NETWORK = "docker:index/network:Network";
+
+interface Member {
+    readonly name: string;
+    readonly aliases: ReadonlySet<string>;
+    /** Network keys (edge, app, data, monitoring, status), from each network's com.freshtrack.network label. */
+    readonly networks: readonly string[];
+    readonly calls: readonly Endpoint[];
+    /** Hosts named as X_HOST (with X_PORT) that no container of the stack answers to: they are outside the host. */
+    readonly outside: readonly string[];
+}
+
+interface Topology {
+    readonly members: readonly Member[];
+    readonly internal: ReadonlyMap<string, boolean>;
+}
+
+function topology(resources: RegisteredResource[]): Topology {
+    const keyOf = new Map<string, string>();
+    const internal = new Map<string, boolean>();
+    for (const n of resources.filter((r) => r.type === NETWORK)) {
+        const inputs = n.inputs as { name: string; internal?: boolean; labels?: Array<{ label: string; value: string }> };
+        const key = inputs.labels?.find((l) => l.label === "com.freshtrack.network")?.value ?? inputs.name;
+        keyOf.set(inputs.name, key);
+        internal.set(key, inputs.internal ?? false);
+    }
+    const programs = containers(resources).map((r) => ({ name: r.name, inputs: inputsOf(r) }));
+    const aliasesOf = (p: (typeof programs)[number]) => new Set((p.inputs.networksAdvanced ?? []).flatMap((n) => n.aliases ?? []));
+    const all = new Set(programs.flatMap((p) => [...aliasesOf(p)]));
+    const members = programs.map((p) => {
+        const own = aliasesOf(p);
+        const env = new Map((p.inputs.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+        const outside = [...env].filter(([k, v]) => /_HOST$/.test(k) && env.has(k.replace(/_HOST$/, "_PORT")) && !all.has(v)).map(([, v]) => v);
+        return {
+            name: p.name,
+            aliases: own,
+            networks: (p.inputs.networksAdvanced ?? []).map((n) => keyOf.get(n.name) ?? n.name),
+            calls: endpointsNamed(p.inputs, all, own),
+            outside,
+        };
+    });
+    return { members, internal };
+}
+
+/** For each network a container joins, why: the peers it calls there, those that call it there, or its way out. */
+function reasons(t: Topology, name: string): Record<string, string[]> {
+    const me = t.members.find((m) => m.name === name);
+    if (!me) throw new Error(`no container named ${name}`);
+    const why: Record<string, string[]> = {};
+    for (const net of me.networks) {
+        const here = t.members.filter((m) => m !== me && m.networks.includes(net));
+        why[net] = [
+            ...me.calls.filter((e) => here.some((m) => m.aliases.has(e.alias))).map((e) => `calls ${e.alias}:${e.port}`),
+            ...here.filter((m) => m.calls.some((e) => me.aliases.has(e.alias))).map((m) => `called by ${m.name}`),
+        ];
+    }
+    const leadsOut = (net: string) => t.internal.get(net) === false;
+    if (me.outside.length > 0 && !me.networks.some((n) => why[n]!.length > 0 && leadsOut(n))) {
+        // One way out is enough; a second non-internal network would be held for nothing.
+        const out = me.networks.find((n) => why[n]!.length === 0 && leadsOut(n));
+        if (out) why[out]!.push(`the way out to ${me.outside.join(", ")}`);
+    }
+    return why;
+}
+
+function managedProd(): StackSettings {
+    const settings = loadStackSettings("prod");
+    return { ...settings, config: { ...settings.config, "freshtrack:database": JSON.stringify({ mode: "managed", size: "db-s-1vcpu-2gb" }) } };
+}
+
+describe("the backend and the worker join only the networks they need (issue 15, finding 12; rung 1)", function () {
+    this.timeout(120_000);
+    const runs: Array<{ label: string; t: Topology }> = [];
+    before(async () => {
+        for (const stack of shippedStacks()) runs.push({ label: stack, t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources) });
+        runs.push({ label: "prod with managed PostgreSQL", t: topology((await runUnderMocks(managedProd(), deployStack)).resources) });
+    });
+
+    it("join no network that carries no call to or from them, nor the one way out they need", () => {
+        const unjustified: string[] = [];
+        for (const { label, t } of runs) {
+            for (const name of ["backend", "worker"]) {
+                for (const [net, why] of Object.entries(reasons(t, name))) if (why.length === 0) unjustified.push(`${label}: ${name} joins ${net} for nothing`);
+            }
+        }
+        expect(unjustified).to.deep.equal([]);
+    });
+
+    it("still share a network with every peer they call and every peer that calls them, and lead out where they call outside", () => {
+        const unreachable: string[] = [];
+        for (const { label, t } of runs) {
+            for (const name of ["backend", "worker"]) {
+                const me = t.members.find((m) => m.name === name)!;
+                const shares = (m: Member) => m.networks.some((n) => me.networks.includes(n));
+                for (const e of me.calls) {
+                    if (!t.members.some((m) => m.aliases.has(e.alias) && shares(m))) unreachable.push(`${label}: ${name} cannot reach ${e.alias}:${e.port}`);
+                }
+                for (const m of t.members) {
+                    if (m.calls.some((e) => me.aliases.has(e.alias)) && !shares(m)) unreachable.push(`${label}: ${m.name} cannot reach ${name}`);
+                }
+                const leadsOut = me.networks.some((n) => t.internal.get(n) === false);
+                if (me.outside.length > 0 && !leadsOut) unreachable.push(`${label}: ${name} has no way out to ${me.outside.join(", ")}`);
+            }
+        }
+        expect(unreachable).to.deep.equal([]);
+    });
+
+    it("which is edge (Caddy), data (PgBouncer, Redis, MinIO) and monitoring (Prometheus) for the backend; data and monitoring for the worker", () => {
+        const prod = runs.find((r) => r.label === "prod")!.t;
+        expect(reasons(prod, "backend")).to.deep.equal({
+            edge: ["called by caddy", "called by prometheus"],
+            data: ["calls minio:9000", "calls pgbouncer:6432", "calls redis:6379"],
+            // Caddy and MinIO are on monitoring too, to be scraped; the scrape is what the backend is there for.
+            monitoring: ["calls minio:9000", "called by caddy", "called by prometheus"],
+        });
+        expect(reasons(prod, "worker")).to.deep.equal({
+            data: ["calls minio:9000", "calls pgbouncer:6432", "calls redis:6379"],
+            monitoring: ["calls minio:9000", "called by prometheus"],
+        });
+        // A managed cluster is outside the host: the worker reaches it through app, as the postgres exporter does; the
+        // backend already leads out through edge.
+        const managed = runs.find((r) => r.label.startsWith("prod with managed"))!.t;
+        const worker = reasons(managed, "worker");
+        expect(Object.keys(worker)).to.deep.equal(["app", "data", "monitoring"]);
+        expect(worker.app).to.have.length(1).and.satisfy((why: string[]) => why[0]!.startsWith("the way out to "));
+        expect(Object.keys(reasons(managed, "backend"))).to.deep.equal(["edge", "data", "monitoring"]);
+    });
+});
