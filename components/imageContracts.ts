@@ -241,6 +241,9 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             // installs cat and sleep; no stored source lists the image's files. The real-engine test runs the loop on BusyBox.
             "/usr/bin/cat": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
             "/usr/bin/sleep": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
+            // The mirrors record each pass's success with date and mv (components/services/backupScripts.ts); same inference.
+            "/usr/bin/date": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
+            "/usr/bin/mv": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
         },
         writes: ["/root/.mc"],
         notes:

@@ -21,10 +21,15 @@ export const checkDomain: Check<string> = (value) => {
 };
 
 /** Names that cannot get a publicly trusted certificate, so ACME would fail. */
-/** A container `user` that leaves the process root: unset (the image decides, and the policy cannot see it), `root`, or uid 0. */
+/**
+ * Whether a container `user` may leave the process root. Only a plain uid other than 0, or a name other than root,
+ * counts as not root: unset leaves it to the image (which the policy cannot see), and runc reads a numeric user with
+ * Go's strconv.Atoi, which takes "+0", "-0" and "00" as 0 (the attack pass), so any other spelling counts as root.
+ */
 export function runsAsRoot(user: string | undefined): boolean {
     const who = (user ?? "").split(":")[0]!;
-    return who === "" || who === "root" || /^0+$/.test(who);
+    if (/^[1-9][0-9]*$/.test(who)) return false;
+    return !/^[a-z_][a-z0-9_-]*$/.test(who) || who === "root";
 }
 
 export function isLocalOnlyDomain(domain: string): boolean {

@@ -47,6 +47,14 @@ export interface ContainerPolicyArgs {
     check: (props: Props, report: (message: string) => void, config: Record<string, any>, args: ResourceValidationArgs) => void;
 }
 
+/** The `exemptServices` setting every rule on containers takes. */
+export const EXEMPT_SERVICES: PolicyConfigSchema["properties"][string] = {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description: "Services (com.freshtrack.service label) this rule does not apply to.",
+};
+
 /**
  * A rule on docker.Container. Every container rule takes `exemptServices`,
  * so a stack can exempt a service by name without editing the rule.
@@ -58,7 +66,7 @@ export function containerPolicy(p: ContainerPolicyArgs): ResourceValidationPolic
         enforcementLevel: p.enforcementLevel,
         configSchema: {
             properties: {
-                exemptServices: { type: "array", items: { type: "string" }, default: [], description: "Services (com.freshtrack.service label) this rule does not apply to." },
+                exemptServices: EXEMPT_SERVICES,
                 ...(p.config ?? {}),
             },
         },

@@ -23,6 +23,10 @@ const NETWORK = "docker:index/network:Network";
 
 interface Member {
     readonly name: string;
+    /** The image the container runs, by ID. */
+    readonly image: string;
+    /** The container's command and entrypoint, for the flags it runs with. */
+    readonly argv: readonly string[];
     readonly aliases: ReadonlySet<string>;
     /** Network keys (edge, app, data, monitoring, status), from each network's com.freshtrack.network label. */
     readonly networks: readonly string[];
@@ -54,6 +58,8 @@ function topology(resources: RegisteredResource[]): Topology {
         const outside = [...env].filter(([k, v]) => /_HOST$/.test(k) && env.has(k.replace(/_HOST$/, "_PORT")) && !all.has(v)).map(([, v]) => v);
         return {
             name: p.name,
+            image: String(p.inputs.image),
+            argv: [...(p.inputs.entrypoints ?? []), ...(p.inputs.command ?? [])],
             aliases: own,
             networks: (p.inputs.networksAdvanced ?? []).map((n) => keyOf.get(n.name) ?? n.name),
             calls: endpointsNamed(p.inputs, all, own),
@@ -129,10 +135,10 @@ describe("the backend and the worker join only the networks they need (issue 15,
     it("which is edge (Caddy), data (PgBouncer, Redis, MinIO) and monitoring (Prometheus) for the backend; data and monitoring for the worker", () => {
         const prod = runs.find((r) => r.label === "prod")!.t;
         expect(reasons(prod, "backend")).to.deep.equal({
-            edge: ["called by caddy", "called by prometheus"],
+            edge: ["called by caddy"],
             data: ["calls minio:9000", "calls pgbouncer:6432", "calls redis:6379"],
-            // Caddy and MinIO are on monitoring too, to be scraped; the scrape is what the backend is there for.
-            monitoring: ["calls minio:9000", "called by caddy", "called by prometheus"],
+            // MinIO is on monitoring too, to be scraped; the scrape is what the backend is there for.
+            monitoring: ["calls minio:9000", "called by prometheus"],
         });
         expect(reasons(prod, "worker")).to.deep.equal({
             data: ["calls minio:9000", "calls pgbouncer:6432", "calls redis:6379"],
@@ -145,5 +151,66 @@ describe("the backend and the worker join only the networks they need (issue 15,
         expect(Object.keys(worker)).to.deep.equal(["app", "data", "monitoring"]);
         expect(worker.app).to.have.length(1).and.satisfy((why: string[]) => why[0]!.startsWith("the way out to "));
         expect(Object.keys(reasons(managed, "backend"))).to.deep.equal(["edge", "data", "monitoring"]);
+    });
+});
+
+/**
+ * Issue 15, findings 1 and 12: the internet-facing containers (backend, worker and frontend, every job that runs one of
+ * their images, such as migrate and demo-data, and Uptime Kuma, whose monitors the operator writes) reach no admin API
+ * past Caddy's basic auth. Rung 1 (mocks),
+ * on every shipped stack and on prod with managed PostgreSQL; who shares a network with whom is read from the registered
+ * containers as above, and on a shared Docker network every port a peer listens on is reachable.
+ *
+ * Alertmanager takes silences and Loki takes pushes and queries with no authentication of their own, and Grafana is
+ * the operator's: none may share a network with them. Prometheus scrapes the backend and the worker, so it shares
+ * one network with each, where they can open its port too (a TCP peer can always connect back to a listening port on
+ * a shared network); there it must answer read-only queries only, and share no second network with them.
+ */
+describe("the internet-facing containers reach no admin API behind Caddy's basic auth (issue 15, findings 1 and 12; rung 1)", function () {
+    this.timeout(120_000);
+    const APP = ["backend", "worker", "frontend"];
+    const UNREACHABLE = ["alertmanager", "loki", "grafana"];
+    const runs: Array<{ label: string; t: Topology }> = [];
+    before(async () => {
+        for (const stack of shippedStacks()) runs.push({ label: stack, t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources) });
+        runs.push({ label: "prod with managed PostgreSQL", t: topology((await runUnderMocks(managedProd(), deployStack)).resources) });
+    });
+
+    const shared = (a: Member, b: Member) => a.networks.filter((n) => b.networks.includes(n));
+
+    it("share no network with Alertmanager, Loki or Grafana, and only the scrape's one network with Prometheus", () => {
+        const reached: string[] = [];
+        for (const { label, t } of runs) {
+            const byName = (name: string) => t.members.find((m) => m.name === name);
+            // Named containers that vanish would make this pass for nothing.
+            for (const name of [...APP, "uptime-kuma", ...UNREACHABLE, "prometheus"]) expect(byName(name), `${label}: ${name}`).to.not.equal(undefined);
+            const appImages = new Set(APP.map((n) => byName(n)!.image));
+            const facing = t.members.filter((m) => appImages.has(m.image) || m.name === "uptime-kuma");
+            expect(facing.map((m) => m.name), label).to.include("migrate");
+            const prometheus = byName("prometheus")!;
+            for (const me of facing) {
+                for (const name of UNREACHABLE) {
+                    const nets = shared(me, byName(name)!);
+                    if (nets.length > 0) reached.push(`${label}: ${me.name} reaches ${name} on ${nets.join(", ")}`);
+                }
+                const nets = shared(me, prometheus);
+                const scraped = prometheus.calls.some((e) => me.aliases.has(e.alias));
+                if (nets.length > 0 && !scraped) reached.push(`${label}: ${me.name} reaches prometheus on ${nets.join(", ")}, which does not scrape it`);
+                if (nets.length > 1) reached.push(`${label}: ${me.name} reaches prometheus on ${nets.join(", ")}; the scrape needs one`);
+            }
+        }
+        expect(reached).to.deep.equal([]);
+    });
+
+    it("where Prometheus is reachable, its port takes no write: no admin API, lifecycle endpoint or write receiver is switched on", () => {
+        // Each is off unless its flag is given (prometheus@v2.53.2 cmd/prometheus/main.go:319-326, and :182-183 for the
+        // feature flags): web/web.go:452-466 answers 403 to /-/quit and /-/reload, web/api/v1/api.go:1667-1669 "admin APIs
+        // disabled", :1651-1663 404 for /api/v1/write and /api/v1/otlp/v1/metrics.
+        const enabling = /^--(web\.enable-(admin-api|lifecycle|remote-write-receiver)|enable-feature=.*(remote-write-receiver|otlp-write-receiver))/;
+        for (const { label, t } of runs) {
+            const argv = t.members.find((m) => m.name === "prometheus")!.argv;
+            expect(argv, `${label}: prometheus's command`).to.include("--config.file=/etc/prometheus/prometheus.yml");
+            expect(argv.filter((a) => enabling.test(a)), `${label}: prometheus's command`).to.deep.equal([]);
+        }
     });
 });

@@ -358,6 +358,32 @@ describe("Every container of every shipped stack on a real Docker Engine (rung 5
                 expect(results.map((r) => r.job), "jobs whose settings name other services").to.include.members(["migrate", "pre-migrate-backup", "minio-init"]);
             });
 
+            it("Alertmanager, Loki and Grafana answer the backend, worker and frontend neither by name nor by address (issue 15, 1 and 12)", async function () {
+                // The daemon's DNS and bridge isolation decide here, not the program's lists (test/appNetworks.test.ts is
+                // the rung-1 twin). Prometheus names all three in its settings, so it shows the same probes succeed where
+                // a network is shared: the ports listen, and a failure from the app is the network's doing.
+                const prometheus = applied.byName("prometheus");
+                const prometheusNetworks = new Set(Object.keys((await inspect(prometheus.id)).NetworkSettings.Networks));
+                const all: string[] = [];
+                const viaPrometheus: string[] = [];
+                for (const name of ["alertmanager", "loki", "grafana"]) {
+                    const port = prometheus.calls.find((e) => e.alias === name)?.port;
+                    expect(port, `prometheus's settings name ${name}`).to.be.a("number");
+                    all.push(`${name}:${port}`);
+                    viaPrometheus.push(`${name}:${port}`);
+                    for (const [network, n] of Object.entries((await inspect(applied.byName(name).id)).NetworkSettings.Networks)) {
+                        all.push(`${n.IPAddress}:${port}`);
+                        if (prometheusNetworks.has(network)) viaPrometheus.push(`${n.IPAddress}:${port}`);
+                    }
+                }
+                // Every probe at once, each bounded by nc's own timeout: a dropped packet costs its 2 s, not the sum.
+                const script = all.map((t) => `(nc -w 2 ${t.replace(":", " ")} </dev/null >/dev/null 2>&1 && echo reached=${t}) &`).join(" ") + " wait";
+                const reached = async (name: string) =>
+                    [...(await exec(applied.byName(name).id, ["sh", "-c", script])).output.matchAll(/^reached=(\S+)$/gm)].map((m) => m[1]!).sort();
+                expect(await reached("prometheus"), "prometheus reaches each by name and on every network it shares").to.deep.equal(viaPrometheus.sort());
+                for (const name of ["backend", "worker", "frontend"]) expect(await reached(name), `${name} reaches`).to.deep.equal([]);
+            });
+
             it("no way out from the internal networks: routes lead only into them, and the host drops what leaves their bridges", async function () {
                 // Checked by reading routes and the host's filter rules, never by sending a packet out.
                 const wrong: string[] = [];

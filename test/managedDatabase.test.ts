@@ -84,7 +84,7 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
         // One privilege change; the rest only checks it took effect (run for real in managedGrant.servers.test.ts).
         const changes = sql.split("\n").filter((l) => /^\s*(GRANT|REVOKE|ALTER|CREATE|DROP)\b/i.test(l));
         expect(changes).to.deep.equal([`GRANT USAGE, CREATE ON SCHEMA public TO "${DATABASE.user}";`]);
-        expect(sql).to.contain(`has_schema_privilege('${DATABASE.user}', 'public', 'CREATE')`);
+        expect(sql).to.contain(`pg_catalog.has_schema_privilege('${DATABASE.user}'::name, 'public'::text, 'CREATE'::text)`);
         const command = (containerNamed(resources, GRANT).inputs.command as string[]).join(" ");
         expect(command).to.contain(`psql --no-psqlrc --set ON_ERROR_STOP=1 --file ${GRANT_SQL_PATH}`);
     });

@@ -151,4 +151,78 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
         const reason = `role ${DATABASE.user} still may not create in schema public of database owned_by_someone_else: ${OWNER} does not own it`;
         expect(job.stderr).to.contain(reason);
     });
+
+    /**
+     * Issue 15, finding 12, from the attack pass: the job runs as the administrator in schema public where it has just let
+     * the application's role create, and its check called has_schema_privilege with untyped literals, which an overload
+     * taking text wins over pg_catalog's (CVE-2018-1058). Each case starts from a first run in a database the administrator
+     * owns, as doadmin owns the application's, plants as the application's role, runs the next migration's job, and judges
+     * the outcome with schema-qualified names.
+     */
+    describe("runs none of the application's code as the administrator (attack pass, finding 12)", () => {
+        let database = "";
+        let made = 0;
+        beforeEach(() => {
+            database = `attacked_${++made}`;
+            asSuperuser("postgres", `CREATE DATABASE ${database} OWNER ${OWNER}`);
+            const first = runGrantJob(OWNER, OWNER_PASSWORD, database);
+            expect(first.status, first.stderr).to.equal(0);
+        });
+
+        const asApp = (sql: string) => psql(DATABASE.user, APP_PASSWORD, database, sql);
+        /** SUPERUSER, CREATEROLE, CREATEDB, BYPASSRLS of the application's role: what the administrator could give it. */
+        const appAttributes = () =>
+            asSuperuser(
+                "postgres",
+                `SELECT concat_ws(',', rolsuper, rolcreaterole, rolcreatedb, rolbypassrls) FROM pg_catalog.pg_roles WHERE rolname = '${DATABASE.user}'`,
+            );
+        /** Who ran the planted code, and through what: empty when it never ran. */
+        const hijackLog = () =>
+            asSuperuser(database, "SELECT coalesce(pg_catalog.string_agg(DISTINCT who || ' via ' || via, ', '), '') FROM public.hijack_log");
+        /** Run by the administrator, it gives the application's role what CREATEROLE lets the administrator give. */
+        const HIJACK = `
+            CREATE TABLE public.hijack_log (who name, via text);
+            GRANT INSERT ON public.hijack_log TO PUBLIC;
+            CREATE FUNCTION public.hijack(via text) RETURNS boolean LANGUAGE plpgsql AS $f$
+            BEGIN
+                INSERT INTO public.hijack_log VALUES (current_user, via);
+                IF current_user = '${OWNER}' THEN
+                    EXECUTE 'ALTER ROLE ${DATABASE.user} CREATEROLE CREATEDB';
+                END IF;
+                RETURN true;
+            END $f$;`;
+        const expectNothingGained = () => {
+            expect(appAttributes(), "NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS").to.equal("f,f,f,f");
+            expect(asApp("CREATE ROLE intruder").stderr).to.contain("permission denied to create role");
+        };
+
+        it("(A) never calls an overload in schema public that matches the check's arguments better than pg_catalog's", () => {
+            const plant = asApp(`${HIJACK}
+                CREATE FUNCTION public.has_schema_privilege(text, text, text) RETURNS boolean LANGUAGE sql
+                    AS $f$ SELECT public.hijack('has_schema_privilege(text, text, text)') AND pg_catalog.has_schema_privilege($1::name, $2, $3) $f$;`);
+            expect(plant.status, plant.stderr).to.equal(0);
+            const job = runGrantJob(OWNER, OWNER_PASSWORD, database);
+            expect(job.status, job.stderr).to.equal(0);
+            expectNothingGained();
+            expect(hijackLog(), "the planted function never ran").to.equal("");
+        });
+
+        it("(B) ignores a database search_path that puts public first, and the functions of pg_catalog's own signatures planted there", () => {
+            // Only the database's owner (doadmin) or a superuser may set it: not the application's role.
+            expect(asApp(`ALTER DATABASE ${database} SET search_path = public, pg_catalog`).stderr).to.contain("must be owner of database");
+            const set = psql(OWNER, OWNER_PASSWORD, database, `ALTER DATABASE ${database} SET search_path = public, pg_catalog`);
+            expect(set.status, set.stderr).to.equal(0);
+            const plant = asApp(`${HIJACK}
+                CREATE FUNCTION public.has_schema_privilege(name, text, text) RETURNS boolean LANGUAGE sql
+                    AS $f$ SELECT public.hijack('has_schema_privilege(name, text, text)') AND pg_catalog.has_schema_privilege($1, $2, $3) $f$;
+                CREATE FUNCTION public.current_database() RETURNS name LANGUAGE sql
+                    AS $f$ SELECT CASE WHEN public.hijack('current_database()') THEN pg_catalog.current_database() END $f$;`);
+            expect(plant.status, plant.stderr).to.equal(0);
+            expect(psql(OWNER, OWNER_PASSWORD, database, "SHOW search_path").stdout.trim(), "in force where nothing pins it").to.equal("public, pg_catalog");
+            const job = runGrantJob(OWNER, OWNER_PASSWORD, database);
+            expect(job.status, job.stderr).to.equal(0);
+            expectNothingGained();
+            expect(hijackLog(), "the planted functions never ran").to.equal("");
+        });
+    });
 });

@@ -8,7 +8,7 @@ import { statusSite } from "../components/edge/caddy";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack, withOffsite } from "./helpers";
 import { renderPidsLimitScript } from "../components/host/pidsLimit";
-import { Finding, findingLines, fromRegistered, mandatory, policyVerdict, PackConfig, PolicyInput, policyUpOptions, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
+import { Finding, findingLines, fromRegistered, mandatory, packConfigProblems, policyVerdict, PackConfig, PolicyInput, policyUpOptions, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
 
 const T = {
     container: "docker:index/container:Container",
@@ -43,6 +43,7 @@ function container(over: Record<string, unknown> = {}, service = "api", kind = "
         ports: [],
         envs: ["NODE_ENV=production", "DB_PASSWORD_FILE=/run/secrets/db"],
         labels: [
+            { label: "com.freshtrack.stack", value: "freshtrack-dev" },
             { label: "com.freshtrack.service", value: service },
             { label: "com.freshtrack.kind", value: kind },
         ],
@@ -78,8 +79,8 @@ function withService(serviceProps: Record<string, unknown>, c: PolicyInput): Pol
 }
 
 /** A long-running container in its Service, beside the command Service makes to limit its PIDs with `script`. */
-function withPidsLimit(script: string): PolicyInput[] {
-    const [svc, c] = inService(container());
+function withPidsLimit(script: string, c0: PolicyInput = container()): PolicyInput[] {
+    const [svc, c] = inService(c0);
     return [svc!, c!, { ...resource("command:remote:Command", { create: "sh -s", stdin: script }), parent: svc!.urn }];
 }
 
@@ -288,6 +289,26 @@ describe("policy pack", () => {
             expect(await findingsFor("container-no-secret-env", broken, { "container-no-secret-env": { exemptServices: ["postgres"] } })).to.deep.equal([]);
         });
 
+        it("refuses a pack config line no rule reads, with the closest name, instead of running as if it were not there", () => {
+            const problems = packConfigProblems(
+                { "stack-backups-and-monitoring": { required: true, offsiteForVolume: false }, "container-non-root-users": "disabled", "container-pids-limit": "off" as never },
+                POLICIES,
+            );
+            expect(problems).to.have.length(3);
+            expect(problems[0]).to.match(/^"stack-backups-and-monitoring"\.offsiteForVolume: the rule has no such setting \(did you mean offsiteForVolumes\?\)/);
+            expect(problems[1]).to.equal('"container-non-root-users": no rule of that name (did you mean "container-non-root-user"?)');
+            expect(problems[2]).to.match(/^"container-pids-limit": "off" is not an enforcement level/);
+            for (const stack of shippedStacks()) expect(packConfigProblems(readPackConfig(stack), POLICIES), stack).to.deep.equal([]);
+        });
+
+        it("lets a stack exempt a service from the rules that read a container's Service too (the newcomer pass: they ignored it)", async () => {
+            const rootNoReason = inService(container({ user: "root", readOnly: false }, "postgres"));
+            for (const rule of ["container-root-explained", "container-writable-root-explained", "container-pids-limit"]) {
+                expect(await findingsFor(rule, rootNoReason), rule).to.not.be.empty;
+                expect(await findingsFor(rule, rootNoReason, { [rule]: { exemptServices: ["postgres"] } }), rule).to.deep.equal([]);
+            }
+        });
+
         it("lets a stack change a rule's enforcement level or disable it", async () => {
             const broken = withService({ writableRootReason: "its files are copied in" }, container({ readOnly: false }));
             expect((await findingsFor("container-read-only-rootfs", broken, { "container-read-only-rootfs": { enforcementLevel: "mandatory" } }))[0]!.enforcementLevel).to.equal("mandatory");
@@ -382,6 +403,28 @@ describe("policy pack", () => {
     });
 });
 
+describe("container-pids-limit takes no fake for a limit (the attack pass)", () => {
+    const real = renderPidsLimitScript("freshtrack-dev", "api", 512);
+    const fakes: Array<[string, string, PolicyInput?]> = [
+        ["a limit of 0, which Docker takes as none", real.replace("--pids-limit 512", "--pids-limit 0")],
+        ["the filter only in a comment", `# ids=$(docker ps -q --filter label=com.freshtrack.stack=freshtrack-dev --filter label=com.freshtrack.service=api)\necho ok\n`],
+        ["an echo of a limit, then none", real.replace("docker update --pids-limit 512 $ids >/dev/null", 'echo "docker update --pids-limit 512 $ids"\ndocker update --pids-limit -1 $ids')],
+        ["another stack's containers", renderPidsLimitScript("freshtrack-prod", "api", 512)],
+        ["a service whose name starts the same", renderPidsLimitScript("freshtrack-dev", "api-old", 512)],
+        ["a long-running container labelled a job", "", container({ labels: [{ label: "com.freshtrack.stack", value: "freshtrack-dev" }, { label: "com.freshtrack.service", value: "api" }, { label: "com.freshtrack.kind", value: "job" }] })],
+    ];
+    for (const [what, script, c] of fakes) {
+        it(`refuses ${what}`, async () => {
+            const findings = await findingsFor("container-pids-limit", withPidsLimit(script, c));
+            expect(findings.map((f) => f.message)).to.deep.equal(["api: no PID limit; a fork bomb or a thread leak in it could exhaust the host's processes."]);
+        });
+    }
+    it("takes the script Service writes, and a job (attached, never restarted) needs none", async () => {
+        expect(await findingsFor("container-pids-limit", withPidsLimit(real))).to.deep.equal([]);
+        expect(await findingsFor("container-pids-limit", inService(container({}, "api", "job")))).to.deep.equal([]);
+    });
+});
+
 describe("npm run policy: a report an operator can read", () => {
     const finding = (policy: string, enforcementLevel: Finding["enforcementLevel"], message: string): Finding => ({ policy, enforcementLevel, kind: "violation", message });
     const findings: Finding[] = [
@@ -438,7 +481,7 @@ describe("npm run policy: a report an operator can read", () => {
         // The advisory findings are the exceptions, each with its reason: the frontend, node-exporter and Uptime Kuma are read-only.
         expect(result.stdout).to.match(/advisory {2}container-read-only-rootfs \(\d+\)/);
         expect(result.stdout).to.not.match(/(frontend|node-exporter|uptime-kuma): has a writable root filesystem/);
-        expect(result.stdout).to.contain("promtail: runs as root (user unset), because it reads every container's json-file log");
+        expect(result.stdout).to.contain("promtail: runs as root (user unset), because it reads every container's log file");
     });
 });
 
@@ -510,8 +553,29 @@ describe("backup copies that follow deletions, and a data volume no backup cover
         const findings = await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly())], config);
         expect(findings.map((f) => f.message)).to.have.length(1);
         expect(findings[0]!.message).to.match(/^volume r\d+ holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host\. Set freshtrack:backup\.offsite/);
-        const encrypted = appendOnly("backup-offsite", ' --enc-c "offsite/b/postgres/=$(cat /k)" /backups/postgres offsite/b/postgres');
-        expect(await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), encrypted)], config)).to.deep.equal([]);
+        const both = appendOnly("backup-offsite", ' --enc-c "offsite/b/=$(cat /k)" /backups/postgres offsite/b/postgres ||\n  mc mirror --older-than 2m --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads');
+        expect(await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), both)], config)).to.deep.equal([]);
+    });
+
+    // Issue 15, finding 2 (the attack pass): the rule passed as soon as a container labelled backup-offsite existed,
+    // though it copied only the dumps, and the uploaded files, in MinIO on the same volume, had no copy anywhere else.
+    it("does not take a mirror of the dumps alone for a copy of the volume: backup-offsite must copy the uploads bucket too", async () => {
+        const config = { [RULE]: { required: true, offsiteForVolumes: true } };
+        const dumpsOnly = appendOnly("backup-offsite", ' --enc-c "offsite/b/postgres/=$(cat /k)" /backups/postgres offsite/b/postgres');
+        const findings = await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), dumpsOnly)], config);
+        expect(findings.map((f) => f.message)).to.have.length(1);
+        expect(findings[0]!.message).to.match(
+            /^volume r\d+ holds the stack's data and droplet backups do not cover block volumes; backup-offsite copies nothing of the uploaded files \(MinIO bucket uploads, which exist nowhere else\) off the host\./,
+        );
+        // Nor the uploads alone, nor copies to a target that is not offsite.
+        const uploadsOnly = appendOnly("backup-offsite", ' --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads');
+        const [onlyUploads] = await findingsFor(RULE, [doVolume(), ...inService(uploadsOnly)], config);
+        expect(onlyUploads!.message).to.contain("copies nothing of the database dumps (/backups/postgres) off the host");
+        const local = appendOnly("backup-offsite", " /backups/postgres local/backups/postgres ||\n  mc mirror local/uploads local/backups/uploads");
+        const [notOffsite] = await findingsFor(RULE, [doVolume(), ...inService(local)], config);
+        expect(notOffsite!.message).to.contain("copies nothing of the database dumps (/backups/postgres) or the uploaded files");
+        // The written decision to accept the risk still lifts it.
+        expect(await findingsFor(RULE, [doVolume(), ...inService(dumpsOnly)], { [RULE]: { required: true, offsiteForVolumes: false } })).to.deep.equal([]);
     });
 
     it("passes the shipped prod stack's own backup-sync, and would have refused the one before issue 15", async () => {

@@ -154,7 +154,7 @@ describe("Service: the hardened container component", () => {
 
     it("runs as the user it states; root only with a recorded reason (issue 15, finding 10)", async () => {
         expect((await registerService()).inputs.user).to.equal("1000:1000");
-        for (const user of [undefined, "root", "0", "0:0", "00:1000"]) {
+        for (const user of [undefined, "root", "0", "0:0", "00:1000", "+0", "-0:0", "+0:+0", " 1000", "1000 ", "root:1000"]) {
             expect(refusal({ user }), String(user)).to.match(/it runs as root \(user [^)]*\): set user to the non-root uid:gid its image contract allows, or say why in rootReason/);
         }
         const root = await registerAll({ user: undefined, rootReason: "its volume is root's" });

@@ -113,9 +113,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 }
             });
 
-            it("keeps the data and monitoring networks internal and every container off the default bridge", () => {
+            it("keeps the data, monitoring and telemetry networks internal and every container off the default bridge", () => {
                 const internal = byType(resources, "docker:index/network:Network").filter((n) => n.inputs.internal === true).map((n) => n.name);
-                expect(internal.sort()).to.deep.equal(["networks-data", "networks-monitoring"]);
+                expect(internal.sort()).to.deep.equal(["networks-data", "networks-monitoring", "networks-telemetry"]);
                 for (const c of containers(resources)) {
                     expect(c.inputs.networksAdvanced, c.name).to.be.an("array").that.is.not.empty;
                     expect(c.inputs.networkMode, c.name).to.equal(undefined);
@@ -134,6 +134,16 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 const find = (name: string) => containers(resources).find((c) => c.name === name)!;
                 expect(find("pgbouncer").options.dependsOn).to.include(find("postgres").urn);
                 expect(find("minio-init").options.dependsOn).to.include(find("minio").urn);
+            });
+
+            // The newcomer pass: the roles job connected once, before PostgreSQL was up on a first deploy or after its
+            // replacement in an upgrade, and failed the update.
+            it("runs the database roles job only once PostgreSQL (and PgBouncer) are healthy", () => {
+                const find = (name: string) => containers(resources).find((c) => c.name === name);
+                const grant = find("database-grant");
+                if (!find("postgres")) return; // managed PostgreSQL: the cluster is outside the host
+                expect(grant, "a self-hosted stack has the roles job").to.not.equal(undefined);
+                expect(grant!.options.dependsOn).to.include(find("postgres")!.urn);
             });
 
             // Issue 15, finding 12, rung 1: the image makes POSTGRES_USER the bootstrap superuser, which PostgreSQL 16+ never
@@ -250,10 +260,11 @@ describe("npm run plan", () => {
             "firewall  freshtrack-prod-firewall: in tcp/80 from 0.0.0.0/0 ::/0; tcp/443 from 0.0.0.0/0 ::/0; tcp/22 from 203.0.113.0/28 2001:db8:40::/48",
             "dns       A    freshtrack.example.com -> <reserved IP>",
             "dns       AAAA freshtrack.example.com -> <droplet IPv6>",
-            "  4. grafana-admin-password, migrate",
-            "  5. backend, worker",
+            "  4. grafana-admin-password, pre-migrate-backup",
+            "  5. migrate",
+            "  6. backend, worker",
             "blackbox-https  https://freshtrack.example.com",
-            "alerts (9)",
+            "alerts (10)",
             "delivered to: email to oncall@freshtrack.example.com",
         ]) {
             expect(result.stdout).to.contain(expected);

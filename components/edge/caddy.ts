@@ -160,11 +160,13 @@ export class Edge extends pulumi.ComponentResource {
                 files,
                 healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${CADDY_METRICS_PORT}/metrics`] },
                 // On edge it also answers to the public names, so probes and in-stack clients take the users' path.
+                // admin: Prometheus, Alertmanager and Grafana, which it serves behind basic auth, and where Prometheus scrapes
+                // it; they are on no network the app joins (components/platform/networks.ts).
                 // status: Uptime Kuma's own network; Caddy answers there to the public names too, so its checks of the stack's
                 // sites take the users' path (and their gates) instead of reaching services directly.
                 networks: [
                     { network: ctx.networks.edge, extraAliases: publicNames(cfg.domain) },
-                    { network: ctx.networks.monitoring },
+                    { network: ctx.networks.admin },
                     { network: ctx.networks.status, extraAliases: publicNames(cfg.domain) },
                 ],
                 // A laptop's stack is for the laptop: published on loopback only.
@@ -177,9 +179,8 @@ export class Edge extends pulumi.ComponentResource {
                 // cap_net_bind_service=+ep, and the kernel refuses to exec a binary whose file capabilities are not all in the
                 // bounding set (components/imageContracts.ts, caddy's execNeeds), so the capability stays.
                 capabilities: ["NET_BIND_SERVICE"],
-                rootReason:
-                    "its certificates and ACME account sit in a volume that every earlier release wrote as root (the image runs as root, " +
-                    "and /data/caddy has no other owner: components/imageContracts.ts); it holds NET_BIND_SERVICE only",
+                // The image runs as root and /data/caddy has no other owner (components/imageContracts.ts).
+                rootReason: "its certificates and ACME account sit in a volume that earlier releases wrote as root; it holds NET_BIND_SERVICE only",
             },
             { parent: this },
         );

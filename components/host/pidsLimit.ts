@@ -21,6 +21,10 @@ import type { Host } from "./host";
  *
  * The gap, said plainly: the container runs for the seconds between its start and this command without the limit,
  * and run-once jobs get none (they have exited before a command could run). Memory and CPU limits bound both.
+ * What would close it (the attack pass): the provider's `cgroup_parent` placing containers in a systemd slice whose
+ * TasksMax limits them from their first process, jobs included. Not taken here: only the droplet and ssh bootstraps
+ * could make the slices (the local target cannot), and one slice holds every container of a service at once (the old
+ * and the new one during a replacement), so it is a limit per service rather than per container.
  */
 export interface PidsLimitArgs {
     readonly host: Host;

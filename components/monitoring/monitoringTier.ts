@@ -46,10 +46,13 @@ const wgetProbe = (port: number, path: string) => ["CMD", "wget", "-q", "--spide
 
 /**
  * Prometheus with its alert rules, Alertmanager, Loki and Promtail, Grafana
- * with the FreshTrack dashboard, the exporters and Uptime Kuma. Everything
- * sits on the monitoring network (internal), plus only the networks it must
- * reach: data for the database exporters, edge for what Caddy serves and for
- * probes, app for Alertmanager's way out.
+ * with the FreshTrack dashboard, the exporters and Uptime Kuma. Each joins only
+ * the networks it must reach (components/platform/networks.ts): the exporters
+ * monitoring, where Prometheus scrapes them beside the app (plus data for the
+ * databases); Prometheus, Alertmanager and Grafana admin, where Caddy serves
+ * them and Alertmanager leads out; Loki, Promtail and the blackbox exporter
+ * telemetry; edge for probes. None of the unauthenticated APIs
+ * (Alertmanager, Loki) shares a network with the backend, worker or frontend.
  */
 export class MonitoringTier extends pulumi.ComponentResource {
     readonly services: readonly Service[];
@@ -65,6 +68,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
         const common = { host: ctx.host, namePrefix: cfg.namePrefix };
         const limits = cfg.resources;
         const monitoring = { network: networks.monitoring };
+        const admin = { network: networks.admin };
+        const telemetry = { network: networks.telemetry };
         const parent = { parent: this };
 
         // --- exporters for the data tier ---
@@ -210,7 +215,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 files: blackboxFiles,
                 healthcheck: { test: wgetProbe(PORTS.blackbox, "/-/healthy") },
                 // edge: where Caddy answers to the public names (its network aliases), so probes take the users' path.
-                networks: [monitoring, { network: networks.edge }],
+                // telemetry, not monitoring: it leads out through edge, and /probe fetches whatever target it is given, so
+                // on monitoring it would be a way out for the worker, which has none (components/platform/networks.ts).
+                networks: [telemetry, { network: networks.edge }],
                 dependsOn: [...(args.dependsOn ?? [])],
             },
             parent,
@@ -230,7 +237,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 files: [{ path: "/etc/loki/loki.yml", content: renderLokiConfig(cfg.monitoring.logRetentionDays) }],
                 volumes: [{ volume: ctx.volumes.volume("loki-data"), containerPath: "/loki" }],
                 healthcheck: { test: wgetProbe(LOKI_PORT, "/ready"), startPeriodSeconds: 30 },
-                networks: [monitoring],
+                // telemetry only: its push and query API has no authentication (auth_enabled: false), so nothing the
+                // internet reaches may share a network with it.
+                networks: [telemetry],
             },
             parent,
         );
@@ -240,9 +249,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ...common,
                 kind: "stateless",
                 image: PUBLIC_IMAGES.promtail,
-                rootReason:
-                    "it reads every container's json-file log, which the daemon writes root:root 0640 in 0710 directories: only uid 0 reads them " +
-                    "without a capability, and an added capability never reaches a non-root user (components/imageContracts.ts)",
+                // The json-file logs are root:root 0640 in 0710 directories: only uid 0 reads them without a capability, and an
+                // added capability never reaches a non-root user (components/imageContracts.ts).
+                rootReason: "it reads every container's log file, which Docker keeps readable by root only; it holds no capability",
                 limits: limits.promtail,
                 command: ["-config.file=/etc/promtail/promtail.yml"],
                 files: [{ path: "/etc/promtail/promtail.yml", content: renderPromtailConfig({ stackLabel: cfg.namePrefix, lokiUrl: `http://loki:${LOKI_PORT}` }) }],
@@ -254,7 +263,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 // The image has bash but no HTTP client, and Docker runs a CMD-SHELL check with /bin/sh, which is
                 // dash there and has no /dev/tcp: the probe runs under bash explicitly (components/imageContracts.ts).
                 healthcheck: { test: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"] },
-                networks: [monitoring],
+                networks: [telemetry],
                 dependsOn: [loki],
             },
             parent,
@@ -292,8 +301,11 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 files: alertFiles,
                 volumes: [{ volume: ctx.volumes.volume("alertmanager-data"), containerPath: "/alertmanager" }],
                 healthcheck: { test: wgetProbe(PORTS.alertmanager, "/-/healthy") },
-                // app: the way out to mail servers, Slack and webhooks; edge: Caddy serves it, behind basic auth.
-                networks: [monitoring, { network: networks.app }, { network: networks.edge }],
+                // admin: Caddy serves it behind basic auth, Prometheus sends it alerts, Grafana reads it, and it leads out to
+                // mail servers, Slack and webhooks. Its API (silences) has no authentication of its own, so it is on no
+                // network the backend, worker, frontend or the jobs running the app's image join: not app, which the worker
+                // joins with a managed database (components/platform/networks.ts).
+                networks: [admin],
             },
             parent,
         );
@@ -322,8 +334,14 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ],
                 volumes: [{ volume: ctx.volumes.volume("prometheus-data"), containerPath: "/prometheus" }],
                 healthcheck: { test: wgetProbe(PORTS.prometheus, "/-/healthy") },
-                // edge: Caddy serves it, behind basic auth.
-                networks: [monitoring, { network: networks.edge }],
+                // monitoring: it scrapes the backend, worker, MinIO and the exporters; admin: Caddy serves it behind basic
+                // auth, and Alertmanager, Caddy and Grafana are there; telemetry: Loki and the blackbox exporter.
+                // On monitoring the backend and worker can reach its port too (a scraped peer can always connect back):
+                // there it answers read-only queries only. The admin API (snapshots, series deletion), the lifecycle
+                // endpoints (quit, reload) and the remote-write and OTLP receivers are off without their flags, none of
+                // which is given (prometheus@v2.53.2 cmd/prometheus/main.go:319-326 and :182-183; web/web.go:452-466
+                // answers 403; web/api/v1/api.go:1667-1669 "admin APIs disabled", :1651-1663 404 for the receivers).
+                networks: [monitoring, admin, telemetry],
                 dependsOn: [alertmanager],
             },
             parent,
@@ -339,15 +357,15 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 image: PUBLIC_IMAGES.grafana,
                 limits: limits["grafana-dashboards"],
                 // A dashboard edit replaces this job, never Grafana: Grafana re-reads the directory every 10 s.
-                rootReason:
-                    "it writes into the dashboards volume, which Docker created root-owned (the image has no /dashboards to copy an owner from) " +
-                    "and which holds root's files from every earlier run",
+                // Docker created the volume root-owned: the image has no /dashboards to copy an owner from.
+                rootReason: "it writes into the dashboards volume, which Docker created root-owned and earlier runs filled as root",
                 user: "root",
                 entrypoint: ["/bin/sh", "-c"],
                 command: ["cp /run/provisioning/*.json /dashboards/ && ls -l /dashboards"],
                 files: [{ path: "/run/provisioning/freshtrack.json", content: renderDashboard() }],
                 volumes: [{ volume: ctx.volumes.volume("grafana-dashboards"), containerPath: "/dashboards" }],
-                networks: [monitoring],
+                // It calls nothing; beside Grafana, off the network the app shares.
+                networks: [telemetry],
             },
             parent,
         );
@@ -382,7 +400,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     { volume: ctx.volumes.volume("grafana-dashboards"), containerPath: DASHBOARDS_DIR, readOnly: true },
                 ],
                 healthcheck: { test: wgetProbe(PORTS.grafana, "/api/health"), startPeriodSeconds: 30 },
-                networks: [monitoring, { network: networks.edge }],
+                // admin: Caddy serves it, and Prometheus and Alertmanager are there; telemetry: Loki.
+                networks: [admin, telemetry],
                 dependsOn: [this.prometheus, loki, dashboards],
             },
             parent,
@@ -404,7 +423,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 command: [`grafana cli --homepath /usr/share/grafana admin reset-admin-password --password-from-stdin < ${grafanaPasswordFile}`],
                 files: [{ path: grafanaPasswordFile, content: ctx.secrets.grafanaAdminPassword, secret: true }],
                 volumes: [{ volume: ctx.volumes.volume("grafana-data"), containerPath: "/var/lib/grafana" }],
-                networks: [monitoring],
+                networks: [telemetry],
                 dependsOn: [this.grafana],
             },
             parent,
@@ -418,9 +437,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 kind: "stateful",
                 statefulReason: "its monitors and history live in one SQLite file",
                 image: PUBLIC_IMAGES.uptimeKuma,
-                rootReason:
-                    "its SQLite database and uploads sit in a volume that earlier releases filled as root (the image runs as root and has " +
-                    "no other user for /app/data: components/imageContracts.ts); it holds no capability",
+                // The image runs as root and has no other user for /app/data (components/imageContracts.ts).
+                rootReason: "its database sits in a volume that earlier releases filled as root; it holds no capability",
                 // It writes only /app/data (components/imageContracts.ts), and Node's temporary files go to the tmpfs.
                 readOnlyRoot: true,
                 tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },

@@ -4,6 +4,7 @@
  * `promtool check rules` and `promtool test rules`.
  */
 import * as YAML from "yaml";
+import { MIRROR_METRIC, MIRROR_STARTED_METRIC } from "../services/backupScripts";
 
 export const RULES_FILE = "/etc/prometheus/rules/freshtrack.yml";
 export const RUNBOOK = "docs/troubleshooting.md";
@@ -90,6 +91,8 @@ export interface AlertRule {
 }
 
 const DAY = 24 * 3600;
+/** A backup mirror passes every five minutes; an hour without a full pass is twelve missed passes. */
+const MIRROR_STALE_AFTER_SECONDS = 3600;
 
 /** Every alert of the stack. Each has a promtool unit test (test/monitoring.test.ts) that makes it fire and keeps it quiet. */
 export const ALERT_RULES: readonly AlertRule[] = [
@@ -149,6 +152,19 @@ export const ALERT_RULES: readonly AlertRule[] = [
         severity: "critical",
         summary: "no successful database backup in the last 26 hours",
         runbook: "backup-missing",
+    },
+    {
+        alert: "BackupMirrorStale",
+        // Each mirror records its fully successful passes, and its first start, in node-exporter's textfile directory
+        // (renderMirrorLoop in components/services/backup.ts). Stale: no full pass for an hour (twelve passes). Or a
+        // mirror that started over an hour ago and has never finished one: its success metric is absent.
+        expr:
+            `(time() - max by (mirror) (${MIRROR_METRIC}) > ${MIRROR_STALE_AFTER_SECONDS}) or ` +
+            `(time() - max by (mirror) (${MIRROR_STARTED_METRIC}) > ${MIRROR_STALE_AFTER_SECONDS} unless on (mirror) ${MIRROR_METRIC})`,
+        for: "0m",
+        severity: "warning",
+        summary: "the backup mirror {{ $labels.mirror }} has finished no full copy in the last hour",
+        runbook: "backup-mirror-stale",
     },
     {
         alert: "Backend5xxRateHigh",

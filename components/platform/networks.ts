@@ -2,9 +2,18 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 
-/** The five networks, each with the traffic it carries. */
+/**
+ * The seven networks, each with the traffic it carries. The internet-facing app containers (backend, worker, frontend)
+ * share none with Alertmanager, Loki or Grafana (issue 15, findings 1 and 12; test/appNetworks.test.ts): those answer
+ * without authentication of their own (Alertmanager's silences, Loki's push and query API) or are an operator's tool.
+ * Prometheus they still share monitoring with, because it scrapes them there, and a container that opens a TCP
+ * connection to a peer on a Docker network can always be connected to by that peer on the port it listens on (Docker
+ * filters within one bridge network only all or nothing: enable_icc). Its port serves read-only queries: the admin
+ * API, the lifecycle endpoints and the remote-write receiver are off unless their flags are given (components/
+ * monitoring/monitoringTier.ts), so a compromised backend can read metrics there but change, delete or silence nothing.
+ */
 export const NETWORKS = {
-    /** Caddy and the services it routes to; on a server also IPv6, which Caddy's published ports need (see below). */
+    /** Caddy and the services it routes the public sites to; on a server also IPv6, which Caddy's published ports need (see below). */
     edge: { internal: false, publicIpv6: true },
     /**
      * The way out to the internet (mail, webhooks, offsite copies, a managed database) for the containers that need it.
@@ -14,8 +23,23 @@ export const NETWORKS = {
     app: { internal: false, publicIpv6: false },
     /** Databases and object storage; no route out, so a compromised store cannot call home. */
     data: { internal: true, publicIpv6: false },
-    /** Scrapes and log shipping; no route out. */
+    /**
+     * Prometheus's scrapes of the containers it shares no other network with: the backend, the worker, MinIO and the
+     * exporters, all read-only /metrics or authenticated (MinIO). No route out; the blackbox exporter, which leads out
+     * through edge, is on telemetry instead: here a compromised worker, which has no way out, could make it fetch any URL.
+     */
     monitoring: { internal: true, publicIpv6: false },
+    /**
+     * Caddy and the admin interfaces it serves behind basic auth: Prometheus, Alertmanager, Grafana. They also talk
+     * to each other here (alerts to Alertmanager, Grafana's queries, Prometheus scraping Caddy, Grafana and
+     * Alertmanager). Not internal: it is Alertmanager's way out to mail servers, Slack and webhooks, which app cannot
+     * be, since app holds the worker (with a managed database) and the jobs that run the application's image; and
+     * Grafana keeps the way out it had on edge (plugin installs, contact points the operator adds). All four had
+     * one before, on edge.
+     */
+    admin: { internal: false, publicIpv6: false },
+    /** Loki and its clients (Promtail pushes, Grafana reads, Prometheus scrapes), Grafana's jobs, and the blackbox exporter Prometheus calls; no route out. */
+    telemetry: { internal: true, publicIpv6: false },
     /**
      * Uptime Kuma and Caddy only (issue 15, finding 1). Uptime Kuma's monitors and notifications are the operator's,
      * made in its UI (the program provisions none), so what it must reach is the internet and the stack's own sites

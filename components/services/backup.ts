@@ -9,16 +9,23 @@ import {
     BACKUP_SCRIPT_PATH,
     backupHealthLimits,
     LAST_SUCCESS_FILE,
+    MIRROR_HEALTH_SCRIPT_PATH,
+    MIRROR_METRIC,
+    MIRROR_STARTED_METRIC,
+    mirrorMetricFiles,
+    mirrorMetricTemplate,
+    MirrorName,
     renderBackupCrontab,
     renderBackupHealthCheck,
     renderBackupScript,
+    renderMirrorHealthCheck,
     renderRestoreScript,
     RESTORE_SCRIPT_PATH,
 } from "./backupScripts";
 import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
-import { backupSyncSecret, renderBackupSyncMcConfig, renderMcAliases } from "./minio";
+import { backupSyncSecret, renderBackupSyncMcConfig, renderMcAliases, uploadsReaderAlias, uploadsReaderSecret } from "./minio";
 
-/** Where node-exporter's textfile collector reads metrics; the backup publishes its last success there. */
+/** Where node-exporter's textfile collector reads metrics; the backup and each mirror publish their last success there. */
 export const TEXTFILE_DIR = "/textfile";
 
 /**
@@ -88,28 +95,103 @@ export interface OffsiteStore {
 }
 
 /**
- * The command of a backup mirror: every SYNC_INTERVAL_SECONDS, one `mc mirror` pass that copies what
- * the target lacks, and nothing else. Not `--watch`: in watch mode mc removes on the target every file
+ * How old a mirror's last fully successful pass may be before its container is unhealthy, and how long a new
+ * container is healthy without one. Passes start SYNC_INTERVAL_SECONDS after the previous one ended, so two failed
+ * passes in a row are tolerated and the third turns the container unhealthy; the margin is for the passes' own
+ * duration (a large first copy of the uploads bucket takes longer, and the container is then unhealthy until it
+ * ends, which is the truth: nothing is safe offsite yet). The first pass starts at once, so the same span is the
+ * grace of a new container.
+ */
+export const MIRROR_STALE_PASSES = 3;
+export const MIRROR_PASS_MARGIN_SECONDS = 600;
+export const MIRROR_HEALTH_LIMITS = {
+    staleSeconds: MIRROR_STALE_PASSES * SYNC_INTERVAL_SECONDS + MIRROR_PASS_MARGIN_SECONDS,
+    graceSeconds: MIRROR_STALE_PASSES * SYNC_INTERVAL_SECONDS + MIRROR_PASS_MARGIN_SECONDS,
+} as const;
+
+/** One `mc mirror` of a pass: a directory in the container or an `alias/bucket[/prefix]`, to an `alias/bucket/prefix`. */
+export interface MirrorCopy {
+    readonly source: string;
+    readonly target: string;
+    /** `--exclude` patterns (mc matches them against the object name). */
+    readonly exclude?: readonly string[];
+}
+
+/** What one mirror container does (renderMirrorLoop). */
+export interface MirrorLoop {
+    readonly name: MirrorName;
+    /** Each pass runs every copy, in this order; a pass is successful when all of them are. */
+    readonly copies: readonly MirrorCopy[];
+    /**
+     * SSE-C for the copies: the file that holds the key, and the `alias/bucket/` it covers, which must hold every
+     * copy's target (mc picks an object's key by the longest matching prefix and refuses a key whose prefix no
+     * argument of the command matches: minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/encryption-methods.go:52-70,116-118, and :136-148).
+     */
+    readonly sse?: { readonly keyFile: string; readonly scope: string };
+    /** node-exporter's textfile directory, where each fully successful pass is recorded. */
+    readonly textfileDir: string;
+}
+
+/**
+ * The command of a backup mirror: every SYNC_INTERVAL_SECONDS, one pass of `mc mirror` per copy, each copying
+ * what the target lacks and nothing else. Not `--watch`: in watch mode mc removes on the target every file
  * removed at the source, `--remove` or not (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:754,
  * watch events from cmd/watch.go:116-119 and cmd/client-fs.go:224-229), so local retention would prune
  * the copies too. Not `--remove`: an empty volume would empty the bucket (cmd/mirror-url.go:250-257,
  * mirror-main.go:858). Not `--overwrite`: a file that differs from its copy is reported and left
  * ("Overwrite not allowed", cmd/mirror-url.go:217-224, ignored by mirror-main.go:611-613), so a corrupted
  * local dump never replaces a good copy. `--older-than` skips files younger than SYNC_MIN_AGE
- * (cmd/utils.go:172-188, mirror-main.go:833-835). With `sseKeyFile`, objects are written with SSE-C
- * under that key (`--enc-c alias/prefix=key`, 64 hex digits: cmd/encryption-methods.go:229-243; the flag
- * has no environment variable, cmd/flags.go:112-115, so the key is read from its file by the shell at
- * run time and never appears in the container's configuration).
+ * (cmd/utils.go:172-188, mirror-main.go:833-835; for an object the time is its last modification). With `sse`,
+ * objects are written with SSE-C under that key (`--enc-c alias/prefix=key`, 64 hex digits:
+ * cmd/encryption-methods.go:195-243; the flag has no environment variable, cmd/flags.go:112-115, so the key is read
+ * from its file by the shell at run time and never appears in the container's configuration).
+ *
+ * `mc mirror` exits non-zero when any copy of the pass failed (mirror-main.go:1198-1201, errDuringMirror from
+ * :622-624) and zero otherwise. A pass in which every copy exited zero is recorded: MIRROR_METRIC with the time,
+ * written under a temporary name and renamed, so node-exporter never reads half a file; the temporary name holds
+ * the container's HOSTNAME (Docker sets it to the container's own hostname, moby/moby@v27.5.1
+ * container/container.go:768), so a replacement starting beside the old container never writes the same temporary
+ * file. A failed pass leaves the last success as it was. At its first start on a metrics volume the mirror also
+ * records MIRROR_STARTED_METRIC, so that a mirror that runs but never succeeds is seen (BackupMirrorStale).
+ * node-exporter reads the files as another user (nobody), so they are made world-readable (umask 022, Docker's
+ * default anyway); they hold nothing but the times.
  */
-export function renderMirrorLoop(target: string, sseKeyFile?: string): string {
-    const enc = sseKeyFile ? ` --enc-c "${target}/=$(cat ${sseKeyFile})"` : "";
+export function renderMirrorLoop(loop: MirrorLoop): string {
+    const { sse } = loop;
+    if (sse && !sse.scope.endsWith("/")) throw new Error(`renderMirrorLoop: the SSE-C scope ${sse.scope} must end with "/"`);
+    for (const c of loop.copies) {
+        if (sse && !`${c.target}/`.startsWith(sse.scope)) {
+            throw new Error(`renderMirrorLoop: ${c.target} is outside the SSE-C scope ${sse.scope}; it would be written unencrypted`);
+        }
+    }
+    const enc = sse ? ` --enc-c "${sse.scope}=$(cat ${sse.keyFile})"` : "";
+    const files = mirrorMetricFiles(loop.textfileDir, loop.name);
+    const publish = (file: string, metric: typeof MIRROR_METRIC | typeof MIRROR_STARTED_METRIC) =>
+        `printf '${mirrorMetricTemplate(metric, loop.name)}' "$(date -u +%s)" >"${file}$part" && mv -f "${file}$part" "${file}"`;
     return [
         "set -u",
+        "umask 022",
         // PID 1 ignores TERM unless it traps it; `sleep & wait` lets the trap run at once, and it ends the pause too.
         "trap 'kill $! 2>/dev/null; exit 0' TERM INT",
+        // Docker sets HOSTNAME in every container's environment; shellcheck knows it only as bash's own variable.
+        "# shellcheck disable=SC3028",
+        'part=".${HOSTNAME:-mirror}.tmp"',
+        `if [ ! -e ${files.started} ]; then`,
+        `  ${publish(files.started, MIRROR_STARTED_METRIC)} ||`,
+        `    echo "${loop.name}: could not record its first start in ${files.started}" >&2`,
+        "fi",
         "while :; do",
-        `  mc --config-dir ${MC_DIR} mirror --older-than ${SYNC_MIN_AGE} --exclude '*.partial'${enc} ${BACKUP_DIR} ${target} ||`,
-        `    echo "backup mirror to ${target}: this pass failed; the next one starts in ${SYNC_INTERVAL_SECONDS} s" >&2`,
+        '  failed=""',
+        ...loop.copies.flatMap((c) => {
+            const exclude = (c.exclude ?? []).map((e) => ` --exclude '${e}'`).join("");
+            return [`  mc --config-dir ${MC_DIR} mirror --older-than ${SYNC_MIN_AGE}${exclude}${enc} ${c.source} ${c.target} ||`, `    failed="$failed ${c.source}"`];
+        }),
+        '  if [ -z "$failed" ]; then',
+        `    ${publish(files.success, MIRROR_METRIC)} ||`,
+        `      echo "${loop.name}: every copy of this pass succeeded, but recording it in ${files.success} failed" >&2`,
+        "  else",
+        `    echo "${loop.name}: this pass failed for$failed; the last success stays as recorded; the next pass starts in ${SYNC_INTERVAL_SECONDS} s" >&2`,
+        "  fi",
         `  sleep ${SYNC_INTERVAL_SECONDS} &`,
         "  wait $!",
         "done",
@@ -132,9 +214,10 @@ export interface BackupArgs {
  * freshtrack:backup.schedule, dumps kept freshtrack:backup.retentionDays on the
  * backups volume, and copied, append-only, to the MinIO backups bucket (as a
  * user that cannot delete; MinIO's lifecycle does the retention there), and to
- * an offsite bucket (DigitalOcean Spaces) when one is configured, encrypted
- * with the stack's SSE-C key. Deleting or emptying the volume never deletes a
- * copy. The restore script ships in the same container:
+ * an offsite bucket (DigitalOcean Spaces) when one is configured, together with
+ * the uploads bucket, encrypted with the stack's SSE-C key. Deleting or emptying
+ * the volume never deletes a copy; each mirror records its last full pass for
+ * its health check and the BackupMirrorStale alert. The restore script ships in the same container:
  * `docker exec <backup container> freshtrack-restore [dump]`.
  */
 /**
@@ -196,47 +279,71 @@ export class Backup extends pulumi.ComponentResource {
 
         this.sync = mirror(this, ctx, {
             name: "backup-sync",
-            target: `local/${BUCKETS.backups}/postgres`,
+            copies: [{ source: BACKUP_DIR, target: `local/${BUCKETS.backups}/postgres`, exclude: ["*.partial"] }],
             // Not the root user: backup-sync may put and read, never delete (components/services/minio.ts).
             mcConfig: backupSyncSecret(ctx.secrets.minioRootPassword).apply(renderBackupSyncMcConfig),
-            health: ["ready", "local"],
-            network: ctx.networks.data,
+            networks: [ctx.networks.data],
             dependsOn: args.objectStorage,
         });
         const offsite: OffsiteStore | undefined = args.offsite ?? ctx.cfg.backup.offsite;
         if (offsite) {
             // Copies leave the host encrypted (issue 15, finding 18); config refuses an offsite store without the key.
+            // Both the dumps and the uploads bucket (issue 15, finding 2): the application's files exist only in MinIO, on
+            // the same block volume as the database, so without them an offsite restore would bring back records whose
+            // files are gone. One key, scoped to the bucket, covers both prefixes.
             this.offsite = mirror(this, ctx, {
                 name: "backup-offsite",
-                target: `offsite/${offsite.bucket}/postgres`,
+                copies: offsiteCopies(offsite.bucket),
                 mcConfig: pulumi
-                    .all([offsite.accessKeyId, offsite.secretAccessKey])
-                    .apply(([accessKey, secretKey]) => renderMcAliases({ offsite: { url: offsite.endpoint, accessKey, secretKey } })),
-                sseKey: pulumi.secret(offsite.encryptionKey),
-                health: ["ls", `offsite/${offsite.bucket}`],
-                // app: the way out to the internet.
-                network: ctx.networks.app,
-                dependsOn: [],
+                    .all([offsite.accessKeyId, offsite.secretAccessKey, uploadsReaderSecret(ctx.secrets.minioRootPassword)])
+                    .apply(([accessKey, secretKey, reader]) =>
+                        renderMcAliases({ offsite: { url: offsite.endpoint, accessKey, secretKey }, local: uploadsReaderAlias(reader) }),
+                    ),
+                sse: { key: pulumi.secret(offsite.encryptionKey), scope: `offsite/${offsite.bucket}/` },
+                // app: the way out to the internet; data: minio:9000, to read the uploads bucket (data is internal, so
+                // it is no way out: components/platform/networks.ts).
+                networks: [ctx.networks.app, ctx.networks.data],
+                // minio-init makes the uploads reader the copy reads as.
+                dependsOn: args.objectStorage,
             });
         }
         this.registerOutputs({});
     }
 }
 
-/** A loop of append-only `mc mirror` passes of the dumps directory to one bucket (renderMirrorLoop); read-only on the volume. */
+/**
+ * What backup-offsite copies, each under its own prefix of the offsite bucket: the dumps (not those still being
+ * written, `*.partial`) and the uploads bucket, which it reads as the uploads reader (`local`, minio.ts). An object
+ * becomes visible only once its upload is complete, so none is ever half-written; `--older-than` still leaves the
+ * newest ones to the next pass, so that one the application replaces within minutes of writing it is copied in its
+ * final form: the copy is append-only and never corrected.
+ */
+export function offsiteCopies(bucket: string): MirrorCopy[] {
+    return [
+        { source: BACKUP_DIR, target: `offsite/${bucket}/postgres`, exclude: ["*.partial"] },
+        { source: `local/${BUCKETS.uploads}`, target: `offsite/${bucket}/${BUCKETS.uploads}` },
+    ];
+}
+
+/**
+ * A loop of append-only `mc mirror` passes (renderMirrorLoop); read-only on the backups volume, writing only its own
+ * files in node-exporter's textfile directory. Healthy while its last fully successful pass is recent
+ * (renderMirrorHealthCheck), not merely while its store answers: a mirror that fails every pass turns unhealthy.
+ */
 function mirror(
     parent: pulumi.Resource,
     ctx: ServiceContext,
     m: {
-        name: "backup-sync" | "backup-offsite";
-        target: string;
+        name: MirrorName;
+        copies: MirrorCopy[];
         mcConfig: pulumi.Output<string>;
-        sseKey?: pulumi.Output<string>;
-        health: string[];
-        network: docker.Network;
+        sse?: { key: pulumi.Output<string>; scope: string };
+        networks: docker.Network[];
         dependsOn: readonly pulumi.Resource[];
     },
 ): Service {
+    const sse = m.sse ? { sse: { keyFile: OFFSITE_KEY_FILE, scope: m.sse.scope } } : {};
+    const loop: MirrorLoop = { name: m.name, copies: m.copies, textfileDir: TEXTFILE_DIR, ...sse };
     return new Service(
         m.name,
         {
@@ -245,18 +352,27 @@ function mirror(
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.mc,
             limits: ctx.cfg.resources[m.name],
-            // /bin/sh is in the mc image (ubi-micro), and so is sleep: the image's own build runs chmod
+            // /bin/sh is in the mc image (ubi-micro), and so are sleep, date and mv: the image's own build runs chmod
             // (minio/mc Dockerfile.release:22), which comes with ubi-micro's coreutils.
             entrypoint: ["/bin/sh", "-c"],
-            command: [renderMirrorLoop(m.target, m.sseKey ? OFFSITE_KEY_FILE : undefined)],
+            command: [renderMirrorLoop(loop)],
             files: [
                 { path: `${MC_DIR}/config.json`, content: m.mcConfig, secret: true },
-                ...(m.sseKey ? [{ path: OFFSITE_KEY_FILE, content: m.sseKey, secret: true }] : []),
+                ...(m.sse ? [{ path: OFFSITE_KEY_FILE, content: m.sse.key, secret: true }] : []),
+                {
+                    path: MIRROR_HEALTH_SCRIPT_PATH,
+                    content: renderMirrorHealthCheck(MIRROR_HEALTH_LIMITS, mirrorMetricFiles(TEXTFILE_DIR, m.name).success),
+                    executable: true,
+                },
             ],
-            healthcheck: { test: ["CMD", "mc", "--config-dir", MC_DIR, ...m.health], intervalSeconds: 60, timeoutSeconds: 20 },
-            rootReason: "it reads the dumps, which the backup service writes as root with mode 0600 in a 0700 directory (issue 15, finding 18)",
-            networks: [{ network: m.network }],
-            volumes: [{ volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true }],
+            healthcheck: { test: ["CMD", "/bin/sh", MIRROR_HEALTH_SCRIPT_PATH], intervalSeconds: 60 },
+            rootReason: "it reads the dumps, which the backup service writes as root with mode 0600 in a 0700 directory",
+            networks: m.networks.map((network) => ({ network })),
+            volumes: [
+                { volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true },
+                // Where it records each fully successful pass, for node-exporter (the backup service writes there too).
+                { volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR },
+            ],
             dependsOn: [...m.dependsOn],
         },
         { parent },

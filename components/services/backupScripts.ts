@@ -277,3 +277,76 @@ exit 1
 export function renderBackupCrontab(schedule: string): string {
     return `${schedule} ${BACKUP_SCRIPT_PATH} scheduled >/proc/1/fd/1 2>/proc/1/fd/2\n`;
 }
+
+/** The backup mirrors (components/services/backup.ts): each copies the backups on, append-only, in a loop of passes. */
+export type MirrorName = "backup-sync" | "backup-offsite";
+/** When a mirror last finished a pass in which every copy succeeded; one series per mirror (label `mirror`). */
+export const MIRROR_METRIC = "freshtrack_backup_mirror_last_success_timestamp_seconds";
+/**
+ * When a mirror first ran on this host's metrics volume; written once, never updated. With no MIRROR_METRIC
+ * beside it, it is the mirror that runs but has never finished a pass (the BackupMirrorStale alert).
+ */
+export const MIRROR_STARTED_METRIC = "freshtrack_backup_mirror_first_start_timestamp_seconds";
+/** Where a mirror's health check runs from; rendered per mirror (renderMirrorHealthCheck). */
+export const MIRROR_HEALTH_SCRIPT_PATH = "/usr/local/bin/freshtrack-mirror-health";
+/** Written by a mirror container's first health check, in its own filesystem: the grace starts with the container. */
+export const MIRROR_HEALTH_STARTED_FILE = "/tmp/freshtrack-mirror-health-started";
+
+/**
+ * The two textfiles of one mirror in node-exporter's textfile directory. One file per mirror, so that neither
+ * mirror rewrites the other's line; node-exporter merges a metric family spread over several `*.prom` files when
+ * their HELP texts agree (prometheus/node_exporter@v1.8.2 collector/textfile.go:215 reads only `*.prom`, :220-237
+ * keeps the first HELP text and flags a different one as an error), so every file carries the same HELP line.
+ */
+export function mirrorMetricFiles(textfileDir: string, mirror: MirrorName): { success: string; started: string } {
+    return { success: `${textfileDir}/freshtrack_backup_mirror_${mirror}.prom`, started: `${textfileDir}/freshtrack_backup_mirror_${mirror}_started.prom` };
+}
+
+/** The text of a mirror's metric file: HELP, TYPE and one sample whose value the shell fills in (`%s` of printf). */
+export function mirrorMetricTemplate(metric: typeof MIRROR_METRIC | typeof MIRROR_STARTED_METRIC, mirror: MirrorName): string {
+    const help =
+        metric === MIRROR_METRIC ? "Time a backup mirror last finished a pass in which every copy succeeded." : "Time a backup mirror first ran on this host.";
+    return `# HELP ${metric} ${help}\\n# TYPE ${metric} gauge\\n${metric}{mirror="${mirror}"} %s\\n`;
+}
+
+/**
+ * A mirror's health check: healthy while its last fully successful pass (the sample in its metric file, on the
+ * metrics volume, so a replaced container still knows it) is younger than `staleSeconds`, or while the container is
+ * in its first `graceSeconds`. The mc image has no find and no stat (components/imageContracts.ts, the mc notes), so
+ * ages come from `date +%s` and the shell's own arithmetic, and the file is read with the shell's `read`; the grace
+ * starts at the container's first check, which writes the time into MIRROR_HEALTH_STARTED_FILE (a new container gets
+ * a new grace, a restart does not), as the backup service's check does (renderBackupHealthCheck).
+ */
+export function renderMirrorHealthCheck(
+    limits: { staleSeconds: number; graceSeconds: number },
+    metricFile: string,
+    startedFile: string = MIRROR_HEALTH_STARTED_FILE,
+): string {
+    const files = { metric: metricFile, started: startedFile };
+    return `#!/bin/sh
+# Rendered by components/services/backupScripts.ts: a backup mirror's health check.
+now=$(date -u +%s)
+[ -s '${files.started}' ] || echo "$now" >'${files.started}'
+last=0
+if [ -r '${files.metric}' ]; then
+  while read -r name value; do
+    case $name in ${MIRROR_METRIC}\\{*) last=$value ;; esac
+  done <'${files.metric}'
+fi
+case $last in ''|*[!0-9]*) last=0 ;; esac
+if [ $((now - last)) -lt ${limits.staleSeconds} ]; then
+  echo "last fully successful pass $((now - last)) s ago"
+  exit 0
+fi
+# A start time that cannot be read grants no grace: a check that cannot keep its own record never turns healthy by default.
+started=0
+read -r started <'${files.started}' || started=0
+case $started in ''|*[!0-9]*) started=0 ;; esac
+if [ $((now - started)) -lt ${limits.graceSeconds} ]; then
+  echo "no fully successful pass in the last ${limits.staleSeconds} s yet; container checked first $((now - started)) s ago"
+  exit 0
+fi
+echo "no fully successful pass in the last ${limits.staleSeconds} s: see the container's log (docker logs)"
+exit 1
+`;
+}

@@ -9,7 +9,15 @@ import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { backupEnv, backupVolumes } from "./backup";
 import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
 import { clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR, SelfHostedLogins, ServiceContext } from "./context";
-import { DATABASE_ROLES_COMMAND, POSTGRES_USER_ID, renderDatabaseRoles, ROLES_SQL_PATH, SUPERUSER_PASSWORD_FILES } from "./postgres";
+import {
+    DATABASE_ROLES_COMMAND,
+    PINNED_SEARCH_PATH,
+    PINNED_SEARCH_PATH_PGOPTIONS,
+    POSTGRES_USER_ID,
+    renderDatabaseRoles,
+    ROLES_SQL_PATH,
+    SUPERUSER_PASSWORD_FILES,
+} from "./postgres";
 
 export interface MigrationsArgs {
     readonly ctx: ServiceContext;
@@ -77,22 +85,33 @@ function quoteLiteral(text: string): string {
  * public" (LukeMathWalker/zero-to-production#268, #272, where `doadmin` granting it was the fix;
  * directus/directus#21890). Granting a privilege the role already holds changes nothing, so the job can
  * run before every migration.
+ * The application's role may create in that schema (this job lets it), so it could plant there a function the check
+ * calls by name: the search_path is pinned (PINNED_SEARCH_PATH, also by PGOPTIONS in GRANT_COMMAND), the functions are
+ * named with their schema, and the literals carry their types, so that none of its functions can run as the
+ * administrator (issue 15, finding 12; test/managedGrant.servers.test.ts).
  */
 export function renderPublicSchemaGrant(appUser: string): string {
-    const role = quoteLiteral(appUser);
+    const role = `${quoteLiteral(appUser)}::name`;
+    const holds = (privilege: string) => `pg_catalog.has_schema_privilege(${role}, 'public'::text, '${privilege}'::text)`;
     return [
         "-- Rendered by components/services/migrations.ts: lets the application's role create its tables.",
+        "BEGIN;",
+        "-- Before anything else: nothing the application's role created in schema public may be found.",
+        `SET LOCAL search_path = ${PINNED_SEARCH_PATH};`,
         `GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdentifier(appUser)};`,
         "-- A role that may not grant this gets only a warning and exit status 0, and the migration would fail later",
         "-- with a less helpful error: check that the role now has both privileges, or fail the job here.",
         "DO $$",
         "BEGIN",
         // Both asked for separately: with a list, has_schema_privilege is true when any one of them is held.
-        `    IF NOT (has_schema_privilege(${role}, 'public', 'USAGE') AND has_schema_privilege(${role}, 'public', 'CREATE')) THEN`,
-        `        RAISE EXCEPTION 'role % still may not create in schema public of database %: % does not own it', ${role}, current_database(), current_user;`,
+        `    IF NOT (${holds("USAGE")}`,
+        `            AND ${holds("CREATE")}) THEN`,
+        `        RAISE EXCEPTION 'role % still may not create in schema public of database %: % does not own it',`,
+        `            ${role}, pg_catalog.current_database(), current_user;`,
         "    END IF;",
         "END",
         "$$;",
+        "COMMIT;",
         "",
     ].join("\n");
 }
@@ -100,9 +119,11 @@ export function renderPublicSchemaGrant(appUser: string): string {
 /**
  * The grant job's command: the password is read from the secret file into libpq's PGPASSWORD inside the
  * shell, so it is in neither the container's command nor its env; the rest of the connection is PG* env.
+ * PGOPTIONS pins the connection's search_path, whatever the database's own setting (PINNED_SEARCH_PATH).
  */
 export const GRANT_COMMAND = [
     "set -eu",
+    `export PGOPTIONS='${PINNED_SEARCH_PATH_PGOPTIONS}'`,
     `PGPASSWORD=$(cat "$ADMIN_PASSWORD_FILE")`,
     "export PGPASSWORD",
     `exec psql --no-psqlrc --set ON_ERROR_STOP=1 --file ${GRANT_SQL_PATH}`,
@@ -140,8 +161,10 @@ export class Migrations extends pulumi.ComponentResource {
         let settleDigest!: (digest: pulumi.Output<string>) => void;
         const migrateDigest = pulumi.output(new Promise<pulumi.Output<string>>((resolve) => (settleDigest = resolve)));
         const selfHosted = args.app.database.selfHosted;
-        if (selfHosted) this.grant = databaseRoles(this, ctx, args.app.database, selfHosted, migrateDigest);
-        else if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin, migrateDigest);
+        // The job connects once (PGCONNECT_TIMEOUT) and fails if the server does not answer: it waits for the database to
+        // be healthy, which on a first deploy or an upgrade that replaces PostgreSQL takes a while (the newcomer pass).
+        if (selfHosted) this.grant = databaseRoles(this, ctx, args.app.database, selfHosted, migrateDigest, args.database);
+        else if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin, migrateDigest, args.database);
 
         this.backup = new Service(
             "pre-migrate-backup",
@@ -210,8 +233,9 @@ function publicSchemaGrant(
     direct: DatabaseEndpoint,
     admin: DatabaseAdminLogin,
     migrateDigest: pulumi.Output<string>,
+    database: readonly pulumi.Resource[],
 ): Service {
-    return databaseGrantJob(parent, ctx, direct, migrateDigest, {
+    return databaseGrantJob(parent, ctx, direct, migrateDigest, database, {
         command: GRANT_COMMAND,
         env: {
             PGUSER: admin.user,
@@ -241,6 +265,7 @@ function databaseRoles(
     direct: DatabaseEndpoint,
     logins: SelfHostedLogins,
     migrateDigest: pulumi.Output<string>,
+    database: readonly pulumi.Resource[],
 ): Service {
     const [superuser, legacySuperuser] = logins.superusers;
     if (!superuser || !legacySuperuser || logins.superusers.length !== SUPERUSER_PASSWORD_FILES.length) {
@@ -249,7 +274,7 @@ function databaseRoles(
     const sql = pulumi
         .all([direct.password, logins.backup.password, logins.monitor.password])
         .apply(([app, backup, monitor]) => renderDatabaseRoles({ app, backup, monitor }));
-    return databaseGrantJob(parent, ctx, direct, migrateDigest, {
+    return databaseGrantJob(parent, ctx, direct, migrateDigest, database, {
         command: DATABASE_ROLES_COMMAND,
         env: { PGCONNECT_TIMEOUT: "10" },
         files: [
@@ -271,6 +296,7 @@ function databaseGrantJob(
     ctx: ServiceContext,
     direct: DatabaseEndpoint,
     migrateDigest: pulumi.Output<string>,
+    database: readonly pulumi.Resource[],
     job: { command: string; env: Record<string, pulumi.Input<string>>; files: ServiceFile[]; network: docker.Network },
 ): Service {
     return new Service(
@@ -295,6 +321,7 @@ function databaseGrantJob(
             },
             files: job.files,
             networks: [{ network: job.network }],
+            dependsOn: [...database],
         },
         { parent },
     );

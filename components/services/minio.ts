@@ -40,9 +40,8 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
             host: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.minio,
-            rootReason:
-                "its objects sit in a volume that every earlier release wrote as root (the image runs as root and its /data has no " +
-                "other owner: components/imageContracts.ts); it holds no capability",
+            // The image runs as root and its /data has no other owner (components/imageContracts.ts).
+            rootReason: "its objects sit in a volume that earlier releases wrote as root; it holds no capability",
             limits: ctx.cfg.resources.minio,
             command: ["server", "/data"],
             // MinIO reads both from files (minio/minio cmd/common-main.go, loadEnvVarsFromFiles).
@@ -189,6 +188,79 @@ export function renderAppUploadsPolicy(uploads: string, backups: string): string
 }
 
 /**
+ * The MinIO user backup-offsite reads the uploads bucket with (issue 15, finding 2): the application's files live
+ * only in that bucket, on the same block volume as everything else, so they go offsite beside the dumps. Reading is
+ * all it may do (renderUploadsReadPolicy), so the offsite container, which also holds the offsite store's key and
+ * talks to the internet, can neither change a customer's file nor reach the backups or MinIO itself.
+ */
+export const UPLOADS_READER_USER = "freshtrack-uploads-reader";
+export const UPLOADS_READ_POLICY = "freshtrack-uploads-read";
+const READER_POLICY_FILE = `${MC_CONFIG_DIR}/uploads-read-policy.json`;
+const READER_SECRET_FILE = `${MC_CONFIG_DIR}/uploads-reader-secret`;
+
+/** The uploads reader's secret (derivedUserSecret, with a label of its own). */
+export function uploadsReaderSecret(rootPassword: pulumi.Output<string>): pulumi.Output<string> {
+    return derivedUserSecret(rootPassword, "freshtrack minio uploads reader user");
+}
+
+/** The alias of the stack's MinIO as the uploads reader, for the offsite container's mc config (renderMcAliases). */
+export function uploadsReaderAlias(secretKey: string): { url: string; accessKey: string; secretKey: string } {
+    return { url: `http://minio:${MINIO_PORT}`, accessKey: UPLOADS_READER_USER, secretKey };
+}
+
+/**
+ * Every S3 action that changes something, as patterns (minio/pkg@v3.1.3 policy/action.go:32-207 lists the actions;
+ * an action in a statement may be a wildcard pattern, valid when it matches a supported action, :320-333, matched by
+ * wildcard.Match): each Put, Delete and Create action, and those that write without saying so in their name.
+ */
+const CHANGING_S3_ACTIONS = [
+    "s3:Put*",
+    "s3:Delete*",
+    "s3:Create*",
+    "s3:ForceDeleteBucket",
+    "s3:AbortMultipartUpload",
+    "s3:BypassGovernanceRetention",
+    "s3:Replicate*",
+    "s3:RestoreObject",
+    "s3:ResetBucketReplicationState",
+];
+
+/**
+ * IAM policy of the uploads reader: what `mc mirror` does with a source bucket, and nothing more. It checks the
+ * bucket exists (HeadBucket, minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/client-s3.go:2306-2315) and lists it
+ * (ListObjects V1/V2 and HeadBucket: s3:ListBucket, minio/minio@RELEASE.2025-09-07T16-13-09Z
+ * cmd/bucket-listobjects-handlers.go:172,287, cmd/bucket-handlers.go:1660-1661; GetBucketLocation:
+ * s3:GetBucketLocation, :217) and reads each object it copies (GetObject: s3:GetObject, cmd/object-handlers.go:327;
+ * mc's S3 client reads a source with GetObject only, mc cmd/client-s3.go:885-908, the tagging directive only with
+ * --preserve, which the mirror does not pass). Nothing here was run against a real MinIO: none can be installed on
+ * these machines, so the calls are argued from the sources.
+ *
+ * A user may do only what a policy attached to it allows (cmd/iam.go:2522-2534), so nothing else is granted. Three
+ * Deny statements say so explicitly, since a Deny wins over every Allow (minio/pkg@v3.1.3 policy/policy.go:173-181)
+ * and a later widening of the Allow cannot undo them: no change to any bucket or object (CHANGING_S3_ACTIONS, on
+ * every bucket: `arn:aws:s3:::*` parses as the S3 pattern `*`, policy/resource.go:241-258, which matches every bucket and object, :125-133),
+ * nothing at all on the backups bucket, and no admin action (a user may otherwise change its own password and make
+ * access keys for itself: cmd/admin-handlers-users.go:490-500, :2960-2978; admin statements take no Resource,
+ * minio/pkg policy/statement.go:79).
+ */
+export function renderUploadsReadPolicy(uploads: string, backups: string): string {
+    return JSON.stringify(
+        {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [`arn:aws:s3:::${uploads}`] },
+                { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${uploads}/*`] },
+                { Effect: "Deny", Action: CHANGING_S3_ACTIONS, Resource: ["arn:aws:s3:::*"] },
+                { Effect: "Deny", Action: ["s3:*"], Resource: [`arn:aws:s3:::${backups}`, `arn:aws:s3:::${backups}/*`] },
+                { Effect: "Deny", Action: ["admin:*"] },
+            ],
+        },
+        null,
+        2,
+    );
+}
+
+/**
  * Retention of the copies in the backups bucket, done by MinIO's lifecycle since nobody else may delete
  * there. The bucket is versioned, so an object overwritten by a stolen sync key keeps its earlier
  * version. A dump expires `retentionDays` after it was written (MinIO adds a delete marker); the version
@@ -219,7 +291,7 @@ export function renderBackupLifecycle(retentionDays: number, prefix = "postgres/
 
 /**
  * The minio-init job: buckets, then versioning and lifecycle on the backups bucket, then the append-only
- * backup-sync user, then the app user. Every step is safe to repeat: `mb --ignore-existing`; `version enable` and
+ * backup-sync user, then the app user, then the uploads reader (for backup-offsite). Every step is safe to repeat: `mb --ignore-existing`; `version enable` and
  * `ilm rule import` set the whole configuration (mc cmd/ilm-rule-import.go:92-121 replaces the lifecycle
  * with the imported rules); `admin policy create` overwrites a policy of that name (mc
  * cmd/admin-policy-create.go:129-136 sends the file; minio cmd/admin-handlers-users.go:1732-1744 parses and
@@ -244,12 +316,15 @@ export function renderMinioInitScript(): string {
         `${mc} admin policy create local ${APP_UPLOADS_POLICY} ${APP_POLICY_FILE}`,
         `${mc} admin user add local ${MINIO_APP_USER} <${APP_SECRET_FILE}`,
         `${mc} admin policy attach local ${APP_UPLOADS_POLICY} --user ${MINIO_APP_USER}`,
+        `${mc} admin policy create local ${UPLOADS_READ_POLICY} ${READER_POLICY_FILE}`,
+        `${mc} admin user add local ${UPLOADS_READER_USER} <${READER_SECRET_FILE}`,
+        `${mc} admin policy attach local ${UPLOADS_READ_POLICY} --user ${UPLOADS_READER_USER}`,
     ].join("\n");
 }
 
 /**
  * Creates the buckets, the backups bucket's versioning and lifecycle, the append-only user that
- * backup-sync writes with, and the app user (renderMinioInitScript). A job: it runs again when any of that
+ * backup-sync writes with, the app user and the uploads reader (renderMinioInitScript). A job: it runs again when any of that
  * changes. It touches no object and never MinIO's volume.
  */
 export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource, parent: pulumi.Resource): Service {
@@ -272,6 +347,8 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
                 { path: SYNC_SECRET_FILE, content: backupSyncSecret(ctx.secrets.minioRootPassword), secret: true },
                 { path: APP_POLICY_FILE, content: renderAppUploadsPolicy(BUCKETS.uploads, BUCKETS.backups) },
                 { path: APP_SECRET_FILE, content: appUserSecret(ctx.secrets.minioRootPassword), secret: true },
+                { path: READER_POLICY_FILE, content: renderUploadsReadPolicy(BUCKETS.uploads, BUCKETS.backups) },
+                { path: READER_SECRET_FILE, content: uploadsReaderSecret(ctx.secrets.minioRootPassword), secret: true },
             ],
             networks: [{ network: ctx.networks.data }],
             dependsOn: [minioService],

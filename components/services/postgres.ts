@@ -125,6 +125,27 @@ export interface DatabaseRolePasswords {
 }
 
 /**
+ * The search_path of every session the database-grant jobs open, as the superuser or the managed cluster's administrator,
+ * in the application's database: the system catalog, then the session's own temporary schema, nothing else. The
+ * application's role owns that database and, through pg_database_owner, its schema public (PostgreSQL 15 release notes,
+ * "Change the owner of the public schema to pg_database_owner"); on a managed cluster the grant job gives it CREATE there.
+ * So it can plant functions and views in public, and as the database's owner it may `ALTER DATABASE ... SET` any
+ * user-settable parameter, search_path included, which every later session in the database starts with, a superuser's
+ * too (PostgreSQL docs, ALTER DATABASE: "Only the database owner or a superuser can change the session defaults for a
+ * database"). A function call is resolved over every schema on the path by the best match of argument types before the
+ * order of schemas, so an overload in public taking text beats pg_catalog's taking name when the call passes text
+ * (PostgreSQL docs, "Type Conversion: Functions"; CVE-2018-1058), and with public ahead of pg_catalog even a function of
+ * pg_catalog's own signature, or a view named pg_roles, is found first. pg_temp is named last because a path that leaves
+ * it out searches it first for relations and types (PostgreSQL docs, search_path). Pinned twice: for the connection by
+ * libpq's PGOPTIONS, which the server applies as the client's startup options, above the database's and the role's own
+ * settings (checked: test/databaseRoles.servers.test.ts, "(B)"), and by the first statement of each SQL file's
+ * transaction, so the SQL holds on any connection.
+ */
+export const PINNED_SEARCH_PATH = "pg_catalog, pg_temp";
+/** The connection half of PINNED_SEARCH_PATH, for libpq's PGOPTIONS (no spaces: PGOPTIONS splits on them). */
+export const PINNED_SEARCH_PATH_PGOPTIONS = `-c search_path=${PINNED_SEARCH_PATH.replace(/ /g, "")}`;
+
+/**
  * Objects in the database owned by the bootstrap superuser (pg_authid oid 10, BOOTSTRAP_SUPERUSERID in
  * src/include/catalog/pg_authid.dat) that the application's role is to own: on a stack created before the roles were
  * split, that is everything the migrations made, since they ran as `freshtrack`, the bootstrap superuser. PostgreSQL
@@ -136,60 +157,68 @@ export interface DatabaseRolePasswords {
  * functions internal to another object (pg_depend deptype 'i': a range type's constructors, which PostgreSQL always
  * gives the bootstrap superuser, src/backend/commands/typecmds.c makeRangeConstructors, and a restore does so again),
  * members of an extension, and anything in pg_catalog, information_schema or pg_toast. pg_identify_object gives each object's kind and an
- * identity quoted for use in a statement (PostgreSQL docs, "Object Information and Addressing Functions").
+ * identity quoted for use in a statement (PostgreSQL docs, "Object Information and Addressing Functions"). Catalogs and
+ * functions are named with their schema (PINNED_SEARCH_PATH).
  */
 const OWNED_BY_BOOTSTRAP_SUPERUSER = `
     SELECT o.classid, o.objid, i.type, i.identity
     FROM (
-        SELECT 'pg_namespace'::regclass AS classid, n.oid AS objid FROM pg_namespace n
+        SELECT 'pg_catalog.pg_namespace'::regclass AS classid, n.oid AS objid FROM pg_catalog.pg_namespace n
             WHERE n.nspowner = 10 AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-        UNION ALL SELECT 'pg_class'::regclass, c.oid FROM pg_class c
+        UNION ALL SELECT 'pg_catalog.pg_class'::regclass, c.oid FROM pg_catalog.pg_class c
             WHERE c.relowner = 10 AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-            AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
-        UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p WHERE p.proowner = 10
-            AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
-        UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t
+            AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')))
+        UNION ALL SELECT 'pg_catalog.pg_proc'::regclass, p.oid FROM pg_catalog.pg_proc p WHERE p.proowner = 10
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+        UNION ALL SELECT 'pg_catalog.pg_type'::regclass, t.oid FROM pg_catalog.pg_type t
             WHERE t.typowner = 10 AND t.typtype IN ('c', 'd', 'e', 'r')
-            AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
-        UNION ALL SELECT 'pg_collation'::regclass, oid FROM pg_collation WHERE collowner = 10
-        UNION ALL SELECT 'pg_conversion'::regclass, oid FROM pg_conversion WHERE conowner = 10
-        UNION ALL SELECT 'pg_operator'::regclass, oid FROM pg_operator WHERE oprowner = 10
-        UNION ALL SELECT 'pg_opfamily'::regclass, oid FROM pg_opfamily WHERE opfowner = 10
-        UNION ALL SELECT 'pg_opclass'::regclass, oid FROM pg_opclass WHERE opcowner = 10
-        UNION ALL SELECT 'pg_statistic_ext'::regclass, oid FROM pg_statistic_ext WHERE stxowner = 10
-        UNION ALL SELECT 'pg_ts_config'::regclass, oid FROM pg_ts_config WHERE cfgowner = 10
-        UNION ALL SELECT 'pg_ts_dict'::regclass, oid FROM pg_ts_dict WHERE dictowner = 10
-        UNION ALL SELECT 'pg_largeobject'::regclass, oid FROM pg_largeobject_metadata WHERE lomowner = 10
+            AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+        UNION ALL SELECT 'pg_catalog.pg_collation'::regclass, oid FROM pg_catalog.pg_collation WHERE collowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_conversion'::regclass, oid FROM pg_catalog.pg_conversion WHERE conowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_operator'::regclass, oid FROM pg_catalog.pg_operator WHERE oprowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_opfamily'::regclass, oid FROM pg_catalog.pg_opfamily WHERE opfowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_opclass'::regclass, oid FROM pg_catalog.pg_opclass WHERE opcowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::regclass, oid FROM pg_catalog.pg_statistic_ext WHERE stxowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_ts_config'::regclass, oid FROM pg_catalog.pg_ts_config WHERE cfgowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_ts_dict'::regclass, oid FROM pg_catalog.pg_ts_dict WHERE dictowner = 10
+        UNION ALL SELECT 'pg_catalog.pg_largeobject'::regclass, oid FROM pg_catalog.pg_largeobject_metadata WHERE lomowner = 10
     ) o
-    CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+    CROSS JOIN LATERAL pg_catalog.pg_identify_object(o.classid, o.objid, 0) i
     WHERE coalesce(i.schema, '') !~ '^pg_' AND coalesce(i.schema, '') <> 'information_schema'
-    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')`;
+    AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')`;
 
 /**
  * Multirange types still owned by the bootstrap superuser, given away after everything else: PostgreSQL 17 moves a
  * range type's multirange with it and refuses an ALTER of the multirange alone ("cannot alter multirange type"), while
  * 15 leaves it behind (both checked here, 15.18 and 17.10), so only what is left once the ranges have moved is altered.
+ * format_type qualifies a type whose schema is not on the search_path, so under PINNED_SEARCH_PATH every identity has its schema.
  */
 const MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER = `
-    SELECT 'type' AS type, format_type(t.oid, NULL) AS identity FROM pg_type t
+    SELECT 'type' AS type, pg_catalog.format_type(t.oid, NULL) AS identity FROM pg_catalog.pg_type t
     WHERE t.typtype = 'm' AND t.typowner = 10 AND t.typnamespace::regnamespace::text !~ '^pg_'
     AND t.typnamespace::regnamespace::text <> 'information_schema'
-    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')`;
+    AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')`;
 
 /**
  * What the database-grant job runs on the self-hosted PostgreSQL, as its superuser, in the application's database,
  * in one transaction: everything or nothing. It
+ * - pins the search_path first (PINNED_SEARCH_PATH): nothing the application planted in its database is ever called;
  * - creates the application, backup and monitoring roles when they are missing, and sets their attributes and
  *   passwords (as SCRAM verifiers) only where they differ, so a second run writes nothing;
  * - makes the application's role the owner of the database (and of the databases earlier restores kept, so the
  *   restore's retention may drop them), which on PostgreSQL 15+ also makes it the owner of schema public through
  *   pg_database_owner (PostgreSQL 15 release notes, "Change the owner of the public schema to pg_database_owner");
  * - gives it every object the bootstrap superuser owns there (OWNED_BY_BOOTSTRAP_SUPERUSER);
- * - then checks the outcome and fails, rolling everything back, when any of it does not hold.
+ * - then checks the outcome and fails, rolling everything back, when any of it does not hold: among others, each role
+ *   must be a member of exactly the roles it is allowed (allowedMemberships), since a predefined role carries no
+ *   attribute a check of attributes would see.
  * `lock_timeout`: the first run on an older stack takes an ACCESS EXCLUSIVE lock on each table it gives away while the
  * previous version still serves; it waits at most that long behind a long query, and fails (retried by the next `up`)
  * rather than queue every query of the application behind it.
+ * Catalogs and functions are named with their schema, and literals carry their types, so that no overload that takes
+ * the arguments with fewer casts could win even on a path that was not pinned; operators and type names rely on the
+ * pinned path alone.
  */
 export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
     const R = DATABASE_ROLES;
@@ -206,78 +235,115 @@ export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
         ["pg_signal_backend", R.backup],
         ["pg_monitor", R.monitor],
     ];
-    const values = roles.map(([name, createdb, verifier]) => `(${sqlLiteral(name)}, ${createdb}, ${sqlLiteral(verifier)})`).join(",\n            ");
-    const grants = memberships.map(([granted, member]) => `(${sqlLiteral(granted)}, ${sqlLiteral(member)})`).join(", ");
+    // Every role each of them may be a member of, directly or through another, and none else: the grants above and
+    // what pg_monitor is itself a member of (PostgreSQL docs, "Predefined Roles", since 10: pg_read_all_settings,
+    // pg_read_all_stats and pg_stat_scan_tables; checked on 15.18 by test/databaseRoles.servers.test.ts, not on 17 here:
+    // a server where pg_monitor differs fails the job, naming the membership, rather than passing it unseen).
+    // pg_database_owner is left out of the comparison: its one member is implicit, the owner of the current database,
+    // and no role can be granted it (same page); the job checks the database's owner on its own.
+    const allowedMemberships: [string, string][] = [
+        [R.backup, R.app],
+        [R.backup, "pg_signal_backend"],
+        [R.monitor, "pg_monitor"],
+        [R.monitor, "pg_read_all_settings"],
+        [R.monitor, "pg_read_all_stats"],
+        [R.monitor, "pg_stat_scan_tables"],
+    ];
+    const name = (text: string) => `${sqlLiteral(text)}::name`;
+    const values = roles.map(([role, createdb, verifier]) => `(${name(role)}, ${createdb}, ${sqlLiteral(verifier)}::text)`).join(",\n            ");
+    const grants = memberships.map(([granted, member]) => `(${name(granted)}, ${name(member)})`).join(", ");
+    const allowed = allowedMemberships.map(([member, granted]) => `(${name(member)}, ${name(granted)})`).join(",\n            ");
+    const roleNames = roles.map(([role]) => name(role)).join(", ");
     const body = `
 DECLARE
-    app CONSTANT name := ${sqlLiteral(R.app)};
+    app CONSTANT name := ${name(R.app)};
     r record;
     problems text;
+    lacking text;
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user AND rolsuper) THEN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = current_user AND rolsuper) THEN
         RAISE EXCEPTION 'database-grant: % is not a superuser, so it cannot make the roles', current_user;
     END IF;
 
     FOR r IN SELECT * FROM (VALUES
             ${values}) AS v(name, createdb, verifier) LOOP
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r.name) THEN
-            EXECUTE format('CREATE ROLE %I', r.name);
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+            EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
         END IF;
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r.name AND rolcanlogin AND rolinherit AND NOT rolsuper AND NOT rolcreaterole
-                AND rolcreatedb = r.createdb AND NOT rolreplication AND NOT rolbypassrls) THEN
-            EXECUTE format('ALTER ROLE %I WITH LOGIN INHERIT NOSUPERUSER NOCREATEROLE %s NOREPLICATION NOBYPASSRLS',
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name AND rolcanlogin AND rolinherit AND NOT rolsuper
+                AND NOT rolcreaterole AND rolcreatedb = r.createdb AND NOT rolreplication AND NOT rolbypassrls) THEN
+            EXECUTE pg_catalog.format('ALTER ROLE %I WITH LOGIN INHERIT NOSUPERUSER NOCREATEROLE %s NOREPLICATION NOBYPASSRLS',
                 r.name, CASE WHEN r.createdb THEN 'CREATEDB' ELSE 'NOCREATEDB' END);
         END IF;
-        IF (SELECT rolpassword FROM pg_authid WHERE rolname = r.name) IS DISTINCT FROM r.verifier THEN
-            EXECUTE format('ALTER ROLE %I PASSWORD %L', r.name, r.verifier);
+        IF (SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = r.name) IS DISTINCT FROM r.verifier THEN
+            EXECUTE pg_catalog.format('ALTER ROLE %I PASSWORD %L', r.name, r.verifier);
         END IF;
     END LOOP;
 
     FOR r IN SELECT * FROM (VALUES ${grants}) AS v(granted, member) LOOP
-        IF NOT pg_has_role(r.member, r.granted, 'USAGE') THEN
-            EXECUTE format('GRANT %I TO %I', r.granted, r.member);
+        IF NOT pg_catalog.pg_has_role(r.member, r.granted, 'USAGE'::text) THEN
+            EXECUTE pg_catalog.format('GRANT %I TO %I', r.granted, r.member);
         END IF;
     END LOOP;
 
-    FOR r IN SELECT datname FROM pg_database
-            WHERE (datname = current_database() OR starts_with(datname, current_database() || '_before_restore_'))
-            AND datdba <> to_regrole(app) LOOP
-        EXECUTE format('ALTER DATABASE %I OWNER TO %I', r.datname, app);
+    FOR r IN SELECT datname FROM pg_catalog.pg_database
+            WHERE (datname = pg_catalog.current_database()
+                OR pg_catalog.starts_with(datname::text, pg_catalog.current_database()::text || '_before_restore_'::text))
+            AND datdba IS DISTINCT FROM (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = app) LOOP
+        EXECUTE pg_catalog.format('ALTER DATABASE %I OWNER TO %I', r.datname, app);
     END LOOP;
 
     FOR r IN ${OWNED_BY_BOOTSTRAP_SUPERUSER.trim()} LOOP
-        EXECUTE format('ALTER %s %s OWNER TO %I',
-            CASE r.type WHEN 'composite type' THEN 'TYPE' WHEN 'statistics object' THEN 'STATISTICS' ELSE upper(r.type) END,
+        EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I',
+            CASE r.type WHEN 'composite type' THEN 'TYPE' WHEN 'statistics object' THEN 'STATISTICS' ELSE pg_catalog.upper(r.type) END,
             r.identity, app);
     END LOOP;
     FOR r IN ${MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER.trim()} LOOP
-        EXECUTE format('ALTER TYPE %s OWNER TO %I', r.identity, app);
+        EXECUTE pg_catalog.format('ALTER TYPE %s OWNER TO %I', r.identity, app);
     END LOOP;
 
     -- The outcome, checked rather than assumed.
-    SELECT string_agg(rolname, ', ') INTO problems FROM pg_roles
-        WHERE rolname IN (${roles.map(([n]) => sqlLiteral(n)).join(", ")})
-        AND (rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls OR NOT rolcanlogin OR (rolcreatedb AND rolname <> ${sqlLiteral(R.backup)}));
+    SELECT pg_catalog.string_agg(rolname, ', ') INTO problems FROM pg_catalog.pg_roles
+        WHERE rolname IN (${roleNames})
+        AND (rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls OR NOT rolcanlogin OR (rolcreatedb AND rolname <> ${name(R.backup)}));
     IF problems IS NOT NULL THEN
         RAISE EXCEPTION 'database-grant: roles with more or less than they may have: %', problems;
     END IF;
-    SELECT string_agg(DISTINCT format('%s through %s', m.rolname, g.rolname), ', ') INTO problems
-        FROM pg_roles m JOIN pg_roles g ON g.oid <> m.oid AND pg_has_role(m.oid, g.oid, 'MEMBER')
-        WHERE m.rolname IN (${roles.map(([n]) => sqlLiteral(n)).join(", ")})
-        AND (g.rolsuper OR g.rolcreaterole OR g.rolreplication OR g.rolbypassrls OR (g.rolcreatedb AND m.rolname <> ${sqlLiteral(R.backup)}));
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s is a member of %s', held.member, held.granted), ', ' ORDER BY held.member, held.granted)
+            FILTER (WHERE allowed.member IS NULL),
+        pg_catalog.string_agg(pg_catalog.format('%s is not a member of %s', allowed.member, allowed.granted), ', ' ORDER BY allowed.member, allowed.granted)
+            FILTER (WHERE held.member IS NULL)
+        INTO problems, lacking
+        FROM (SELECT m.rolname AS member, g.rolname AS granted FROM pg_catalog.pg_roles m
+                JOIN pg_catalog.pg_roles g ON g.oid <> m.oid AND pg_catalog.pg_has_role(m.oid, g.oid, 'MEMBER'::text)
+                WHERE m.rolname IN (${roleNames}) AND g.rolname <> 'pg_database_owner'::name) AS held
+        FULL JOIN (VALUES
+            ${allowed}) AS allowed(member, granted)
+            ON held.member = allowed.member AND held.granted = allowed.granted;
+    IF problems IS NOT NULL THEN
+        RAISE EXCEPTION 'database-grant: memberships beyond what each role may have: %', problems;
+    END IF;
+    IF lacking IS NOT NULL THEN
+        RAISE EXCEPTION 'database-grant: memberships a role needs are missing: %', lacking;
+    END IF;
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s through %s', m.rolname, g.rolname), ', ') INTO problems
+        FROM pg_catalog.pg_roles m JOIN pg_catalog.pg_roles g ON g.oid <> m.oid AND pg_catalog.pg_has_role(m.oid, g.oid, 'MEMBER'::text)
+        WHERE m.rolname IN (${roleNames})
+        AND (g.rolsuper OR g.rolcreaterole OR g.rolreplication OR g.rolbypassrls OR (g.rolcreatedb AND m.rolname <> ${name(R.backup)}));
     IF problems IS NOT NULL THEN
         RAISE EXCEPTION 'database-grant: roles that can become a more privileged role: %', problems;
     END IF;
-    IF (SELECT count(*) FROM (VALUES ${grants}) AS v(granted, member) WHERE NOT pg_has_role(member, granted, 'USAGE')) > 0 THEN
+    IF EXISTS (SELECT FROM (VALUES ${grants}) AS v(granted, member) WHERE NOT pg_catalog.pg_has_role(member, granted, 'USAGE'::text)) THEN
         RAISE EXCEPTION 'database-grant: a membership the backup or monitoring role needs is missing or without INHERIT';
     END IF;
-    IF (SELECT datdba FROM pg_database WHERE datname = current_database()) <> to_regrole(app) THEN
-        RAISE EXCEPTION 'database-grant: database % is not owned by %', current_database(), app;
+    IF (SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+            IS DISTINCT FROM (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = app) THEN
+        RAISE EXCEPTION 'database-grant: database % is not owned by %', pg_catalog.current_database(), app;
     END IF;
-    IF NOT (has_schema_privilege(app, 'public', 'USAGE') AND has_schema_privilege(app, 'public', 'CREATE')) THEN
-        RAISE EXCEPTION 'database-grant: % may not create in schema public of database %', app, current_database();
+    IF NOT (pg_catalog.has_schema_privilege(app, 'public'::text, 'USAGE'::text) AND pg_catalog.has_schema_privilege(app, 'public'::text, 'CREATE'::text)) THEN
+        RAISE EXCEPTION 'database-grant: % may not create in schema public of database %', app, pg_catalog.current_database();
     END IF;
-    SELECT string_agg(format('%s %s', type, identity), ', ') INTO problems FROM (
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', type, identity), ', ') INTO problems FROM (
         SELECT type, identity FROM (${OWNED_BY_BOOTSTRAP_SUPERUSER.trim()}) AS objects
         UNION ALL ${MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER.trim()}) AS left_over;
     IF problems IS NOT NULL THEN
@@ -289,6 +355,8 @@ END`;
     return [
         "-- Rendered by components/services/postgres.ts (renderDatabaseRoles): run by the database-grant job as the superuser.",
         "BEGIN;",
+        "-- Before anything else: nothing the application's role planted in its database may be found (PINNED_SEARCH_PATH).",
+        `SET LOCAL search_path = ${PINNED_SEARCH_PATH};`,
         "SET LOCAL lock_timeout = '10s';",
         `DO ${tag}${body}`,
         `${tag};`,
@@ -306,13 +374,15 @@ export const SUPERUSER_PASSWORD_FILES = [`${SECRETS_DIR}/database_superuser_pass
  * has (the image reads POSTGRES_USER only when it initialises the data directory), so the job tries `postgres`, then
  * `freshtrack`, each with its own password, and runs the SQL as the first one the server accepts; when neither is,
  * it prints both refusals and fails. On a stack created before, the server logs one refused login of `postgres` per
- * run. Passwords go from their files to libpq's PGPASSWORD inside the shell, never into the command or env.
+ * run. Passwords go from their files to libpq's PGPASSWORD inside the shell, never into the command or env. PGOPTIONS
+ * pins the search_path of every connection it opens, the probe's too (PINNED_SEARCH_PATH).
  */
 export const DATABASE_ROLES_COMMAND = ((): string => {
     const superusers = [DATABASE_ROLES.superuser, DATABASE_ROLES.legacySuperuser];
     const candidates = superusers.map((user, i) => `${user}:${SUPERUSER_PASSWORD_FILES[i]}`).join(" ");
     return [
         "set -u",
+        `export PGOPTIONS='${PINNED_SEARCH_PATH_PGOPTIONS}'`,
         "refusals=''",
         `for login in ${candidates}; do`,
         "  PGUSER=${login%%:*}",

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { containerPolicy, isJob, serviceName, TYPES } from "../lib";
+import { containerPolicy, EXEMPT_SERVICES, labels, serviceName, TYPES } from "../lib";
 
 export const containerMemoryLimit = containerPolicy({
     name: "container-memory-limit",
@@ -30,28 +30,48 @@ export const containerCpuLimit = containerPolicy({
 const COMMAND_TYPES = ["command:remote:Command", "command:local:Command"];
 
 /**
+ * The PID limit a command's script sets on one service's containers, or undefined when it sets none: read line by line
+ * as renderPidsLimitScript writes it, so a comment, an echo, another service (a prefix such as `api` of `api-old`) or
+ * another stack's label never counts, and a limit below 1 (which Docker takes as no limit) is no limit.
+ */
+export function pidsLimitOf(script: string, stack: string, service: string): number | undefined {
+    const lines = script.split("\n").map((l) => l.trim());
+    const select = `ids=$(docker ps -q --filter label=com.freshtrack.stack=${stack} --filter label=com.freshtrack.service=${service})`;
+    if (!lines.includes(select)) return undefined;
+    const updates = lines.filter((l) => l.includes("--pids-limit"));
+    const m = updates.length === 1 ? /^docker update --pids-limit ([1-9][0-9]*) \$ids( >\/dev\/null)?$/.exec(updates[0]!) : null;
+    return m ? Number(m[1]) : undefined;
+}
+
+/**
  * The PID limit cannot be a container input (components/host/pidsLimit.ts says why), so the rule looks for the command
  * that sets it: a sibling of the container under the same Service whose script runs `docker update --pids-limit N` on
- * that service's containers. Jobs are exempt: they have exited before any command could limit them.
+ * that service's containers of that stack. Only containers that run to completion (attached, never restarted: jobs)
+ * are exempt, judged by those settings rather than by a label.
  */
 export const containerPidsLimit: StackValidationPolicy = {
     name: "container-pids-limit",
     description:
         "Every long-running container gets a PID limit no larger than the configured maximum (CIS Docker 5.29). Fix: create it with the Service component, which applies pidsLimit after each create.",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { maxPids: { type: "integer", default: 4096, description: "Largest PID limit one container may have." } } },
+    configSchema: {
+        properties: {
+            maxPids: { type: "integer", default: 4096, description: "Largest PID limit one container may have." },
+            exemptServices: EXEMPT_SERVICES,
+        },
+    },
     validateStack: (args, reportViolation) => {
-        const max = (args.getConfig<{ maxPids?: number }>().maxPids ?? 4096) as number;
-        for (const c of args.resources.filter((r) => r.type === TYPES.container && !isJob(r.props))) {
+        const config = args.getConfig<{ maxPids?: number; exemptServices?: string[] }>();
+        const max = config.maxPids ?? 4096;
+        for (const c of args.resources.filter((r) => r.type === TYPES.container && !(r.props.attach === true && r.props.restart === "no"))) {
             const service = serviceName(c.props, c.name);
+            if ((config.exemptServices ?? []).includes(service)) continue;
+            const stack = labels(c.props).stack ?? "";
             const parent = c.parent?.urn;
             const limits = args.resources
                 .filter((r) => COMMAND_TYPES.includes(r.type) && parent !== undefined && r.parent?.urn === parent)
-                .map((r) => String(r.props.stdin ?? r.props.create ?? ""))
-                .filter((script) => script.includes(`label=com.freshtrack.service=${service}`))
-                .map((script) => /docker update --pids-limit (\d+) /.exec(script))
-                .filter((m): m is RegExpExecArray => m !== null)
-                .map((m) => Number(m[1]));
+                .map((r) => pidsLimitOf(String(r.props.stdin ?? r.props.create ?? ""), stack, service))
+                .filter((n): n is number => n !== undefined);
             if (limits.length === 0) reportViolation(`${service}: no PID limit; a fork bomb or a thread leak in it could exhaust the host's processes.`, c.urn);
             else if (Math.max(...limits) > max) reportViolation(`${service}: PID limit ${Math.max(...limits)} is above the ${max} allowed by this stack's policy config.`, c.urn);
         }

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { runsAsRoot } from "../../components/validation";
-import { containerPolicy, serviceName, TYPES } from "../lib";
+import { containerPolicy, EXEMPT_SERVICES, serviceName, TYPES } from "../lib";
 
 export const containerNotPrivileged = containerPolicy({
     name: "container-not-privileged",
@@ -108,10 +108,16 @@ function hardeningPolicy(p: {
         name: p.name,
         description: p.description,
         enforcementLevel: p.enforcementLevel,
+        configSchema: {
+            properties: {
+                exemptServices: EXEMPT_SERVICES,
+            },
+        },
         validateStack: (args, reportViolation) => {
+            const exempt = args.getConfig<{ exemptServices?: string[] }>().exemptServices ?? [];
             for (const c of args.resources.filter((r) => r.type === TYPES.container)) {
                 const exception = p.exception(c.props);
-                if (!exception) continue;
+                if (!exception || exempt.includes(serviceName(c.props, c.name))) continue;
                 const reason = c.parent?.type === TYPES.service ? (c.parent.props[p.reasonKey] as string | undefined) : undefined;
                 const service = serviceName(c.props, c.name);
                 if (p.reportWhen === "reason" && reason) reportViolation(`${service}: ${exception}, because ${reason}.`, c.urn);

@@ -1,5 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { DROPLET_SIZES, DropletSize } from "../../components/host/dropletSizes";
+import { BACKUP_DIR } from "../../components/services/backupScripts";
+import { BUCKETS } from "../../components/services/context";
 import { isJob, labels, TYPES } from "../lib";
 
 /**
@@ -85,6 +87,97 @@ export function mirrorProblems(props: Record<string, any>): string[] {
     return problems;
 }
 
+/** mc flags that take the next word as their value (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:49-152, cmd/flags.go:36,108-130). */
+const MC_VALUE_FLAGS = new Set([
+    "--config-dir",
+    "-C",
+    "--region",
+    "--exclude",
+    "--exclude-bucket",
+    "--exclude-storageclass",
+    "--older-than",
+    "--newer-than",
+    "--storage-class",
+    "--sc",
+    "--attr",
+    "--monitoring-address",
+    "--max-workers",
+    "--checksum",
+    "--enc-c",
+    "--enc-kms",
+    "--enc-s3",
+]);
+
+/** Shell words of a command line, quotes removed, with `;`, `&&`, `||`, `|`, `&` and newlines as words of their own. */
+function shellWords(text: string): string[] {
+    const words: string[] = [];
+    let word = "";
+    let quote: "'" | '"' | undefined;
+    let inWord = false;
+    const end = () => {
+        if (inWord) words.push(word);
+        word = "";
+        inWord = false;
+    };
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i]!;
+        if (quote) {
+            if (ch === quote) quote = undefined;
+            else word += ch;
+        } else if (ch === "'" || ch === '"') {
+            quote = ch;
+            inWord = true;
+        } else if (ch === "\n" || ch === ";" || ch === "|" || ch === "&") {
+            end();
+            words.push(";");
+        } else if (/\s/.test(ch)) {
+            end();
+        } else {
+            word += ch;
+            inWord = true;
+        }
+    }
+    end();
+    return words;
+}
+
+/**
+ * The copies a container's `mc mirror` commands make, as source and target, read from its argv and, when it runs a
+ * script through `sh -c`, from the script: the first two words after `mirror` that are neither a flag nor a flag's value.
+ */
+export function mirrorCopies(props: Record<string, any>): Array<{ source: string; target: string }> {
+    const argv = [...((props.entrypoints ?? []) as unknown[]), ...((props.command ?? []) as unknown[])].filter((a): a is string => typeof a === "string");
+    const words = shellWords(argv.join(" "));
+    const copies: Array<{ source: string; target: string }> = [];
+    for (let i = 0; i < words.length; i++) {
+        if (words[i] !== "mirror") continue;
+        const positional: string[] = [];
+        for (let j = i + 1; j < words.length && words[j] !== ";" && positional.length < 2; j++) {
+            const w = words[j]!;
+            if (w.startsWith("-")) {
+                if (MC_VALUE_FLAGS.has(w)) j++;
+            } else positional.push(w);
+        }
+        if (positional.length === 2) copies.push({ source: positional[0]!, target: positional[1]! });
+    }
+    return copies;
+}
+
+/**
+ * What of the block volume's data the backup-offsite containers leave without an offsite copy: the database dumps
+ * (BACKUP_DIR) and the uploads bucket, each of which must be the source of an `mc mirror` to an `offsite/` target.
+ */
+export function offsiteGaps(offsiteContainers: Array<{ props: Record<string, any> }>): string[] {
+    const copies = offsiteContainers.flatMap((c) => mirrorCopies(c.props)).filter((c) => c.target.startsWith("offsite/"));
+    const strip = (p: string) => p.replace(/\/+$/, "");
+    const gaps: string[] = [];
+    if (!copies.some((c) => strip(c.source) === BACKUP_DIR)) gaps.push(`the database dumps (${BACKUP_DIR})`);
+    if (!copies.some((c) => new RegExp(`^[^/]+/${BUCKETS.uploads}$`).test(strip(c.source)))) {
+        gaps.push(`the uploaded files (MinIO bucket ${BUCKETS.uploads}, which exist nowhere else)`);
+    }
+    return gaps;
+}
+
 export const backupsAndMonitoring: StackValidationPolicy = {
     name: "stack-backups-and-monitoring",
     description:
@@ -102,7 +195,8 @@ export const backupsAndMonitoring: StackValidationPolicy = {
                 // an offsite copy one lost volume loses everything. Turning it off is a written decision in the stack's pack config.
                 default: true,
                 description:
-                    "With required: a DigitalOcean block volume needs the backup-offsite service, since droplet backups do not cover volumes. " +
+                    "With required: a DigitalOcean block volume needs the backup-offsite service, copying both the database dumps and the " +
+                    "uploads bucket off the host, since droplet backups do not cover volumes. " +
                     "Set false only to accept that losing the volume loses every copy.",
             },
         },
@@ -139,6 +233,19 @@ export const backupsAndMonitoring: StackValidationPolicy = {
                         "Set freshtrack:backup.offsite and its three secrets (docs/walkthrough.md, step 4; docs/operations.md, Offsite copies).",
                     v.urn,
                 );
+            }
+        } else if (config.offsiteForVolumes) {
+            // A backup-offsite that exists is not yet a copy of the volume: it must copy each kind of data the volume holds.
+            const gaps = offsiteGaps(containers.filter((c) => labels(c.props).service === "backup-offsite"));
+            if (gaps.length > 0) {
+                for (const v of args.resources.filter((r) => r.type === TYPES.doVolume)) {
+                    reportViolation(
+                        `volume ${v.name} holds the stack's data and droplet backups do not cover block volumes; backup-offsite copies nothing of ` +
+                            `${gaps.join(" or ")} off the host. Mirror both to the offsite store (components/services/backup.ts, offsiteCopies; ` +
+                            "docs/operations.md, Offsite copies).",
+                        v.urn,
+                    );
+                }
             }
         }
     },

@@ -72,6 +72,12 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
     const caps = plain<{ adds?: string[]; drops?: string[] }>(i.capabilities, {});
     const logOpts = plain<Record<string, string>>(i.logOpts, {});
 
+    const service = all.find((r) => r.urn === c.parent);
+    const tmpfs = Object.entries(plain<Record<string, string>>(i.tmpfs, {})).map(([path, opts]) => `${path} (${opts})`);
+    // The PID limit is a command beside the container (components/host/pidsLimit.ts), not one of its inputs.
+    const pidsCommand = all.find((r) => r.type.startsWith("command:") && r.parent === c.parent && r.name.endsWith("-pids-limit"));
+    const pidsLimit = pidsCommand ? /--pids-limit (\d+)/.exec(show(pidsCommand.inputs.stdin))?.[1] : undefined;
+    const pids = pidsLimit ? `${pidsLimit} processes` : kind === "job" ? "no process limit (a job)" : "NO process limit";
     const replace =
         kind === "stateful"
             ? `stops before its replacement starts, because ${show(all.find((r) => r.urn === c.parent)?.inputs.statefulReason)}`
@@ -82,7 +88,14 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
         ["image", image ? show(image.inputs.name) : show(i.image)],
         ["name", i.name === undefined ? `${c.name}-<generated>` : show(i.name)],
         ["updates", replace],
-        ["limits", `${show(i.memory)} MB memory (swap ${i.memorySwap === i.memory ? "off" : show(i.memorySwap)}), ${typeof i.cpus === "string" ? Number(i.cpus) : show(i.cpus)} CPU`],
+        ["limits", `${show(i.memory)} MB memory (swap ${i.memorySwap === i.memory ? "off" : show(i.memorySwap)}), ${typeof i.cpus === "string" ? Number(i.cpus) : show(i.cpus)} CPU, ${pids}`],
+        ["user", i.user === undefined ? `the image's (root)${service?.inputs.runsAsRootReason ? `, because ${show(service.inputs.runsAsRootReason)}` : ""}` : show(i.user)],
+        [
+            "root fs",
+            i.readOnly === true
+                ? `read-only${tmpfs.length ? `; tmpfs ${tmpfs.join(", ")}` : ""}`
+                : `writable${service?.inputs.writableRootReason ? `, because ${show(service.inputs.writableRootReason)}` : ""}`,
+        ],
         [
             "health",
             health

@@ -11,6 +11,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
 import { REPO_ROOT } from "./stackFiles";
+import { closestMatch } from "../../components/validation";
+import { POLICIES } from "../../policy/policies";
 
 /** The wire sentinel the policy server sees for an unknown value (@pulumi/policy proxy.js unknownStringValue). */
 export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -47,13 +49,48 @@ export function packConfigFile(stack: string): string {
  */
 export function policyUpOptions(stack: string): { policyPacks: string[]; policyPackConfigs?: string[] } {
     const file = packConfigFile(stack);
+    readPackConfig(stack); // refuses a file that names a rule or a setting the pack does not have
     return { policyPacks: [path.join(REPO_ROOT, "policy")], ...(fs.existsSync(file) ? { policyPackConfigs: [file] } : {}) };
 }
 
-/** A stack's pack config, or {} (every rule at its defaults) when the stack has no file. */
-export function readPackConfig(stack: string): PackConfig {
+/**
+ * A stack's pack config, or {} (every rule at its defaults) when the stack has no file. A rule or a setting the pack
+ * does not have is refused, with the closest name: the pack would otherwise run as if the line were not there (the
+ * newcomer pass wrote "offsiteForVolume" and nothing said so).
+ */
+export function readPackConfig(stack: string, policies: readonly Policy[] = POLICIES): PackConfig {
     const file = packConfigFile(stack);
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig) : {};
+    if (!fs.existsSync(file)) return {};
+    const config = JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
+    const problems = packConfigProblems(config, policies);
+    if (problems.length > 0) throw new Error(`${path.relative(REPO_ROOT, file)} has ${problems.length} problem(s); nothing was run:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    return config;
+}
+
+/** What in a pack config no rule reads: unknown rule names and unknown settings, each with a did-you-mean. */
+export function packConfigProblems(config: PackConfig, policies: readonly Policy[]): string[] {
+    const problems: string[] = [];
+    const names = policies.map((p) => p.name);
+    const levels = ["mandatory", "advisory", "remediate", "disabled"];
+    for (const [name, settings] of Object.entries(config)) {
+        const policy = policies.find((p) => p.name === name);
+        if (!policy) {
+            const near = closestMatch(name, names);
+            problems.push(`"${name}": no rule of that name${near ? ` (did you mean "${near}"?)` : ""}`);
+            continue;
+        }
+        if (typeof settings === "string") {
+            if (!levels.includes(settings)) problems.push(`"${name}": "${settings}" is not an enforcement level (${levels.join(", ")})`);
+            continue;
+        }
+        const known = ["enforcementLevel", ...Object.keys(policy.configSchema?.properties ?? {})];
+        for (const key of Object.keys(settings ?? {})) {
+            if (known.includes(key)) continue;
+            const near = closestMatch(key, known);
+            problems.push(`"${name}".${key}: the rule has no such setting${near ? ` (did you mean ${near}?)` : ""}; it has ${known.join(", ")}`);
+        }
+    }
+    return problems;
 }
 
 class NotApplicable extends Error {}
