@@ -278,7 +278,7 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             expect(attributes(c!, R.monitor)).to.equal("f,f,f,f,f,t");
             expect(su(c!, `SELECT pg_has_role('${R.backup}', '${R.app}', 'USAGE') AND pg_has_role('${R.backup}', 'pg_signal_backend', 'USAGE')`)).to.equal("t");
             expect(su(c!, `SELECT pg_has_role('${R.monitor}', 'pg_read_all_stats', 'USAGE')`)).to.equal("t");
-            const read = psql(c!, R.monitor, PASSWORDS.monitor, DATABASE.name, `SELECT * FROM created_by_app_${stamp}_1`);
+            const read = psql(c!, R.monitor, PASSWORDS.monitor, DATABASE.name, `SELECT * FROM public.created_by_app_${stamp}_1`);
             expect(read.status).to.not.equal(0);
             expect(read.stderr).to.match(/permission denied for table/);
             const pgAuthid = psql(c!, R.backup, PASSWORDS.backup, DATABASE.name, "SELECT rolpassword FROM pg_authid");
@@ -618,6 +618,36 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             expect(unpinned.status, unpinned.stderr).to.equal(0);
             expectNothingGained();
             expect(hijackLog(), "the planted views and functions never ran").to.equal("");
+        });
+
+        // The second attack pass: the owner's database-level `role` made the superuser's session the application's (the job
+        // then refused to go on, so every migration stopped), and the exporter's monitoring role ran planted functions.
+        it("runs as the superuser whatever `role` the application set on its database", () => {
+            const plant = asApp(c!, `ALTER DATABASE ${DATABASE.name} SET role = '${R.app}'; ALTER DATABASE ${DATABASE.name} SET default_transaction_read_only = on`);
+            expect(plant.status, plant.stderr).to.equal(0);
+            const job = runJob(c!);
+            expect(job.status, job.stderr).to.equal(0);
+            expectNothingGained();
+        });
+
+        it("pins the monitoring role's search_path, so the exporter's queries never reach what the application planted", () => {
+            const plant = asApp(
+                c!,
+                `${HIJACK}
+                ALTER DATABASE ${DATABASE.name} SET search_path = public, pg_catalog;
+                CREATE FUNCTION public.pg_database_size(name) RETURNS bigint LANGUAGE sql
+                    AS $f$ SELECT CASE WHEN public.hijack('pg_database_size(name)') THEN pg_catalog.pg_database_size($1) END $f$;
+                GRANT INSERT ON public.hijack_log TO PUBLIC;`,
+            );
+            expect(plant.status, plant.stderr).to.equal(0);
+            const job = runJob(c!);
+            expect(job.status, job.stderr).to.equal(0);
+            // As the exporter connects: the monitoring role, in the application's database, an unqualified catalog query.
+            const path = psql(c!, R.monitor, PASSWORDS.monitor, DATABASE.name, "SHOW search_path");
+            expect(path.stdout.trim(), path.stderr).to.equal("pg_catalog, pg_temp");
+            const exporter = psql(c!, R.monitor, PASSWORDS.monitor, DATABASE.name, "SELECT pg_database_size(datname) FROM pg_database LIMIT 1");
+            expect(exporter.status, exporter.stderr).to.equal(0);
+            expect(hijackLog(), "the planted function never ran").to.equal("");
         });
 
         it("fails, naming the role and the membership, when a role of the application is a member of a predefined role it may not be", () => {

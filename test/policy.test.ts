@@ -411,6 +411,8 @@ describe("container-pids-limit takes no fake for a limit (the attack pass)", () 
         ["an echo of a limit, then none", real.replace("docker update --pids-limit 512 $ids >/dev/null", 'echo "docker update --pids-limit 512 $ids"\ndocker update --pids-limit -1 $ids')],
         ["another stack's containers", renderPidsLimitScript("freshtrack-prod", "api", 512)],
         ["a service whose name starts the same", renderPidsLimitScript("freshtrack-dev", "api-old", 512)],
+        ["an exit before the update", real.replace("docker update", "exit 0\ndocker update")],
+        ["the whole script in a heredoc", `: <<'X'\n${real}X\n`],
         ["a long-running container labelled a job", "", container({ labels: [{ label: "com.freshtrack.stack", value: "freshtrack-dev" }, { label: "com.freshtrack.service", value: "api" }, { label: "com.freshtrack.kind", value: "job" }] })],
     ];
     for (const [what, script, c] of fakes) {
@@ -576,6 +578,24 @@ describe("backup copies that follow deletions, and a data volume no backup cover
         expect(notOffsite!.message).to.contain("copies nothing of the database dumps (/backups/postgres) or the uploaded files");
         // The written decision to accept the risk still lifts it.
         expect(await findingsFor(RULE, [doVolume(), ...inService(dumpsOnly)], { [RULE]: { required: true, offsiteForVolumes: false } })).to.deep.equal([]);
+    });
+
+    // The second attack pass: the words `mirror <source> <target>` anywhere in the script were enough.
+    it("takes only a mirror that mc really runs and that copies something: not a comment, an echo, a dry run or an exclude of everything", async () => {
+        const config = { [RULE]: { required: true, offsiteForVolumes: true } };
+        const both = ' --enc-c "offsite/b/=$(cat /k)" /backups/postgres offsite/b/postgres ||\n  mc --config-dir /run/secrets/mc mirror --older-than 2m --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads';
+        expect(await findingsFor(RULE, [doVolume(), ...inService(appendOnly("backup-offsite", both))], config), "the real pair").to.deep.equal([]);
+        const fakes: Array<[string, string]> = [
+            ["a comment", both.replace("||\n  mc --config-dir", "||\n# mc --config-dir")],
+            ["an echo", both.replace("||\n  mc --config-dir /run/secrets/mc mirror", "||\n  echo mirror")],
+            ["a dry run", both.replace("mirror --older-than 2m --enc-c", "mirror --dry-run --older-than 2m --enc-c")],
+            ["an exclude of everything", both.replace("mirror --older-than 2m --enc-c", "mirror --exclude '*' --older-than 2m --enc-c")],
+            ["the offsite store as the source", both.replace("local/uploads", "offsite/uploads")],
+        ];
+        for (const [what, args] of fakes) {
+            const findings = await findingsFor(RULE, [doVolume(), ...inService(appendOnly("backup-offsite", args))], config);
+            expect(findings.map((f) => f.message).join(" "), what).to.contain("copies nothing of the uploaded files");
+        }
     });
 
     it("passes the shipped prod stack's own backup-sync, and would have refused the one before issue 15", async () => {

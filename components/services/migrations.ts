@@ -98,6 +98,7 @@ export function renderPublicSchemaGrant(appUser: string): string {
         "BEGIN;",
         "-- Before anything else: nothing the application's role created in schema public may be found.",
         `SET LOCAL search_path = ${PINNED_SEARCH_PATH};`,
+        "SET LOCAL ROLE NONE;",
         `GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdentifier(appUser)};`,
         "-- A role that may not grant this gets only a warning and exit status 0, and the migration would fail later",
         "-- with a less helpful error: check that the role now has both privileges, or fail the job here.",

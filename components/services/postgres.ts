@@ -142,8 +142,13 @@ export interface DatabaseRolePasswords {
  * transaction, so the SQL holds on any connection.
  */
 export const PINNED_SEARCH_PATH = "pg_catalog, pg_temp";
-/** The connection half of PINNED_SEARCH_PATH, for libpq's PGOPTIONS (no spaces: PGOPTIONS splits on them). */
-export const PINNED_SEARCH_PATH_PGOPTIONS = `-c search_path=${PINNED_SEARCH_PATH.replace(/ /g, "")}`;
+/**
+ * The connection half of PINNED_SEARCH_PATH, for libpq's PGOPTIONS (no spaces: PGOPTIONS splits on them), with the other
+ * database-level settings the owner could use to stop the job (the second attack pass): `role` (the superuser's session
+ * would run as the application's role and refuse to go on), a read-only default, a statement timeout.
+ */
+export const PINNED_SEARCH_PATH_PGOPTIONS =
+    `-c search_path=${PINNED_SEARCH_PATH.replace(/ /g, "")} -c role=none -c default_transaction_read_only=off -c statement_timeout=0`;
 
 /**
  * Objects in the database owned by the bootstrap superuser (pg_authid oid 10, BOOTSTRAP_SUPERUSERID in
@@ -280,6 +285,15 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- The monitoring role's sessions (the postgres exporter, in the application's database) pin their search_path too: a
+    -- role's own setting comes before the database's, which the application's role may set, so nothing it plants in
+    -- public runs with pg_monitor's rights (the second attack pass).
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles ro ON ro.oid = s.setrole
+            WHERE ro.rolname = ${sqlLiteral(R.monitor)}::name AND s.setdatabase = 0
+            AND s.setconfig OPERATOR(pg_catalog.@>) ARRAY[${sqlLiteral(`search_path=${PINNED_SEARCH_PATH}`)}::text]) THEN
+        EXECUTE pg_catalog.format('ALTER ROLE %I SET search_path = ${PINNED_SEARCH_PATH}', ${sqlLiteral(R.monitor)}::text);
+    END IF;
+
     FOR r IN SELECT * FROM (VALUES ${grants}) AS v(granted, member) LOOP
         IF NOT pg_catalog.pg_has_role(r.member, r.granted, 'USAGE'::text) THEN
             EXECUTE pg_catalog.format('GRANT %I TO %I', r.granted, r.member);
@@ -357,6 +371,8 @@ END`;
         "BEGIN;",
         "-- Before anything else: nothing the application's role planted in its database may be found (PINNED_SEARCH_PATH).",
         `SET LOCAL search_path = ${PINNED_SEARCH_PATH};`,
+        // A database-level `role` would make this session the application's (the second attack pass).
+        "SET LOCAL ROLE NONE;",
         "SET LOCAL lock_timeout = '10s';",
         `DO ${tag}${body}`,
         `${tag};`,

@@ -1,4 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
+import { renderPidsLimitScript } from "../../components/host/pidsLimitScript";
 import { containerPolicy, EXEMPT_SERVICES, labels, serviceName, TYPES } from "../lib";
 
 export const containerMemoryLimit = containerPolicy({
@@ -30,17 +31,21 @@ export const containerCpuLimit = containerPolicy({
 const COMMAND_TYPES = ["command:remote:Command", "command:local:Command"];
 
 /**
- * The PID limit a command's script sets on one service's containers, or undefined when it sets none: read line by line
- * as renderPidsLimitScript writes it, so a comment, an echo, another service (a prefix such as `api` of `api-old`) or
- * another stack's label never counts, and a limit below 1 (which Docker takes as no limit) is no limit.
+ * The PID limit a command's script sets on one service's containers, or undefined when it sets none: the script must be
+ * exactly what renderPidsLimitScript writes, so a comment, an echo, another service (a prefix such as `api` of `api-old`),
+ * another stack's label, an early exit never counts, and a limit below 1 (which Docker takes as no limit) is no limit.
  */
 export function pidsLimitOf(script: string, stack: string, service: string): number | undefined {
-    const lines = script.split("\n").map((l) => l.trim());
-    const select = `ids=$(docker ps -q --filter label=com.freshtrack.stack=${stack} --filter label=com.freshtrack.service=${service})`;
-    if (!lines.includes(select)) return undefined;
-    const updates = lines.filter((l) => l.includes("--pids-limit"));
-    const m = updates.length === 1 ? /^docker update --pids-limit ([1-9][0-9]*) \$ids( >\/dev\/null)?$/.exec(updates[0]!) : null;
-    return m ? Number(m[1]) : undefined;
+    const m = /^docker update --pids-limit ([1-9][0-9]*) \$ids/m.exec(script);
+    if (!m) return undefined;
+    const limit = Number(m[1]);
+    // Exactly the script Service renders for this stack, service and limit: nothing before the update can skip it (an
+    // `exit`, a heredoc: the second attack pass), and nothing after can undo it.
+    try {
+        return script === renderPidsLimitScript(stack, service, limit) ? limit : undefined;
+    } catch {
+        return undefined; // a stack or service name the renderer refuses
+    }
 }
 
 /**

@@ -145,20 +145,30 @@ function shellWords(text: string): string[] {
  * The copies a container's `mc mirror` commands make, as source and target, read from its argv and, when it runs a
  * script through `sh -c`, from the script: the first two words after `mirror` that are neither a flag nor a flag's value.
  */
-export function mirrorCopies(props: Record<string, any>): Array<{ source: string; target: string }> {
+export function mirrorCopies(props: Record<string, any>): Array<{ source: string; target: string; runsMc: boolean; copiesNothing: boolean }> {
     const argv = [...((props.entrypoints ?? []) as unknown[]), ...((props.command ?? []) as unknown[])].filter((a): a is string => typeof a === "string");
-    const words = shellWords(argv.join(" "));
-    const copies: Array<{ source: string; target: string }> = [];
+    // Comment lines hold no command (the second attack pass hid a mirror in one).
+    const text = argv.join(" ").split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
+    const words = shellWords(text);
+    const copies: Array<{ source: string; target: string; runsMc: boolean; copiesNothing: boolean }> = [];
     for (let i = 0; i < words.length; i++) {
         if (words[i] !== "mirror") continue;
+        // The command word: back over `mc`'s own flags (`--config-dir <dir>`) to the start of the command.
+        let k = i - 1;
+        while (k >= 1 && words[k - 1]!.startsWith("-")) k -= 2;
+        while (k >= 0 && words[k]!.startsWith("-")) k -= 1;
+        const runsMc = k >= 0 && /(^|\/)mc$/.test(words[k]!) && (k === 0 || words[k - 1] === ";" || words[k - 1] === "then" || words[k - 1] === "do");
         const positional: string[] = [];
+        let copiesNothing = false;
         for (let j = i + 1; j < words.length && words[j] !== ";" && positional.length < 2; j++) {
             const w = words[j]!;
+            if (w === "--dry-run" || w === "--fake") copiesNothing = true;
             if (w.startsWith("-")) {
+                if (w === "--exclude" && /^\*+(\/\*+)*$/.test(words[j + 1] ?? "")) copiesNothing = true;
                 if (MC_VALUE_FLAGS.has(w)) j++;
             } else positional.push(w);
         }
-        if (positional.length === 2) copies.push({ source: positional[0]!, target: positional[1]! });
+        if (positional.length === 2) copies.push({ source: positional[0]!, target: positional[1]!, runsMc, copiesNothing });
     }
     return copies;
 }
@@ -168,11 +178,15 @@ export function mirrorCopies(props: Record<string, any>): Array<{ source: string
  * (BACKUP_DIR) and the uploads bucket, each of which must be the source of an `mc mirror` to an `offsite/` target.
  */
 export function offsiteGaps(offsiteContainers: Array<{ props: Record<string, any> }>): string[] {
-    const copies = offsiteContainers.flatMap((c) => mirrorCopies(c.props)).filter((c) => c.target.startsWith("offsite/"));
+    // Only what `mc` really runs and copies: not an echo, a dry run, or an exclude of everything (the second attack pass).
+    const copies = offsiteContainers
+        .flatMap((c) => mirrorCopies(c.props))
+        .filter((c) => c.runsMc && !c.copiesNothing && c.target.startsWith("offsite/"));
     const strip = (p: string) => p.replace(/\/+$/, "");
     const gaps: string[] = [];
     if (!copies.some((c) => strip(c.source) === BACKUP_DIR)) gaps.push(`the database dumps (${BACKUP_DIR})`);
-    if (!copies.some((c) => new RegExp(`^[^/]+/${BUCKETS.uploads}$`).test(strip(c.source)))) {
+    // From the stack's own MinIO, the `local` alias (an `offsite/uploads` source would be the offsite store itself).
+    if (!copies.some((c) => strip(c.source) === `local/${BUCKETS.uploads}`)) {
         gaps.push(`the uploaded files (MinIO bucket ${BUCKETS.uploads}, which exist nowhere else)`);
     }
     return gaps;
