@@ -220,10 +220,11 @@ export const SERVICE_DEFAULTS = {
 export const WRITABLE_FOR_FILES =
     "its files are copied into the container before it starts, and Docker refuses a copy into a read-only root filesystem";
 
-/** Why the service's root filesystem stays writable, or undefined when it is read-only (or no reason is known: refused). */
-function writableRootReason(args: ServiceArgs): string | undefined {
-    if (args.readOnlyRoot) return undefined;
-    return args.writableRootReason ?? (args.files?.length ? WRITABLE_FOR_FILES : undefined);
+/** Why the service's root filesystem stays writable, as the component records it; nothing when it is read-only (or no reason is known: refused). */
+function writableRootProps(args: ServiceArgs): { writableRootReason?: string } {
+    if (args.readOnlyRoot) return {};
+    const reason = args.writableRootReason ?? (args.files?.length ? WRITABLE_FOR_FILES : undefined);
+    return reason ? { writableRootReason: reason } : {};
 }
 
 /** Env keys that look like credentials; their values belong in files. `*_FILE` pointers are fine. */
@@ -262,7 +263,7 @@ export class Service extends pulumi.ComponentResource {
                 ...(args.hostMounts?.length ? { hostMounts: args.hostMounts.map((m) => `${m.hostPath}: ${m.why}`) } : {}),
                 // Read by the policy pack (container-non-root-user, container-read-only-rootfs) and shown in the plan.
                 ...(runsAsRoot(args.user) && args.rootReason ? { runsAsRootReason: args.rootReason } : {}),
-                ...(writableRootReason(args) ? { writableRootReason: writableRootReason(args) } : {}),
+                ...writableRootProps(args),
             },
             opts,
         );

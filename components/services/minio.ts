@@ -310,17 +310,51 @@ export function renderMinioInitScript(): string {
         `${mc} mb --ignore-existing ${Object.values(BUCKETS).map((b) => `local/${b}`).join(" ")}`,
         `${mc} version enable local/${BUCKETS.backups}`,
         `${mc} ilm rule import local/${BUCKETS.backups} <${LIFECYCLE_FILE}`,
-        `${mc} admin policy create local ${BACKUP_APPEND_POLICY} ${POLICY_FILE}`,
-        `${mc} admin user add local ${BACKUP_SYNC_USER} <${SYNC_SECRET_FILE}`,
-        `${mc} admin policy attach local ${BACKUP_APPEND_POLICY} --user ${BACKUP_SYNC_USER}`,
-        `${mc} admin policy create local ${APP_UPLOADS_POLICY} ${APP_POLICY_FILE}`,
-        `${mc} admin user add local ${MINIO_APP_USER} <${APP_SECRET_FILE}`,
-        `${mc} admin policy attach local ${APP_UPLOADS_POLICY} --user ${MINIO_APP_USER}`,
-        `${mc} admin policy create local ${UPLOADS_READ_POLICY} ${READER_POLICY_FILE}`,
-        `${mc} admin user add local ${UPLOADS_READER_USER} <${READER_SECRET_FILE}`,
-        `${mc} admin policy attach local ${UPLOADS_READ_POLICY} --user ${UPLOADS_READER_USER}`,
+        ...MINIO_USERS.flatMap((u) => [
+            `${mc} admin policy create local ${u.policy} ${u.policyFile}`,
+            `${mc} admin user add local ${u.user} <${u.secretFile}`,
+            `${mc} admin policy attach local ${u.policy} --user ${u.user}`,
+        ]),
     ].join("\n");
 }
+
+/** A MinIO user minio-init keeps: its name, its policy's name and document, and the files that hand both to mc. */
+interface MinioUser {
+    readonly user: string;
+    readonly policy: string;
+    readonly policyFile: string;
+    readonly secretFile: string;
+    readonly renderPolicy: () => string;
+    readonly secret: (rootPassword: pulumi.Output<string>) => pulumi.Output<string>;
+}
+
+/** The users minio-init keeps, in the order it makes them. */
+const MINIO_USERS: readonly MinioUser[] = [
+    {
+        user: BACKUP_SYNC_USER,
+        policy: BACKUP_APPEND_POLICY,
+        policyFile: POLICY_FILE,
+        secretFile: SYNC_SECRET_FILE,
+        renderPolicy: () => renderBackupAppendPolicy(BUCKETS.backups),
+        secret: backupSyncSecret,
+    },
+    {
+        user: MINIO_APP_USER,
+        policy: APP_UPLOADS_POLICY,
+        policyFile: APP_POLICY_FILE,
+        secretFile: APP_SECRET_FILE,
+        renderPolicy: () => renderAppUploadsPolicy(BUCKETS.uploads, BUCKETS.backups),
+        secret: appUserSecret,
+    },
+    {
+        user: UPLOADS_READER_USER,
+        policy: UPLOADS_READ_POLICY,
+        policyFile: READER_POLICY_FILE,
+        secretFile: READER_SECRET_FILE,
+        renderPolicy: () => renderUploadsReadPolicy(BUCKETS.uploads, BUCKETS.backups),
+        secret: uploadsReaderSecret,
+    },
+];
 
 /**
  * Creates the buckets, the backups bucket's versioning and lifecycle, the append-only user that
@@ -342,13 +376,11 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
             command: [renderMinioInitScript()],
             files: [
                 { path: `${MC_CONFIG_DIR}/config.json`, content: ctx.secrets.minioRootPassword.apply(renderMcConfig), secret: true },
-                { path: POLICY_FILE, content: renderBackupAppendPolicy(BUCKETS.backups) },
                 { path: LIFECYCLE_FILE, content: renderBackupLifecycle(ctx.cfg.backup.retentionDays) },
-                { path: SYNC_SECRET_FILE, content: backupSyncSecret(ctx.secrets.minioRootPassword), secret: true },
-                { path: APP_POLICY_FILE, content: renderAppUploadsPolicy(BUCKETS.uploads, BUCKETS.backups) },
-                { path: APP_SECRET_FILE, content: appUserSecret(ctx.secrets.minioRootPassword), secret: true },
-                { path: READER_POLICY_FILE, content: renderUploadsReadPolicy(BUCKETS.uploads, BUCKETS.backups) },
-                { path: READER_SECRET_FILE, content: uploadsReaderSecret(ctx.secrets.minioRootPassword), secret: true },
+                ...MINIO_USERS.flatMap((u) => [
+                    { path: u.policyFile, content: u.renderPolicy() },
+                    { path: u.secretFile, content: u.secret(ctx.secrets.minioRootPassword), secret: true },
+                ]),
             ],
             networks: [{ network: ctx.networks.data }],
             dependsOn: [minioService],
