@@ -24,7 +24,7 @@ function resource(name: string, inputs: Record<string, unknown>, options: Partia
         parent: undefined,
         custom: true,
         inputs,
-        options: { protect: false, deleteBeforeReplace: undefined, dependsOn: [], ignoreChanges: [], replaceOnChanges: [], provider: undefined, retainOnDelete: false, ...options },
+        options: { protect: false, deleteBeforeReplace: undefined, dependsOn: [], ignoreChanges: [], replaceOnChanges: [], provider: undefined, retainOnDelete: false, aliases: [], ...options },
         ...extra,
     };
 }

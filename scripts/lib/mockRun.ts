@@ -47,8 +47,18 @@ export interface RegisteredResource {
         readonly replaceOnChanges: string[];
         readonly provider: string | undefined;
         readonly retainOnDelete: boolean;
+        /** The `aliases` option as the SDK sends it (structured specs, since the mock monitor supports them). */
+        readonly aliases: AliasRecord[];
     };
 }
+
+/**
+ * One alias of a registration: an old URN, or a spec whose empty fields mean "as the resource is now"
+ * (the engine fills them in: pulumi v3.259.0 pkg/resource/deploy/step_generator.go:545-585).
+ */
+export type AliasRecord =
+    | { readonly urn: string }
+    | { readonly name: string; readonly type: string; readonly stack: string; readonly project: string; readonly parentUrn: string; readonly noParent: boolean };
 
 export interface MockRun<T> {
     readonly resources: RegisteredResource[];
@@ -230,6 +240,20 @@ interface WireRequest {
     getReplaceonchangesList(): string[];
     getProvider(): string;
     getRetainondelete(): boolean | undefined;
+    getAliasesList(): WireAlias[];
+}
+
+interface WireAlias {
+    getUrn(): string;
+    getSpec():
+        | { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean }
+        | undefined;
+}
+
+function aliasRecord(alias: WireAlias): AliasRecord {
+    const spec = alias.getSpec();
+    if (alias.getUrn() || !spec) return { urn: alias.getUrn() };
+    return { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() };
 }
 
 interface Monitor {
@@ -291,6 +315,7 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
                         replaceOnChanges: req.getReplaceonchangesList(),
                         provider: req.getProvider() || undefined,
                         retainOnDelete: req.getRetainondelete() === true,
+                        aliases: req.getAliasesList().map(aliasRecord),
                     },
                 });
             }
