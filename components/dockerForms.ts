@@ -62,7 +62,8 @@ export function cpusInput(cpus: number): string | undefined {
  * 10 → "10s", 60 → "1m0s", 90 → "1m30s", 3600 → "1h0m0s".
  */
 export function goDuration(seconds: number): string {
-    if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`goDuration takes whole seconds, got ${seconds}`);
+    if (!Number.isInteger(seconds) || seconds < 0)
+        throw new RangeError(`goDuration takes whole seconds, got ${seconds}`);
     if (seconds === 0) return "0s";
     const h = Math.floor(seconds / 3600);
     const m = Math.floor((seconds % 3600) / 60);
@@ -78,7 +79,8 @@ export function goDuration(seconds: number): string {
  */
 export function cpusAdvice(cpus: number): string {
     const nano = nanoCpus(cpus);
-    const readsAs = nano === undefined ? "it is not a decimal Docker accepts" : `it reads back as ${cpusReadBack(nano)}`;
+    const readsAs =
+        nano === undefined ? "it is not a decimal Docker accepts" : `it reads back as ${cpusReadBack(nano)}`;
     const below = nearestSurviving(cpus, -1);
     const above = nearestSurviving(cpus, +1);
     const options = [below, above].filter((v): v is number => v !== undefined && v !== cpus).map(String);
@@ -91,7 +93,8 @@ function nearestSurviving(cpus: number, direction: -1 | 1): number | undefined {
     for (let step = 0; step <= 1000; step++) {
         const candidate = (start + direction * step) / 100;
         if (candidate <= 0) return undefined;
-        if ((direction < 0 ? candidate <= cpus : candidate >= cpus) && cpusInput(candidate) !== undefined) return candidate;
+        if ((direction < 0 ? candidate <= cpus : candidate >= cpus) && cpusInput(candidate) !== undefined)
+            return candidate;
     }
     return undefined;
 }

@@ -10,39 +10,37 @@
  * Each entry cites the image's published Dockerfile or entrypoint at the pinned
  * tag (or the nearest stored commit, said where so).
  *
- * Shorthand in the citations below (full commit ids are in the note on issue 14):
- *   pg     docker-library/postgres@2603e26e 17/alpine3.24/Dockerfile (the commit official-images maps 17.11-alpine to)
- *   pg-ep  docker-library/postgres@6edb0a8c 17/alpine3.23/docker-entrypoint.sh (newest stored copy of the shared template)
- *   rd     redis/docker-library-redis@e5650da9 7.4/alpine/ (7.4.1; 7.4.2's commit 8338d86b is not stored, see the note on issue 14)
- *   bb     busybox source at tag 1_36_1 (mirror/busybox)
- *   abc    alpinelinux/aports@f246c371 main/busybox/busyboxconfig (newest stored Alpine busybox config)
- *   pgb    edoburu/docker-pgbouncer@v1.23.1-p3 (078df15d)
- *   mio    minio/minio@RELEASE.2025-09-07T16-13-09Z (07c3a429); mc = minio/mc@RELEASE.2025-08-13T08-35-41Z (7394ce0d)
- *   cd     caddyserver/caddy-docker@645721b4 2.8/alpine/Dockerfile (the commit official-images maps 2.8.4-alpine to)
- *   uk     louislam/uptime-kuma@1.23.15 (32dc76a0)
- *   gf     grafana/grafana@78515af6 Dockerfile (newest stored; the v11.2.2 file is not stored, see the note on issue 14)
+ * Shorthand in the citations below (full commit ids are in the note on issue 14): pg docker-library/postgres@2603e26e
+ * 17/alpine3.24/Dockerfile (the commit official-images maps 17.11-alpine to) pg-ep docker-library/postgres@6edb0a8c
+ * 17/alpine3.23/docker-entrypoint.sh (newest stored copy of the shared template) rd redis/docker-library-redis@e5650da9
+ * 7.4/alpine/ (7.4.1; 7.4.2's commit 8338d86b is not stored, see the note on issue 14) bb busybox source at tag 1_36_1
+ * (mirror/busybox) abc alpinelinux/aports@f246c371 main/busybox/busyboxconfig (newest stored Alpine busybox config) pgb
+ * edoburu/docker-pgbouncer@v1.23.1-p3 (078df15d) mio minio/minio@RELEASE.2025-09-07T16-13-09Z (07c3a429); mc =
+ * minio/mc@RELEASE.2025-08-13T08-35-41Z (7394ce0d) cd caddyserver/caddy-docker@645721b4 2.8/alpine/Dockerfile (the
+ * commit official-images maps 2.8.4-alpine to) uk louislam/uptime-kuma@1.23.15 (32dc76a0) gf grafana/grafana@78515af6
+ * Dockerfile (newest stored; the v11.2.2 file is not stored, see the note on issue 14)
  *
- * Shared facts, cited once here:
- * - BUSYBOX_BASE: every prom/* and quay.io/prometheuscommunity/* image below is `FROM quay.io/prometheus/busybox-${OS}-${ARCH}:latest`.
- *   On linux-amd64 `latest` is the *uclibc* variant (prometheus/busybox@844e796 Makefile:36, pushed by push.sh:20-22 from
- *   .circleci/config.yml:29-33; unchanged from 2023-07 to 2025-01, so it covers every pinned build). That variant is
- *   `FROM busybox:uclibc` plus CA bundle, zoneinfo, nsswitch.conf and /etc/services (prometheus/busybox@844e796 uclibc/Dockerfile:16-19,33).
- *   docker-library/busybox@de921aa latest/uclibc/Dockerfile.builder builds BusyBox 1.36.1 (:214) from `make defconfig` (:258;
- *   wget is `default y` in BusyBox networking/wget.c), hard-links every applet into /bin (:293-301) and takes /etc/passwd and
- *   /etc/group from buildroot's skeleton (:304-310): `nobody:x:65534:65534`. Checked in the rootfs that builder publishes
- *   (docker-library/busybox dist-amd64:latest-1/uclibc/amd64/rootfs.tar.gz): bin/wget and bin/sh are links to the busybox binary,
- *   tmp/ is 1777, nothing is setuid.
- * - ALPINE_320: alpinelinux/docker-alpine v3.20 x86_64/alpine-minirootfs-3.20.3-x86_64.tar.gz (world: alpine-baselayout,
- *   alpine-keys, apk-tools, busybox, libc-utils): /bin/sh and /usr/bin/wget are symlinks to /bin/busybox (busybox.post-install
- *   runs `busybox --install -s`; wget's applet dir is BB_DIR_USR_BIN); no bash.
- * - Docker copies an image directory's content and ownership into a named volume only while the volume is empty, at container
- *   create (moby@v20.10.24 daemon/create_unix.go:81-92, container/container_unix.go:126-153,408-417; v26.1.5 daemon/create_unix.go:99-124).
- *   The provider mounts named volumes as Binds `name:/path:rw` (kreuzwerker/terraform-provider-docker@v4.5.0
- *   internal/provider/resource_docker_container_structures.go:313-319), which keeps that copy on.
- * - CMD-SHELL health checks run as `/bin/sh -c` unless the image sets SHELL (moby@v20.10.24 daemon/health.go:64-68,378-389;
- *   v26.1.5 daemon/health.go:69,449-460). None of these images sets SHELL.
- * - For a non-root container user, capabilities added with cap_add never reach the effective set (moby@v20.10.24 oci/oci.go:22-36
- *   sets only the bounding set; checked on this host's docker.io 20.10.24: CapEff 0 with --cap-add DAC_READ_SEARCH -u 65534).
+ * Shared facts, cited once here: - BUSYBOX_BASE: every prom/* and quay.io/prometheuscommunity/* image below is `FROM
+ * quay.io/prometheus/busybox-${OS}-${ARCH}:latest`. On linux-amd64 `latest` is the *uclibc* variant
+ * (prometheus/busybox@844e796 Makefile:36, pushed by push.sh:20-22 from .circleci/config.yml:29-33; unchanged from
+ * 2023-07 to 2025-01, so it covers every pinned build). That variant is `FROM busybox:uclibc` plus CA bundle, zoneinfo,
+ * nsswitch.conf and /etc/services (prometheus/busybox@844e796 uclibc/Dockerfile:16-19,33).
+ * docker-library/busybox@de921aa latest/uclibc/Dockerfile.builder builds BusyBox 1.36.1 (:214) from `make defconfig`
+ * (:258; wget is `default y` in BusyBox networking/wget.c), hard-links every applet into /bin (:293-301) and takes
+ * /etc/passwd and /etc/group from buildroot's skeleton (:304-310): `nobody:x:65534:65534`. Checked in the rootfs that
+ * builder publishes (docker-library/busybox dist-amd64:latest-1/uclibc/amd64/rootfs.tar.gz): bin/wget and bin/sh are
+ * links to the busybox binary, tmp/ is 1777, nothing is setuid. - ALPINE_320: alpinelinux/docker-alpine v3.20
+ * x86_64/alpine-minirootfs-3.20.3-x86_64.tar.gz (world: alpine-baselayout, alpine-keys, apk-tools, busybox,
+ * libc-utils): /bin/sh and /usr/bin/wget are symlinks to /bin/busybox (busybox.post-install runs `busybox --install
+ * -s`; wget's applet dir is BB_DIR_USR_BIN); no bash. - Docker copies an image directory's content and ownership into a
+ * named volume only while the volume is empty, at container create (moby@v20.10.24 daemon/create_unix.go:81-92,
+ * container/container_unix.go:126-153,408-417; v26.1.5 daemon/create_unix.go:99-124). The provider mounts named volumes
+ * as Binds `name:/path:rw` (kreuzwerker/terraform-provider-docker@v4.5.0
+ * internal/provider/resource_docker_container_structures.go:313-319), which keeps that copy on. - CMD-SHELL health
+ * checks run as `/bin/sh -c` unless the image sets SHELL (moby@v20.10.24 daemon/health.go:64-68,378-389; v26.1.5
+ * daemon/health.go:69,449-460). None of these images sets SHELL. - For a non-root container user, capabilities added
+ * with cap_add never reach the effective set (moby@v20.10.24 oci/oci.go:22-36 sets only the bounding set; checked on
+ * this host's docker.io 20.10.24: CapEff 0 with --cap-add DAC_READ_SEARCH -u 65534).
  */
 import { PUBLIC_IMAGES } from "./images";
 
@@ -88,7 +86,7 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             user: "root",
             uid: 0,
             gid: 0,
-            source: "pg: no USER directive (FROM alpine:3.24 :7, ENTRYPOINT :200, CMD [\"postgres\"] :227); official-images@37079fb3 library/postgres:57-60",
+            source: 'pg: no USER directive (FROM alpine:3.24 :7, ENTRYPOINT :200, CMD ["postgres"] :227); official-images@37079fb3 library/postgres:57-60',
         },
         privilegeDrop: {
             how:
@@ -113,7 +111,8 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             "/usr/local/bin/pg_restore": "make install-world-bin, pg:135,153",
             "/bin/bash": "apk bash in .postgresql-rundeps, pg:167",
             "/bin/sh": "busybox ash, alpine base; bb shell/ash.c:165",
-            "/usr/sbin/crond": "busybox applet; abc CONFIG_CROND=y, CONFIG_FEATURE_CROND_D=y; bb miscutils/crond.c:61 (BB_DIR_USR_SBIN)",
+            "/usr/sbin/crond":
+                "busybox applet; abc CONFIG_CROND=y, CONFIG_FEATURE_CROND_D=y; bb miscutils/crond.c:61 (BB_DIR_USR_SBIN)",
             "/bin/pidof": "busybox applet; abc CONFIG_PIDOF=y; bb procps/pidof.c:32",
             "/usr/bin/find": "busybox applet; abc CONFIG_FIND=y, CONFIG_FEATURE_FIND_MMIN=y; bb findutils/find.c:281",
             "/bin/cat": "busybox applet; bb coreutils/cat.c:30",
@@ -128,7 +127,7 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
         writes: ["/var/lib/postgresql/data", "/var/run/postgresql"],
         notes:
             "DAC_READ_SEARCH would do instead of DAC_OVERRIDE (find only has to search PGDATA); CHOWN is exercised only when a file in " +
-            "PGDATA is not postgres-owned; FOWNER is never required. With user \"70:70\" the entrypoint needs no capability: the image's " +
+            'PGDATA is not postgres-owned; FOWNER is never required. With user "70:70" the entrypoint needs no capability: the image\'s ' +
             "PGDATA (1777, pg:195) and a fresh volume copied from it are postgres-owned, and a volume an earlier root run initialised was " +
             "chowned to postgres by that run (pg-ep:55-60); the server container runs so (components/services/postgres.ts). " +
             "/var/run/postgresql (pg:191) holds the socket and " +
@@ -172,12 +171,12 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             uid: 0,
             gid: 0,
             source:
-                "rd Dockerfile: no USER directive (ENTRYPOINT :138, CMD [\"redis-server\"] :141); redis user is 999:1000 (:10-13); " +
+                'rd Dockerfile: no USER directive (ENTRYPOINT :138, CMD ["redis-server"] :141); redis user is 999:1000 (:10-13); ' +
                 "official-images@171c4662 library/redis:22-25 maps 7.4.2-alpine to redis/docker-library-redis@8338d86b, alpine3.21",
         },
         privilegeDrop: {
             how:
-                "docker-entrypoint.sh: `find . ! -user redis -exec chown redis {} +` in WORKDIR /data, then `exec gosu redis \"$0\"`; " +
+                'docker-entrypoint.sh: `find . ! -user redis -exec chown redis {} +` in WORKDIR /data, then `exec gosu redis "$0"`; ' +
                 "the re-run as 999:1000 sets umask 0077 and execs the server",
             when: "first argument is redis-server (or begins with '-' or ends in .conf) and `id -u` is 0",
             needs: ["DAC_READ_SEARCH", "SETUID", "SETGID", "CHOWN"],
@@ -189,7 +188,8 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             "/usr/local/bin/docker-entrypoint.sh": "rd Dockerfile:137-138",
             "/usr/local/bin/gosu": "gosu 1.17, rd Dockerfile:24-50",
             "/usr/local/bin/redis-server": "make install, rd Dockerfile:106,131",
-            "/usr/local/bin/redis-cli": "make install, rd Dockerfile:106,130 (a separate binary, not one of the redis-server links at :109-117)",
+            "/usr/local/bin/redis-cli":
+                "make install, rd Dockerfile:106,130 (a separate binary, not one of the redis-server links at :109-117)",
             "/bin/sh": "busybox ash, alpine base; bb shell/ash.c:165",
             "/bin/cat": "busybox applet; bb coreutils/cat.c:30",
             "/bin/grep": "busybox applet; bb findutils/grep.c:47",
@@ -199,7 +199,7 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
         writes: ["/data"],
         notes:
             "The first start works (an empty /data holds nothing to search); every later start of the same volume with appendonly yes " +
-            "fails at the find unless DAC_READ_SEARCH (or DAC_OVERRIDE) is granted. With user \"999:1000\" the entrypoint skips find and " +
+            'fails at the find unless DAC_READ_SEARCH (or DAC_OVERRIDE) is granted. With user "999:1000" the entrypoint skips find and ' +
             "gosu and needs no capability: the image's /data is 999:1000 (rd Dockerfile:133), so a fresh named volume is too. " +
             "CHOWN is exercised only when a file in /data is not redis-owned.",
     },
@@ -232,16 +232,23 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
     {
         image: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
         base: "ubi9-micro (registry.access.redhat.com/ubi9/ubi-micro:latest at build time)",
-        runsAs: { user: "root", uid: 0, gid: 0, source: "mc Dockerfile.release:5-24, no USER directive; ENTRYPOINT [\"mc\"] :24" },
+        runsAs: {
+            user: "root",
+            uid: 0,
+            gid: 0,
+            source: 'mc Dockerfile.release:5-24, no USER directive; ENTRYPOINT ["mc"] :24',
+        },
         binaries: {
             "/usr/bin/mc": "mc Dockerfile.release:20-22",
             "/bin/sh": "ubi-micro; implied by the RUN at mc Dockerfile.release:22",
-            // The backup mirrors' loop (components/services/backup.ts) reads the SSE-C key with cat and waits with sleep.
-            // Inferred, not read: ubi-micro's chmod, which the RUN at :22 calls, comes from coreutils-single, which also
-            // installs cat and sleep; no stored source lists the image's files. The real-engine test runs the loop on BusyBox.
+            // The backup mirrors' loop (components/services/backup.ts) reads the SSE-C key with cat and waits with
+            // sleep. Inferred, not read: ubi-micro's chmod, which the RUN at :22 calls, comes from coreutils-single,
+            // which also installs cat and sleep; no stored source lists the image's files. The real-engine test runs
+            // the loop on BusyBox.
             "/usr/bin/cat": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
             "/usr/bin/sleep": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
-            // The mirrors record each pass's success with date and mv (components/services/backupScripts.ts); same inference.
+            // The mirrors record each pass's success with date and mv (components/services/backupScripts.ts); same
+            // inference.
             "/usr/bin/date": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
             "/usr/bin/mv": "ubi-micro coreutils-single (inferred from the chmod at mc Dockerfile.release:22)",
         },
@@ -292,7 +299,7 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             how:
                 "extra/entrypoint.sh: `chown -hRc $PUID:$PGID /app/data`, then `exec setpriv --reuid $PUID --regid $PGID --clear-groups <cmd>`; " +
                 "PUID and PGID default to 0, so by default it changes to root and only clears the supplementary groups",
-            when: "every start, whatever the user: ENTRYPOINT [\"/usr/bin/dumb-init\", \"--\", \"extra/entrypoint.sh\"]",
+            when: 'every start, whatever the user: ENTRYPOINT ["/usr/bin/dumb-init", "--", "extra/entrypoint.sh"]',
             needs: ["SETGID"],
             onlyAsRoot: false,
             source:
@@ -316,9 +323,9 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
         writes: ["/app/data"],
         notes:
             "Needs with PUID/PGID set to another id: CHOWN (chown -R to that owner), SETUID and SETGID. Run as a non-root user " +
-            "(user \"1000:1000\") the entrypoint cannot succeed at all: setgroups() needs CAP_SETGID whatever the uid, and chowning the " +
-            "root-owned volume needs CAP_CHOWN (both tested here). Overriding the entrypoint with [\"/usr/bin/dumb-init\", \"--\"] and " +
-            "command [\"node\", \"server/server.js\"] runs as root with no capability and loses nothing, since PUID=0 drops nothing. " +
+            '(user "1000:1000") the entrypoint cannot succeed at all: setgroups() needs CAP_SETGID whatever the uid, and chowning the ' +
+            'root-owned volume needs CAP_CHOWN (both tested here). Overriding the entrypoint with ["/usr/bin/dumb-init", "--"] and ' +
+            'command ["node", "server/server.js"] runs as root with no capability and loses nothing, since PUID=0 drops nothing. ' +
             "The server writes kuma.db, upload/, screenshots/ and docker-tls/ under ./data (server/database.js:104-126) and tries " +
             "`sudo service nscd start`, whose failure is only logged (server/uptime-kuma-server.js:430-438). The image's own health check " +
             "waits 180 s before the first probe (docker/dockerfile:37, extra/healthcheck.go:3).",
@@ -331,7 +338,7 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             uid: 472,
             gid: 0,
             source:
-                "gf:139-140 (GF_UID 472, GF_GID 0), :185-198 (group 0 exists, so adduser -S -u 472 -G root grafana), :223 USER \"$GF_UID\"; " +
+                'gf:139-140 (GF_UID 472, GF_GID 0), :185-198 (group 0 exists, so adduser -S -u 472 -G root grafana), :223 USER "$GF_UID"; ' +
                 "unchanged since v7.3 by Grafana's docs; the v11.2.2 file itself is not in the store",
         },
         binaries: {
@@ -416,9 +423,9 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
             "/usr/bin/wget": ALPINE_WGET,
             "/bin/sh": ALPINE_SH,
         },
-        // With common.path_prefix /loki (components/monitoring/logsConfig.ts): chunks and rules are set there explicitly;
-        // rules-temp, wal, compactor come from applyPathPrefixDefaults (pkg/loki/config_wrapper.go:353-368), the TSDB shipper
-        // directories from betterTSDBShipperDefaults (:541-551).
+        // With common.path_prefix /loki (components/monitoring/logsConfig.ts): chunks and rules are set there
+        // explicitly; rules-temp, wal, compactor come from applyPathPrefixDefaults
+        // (pkg/loki/config_wrapper.go:353-368), the TSDB shipper directories from betterTSDBShipperDefaults (:541-551).
         writes: [
             "/loki/chunks",
             "/loki/rules",
@@ -445,9 +452,12 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
         },
         binaries: {
             "/usr/bin/promtail": "grafana/loki@v2.9.10 clients/cmd/promtail/Dockerfile:20 (ENTRYPOINT :22)",
-            "/bin/sh": "dash 0.5.11 (Essential, diverts /bin/sh): no /dev/tcp (debuerreotype/docker-debian-artifacts bullseye/slim/rootfs.manifest:8)",
-            "/bin/bash": "bash 5.1 (Essential; /dev/tcp works) (debuerreotype/docker-debian-artifacts bullseye/slim/rootfs.manifest:5)",
-            "/bin/grep": "grep 3.6 (Essential) (debuerreotype/docker-debian-artifacts bullseye/slim/rootfs.manifest:19)",
+            "/bin/sh":
+                "dash 0.5.11 (Essential, diverts /bin/sh): no /dev/tcp (debuerreotype/docker-debian-artifacts bullseye/slim/rootfs.manifest:8)",
+            "/bin/bash":
+                "bash 5.1 (Essential; /dev/tcp works) (debuerreotype/docker-debian-artifacts bullseye/slim/rootfs.manifest:5)",
+            "/bin/grep":
+                "grep 3.6 (Essential) (debuerreotype/docker-debian-artifacts bullseye/slim/rootfs.manifest:19)",
         },
         // positions.filename in components/monitoring/logsConfig.ts; written through renameio in the same directory
         // (clients/pkg/promtail/positions/write_positions_unix.go:24).
@@ -455,7 +465,7 @@ export const IMAGE_CONTRACTS: readonly ImageContract[] = [
         notes:
             NO_DROP +
             " No wget, curl or busybox: none is in the bullseye-slim manifest and the Dockerfile installs none. A CMD-SHELL probe runs under" +
-            " dash, so `exec 3<>/dev/tcp/...` fails with 'cannot create /dev/tcp/...: Directory nonexistent'; run it as [\"CMD\",\"bash\",\"-c\",...]." +
+            ' dash, so `exec 3<>/dev/tcp/...` fails with \'cannot create /dev/tcp/...: Directory nonexistent\'; run it as ["CMD","bash","-c",...].' +
             " Reading logs: docker_sd_configs would need connect() on /var/run/docker.sock (host root:docker 0660): uid 0 passes as owner with no" +
             " capability; ':ro' does not limit the API (a POST went through in the lab), so it is not used (issue 15, finding 6). Promtail tails" +
             " <data-root>/containers/*/*-json.log instead, root:root 0640 in 0710 dirs (moby@v20.10.24 daemon/logger/jsonfilelog/jsonfilelog.go:113," +
@@ -585,7 +595,8 @@ export function imagesWithoutContract(): string[] {
 export function imageUser(image: string): string {
     const contract = IMAGE_CONTRACTS.find((c) => c.image === image);
     if (!contract) throw new Error(`no image contract for ${image}`);
-    if (contract.runsAs.uid === 0) throw new Error(`${image} runs as root by its contract; name the non-root user, or record a rootReason`);
+    if (contract.runsAs.uid === 0)
+        throw new Error(`${image} runs as root by its contract; name the non-root user, or record a rootReason`);
     return `${contract.runsAs.uid}:${contract.runsAs.gid}`;
 }
 

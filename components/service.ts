@@ -75,7 +75,10 @@ export interface ServiceVolume {
  * v26.1.3 and v20.10.24), and no order survives that (scripts/lib/readBack/docker.ts, portBindingOrder):
  * hosts that publish on IPv6 check the daemon's version in their bootstrap.
  */
-export function publishedPorts(p: ServicePort, loopback: string): Array<{ internal: number; external: number; ip: string; protocol: "tcp" }> {
+export function publishedPorts(
+    p: ServicePort,
+    loopback: string,
+): Array<{ internal: number; external: number; ip: string; protocol: "tcp" }> {
     const entry = (ip: string) => ({ internal: p.internal, external: p.external, ip, protocol: "tcp" as const });
     if (!p.public) return [entry(loopback)];
     return p.ipv6 ? [entry("0.0.0.0"), entry("::")] : [entry("0.0.0.0")];
@@ -132,7 +135,10 @@ interface CommonServiceArgs {
      * pack and the plan see who runs each process. Root only with `rootReason`.
      */
     readonly user?: string;
-    /** Why this service runs as root (its image contract says what forces it). Required exactly when `user` is unset or root. */
+    /**
+     * Why this service runs as root (its image contract says what forces it). Required exactly when `user` is unset or
+     * root.
+     */
     readonly rootReason?: string;
     /**
      * Mount the root filesystem read-only (CIS Docker Benchmark 5.12): writes go to volumes and tmpfs only. Impossible
@@ -141,7 +147,10 @@ interface CommonServiceArgs {
     readonly readOnlyRoot?: boolean;
     /** Why the root filesystem stays writable, for a service without `files` that does not set `readOnlyRoot`. */
     readonly writableRootReason?: string;
-    /** Long-running services: the most processes and threads the container may hold (CIS 5.29). @default SERVICE_DEFAULTS.pidsLimit */
+    /**
+     * Long-running services: the most processes and threads the container may hold (CIS 5.29). @default
+     * SERVICE_DEFAULTS.pidsLimit
+     */
     readonly pidsLimit?: number;
     /** Resources that must be ready before this container starts. */
     readonly dependsOn?: readonly pulumi.Resource[];
@@ -189,8 +198,9 @@ export type ServiceArgs = StatelessServiceArgs | StatefulServiceArgs | JobServic
 /** Hardening and housekeeping every container gets. Changed here, changed everywhere. */
 export const SERVICE_DEFAULTS = {
     logDriver: "json-file",
-    // labels and tag put the container's stack, service and name into every json-file log line (`attrs`), where promtail
-    // reads them from the files instead of the Docker API (LOG_ATTRS_OPTS in components/monitoring/logsConfig.ts cites moby).
+    // labels and tag put the container's stack, service and name into every json-file log line (`attrs`), where
+    // promtail reads them from the files instead of the Docker API (LOG_ATTRS_OPTS in
+    // components/monitoring/logsConfig.ts cites moby).
     logOpts: { "max-size": "10m", "max-file": "3", ...LOG_ATTRS_OPTS },
     securityOpts: ["no-new-privileges:true"],
     // Not CIS 5.15's on-failure:5, which gives up for good after five quick failures (moby v27.5.1
@@ -220,7 +230,10 @@ export const SERVICE_DEFAULTS = {
 export const WRITABLE_FOR_FILES =
     "its files are copied into the container before it starts, and Docker refuses a copy into a read-only root filesystem";
 
-/** Why the service's root filesystem stays writable, as the component records it; nothing when it is read-only (or no reason is known: refused). */
+/**
+ * Why the service's root filesystem stays writable, as the component records it; nothing when it is read-only (or no
+ * reason is known: refused).
+ */
 function writableRootProps(args: ServiceArgs): { writableRootReason?: string } {
     if (args.readOnlyRoot) return {};
     const reason = args.writableRootReason ?? (args.files?.length ? WRITABLE_FOR_FILES : undefined);
@@ -260,7 +273,9 @@ export class Service extends pulumi.ComponentResource {
             {
                 kind: args.kind,
                 ...(args.kind === "stateful" ? { statefulReason: args.statefulReason } : {}),
-                ...(args.hostMounts?.length ? { hostMounts: args.hostMounts.map((m) => `${m.hostPath}: ${m.why}`) } : {}),
+                ...(args.hostMounts?.length
+                    ? { hostMounts: args.hostMounts.map((m) => `${m.hostPath}: ${m.why}`) }
+                    : {}),
                 // Read by the policy pack (container-non-root-user, container-read-only-rootfs) and shown in the plan.
                 ...(runsAsRoot(args.user) && args.rootReason ? { runsAsRootReason: args.rootReason } : {}),
                 ...writableRootProps(args),
@@ -278,7 +293,7 @@ export class Service extends pulumi.ComponentResource {
                 `${name}-image`,
                 // Kept when the resource goes, so a rollback to a recent version needs no pull; the host's daily prune
                 // removes it once no container uses it and it is 30 days old (IMAGE_PRUNE_SERVICE, host/bootstrap.ts).
-                { name: built ? built.reference : args.image as string, keepLocally: true },
+                { name: built ? built.reference : (args.image as string), keepLocally: true },
                 childOpts,
             );
         }
@@ -292,18 +307,27 @@ export class Service extends pulumi.ComponentResource {
         ];
         if (required.length > 0) {
             const exitCodes = required.map((job) => {
-                if (!job.exitCode) throw new pulumi.ResourceError(`service '${name}' requires '${job.alias}', which is not a job`, this);
+                if (!job.exitCode)
+                    throw new pulumi.ResourceError(
+                        `service '${name}' requires '${job.alias}', which is not a job`,
+                        this,
+                    );
                 return job.exitCode;
             });
             const names = required.map((j) => j.alias).join(",");
             // In an update the label waits for every required job's exit code, which fails this service when a job
-            // failed. In a preview the code of a job about to be replaced is unknown (exit_code is Computed: kreuzwerker
-            // v4.5.0 internal/provider/resource_docker_container.go:129-133), which would make the label unknown, and
-            // labels force a replacement (ibid. :833-840): every job replaced on its own previewed everything that
-            // requires it as replaced too, which the update, where the label resolves to the same text, never does.
-            labels.push({ label: "com.freshtrack.requires", value: pulumi.runtime.isDryRun() ? names : pulumi.all(exitCodes).apply(() => names) });
+            // failed. In a preview the code of a job about to be replaced is unknown (exit_code is Computed:
+            // kreuzwerker v4.5.0 internal/provider/resource_docker_container.go:129-133), which would make the label
+            // unknown, and labels force a replacement (ibid. :833-840): every job replaced on its own previewed
+            // everything that requires it as replaced too, which the update, where the label resolves to the same text,
+            // never does.
+            labels.push({
+                label: "com.freshtrack.requires",
+                value: pulumi.runtime.isDryRun() ? names : pulumi.all(exitCodes).apply(() => names),
+            });
         }
-        for (const [key, value] of Object.entries(args.labels ?? {})) labels.push({ label: `com.freshtrack.${key}`, value });
+        for (const [key, value] of Object.entries(args.labels ?? {}))
+            labels.push({ label: `com.freshtrack.${key}`, value });
 
         const healthcheck = args.kind === "job" ? undefined : toDockerHealthcheck(args.healthcheck);
 
@@ -322,7 +346,11 @@ export class Service extends pulumi.ComponentResource {
                 uploads: (args.files ?? []).map((f) =>
                     f.secret
                         ? { file: f.path, content: pulumi.secret(f.content), permissions: defaults.secretFileMode }
-                        : { file: f.path, content: f.content, ...(f.executable ? { permissions: defaults.executableFileMode } : {}) },
+                        : {
+                              file: f.path,
+                              content: f.content,
+                              ...(f.executable ? { permissions: defaults.executableFileMode } : {}),
+                          },
                 ),
                 memory: args.limits.memoryMb,
                 // A hard ceiling: without memorySwap equal to memory, Docker lets the container swap as much again.
@@ -347,14 +375,21 @@ export class Service extends pulumi.ComponentResource {
                 ...(args.user ? { user: args.user } : {}),
                 ...(args.readOnlyRoot ? { readOnly: true } : {}),
                 ...(args.tmpfs ? { tmpfs: { ...args.tmpfs } } : {}),
-                networksAdvanced: args.networks.map((n) => ({ name: n.network.name, aliases: [n.alias ?? name, ...(n.extraAliases ?? [])] })),
+                networksAdvanced: args.networks.map((n) => ({
+                    name: n.network.name,
+                    aliases: [n.alias ?? name, ...(n.extraAliases ?? [])],
+                })),
                 volumes: [
                     ...(args.volumes ?? []).map((v) => ({
                         volumeName: v.volume.name,
                         containerPath: v.containerPath,
                         readOnly: v.readOnly ?? false,
                     })),
-                    ...(args.hostMounts ?? []).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: true })),
+                    ...(args.hostMounts ?? []).map((m) => ({
+                        hostPath: m.hostPath,
+                        containerPath: m.containerPath,
+                        readOnly: true,
+                    })),
                 ],
                 ports: (args.ports ?? []).flatMap((p) => publishedPorts(p, defaults.loopback)),
                 labels,
@@ -376,7 +411,13 @@ export class Service extends pulumi.ComponentResource {
         if (args.kind !== "job") {
             this.pidsLimit = pidsLimitCommand(
                 `${name}-pids-limit`,
-                { host: args.host, stackLabel: args.namePrefix, service: name, limit: args.pidsLimit ?? defaults.pidsLimit, containerId: this.container.id },
+                {
+                    host: args.host,
+                    stackLabel: args.namePrefix,
+                    service: name,
+                    limit: args.pidsLimit ?? defaults.pidsLimit,
+                    containerId: this.container.id,
+                },
                 { parent: this },
             );
         }
@@ -444,20 +485,31 @@ export function serviceProblems(args: ServiceArgs): string[] {
     const problems: string[] = [];
     if (!(args.limits.memoryMb > 0)) problems.push("limits.memoryMb must be positive");
     if (!(args.limits.cpus > 0)) problems.push("limits.cpus must be positive");
-    else if (cpusInput(args.limits.cpus) === undefined) problems.push(`limits.cpus ${args.limits.cpus} does not survive the provider's read-back (${cpusAdvice(args.limits.cpus)})`);
-    if (args.networks.length === 0) problems.push("at least one network is required (the default bridge is never used)");
-    if (args.kind !== "job" && args.healthcheck.test.length === 0) problems.push("a long-running service needs a health check test");
+    else if (cpusInput(args.limits.cpus) === undefined)
+        problems.push(
+            `limits.cpus ${args.limits.cpus} does not survive the provider's read-back (${cpusAdvice(args.limits.cpus)})`,
+        );
+    if (args.networks.length === 0)
+        problems.push("at least one network is required (the default bridge is never used)");
+    if (args.kind !== "job" && args.healthcheck.test.length === 0)
+        problems.push("a long-running service needs a health check test");
     if (runsAsRoot(args.user) && !args.rootReason) {
-        problems.push(`it runs as root (user ${args.user ?? "unset"}): set user to the non-root uid:gid its image contract allows, or say why in rootReason`);
+        problems.push(
+            `it runs as root (user ${args.user ?? "unset"}): set user to the non-root uid:gid its image contract allows, or say why in rootReason`,
+        );
     }
     if (!runsAsRoot(args.user) && args.rootReason) problems.push(`rootReason is given, but it runs as ${args.user}`);
     if (args.readOnlyRoot && args.files?.length) problems.push(`readOnlyRoot with files: ${WRITABLE_FOR_FILES}`);
-    if (args.readOnlyRoot && args.writableRootReason) problems.push("readOnlyRoot and writableRootReason contradict each other");
+    if (args.readOnlyRoot && args.writableRootReason)
+        problems.push("readOnlyRoot and writableRootReason contradict each other");
     if (!args.readOnlyRoot && !args.files?.length && !args.writableRootReason) {
-        problems.push("its root filesystem is writable: set readOnlyRoot (with a tmpfs or volume for what it writes), or say why in writableRootReason");
+        problems.push(
+            "its root filesystem is writable: set readOnlyRoot (with a tmpfs or volume for what it writes), or say why in writableRootReason",
+        );
     }
     for (const key of Object.keys(args.env ?? {})) {
-        if (isSecretLookingEnvKey(key)) problems.push(`env ${key} looks like a credential; deliver it as a secret file (and ${key}_FILE) instead`);
+        if (isSecretLookingEnvKey(key))
+            problems.push(`env ${key} looks like a credential; deliver it as a secret file (and ${key}_FILE) instead`);
     }
     for (const f of args.files ?? []) {
         if (!f.path.startsWith("/")) problems.push(`file ${f.path} must be an absolute path`);

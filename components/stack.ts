@@ -26,13 +26,24 @@ export function deployStack() {
     if (examples.length > 0) {
         // A warning, not a refusal: preview and plan must still show the shipped stacks. `npm run deploy` refuses them.
         void pulumi.log.warn(
-            [`Pulumi.${cfg.stack}.yaml still has documentation example values, which cannot work deployed; set your own (docs/walkthrough.md, step 4):`, ...examples.map((e) => `  ${e}`)].join("\n"),
+            [
+                `Pulumi.${cfg.stack}.yaml still has documentation example values, which cannot work deployed; set your own (docs/walkthrough.md, step 4):`,
+                ...examples.map((e) => `  ${e}`),
+            ].join("\n"),
         );
     }
     const host = createHost(cfg);
     const providerOpts = { providers: [host.provider] };
-    const networks = new Networks("networks", { namePrefix: cfg.namePrefix, ipv6: edgeHasIpv6(cfg.target) }, providerOpts);
-    const volumes = new DataVolumes("volumes", { namePrefix: cfg.namePrefix, exclude: cfg.database.mode === "managed" ? ["postgres-data"] : [] }, providerOpts);
+    const networks = new Networks(
+        "networks",
+        { namePrefix: cfg.namePrefix, ipv6: edgeHasIpv6(cfg.target) },
+        providerOpts,
+    );
+    const volumes = new DataVolumes(
+        "volumes",
+        { namePrefix: cfg.namePrefix, exclude: cfg.database.mode === "managed" ? ["postgres-data"] : [] },
+        providerOpts,
+    );
     const secrets = new GeneratedSecrets("secrets", { generations: cfg.secretGenerations });
 
     let managed: ManagedDatabase | undefined;
@@ -50,8 +61,18 @@ export function deployStack() {
         });
     }
 
-    const ctx = { cfg, host, networks: networks.networks, volumes, secrets: secrets.values, appImages: appImageSources(cfg, host) };
-    const data = new DataTier("data", { ctx, ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}) });
+    const ctx = {
+        cfg,
+        host,
+        networks: networks.networks,
+        volumes,
+        secrets: secrets.values,
+        appImages: appImageSources(cfg, host),
+    };
+    const data = new DataTier("data", {
+        ctx,
+        ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}),
+    });
 
     const app = new AppTier("app", { ctx, data });
     const edge = new Edge("edge", { ctx, app, publicStatusPages: cfg.monitoring.publicStatusPages });
@@ -79,7 +100,10 @@ export function deployStack() {
         deployPrivateKey: host.deployPrivateKey,
         /** The host's SSH key line (droplet and ssh targets), which the operator scripts pin as the program does. */
         hostKey: host.hostKey,
-        /** Droplet target: the IPv6 address for AAAA records made outside DigitalOcean; it changes when the droplet is rebuilt. */
+        /**
+         * Droplet target: the IPv6 address for AAAA records made outside DigitalOcean; it changes when the droplet is
+         * rebuilt.
+         */
         publicIpv6: host.publicIpv6,
         dataEndpoints: {
             database: pulumi.interpolate`${database.host}:${database.port}/${database.database} (sslmode=${database.sslMode})`,
@@ -97,7 +121,8 @@ export function deployStack() {
         generatedCredentials: pulumi.secret(
             pulumi.all(secrets.values).apply((v) => ({
                 // The self-hosted PostgreSQL's roles (docs/operations.md, "Database roles"). `legacySuperuser` is the
-                // superuser of a stack created before the roles were split; a stack created since has none of that name.
+                // superuser of a stack created before the roles were split; a stack created since has none of that
+                // name.
                 postgres: {
                     superuser: { user: DATABASE_ROLES.superuser, password: v.postgresSuperuserPassword },
                     legacySuperuser: { user: DATABASE_ROLES.legacySuperuser, password: v.postgresPassword },

@@ -33,7 +33,13 @@ export function runsAsRoot(user: string | undefined): boolean {
 }
 
 export function isLocalOnlyDomain(domain: string): boolean {
-    return domain === "localhost" || domain.endsWith(".localhost") || domain.endsWith(".local") || domain.endsWith(".internal") || domain.endsWith(".test");
+    return (
+        domain === "localhost" ||
+        domain.endsWith(".localhost") ||
+        domain.endsWith(".local") ||
+        domain.endsWith(".internal") ||
+        domain.endsWith(".test")
+    );
 }
 
 /**
@@ -65,7 +71,8 @@ export const checkEmail: Check<string> = (value) => {
     const odd = [...value].find((ch) => ch <= "\x20" || ch > "\x7e");
     if (odd !== undefined) return `${expected}; it contains ${odd === " " ? "a space (U+0020)" : describeChar(odd)}`;
     const syntax = [...value].find((ch) => ch in EMAIL_SYNTAX);
-    if (syntax !== undefined) return `${expected}; it contains ${EMAIL_SYNTAX[syntax]![0]}, refused because ${EMAIL_SYNTAX[syntax]![1]}`;
+    if (syntax !== undefined)
+        return `${expected}; it contains ${EMAIL_SYNTAX[syntax]![0]}, refused because ${EMAIL_SYNTAX[syntax]![1]}`;
     const at = value.indexOf("@");
     if (at < 0 || at !== value.lastIndexOf("@")) return `${expected}; it needs exactly one @`;
     const local = value.slice(0, at);
@@ -75,7 +82,12 @@ export const checkEmail: Check<string> = (value) => {
     }
     const lower = domain.toLowerCase();
     const tld = lower.slice(lower.lastIndexOf(".") + 1);
-    if (value.length > 254 || checkDomain(lower) !== undefined || !lower.includes(".") || !/^([a-z]{2,63}|xn--[a-z0-9-]+)$/.test(tld)) {
+    if (
+        value.length > 254 ||
+        checkDomain(lower) !== undefined ||
+        !lower.includes(".") ||
+        !/^([a-z]{2,63}|xn--[a-z0-9-]+)$/.test(tld)
+    ) {
         return `${expected}; the part after @ must be a DNS name such as example.com`;
     }
     return undefined;
@@ -119,7 +131,8 @@ function parseIp(text: string): IpAddress | undefined {
     const groups = (s: string) => (s === "" ? [] : s.split(":"));
     const left = groups(head);
     const right = tail === undefined ? [] : groups(tail);
-    const all = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+    const all =
+        tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
     return { family: 6, value: all.reduce((acc, g) => (acc << 16n) | BigInt(`0x${g}`), 0n) };
 }
 
@@ -128,7 +141,7 @@ function formatIp(family: 4 | 6, value: bigint): string {
     const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) => ((value >> shift) & 0xffffn).toString(16));
     // RFC 5952: the longest run of two or more zero groups (the first of equals) becomes ::.
     let best = { start: -1, length: 1 };
-    for (let i = 0; i < 8; ) {
+    for (let i = 0; i < 8;) {
         let j = i;
         while (j < 8 && groups[j] === "0") j++;
         if (j - i > best.length) best = { start: i, length: j - i };
@@ -142,7 +155,10 @@ function hostMask(family: 4 | 6, prefix: number): bigint {
     return (1n << BigInt(BITS[family] - prefix)) - 1n;
 }
 
-/** A CIDR parsed exactly, or what was expected. Host bits must be zero; IPv4 written as IPv6 is refused in favour of its IPv4 form. */
+/**
+ * A CIDR parsed exactly, or what was expected. Host bits must be zero; IPv4 written as IPv6 is refused in favour of its
+ * IPv4 form.
+ */
 export function parseCidr(value: string): Cidr | string {
     const expected = "a CIDR such as 203.0.113.7/32 or 2001:db8::/48";
     const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
@@ -160,7 +176,8 @@ export function parseCidr(value: string): Cidr | string {
         return `a network address with no host bits set: a /${prefix} starts at ${start}; for the single address write ${single}`;
     }
     if (address.family === 6 && prefix >= 96 && network >> 32n === IPV4_MAPPED >> 32n) {
-        // IPv4 packets reach the DigitalOcean firewall and UFW as IPv4; an IPv4-mapped IPv6 source matches none of them, or all of them.
+        // IPv4 packets reach the DigitalOcean firewall and UFW as IPv4; an IPv4-mapped IPv6 source matches none of
+        // them, or all of them.
         return `an IPv4 network in IPv4 form: this IPv4-mapped IPv6 network is ${formatIp(4, network & 0xffffffffn)}/${prefix - 96}`;
     }
     return { family: address.family, network, prefix };
@@ -172,7 +189,10 @@ export const checkCidr: Check<string> = (value) => {
     return typeof parsed === "string" ? parsed : undefined;
 };
 
-/** How many addresses of each family a set of networks covers, overlaps counted once. IPv4-mapped IPv6 (::ffff:0:0/96) counts as IPv4. */
+/**
+ * How many addresses of each family a set of networks covers, overlaps counted once. IPv4-mapped IPv6 (::ffff:0:0/96)
+ * counts as IPv4.
+ */
 export interface Coverage {
     readonly ipv4: bigint;
     readonly ipv6: bigint;
@@ -214,7 +234,11 @@ export function coverage(cidrs: readonly string[]): Coverage {
         if (!match || !address || Number(match[2]) > BITS[address.family]) continue;
         // Host bits are ignored, as a firewall that accepts such a value widens it to its network.
         const prefix = Number(match[2]);
-        const [low, high] = range({ family: address.family, network: address.value & ~hostMask(address.family, prefix), prefix });
+        const [low, high] = range({
+            family: address.family,
+            network: address.value & ~hostMask(address.family, prefix),
+            prefix,
+        });
         if (address.family === 4) {
             v4.push([low, high]);
             continue;
@@ -223,7 +247,10 @@ export function coverage(cidrs: readonly string[]): Coverage {
         const mappedLow = IPV4_MAPPED;
         const mappedHigh = IPV4_MAPPED | 0xffffffffn;
         if (low <= mappedHigh && high >= mappedLow) {
-            v4.push([(low > mappedLow ? low : mappedLow) - mappedLow, (high < mappedHigh ? high : mappedHigh) - mappedLow]);
+            v4.push([
+                (low > mappedLow ? low : mappedLow) - mappedLow,
+                (high < mappedHigh ? high : mappedHigh) - mappedLow,
+            ]);
         }
     }
     return { ipv4: unionSize(v4), ipv6: unionSize(v6) };
@@ -259,7 +286,10 @@ function asWideAs(count: bigint, bits: number): number {
 export function checkAdminCidrs(cidrs: readonly string[], allowWorld: boolean): string | undefined {
     if (allowWorld) return undefined;
     const covered = coverage(cidrs);
-    const world = [covered.ipv4 >= ALL_IPV4 ? "every IPv4 address" : undefined, covered.ipv6 >= ALL_IPV6 ? "every IPv6 address" : undefined].filter(Boolean);
+    const world = [
+        covered.ipv4 >= ALL_IPV4 ? "every IPv4 address" : undefined,
+        covered.ipv6 >= ALL_IPV6 ? "every IPv6 address" : undefined,
+    ].filter(Boolean);
     if (world.length > 0) {
         return (
             "specific admin networks; SSH open to the whole internet is refused unless freshtrack:allowSshFromAnywhere is true " +
@@ -267,7 +297,8 @@ export function checkAdminCidrs(cidrs: readonly string[], allowWorld: boolean): 
         );
     }
     const wide: string[] = [];
-    if (covered.ipv4 > WIDEST_ADMIN_IPV4) wide.push(`${covered.ipv4} IPv4 addresses (as many as a /${asWideAs(covered.ipv4, 32)})`);
+    if (covered.ipv4 > WIDEST_ADMIN_IPV4)
+        wide.push(`${covered.ipv4} IPv4 addresses (as many as a /${asWideAs(covered.ipv4, 32)})`);
     if (covered.ipv6 > WIDEST_ADMIN_IPV6) wide.push(`as many IPv6 addresses as a /${asWideAs(covered.ipv6, 128)}`);
     if (wide.length > 0) {
         return (
@@ -300,8 +331,11 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** A tag that names one build: anything but empty and `latest`. */
 export const checkPinnedTag: Check<string> = (value) => {
-    if (value === "latest") return "a pinned version tag such as 1.4.2 (latest is refused: it changes under a running stack)";
-    return TAG.test(value) ? undefined : "a Docker tag such as 1.4.2 (letters, digits, '.', '_', '-'; at most 128 characters)";
+    if (value === "latest")
+        return "a pinned version tag such as 1.4.2 (latest is refused: it changes under a running stack)";
+    return TAG.test(value)
+        ? undefined
+        : "a Docker tag such as 1.4.2 (letters, digits, '.', '_', '-'; at most 128 characters)";
 };
 
 /**
@@ -349,7 +383,12 @@ const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names
     { name: "minute", min: 0, max: 59 },
     { name: "hour", min: 0, max: 23 },
     { name: "day of month", min: 1, max: 31 },
-    { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
+    {
+        name: "month",
+        min: 1,
+        max: 12,
+        names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    },
     { name: "day of week", min: 0, max: 6, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
 ];
 
@@ -380,8 +419,10 @@ function describeChar(ch: string): string {
 export const checkCron: Check<string> = (value) => {
     const expected = "a five-field cron expression such as '15 3 * * *' (minute hour day-of-month month day-of-week)";
     const odd = [...value].find((ch) => ch < "\x20" || ch > "\x7e");
-    if (odd !== undefined && odd !== "\t") return `${expected}, in plain ASCII; it contains ${describeChar(odd)}, which would break the crontab line`;
-    if (odd !== undefined || /^ | $| {2}/.test(value)) return `${expected}, its fields separated by single spaces with none before or after`;
+    if (odd !== undefined && odd !== "\t")
+        return `${expected}, in plain ASCII; it contains ${describeChar(odd)}, which would break the crontab line`;
+    if (odd !== undefined || /^ | $| {2}/.test(value))
+        return `${expected}, its fields separated by single spaces with none before or after`;
     const fields = value.split(" ");
     if (fields.length !== CRON_FIELDS.length) return `${expected}; got ${fields.length} field(s)`;
     for (const [i, field] of fields.entries()) {
@@ -404,7 +445,8 @@ export const checkCron: Check<string> = (value) => {
                 const sunday = spec.name === "day of week" ? " (Sunday is 0; busybox crond refuses 7)" : "";
                 return `${expected}; the ${spec.name} field must stay within ${spec.min}-${spec.max}${sunday}`;
             }
-            if (low !== undefined && high !== undefined && low > high) return `${expected}; the range '${part}' runs backwards`;
+            if (low !== undefined && high !== undefined && low > high)
+                return `${expected}; the range '${part}' runs backwards`;
             if (m[4] !== undefined && Number(m[4]) === 0) return `${expected}; a step of 0 never fires`;
             if (m[4] !== undefined && m[2] !== undefined && m[3] === undefined) {
                 const meant = `${m[2]}-${spec.max}/${m[4]} or */${m[4]}`;
@@ -417,32 +459,43 @@ export const checkCron: Check<string> = (value) => {
 
 /** An integer within [min, max]. */
 export function checkInteger(min: number, max: number): Check<unknown> {
-    return (value) => (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? undefined : `an integer from ${min} to ${max}`);
+    return (value) =>
+        typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+            ? undefined
+            : `an integer from ${min} to ${max}`;
 }
 
 /** A number within [min, max]. */
 export function checkNumber(min: number, max: number): Check<unknown> {
-    return (value) => (typeof value === "number" && Number.isFinite(value) && value >= min && value <= max ? undefined : `a number from ${min} to ${max}`);
+    return (value) =>
+        typeof value === "number" && Number.isFinite(value) && value >= min && value <= max
+            ? undefined
+            : `a number from ${min} to ${max}`;
 }
 
 /** `host:port` as Alertmanager's smarthost expects it. */
 export const checkHostPort: Check<string> = (value) => {
     const m = /^(.+):(\d{1,5})$/.exec(value);
     const port = m ? Number(m[2]) : 0;
-    return m && port > 0 && port < 65536 && (checkDomain(m[1]!) === undefined || net.isIP(m[1]!) !== 0) ? undefined : "host:port such as smtp.example.com:587";
+    return m && port > 0 && port < 65536 && (checkDomain(m[1]!) === undefined || net.isIP(m[1]!) !== 0)
+        ? undefined
+        : "host:port such as smtp.example.com:587";
 };
 
 /** Edit distance (insertions, deletions, substitutions, and swaps of two neighbours), case-insensitive. */
 function editDistance(a: string, b: string): number {
     const s = a.toLowerCase();
     const t = b.toLowerCase();
-    const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) =>
+        Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= s.length; i++) {
         for (let j = 1; j <= t.length; j++) {
             const row = d[i]!;
             const prev = d[i - 1]!;
             row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
-            if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+            if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1])
+                row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
         }
     }
     return d[s.length]![t.length]!;
@@ -460,7 +513,9 @@ export function closestMatch(name: string, candidates: readonly string[]): strin
     const abbreviating = candidates.filter((c) => c.toLowerCase().startsWith(lower));
     if (lower !== "" && abbreviating.length === 1) return abbreviating[0];
     if (name.length <= 2) return undefined;
-    const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(name, candidate) })).sort((a, b) => a.distance - b.distance);
+    const scored = candidates
+        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .sort((a, b) => a.distance - b.distance);
     const [best, second] = scored;
     if (!best || best.distance > Math.max(2, Math.floor(name.length / 3))) return undefined;
     return second && second.distance === best.distance ? undefined : best.candidate;
@@ -472,7 +527,10 @@ export function isReservedExampleDomain(domain: string): boolean {
     return /(^|\.)example\.(com|net|org)$/.test(d) || /(^|\.)(example|test|invalid)$/.test(d);
 }
 
-/** Address ranges reserved for documentation (RFC 5737 for IPv4, RFC 3849 for IPv6): no real host or admin network is in them. */
+/**
+ * Address ranges reserved for documentation (RFC 5737 for IPv4, RFC 3849 for IPv6): no real host or admin network is in
+ * them.
+ */
 const DOCUMENTATION_RANGES: ReadonlyArray<readonly [string, number, "ipv4" | "ipv6"]> = [
     ["192.0.2.0", 24, "ipv4"],
     ["198.51.100.0", 24, "ipv4"],

@@ -2,7 +2,13 @@
  * Helpers shared by the rules: what kind of resource and container a policy
  * is looking at, and the shape every container rule has in common.
  */
-import { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, EnforcementLevel } from "@pulumi/policy";
+import {
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    EnforcementLevel,
+} from "@pulumi/policy";
 
 export const TYPES = {
     container: "docker:index/container:Container",
@@ -44,7 +50,12 @@ export interface ContainerPolicyArgs {
     config?: Record<string, PolicyConfigSchema["properties"][string]>;
     /** Skip one-shot jobs. */
     longRunningOnly?: boolean;
-    check: (props: Props, report: (message: string) => void, config: Record<string, any>, args: ResourceValidationArgs) => void;
+    check: (
+        props: Props,
+        report: (message: string) => void,
+        config: Record<string, any>,
+        args: ResourceValidationArgs,
+    ) => void;
 }
 
 /** The `exemptServices` setting every rule on containers takes. */
@@ -74,7 +85,8 @@ export function containerPolicy(p: ContainerPolicyArgs): ResourceValidationPolic
             if (args.type !== TYPES.container) return;
             const config = args.getConfig<Record<string, any>>();
             const service = serviceName(args.props, args.name);
-            if (((config.exemptServices ?? []) as string[]).includes(service)) args.notApplicable(`service ${service} is exempt in this stack's policy config`);
+            if (((config.exemptServices ?? []) as string[]).includes(service))
+                args.notApplicable(`service ${service} is exempt in this stack's policy config`);
             if (p.longRunningOnly && isJob(args.props)) args.notApplicable("one-shot job");
             p.check(args.props, (message) => reportViolation(`${service}: ${message}`), config, args);
         },
@@ -92,7 +104,12 @@ export function typePolicy(
         configSchema: { properties: { ...(p.config ?? {}) } },
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             if (!p.types.includes(args.type)) return;
-            p.check(args.props, (message) => reportViolation(`${args.name}: ${message}`), args.getConfig<Record<string, any>>(), args);
+            p.check(
+                args.props,
+                (message) => reportViolation(`${args.name}: ${message}`),
+                args.getConfig<Record<string, any>>(),
+                args,
+            );
         },
     };
 }

@@ -14,7 +14,14 @@ import {
     containerRootExplained,
     containerWritableRootExplained,
 } from "./rules/containerSecurity";
-import { dropletHardening, dropletReplacementGuard, dropletSize, firewallNoWorldSsh, firewallPublicPorts, statefulProtected } from "./rules/digitalocean";
+import {
+    dropletHardening,
+    dropletReplacementGuard,
+    dropletSize,
+    firewallNoWorldSsh,
+    firewallPublicPorts,
+    statefulProtected,
+} from "./rules/digitalocean";
 import { backupsAndMonitoring, containersThroughService, memoryBudget } from "./rules/stack";
 import { dockerSshHostKeyPinned } from "./rules/hostKeys";
 import { caddyAdminRoutesAuthenticated } from "./rules/adminRoutes";

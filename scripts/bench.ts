@@ -26,20 +26,31 @@ interface Args {
 /** The parsed arguments, or the exit code after the message was printed. */
 function parseArguments(argv: readonly string[]): Args | { exitCode: number } {
     const usage = "[--json] [--runs N] [<stack> ...]";
-    const line = commandLine("bench", argv, { usage, stacks: "many", options: { json: { type: "boolean" }, runs: { type: "string" } } });
+    const line = commandLine("bench", argv, {
+        usage,
+        stacks: "many",
+        options: { json: { type: "boolean" }, runs: { type: "string" } },
+    });
     if ("exitCode" in line) return line;
     const runsText = typeof line.values.runs === "string" ? line.values.runs : "7";
     const runs = Number(runsText);
     if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100) {
-        console.error(`bench: --runs = ${runsText}: expected a whole number from 1 to 100\n${usageText("bench", usage)}`);
+        console.error(
+            `bench: --runs = ${runsText}: expected a whole number from 1 to 100\n${usageText("bench", usage)}`,
+        );
         return { exitCode: 2 };
     }
     return { json: line.values.json === true, runs, stacks: line.stacks.length > 0 ? line.stacks : shippedStacks() };
 }
 
-/** The memory-budget settings of the stack's policy config, defaults included, which the benchmark shares with the pack. */
+/**
+ * The memory-budget settings of the stack's policy config, defaults included, which the benchmark shares with the pack.
+ */
 function budgetSettings(stack: string): { headroom: number; hostMemoryMb?: number } {
-    const { headroom, hostMemoryMb } = settingsFor(memoryBudget, readPackConfig(stack)).config as { headroom: number; hostMemoryMb: number };
+    const { headroom, hostMemoryMb } = settingsFor(memoryBudget, readPackConfig(stack)).config as {
+        headroom: number;
+        hostMemoryMb: number;
+    };
     return { headroom, ...(hostMemoryMb ? { hostMemoryMb } : {}) };
 }
 
@@ -50,21 +61,36 @@ async function main(argv: string[]): Promise<number> {
     const results: StackBench[] = [];
     try {
         for (const stack of args.stacks) {
-            results.push(await benchStack(loadStackSettings(stack), deployStack, { runs: args.runs, ...budgetSettings(stack), progress: (line) => console.error(`bench: ${line}`) }));
+            results.push(
+                await benchStack(loadStackSettings(stack), deployStack, {
+                    runs: args.runs,
+                    ...budgetSettings(stack),
+                    progress: (line) => console.error(`bench: ${line}`),
+                }),
+            );
         }
     } catch (err) {
         // Exit 2, not runCli's 1 for a config problem: the bench's 1 means a target was missed.
         console.error(describeFailure("bench", err));
         return 2;
     }
-    const missed = results.flatMap((r) => r.targets.filter((t) => !t.met && !t.timing).map((t) => `${r.stack}: ${t.name}`));
+    const missed = results.flatMap((r) =>
+        r.targets.filter((t) => !t.met && !t.timing).map((t) => `${r.stack}: ${t.name}`),
+    );
     if (args.json) {
-        console.log(JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, stacks: results }, null, 2));
+        console.log(
+            JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, stacks: results }, null, 2),
+        );
     } else {
         console.log(renderBench(results));
         const timingMissed = results.flatMap((r) => r.targets.filter((t) => !t.met && t.timing)).length;
-        const verdict = missed.length === 0 ? "Every blast-radius and memory target met" : `${missed.length} blast-radius or memory target(s) missed`;
-        console.log(`\n${verdict}${timingMissed ? `; ${timingMissed} timing target(s) missed on this run, which depends on the machine and its load` : ""} (the bench took ${((Date.now() - started) / 1000).toFixed(1)} s).`);
+        const verdict =
+            missed.length === 0
+                ? "Every blast-radius and memory target met"
+                : `${missed.length} blast-radius or memory target(s) missed`;
+        console.log(
+            `\n${verdict}${timingMissed ? `; ${timingMissed} timing target(s) missed on this run, which depends on the machine and its load` : ""} (the bench took ${((Date.now() - started) / 1000).toFixed(1)} s).`,
+        );
     }
     return missed.length === 0 ? 0 : 1;
 }

@@ -35,7 +35,12 @@ async function main(argv: string[]): Promise<number> {
     const cfg = await loadStackConfigFor(stack);
     const examples = placeholderValues(cfg);
     if (examples.length > 0 && line.values["allow-examples"] !== true) {
-        console.error([`deploy: Pulumi.${stack}.yaml still has documentation example values; set your own (docs/walkthrough.md, step 4), nothing was deployed:`, ...examples.map((e) => `  ${e}`)].join("\n"));
+        console.error(
+            [
+                `deploy: Pulumi.${stack}.yaml still has documentation example values; set your own (docs/walkthrough.md, step 4), nothing was deployed:`,
+                ...examples.map((e) => `  ${e}`),
+            ].join("\n"),
+        );
         return 1;
     }
     const started = Date.now();
@@ -59,19 +64,24 @@ async function main(argv: string[]): Promise<number> {
         try {
             plan = retryPlan(exported);
         } catch (err) {
-            console.error(`deploy: cannot judge the state of '${stack}' before the update: ${(err as Error).message}; --no-auto-replace skips this check`);
+            console.error(
+                `deploy: cannot judge the state of '${stack}' before the update: ${(err as Error).message}; --no-auto-replace skips this check`,
+            );
             return 2;
         }
         if (plan.blockers.length > 0) {
             for (const b of plan.blockers) console.error(`deploy: unfinished: ${b}`);
-            console.error(`deploy: '${stack}' has ${plan.blockers.length} operation(s) an interrupted update left unfinished; clear them as above, then deploy again (docs/troubleshooting.md, "An interrupted update")`);
+            console.error(
+                `deploy: '${stack}' has ${plan.blockers.length} operation(s) an interrupted update left unfinished; clear them as above, then deploy again (docs/troubleshooting.md, "An interrupted update")`,
+            );
             return 2;
         }
         for (const r of plan.replace) console.log(`deploy: --replace '${r.urn}': ${r.why}`);
         for (const note of plan.notes) console.log(`deploy: note: ${note}`);
         replace = plan.replace.map((r) => r.urn);
     }
-    const previous = (await workspaceStack.history(20)).find((h) => h.kind === "update" && h.result === "succeeded")?.config?.["freshtrack:appVersion"]?.value;
+    const previous = (await workspaceStack.history(20)).find((h) => h.kind === "update" && h.result === "succeeded")
+        ?.config?.["freshtrack:appVersion"]?.value;
     try {
         const up = await workspaceStack.up({
             onOutput: (out) => process.stdout.write(out),
@@ -81,13 +91,28 @@ async function main(argv: string[]): Promise<number> {
         if (up.summary.result !== "succeeded") throw new Error(`the update ended with ${up.summary.result}`);
         return 0;
     } catch (err) {
-        const detail = (err as Error).message.split("\n").filter((l) => l.trim()).slice(-3).join(" / ");
+        const detail = (err as Error).message
+            .split("\n")
+            .filter((l) => l.trim())
+            .slice(-3)
+            .join(" / ");
         const destinations = destinationsFromConfig(await workspaceStack.getAllConfig().catch(() => ({})));
         for (const d of await notify(
-            { kind: "update", result: "failed", stack, domain: cfg.domain, version: cfg.app.version, ...(previous ? { previousVersion: previous } : {}), durationSeconds: (Date.now() - started) / 1000, detail },
+            {
+                kind: "update",
+                result: "failed",
+                stack,
+                domain: cfg.domain,
+                version: cfg.app.version,
+                ...(previous ? { previousVersion: previous } : {}),
+                durationSeconds: (Date.now() - started) / 1000,
+                detail,
+            },
             destinations,
         )) {
-            console.error(`deploy: failure announcement to ${d.destination}: ${d.ok ? "sent" : `not delivered (${d.detail})`}`);
+            console.error(
+                `deploy: failure announcement to ${d.destination}: ${d.ok ? "sent" : `not delivered (${d.detail})`}`,
+            );
         }
         console.error(`deploy: the update of '${stack}' failed; see the output above and docs/troubleshooting.md`);
         return 1;

@@ -7,9 +7,14 @@ import { NOTIFY_ENV } from "../components/postDeploy/announcement";
 
 async function main(): Promise<void> {
     try {
-        const { event, destinations } = JSON.parse(process.env[NOTIFY_ENV] ?? "{}") as { event: DeployEvent; destinations: NotifyDestinations };
+        const { event, destinations } = JSON.parse(process.env[NOTIFY_ENV] ?? "{}") as {
+            event: DeployEvent;
+            destinations: NotifyDestinations;
+        };
         for (const d of await notify(event, destinations)) {
-            console.log(`notify ${d.destination}: ${d.ok ? "sent" : `NOT delivered (${d.detail}); the deploy is not affected`}`);
+            console.log(
+                `notify ${d.destination}: ${d.ok ? "sent" : `NOT delivered (${d.detail}); the deploy is not affected`}`,
+            );
         }
     } catch (err) {
         console.log(`notify: could not send (${(err as Error).message}); the deploy is not affected`);

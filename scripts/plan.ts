@@ -20,7 +20,15 @@ async function main(argv: string[]): Promise<number> {
     // A config problem ends in runCli: its lines, exit 1; anything else one line, exit 2.
     const settings = loadStackSettings(stack);
     const run = await runUnderMocks(settings, deployStack);
-    console.log(renderPlan({ cfg: run.result.cfg, resources: run.resources, maskedKeys: settings.secretKeys, alertDestinations: run.result.alertDestinations, warnings: run.warnings }));
+    console.log(
+        renderPlan({
+            cfg: run.result.cfg,
+            resources: run.resources,
+            maskedKeys: settings.secretKeys,
+            alertDestinations: run.result.alertDestinations,
+            warnings: run.warnings,
+        }),
+    );
     return 0;
 }
 

@@ -13,7 +13,15 @@ import { deployStack } from "../components/stack";
 import { TYPES } from "../policy/lib";
 import { POLICIES } from "../policy/policies";
 import { runUnderMocks } from "./lib/mockRun";
-import { findingLines, fromRegistered, mandatory, policyVerdict, packConfigFile, readPackConfig, runPolicies } from "./lib/policyRun";
+import {
+    findingLines,
+    fromRegistered,
+    mandatory,
+    policyVerdict,
+    packConfigFile,
+    readPackConfig,
+    runPolicies,
+} from "./lib/policyRun";
 import { loadStackSettings, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
@@ -29,8 +37,12 @@ async function main(argv: string[]): Promise<number> {
     const findings = await runPolicies(POLICIES, fromRegistered(run.resources), packConfig);
     const blocking = mandatory(findings);
     const advisory = findings.filter((f) => !blocking.includes(f));
-    console.log(`Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`);
-    console.log(`  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`);
+    console.log(
+        `Policy pack 'freshtrack' (${POLICIES.length} rules) on stack '${stack}', config ${fs.existsSync(configFile) ? path.relative(REPO_ROOT, configFile) : "(defaults)"}`,
+    );
+    console.log(
+        `  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)\n`,
+    );
     const containers = run.resources.filter((r) => r.type === TYPES.container).map((r) => r.name);
     for (const text of findingLines([...blocking, ...advisory], 100, containers)) console.log(text);
     console.log(`\n${policyVerdict(stack, findings)}`);

@@ -43,7 +43,10 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        const result = spawnSync("ssh", session.argv("sh -s"), { input: script, stdio: ["pipe", "inherit", "inherit"] });
+        const result = spawnSync("ssh", session.argv("sh -s"), {
+            input: script,
+            stdio: ["pipe", "inherit", "inherit"],
+        });
         const sshError = result.status === 255 ? session.sshError() : undefined;
         if (sshError !== undefined) {
             console.error(`preflight: could not reach ${session.where} over ssh: ${sshError}`);

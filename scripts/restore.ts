@@ -20,7 +20,11 @@ import { backupContainer, dockerOn, exitStatusFor, listBackups, runStep } from "
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("restore", argv, { usage: "<stack> [backup] [--yes]", options: { yes: { type: "boolean" } }, extraPositionals: 1 });
+    const line = commandLine("restore", argv, {
+        usage: "<stack> [backup] [--yes]",
+        options: { yes: { type: "boolean" } },
+        extraPositionals: 1,
+    });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const yes = line.values.yes === true;
@@ -49,7 +53,9 @@ async function main(argv: string[]): Promise<number> {
             console.error("restore: not confirmed; nothing was changed");
             return 1;
         }
-        runStep(host, "freshtrack-restore", ["exec", "-i", container, "freshtrack-restore", choice.file], { interactive: true });
+        runStep(host, "freshtrack-restore", ["exec", "-i", container, "freshtrack-restore", choice.file], {
+            interactive: true,
+        });
         return 0;
     } catch (err) {
         console.error(`restore: ${(err as Error).message}`);

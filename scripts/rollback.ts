@@ -13,18 +13,32 @@
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { notify } from "../components/notify/notify";
-import { HistoryEntry, planRollback, renderExportScript, renderManifest, RollbackPlan } from "../components/rollback/rollback";
+import {
+    HistoryEntry,
+    planRollback,
+    renderExportScript,
+    renderManifest,
+    RollbackPlan,
+} from "../components/rollback/rollback";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";
-import { backupContainer, dockerOn, exitStatusFor, HostDocker, HostUnreachable, runStep, stepFailure, writeFileInContainer } from "./lib/hostDocker";
+import {
+    backupContainer,
+    dockerOn,
+    exitStatusFor,
+    HostDocker,
+    HostUnreachable,
+    runStep,
+    stepFailure,
+    writeFileInContainer,
+} from "./lib/hostDocker";
 import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
 import { policyUpOptions } from "./lib/policyRun";
 import { runCli } from "./lib/cli";
 import { stackReadFailure } from "./lib/stackOutputs";
 import { checkPinnedTag } from "../components/validation";
-
 
 function describePlan(stack: string, plan: RollbackPlan, tables: readonly { table: string }[]): string {
     return [
@@ -39,7 +53,10 @@ function describePlan(stack: string, plan: RollbackPlan, tables: readonly { tabl
 }
 
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("rollback", argv, { usage: "<stack> [--to <version>] [--yes]", options: { to: { type: "string" }, yes: { type: "boolean" } } });
+    const line = commandLine("rollback", argv, {
+        usage: "<stack> [--to <version>] [--yes]",
+        options: { to: { type: "string" }, yes: { type: "boolean" } },
+    });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const yes = line.values.yes === true;
@@ -58,7 +75,13 @@ async function main(argv: string[]): Promise<number> {
         workspaceStack = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
         history = (await workspaceStack.history(100)).map((h) => {
             const version = h.config?.["freshtrack:appVersion"]?.value;
-            return { kind: h.kind, result: h.result, startTime: new Date(h.startTime), version: h.version, ...(version !== undefined ? { appVersion: version } : {}) };
+            return {
+                kind: h.kind,
+                result: h.result,
+                startTime: new Date(h.startTime),
+                version: h.version,
+                ...(version !== undefined ? { appVersion: version } : {}),
+            };
         });
     } catch (err) {
         console.error(`rollback: ${stackReadFailure(stack, err)}`);
@@ -84,7 +107,19 @@ async function main(argv: string[]): Promise<number> {
     }
     const destinations = destinationsFromConfig(await workspaceStack.getAllConfig());
     const announce = async (result: "succeeded" | "failed", detail: string) => {
-        for (const d of await notify({ kind: "rollback", result, stack, domain: cfg.domain, version: plan.to, previousVersion: plan.from, durationSeconds: (Date.now() - started) / 1000, detail }, destinations)) {
+        for (const d of await notify(
+            {
+                kind: "rollback",
+                result,
+                stack,
+                domain: cfg.domain,
+                version: plan.to,
+                previousVersion: plan.from,
+                durationSeconds: (Date.now() - started) / 1000,
+                detail,
+            },
+            destinations,
+        )) {
             if (!d.ok) console.error(`rollback: the announcement to ${d.destination} was not delivered (${d.detail})`);
         }
     };
@@ -94,19 +129,42 @@ async function main(argv: string[]): Promise<number> {
         const found = backupContainer(host, cfg.namePrefix, stack);
         if ("problem" in found) throw found.sshFailed ? new HostUnreachable(found.problem) : new Error(found.problem);
         const container = found.id;
-        const backup = runStep(host, "the pre-rollback backup", ["exec", container, "freshtrack-backup", "pre-rollback"]);
+        const backup = runStep(host, "the pre-rollback backup", [
+            "exec",
+            container,
+            "freshtrack-backup",
+            "pre-rollback",
+        ]);
         const backupFile = /backup written: (\S+)/.exec(backup.stdout)?.[1];
         if (!backupFile) throw new Error(`the pre-rollback backup on ${host.where} did not say which file it wrote`);
         console.log(`rollback: backup ${backupFile}`);
 
         const exportDir = `${BACKUP_DIR}/rollback-${plan.from}-to-${plan.to}-${new Date().toISOString().replace(/[:.]/g, "")}`;
-        const exportArgs = ["exec", "-i", "-e", `SINCE=${plan.since.toISOString()}`, "-e", `EXPORT_DIR=${exportDir}`, container, "sh", "-s"];
+        const exportArgs = [
+            "exec",
+            "-i",
+            "-e",
+            `SINCE=${plan.since.toISOString()}`,
+            "-e",
+            `EXPORT_DIR=${exportDir}`,
+            container,
+            "sh",
+            "-s",
+        ];
         // The CSVs are customer records: created 0600 (the backup just made their directory 0700 as well).
         const exported = host.docker(exportArgs, { input: renderExportScript(cfg.rollback.exportTables) });
         process.stdout.write(exported.stdout);
         const exportFailure = stepFailure(host, "the export of new rows", exported);
-        if (exportFailure) throw exported.sshError !== undefined ? new HostUnreachable(exportFailure) : new Error(exportFailure);
-        const manifest = renderManifest({ plan, stack, backup: backupFile, exportDir, tables: cfg.rollback.exportTables, at: new Date(started) });
+        if (exportFailure)
+            throw exported.sshError !== undefined ? new HostUnreachable(exportFailure) : new Error(exportFailure);
+        const manifest = renderManifest({
+            plan,
+            stack,
+            backup: backupFile,
+            exportDir,
+            tables: cfg.rollback.exportTables,
+            at: new Date(started),
+        });
         writeFileInContainer(host, container, `${exportDir}/manifest.json`, manifest, "writing the rollback manifest");
         console.log(`rollback: export and manifest in ${exportDir}`);
 

@@ -11,7 +11,10 @@ import { runCli } from "./lib/cli";
 import { commandLine } from "./lib/commandLine";
 
 function main(argv: string[]): number {
-    const line = commandLine("summary", argv, { usage: "<stack> [--show-secrets]", options: { "show-secrets": { type: "boolean" } } });
+    const line = commandLine("summary", argv, {
+        usage: "<stack> [--show-secrets]",
+        options: { "show-secrets": { type: "boolean" } },
+    });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const showSecrets = line.values["show-secrets"] === true;

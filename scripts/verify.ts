@@ -18,14 +18,21 @@ import { readStackOutputs } from "./lib/stackOutputs";
 import { runCli } from "./lib/cli";
 
 async function planForStack(stack: string): Promise<VerifyPlan> {
-    // The settings come from the stack config (checked first, without the CLI); the URLs and secrets from the deployed stack.
+    // The settings come from the stack config (checked first, without the CLI); the URLs and secrets from the deployed
+    // stack.
     const cfg = await loadStackConfigFor(stack);
     const outputs = readStackOutputs(stack, { showSecrets: true });
-    return buildPlan(cfg.verification, cfg.domain, outputs.urls as StackUrls, {
-        adminUser: ADMIN_USER,
-        adminPassword: String(outputs.adminPassword ?? ""),
-        ...(typeof outputs.caCertificate === "string" ? { ca: outputs.caCertificate } : {}),
-    }, cfg.tlsMode === "internal" ? String(outputs.publicAddress) : undefined);
+    return buildPlan(
+        cfg.verification,
+        cfg.domain,
+        outputs.urls as StackUrls,
+        {
+            adminUser: ADMIN_USER,
+            adminPassword: String(outputs.adminPassword ?? ""),
+            ...(typeof outputs.caCertificate === "string" ? { ca: outputs.caCertificate } : {}),
+        },
+        cfg.tlsMode === "internal" ? String(outputs.publicAddress) : undefined,
+    );
 }
 
 async function main(argv: string[]): Promise<number> {

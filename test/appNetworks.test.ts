@@ -44,18 +44,27 @@ function topology(resources: RegisteredResource[]): Topology {
     const keyOf = new Map<string, string>();
     const internal = new Map<string, boolean>();
     for (const n of resources.filter((r) => r.type === NETWORK)) {
-        const inputs = n.inputs as { name: string; internal?: boolean; labels?: Array<{ label: string; value: string }> };
+        const inputs = n.inputs as {
+            name: string;
+            internal?: boolean;
+            labels?: Array<{ label: string; value: string }>;
+        };
         const key = inputs.labels?.find((l) => l.label === "com.freshtrack.network")?.value ?? inputs.name;
         keyOf.set(inputs.name, key);
         internal.set(key, inputs.internal ?? false);
     }
     const programs = containers(resources).map((r) => ({ name: r.name, inputs: inputsOf(r) }));
-    const aliasesOf = (p: (typeof programs)[number]) => new Set((p.inputs.networksAdvanced ?? []).flatMap((n) => n.aliases ?? []));
+    const aliasesOf = (p: (typeof programs)[number]) =>
+        new Set((p.inputs.networksAdvanced ?? []).flatMap((n) => n.aliases ?? []));
     const all = new Set(programs.flatMap((p) => [...aliasesOf(p)]));
     const members = programs.map((p) => {
         const own = aliasesOf(p);
-        const env = new Map((p.inputs.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-        const outside = [...env].filter(([k, v]) => /_HOST$/.test(k) && env.has(k.replace(/_HOST$/, "_PORT")) && !all.has(v)).map(([, v]) => v);
+        const env = new Map(
+            (p.inputs.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+        );
+        const outside = [...env]
+            .filter(([k, v]) => /_HOST$/.test(k) && env.has(k.replace(/_HOST$/, "_PORT")) && !all.has(v))
+            .map(([, v]) => v);
         return {
             name: p.name,
             image: String(p.inputs.image),
@@ -77,7 +86,9 @@ function reasons(t: Topology, name: string): Record<string, string[]> {
     for (const net of me.networks) {
         const here = t.members.filter((m) => m !== me && m.networks.includes(net));
         why[net] = [
-            ...me.calls.filter((e) => here.some((m) => m.aliases.has(e.alias))).map((e) => `calls ${e.alias}:${e.port}`),
+            ...me.calls
+                .filter((e) => here.some((m) => m.aliases.has(e.alias)))
+                .map((e) => `calls ${e.alias}:${e.port}`),
             ...here.filter((m) => m.calls.some((e) => me.aliases.has(e.alias))).map((m) => `called by ${m.name}`),
         ];
     }
@@ -92,22 +103,36 @@ function reasons(t: Topology, name: string): Record<string, string[]> {
 
 function managedProd(): StackSettings {
     const settings = loadStackSettings("prod");
-    return { ...settings, config: { ...settings.config, "freshtrack:database": JSON.stringify({ mode: "managed", size: "db-s-1vcpu-2gb" }) } };
+    return {
+        ...settings,
+        config: {
+            ...settings.config,
+            "freshtrack:database": JSON.stringify({ mode: "managed", size: "db-s-1vcpu-2gb" }),
+        },
+    };
 }
 
 describe("the backend and the worker join only the networks they need (issue 15, finding 12; rung 1)", function () {
     this.timeout(120_000);
     const runs: Array<{ label: string; t: Topology }> = [];
     before(async () => {
-        for (const stack of shippedStacks()) runs.push({ label: stack, t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources) });
-        runs.push({ label: "prod with managed PostgreSQL", t: topology((await runUnderMocks(managedProd(), deployStack)).resources) });
+        for (const stack of shippedStacks())
+            runs.push({
+                label: stack,
+                t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources),
+            });
+        runs.push({
+            label: "prod with managed PostgreSQL",
+            t: topology((await runUnderMocks(managedProd(), deployStack)).resources),
+        });
     });
 
     it("join no network that carries no call to or from them, nor the one way out they need", () => {
         const unjustified: string[] = [];
         for (const { label, t } of runs) {
             for (const name of ["backend", "worker"]) {
-                for (const [net, why] of Object.entries(reasons(t, name))) if (why.length === 0) unjustified.push(`${label}: ${name} joins ${net} for nothing`);
+                for (const [net, why] of Object.entries(reasons(t, name)))
+                    if (why.length === 0) unjustified.push(`${label}: ${name} joins ${net} for nothing`);
             }
         }
         expect(unjustified).to.deep.equal([]);
@@ -120,13 +145,16 @@ describe("the backend and the worker join only the networks they need (issue 15,
                 const me = t.members.find((m) => m.name === name)!;
                 const shares = (m: Member) => m.networks.some((n) => me.networks.includes(n));
                 for (const e of me.calls) {
-                    if (!t.members.some((m) => m.aliases.has(e.alias) && shares(m))) unreachable.push(`${label}: ${name} cannot reach ${e.alias}:${e.port}`);
+                    if (!t.members.some((m) => m.aliases.has(e.alias) && shares(m)))
+                        unreachable.push(`${label}: ${name} cannot reach ${e.alias}:${e.port}`);
                 }
                 for (const m of t.members) {
-                    if (m.calls.some((e) => me.aliases.has(e.alias)) && !shares(m)) unreachable.push(`${label}: ${m.name} cannot reach ${name}`);
+                    if (m.calls.some((e) => me.aliases.has(e.alias)) && !shares(m))
+                        unreachable.push(`${label}: ${m.name} cannot reach ${name}`);
                 }
                 const leadsOut = me.networks.some((n) => t.internal.get(n) === false);
-                if (me.outside.length > 0 && !leadsOut) unreachable.push(`${label}: ${name} has no way out to ${me.outside.join(", ")}`);
+                if (me.outside.length > 0 && !leadsOut)
+                    unreachable.push(`${label}: ${name} has no way out to ${me.outside.join(", ")}`);
             }
         }
         expect(unreachable).to.deep.equal([]);
@@ -149,7 +177,9 @@ describe("the backend and the worker join only the networks they need (issue 15,
         const managed = runs.find((r) => r.label.startsWith("prod with managed"))!.t;
         const worker = reasons(managed, "worker");
         expect(Object.keys(worker)).to.deep.equal(["app", "data", "monitoring"]);
-        expect(worker.app).to.have.length(1).and.satisfy((why: string[]) => why[0]!.startsWith("the way out to "));
+        expect(worker.app)
+            .to.have.length(1)
+            .and.satisfy((why: string[]) => why[0]!.startsWith("the way out to "));
         expect(Object.keys(reasons(managed, "backend"))).to.deep.equal(["edge", "data", "monitoring"]);
     });
 });
@@ -157,9 +187,9 @@ describe("the backend and the worker join only the networks they need (issue 15,
 /**
  * Issue 15, findings 1 and 12: the internet-facing containers (backend, worker and frontend, every job that runs one of
  * their images, such as migrate and demo-data, and Uptime Kuma, whose monitors the operator writes) reach no admin API
- * past Caddy's basic auth. Rung 1 (mocks),
- * on every shipped stack and on prod with managed PostgreSQL; who shares a network with whom is read from the registered
- * containers as above, and on a shared Docker network every port a peer listens on is reachable.
+ * past Caddy's basic auth. Rung 1 (mocks), on every shipped stack and on prod with managed PostgreSQL; who shares a
+ * network with whom is read from the registered containers as above, and on a shared Docker network every port a peer
+ * listens on is reachable.
  *
  * Alertmanager takes silences and Loki takes pushes and queries with no authentication of their own, and Grafana is
  * the operator's: none may share a network with them. Prometheus scrapes the backend and the worker, so it shares
@@ -172,8 +202,15 @@ describe("the internet-facing containers reach no admin API behind Caddy's basic
     const UNREACHABLE = ["alertmanager", "loki", "grafana"];
     const runs: Array<{ label: string; t: Topology }> = [];
     before(async () => {
-        for (const stack of shippedStacks()) runs.push({ label: stack, t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources) });
-        runs.push({ label: "prod with managed PostgreSQL", t: topology((await runUnderMocks(managedProd(), deployStack)).resources) });
+        for (const stack of shippedStacks())
+            runs.push({
+                label: stack,
+                t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources),
+            });
+        runs.push({
+            label: "prod with managed PostgreSQL",
+            t: topology((await runUnderMocks(managedProd(), deployStack)).resources),
+        });
     });
 
     const shared = (a: Member, b: Member) => a.networks.filter((n) => b.networks.includes(n));
@@ -183,10 +220,14 @@ describe("the internet-facing containers reach no admin API behind Caddy's basic
         for (const { label, t } of runs) {
             const byName = (name: string) => t.members.find((m) => m.name === name);
             // Named containers that vanish would make this pass for nothing.
-            for (const name of [...APP, "uptime-kuma", ...UNREACHABLE, "prometheus"]) expect(byName(name), `${label}: ${name}`).to.not.equal(undefined);
+            for (const name of [...APP, "uptime-kuma", ...UNREACHABLE, "prometheus"])
+                expect(byName(name), `${label}: ${name}`).to.not.equal(undefined);
             const appImages = new Set(APP.map((n) => byName(n)!.image));
             const facing = t.members.filter((m) => appImages.has(m.image) || m.name === "uptime-kuma");
-            expect(facing.map((m) => m.name), label).to.include("migrate");
+            expect(
+                facing.map((m) => m.name),
+                label,
+            ).to.include("migrate");
             const prometheus = byName("prometheus")!;
             for (const me of facing) {
                 for (const name of UNREACHABLE) {
@@ -195,8 +236,12 @@ describe("the internet-facing containers reach no admin API behind Caddy's basic
                 }
                 const nets = shared(me, prometheus);
                 const scraped = prometheus.calls.some((e) => me.aliases.has(e.alias));
-                if (nets.length > 0 && !scraped) reached.push(`${label}: ${me.name} reaches prometheus on ${nets.join(", ")}, which does not scrape it`);
-                if (nets.length > 1) reached.push(`${label}: ${me.name} reaches prometheus on ${nets.join(", ")}; the scrape needs one`);
+                if (nets.length > 0 && !scraped)
+                    reached.push(
+                        `${label}: ${me.name} reaches prometheus on ${nets.join(", ")}, which does not scrape it`,
+                    );
+                if (nets.length > 1)
+                    reached.push(`${label}: ${me.name} reaches prometheus on ${nets.join(", ")}; the scrape needs one`);
             }
         }
         expect(reached).to.deep.equal([]);
@@ -204,13 +249,17 @@ describe("the internet-facing containers reach no admin API behind Caddy's basic
 
     it("where Prometheus is reachable, its port takes no write: no admin API, lifecycle endpoint or write receiver is switched on", () => {
         // Each is off unless its flag is given (prometheus@v2.53.2 cmd/prometheus/main.go:319-326, and :182-183 for the
-        // feature flags): web/web.go:452-466 answers 403 to /-/quit and /-/reload, web/api/v1/api.go:1667-1669 "admin APIs
-        // disabled", :1651-1663 404 for /api/v1/write and /api/v1/otlp/v1/metrics.
-        const enabling = /^--(web\.enable-(admin-api|lifecycle|remote-write-receiver)|enable-feature=.*(remote-write-receiver|otlp-write-receiver))/;
+        // feature flags): web/web.go:452-466 answers 403 to /-/quit and /-/reload, web/api/v1/api.go:1667-1669 "admin
+        // APIs disabled", :1651-1663 404 for /api/v1/write and /api/v1/otlp/v1/metrics.
+        const enabling =
+            /^--(web\.enable-(admin-api|lifecycle|remote-write-receiver)|enable-feature=.*(remote-write-receiver|otlp-write-receiver))/;
         for (const { label, t } of runs) {
             const argv = t.members.find((m) => m.name === "prometheus")!.argv;
             expect(argv, `${label}: prometheus's command`).to.include("--config.file=/etc/prometheus/prometheus.yml");
-            expect(argv.filter((a) => enabling.test(a)), `${label}: prometheus's command`).to.deep.equal([]);
+            expect(
+                argv.filter((a) => enabling.test(a)),
+                `${label}: prometheus's command`,
+            ).to.deep.equal([]);
         }
     });
 });

@@ -27,12 +27,17 @@ const BUSYBOX = "/usr/bin/busybox";
 const IMAGE_APPLETS = ["sh", "find", "cat", "mkdir", "mv", "rm", "date", "ls", "head", "wc", "chmod"];
 
 /** A directory whose PATH holds only busybox applets and the given stand-ins. */
-function sandbox(standIns: Record<string, string>): { dir: string; bin: string; run: (script: string, args?: string[], env?: Record<string, string>) => { status: number | null; out: string } } {
+function sandbox(standIns: Record<string, string>): {
+    dir: string;
+    bin: string;
+    run: (script: string, args?: string[], env?: Record<string, string>) => { status: number | null; out: string };
+} {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-backup-health-"));
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     // Stand-ins first, each a new file ("wx": never written through an applet's symlink, which is busybox itself).
-    for (const [name, body] of Object.entries(standIns)) fs.writeFileSync(path.join(bin, name), `#!${BUSYBOX} sh\n${body}\n`, { mode: 0o755, flag: "wx" });
+    for (const [name, body] of Object.entries(standIns))
+        fs.writeFileSync(path.join(bin, name), `#!${BUSYBOX} sh\n${body}\n`, { mode: 0o755, flag: "wx" });
     for (const applet of IMAGE_APPLETS.filter((a) => !(a in standIns))) fs.symlinkSync(BUSYBOX, path.join(bin, applet));
     const run = (script: string, args: string[] = [], env: Record<string, string> = {}) => {
         const file = path.join(dir, "script.sh");
@@ -57,12 +62,18 @@ describe("backup service health reflects the last successful scheduled backup (i
         const backup = containerNamed(resources, "backup");
         const health = backup.inputs.healthcheck as { tests: string[] };
         expect(health.tests).to.deep.equal(["CMD", "/bin/sh", BACKUP_HEALTH_SCRIPT_PATH]);
-        expect(uploadText(resources, "backup", BACKUP_HEALTH_SCRIPT_PATH)).to.equal(renderBackupHealthCheck(backupHealthLimits("15 3 * * *")));
-        const upload = (backup.inputs.uploads as Array<{ file: string; permissions?: string }>).find((u) => u.file === BACKUP_HEALTH_SCRIPT_PATH)!;
+        expect(uploadText(resources, "backup", BACKUP_HEALTH_SCRIPT_PATH)).to.equal(
+            renderBackupHealthCheck(backupHealthLimits("15 3 * * *")),
+        );
+        const upload = (backup.inputs.uploads as Array<{ file: string; permissions?: string }>).find(
+            (u) => u.file === BACKUP_HEALTH_SCRIPT_PATH,
+        )!;
         expect(upload.permissions, "executable, or Docker cannot run it").to.equal("0555");
         expect(backup.inputs.envs).to.include(`LAST_SUCCESS_FILE=${LAST_SUCCESS_FILE}`);
         // The pre-migration job takes no part: only scheduled runs say the schedule works.
-        expect(containerNamed(resources, "pre-migrate-backup").inputs.envs as string[]).to.not.include(`LAST_SUCCESS_FILE=${LAST_SUCCESS_FILE}`);
+        expect(containerNamed(resources, "pre-migrate-backup").inputs.envs as string[]).to.not.include(
+            `LAST_SUCCESS_FILE=${LAST_SUCCESS_FILE}`,
+        );
     });
 
     it("allows the schedule's longest pause plus two hours: 26 h for a daily backup (rung 1)", () => {
@@ -89,7 +100,9 @@ describe("backup service health reflects the last successful scheduled backup (i
         let box: ReturnType<typeof sandbox>;
         let files: { lastSuccess: string; started: string };
         let crond: ChildProcess | undefined;
-        /** A process named crond (sleep under that name), for the image's own pidof: busybox sh runs its applets first. */
+        /**
+         * A process named crond (sleep under that name), for the image's own pidof: busybox sh runs its applets first.
+         */
         const startCrond = () => {
             const link = path.join(box.dir, "crond");
             fs.symlinkSync(fs.realpathSync("/bin/sleep"), link);
@@ -157,8 +170,10 @@ describe("backup service health reflects the last successful scheduled backup (i
         let env: Record<string, string>;
         beforeEach(() => {
             box = sandbox({
-                // The dump's file is the argument after --file; FAIL_DUMP makes pg_dump fail as a broken database would.
-                pg_dump: 'while [ $# -gt 1 ]; do [ "$1" = --file ] && f=$2; shift; done; [ -z "${FAIL_DUMP:-}" ] || exit 1; echo dump >"$f"',
+                // The dump's file is the argument after --file; FAIL_DUMP makes pg_dump fail as a broken database
+                // would.
+                pg_dump:
+                    'while [ $# -gt 1 ]; do [ "$1" = --file ] && f=$2; shift; done; [ -z "${FAIL_DUMP:-}" ] || exit 1; echo dump >"$f"',
                 pg_restore: "exit 0",
             });
             fs.writeFileSync(path.join(box.dir, "password"), "pw");

@@ -16,7 +16,12 @@ const ROOT = path.resolve(__dirname, "..");
 /** The stacks of this checkout as the scripts list them (an operator may have added their own). */
 const STACKS = shippedStacks().join(", ");
 
-function resource(name: string, inputs: Record<string, unknown>, options: Partial<RegisteredResource["options"]> = {}, extra: Partial<RegisteredResource> = {}): RegisteredResource {
+function resource(
+    name: string,
+    inputs: Record<string, unknown>,
+    options: Partial<RegisteredResource["options"]> = {},
+    extra: Partial<RegisteredResource> = {},
+): RegisteredResource {
     return {
         urn: `urn:pulumi:test::freshtrack::${extra.type ?? CONTAINER}::${name}`,
         type: CONTAINER,
@@ -24,7 +29,17 @@ function resource(name: string, inputs: Record<string, unknown>, options: Partia
         parent: undefined,
         custom: true,
         inputs,
-        options: { protect: false, deleteBeforeReplace: undefined, dependsOn: [], ignoreChanges: [], replaceOnChanges: [], provider: undefined, retainOnDelete: false, aliases: [], ...options },
+        options: {
+            protect: false,
+            deleteBeforeReplace: undefined,
+            dependsOn: [],
+            ignoreChanges: [],
+            replaceOnChanges: [],
+            provider: undefined,
+            retainOnDelete: false,
+            aliases: [],
+            ...options,
+        },
         ...extra,
     };
 }
@@ -48,19 +63,31 @@ describe("benchmark: blast radius (scripts/lib/blastRadius.ts)", () => {
 
     it("replaces on an input listed in replaceOnChanges even when the provider would update it", () => {
         const opts = { replaceOnChanges: ["healthcheck"] };
-        const radius = blastRadius([resource("web", { healthcheck: { tests: ["a"] } }, opts)], [resource("web", { healthcheck: { tests: ["b"] } }, opts)]);
+        const radius = blastRadius(
+            [resource("web", { healthcheck: { tests: ["a"] } }, opts)],
+            [resource("web", { healthcheck: { tests: ["b"] } }, opts)],
+        );
         expect(radius.containers.replace).to.deep.equal(["web"]);
     });
 
     it("ignores inputs listed in ignoreChanges", () => {
         const opts = { ignoreChanges: ["image", "envs"] };
-        const radius = blastRadius([resource("seed", { image: "a", envs: ["V=1"] }, opts)], [resource("seed", { image: "b", envs: ["V=2"] }, opts)]);
+        const radius = blastRadius(
+            [resource("seed", { image: "a", envs: ["V=1"] }, opts)],
+            [resource("seed", { image: "b", envs: ["V=2"] }, opts)],
+        );
         expect(radius.changes).to.deep.equal([]);
     });
 
     it("sees a changed secret and ignores an unchanged one", () => {
-        const before = [resource("a", { uploads: [{ content: new SecretValue("one") }] }), resource("b", { uploads: [{ content: new SecretValue("same") }] })];
-        const after = [resource("a", { uploads: [{ content: new SecretValue("two") }] }), resource("b", { uploads: [{ content: new SecretValue("same") }] })];
+        const before = [
+            resource("a", { uploads: [{ content: new SecretValue("one") }] }),
+            resource("b", { uploads: [{ content: new SecretValue("same") }] }),
+        ];
+        const after = [
+            resource("a", { uploads: [{ content: new SecretValue("two") }] }),
+            resource("b", { uploads: [{ content: new SecretValue("same") }] }),
+        ];
         expect(blastRadius(before, after).containers.replace).to.deep.equal(["a"]);
     });
 
@@ -86,7 +113,12 @@ describe("benchmark: blast radius (scripts/lib/blastRadius.ts)", () => {
 
 describe("benchmark: critical path (scripts/lib/criticalPath.ts)", () => {
     it("follows the longest chain of dependencies, through components to what they contain", () => {
-        const component = resource("tier", {}, {}, { custom: false, type: "freshtrack:services:DataTier", urn: "urn:tier" });
+        const component = resource(
+            "tier",
+            {},
+            {},
+            { custom: false, type: "freshtrack:services:DataTier", urn: "urn:tier" },
+        );
         const a = resource("a", {});
         const b = resource("b", {}, {}, { parent: "urn:tier", urn: "urn:b" });
         const c = resource("c", {}, { dependsOn: [a.urn] }, { parent: "urn:tier", urn: "urn:c" });
@@ -112,7 +144,11 @@ describe("benchmark: helpers", () => {
     });
 
     it("prices a droplet stack line by line from the table in the repository", () => {
-        const lines = monthlyCost({ droplet: { size: "s-2vcpu-4gb", volumeSizeGb: 100, backups: true }, managedDatabase: { size: "db-s-1vcpu-1gb", nodeCount: 1 }, offsiteBackups: true });
+        const lines = monthlyCost({
+            droplet: { size: "s-2vcpu-4gb", volumeSizeGb: 100, backups: true },
+            managedDatabase: { size: "db-s-1vcpu-1gb", nodeCount: 1 },
+            offsiteBackups: true,
+        });
         expect(lines.map((l) => l.usdPerMonth)).to.deep.equal([24, 4.8, 10, 0, 15, 5]);
         expect(monthlyCost({ offsiteBackups: false })).to.deep.equal([]);
     });
@@ -120,7 +156,14 @@ describe("benchmark: helpers", () => {
     it("places every container of the program in its tier", async () => {
         const { resources } = await run(deployStack);
         const tierOf = tiers(resources);
-        expect([tierOf("postgres"), tierOf("migrate"), tierOf("backend"), tierOf("backup"), tierOf("caddy"), tierOf("grafana")]).to.deep.equal(["data", "migrations", "app", "backup", "edge", "monitoring"]);
+        expect([
+            tierOf("postgres"),
+            tierOf("migrate"),
+            tierOf("backend"),
+            tierOf("backup"),
+            tierOf("caddy"),
+            tierOf("grafana"),
+        ]).to.deep.equal(["data", "migrations", "app", "backup", "edge", "monitoring"]);
     });
 });
 
@@ -128,16 +171,27 @@ describe("benchmark: the no-change row (a second up over the read-back state)", 
     it("replaces and updates nothing on every shipped stack", async function () {
         this.timeout(120_000);
         for (const stack of shippedStacks()) {
-            const result = await benchStack(loadStackSettings(stack), deployStack, { runs: 1, headroom: 0.15, changes: ["no-change"] });
+            const result = await benchStack(loadStackSettings(stack), deployStack, {
+                runs: 1,
+                headroom: 0.15,
+                changes: ["no-change"],
+            });
             const row = result.changes.find((c) => c.id === "no-change")!;
             expect(row, stack).to.not.equal(undefined);
-            expect({ stack, replaced: row.replaced, updated: row.updatedInPlace, other: row.otherResourcesChanged, misses: row.misses }).to.deep.equal({ stack, replaced: [], updated: [], other: [], misses: [] });
+            expect({
+                stack,
+                replaced: row.replaced,
+                updated: row.updatedInPlace,
+                other: row.otherResourcesChanged,
+                misses: row.misses,
+            }).to.deep.equal({ stack, replaced: [], updated: [], other: [], misses: [] });
             expect(result.targets.find((t) => t.name.startsWith("no change"))!.met, stack).to.equal(true);
         }
     });
 
     it("replaces and updates nothing on a stack with managed PostgreSQL either", async function () {
-        // The newcomer pass: the database user's stored settings (terraform-provider-digitalocean #1610) missed this row.
+        // The newcomer pass: the database user's stored settings (terraform-provider-digitalocean #1610) missed this
+        // row.
         this.timeout(60_000);
         const settings = loadStackSettings("staging");
         settings.config["freshtrack:database"] = JSON.stringify({ mode: "managed" });
@@ -154,7 +208,11 @@ describe("benchmark: the no-change row (a second up over the read-back state)", 
             new docker.Container("drifting", { image: "sha256:a", cpus: "1", memory: 64, memorySwap: 64 });
             return stack;
         };
-        const result = await benchStack(loadStackSettings("dev"), program, { runs: 1, headroom: 0.15, changes: ["no-change"] });
+        const result = await benchStack(loadStackSettings("dev"), program, {
+            runs: 1,
+            headroom: 0.15,
+            changes: ["no-change"],
+        });
         const row = result.changes.find((c) => c.id === "no-change")!;
         expect(row.replaced).to.deep.equal(["drifting"]);
         expect(row.misses.join("; ")).to.match(/also replaces drifting/);
@@ -162,22 +220,37 @@ describe("benchmark: the no-change row (a second up over the read-back state)", 
 });
 
 describe("npm run bench", () => {
-    const bench = (...args: string[]) => spawnSync(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", "scripts/bench.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    const bench = (...args: string[]) =>
+        spawnSync(
+            path.join(ROOT, "node_modules", ".bin", "ts-node"),
+            ["--transpile-only", "scripts/bench.ts", ...args],
+            { cwd: ROOT, encoding: "utf8" },
+        );
 
     it("prints every figure the issue asks for, per stack, as JSON with --json", function () {
         this.timeout(60_000);
         const result = bench("--json", "--runs", "2", "dev");
         expect(result.status, result.stderr).to.be.oneOf([0, 1]);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the report is read field by field below
         const report = JSON.parse(result.stdout) as { stacks: Array<Record<string, any>> };
         const dev = report.stacks[0]!;
         expect(dev.stack).to.equal("dev");
         expect(dev.evaluation.runs).to.equal(2);
-        // Run under ts-node as pulumi up runs the program, so the stack-trace share is measured and is part of the whole.
+        // Run under ts-node as pulumi up runs the program, so the stack-trace share is measured and is part of the
+        // whole.
         expect(dev.evaluation.stackTraceMedianMs).to.be.greaterThan(0).and.at.most(dev.evaluation.medianMs);
         // Thousands: the SDK makes four promises per output property of every resource, each with a stack trace.
         expect(dev.evaluation.stackTraces).to.be.greaterThan(dev.resources.custom * 4);
         expect(dev.resources.containers).to.be.greaterThan(20);
-        expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal(["no-change", "app-version", "dashboard-edit", "domain-change", "grafana-password", "memory-raise-backend", "memory-raise-postgres"]);
+        expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal([
+            "no-change",
+            "app-version",
+            "dashboard-edit",
+            "domain-change",
+            "grafana-password",
+            "memory-raise-backend",
+            "memory-raise-postgres",
+        ]);
         expect(dev.memory.peakMb).to.be.greaterThan(dev.memory.steadyMb);
         expect(dev.criticalPath.chain.length).to.be.greaterThan(0);
         expect(result.stderr).to.match(/bench: dev: evaluating the program, run 2 of 2/);
@@ -187,39 +260,55 @@ describe("npm run bench", () => {
         const result = bench("--runs", "zero");
         expect(result.status).to.equal(2);
         expect(result.stderr.split("\n")[0]).to.equal("bench: --runs = zero: expected a whole number from 1 to 100");
-        expect(bench("nosuchstack").stderr.split("\n")[0]).to.equal(`bench: there is no stack 'nosuchstack' (no Pulumi.nosuchstack.yaml). Stacks: ${STACKS}`);
+        expect(bench("nosuchstack").stderr.split("\n")[0]).to.equal(
+            `bench: there is no stack 'nosuchstack' (no Pulumi.nosuchstack.yaml). Stacks: ${STACKS}`,
+        );
     });
 });
 
 describe("rotating generated credentials (freshtrack:secretGenerations)", () => {
     it("leaves every password without keepers at generation 1, so existing stacks keep their values", async () => {
         const { resources } = await run(deployStack);
-        const passwords = resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("secrets-"));
+        const passwords = resources.filter(
+            (r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("secrets-"),
+        );
         expect(passwords).to.have.length(9);
         for (const p of passwords) expect(p.inputs.keepers, p.name).to.equal(undefined);
     });
 
     it("a new Grafana generation changes its password and re-applies it, replacing no other container", async () => {
         const before = await run(deployStack);
-        const after = await run(deployStack, settingsWith({ "freshtrack:secretGenerations": { grafanaAdminPassword: 2 } }));
+        const after = await run(
+            deployStack,
+            settingsWith({ "freshtrack:secretGenerations": { grafanaAdminPassword: 2 } }),
+        );
         const radius = blastRadius(before.resources, after.resources);
         expect(radius.containers.replace).to.deep.equal(["grafana", "grafana-admin-password"]);
-        expect(radius.changes.filter((c) => c.type === "random:index/randomPassword:RandomPassword").map((c) => c.name)).to.deep.equal(["secrets-grafanaAdminPassword"]);
+        expect(
+            radius.changes.filter((c) => c.type === "random:index/randomPassword:RandomPassword").map((c) => c.name),
+        ).to.deep.equal(["secrets-grafanaAdminPassword"]);
         const job = containerNamed(after.resources, "grafana-admin-password");
-        expect((job.inputs.command as string[]).join(" ")).to.match(/grafana cli .*admin reset-admin-password --password-from-stdin < \/run\/secrets\/grafana_admin_password/);
+        expect((job.inputs.command as string[]).join(" ")).to.match(
+            /grafana cli .*admin reset-admin-password --password-from-stdin < \/run\/secrets\/grafana_admin_password/,
+        );
         expect(job.options.dependsOn).to.include(containerNamed(after.resources, "grafana").urn);
     });
 
     it("refuses the Postgres password and generations below 1, naming the key", async () => {
         let error: unknown;
         try {
-            await configFor(settingsWith({ "freshtrack:secretGenerations": { postgresPassword: 2, redisPassword: 0 } }));
+            await configFor(
+                settingsWith({ "freshtrack:secretGenerations": { postgresPassword: 2, redisPassword: 0 } }),
+            );
         } catch (err) {
             error = err;
         }
         expect(error).to.be.instanceOf(ConfigError);
         const keys = (error as ConfigError).problems.map((p) => p.key);
-        expect(keys).to.include.members(["freshtrack:secretGenerations.postgresPassword", "freshtrack:secretGenerations.redisPassword"]);
+        expect(keys).to.include.members([
+            "freshtrack:secretGenerations.postgresPassword",
+            "freshtrack:secretGenerations.redisPassword",
+        ]);
     });
 });
 

@@ -13,28 +13,43 @@ const STACKS = shippedStacks().join(", ");
 
 describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
     it("prints a config problem as the ConfigError's own lines", () => {
-        const err = new ConfigError("tmp", [{ key: "freshtrack:appVersion", value: "latest", expected: "a pinned version tag" }]);
+        const err = new ConfigError("tmp", [
+            { key: "freshtrack:appVersion", value: "latest", expected: "a pinned version tag" },
+        ]);
         expect(describeFailure("deploy", err)).to.equal(err.message);
         expect(err.message).to.contain('freshtrack:appVersion = "latest": expected a pinned version tag');
     });
 
     it("says the Pulumi CLI is missing, with where to get it, instead of an ENOENT", () => {
         const err = Object.assign(new Error("spawnSync pulumi ENOENT"), { code: "ENOENT" });
-        expect(describeFailure("summary", err)).to.equal("summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)");
+        expect(describeFailure("summary", err)).to.equal(
+            "summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)",
+        );
         expect(describeFailure("deploy", new Error("first line\n    at stack frame"))).to.equal("deploy: first line");
     });
 
     const script = (name: string, ...args: string[]) =>
-        spawnSync(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", `scripts/${name}.ts`, ...args], { cwd: ROOT, encoding: "utf8" });
+        spawnSync(
+            path.join(ROOT, "node_modules", ".bin", "ts-node"),
+            ["--transpile-only", `scripts/${name}.ts`, ...args],
+            { cwd: ROOT, encoding: "utf8" },
+        );
 
     it("turns a thrown ConfigError into its lines and exit 1, not a dumped object; a misspelt key gets a did-you-mean", () => {
         // A stack file of its own, removed afterwards: restore reads the config before it touches any host.
         const file = path.join(ROOT, "Pulumi.clitest.yaml");
-        fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace(/^config:\n/m, "config:\n  freshtrack:appVersoin: \"1.4.2\"\n"));
+        fs.writeFileSync(
+            file,
+            fs
+                .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
+                .replace(/^config:\n/m, 'config:\n  freshtrack:appVersoin: "1.4.2"\n'),
+        );
         try {
             const result = script("restore", "clitest");
             expect(result.status, result.stderr).to.equal(1);
-            expect(result.stderr).to.match(/^Stack 'clitest' has 1 configuration problem \(found before any resource was touched\):\n {2}- freshtrack:appVersoin: set, but not declared in Pulumi.yaml; did you mean freshtrack:appVersion\?\n$/);
+            expect(result.stderr).to.match(
+                /^Stack 'clitest' has 1 configuration problem \(found before any resource was touched\):\n {2}- freshtrack:appVersoin: set, but not declared in Pulumi.yaml; did you mean freshtrack:appVersion\?\n$/,
+            );
             expect(result.stderr).to.not.contain("__pulumiRunError");
         } finally {
             fs.rmSync(file, { force: true });
@@ -45,7 +60,9 @@ describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
         it(`${name} refuses a stack that has no Pulumi.<stack>.yaml in one line, naming the nearest, before asking the Pulumi CLI`, () => {
             const result = script(name, "prd");
             expect(result.status).to.equal(2);
-            expect(result.stderr).to.equal(`${name}: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: ${STACKS}\n`);
+            expect(result.stderr).to.equal(
+                `${name}: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: ${STACKS}\n`,
+            );
         });
     }
 });
@@ -64,11 +81,22 @@ describe("every script reads its command line the same way (scripts/lib/commandL
             Object.assign(console, saved);
         }
     }
-    const restore: CommandLineSpec = { usage: "<stack> [backup] [--yes]", options: { yes: { type: "boolean" } }, extraPositionals: 1 };
+    const restore: CommandLineSpec = {
+        usage: "<stack> [backup] [--yes]",
+        options: { yes: { type: "boolean" } },
+        extraPositionals: 1,
+    };
 
     it("reads the stack, options and allowed extra arguments", () => {
-        expect(parse(["prod", "freshtrack-x.dump", "--yes"], restore).result).to.deep.equal({ stacks: ["prod"], values: { yes: true }, extra: ["freshtrack-x.dump"] });
-        const rollback = parse(["prod", "--to=1.4.1"], { usage: "<stack> [--to <version>]", options: { to: { type: "string" } } });
+        expect(parse(["prod", "freshtrack-x.dump", "--yes"], restore).result).to.deep.equal({
+            stacks: ["prod"],
+            values: { yes: true },
+            extra: ["freshtrack-x.dump"],
+        });
+        const rollback = parse(["prod", "--to=1.4.1"], {
+            usage: "<stack> [--to <version>]",
+            options: { to: { type: "string" } },
+        });
         expect(rollback.result).to.deep.equal({ stacks: ["prod"], values: { to: "1.4.1" }, extra: [] });
     });
 
@@ -88,48 +116,92 @@ describe("every script reads its command line the same way (scripts/lib/commandL
 
     it("an option given a value it does not take, and a mistyped --help, are named as such", () => {
         expect(parse(["prod", "--yes=1"], restore).err.split("\n")[0]).to.equal("restore: option --yes takes no value");
-        expect(parse(["prod", "--hepl"], restore).err.split("\n")[0]).to.equal("restore: unknown option --hepl; did you mean --help?");
+        expect(parse(["prod", "--hepl"], restore).err.split("\n")[0]).to.equal(
+            "restore: unknown option --hepl; did you mean --help?",
+        );
     });
 
     it("an option without its value, and an argument too many, are each named", () => {
-        expect(parse(["prod", "--to"], { usage: "<stack> [--to <version>]", options: { to: { type: "string" } } }).err.split("\n")[0]).to.equal("restore: option --to needs a value");
-        expect(parse(["prod", "a.dump", "b.dump"], restore).err.split("\n")[0]).to.equal("restore: unexpected argument 'b.dump'");
+        expect(
+            parse(["prod", "--to"], {
+                usage: "<stack> [--to <version>]",
+                options: { to: { type: "string" } },
+            }).err.split("\n")[0],
+        ).to.equal("restore: option --to needs a value");
+        expect(parse(["prod", "a.dump", "b.dump"], restore).err.split("\n")[0]).to.equal(
+            "restore: unexpected argument 'b.dump'",
+        );
     });
 
     it("no stack prints the usage; several stacks only where the script takes several", () => {
-        expect(parse([], restore)).to.deep.include({ result: { exitCode: 2 }, err: `usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}` });
-        expect(parse(["dev", "prod"], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({ stacks: ["dev", "prod"], values: {}, extra: [] });
-        expect(parse([], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({ stacks: [], values: {}, extra: [] });
-        expect(parse(["dev", "prod"], { usage: "<stack>" }).err.split("\n")[0]).to.equal("restore: unexpected argument 'prod'");
+        expect(parse([], restore)).to.deep.include({
+            result: { exitCode: 2 },
+            err: `usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}`,
+        });
+        expect(parse(["dev", "prod"], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({
+            stacks: ["dev", "prod"],
+            values: {},
+            extra: [],
+        });
+        expect(parse([], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({
+            stacks: [],
+            values: {},
+            extra: [],
+        });
+        expect(parse(["dev", "prod"], { usage: "<stack>" }).err.split("\n")[0]).to.equal(
+            "restore: unexpected argument 'prod'",
+        );
     });
 });
 
 describe("scripts that read a deployed stack say plainly when the Pulumi CLI is missing", () => {
     it("summary prints one line with where to get the CLI, not a list of guesses", () => {
         // PATH holds only node, so no pulumi can be found whatever this machine has installed.
-        const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "scripts/summary.ts", "dev"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, PATH: path.dirname(process.execPath) },
-        });
+        const result = spawnSync(
+            process.execPath,
+            [
+                path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"),
+                "--transpile-only",
+                "scripts/summary.ts",
+                "dev",
+            ],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                env: { ...process.env, PATH: path.dirname(process.execPath) },
+            },
+        );
         expect(result.status).to.equal(2);
-        expect(result.stderr).to.equal("summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n");
+        expect(result.stderr).to.equal(
+            "summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n",
+        );
     });
 });
 
 describe("npm run deploy refuses the shipped documentation examples before touching anything", () => {
     const deploy = (...args: string[]) =>
-        spawnSync(process.execPath, [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "scripts/deploy.ts", ...args], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, PATH: path.dirname(process.execPath) },
-        });
+        spawnSync(
+            process.execPath,
+            [
+                path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"),
+                "--transpile-only",
+                "scripts/deploy.ts",
+                ...args,
+            ],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                env: { ...process.env, PATH: path.dirname(process.execPath) },
+            },
+        );
 
     it("lists the example values still in Pulumi.prod.yaml and exits 1, without calling the Pulumi CLI", () => {
         const result = deploy("prod");
         expect(result.status).to.equal(1);
         const lines = result.stderr.trimEnd().split("\n");
-        expect(lines[0]).to.equal("deploy: Pulumi.prod.yaml still has documentation example values; set your own (docs/walkthrough.md, step 4), nothing was deployed:");
+        expect(lines[0]).to.equal(
+            "deploy: Pulumi.prod.yaml still has documentation example values; set your own (docs/walkthrough.md, step 4), nothing was deployed:",
+        );
         expect(lines).to.include("  freshtrack:adminCidrs[0] = 203.0.113.0/28");
         expect(result.stderr).to.not.contain("pulumi command");
     });
@@ -137,7 +209,8 @@ describe("npm run deploy refuses the shipped documentation examples before touch
     it("goes on to the Pulumi CLI with --allow-examples", () => {
         const result = deploy("prod", "--allow-examples");
         expect(result.status).to.equal(2);
-        expect(result.stderr).to.equal("deploy: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n");
+        expect(result.stderr).to.equal(
+            "deploy: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n",
+        );
     });
 });
-

@@ -16,8 +16,6 @@ import { KEPT_DATABASES, renderBackupScript, renderRestoreScript } from "../comp
 import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
 import { asPostgres, freePort, startServer, stopServer, waitForPort, IS_ROOT, postgresBin } from "./localServers";
 
-
-
 function scratchDir(prefix: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     fs.chmodSync(dir, 0o777);
@@ -36,10 +34,28 @@ describe("data tier configuration run by the real servers", function () {
         let bouncer: ChildProcess | undefined;
 
         const psql = (port: number, pw: string, sql: string) =>
-            spawnSync(postgresBin("psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(port), "-U", DATABASE.user, "-d", DATABASE.name, "-c", sql], {
-                encoding: "utf8",
-                env: { ...process.env, PGPASSWORD: pw, PGCONNECT_TIMEOUT: "5" },
-            });
+            spawnSync(
+                postgresBin("psql"),
+                [
+                    "-X",
+                    "-A",
+                    "-t",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    String(port),
+                    "-U",
+                    DATABASE.user,
+                    "-d",
+                    DATABASE.name,
+                    "-c",
+                    sql,
+                ],
+                {
+                    encoding: "utf8",
+                    env: { ...process.env, PGPASSWORD: pw, PGCONNECT_TIMEOUT: "5" },
+                },
+            );
 
         before(async () => {
             dir = scratchDir("freshtrack-pg-");
@@ -50,14 +66,44 @@ describe("data tier configuration run by the real servers", function () {
                 const [c, a] = asPostgres(cmd, args);
                 execFileSync(c, a, { stdio: "pipe" });
             };
-            run(postgresBin("initdb"), ["-D", path.join(dir, "data"), "-U", DATABASE.user, "--auth=scram-sha-256", `--pwfile=${path.join(dir, "pw")}`]);
-            run(postgresBin("pg_ctl"), ["-D", path.join(dir, "data"), "-l", path.join(dir, "pg.log"), "-w", "-o", `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, "start"]);
-            const created = spawnSync(postgresBin("createdb"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, DATABASE.name], { env: { ...process.env, PGPASSWORD: password }, encoding: "utf8" });
+            run(postgresBin("initdb"), [
+                "-D",
+                path.join(dir, "data"),
+                "-U",
+                DATABASE.user,
+                "--auth=scram-sha-256",
+                `--pwfile=${path.join(dir, "pw")}`,
+            ]);
+            run(postgresBin("pg_ctl"), [
+                "-D",
+                path.join(dir, "data"),
+                "-l",
+                path.join(dir, "pg.log"),
+                "-w",
+                "-o",
+                `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`,
+                "start",
+            ]);
+            const created = spawnSync(
+                postgresBin("createdb"),
+                ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, DATABASE.name],
+                { env: { ...process.env, PGPASSWORD: password }, encoding: "utf8" },
+            );
             expect(created.status, created.stderr).to.equal(0);
 
             const ini = path.join(dir, "pgbouncer.ini");
             const userlist = path.join(dir, "userlist.txt");
-            fs.writeFileSync(ini, renderPgbouncerIni({ postgresHost: "127.0.0.1", postgresPort: pgPort, listenAddr: "127.0.0.1", listenPort: bouncerPort, authFile: userlist, statsUser: DATABASE.user }) + `unix_socket_dir = ${dir}\n`);
+            fs.writeFileSync(
+                ini,
+                renderPgbouncerIni({
+                    postgresHost: "127.0.0.1",
+                    postgresPort: pgPort,
+                    listenAddr: "127.0.0.1",
+                    listenPort: bouncerPort,
+                    authFile: userlist,
+                    statsUser: DATABASE.user,
+                }) + `unix_socket_dir = ${dir}\n`,
+            );
             // PgBouncer's mechanics with one role; test/databaseRoles.servers.test.ts runs the stack's roles.
             fs.writeFileSync(userlist, renderUserlist([{ user: DATABASE.user, password }]));
             fs.chmodSync(userlist, 0o444);
@@ -101,13 +147,42 @@ describe("data tier configuration run by the real servers", function () {
                 });
             };
             const query = (db: string, sql: string) =>
-                spawnSync(postgresBin("psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, "-d", db, "-c", sql], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password } }).stdout.trim();
+                spawnSync(
+                    postgresBin("psql"),
+                    [
+                        "-X",
+                        "-A",
+                        "-t",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        String(pgPort),
+                        "-U",
+                        DATABASE.user,
+                        "-d",
+                        db,
+                        "-c",
+                        sql,
+                    ],
+                    { encoding: "utf8", env: { ...process.env, PGPASSWORD: password } },
+                ).stdout.trim();
             /** Rows and an order-independent checksum of the readings table. */
-            const fingerprint = (db: string = DATABASE.name) => query(db, "select count(*) || ':' || coalesce(md5(string_agg(r::text, ',' order by id)), '-') from readings r");
-            const databases = () => query("postgres", "select string_agg(datname, ',' order by datname) from pg_database where datname like 'freshtrack%'");
+            const fingerprint = (db: string = DATABASE.name) =>
+                query(
+                    db,
+                    "select count(*) || ':' || coalesce(md5(string_agg(r::text, ',' order by id)), '-') from readings r",
+                );
+            const databases = () =>
+                query(
+                    "postgres",
+                    "select string_agg(datname, ',' order by datname) from pg_database where datname like 'freshtrack%'",
+                );
 
             it("pass shellcheck as POSIX sh", () => {
-                for (const [name, script] of [["backup", renderBackupScript()], ["restore", renderRestoreScript()]] as const) {
+                for (const [name, script] of [
+                    ["backup", renderBackupScript()],
+                    ["restore", renderRestoreScript()],
+                ] as const) {
                     const file = path.join(dir, `${name}.sh`);
                     fs.writeFileSync(file, script);
                     const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
@@ -116,25 +191,45 @@ describe("data tier configuration run by the real servers", function () {
             });
 
             it("load, dump, drop, restore: the newest dump brings back every row with the same checksum, and the damaged database is kept", () => {
-                expect(query(DATABASE.name, "create table readings (id serial primary key, sensor text, celsius numeric, at timestamptz default now()); insert into readings (sensor, celsius) select 'fridge-' || (g % 40), 2 + (g % 7) * 0.5 from generate_series(1, 20000) g; select 'ok'")).to.contain("ok");
+                expect(
+                    query(
+                        DATABASE.name,
+                        "create table readings (id serial primary key, sensor text, celsius numeric, at timestamptz default now()); insert into readings (sensor, celsius) select 'fridge-' || (g % 40), 2 + (g % 7) * 0.5 from generate_series(1, 20000) g; select 'ok'",
+                    ),
+                ).to.contain("ok");
                 const original = fingerprint();
                 const backups = path.join(dir, "backups");
                 const textfile = path.join(dir, "textfile");
                 fs.mkdirSync(textfile);
                 const started = Date.now();
-                const backup = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups, TEXTFILE_DIR: textfile });
+                const backup = runScript(renderBackupScript(), ["scheduled"], {
+                    BACKUP_DIR: backups,
+                    TEXTFILE_DIR: textfile,
+                });
                 const backupMs = Date.now() - started;
                 expect(backup.status, backup.stderr).to.equal(0);
                 const dumps = fs.readdirSync(backups);
                 expect(dumps).to.have.length(1);
                 expect(dumps[0]).to.match(/^freshtrack-scheduled-1\.5\.0-\d{8}T\d{6}Z\.dump$/);
-                expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: path.join(dir, "unversioned"), APP_VERSION: "" }).status).to.equal(0);
-                expect(fs.readdirSync(path.join(dir, "unversioned"))[0]).to.match(/^freshtrack-scheduled-\d{8}T\d{6}Z\.dump$/);
+                expect(
+                    runScript(renderBackupScript(), ["scheduled"], {
+                        BACKUP_DIR: path.join(dir, "unversioned"),
+                        APP_VERSION: "",
+                    }).status,
+                ).to.equal(0);
+                expect(fs.readdirSync(path.join(dir, "unversioned"))[0]).to.match(
+                    /^freshtrack-scheduled-\d{8}T\d{6}Z\.dump$/,
+                );
                 const bytes = fs.statSync(path.join(backups, dumps[0]!)).size;
-                expect(fs.readFileSync(path.join(textfile, "freshtrack_backup.prom"), "utf8")).to.match(/^freshtrack_backup_last_success_timestamp_seconds \d{10}$/m);
+                expect(fs.readFileSync(path.join(textfile, "freshtrack_backup.prom"), "utf8")).to.match(
+                    /^freshtrack_backup_last_success_timestamp_seconds \d{10}$/m,
+                );
 
                 query(DATABASE.name, "drop table readings");
-                expect(query(DATABASE.name, "select to_regclass('public.readings') is null"), "the table is gone").to.equal("t");
+                expect(
+                    query(DATABASE.name, "select to_regclass('public.readings') is null"),
+                    "the table is gone",
+                ).to.equal("t");
 
                 const restoreStarted = Date.now();
                 const restore = runScript(renderRestoreScript(), [], { BACKUP_DIR: backups });
@@ -143,8 +238,13 @@ describe("data tier configuration run by the real servers", function () {
                 expect(fingerprint()).to.equal(original);
                 expect(restore.stdout).to.match(/the previous database is kept as freshtrack_before_restore_\d{14}/);
                 const kept = /kept as (\S+)/.exec(restore.stdout)![1]!;
-                expect(query(kept, "select to_regclass('public.readings') is null"), "the damaged database is kept, as it was").to.equal("t");
-                console.log(`      backup/restore: ${original.split(":")[0]} rows, dump ${bytes} bytes, backup ${backupMs} ms, restore ${restoreMs} ms`);
+                expect(
+                    query(kept, "select to_regclass('public.readings') is null"),
+                    "the damaged database is kept, as it was",
+                ).to.equal("t");
+                console.log(
+                    `      backup/restore: ${original.split(":")[0]} rows, dump ${bytes} bytes, backup ${backupMs} ms, restore ${restoreMs} ms`,
+                );
             });
 
             it("refuses a truncated dump with a clear error and leaves the database as it was", () => {
@@ -156,7 +256,9 @@ describe("data tier configuration run by the real servers", function () {
                 const before = { data: fingerprint(), dbs: databases() };
                 const result = runScript(renderRestoreScript(), [dump], { BACKUP_DIR: backups });
                 expect(result.status).to.equal(3);
-                expect(result.stderr).to.contain("it is not a readable pg_dump archive (truncated or corrupt); the database was not touched");
+                expect(result.stderr).to.contain(
+                    "it is not a readable pg_dump archive (truncated or corrupt); the database was not touched",
+                );
                 expect({ data: fingerprint(), dbs: databases() }).to.deep.equal(before);
             });
 
@@ -167,7 +269,9 @@ describe("data tier configuration run by the real servers", function () {
                 fs.writeFileSync(fake, "PGDMP this is not an archive");
                 const before = { data: fingerprint(), dbs: databases() };
                 expect(runScript(renderRestoreScript(), [fake], { BACKUP_DIR: backups }).status).to.equal(3);
-                expect(runScript(renderRestoreScript(), [path.join(backups, "nope.dump")], { BACKUP_DIR: backups }).status).to.equal(2);
+                expect(
+                    runScript(renderRestoreScript(), [path.join(backups, "nope.dump")], { BACKUP_DIR: backups }).status,
+                ).to.equal(2);
                 expect({ data: fingerprint(), dbs: databases() }).to.deep.equal(before);
             });
 
@@ -175,29 +279,53 @@ describe("data tier configuration run by the real servers", function () {
                 const backups = path.join(dir, "backups-retention");
                 fs.mkdirSync(backups);
                 const day = 24 * 3600 * 1000;
-                const ages: Record<string, number> = { "freshtrack-scheduled-a-1.dump": 8 * day, "freshtrack-scheduled-a-2.dump": 7 * day + 30 * 60 * 1000, "freshtrack-scheduled-a-3.dump": 7 * day - 30 * 60 * 1000, "freshtrack-scheduled-a-4.dump": day, "unrelated.txt": 30 * day };
+                const ages: Record<string, number> = {
+                    "freshtrack-scheduled-a-1.dump": 8 * day,
+                    "freshtrack-scheduled-a-2.dump": 7 * day + 30 * 60 * 1000,
+                    "freshtrack-scheduled-a-3.dump": 7 * day - 30 * 60 * 1000,
+                    "freshtrack-scheduled-a-4.dump": day,
+                    "unrelated.txt": 30 * day,
+                };
                 for (const [file, age] of Object.entries(ages)) {
                     fs.writeFileSync(path.join(backups, file), "x");
                     const t = new Date(Date.now() - age);
                     fs.utimesSync(path.join(backups, file), t, t);
                 }
                 expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }).status).to.equal(0);
-                const left = fs.readdirSync(backups).filter((f) => !f.startsWith("freshtrack-scheduled-1.5.0")).sort();
-                // 7 days 30 minutes is older than 7 days: gone. 6 days 23.5 hours: kept. Files that are not dumps: untouched.
-                expect(left).to.deep.equal(["freshtrack-scheduled-a-3.dump", "freshtrack-scheduled-a-4.dump", "unrelated.txt"]);
+                const left = fs
+                    .readdirSync(backups)
+                    .filter((f) => !f.startsWith("freshtrack-scheduled-1.5.0"))
+                    .sort();
+                // 7 days 30 minutes is older than 7 days: gone. 6 days 23.5 hours: kept. Files that are not dumps:
+                // untouched.
+                expect(left).to.deep.equal([
+                    "freshtrack-scheduled-a-3.dump",
+                    "freshtrack-scheduled-a-4.dump",
+                    "unrelated.txt",
+                ]);
             });
 
             it("rollback export: writes each table's rows since the version went live as CSV, and skips missing tables", () => {
-                query(DATABASE.name, "create table sensor_readings (id serial, sensor text, recorded_at timestamptz); create table alerts (id serial, sensor text, created_at timestamptz)");
-                query(DATABASE.name, "insert into sensor_readings (sensor, recorded_at) select 's' || g, timestamptz '2026-11-01 00:00+00' + g * interval '1 minute' from generate_series(1, 600) g");
-                query(DATABASE.name, "insert into alerts (sensor, created_at) values ('s1', '2026-11-01 01:00+00'), ('s2', '2026-11-01 09:30+00')");
+                query(
+                    DATABASE.name,
+                    "create table sensor_readings (id serial, sensor text, recorded_at timestamptz); create table alerts (id serial, sensor text, created_at timestamptz)",
+                );
+                query(
+                    DATABASE.name,
+                    "insert into sensor_readings (sensor, recorded_at) select 's' || g, timestamptz '2026-11-01 00:00+00' + g * interval '1 minute' from generate_series(1, 600) g",
+                );
+                query(
+                    DATABASE.name,
+                    "insert into alerts (sensor, created_at) values ('s1', '2026-11-01 01:00+00'), ('s2', '2026-11-01 09:30+00')",
+                );
                 const exportDir = path.join(dir, "rollback-export");
                 const script = renderExportScript([
                     { table: "sensor_readings", column: "recorded_at" },
                     { table: "alerts", column: "created_at" },
                     { table: "audit_log", column: "created_at" },
                 ]);
-                // Issue 15, finding 18: the exports hold customers' readings, so the script makes them private whatever the caller's umask.
+                // Issue 15, finding 18: the exports hold customers' readings, so the script makes them private whatever
+                // the caller's umask.
                 const previous = process.umask(0o022);
                 let result: ReturnType<typeof runScript>;
                 try {
@@ -206,7 +334,10 @@ describe("data tier configuration run by the real servers", function () {
                     process.umask(previous);
                 }
                 expect(result.status, result.stderr).to.equal(0);
-                expect(fs.statSync(path.join(exportDir, "alerts.csv")).mode & 0o077, "no access for group or others").to.equal(0);
+                expect(
+                    fs.statSync(path.join(exportDir, "alerts.csv")).mode & 0o077,
+                    "no access for group or others",
+                ).to.equal(0);
                 // 08:00 is minute 480 of 600: rows 480..600 inclusive.
                 expect(result.stdout).to.contain("export: sensor_readings: 121 rows since 2026-11-01T08:00:00Z");
                 expect(result.stdout).to.contain("export: alerts: 1 rows since");
@@ -219,7 +350,12 @@ describe("data tier configuration run by the real servers", function () {
             it("fails, and leaves no file that looks like a backup, when the database refuses it", () => {
                 const backups = path.join(dir, "backups-refused");
                 fs.mkdirSync(backups);
-                const result = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }, "wrong password");
+                const result = runScript(
+                    renderBackupScript(),
+                    ["scheduled"],
+                    { BACKUP_DIR: backups },
+                    "wrong password",
+                );
                 expect(result.status).to.not.equal(0);
                 expect(fs.readdirSync(backups)).to.deep.equal([]);
             });
@@ -235,16 +371,24 @@ describe("data tier configuration run by the real servers", function () {
                 const previous = process.umask(0o022);
                 let result: ReturnType<typeof runScript>;
                 try {
-                    result = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups, TEXTFILE_DIR: textfile });
+                    result = runScript(renderBackupScript(), ["scheduled"], {
+                        BACKUP_DIR: backups,
+                        TEXTFILE_DIR: textfile,
+                    });
                 } finally {
                     process.umask(previous);
                 }
                 expect(result.status, result.stderr).to.equal(0);
                 const dump = path.join(backups, fs.readdirSync(backups)[0]!);
                 const mode = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
-                expect({ dump: mode(dump), dir: mode(backups), metric: mode(path.join(textfile, "freshtrack_backup.prom")) }).to.deep.equal({ dump: "600", dir: "700", metric: "644" });
+                expect({
+                    dump: mode(dump),
+                    dir: mode(backups),
+                    metric: mode(path.join(textfile, "freshtrack_backup.prom")),
+                }).to.deep.equal({ dump: "600", dir: "700", metric: "644" });
                 if (IS_ROOT) {
-                    // Another user of the host (here: nobody) can read neither the dump nor anything else in the directory.
+                    // Another user of the host (here: nobody) can read neither the dump nor anything else in the
+                    // directory.
                     const asNobody = spawnSync("runuser", ["-u", "nobody", "--", "cat", dump], { encoding: "utf8" });
                     expect(asNobody.status).to.not.equal(0);
                     expect(asNobody.stderr).to.match(/Permission denied/);
@@ -255,7 +399,10 @@ describe("data tier configuration run by the real servers", function () {
             it("prunes rollback exports older than the retention with the dumps, and keeps the newer ones", () => {
                 const backups = path.join(dir, "backups-exports");
                 const day = 24 * 3600 * 1000;
-                for (const [name, age] of [["rollback-1.4.0-to-1.3.9-old", 8 * day], ["rollback-1.4.2-to-1.4.0-new", day]] as const) {
+                for (const [name, age] of [
+                    ["rollback-1.4.0-to-1.3.9-old", 8 * day],
+                    ["rollback-1.4.2-to-1.4.0-new", day],
+                ] as const) {
                     fs.mkdirSync(path.join(backups, name, "nested"), { recursive: true });
                     fs.writeFileSync(path.join(backups, name, "readings.csv"), "id\n1\n");
                     const t = new Date(Date.now() - age);
@@ -263,7 +410,9 @@ describe("data tier configuration run by the real servers", function () {
                 }
                 const result = runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups });
                 expect(result.status, result.stderr).to.equal(0);
-                expect(fs.readdirSync(backups).filter((f) => f.startsWith("rollback-"))).to.deep.equal(["rollback-1.4.2-to-1.4.0-new"]);
+                expect(fs.readdirSync(backups).filter((f) => f.startsWith("rollback-"))).to.deep.equal([
+                    "rollback-1.4.2-to-1.4.0-new",
+                ]);
             });
 
             /**
@@ -297,21 +446,34 @@ exit $rc
                 const backups = path.join(dir, "backups-swap");
                 fs.mkdirSync(backups);
                 expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }).status).to.equal(0);
-                query(DATABASE.name, "create table if not exists swap_marker (note text); insert into swap_marker values ('written after the dump')");
+                query(
+                    DATABASE.name,
+                    "create table if not exists swap_marker (note text); insert into swap_marker values ('written after the dump')",
+                );
                 const before = databases();
                 const bin = path.join(dir, "dying-psql");
                 dyingPsql(bin, path.join(dir, "dying-psql.state"));
-                const result = runScript(renderRestoreScript(), [], { BACKUP_DIR: backups, PATH: `${bin}:${pgBin()}:${process.env.PATH}` });
+                const result = runScript(renderRestoreScript(), [], {
+                    BACKUP_DIR: backups,
+                    PATH: `${bin}:${pgBin()}:${process.env.PATH}`,
+                });
                 expect(result.status, "the restore reports the failure").to.not.equal(0);
                 expect(databases().split(","), "a database of the live name exists").to.include(DATABASE.name);
-                expect(query(DATABASE.name, "select note from swap_marker"), "and it is the live one, untouched").to.equal("written after the dump");
+                expect(
+                    query(DATABASE.name, "select note from swap_marker"),
+                    "and it is the live one, untouched",
+                ).to.equal("written after the dump");
                 expect(databases(), "no kept or half-restored database is left behind").to.equal(before);
                 expect(result.stderr).to.contain("nothing changed");
             });
 
             it(`keeps the newest ${KEPT_DATABASES} kept databases after a restore and drops the older ones`, () => {
-                for (const stamp of ["20200101000000", "20200102000000", "20200103000000", "20200104000000"]) query("postgres", `create database ${DATABASE.name}_before_restore_${stamp}`);
-                const kept = () => databases().split(",").filter((d) => d.startsWith(`${DATABASE.name}_before_restore_`));
+                for (const stamp of ["20200101000000", "20200102000000", "20200103000000", "20200104000000"])
+                    query("postgres", `create database ${DATABASE.name}_before_restore_${stamp}`);
+                const kept = () =>
+                    databases()
+                        .split(",")
+                        .filter((d) => d.startsWith(`${DATABASE.name}_before_restore_`));
                 const backups = path.join(dir, "backups-keep");
                 fs.mkdirSync(backups);
                 expect(runScript(renderBackupScript(), ["scheduled"], { BACKUP_DIR: backups }).status).to.equal(0);
@@ -322,7 +484,11 @@ exit $rc
                 const expected = [...existing, added].sort().reverse().slice(0, KEPT_DATABASES).sort();
                 expect(kept().sort()).to.deep.equal(expected);
                 expect(kept()).to.not.include(`${DATABASE.name}_before_restore_20200101000000`);
-                expect(result.stdout).to.match(new RegExp(`dropped ${DATABASE.name}_before_restore_20200101000000: only the newest ${KEPT_DATABASES} kept databases are kept`));
+                expect(result.stdout).to.match(
+                    new RegExp(
+                        `dropped ${DATABASE.name}_before_restore_20200101000000: only the newest ${KEPT_DATABASES} kept databases are kept`,
+                    ),
+                );
             });
         });
 
@@ -334,10 +500,28 @@ exit $rc
 
         it("pools in transaction mode, as PgBouncer itself reports", () => {
             // The stats user (there for the PgBouncer exporter) may read SHOW CONFIG on the admin console.
-            const result = spawnSync(postgresBin("psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(bouncerPort), "-U", DATABASE.user, "-d", "pgbouncer", "-c", "SHOW CONFIG"], {
-                encoding: "utf8",
-                env: { ...process.env, PGPASSWORD: password },
-            });
+            const result = spawnSync(
+                postgresBin("psql"),
+                [
+                    "-X",
+                    "-A",
+                    "-t",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    String(bouncerPort),
+                    "-U",
+                    DATABASE.user,
+                    "-d",
+                    "pgbouncer",
+                    "-c",
+                    "SHOW CONFIG",
+                ],
+                {
+                    encoding: "utf8",
+                    env: { ...process.env, PGPASSWORD: password },
+                },
+            );
             expect(result.status, result.stderr).to.equal(0);
             expect(result.stdout).to.match(/^pool_mode\|transaction\|/m);
             expect(result.stdout).to.match(/^max_client_conn\|500\|/m);
@@ -350,7 +534,10 @@ exit $rc
         let port: number;
         let server: ChildProcess | undefined;
         const cli = (args: string[], auth?: string) =>
-            spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], { encoding: "utf8", env: { ...process.env, ...(auth ? { REDISCLI_AUTH: auth } : {}) } });
+            spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], {
+                encoding: "utf8",
+                env: { ...process.env, ...(auth ? { REDISCLI_AUTH: auth } : {}) },
+            });
 
         before(async () => {
             dir = scratchDir("freshtrack-redis-");
@@ -358,8 +545,19 @@ exit $rc
             const auth = path.join(dir, "auth.conf");
             fs.writeFileSync(auth, renderRedisAuthConf(password));
             fs.mkdirSync(path.join(dir, "data"));
-            fs.writeFileSync(path.join(dir, "redis.conf"), renderRedisConf(256, { authConf: auth, dataDir: path.join(dir, "data") }));
-            server = startServer("redis-server", [path.join(dir, "redis.conf"), "--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no"]);
+            fs.writeFileSync(
+                path.join(dir, "redis.conf"),
+                renderRedisConf(256, { authConf: auth, dataDir: path.join(dir, "data") }),
+            );
+            server = startServer("redis-server", [
+                path.join(dir, "redis.conf"),
+                "--port",
+                String(port),
+                "--bind",
+                "127.0.0.1",
+                "--daemonize",
+                "no",
+            ]);
             await waitForPort(port);
         });
 
@@ -377,7 +575,9 @@ exit $rc
             expect(cli(["config", "get", "maxmemory-policy"], password).stdout).to.contain("noeviction");
             expect(cli(["config", "get", "appendonly"], password).stdout).to.match(/appendonly\s+yes/);
             expect(cli(["config", "get", "appendfsync"], password).stdout).to.contain("everysec");
-            expect(cli(["config", "get", "maxmemory"], password).stdout).to.contain(String(Math.floor(256 * 0.8) * 1024 * 1024));
+            expect(cli(["config", "get", "maxmemory"], password).stdout).to.contain(
+                String(Math.floor(256 * 0.8) * 1024 * 1024),
+            );
         });
     });
 });

@@ -21,7 +21,13 @@ import * as os from "os";
 import * as path from "path";
 import { DATABASE, DATABASE_ROLES } from "../components/services/context";
 import { renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
-import { DATABASE_ROLES_COMMAND, renderDatabaseRoles, ROLES_SQL_PATH, scramSha256Verifier, SUPERUSER_PASSWORD_FILES } from "../components/services/postgres";
+import {
+    DATABASE_ROLES_COMMAND,
+    renderDatabaseRoles,
+    ROLES_SQL_PATH,
+    scramSha256Verifier,
+    SUPERUSER_PASSWORD_FILES,
+} from "../components/services/postgres";
 import { asPostgres, freePort, IS_ROOT, postgresBin } from "./localServers";
 
 const SERVER_BIN = process.env.FRESHTRACK_TEST_PG_SERVER_BIN;
@@ -46,7 +52,24 @@ interface Cluster {
 }
 
 function psql(c: Cluster, user: string, password: string, database: string, sql: string): SpawnSyncReturns<string> {
-    const args = ["-X", "-A", "-t", "-q", "--set", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(c.port), "-U", user, "-d", database, "-c", sql];
+    const args = [
+        "-X",
+        "-A",
+        "-t",
+        "-q",
+        "--set",
+        "ON_ERROR_STOP=1",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(c.port),
+        "-U",
+        user,
+        "-d",
+        database,
+        "-c",
+        sql,
+    ];
     return spawnSync(postgresBin("psql"), args, {
         encoding: "utf8",
         env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" },
@@ -76,9 +99,25 @@ function startCluster(bootstrap: string, bootstrapPassword: string): Promise<Clu
             const [command, argv] = asPostgres(cmd, args);
             execFileSync(command, argv, { stdio: "pipe" });
         };
-        run(serverBin("initdb"), ["-D", path.join(dir, "data"), "-U", bootstrap, "--auth=scram-sha-256", `--pwfile=${path.join(dir, "pw")}`]);
+        run(serverBin("initdb"), [
+            "-D",
+            path.join(dir, "data"),
+            "-U",
+            bootstrap,
+            "--auth=scram-sha-256",
+            `--pwfile=${path.join(dir, "pw")}`,
+        ]);
         const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
-        run(serverBin("pg_ctl"), ["-D", path.join(dir, "data"), "-l", path.join(dir, "pg.log"), "-w", "-o", options, "start"]);
+        run(serverBin("pg_ctl"), [
+            "-D",
+            path.join(dir, "data"),
+            "-l",
+            path.join(dir, "pg.log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        ]);
         const cluster = { dir, port, bootstrap, bootstrapPassword };
         // What the image's docker_setup_db does with POSTGRES_DB: a database owned by POSTGRES_USER.
         su(cluster, `CREATE DATABASE ${DATABASE.name}`, "postgres");
@@ -110,7 +149,10 @@ function runJob(
     const sqlFile = path.join(scratch, "roles.sql");
     const superuserFile = path.join(scratch, "superuser");
     const legacyFile = path.join(scratch, "legacy");
-    fs.writeFileSync(sqlFile, renderDatabaseRoles({ app: PASSWORDS.app, backup: PASSWORDS.backup, monitor: PASSWORDS.monitor }));
+    fs.writeFileSync(
+        sqlFile,
+        renderDatabaseRoles({ app: PASSWORDS.app, backup: PASSWORDS.backup, monitor: PASSWORDS.monitor }),
+    );
     fs.writeFileSync(superuserFile, passwords.superuser ?? PASSWORDS.superuser);
     fs.writeFileSync(legacyFile, passwords.legacy ?? PASSWORDS.legacy);
     const command = DATABASE_ROLES_COMMAND.replace(ROLES_SQL_PATH, sqlFile)
@@ -135,7 +177,10 @@ function expectJobSucceeds(c: Cluster): SpawnSyncReturns<string> {
     return job;
 }
 
-/** The attributes that make a role more than an owner of its objects, as `name:super,createrole,createdb,replication,bypassrls,login`. */
+/**
+ * The attributes that make a role more than an owner of its objects, as
+ * `name:super,createrole,createdb,replication,bypassrls,login`.
+ */
 function attributes(c: Cluster, role: string): string {
     return su(
         c,
@@ -143,7 +188,10 @@ function attributes(c: Cluster, role: string): string {
     );
 }
 
-/** Everything in the application's schemas, with its owner: relations (indexes, sequences and TOAST too), routines and types. */
+/**
+ * Everything in the application's schemas, with its owner: relations (indexes, sequences and TOAST too), routines and
+ * types.
+ */
 function ownersInAppSchemas(c: Cluster): string[] {
     const sql = `
         WITH app_schemas AS (SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'drizzle')),
@@ -214,12 +262,20 @@ const OLD_MIGRATIONS = `
 /** What the application's role must be able to do to run migrations, and what it must not be able to do at all. */
 let created = 0;
 function expectAppCanMigrateAndNoMore(c: Cluster, existing: { table: string } | undefined): string {
-    expect(attributes(c, R.app), "NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS LOGIN").to.equal("f,f,f,f,f,t");
+    expect(attributes(c, R.app), "NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS LOGIN").to.equal(
+        "f,f,f,f,f,t",
+    );
     const table = `created_by_app_${stamp}_${++created}`;
-    const create = asApp(c, `CREATE TABLE ${table} (id int); INSERT INTO ${table} VALUES (1); ALTER TABLE ${table} ADD COLUMN note text`);
+    const create = asApp(
+        c,
+        `CREATE TABLE ${table} (id int); INSERT INTO ${table} VALUES (1); ALTER TABLE ${table} ADD COLUMN note text`,
+    );
     expect(create.status, create.stderr).to.equal(0);
     if (existing) {
-        const alter = asApp(c, `ALTER TABLE ${existing.table} ADD COLUMN IF NOT EXISTS note_${stamp} text; CREATE INDEX ON ${existing.table} (note_${stamp})`);
+        const alter = asApp(
+            c,
+            `ALTER TABLE ${existing.table} ADD COLUMN IF NOT EXISTS note_${stamp} text; CREATE INDEX ON ${existing.table} (note_${stamp})`,
+        );
         expect(alter.status, alter.stderr).to.equal(0);
     }
     for (const [sql, refusal] of [
@@ -268,17 +324,33 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
         it("makes the application's role the database's owner, able to migrate, and nothing more", () => {
             expect(su(c!, `SELECT count(*) FROM pg_roles WHERE rolname = '${R.app}'`)).to.equal("0");
             expectJobSucceeds(c!);
-            expect(su(c!, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()")).to.equal(R.app);
+            expect(
+                su(c!, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"),
+            ).to.equal(R.app);
             const table = expectAppCanMigrateAndNoMore(c!, undefined);
-            expect(su(c!, `SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = '${table}'`), "the role owns what it creates").to.equal(R.app);
+            expect(
+                su(c!, `SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = '${table}'`),
+                "the role owns what it creates",
+            ).to.equal(R.app);
         });
 
         it("gives the backup role CREATEDB and the application's privileges, and the monitoring role statistics but no table", () => {
             expect(attributes(c!, R.backup)).to.equal("f,f,t,f,f,t");
             expect(attributes(c!, R.monitor)).to.equal("f,f,f,f,f,t");
-            expect(su(c!, `SELECT pg_has_role('${R.backup}', '${R.app}', 'USAGE') AND pg_has_role('${R.backup}', 'pg_signal_backend', 'USAGE')`)).to.equal("t");
+            expect(
+                su(
+                    c!,
+                    `SELECT pg_has_role('${R.backup}', '${R.app}', 'USAGE') AND pg_has_role('${R.backup}', 'pg_signal_backend', 'USAGE')`,
+                ),
+            ).to.equal("t");
             expect(su(c!, `SELECT pg_has_role('${R.monitor}', 'pg_read_all_stats', 'USAGE')`)).to.equal("t");
-            const read = psql(c!, R.monitor, PASSWORDS.monitor, DATABASE.name, `SELECT * FROM public.created_by_app_${stamp}_1`);
+            const read = psql(
+                c!,
+                R.monitor,
+                PASSWORDS.monitor,
+                DATABASE.name,
+                `SELECT * FROM public.created_by_app_${stamp}_1`,
+            );
             expect(read.status).to.not.equal(0);
             expect(read.stderr).to.match(/permission denied for table/);
             const pgAuthid = psql(c!, R.backup, PASSWORDS.backup, DATABASE.name, "SELECT rolpassword FROM pg_authid");
@@ -286,9 +358,16 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
         });
 
         it("stores SCRAM verifiers that the server accepts for the generated passwords, and never the passwords", () => {
-            expect(su(c!, `SELECT rolpassword FROM pg_authid WHERE rolname = '${R.app}'`)).to.equal(scramSha256Verifier(PASSWORDS.app, R.app));
-            const sql = renderDatabaseRoles({ app: PASSWORDS.app, backup: PASSWORDS.backup, monitor: PASSWORDS.monitor });
-            for (const password of [PASSWORDS.app, PASSWORDS.backup, PASSWORDS.monitor]) expect(sql).to.not.contain(password);
+            expect(su(c!, `SELECT rolpassword FROM pg_authid WHERE rolname = '${R.app}'`)).to.equal(
+                scramSha256Verifier(PASSWORDS.app, R.app),
+            );
+            const sql = renderDatabaseRoles({
+                app: PASSWORDS.app,
+                backup: PASSWORDS.backup,
+                monitor: PASSWORDS.monitor,
+            });
+            for (const password of [PASSWORDS.app, PASSWORDS.backup, PASSWORDS.monitor])
+                expect(sql).to.not.contain(password);
             expect(asApp(c!, "SELECT 1").status).to.equal(0);
             expect(asApp(c!, "SELECT 1").stderr).to.equal("");
         });
@@ -319,7 +398,13 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
                 `cannot reassign ownership of objects owned by role ${c!.bootstrap} because they are required by the database system`,
             );
             if (serverVersion(c!) >= 160000) {
-                const demote = psql(c!, c!.bootstrap, c!.bootstrapPassword, DATABASE.name, `ALTER ROLE ${c!.bootstrap} NOSUPERUSER`);
+                const demote = psql(
+                    c!,
+                    c!.bootstrap,
+                    c!.bootstrapPassword,
+                    DATABASE.name,
+                    `ALTER ROLE ${c!.bootstrap} NOSUPERUSER`,
+                );
                 expect(demote.status).to.not.equal(0);
                 expect(demote.stderr).to.contain("The bootstrap superuser must have the SUPERUSER attribute.");
             }
@@ -328,16 +413,23 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
 
         it("does all or nothing: a lock it cannot get within lock_timeout fails the job and leaves every role and owner as it was", async () => {
             // The previous version still serving: a session holding a lock on a table the job must give away.
-            const holder: ChildProcess = spawn(postgresBin("psql"), [
-                "-X", "-q", "-h", "127.0.0.1", "-p", String(c!.port), "-U", c!.bootstrap, "-d", DATABASE.name,
-            ], {
-                env: { ...process.env, PGPASSWORD: c!.bootstrapPassword, PGAPPNAME: "lock-holder" },
-                stdio: ["pipe", "ignore", "ignore"],
-            });
+            const holder: ChildProcess = spawn(
+                postgresBin("psql"),
+                ["-X", "-q", "-h", "127.0.0.1", "-p", String(c!.port), "-U", c!.bootstrap, "-d", DATABASE.name],
+                {
+                    env: { ...process.env, PGPASSWORD: c!.bootstrapPassword, PGAPPNAME: "lock-holder" },
+                    stdio: ["pipe", "ignore", "ignore"],
+                },
+            );
             try {
                 holder.stdin!.write("BEGIN; LOCK TABLE readings IN ACCESS SHARE MODE; SELECT pg_sleep(30);\n");
                 const deadline = Date.now() + 10_000;
-                while (su(c!, "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation WHERE r.relname = 'readings' AND l.granted") === "0") {
+                while (
+                    su(
+                        c!,
+                        "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation WHERE r.relname = 'readings' AND l.granted",
+                    ) === "0"
+                ) {
                     if (Date.now() > deadline) throw new Error("the lock holder never got its lock");
                     await new Promise((resolve) => setTimeout(resolve, 100));
                 }
@@ -346,10 +438,15 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
                 expect(job.stderr).to.contain("canceling statement due to lock timeout");
             } finally {
                 // pg_sleep does not notice its client going away: end the session on the server, and wait until it has.
-                su(c!, "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = 'lock-holder'");
+                su(
+                    c!,
+                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = 'lock-holder'",
+                );
                 holder.kill("SIGTERM");
             }
-            expect(su(c!, `SELECT count(*) FROM pg_roles WHERE rolname IN ('${R.app}', '${R.backup}', '${R.monitor}')`)).to.equal("0");
+            expect(
+                su(c!, `SELECT count(*) FROM pg_roles WHERE rolname IN ('${R.app}', '${R.backup}', '${R.monitor}')`),
+            ).to.equal("0");
             expect(ownersInAppSchemas(c!)).to.deep.equal(before_.owners);
         });
 
@@ -357,11 +454,16 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             const job = expectJobSucceeds(c!);
             expect(job.stderr).to.equal("");
             const after = ownersInAppSchemas(c!);
-            expect(after.map((o) => o.replace(/ \S+$/, ""))).to.deep.equal(before_.owners.map((o) => o.replace(/ \S+$/, "")));
+            expect(after.map((o) => o.replace(/ \S+$/, ""))).to.deep.equal(
+                before_.owners.map((o) => o.replace(/ \S+$/, "")),
+            );
             expect(after.filter((o) => !o.endsWith(` ${R.app}`))).to.deep.equal([]);
             expect(dataFingerprint(c!)).to.equal(before_.data);
-            // pgcrypto stays its creator's: an extension has no ALTER ... OWNER, and its functions stay usable by everyone.
-            expect(su(c!, "SELECT pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'pgcrypto'")).to.equal(R.legacySuperuser);
+            // pgcrypto stays its creator's: an extension has no ALTER ... OWNER, and its functions stay usable by
+            // everyone.
+            expect(su(c!, "SELECT pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'pgcrypto'")).to.equal(
+                R.legacySuperuser,
+            );
         });
 
         it("leaves the application's role able to migrate the existing schema and use its data, and nothing more", () => {
@@ -387,7 +489,13 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
 
         it("leaves the old superuser as it was, so the running version keeps serving until it is replaced", () => {
             expect(attributes(c!, R.legacySuperuser)).to.equal("t,t,t,t,t,t");
-            const old = psql(c!, R.legacySuperuser, PASSWORDS.legacy, DATABASE.name, "SELECT count(*) > 0 FROM readings");
+            const old = psql(
+                c!,
+                R.legacySuperuser,
+                PASSWORDS.legacy,
+                DATABASE.name,
+                "SELECT count(*) > 0 FROM readings",
+            );
             expect(old.status, old.stderr).to.equal(0);
         });
 
@@ -408,7 +516,11 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
         });
 
         it("restores as the backup role into a database the application's role owns, ending the application's sessions", async function () {
-            if (serverVersion(c!) >= 160000 && !postgresBin("pg_dump").includes("/16/") && !postgresBin("pg_dump").includes("/17/")) {
+            if (
+                serverVersion(c!) >= 160000 &&
+                !postgresBin("pg_dump").includes("/16/") &&
+                !postgresBin("pg_dump").includes("/17/")
+            ) {
                 this.skip(); // Debian's pg_dump refuses a newer server
             }
             const pgBin = path.dirname(postgresBin("pg_dump"));
@@ -427,27 +539,54 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
                 DATABASE_SSLMODE: "disable",
                 DATABASE_OWNER_ROLE: R.app,
             };
-            const backup = spawnSync("sh", ["-c", renderBackupScript(), "freshtrack-backup", "scheduled"], { encoding: "utf8", env });
+            const backup = spawnSync("sh", ["-c", renderBackupScript(), "freshtrack-backup", "scheduled"], {
+                encoding: "utf8",
+                env,
+            });
             expect(backup.status, backup.stderr).to.equal(0);
             const data = dataFingerprint(c!);
             // A session of the application, as PgBouncer's would be: the swap must end it.
-            const sessionArgs = ["-X", "-q", "-h", "127.0.0.1", "-p", String(c!.port), "-U", R.app, "-d", DATABASE.name, "-c", "SELECT pg_sleep(30)"];
+            const sessionArgs = [
+                "-X",
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                String(c!.port),
+                "-U",
+                R.app,
+                "-d",
+                DATABASE.name,
+                "-c",
+                "SELECT pg_sleep(30)",
+            ];
             const session = spawn(postgresBin("psql"), sessionArgs, {
                 env: { ...process.env, PGPASSWORD: PASSWORDS.app },
                 stdio: "ignore",
             });
             const ended = new Promise<number | null>((resolve) => session.once("exit", resolve));
             const deadline = Date.now() + 10_000;
-            while (su(c!, `SELECT count(*) FROM pg_stat_activity WHERE usename = '${R.app}' AND query LIKE '%pg_sleep%'`) === "0") {
+            while (
+                su(
+                    c!,
+                    `SELECT count(*) FROM pg_stat_activity WHERE usename = '${R.app}' AND query LIKE '%pg_sleep%'`,
+                ) === "0"
+            ) {
                 if (Date.now() > deadline) throw new Error("the application's session never started");
                 await new Promise((resolve) => setTimeout(resolve, 100));
             }
-            const restore = spawnSync("sh", ["-c", renderRestoreScript(), "freshtrack-restore"], { encoding: "utf8", env });
+            const restore = spawnSync("sh", ["-c", renderRestoreScript(), "freshtrack-restore"], {
+                encoding: "utf8",
+                env,
+            });
             expect(restore.status, restore.stderr).to.equal(0);
             expect(await ended, "the application's session was ended by the swap").to.not.equal(0);
             expect(dataFingerprint(c!)).to.equal(data);
             const owners = ownersInAppSchemas(c!).filter((o) => !o.startsWith("large object"));
-            expect(owners.filter((o) => !o.endsWith(` ${R.app}`)), "the restored database and everything in it are the application's").to.deep.equal([]);
+            expect(
+                owners.filter((o) => !o.endsWith(` ${R.app}`)),
+                "the restored database and everything in it are the application's",
+            ).to.deep.equal([]);
             expectAppCanMigrateAndNoMore(c!, { table: "readings" });
             const keptSql = `SELECT string_agg(pg_get_userbyid(datdba), ',') FROM pg_database WHERE datname LIKE '${DATABASE.name}_before_restore_%'`;
             const kept = su(c!, keptSql, "postgres");
@@ -461,7 +600,8 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             c = await startCluster(R.superuser, PASSWORDS.superuser);
         });
         after(() => stopCluster(c));
-        const roles = () => su(c!, `SELECT count(*) FROM pg_roles WHERE rolname IN ('${R.app}', '${R.backup}', '${R.monitor}')`);
+        const roles = () =>
+            su(c!, `SELECT count(*) FROM pg_roles WHERE rolname IN ('${R.app}', '${R.backup}', '${R.monitor}')`);
 
         it("when the server accepts neither superuser login, naming both refusals", () => {
             const job = runJob(c!, { superuser: "not-the-password", legacy: "not-this-either" });
@@ -478,7 +618,9 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             try {
                 const job = runJob(c!, { superuser: "not-the-password" });
                 expect(job.status).to.not.equal(0);
-                expect(job.stderr).to.contain(`database-grant: ${R.legacySuperuser} is not a superuser, so it cannot make the roles`);
+                expect(job.stderr).to.contain(
+                    `database-grant: ${R.legacySuperuser} is not a superuser, so it cannot make the roles`,
+                );
                 expect(roles()).to.equal("0");
             } finally {
                 su(c!, `DROP ROLE ${R.legacySuperuser}`);
@@ -491,7 +633,9 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             try {
                 const job = runJob(c!);
                 expect(job.status).to.not.equal(0);
-                expect(job.stderr).to.contain(`memberships beyond what each role may have: ${R.app} is a member of admins`);
+                expect(job.stderr).to.contain(
+                    `memberships beyond what each role may have: ${R.app} is a member of admins`,
+                );
             } finally {
                 su(c!, `REVOKE admins FROM ${R.app}; DROP ROLE admins`);
             }
@@ -506,13 +650,13 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
     });
 
     /**
-     * Issue 15, finding 12, from the attack pass: the job runs as the superuser inside the database the application's role
-     * owns, and through pg_database_owner schema public with it. Whatever the application plants there, or sets on its
-     * database, must never run as the superuser (CVE-2018-1058: an overload in a schema on the search_path that matches the
-     * arguments better than pg_catalog's function wins; the database's owner may `ALTER DATABASE ... SET search_path`, which
-     * a superuser's session takes too). Each case starts from a deployed stack (the job has run once), plants as the
-     * application's role, runs the next deploy's job, and judges the outcome from the `postgres` database with
-     * schema-qualified names, where nothing the application planted is on the way.
+     * Issue 15, finding 12, from the attack pass: the job runs as the superuser inside the database the application's
+     * role owns, and through pg_database_owner schema public with it. Whatever the application plants there, or sets on
+     * its database, must never run as the superuser (CVE-2018-1058: an overload in a schema on the search_path that
+     * matches the arguments better than pg_catalog's function wins; the database's owner may `ALTER DATABASE ... SET
+     * search_path`, which a superuser's session takes too). Each case starts from a deployed stack (the job has run
+     * once), plants as the application's role, runs the next deploy's job, and judges the outcome from the `postgres`
+     * database with schema-qualified names, where nothing the application planted is on the way.
      */
     describe("runs none of the application's code as the superuser, whatever it planted in its database (attack pass, finding 12)", () => {
         let c: Cluster | undefined;
@@ -523,20 +667,29 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
         afterEach(() => stopCluster(c));
 
         const outside = (sql: string) => su(c!, sql, "postgres");
-        /** Every role `role` is a member of, directly or not (pg_has_role MEMBER), seen from a database it does not own. */
+        /**
+         * Every role `role` is a member of, directly or not (pg_has_role MEMBER), seen from a database it does not own.
+         */
         const membershipsOf = (role: string) =>
             outside(
                 `SELECT coalesce(pg_catalog.string_agg(g.rolname, ',' ORDER BY g.rolname), '') FROM pg_catalog.pg_roles g
                  WHERE g.rolname <> '${role}' AND pg_catalog.pg_has_role('${role}'::name, g.oid, 'MEMBER'::text)`,
             );
-        const superuserRoles = () => outside("SELECT pg_catalog.string_agg(rolname, ',' ORDER BY rolname) FROM pg_catalog.pg_roles WHERE rolsuper");
+        const superuserRoles = () =>
+            outside(
+                "SELECT pg_catalog.string_agg(rolname, ',' ORDER BY rolname) FROM pg_catalog.pg_roles WHERE rolsuper",
+            );
         /** Who ran the planted code, and through what: empty when it never ran. */
         const hijackLog = () =>
-            su(c!, "SELECT coalesce(pg_catalog.string_agg(DISTINCT who || ' via ' || via, ', '), '') FROM public.hijack_log", DATABASE.name);
+            su(
+                c!,
+                "SELECT coalesce(pg_catalog.string_agg(DISTINCT who || ' via ' || via, ', '), '') FROM public.hijack_log",
+                DATABASE.name,
+            );
         /**
          * What the planted code does when a superuser runs it, after logging who did: makes the application's role a
-         * member of the predefined roles that run programs and write files on the server, and makes a superuser of its own.
-         * Neither trips the job's checks as they were (attributes only, and only of its own roles).
+         * member of the predefined roles that run programs and write files on the server, and makes a superuser of its
+         * own. Neither trips the job's checks as they were (attributes only, and only of its own roles).
          */
         const HIJACK = `
             CREATE TABLE public.hijack_log (who name, via text);
@@ -570,7 +723,8 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
         }
 
         it("(A) never calls an overload the application planted in schema public that matches the job's arguments better than pg_catalog's", () => {
-            // The bare calls of the job, each with an overload that needs no implicit cast where pg_catalog's needs one.
+            // The bare calls of the job, each with an overload that needs no implicit cast where pg_catalog's needs
+            // one.
             const plant = asApp(
                 c!,
                 `${HIJACK}
@@ -591,8 +745,8 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
         });
 
         it("(B) ignores a search_path the application set on its database, and the catalog views and functions it shadowed there", () => {
-            // With public ahead of pg_catalog, even an overload of exactly pg_catalog's signature, or a view named like a
-            // catalog, is found first; only the job's own pinned search_path keeps them out.
+            // With public ahead of pg_catalog, even an overload of exactly pg_catalog's signature, or a view named like
+            // a catalog, is found first; only the job's own pinned search_path keeps them out.
             const plant = asApp(
                 c!,
                 `${HIJACK}
@@ -613,17 +767,22 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             expect(job.status, job.stderr).to.equal(0);
             expectNothingGained();
             expect(hijackLog(), "the planted views and functions never ran").to.equal("");
-            // The SQL holds on its own too (its SET LOCAL and schema-qualified names), on a connection that pins nothing.
+            // The SQL holds on its own too (its SET LOCAL and schema-qualified names), on a connection that pins
+            // nothing.
             const unpinned = runJob(c!, {}, (command) => command.replace(/^.*PGOPTIONS.*$/gm, ""));
             expect(unpinned.status, unpinned.stderr).to.equal(0);
             expectNothingGained();
             expect(hijackLog(), "the planted views and functions never ran").to.equal("");
         });
 
-        // The second attack pass: the owner's database-level `role` made the superuser's session the application's (the job
-        // then refused to go on, so every migration stopped), and the exporter's monitoring role ran planted functions.
+        // The second attack pass: the owner's database-level `role` made the superuser's session the application's (the
+        // job then refused to go on, so every migration stopped), and the exporter's monitoring role ran planted
+        // functions.
         it("runs as the superuser whatever `role` the application set on its database", () => {
-            const plant = asApp(c!, `ALTER DATABASE ${DATABASE.name} SET role = '${R.app}'; ALTER DATABASE ${DATABASE.name} SET default_transaction_read_only = on`);
+            const plant = asApp(
+                c!,
+                `ALTER DATABASE ${DATABASE.name} SET role = '${R.app}'; ALTER DATABASE ${DATABASE.name} SET default_transaction_read_only = on`,
+            );
             expect(plant.status, plant.stderr).to.equal(0);
             const job = runJob(c!);
             expect(job.status, job.stderr).to.equal(0);
@@ -642,21 +801,29 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             expect(plant.status, plant.stderr).to.equal(0);
             const job = runJob(c!);
             expect(job.status, job.stderr).to.equal(0);
-            // As the exporter connects: the monitoring role, in the application's database, an unqualified catalog query.
+            // As the exporter connects: the monitoring role, in the application's database, an unqualified catalog
+            // query.
             const path = psql(c!, R.monitor, PASSWORDS.monitor, DATABASE.name, "SHOW search_path");
             expect(path.stdout.trim(), path.stderr).to.equal("pg_catalog, pg_temp");
-            const exporter = psql(c!, R.monitor, PASSWORDS.monitor, DATABASE.name, "SELECT pg_database_size(datname) FROM pg_database LIMIT 1");
+            const exporter = psql(
+                c!,
+                R.monitor,
+                PASSWORDS.monitor,
+                DATABASE.name,
+                "SELECT pg_database_size(datname) FROM pg_database LIMIT 1",
+            );
             expect(exporter.status, exporter.stderr).to.equal(0);
             expect(hijackLog(), "the planted function never ran").to.equal("");
         });
 
         it("fails, naming the role and the membership, when a role of the application is a member of a predefined role it may not be", () => {
-            // What the job allows the monitoring role through pg_monitor (PostgreSQL docs, "Predefined Roles": pg_monitor is a
-            // member of pg_read_all_settings, pg_read_all_stats and pg_stat_scan_tables), checked on this server rather than assumed.
+            // What the job allows the monitoring role through pg_monitor (PostgreSQL docs, "Predefined Roles":
+            // pg_monitor is a member of pg_read_all_settings, pg_read_all_stats and pg_stat_scan_tables), checked on
+            // this server rather than assumed.
             expect(membershipsOf("pg_monitor")).to.equal("pg_read_all_settings,pg_read_all_stats,pg_stat_scan_tables");
             expectNothingGained();
-            // Predefined roles carry no attribute, so a check of attributes misses them: each of these reaches the server's
-            // files, programs or every table (PostgreSQL docs, "Predefined Roles").
+            // Predefined roles carry no attribute, so a check of attributes misses them: each of these reaches the
+            // server's files, programs or every table (PostgreSQL docs, "Predefined Roles").
             const cases: [string, string][] = [
                 [R.app, "pg_execute_server_program"],
                 [R.app, "pg_read_server_files"],
@@ -684,7 +851,11 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             try {
                 const job = runJob(c!);
                 expect(job.status).to.not.equal(0);
-                for (const [member, granted] of [[R.app, "files"], [R.app, "pg_write_server_files"], [R.backup, "pg_write_server_files"]]) {
+                for (const [member, granted] of [
+                    [R.app, "files"],
+                    [R.app, "pg_write_server_files"],
+                    [R.backup, "pg_write_server_files"],
+                ]) {
                     expect(job.stderr).to.contain(`${member} is a member of ${granted}`);
                 }
             } finally {

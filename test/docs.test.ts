@@ -95,7 +95,8 @@ describe("docs checker: each check reports what does not exist", () => {
         });
 
         it("accepts defined scripts, npm's own commands and placeholders", () => {
-            const md = "```sh\nnpm ci && npm test\nnpm install\nnpm run plan -- dev\nnpm run <script>\n```\nThen `npm run typecheck`.";
+            const md =
+                "```sh\nnpm ci && npm test\nnpm install\nnpm run plan -- dev\nnpm run <script>\n```\nThen `npm run typecheck`.";
             expect(checkScripts(md, "fake.md", facts)).to.deep.equal([]);
         });
 
@@ -113,17 +114,29 @@ describe("docs checker: each check reports what does not exist", () => {
         });
 
         it("checks the top-level key of a dotted key and accepts declared ones", () => {
-            expect(checkConfigKeys("`freshtrack:droplet.dnsZone`, `freshtrack:adminCidrs[0]`, `freshtrack:target: ssh`", "fake.md", facts)).to.deep.equal([]);
+            expect(
+                checkConfigKeys(
+                    "`freshtrack:droplet.dnsZone`, `freshtrack:adminCidrs[0]`, `freshtrack:target: ssh`",
+                    "fake.md",
+                    facts,
+                ),
+            ).to.deep.equal([]);
             expect(checkConfigKeys("`freshtrack:dropplet.dnsZone`", "fake.md", facts)).to.have.length(1);
         });
 
         it("checks sub-keys where the code exports the accepted list (resources)", () => {
-            expect(checkConfigKeys("raise `freshtrack:resources.postgres.memoryMb`", "fake.md", facts)).to.deep.equal([]);
-            expect(checkConfigKeys("raise `freshtrack:resources.postgress.memoryMb`", "fake.md", facts)).to.have.length(1);
+            expect(checkConfigKeys("raise `freshtrack:resources.postgres.memoryMb`", "fake.md", facts)).to.deep.equal(
+                [],
+            );
+            expect(checkConfigKeys("raise `freshtrack:resources.postgress.memoryMb`", "fake.md", facts)).to.have.length(
+                1,
+            );
         });
 
         it("ignores component type tokens such as freshtrack:host:DropletHost", () => {
-            expect(checkConfigKeys("the type token is `freshtrack:host:DropletHost`", "fake.md", facts)).to.deep.equal([]);
+            expect(checkConfigKeys("the type token is `freshtrack:host:DropletHost`", "fake.md", facts)).to.deep.equal(
+                [],
+            );
         });
 
         it("reads the key of `pulumi config set`, with or without the project prefix and --path", () => {
@@ -145,16 +158,20 @@ describe("docs checker: each check reports what does not exist", () => {
         });
 
         it("allows other namespaces only for provider packages in package.json", () => {
-            expect(checkConfigKeys("pulumi config set --secret digitalocean:token dop_v1_x", "fake.md", facts)).to.deep.equal([]);
+            expect(
+                checkConfigKeys("pulumi config set --secret digitalocean:token dop_v1_x", "fake.md", facts),
+            ).to.deep.equal([]);
             const problems = checkConfigKeys("pulumi config set --secret aws:region eu-west-1", "fake.md", facts);
             expect(problems).to.have.length(1);
             expect(problems[0]!.message).to.contain("aws");
         });
 
         it("checks the keys of a Pulumi.<stack>.yaml snippet in a yaml block", () => {
-            const good = "```yaml\nconfig:\n  digitalocean:token:\n    secure: abc\n  freshtrack:droplet:\n    size: s-2vcpu-4gb\n  freshtrack:resources:\n    postgres:\n      cpus: 2\n```";
+            const good =
+                "```yaml\nconfig:\n  digitalocean:token:\n    secure: abc\n  freshtrack:droplet:\n    size: s-2vcpu-4gb\n  freshtrack:resources:\n    postgres:\n      cpus: 2\n```";
             expect(checkConfigKeys(good, "fake.md", facts)).to.deep.equal([]);
-            const bad = "```yaml\nconfig:\n  freshtrack:dropplet:\n    size: s-2vcpu-4gb\n  freshtrack:resources:\n    postgress:\n      cpus: 2\n  hetzner:token: x\n```";
+            const bad =
+                "```yaml\nconfig:\n  freshtrack:dropplet:\n    size: s-2vcpu-4gb\n  freshtrack:resources:\n    postgress:\n      cpus: 2\n  hetzner:token: x\n```";
             const messages = checkConfigKeys(bad, "fake.md", facts).map((p) => p.message);
             expect(messages.some((m) => m.includes("dropplet"))).to.equal(true);
             expect(messages.some((m) => m.includes("postgress"))).to.equal(true);
@@ -170,14 +187,21 @@ describe("docs checker: each check reports what does not exist", () => {
         });
 
         it("resolves links relative to the page and reports an anchor with no heading", () => {
-            expect(checkLinks("[ops](operations.md#going-back-a-version), [pre](prerequisites.md), [up](../README.md#stacks)", "docs/walkthrough.md", facts)).to.deep.equal([]);
+            expect(
+                checkLinks(
+                    "[ops](operations.md#going-back-a-version), [pre](prerequisites.md), [up](../README.md#stacks)",
+                    "docs/walkthrough.md",
+                    facts,
+                ),
+            ).to.deep.equal([]);
             const problems = checkLinks("[ops](operations.md#going-forward-a-version)", "docs/walkthrough.md", facts);
             expect(problems).to.have.length(1);
             expect(problems[0]!.message).to.contain("#going-forward-a-version");
         });
 
         it("checks anchors within the same page and skips external links and code", () => {
-            const md = "# Title\n\n## Target down\n\nsee [it](#target-down), [web](https://example.com/x.md#nope), `[no](nowhere.md)`\n```\n[no](nowhere.md)\n```";
+            const md =
+                "# Title\n\n## Target down\n\nsee [it](#target-down), [web](https://example.com/x.md#nope), `[no](nowhere.md)`\n```\n[no](nowhere.md)\n```";
             expect(checkLinks(md, "docs/fake.md", facts)).to.deep.equal([]);
             expect(checkLinks("# Title\n[x](#missing)", "docs/fake.md", facts)).to.have.length(1);
         });
@@ -187,33 +211,59 @@ describe("docs checker: each check reports what does not exist", () => {
             expect(githubSlug("1. Get the code and its dependencies")).to.equal("1-get-the-code-and-its-dependencies");
             expect(githubSlug("The `npm` scripts: what's in them?")).to.equal("the-npm-scripts-whats-in-them");
             expect(githubSlug("An existing VM instead of a droplet")).to.equal("an-existing-vm-instead-of-a-droplet");
-            expect([...anchors("## Notes\n\n## Notes\n```\n## not a heading\n```")]).to.deep.equal(["notes", "notes-1"]);
+            expect([...anchors("## Notes\n\n## Notes\n```\n## not a heading\n```")]).to.deep.equal([
+                "notes",
+                "notes-1",
+            ]);
         });
     });
 
     describe("repository paths", () => {
         it("reports a path in a code span that does not exist", () => {
-            const problems = checkPaths("Rules live in `policy/rules/nonexistent.ts` and `Pulumi.qa.yaml`.", "fake.md", facts);
-            expect(problems.map((p) => p.message).join("\n")).to.contain("policy/rules/nonexistent.ts").and.to.contain("Pulumi.qa.yaml");
+            const problems = checkPaths(
+                "Rules live in `policy/rules/nonexistent.ts` and `Pulumi.qa.yaml`.",
+                "fake.md",
+                facts,
+            );
+            expect(problems.map((p) => p.message).join("\n"))
+                .to.contain("policy/rules/nonexistent.ts")
+                .and.to.contain("Pulumi.qa.yaml");
         });
 
         it("accepts placeholders, globs, directories and bare .ts names that exist somewhere", () => {
-            const md = "`Pulumi.<stack>.yaml`, `policy/config/<stack>.json`, `components/services/*.ts`, `components/host/`, `appEnv.ts`, `.ci/run`, `index.ts`";
+            const md =
+                "`Pulumi.<stack>.yaml`, `policy/config/<stack>.json`, `components/services/*.ts`, `components/host/`, `appEnv.ts`, `.ci/run`, `index.ts`";
             expect(checkPaths(md, "fake.md", facts)).to.deep.equal([]);
             expect(checkPaths("`noSuchModule.ts`", "fake.md", facts)).to.have.length(1);
         });
 
         it("checks repository paths used as arguments in code blocks", () => {
-            expect(checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/prod.json\n```", "fake.md", facts)).to.deep.equal([]);
-            expect(checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/qa.json\n```", "fake.md", facts)).to.have.length(1);
-            expect(checkPaths("run `pulumi preview --policy-pack-config ./policy/config/qa.json`", "fake.md", facts)).to.have.length(1);
+            expect(
+                checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/prod.json\n```", "fake.md", facts),
+            ).to.deep.equal([]);
+            expect(
+                checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/qa.json\n```", "fake.md", facts),
+            ).to.have.length(1);
+            expect(
+                checkPaths("run `pulumi preview --policy-pack-config ./policy/config/qa.json`", "fake.md", facts),
+            ).to.have.length(1);
         });
     });
 
     describe("stack outputs", () => {
         it("reports `pulumi stack output` of a name index.ts does not export", () => {
-            expect(checkStackOutputs("pulumi stack output deployPrivateKey --show-secrets > k; pulumi stack output publicAddress", "fake.md", facts)).to.deep.equal([]);
-            const problems = checkStackOutputs("`pulumi stack output --show-secrets grafanaPassword`", "fake.md", facts);
+            expect(
+                checkStackOutputs(
+                    "pulumi stack output deployPrivateKey --show-secrets > k; pulumi stack output publicAddress",
+                    "fake.md",
+                    facts,
+                ),
+            ).to.deep.equal([]);
+            const problems = checkStackOutputs(
+                "`pulumi stack output --show-secrets grafanaPassword`",
+                "fake.md",
+                facts,
+            );
             expect(problems).to.have.length(1);
             expect(problems[0]!.message).to.contain("grafanaPassword");
         });
@@ -227,7 +277,13 @@ describe("docs checker: each check reports what does not exist", () => {
         });
 
         it("accepts shipped stacks and placeholders", () => {
-            expect(checkStackArgs("`npm run plan -- dev`, `npm run verify -- <stack>`, npm run rollback -- prod --to 1.4.1", "fake.md", facts)).to.deep.equal([]);
+            expect(
+                checkStackArgs(
+                    "`npm run plan -- dev`, `npm run verify -- <stack>`, npm run rollback -- prod --to 1.4.1",
+                    "fake.md",
+                    facts,
+                ),
+            ).to.deep.equal([]);
         });
     });
 });

@@ -46,10 +46,18 @@ export interface RepoFacts {
 }
 
 /** npm commands that run a script from package.json, and those npm provides itself. */
-const LIFECYCLE_COMMANDS: Record<string, string> = { test: "test", t: "test", tst: "test", start: "start", stop: "stop", restart: "restart" };
+const LIFECYCLE_COMMANDS: Record<string, string> = {
+    test: "test",
+    t: "test",
+    tst: "test",
+    start: "start",
+    stop: "stop",
+    restart: "restart",
+};
 
 /** Top-level files a page may name by their bare name. */
-const TOP_LEVEL_FILE = /^(Pulumi(\.[^/\s]+)?\.yaml|index\.ts|package(-lock)?\.json|tsconfig\.json|README\.md|\.mocharc\.json|\.gitignore)$/;
+const TOP_LEVEL_FILE =
+    /^(Pulumi(\.[^/\s]+)?\.yaml|index\.ts|package(-lock)?\.json|tsconfig\.json|README\.md|\.mocharc\.json|\.gitignore)$/;
 /** Folders whose paths a page may name. */
 const REPO_PREFIXES = ["components/", "scripts/", "policy/", "test/", "docs/", ".ci/"];
 
@@ -69,14 +77,19 @@ function listFiles(root: string): Set<string> {
     return out;
 }
 
-/** Reads the facts from a repository checkout. `subKeys` come from the caller, who imports the code's exported lists. */
+/**
+ * Reads the facts from a repository checkout. `subKeys` come from the caller, who imports the code's exported lists.
+ */
 export function loadRepoFacts(root: string, subKeys: ReadonlyMap<string, readonly string[]> = new Map()): RepoFacts {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
         scripts?: Record<string, string>;
         dependencies?: Record<string, string>;
         devDependencies?: Record<string, string>;
     };
-    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
+    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        config?: Record<string, unknown>;
+    };
     const deps = Object.keys({ ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) });
     const providerNamespaces = new Set(
         deps
@@ -87,8 +100,12 @@ export function loadRepoFacts(root: string, subKeys: ReadonlyMap<string, readonl
     const stacks = new Set(
         [...files].map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined),
     );
-    const entry = fs.existsSync(path.join(root, "index.ts")) ? fs.readFileSync(path.join(root, "index.ts"), "utf8") : "";
-    const outputs = new Set([...entry.matchAll(/^export\s+(?:const|let|var)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!));
+    const entry = fs.existsSync(path.join(root, "index.ts"))
+        ? fs.readFileSync(path.join(root, "index.ts"), "utf8")
+        : "";
+    const outputs = new Set(
+        [...entry.matchAll(/^export\s+(?:const|let|var)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!),
+    );
     return {
         root,
         project: project.name,
@@ -132,7 +149,8 @@ function lines(md: string): Line[] {
         if (fence !== undefined) {
             const lang = fence.lang;
             const marker = fence.marker;
-            if (new RegExp(`^\\s{0,3}${marker[0] === "`" ? "`" : "~"}{${marker.length},}\\s*$`).test(text)) fence = undefined;
+            if (new RegExp(`^\\s{0,3}${marker[0] === "`" ? "`" : "~"}{${marker.length},}\\s*$`).test(text))
+                fence = undefined;
             out.push({ n: i + 1, text, fenced: true, lang });
             return;
         }
@@ -192,7 +210,14 @@ export function anchors(md: string): Set<string> {
         if (l.fenced) return;
         let heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(l.text)?.[1];
         const next = all[i + 1];
-        if (heading === undefined && next && !next.fenced && /^\s{0,3}(=+|-+)\s*$/.test(next.text) && l.text.trim() !== "" && !/^\s*[-*|]/.test(l.text)) {
+        if (
+            heading === undefined &&
+            next &&
+            !next.fenced &&
+            /^\s{0,3}(=+|-+)\s*$/.test(next.text) &&
+            l.text.trim() !== "" &&
+            !/^\s*[-*|]/.test(l.text)
+        ) {
             heading = l.text.trim();
         }
         if (heading !== undefined) {
@@ -209,17 +234,27 @@ export function anchors(md: string): Set<string> {
 // ---------------------------------------------------------------------------
 // Checks
 
-/** `npm run <x>`, `npm test`, `npm start`...: the script must be in package.json. `npm ci`, `npm install` and the like are npm's own. */
+/**
+ * `npm run <x>`, `npm test`, `npm start`...: the script must be in package.json. `npm ci`, `npm install` and the like
+ * are npm's own.
+ */
 export function checkScripts(md: string, file: string, facts: Pick<RepoFacts, "scripts">): DocProblem[] {
     const problems: DocProblem[] = [];
     for (const l of lines(md)) {
-        for (const m of l.text.matchAll(/\bnpm\s+(run-script|run|rum|urn|test|tst|t|start|stop|restart)\b(?:\s+([^\s`'"|&;)<>\]]+))?/g)) {
+        for (const m of l.text.matchAll(
+            /\bnpm\s+(run-script|run|rum|urn|test|tst|t|start|stop|restart)\b(?:\s+([^\s`'"|&;)<>\]]+))?/g,
+        )) {
             const command = m[1]!;
             const lifecycle = LIFECYCLE_COMMANDS[command];
             const name = lifecycle ?? m[2]?.replace(/[.,:;]+$/, "");
             if (name === undefined || name.startsWith("-") || name.startsWith("<")) continue;
             if (!facts.scripts.has(name)) {
-                problems.push({ file, line: l.n, kind: "script", message: `\`${m[0].trim()}\` names the npm script '${name}', which package.json does not define` });
+                problems.push({
+                    file,
+                    line: l.n,
+                    kind: "script",
+                    message: `\`${m[0].trim()}\` names the npm script '${name}', which package.json does not define`,
+                });
             }
         }
     }
@@ -247,11 +282,22 @@ function splitKeyPath(keyPath: string): { key: string; sub: string[] } {
     return { key: parts[0] ?? "", sub: parts.slice(1) };
 }
 
-function checkKey(named: NamedKey, file: string, facts: Pick<RepoFacts, "project" | "configKeys" | "subKeys" | "providerNamespaces">): DocProblem | undefined {
-    const problem = (message: string): DocProblem => ({ file, line: named.line, kind: "config", message: `\`${named.as}\`: ${message}` });
+function checkKey(
+    named: NamedKey,
+    file: string,
+    facts: Pick<RepoFacts, "project" | "configKeys" | "subKeys" | "providerNamespaces">,
+): DocProblem | undefined {
+    const problem = (message: string): DocProblem => ({
+        file,
+        line: named.line,
+        kind: "config",
+        message: `\`${named.as}\`: ${message}`,
+    });
     if (named.namespace !== facts.project) {
         if (named.namespace === "pulumi" || facts.providerNamespaces.has(named.namespace)) return undefined;
-        return problem(`the namespace '${named.namespace}' is neither this project's nor a provider package in package.json (${[...facts.providerNamespaces].join(", ")})`);
+        return problem(
+            `the namespace '${named.namespace}' is neither this project's nor a provider package in package.json (${[...facts.providerNamespaces].join(", ")})`,
+        );
     }
     if (!facts.configKeys.has(named.key)) return problem(`'${named.key}' is not declared under config: in Pulumi.yaml`);
     const accepted = facts.subKeys.get(named.key);
@@ -264,18 +310,30 @@ function checkKey(named: NamedKey, file: string, facts: Pick<RepoFacts, "project
 
 const KEY = "[A-Za-z_][A-Za-z0-9_]*";
 
-/** Keys named as `freshtrack:<key>[.<sub>]`, in `pulumi config set` commands, and in `config:` of fenced YAML stack files. */
-export function namedConfigKeys(md: string, project: string): { keys: NamedKey[]; problems: Array<{ line: number; message: string }> } {
+/**
+ * Keys named as `freshtrack:<key>[.<sub>]`, in `pulumi config set` commands, and in `config:` of fenced YAML stack
+ * files.
+ */
+export function namedConfigKeys(
+    md: string,
+    project: string,
+): { keys: NamedKey[]; problems: Array<{ line: number; message: string }> } {
     const keys: NamedKey[] = [];
     const problems: Array<{ line: number; message: string }> = [];
-    const prefixed = new RegExp(`(?<![\\w.:/-])${project}:(${KEY})((?:\\.[A-Za-z_][\\w-]*|\\[\\d+\\]|\\["[^"]*"\\])*)(?![\\w-]|:[A-Za-z])`, "g");
+    const prefixed = new RegExp(
+        `(?<![\\w.:/-])${project}:(${KEY})((?:\\.[A-Za-z_][\\w-]*|\\[\\d+\\]|\\["[^"]*"\\])*)(?![\\w-]|:[A-Za-z])`,
+        "g",
+    );
     for (const l of lines(md)) {
         for (const m of l.text.matchAll(prefixed)) {
             const { sub } = splitKeyPath(`x${m[2] ?? ""}`);
             keys.push({ namespace: project, key: m[1]!, sub, line: l.n, as: m[0] });
         }
         for (const m of l.text.matchAll(/\bpulumi\s+config\s+set\b([^`\n|;&)]*)/g)) {
-            const tokens = (m[1] ?? "").trim().split(/\s+/).filter((t) => t !== "");
+            const tokens = (m[1] ?? "")
+                .trim()
+                .split(/\s+/)
+                .filter((t) => t !== "");
             let withPath = false;
             let keyToken: string | undefined;
             for (let i = 0; i < tokens.length; i++) {
@@ -294,7 +352,10 @@ export function namedConfigKeys(md: string, project: string): { keys: NamedKey[]
             const keyPath = colon ? colon[2]! : keyToken;
             if (!new RegExp(`^${KEY}`).test(keyPath)) continue;
             if (!withPath && /[.[]/.test(keyPath)) {
-                problems.push({ line: l.n, message: `\`pulumi config set ${keyToken}\` sets a key literally named '${keyPath}'; a nested key needs --path` });
+                problems.push({
+                    line: l.n,
+                    message: `\`pulumi config set ${keyToken}\` sets a key literally named '${keyPath}'; a nested key needs --path`,
+                });
             }
             const { key, sub } = withPath ? splitKeyPath(keyPath) : { key: keyPath, sub: [] };
             keys.push({ namespace, key, sub, line: l.n, as: `pulumi config set ${keyToken}` });
@@ -317,14 +378,24 @@ export function namedConfigKeys(md: string, project: string): { keys: NamedKey[]
             const sub = typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
             // One entry per sub-key, so each is checked; the top level alone when there are none.
             for (const s of sub.length > 0 ? sub : [undefined]) {
-                keys.push({ namespace, key: keyPath, sub: s === undefined ? [] : [s], line: block.line, as: s === undefined ? qualified : `${qualified} > ${s}` });
+                keys.push({
+                    namespace,
+                    key: keyPath,
+                    sub: s === undefined ? [] : [s],
+                    line: block.line,
+                    as: s === undefined ? qualified : `${qualified} > ${s}`,
+                });
             }
         }
     }
     return { keys, problems };
 }
 
-export function checkConfigKeys(md: string, file: string, facts: Pick<RepoFacts, "project" | "configKeys" | "subKeys" | "providerNamespaces">): DocProblem[] {
+export function checkConfigKeys(
+    md: string,
+    file: string,
+    facts: Pick<RepoFacts, "project" | "configKeys" | "subKeys" | "providerNamespaces">,
+): DocProblem[] {
     const { keys, problems } = namedConfigKeys(md, facts.project);
     return [
         ...problems.map((p) => ({ file, line: p.line, kind: "config" as const, message: p.message })),
@@ -332,14 +403,23 @@ export function checkConfigKeys(md: string, file: string, facts: Pick<RepoFacts,
     ];
 }
 
-/** Relative links `[text](path#anchor)` and reference definitions: the file must exist, and the anchor be a heading in it. */
-export function checkLinks(md: string, file: string, facts: Pick<RepoFacts, "root" | "files">, readPage: (rel: string) => string = (rel) => fs.readFileSync(path.join(facts.root, rel), "utf8")): DocProblem[] {
+/**
+ * Relative links `[text](path#anchor)` and reference definitions: the file must exist, and the anchor be a heading in
+ * it.
+ */
+export function checkLinks(
+    md: string,
+    file: string,
+    facts: Pick<RepoFacts, "root" | "files">,
+    readPage: (rel: string) => string = (rel) => fs.readFileSync(path.join(facts.root, rel), "utf8"),
+): DocProblem[] {
     const problems: DocProblem[] = [];
     const targets: Array<{ line: number; target: string }> = [];
     for (const l of lines(md)) {
         if (l.fenced) continue;
         const text = l.text.replace(/(`+)[\s\S]*?\1/g, "");
-        for (const m of text.matchAll(/!?\[[^\]]*\]\(\s*(<[^>]*>|[^\s)]+)(?:\s+"[^"]*")?\s*\)/g)) targets.push({ line: l.n, target: m[1]!.replace(/^<|>$/g, "") });
+        for (const m of text.matchAll(/!?\[[^\]]*\]\(\s*(<[^>]*>|[^\s)]+)(?:\s+"[^"]*")?\s*\)/g))
+            targets.push({ line: l.n, target: m[1]!.replace(/^<|>$/g, "") });
         const ref = /^\s{0,3}\[[^\]]+\]:\s*(\S+)/.exec(text);
         if (ref) targets.push({ line: l.n, target: ref[1]! });
     }
@@ -348,7 +428,10 @@ export function checkLinks(md: string, file: string, facts: Pick<RepoFacts, "roo
         const hash = target.indexOf("#");
         const pathPart = decodeURI(hash < 0 ? target : target.slice(0, hash)).replace(/\?.*$/, "");
         const anchor = hash < 0 ? undefined : decodeURIComponent(target.slice(hash + 1));
-        const resolved = pathPart === "" ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), pathPart)).replace(/\/$/, "");
+        const resolved =
+            pathPart === ""
+                ? file
+                : path.posix.normalize(path.posix.join(path.posix.dirname(file), pathPart)).replace(/\/$/, "");
         if (pathPart !== "" && (resolved.startsWith("..") || !facts.files.has(resolved))) {
             problems.push({ file, line, kind: "link", message: `link to '${target}': ${resolved} does not exist` });
             continue;
@@ -357,7 +440,12 @@ export function checkLinks(md: string, file: string, facts: Pick<RepoFacts, "roo
         if (!resolved.endsWith(".md")) continue; // line anchors of source files (#L10) are not checked
         const offered = anchors(resolved === file ? md : readPage(resolved));
         if (!offered.has(anchor.toLowerCase())) {
-            problems.push({ file, line, kind: "link", message: `link to '${target}': ${resolved} has no heading with the anchor #${anchor}` });
+            problems.push({
+                file,
+                line,
+                kind: "link",
+                message: `link to '${target}': ${resolved} has no heading with the anchor #${anchor}`,
+            });
         }
     }
     return problems;
@@ -378,7 +466,11 @@ function pathPattern(p: string): RegExp {
 }
 
 function looksLikeRepoPath(p: string): boolean {
-    return REPO_PREFIXES.some((prefix) => p.startsWith(prefix)) || TOP_LEVEL_FILE.test(p) || /^[A-Za-z0-9_.-]+\.ts$/.test(p);
+    return (
+        REPO_PREFIXES.some((prefix) => p.startsWith(prefix)) ||
+        TOP_LEVEL_FILE.test(p) ||
+        /^[A-Za-z0-9_.-]+\.ts$/.test(p)
+    );
 }
 
 /**
@@ -396,8 +488,16 @@ export function checkPaths(md: string, file: string, facts: Pick<RepoFacts, "fil
         if (!looksLikeRepoPath(p)) return;
         const dirless = !p.includes("/") && !TOP_LEVEL_FILE.test(p);
         const pattern = pathPattern(p.replace(/\/$/, ""));
-        const found = dirless ? files.some((f) => pattern.test(path.posix.basename(f))) : files.some((f) => pattern.test(f));
-        if (!found) problems.push({ file, line, kind: "path", message: `\`${raw}\` names a path that does not exist in the repository` });
+        const found = dirless
+            ? files.some((f) => pattern.test(path.posix.basename(f)))
+            : files.some((f) => pattern.test(f));
+        if (!found)
+            problems.push({
+                file,
+                line,
+                kind: "path",
+                message: `\`${raw}\` names a path that does not exist in the repository`,
+            });
     };
     // In a command, only arguments under the repository's folders are taken as paths.
     const checkArguments = (line: number, command: string): void => {
@@ -427,7 +527,12 @@ export function checkStackArgs(md: string, file: string, facts: Pick<RepoFacts, 
             const stack = m[2]!;
             if (stack.startsWith("<") || stack.startsWith("-") || stack.startsWith("$")) continue;
             if (!facts.stacks.has(stack)) {
-                problems.push({ file, line: l.n, kind: "stack", message: `\`${m[0]}\` names the stack '${stack}'; the shipped stacks are ${[...facts.stacks].join(", ")}` });
+                problems.push({
+                    file,
+                    line: l.n,
+                    kind: "stack",
+                    message: `\`${m[0]}\` names the stack '${stack}'; the shipped stacks are ${[...facts.stacks].join(", ")}`,
+                });
             }
         }
     }
@@ -438,10 +543,17 @@ export function checkStackArgs(md: string, file: string, facts: Pick<RepoFacts, 
 export function checkStackOutputs(md: string, file: string, facts: Pick<RepoFacts, "outputs">): DocProblem[] {
     const problems: DocProblem[] = [];
     for (const l of lines(md)) {
-        for (const m of l.text.matchAll(/\bpulumi\s+stack\s+output((?:\s+--?[\w-]+(?:=\S+)?)*)\s+([A-Za-z_$][\w$]*)/g)) {
+        for (const m of l.text.matchAll(
+            /\bpulumi\s+stack\s+output((?:\s+--?[\w-]+(?:=\S+)?)*)\s+([A-Za-z_$][\w$]*)/g,
+        )) {
             const name = m[2]!;
             if (!facts.outputs.has(name)) {
-                problems.push({ file, line: l.n, kind: "output", message: `\`${m[0].trim()}\` names the stack output '${name}', which index.ts does not export` });
+                problems.push({
+                    file,
+                    line: l.n,
+                    kind: "output",
+                    message: `\`${m[0].trim()}\` names the stack output '${name}', which index.ts does not export`,
+                });
             }
         }
     }

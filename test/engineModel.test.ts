@@ -1,22 +1,33 @@
 /**
- * Rung 2 (provider and engine model): what the Pulumi engine does with a failed health wait, a failed
- * job and a `--replace` of a resource with ignoreChanges, run through scripts/lib/engineModel.ts. Each
- * rule of the model cites pulumi/pulumi v3.259.0; the fake provider below cites
- * kreuzwerker/terraform-provider-docker v4.5.0 (internal/provider/resource_docker_container_funcs.go, "funcs")
- * and pulumi-terraform-bridge v3.136.0 for what the bridged Docker provider answers. These tests document
- * engine behaviour the issue's defects 6, 8 and 10 rest on, and the recovery deploy.ts applies (scripts/lib/retryPlan.ts;
- * test/retryPlan.test.ts runs it over exported states).
+ * Rung 2 (provider and engine model): what the Pulumi engine does with a failed health wait, a failed job and a
+ * `--replace` of a resource with ignoreChanges, run through scripts/lib/engineModel.ts. Each rule of the model cites
+ * pulumi/pulumi v3.259.0; the fake provider below cites kreuzwerker/terraform-provider-docker v4.5.0
+ * (internal/provider/resource_docker_container_funcs.go, "funcs") and pulumi-terraform-bridge v3.136.0 for what the
+ * bridged Docker provider answers. These tests document engine behaviour the issue's defects 6, 8 and 10 rest on, and
+ * the recovery deploy.ts applies (scripts/lib/retryPlan.ts; test/retryPlan.test.ts runs it over exported states).
  */
 import { expect } from "chai";
 import {
-    CreateResult, DiffResult, Goal, Properties, ProviderBehaviour, ProviderUpdateResult, retryHazards, runUpdate, StateResource,
+    CreateResult,
+    DiffResult,
+    Goal,
+    Properties,
+    ProviderBehaviour,
+    ProviderUpdateResult,
+    retryHazards,
+    runUpdate,
+    StateResource,
 } from "../scripts/lib/engineModel";
 
 const CONTAINER = "docker:index/container:Container";
 const DROPLET = "digitalocean:index/droplet:Droplet";
-const urnOf = (type: string, name: string): string => `urn:pulumi:prod::freshtrack::freshtrack:services:Service$${type}::${name}`;
+const urnOf = (type: string, name: string): string =>
+    `urn:pulumi:prod::freshtrack::freshtrack:services:Service$${type}::${name}`;
 
-/** Container inputs the provider can change in place (funcs resourceDockerContainerUpdate, 1016-1019); every other forces a new container. */
+/**
+ * Container inputs the provider can change in place (funcs resourceDockerContainerUpdate, 1016-1019); every other
+ * forces a new container.
+ */
 const UPDATABLE = new Set(["memory", "memorySwap", "restart", "cpuShares"]);
 
 interface FakeContainer {
@@ -104,7 +115,13 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
         const v1 = { image: "sha256:v1", wait: true, waitTimeout: 120, restart: "unless-stopped" };
         const v2 = { ...v1, image: "sha256:v2" };
         // Service: stateless containers are create-before-delete, and replace on health check or tmpfs changes.
-        const goalV2: Goal = { urn: backend, type: CONTAINER, inputs: v2, deleteBeforeReplace: false, replaceOnChanges: ["healthcheck", "tmpfs"] };
+        const goalV2: Goal = {
+            urn: backend,
+            type: CONTAINER,
+            inputs: v2,
+            deleteBeforeReplace: false,
+            replaceOnChanges: ["healthcheck", "tmpfs"],
+        };
 
         function afterFailedWait(): { docker: FakeDockerProvider; state: StateResource[] } {
             const docker = new FakeDockerProvider();
@@ -150,7 +167,7 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
             expect(docker.containers.has("c-old")).to.equal(true);
         });
 
-        it("with replaceOnChanges [\"*\"] the retry replaces the broken container and the old one survives until a new one is healthy", () => {
+        it('with replaceOnChanges ["*"] the retry replaces the broken container and the old one survives until a new one is healthy', () => {
             const { docker, state } = afterFailedWait();
             const fixed: Goal = { ...goalV2, replaceOnChanges: ["*"] };
             const stillBroken = runUpdate(state, [fixed], docker);
@@ -162,7 +179,13 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
             docker.healthyImages.add("sha256:v2"); // the cause was fixed outside the program (say, the database came back)
             const recovered = runUpdate(stillBroken.state, [fixed], docker);
             expect(recovered.failed).to.equal(undefined);
-            expect(recovered.steps.map((s) => s.op)).to.deep.equal(["create-replacement", "replace", "delete-replaced", "delete-replaced", "delete-replaced"]);
+            expect(recovered.steps.map((s) => s.op)).to.deep.equal([
+                "create-replacement",
+                "replace",
+                "delete-replaced",
+                "delete-replaced",
+                "delete-replaced",
+            ]);
             expect(recovered.state.map((r) => r.id)).to.deep.equal(["c3"]);
             expect([...docker.containers.keys()]).to.deep.equal(["c3"]);
         });
@@ -170,7 +193,12 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
         it("retryHazards reads the failure from the exported checkpoint, and replacing what it names keeps the old container serving", () => {
             const { docker, state } = afterFailedWait();
             const hazards = retryHazards(state);
-            expect(hazards).to.deep.equal({ initErrors: [backend], pendingDeletes: [backend], failedJobs: [], replace: [backend] });
+            expect(hazards).to.deep.equal({
+                initErrors: [backend],
+                pendingDeletes: [backend],
+                failedJobs: [],
+                replace: [backend],
+            });
             const retry = runUpdate(state, [goalV2], docker, { replace: hazards.replace });
             expect(retry.failed).to.equal("container failed to be in healthy state");
             expect(retry.steps.map((s) => s.op)).to.deep.equal(["create-replacement"]);
@@ -183,7 +211,12 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
             const docker = new FakeDockerProvider();
             docker.seed("pg-old", { image: "postgres:16", running: true, healthy: true });
             const old = containerState(postgres, "pg-old", { image: "postgres:16", wait: true });
-            const goal: Goal = { urn: postgres, type: CONTAINER, inputs: { image: "postgres:17", wait: true }, deleteBeforeReplace: true };
+            const goal: Goal = {
+                urn: postgres,
+                type: CONTAINER,
+                inputs: { image: "postgres:17", wait: true },
+                deleteBeforeReplace: true,
+            };
             const first = runUpdate([old], [goal], docker);
             expect(first.steps.map((s) => s.op)).to.deep.equal(["delete-replaced", "replace", "create-replacement"]);
             expect(first.failed).to.equal("container failed to be in healthy state");
@@ -216,26 +249,40 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
         const job = (image: string): Properties => ({ image, attach: true, logs: true, mustRun: false, restart: "no" });
         // Service: `exitCode.apply` throws on a non-zero code in an update, and only warns in a preview
         // (components/service.ts; test/failedJob.test.ts runs the program itself).
-        const checkExit = (preview: boolean) => (outputs: Properties): string | undefined => {
-            const code = outputs["exitCode"];
-            return typeof code === "number" && code !== 0 && !preview ? `job 'migrate' exited with code ${code}` : undefined;
-        };
+        const checkExit =
+            (preview: boolean) =>
+            (outputs: Properties): string | undefined => {
+                const code = outputs["exitCode"];
+                return typeof code === "number" && code !== 0 && !preview
+                    ? `job 'migrate' exited with code ${code}`
+                    : undefined;
+            };
         const goal = (image: string, preview = false): Goal => ({
-            urn: migrate, type: CONTAINER, inputs: job(image), deleteBeforeReplace: false, checkOutputs: checkExit(preview),
+            urn: migrate,
+            type: CONTAINER,
+            inputs: job(image),
+            deleteBeforeReplace: false,
+            checkOutputs: checkExit(preview),
         });
 
         function afterFailedJob(): { docker: FakeDockerProvider; state: StateResource[] } {
             const docker = new FakeDockerProvider();
             docker.seed("j-old", { image: "app:v1", running: false, healthy: false, exitCode: 0 });
             docker.jobExitCodes.set("app:v2", 1);
-            const first = runUpdate([containerState(migrate, "j-old", job("app:v1"), { ...job("app:v1"), exitCode: 0 })], [goal("app:v2")], docker);
+            const first = runUpdate(
+                [containerState(migrate, "j-old", job("app:v1"), { ...job("app:v1"), exitCode: 0 })],
+                [goal("app:v2")],
+                docker,
+            );
             expect(first.failed).to.equal("program: job 'migrate' exited with code 1");
             return { docker, state: first.state };
         }
 
         it("records the failed job as created (exitCode 1, no initErrors) with the previous job pending delete", () => {
             const { state } = afterFailedJob();
-            expect(state.map((r) => [r.id, r.outputs["exitCode"], r.delete ?? false, r.initErrors ?? []])).to.deep.equal([
+            expect(
+                state.map((r) => [r.id, r.outputs["exitCode"], r.delete ?? false, r.initErrors ?? []]),
+            ).to.deep.equal([
                 ["c1", 1, false, []],
                 ["j-old", 0, true, []],
             ]);
@@ -274,17 +321,37 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
             docker.jobExitCodes.set("app:v2", 0); // the cause was fixed (say, the database was reachable again)
             const retry = runUpdate(state, [goal("app:v2")], docker, { replace: hazards.replace });
             expect(retry.failed).to.equal(undefined);
-            expect(retry.steps.slice(0, 2).map((s) => `${s.op} ${s.id ?? ""}`.trim())).to.deep.equal(["create-replacement c2", "replace"]);
+            expect(retry.steps.slice(0, 2).map((s) => `${s.op} ${s.id ?? ""}`.trim())).to.deep.equal([
+                "create-replacement c2",
+                "replace",
+            ]);
             // Two old copies of one URN with no dependency between them: the engine deletes them in one parallel batch.
-            expect(retry.steps.slice(2).map((s) => `${s.op} ${s.id}`).sort()).to.deep.equal(["delete-replaced c1", "delete-replaced j-old"]);
+            expect(
+                retry.steps
+                    .slice(2)
+                    .map((s) => `${s.op} ${s.id}`)
+                    .sort(),
+            ).to.deep.equal(["delete-replaced c1", "delete-replaced j-old"]);
             expect(retry.state.map((r) => [r.id, r.outputs["exitCode"]])).to.deep.equal([["c2", 0]]);
         });
     });
 
     describe("--replace of a resource whose inputs include ignoreChanges keys (defect 8)", () => {
         const droplet = urnOf(DROPLET, "droplet");
-        const oldInputs = { image: "ubuntu-22-04-x64", userData: "#cloud-config v1", sshKeys: ["fp-old"], size: "s-2vcpu-4gb", region: "fra1" };
-        const newInputs = { image: "ubuntu-24-04-x64", userData: "#cloud-config v2", sshKeys: ["fp-new"], size: "s-2vcpu-4gb", region: "fra1" };
+        const oldInputs = {
+            image: "ubuntu-22-04-x64",
+            userData: "#cloud-config v1",
+            sshKeys: ["fp-old"],
+            size: "s-2vcpu-4gb",
+            region: "fra1",
+        };
+        const newInputs = {
+            image: "ubuntu-24-04-x64",
+            userData: "#cloud-config v2",
+            sshKeys: ["fp-new"],
+            size: "s-2vcpu-4gb",
+            region: "fra1",
+        };
         const FORCE_NEW = new Set(["image", "userData", "sshKeys", "region"]);
         const created: Properties[] = [];
         const digitalocean: ProviderBehaviour = {
@@ -300,10 +367,18 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
         };
         // dropletHost.ts: ignoreChanges on userData, sshKeys and image, delete-before-replace for the volume.
         const goal = (inputs: Properties): Goal => ({
-            urn: droplet, type: DROPLET, inputs, ignoreChanges: ["userData", "sshKeys", "image"], deleteBeforeReplace: true,
+            urn: droplet,
+            type: DROPLET,
+            inputs,
+            ignoreChanges: ["userData", "sshKeys", "image"],
+            deleteBeforeReplace: true,
         });
-        const prev: StateResource[] = [{ urn: droplet, type: DROPLET, id: "d0", inputs: oldInputs, outputs: oldInputs }];
-        beforeEach(() => { created.length = 0; });
+        const prev: StateResource[] = [
+            { urn: droplet, type: DROPLET, id: "d0", inputs: oldInputs, outputs: oldInputs },
+        ];
+        beforeEach(() => {
+            created.length = 0;
+        });
 
         it("a plain up ignores the new cloud-init, keys and image, and the checkpoint keeps the old ones", () => {
             const up = runUpdate(prev, [goal(newInputs)], digitalocean);
@@ -337,16 +412,30 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
     it("retryHazards finds nothing in a checkpoint a plain retry can safely continue", () => {
         const state: StateResource[] = [
             containerState(urnOf(CONTAINER, "backend"), "c1", { image: "a", wait: true }),
-            containerState(urnOf(CONTAINER, "migrate"), "c2", { image: "a", attach: true }, { image: "a", attach: true, exitCode: 0 }),
+            containerState(
+                urnOf(CONTAINER, "migrate"),
+                "c2",
+                { image: "a", attach: true },
+                { image: "a", attach: true, exitCode: 0 },
+            ),
         ];
         expect(retryHazards(state)).to.deep.equal({ initErrors: [], pendingDeletes: [], failedJobs: [], replace: [] });
     });
 
     it("retryHazards reports a non-container with initErrors but leaves replacing it to the operator", () => {
         const droplet: StateResource = {
-            urn: urnOf(DROPLET, "droplet"), type: DROPLET, id: "d1", inputs: {}, outputs: {},
+            urn: urnOf(DROPLET, "droplet"),
+            type: DROPLET,
+            id: "d1",
+            inputs: {},
+            outputs: {},
             initErrors: ["timeout while waiting for droplet to become active"],
         };
-        expect(retryHazards([droplet])).to.deep.equal({ initErrors: [droplet.urn], pendingDeletes: [], failedJobs: [], replace: [] });
+        expect(retryHazards([droplet])).to.deep.equal({
+            initErrors: [droplet.urn],
+            pendingDeletes: [],
+            failedJobs: [],
+            replace: [],
+        });
     });
 });

@@ -82,7 +82,9 @@ describe("a failed job, then a preview and a retry (defect 10)", () => {
             "urn:pulumi:prod::freshtrack::freshtrack:services:AppTier$freshtrack:services:Migrations$freshtrack:services:Service" +
                 "$docker:index/container:Container::migrate",
         );
-        const exported = JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.failedJob.json"), "utf8")) as unknown;
+        const exported = JSON.parse(
+            fs.readFileSync(path.join(FIXTURES, "stackExport.failedJob.json"), "utf8"),
+        ) as unknown;
         expect(retryPlan(exported).replace.map((r) => r.urn)).to.deep.equal([urn]);
     });
 });

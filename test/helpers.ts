@@ -48,7 +48,11 @@ export const MINIMAL_CONFIG: Record<string, string> = {
     "freshtrack:appVersion": "1.4.2",
 };
 
-export function settingsWith(config: Record<string, unknown>, secretKeys: string[] = [], stack = "test"): StackSettings {
+export function settingsWith(
+    config: Record<string, unknown>,
+    secretKeys: string[] = [],
+    stack = "test",
+): StackSettings {
     const merged: Record<string, string> = { ...MINIMAL_CONFIG };
     for (const [k, v] of Object.entries(config)) {
         if (v === undefined) delete merged[k];
@@ -85,7 +89,6 @@ export function plainStrings(value: unknown): string[] {
     return [];
 }
 
-
 /** The container registered under a service name; fails the test when there is none. */
 export function containerNamed(resources: RegisteredResource[], name: string): RegisteredResource {
     const found = containers(resources).find((c) => c.name === name);
@@ -96,7 +99,10 @@ export function containerNamed(resources: RegisteredResource[], name: string): R
 /** The text a container receives at `file`, secret or not. */
 export function uploadText(resources: RegisteredResource[], container: string, file: string): string {
     const c = containerNamed(resources, container);
-    const uploads = (c.inputs.uploads instanceof SecretValue ? c.inputs.uploads.value : c.inputs.uploads) as Array<{ file: string; content: unknown }>;
+    const uploads = (c.inputs.uploads instanceof SecretValue ? c.inputs.uploads.value : c.inputs.uploads) as Array<{
+        file: string;
+        content: unknown;
+    }>;
     const upload = uploads.find((u) => u.file === file);
     if (!upload) throw new Error(`${container} receives no ${file}`);
     return String(upload.content instanceof SecretValue ? upload.content.value : upload.content);
@@ -111,10 +117,17 @@ export const TEST_OFFSITE_KEY = "c0ffee".repeat(10) + "abcd";
  */
 export function withOffsite(settings: StackSettings): StackSettings {
     const backup = JSON.parse(settings.config["freshtrack:backup"] ?? "{}") as Record<string, unknown>;
-    settings.config["freshtrack:backup"] = JSON.stringify({ ...backup, offsite: { endpoint: "https://fra1.digitaloceanspaces.com", bucket: "acme-freshtrack-backups" } });
+    settings.config["freshtrack:backup"] = JSON.stringify({
+        ...backup,
+        offsite: { endpoint: "https://fra1.digitaloceanspaces.com", bucket: "acme-freshtrack-backups" },
+    });
     settings.config["freshtrack:backupOffsiteAccessKeyId"] = "DO00KEY";
     settings.config["freshtrack:backupOffsiteSecretAccessKey"] = "spaces-secret";
     settings.config["freshtrack:backupOffsiteEncryptionKey"] = TEST_OFFSITE_KEY;
-    settings.secretKeys.push("freshtrack:backupOffsiteAccessKeyId", "freshtrack:backupOffsiteSecretAccessKey", "freshtrack:backupOffsiteEncryptionKey");
+    settings.secretKeys.push(
+        "freshtrack:backupOffsiteAccessKeyId",
+        "freshtrack:backupOffsiteSecretAccessKey",
+        "freshtrack:backupOffsiteEncryptionKey",
+    );
     return settings;
 }

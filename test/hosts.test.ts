@@ -49,7 +49,10 @@ function one(resources: RegisteredResource[], type: string): RegisteredResource 
     return found[0]!;
 }
 
-const SAMPLE = { deployKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMock deploy"], adminCidrs: ["203.0.113.0/28", "2001:db8:40::/48"] };
+const SAMPLE = {
+    deployKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMock deploy"],
+    adminCidrs: ["203.0.113.0/28", "2001:db8:40::/48"],
+};
 const SAMPLE_HOST_KEY = {
     privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsample-host\n-----END OPENSSH PRIVATE KEY-----\n",
     publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y",
@@ -83,29 +86,40 @@ function sshTargetSettings(ssh: Record<string, unknown>): ReturnType<typeof sett
             "freshtrack:tlsMode": "acme",
             "freshtrack:adminCidrs": ["198.51.100.0/24"],
             "freshtrack:ssh": { host: "vm.example.net", user: "admin", ...ssh },
-            "freshtrack:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
+            "freshtrack:sshPrivateKey":
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
         },
         ["freshtrack:sshPrivateKey"],
     );
 }
 
 describe("hosts: droplet, ssh and their bootstrap", () => {
-    // Under mocks the program writes the deploy key under a private directory of the test process (mockSshDir), never ~/.freshtrack.
+    // Under mocks the program writes the deploy key under a private directory of the test process (mockSshDir), never
+    // ~/.freshtrack.
     const sshDir = mockSshDir();
 
     describe("cloud-init", () => {
         it("passes `cloud-init schema` as rendered for the prod droplet", async () => {
             const { resources } = await runStack("prod", deployStack);
             const userData = revealed(one(resources, DO("droplet:Droplet")).inputs.userData);
-            expect(userData).to.be.a("string").that.match(/^#cloud-config\n/);
-            const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("user-data.yaml", userData as string)], { encoding: "utf8" });
+            expect(userData)
+                .to.be.a("string")
+                .that.match(/^#cloud-config\n/);
+            const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("user-data.yaml", userData as string)], {
+                encoding: "utf8",
+            });
             expect(result.status, result.stdout + result.stderr).to.equal(0);
             expect(result.stdout).to.contain("Valid cloud-config");
         });
 
         it("is refused by `cloud-init schema` when broken, so the check above can fail", () => {
-            const broken = renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }).replace("ssh_pwauth: false", "ssh_pwauth: [not, a, boolean]");
-            const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("broken.yaml", broken)], { encoding: "utf8" });
+            const broken = renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }).replace(
+                "ssh_pwauth: false",
+                "ssh_pwauth: [not, a, boolean]",
+            );
+            const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("broken.yaml", broken)], {
+                encoding: "utf8",
+            });
             expect(result.status).to.not.equal(0);
         });
 
@@ -124,7 +138,10 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         it("passes shellcheck and bash -n, with and without a data volume, and so does the DOCKER-USER script", () => {
             for (const [name, text] of [
                 ["bootstrap-droplet.sh", script],
-                ["bootstrap-droplet-dualstack.sh", renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", minDockerMajor: 27 })],
+                [
+                    "bootstrap-droplet-dualstack.sh",
+                    renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", minDockerMajor: 27 }),
+                ],
                 ["bootstrap-ssh.sh", renderBootstrapScript(SAMPLE)],
                 ["bootstrap-ssh-2222.sh", renderBootstrapScript({ ...SAMPLE, sshPort: 2222 })],
                 ["docker-user.sh", renderDockerUserScript()],
@@ -136,18 +153,29 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             }
         });
 
-        // Issue 15, finding 7, as the attack pass found it: running the droplet's copy of the bootstrap by hand (operations.md)
-        // must not put back the UFW rules and keys of the first boot over those droplet-host-rules applied since.
-        // Rung 3: the rendered lines run by bash, with a stand-in for the helper that records what it was sent.
+        // Issue 15, finding 7, as the attack pass found it: running the droplet's copy of the bootstrap by hand
+        // (operations.md) must not put back the UFW rules and keys of the first boot over those droplet-host-rules
+        // applied since. Rung 3: the rendered lines run by bash, with a stand-in for the helper that records what it
+        // was sent.
         it("applies the rules baked into the droplet's bootstrap only on a host that has none yet", () => {
-            const script = renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", hostRulesFirstBootOnly: true });
-            const guard = new RegExp(`^if \\[ -e "\\$\\{FRESHTRACK_UFW_STATE[^\\n]*\\n[\\s\\S]*?\\nHOST_RULES\\nfi$`, "m").exec(script);
+            const script = renderBootstrapScript({
+                ...SAMPLE,
+                dataMount: "/mnt/freshtrack-data",
+                hostRulesFirstBootOnly: true,
+            });
+            const guard = new RegExp(
+                `^if \\[ -e "\\$\\{FRESHTRACK_UFW_STATE[^\\n]*\\n[\\s\\S]*?\\nHOST_RULES\\nfi$`,
+                "m",
+            ).exec(script);
             expect(guard, "the guarded apply").to.not.equal(null);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-firstboot-"));
             const stub = path.join(dir, "host-rules");
             fs.writeFileSync(stub, `#!/bin/sh\ncat > ${dir}/sent\n`, { mode: 0o755 });
             const run = () =>
-                spawnSync("bash", ["-c", `log() { echo "$*"; }\n${guard![0].split(HOST_RULES_PATH).join(stub)}`], { encoding: "utf8", env: { ...process.env, FRESHTRACK_UFW_STATE: path.join(dir, "state") } });
+                spawnSync("bash", ["-c", `log() { echo "$*"; }\n${guard![0].split(HOST_RULES_PATH).join(stub)}`], {
+                    encoding: "utf8",
+                    env: { ...process.env, FRESHTRACK_UFW_STATE: path.join(dir, "state") },
+                });
             expect(run().status).to.equal(0);
             expect(fs.readFileSync(path.join(dir, "sent"), "utf8"), "first boot: applied").to.contain("freshtrack-ssh");
             fs.rmSync(path.join(dir, "sent"));
@@ -155,17 +183,27 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             const later = run();
             expect(fs.existsSync(path.join(dir, "sent")), "a later run leaves them").to.equal(false);
             expect(later.stdout).to.contain("kept as the last deploy applied them");
-            expect(renderBootstrapScript(SAMPLE), "the ssh target's script, rendered afresh each time, always applies").to.not.contain("kept as the last deploy");
-            expect(renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }), "the droplet's copy is guarded").to.contain("kept as the last deploy");
+            expect(
+                renderBootstrapScript(SAMPLE),
+                "the ssh target's script, rendered afresh each time, always applies",
+            ).to.not.contain("kept as the last deploy");
+            expect(
+                renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }),
+                "the droplet's copy is guarded",
+            ).to.contain("kept as the last deploy");
         });
 
-        // Defect 9 of issue 14: two bindings of one port read back unchanged only from Docker 27 (components/service.ts,
-        // publishedPorts). Rung 3: the rendered check run by bash against a stand-in `docker` reporting each version.
+        // Defect 9 of issue 14: two bindings of one port read back unchanged only from Docker 27
+        // (components/service.ts, publishedPorts). Rung 3: the rendered check run by bash against a stand-in `docker`
+        // reporting each version.
         it("stops a dual-stack host's bootstrap on a Docker older than 27, naming the version, and goes on with 27 or newer", () => {
             const check = (version: string) => {
                 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-dockerver-"));
                 fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\necho '${version}'\n`, { mode: 0o755 });
-                return spawnSync("bash", ["-c", `set -euo pipefail\n${renderDockerVersionCheck(27)}echo went-on`], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+                return spawnSync("bash", ["-c", `set -euo pipefail\n${renderDockerVersionCheck(27)}echo went-on`], {
+                    encoding: "utf8",
+                    env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+                });
             };
             for (const old of ["20.10.24+dfsg1", "26.1.5+dfsg1"]) {
                 const r = check(old);
@@ -175,12 +213,18 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             }
             for (const ok of ["27.5.1", "28.2.2"]) expect(check(ok).stdout, ok).to.contain("went-on");
             expect(check("garbage").stderr).to.contain("cannot read Docker's version");
-            const droplet = renderCloudInit({ deployKeys: SAMPLE.deployKeys, adminCidrs: SAMPLE.adminCidrs, volumeName: "freshtrack-prod-data", hostKey: SAMPLE_HOST_KEY });
+            const droplet = renderCloudInit({
+                deployKeys: SAMPLE.deployKeys,
+                adminCidrs: SAMPLE.adminCidrs,
+                volumeName: "freshtrack-prod-data",
+                hostKey: SAMPLE_HOST_KEY,
+            });
             expect(droplet, "the droplet, whose edge is dual-stack, checks").to.contain("is older than 27");
             expect(renderBootstrapScript(SAMPLE), "a host without the setting does not").to.not.contain("docker_major");
         });
 
-        // Defect 13 of issue 14 (keepLocally never prunes). Rung 3: systemd's own checker reads the units the script installs.
+        // Defect 13 of issue 14 (keepLocally never prunes). Rung 3: systemd's own checker reads the units the script
+        // installs.
         it("installs a daily prune of images no container uses, as units systemd accepts", () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-units-"));
             const service = path.join(dir, "freshtrack-image-prune.service");
@@ -188,22 +232,36 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             fs.writeFileSync(service, IMAGE_PRUNE_SERVICE);
             fs.writeFileSync(timer, IMAGE_PRUNE_TIMER);
             const verify = spawnSync("systemd-analyze", ["verify", "--man=no", service, timer], { encoding: "utf8" });
-            // systemd-analyze also reports on units the files refer to that this machine lacks (docker.service); only lines about ours count.
-            const ours = `${verify.stdout}${verify.stderr}`.split("\n").filter((l) => l.includes("freshtrack-image-prune"));
+            // systemd-analyze also reports on units the files refer to that this machine lacks (docker.service); only
+            // lines about ours count.
+            const ours = `${verify.stdout}${verify.stderr}`
+                .split("\n")
+                .filter((l) => l.includes("freshtrack-image-prune"));
             expect(ours, verify.stderr).to.deep.equal([]);
-            expect(IMAGE_PRUNE_SERVICE).to.match(new RegExp(`^ExecStart=/usr/bin/docker image prune --all --force --filter until=${IMAGE_PRUNE_AGE_HOURS}h$`, "m"));
-            for (const unit of ["freshtrack-image-prune.service", "freshtrack-image-prune.timer"]) expect(script).to.contain(`/etc/systemd/system/${unit}`);
+            expect(IMAGE_PRUNE_SERVICE).to.match(
+                new RegExp(
+                    `^ExecStart=/usr/bin/docker image prune --all --force --filter until=${IMAGE_PRUNE_AGE_HOURS}h$`,
+                    "m",
+                ),
+            );
+            for (const unit of ["freshtrack-image-prune.service", "freshtrack-image-prune.timer"])
+                expect(script).to.contain(`/etc/systemd/system/${unit}`);
             expect(script).to.match(/^systemctl enable --now freshtrack-image-prune\.timer/m);
         });
 
         it("configures Docker with log rotation, live-restore, no-new-privileges, no userland proxy and its data root on the volume", () => {
             expect(JSON.parse(renderDaemonJson("/mnt/freshtrack-data"))).to.deep.equal({
                 "log-driver": "json-file",
-                "log-opts": { "max-size": "10m", "max-file": "3", labels: "com.freshtrack.stack,com.freshtrack.service", tag: "{{.Name}}" },
+                "log-opts": {
+                    "max-size": "10m",
+                    "max-file": "3",
+                    labels: "com.freshtrack.stack,com.freshtrack.service",
+                    tag: "{{.Name}}",
+                },
                 "live-restore": true,
                 "no-new-privileges": true,
                 "userland-proxy": false,
-                "ip6tables": true,
+                ip6tables: true,
                 experimental: true,
                 "data-root": "/mnt/freshtrack-data/docker",
             });
@@ -212,7 +270,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
 
         it("opens in UFW exactly what the cloud firewall opens", () => {
             const ufw = ufwRulesIn(script);
-            const expected = inboundRules(SAMPLE.adminCidrs, 22).flatMap((r) => r.sources.map((s) => `from ${s} to any port ${r.port}`));
+            const expected = inboundRules(SAMPLE.adminCidrs, 22).flatMap((r) =>
+                r.sources.map((s) => `from ${s} to any port ${r.port}`),
+            );
             expect(ufw.map((l) => /from \S+ to any port \d+/.exec(l)![0])).to.deep.equal(expected);
             expect(script).to.contain("ufw default deny incoming");
         });
@@ -233,14 +293,17 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 });
             const apply = (cidrs: string[], sshPort = 22) => applyRules(renderUfwRules(cidrs, sshPort));
             const added = () => spawnSync("ufw", ["show", "added"], { encoding: "utf8" }).stdout;
-            const userRules = () => fs.readFileSync("/etc/ufw/user.rules", "utf8") + fs.readFileSync("/etc/ufw/user6.rules", "utf8");
+            const userRules = () =>
+                fs.readFileSync("/etc/ufw/user.rules", "utf8") + fs.readFileSync("/etc/ufw/user6.rules", "utf8");
             try {
                 expect(apply(["198.51.100.0/24"]).status).to.equal(0);
                 expect(added()).to.contain("from 198.51.100.0/24 to any port 22 proto tcp comment 'freshtrack-ssh'");
 
                 const second = apply(["192.0.2.0/24"]);
                 expect(second.status, second.stderr).to.equal(0);
-                expect(second.stdout).to.contain("removing ufw rule: allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh");
+                expect(second.stdout).to.contain(
+                    "removing ufw rule: allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh",
+                );
                 expect(added()).to.not.contain("198.51.100.0/24");
                 expect(added()).to.contain("from 192.0.2.0/24 to any port 22 proto tcp comment 'freshtrack-ssh'");
 
@@ -252,7 +315,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 // Defect 4: an ssh target whose sshd moves to 2222 gets 2222 opened and 22 closed.
                 const moved = apply(["192.0.2.0/24"], 2222);
                 expect(moved.status, moved.stderr).to.equal(0);
-                expect(moved.stdout).to.contain("removing ufw rule: allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh");
+                expect(moved.stdout).to.contain(
+                    "removing ufw rule: allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh",
+                );
                 expect(added()).to.contain("from 192.0.2.0/24 to any port 2222 proto tcp comment 'freshtrack-ssh'");
                 expect(added()).to.not.match(/to any port 22 /);
             } finally {
@@ -263,7 +328,8 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
 
         it("filters published container ports in DOCKER-USER, enables the fail2ban sshd jail and unattended upgrades", () => {
             expect(renderDockerUserScript()).to.match(/--ctorigdstport 443 -j RETURN\n.*-i "\$ext_if" -j DROP/);
-            // The droplet's user data holds its SSH host key: containers never reach the metadata service that serves it.
+            // The droplet's user data holds its SSH host key: containers never reach the metadata service that serves
+            // it.
             expect(renderDockerUserScript()).to.contain('"$tool" -A DOCKER-USER -d 169.254.169.254/32 -j DROP');
             expect(script).to.match(/\[sshd\]\nenabled = true/);
             expect(script).to.contain('APT::Periodic::Unattended-Upgrade "1";');
@@ -282,8 +348,11 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 for (const text of [script, renderBootstrapScript(SAMPLE)]) {
                     const calls = aptGetCalls(text);
                     expect(calls, "the script runs apt-get").to.not.deep.equal([]);
-                    for (const call of calls) expect(call).to.contain(`apt-get -o DPkg::Lock::Timeout=${APT_LOCK_WAIT_SECONDS} `);
-                    expect(text).to.match(/\n {2}apt_get update -q\n {2}apt_get install -y -q --no-install-recommends /);
+                    for (const call of calls)
+                        expect(call).to.contain(`apt-get -o DPkg::Lock::Timeout=${APT_LOCK_WAIT_SECONDS} `);
+                    expect(text).to.match(
+                        /\n {2}apt_get update -q\n {2}apt_get install -y -q --no-install-recommends /,
+                    );
                 }
             });
 
@@ -298,10 +367,18 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 this.timeout(60000);
                 const fn = /apt_get\(\) \{[\s\S]*?\n\}/.exec(script)![0];
                 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-apt-"));
-                for (const d of ["state", "lists/partial", "cache/archives/partial", "etc/sources.list.d", "etc/preferences.d"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+                for (const d of [
+                    "state",
+                    "lists/partial",
+                    "cache/archives/partial",
+                    "etc/sources.list.d",
+                    "etc/preferences.d",
+                ])
+                    fs.mkdirSync(path.join(dir, d), { recursive: true });
                 fs.writeFileSync(path.join(dir, "state/status"), "");
                 fs.writeFileSync(path.join(dir, "etc/sources.list"), "");
-                // A private apt: its own state, lists, cache and (empty) sources, so nothing is fetched and the host's apt is untouched.
+                // A private apt: its own state, lists, cache and (empty) sources, so nothing is fetched and the host's
+                // apt is untouched.
                 const sandbox = [
                     `Dir::State::status=${dir}/state/status`,
                     `Dir::State::Lists=${dir}/lists`,
@@ -312,26 +389,42 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 ].flatMap((o) => ["-o", o]);
                 const holdLock = (file: string, seconds: number) =>
                     new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
-                        const holder = spawn("python3", ["-c", "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(float(sys.argv[2]))", file, String(seconds)]);
+                        const holder = spawn("python3", [
+                            "-c",
+                            "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(float(sys.argv[2]))",
+                            file,
+                            String(seconds),
+                        ]);
                         holder.stdout!.once("data", () => resolve(holder));
                         holder.once("error", reject);
                     });
                 const aptGet = (...args: string[]) =>
-                    new Promise<{ status: number | null; stdout: string; stderr: string; seconds: number }>((resolve) => {
-                        const started = Date.now();
-                        const child = spawn("bash", ["-c", `set -euo pipefail\nlog() { echo "$*"; }\n${fn}\napt_get "$@"`, "bash", ...args], {
-                            env: { ...process.env, FRESHTRACK_APT_RETRY_SECONDS: "1", LC_ALL: "C" },
-                        });
-                        let stdout = "";
-                        let stderr = "";
-                        child.stdout.on("data", (d) => (stdout += d));
-                        child.stderr.on("data", (d) => (stderr += d));
-                        child.on("close", (status) => resolve({ status, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
-                    });
+                    new Promise<{ status: number | null; stdout: string; stderr: string; seconds: number }>(
+                        (resolve) => {
+                            const started = Date.now();
+                            const child = spawn(
+                                "bash",
+                                ["-c", `set -euo pipefail\nlog() { echo "$*"; }\n${fn}\napt_get "$@"`, "bash", ...args],
+                                {
+                                    env: { ...process.env, FRESHTRACK_APT_RETRY_SECONDS: "1", LC_ALL: "C" },
+                                },
+                            );
+                            let stdout = "";
+                            let stderr = "";
+                            child.stdout.on("data", (d) => (stdout += d));
+                            child.stderr.on("data", (d) => (stderr += d));
+                            child.on("close", (status) =>
+                                resolve({ status, stdout, stderr, seconds: (Date.now() - started) / 1000 }),
+                            );
+                        },
+                    );
 
                 // Without the option apt-get gives up on the dpkg lock at once (so the check below can fail).
                 let holder = await holdLock(path.join(dir, "state/lock-frontend"), 3);
-                const bare = spawnSync("apt-get", [...sandbox, "check"], { encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
+                const bare = spawnSync("apt-get", [...sandbox, "check"], {
+                    encoding: "utf8",
+                    env: { ...process.env, LC_ALL: "C" },
+                });
                 expect(bare.status).to.not.equal(0);
                 expect(bare.stderr).to.contain("Could not get lock");
                 const dpkg = await aptGet("check", ...sandbox);
@@ -344,7 +437,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 holder.kill();
                 expect(lists.status, lists.stderr).to.equal(0);
                 expect(lists.stderr, "apt-get update does not wait by itself").to.contain("Could not get lock");
-                expect(lists.stdout).to.contain("apt is busy: another process holds its lock; apt-get update again in 1 s");
+                expect(lists.stdout).to.contain(
+                    "apt is busy: another process holds its lock; apt-get update again in 1 s",
+                );
 
                 const other = await aptGet("no-such-command", ...sandbox);
                 expect(other.status).to.equal(1);
@@ -360,7 +455,10 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
          */
         it("makes fail2ban's sshd jail ban on the port sshd listens on (real fail2ban-client reads the rendered jail)", () => {
             expect(fs.existsSync("/usr/bin/fail2ban-client"), "install Debian's fail2ban (.ci/run)").to.equal(true);
-            const jailIn = (text: string) => /write_file \/etc\/fail2ban\/jail\.d\/freshtrack\.local 0644 <<'JAIL'\n([\s\S]*?\n)JAIL\n/.exec(text)![1]!;
+            const jailIn = (text: string) =>
+                /write_file \/etc\/fail2ban\/jail\.d\/freshtrack\.local 0644 <<'JAIL'\n([\s\S]*?\n)JAIL\n/.exec(
+                    text,
+                )![1]!;
             const banPorts = (jail: string) => {
                 const conf = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-f2b-"));
                 execFileSync("cp", ["-r", "/etc/fail2ban/.", conf]);
@@ -383,8 +481,13 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
          */
         it("installs what the jail's backend needs, and the real fail2ban-server runs the rendered jail", function () {
             this.timeout(30_000);
-            const recommends = spawnSync("apt-cache", ["show", "fail2ban"], { encoding: "utf8" }).stdout.match(/^Recommends: (.*)$/m)?.[1] ?? "";
-            expect(recommends, "Debian only recommends it, so --no-install-recommends leaves it out").to.contain("python3-systemd");
+            const recommends =
+                spawnSync("apt-cache", ["show", "fail2ban"], { encoding: "utf8" }).stdout.match(
+                    /^Recommends: (.*)$/m,
+                )?.[1] ?? "";
+            expect(recommends, "Debian only recommends it, so --no-install-recommends leaves it out").to.contain(
+                "python3-systemd",
+            );
             expect(renderFail2banJail(22)).to.match(/^backend = systemd$/m);
             const packages = /^for pkg in (.*); do$/m.exec(renderBootstrapScript(SAMPLE))![1]!.split(" ");
             expect(packages).to.include("python3-systemd");
@@ -393,9 +496,17 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             execFileSync("cp", ["-r", "/etc/fail2ban/.", conf]);
             for (const f of fs.readdirSync(path.join(conf, "jail.d"))) fs.rmSync(path.join(conf, "jail.d", f));
             fs.writeFileSync(path.join(conf, "jail.d", "freshtrack.local"), renderFail2banJail(2222));
-            fs.writeFileSync(path.join(conf, "fail2ban.local"), `[Definition]\nlogtarget = ${dir}/f2b.log\nsocket = ${dir}/f2b.sock\npidfile = ${dir}/f2b.pid\ndbfile = :memory:\n`);
-            const client = (...args: string[]) => spawnSync("fail2ban-client", ["-c", conf, "-s", `${dir}/f2b.sock`, ...args], { encoding: "utf8" });
-            const started = spawnSync("fail2ban-server", ["-c", conf, "-s", `${dir}/f2b.sock`, "-p", `${dir}/f2b.pid`, "-b", "-x"], { encoding: "utf8", timeout: 20_000 });
+            fs.writeFileSync(
+                path.join(conf, "fail2ban.local"),
+                `[Definition]\nlogtarget = ${dir}/f2b.log\nsocket = ${dir}/f2b.sock\npidfile = ${dir}/f2b.pid\ndbfile = :memory:\n`,
+            );
+            const client = (...args: string[]) =>
+                spawnSync("fail2ban-client", ["-c", conf, "-s", `${dir}/f2b.sock`, ...args], { encoding: "utf8" });
+            const started = spawnSync(
+                "fail2ban-server",
+                ["-c", conf, "-s", `${dir}/f2b.sock`, "-p", `${dir}/f2b.pid`, "-b", "-x"],
+                { encoding: "utf8", timeout: 20_000 },
+            );
             try {
                 expect(started.status, started.stderr).to.equal(0);
                 let status = client("status", "sshd");
@@ -415,7 +526,10 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             const fn = /write_file\(\) \{[\s\S]*?\n\}/.exec(script)![0];
             const target = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-wf-")), "etc", "daemon.json");
             const run = (content: string) =>
-                spawnSync("bash", ["-c", `log() { :; }\n${fn}\nwrite_file "$1" 0644`, "bash", target], { input: content, encoding: "utf8" }).status;
+                spawnSync("bash", ["-c", `log() { :; }\n${fn}\nwrite_file "$1" 0644`, "bash", target], {
+                    input: content,
+                    encoding: "utf8",
+                }).status;
             expect(run("{}\n"), "first run writes").to.equal(0);
             expect(run("{}\n"), "second run, same content").to.equal(1);
             expect(fs.statSync(target).mode & 0o777).to.equal(0o644);
@@ -463,7 +577,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("points A records at the reserved IP and AAAA at the droplet, for the domain and its subdomains", () => {
-            const records = resources.filter((r) => r.type === DO("dnsRecord:DnsRecord")).map((r) => `${r.inputs.type} ${r.inputs.name}.${r.inputs.domain} ${r.inputs.value}`);
+            const records = resources
+                .filter((r) => r.type === DO("dnsRecord:DnsRecord"))
+                .map((r) => `${r.inputs.type} ${r.inputs.name}.${r.inputs.domain} ${r.inputs.value}`);
             expect(records.sort()).to.deep.equal([
                 "A *.freshtrack.example.com 203.0.113.50",
                 "A freshtrack.example.com 203.0.113.50",
@@ -491,24 +607,43 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             const provider = resources.find((r) => r.type === "pulumi:providers:docker")!;
             expect(provider.inputs.host).to.equal("ssh://deploy@192.0.2.10");
             // Derived from the secret key, so marked secret too; provider config arrays arrive JSON-encoded.
-            const raw = provider.inputs.sshOpts instanceof SecretValue ? provider.inputs.sshOpts.value : provider.inputs.sshOpts;
+            const raw =
+                provider.inputs.sshOpts instanceof SecretValue
+                    ? provider.inputs.sshOpts.value
+                    : provider.inputs.sshOpts;
             const opts = (typeof raw === "string" ? JSON.parse(raw) : raw) as string[];
-            // Issue 15, finding 3: the pinned host key and no other (test/sshTransport.test.ts runs these against a real sshd).
-            expect(opts).to.include.members(["IdentitiesOnly=yes", "StrictHostKeyChecking=yes", "GlobalKnownHostsFile=/dev/null", "UpdateHostKeys=no"]);
+            // Issue 15, finding 3: the pinned host key and no other (test/sshTransport.test.ts runs these against a
+            // real sshd).
+            expect(opts).to.include.members([
+                "IdentitiesOnly=yes",
+                "StrictHostKeyChecking=yes",
+                "GlobalKnownHostsFile=/dev/null",
+                "UpdateHostKeys=no",
+            ]);
             expect(opts.join(" ")).to.not.contain("accept-new");
-            const knownHosts = opts.find((o) => o.startsWith("UserKnownHostsFile="))!.slice("UserKnownHostsFile=".length);
+            const knownHosts = opts
+                .find((o) => o.startsWith("UserKnownHostsFile="))!
+                .slice("UserKnownHostsFile=".length);
             // Per organization and project too (the attack pass: two customers' `prod` stacks shared one directory).
             expect(knownHosts).to.equal(path.join(sshDir, "organization", "freshtrack", "prod", "known_hosts"));
             const hostKey = resources.find((r) => r.name === "droplet-host-key-ed25519");
-            expect(hostKey?.type, "the droplet's host key is made by the program").to.equal("tls:index/privateKey:PrivateKey");
+            expect(hostKey?.type, "the droplet's host key is made by the program").to.equal(
+                "tls:index/privateKey:PrivateKey",
+            );
             expect(hostKey!.inputs).to.deep.equal({ algorithm: "ED25519" });
-            expect(fs.readFileSync(knownHosts, "utf8")).to.match(/^192\.0\.2\.10 ssh-ed25519 AAAAmockdroplethostkeyed25519\n$/);
+            expect(fs.readFileSync(knownHosts, "utf8")).to.match(
+                /^192\.0\.2\.10 ssh-ed25519 AAAAmockdroplethostkeyed25519\n$/,
+            );
             const keyFile = opts.find((o) => o.startsWith("IdentityFile="))!.slice("IdentityFile=".length);
-            // Defect 7: a stable per-user place (FRESHTRACK_SSH_DIR, which mocked runs point at mockSshDir()), never ~/.freshtrack under mocks.
+            // Defect 7: a stable per-user place (FRESHTRACK_SSH_DIR, which mocked runs point at mockSshDir()), never
+            // ~/.freshtrack under mocks.
             expect(keyFile).to.equal(path.join(sshDir, "organization", "freshtrack", "prod", "deploy_key"));
-            // Defect 12: one multiplexed SSH connection per stack (test/sshTransport.test.ts runs these against a real sshd).
+            // Defect 12: one multiplexed SSH connection per stack (test/sshTransport.test.ts runs these against a real
+            // sshd).
             expect(opts).to.include.members(["ControlMaster=auto", "ControlPersist=60"]);
-            expect(opts.find((o) => o.startsWith("ControlPath="))).to.match(new RegExp(`^ControlPath=${sshDir}/organization/freshtrack/prod/cm-[0-9a-f]{16}$`));
+            expect(opts.find((o) => o.startsWith("ControlPath="))).to.match(
+                new RegExp(`^ControlPath=${sshDir}/organization/freshtrack/prod/cm-[0-9a-f]{16}$`),
+            );
             expect(fs.statSync(keyFile).mode & 0o777).to.equal(0o600);
             expect(fs.readFileSync(keyFile, "utf8")).to.contain("BEGIN OPENSSH PRIVATE KEY");
             for (const c of containers(resources)) expect(c.options.dependsOn, c.name).to.include(wait.urn);
@@ -524,18 +659,34 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("replaces the Postgres and PgBouncer containers and their volume", () => {
-            // database-grant stays: the cluster's admin grants the app role CREATE on schema public (test/managedDatabase.test.ts).
+            // database-grant stays: the cluster's admin grants the app role CREATE on schema public
+            // (test/managedDatabase.test.ts).
             const expected = ALL_CONTAINERS.filter((n) => !["postgres", "pgbouncer", "pgbouncer-exporter"].includes(n));
-            expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(expected.sort());
-            expect(resources.filter((r) => r.type === "docker:index/volume:Volume").map((v) => v.inputs.name)).to.not.include("freshtrack-prod-postgres-data");
+            expect(
+                containers(resources)
+                    .map((c) => c.name)
+                    .sort(),
+            ).to.deep.equal(expected.sort());
+            expect(
+                resources.filter((r) => r.type === "docker:index/volume:Volume").map((v) => v.inputs.name),
+            ).to.not.include("freshtrack-prod-postgres-data");
         });
 
         it("creates a protected cluster in the droplet's region and VPC, a transaction pool, and a firewall admitting only the droplet", () => {
             const cluster = one(resources, DO("databaseCluster:DatabaseCluster"));
             expect(cluster.options.protect).to.equal(true);
-            expect(cluster.inputs).to.include({ engine: "pg", region: "fra1", privateNetworkUuid: "droplet-vpc-id", size: "db-s-1vcpu-2gb" });
-            expect(one(resources, DO("databaseConnectionPool:DatabaseConnectionPool")).inputs.mode).to.equal("transaction");
-            expect(one(resources, DO("databaseFirewall:DatabaseFirewall")).inputs.rules).to.deep.equal([{ type: "droplet", value: "424242" }]);
+            expect(cluster.inputs).to.include({
+                engine: "pg",
+                region: "fra1",
+                privateNetworkUuid: "droplet-vpc-id",
+                size: "db-s-1vcpu-2gb",
+            });
+            expect(one(resources, DO("databaseConnectionPool:DatabaseConnectionPool")).inputs.mode).to.equal(
+                "transaction",
+            );
+            expect(one(resources, DO("databaseFirewall:DatabaseFirewall")).inputs.rules).to.deep.equal([
+                { type: "droplet", value: "424242" },
+            ]);
         });
 
         it("is refused on the local target", async () => {
@@ -546,7 +697,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 error = err;
             }
             expect(error).to.be.instanceOf(ConfigError);
-            expect(String((error as Error).message)).to.match(/freshtrack:database.mode = "managed": expected container on the local target/);
+            expect(String((error as Error).message)).to.match(
+                /freshtrack:database.mode = "managed": expected container on the local target/,
+            );
         });
     });
 
@@ -570,9 +723,15 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("deploys through ssh://deploy@ the VM and creates nothing on DigitalOcean", () => {
-            expect(resources.find((r) => r.type === "pulumi:providers:docker")!.inputs.host).to.equal("ssh://deploy@vm.example.net");
+            expect(resources.find((r) => r.type === "pulumi:providers:docker")!.inputs.host).to.equal(
+                "ssh://deploy@vm.example.net",
+            );
             expect(resources.filter((r) => r.type.startsWith("digitalocean:"))).to.deep.equal([]);
-            expect(containers(resources).map((c) => c.name).sort()).to.deep.equal(ALL_CONTAINERS);
+            expect(
+                containers(resources)
+                    .map((c) => c.name)
+                    .sort(),
+            ).to.deep.equal(ALL_CONTAINERS);
         });
 
         it("authorises only the VM's port 22 for SSH when ssh.port is left out", () => {
@@ -584,11 +743,20 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         it("needs the admin key as a secret", async () => {
             let error: unknown;
             try {
-                await configFor(settingsWith({ "freshtrack:target": "ssh", "freshtrack:tlsMode": "acme", "freshtrack:adminCidrs": ["198.51.100.0/24"], "freshtrack:ssh": { host: "vm.example.net", hostKey: SAMPLE_HOST_KEY.publicKey } }));
+                await configFor(
+                    settingsWith({
+                        "freshtrack:target": "ssh",
+                        "freshtrack:tlsMode": "acme",
+                        "freshtrack:adminCidrs": ["198.51.100.0/24"],
+                        "freshtrack:ssh": { host: "vm.example.net", hostKey: SAMPLE_HOST_KEY.publicKey },
+                    }),
+                );
             } catch (err) {
                 error = err;
             }
-            expect(String((error as Error).message)).to.match(/freshtrack:sshPrivateKey = \(not set\): expected a secret/);
+            expect(String((error as Error).message)).to.match(
+                /freshtrack:sshPrivateKey = \(not set\): expected a secret/,
+            );
         });
     });
 
@@ -602,11 +770,18 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         it("opens 2222 and not 22 in UFW, and has fail2ban watch 2222, in the bootstrap the VM runs", () => {
             const stdin = String(resources.find((r) => r.name === "ssh-bootstrap")!.inputs.stdin);
             const ufw = ufwRulesIn(stdin);
-            expect(ufw.filter((l) => l.endsWith("comment freshtrack-ssh"))).to.deep.equal(["allow proto tcp from 198.51.100.0/24 to any port 2222 comment freshtrack-ssh"]);
-            expect(ufw.filter((l) => / port 22 /.test(l)), "no rule for 22").to.deep.equal([]);
+            expect(ufw.filter((l) => l.endsWith("comment freshtrack-ssh"))).to.deep.equal([
+                "allow proto tcp from 198.51.100.0/24 to any port 2222 comment freshtrack-ssh",
+            ]);
+            expect(
+                ufw.filter((l) => / port 22 /.test(l)),
+                "no rule for 22",
+            ).to.deep.equal([]);
             const jail = /<<'JAIL'\n([\s\S]*?)JAIL\n/.exec(stdin)![1]!;
             expect(jail).to.contain("\nport = 2222\n");
-            const result = spawnSync("shellcheck", ["--severity=style", tmpFile("bootstrap-2222.sh", stdin)], { encoding: "utf8" });
+            const result = spawnSync("shellcheck", ["--severity=style", tmpFile("bootstrap-2222.sh", stdin)], {
+                encoding: "utf8",
+            });
             expect(result.status, result.stdout).to.equal(0);
         });
 
@@ -615,7 +790,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             expect(((bootstrap.inputs.connection as SecretValue).value as Record<string, unknown>).port).to.equal(2222);
             const preflight = resources.find((r) => r.name === "ssh-preflight")!;
             expect(((preflight.inputs.connection as SecretValue).value as Record<string, unknown>).port).to.equal(2222);
-            expect(resources.find((r) => r.type === "pulumi:providers:docker")!.inputs.host).to.equal("ssh://deploy@vm.example.net:2222");
+            expect(resources.find((r) => r.type === "pulumi:providers:docker")!.inputs.host).to.equal(
+                "ssh://deploy@vm.example.net:2222",
+            );
         });
     });
 
@@ -629,20 +806,25 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             error = err;
         }
         expect(error).to.be.instanceOf(ConfigError);
-        expect((error as Error).message).to.contain('freshtrack:adminCidrs = ["0.0.0.0/0"]: expected specific admin networks; SSH open to the whole internet is refused');
+        expect((error as Error).message).to.contain(
+            'freshtrack:adminCidrs = ["0.0.0.0/0"]: expected specific admin networks; SSH open to the whole internet is refused',
+        );
     });
 });
 
 describe("programs run under mocks (npm run plan, bench, the tests)", () => {
     it("write the deploy key under a private directory of their own, not where FRESHTRACK_SSH_DIR or ~/.freshtrack keeps the real one", async () => {
-        // A mock key written over the real one would break `pulumi destroy` and `pulumi refresh`, which reuse the path in state.
+        // A mock key written over the real one would break `pulumi destroy` and `pulumi refresh`, which reuse the path
+        // in state.
         const real = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-operator-ssh-"));
         const before = process.env.FRESHTRACK_SSH_DIR;
         process.env.FRESHTRACK_SSH_DIR = real;
         try {
             await runUnderMocks(loadStackSettings("prod"), deployStack);
             expect(fs.readdirSync(real), "the operator's directory").to.deep.equal([]);
-            expect(fs.existsSync(path.join(mockSshDir(), "organization", "freshtrack", "prod", "deploy_key"))).to.equal(true);
+            expect(fs.existsSync(path.join(mockSshDir(), "organization", "freshtrack", "prod", "deploy_key"))).to.equal(
+                true,
+            );
             expect(process.env.FRESHTRACK_SSH_DIR, "the setting is put back after the run").to.equal(real);
         } finally {
             if (before === undefined) delete process.env.FRESHTRACK_SSH_DIR;
@@ -680,7 +862,9 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
         // The newcomer pass: AAAA records made outside DigitalOcean need the droplet's IPv6, which no output gave.
         it("exports the droplet's IPv6 address, the one its own AAAA records point at, and its pre-flight checks AAAA records against it", () => {
             expect(ipv6Output).to.equal(ASSIGNED_ADDRESSES.dropletIpv6.mock);
-            expect(String(revealed(byName(resources, "droplet-preflight").inputs.stdin))).to.contain(`\nPUBLIC_IPV6=${ASSIGNED_ADDRESSES.dropletIpv6.mock}\n`);
+            expect(String(revealed(byName(resources, "droplet-preflight").inputs.stdin))).to.contain(
+                `\nPUBLIC_IPV6=${ASSIGNED_ADDRESSES.dropletIpv6.mock}\n`,
+            );
         });
 
         it("installs the key with cloud-init's ssh module: the image's keys deleted, no other type generated, and `cloud-init schema` accepts it", () => {
@@ -688,19 +872,36 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             const parsed = YAML.parse(text.replace(/^#cloud-config\n/, "")) as Record<string, unknown>;
             expect(parsed.ssh_deletekeys).to.equal(true);
             expect(parsed.ssh_genkeytypes).to.deep.equal(["ed25519"]);
-            expect(parsed.ssh_keys).to.deep.equal({ ed25519_private: SAMPLE_HOST_KEY.privateKey, ed25519_public: HOST_KEY });
-            const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("host-key.yaml", text)], { encoding: "utf8" });
+            expect(parsed.ssh_keys).to.deep.equal({
+                ed25519_private: SAMPLE_HOST_KEY.privateKey,
+                ed25519_public: HOST_KEY,
+            });
+            const result = spawnSync("cloud-init", ["schema", "-c", tmpFile("host-key.yaml", text)], {
+                encoding: "utf8",
+            });
             expect(result.status, result.stdout + result.stderr).to.equal(0);
-            // So the check above can fail: the schema knows these keys (an empty ssh_genkeytypes, or an unknown key type, is refused).
-            for (const broken of [text.replace("ssh_genkeytypes:\n  - ed25519", "ssh_genkeytypes: []"), text.replace("ed25519_public:", "ed448_public:")]) {
-                expect(spawnSync("cloud-init", ["schema", "-c", tmpFile("broken-host-key.yaml", broken)], { encoding: "utf8" }).status).to.not.equal(0);
+            // So the check above can fail: the schema knows these keys (an empty ssh_genkeytypes, or an unknown key
+            // type, is refused).
+            for (const broken of [
+                text.replace("ssh_genkeytypes:\n  - ed25519", "ssh_genkeytypes: []"),
+                text.replace("ed25519_public:", "ed448_public:"),
+            ]) {
+                expect(
+                    spawnSync("cloud-init", ["schema", "-c", tmpFile("broken-host-key.yaml", broken)], {
+                        encoding: "utf8",
+                    }).status,
+                ).to.not.equal(0);
             }
         });
 
         it("puts the program's key in the droplet's user data, as a secret, and pins that same key on every connection and in the stack output", () => {
             const droplet = one(resources, DO("droplet:Droplet"));
-            expect(droplet.inputs.userData, "the user data carries the host's private key").to.be.instanceOf(SecretValue);
-            const userData = YAML.parse(String(revealed(droplet.inputs.userData)).replace(/^#cloud-config\n/, "")) as { ssh_keys: Record<string, string> };
+            expect(droplet.inputs.userData, "the user data carries the host's private key").to.be.instanceOf(
+                SecretValue,
+            );
+            const userData = YAML.parse(String(revealed(droplet.inputs.userData)).replace(/^#cloud-config\n/, "")) as {
+                ssh_keys: Record<string, string>;
+            };
             const pinned = "ssh-ed25519 AAAAmockdroplethostkeyed25519";
             expect(userData.ssh_keys.ed25519_public).to.equal(pinned);
             expect(userData.ssh_keys.ed25519_private).to.contain("mock-droplet-host-key-ed25519");
@@ -717,9 +918,19 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
 
         it("on the bootstrap as the admin user, the deploy user's commands, the Docker provider's known_hosts ([host]:port) and the stack output", async () => {
             const { resources, result } = await runUnderMocks(settings("admin", 2222), deployStack);
-            expect(connectionOf(byName(resources, "ssh-bootstrap"))).to.include({ user: "admin", port: 2222, hostKey: HOST_KEY });
-            expect(connectionOf(byName(resources, "ssh-preflight"))).to.include({ user: "deploy", port: 2222, hostKey: HOST_KEY });
-            expect(fs.readFileSync(path.join(mockSshDir(), "organization", "freshtrack", "test", "known_hosts"), "utf8")).to.equal(`[vm.example.net]:2222 ${HOST_KEY}\n`);
+            expect(connectionOf(byName(resources, "ssh-bootstrap"))).to.include({
+                user: "admin",
+                port: 2222,
+                hostKey: HOST_KEY,
+            });
+            expect(connectionOf(byName(resources, "ssh-preflight"))).to.include({
+                user: "deploy",
+                port: 2222,
+                hostKey: HOST_KEY,
+            });
+            expect(
+                fs.readFileSync(path.join(mockSshDir(), "organization", "freshtrack", "test", "known_hosts"), "utf8"),
+            ).to.equal(`[vm.example.net]:2222 ${HOST_KEY}\n`);
             expect(await valueOf(result.hostKey)).to.equal(HOST_KEY);
         });
 
@@ -740,7 +951,8 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
         const withConfig = async (over: Record<string, unknown>) => {
             const settings = loadStackSettings("prod");
             // As the CLI hands them over: structured values as JSON text, strings as they are.
-            for (const [k, v] of Object.entries(over)) settings.config[k] = typeof v === "string" ? v : JSON.stringify(v);
+            for (const [k, v] of Object.entries(over))
+                settings.config[k] = typeof v === "string" ? v : JSON.stringify(v);
             return (await runUnderMocks(settings, deployStack)).resources;
         };
 
@@ -752,8 +964,18 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             expect(apply.options.dependsOn).to.include(byName(resources, "droplet-bootstrap-wait").urn);
             expect(byName(resources, "droplet-preflight").options.dependsOn).to.include(apply.urn);
             const stdin = String(apply.inputs.stdin);
-            expect(stdin).to.equal(renderHostRules({ adminCidrs: ["203.0.113.0/28", "2001:db8:40::/48"], sshPort: 22, deployKeys: stdin.split("[authorized_keys]\n")[1]!.trim().split("\n") }));
-            expect(ufwRulesIn(`<<'HOST_RULES'\n${stdin}`)).to.deep.equal(inboundRules(["203.0.113.0/28", "2001:db8:40::/48"], 22).flatMap((r) => r.sources.map((src) => `allow proto tcp from ${src} to any port ${r.port} comment ${r.name}`)));
+            expect(stdin).to.equal(
+                renderHostRules({
+                    adminCidrs: ["203.0.113.0/28", "2001:db8:40::/48"],
+                    sshPort: 22,
+                    deployKeys: stdin.split("[authorized_keys]\n")[1]!.trim().split("\n"),
+                }),
+            );
+            expect(ufwRulesIn(`<<'HOST_RULES'\n${stdin}`)).to.deep.equal(
+                inboundRules(["203.0.113.0/28", "2001:db8:40::/48"], 22).flatMap((r) =>
+                    r.sources.map((src) => `allow proto tcp from ${src} to any port ${r.port} comment ${r.name}`),
+                ),
+            );
             expect(apply.inputs.triggers).to.deep.equal([stdin, "424242"]);
             for (const c of containers(resources)) expect(c.options.dependsOn, c.name).to.include(apply.urn);
         });
@@ -763,12 +985,21 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             const moved = await withConfig({ "freshtrack:adminCidrs": ["192.0.2.0/24"] });
             const changed = byName(moved, "droplet-host-rules");
             expect(changed.inputs.triggers).to.not.deep.equal(base.inputs.triggers);
-            expect(String(changed.inputs.stdin)).to.contain("allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh\n");
+            expect(String(changed.inputs.stdin)).to.contain(
+                "allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh\n",
+            );
             expect(String(changed.inputs.stdin)).to.not.contain("203.0.113.0/28");
             expect(one(moved, DO("droplet:Droplet")).options.ignoreChanges).to.include("userData");
             const operatorKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForTheTest operator@laptop";
-            const keyed = byName(await withConfig({ "freshtrack:operatorSshPublicKey": operatorKey }), "droplet-host-rules");
-            expect(String(keyed.inputs.stdin)).to.match(new RegExp(`\\[authorized_keys\\]\\nssh-ed25519 AAAAmock\\S+\\n${operatorKey.replace(/[+]/g, "\\+")}\\n$`));
+            const keyed = byName(
+                await withConfig({ "freshtrack:operatorSshPublicKey": operatorKey }),
+                "droplet-host-rules",
+            );
+            expect(String(keyed.inputs.stdin)).to.match(
+                new RegExp(
+                    `\\[authorized_keys\\]\\nssh-ed25519 AAAAmock\\S+\\n${operatorKey.replace(/[+]/g, "\\+")}\\n$`,
+                ),
+            );
             expect(keyed.inputs.triggers).to.not.deep.equal(base.inputs.triggers);
         });
 
@@ -781,19 +1012,34 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             let dir: string;
             let helper: string;
             let home: string;
-            const ufwCalls = () => (fs.existsSync(path.join(dir, "ufw.log")) ? fs.readFileSync(path.join(dir, "ufw.log"), "utf8").trim().split("\n").filter((l) => l !== "") : []);
+            const ufwCalls = () =>
+                fs.existsSync(path.join(dir, "ufw.log"))
+                    ? fs
+                          .readFileSync(path.join(dir, "ufw.log"), "utf8")
+                          .trim()
+                          .split("\n")
+                          .filter((l) => l !== "")
+                    : [];
             const run = (stdin: string) =>
                 spawnSync("bash", [helper], {
                     input: stdin,
                     encoding: "utf8",
-                    env: { PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`, FRESHTRACK_UFW_STATE: path.join(dir, "ufw-state"), FRESHTRACK_DEPLOY_USER: "root", FRESHTRACK_DEPLOY_HOME: home },
+                    env: {
+                        PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`,
+                        FRESHTRACK_UFW_STATE: path.join(dir, "ufw-state"),
+                        FRESHTRACK_DEPLOY_USER: "root",
+                        FRESHTRACK_DEPLOY_HOME: home,
+                    },
                 });
             beforeEach(function () {
-                if (process.getuid?.() !== 0) this.skip(); // it chowns the key file to its user, as root does on the host (CI runs as root)
+                // It chowns the key file to its user, as root does on the host (CI runs as root).
+                if (process.getuid?.() !== 0) this.skip();
                 dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-host-rules-"));
                 home = path.join(dir, "home");
                 fs.mkdirSync(path.join(dir, "bin"));
-                fs.writeFileSync(path.join(dir, "bin", "ufw"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${dir}/ufw.log'\n`, { mode: 0o755 });
+                fs.writeFileSync(path.join(dir, "bin", "ufw"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${dir}/ufw.log'\n`, {
+                    mode: 0o755,
+                });
                 helper = path.join(dir, "freshtrack-host-rules");
                 fs.writeFileSync(helper, renderHostRulesScript(), { mode: 0o755 });
             });
@@ -801,9 +1047,13 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             it("passes shellcheck, then moves the SSH rule from the old admin network to the new one and rewrites the deploy user's keys", () => {
                 const check = spawnSync("shellcheck", ["--severity=style", helper], { encoding: "utf8" });
                 expect(check.status, check.stdout).to.equal(0);
-                const first = run(renderHostRules({ adminCidrs: ["198.51.100.0/24"], sshPort: 22, deployKeys: SAMPLE.deployKeys }));
+                const first = run(
+                    renderHostRules({ adminCidrs: ["198.51.100.0/24"], sshPort: 22, deployKeys: SAMPLE.deployKeys }),
+                );
                 expect(first.status, first.stderr).to.equal(0);
-                expect(ufwCalls()).to.include("allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh");
+                expect(ufwCalls()).to.include(
+                    "allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh",
+                );
                 expect(ufwCalls()).to.include("--force enable");
                 const keys = path.join(home, ".ssh", "authorized_keys");
                 expect(fs.readFileSync(keys, "utf8")).to.equal(`${SAMPLE.deployKeys[0]}\n`);
@@ -812,22 +1062,48 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
 
                 fs.rmSync(path.join(dir, "ufw.log"));
                 const operator = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForTheTest operator@laptop";
-                const second = run(renderHostRules({ adminCidrs: ["192.0.2.0/24"], sshPort: 22, deployKeys: [...SAMPLE.deployKeys, operator] }));
+                const second = run(
+                    renderHostRules({
+                        adminCidrs: ["192.0.2.0/24"],
+                        sshPort: 22,
+                        deployKeys: [...SAMPLE.deployKeys, operator],
+                    }),
+                );
                 expect(second.status, second.stderr).to.equal(0);
-                expect(ufwCalls()).to.include("delete allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh");
-                expect(ufwCalls()).to.include("allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh");
+                expect(ufwCalls()).to.include(
+                    "delete allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh",
+                );
+                expect(ufwCalls()).to.include(
+                    "allow proto tcp from 192.0.2.0/24 to any port 22 comment freshtrack-ssh",
+                );
                 expect(fs.readFileSync(keys, "utf8")).to.equal(`${SAMPLE.deployKeys[0]}\n${operator}\n`);
             });
 
             it("refuses anything but FreshTrack UFW rules and plain public keys, and a list that would lock everyone out, before changing anything", () => {
-                const good = renderHostRules({ adminCidrs: ["198.51.100.0/24"], sshPort: 22, deployKeys: SAMPLE.deployKeys });
+                const good = renderHostRules({
+                    adminCidrs: ["198.51.100.0/24"],
+                    sshPort: 22,
+                    deployKeys: SAMPLE.deployKeys,
+                });
                 const hostile: Array<[string, RegExp]> = [
-                    [good.replace("comment freshtrack-ssh", "comment freshtrack-ssh; touch /tmp/pwned"), /not a FreshTrack UFW rule/],
-                    [good.replace("allow proto tcp from 198.51.100.0/24", "allow proto tcp from any"), /not a FreshTrack UFW rule/],
+                    [
+                        good.replace("comment freshtrack-ssh", "comment freshtrack-ssh; touch /tmp/pwned"),
+                        /not a FreshTrack UFW rule/,
+                    ],
+                    [
+                        good.replace("allow proto tcp from 198.51.100.0/24", "allow proto tcp from any"),
+                        /not a FreshTrack UFW rule/,
+                    ],
                     [good.replace("[ufw]\n", "[ufw]\ndisable\n"), /not a FreshTrack UFW rule/],
                     [good.replace(SAMPLE.deployKeys[0]!, `command="sh" ${SAMPLE.deployKeys[0]}`), /not one public key/],
-                    [good.replace(SAMPLE.deployKeys[0]!, `${SAMPLE.deployKeys[0]}\nfrom="*" ssh-rsa AAAA`), /not one public key/],
-                    [`allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh\n${good}`, /a line before \[ufw\]/],
+                    [
+                        good.replace(SAMPLE.deployKeys[0]!, `${SAMPLE.deployKeys[0]}\nfrom="*" ssh-rsa AAAA`),
+                        /not one public key/,
+                    ],
+                    [
+                        `allow proto tcp from 198.51.100.0/24 to any port 22 comment freshtrack-ssh\n${good}`,
+                        /a line before \[ufw\]/,
+                    ],
                     [good.replace(/^allow .* comment freshtrack-ssh\n/m, ""), /no SSH rule/],
                     [`${good.split("[authorized_keys]")[0]}[authorized_keys]\n`, /no key for root/],
                 ];
@@ -852,11 +1128,15 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-sshd-config-"));
             fs.mkdirSync(path.join(dir, "sshd_config.d"));
             execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "host_key")]);
-            if (dropIn !== undefined) fs.writeFileSync(path.join(dir, "sshd_config.d", path.basename(SSHD_DROP_IN)), dropIn);
+            if (dropIn !== undefined)
+                fs.writeFileSync(path.join(dir, "sshd_config.d", path.basename(SSHD_DROP_IN)), dropIn);
             // What cloud-init writes when a password login is asked for, and a main file that allows root.
             fs.writeFileSync(path.join(dir, "sshd_config.d", "50-cloud-init.conf"), "PasswordAuthentication yes\n");
             const main = path.join(dir, "sshd_config");
-            fs.writeFileSync(main, `Include ${dir}/sshd_config.d/*.conf\nHostKey ${dir}/host_key\nPermitRootLogin yes\nKbdInteractiveAuthentication yes\nUsePAM no\n`);
+            fs.writeFileSync(
+                main,
+                `Include ${dir}/sshd_config.d/*.conf\nHostKey ${dir}/host_key\nPermitRootLogin yes\nKbdInteractiveAuthentication yes\nUsePAM no\n`,
+            );
             fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
             const test = spawnSync("/usr/sbin/sshd", ["-t", "-f", main], { encoding: "utf8" });
             expect(test.status, test.stderr).to.equal(0);
@@ -867,13 +1147,22 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
         const dropInOf = (script: string) => /<<'SSHD'\n([\s\S]*?)SSHD\n/.exec(script)?.[1];
 
         it("applies the bootstrap's drop-in ahead of cloud-init's and the main file, for droplets and for an ssh target administered as root", function () {
-            if (process.getuid?.() !== 0) this.skip(); // sshd -T reads the host key and the privilege separation directory as root (CI runs as root)
+            // sshd -T reads the host key and the privilege separation directory as root (CI runs as root).
+            if (process.getuid?.() !== 0) this.skip();
             expect(SSHD_DROP_IN).to.equal("/etc/ssh/sshd_config.d/00-freshtrack.conf");
             const droplet = dropInOf(renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data" }));
             expect(droplet, "the bootstrap writes an sshd drop-in").to.be.a("string");
-            expect(effective(droplet)).to.include.members(["permitrootlogin no", "passwordauthentication no", "kbdinteractiveauthentication no", "permitemptypasswords no"]);
+            expect(effective(droplet)).to.include.members([
+                "permitrootlogin no",
+                "passwordauthentication no",
+                "kbdinteractiveauthentication no",
+                "permitemptypasswords no",
+            ]);
             const rootAdmin = dropInOf(renderBootstrapScript({ ...SAMPLE, permitRootLogin: "prohibit-password" }));
-            expect(effective(rootAdmin)).to.include.members(["permitrootlogin without-password", "passwordauthentication no"]);
+            expect(effective(rootAdmin)).to.include.members([
+                "permitrootlogin without-password",
+                "passwordauthentication no",
+            ]);
             // Without the drop-in the same layout lets passwords and root in, so the check can fail.
             expect(effective(undefined)).to.include.members(["permitrootlogin yes", "passwordauthentication yes"]);
             expect(renderSshdHardening("no")).to.equal(dropInOf(renderBootstrapScript(SAMPLE)));
@@ -882,7 +1171,9 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
         it("makes the bootstrap check with sshd -T that the settings really apply, and fail where sshd_config does not include the drop-in", () => {
             const script = renderBootstrapScript(SAMPLE);
             expect(script).to.contain("sshd_effective=$(sshd -T)");
-            expect(script).to.match(/for setting in "permitrootlogin no" "passwordauthentication no" "kbdinteractiveauthentication no"; do/);
+            expect(script).to.match(
+                /for setting in "permitrootlogin no" "passwordauthentication no" "kbdinteractiveauthentication no"; do/,
+            );
             expect(script).to.match(/if ! sshd -t; then\n\s+rm -f \/etc\/ssh\/sshd_config\.d\/00-freshtrack\.conf/);
         });
     });
@@ -896,10 +1187,12 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
         /** Every `sudo ...` command quoted in the runbooks, with the droplet's device name filled in. */
         const runbookSudoCommands = () =>
             ["operations.md", "troubleshooting.md", "walkthrough.md"].flatMap((doc) =>
-                [...fs.readFileSync(path.join(__dirname, "..", "docs", doc), "utf8").matchAll(/`sudo ([^`]+)`/g)].map((m) => ({
-                    doc,
-                    argv: m[1]!.replace("freshtrack-<stack>-data", "freshtrack-prod-data").trim().split(/\s+/),
-                })),
+                [...fs.readFileSync(path.join(__dirname, "..", "docs", doc), "utf8").matchAll(/`sudo ([^`]+)`/g)].map(
+                    (m) => ({
+                        doc,
+                        argv: m[1]!.replace("freshtrack-<stack>-data", "freshtrack-prod-data").trim().split(/\s+/),
+                    }),
+                ),
             );
 
         it("renders rules visudo accepts, with no wildcard, the bootstrap installs them only after visudo accepted them, and sudo is installed", () => {
@@ -908,27 +1201,49 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             const check = spawnSync("visudo", ["-cf", tmpFile("freshtrack-deploy", rules)], { encoding: "utf8" });
             expect(check.status, check.stdout + check.stderr).to.equal(0);
             expect(rules).to.not.match(/[*?]/);
-            expect(spawnSync("visudo", ["-cf", tmpFile("broken", rules.replace("NOPASSWD:", "NOPASSWD"))], { encoding: "utf8" }).status, "visudo can refuse").to.not.equal(0);
+            expect(
+                spawnSync("visudo", ["-cf", tmpFile("broken", rules.replace("NOPASSWD:", "NOPASSWD"))], {
+                    encoding: "utf8",
+                }).status,
+                "visudo can refuse",
+            ).to.not.equal(0);
             const script = renderBootstrapScript({ ...SAMPLE, dataMount: "/mnt/freshtrack-data", dataDevice: DEVICE });
             expect(script).to.contain(rules);
-            expect(script).to.match(/if ! visudo -cqf "\$sudoers_new"; then[\s\S]*?write_file \/etc\/sudoers\.d\/freshtrack-deploy 0440 <"\$sudoers_new"/);
+            expect(script).to.match(
+                /if ! visudo -cqf "\$sudoers_new"; then[\s\S]*?write_file \/etc\/sudoers\.d\/freshtrack-deploy 0440 <"\$sudoers_new"/,
+            );
             expect(script).to.match(/for pkg in docker\.io ufw fail2ban python3-systemd unattended-upgrades sudo; do/);
-            expect(path.basename(SUDOERS_PATH)).to.not.match(/[.~]/, "sudo skips files in sudoers.d whose name has a dot or ends in ~");
+            expect(path.basename(SUDOERS_PATH)).to.not.match(
+                /[.~]/,
+                "sudo skips files in sudoers.d whose name has a dot or ends in ~",
+            );
         });
 
         it("lets the deploy user run every sudo command of the runbooks, and nothing near them (real sudo -l)", function () {
             if (process.getuid?.() !== 0 || !fs.existsSync("/usr/bin/sudo")) this.skip(); // needs root to add a user and a sudoers drop-in (CI runs as root)
             const user = `ftsudo${process.pid}`;
             const dropIn = `/etc/sudoers.d/freshtrack-test-${process.pid}`;
-            // sudo -l resolves the command first ("command not found" otherwise): stand-ins where the host's helpers live, removed after.
+            // sudo -l resolves the command first ("command not found" otherwise): stand-ins where the host's helpers
+            // live, removed after.
             const standIns = ["/usr/local/sbin/freshtrack-bootstrap", HOST_RULES_PATH].filter((f) => !fs.existsSync(f));
             execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/bin/bash", user]);
             try {
                 for (const f of standIns) fs.writeFileSync(f, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
                 fs.writeFileSync(dropIn, renderSudoers(user, DEVICE), { mode: 0o440 });
-                const allowed = (argv: string[]) => spawnSync("sudo", ["-n", "-l", "-U", user, ...argv], { encoding: "utf8" }).status === 0;
+                const allowed = (argv: string[]) =>
+                    spawnSync("sudo", ["-n", "-l", "-U", user, ...argv], { encoding: "utf8" }).status === 0;
                 const commands = runbookSudoCommands();
-                expect(commands.map((c) => c.argv[0]), "the runbooks' sudo commands").to.include.members(["/usr/local/sbin/freshtrack-bootstrap", "ufw", "ss", "systemctl", "resize2fs", "cat"]);
+                expect(
+                    commands.map((c) => c.argv[0]),
+                    "the runbooks' sudo commands",
+                ).to.include.members([
+                    "/usr/local/sbin/freshtrack-bootstrap",
+                    "ufw",
+                    "ss",
+                    "systemctl",
+                    "resize2fs",
+                    "cat",
+                ]);
                 for (const c of commands) expect(allowed(c.argv), `${c.doc}: sudo ${c.argv.join(" ")}`).to.equal(true);
                 expect(allowed(["/usr/local/sbin/freshtrack-host-rules"]), "the deploy's re-apply step").to.equal(true);
                 const denied = [

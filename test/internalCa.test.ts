@@ -51,13 +51,28 @@ describe("internal CA (tlsMode: internal)", function () {
 
     describe("what those parameters make, with real openssl (rung 3)", () => {
         let dir: string;
-        const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-        const subject = () => `/O=${(ca.inputs.subject as { organization: string }).organization}/CN=${(ca.inputs.subject as { commonName: string }).commonName}`;
+        const openssl = (args: string[]) =>
+            execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const subject = () =>
+            `/O=${(ca.inputs.subject as { organization: string }).organization}/CN=${(ca.inputs.subject as { commonName: string }).commonName}`;
         /** A CA certificate as the provider makes it from the registered inputs: same key each time, new serial. */
         const issueCa = (file: string) =>
             openssl([
-                "req", "-x509", "-new", "-key", "ca.key", "-subj", subject(), "-days", String(Number(ca.inputs.validityPeriodHours) / DAY),
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", file,
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "ca.key",
+                "-subj",
+                subject(),
+                "-days",
+                String(Number(ca.inputs.validityPeriodHours) / DAY),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+                "-out",
+                file,
             ]);
 
         before(() => {
@@ -66,11 +81,42 @@ describe("internal CA (tlsMode: internal)", function () {
             issueCa("ca-first.pem");
             issueCa("ca-reissued.pem");
             const names = csr.inputs.dnsNames as string[];
-            fs.writeFileSync(path.join(dir, "leaf.ext"), `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`);
-            openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-subj", `/CN=${names[0]}`, "-out", "leaf.csr"]);
+            fs.writeFileSync(
+                path.join(dir, "leaf.ext"),
+                `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`,
+            );
             openssl([
-                "x509", "-req", "-in", "leaf.csr", "-CA", "ca-reissued.pem", "-CAkey", "ca.key", "-set_serial", "2",
-                "-days", String(Number(leaf.inputs.validityPeriodHours) / DAY), "-extfile", "leaf.ext", "-out", "leaf.pem",
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "leaf.key",
+                "-subj",
+                `/CN=${names[0]}`,
+                "-out",
+                "leaf.csr",
+            ]);
+            openssl([
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca-reissued.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                "2",
+                "-days",
+                String(Number(leaf.inputs.validityPeriodHours) / DAY),
+                "-extfile",
+                "leaf.ext",
+                "-out",
+                "leaf.pem",
             ]);
         });
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -85,7 +131,10 @@ describe("internal CA (tlsMode: internal)", function () {
         });
 
         it("a server certificate signed after the CA is re-issued verifies against the old CA certificate: renewal does not break trust", () => {
-            const verified = spawnSync("openssl", ["verify", "-CAfile", "ca-first.pem", "leaf.pem"], { cwd: dir, encoding: "utf8" });
+            const verified = spawnSync("openssl", ["verify", "-CAfile", "ca-first.pem", "leaf.pem"], {
+                cwd: dir,
+                encoding: "utf8",
+            });
             expect(verified.status, verified.stderr).to.equal(0);
             expect(verified.stdout.trim()).to.equal("leaf.pem: OK");
         });

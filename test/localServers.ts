@@ -31,7 +31,8 @@ export function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
             });
             socket.once("error", () => {
                 socket.destroy();
-                if (Date.now() > deadline) reject(new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`));
+                if (Date.now() > deadline)
+                    reject(new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`));
                 else setTimeout(attempt, 100);
             });
         };

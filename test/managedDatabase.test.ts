@@ -16,7 +16,13 @@ import { DATABASE, DATABASE_CA_PATH } from "../components/services/context";
 import { ADMIN_PASSWORD_FILE, GRANT_SQL_PATH, renderPublicSchemaGrant } from "../components/services/migrations";
 import { renderDatabaseRoles, ROLES_SQL_PATH } from "../components/services/postgres";
 import { deployStack } from "../components/stack";
-import { MOCK_DATABASE_CA, MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import {
+    MOCK_DATABASE_CA,
+    MockRunFailure,
+    RegisteredResource,
+    runUnderMocks,
+    SecretValue,
+} from "../scripts/lib/mockRun";
 import { DATABASE_CLUSTER_DEFAULT_USER } from "../scripts/lib/readBack/digitalocean";
 import { loadStackSettings, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
 import { containerNamed, containers, plainStrings, runStack, uploadText } from "./helpers";
@@ -26,15 +32,25 @@ const CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
 
 function managedProd(): StackSettings {
     const settings = loadStackSettings("prod");
-    return { ...settings, config: { ...settings.config, "freshtrack:database": JSON.stringify({ mode: "managed", size: "db-s-1vcpu-2gb" }) } };
+    return {
+        ...settings,
+        config: {
+            ...settings.config,
+            "freshtrack:database": JSON.stringify({ mode: "managed", size: "db-s-1vcpu-2gb" }),
+        },
+    };
 }
 
 function envOf(container: RegisteredResource): Record<string, string> {
-    return Object.fromEntries((container.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    return Object.fromEntries(
+        (container.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+    );
 }
 
 function requiresLabel(container: RegisteredResource): string | undefined {
-    return (container.inputs.labels as Array<{ label: string; value: string }>).find((l) => l.label === "com.freshtrack.requires")?.value;
+    return (container.inputs.labels as Array<{ label: string; value: string }>).find(
+        (l) => l.label === "com.freshtrack.requires",
+    )?.value;
 }
 
 describe("managed PostgreSQL: the application's role is granted CREATE on schema public before migrations (rungs 1-2)", function () {
@@ -52,8 +68,8 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
         expect(containerNamed(resources, GRANT).inputs.attach, "a job: waits for the exit").to.equal(true);
         for (const stack of shippedStacks()) {
             const shipped = (await runStack(stack, deployStack)).resources;
-            // The self-hosted job (components/services/postgres.ts, renderDatabaseRoles; test/databaseRoles.servers.test.ts),
-            // never the managed grant and never as doadmin.
+            // The self-hosted job (components/services/postgres.ts, renderDatabaseRoles;
+            // test/databaseRoles.servers.test.ts), never the managed grant and never as doadmin.
             expect(uploadText(shipped, GRANT, ROLES_SQL_PATH), stack).to.equal(
                 renderDatabaseRoles({
                     app: "mock-secrets-databaseAppPassword",
@@ -69,7 +85,11 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
     it("connects as the cluster's administrator (the provider's `user` output) to the application's database, over TLS", () => {
         const env = envOf(containerNamed(resources, GRANT));
         // Issue 15, finding 17: verify-full against the cluster's CA (the describe block at the end of this file).
-        expect(env).to.include({ PGUSER: DATABASE_CLUSTER_DEFAULT_USER.user, PGDATABASE: DATABASE.name, PGSSLMODE: "verify-full" });
+        expect(env).to.include({
+            PGUSER: DATABASE_CLUSTER_DEFAULT_USER.user,
+            PGDATABASE: DATABASE.name,
+            PGSSLMODE: "verify-full",
+        });
         expect(env.PGUSER).to.equal("doadmin");
         // The direct cluster address, the one migrations use (not the transaction pool).
         const migrate = envOf(containerNamed(resources, "migrate"));
@@ -84,7 +104,9 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
         // One privilege change; the rest only checks it took effect (run for real in managedGrant.servers.test.ts).
         const changes = sql.split("\n").filter((l) => /^\s*(GRANT|REVOKE|ALTER|CREATE|DROP)\b/i.test(l));
         expect(changes).to.deep.equal([`GRANT USAGE, CREATE ON SCHEMA public TO "${DATABASE.user}";`]);
-        expect(sql).to.contain(`pg_catalog.has_schema_privilege('${DATABASE.user}'::name, 'public'::text, 'CREATE'::text)`);
+        expect(sql).to.contain(
+            `pg_catalog.has_schema_privilege('${DATABASE.user}'::name, 'public'::text, 'CREATE'::text)`,
+        );
         const command = (containerNamed(resources, GRANT).inputs.command as string[]).join(" ");
         expect(command).to.contain(`psql --no-psqlrc --set ON_ERROR_STOP=1 --file ${GRANT_SQL_PATH}`);
     });
@@ -92,21 +114,27 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
     it("keeps the admin password a secret: a secret upload read inside the shell, never in the command, env or labels of any container", () => {
         const grant = containerNamed(resources, GRANT);
         type Upload = { file: string; content: unknown; permissions?: string };
-        const uploads = (grant.inputs.uploads instanceof SecretValue ? grant.inputs.uploads.value : grant.inputs.uploads) as Upload[];
+        const uploads = (
+            grant.inputs.uploads instanceof SecretValue ? grant.inputs.uploads.value : grant.inputs.uploads
+        ) as Upload[];
         const upload = uploads.find((u) => u.file === ADMIN_PASSWORD_FILE)!;
         expect(upload.content).to.be.instanceOf(SecretValue);
         expect((upload.content as SecretValue).value).to.equal(adminPassword);
         expect(upload.permissions).to.equal("0444");
         expect(envOf(grant).ADMIN_PASSWORD_FILE).to.equal(ADMIN_PASSWORD_FILE);
         // Anywhere in plain text, on any resource (plainStrings skips what is marked secret).
-        for (const r of resources) expect(plainStrings(r.inputs).join("\n"), `${r.type} ${r.name}`).to.not.contain(adminPassword);
+        for (const r of resources)
+            expect(plainStrings(r.inputs).join("\n"), `${r.type} ${r.name}`).to.not.contain(adminPassword);
         expect(plainStrings(grant.inputs.command).join("\n")).to.contain('PGPASSWORD=$(cat "$ADMIN_PASSWORD_FILE")');
     });
 
     it("orders grant, pre-migration backup, migration; the migration requires the grant's exit code", () => {
         const urn = (name: string) => containerNamed(resources, name).urn;
         expect(containerNamed(resources, "pre-migrate-backup").options.dependsOn).to.include(urn(GRANT));
-        expect(containerNamed(resources, "migrate").options.dependsOn).to.include.members([urn(GRANT), urn("pre-migrate-backup")]);
+        expect(containerNamed(resources, "migrate").options.dependsOn).to.include.members([
+            urn(GRANT),
+            urn("pre-migrate-backup"),
+        ]);
         expect(requiresLabel(containerNamed(resources, "migrate"))).to.equal(`pre-migrate-backup,${GRANT}`);
         // A backup is worth taking even if the grant failed: it waits for the grant but is not gated on it.
         expect(requiresLabel(containerNamed(resources, "pre-migrate-backup"))).to.equal(undefined);
@@ -127,7 +155,9 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
 
     it("uses the pinned postgres image, whose contract has the shell and psql it runs (rung 6: image contracts)", () => {
         const grant = containerNamed(resources, GRANT);
-        const image = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage" && r.name === `${GRANT}-image`)!;
+        const image = resources.find(
+            (r) => r.type === "docker:index/remoteImage:RemoteImage" && r.name === `${GRANT}-image`,
+        )!;
         expect(image.inputs.name).to.equal(PUBLIC_IMAGES.postgres);
         const binaries = Object.keys(contractFor(PUBLIC_IMAGES.postgres)!.binaries);
         expect(binaries).to.include((grant.inputs.entrypoints as string[])[0]);
@@ -149,8 +179,13 @@ describe("managed PostgreSQL: clients verify the cluster's certificate, sslmode 
         resources = (await runUnderMocks(managedProd(), deployStack)).resources;
     });
 
-    function uploadOf(container: RegisteredResource, file: string): { content: unknown; permissions?: string } | undefined {
-        const uploads = (container.inputs.uploads instanceof SecretValue ? container.inputs.uploads.value : container.inputs.uploads) as Array<{ file: string; content: unknown; permissions?: string }>;
+    function uploadOf(
+        container: RegisteredResource,
+        file: string,
+    ): { content: unknown; permissions?: string } | undefined {
+        const uploads = (
+            container.inputs.uploads instanceof SecretValue ? container.inputs.uploads.value : container.inputs.uploads
+        ) as Array<{ file: string; content: unknown; permissions?: string }>;
         return uploads.find((u) => u.file === file);
     }
 
@@ -165,7 +200,8 @@ describe("managed PostgreSQL: clients verify the cluster's certificate, sslmode 
     it("gives libpq in the backups, the pre-migration backup and the grant verify-full and PGSSLROOTCERT, with the CA file", () => {
         for (const name of ["backup", "pre-migrate-backup"]) {
             const c = containerNamed(resources, name);
-            // The backup scripts export PGSSLMODE from DATABASE_SSLMODE (backupScripts.ts, CONNECTION); PGSSLROOTCERT is libpq's own.
+            // The backup scripts export PGSSLMODE from DATABASE_SSLMODE (backupScripts.ts, CONNECTION); PGSSLROOTCERT
+            // is libpq's own.
             expect(envOf(c), name).to.include({ DATABASE_SSLMODE: "verify-full", PGSSLROOTCERT: DATABASE_CA_PATH });
             expect(uploadOf(c, DATABASE_CA_PATH)?.content, name).to.equal(MOCK_DATABASE_CA);
         }
@@ -176,14 +212,20 @@ describe("managed PostgreSQL: clients verify the cluster's certificate, sslmode 
 
     it("has the postgres exporter verify the certificate too, with the CA file beside it", () => {
         const exporter = containerNamed(resources, "postgres-exporter");
-        expect(envOf(exporter).DATA_SOURCE_URI).to.match(new RegExp(`\\?sslmode=verify-full&sslrootcert=${DATABASE_CA_PATH.replace(/\//g, "\\/")}$`));
+        expect(envOf(exporter).DATA_SOURCE_URI).to.match(
+            new RegExp(`\\?sslmode=verify-full&sslrootcert=${DATABASE_CA_PATH.replace(/\//g, "\\/")}$`),
+        );
         expect(uploadOf(exporter, DATABASE_CA_PATH)?.content).to.equal(MOCK_DATABASE_CA);
     });
 
     it("connects by the cluster's and the pool's private host names, the names the certificate must carry", () => {
         const cluster = resources.find((r) => r.type === CLUSTER)!;
-        expect(envOf(containerNamed(resources, "migrate")).DATABASE_HOST).to.equal("private-cluster.db.ondigitalocean.com");
-        expect(envOf(containerNamed(resources, "backend")).DATABASE_HOST).to.equal("private-pool.db.ondigitalocean.com");
+        expect(envOf(containerNamed(resources, "migrate")).DATABASE_HOST).to.equal(
+            "private-cluster.db.ondigitalocean.com",
+        );
+        expect(envOf(containerNamed(resources, "backend")).DATABASE_HOST).to.equal(
+            "private-pool.db.ondigitalocean.com",
+        );
         expect(cluster).to.not.equal(undefined);
     });
 
@@ -192,8 +234,12 @@ describe("managed PostgreSQL: clients verify the cluster's certificate, sslmode 
             const shipped = (await runStack(stack, deployStack)).resources;
             for (const c of containers(shipped)) {
                 const env = envOf(c);
-                expect(Object.keys(env).filter((k) => k === "DATABASE_CA_FILE" || k === "PGSSLROOTCERT"), `${stack} ${c.name}`).to.deep.equal([]);
-                if (env.DATABASE_SSLMODE !== undefined) expect(env.DATABASE_SSLMODE, `${stack} ${c.name}`).to.equal("disable");
+                expect(
+                    Object.keys(env).filter((k) => k === "DATABASE_CA_FILE" || k === "PGSSLROOTCERT"),
+                    `${stack} ${c.name}`,
+                ).to.deep.equal([]);
+                if (env.DATABASE_SSLMODE !== undefined)
+                    expect(env.DATABASE_SSLMODE, `${stack} ${c.name}`).to.equal("disable");
                 expect(uploadOf(c, DATABASE_CA_PATH), `${stack} ${c.name}`).to.equal(undefined);
             }
         }

@@ -22,20 +22,36 @@ const APP_PASSWORD = `app-${Date.now()}`;
 const OWNER = "doadmin";
 const OWNER_PASSWORD = `owner-${Date.now()}`;
 
-
 describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real server)", function () {
     this.timeout(60_000);
     let dir: string;
     let port: number;
 
     const psql = (user: string, password: string, database: string, sql: string): SpawnSyncReturns<string> =>
-        spawnSync(postgresBin("psql"), [
-            "-X", "-A", "-t", "--set", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-            "-p", String(port), "-U", user, "-d", database, "-c", sql,
-        ], {
-            encoding: "utf8",
-            env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" },
-        });
+        spawnSync(
+            postgresBin("psql"),
+            [
+                "-X",
+                "-A",
+                "-t",
+                "--set",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                String(port),
+                "-U",
+                user,
+                "-d",
+                database,
+                "-c",
+                sql,
+            ],
+            {
+                encoding: "utf8",
+                env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" },
+            },
+        );
     const asSuperuser = (database: string, sql: string) => {
         const result = psql(SUPERUSER, SUPERUSER_PASSWORD, database, sql);
         expect(result.status, result.stderr).to.equal(0);
@@ -43,7 +59,12 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
     };
 
     /** The job's command as the container runs it (`/bin/sh -c`), with the SQL the job renders for `appUser`. */
-    const runGrantJob = (admin: string, adminPassword: string, database: string, appUser: string = DATABASE.user): SpawnSyncReturns<string> => {
+    const runGrantJob = (
+        admin: string,
+        adminPassword: string,
+        database: string,
+        appUser: string = DATABASE.user,
+    ): SpawnSyncReturns<string> => {
         const sqlFile = path.join(dir, `grant-${Date.now()}-${Math.random()}.sql`);
         const passwordFile = path.join(dir, `admin-password-${Date.now()}-${Math.random()}`);
         fs.writeFileSync(sqlFile, renderPublicSchemaGrant(appUser));
@@ -73,9 +94,25 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
             const [c, a] = asPostgres(cmd, args);
             execFileSync(c, a, { stdio: "pipe" });
         };
-        run(postgresBin("initdb"), ["-D", path.join(dir, "data"), "-U", SUPERUSER, "--auth=scram-sha-256", `--pwfile=${path.join(dir, "pw")}`]);
+        run(postgresBin("initdb"), [
+            "-D",
+            path.join(dir, "data"),
+            "-U",
+            SUPERUSER,
+            "--auth=scram-sha-256",
+            `--pwfile=${path.join(dir, "pw")}`,
+        ]);
         const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
-        run(postgresBin("pg_ctl"), ["-D", path.join(dir, "data"), "-l", path.join(dir, "pg.log"), "-w", "-o", options, "start"]);
+        run(postgresBin("pg_ctl"), [
+            "-D",
+            path.join(dir, "data"),
+            "-l",
+            path.join(dir, "pg.log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        ]);
         // What the DigitalOcean API leaves: an application role with LOGIN and nothing else, and its database.
         asSuperuser("postgres", `CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${APP_PASSWORD}'`);
         asSuperuser("postgres", `CREATE DATABASE ${DATABASE.name}`);
@@ -106,7 +143,10 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
         const after = psql(DATABASE.user, APP_PASSWORD, DATABASE.name, sql);
         expect(after.status, after.stderr).to.equal(0);
         expect(after.stdout.trim().split("\n").pop()).to.equal("1");
-        const owner = asSuperuser(DATABASE.name, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'readings'");
+        const owner = asSuperuser(
+            DATABASE.name,
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'readings'",
+        );
         expect(owner, "the role owns what it creates").to.equal(DATABASE.user);
     });
 
@@ -120,7 +160,9 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
         expect(second.stderr).to.equal("");
         expect(acl()).to.equal(once);
         expect(once).to.contain(`${DATABASE.user}=UC/`);
-        expect(asSuperuser(DATABASE.name, `SELECT has_schema_privilege('${DATABASE.user}', 'public', 'CREATE')`)).to.equal("t");
+        expect(
+            asSuperuser(DATABASE.name, `SELECT has_schema_privilege('${DATABASE.user}', 'public', 'CREATE')`),
+        ).to.equal("t");
     });
 
     it("works as a database owner that is not a superuser, as doadmin is on a managed cluster", () => {
@@ -143,7 +185,12 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
     it("fails, rather than warn and exit 0, when the administrator does not own the database", () => {
         asSuperuser("postgres", "CREATE DATABASE owned_by_someone_else");
         // A bare GRANT by a role without the grant option only warns, and psql exits 0: the reason for the job's check.
-        const bare = psql(OWNER, OWNER_PASSWORD, "owned_by_someone_else", `GRANT USAGE, CREATE ON SCHEMA public TO ${DATABASE.user}`);
+        const bare = psql(
+            OWNER,
+            OWNER_PASSWORD,
+            "owned_by_someone_else",
+            `GRANT USAGE, CREATE ON SCHEMA public TO ${DATABASE.user}`,
+        );
         expect(bare.status, bare.stderr).to.equal(0);
         expect(bare.stderr).to.contain("no privileges were granted");
         const job = runGrantJob(OWNER, OWNER_PASSWORD, "owned_by_someone_else");
@@ -153,11 +200,11 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
     });
 
     /**
-     * Issue 15, finding 12, from the attack pass: the job runs as the administrator in schema public where it has just let
-     * the application's role create, and its check called has_schema_privilege with untyped literals, which an overload
-     * taking text wins over pg_catalog's (CVE-2018-1058). Each case starts from a first run in a database the administrator
-     * owns, as doadmin owns the application's, plants as the application's role, runs the next migration's job, and judges
-     * the outcome with schema-qualified names.
+     * Issue 15, finding 12, from the attack pass: the job runs as the administrator in schema public where it has just
+     * let the application's role create, and its check called has_schema_privilege with untyped literals, which an
+     * overload taking text wins over pg_catalog's (CVE-2018-1058). Each case starts from a first run in a database the
+     * administrator owns, as doadmin owns the application's, plants as the application's role, runs the next
+     * migration's job, and judges the outcome with schema-qualified names.
      */
     describe("runs none of the application's code as the administrator (attack pass, finding 12)", () => {
         let database = "";
@@ -170,7 +217,9 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
         });
 
         const asApp = (sql: string) => psql(DATABASE.user, APP_PASSWORD, database, sql);
-        /** SUPERUSER, CREATEROLE, CREATEDB, BYPASSRLS of the application's role: what the administrator could give it. */
+        /**
+         * SUPERUSER, CREATEROLE, CREATEDB, BYPASSRLS of the application's role: what the administrator could give it.
+         */
         const appAttributes = () =>
             asSuperuser(
                 "postgres",
@@ -178,7 +227,10 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
             );
         /** Who ran the planted code, and through what: empty when it never ran. */
         const hijackLog = () =>
-            asSuperuser(database, "SELECT coalesce(pg_catalog.string_agg(DISTINCT who || ' via ' || via, ', '), '') FROM public.hijack_log");
+            asSuperuser(
+                database,
+                "SELECT coalesce(pg_catalog.string_agg(DISTINCT who || ' via ' || via, ', '), '') FROM public.hijack_log",
+            );
         /** Run by the administrator, it gives the application's role what CREATEROLE lets the administrator give. */
         const HIJACK = `
             CREATE TABLE public.hijack_log (who name, via text);
@@ -209,8 +261,15 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
 
         it("(B) ignores a database search_path that puts public first, and the functions of pg_catalog's own signatures planted there", () => {
             // Only the database's owner (doadmin) or a superuser may set it: not the application's role.
-            expect(asApp(`ALTER DATABASE ${database} SET search_path = public, pg_catalog`).stderr).to.contain("must be owner of database");
-            const set = psql(OWNER, OWNER_PASSWORD, database, `ALTER DATABASE ${database} SET search_path = public, pg_catalog`);
+            expect(asApp(`ALTER DATABASE ${database} SET search_path = public, pg_catalog`).stderr).to.contain(
+                "must be owner of database",
+            );
+            const set = psql(
+                OWNER,
+                OWNER_PASSWORD,
+                database,
+                `ALTER DATABASE ${database} SET search_path = public, pg_catalog`,
+            );
             expect(set.status, set.stderr).to.equal(0);
             const plant = asApp(`${HIJACK}
                 CREATE FUNCTION public.has_schema_privilege(name, text, text) RETURNS boolean LANGUAGE sql
@@ -218,7 +277,10 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
                 CREATE FUNCTION public.current_database() RETURNS name LANGUAGE sql
                     AS $f$ SELECT CASE WHEN public.hijack('current_database()') THEN pg_catalog.current_database() END $f$;`);
             expect(plant.status, plant.stderr).to.equal(0);
-            expect(psql(OWNER, OWNER_PASSWORD, database, "SHOW search_path").stdout.trim(), "in force where nothing pins it").to.equal("public, pg_catalog");
+            expect(
+                psql(OWNER, OWNER_PASSWORD, database, "SHOW search_path").stdout.trim(),
+                "in force where nothing pins it",
+            ).to.equal("public, pg_catalog");
             const job = runGrantJob(OWNER, OWNER_PASSWORD, database);
             expect(job.status, job.stderr).to.equal(0);
             expectNothingGained();

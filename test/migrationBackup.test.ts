@@ -21,7 +21,10 @@ import { settingsWith } from "./helpers";
 /** A checkout with the three build stages, as test/appImages.test.ts fakes one. */
 function checkout(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-checkout-"));
-    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM node:22-alpine AS backend\nFROM backend AS worker\nFROM nginx:1.27-alpine AS frontend\n");
+    fs.writeFileSync(
+        path.join(dir, "Dockerfile"),
+        "FROM node:22-alpine AS backend\nFROM backend AS worker\nFROM nginx:1.27-alpine AS frontend\n",
+    );
     return dir;
 }
 
@@ -32,7 +35,12 @@ function withConfig(base: StackSettings, extra: Record<string, unknown>): StackS
 }
 
 /** The jobs of the migration step that a second run replaces, as the provider would. */
-async function replacedJobs(target: Target, before: StackSettings, after: StackSettings, patch?: () => () => void): Promise<string[]> {
+async function replacedJobs(
+    target: Target,
+    before: StackSettings,
+    after: StackSettings,
+    patch?: () => () => void,
+): Promise<string[]> {
     const first = await runUnderMocks(before, deployStack);
     const undo = patch?.();
     try {
@@ -51,23 +59,34 @@ describe("the pre-migration backup is keyed on what runs the migration (issue 15
 
     // database-grant: the job before every migration, managed (the grant) or self-hosted (the roles, postgres.ts).
     it("a new app version replaces the migration, the backup and the database job before it", async () => {
-        expect(await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appVersion": "1.5.0" }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
+        expect(
+            await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appVersion": "1.5.0" })),
+        ).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
     });
 
     it("a new backend image by name (freshtrack:appImages), same version, replaces both", async () => {
         const images = { backend: "ghcr.io/freshtrack/backend:1.4.2-hotfix1" };
-        expect(await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appImages": images }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
+        expect(await replacedJobs("droplet", prod, withConfig(prod, { "freshtrack:appImages": images }))).to.deep.equal(
+            ["database-grant", "migrate", "pre-migrate-backup"],
+        );
     });
 
     it("a changed migrate command (freshtrack:appCommands.migrate) replaces both", async () => {
         const commands = { migrate: "pnpm db:migrate:prod --verbose" };
-        expect(await replacedJobs("local", dev, withConfig(dev, { "freshtrack:appCommands": commands }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
+        expect(await replacedJobs("local", dev, withConfig(dev, { "freshtrack:appCommands": commands }))).to.deep.equal(
+            ["database-grant", "migrate", "pre-migrate-backup"],
+        );
     });
 
     it("a rebuilt backend image (freshtrack:appBuild, a new digest) replaces both, local build or pushed", async () => {
         const context = checkout();
-        const local = (targets: Record<string, string>) => settingsWith({ "freshtrack:appBuild": { context, targets } });
-        expect(await replacedJobs("local", local({}), local({ backend: "backend-debug" }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
+        const local = (targets: Record<string, string>) =>
+            settingsWith({ "freshtrack:appBuild": { context, targets } });
+        expect(await replacedJobs("local", local({}), local({ backend: "backend-debug" }))).to.deep.equal([
+            "database-grant",
+            "migrate",
+            "pre-migrate-backup",
+        ]);
         const pushed = (targets: Record<string, string>) =>
             withConfig(
                 { ...prod, secretKeys: [...prod.secretKeys, "freshtrack:appRegistryPassword"] },
@@ -77,7 +96,11 @@ describe("the pre-migration backup is keyed on what runs the migration (issue 15
                     "freshtrack:appRegistryPassword": "token-123",
                 },
             );
-        expect(await replacedJobs("droplet", pushed({}), pushed({ backend: "backend-debug" }))).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
+        expect(await replacedJobs("droplet", pushed({}), pushed({ backend: "backend-debug" }))).to.deep.equal([
+            "database-grant",
+            "migrate",
+            "pre-migrate-backup",
+        ]);
     });
 
     it("a change that does not touch the migration (a Grafana dashboard edit) replaces none of them", async () => {
@@ -93,10 +116,8 @@ describe("the pre-migration backup is keyed on what runs the migration (issue 15
     it("with managed PostgreSQL, the grant before the migration is asserted again whenever the migration runs", async () => {
         const managed = withConfig(prod, { "freshtrack:database": { mode: "managed" } });
         const commands = { migrate: "pnpm db:migrate:prod --verbose" };
-        expect(await replacedJobs("droplet", managed, withConfig(managed, { "freshtrack:appCommands": commands }))).to.deep.equal([
-            "database-grant",
-            "migrate",
-            "pre-migrate-backup",
-        ]);
+        expect(
+            await replacedJobs("droplet", managed, withConfig(managed, { "freshtrack:appCommands": commands })),
+        ).to.deep.equal(["database-grant", "migrate", "pre-migrate-backup"]);
     });
 });

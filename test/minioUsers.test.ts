@@ -47,7 +47,12 @@ interface Statement {
 /** minio/pkg v3.1.3 wildcard/match.go:39-70: `*` any run of characters, `?` exactly one. */
 function wildcard(pattern: string, name: string): boolean {
     if (pattern === "*") return true;
-    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]")}$`);
+    const re = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, "[\\s\\S]*")
+            .replace(/\?/g, "[\\s\\S]")}$`,
+    );
     return re.test(name);
 }
 
@@ -65,7 +70,9 @@ function allowed(statements: Statement[], action: string, bucket = "", object = 
     const matches = (st: Statement) => {
         if (!st.Action.some((a) => wildcard(a, action))) return false;
         if (st.Action.some((a) => a.startsWith("admin:")) || !st.Resource || st.Resource.length === 0) return true;
-        return st.Resource.map((r) => r.replace(/^arn:aws:s3:::/, "")).some((p) => p === cleaned || wildcard(p, resource));
+        return st.Resource.map((r) => r.replace(/^arn:aws:s3:::/, "")).some(
+            (p) => p === cleaned || wildcard(p, resource),
+        );
     };
     if (statements.some((st) => st.Effect === "Deny" && matches(st))) return false;
     if (denyOnly) return true;
@@ -105,14 +112,28 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
                 const appSecret = uploadText(resources, "minio-init", APP_SECRET_FILE);
                 expect(appSecret, `${stack}: 64 hex digits`).to.match(/^[0-9a-f]{64}$/);
                 expect(secretKey, `${stack} ${name}: the key minio-init gives the app user`).to.equal(appSecret);
-                expect(secretKey, `${stack} ${name}: not backup-sync's key`).to.not.equal(uploadText(resources, "minio-init", `${MC_DIR}/backup-sync-secret`));
-                const uploads = containerNamed(resources, name).inputs.uploads as Array<{ file: string; content: unknown }>;
+                expect(secretKey, `${stack} ${name}: not backup-sync's key`).to.not.equal(
+                    uploadText(resources, "minio-init", `${MC_DIR}/backup-sync-secret`),
+                );
+                const uploads = containerNamed(resources, name).inputs.uploads as Array<{
+                    file: string;
+                    content: unknown;
+                }>;
                 const upload = uploads.find((u) => u.file === "/run/secrets/s3_secret_access_key")!;
                 expect(upload.content, `${stack} ${name}: kept secret`).to.be.instanceOf(SecretValue);
-                expect(JSON.stringify(containerNamed(resources, name).inputs.envs), `${stack} ${name}: no key in the env`).to.not.contain(secretKey);
+                expect(
+                    JSON.stringify(containerNamed(resources, name).inputs.envs),
+                    `${stack} ${name}: no key in the env`,
+                ).to.not.contain(secretKey);
             }
-            const initUploads = containerNamed(resources, "minio-init").inputs.uploads as Array<{ file: string; content: unknown }>;
-            expect(initUploads.find((u) => u.file === APP_SECRET_FILE)!.content, `${stack}: kept secret in minio-init`).to.be.instanceOf(SecretValue);
+            const initUploads = containerNamed(resources, "minio-init").inputs.uploads as Array<{
+                file: string;
+                content: unknown;
+            }>;
+            expect(
+                initUploads.find((u) => u.file === APP_SECRET_FILE)!.content,
+                `${stack}: kept secret in minio-init`,
+            ).to.be.instanceOf(SecretValue);
         }
     });
 
@@ -121,26 +142,43 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
         const rootPassword = uploadText(resources, "minio", "/run/secrets/minio_root_password");
         const before = createHmac("sha256", rootPassword).update("freshtrack minio backup-sync user").digest("hex");
         expect(uploadText(resources, "minio-init", `${MC_DIR}/backup-sync-secret`)).to.equal(before);
-        expect(JSON.parse(uploadText(resources, "backup-sync", `${MC_DIR}/config.json`)).aliases.local.secretKey).to.equal(before);
+        expect(
+            JSON.parse(uploadText(resources, "backup-sync", `${MC_DIR}/config.json`)).aliases.local.secretKey,
+        ).to.equal(before);
     });
 
     // Rung 2: the policy through a model of MinIO's evaluation (allowed(), above).
     it("allows every call an S3 SDK makes on uploads, multipart included", async () => {
         const { resources } = await runStack("prod", deployStack);
         const policy = appPolicy(resources);
-        for (const [calls, action, object] of APP_CALLS) expect(allowed(policy, action, BUCKETS.uploads, object), `${calls}: ${action}`).to.equal(true);
+        for (const [calls, action, object] of APP_CALLS)
+            expect(allowed(policy, action, BUCKETS.uploads, object), `${calls}: ${action}`).to.equal(true);
     });
 
     it("allows nothing on the backups bucket, and denies it explicitly, so that no later Allow can reach it", async () => {
         const { resources } = await runStack("prod", deployStack);
         const policy = appPolicy(resources);
-        const bucketChanges = ["s3:DeleteObjectVersion", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:DeleteBucket"];
+        const bucketChanges = [
+            "s3:DeleteObjectVersion",
+            "s3:PutBucketVersioning",
+            "s3:PutLifecycleConfiguration",
+            "s3:PutBucketPolicy",
+            "s3:DeleteBucket",
+        ];
         const actions = [...APP_CALLS.map(([, a]) => a), ...bucketChanges];
         for (const action of actions) {
             for (const object of ["", "postgres/freshtrack-20250101T031500Z.dump"]) {
-                expect(allowed(policy, action, BUCKETS.backups, object), `${action} on backups/${object}`).to.equal(false);
-                const widened = [...policy, { Effect: "Allow" as const, Action: ["s3:*"], Resource: ["arn:aws:s3:::*"] }];
-                expect(allowed(widened, action, BUCKETS.backups, object), `${action} on backups/${object}, with an Allow of everything added`).to.equal(false);
+                expect(allowed(policy, action, BUCKETS.backups, object), `${action} on backups/${object}`).to.equal(
+                    false,
+                );
+                const widened = [
+                    ...policy,
+                    { Effect: "Allow" as const, Action: ["s3:*"], Resource: ["arn:aws:s3:::*"] },
+                ];
+                expect(
+                    allowed(widened, action, BUCKETS.backups, object),
+                    `${action} on backups/${object}, with an Allow of everything added`,
+                ).to.equal(false);
             }
         }
     });
@@ -181,11 +219,14 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
 
     it("is a policy MinIO's parser accepts: known version and actions, S3 statements with resources, admin statements only admin actions", async () => {
         const { resources } = await runStack("prod", deployStack);
-        expect(uploadText(resources, "minio-init", APP_POLICY_FILE)).to.equal(renderAppUploadsPolicy(BUCKETS.uploads, BUCKETS.backups));
+        expect(uploadText(resources, "minio-init", APP_POLICY_FILE)).to.equal(
+            renderAppUploadsPolicy(BUCKETS.uploads, BUCKETS.backups),
+        );
         const doc = JSON.parse(uploadText(resources, "minio-init", APP_POLICY_FILE)) as Record<string, unknown>;
-        // minio/pkg v3.1.3 policy/policy.go:216-218 (version), :295-305 (DisallowUnknownFields); policy/statement.go:29-37
-        // (statement fields), :128-148 (admin statements: admin actions only, Resource ignored), :181-199 (S3 statements:
-        // a Resource, valid actions); action names from policy/action.go:32,51,54,66,78,87,98,116,210 and admin-action.go:228.
+        // minio/pkg v3.1.3 policy/policy.go:216-218 (version), :295-305 (DisallowUnknownFields);
+        // policy/statement.go:29-37 (statement fields), :128-148 (admin statements: admin actions only, Resource
+        // ignored), :181-199 (S3 statements: a Resource, valid actions); action names from
+        // policy/action.go:32,51,54,66,78,87,98,116,210 and admin-action.go:228.
         expect(Object.keys(doc).sort()).to.deep.equal(["Statement", "Version"]);
         expect(doc.Version).to.equal("2012-10-17");
         const known = new Set([
@@ -201,7 +242,10 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
             "admin:*",
         ]);
         for (const st of doc.Statement as Statement[]) {
-            expect(Object.keys(st).every((k) => ["Effect", "Action", "Resource"].includes(k)), JSON.stringify(st)).to.equal(true);
+            expect(
+                Object.keys(st).every((k) => ["Effect", "Action", "Resource"].includes(k)),
+                JSON.stringify(st),
+            ).to.equal(true);
             for (const a of st.Action) expect(known.has(a), a).to.equal(true);
             const admin = st.Action.filter((a) => a.startsWith("admin:"));
             if (admin.length > 0) {
@@ -212,7 +256,8 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
                 for (const r of st.Resource!) expect(r).to.match(/^arn:aws:s3:::[a-z0-9.-]+(\/\*)?$/);
             }
             const uploadsOnly = new RegExp(`^arn:aws:s3:::${BUCKETS.uploads}(/\\*)?$`);
-            if (st.Effect === "Allow") for (const r of st.Resource!) expect(r, "Allow names only uploads").to.match(uploadsOnly);
+            if (st.Effect === "Allow")
+                for (const r of st.Resource!) expect(r, "Allow names only uploads").to.match(uploadsOnly);
         }
     });
 
@@ -223,7 +268,10 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
         const create = steps.indexOf(`${mc} admin policy create local ${APP_UPLOADS_POLICY} ${APP_POLICY_FILE}`);
         const add = steps.indexOf(`${mc} admin user add local ${MINIO_APP_USER} <${APP_SECRET_FILE}`);
         const attach = steps.indexOf(`${mc} admin policy attach local ${APP_UPLOADS_POLICY} --user ${MINIO_APP_USER}`);
-        expect([create, add, attach].every((i) => i > 0), steps.join("\n")).to.equal(true);
+        expect(
+            [create, add, attach].every((i) => i > 0),
+            steps.join("\n"),
+        ).to.equal(true);
         expect(create < attach && add < attach, "the attachment names a policy and a user that exist").to.equal(true);
         expect(steps[0]).to.equal("set -eu");
         expect(steps.join("\n"), "no secret on a command line").to.not.match(/[0-9a-f]{64}/);
@@ -239,7 +287,13 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
             fs.writeFileSync(path.join(dir, "app-user-secret"), secret);
             fs.writeFileSync(path.join(dir, "backup-sync-secret"), "cd".repeat(32));
             fs.writeFileSync(path.join(dir, "uploads-reader-secret"), "ef".repeat(32));
-            for (const f of ["app-uploads-policy.json", "backup-append-policy.json", "backups-lifecycle.json", "uploads-read-policy.json"]) fs.writeFileSync(path.join(dir, f), "{}");
+            for (const f of [
+                "app-uploads-policy.json",
+                "backup-append-policy.json",
+                "backups-lifecycle.json",
+                "uploads-read-policy.json",
+            ])
+                fs.writeFileSync(path.join(dir, f), "{}");
             const bin = path.join(dir, "bin");
             fs.mkdirSync(bin);
             // Records each call: its arguments on one line, then what it read on stdin.
@@ -248,7 +302,11 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
             const script = renderMinioInitScript().split(MC_DIR).join(dir);
             const runs = [1, 2].map(() => {
                 fs.rmSync(path.join(dir, "calls"), { force: true });
-                const r = spawnSync("sh", ["-c", script], { env: { PATH: `${bin}:${process.env.PATH}` }, input: "", encoding: "utf8" });
+                const r = spawnSync("sh", ["-c", script], {
+                    env: { PATH: `${bin}:${process.env.PATH}` },
+                    input: "",
+                    encoding: "utf8",
+                });
                 expect(r.status, r.stderr).to.equal(0);
                 return fs.readFileSync(path.join(dir, "calls"), "utf8");
             });
@@ -262,7 +320,11 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
             const reader = lines.indexOf(`--config-dir ${dir} admin user add local ${UPLOADS_READER_USER}`);
             expect(reader, runs[0]).to.be.greaterThan(-1);
             expect(lines[reader + 1]).to.equal(`stdin:${"ef".repeat(32)}`);
-            expect(lines.indexOf(`--config-dir ${dir} admin policy attach local ${UPLOADS_READ_POLICY} --user ${UPLOADS_READER_USER}`)).to.be.greaterThan(reader);
+            expect(
+                lines.indexOf(
+                    `--config-dir ${dir} admin policy attach local ${UPLOADS_READ_POLICY} --user ${UPLOADS_READER_USER}`,
+                ),
+            ).to.be.greaterThan(reader);
             expect(lines.filter((l) => !l.startsWith("stdin:")).join("\n")).to.not.contain("ef".repeat(32));
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -280,7 +342,10 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
         const deployed = await runStack("dev", deployStack);
         const settings = loadStackSettings("dev");
         settings.config["freshtrack:backup"] = JSON.stringify({ schedule: "0 */6 * * *", retentionDays: 4 });
-        const preview = await runUnderMocks(settings, deployStack, { preview: true, exitCodes: { "minio-init": unknownValue as unknown as number } });
+        const preview = await runUnderMocks(settings, deployStack, {
+            preview: true,
+            exitCodes: { "minio-init": unknownValue as unknown as number },
+        });
         const update = await runUnderMocks(settings, deployStack);
         const updated = replaced(deployed.resources, update.resources);
         expect(updated, "the scenario reruns minio-init").to.include("minio-init");
@@ -290,7 +355,8 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
 
     it("leaves MinIO itself as it was: the app user's files go to minio-init only", async () => {
         const { resources } = await runUnderMocks(loadStackSettings("prod"), deployStack);
-        const files = (name: string) => (containerNamed(resources, name).inputs.uploads as Array<{ file: string }>).map((u) => u.file);
+        const files = (name: string) =>
+            (containerNamed(resources, name).inputs.uploads as Array<{ file: string }>).map((u) => u.file);
         expect(files("minio")).to.deep.equal(["/run/secrets/minio_root_user", "/run/secrets/minio_root_password"]);
         expect(files("minio-init")).to.include.members([APP_POLICY_FILE, APP_SECRET_FILE]);
     });
@@ -301,18 +367,64 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
  * builds with), so that a policy's effect can be checked on all of them, not on a chosen few.
  */
 const ALL_S3_ACTIONS = [
-    "s3:AbortMultipartUpload", "s3:CreateBucket", "s3:DeleteBucket", "s3:ForceDeleteBucket", "s3:DeleteBucketPolicy", "s3:DeleteBucketCors",
-    "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetBucketNotification", "s3:GetBucketPolicy", "s3:GetBucketCors", "s3:GetObject",
-    "s3:GetObjectAttributes", "s3:HeadBucket", "s3:ListAllMyBuckets", "s3:ListBucket", "s3:GetBucketPolicyStatus", "s3:ListBucketVersions",
-    "s3:ListBucketMultipartUploads", "s3:ListenNotification", "s3:ListenBucketNotification", "s3:ListMultipartUploadParts",
-    "s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration", "s3:PutBucketNotification", "s3:PutBucketPolicy", "s3:PutBucketCors",
-    "s3:PutObject", "s3:DeleteObjectVersion", "s3:DeleteObjectVersionTagging", "s3:GetObjectVersion", "s3:GetObjectVersionAttributes",
-    "s3:GetObjectVersionTagging", "s3:PutObjectVersionTagging", "s3:BypassGovernanceRetention", "s3:PutObjectRetention",
-    "s3:GetObjectRetention", "s3:GetObjectLegalHold", "s3:PutObjectLegalHold", "s3:GetBucketObjectLockConfiguration",
-    "s3:PutBucketObjectLockConfiguration", "s3:GetBucketTagging", "s3:PutBucketTagging", "s3:GetObjectTagging", "s3:PutObjectTagging",
-    "s3:DeleteObjectTagging", "s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration", "s3:PutBucketVersioning",
-    "s3:GetBucketVersioning", "s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration", "s3:ReplicateObject",
-    "s3:ReplicateDelete", "s3:ReplicateTags", "s3:GetObjectVersionForReplication", "s3:RestoreObject", "s3:ResetBucketReplicationState",
+    "s3:AbortMultipartUpload",
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:ForceDeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteBucketCors",
+    "s3:DeleteObject",
+    "s3:GetBucketLocation",
+    "s3:GetBucketNotification",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketCors",
+    "s3:GetObject",
+    "s3:GetObjectAttributes",
+    "s3:HeadBucket",
+    "s3:ListAllMyBuckets",
+    "s3:ListBucket",
+    "s3:GetBucketPolicyStatus",
+    "s3:ListBucketVersions",
+    "s3:ListBucketMultipartUploads",
+    "s3:ListenNotification",
+    "s3:ListenBucketNotification",
+    "s3:ListMultipartUploadParts",
+    "s3:PutLifecycleConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:PutBucketNotification",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketCors",
+    "s3:PutObject",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteObjectVersionTagging",
+    "s3:GetObjectVersion",
+    "s3:GetObjectVersionAttributes",
+    "s3:GetObjectVersionTagging",
+    "s3:PutObjectVersionTagging",
+    "s3:BypassGovernanceRetention",
+    "s3:PutObjectRetention",
+    "s3:GetObjectRetention",
+    "s3:GetObjectLegalHold",
+    "s3:PutObjectLegalHold",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:GetBucketTagging",
+    "s3:PutBucketTagging",
+    "s3:GetObjectTagging",
+    "s3:PutObjectTagging",
+    "s3:DeleteObjectTagging",
+    "s3:PutEncryptionConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:GetBucketVersioning",
+    "s3:GetReplicationConfiguration",
+    "s3:PutReplicationConfiguration",
+    "s3:ReplicateObject",
+    "s3:ReplicateDelete",
+    "s3:ReplicateTags",
+    "s3:GetObjectVersionForReplication",
+    "s3:RestoreObject",
+    "s3:ResetBucketReplicationState",
     "s3:PutObjectFanOut",
 ];
 
@@ -333,12 +445,14 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
     this.timeout(120_000);
     const READER_POLICY_FILE = `${MC_DIR}/uploads-read-policy.json`;
     const READER_SECRET_FILE = `${MC_DIR}/uploads-reader-secret`;
-    const readerPolicy = (resources: RegisteredResource[]) => (JSON.parse(uploadText(resources, "minio-init", READER_POLICY_FILE)) as { Statement: Statement[] }).Statement;
+    const readerPolicy = (resources: RegisteredResource[]) =>
+        (JSON.parse(uploadText(resources, "minio-init", READER_POLICY_FILE)) as { Statement: Statement[] }).Statement;
 
     it("may list the uploads bucket and read its objects: all that mc mirror does with a source", async () => {
         const { resources } = await runStack("prod", deployStack);
         const policy = readerPolicy(resources);
-        for (const [action, object] of READ_CALLS) expect(allowed(policy, action, BUCKETS.uploads, object), action).to.equal(true);
+        for (const [action, object] of READ_CALLS)
+            expect(allowed(policy, action, BUCKETS.uploads, object), action).to.equal(true);
     });
 
     it("may not write, delete or change anything in uploads, or in any other bucket, whatever is later allowed beside it", async () => {
@@ -349,16 +463,31 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
         // Every action that is not a read is refused, on the bucket and on its objects.
         for (const action of ALL_S3_ACTIONS.filter((a) => !reads.has(a))) {
             for (const object of ["", "2025/11/probe-photo.jpg"]) {
-                expect(allowed(policy, action, BUCKETS.uploads, object), `${action} on uploads/${object}`).to.equal(false);
+                expect(allowed(policy, action, BUCKETS.uploads, object), `${action} on uploads/${object}`).to.equal(
+                    false,
+                );
             }
         }
         // What changes anything stays refused with an Allow of everything added: the Deny names it.
-        const changes = ALL_S3_ACTIONS.filter((a) => /^s3:(Put|Delete|Create|ForceDelete|Abort|Bypass|Replicate|Restore|Reset)/.test(a));
-        expect(changes, "the put, delete and abort actions at least").to.include.members(["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload"]);
+        const changes = ALL_S3_ACTIONS.filter((a) =>
+            /^s3:(Put|Delete|Create|ForceDelete|Abort|Bypass|Replicate|Restore|Reset)/.test(a),
+        );
+        expect(changes, "the put, delete and abort actions at least").to.include.members([
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+            "s3:AbortMultipartUpload",
+        ]);
         for (const action of changes) {
             for (const bucket of [BUCKETS.uploads, "another"]) {
-                expect(allowed(widened, action, bucket, "x"), `${action} on ${bucket}/x, with s3:* allowed beside it`).to.equal(false);
-                expect(allowed(widened, action, bucket), `${action} on ${bucket}, with s3:* allowed beside it`).to.equal(false);
+                expect(
+                    allowed(widened, action, bucket, "x"),
+                    `${action} on ${bucket}/x, with s3:* allowed beside it`,
+                ).to.equal(false);
+                expect(
+                    allowed(widened, action, bucket),
+                    `${action} on ${bucket}, with s3:* allowed beside it`,
+                ).to.equal(false);
             }
         }
         expect(allowed(policy, "s3:GetObject", "another", "x"), "another bucket").to.equal(false);
@@ -371,10 +500,20 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
         const widened = [...policy, { Effect: "Allow" as const, Action: ["s3:*"], Resource: ["arn:aws:s3:::*"] }];
         for (const action of ALL_S3_ACTIONS) {
             for (const object of ["", "postgres/freshtrack-scheduled-20250101T031500Z.dump"]) {
-                expect(allowed(widened, action, BUCKETS.backups, object), `${action} on backups/${object}, with s3:* allowed beside it`).to.equal(false);
+                expect(
+                    allowed(widened, action, BUCKETS.backups, object),
+                    `${action} on backups/${object}, with s3:* allowed beside it`,
+                ).to.equal(false);
             }
         }
-        const adminActions = ["admin:ServerInfo", "admin:CreateUser", "admin:CreatePolicy", "admin:AttachUserOrGroupPolicy", "admin:ConfigUpdate", "admin:CreateServiceAccount"];
+        const adminActions = [
+            "admin:ServerInfo",
+            "admin:CreateUser",
+            "admin:CreatePolicy",
+            "admin:AttachUserOrGroupPolicy",
+            "admin:ConfigUpdate",
+            "admin:CreateServiceAccount",
+        ];
         for (const action of adminActions) {
             expect(allowed(policy, action), action).to.equal(false);
             expect(allowed(policy, action, "", "", true), `${action} on itself`).to.equal(false);
@@ -383,24 +522,37 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
 
     it("is a policy MinIO's parser accepts: each action, patterns included, names a known action; S3 statements have resources", async () => {
         const { resources } = await runStack("prod", deployStack);
-        expect(uploadText(resources, "minio-init", READER_POLICY_FILE)).to.equal(renderUploadsReadPolicy(BUCKETS.uploads, BUCKETS.backups));
+        expect(uploadText(resources, "minio-init", READER_POLICY_FILE)).to.equal(
+            renderUploadsReadPolicy(BUCKETS.uploads, BUCKETS.backups),
+        );
         const doc = JSON.parse(uploadText(resources, "minio-init", READER_POLICY_FILE)) as Record<string, unknown>;
-        // minio/pkg v3.1.3 policy/policy.go:216-218,295-305; statement.go:128-148 (admin), :181-199 (S3: a Resource, and
-        // every action valid, which a pattern is when it matches a supported action: action.go:320-333).
+        // minio/pkg v3.1.3 policy/policy.go:216-218,295-305; statement.go:128-148 (admin), :181-199 (S3: a Resource,
+        // and every action valid, which a pattern is when it matches a supported action: action.go:320-333).
         expect(Object.keys(doc).sort()).to.deep.equal(["Statement", "Version"]);
         expect(doc.Version).to.equal("2012-10-17");
         for (const st of doc.Statement as Statement[]) {
-            expect(Object.keys(st).every((k) => ["Effect", "Action", "Resource"].includes(k)), JSON.stringify(st)).to.equal(true);
+            expect(
+                Object.keys(st).every((k) => ["Effect", "Action", "Resource"].includes(k)),
+                JSON.stringify(st),
+            ).to.equal(true);
             const admin = st.Action.filter((a) => a.startsWith("admin:"));
             if (admin.length > 0) {
                 expect(st.Action, "admin actions stand alone, and only denied").to.deep.equal(["admin:*"]);
                 expect(st.Effect).to.equal("Deny");
                 continue;
             }
-            for (const a of st.Action) expect(ALL_S3_ACTIONS.some((known) => wildcard(a, known)), a).to.equal(true);
+            for (const a of st.Action)
+                expect(
+                    ALL_S3_ACTIONS.some((known) => wildcard(a, known)),
+                    a,
+                ).to.equal(true);
             expect(st.Resource, JSON.stringify(st)).to.be.an("array").that.is.not.empty;
             for (const r of st.Resource!) expect(r).to.match(/^arn:aws:s3:::([a-z0-9.-]+(\/\*)?|\*)$/);
-            if (st.Effect === "Allow") for (const r of st.Resource!) expect(r, "Allow names only uploads").to.match(new RegExp(`^arn:aws:s3:::${BUCKETS.uploads}(/\\*)?$`));
+            if (st.Effect === "Allow")
+                for (const r of st.Resource!)
+                    expect(r, "Allow names only uploads").to.match(
+                        new RegExp(`^arn:aws:s3:::${BUCKETS.uploads}(/\\*)?$`),
+                    );
         }
     });
 
@@ -410,16 +562,30 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
         const mc = `mc --config-dir ${MC_DIR}`;
         const create = steps.indexOf(`${mc} admin policy create local ${UPLOADS_READ_POLICY} ${READER_POLICY_FILE}`);
         const add = steps.indexOf(`${mc} admin user add local ${UPLOADS_READER_USER} <${READER_SECRET_FILE}`);
-        const attach = steps.indexOf(`${mc} admin policy attach local ${UPLOADS_READ_POLICY} --user ${UPLOADS_READER_USER}`);
-        expect([create, add, attach].every((i) => i > 0), steps.join("\n")).to.equal(true);
+        const attach = steps.indexOf(
+            `${mc} admin policy attach local ${UPLOADS_READ_POLICY} --user ${UPLOADS_READER_USER}`,
+        );
+        expect(
+            [create, add, attach].every((i) => i > 0),
+            steps.join("\n"),
+        ).to.equal(true);
         expect(create < attach && add < attach).to.equal(true);
-        const init = containerNamed(resources, "minio-init").inputs.uploads as Array<{ file: string; content: unknown }>;
+        const init = containerNamed(resources, "minio-init").inputs.uploads as Array<{
+            file: string;
+            content: unknown;
+        }>;
         expect(init.find((u) => u.file === READER_SECRET_FILE)!.content, "kept secret").to.be.instanceOf(SecretValue);
         const secret = uploadText(resources, "minio-init", READER_SECRET_FILE);
         expect(secret).to.match(/^[0-9a-f]{64}$/);
         const rootPassword = uploadText(resources, "minio", "/run/secrets/minio_root_password");
-        expect(secret, "derived with a label of its own").to.equal(createHmac("sha256", rootPassword).update("freshtrack minio uploads reader user").digest("hex"));
-        const others = [rootPassword, uploadText(resources, "minio-init", APP_SECRET_FILE), uploadText(resources, "minio-init", `${MC_DIR}/backup-sync-secret`)];
+        expect(secret, "derived with a label of its own").to.equal(
+            createHmac("sha256", rootPassword).update("freshtrack minio uploads reader user").digest("hex"),
+        );
+        const others = [
+            rootPassword,
+            uploadText(resources, "minio-init", APP_SECRET_FILE),
+            uploadText(resources, "minio-init", `${MC_DIR}/backup-sync-secret`),
+        ];
         expect(others).to.not.include(secret);
         // Without an offsite store no container but minio-init holds it.
         for (const c of containers(resources).filter((c) => c.name !== "minio-init")) {
@@ -427,6 +593,12 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
         }
         const { resources: withStore } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
         const aliases = JSON.parse(uploadText(withStore, "backup-offsite", `${MC_DIR}/config.json`)).aliases;
-        expect(aliases.local).to.deep.equal({ url: "http://minio:9000", accessKey: UPLOADS_READER_USER, secretKey: secret, api: "S3v4", path: "auto" });
+        expect(aliases.local).to.deep.equal({
+            url: "http://minio:9000",
+            accessKey: UPLOADS_READER_USER,
+            secretKey: secret,
+            api: "S3v4",
+            path: "auto",
+        });
     });
 });

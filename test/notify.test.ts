@@ -5,7 +5,16 @@ import { DeployEvent, notify, renderMessage } from "../components/notify/notify"
 import { spawn } from "child_process";
 import { freePort, stopServer, waitForPort } from "./localServers";
 
-const EVENT: DeployEvent = { kind: "update", result: "succeeded", stack: "prod", domain: "ft.example.com", version: "1.5.0", previousVersion: "1.4.2", durationSeconds: 312.4, detail: "verification 6 of 6 checks passed" };
+const EVENT: DeployEvent = {
+    kind: "update",
+    result: "succeeded",
+    stack: "prod",
+    domain: "ft.example.com",
+    version: "1.5.0",
+    previousVersion: "1.4.2",
+    durationSeconds: 312.4,
+    detail: "verification 6 of 6 checks passed",
+};
 
 async function receiver(status = 200): Promise<{ url: string; bodies: unknown[]; close: () => void }> {
     const bodies: unknown[] = [];
@@ -19,13 +28,27 @@ async function receiver(status = 200): Promise<{ url: string; bodies: unknown[];
         });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook`, bodies, close: () => server.close() };
+    return {
+        url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook`,
+        bodies,
+        close: () => server.close(),
+    };
 }
 
 describe("deploy notifications", () => {
     it("say what happened: kind, stack, versions, duration and result", () => {
-        expect(renderMessage(EVENT)).to.equal("✅ Update of FreshTrack 'prod' (ft.example.com) succeeded in 312 s: version 1.4.2 → 1.5.0. verification 6 of 6 checks passed");
-        expect(renderMessage({ ...EVENT, kind: "rollback", result: "failed", detail: undefined, durationSeconds: undefined })).to.equal("❌ Rollback of FreshTrack 'prod' (ft.example.com) failed: version 1.4.2 → 1.5.0");
+        expect(renderMessage(EVENT)).to.equal(
+            "✅ Update of FreshTrack 'prod' (ft.example.com) succeeded in 312 s: version 1.4.2 → 1.5.0. verification 6 of 6 checks passed",
+        );
+        expect(
+            renderMessage({
+                ...EVENT,
+                kind: "rollback",
+                result: "failed",
+                detail: undefined,
+                durationSeconds: undefined,
+            }),
+        ).to.equal("❌ Rollback of FreshTrack 'prod' (ft.example.com) failed: version 1.4.2 → 1.5.0");
     });
 
     it("post the text to Slack and the whole event to a webhook (real local receivers)", async () => {
@@ -33,9 +56,17 @@ describe("deploy notifications", () => {
         const hook = await receiver();
         try {
             const deliveries = await notify(EVENT, { slackWebhookUrl: slack.url, webhookUrl: hook.url });
-            expect(deliveries.map((d) => [d.destination, d.ok])).to.deep.equal([["Slack", true], ["webhook", true]]);
+            expect(deliveries.map((d) => [d.destination, d.ok])).to.deep.equal([
+                ["Slack", true],
+                ["webhook", true],
+            ]);
             expect(slack.bodies).to.deep.equal([{ text: renderMessage(EVENT) }]);
-            expect(hook.bodies[0]).to.deep.include({ stack: "prod", version: "1.5.0", result: "succeeded", text: renderMessage(EVENT) });
+            expect(hook.bodies[0]).to.deep.include({
+                stack: "prod",
+                version: "1.5.0",
+                result: "succeeded",
+                text: renderMessage(EVENT),
+            });
         } finally {
             slack.close();
             hook.close();
@@ -46,7 +77,11 @@ describe("deploy notifications", () => {
         const refusing = await receiver(403);
         const downPort = await freePort();
         try {
-            const deliveries = await notify(EVENT, { slackWebhookUrl: refusing.url, webhookUrl: `http://127.0.0.1:${downPort}/x` }, 1000);
+            const deliveries = await notify(
+                EVENT,
+                { slackWebhookUrl: refusing.url, webhookUrl: `http://127.0.0.1:${downPort}/x` },
+                1000,
+            );
             expect(deliveries[0]).to.deep.equal({ destination: "Slack", ok: false, detail: "HTTP 403 invalid_token" });
             expect(deliveries[1]!.ok).to.equal(false);
             expect(deliveries[1]!.detail).to.match(/ECONNREFUSED/);
@@ -57,14 +92,32 @@ describe("deploy notifications", () => {
 
     it("email the message through an SMTP relay (Python's smtpd on 127.0.0.1)", async () => {
         const port = await freePort();
-        const smtpd = spawn("python3", ["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer", `127.0.0.1:${port}`], { detached: true });
+        const smtpd = spawn(
+            "python3",
+            ["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer", `127.0.0.1:${port}`],
+            { detached: true },
+        );
         let received = "";
         smtpd.stdout.on("data", (d: Buffer) => (received += d.toString()));
         try {
             await waitForPort(port);
-            const deliveries = await notify({ ...EVENT, result: "failed", detail: "verification failed" }, { email: { to: ["oncall@example.com"], from: "alerts@example.com", smarthost: `127.0.0.1:${port}`, requireTls: false } }, 5000);
-            expect(deliveries).to.deep.equal([{ destination: "email", ok: true, detail: "accepted for oncall@example.com" }]);
-            for (let i = 0; i < 50 && !received.includes("MESSAGE END"); i++) await new Promise((r) => setTimeout(r, 50));
+            const deliveries = await notify(
+                { ...EVENT, result: "failed", detail: "verification failed" },
+                {
+                    email: {
+                        to: ["oncall@example.com"],
+                        from: "alerts@example.com",
+                        smarthost: `127.0.0.1:${port}`,
+                        requireTls: false,
+                    },
+                },
+                5000,
+            );
+            expect(deliveries).to.deep.equal([
+                { destination: "email", ok: true, detail: "accepted for oncall@example.com" },
+            ]);
+            for (let i = 0; i < 50 && !received.includes("MESSAGE END"); i++)
+                await new Promise((r) => setTimeout(r, 50));
             expect(received).to.contain("Subject: [FreshTrack prod] Update failed: 1.5.0");
             // smtpd prints each line as a Python bytes literal; the body is quoted-printable (it has non-ASCII).
             const raw = received
@@ -72,8 +125,15 @@ describe("deploy notifications", () => {
                 .map((l) => /^b(['"])(.*)\1$/.exec(l.trim())?.[2])
                 .filter((l): l is string => l !== undefined)
                 .join("\n");
-            const body = Buffer.from(raw.replace(/=\n/g, "").replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), "latin1").toString("utf8");
-            expect(body).to.contain("❌ Update of FreshTrack 'prod' (ft.example.com) failed in 312 s: version 1.4.2 → 1.5.0. verification failed");
+            const body = Buffer.from(
+                raw
+                    .replace(/=\n/g, "")
+                    .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+                "latin1",
+            ).toString("utf8");
+            expect(body).to.contain(
+                "❌ Update of FreshTrack 'prod' (ft.example.com) failed in 312 s: version 1.4.2 → 1.5.0. verification failed",
+            );
         } finally {
             await stopServer(smtpd);
         }
@@ -81,10 +141,18 @@ describe("deploy notifications", () => {
 
     it("refuse to email in clear text by default, and report it without throwing", async () => {
         const port = await freePort();
-        const smtpd = spawn("python3", ["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer", `127.0.0.1:${port}`], { detached: true });
+        const smtpd = spawn(
+            "python3",
+            ["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer", `127.0.0.1:${port}`],
+            { detached: true },
+        );
         try {
             await waitForPort(port);
-            const [delivery] = await notify(EVENT, { email: { to: ["oncall@example.com"], from: "alerts@example.com", smarthost: `127.0.0.1:${port}` } }, 5000);
+            const [delivery] = await notify(
+                EVENT,
+                { email: { to: ["oncall@example.com"], from: "alerts@example.com", smarthost: `127.0.0.1:${port}` } },
+                5000,
+            );
             expect(delivery!.ok).to.equal(false);
             expect(delivery!.detail).to.match(/STARTTLS/i);
         } finally {
@@ -104,11 +172,23 @@ describe("deploy announcement in the program", () => {
         const { deployStack } = await import("../components/stack");
         const { NOTIFY_ENV } = await import("../components/postDeploy/announcement");
         const dev = await runUnderMocks(loadStackSettings("dev"), deployStack);
-        expect(dev.resources.filter((r) => r.name === "announcement-send"), "dev has no destination").to.deep.equal([]);
+        expect(
+            dev.resources.filter((r) => r.name === "announcement-send"),
+            "dev has no destination",
+        ).to.deep.equal([]);
         const prod = await runUnderMocks(loadStackSettings("prod"), deployStack);
         const prodSend = prod.resources.find((r) => r.name === "announcement-send")!;
-        const prodPayload = JSON.parse(((prodSend.inputs.environment as Record<string, InstanceType<typeof SecretValue>>)[NOTIFY_ENV]!).value as string);
-        expect(prodPayload.destinations).to.deep.equal({ email: { to: ["oncall@freshtrack.example.com"], from: "alerts@freshtrack.example.com", smarthost: "smtp.example.com:587" } });
+        const prodPayload = JSON.parse(
+            (prodSend.inputs.environment as Record<string, InstanceType<typeof SecretValue>>)[NOTIFY_ENV]!
+                .value as string,
+        );
+        expect(prodPayload.destinations).to.deep.equal({
+            email: {
+                to: ["oncall@freshtrack.example.com"],
+                from: "alerts@freshtrack.example.com",
+                smarthost: "smtp.example.com:587",
+            },
+        });
 
         const settings = loadStackSettings("prod");
         settings.config["freshtrack:alerts"] = JSON.stringify({ slack: { channel: "#ops" } });
@@ -131,14 +211,29 @@ describe("announcement destinations outside pulumi up (deploy, rollback)", () =>
         const { destinationsFromConfig } = await import("../scripts/lib/destinations");
         expect(
             destinationsFromConfig({
-                "freshtrack:alerts": { value: JSON.stringify({ email: { to: ["a@example.com"], from: "b@example.com", smarthost: "smtp.example.com:587", username: "b" } }) },
+                "freshtrack:alerts": {
+                    value: JSON.stringify({
+                        email: {
+                            to: ["a@example.com"],
+                            from: "b@example.com",
+                            smarthost: "smtp.example.com:587",
+                            username: "b",
+                        },
+                    }),
+                },
                 "freshtrack:alertSmtpPassword": { value: "pw", secret: true },
                 "freshtrack:alertSlackWebhookUrl": { value: "https://hooks.slack.example/x", secret: true },
                 "freshtrack:alertWebhookUrl": { value: "" },
             }),
         ).to.deep.equal({
             slackWebhookUrl: "https://hooks.slack.example/x",
-            email: { to: ["a@example.com"], from: "b@example.com", smarthost: "smtp.example.com:587", username: "b", password: "pw" },
+            email: {
+                to: ["a@example.com"],
+                from: "b@example.com",
+                smarthost: "smtp.example.com:587",
+                username: "b",
+                password: "pw",
+            },
         });
         expect(destinationsFromConfig({})).to.deep.equal({});
     });

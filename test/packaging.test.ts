@@ -5,6 +5,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { execFileSync } from "child_process";
+import * as YAML from "yaml";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -33,4 +35,35 @@ describe("package.json: the Node.js version the project asks for", () => {
         expect(declared.map((d) => d.name)).to.include("@pulumi/pulumi");
         for (const d of declared) expect(own, `${d.name} asks for Node ${d.major}`).to.be.at.least(d.major);
     });
+});
+
+describe("the repository's YAML files: each parses as YAML 1.2, as the Pulumi CLI's parser reads it", () => {
+    // PulumiPolicy.yaml once held an unquoted "description: ... rules: ..." line, which YAML refuses
+    // ("mapping values are not allowed"), so `pulumi up --policy-pack policy` could not load the pack.
+    const tracked = execFileSync("git", ["ls-files", "*.yaml", "*.yml"], { cwd: ROOT, encoding: "utf8" })
+        .split("\n")
+        .filter((f) => f !== "");
+
+    it("finds Pulumi.yaml, every stack file and the policy pack's", () => {
+        expect(tracked).to.include.members([
+            "Pulumi.yaml",
+            "Pulumi.dev.yaml",
+            "Pulumi.prod.yaml",
+            "policy/PulumiPolicy.yaml",
+        ]);
+    });
+
+    for (const file of tracked) {
+        it(`${file} parses without errors or warnings`, () => {
+            const doc = YAML.parseDocument(fs.readFileSync(path.join(ROOT, file), "utf8"), { strict: true });
+            expect(
+                doc.errors.map((e) => e.message),
+                file,
+            ).to.deep.equal([]);
+            expect(
+                doc.warnings.map((e) => e.message),
+                file,
+            ).to.deep.equal([]);
+        });
+    }
 });

@@ -8,7 +8,20 @@ import { statusSite } from "../components/edge/caddy";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { runStack, withOffsite } from "./helpers";
 import { renderPidsLimitScript } from "../components/host/pidsLimit";
-import { Finding, findingLines, fromRegistered, mandatory, packConfigProblems, policyVerdict, PackConfig, PolicyInput, policyUpOptions, readPackConfig, runPolicies, UNKNOWN_SENTINEL } from "../scripts/lib/policyRun";
+import {
+    Finding,
+    findingLines,
+    fromRegistered,
+    mandatory,
+    packConfigProblems,
+    policyVerdict,
+    PackConfig,
+    PolicyInput,
+    policyUpOptions,
+    readPackConfig,
+    runPolicies,
+    UNKNOWN_SENTINEL,
+} from "../scripts/lib/policyRun";
 
 const T = {
     container: "docker:index/container:Container",
@@ -20,9 +33,21 @@ const T = {
 };
 
 let counter = 0;
-function resource(type: string, props: Record<string, unknown>, opts: PolicyInput["opts"] = {}, parent?: string): PolicyInput {
+function resource(
+    type: string,
+    props: Record<string, unknown>,
+    opts: PolicyInput["opts"] = {},
+    parent?: string,
+): PolicyInput {
     const name = `r${++counter}`;
-    return { type, name, urn: `urn:pulumi:test::freshtrack::${type}::${name}`, props, opts, ...(parent ? { parent } : {}) };
+    return {
+        type,
+        name,
+        urn: `urn:pulumi:test::freshtrack::${type}::${name}`,
+        props,
+        opts,
+        ...(parent ? { parent } : {}),
+    };
 }
 
 /** A container as the Service component makes it: passes every rule, including the advisory ones. */
@@ -53,8 +78,15 @@ function container(over: Record<string, unknown> = {}, service = "api", kind = "
     });
 }
 
-function droplet(over: Record<string, unknown> = {}, opts: PolicyInput["opts"] = { ignoreChanges: ["userData", "sshKeys", "image"] }): PolicyInput {
-    return resource(T.droplet, { size: "s-2vcpu-4gb", monitoring: true, backups: true, sshKeys: ["aa:bb"], vpcUuid: "vpc-1", ...over }, opts);
+function droplet(
+    over: Record<string, unknown> = {},
+    opts: PolicyInput["opts"] = { ignoreChanges: ["userData", "sshKeys", "image"] },
+): PolicyInput {
+    return resource(
+        T.droplet,
+        { size: "s-2vcpu-4gb", monitoring: true, backups: true, sshKeys: ["aa:bb"], vpcUuid: "vpc-1", ...over },
+        opts,
+    );
 }
 
 function firewall(inbound: Array<{ protocol: string; portRange?: string; sourceAddresses: string[] }>): PolicyInput {
@@ -101,71 +133,202 @@ interface Case {
 /** The caddy container with a Caddyfile among its uploads, as the Edge component registers it. */
 function caddyWith(sites: CaddySite[]): PolicyInput {
     const caddyfile = renderCaddyfile({ email: "ops@example.com", tlsMode: "acme", sites });
-    return container({ uploads: [{ file: "/etc/caddy/Caddyfile", content: caddyfile, permissions: "0444" }], user: undefined }, "caddy");
+    return container(
+        { uploads: [{ file: "/etc/caddy/Caddyfile", content: caddyfile, permissions: "0444" }], user: undefined },
+        "caddy",
+    );
 }
 const HASH = "$2a$10$abcdefghijklmnopqrstuv";
 const APP_SITE: CaddySite = {
     address: "freshtrack.example.com",
-    routes: [{ upstreams: ["frontend:8080"] }, { path: "/admin/queues*", upstreams: ["backend:3000"], basicAuth: { user: "admin", bcryptHash: HASH } }],
+    routes: [
+        { upstreams: ["frontend:8080"] },
+        { path: "/admin/queues*", upstreams: ["backend:3000"], basicAuth: { user: "admin", bcryptHash: HASH } },
+    ],
 };
 const STATUS_GATED = [APP_SITE, statusSite("freshtrack.example.com", HASH, ["public"])];
 /** The status site before issue 15: Uptime Kuma, setup and all, proxied with no auth. */
-const STATUS_OPEN = [APP_SITE, { address: "status.freshtrack.example.com", routes: [{ upstreams: ["uptime-kuma:3001"] }] }];
+const STATUS_OPEN = [
+    APP_SITE,
+    { address: "status.freshtrack.example.com", routes: [{ upstreams: ["uptime-kuma:3001"] }] },
+];
 
 const CASES: Case[] = [
-    { policy: "container-memory-limit", passing: () => [container()], failing: () => [container({ memory: undefined })], message: /api: has no memory limit/ },
-    { policy: "container-memory-limit", passing: () => [container({ memory: 4096 })], failing: () => [container({ memory: 6000 })], message: /6000 MB is above the 4096 MB/ },
-    { policy: "container-cpu-limit", passing: () => [container()], failing: () => [container({ cpus: undefined })], message: /has no CPU limit/ },
-    { policy: "container-healthcheck", passing: () => [container(), container({ healthcheck: undefined, wait: undefined }, "migrate", "job")], failing: () => [container({ healthcheck: undefined })], message: /has no health check/ },
-    { policy: "container-healthcheck", passing: () => [container()], failing: () => [container({ wait: false })], message: /does not wait for it/ },
-    { policy: "container-restart-policy", passing: () => [container(), container({}, "migrate", "job")], failing: () => [container({ restart: "no" })], message: /restart policy 'no'/ },
-    { policy: "container-log-rotation", passing: () => [container(), container({ logDriver: "local", logOpts: {} })], failing: () => [container({ logOpts: { "max-size": "10m" } })], message: /without max-size and max-file/ },
+    {
+        policy: "container-memory-limit",
+        passing: () => [container()],
+        failing: () => [container({ memory: undefined })],
+        message: /api: has no memory limit/,
+    },
+    {
+        policy: "container-memory-limit",
+        passing: () => [container({ memory: 4096 })],
+        failing: () => [container({ memory: 6000 })],
+        message: /6000 MB is above the 4096 MB/,
+    },
+    {
+        policy: "container-cpu-limit",
+        passing: () => [container()],
+        failing: () => [container({ cpus: undefined })],
+        message: /has no CPU limit/,
+    },
+    {
+        policy: "container-healthcheck",
+        passing: () => [container(), container({ healthcheck: undefined, wait: undefined }, "migrate", "job")],
+        failing: () => [container({ healthcheck: undefined })],
+        message: /has no health check/,
+    },
+    {
+        policy: "container-healthcheck",
+        passing: () => [container()],
+        failing: () => [container({ wait: false })],
+        message: /does not wait for it/,
+    },
+    {
+        policy: "container-restart-policy",
+        passing: () => [container(), container({}, "migrate", "job")],
+        failing: () => [container({ restart: "no" })],
+        message: /restart policy 'no'/,
+    },
+    {
+        policy: "container-log-rotation",
+        passing: () => [container(), container({ logDriver: "local", logOpts: {} })],
+        failing: () => [container({ logOpts: { "max-size": "10m" } })],
+        message: /without max-size and max-file/,
+    },
     {
         policy: "image-pinned",
-        passing: () => [container({ image: "postgres:17.11-alpine" }), resource(T.remoteImage, { name: "ghcr.io/x/backend:1.4.2" }), resource(T.remoteImage, { name: `redis@sha256:${"a".repeat(64)}` })],
-        failing: () => [resource(T.remoteImage, { name: "ghcr.io/x/backend:latest" }), resource(T.remoteImage, { name: "postgres" }), container({ image: "nginx" })],
+        passing: () => [
+            container({ image: "postgres:17.11-alpine" }),
+            resource(T.remoteImage, { name: "ghcr.io/x/backend:1.4.2" }),
+            resource(T.remoteImage, { name: `redis@sha256:${"a".repeat(64)}` }),
+        ],
+        failing: () => [
+            resource(T.remoteImage, { name: "ghcr.io/x/backend:latest" }),
+            resource(T.remoteImage, { name: "postgres" }),
+            container({ image: "nginx" }),
+        ],
         message: /image '(ghcr.io\/x\/backend:latest|postgres|nginx)' is not pinned/,
     },
-    { policy: "container-not-privileged", passing: () => [container()], failing: () => [container({ privileged: true })], message: /runs privileged/ },
-    { policy: "container-no-host-namespaces", passing: () => [container()], failing: () => [container({ pidMode: "host" })], message: /host's PID namespace/ },
-    { policy: "container-no-new-privileges", passing: () => [container()], failing: () => [container({ securityOpts: [] })], message: /lacks securityOpts no-new-privileges/ },
-    { policy: "container-capabilities", passing: () => [container({ capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] } }, "caddy")], failing: () => [container({ capabilities: { drops: ["ALL"], adds: ["SYS_ADMIN"] } })], message: /adds capabilities SYS_ADMIN beyond its allowlist \(none\)/ },
-    { policy: "container-capabilities", passing: () => [container()], failing: () => [container({ capabilities: { drops: [], adds: [] } })], message: /does not drop ALL/ },
+    {
+        policy: "container-not-privileged",
+        passing: () => [container()],
+        failing: () => [container({ privileged: true })],
+        message: /runs privileged/,
+    },
+    {
+        policy: "container-no-host-namespaces",
+        passing: () => [container()],
+        failing: () => [container({ pidMode: "host" })],
+        message: /host's PID namespace/,
+    },
+    {
+        policy: "container-no-new-privileges",
+        passing: () => [container()],
+        failing: () => [container({ securityOpts: [] })],
+        message: /lacks securityOpts no-new-privileges/,
+    },
+    {
+        policy: "container-capabilities",
+        passing: () => [container({ capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] } }, "caddy")],
+        failing: () => [container({ capabilities: { drops: ["ALL"], adds: ["SYS_ADMIN"] } })],
+        message: /adds capabilities SYS_ADMIN beyond its allowlist \(none\)/,
+    },
+    {
+        policy: "container-capabilities",
+        passing: () => [container()],
+        failing: () => [container({ capabilities: { drops: [], adds: [] } })],
+        message: /does not drop ALL/,
+    },
     {
         policy: "container-host-mounts",
-        passing: () => [container(), container({ volumes: [{ hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true }] }, "promtail")],
-        failing: () => [container({ volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }] })],
+        passing: () => [
+            container(),
+            container(
+                {
+                    volumes: [
+                        {
+                            hostPath: "/var/lib/docker/containers",
+                            containerPath: "/var/lib/docker/containers",
+                            readOnly: true,
+                        },
+                    ],
+                },
+                "promtail",
+            ),
+        ],
+        failing: () => [
+            container({ volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }] }),
+        ],
         message: /mounts host path \/var\/run\/docker.sock \(control of the whole host\)/,
     },
     {
         policy: "container-host-mounts",
         passing: () => [container()],
-        failing: () => [container({ volumes: [{ hostPath: "/var/lib/docker/containers", containerPath: "/s" }] }, "promtail")],
+        failing: () => [
+            container({ volumes: [{ hostPath: "/var/lib/docker/containers", containerPath: "/s" }] }, "promtail"),
+        ],
         message: /writable; the allowlist permits it read-only only/,
     },
     {
         policy: "container-no-docker-socket",
         passing: () => [
             container(),
-            container({ volumes: [{ hostPath: "/mnt/freshtrack-data/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true }] }, "promtail"),
-            container({ user: undefined, volumes: [{ hostPath: "/", containerPath: "/host", readOnly: true }] }, "node-exporter"),
+            container(
+                {
+                    volumes: [
+                        {
+                            hostPath: "/mnt/freshtrack-data/docker/containers",
+                            containerPath: "/var/lib/docker/containers",
+                            readOnly: true,
+                        },
+                    ],
+                },
+                "promtail",
+            ),
+            container(
+                { user: undefined, volumes: [{ hostPath: "/", containerPath: "/host", readOnly: true }] },
+                "node-exporter",
+            ),
         ],
-        failing: () => [container({ volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true }] }, "promtail")],
+        failing: () => [
+            container(
+                {
+                    volumes: [
+                        { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+                    ],
+                },
+                "promtail",
+            ),
+        ],
         message: /promtail: mounts the Docker socket \/var\/run\/docker.sock \(read-only does not limit the API\)/,
     },
     {
         policy: "caddy-admin-routes-authenticated",
         passing: () => [caddyWith(STATUS_GATED)],
         failing: () => [caddyWith(STATUS_OPEN)],
-        message: /caddy: status\.freshtrack\.example\.com: every other path reaches an admin interface without basicauth/,
+        message:
+            /caddy: status\.freshtrack\.example\.com: every other path reaches an admin interface without basicauth/,
     },
     {
         policy: "container-published-ports",
-        passing: () => [container({ ports: [{ internal: 443, external: 443, ip: "0.0.0.0" }, { internal: 5432, external: 5432, ip: "127.0.0.1" }] })],
+        passing: () => [
+            container({
+                ports: [
+                    { internal: 443, external: 443, ip: "0.0.0.0" },
+                    { internal: 5432, external: 5432, ip: "127.0.0.1" },
+                ],
+            }),
+        ],
         failing: () => [container({ ports: [{ internal: 5432, external: 5432, ip: "0.0.0.0" }] })],
         message: /publishes port 5432 on 0.0.0.0/,
     },
-    { policy: "container-no-secret-env", passing: () => [container()], failing: () => [container({ envs: ["DB_PASSWORD=hunter2"] })], message: /env DB_PASSWORD carries a value/ },
+    {
+        policy: "container-no-secret-env",
+        passing: () => [container()],
+        failing: () => [container({ envs: ["DB_PASSWORD=hunter2"] })],
+        message: /env DB_PASSWORD carries a value/,
+    },
     {
         policy: "container-pids-limit",
         passing: () => withPidsLimit(renderPidsLimitScript("freshtrack-dev", "api", 512)),
@@ -177,7 +340,8 @@ const CASES: Case[] = [
         ],
         message: /api: (no PID limit; a fork bomb|PID limit 100000 is above the 4096 allowed)/,
     },
-    // The two advisory rules list exactly the exceptions a Service explains; the two mandatory ones refuse an unexplained one.
+    // The two advisory rules list exactly the exceptions a Service explains; the two mandatory ones refuse an
+    // unexplained one.
     {
         policy: "container-read-only-rootfs",
         passing: () => inService(container()),
@@ -192,36 +356,108 @@ const CASES: Case[] = [
     },
     {
         policy: "container-root-explained",
-        passing: () => [...withService({ runsAsRootReason: "it reads root's logs" }, container({ user: undefined })), ...inService(container())],
+        passing: () => [
+            ...withService({ runsAsRootReason: "it reads root's logs" }, container({ user: undefined })),
+            ...inService(container()),
+        ],
         failing: () => inService(container({ user: "root" })),
         message: /api: runs as root \(user root\), and its Service records no runsAsRootReason/,
     },
     {
         policy: "container-writable-root-explained",
-        passing: () => [...withService({ writableRootReason: "its files are copied in" }, container({ readOnly: false })), ...inService(container())],
+        passing: () => [
+            ...withService({ writableRootReason: "its files are copied in" }, container({ readOnly: false })),
+            ...inService(container()),
+        ],
         failing: () => inService(container({ readOnly: undefined })),
         message: /api: has a writable root filesystem, and its Service records no writableRootReason/,
     },
-    { policy: "do-firewall-public-ports", passing: () => [firewall(GOOD_FIREWALL)], failing: () => [firewall([...GOOD_FIREWALL, { protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/0"] }])], message: /opens tcp 5432 to the whole internet/ },
+    {
+        policy: "do-firewall-public-ports",
+        passing: () => [firewall(GOOD_FIREWALL)],
+        failing: () => [
+            firewall([...GOOD_FIREWALL, { protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/0"] }]),
+        ],
+        message: /opens tcp 5432 to the whole internet/,
+    },
     {
         policy: "docker-ssh-host-key-pinned",
-        passing: () => [resource("pulumi:providers:docker", { host: "ssh://deploy@203.0.113.10", sshOpts: ["-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/k/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null"] })],
-        failing: () => [resource("pulumi:providers:docker", { host: "ssh://deploy@203.0.113.10", sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=/k/known_hosts"] })],
+        passing: () => [
+            resource("pulumi:providers:docker", {
+                host: "ssh://deploy@203.0.113.10",
+                sshOpts: [
+                    "-o",
+                    "StrictHostKeyChecking=yes",
+                    "-o",
+                    "UserKnownHostsFile=/k/known_hosts",
+                    "-o",
+                    "GlobalKnownHostsFile=/dev/null",
+                ],
+            }),
+        ],
+        failing: () => [
+            resource("pulumi:providers:docker", {
+                host: "ssh://deploy@203.0.113.10",
+                sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=/k/known_hosts"],
+            }),
+        ],
         message: /StrictHostKeyChecking=accept-new, which accepts a host key it does not know/,
     },
-    { policy: "do-firewall-no-world-ssh", passing: () => [firewall(GOOD_FIREWALL)], failing: () => [firewall([{ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["::/0"] }])], message: /allows SSH from ::\/0/ },
-    { policy: "do-droplet-size", passing: () => [droplet()], failing: () => [droplet({ size: "s-32vcpu-192gb" })], message: /size s-32vcpu-192gb is not one of/ },
-    { policy: "do-droplet-hardening", passing: () => [droplet()], failing: () => [droplet({ monitoring: false, sshKeys: [] })], message: /monitoring agent|no SSH key/ },
-    { policy: "do-droplet-hardening", passing: () => [droplet()], failing: () => [droplet({ backups: false })], message: /backups off, which this stack requires/, config: { "do-droplet-hardening": { requireBackups: true } } },
-    { policy: "do-droplet-replacement-guard", passing: () => [droplet()], failing: () => [droplet({}, { ignoreChanges: ["userData"] })], message: /replaced when sshKeys change/ },
-    { policy: "stateful-resources-protected", passing: () => [resource(T.dockerVolume, { name: "v" }, { protect: true })], failing: () => [resource(T.dockerVolume, { name: "v" }, { protect: false })], message: /holds data but is not protected/ },
+    {
+        policy: "do-firewall-no-world-ssh",
+        passing: () => [firewall(GOOD_FIREWALL)],
+        failing: () => [firewall([{ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["::/0"] }])],
+        message: /allows SSH from ::\/0/,
+    },
+    {
+        policy: "do-droplet-size",
+        passing: () => [droplet()],
+        failing: () => [droplet({ size: "s-32vcpu-192gb" })],
+        message: /size s-32vcpu-192gb is not one of/,
+    },
+    {
+        policy: "do-droplet-hardening",
+        passing: () => [droplet()],
+        failing: () => [droplet({ monitoring: false, sshKeys: [] })],
+        message: /monitoring agent|no SSH key/,
+    },
+    {
+        policy: "do-droplet-hardening",
+        passing: () => [droplet()],
+        failing: () => [droplet({ backups: false })],
+        message: /backups off, which this stack requires/,
+        config: { "do-droplet-hardening": { requireBackups: true } },
+    },
+    {
+        policy: "do-droplet-replacement-guard",
+        passing: () => [droplet()],
+        failing: () => [droplet({}, { ignoreChanges: ["userData"] })],
+        message: /replaced when sshKeys change/,
+    },
+    {
+        policy: "stateful-resources-protected",
+        passing: () => [resource(T.dockerVolume, { name: "v" }, { protect: true })],
+        failing: () => [resource(T.dockerVolume, { name: "v" }, { protect: false })],
+        message: /holds data but is not protected/,
+    },
     {
         policy: "stack-memory-budget",
-        passing: () => [droplet(), ...inService(container({ memory: 2000 }, "db", "stateful"), container({ memory: 600 }))],
-        failing: () => [droplet({ size: "s-1vcpu-2gb" }), ...inService(container({ memory: 1200 }, "db", "stateful"), container({ memory: 400 }))],
+        passing: () => [
+            droplet(),
+            ...inService(container({ memory: 2000 }, "db", "stateful"), container({ memory: 600 })),
+        ],
+        failing: () => [
+            droplet({ size: "s-1vcpu-2gb" }),
+            ...inService(container({ memory: 1200 }, "db", "stateful"), container({ memory: 400 })),
+        ],
         message: /reach 2000 MB at peak \(1600 MB steady\), over the 1740 MB budget: 2048 MB less 15 % headroom/,
     },
-    { policy: "stack-containers-through-service", passing: () => inService(container()), failing: () => [container()], message: /container r\d+ is not created by the Service component/ },
+    {
+        policy: "stack-containers-through-service",
+        passing: () => inService(container()),
+        failing: () => [container()],
+        message: /container r\d+ is not created by the Service component/,
+    },
     {
         policy: "stack-backups-and-monitoring",
         passing: () => [droplet(), ...inService(container({}, "prometheus"))],
@@ -249,7 +485,11 @@ describe("policy pack", () => {
         });
 
         it("keeps only the read-only root filesystem and non-root rules advisory", () => {
-            expect(POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name).sort()).to.deep.equal(["container-non-root-user", "container-read-only-rootfs"]);
+            expect(
+                POLICIES.filter((p) => p.enforcementLevel === "advisory")
+                    .map((p) => p.name)
+                    .sort(),
+            ).to.deep.equal(["container-non-root-user", "container-read-only-rootfs"]);
         });
 
         it("ships a policy config for every shipped stack that names only real rules and settings", () => {
@@ -259,7 +499,11 @@ describe("policy pack", () => {
                     const policy = POLICIES.find((p) => p.name === name);
                     expect(policy, `${stack}: ${name}`).to.not.equal(undefined);
                     for (const key of Object.keys(settings)) {
-                        if (key !== "enforcementLevel") expect(Object.keys(policy!.configSchema?.properties ?? {}), `${stack}: ${name}.${key}`).to.include(key);
+                        if (key !== "enforcementLevel")
+                            expect(
+                                Object.keys(policy!.configSchema?.properties ?? {}),
+                                `${stack}: ${name}.${key}`,
+                            ).to.include(key);
                     }
                 }
             }
@@ -286,65 +530,132 @@ describe("policy pack", () => {
         it("lets a stack exempt a service from a container rule by config", async () => {
             const broken = [container({ envs: ["DB_PASSWORD=hunter2"] }, "postgres")];
             expect(await findingsFor("container-no-secret-env", broken)).to.have.length(1);
-            expect(await findingsFor("container-no-secret-env", broken, { "container-no-secret-env": { exemptServices: ["postgres"] } })).to.deep.equal([]);
+            expect(
+                await findingsFor("container-no-secret-env", broken, {
+                    "container-no-secret-env": { exemptServices: ["postgres"] },
+                }),
+            ).to.deep.equal([]);
         });
 
         it("refuses a pack config line no rule reads, with the closest name, instead of running as if it were not there", () => {
             const problems = packConfigProblems(
-                { "stack-backups-and-monitoring": { required: true, offsiteForVolume: false }, "container-non-root-users": "disabled", "container-pids-limit": "off" as never },
+                {
+                    "stack-backups-and-monitoring": { required: true, offsiteForVolume: false },
+                    "container-non-root-users": "disabled",
+                    "container-pids-limit": "off" as never,
+                },
                 POLICIES,
             );
             expect(problems).to.have.length(3);
-            expect(problems[0]).to.match(/^"stack-backups-and-monitoring"\.offsiteForVolume: the rule has no such setting \(did you mean offsiteForVolumes\?\)/);
-            expect(problems[1]).to.equal('"container-non-root-users": no rule of that name (did you mean "container-non-root-user"?)');
+            expect(problems[0]).to.match(
+                /^"stack-backups-and-monitoring"\.offsiteForVolume: the rule has no such setting \(did you mean offsiteForVolumes\?\)/,
+            );
+            expect(problems[1]).to.equal(
+                '"container-non-root-users": no rule of that name (did you mean "container-non-root-user"?)',
+            );
             expect(problems[2]).to.match(/^"container-pids-limit": "off" is not an enforcement level/);
-            for (const stack of shippedStacks()) expect(packConfigProblems(readPackConfig(stack), POLICIES), stack).to.deep.equal([]);
+            for (const stack of shippedStacks())
+                expect(packConfigProblems(readPackConfig(stack), POLICIES), stack).to.deep.equal([]);
         });
 
         it("lets a stack exempt a service from the rules that read a container's Service too (the newcomer pass: they ignored it)", async () => {
             const rootNoReason = inService(container({ user: "root", readOnly: false }, "postgres"));
-            for (const rule of ["container-root-explained", "container-writable-root-explained", "container-pids-limit"]) {
+            for (const rule of [
+                "container-root-explained",
+                "container-writable-root-explained",
+                "container-pids-limit",
+            ]) {
                 expect(await findingsFor(rule, rootNoReason), rule).to.not.be.empty;
-                expect(await findingsFor(rule, rootNoReason, { [rule]: { exemptServices: ["postgres"] } }), rule).to.deep.equal([]);
+                expect(
+                    await findingsFor(rule, rootNoReason, { [rule]: { exemptServices: ["postgres"] } }),
+                    rule,
+                ).to.deep.equal([]);
             }
         });
 
         it("lets a stack change a rule's enforcement level or disable it", async () => {
-            const broken = withService({ writableRootReason: "its files are copied in" }, container({ readOnly: false }));
-            expect((await findingsFor("container-read-only-rootfs", broken, { "container-read-only-rootfs": { enforcementLevel: "mandatory" } }))[0]!.enforcementLevel).to.equal("mandatory");
-            expect(await findingsFor("container-read-only-rootfs", broken, { "container-read-only-rootfs": "disabled" })).to.deep.equal([]);
+            const broken = withService(
+                { writableRootReason: "its files are copied in" },
+                container({ readOnly: false }),
+            );
+            expect(
+                (
+                    await findingsFor("container-read-only-rootfs", broken, {
+                        "container-read-only-rootfs": { enforcementLevel: "mandatory" },
+                    })
+                )[0]!.enforcementLevel,
+            ).to.equal("mandatory");
+            expect(
+                await findingsFor("container-read-only-rootfs", broken, { "container-read-only-rootfs": "disabled" }),
+            ).to.deep.equal([]);
         });
     });
 
     describe("values unknown during preview", () => {
         const expectUnknownNotViolation = (findings: Finding[], policy: string) => {
             const own = findings.filter((f) => f.policy === policy);
-            expect(own.filter((f) => f.kind === "violation"), `${policy} must not fail on an unknown`).to.deep.equal([]);
-            expect(own.filter((f) => f.kind === "unknown"), `${policy} must not pass silently on an unknown`).to.have.length(1);
+            expect(
+                own.filter((f) => f.kind === "violation"),
+                `${policy} must not fail on an unknown`,
+            ).to.deep.equal([]);
+            expect(
+                own.filter((f) => f.kind === "unknown"),
+                `${policy} must not pass silently on an unknown`,
+            ).to.have.length(1);
             expect(own[0]!.enforcementLevel).to.equal("advisory");
         };
 
         it("neither fails nor passes a container rule whose value is unknown", async () => {
             const unknownMemory = [container({ memory: UNKNOWN_SENTINEL })];
-            expectUnknownNotViolation(await findingsFor("container-memory-limit", unknownMemory), "container-memory-limit");
-            expectUnknownNotViolation(await findingsFor("container-published-ports", [container({ ports: UNKNOWN_SENTINEL })]), "container-published-ports");
-            expectUnknownNotViolation(await findingsFor("container-no-secret-env", [container({ envs: UNKNOWN_SENTINEL })]), "container-no-secret-env");
+            expectUnknownNotViolation(
+                await findingsFor("container-memory-limit", unknownMemory),
+                "container-memory-limit",
+            );
+            expectUnknownNotViolation(
+                await findingsFor("container-published-ports", [container({ ports: UNKNOWN_SENTINEL })]),
+                "container-published-ports",
+            );
+            expectUnknownNotViolation(
+                await findingsFor("container-no-secret-env", [container({ envs: UNKNOWN_SENTINEL })]),
+                "container-no-secret-env",
+            );
         });
 
         it("neither fails nor passes a firewall or droplet rule whose value is unknown", async () => {
-            expectUnknownNotViolation(await findingsFor("do-firewall-no-world-ssh", [resource(T.firewall, { inboundRules: UNKNOWN_SENTINEL })]), "do-firewall-no-world-ssh");
-            expectUnknownNotViolation(await findingsFor("do-droplet-size", [droplet({ size: UNKNOWN_SENTINEL })]), "do-droplet-size");
+            expectUnknownNotViolation(
+                await findingsFor("do-firewall-no-world-ssh", [
+                    resource(T.firewall, { inboundRules: UNKNOWN_SENTINEL }),
+                ]),
+                "do-firewall-no-world-ssh",
+            );
+            expectUnknownNotViolation(
+                await findingsFor("do-droplet-size", [droplet({ size: UNKNOWN_SENTINEL })]),
+                "do-droplet-size",
+            );
         });
 
         it("neither fails nor passes the memory budget when a limit or the droplet size is unknown", async () => {
-            expectUnknownNotViolation(await findingsFor("stack-memory-budget", [droplet({ size: UNKNOWN_SENTINEL }), ...inService(container())]), "stack-memory-budget");
-            expectUnknownNotViolation(await findingsFor("stack-memory-budget", [droplet(), ...inService(container({ memory: UNKNOWN_SENTINEL }))]), "stack-memory-budget");
+            expectUnknownNotViolation(
+                await findingsFor("stack-memory-budget", [
+                    droplet({ size: UNKNOWN_SENTINEL }),
+                    ...inService(container()),
+                ]),
+                "stack-memory-budget",
+            );
+            expectUnknownNotViolation(
+                await findingsFor("stack-memory-budget", [
+                    droplet(),
+                    ...inService(container({ memory: UNKNOWN_SENTINEL })),
+                ]),
+                "stack-memory-budget",
+            );
         });
     });
 
     describe("shipped stacks", () => {
         // Prod as the walkthrough has the operator finish it: with an offsite store, which its policy requires.
-        const finished = (stack: string) => (stack === "prod" ? withOffsite(loadStackSettings(stack)) : loadStackSettings(stack));
+        const finished = (stack: string) =>
+            stack === "prod" ? withOffsite(loadStackSettings(stack)) : loadStackSettings(stack);
         for (const stack of shippedStacks()) {
             it(`stack ${stack} has no mandatory violation with policy/config/${stack}.json`, async () => {
                 const { runUnderMocks } = await import("../scripts/lib/mockRun");
@@ -358,14 +669,19 @@ describe("policy pack", () => {
 
         it("refuses the shipped prod as it ships, with no offsite copy of the block volume that holds every copy (issue 15, finding 2)", async () => {
             const { resources } = await runStack("prod", deployStack);
-            const violations = mandatory(await runPolicies(POLICIES, fromRegistered(resources), readPackConfig("prod")));
+            const violations = mandatory(
+                await runPolicies(POLICIES, fromRegistered(resources), readPackConfig("prod")),
+            );
             expect(violations.map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([
                 "stack-backups-and-monitoring: volume droplet-data holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host. " +
                     "Set freshtrack:backup.offsite and its three secrets (docs/walkthrough.md, step 4; docs/operations.md, Offsite copies).",
             ]);
             // The written decision to accept the risk lifts it.
             const accepted = readPackConfig("prod") as Record<string, Record<string, unknown>>;
-            accepted["stack-backups-and-monitoring"] = { ...accepted["stack-backups-and-monitoring"], offsiteForVolumes: false };
+            accepted["stack-backups-and-monitoring"] = {
+                ...accepted["stack-backups-and-monitoring"],
+                offsiteForVolumes: false,
+            };
             expect(mandatory(await runPolicies(POLICIES, fromRegistered(resources), accepted))).to.deep.equal([]);
         });
 
@@ -378,7 +694,9 @@ describe("policy pack", () => {
                     return { ...r, props: rest };
                 }
                 if (r.type === T.firewall) {
-                    const rules = (r.props.inboundRules as Array<{ portRange: string; sourceAddresses: string[] }>).map((rule) => (rule.portRange === "22" ? { ...rule, sourceAddresses: ["0.0.0.0/0"] } : rule));
+                    const rules = (r.props.inboundRules as Array<{ portRange: string; sourceAddresses: string[] }>).map(
+                        (rule) => (rule.portRange === "22" ? { ...rule, sourceAddresses: ["0.0.0.0/0"] } : rule),
+                    );
                     return { ...r, props: { ...r.props, inboundRules: rules } };
                 }
                 return r;
@@ -386,7 +704,10 @@ describe("policy pack", () => {
             const config = readPackConfig("prod");
             const violations = mandatory(await runPolicies(POLICIES, inputs, config));
             expect(violations.map((v) => [v.policy, v.message])).to.deep.equal([
-                ["container-memory-limit", "postgres: has no memory limit; a leak in it could take the whole host down. Set limits.memoryMb."],
+                [
+                    "container-memory-limit",
+                    "postgres: has no memory limit; a leak in it could take the whole host down. Set limits.memoryMb.",
+                ],
                 ["do-firewall-no-world-ssh", "freshtrack-prod-firewall: allows SSH from 0.0.0.0/0."],
             ]);
             expect(violations[0]!.urn).to.match(/docker:index\/container:Container::postgres$/);
@@ -407,18 +728,39 @@ describe("container-pids-limit takes no fake for a limit (the attack pass)", () 
     const real = renderPidsLimitScript("freshtrack-dev", "api", 512);
     const fakes: Array<[string, string, PolicyInput?]> = [
         ["a limit of 0, which Docker takes as none", real.replace("--pids-limit 512", "--pids-limit 0")],
-        ["the filter only in a comment", `# ids=$(docker ps -q --filter label=com.freshtrack.stack=freshtrack-dev --filter label=com.freshtrack.service=api)\necho ok\n`],
-        ["an echo of a limit, then none", real.replace("docker update --pids-limit 512 $ids >/dev/null", 'echo "docker update --pids-limit 512 $ids"\ndocker update --pids-limit -1 $ids')],
+        [
+            "the filter only in a comment",
+            `# ids=$(docker ps -q --filter label=com.freshtrack.stack=freshtrack-dev --filter label=com.freshtrack.service=api)\necho ok\n`,
+        ],
+        [
+            "an echo of a limit, then none",
+            real.replace(
+                "docker update --pids-limit 512 $ids >/dev/null",
+                'echo "docker update --pids-limit 512 $ids"\ndocker update --pids-limit -1 $ids',
+            ),
+        ],
         ["another stack's containers", renderPidsLimitScript("freshtrack-prod", "api", 512)],
         ["a service whose name starts the same", renderPidsLimitScript("freshtrack-dev", "api-old", 512)],
         ["an exit before the update", real.replace("docker update", "exit 0\ndocker update")],
         ["the whole script in a heredoc", `: <<'X'\n${real}X\n`],
-        ["a long-running container labelled a job", "", container({ labels: [{ label: "com.freshtrack.stack", value: "freshtrack-dev" }, { label: "com.freshtrack.service", value: "api" }, { label: "com.freshtrack.kind", value: "job" }] })],
+        [
+            "a long-running container labelled a job",
+            "",
+            container({
+                labels: [
+                    { label: "com.freshtrack.stack", value: "freshtrack-dev" },
+                    { label: "com.freshtrack.service", value: "api" },
+                    { label: "com.freshtrack.kind", value: "job" },
+                ],
+            }),
+        ],
     ];
     for (const [what, script, c] of fakes) {
         it(`refuses ${what}`, async () => {
             const findings = await findingsFor("container-pids-limit", withPidsLimit(script, c));
-            expect(findings.map((f) => f.message)).to.deep.equal(["api: no PID limit; a fork bomb or a thread leak in it could exhaust the host's processes."]);
+            expect(findings.map((f) => f.message)).to.deep.equal([
+                "api: no PID limit; a fork bomb or a thread leak in it could exhaust the host's processes.",
+            ]);
         });
     }
     it("takes the script Service writes, and a job (attached, never restarted) needs none", async () => {
@@ -428,12 +770,23 @@ describe("container-pids-limit takes no fake for a limit (the attack pass)", () 
 });
 
 describe("npm run policy: a report an operator can read", () => {
-    const finding = (policy: string, enforcementLevel: Finding["enforcementLevel"], message: string): Finding => ({ policy, enforcementLevel, kind: "violation", message });
+    const finding = (policy: string, enforcementLevel: Finding["enforcementLevel"], message: string): Finding => ({
+        policy,
+        enforcementLevel,
+        kind: "violation",
+        message,
+    });
     const findings: Finding[] = [
         finding("do-firewall-no-world-ssh", "mandatory", "freshtrack-prod-firewall: allows SSH from 0.0.0.0/0."),
-        ...["worker", "backend", "caddy"].map((n) => finding("container-read-only-rootfs", "advisory", `${n}: has a writable root filesystem.`)),
+        ...["worker", "backend", "caddy"].map((n) =>
+            finding("container-read-only-rootfs", "advisory", `${n}: has a writable root filesystem.`),
+        ),
         finding("container-read-only-rootfs", "advisory", "grafana: mounts / read-write."),
-        finding("stack-memory-budget", "mandatory", "container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom."),
+        finding(
+            "stack-memory-budget",
+            "mandatory",
+            "container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom.",
+        ),
     ];
 
     it("folds findings that say the same thing into one line naming every resource, sorted", () => {
@@ -451,14 +804,29 @@ describe("npm run policy: a report an operator can read", () => {
 
     it("says 'all N containers' when a finding holds for every container of the stack, instead of listing them", () => {
         const every = ["caddy", "backend", "worker"];
-        const lines = findingLines(every.map((n) => finding("container-non-root-user", "advisory", `${n}: runs as root.`)), 100, every);
-        expect(lines).to.deep.equal(["  advisory  container-non-root-user (3)", "      all 3 containers: runs as root."]);
+        const lines = findingLines(
+            every.map((n) => finding("container-non-root-user", "advisory", `${n}: runs as root.`)),
+            100,
+            every,
+        );
+        expect(lines).to.deep.equal([
+            "  advisory  container-non-root-user (3)",
+            "      all 3 containers: runs as root.",
+        ]);
         // Two of three is still a list: the one left out matters.
-        expect(findingLines(every.slice(0, 2).map((n) => finding("r", "advisory", `${n}: runs as root.`)), 100, every)[1]).to.equal("      2 resources: runs as root.");
+        expect(
+            findingLines(
+                every.slice(0, 2).map((n) => finding("r", "advisory", `${n}: runs as root.`)),
+                100,
+                every,
+            )[1],
+        ).to.equal("      2 resources: runs as root.");
     });
 
     it("wraps a long list of names at the given width", () => {
-        const many = Array.from({ length: 30 }, (_, i) => finding("r", "advisory", `service-${String(i).padStart(2, "0")}: same.`));
+        const many = Array.from({ length: 30 }, (_, i) =>
+            finding("r", "advisory", `service-${String(i).padStart(2, "0")}: same.`),
+        );
         const lines = findingLines(many, 60);
         expect(lines.slice(0, 2)).to.deep.equal(["  advisory  r (30)", "      30 resources: same."]);
         for (const l of lines.slice(2)) expect(l.length, l).to.be.at.most(60);
@@ -469,21 +837,39 @@ describe("npm run policy: a report an operator can read", () => {
         expect(policyVerdict("prod", findings)).to.equal(
             "policy: 'prod' FAILS: 2 mandatory violation(s) in 2 rule(s); pulumi up with this pack stops before changing anything (4 advisory finding(s) in 1 rule(s), which do not block)",
         );
-        expect(policyVerdict("dev", findings.filter((f) => f.enforcementLevel === "advisory"))).to.equal("policy: 'dev' passes: no mandatory violation (4 advisory finding(s) in 1 rule(s), which do not block)");
-        expect(policyVerdict("dev", [])).to.equal("policy: 'dev' passes: no mandatory violation (no advisory findings)");
+        expect(
+            policyVerdict(
+                "dev",
+                findings.filter((f) => f.enforcementLevel === "advisory"),
+            ),
+        ).to.equal(
+            "policy: 'dev' passes: no mandatory violation (4 advisory finding(s) in 1 rule(s), which do not block)",
+        );
+        expect(policyVerdict("dev", [])).to.equal(
+            "policy: 'dev' passes: no mandatory violation (no advisory findings)",
+        );
     });
 
     it("prints the shipped prod stack's report with the verdict as its last line, and exits 1 for its one violation: no offsite copy", () => {
         const root = path.join(__dirname, "..");
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", "policy.ts"), "prod"], { cwd: root, encoding: "utf8" });
+        const result = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", "policy.ts"), "prod"],
+            { cwd: root, encoding: "utf8" },
+        );
         expect(result.status, result.stderr).to.equal(1);
         const lines = result.stdout.trimEnd().split("\n");
         expect(lines[lines.length - 1]).to.match(/^policy: 'prod' FAILS: 1 mandatory violation\(s\) in 1 rule\(s\)/);
-        expect(result.stdout).to.contain("volume droplet-data holds the stack's data and droplet backups do not cover block volumes");
-        // The advisory findings are the exceptions, each with its reason: the frontend, node-exporter and Uptime Kuma are read-only.
+        expect(result.stdout).to.contain(
+            "volume droplet-data holds the stack's data and droplet backups do not cover block volumes",
+        );
+        // The advisory findings are the exceptions, each with its reason: the frontend, node-exporter and Uptime Kuma
+        // are read-only.
         expect(result.stdout).to.match(/advisory {2}container-read-only-rootfs \(\d+\)/);
         expect(result.stdout).to.not.match(/(frontend|node-exporter|uptime-kuma): has a writable root filesystem/);
-        expect(result.stdout).to.contain("promtail: runs as root (user unset), because it reads every container's log file");
+        expect(result.stdout).to.contain(
+            "promtail: runs as root (user unset), because it reads every container's log file",
+        );
     });
 });
 
@@ -492,15 +878,25 @@ describe("npm run policy: a report an operator can read", () => {
  * whole internet by its spelling (0.0.0.0/0, ::/0). They judge it by what the sources cover.
  */
 describe("firewall rules judge the whole internet by the addresses the sources cover (issue 15, finding 8)", () => {
-    const ssh = (sources: string[], portRange = "22") => firewall([...GOOD_FIREWALL.slice(0, 2), { protocol: "tcp", portRange, sourceAddresses: sources }]);
+    const ssh = (sources: string[], portRange = "22") =>
+        firewall([...GOOD_FIREWALL.slice(0, 2), { protocol: "tcp", portRange, sourceAddresses: sources }]);
 
-    for (const sources of [["1.2.3.4/0"], ["0::/0"], ["::ffff:0.0.0.0/96"], ["::/80"], ["0.0.0.0/1", "128.0.0.0/1"], ["::/1", "8000::/1"]]) {
+    for (const sources of [
+        ["1.2.3.4/0"],
+        ["0::/0"],
+        ["::ffff:0.0.0.0/96"],
+        ["::/80"],
+        ["0.0.0.0/1", "128.0.0.0/1"],
+        ["::/1", "8000::/1"],
+    ]) {
         it(`do-firewall-no-world-ssh fails SSH from ${sources.join(" + ")}, naming what it covers`, async () => {
             const [finding, ...rest] = await findingsFor("do-firewall-no-world-ssh", [ssh(sources)]);
             expect(rest).to.deep.equal([]);
             expect(finding!.kind).to.equal("violation");
             const covers = `${sources.join(", ").replace(/[./]/g, "\\$&")} ${sources.length === 1 ? "covers it" : "cover it together"}`;
-            expect(finding!.message).to.match(new RegExp(`allows SSH from every IPv[46]( and every IPv6)? address \\(${covers}\\)\\.$`));
+            expect(finding!.message).to.match(
+                new RegExp(`allows SSH from every IPv[46]( and every IPv6)? address \\(${covers}\\)\\.$`),
+            );
         });
     }
 
@@ -511,13 +907,21 @@ describe("firewall rules judge the whole internet by the addresses the sources c
             { protocol: "tcp", portRange: "22", sourceAddresses: ["128.0.0.0/1"] },
         ]);
         const findings = await findingsFor("do-firewall-no-world-ssh", [split]);
-        expect(findings.map((f) => f.message)).to.deep.equal([`${split.name}: allows SSH from every IPv4 address (203.0.113.0/28, 0.0.0.0/1, 128.0.0.0/1 cover it together).`]);
+        expect(findings.map((f) => f.message)).to.deep.equal([
+            `${split.name}: allows SSH from every IPv4 address (203.0.113.0/28, 0.0.0.0/1, 128.0.0.0/1 cover it together).`,
+        ]);
         expect(await findingsFor("do-firewall-no-world-ssh", [ssh(["0.0.0.0/1", "8000::/1"])])).to.deep.equal([]);
     });
 
     it("do-firewall-public-ports fails a port opened to the world in halves, across rules", async () => {
-        const halves = firewall([...GOOD_FIREWALL, { protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/1"] }, { protocol: "tcp", portRange: "5432", sourceAddresses: ["128.0.0.0/1"] }]);
-        expect((await findingsFor("do-firewall-public-ports", [halves])).map((f) => f.message)).to.deep.equal([`${halves.name}: opens tcp 5432 to the whole internet.`]);
+        const halves = firewall([
+            ...GOOD_FIREWALL,
+            { protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/1"] },
+            { protocol: "tcp", portRange: "5432", sourceAddresses: ["128.0.0.0/1"] },
+        ]);
+        expect((await findingsFor("do-firewall-public-ports", [halves])).map((f) => f.message)).to.deep.equal([
+            `${halves.name}: opens tcp 5432 to the whole internet.`,
+        ]);
     });
 });
 
@@ -526,9 +930,28 @@ describe("backup copies that follow deletions, and a data volume no backup cover
     const doVolume = () => resource("digitalocean:index/volume:Volume", { name: "freshtrack-prod-data", size: 100 });
     /** backup-sync as the program registered it before issue 15: mc's own entrypoint, mirroring deletions. */
     const watchingMirror = () =>
-        container({ command: ["--config-dir", "/run/secrets/mc", "mirror", "--watch", "--overwrite", "--remove", "/backups/postgres", "local/backups/postgres"] }, "backup-sync");
-    const loop = (args: string) => ["/bin/sh", "-c", `set -u\nwhile :; do\n  mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude '*.partial'${args} ||\n  sleep 300 &\n  wait $!\ndone`];
-    const appendOnly = (service = "backup-sync", args = " /backups/postgres local/backups/postgres") => container({ entrypoints: loop(args).slice(0, 2), command: [loop(args)[2]] }, service);
+        container(
+            {
+                command: [
+                    "--config-dir",
+                    "/run/secrets/mc",
+                    "mirror",
+                    "--watch",
+                    "--overwrite",
+                    "--remove",
+                    "/backups/postgres",
+                    "local/backups/postgres",
+                ],
+            },
+            "backup-sync",
+        );
+    const loop = (args: string) => [
+        "/bin/sh",
+        "-c",
+        `set -u\nwhile :; do\n  mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude '*.partial'${args} ||\n  sleep 300 &\n  wait $!\ndone`,
+    ];
+    const appendOnly = (service = "backup-sync", args = " /backups/postgres local/backups/postgres") =>
+        container({ entrypoints: loop(args).slice(0, 2), command: [loop(args)[2]] }, service);
 
     it("refuses a mirror with --watch, --remove or --overwrite in every stack, production or not (rung 1: policy on registered inputs)", async () => {
         const findings = await findingsFor(RULE, inService(watchingMirror()), { [RULE]: { required: false } });
@@ -546,54 +969,100 @@ describe("backup copies that follow deletions, and a data volume no backup cover
         expect((await findingsFor(RULE, inService(plainOffsite), {})).map((f) => f.message)).to.deep.equal([
             "backup-offsite: copies offsite without --enc-c: the copies leave the host unencrypted.",
         ]);
-        const encrypted = appendOnly("backup-offsite", ' --enc-c "offsite/acme-backups/postgres/=$(cat /run/secrets/mc/offsite-sse-c.key)" /backups/postgres offsite/acme-backups/postgres');
+        const encrypted = appendOnly(
+            "backup-offsite",
+            ' --enc-c "offsite/acme-backups/postgres/=$(cat /run/secrets/mc/offsite-sse-c.key)" /backups/postgres offsite/acme-backups/postgres',
+        );
         expect(await findingsFor(RULE, inService(encrypted), {})).to.deep.equal([]);
     });
 
     it("does not take droplet backups for a backup of the block volume: with offsiteForVolumes, the volume needs an offsite copy", async () => {
         const config = { [RULE]: { required: true, offsiteForVolumes: true } };
-        const findings = await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly())], config);
+        const findings = await findingsFor(
+            RULE,
+            [droplet({ backups: true }), doVolume(), ...inService(appendOnly())],
+            config,
+        );
         expect(findings.map((f) => f.message)).to.have.length(1);
-        expect(findings[0]!.message).to.match(/^volume r\d+ holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host\. Set freshtrack:backup\.offsite/);
-        const both = appendOnly("backup-offsite", ' --enc-c "offsite/b/=$(cat /k)" /backups/postgres offsite/b/postgres ||\n  mc mirror --older-than 2m --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads');
-        expect(await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), both)], config)).to.deep.equal([]);
+        expect(findings[0]!.message).to.match(
+            /^volume r\d+ holds the stack's data and droplet backups do not cover block volumes; its only other copy is on the same host\. Set freshtrack:backup\.offsite/,
+        );
+        const both = appendOnly(
+            "backup-offsite",
+            ' --enc-c "offsite/b/=$(cat /k)" /backups/postgres offsite/b/postgres ||\n  mc mirror --older-than 2m --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads',
+        );
+        expect(
+            await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), both)], config),
+        ).to.deep.equal([]);
     });
 
     // Issue 15, finding 2 (the attack pass): the rule passed as soon as a container labelled backup-offsite existed,
     // though it copied only the dumps, and the uploaded files, in MinIO on the same volume, had no copy anywhere else.
     it("does not take a mirror of the dumps alone for a copy of the volume: backup-offsite must copy the uploads bucket too", async () => {
         const config = { [RULE]: { required: true, offsiteForVolumes: true } };
-        const dumpsOnly = appendOnly("backup-offsite", ' --enc-c "offsite/b/postgres/=$(cat /k)" /backups/postgres offsite/b/postgres');
-        const findings = await findingsFor(RULE, [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), dumpsOnly)], config);
+        const dumpsOnly = appendOnly(
+            "backup-offsite",
+            ' --enc-c "offsite/b/postgres/=$(cat /k)" /backups/postgres offsite/b/postgres',
+        );
+        const findings = await findingsFor(
+            RULE,
+            [droplet({ backups: true }), doVolume(), ...inService(appendOnly(), dumpsOnly)],
+            config,
+        );
         expect(findings.map((f) => f.message)).to.have.length(1);
         expect(findings[0]!.message).to.match(
             /^volume r\d+ holds the stack's data and droplet backups do not cover block volumes; backup-offsite copies nothing of the uploaded files \(MinIO bucket uploads, which exist nowhere else\) off the host\./,
         );
         // Nor the uploads alone, nor copies to a target that is not offsite.
-        const uploadsOnly = appendOnly("backup-offsite", ' --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads');
+        const uploadsOnly = appendOnly(
+            "backup-offsite",
+            ' --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads',
+        );
         const [onlyUploads] = await findingsFor(RULE, [doVolume(), ...inService(uploadsOnly)], config);
-        expect(onlyUploads!.message).to.contain("copies nothing of the database dumps (/backups/postgres) off the host");
-        const local = appendOnly("backup-offsite", " /backups/postgres local/backups/postgres ||\n  mc mirror local/uploads local/backups/uploads");
+        expect(onlyUploads!.message).to.contain(
+            "copies nothing of the database dumps (/backups/postgres) off the host",
+        );
+        const local = appendOnly(
+            "backup-offsite",
+            " /backups/postgres local/backups/postgres ||\n  mc mirror local/uploads local/backups/uploads",
+        );
         const [notOffsite] = await findingsFor(RULE, [doVolume(), ...inService(local)], config);
-        expect(notOffsite!.message).to.contain("copies nothing of the database dumps (/backups/postgres) or the uploaded files");
+        expect(notOffsite!.message).to.contain(
+            "copies nothing of the database dumps (/backups/postgres) or the uploaded files",
+        );
         // The written decision to accept the risk still lifts it.
-        expect(await findingsFor(RULE, [doVolume(), ...inService(dumpsOnly)], { [RULE]: { required: true, offsiteForVolumes: false } })).to.deep.equal([]);
+        expect(
+            await findingsFor(RULE, [doVolume(), ...inService(dumpsOnly)], {
+                [RULE]: { required: true, offsiteForVolumes: false },
+            }),
+        ).to.deep.equal([]);
     });
 
     // The second attack pass: the words `mirror <source> <target>` anywhere in the script were enough.
     it("takes only a mirror that mc really runs and that copies something: not a comment, an echo, a dry run or an exclude of everything", async () => {
         const config = { [RULE]: { required: true, offsiteForVolumes: true } };
-        const both = ' --enc-c "offsite/b/=$(cat /k)" /backups/postgres offsite/b/postgres ||\n  mc --config-dir /run/secrets/mc mirror --older-than 2m --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads';
-        expect(await findingsFor(RULE, [doVolume(), ...inService(appendOnly("backup-offsite", both))], config), "the real pair").to.deep.equal([]);
+        const both =
+            ' --enc-c "offsite/b/=$(cat /k)" /backups/postgres offsite/b/postgres ||\n  mc --config-dir /run/secrets/mc mirror --older-than 2m --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads';
+        expect(
+            await findingsFor(RULE, [doVolume(), ...inService(appendOnly("backup-offsite", both))], config),
+            "the real pair",
+        ).to.deep.equal([]);
         const fakes: Array<[string, string]> = [
             ["a comment", both.replace("||\n  mc --config-dir", "||\n# mc --config-dir")],
             ["an echo", both.replace("||\n  mc --config-dir /run/secrets/mc mirror", "||\n  echo mirror")],
             ["a dry run", both.replace("mirror --older-than 2m --enc-c", "mirror --dry-run --older-than 2m --enc-c")],
-            ["an exclude of everything", both.replace("mirror --older-than 2m --enc-c", "mirror --exclude '*' --older-than 2m --enc-c")],
+            [
+                "an exclude of everything",
+                both.replace("mirror --older-than 2m --enc-c", "mirror --exclude '*' --older-than 2m --enc-c"),
+            ],
             ["the offsite store as the source", both.replace("local/uploads", "offsite/uploads")],
         ];
         for (const [what, args] of fakes) {
-            const findings = await findingsFor(RULE, [doVolume(), ...inService(appendOnly("backup-offsite", args))], config);
+            const findings = await findingsFor(
+                RULE,
+                [doVolume(), ...inService(appendOnly("backup-offsite", args))],
+                config,
+            );
             expect(findings.map((f) => f.message).join(" "), what).to.contain("copies nothing of the uploaded files");
         }
     });
@@ -602,9 +1071,17 @@ describe("backup copies that follow deletions, and a data volume no backup cover
         const { runUnderMocks } = await import("../scripts/lib/mockRun");
         const { resources } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
         const inputs = fromRegistered(resources);
-        expect(mandatory(await runPolicies(POLICIES, inputs, readPackConfig("prod"))).filter((f) => f.policy === RULE)).to.deep.equal([]);
-        const before = inputs.map((r) => (r.type === T.container && r.name === "backup-sync" ? { ...r, props: { ...r.props, entrypoints: undefined, command: watchingMirror().props.command } } : r));
-        const findings = mandatory(await runPolicies(POLICIES, before, readPackConfig("prod"))).filter((f) => f.policy === RULE);
+        expect(
+            mandatory(await runPolicies(POLICIES, inputs, readPackConfig("prod"))).filter((f) => f.policy === RULE),
+        ).to.deep.equal([]);
+        const before = inputs.map((r) =>
+            r.type === T.container && r.name === "backup-sync"
+                ? { ...r, props: { ...r.props, entrypoints: undefined, command: watchingMirror().props.command } }
+                : r,
+        );
+        const findings = mandatory(await runPolicies(POLICIES, before, readPackConfig("prod"))).filter(
+            (f) => f.policy === RULE,
+        );
         expect(findings.map((f) => f.message.split(",")[0])).to.deep.equal([
             "backup-sync: mirrors with --remove",
             "backup-sync: mirrors with --watch",
@@ -620,13 +1097,31 @@ describe("backup copies that follow deletions, and a data volume no backup cover
  */
 describe("docker-ssh-host-key-pinned: the Docker provider's ssh accepts only the pinned host key (issue 15, finding 3)", () => {
     const RULE = "docker-ssh-host-key-pinned";
-    const PINNED = ["-o", "IdentityFile=/home/op/.freshtrack/ssh/prod/deploy_key", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/home/op/.freshtrack/ssh/prod/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null"];
-    const provider = (sshOpts: unknown, host = "ssh://deploy@203.0.113.10") => resource("pulumi:providers:docker", { host, ...(sshOpts === undefined ? {} : { sshOpts }) });
+    const PINNED = [
+        "-o",
+        "IdentityFile=/home/op/.freshtrack/ssh/prod/deploy_key",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "UserKnownHostsFile=/home/op/.freshtrack/ssh/prod/known_hosts",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+    ];
+    const provider = (sshOpts: unknown, host = "ssh://deploy@203.0.113.10") =>
+        resource("pulumi:providers:docker", { host, ...(sshOpts === undefined ? {} : { sshOpts }) });
     const messages = async (...inputs: PolicyInput[]) => (await findingsFor(RULE, inputs)).map((f) => f.message);
 
     it("passes pinned options, as a list or as the JSON text provider config arrives in, and ignores a provider that is not reached over SSH", async () => {
-        expect(await messages(provider(PINNED), provider(JSON.stringify(PINNED)), provider(["-oStrictHostKeyChecking yes", "-oUserKnownHostsFile=/k", "-oGlobalKnownHostsFile=none"]))).to.deep.equal([]);
-        expect(await messages(resource("pulumi:providers:docker", {}), provider(undefined, "unix:///var/run/docker.sock"))).to.deep.equal([]);
+        expect(
+            await messages(
+                provider(PINNED),
+                provider(JSON.stringify(PINNED)),
+                provider(["-oStrictHostKeyChecking yes", "-oUserKnownHostsFile=/k", "-oGlobalKnownHostsFile=none"]),
+            ),
+        ).to.deep.equal([]);
+        expect(
+            await messages(resource("pulumi:providers:docker", {}), provider(undefined, "unix:///var/run/docker.sock")),
+        ).to.deep.equal([]);
     });
 
     it("fails options that trust a host key it does not know: accept-new (the program before issue 15), no, ask, or nothing set", async () => {
@@ -646,12 +1141,21 @@ describe("docker-ssh-host-key-pinned: the Docker provider's ssh accepts only the
     });
 
     it("fails a provider without a known_hosts of its own, or that also trusts the machine's global file", async () => {
-        const withoutFile = PINNED.filter((o, i) => !o.startsWith("UserKnownHostsFile") && PINNED[i + 1]?.startsWith("UserKnownHostsFile") !== true);
+        const withoutFile = PINNED.filter(
+            (o, i) => !o.startsWith("UserKnownHostsFile") && PINNED[i + 1]?.startsWith("UserKnownHostsFile") !== true,
+        );
         const found = await messages(provider(withoutFile));
         expect(found).to.have.length(1);
-        expect(found[0]).to.match(/^r\d+: reaches ssh:\/\/deploy@203\.0\.113\.10 without a known_hosts file of its own \(UserKnownHostsFile=\(not set: the operator's ~\/\.ssh\/known_hosts\)\), so nothing pins the host's key\.$/);
-        const withGlobal = PINNED.filter((o, i) => !o.startsWith("GlobalKnownHostsFile") && PINNED[i + 1]?.startsWith("GlobalKnownHostsFile") !== true);
-        expect((await messages(provider(withGlobal)))[0]).to.match(/trusting the machine's global known_hosts too \(GlobalKnownHostsFile=\(not set\)\)/);
+        expect(found[0]).to.match(
+            /^r\d+: reaches ssh:\/\/deploy@203\.0\.113\.10 without a known_hosts file of its own \(UserKnownHostsFile=\(not set: the operator's ~\/\.ssh\/known_hosts\)\), so nothing pins the host's key\.$/,
+        );
+        const withGlobal = PINNED.filter(
+            (o, i) =>
+                !o.startsWith("GlobalKnownHostsFile") && PINNED[i + 1]?.startsWith("GlobalKnownHostsFile") !== true,
+        );
+        expect((await messages(provider(withGlobal)))[0]).to.match(
+            /trusting the machine's global known_hosts too \(GlobalKnownHostsFile=\(not set\)\)/,
+        );
     });
 
     it("passes the Docker providers of the shipped stacks and of an ssh stack as the program registers them", async () => {
@@ -661,15 +1165,22 @@ describe("docker-ssh-host-key-pinned: the Docker provider's ssh accepts only the
         const { runUnderMocks } = await import("../scripts/lib/mockRun");
         const settings = loadStackSettings("prod");
         settings.config["freshtrack:target"] = "ssh";
-        settings.config["freshtrack:ssh"] = JSON.stringify({ host: "vm.example.net", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y" });
-        settings.config["freshtrack:sshPrivateKey"] = "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----\n";
+        settings.config["freshtrack:ssh"] = JSON.stringify({
+            host: "vm.example.net",
+            port: 2222,
+            hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y",
+        });
+        settings.config["freshtrack:sshPrivateKey"] =
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----\n";
         settings.secretKeys.push("freshtrack:sshPrivateKey");
         delete settings.config["freshtrack:droplet"];
         const ssh = await runUnderMocks(settings, deployStack);
         for (const run of [...stacks, ssh]) {
             const providers = fromRegistered(run.resources).filter((r) => r.type === "pulumi:providers:docker");
             const overSsh = providers.filter((p) => String(p.props.host ?? "").startsWith("ssh://"));
-            expect(overSsh.length, "a droplet or ssh stack reaches Docker over SSH").to.equal(run.result.target === "local" ? 0 : 1);
+            expect(overSsh.length, "a droplet or ssh stack reaches Docker over SSH").to.equal(
+                run.result.target === "local" ? 0 : 1,
+            );
             expect(await messages(...providers), run.result.target).to.deep.equal([]);
         }
     });
@@ -693,17 +1204,29 @@ describe("policyUpOptions: the pack for `pulumi up` through the Automation API (
  * Caddy route to an admin interface without auth, and any container holding the Docker socket.
  */
 describe("admin routes and the Docker socket (issue 15, findings 1 and 6)", () => {
-    const messages = async (policy: string, inputs: PolicyInput[], config: PackConfig = {}) => (await findingsFor(policy, inputs, config)).filter((f) => f.kind === "violation").map((f) => f.message);
+    const messages = async (policy: string, inputs: PolicyInput[], config: PackConfig = {}) =>
+        (await findingsFor(policy, inputs, config)).filter((f) => f.kind === "violation").map((f) => f.message);
 
     it("caddy-admin-routes-authenticated refuses Bull Board, Prometheus or a status page path beyond the read-only ones without basic auth", async () => {
         const status = statusSite("freshtrack.example.com", HASH, ["public"]);
-        const widened: CaddySite = { ...status, routes: [{ path: "/socket.io/*", upstreams: ["uptime-kuma:3001"] }, ...status.routes] };
+        const widened: CaddySite = {
+            ...status,
+            routes: [{ path: "/socket.io/*", upstreams: ["uptime-kuma:3001"] }, ...status.routes],
+        };
         expect(await messages("caddy-admin-routes-authenticated", [caddyWith([APP_SITE, widened])])).to.deep.equal([
             "caddy: status.freshtrack.example.com: /socket.io/* reaches an admin interface without basicauth.",
         ]);
-        const openQueues: CaddySite = { ...APP_SITE, routes: [APP_SITE.routes[0]!, { path: "/admin/queues*", upstreams: ["backend:3000"] }] };
-        const openPrometheus: CaddySite = { address: "prometheus.freshtrack.example.com", routes: [{ upstreams: ["prometheus:9090"] }] };
-        expect(await messages("caddy-admin-routes-authenticated", [caddyWith([openQueues, openPrometheus])])).to.deep.equal([
+        const openQueues: CaddySite = {
+            ...APP_SITE,
+            routes: [APP_SITE.routes[0]!, { path: "/admin/queues*", upstreams: ["backend:3000"] }],
+        };
+        const openPrometheus: CaddySite = {
+            address: "prometheus.freshtrack.example.com",
+            routes: [{ upstreams: ["prometheus:9090"] }],
+        };
+        expect(
+            await messages("caddy-admin-routes-authenticated", [caddyWith([openQueues, openPrometheus])]),
+        ).to.deep.equal([
             "caddy: freshtrack.example.com: admin path /admin/queues* without basicauth.",
             "caddy: prometheus.freshtrack.example.com: every other path reaches an admin interface without basicauth.",
         ]);
@@ -716,32 +1239,75 @@ describe("admin routes and the Docker socket (issue 15, findings 1 and 6)", () =
         expect(await messages("caddy-admin-routes-authenticated", caddy)).to.deep.equal([]);
         const before = caddy.map((r) => {
             const uploads = (r.props.uploads as Array<{ file: string; content: string }>).map((u) =>
-                u.file === "/etc/caddy/Caddyfile" ? { ...u, content: u.content.replace(/(status\.freshtrack\.example\.com \{[\s\S]*?handle \{\n)\s+basicauth \{\n[^\n]*\n\s+\}\n/, "$1") } : u,
+                u.file === "/etc/caddy/Caddyfile"
+                    ? {
+                          ...u,
+                          content: u.content.replace(
+                              /(status\.freshtrack\.example\.com \{[\s\S]*?handle \{\n)\s+basicauth \{\n[^\n]*\n\s+\}\n/,
+                              "$1",
+                          ),
+                      }
+                    : u,
             );
             return { ...r, props: { ...r.props, uploads } };
         });
-        expect(await messages("caddy-admin-routes-authenticated", before)).to.deep.equal(["caddy: status.freshtrack.example.com: every other path reaches an admin interface without basicauth."]);
+        expect(await messages("caddy-admin-routes-authenticated", before)).to.deep.equal([
+            "caddy: status.freshtrack.example.com: every other path reaches an admin interface without basicauth.",
+        ]);
     });
 
     it("container-no-docker-socket refuses the socket read-only, any docker.sock, a directory that holds it, and the host root under another user", async () => {
-        const bind = (hostPath: string, over: Record<string, unknown> = {}, service = "api") => container({ volumes: [{ hostPath, containerPath: "/x", readOnly: true }], ...over }, service);
-        for (const hostPath of ["/run/docker.sock", "/var/run/docker.sock/", "/home/op/.docker/run/docker.sock", "/run", "/var/run", "/var", "/"]) {
+        const bind = (hostPath: string, over: Record<string, unknown> = {}, service = "api") =>
+            container({ volumes: [{ hostPath, containerPath: "/x", readOnly: true }], ...over }, service);
+        for (const hostPath of [
+            "/run/docker.sock",
+            "/var/run/docker.sock/",
+            "/home/op/.docker/run/docker.sock",
+            "/run",
+            "/var/run",
+            "/var",
+            "/",
+        ]) {
             expect(await messages("container-no-docker-socket", [bind(hostPath)]), hostPath).to.have.length(1);
         }
-        expect(await messages("container-no-docker-socket", [bind("/", { user: "0" }, "node-exporter")])).to.have.length(1);
-        expect(await messages("container-no-docker-socket", [bind("/", { user: "0:65534" }, "node-exporter")])).to.have.length(1);
+        expect(
+            await messages("container-no-docker-socket", [bind("/", { user: "0" }, "node-exporter")]),
+        ).to.have.length(1);
+        expect(
+            await messages("container-no-docker-socket", [bind("/", { user: "0:65534" }, "node-exporter")]),
+        ).to.have.length(1);
         // The image's own user stated explicitly, as the Service does.
-        expect(await messages("container-no-docker-socket", [bind("/", { user: "65534:65534" }, "node-exporter")])).to.deep.equal([]);
-        expect(await messages("container-no-docker-socket", [container({ mounts: [{ type: "bind", source: "/var/run/docker.sock", target: "/s", readOnly: true }] })])).to.have.length(1);
-        expect(await messages("container-no-docker-socket", [bind("/srv/data"), bind("/var/lib/docker/containers")])).to.deep.equal([]);
-        // The one exception the rule names: a filtering read-only proxy, only when configured (none is, in this program).
-        expect(await messages("container-no-docker-socket", [bind("/var/run/docker.sock", {}, "socket-proxy")], { "container-no-docker-socket": { socketProxy: "socket-proxy" } })).to.deep.equal([]);
+        expect(
+            await messages("container-no-docker-socket", [bind("/", { user: "65534:65534" }, "node-exporter")]),
+        ).to.deep.equal([]);
+        expect(
+            await messages("container-no-docker-socket", [
+                container({ mounts: [{ type: "bind", source: "/var/run/docker.sock", target: "/s", readOnly: true }] }),
+            ]),
+        ).to.have.length(1);
+        expect(
+            await messages("container-no-docker-socket", [bind("/srv/data"), bind("/var/lib/docker/containers")]),
+        ).to.deep.equal([]);
+        // The one exception the rule names: a filtering read-only proxy, only when configured (none is, in this
+        // program).
+        expect(
+            await messages("container-no-docker-socket", [bind("/var/run/docker.sock", {}, "socket-proxy")], {
+                "container-no-docker-socket": { socketProxy: "socket-proxy" },
+            }),
+        ).to.deep.equal([]);
     });
 
     it("neither rule passes silently when the Caddyfile or the mounts are unknown during preview", async () => {
-        const unknownCaddyfile = container({ uploads: [{ file: "/etc/caddy/Caddyfile", content: UNKNOWN_SENTINEL }] }, "caddy");
+        const unknownCaddyfile = container(
+            { uploads: [{ file: "/etc/caddy/Caddyfile", content: UNKNOWN_SENTINEL }] },
+            "caddy",
+        );
         const own = (await findingsFor("caddy-admin-routes-authenticated", [unknownCaddyfile])).map((f) => f.kind);
         expect(own).to.deep.equal(["unknown"]);
-        expect((await findingsFor("container-no-docker-socket", [container({ volumes: UNKNOWN_SENTINEL })])).map((f) => f.kind)).to.deep.equal(["unknown"]);
+        expect(
+            (await findingsFor("container-no-docker-socket", [container({ volumes: UNKNOWN_SENTINEL })])).map(
+                (f) => f.kind,
+            ),
+        ).to.deep.equal(["unknown"]);
     });
 });

@@ -17,9 +17,24 @@ import { runUnderMocks } from "../scripts/lib/mockRun";
 import { runStack, settingsWith } from "./helpers";
 import { freePort } from "./localServers";
 
-/** Runs the script with `sh`; the DNS check gives up at once unless a test asks it to wait. `pathFirst` is put before PATH. */
-function preflight(over: Partial<PreflightOptions>, pathFirst?: string): { status: number | null; stdout: string; stderr: string; seconds: number } {
-    const options = { stackLabel: "freshtrack-test", dataPath: os.tmpdir(), minFreeGb: 1, ports: [], dnsNames: [], publicAddress: "127.0.0.1", dnsWaitSeconds: 0, ...over };
+/**
+ * Runs the script with `sh`; the DNS check gives up at once unless a test asks it to wait. `pathFirst` is put before
+ * PATH.
+ */
+function preflight(
+    over: Partial<PreflightOptions>,
+    pathFirst?: string,
+): { status: number | null; stdout: string; stderr: string; seconds: number } {
+    const options = {
+        stackLabel: "freshtrack-test",
+        dataPath: os.tmpdir(),
+        minFreeGb: 1,
+        ports: [],
+        dnsNames: [],
+        publicAddress: "127.0.0.1",
+        dnsWaitSeconds: 0,
+        ...over,
+    };
     const script = renderPreflightScript(options);
     const env = {
         ...process.env,
@@ -28,7 +43,12 @@ function preflight(over: Partial<PreflightOptions>, pathFirst?: string): { statu
     };
     const started = Date.now();
     const result = spawnSync("sh", ["-c", script], { encoding: "utf8", env });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
+    return {
+        status: result.status,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        seconds: (Date.now() - started) / 1000,
+    };
 }
 
 /**
@@ -37,10 +57,14 @@ function preflight(over: Partial<PreflightOptions>, pathFirst?: string): { statu
  * name on (records that appear while the pre-flight waits); otherwise it exits 2, as getent does
  * for a name it does not find. `calls(name)` counts the lookups.
  */
-function stubResolver(records: Record<string, { ahostsv4?: string[]; ahostsv6?: string[]; from?: number }>): { dir: string; calls(name: string): number } {
+function stubResolver(records: Record<string, { ahostsv4?: string[]; ahostsv6?: string[]; from?: number }>): {
+    dir: string;
+    calls(name: string): number;
+} {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-getent-"));
     for (const [name, r] of Object.entries(records)) {
-        for (const db of ["ahostsv4", "ahostsv6"] as const) if (r[db]) fs.writeFileSync(path.join(dir, `${db}-${name}`), r[db]!.map((a) => `${a}\n`).join(""));
+        for (const db of ["ahostsv4", "ahostsv6"] as const)
+            if (r[db]) fs.writeFileSync(path.join(dir, `${db}-${name}`), r[db]!.map((a) => `${a}\n`).join(""));
         fs.writeFileSync(path.join(dir, `from-${name}`), `${r.from ?? 1}\n`);
     }
     fs.writeFileSync(
@@ -55,14 +79,32 @@ while read -r a; do printf '%-15s STREAM %s\\n%-15s DGRAM\\n' "$a" "$2" "$a"; do
 `,
         { mode: 0o755 },
     );
-    return { dir, calls: (name) => Number(fs.existsSync(path.join(dir, `calls-${name}`)) ? fs.readFileSync(path.join(dir, `calls-${name}`), "utf8") : 0) };
+    return {
+        dir,
+        calls: (name) =>
+            Number(
+                fs.existsSync(path.join(dir, `calls-${name}`))
+                    ? fs.readFileSync(path.join(dir, `calls-${name}`), "utf8")
+                    : 0,
+            ),
+    };
 }
 
 describe("pre-flight", function () {
     this.timeout(20000);
     it("passes shellcheck as POSIX sh", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pf-")), "preflight.sh");
-        fs.writeFileSync(file, renderPreflightScript({ stackLabel: "freshtrack-prod", dataPath: "/mnt/freshtrack-data", minFreeGb: 5, ports: [80, 443], dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50" }));
+        fs.writeFileSync(
+            file,
+            renderPreflightScript({
+                stackLabel: "freshtrack-prod",
+                dataPath: "/mnt/freshtrack-data",
+                minFreeGb: 5,
+                ports: [80, 443],
+                dnsNames: ["ft.example.com"],
+                publicAddress: "203.0.113.50",
+            }),
+        );
         const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
         expect(result.status, result.stdout).to.equal(0);
     });
@@ -77,7 +119,9 @@ describe("pre-flight", function () {
     it("checks free disk on the data path against the configured minimum", () => {
         expect(preflight({ minFreeGb: 1 }).stdout).to.match(/preflight ok: free disk on .* \(\d+ GB free\)/);
         const r = preflight({ minFreeGb: 1_000_000 });
-        expect(r.stderr).to.match(/preflight FAILED: at least 1000000 GB free on .*\n {2}saw: \d+ MB free\n {2}fix: free space/);
+        expect(r.stderr).to.match(
+            /preflight FAILED: at least 1000000 GB free on .*\n {2}saw: \d+ MB free\n {2}fix: free space/,
+        );
         expect(preflight({ dataPath: "/no/such/dir" }).stderr).to.contain("saw: no such filesystem");
     });
 
@@ -88,7 +132,9 @@ describe("pre-flight", function () {
         const free = await freePort();
         try {
             const r = preflight({ ports: [busy, free] });
-            expect(r.stderr).to.contain(`preflight FAILED: port ${busy} free for Caddy\n  saw: in use by a process outside Docker`);
+            expect(r.stderr).to.contain(
+                `preflight FAILED: port ${busy} free for Caddy\n  saw: in use by a process outside Docker`,
+            );
             expect(r.stdout).to.contain(`preflight ok: port ${free} (free)`);
             expect(r.stderr).to.match(/2 check\(s\) failed/);
         } finally {
@@ -97,16 +143,23 @@ describe("pre-flight", function () {
     });
 
     it("in the ACME modes, passes a name that resolves to the host and fails one that does not, before any certificate is asked for", () => {
-        expect(preflight({ dnsNames: ["localhost"], publicAddress: "127.0.0.1" }).stdout).to.contain("preflight ok: DNS localhost (127.0.0.1)");
+        expect(preflight({ dnsNames: ["localhost"], publicAddress: "127.0.0.1" }).stdout).to.contain(
+            "preflight ok: DNS localhost (127.0.0.1)",
+        );
         const wrong = preflight({ dnsNames: ["localhost"], publicAddress: "203.0.113.9" });
-        expect(wrong.stderr).to.contain("preflight FAILED: DNS localhost points at 203.0.113.9\n  saw: 127.0.0.1\n  fix: make the A records of localhost point at 203.0.113.9 only");
+        expect(wrong.stderr).to.contain(
+            "preflight FAILED: DNS localhost points at 203.0.113.9\n  saw: 127.0.0.1\n  fix: make the A records of localhost point at 203.0.113.9 only",
+        );
         expect(wrong.stderr).to.contain("Let's Encrypt's rate limit is untouched");
         expect(preflight({ dnsNames: ["no-such-host.invalid"] }).stderr).to.contain("saw: no A record");
     });
 
     describe("an ssh host given by name (defect 11: the name itself was compared with addresses, so ACME modes always failed)", () => {
         it("passes a public name that resolves to an address the host's own name resolves to on the host", () => {
-            const resolver = stubResolver({ "vm.example.net": { ahostsv4: ["198.51.100.7"] }, "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
+            const resolver = stubResolver({
+                "vm.example.net": { ahostsv4: ["198.51.100.7"] },
+                "ft.example.com": { ahostsv4: ["198.51.100.7"] },
+            });
             const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
             expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (198.51.100.7)");
             expect(r.stderr).to.not.contain("DNS");
@@ -114,43 +167,70 @@ describe("pre-flight", function () {
         });
 
         it("passes a name whose every address is the host's, and fails one with any address elsewhere, naming both", () => {
-            // The attack pass: one matching address passed, but Let's Encrypt may validate through any of a name's addresses.
+            // The attack pass: one matching address passed, but Let's Encrypt may validate through any of a name's
+            // addresses.
             const resolver = stubResolver({
                 "vm.example.net": { ahostsv4: ["198.51.100.7", "198.51.100.8"] },
                 "ft.example.com": { ahostsv4: ["198.51.100.8"] },
                 "old.example.com": { ahostsv4: ["203.0.113.9"] },
                 "mixed.example.com": { ahostsv4: ["198.51.100.7", "203.0.113.9"] },
             });
-            const r = preflight({ dnsNames: ["ft.example.com", "old.example.com", "mixed.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
+            const r = preflight(
+                {
+                    dnsNames: ["ft.example.com", "old.example.com", "mixed.example.com"],
+                    publicAddress: "vm.example.net",
+                },
+                resolver.dir,
+            );
             expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (198.51.100.8)");
             expect(r.stderr).to.contain(
                 "preflight FAILED: DNS old.example.com points at vm.example.net (198.51.100.7 198.51.100.8)\n  saw: 203.0.113.9\n" +
                     "  fix: make the A records of old.example.com point at 198.51.100.7 198.51.100.8 only",
             );
-            expect(r.stderr).to.contain("preflight FAILED: DNS mixed.example.com points at vm.example.net (198.51.100.7 198.51.100.8)\n  saw: 198.51.100.7 203.0.113.9");
+            expect(r.stderr).to.contain(
+                "preflight FAILED: DNS mixed.example.com points at vm.example.net (198.51.100.7 198.51.100.8)\n  saw: 198.51.100.7 203.0.113.9",
+            );
         });
 
         it("leaves out loopback answers for the host's own name, which Debian and Ubuntu map to 127.0.1.1 in /etc/hosts", () => {
             // The attack pass, with real glibc: the VM's FQDN in its own /etc/hosts (files before dns) gave 127.0.1.1.
-            const resolver = stubResolver({ "vm.example.net": { ahostsv4: ["127.0.1.1", "198.51.100.7"] }, "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
-            expect(preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir).stdout).to.contain("preflight ok: DNS ft.example.com (198.51.100.7)");
-            const onlyLoopback = stubResolver({ "vm.example.net": { ahostsv4: ["127.0.1.1"] }, "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
+            const resolver = stubResolver({
+                "vm.example.net": { ahostsv4: ["127.0.1.1", "198.51.100.7"] },
+                "ft.example.com": { ahostsv4: ["198.51.100.7"] },
+            });
+            expect(
+                preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir).stdout,
+            ).to.contain("preflight ok: DNS ft.example.com (198.51.100.7)");
+            const onlyLoopback = stubResolver({
+                "vm.example.net": { ahostsv4: ["127.0.1.1"] },
+                "ft.example.com": { ahostsv4: ["198.51.100.7"] },
+            });
             const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, onlyLoopback.dir);
-            expect(r.stderr).to.contain("fix: set freshtrack:ssh.host to the VM's public IP address: its name resolves on the VM only to loopback (/etc/hosts)");
+            expect(r.stderr).to.contain(
+                "fix: set freshtrack:ssh.host to the VM's public IP address: its name resolves on the VM only to loopback (/etc/hosts)",
+            );
             expect(r.stderr, "never the advice to point DNS at loopback").to.not.contain("pointing at 127.0.1.1");
         });
 
         it("says so when the host's name does not resolve on the host", () => {
             const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["198.51.100.7"] } });
             const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "vm.example.net" }, resolver.dir);
-            expect(r.stderr).to.contain("preflight FAILED: DNS ft.example.com points at vm.example.net (which resolves on this host to no address but loopback)\n  saw: 198.51.100.7");
+            expect(r.stderr).to.contain(
+                "preflight FAILED: DNS ft.example.com points at vm.example.net (which resolves on this host to no address but loopback)\n  saw: 198.51.100.7",
+            );
         });
 
         it("compares an IPv6 host with AAAA records, in the form getent prints", () => {
-            const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["198.51.100.7"], ahostsv6: ["2001:db8::10"] } });
-            expect(preflight({ dnsNames: ["ft.example.com"], publicAddress: "2001:DB8:0:0::10" }, resolver.dir).stdout).to.contain("preflight ok: DNS ft.example.com (2001:db8::10)");
+            const resolver = stubResolver({
+                "ft.example.com": { ahostsv4: ["198.51.100.7"], ahostsv6: ["2001:db8::10"] },
+            });
+            expect(
+                preflight({ dnsNames: ["ft.example.com"], publicAddress: "2001:DB8:0:0::10" }, resolver.dir).stdout,
+            ).to.contain("preflight ok: DNS ft.example.com (2001:db8::10)");
             const wrong = preflight({ dnsNames: ["ft.example.com"], publicAddress: "2001:db8::11" }, resolver.dir);
-            expect(wrong.stderr).to.contain("preflight FAILED: DNS ft.example.com points at 2001:db8::11\n  saw: 2001:db8::10\n  fix: make the AAAA records of ft.example.com point at 2001:db8::11 only");
+            expect(wrong.stderr).to.contain(
+                "preflight FAILED: DNS ft.example.com points at 2001:db8::11\n  saw: 2001:db8::10\n  fix: make the AAAA records of ft.example.com point at 2001:db8::11 only",
+            );
         });
     });
 
@@ -159,7 +239,9 @@ describe("pre-flight", function () {
     describe("AAAA records on a droplet, which has an IPv6 address of its own", () => {
         const v6 = { dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", publicIpv6: "2001:DB8::10" };
         it("passes no AAAA record, and one that is the droplet's, ignoring the IPv4-mapped forms getent prints for A records", () => {
-            const none = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["::ffff:203.0.113.50"] } });
+            const none = stubResolver({
+                "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["::ffff:203.0.113.50"] },
+            });
             expect(preflight(v6, none.dir).stdout).to.contain("preflight ok: DNS ft.example.com AAAA (none)");
             const own = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::10"] } });
             const r = preflight(v6, own.dir);
@@ -169,7 +251,9 @@ describe("pre-flight", function () {
         });
 
         it("fails a stale AAAA record pointing elsewhere, saying which output to use", () => {
-            const stale = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::99"] } });
+            const stale = stubResolver({
+                "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::99"] },
+            });
             const r = preflight(v6, stale.dir);
             expect(r.stderr).to.contain(
                 "preflight FAILED: DNS ft.example.com AAAA points at 2001:db8::10 or is absent\n  saw: 2001:db8::99\n  fix: make the AAAA records of ft.example.com point at 2001:db8::10 only (pulumi stack output publicIpv6), or remove them",
@@ -177,7 +261,9 @@ describe("pre-flight", function () {
         });
 
         it("is not checked where the host has no IPv6 address of its own (ssh target, laptop)", () => {
-            const stale = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::99"] } });
+            const stale = stubResolver({
+                "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::99"] },
+            });
             const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50" }, stale.dir);
             expect(r.stderr).to.not.contain("DNS");
             expect(r.stdout).to.not.contain("AAAA");
@@ -187,10 +273,15 @@ describe("pre-flight", function () {
     describe("waiting for DNS (defect 13: the first lookup decided)", () => {
         it("waits for a record that appears while it waits, printing what it waits for, then passes", () => {
             const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.50"], from: 3 } });
-            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", dnsWaitSeconds: 60, dnsRetrySeconds: 1 }, resolver.dir);
+            const r = preflight(
+                { dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", dnsWaitSeconds: 60, dnsRetrySeconds: 1 },
+                resolver.dir,
+            );
             const waits = r.stdout.split("\n").filter((l) => l.startsWith("preflight waiting: "));
             expect(waits, r.stdout).to.have.length(2);
-            expect(waits[0]).to.match(/^preflight waiting: DNS ft\.example\.com should point at 203\.0\.113\.50, saw no A record; looking again in 1 s \(\d+ s left\)$/);
+            expect(waits[0]).to.match(
+                /^preflight waiting: DNS ft\.example\.com should point at 203\.0\.113\.50, saw no A record; looking again in 1 s \(\d+ s left\)$/,
+            );
             expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (203.0.113.50)");
             expect(r.stderr).to.not.contain("DNS");
             expect(resolver.calls("ft.example.com")).to.equal(3);
@@ -198,22 +289,45 @@ describe("pre-flight", function () {
 
         it("gives up after the configured wait, with the failure it would have reported at once", () => {
             const resolver = stubResolver({ "ft.example.com": { ahostsv4: ["203.0.113.9"] } });
-            const r = preflight({ dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", dnsWaitSeconds: 2, dnsRetrySeconds: 1 }, resolver.dir);
+            const r = preflight(
+                { dnsNames: ["ft.example.com"], publicAddress: "203.0.113.50", dnsWaitSeconds: 2, dnsRetrySeconds: 1 },
+                resolver.dir,
+            );
             expect(r.status).to.equal(1);
-            expect(r.stdout).to.contain("preflight waiting: DNS ft.example.com should point at 203.0.113.50, saw 203.0.113.9");
-            expect(r.stderr).to.contain("preflight FAILED: DNS ft.example.com points at 203.0.113.50\n  saw: 203.0.113.9");
+            expect(r.stdout).to.contain(
+                "preflight waiting: DNS ft.example.com should point at 203.0.113.50, saw 203.0.113.9",
+            );
+            expect(r.stderr).to.contain(
+                "preflight FAILED: DNS ft.example.com points at 203.0.113.50\n  saw: 203.0.113.9",
+            );
             expect(r.seconds).to.be.within(1.5, 15);
         });
 
         it("waits up to five minutes in the program, one budget for all names", () => {
-            const script = renderPreflightScript({ stackLabel: "s", dataPath: "/", minFreeGb: 1, ports: [], dnsNames: ["a.example.com"], publicAddress: "203.0.113.50" });
+            const script = renderPreflightScript({
+                stackLabel: "s",
+                dataPath: "/",
+                minFreeGb: 1,
+                ports: [],
+                dnsNames: ["a.example.com"],
+                publicAddress: "203.0.113.50",
+            });
             expect(script).to.contain("\nDNS_WAIT_SECONDS=300\nDNS_RETRY_SECONDS=10\n");
             expect(script.match(/dns_deadline=/g), "one deadline, set before the names are checked").to.have.length(1);
         });
     });
 
     it("refuses to render a value that could break out of the script", () => {
-        expect(() => renderPreflightScript({ stackLabel: "x; rm -rf /", dataPath: "/", minFreeGb: 1, ports: [], dnsNames: [], publicAddress: "1.2.3.4" })).to.throw(/refusing/);
+        expect(() =>
+            renderPreflightScript({
+                stackLabel: "x; rm -rf /",
+                dataPath: "/",
+                minFreeGb: 1,
+                ports: [],
+                dnsNames: [],
+                publicAddress: "1.2.3.4",
+            }),
+        ).to.throw(/refusing/);
     });
 
     describe("in the program", () => {
@@ -222,9 +336,12 @@ describe("pre-flight", function () {
             const pf = resources.find((r) => r.name === "droplet-preflight")!;
             const bootstrap = resources.find((r) => r.name === "droplet-bootstrap-wait")!;
             expect(pf.options.dependsOn).to.include(bootstrap.urn);
-            for (const c of resources.filter((r) => r.type === "docker:index/container:Container")) expect(c.options.dependsOn, c.name).to.include(pf.urn);
+            for (const c of resources.filter((r) => r.type === "docker:index/container:Container"))
+                expect(c.options.dependsOn, c.name).to.include(pf.urn);
             const script = String(pf.inputs.stdin);
-            expect(script).to.contain('DNS_NAMES="freshtrack.example.com grafana.freshtrack.example.com status.freshtrack.example.com prometheus.freshtrack.example.com alertmanager.freshtrack.example.com"');
+            expect(script).to.contain(
+                'DNS_NAMES="freshtrack.example.com grafana.freshtrack.example.com status.freshtrack.example.com prometheus.freshtrack.example.com alertmanager.freshtrack.example.com"',
+            );
             expect(script).to.contain("PUBLIC_ADDRESS=203.0.113.50");
             expect(script).to.contain("DATA_PATH=/mnt/freshtrack-data");
             expect(script).to.contain("MIN_FREE_GB=5");
@@ -245,8 +362,13 @@ describe("pre-flight", function () {
                     "freshtrack:target": "ssh",
                     "freshtrack:tlsMode": "acme",
                     "freshtrack:adminCidrs": ["198.51.100.0/24"],
-                    "freshtrack:ssh": { host: "vm.example.net", user: "admin", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y" },
-                    "freshtrack:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
+                    "freshtrack:ssh": {
+                        host: "vm.example.net",
+                        user: "admin",
+                        hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y",
+                    },
+                    "freshtrack:sshPrivateKey":
+                        "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
                 },
                 ["freshtrack:sshPrivateKey"],
             );

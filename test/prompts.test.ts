@@ -18,8 +18,13 @@ const TS_NODE = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
 const CONTAINER = "c0ffee0ddba11";
 const DUMP = "/backups/postgres/freshtrack-scheduled-20261123T031500Z.dump";
 
-/** Stand-ins that log every call: docker (the backup container and one dump) and pulumi (two updates, and the outputs). */
-function standIns(outputs: Record<string, unknown> = {}): { bin: string; calls: (tool: "docker" | "pulumi") => string[] } {
+/**
+ * Stand-ins that log every call: docker (the backup container and one dump) and pulumi (two updates, and the outputs).
+ */
+function standIns(outputs: Record<string, unknown> = {}): {
+    bin: string;
+    calls: (tool: "docker" | "pulumi") => string[];
+} {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-prompts-"));
     fs.writeFileSync(
         path.join(bin, "docker"),
@@ -35,12 +40,25 @@ function standIns(outputs: Record<string, unknown> = {}): { bin: string; calls: 
         { mode: 0o755 },
     );
     const history = [
-        { kind: "update", result: "succeeded", startTime: "2026-11-20T10:00:00.000Z", version: 2, config: { "freshtrack:appVersion": { value: "1.4.2", secret: false } } },
-        { kind: "update", result: "succeeded", startTime: "2026-11-19T10:00:00.000Z", version: 1, config: { "freshtrack:appVersion": { value: "1.4.1", secret: false } } },
+        {
+            kind: "update",
+            result: "succeeded",
+            startTime: "2026-11-20T10:00:00.000Z",
+            version: 2,
+            config: { "freshtrack:appVersion": { value: "1.4.2", secret: false } },
+        },
+        {
+            kind: "update",
+            result: "succeeded",
+            startTime: "2026-11-19T10:00:00.000Z",
+            version: 1,
+            config: { "freshtrack:appVersion": { value: "1.4.1", secret: false } },
+        },
     ];
     fs.writeFileSync(path.join(bin, "history.json"), JSON.stringify(history));
     fs.writeFileSync(path.join(bin, "outputs.json"), JSON.stringify(outputs));
-    // What the Automation API and stackOutputs.ts ask the Pulumi CLI: its version, stack select, history, config, outputs.
+    // What the Automation API and stackOutputs.ts ask the Pulumi CLI: its version, stack select, history, config,
+    // outputs.
     fs.writeFileSync(
         path.join(bin, "pulumi"),
         [
@@ -58,7 +76,12 @@ function standIns(outputs: Record<string, unknown> = {}): { bin: string; calls: 
     );
     const calls = (tool: "docker" | "pulumi") => {
         const file = path.join(bin, `${tool}.calls`);
-        return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [];
+        return fs.existsSync(file)
+            ? fs
+                  .readFileSync(file, "utf8")
+                  .split("\n")
+                  .filter((l) => l !== "")
+            : [];
     };
     return { bin, calls };
 }
@@ -66,7 +89,13 @@ function standIns(outputs: Record<string, unknown> = {}): { bin: string; calls: 
 function script(name: "restore" | "rollback", args: string[], bin: string, stdin: SpawnSyncOptions["stdio"] | string) {
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, HOME: bin };
     const io = typeof stdin === "string" ? { input: stdin } : { stdio: stdin };
-    return spawnSync(process.execPath, [TS_NODE, "--transpile-only", `scripts/${name}.ts`, ...args], { cwd: ROOT, encoding: "utf8", env, timeout: 60_000, ...io });
+    return spawnSync(process.execPath, [TS_NODE, "--transpile-only", `scripts/${name}.ts`, ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env,
+        timeout: 60_000,
+        ...io,
+    });
 }
 
 describe("operator scripts: end of input at a confirmation is a no (issue 15, finding 13; rung 4)", function () {
@@ -90,7 +119,9 @@ describe("operator scripts: end of input at a confirmation is a no (issue 15, fi
     it("restore goes ahead when the stack name is typed, so the stand-ins above would have seen a restore", () => {
         const result = script("restore", ["dev"], tools.bin, "dev\n");
         expect(result.status, result.stderr).to.equal(0);
-        expect(tools.calls("docker").filter((c) => c.includes("freshtrack-restore"))).to.deep.equal([`exec -i ${CONTAINER} freshtrack-restore ${DUMP}`]);
+        expect(tools.calls("docker").filter((c) => c.includes("freshtrack-restore"))).to.deep.equal([
+            `exec -i ${CONTAINER} freshtrack-restore ${DUMP}`,
+        ]);
     });
 
     it("rollback with stdin at end of input exits 1 and changes neither the config nor the host", () => {
@@ -118,7 +149,8 @@ describe("operator scripts: a host ssh cannot reach exits 2 with ssh's own error
         const hostKey = fs.readFileSync(path.join(keys, "id.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
         fs.rmSync(keys, { recursive: true, force: true });
         tools = standIns({ publicAddress: "127.0.0.1", deployPrivateKey: privateKey, hostKey });
-        // An ssh target on a closed port of this machine. A stack file of its own, removed afterwards (as test/cli.test.ts does).
+        // An ssh target on a closed port of this machine. A stack file of its own, removed afterwards (as
+        // test/cli.test.ts does).
         fs.writeFileSync(
             stackFile,
             [
@@ -145,7 +177,9 @@ describe("operator scripts: a host ssh cannot reach exits 2 with ssh's own error
     it("restore exits 2 and prints ssh's message", () => {
         const result = script("restore", [stack, "--yes"], tools.bin, "");
         expect(result.stderr).to.contain(refused());
-        expect(result.stderr.split("\n")[0]).to.match(/^restore: cannot reach Docker on deploy@127\.0\.0\.1:\d+: ssh: connect to host/);
+        expect(result.stderr.split("\n")[0]).to.match(
+            /^restore: cannot reach Docker on deploy@127\.0\.0\.1:\d+: ssh: connect to host/,
+        );
         expect(result.status, result.stderr).to.equal(2);
     });
 

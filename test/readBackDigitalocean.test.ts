@@ -10,7 +10,12 @@ import { createHash } from "crypto";
 import { deployStack } from "../components/stack";
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
-import { DIGITALOCEAN_MODELS, DigitaloceanModel, digitaloceanReadBackTable, UPSTREAM } from "../scripts/lib/readBack/digitalocean";
+import {
+    DIGITALOCEAN_MODELS,
+    DigitaloceanModel,
+    digitaloceanReadBackTable,
+    UPSTREAM,
+} from "../scripts/lib/readBack/digitalocean";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { runStack } from "./helpers";
 
@@ -21,7 +26,8 @@ const model = (type: string): DigitaloceanModel => {
 };
 
 /** What the second `up` shows for these inputs, when the first one stored their read-back form. */
-const secondUp = (type: string, inputs: Record<string, unknown>) => model(type).changed(inputs, model(type).readBack(inputs));
+const secondUp = (type: string, inputs: Record<string, unknown>) =>
+    model(type).changed(inputs, model(type).readBack(inputs));
 
 const DROPLET = "droplet:Droplet";
 const DROPLET_INPUTS = {
@@ -56,9 +62,12 @@ const FIREWALL_INPUTS = {
 
 /** Every DigitalOcean resource of a run whose second `up` over the read-back state is not empty, as "name: keys". */
 function offenders(first: RegisteredResource[], second: RegisteredResource[]): string[] {
-    const ofDigitalocean = (list: RegisteredResource[]) => list.filter((r) => r.custom && r.type.startsWith("digitalocean:"));
-    for (const r of ofDigitalocean(second)) if (!DIGITALOCEAN_MODELS[r.type]) throw new Error(`no read-back model for ${r.type}`);
-    // The state of the first run as the provider reads it back, against the second run's inputs (blastRadius with the models).
+    const ofDigitalocean = (list: RegisteredResource[]) =>
+        list.filter((r) => r.custom && r.type.startsWith("digitalocean:"));
+    for (const r of ofDigitalocean(second))
+        if (!DIGITALOCEAN_MODELS[r.type]) throw new Error(`no read-back model for ${r.type}`);
+    // The state of the first run as the provider reads it back, against the second run's inputs (blastRadius with the
+    // models).
     return blastRadius(ofDigitalocean(first), ofDigitalocean(second), DIGITALOCEAN_MODELS)
         .changes.map((c) =>
             c.verdict === "create"
@@ -78,19 +87,30 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
         it("cites the pinned upstream commit for every rule (or the upstream pull request read back after it)", () => {
             const rows = digitaloceanReadBackTable();
             expect(rows.length).to.be.greaterThan(50);
-            for (const row of rows) expect(row.source, `${row.type}.${row.input}`).to.contain(UPSTREAM).and.match(/\.go:\d+/);
+            for (const row of rows)
+                expect(row.source, `${row.type}.${row.input}`)
+                    .to.contain(UPSTREAM)
+                    .and.match(/\.go:\d+/);
         });
 
         it("refuses an input it has no rule for, so a new input cannot slip past the model", () => {
-            expect(() => model(DROPLET).readBack({ ...DROPLET_INPUTS, gracefulShutdown: true })).to.throw(/no rule for input 'gracefulShutdown'/);
-            expect(() => model(DROPLET).changed({ ...DROPLET_INPUTS, gracefulShutdown: true }, {})).to.throw(/gracefulShutdown/);
+            expect(() => model(DROPLET).readBack({ ...DROPLET_INPUTS, gracefulShutdown: true })).to.throw(
+                /no rule for input 'gracefulShutdown'/,
+            );
+            expect(() => model(DROPLET).changed({ ...DROPLET_INPUTS, gracefulShutdown: true }, {})).to.throw(
+                /gracefulShutdown/,
+            );
         });
 
         it("keeps a secret input secret in the stored form and compares what is inside", () => {
             const stored = model(DROPLET).readBack({ ...DROPLET_INPUTS, userData: new SecretValue("#cloud-config\n") });
             expect(stored.userData).to.be.instanceOf(SecretValue);
-            expect((stored.userData as SecretValue).value).to.equal(createHash("sha1").update("#cloud-config\n").digest("hex"));
-            expect(model(DROPLET).changed({ ...DROPLET_INPUTS, userData: "#cloud-config\n" }, stored)).to.deep.equal([]);
+            expect((stored.userData as SecretValue).value).to.equal(
+                createHash("sha1").update("#cloud-config\n").digest("hex"),
+            );
+            expect(model(DROPLET).changed({ ...DROPLET_INPUTS, userData: "#cloud-config\n" }, stored)).to.deep.equal(
+                [],
+            );
         });
     });
 
@@ -99,7 +119,9 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
             const stored = model(DROPLET).readBack(DROPLET_INPUTS);
             expect(stored.userData).to.equal(createHash("sha1").update(DROPLET_INPUTS.userData).digest("hex"));
             expect(model(DROPLET).changed(DROPLET_INPUTS, stored)).to.deep.equal([]);
-            expect(model(DROPLET).changed({ ...DROPLET_INPUTS, userData: "#cloud-config\nusers: [x]\n" }, stored)).to.deep.equal(["userData"]);
+            expect(
+                model(DROPLET).changed({ ...DROPLET_INPUTS, userData: "#cloud-config\nusers: [x]\n" }, stored),
+            ).to.deep.equal(["userData"]);
             expect(model(DROPLET).forcesReplacement("userData")).to.equal(true);
         });
 
@@ -113,23 +135,39 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
 
         it("never reads image, sshKeys or backupPolicy back: they stay as sent; image and sshKeys replace, sshKeys is a set", () => {
             const stored = model(DROPLET).readBack(DROPLET_INPUTS);
-            expect(stored).to.deep.include({ image: DROPLET_INPUTS.image, sshKeys: DROPLET_INPUTS.sshKeys, backupPolicy: DROPLET_INPUTS.backupPolicy });
-            expect(model(DROPLET).changed({ ...DROPLET_INPUTS, sshKeys: ["b", "a"] }, { ...stored, sshKeys: ["a", "b"] })).to.deep.equal([]);
-            expect(model(DROPLET).replacements({ ...DROPLET_INPUTS, image: "ubuntu-26-04-x64" }, stored)).to.deep.equal(["image"]);
+            expect(stored).to.deep.include({
+                image: DROPLET_INPUTS.image,
+                sshKeys: DROPLET_INPUTS.sshKeys,
+                backupPolicy: DROPLET_INPUTS.backupPolicy,
+            });
+            expect(
+                model(DROPLET).changed({ ...DROPLET_INPUTS, sshKeys: ["b", "a"] }, { ...stored, sshKeys: ["a", "b"] }),
+            ).to.deep.equal([]);
+            expect(model(DROPLET).replacements({ ...DROPLET_INPUTS, image: "ubuntu-26-04-x64" }, stored)).to.deep.equal(
+                ["image"],
+            );
             expect(model(DROPLET).forcesReplacement("sshKeys")).to.equal(true);
             expect(model(DROPLET).forcesReplacement("backupPolicy")).to.equal(false);
         });
 
         it("replaces the droplet when ipv6 goes from true to false, and enables it in place the other way", () => {
             const m = model(DROPLET);
-            expect(m.replacements({ ...DROPLET_INPUTS, ipv6: false }, m.readBack(DROPLET_INPUTS))).to.deep.equal(["ipv6"]);
-            expect(m.replacements({ ...DROPLET_INPUTS, ipv6: true }, m.readBack({ ...DROPLET_INPUTS, ipv6: false }))).to.deep.equal([]);
-            expect(m.changed({ ...DROPLET_INPUTS, ipv6: true }, m.readBack({ ...DROPLET_INPUTS, ipv6: false }))).to.deep.equal(["ipv6"]);
+            expect(m.replacements({ ...DROPLET_INPUTS, ipv6: false }, m.readBack(DROPLET_INPUTS))).to.deep.equal([
+                "ipv6",
+            ]);
+            expect(
+                m.replacements({ ...DROPLET_INPUTS, ipv6: true }, m.readBack({ ...DROPLET_INPUTS, ipv6: false })),
+            ).to.deep.equal([]);
+            expect(
+                m.changed({ ...DROPLET_INPUTS, ipv6: true }, m.readBack({ ...DROPLET_INPUTS, ipv6: false })),
+            ).to.deep.equal(["ipv6"]);
         });
 
         it("compares tags as a set without regard to case, and a monitoring change replaces", () => {
             const stored = model(DROPLET).readBack(DROPLET_INPUTS);
-            expect(model(DROPLET).changed({ ...DROPLET_INPUTS, tags: ["FreshTrack-Staging", "freshtrack"] }, stored)).to.deep.equal([]);
+            expect(
+                model(DROPLET).changed({ ...DROPLET_INPUTS, tags: ["FreshTrack-Staging", "freshtrack"] }, stored),
+            ).to.deep.equal([]);
             expect(model(DROPLET).changed({ ...DROPLET_INPUTS, tags: ["freshtrack"] }, stored)).to.deep.equal(["tags"]);
             expect(model(DROPLET).forcesReplacement("monitoring")).to.equal(true);
         });
@@ -149,26 +187,38 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
             const stored = model(FW).readBack(FIREWALL_INPUTS);
             const shuffled = {
                 ...FIREWALL_INPUTS,
-                inboundRules: [...FIREWALL_INPUTS.inboundRules].reverse().map((r) => ({ ...r, sourceAddresses: [...r.sourceAddresses].reverse() })),
+                inboundRules: [...FIREWALL_INPUTS.inboundRules]
+                    .reverse()
+                    .map((r) => ({ ...r, sourceAddresses: [...r.sourceAddresses].reverse() })),
                 outboundRules: [...FIREWALL_INPUTS.outboundRules].reverse(),
             };
             expect(model(FW).changed(shuffled, stored)).to.deep.equal([]);
         });
 
-        it("reads each rule's action back as \"allow\" (#1602, Default \"allow\"), which is no diff against a rule that leaves it out", () => {
+        it('reads each rule\'s action back as "allow" (#1602, Default "allow"), which is no diff against a rule that leaves it out', () => {
             const stored = model(FW).readBack(FIREWALL_INPUTS);
-            for (const rule of [...(stored.inboundRules as object[]), ...(stored.outboundRules as object[])]) expect(rule).to.include({ action: "allow" });
+            for (const rule of [...(stored.inboundRules as object[]), ...(stored.outboundRules as object[])])
+                expect(rule).to.include({ action: "allow" });
             expect(secondUp(FW, FIREWALL_INPUTS)).to.deep.equal([]);
-            const denied = { ...FIREWALL_INPUTS, inboundRules: FIREWALL_INPUTS.inboundRules.map((r) => ({ ...r, action: "deny" })) };
+            const denied = {
+                ...FIREWALL_INPUTS,
+                inboundRules: FIREWALL_INPUTS.inboundRules.map((r) => ({ ...r, action: "deny" })),
+            };
             expect(model(FW).changed(denied, stored)).to.deep.equal(["inboundRules"]);
         });
 
-        it("keeps port ranges as sent (\"1-65535\" stays, an icmp rule stays without one) and updates rules in place", () => {
+        it('keeps port ranges as sent ("1-65535" stays, an icmp rule stays without one) and updates rules in place', () => {
             const stored = model(FW).readBack(FIREWALL_INPUTS);
             const out = stored.outboundRules as Array<Record<string, unknown>>;
             expect(out[0]).to.include({ portRange: "1-65535" });
             expect(out[1]).to.not.have.property("portRange");
-            const ssh2222 = { ...FIREWALL_INPUTS, inboundRules: [FIREWALL_INPUTS.inboundRules[0]!, { ...FIREWALL_INPUTS.inboundRules[1]!, portRange: "2222" }] };
+            const ssh2222 = {
+                ...FIREWALL_INPUTS,
+                inboundRules: [
+                    FIREWALL_INPUTS.inboundRules[0]!,
+                    { ...FIREWALL_INPUTS.inboundRules[1]!, portRange: "2222" },
+                ],
+            };
             expect(model(FW).changed(ssh2222, stored)).to.deep.equal(["inboundRules"]);
             expect(model(FW).replacements(ssh2222, stored)).to.deep.equal([]);
         });
@@ -185,9 +235,13 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
         };
 
         it("lower-cases the volume's region, keeps initialFilesystemType as sent, and replaces on name, description or filesystem", () => {
-            expect(model("volume:Volume").readBack(VOLUME)).to.include({ region: "fra1", initialFilesystemType: "ext4" });
+            expect(model("volume:Volume").readBack(VOLUME)).to.include({
+                region: "fra1",
+                initialFilesystemType: "ext4",
+            });
             expect(secondUp("volume:Volume", VOLUME)).to.deep.equal([]);
-            for (const key of ["name", "region", "description", "initialFilesystemType"]) expect(model("volume:Volume").forcesReplacement(key), key).to.equal(true);
+            for (const key of ["name", "region", "description", "initialFilesystemType"])
+                expect(model("volume:Volume").forcesReplacement(key), key).to.equal(true);
             expect(model("volume:Volume").forcesReplacement("size")).to.equal(false);
         });
 
@@ -203,21 +257,39 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
             expect(secondUp("reservedIp:ReservedIp", { region: "FRA1" })).to.deep.equal([]);
             const assignment = model("reservedIpAssignment:ReservedIpAssignment");
             const stored = assignment.readBack({ ipAddress: "203.0.113.50", dropletId: 2 });
-            expect(assignment.replacements({ ipAddress: "203.0.113.50", dropletId: 1 }, stored)).to.deep.equal(["dropletId"]);
+            expect(assignment.replacements({ ipAddress: "203.0.113.50", dropletId: 1 }, stored)).to.deep.equal([
+                "dropletId",
+            ]);
         });
     });
 
     describe("DNS record and SSH key", () => {
         const DNS = "dnsRecord:DnsRecord";
-        const RECORD = { domain: "example.com", name: "staging.freshtrack", type: "A", value: "203.0.113.50", ttl: 300 };
+        const RECORD = {
+            domain: "example.com",
+            name: "staging.freshtrack",
+            type: "A",
+            value: "203.0.113.50",
+            ttl: 300,
+        };
 
         it("treats '@' and 'zone.' as one name, and 'x' and 'x.zone.' as one; type and domain replace, name does not", () => {
             const apex = model(DNS).readBack({ ...RECORD, name: "@" });
             expect(model(DNS).changed({ ...RECORD, name: "example.com." }, apex)).to.deep.equal([]);
-            expect(model(DNS).readBack({ ...RECORD, name: "staging.freshtrack.example.com." })).to.include({ name: "staging.freshtrack" });
-            expect(model(DNS).changed({ ...RECORD, name: "staging.freshtrack.example.com." }, model(DNS).readBack(RECORD))).to.deep.equal([]);
-            expect(model(DNS).changed({ ...RECORD, name: "staging.freshtrack.example.com" }, model(DNS).readBack(RECORD))).to.deep.equal(["name"]);
-            expect(["type", "domain", "name"].map((k) => model(DNS).forcesReplacement(k))).to.deep.equal([true, true, false]);
+            expect(model(DNS).readBack({ ...RECORD, name: "staging.freshtrack.example.com." })).to.include({
+                name: "staging.freshtrack",
+            });
+            expect(
+                model(DNS).changed({ ...RECORD, name: "staging.freshtrack.example.com." }, model(DNS).readBack(RECORD)),
+            ).to.deep.equal([]);
+            expect(
+                model(DNS).changed({ ...RECORD, name: "staging.freshtrack.example.com" }, model(DNS).readBack(RECORD)),
+            ).to.deep.equal(["name"]);
+            expect(["type", "domain", "name"].map((k) => model(DNS).forcesReplacement(k))).to.deep.equal([
+                true,
+                true,
+                false,
+            ]);
         });
 
         it("keeps the API's TTL when the program leaves ttl out (Optional + Computed)", () => {
@@ -226,14 +298,23 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
         });
 
         it("refuses record types whose value Read rewrites (CNAME gets a trailing dot), as the program sends only A and AAAA", () => {
-            expect(() => model(DNS).readBack({ ...RECORD, type: "CNAME", value: "target.example.net" })).to.throw(/CNAME are not modelled/);
+            expect(() => model(DNS).readBack({ ...RECORD, type: "CNAME", value: "target.example.net" })).to.throw(
+                /CNAME are not modelled/,
+            );
         });
 
         it("ignores whitespace around an SSH public key (DiffSuppressFunc) and replaces the key on any other change", () => {
             const key = { name: "freshtrack-staging-deploy", publicKey: "ssh-ed25519 AAAAkey" };
-            expect(model("sshKey:SshKey").changed({ ...key, publicKey: "ssh-ed25519 AAAAkey\n" }, model("sshKey:SshKey").readBack(key))).to.deep.equal([]);
+            expect(
+                model("sshKey:SshKey").changed(
+                    { ...key, publicKey: "ssh-ed25519 AAAAkey\n" },
+                    model("sshKey:SshKey").readBack(key),
+                ),
+            ).to.deep.equal([]);
             const other = { ...key, publicKey: "ssh-ed25519 AAAAother" };
-            expect(model("sshKey:SshKey").replacements(other, model("sshKey:SshKey").readBack(key))).to.deep.equal(["publicKey"]);
+            expect(model("sshKey:SshKey").replacements(other, model("sshKey:SshKey").readBack(key))).to.deep.equal([
+                "publicKey",
+            ]);
         });
     });
 
@@ -249,8 +330,15 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
 
         it("keeps droplet and volume URNs as sent, compares the environment without regard to case and cuts an 'Other: ' purpose prefix", () => {
             expect(secondUp(PROJECT, INPUTS)).to.deep.equal([]);
-            expect(model(PROJECT).changed({ ...INPUTS, environment: "staging" }, model(PROJECT).readBack(INPUTS))).to.deep.equal([]);
-            expect(model(PROJECT).changed({ ...INPUTS, purpose: "Sensors" }, { ...model(PROJECT).readBack(INPUTS), purpose: "Other: Sensors" })).to.deep.equal([]);
+            expect(
+                model(PROJECT).changed({ ...INPUTS, environment: "staging" }, model(PROJECT).readBack(INPUTS)),
+            ).to.deep.equal([]);
+            expect(
+                model(PROJECT).changed(
+                    { ...INPUTS, purpose: "Sensors" },
+                    { ...model(PROJECT).readBack(INPUTS), purpose: "Other: Sensors" },
+                ),
+            ).to.deep.equal([]);
         });
 
         it("gets a reserved IP's URN back in the other form, do:reservedip or do:floatingip (#1264, #1455): a diff either way", () => {
@@ -283,7 +371,9 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
             expect(cluster.readBack(CLUSTER)).to.include({ region: "fra1" });
             expect(secondUp("databaseCluster:DatabaseCluster", CLUSTER)).to.deep.equal([]);
             expect(["name", "engine", "privateNetworkUuid"].every((k) => cluster.forcesReplacement(k))).to.equal(true);
-            expect(["version", "size", "nodeCount", "region"].some((k) => cluster.forcesReplacement(k))).to.equal(false);
+            expect(["version", "size", "nodeCount", "region"].some((k) => cluster.forcesReplacement(k))).to.equal(
+                false,
+            );
         });
 
         it("stores an empty settings block for a PostgreSQL user the program gives none (#1610), so its second up is an update", () => {
@@ -294,16 +384,31 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
         });
 
         it("replaces the connection pool on any change (no Update), a new size included", () => {
-            const pool = { clusterId: "c", name: "freshtrack-pool", user: "freshtrack", mode: "transaction", size: 20, dbName: "freshtrack" };
+            const pool = {
+                clusterId: "c",
+                name: "freshtrack-pool",
+                user: "freshtrack",
+                mode: "transaction",
+                size: 20,
+                dbName: "freshtrack",
+            };
             const m = model("databaseConnectionPool:DatabaseConnectionPool");
             expect(m.replacements({ ...pool, size: 25 }, m.readBack(pool))).to.deep.equal(["size"]);
         });
 
         it("compares database firewall rules by type and value only: the computed uuid and createdAt are outside the set hash", () => {
             const fw = { clusterId: "c", rules: [{ type: "droplet", value: "424242" }] };
-            const stored = { ...fw, rules: [{ type: "droplet", value: "424242", uuid: "u-1", createdAt: "2026-01-01T00:00:00Z" }] };
+            const stored = {
+                ...fw,
+                rules: [{ type: "droplet", value: "424242", uuid: "u-1", createdAt: "2026-01-01T00:00:00Z" }],
+            };
             expect(model("databaseFirewall:DatabaseFirewall").changed(fw, stored)).to.deep.equal([]);
-            expect(model("databaseFirewall:DatabaseFirewall").changed({ ...fw, rules: [{ type: "droplet", value: "1" }] }, stored)).to.deep.equal(["rules"]);
+            expect(
+                model("databaseFirewall:DatabaseFirewall").changed(
+                    { ...fw, rules: [{ type: "droplet", value: "1" }] },
+                    stored,
+                ),
+            ).to.deep.equal(["rules"]);
         });
     });
 
@@ -323,10 +428,13 @@ describe("DigitalOcean provider read-back model (rung 2: provider model, cited)"
         }
 
         it("staging with freshtrack:database.mode managed: the database user, whose stored settings the program ignores, shows no diff", async () => {
-            // Before, its settings (#1610, above) were updated on every up; the newcomer pass found it in the bench's no-change row.
+            // Before, its settings (#1610, above) were updated on every up; the newcomer pass found it in the bench's
+            // no-change row.
             const first = await runUnderMocks(managed("staging"), deployStack);
             const second = await runUnderMocks(managed("staging"), deployStack);
-            expect(first.resources.some((r) => r.type === "digitalocean:index/databaseCluster:DatabaseCluster")).to.equal(true);
+            expect(
+                first.resources.some((r) => r.type === "digitalocean:index/databaseCluster:DatabaseCluster"),
+            ).to.equal(true);
             const user = second.resources.find((r) => r.type === "digitalocean:index/databaseUser:DatabaseUser")!;
             expect(user.options.ignoreChanges).to.deep.equal(["settings"]);
             expect(offenders(first.resources, second.resources)).to.deep.equal(EXPECTED);

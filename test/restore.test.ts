@@ -19,12 +19,16 @@ describe("npm run restore", () => {
     });
 
     it("restores a named backup, by file name or full path", () => {
-        expect(chooseBackup(LIST, "freshtrack-pre-migrate-1.4.2-20261122T101010Z.dump")).to.deep.equal({ file: LIST[1] });
+        expect(chooseBackup(LIST, "freshtrack-pre-migrate-1.4.2-20261122T101010Z.dump")).to.deep.equal({
+            file: LIST[1],
+        });
         expect(chooseBackup(LIST, LIST[2])).to.deep.equal({ file: LIST[2] });
     });
 
     it("refuses an unknown name, listing the newest ones, and an empty host", () => {
-        expect(chooseBackup(LIST, "freshtrack-nope.dump")).to.match(/^no backup named freshtrack-nope.dump; the newest are:\n {2}freshtrack-scheduled-20261123T031500Z.dump/);
+        expect(chooseBackup(LIST, "freshtrack-nope.dump")).to.match(
+            /^no backup named freshtrack-nope.dump; the newest are:\n {2}freshtrack-scheduled-20261123T031500Z.dump/,
+        );
         expect(chooseBackup([""])).to.match(/^no backup found on the host/);
     });
 
@@ -46,7 +50,11 @@ describe("restore and rollback find the backup container on the stack's host", (
     let savedPath: string | undefined;
     /** A `docker` on PATH that prints `stdout`, writes `stderr` and exits with `status`. */
     function fakeDocker(status: number, stdout: string, stderr: string): void {
-        fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\nprintf '%s' '${stdout}'\nprintf '%s\\n' '${stderr}' >&2\nexit ${status}\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(bin, "docker"),
+            `#!/bin/sh\nprintf '%s' '${stdout}'\nprintf '%s\\n' '${stderr}' >&2\nexit ${status}\n`,
+            { mode: 0o755 },
+        );
         process.env.PATH = bin;
     }
     beforeEach(() => {
@@ -59,9 +67,16 @@ describe("restore and rollback find the backup container on the stack's host", (
     });
 
     it("an unreachable Docker daemon is reported as such, with Docker's own reason, not as a missing container", () => {
-        fakeDocker(1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
+        fakeDocker(
+            1,
+            "",
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+        );
         const found = backupContainer(dockerOn("local", "dev"), "freshtrack-dev", "dev");
-        expect(found).to.deep.equal({ problem: "cannot reach this machine's Docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" });
+        expect(found).to.deep.equal({
+            problem:
+                "cannot reach this machine's Docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+        });
     });
 
     it("a machine without docker says docker is not installed", () => {
@@ -79,8 +94,14 @@ describe("restore and rollback find the backup container on the stack's host", (
 
     it("a running container is found by the stack and service labels", () => {
         const calls: string[][] = [];
-        const found = backupContainer({ where: "test", docker: (args) => (calls.push(args), { status: 0, stdout: "3f2a9c\n" }) }, "freshtrack-prod", "prod");
+        const found = backupContainer(
+            { where: "test", docker: (args) => (calls.push(args), { status: 0, stdout: "3f2a9c\n" }) },
+            "freshtrack-prod",
+            "prod",
+        );
         expect(found).to.deep.equal({ id: "3f2a9c" });
-        expect(calls[0]).to.include("label=com.freshtrack.stack=freshtrack-prod").and.include("label=com.freshtrack.service=backup");
+        expect(calls[0])
+            .to.include("label=com.freshtrack.stack=freshtrack-prod")
+            .and.include("label=com.freshtrack.service=backup");
     });
 });

@@ -24,7 +24,16 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CreateResult, DiffResult, Goal, Properties, ProviderBehaviour, retryHazards, runUpdate, StateResource } from "../scripts/lib/engineModel";
+import {
+    CreateResult,
+    DiffResult,
+    Goal,
+    Properties,
+    ProviderBehaviour,
+    retryHazards,
+    runUpdate,
+    StateResource,
+} from "../scripts/lib/engineModel";
 import { checkpointResources, retryPlan } from "../scripts/lib/retryPlan";
 
 const ROOT = path.join(__dirname, "..");
@@ -36,7 +45,8 @@ const MIGRATE = `${P}freshtrack:services:AppTier$freshtrack:services:Migrations$
 const PRE_MIGRATE = MIGRATE.replace(/::migrate$/, "::pre-migrate-backup");
 const POSTGRES = `${P}freshtrack:services:DataTier$freshtrack:services:Service$docker:index/container:Container::postgres`;
 const DROPLET = `${P}freshtrack:host:DropletHost$digitalocean:index/droplet:Droplet::droplet-droplet`;
-const JOB_WHY = "this job exited with code 1 in an earlier update; a plain 'pulumi up' would not run it again and would stop on that code";
+const JOB_WHY =
+    "this job exited with code 1 in an earlier update; a plain 'pulumi up' would not run it again and would stop on that code";
 
 type Export = { version: number; deployment: { resources?: Array<Record<string, unknown>> } };
 
@@ -45,7 +55,9 @@ function fixture(name: "failedHealthWait" | "failedJob" | "new"): Export {
 }
 
 function resourceOf(exported: Export, urn: string, pendingDelete = false): Record<string, unknown> {
-    const found = (exported.deployment.resources ?? []).find((r) => r["urn"] === urn && (r["delete"] === true) === pendingDelete);
+    const found = (exported.deployment.resources ?? []).find(
+        (r) => r["urn"] === urn && (r["delete"] === true) === pendingDelete,
+    );
     if (!found) throw new Error(`fixture has no ${urn}`);
     return found;
 }
@@ -92,7 +104,9 @@ function retryGoals(state: readonly StateResource[]): Goal[] {
                       deleteBeforeReplace: r.urn === POSTGRES,
                       replaceOnChanges: ["healthcheck", "tmpfs"],
                       checkOutputs: (outputs: Properties) =>
-                          r.inputs["attach"] === true && outputs["exitCode"] !== 0 ? `job exited with code ${String(outputs["exitCode"])}` : undefined,
+                          r.inputs["attach"] === true && outputs["exitCode"] !== 0
+                              ? `job exited with code ${String(outputs["exitCode"])}`
+                              : undefined,
                   }
                 : {}),
         }));
@@ -103,7 +117,9 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
         it("reads every resource with the checkpoint's own field names: initErrors, delete, the outputs' exitCode", () => {
             const state = checkpointResources(fixture("failedHealthWait"));
             const backends = state.filter((r) => r.urn === BACKEND);
-            expect(backends.map((r) => [r.id!.slice(0, 4), r.delete ?? false, (r.initErrors ?? []).length])).to.deep.equal([
+            expect(
+                backends.map((r) => [r.id!.slice(0, 4), r.delete ?? false, (r.initErrors ?? []).length]),
+            ).to.deep.equal([
                 ["e5e5", false, 1],
                 ["d4d4", true, 0],
             ]);
@@ -111,7 +127,10 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
             expect(migrate.inputs["attach"]).to.equal(true);
             expect(migrate.outputs["exitCode"]).to.equal(0);
             // Components carry no inputs or outputs when empty (core.go:501-503).
-            expect(state.find((r) => r.type === "freshtrack:services:AppTier")).to.deep.include({ inputs: {}, outputs: {} });
+            expect(state.find((r) => r.type === "freshtrack:services:AppTier")).to.deep.include({
+                inputs: {},
+                outputs: {},
+            });
         });
 
         it("a stack that was never deployed has no resources and needs nothing replaced", () => {
@@ -135,9 +154,17 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
 
         it("refuses what is not a stack export of a known schema version, saying what it found", () => {
             expect(() => retryPlan({ resources: [] })).to.throw("not a Pulumi deployment");
-            expect(() => retryPlan({ version: 5, deployment: {} })).to.throw("schema version 5; this script reads versions 3 and 4");
-            expect(() => retryPlan({ version: 3, deployment: { resources: [{ type: CONTAINER }] } })).to.throw("resource 0 has no urn or type");
-            expect(retryPlan({ version: 4, features: [], deployment: {} })).to.deep.equal({ replace: [], notes: [], blockers: [] });
+            expect(() => retryPlan({ version: 5, deployment: {} })).to.throw(
+                "schema version 5; this script reads versions 3 and 4",
+            );
+            expect(() => retryPlan({ version: 3, deployment: { resources: [{ type: CONTAINER }] } })).to.throw(
+                "resource 0 has no urn or type",
+            );
+            expect(retryPlan({ version: 4, features: [], deployment: {} })).to.deep.equal({
+                replace: [],
+                notes: [],
+                blockers: [],
+            });
         });
     });
 
@@ -158,26 +185,41 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
             const plain = new RetryProvider();
             const plainRun = runUpdate(state, retryGoals(state), plain);
             expect(plainRun.failed).to.equal(undefined);
-            expect(plainRun.steps.find((s) => s.urn === BACKEND && s.op === "update")).to.deep.include({ initErrorRetry: true });
+            expect(plainRun.steps.find((s) => s.urn === BACKEND && s.op === "update")).to.deep.include({
+                initErrorRetry: true,
+            });
             expect(plain.created).to.deep.equal([]);
-            expect(plain.deleted.filter((d) => d.startsWith("backend ")).map((d) => d.slice(0, 12))).to.deep.equal(["backend d4d4"]);
-            expect(plainRun.state.filter((r) => r.urn === BACKEND).map((r) => r.id!.slice(0, 4))).to.deep.equal(["e5e5"]);
+            expect(plain.deleted.filter((d) => d.startsWith("backend ")).map((d) => d.slice(0, 12))).to.deep.equal([
+                "backend d4d4",
+            ]);
+            expect(plainRun.state.filter((r) => r.urn === BACKEND).map((r) => r.id!.slice(0, 4))).to.deep.equal([
+                "e5e5",
+            ]);
 
             const planned = new RetryProvider();
-            const plannedRun = runUpdate(state, retryGoals(state), planned, { replace: retryPlan(fixture("failedHealthWait")).replace.map((r) => r.urn) });
+            const plannedRun = runUpdate(state, retryGoals(state), planned, {
+                replace: retryPlan(fixture("failedHealthWait")).replace.map((r) => r.urn),
+            });
             expect(plannedRun.failed).to.equal(undefined);
             expect(planned.created).to.deep.equal(["backend new1"]);
             // The old and the unhealthy backend go only after the new one was created (and passed its health wait).
             const firstIndexOf = (op: string) => plannedRun.steps.findIndex((s) => s.op === op);
             expect(firstIndexOf("create-replacement")).to.be.lessThan(firstIndexOf("delete-replaced"));
-            expect(planned.deleted.filter((d) => d.startsWith("backend ")).map((d) => d.slice(0, 12)).sort()).to.deep.equal(["backend d4d4", "backend e5e5"]);
+            expect(
+                planned.deleted
+                    .filter((d) => d.startsWith("backend "))
+                    .map((d) => d.slice(0, 12))
+                    .sort(),
+            ).to.deep.equal(["backend d4d4", "backend e5e5"]);
             expect(plannedRun.state.filter((r) => r.urn === BACKEND).map((r) => r.id)).to.deep.equal(["new1"]);
         });
 
         it("a stateful container (delete-before-replace, the old one already gone) is replaced too, without talk of an old copy", () => {
             const exported = fixture("failedHealthWait");
             const postgres = resourceOf(exported, POSTGRES);
-            postgres["initErrors"] = [`creating ${POSTGRES}: 1 error occurred:\n\t* container failed to be in healthy state\n\n`];
+            postgres["initErrors"] = [
+                `creating ${POSTGRES}: 1 error occurred:\n\t* container failed to be in healthy state\n\n`,
+            ];
             const plan = retryPlan(exported);
             expect(plan.replace.map((r) => r.urn)).to.deep.equal([POSTGRES, BACKEND]);
             expect(plan.replace[0]!.why).to.equal(
@@ -189,7 +231,9 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
         it("leaves a droplet with initialization errors, and a protected container, to the operator, with a note each", () => {
             const exported = fixture("failedHealthWait");
             const timeout = "timeout while waiting for droplet to become active";
-            resourceOf(exported, DROPLET)["initErrors"] = [`creating ${DROPLET}: 1 error occurred:\n\t* ${timeout}\n\n`];
+            resourceOf(exported, DROPLET)["initErrors"] = [
+                `creating ${DROPLET}: 1 error occurred:\n\t* ${timeout}\n\n`,
+            ];
             resourceOf(exported, BACKEND)["protect"] = true;
             const plan = retryPlan(exported);
             expect(plan.replace).to.deep.equal([]);
@@ -205,7 +249,9 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
         it("replaces the job that exited non-zero, not its old copy or the jobs that passed", () => {
             const plan = retryPlan(fixture("failedJob"));
             expect(plan.replace).to.deep.equal([{ urn: MIGRATE, why: JOB_WHY }]);
-            expect(retryHazards(checkpointResources(fixture("failedJob"))).pendingDeletes.sort()).to.deep.equal([MIGRATE, PRE_MIGRATE].sort());
+            expect(retryHazards(checkpointResources(fixture("failedJob"))).pendingDeletes.sort()).to.deep.equal(
+                [MIGRATE, PRE_MIGRATE].sort(),
+            );
         });
 
         it("the engine model over that state: a plain retry stops on the old exit code again; --replace runs the job and goes on", () => {
@@ -213,10 +259,14 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
             const plainRun = runUpdate(state, retryGoals(state), new RetryProvider());
             expect(plainRun.failed).to.equal("program: job exited with code 1");
             const planned = new RetryProvider();
-            const plannedRun = runUpdate(state, retryGoals(state), planned, { replace: retryPlan(fixture("failedJob")).replace.map((r) => r.urn) });
+            const plannedRun = runUpdate(state, retryGoals(state), planned, {
+                replace: retryPlan(fixture("failedJob")).replace.map((r) => r.urn),
+            });
             expect(plannedRun.failed).to.equal(undefined);
             expect(planned.created).to.deep.equal(["migrate new1"]);
-            expect(plannedRun.state.filter((r) => r.urn === MIGRATE).map((r) => [r.id, r.outputs["exitCode"]])).to.deep.equal([["new1", 0]]);
+            expect(
+                plannedRun.state.filter((r) => r.urn === MIGRATE).map((r) => [r.id, r.outputs["exitCode"]]),
+            ).to.deep.equal([["new1", 0]]);
         });
     });
 });
@@ -224,17 +274,27 @@ describe("npm run deploy: what it replaces after a failed update (rung 2, cited)
 describe("after an interrupted update (the attack pass: pending operations)", () => {
     // Built from the failed-health-wait fixture: the update was cut off (Ctrl-C, a CI timeout) during backend's create,
     // so the checkpoint holds the old backend and a pending "creating" operation (apitype/core.go:163-164, 374-379).
-    const exported = () => JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.interrupted.json"), "utf8")) as Record<string, unknown>;
+    const exported = () =>
+        JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.interrupted.json"), "utf8")) as Record<
+            string,
+            unknown
+        >;
 
     it("stops with what to do for a container whose create was cut off: remove it by name on the host, then clear the pending create", () => {
         const plan = retryPlan(exported());
         expect(plan.replace).to.deep.equal([]);
         expect(plan.blockers).to.have.length(1);
-        expect(plan.blockers[0]).to.contain(BACKEND).and.contain("docker rm -f backend-7f3e2d1").and.contain("pulumi refresh --stack prod --run-program --clear-pending-creates");
+        expect(plan.blockers[0])
+            .to.contain(BACKEND)
+            .and.contain("docker rm -f backend-7f3e2d1")
+            .and.contain("pulumi refresh --stack prod --run-program --clear-pending-creates");
     });
 
     it("has no blockers when nothing was left unfinished", () => {
-        expect(retryPlan(JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.failedHealthWait.json"), "utf8"))).blockers).to.deep.equal([]);
+        expect(
+            retryPlan(JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.failedHealthWait.json"), "utf8")))
+                .blockers,
+        ).to.deep.equal([]);
     });
 });
 
@@ -268,7 +328,10 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    function deploy(exportFixture: string, ...args: string[]): { status: number | null; stdout: string; stderr: string; calls: string[][] } {
+    function deploy(
+        exportFixture: string,
+        ...args: string[]
+    ): { status: number | null; stdout: string; stderr: string; calls: string[][] } {
         const log = path.join(dir, `calls-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
         const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
         const result = spawnSync(process.execPath, [tsNode, "--transpile-only", "scripts/deploy.ts", ...args], {
@@ -283,7 +346,13 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
             },
             timeout: 120000,
         });
-        const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]) : [];
+        const calls = fs.existsSync(log)
+            ? fs
+                  .readFileSync(log, "utf8")
+                  .trim()
+                  .split("\n")
+                  .map((l) => JSON.parse(l) as string[])
+            : [];
         return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
     }
 
@@ -298,19 +367,23 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
         expect(run.stderr).to.equal("");
         expect(run.status).to.equal(0);
         const ops = run.calls.map((c) => c.slice(0, 2).join(" "));
-        expect(ops.indexOf("stack export")).to.be.greaterThan(-1).and.lessThan(ops.findIndex((o) => o.startsWith("up ")));
+        expect(ops.indexOf("stack export"))
+            .to.be.greaterThan(-1)
+            .and.lessThan(ops.findIndex((o) => o.startsWith("up ")));
         expect(replacedBy(run.calls)).to.deep.equal([MIGRATE]);
         const up = run.calls.find((c) => c[0] === "up")!;
         expect(up[up.indexOf("--policy-pack") + 1], "with the policy pack").to.equal(path.join(ROOT, "policy"));
-        expect(up[up.indexOf("--policy-pack-config") + 1], "and the stack's pack config").to.equal(path.join(ROOT, "policy", "config", "prod.json"));
+        expect(up[up.indexOf("--policy-pack-config") + 1], "and the stack's pack config").to.equal(
+            path.join(ROOT, "policy", "config", "prod.json"),
+        );
         const lines = run.stdout.split("\n").filter((l) => l.startsWith("deploy: "));
-        expect(lines).to.deep.equal([
-            `deploy: --replace '${MIGRATE}': ${JOB_WHY}`,
-        ]);
+        expect(lines).to.deep.equal([`deploy: --replace '${MIGRATE}': ${JOB_WHY}`]);
     });
 
     it("passes the unhealthy container of a failed health wait, and nothing for a stack never deployed", () => {
-        expect(replacedBy(deploy("stackExport.failedHealthWait.json", "prod", "--allow-examples").calls)).to.deep.equal([BACKEND]);
+        expect(replacedBy(deploy("stackExport.failedHealthWait.json", "prod", "--allow-examples").calls)).to.deep.equal(
+            [BACKEND],
+        );
         const fresh = deploy("stackExport.new.json", "prod", "--allow-examples");
         expect(replacedBy(fresh.calls)).to.deep.equal([]);
         expect(fresh.stdout).to.not.contain("deploy: ");

@@ -22,19 +22,38 @@ describe("rollback planning", () => {
     });
 
     it("refuses versions that never ran, the running one, and stacks with nothing to go back to", () => {
-        expect(planRollback(HISTORY, "1.3.0")).to.equal("version 1.3.0 never ran on this stack before 1.5.0; earlier versions: 1.4.2, 1.4.1");
+        expect(planRollback(HISTORY, "1.3.0")).to.equal(
+            "version 1.3.0 never ran on this stack before 1.5.0; earlier versions: 1.4.2, 1.4.1",
+        );
         expect(planRollback(HISTORY, "1.5.0")).to.equal("version 1.5.0 is what runs now");
         expect(planRollback(HISTORY.slice(0, 2))).to.match(/only version ever deployed/);
         expect(planRollback([])).to.match(/no successful update/);
     });
 
     it("refuses table names that are not plain SQL names", () => {
-        expect(() => renderExportScript([{ table: "readings; drop table x", column: "at" }])).to.throw(/not a plain SQL name/);
+        expect(() => renderExportScript([{ table: "readings; drop table x", column: "at" }])).to.throw(
+            /not a plain SQL name/,
+        );
     });
 
     it("writes a manifest that says what was done and what was not undone", () => {
-        const manifest = JSON.parse(renderManifest({ plan: { from: "1.5.0", to: "1.4.2", since: at(8) }, stack: "prod", backup: "freshtrack-pre-rollback-x.dump", exportDir: "/backups/postgres/rollback-x", tables: [{ table: "alerts", column: "created_at" }], at: at(10) }));
-        expect(manifest).to.deep.include({ stack: "prod", rolledBackFrom: "1.5.0", rolledBackTo: "1.4.2", liveSince: "2026-11-01T08:00:00.000Z", notUndone: "database migrations applied by the newer version" });
+        const manifest = JSON.parse(
+            renderManifest({
+                plan: { from: "1.5.0", to: "1.4.2", since: at(8) },
+                stack: "prod",
+                backup: "freshtrack-pre-rollback-x.dump",
+                exportDir: "/backups/postgres/rollback-x",
+                tables: [{ table: "alerts", column: "created_at" }],
+                at: at(10),
+            }),
+        );
+        expect(manifest).to.deep.include({
+            stack: "prod",
+            rolledBackFrom: "1.5.0",
+            rolledBackTo: "1.4.2",
+            liveSince: "2026-11-01T08:00:00.000Z",
+            notUndone: "database migrations applied by the newer version",
+        });
         expect(manifest.export.tables).to.deep.equal(["alerts.csv"]);
     });
 });

@@ -11,7 +11,21 @@ import * as path from "path";
 import { renderManifest } from "../components/rollback/rollback";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { spawn } from "child_process";
-import { backupContainer, dockerOn, exitStatusFor, HostDocker, HostUnreachable, listBackups, openSsh, runStep, sshDocker, sshTargetFromOutputs, stepFailure, writeFileInContainer, writePrivateFile } from "../scripts/lib/hostDocker";
+import {
+    backupContainer,
+    dockerOn,
+    exitStatusFor,
+    HostDocker,
+    HostUnreachable,
+    listBackups,
+    openSsh,
+    runStep,
+    sshDocker,
+    sshTargetFromOutputs,
+    stepFailure,
+    writeFileInContainer,
+    writePrivateFile,
+} from "../scripts/lib/hostDocker";
 import { chooseBackup } from "../scripts/lib/restorePlan";
 import { freePort } from "./localServers";
 import { CONTAINER_ID, Sshd, startSshd } from "./sshd";
@@ -50,7 +64,9 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
                 `${BACKUP_DIR}/freshtrack-pre-migrate-1.4.2-20261122T101010Z.dump`,
                 `${BACKUP_DIR}/freshtrack-scheduled-20261121T031500Z.dump`,
             ];
-            dumps.forEach((d, i) => server.writeInContainer(d, "dump", { mtime: new Date(Date.UTC(2026, 10, 23 - i)) }));
+            dumps.forEach((d, i) =>
+                server.writeInContainer(d, "dump", { mtime: new Date(Date.UTC(2026, 10, 23 - i)) }),
+            );
             server.writeInContainer(`${BACKUP_DIR}/notes.txt`, "not a dump");
 
             const listed = listBackups(host, CONTAINER_ID);
@@ -63,7 +79,12 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
 
             const choice = chooseBackup(listed);
             expect(choice).to.deep.equal({ file: dumps[0] });
-            const restored = runStep(host, "freshtrack-restore", ["exec", "-i", CONTAINER_ID, "freshtrack-restore", dumps[0]!], { captureStderr: true });
+            const restored = runStep(
+                host,
+                "freshtrack-restore",
+                ["exec", "-i", CONTAINER_ID, "freshtrack-restore", dumps[0]!],
+                { captureStderr: true },
+            );
             expect(server.containerCommandArgs("freshtrack-restore")).to.deep.equal([dumps[0]]);
             expect(restored.stdout).to.equal(`restored ${dumps[0]}\n`);
         });
@@ -73,7 +94,9 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
             expect(chooseBackup([])).to.match(/^no backup found on the host/);
             server.failDocker("exec", 1);
             expect(() => listBackups(host, CONTAINER_ID)).to.throw(
-                new RegExp(`^listing the backups failed with exit status 1 on ${escaped(where())}: stand-in docker: exec fails as the test asked$`),
+                new RegExp(
+                    `^listing the backups failed with exit status 1 on ${escaped(where())}: stand-in docker: exec fails as the test asked$`,
+                ),
             );
         });
     });
@@ -91,34 +114,72 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
 
         it("writes the manifest in the container's export directory, not on the host", () => {
             server.writeInContainer(`${exportDir}/readings.csv`, "id,recorded_at\n");
-            writeFileInContainer(host, CONTAINER_ID, `${exportDir}/manifest.json`, manifest, "writing the rollback manifest");
+            writeFileInContainer(
+                host,
+                CONTAINER_ID,
+                `${exportDir}/manifest.json`,
+                manifest,
+                "writing the rollback manifest",
+            );
             expect(fs.readFileSync(server.containerPath(`${exportDir}/manifest.json`), "utf8")).to.equal(manifest);
             expect(fs.existsSync(`${exportDir}/manifest.json`), "a manifest on the host itself").to.equal(false);
         });
 
         it("stops when the manifest cannot be written, naming the step and the status", () => {
-            expect(() => writeFileInContainer(host, CONTAINER_ID, `${exportDir}/manifest.json`, manifest, "writing the rollback manifest")).to.throw(
-                new RegExp(`^writing the rollback manifest failed with exit status [1-9][0-9]* on ${escaped(where())}: .*${escaped(exportDir)}/manifest.json`),
+            expect(() =>
+                writeFileInContainer(
+                    host,
+                    CONTAINER_ID,
+                    `${exportDir}/manifest.json`,
+                    manifest,
+                    "writing the rollback manifest",
+                ),
+            ).to.throw(
+                new RegExp(
+                    `^writing the rollback manifest failed with exit status [1-9][0-9]* on ${escaped(where())}: .*${escaped(exportDir)}/manifest.json`,
+                ),
             );
         });
 
         it("passes -e values with spaces and quotes, and the export script on stdin, to the container intact", () => {
             const odd = `${BACKUP_DIR}/rollback it's "odd"`;
-            const result = host.docker(["exec", "-i", "-e", "SINCE=2026-11-01T08:00:00.000Z", "-e", `EXPORT_DIR=${odd}`, CONTAINER_ID, "sh", "-s"], {
-                input: 'printf "%s|%s" "$SINCE" "$EXPORT_DIR"\n',
-                captureStderr: true,
-            });
+            const result = host.docker(
+                [
+                    "exec",
+                    "-i",
+                    "-e",
+                    "SINCE=2026-11-01T08:00:00.000Z",
+                    "-e",
+                    `EXPORT_DIR=${odd}`,
+                    CONTAINER_ID,
+                    "sh",
+                    "-s",
+                ],
+                {
+                    input: 'printf "%s|%s" "$SINCE" "$EXPORT_DIR"\n',
+                    captureStderr: true,
+                },
+            );
             expect(result.status, result.stderr).to.equal(0);
             expect(result.stdout).to.equal(`2026-11-01T08:00:00.000Z|${odd}`);
         });
 
         it("stops when the pre-rollback backup exits non-zero, with one line naming the step and the status", () => {
-            const ok = runStep(host, "the pre-rollback backup", ["exec", CONTAINER_ID, "freshtrack-backup", "pre-rollback"], { captureStderr: true });
-            expect(ok.stdout).to.match(/^backup written: \/backups\/postgres\/freshtrack-pre-rollback-\d{8}T\d{6}Z\.dump \(\d+ bytes\)$/m);
+            const ok = runStep(
+                host,
+                "the pre-rollback backup",
+                ["exec", CONTAINER_ID, "freshtrack-backup", "pre-rollback"],
+                { captureStderr: true },
+            );
+            expect(ok.stdout).to.match(
+                /^backup written: \/backups\/postgres\/freshtrack-pre-rollback-\d{8}T\d{6}Z\.dump \(\d+ bytes\)$/m,
+            );
             server.failInContainer("freshtrack-backup", 3);
             const backup = ["exec", CONTAINER_ID, "freshtrack-backup", "pre-rollback"];
             expect(() => runStep(host, "the pre-rollback backup", backup, { captureStderr: true })).to.throw(
-                new RegExp(`^the pre-rollback backup failed with exit status 3 on ${escaped(where())}: freshtrack-backup: failing as the test asked$`),
+                new RegExp(
+                    `^the pre-rollback backup failed with exit status 3 on ${escaped(where())}: freshtrack-backup: failing as the test asked$`,
+                ),
             );
         });
     });
@@ -164,16 +225,22 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
             const result = host.docker(["exec", CONTAINER_ID, "sh", "-c", "exit 255"], { captureStderr: true });
             expect(result.status).to.equal(255);
             expect(result.sshError).to.equal(undefined);
-            expect(stepFailure(host, "the export of new rows", result)).to.equal(`the export of new rows failed with exit status 255 on ${where()}`);
+            expect(stepFailure(host, "the export of new rows", result)).to.equal(
+                `the export of new rows failed with exit status 255 on ${where()}`,
+            );
         });
 
         it("a failing docker on the host is told apart from a missing container and from ssh failing", () => {
             server.failDocker("ps", 1);
             const found = () => backupContainer(host, "freshtrack-prod", "prod");
-            expect(found()).to.deep.equal({ problem: `cannot reach ${where()}: stand-in docker: ps fails as the test asked` });
+            expect(found()).to.deep.equal({
+                problem: `cannot reach ${where()}: stand-in docker: ps fails as the test asked`,
+            });
             server.failDocker("ps", undefined);
             server.setContainerRunning(false);
-            expect(found()).to.deep.equal({ problem: `no running backup container for stack 'prod' on ${where()}; run pulumi up first` });
+            expect(found()).to.deep.equal({
+                problem: `no running backup container for stack 'prod' on ${where()}; run pulumi up first`,
+            });
             server.setContainerRunning(true);
             expect(found()).to.deep.equal({ id: CONTAINER_ID });
         });
@@ -189,7 +256,8 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
                 expect(() => runStep(unreachable, "finding the backup container", ["ps", "-q"])).to.throw(
                     `finding the backup container: could not reach Docker on ${server.user}@127.0.0.1:${closed} over ssh (exit status 255): ${refused}`,
                 );
-                // Issue 15, finding 13: a step ssh never delivered makes the scripts exit 2; one that ran and failed, 1.
+                // Issue 15, finding 13: a step ssh never delivered makes the scripts exit 2; one that ran and failed,
+                // 1.
                 let thrown: unknown;
                 try {
                     runStep(unreachable, "listing the backups", ["ps", "-q"]);
@@ -199,7 +267,10 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
                 expect(thrown).to.be.instanceOf(HostUnreachable);
                 expect(exitStatusFor(thrown)).to.equal(2);
                 expect(exitStatusFor(new Error("the export of new rows failed with exit status 1"))).to.equal(1);
-                expect(backupContainer(unreachable, "freshtrack-vm", "vm")).to.deep.equal({ problem: `cannot reach Docker on ${server.user}@127.0.0.1:${closed}: ${refused}`, sshFailed: true });
+                expect(backupContainer(unreachable, "freshtrack-vm", "vm")).to.deep.equal({
+                    problem: `cannot reach Docker on ${server.user}@127.0.0.1:${closed}: ${refused}`,
+                    sshFailed: true,
+                });
                 expect(server.dockerCalls()).to.deep.equal([]);
             } finally {
                 unreachable.cleanup();
@@ -213,7 +284,10 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
                 const impostor = sshDocker(server.target({ knownHostsFile }));
                 try {
                     const found = backupContainer(impostor, "freshtrack-prod", "prod");
-                    expect(found).to.deep.equal({ problem: `cannot reach ${where()}: Host key verification failed.`, sshFailed: true });
+                    expect(found).to.deep.equal({
+                        problem: `cannot reach ${where()}: Host key verification failed.`,
+                        sshFailed: true,
+                    });
                 } finally {
                     impostor.cleanup();
                 }
@@ -224,16 +298,30 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
         it("dockerOn reaches the ssh target's host on its configured port (freshtrack:ssh.port), with the address and key from the stack outputs", () => {
             const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
             const savedPath = process.env.PATH;
-            // A stand-in Pulumi CLI for `pulumi stack output --json --show-secrets`: the outputs of a deployed ssh stack.
-            // Issue 15, finding 3: the host key comes from the stack's hostKey output and is pinned, as the program pins it.
-            fs.writeFileSync(path.join(bin, "outputs.json"), JSON.stringify({ publicAddress: "127.0.0.1", deployPrivateKey: server.clientPrivateKey, hostKey: hostKeyOf(server.knownHostsFile) }));
-            fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$*" > '${bin}/args'\ncat '${bin}/outputs.json'\n`, { mode: 0o755 });
+            // A stand-in Pulumi CLI for `pulumi stack output --json --show-secrets`: the outputs of a deployed ssh
+            // stack. Issue 15, finding 3: the host key comes from the stack's hostKey output and is pinned, as the
+            // program pins it.
+            fs.writeFileSync(
+                path.join(bin, "outputs.json"),
+                JSON.stringify({
+                    publicAddress: "127.0.0.1",
+                    deployPrivateKey: server.clientPrivateKey,
+                    hostKey: hostKeyOf(server.knownHostsFile),
+                }),
+            );
+            fs.writeFileSync(
+                path.join(bin, "pulumi"),
+                `#!/bin/sh\nprintf '%s\\n' "$*" > '${bin}/args'\ncat '${bin}/outputs.json'\n`,
+                { mode: 0o755 },
+            );
             process.env.PATH = `${bin}:${savedPath}`;
             const settings = { user: server.user, configFile: "/dev/null", connectTimeoutSeconds: 5 };
             const onPort = dockerOn("ssh", "vm", { ...settings, port: server.port });
             const onDefault = dockerOn("ssh", "vm", settings);
             try {
-                expect(fs.readFileSync(path.join(bin, "args"), "utf8")).to.equal("stack output --json --stack vm --show-secrets\n");
+                expect(fs.readFileSync(path.join(bin, "args"), "utf8")).to.equal(
+                    "stack output --json --stack vm --show-secrets\n",
+                );
                 expect(onPort.where).to.equal(where());
                 expect(backupContainer(onPort, "freshtrack-vm", "vm")).to.deep.equal({ id: CONTAINER_ID });
                 // Port 22 is not this server: either nothing answers there or another host key does.
@@ -265,8 +353,12 @@ describe("Operator scripts: pinned host key and key files that do not outlive th
     });
 
     it("connects to the host that shows the stack's hostKey, refuses one that shows another, and refuses to run without a key to check (rung 4)", () => {
-        const pinned = sshDocker(server.target({ knownHostsFile: undefined, hostKey: hostKeyOf(server.knownHostsFile) }));
-        const impostor = sshDocker(server.target({ knownHostsFile: undefined, hostKey: hostKeyOf(server.wrongKnownHostsFile) }));
+        const pinned = sshDocker(
+            server.target({ knownHostsFile: undefined, hostKey: hostKeyOf(server.knownHostsFile) }),
+        );
+        const impostor = sshDocker(
+            server.target({ knownHostsFile: undefined, hostKey: hostKeyOf(server.wrongKnownHostsFile) }),
+        );
         try {
             expect(backupContainer(pinned, "freshtrack-vm", "vm")).to.deep.equal({ id: CONTAINER_ID });
             const refused = impostor.docker(["ps", "-q"], { captureStderr: true });
@@ -277,12 +369,23 @@ describe("Operator scripts: pinned host key and key files that do not outlive th
             pinned.cleanup();
             impostor.cleanup();
         }
-        // Before, a target without a known_hosts fell back to StrictHostKeyChecking=accept-new and trusted the first answer.
-        expect(() => sshDocker(server.target({ knownHostsFile: undefined }))).to.throw(/no host key to check 127\.0\.0\.1 against; refusing to trust whichever host answers/);
-        expect(() => sshTargetFromOutputs("vm", { publicAddress: "127.0.0.1", deployPrivateKey: server.clientPrivateKey })).to.throw(
+        // Before, a target without a known_hosts fell back to StrictHostKeyChecking=accept-new and trusted the first
+        // answer.
+        expect(() => sshDocker(server.target({ knownHostsFile: undefined }))).to.throw(
+            /no host key to check 127\.0\.0\.1 against; refusing to trust whichever host answers/,
+        );
+        expect(() =>
+            sshTargetFromOutputs("vm", { publicAddress: "127.0.0.1", deployPrivateKey: server.clientPrivateKey }),
+        ).to.throw(
             /^stack 'vm' has no hostKey output, so its host's SSH key cannot be checked; run `pulumi up` for the stack first/,
         );
-        expect(sshTargetFromOutputs("vm", { publicAddress: "127.0.0.1", deployPrivateKey: "k", hostKey: "ssh-ed25519 AAAA" })).to.deep.equal({ address: "127.0.0.1", privateKey: "k", hostKey: "ssh-ed25519 AAAA" });
+        expect(
+            sshTargetFromOutputs("vm", {
+                publicAddress: "127.0.0.1",
+                deployPrivateKey: "k",
+                hostKey: "ssh-ed25519 AAAA",
+            }),
+        ).to.deep.equal({ address: "127.0.0.1", privateKey: "k", hostKey: "ssh-ed25519 AAAA" });
     });
 
     it("writes the key and known_hosts 0600, created exclusively, in a new 0700 directory that cleanup removes (rung 1)", () => {
@@ -290,11 +393,16 @@ describe("Operator scripts: pinned host key and key files that do not outlive th
         const saved = process.env.TMPDIR;
         process.env.TMPDIR = tmp;
         try {
-            const session = openSsh(server.target({ knownHostsFile: undefined, hostKey: hostKeyOf(server.knownHostsFile) }));
+            const session = openSsh(
+                server.target({ knownHostsFile: undefined, hostKey: hostKeyOf(server.knownHostsFile) }),
+            );
             const [dir] = fs.readdirSync(tmp).map((d) => path.join(tmp, d));
             expect(fs.statSync(dir!).mode & 0o777).to.equal(0o700);
-            for (const f of ["deploy_key", "known_hosts", "ssh.log"]) expect(fs.statSync(path.join(dir!, f)).mode & 0o777, f).to.equal(0o600);
-            expect(fs.readFileSync(path.join(dir!, "known_hosts"), "utf8")).to.equal(`[127.0.0.1]:${server.port} ${hostKeyOf(server.knownHostsFile)}\n`);
+            for (const f of ["deploy_key", "known_hosts", "ssh.log"])
+                expect(fs.statSync(path.join(dir!, f)).mode & 0o777, f).to.equal(0o600);
+            expect(fs.readFileSync(path.join(dir!, "known_hosts"), "utf8")).to.equal(
+                `[127.0.0.1]:${server.port} ${hostKeyOf(server.knownHostsFile)}\n`,
+            );
             // O_EXCL: a file (or a planted link) already at the name is never written through.
             expect(() => writePrivateFile(dir!, "deploy_key", "other")).to.throw(/EEXIST/);
             session.cleanup();
@@ -322,7 +430,13 @@ setInterval(() => undefined, 1000);
     /** The scripts' directories in a TMPDIR (ts-node keeps a compile cache there too). */
     const ours = (tmp: string) => fs.readdirSync(tmp).filter((d) => d.startsWith("freshtrack-"));
     const runChild = (signal: NodeJS.Signals | undefined) =>
-        new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; left: string[] }>((resolve, reject) => {
+        new Promise<{
+            code: number | null;
+            signal: NodeJS.Signals | null;
+            stdout: string;
+            stderr: string;
+            left: string[];
+        }>((resolve, reject) => {
             const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-signal-"));
             const target = server.target({ knownHostsFile: undefined, hostKey: hostKeyOf(server.knownHostsFile) });
             const proc = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", child], {
@@ -345,7 +459,13 @@ setInterval(() => undefined, 1000);
             proc.on("close", (code, sig) => {
                 const left = ours(tmp);
                 fs.rmSync(tmp, { recursive: true, force: true });
-                resolve({ code, signal: sig, stdout, stderr: `${stderr}\nwhile running: ${keyWhileRunning.join(",")}`, left });
+                resolve({
+                    code,
+                    signal: sig,
+                    stdout,
+                    stderr: `${stderr}\nwhile running: ${keyWhileRunning.join(",")}`,
+                    left,
+                });
             });
         });
 

@@ -14,7 +14,18 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CONTROL_PERSIST_SECONDS, controlPath, dockerSshOptions, dockerSshUrl, installDeployKey, installKnownHosts, SshEndpoint, sshProjectRoot, sshStackDir, sshStateRoot } from "../components/host/deployKey";
+import {
+    CONTROL_PERSIST_SECONDS,
+    controlPath,
+    dockerSshOptions,
+    dockerSshUrl,
+    installDeployKey,
+    installKnownHosts,
+    SshEndpoint,
+    sshProjectRoot,
+    sshStackDir,
+    sshStateRoot,
+} from "../components/host/deployKey";
 import { Sshd, startSshd } from "./sshd";
 
 function tmpDir(prefix: string): string {
@@ -42,7 +53,9 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
     describe("where the deploy key lives (defect 7: under /tmp, gone when destroy or refresh needs it)", () => {
         it("keeps each stack's files under the user's home, never under os.tmpdir(), at a path that depends only on the stack", () => {
             expect(sshStateRoot({}, "/home/operator")).to.equal("/home/operator/.freshtrack/ssh");
-            expect(sshStackDir("prod", "/home/operator/.freshtrack/ssh")).to.equal("/home/operator/.freshtrack/ssh/prod");
+            expect(sshStackDir("prod", "/home/operator/.freshtrack/ssh")).to.equal(
+                "/home/operator/.freshtrack/ssh/prod",
+            );
             // The default: the real home directory, whatever this process's temp directory is.
             const dir = sshStackDir("prod", sshStateRoot({}));
             expect(dir).to.equal(path.join(os.homedir(), ".freshtrack", "ssh", "prod"));
@@ -52,12 +65,16 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
         });
 
         it("refuses a stack name that is not a plain directory name", () => {
-            for (const bad of ["..", ".", "a/b", "", "prod\n"]) expect(() => sshStackDir(bad, "/r"), JSON.stringify(bad)).to.throw(/cannot name a directory/);
+            for (const bad of ["..", ".", "a/b", "", "prod\n"])
+                expect(() => sshStackDir(bad, "/r"), JSON.stringify(bad)).to.throw(/cannot name a directory/);
         });
 
         it("writes the key 0600 in a 0700 directory, repairs loosened modes, and leaves an unchanged key alone", () => {
             const dir = path.join(tmpDir("freshtrack-key-"), "nested", "prod");
-            const file = installDeployKey(dir, "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----");
+            const file = installDeployKey(
+                dir,
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----",
+            );
             expect(file).to.equal(path.join(dir, "deploy_key"));
             expect(fs.readFileSync(file, "utf8")).to.match(/-----END OPENSSH PRIVATE KEY-----\n$/);
             expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
@@ -81,7 +98,15 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
             // ssh -G lists an identity file only when it exists.
             const dir = path.join(tmpDir("freshtrack-opts-"), "prod");
             installDeployKey(dir, "key\n");
-            const config = sshConfig(["-l", "deploy", "-p", "2222", ...dockerSshOptions(dir, target), "--", "203.0.113.50"]);
+            const config = sshConfig([
+                "-l",
+                "deploy",
+                "-p",
+                "2222",
+                ...dockerSshOptions(dir, target),
+                "--",
+                "203.0.113.50",
+            ]);
             expect(config.get("identityfile")).to.include(`${dir}/deploy_key`);
             expect(config.get("identitiesonly")).to.deep.equal(["yes"]);
             expect(config.get("userknownhostsfile")).to.deep.equal([`${dir}/known_hosts`]);
@@ -94,12 +119,15 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
             expect(config.get("controlpath")).to.deep.equal([controlPath(dir, target)]);
             expect(controlPath(dir, target)).to.equal(path.join(dir, controlPath(dir, target)!.slice(dir.length + 1)));
             expect(path.basename(controlPath(dir, target)!)).to.match(/^cm-[0-9a-f]{16}$/);
-            expect(controlPath(dir, { ...target, host: "203.0.113.51" }), "another host, another master").to.not.equal(controlPath(dir, target));
+            expect(controlPath(dir, { ...target, host: "203.0.113.51" }), "another host, another master").to.not.equal(
+                controlPath(dir, target),
+            );
         });
 
         it("survive a home directory with spaces and a percent sign, which ssh would otherwise split or expand", () => {
             const dir = path.join(tmpDir("freshtrack-opts-"), "Jo Doe", "100%", "prod");
-            // ssh expands these two as it reads them; the key file only after it connects (the dials below use such a path).
+            // ssh expands these two as it reads them; the key file only after it connects (the dials below use such a
+            // path).
             const config = sshConfig(["-l", "deploy", ...dockerSshOptions(dir, target), "--", "203.0.113.50"]);
             expect(config.get("userknownhostsfile")).to.deep.equal([`${dir}/known_hosts`]);
             expect(config.get("controlpath")).to.deep.equal([controlPath(dir, target)]);
@@ -126,7 +154,8 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
 
         before(async () => {
             server = await startSshd();
-            // A home directory with a space and a percent sign, which ssh would split or expand if the options did not escape them.
+            // A home directory with a space and a percent sign, which ssh would split or expand if the options did not
+            // escape them.
             dir = path.join(tmpDir("freshtrack-mux-"), "Jo Doe 100%", "stack");
             installDeployKey(dir, server.clientPrivateKey);
             target = { user: server.user, host: "127.0.0.1", port: server.port };
@@ -142,7 +171,16 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
 
         const accepted = () => (server.log().match(/Accepted publickey for /g) ?? []).length;
         /** The argv the docker CLI's connection helper gives ssh, before the remote command. */
-        const dialArgs = (options: string[]) => ["-l", target.user, "-p", String(target.port), ...options, "-T", "--", target.host];
+        const dialArgs = (options: string[]) => [
+            "-l",
+            target.user,
+            "-p",
+            String(target.port),
+            ...options,
+            "-T",
+            "--",
+            target.host,
+        ];
         const dial = (options: string[], command: string) =>
             new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
                 const child = spawn("ssh", [...dialArgs(options), command], { stdio: ["ignore", "pipe", "pipe"] });
@@ -171,7 +209,9 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
 
         it("without the multiplexing options (the program before this fix) each dial is a connection of its own, so the check above can fail", async () => {
             const options = dockerSshOptions(dir, target);
-            const plain = options.filter((o, i) => !/^Control/.test(o) && !(o === "-o" && /^Control/.test(options[i + 1] ?? "")));
+            const plain = options.filter(
+                (o, i) => !/^Control/.test(o) && !(o === "-o" && /^Control/.test(options[i + 1] ?? "")),
+            );
             expect(plain.join(" ")).to.not.contain("Control");
             const before = accepted();
             const dials = await burst(plain, 4, 0);
@@ -185,7 +225,9 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
          * itself, so the first host to answer was trusted.
          */
         it("connects with the host key the program pinned, written as [host]:port in the stack's known_hosts", async () => {
-            expect(fs.readFileSync(path.join(dir, "known_hosts"), "utf8")).to.equal(`[127.0.0.1]:${server.port} ${hostKeyOf(server.knownHostsFile)}\n`);
+            expect(fs.readFileSync(path.join(dir, "known_hosts"), "utf8")).to.equal(
+                `[127.0.0.1]:${server.port} ${hostKeyOf(server.knownHostsFile)}\n`,
+            );
             expect(fs.statSync(path.join(dir, "known_hosts")).mode & 0o777).to.equal(0o600);
             const ok = await dial(dockerSshOptions(dir, target), "echo pinned");
             expect(`${ok.status} ${ok.stdout.trim()}`, ok.stderr).to.equal("0 pinned");
@@ -217,7 +259,8 @@ describe("Docker over SSH: the deploy key file and the ssh options (defects 7 an
             const before = accepted();
             const dials = await burst(options, 13, 2);
             dials.forEach((d, i) => expect(`${d.status} ${d.stdout.trim()}`, d.stderr).to.equal(`0 dial-${i}`));
-            // Ten sessions fit on the master (DEFAULT_SESSIONS_MAX, openssh-portable V_9_2_P1 servconf.h:47); the rest dial directly.
+            // Ten sessions fit on the master (DEFAULT_SESSIONS_MAX, openssh-portable V_9_2_P1 servconf.h:47); the rest
+            // dial directly.
             expect(accepted() - before).to.equal(3);
             expect(server.log()).to.contain("no more sessions");
         });
@@ -241,9 +284,19 @@ describe("the SSH files' directory per organization, project and stack (sshProje
         const pulumi = await import("@pulumi/pulumi");
         const roots: string[] = [];
         for (const org of ["acme-foods", "nordic-cold", undefined]) {
-            await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "freshtrack", "prod", false, org);
+            await pulumi.runtime.setMocks(
+                { newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs },
+                "freshtrack",
+                "prod",
+                false,
+                org,
+            );
             roots.push(sshStackDir("prod", sshProjectRoot("/r")));
         }
-        expect(roots).to.deep.equal(["/r/acme-foods/freshtrack/prod", "/r/nordic-cold/freshtrack/prod", "/r/organization/freshtrack/prod"]);
+        expect(roots).to.deep.equal([
+            "/r/acme-foods/freshtrack/prod",
+            "/r/nordic-cold/freshtrack/prod",
+            "/r/organization/freshtrack/prod",
+        ]);
     });
 });

@@ -53,14 +53,22 @@ export interface Sshd {
     failDocker(subcommand: "ps" | "exec", status: number | undefined): void;
     /** Whether `docker ps` finds the backup container. */
     setContainerRunning(running: boolean): void;
-    /** A new, empty stand-in container (busybox, /backups/postgres, the freshtrack-* stand-ins) and no recorded calls. */
+    /**
+     * A new, empty stand-in container (busybox, /backups/postgres, the freshtrack-* stand-ins) and no recorded calls.
+     */
     reset(): void;
     /** Where a path inside the stand-in container lies on this machine. */
     containerPath(p: string): string;
     writeInContainer(p: string, text: string, opts?: { mode?: number; mtime?: Date }): void;
-    /** Makes the container's stand-in `freshtrack-backup` or `freshtrack-restore` exit with `status` (undefined: succeed). */
+    /**
+     * Makes the container's stand-in `freshtrack-backup` or `freshtrack-restore` exit with `status` (undefined:
+     * succeed).
+     */
     failInContainer(command: "freshtrack-backup" | "freshtrack-restore", status: number | undefined): void;
-    /** The arguments the container's stand-in `freshtrack-backup` or `freshtrack-restore` got on its last run, if it ran. */
+    /**
+     * The arguments the container's stand-in `freshtrack-backup` or `freshtrack-restore` got on its last run, if it
+     * ran.
+     */
     containerCommandArgs(command: "freshtrack-backup" | "freshtrack-restore"): string[] | undefined;
     /** The login shell sshd hands the command line to (the deploy user's is /bin/bash). */
     setLoginShell(shell: string): void;
@@ -116,7 +124,9 @@ exec)
 esac
 `;
 
-/** Stand-ins for the backup image's scripts: record their arguments, then act like the real ones enough for the callers. */
+/**
+ * Stand-ins for the backup image's scripts: record their arguments, then act like the real ones enough for the callers.
+ */
 const STAND_IN_BACKUP = `#!/bin/sh
 printf '%s\\0' "$@" > /tmp/freshtrack-backup.args
 if [ -f /etc/stand-in/freshtrack-backup.exit ]; then
@@ -144,7 +154,10 @@ function shQuote(s: string): string {
 function userIds(user: string): { uid: number; gid: number } | undefined {
     const uid = spawnSync("id", ["-u", user], { encoding: "utf8" });
     if (uid.status !== 0) return undefined;
-    return { uid: Number(uid.stdout.trim()), gid: Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim()) };
+    return {
+        uid: Number(uid.stdout.trim()),
+        gid: Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim()),
+    };
 }
 
 function removeAbandonedUsers(): void {
@@ -164,8 +177,13 @@ function keygen(file: string, comment: string): void {
 }
 
 export async function startSshd(): Promise<Sshd> {
-    if (process.getuid?.() !== 0) throw new Error("test/sshd.ts needs root: it creates a login user and starts sshd (CI runs as root)");
-    for (const [file, pkg] of [[SSHD, "openssh-server"], ["/usr/bin/ssh", "openssh-client"], ["/bin/busybox", "busybox-static"]] as const) {
+    if (process.getuid?.() !== 0)
+        throw new Error("test/sshd.ts needs root: it creates a login user and starts sshd (CI runs as root)");
+    for (const [file, pkg] of [
+        [SSHD, "openssh-server"],
+        ["/usr/bin/ssh", "openssh-client"],
+        ["/bin/busybox", "busybox-static"],
+    ] as const) {
         if (!fs.existsSync(file)) throw new Error(`${file} is missing; install Debian's ${pkg}`);
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-sshd-"));
@@ -187,7 +205,18 @@ export async function startSshd(): Promise<Sshd> {
     };
     try {
         // '*' rather than useradd's locked '!': without PAM, sshd refuses a locked account even for a key.
-        execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", home, "--shell", "/bin/bash", "--password", "*", user]);
+        execFileSync("useradd", [
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            home,
+            "--shell",
+            "/bin/bash",
+            "--password",
+            "*",
+            user,
+        ]);
         createdUser = true;
         const ids = userIds(user)!;
         // sshd refuses to start without its privilege-separation directory; Debian's service unit makes it at boot.
@@ -209,7 +238,9 @@ export async function startSshd(): Promise<Sshd> {
         fs.writeFileSync(path.join(bin, "docker"), STAND_IN_DOCKER.replace("@STATE@", shQuote(state)), { mode: 0o755 });
         fs.copyFileSync("/bin/busybox", path.join(dir, "busybox"));
         fs.chmodSync(path.join(dir, "busybox"), 0o755);
-        const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => /^[a-z0-9_.[-]+$/.test(a) && a !== "busybox");
+        const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" })
+            .split("\n")
+            .filter((a) => /^[a-z0-9_.[-]+$/.test(a) && a !== "busybox");
 
         const port = await freePort();
         const config = [
@@ -245,7 +276,10 @@ export async function startSshd(): Promise<Sshd> {
         child = spawn(SSHD, ["-D", "-e", "-f", configFile], { stdio: ["ignore", "ignore", "pipe"] });
         const started = child;
         await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`sshd did not listen on 127.0.0.1:${port} within 5 s:\n${sshdLog}`)), 5000);
+            const timer = setTimeout(
+                () => reject(new Error(`sshd did not listen on 127.0.0.1:${port} within 5 s:\n${sshdLog}`)),
+                5000,
+            );
             started.stderr!.on("data", (chunk: Buffer) => {
                 sshdLog += chunk.toString();
                 if (sshdLog.includes(`Server listening on 127.0.0.1 port ${port}`)) {
@@ -290,7 +324,12 @@ export async function startSshd(): Promise<Sshd> {
                 fs
                     .readdirSync(path.join(state, "calls"))
                     .sort()
-                    .map((f) => fs.readFileSync(path.join(state, "calls", f), "utf8").split("\0").slice(0, -1)),
+                    .map((f) =>
+                        fs
+                            .readFileSync(path.join(state, "calls", f), "utf8")
+                            .split("\0")
+                            .slice(0, -1),
+                    ),
             failDocker: (sub, status) => {
                 if (status === undefined) fs.rmSync(stateFile(`exit-${sub}`), { force: true });
                 else writeOwned(stateFile(`exit-${sub}`), `${status}\n`);
@@ -307,7 +346,9 @@ export async function startSshd(): Promise<Sshd> {
                 fs.linkSync(path.join(dir, "busybox"), path.join(root, "bin", "busybox"));
                 for (const applet of applets) fs.symlinkSync("busybox", path.join(root, "bin", applet));
                 fs.writeFileSync(path.join(root, "usr/local/bin/freshtrack-backup"), STAND_IN_BACKUP, { mode: 0o755 });
-                fs.writeFileSync(path.join(root, "usr/local/bin/freshtrack-restore"), STAND_IN_RESTORE, { mode: 0o755 });
+                fs.writeFileSync(path.join(root, "usr/local/bin/freshtrack-restore"), STAND_IN_RESTORE, {
+                    mode: 0o755,
+                });
                 fs.chmodSync(path.join(root, "tmp"), 0o1777);
                 execFileSync("chown", ["-R", "-h", `${ids.uid}:${ids.gid}`, state]);
                 writeOwned(stateFile("container-id"), CONTAINER_ID);
@@ -343,8 +384,13 @@ export async function startSshd(): Promise<Sshd> {
         };
 
         server.reset();
-        // Fail here, with the reason, rather than in every test: the container needs user namespaces and busybox-static.
-        const probe = spawnSync("runuser", ["-u", user, "--", path.join(bin, "docker"), "exec", CONTAINER_ID, "sh", "-c", "ls /backups"], { encoding: "utf8" });
+        // Fail here, with the reason, rather than in every test: the container needs user namespaces and
+        // busybox-static.
+        const probe = spawnSync(
+            "runuser",
+            ["-u", user, "--", path.join(bin, "docker"), "exec", CONTAINER_ID, "sh", "-c", "ls /backups"],
+            { encoding: "utf8" },
+        );
         if (probe.status !== 0) {
             const why = "unshare --map-root-user --root needs unprivileged user namespaces";
             throw new Error(`the stand-in container cannot run commands (${why}): ${probe.stderr.trim()}`);

@@ -10,7 +10,6 @@ import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { DATABASE_ROLES } from "../components/services/context";
 import { ALL_CONTAINERS, containerNamed, containers, plainStrings, runStack, uploadText } from "./helpers";
 
-
 const ROOT = path.join(__dirname, "..");
 /** The stacks of this checkout as the scripts list them (an operator may have added their own). */
 const STACKS = shippedStacks().join(", ");
@@ -30,14 +29,21 @@ describe("shipped stacks: invariants of every container and volume", () => {
 
             it("registers the data tier, the app tier with its jobs, Caddy and monitoring (and demo data where the stack turns it on)", () => {
                 const demo = loadStackSettings(stack).config["freshtrack:demoData"] === "true";
-                expect(containers(resources).map((c) => c.name).sort()).to.deep.equal([...ALL_CONTAINERS, ...(demo ? ["demo-data"] : [])].sort());
+                expect(
+                    containers(resources)
+                        .map((c) => c.name)
+                        .sort(),
+                ).to.deep.equal([...ALL_CONTAINERS, ...(demo ? ["demo-data"] : [])].sort());
             });
 
-            // The attack pass: the verification gate and the announcement sent `dir: process.cwd()`, so a second `up` from
-            // another checkout (CI, then a laptop) saw a changed input and ran both again. No input may hold this checkout's path.
+            // The attack pass: the verification gate and the announcement sent `dir: process.cwd()`, so a second `up`
+            // from another checkout (CI, then a laptop) saw a changed input and ran both again. No input may hold this
+            // checkout's path.
             it("sends no resource an input that holds the path of this checkout, so a second up from another checkout changes nothing", () => {
                 const checkout = path.resolve(ROOT);
-                const holding = resources.filter((r) => plainStrings(r.inputs).some((text) => text.includes(checkout))).map((r) => r.name);
+                const holding = resources
+                    .filter((r) => plainStrings(r.inputs).some((text) => text.includes(checkout)))
+                    .map((r) => r.name);
                 expect(holding).to.deep.equal([]);
             });
 
@@ -58,7 +64,8 @@ describe("shipped stacks: invariants of every container and volume", () => {
 
             it("rotates every container's logs and forbids new privileges", () => {
                 for (const c of containers(resources)) {
-                    // labels and tag: promtail's stack, service and container labels travel in each line (issue 15, finding 6).
+                    // labels and tag: promtail's stack, service and container labels travel in each line (issue 15,
+                    // finding 6).
                     expect(c.inputs.logOpts, c.name).to.have.keys("max-size", "max-file", "labels", "tag");
                     expect(c.inputs.securityOpts, c.name).to.include("no-new-privileges:true");
                     expect((c.inputs.capabilities as { drops: string[] }).drops, c.name).to.deep.equal(["ALL"]);
@@ -66,7 +73,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
             });
 
             it("puts no secret in any container's env, command or labels", async () => {
-                const secretValues = byType(resources, "random:index/randomPassword:RandomPassword").map((r) => `mock-${r.name}`);
+                const secretValues = byType(resources, "random:index/randomPassword:RandomPassword").map(
+                    (r) => `mock-${r.name}`,
+                );
                 expect(secretValues).to.have.length.greaterThan(0);
                 for (const c of containers(resources)) {
                     for (const field of ["envs", "command", "labels", "healthcheck"]) {
@@ -78,7 +87,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
             });
 
             it("marks every upload that carries a generated secret as secret", () => {
-                const secretValues = byType(resources, "random:index/randomPassword:RandomPassword").map((r) => `mock-${r.name}`);
+                const secretValues = byType(resources, "random:index/randomPassword:RandomPassword").map(
+                    (r) => `mock-${r.name}`,
+                );
                 for (const c of containers(resources)) {
                     const text = plainStrings(c.inputs.uploads).join("\n");
                     for (const secret of secretValues) expect(text, c.name).to.not.contain(secret);
@@ -88,21 +99,31 @@ describe("shipped stacks: invariants of every container and volume", () => {
             it("publishes no port but 80/443 outside 127.0.0.1", () => {
                 for (const c of containers(resources)) {
                     for (const p of (c.inputs.ports as Array<{ ip: string; internal: number }>) ?? []) {
-                        if (!PUBLIC_PORTS.includes(p.internal)) expect(p.ip, `${c.name}:${p.internal}`).to.equal("127.0.0.1");
+                        if (!PUBLIC_PORTS.includes(p.internal))
+                            expect(p.ip, `${c.name}:${p.internal}`).to.equal("127.0.0.1");
                     }
                 }
             });
 
             it("protects every stateful volume and mounts only named volumes, but for the two read-only host agents", () => {
                 const volumes = byType(resources, "docker:index/volume:Volume");
-                expect(volumes.map((v) => String(v.inputs.name).replace(/^freshtrack-[a-z]+-/, "")).sort()).to.deep.equal([...STATEFUL_VOLUMES].sort());
+                expect(
+                    volumes.map((v) => String(v.inputs.name).replace(/^freshtrack-[a-z]+-/, "")).sort(),
+                ).to.deep.equal([...STATEFUL_VOLUMES].sort());
                 for (const v of volumes) expect(v.options.protect, String(v.inputs.name)).to.equal(true);
                 const names = new Set(volumes.map((v) => v.inputs.name));
                 // Promtail tails <data-root>/containers (issue 15, finding 6): no container holds the Docker socket.
                 const target = loadStackSettings(stack).config["freshtrack:target"] as "local" | "droplet" | "ssh";
-                const hostAgents: Record<string, string> = { promtail: `${dockerDataRoot(target)}/containers`, "node-exporter": "/" };
+                const hostAgents: Record<string, string> = {
+                    promtail: `${dockerDataRoot(target)}/containers`,
+                    "node-exporter": "/",
+                };
                 for (const c of containers(resources)) {
-                    for (const m of (c.inputs.volumes as Array<{ volumeName?: string; hostPath?: string; readOnly?: boolean }>) ?? []) {
+                    for (const m of (c.inputs.volumes as Array<{
+                        volumeName?: string;
+                        hostPath?: string;
+                        readOnly?: boolean;
+                    }>) ?? []) {
                         if (m.hostPath !== undefined) {
                             expect(hostAgents[c.name], `${c.name} mounts host path ${m.hostPath}`).to.equal(m.hostPath);
                             expect(m.readOnly, `${c.name} mounts ${m.hostPath} read-only`).to.equal(true);
@@ -114,7 +135,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
             });
 
             it("keeps the data, monitoring and telemetry networks internal and every container off the default bridge", () => {
-                const internal = byType(resources, "docker:index/network:Network").filter((n) => n.inputs.internal === true).map((n) => n.name);
+                const internal = byType(resources, "docker:index/network:Network")
+                    .filter((n) => n.inputs.internal === true)
+                    .map((n) => n.name);
                 expect(internal.sort()).to.deep.equal(["networks-data", "networks-monitoring", "networks-telemetry"]);
                 for (const c of containers(resources)) {
                     expect(c.inputs.networksAdvanced, c.name).to.be.an("array").that.is.not.empty;
@@ -124,7 +147,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
 
             it("replaces stateless containers create-before-delete and stateful ones delete-before-create", () => {
                 for (const c of containers(resources)) {
-                    const kind = (c.inputs.labels as Array<{ label: string; value: string }>).find((l) => l.label === "com.freshtrack.kind")!.value;
+                    const kind = (c.inputs.labels as Array<{ label: string; value: string }>).find(
+                        (l) => l.label === "com.freshtrack.kind",
+                    )!.value;
                     expect(c.options.deleteBeforeReplace, c.name).to.equal(kind === "stateful");
                     expect(c.inputs.name === undefined, `${c.name} generated name`).to.equal(kind !== "stateful");
                 }
@@ -146,30 +171,47 @@ describe("shipped stacks: invariants of every container and volume", () => {
                 expect(grant!.options.dependsOn).to.include(find("postgres")!.urn);
             });
 
-            // Issue 15, finding 12, rung 1: the image makes POSTGRES_USER the bootstrap superuser, which PostgreSQL 16+ never
-            // lets lose SUPERUSER; the app must connect as another role (what that role may do: test/databaseRoles.servers.test.ts).
+            // Issue 15, finding 12, rung 1: the image makes POSTGRES_USER the bootstrap superuser, which PostgreSQL 16+
+            // never lets lose SUPERUSER; the app must connect as another role (what that role may do:
+            // test/databaseRoles.servers.test.ts).
             it("connects the application as a role that is not the image's superuser, and gives no app container a superuser's password", () => {
                 const env = (name: string) =>
                     Object.fromEntries(
-                        (containerNamed(resources, name).inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+                        (containerNamed(resources, name).inputs.envs as string[]).map((e) => [
+                            e.slice(0, e.indexOf("=")),
+                            e.slice(e.indexOf("=") + 1),
+                        ]),
                     );
                 const superuser = env("postgres").POSTGRES_USER;
-                const apps = ["backend", "worker", "migrate", ...(containers(resources).some((c) => c.name === "demo-data") ? ["demo-data"] : [])];
+                const apps = [
+                    "backend",
+                    "worker",
+                    "migrate",
+                    ...(containers(resources).some((c) => c.name === "demo-data") ? ["demo-data"] : []),
+                ];
                 for (const app of apps) {
                     expect(env(app).DATABASE_USER, app).to.not.equal(superuser);
                     expect(env(app).DATABASE_USER, app).to.equal(DATABASE_ROLES.app);
-                    expect(uploadText(resources, app, "/run/secrets/database_password"), app).to.equal("mock-secrets-databaseAppPassword");
+                    expect(uploadText(resources, app, "/run/secrets/database_password"), app).to.equal(
+                        "mock-secrets-databaseAppPassword",
+                    );
                 }
-                // The superuser passwords reach the server and the database-grant job, and PgBouncer holds the legacy one
-                // only for the update that splits the roles (components/services/pgbouncer.ts): no other container.
+                // The superuser passwords reach the server and the database-grant job, and PgBouncer holds the legacy
+                // one only for the update that splits the roles (components/services/pgbouncer.ts): no other container.
                 const holders = containers(resources)
-                    .filter((c) => JSON.stringify(c.inputs.uploads ?? []).match(/mock-secrets-postgres(Superuser)?Password/))
+                    .filter((c) =>
+                        JSON.stringify(c.inputs.uploads ?? []).match(/mock-secrets-postgres(Superuser)?Password/),
+                    )
                     .map((c) => c.name);
                 expect(holders.sort()).to.deep.equal(["database-grant", "pgbouncer", "postgres"]);
                 const userlist = uploadText(resources, "pgbouncer", "/run/secrets/pgbouncer_userlist.txt");
                 expect(userlist).to.contain(`"${DATABASE_ROLES.app}" "mock-secrets-databaseAppPassword"`);
-                // Backups and restores as the backup role, restoring for the application's role; the exporter as the monitoring role.
-                expect(env("backup")).to.include({ DATABASE_USER: DATABASE_ROLES.backup, DATABASE_OWNER_ROLE: DATABASE_ROLES.app });
+                // Backups and restores as the backup role, restoring for the application's role; the exporter as the
+                // monitoring role.
+                expect(env("backup")).to.include({
+                    DATABASE_USER: DATABASE_ROLES.backup,
+                    DATABASE_OWNER_ROLE: DATABASE_ROLES.app,
+                });
                 expect(env("postgres-exporter").DATA_SOURCE_USER).to.equal(DATABASE_ROLES.monitor);
             });
 
@@ -181,7 +223,9 @@ describe("shipped stacks: invariants of every container and volume", () => {
 
             it("creates every Docker resource through the host's provider", () => {
                 for (const r of resources.filter((r) => r.type.startsWith("docker:"))) {
-                    expect(r.options.provider, r.name).to.match(/\$pulumi:providers:docker::(local|droplet|ssh)-docker::/);
+                    expect(r.options.provider, r.name).to.match(
+                        /\$pulumi:providers:docker::(local|droplet|ssh)-docker::/,
+                    );
                 }
             });
         });
@@ -207,7 +251,12 @@ describe("shipped stacks: invariants of every container and volume", () => {
 });
 
 describe("npm run plan", () => {
-    const plan = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "plan.ts"), ...args.filter(Boolean)], { cwd: ROOT, encoding: "utf8" });
+    const plan = (...args: string[]) =>
+        spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "plan.ts"), ...args.filter(Boolean)],
+            { cwd: ROOT, encoding: "utf8" },
+        );
 
     it("prints the dev data tier with limits, health checks, networks, ports, volumes and masked secrets", () => {
         const result = plan("dev");
@@ -232,7 +281,10 @@ describe("npm run plan", () => {
 
     it("exits 1 with one line per problem and no stack trace on a bad config", () => {
         const file = path.join(ROOT, "Pulumi.plan-test-bad.yaml");
-        fs.writeFileSync(file, "config:\n  freshtrack:domain: not a domain\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: latest\n  freshtrack:target: droplet\n  freshtrack:tlsMode: acme\n  freshtrack:adminCidrs: [10.0.0.0/33]\n  freshtrack:droplet: {region: fra1}\n");
+        fs.writeFileSync(
+            file,
+            "config:\n  freshtrack:domain: not a domain\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: latest\n  freshtrack:target: droplet\n  freshtrack:tlsMode: acme\n  freshtrack:adminCidrs: [10.0.0.0/33]\n  freshtrack:droplet: {region: fra1}\n",
+        );
         try {
             const result = plan("plan-test-bad");
             expect(result.status).to.equal(1);
@@ -269,14 +321,17 @@ describe("npm run plan", () => {
         ]) {
             expect(result.stdout).to.contain(expected);
         }
-        // Addresses DigitalOcean assigns on create are not known before the first deploy: the plan names them, never prints a stand-in.
+        // Addresses DigitalOcean assigns on create are not known before the first deploy: the plan names them, never
+        // prints a stand-in.
         expect(result.stdout).not.to.match(/203\.0\.113\.50|192\.0\.2\.10|2001:db8::10/);
     });
 
     it("exits 2 and lists the shipped stacks for an unknown stack", () => {
         const result = plan("nosuchstack");
         expect(result.status).to.equal(2);
-        expect(result.stderr).to.equal(`plan: there is no stack 'nosuchstack' (no Pulumi.nosuchstack.yaml). Stacks: ${STACKS}\n`);
+        expect(result.stderr).to.equal(
+            `plan: there is no stack 'nosuchstack' (no Pulumi.nosuchstack.yaml). Stacks: ${STACKS}\n`,
+        );
     });
 
     it("exits 2 with usage when no stack is given", () => {

@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { renderSummary } from "../scripts/lib/summary";
 
 const OUTPUTS = {
-    urls: { dashboard: "https://ft.example.com", api: "https://ft.example.com/api", grafana: "https://grafana.ft.example.com", prometheus: "https://prometheus.ft.example.com", alertmanager: "https://alertmanager.ft.example.com", queues: "https://ft.example.com/admin/queues", status: "https://status.ft.example.com" },
+    urls: {
+        dashboard: "https://ft.example.com",
+        api: "https://ft.example.com/api",
+        grafana: "https://grafana.ft.example.com",
+        prometheus: "https://prometheus.ft.example.com",
+        alertmanager: "https://alertmanager.ft.example.com",
+        queues: "https://ft.example.com/admin/queues",
+        status: "https://status.ft.example.com",
+    },
     adminPassword: "s3cret-admin",
     grafanaAdminPassword: "s3cret-grafana",
     alertDestinations: "email to oncall@example.com",

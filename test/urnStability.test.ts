@@ -61,7 +61,13 @@ function answersTo(resource: RegisteredResource, olds: ReadonlySet<string>, answ
         let parent: string | undefined = alias.parentUrn || resource.parent;
         if (parent && answered.has(parent) && alias.parentUrn) parent = answered.get(parent);
         if (alias.noParent || (parent && parseUrn(parent).qualifiedType === ROOT_STACK_TYPE)) parent = undefined;
-        return createUrn(alias.name || resource.name, alias.type || resource.type, parent, alias.project || project, alias.stack || stack);
+        return createUrn(
+            alias.name || resource.name,
+            alias.type || resource.type,
+            parent,
+            alias.project || project,
+            alias.stack || stack,
+        );
     };
     const inherited = (type: string, name: string): string => {
         const parentName = parseUrn(resource.parent!).name;
@@ -101,7 +107,10 @@ describe("URN stability: every resource a shipped stack had keeps its URN or car
     it("records every variant, each with its containers, no URN twice", () => {
         expect(Object.keys(recorded).sort()).to.deep.equal(Object.keys(URN_VARIANTS).sort());
         for (const [variant, urns] of Object.entries(recorded)) {
-            expect(urns.filter((u) => u.includes("docker:index/container:Container::")).length, variant).to.be.greaterThan(20);
+            expect(
+                urns.filter((u) => u.includes("docker:index/container:Container::")).length,
+                variant,
+            ).to.be.greaterThan(20);
             expect(new Set(urns).size, `${variant}: no URN twice`).to.equal(urns.length);
         }
     });
@@ -110,12 +119,17 @@ describe("URN stability: every resource a shipped stack had keeps its URN or car
         it(`${variant}: no recorded URN is lost`, async () => {
             const { resources } = await runUnderMocks(settings(), deployStack);
             const lost = lostUrns(recorded[variant]!, resources);
-            expect(lost, `URNs no resource answers to any more (give the resource an alias, or remove the URN from ${path.relative(process.cwd(), FIXTURE)} with the change that deletes it on purpose)`).to.deep.equal([]);
+            expect(
+                lost,
+                `URNs no resource answers to any more (give the resource an alias, or remove the URN from ${path.relative(process.cwd(), FIXTURE)} with the change that deletes it on purpose)`,
+            ).to.deep.equal([]);
         });
     }
 
     describe("the alias model finds what the engine would find", () => {
-        const base = (over: Partial<Omit<RegisteredResource, "options">> & { options?: Partial<RegisteredResource["options"]> }): RegisteredResource => ({
+        const base = (
+            over: Partial<Omit<RegisteredResource, "options">> & { options?: Partial<RegisteredResource["options"]> },
+        ): RegisteredResource => ({
             urn: "",
             type: "docker:index/container:Container",
             name: "postgres",
@@ -123,32 +137,86 @@ describe("URN stability: every resource a shipped stack had keeps its URN or car
             custom: true,
             inputs: {},
             ...over,
-            options: { protect: false, deleteBeforeReplace: undefined, dependsOn: [], ignoreChanges: [], replaceOnChanges: [], provider: undefined, retainOnDelete: false, aliases: [], ...over.options },
+            options: {
+                protect: false,
+                deleteBeforeReplace: undefined,
+                dependsOn: [],
+                ignoreChanges: [],
+                replaceOnChanges: [],
+                provider: undefined,
+                retainOnDelete: false,
+                aliases: [],
+                ...over.options,
+            },
         });
         const oldParent = "urn:pulumi:dev::freshtrack::freshtrack:services:DataTier::data";
-        const oldChild = "urn:pulumi:dev::freshtrack::freshtrack:services:DataTier$freshtrack:service:Service::postgres";
+        const oldChild =
+            "urn:pulumi:dev::freshtrack::freshtrack:services:DataTier$freshtrack:service:Service::postgres";
         const newParent = "urn:pulumi:dev::freshtrack::freshtrack:data:DataTier::data";
         const newChild = "urn:pulumi:dev::freshtrack::freshtrack:data:DataTier$freshtrack:service:Service::postgres";
 
         it("a renamed component type without an alias loses its URN and its children's", () => {
             const parent = base({ urn: newParent, type: "freshtrack:data:DataTier", name: "data", custom: false });
-            const child = base({ urn: newChild, type: "freshtrack:service:Service", name: "postgres", parent: newParent, custom: false });
+            const child = base({
+                urn: newChild,
+                type: "freshtrack:service:Service",
+                name: "postgres",
+                parent: newParent,
+                custom: false,
+            });
             expect(lostUrns([oldParent, oldChild], [parent, child])).to.deep.equal([oldParent, oldChild]);
         });
 
         it("an alias on the component answers for it, and its children inherit it", () => {
-            const parent = base({ urn: newParent, type: "freshtrack:data:DataTier", name: "data", custom: false, options: { aliases: [{ name: "", type: "freshtrack:services:DataTier", stack: "", project: "", parentUrn: "", noParent: false }] } });
-            const child = base({ urn: newChild, type: "freshtrack:service:Service", name: "postgres", parent: newParent, custom: false });
+            const parent = base({
+                urn: newParent,
+                type: "freshtrack:data:DataTier",
+                name: "data",
+                custom: false,
+                options: {
+                    aliases: [
+                        {
+                            name: "",
+                            type: "freshtrack:services:DataTier",
+                            stack: "",
+                            project: "",
+                            parentUrn: "",
+                            noParent: false,
+                        },
+                    ],
+                },
+            });
+            const child = base({
+                urn: newChild,
+                type: "freshtrack:service:Service",
+                name: "postgres",
+                parent: newParent,
+                custom: false,
+            });
             expect(lostUrns([oldParent, oldChild], [parent, child])).to.deep.equal([]);
         });
 
         it("a child renamed with its parent's prefix follows the parent's old name", () => {
             const p1 = "urn:pulumi:dev::freshtrack::freshtrack:x:T::db";
-            const c1 = "urn:pulumi:dev::freshtrack::freshtrack:x:T$random:index/randomPassword:RandomPassword::db-password";
+            const c1 =
+                "urn:pulumi:dev::freshtrack::freshtrack:x:T$random:index/randomPassword:RandomPassword::db-password";
             const p2 = "urn:pulumi:dev::freshtrack::freshtrack:x:T::database";
-            const c2 = "urn:pulumi:dev::freshtrack::freshtrack:x:T$random:index/randomPassword:RandomPassword::database-password";
-            const parent = base({ urn: p2, type: "freshtrack:x:T", name: "database", options: { aliases: [{ name: "db", type: "", stack: "", project: "", parentUrn: "", noParent: false }] } });
-            const child = base({ urn: c2, type: "random:index/randomPassword:RandomPassword", name: "database-password", parent: p2 });
+            const c2 =
+                "urn:pulumi:dev::freshtrack::freshtrack:x:T$random:index/randomPassword:RandomPassword::database-password";
+            const parent = base({
+                urn: p2,
+                type: "freshtrack:x:T",
+                name: "database",
+                options: {
+                    aliases: [{ name: "db", type: "", stack: "", project: "", parentUrn: "", noParent: false }],
+                },
+            });
+            const child = base({
+                urn: c2,
+                type: "random:index/randomPassword:RandomPassword",
+                name: "database-password",
+                parent: p2,
+            });
             expect(lostUrns([p1, c1], [parent, child])).to.deep.equal([]);
         });
     });

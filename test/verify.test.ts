@@ -5,7 +5,7 @@
  * Grafana.
  */
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
@@ -14,14 +14,25 @@ import * as os from "os";
 import * as path from "path";
 import { PLAN_ENV } from "../components/postDeploy/verification";
 import { deployStack } from "../components/stack";
-import { certificate, CheckResult, consecutiveHealthy, grafanaHealthy, prometheusTargetsUp, renderReport, sensorReadingRaisesAlert } from "../components/verify/checks";
+import {
+    certificate,
+    CheckResult,
+    consecutiveHealthy,
+    grafanaHealthy,
+    prometheusTargetsUp,
+    renderReport,
+    sensorReadingRaisesAlert,
+} from "../components/verify/checks";
 import { VerifyPlan } from "../components/verify/plan";
 import { SecretValue } from "../scripts/lib/mockRun";
 import { containers, runStack } from "./helpers";
 
 type Handler = http.RequestListener;
 
-async function serve(handler: Handler, tlsOptions?: https.ServerOptions): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+async function serve(
+    handler: Handler,
+    tlsOptions?: https.ServerOptions,
+): Promise<{ url: string; port: number; close: () => Promise<void> }> {
     const server = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as net.AddressInfo;
@@ -41,11 +52,60 @@ function makePki(name: string, days: number): { ca: string; cert: string; key: s
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pki-"));
     const p = (f: string) => path.join(dir, f);
     const run = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.crt"), "-days", "3650", "-subj", "/CN=FreshTrack test CA");
-    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("server.key"), "-out", p("server.csr"), "-subj", `/CN=${name}`);
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        p("ca.key"),
+        "-out",
+        p("ca.crt"),
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=FreshTrack test CA",
+    );
+    run(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        p("server.key"),
+        "-out",
+        p("server.csr"),
+        "-subj",
+        `/CN=${name}`,
+    );
     fs.writeFileSync(p("ext"), `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth\n`);
-    run("x509", "-req", "-in", p("server.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"), "-CAcreateserial", "-out", p("server.crt"), "-days", String(days), "-extfile", p("ext"));
-    return { ca: fs.readFileSync(p("ca.crt"), "utf8"), cert: fs.readFileSync(p("server.crt"), "utf8"), key: fs.readFileSync(p("server.key"), "utf8") };
+    run(
+        "x509",
+        "-req",
+        "-in",
+        p("server.csr"),
+        "-CA",
+        p("ca.crt"),
+        "-CAkey",
+        p("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        p("server.crt"),
+        "-days",
+        String(days),
+        "-extfile",
+        p("ext"),
+    );
+    return {
+        ca: fs.readFileSync(p("ca.crt"), "utf8"),
+        cert: fs.readFileSync(p("server.crt"), "utf8"),
+        key: fs.readFileSync(p("server.key"), "utf8"),
+    };
 }
 
 const fast = { intervalMs: 50, requestTimeoutMs: 500 };
@@ -78,7 +138,10 @@ describe("verification gate against real servers", function () {
                 res.end();
             });
             try {
-                expectFailure(await consecutiveHealthy("backend /health", `${s.url}/health`, { ...fast, timeoutMs: 800 }), /last answer: HTTP 500/);
+                expectFailure(
+                    await consecutiveHealthy("backend /health", `${s.url}/health`, { ...fast, timeoutMs: 800 }),
+                    /last answer: HTTP 500/,
+                );
             } finally {
                 await s.close();
             }
@@ -91,7 +154,10 @@ describe("verification gate against real servers", function () {
                 res.end();
             });
             try {
-                expectFailure(await consecutiveHealthy("frontend /health", `${s.url}/health`, { ...fast, timeoutMs: 1500 }), /last answer: HTTP (200|503)/);
+                expectFailure(
+                    await consecutiveHealthy("frontend /health", `${s.url}/health`, { ...fast, timeoutMs: 1500 }),
+                    /last answer: HTTP (200|503)/,
+                );
             } finally {
                 await s.close();
             }
@@ -104,7 +170,9 @@ describe("verification gate against real servers", function () {
                 res.end();
             });
             try {
-                expect((await consecutiveHealthy("frontend /health", `${s.url}/health`, { ...fast, timeoutMs: 3000 })).ok).to.equal(true);
+                expect(
+                    (await consecutiveHealthy("frontend /health", `${s.url}/health`, { ...fast, timeoutMs: 3000 })).ok,
+                ).to.equal(true);
             } finally {
                 await s.close();
             }
@@ -113,7 +181,14 @@ describe("verification gate against real servers", function () {
         it("fails a server too slow to answer within the request timeout", async () => {
             const s = await serve((_req, res) => setTimeout(() => res.end("late"), 1500));
             try {
-                expectFailure(await consecutiveHealthy("backend /health", `${s.url}/health`, { intervalMs: 50, requestTimeoutMs: 200, timeoutMs: 1000 }), /no answer within 200 ms/);
+                expectFailure(
+                    await consecutiveHealthy("backend /health", `${s.url}/health`, {
+                        intervalMs: 50,
+                        requestTimeoutMs: 200,
+                        timeoutMs: 1000,
+                    }),
+                    /no answer within 200 ms/,
+                );
             } finally {
                 await s.close();
             }
@@ -122,7 +197,10 @@ describe("verification gate against real servers", function () {
         it("fails when nothing listens", async () => {
             const s = await serve((_req, res) => res.end());
             await s.close();
-            expectFailure(await consecutiveHealthy("backend /health", `${s.url}/health`, { ...fast, timeoutMs: 500 }), /ECONNREFUSED/);
+            expectFailure(
+                await consecutiveHealthy("backend /health", `${s.url}/health`, { ...fast, timeoutMs: 500 }),
+                /ECONNREFUSED/,
+            );
         });
     });
 
@@ -131,7 +209,12 @@ describe("verification gate against real servers", function () {
             const pki = makePki("freshtrack.test", 365);
             const s = await serve((_req, res) => res.end(), { cert: pki.cert, key: pki.key });
             try {
-                const r = await certificate("TLS freshtrack.test", { host: "127.0.0.1", port: s.port, servername: "freshtrack.test", ca: pki.ca });
+                const r = await certificate("TLS freshtrack.test", {
+                    host: "127.0.0.1",
+                    port: s.port,
+                    servername: "freshtrack.test",
+                    ca: pki.ca,
+                });
                 expect(r.ok, r.seen).to.equal(true);
                 expect(r.seen).to.match(/issued by FreshTrack test CA for freshtrack.test, 36[45] days left/);
             } finally {
@@ -143,7 +226,15 @@ describe("verification gate against real servers", function () {
             const pki = makePki("freshtrack.test", 10);
             const s = await serve((_req, res) => res.end(), { cert: pki.cert, key: pki.key });
             try {
-                expectFailure(await certificate("TLS", { host: "127.0.0.1", port: s.port, servername: "freshtrack.test", ca: pki.ca }), /expires in (9|10) days/);
+                expectFailure(
+                    await certificate("TLS", {
+                        host: "127.0.0.1",
+                        port: s.port,
+                        servername: "freshtrack.test",
+                        ca: pki.ca,
+                    }),
+                    /expires in (9|10) days/,
+                );
             } finally {
                 await s.close();
             }
@@ -153,7 +244,15 @@ describe("verification gate against real servers", function () {
             const pki = makePki("other.test", 365);
             const s = await serve((_req, res) => res.end(), { cert: pki.cert, key: pki.key });
             try {
-                expectFailure(await certificate("TLS", { host: "127.0.0.1", port: s.port, servername: "freshtrack.test", ca: pki.ca }), /does not cover freshtrack.test/);
+                expectFailure(
+                    await certificate("TLS", {
+                        host: "127.0.0.1",
+                        port: s.port,
+                        servername: "freshtrack.test",
+                        ca: pki.ca,
+                    }),
+                    /does not cover freshtrack.test/,
+                );
             } finally {
                 await s.close();
             }
@@ -163,7 +262,10 @@ describe("verification gate against real servers", function () {
             const pki = makePki("freshtrack.test", 365);
             const s = await serve((_req, res) => res.end(), { cert: pki.cert, key: pki.key });
             try {
-                expectFailure(await certificate("TLS", { host: "127.0.0.1", port: s.port, servername: "freshtrack.test" }), /not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE|not trusted \(unable to verify/);
+                expectFailure(
+                    await certificate("TLS", { host: "127.0.0.1", port: s.port, servername: "freshtrack.test" }),
+                    /not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE|not trusted \(unable to verify/,
+                );
             } finally {
                 await s.close();
             }
@@ -174,8 +276,20 @@ describe("verification gate against real servers", function () {
             const s = await serve((_req, res) => res.end("ok"), { cert: pki.cert, key: pki.key });
             try {
                 const url = `https://freshtrack.internal-only.test:${s.port}/health`;
-                expect((await consecutiveHealthy("dashboard", url, { ...fast, ca: pki.ca, resolveTo: "127.0.0.1", timeoutMs: 3000 })).ok).to.equal(true);
-                expectFailure(await consecutiveHealthy("dashboard", url, { ...fast, ca: pki.ca, timeoutMs: 400 }), /ENOTFOUND|EAI_AGAIN/);
+                expect(
+                    (
+                        await consecutiveHealthy("dashboard", url, {
+                            ...fast,
+                            ca: pki.ca,
+                            resolveTo: "127.0.0.1",
+                            timeoutMs: 3000,
+                        })
+                    ).ok,
+                ).to.equal(true);
+                expectFailure(
+                    await consecutiveHealthy("dashboard", url, { ...fast, ca: pki.ca, timeoutMs: 400 }),
+                    /ENOTFOUND|EAI_AGAIN/,
+                );
             } finally {
                 await s.close();
             }
@@ -186,8 +300,13 @@ describe("verification gate against real servers", function () {
             const s = await serve((_req, res) => res.end("ok"), { cert: pki.cert, key: pki.key });
             try {
                 const url = `https://localhost:${s.port}/health`;
-                expect((await consecutiveHealthy("dashboard", url, { ...fast, ca: pki.ca, timeoutMs: 3000 })).ok).to.equal(true);
-                expectFailure(await consecutiveHealthy("dashboard", url, { ...fast, timeoutMs: 400 }), /self-signed|unable to verify|UNABLE_TO_VERIFY/i);
+                expect(
+                    (await consecutiveHealthy("dashboard", url, { ...fast, ca: pki.ca, timeoutMs: 3000 })).ok,
+                ).to.equal(true);
+                expectFailure(
+                    await consecutiveHealthy("dashboard", url, { ...fast, timeoutMs: 400 }),
+                    /self-signed|unable to verify|UNABLE_TO_VERIFY/i,
+                );
             } finally {
                 await s.close();
             }
@@ -203,8 +322,12 @@ describe("verification gate against real servers", function () {
                 req.on("data", (c: Buffer) => chunks.push(c));
                 req.on("end", () => {
                     if (req.method === "POST" && req.url === "/api/v1/readings") {
-                        const reading = JSON.parse(Buffer.concat(chunks).toString()) as { sensorId: string; temperatureC: number };
-                        if (opts.raises && reading.temperatureC > 8) setTimeout(() => alerts.push({ sensorId: reading.sensorId }), opts.delayMs);
+                        const reading = JSON.parse(Buffer.concat(chunks).toString()) as {
+                            sensorId: string;
+                            temperatureC: number;
+                        };
+                        if (opts.raises && reading.temperatureC > 8)
+                            setTimeout(() => alerts.push({ sensorId: reading.sensorId }), opts.delayMs);
                         res.statusCode = opts.ingestStatus ?? 202;
                         res.end();
                     } else if (req.url === "/api/v1/alerts?status=open") {
@@ -218,7 +341,15 @@ describe("verification gate against real servers", function () {
             });
         }
         const check = (baseUrl: string, timeoutMs: number) =>
-            sensorReadingRaisesAlert("sensor reading to alert", { baseUrl, ingestPath: "/api/v1/readings", alertsPath: "/api/v1/alerts?status=open", sensorId: "demo-sensor-1", celsius: 15, timeoutMs, pollMs: 50 });
+            sensorReadingRaisesAlert("sensor reading to alert", {
+                baseUrl,
+                ingestPath: "/api/v1/readings",
+                alertsPath: "/api/v1/alerts?status=open",
+                sensorId: "demo-sensor-1",
+                celsius: 15,
+                timeoutMs,
+                pollMs: 50,
+            });
 
         it("passes when the alert appears", async () => {
             const api = await fakeApi({ delayMs: 300, raises: true });
@@ -233,7 +364,10 @@ describe("verification gate against real servers", function () {
         it("fails when no alert appears within the timeout", async () => {
             const api = await fakeApi({ delayMs: 0, raises: false });
             try {
-                expectFailure(await check(api.url, 600), /no alert; last answer: HTTP 200 without an alert for the sensor/);
+                expectFailure(
+                    await check(api.url, 600),
+                    /no alert; last answer: HTTP 200 without an alert for the sensor/,
+                );
             } finally {
                 await api.close();
             }
@@ -251,15 +385,33 @@ describe("verification gate against real servers", function () {
 
     describe("monitoring", () => {
         const targets = (healths: Array<[string, string]>) =>
-            JSON.stringify({ status: "success", data: { activeTargets: healths.map(([job, health]) => ({ labels: { job, instance: `${job}:1` }, health, ...(health === "up" ? {} : { lastError: "connection refused" }) })) } });
+            JSON.stringify({
+                status: "success",
+                data: {
+                    activeTargets: healths.map(([job, health]) => ({
+                        labels: { job, instance: `${job}:1` },
+                        health,
+                        ...(health === "up" ? {} : { lastError: "connection refused" }),
+                    })),
+                },
+            });
 
         it("passes when Prometheus reports every target up, and names the ones that are not", async () => {
-            let body = targets([["backend", "up"], ["node", "up"]]);
+            let body = targets([
+                ["backend", "up"],
+                ["node", "up"],
+            ]);
             const s = await serve((req, res) => res.end(req.url?.startsWith("/api/v1/targets") ? body : ""));
             try {
                 expect((await prometheusTargetsUp("Prometheus targets", s.url)).ok).to.equal(true);
-                body = targets([["backend", "up"], ["redis", "down"]]);
-                expectFailure(await prometheusTargetsUp("Prometheus targets", s.url), /1 of 2 down: redis redis:1 \(down: connection refused\)/);
+                body = targets([
+                    ["backend", "up"],
+                    ["redis", "down"],
+                ]);
+                expectFailure(
+                    await prometheusTargetsUp("Prometheus targets", s.url),
+                    /1 of 2 down: redis redis:1 \(down: connection refused\)/,
+                );
             } finally {
                 await s.close();
             }
@@ -288,7 +440,8 @@ describe("verification gate against real servers", function () {
                     const url = req.url ?? "/";
                     if (url === "/status/api/entry-page") {
                         // Uptime Kuma behind the admin basic auth, as Caddy serves it (issue 15, finding 1).
-                        const authorised = req.headers.authorization === `Basic ${Buffer.from("admin:pw").toString("base64")}`;
+                        const authorised =
+                            req.headers.authorization === `Basic ${Buffer.from("admin:pw").toString("base64")}`;
                         res.statusCode = authorised ? 200 : 401;
                         res.end(authorised ? JSON.stringify({ type: "entryPage", entryPage: "dashboard" }) : "");
                         return;
@@ -299,7 +452,9 @@ describe("verification gate against real servers", function () {
                             res.end();
                             return;
                         }
-                        res.end(JSON.stringify({ data: { activeTargets: [{ health: "up", labels: { job: "backend" } }] } }));
+                        res.end(
+                            JSON.stringify({ data: { activeTargets: [{ health: "up", labels: { job: "backend" } }] } }),
+                        );
                     } else if (url === "/api/health") {
                         res.end(JSON.stringify({ database: grafanaDatabase }));
                     } else if (url === "/api/v1/readings" && req.method === "POST") {
@@ -321,23 +476,41 @@ describe("verification gate against real servers", function () {
                 health: [
                     { name: "dashboard", url: base },
                     { name: "backend", url: `${base}/api/health/ready` },
-                    { name: "status page (behind the admin login)", url: `${base}/status/api/entry-page`, basicAuth: true },
+                    {
+                        name: "status page (behind the admin login)",
+                        url: `${base}/status/api/entry-page`,
+                        basicAuth: true,
+                    },
                 ],
                 consecutivePasses: 3,
                 timeoutSeconds: 10,
                 ca: pki.ca,
                 adminUser: "admin",
                 adminPassword: "pw",
-                e2e: { ingestPath: "/api/v1/readings", alertsPath: "/api/v1/alerts?status=open", sensorId: "demo-sensor-1", celsius: 15 },
+                e2e: {
+                    ingestPath: "/api/v1/readings",
+                    alertsPath: "/api/v1/alerts?status=open",
+                    sensorId: "demo-sensor-1",
+                    celsius: 15,
+                },
             };
             return { plan, close: s.close };
         }
         const gate = (plan: VerifyPlan) =>
             new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-                const child = require("child_process").spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "scripts", "verify.ts"), "--from-env"], {
-                    cwd: path.join(__dirname, ".."),
-                    env: { ...process.env, [PLAN_ENV]: JSON.stringify(plan) },
-                });
+                const child = spawn(
+                    process.execPath,
+                    [
+                        "-r",
+                        "ts-node/register/transpile-only",
+                        path.join(__dirname, "..", "scripts", "verify.ts"),
+                        "--from-env",
+                    ],
+                    {
+                        cwd: path.join(__dirname, ".."),
+                        env: { ...process.env, [PLAN_ENV]: JSON.stringify(plan) },
+                    },
+                );
                 let stdout = "";
                 let stderr = "";
                 child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -362,7 +535,9 @@ describe("verification gate against real servers", function () {
                 const result = await gate(stack.plan);
                 expect(result.status).to.equal(1);
                 expect(result.stderr).to.match(/^Verification: 6 of 7 checks passed/);
-                expect(result.stderr).to.contain("Grafana health failed\n  expected: HTTP 200 with \"database\": \"ok\"\n  seen:     HTTP 200, database failing");
+                expect(result.stderr).to.contain(
+                    'Grafana health failed\n  expected: HTTP 200 with "database": "ok"\n  seen:     HTTP 200, database failing',
+                );
             } finally {
                 await stack.close();
             }
@@ -382,7 +557,8 @@ describe("verification gate against real servers", function () {
             expect(plan.e2e?.sensorId).to.equal("demo-sensor-1");
             expect(plan.resolveTo, "internal TLS: the host's address, not DNS").to.equal("127.0.0.1");
             const prod = await runStack("prod", deployStack);
-            const prodEnv = prod.resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-gate"))!.inputs.environment as Record<string, SecretValue>;
+            const prodEnv = prod.resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-gate"))!
+                .inputs.environment as Record<string, SecretValue>;
             const prodPlan = JSON.parse(prodEnv[PLAN_ENV]!.value as string) as VerifyPlan;
             expect(prodPlan.e2e, "prod has no demo sensor to test with").to.equal(undefined);
             expect(prodPlan.ca, "prod trusts the system store (Let's Encrypt)").to.equal(undefined);
@@ -395,15 +571,25 @@ describe("verification gate against real servers", function () {
             res.statusCode = 503;
             res.end();
         });
-        const results = [await consecutiveHealthy("backend /health/ready", `${down.url}/health/ready`, { ...fast, timeoutMs: 300 })];
+        const results = [
+            await consecutiveHealthy("backend /health/ready", `${down.url}/health/ready`, { ...fast, timeoutMs: 300 }),
+        ];
         await down.close();
         results.push({ check: "Grafana", ok: true, expected: "x", seen: "HTTP 200, database ok", where: "-", ms: 3 });
         const report = renderReport(results);
         // A failing report on purpose; shown only on request, so a passing run prints no FAIL line.
-        if (process.env.SHOW_REPORTS === "1") console.log(report.split("\n").map((l) => `      ${l}`).join("\n"));
+        if (process.env.SHOW_REPORTS === "1")
+            console.log(
+                report
+                    .split("\n")
+                    .map((l) => `      ${l}`)
+                    .join("\n"),
+            );
         expect(report).to.match(/^Verification: 1 of 2 checks passed/);
         expect(report).to.match(/FAIL {2}backend \/health\/ready/);
-        expect(report).to.match(/backend \/health\/ready failed\n {2}expected: 3 consecutive 2xx within 300 ms\n {2}seen: {5}best streak ended; last answer: HTTP 503/);
+        expect(report).to.match(
+            /backend \/health\/ready failed\n {2}expected: 3 consecutive 2xx within 300 ms\n {2}seen: {5}best streak ended; last answer: HTTP 503/,
+        );
         expect(report).to.contain("look at:  http://127.0.0.1:");
     });
 });

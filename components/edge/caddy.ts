@@ -21,10 +21,12 @@ export const ADMIN_USER = "admin";
 export interface EdgeArgs {
     readonly ctx: ServiceContext;
     readonly app: AppTier;
-    /** Uptime Kuma status page slugs served without the admin gate (freshtrack:monitoring.publicStatusPages). @default none: all of status.<domain> is gated. */
+    /**
+     * Uptime Kuma status page slugs served without the admin gate (freshtrack:monitoring.publicStatusPages). @default
+     * none: all of status.<domain> is gated.
+     */
     readonly publicStatusPages?: readonly string[];
 }
-
 
 export { STATUS_SLUG };
 
@@ -37,17 +39,23 @@ export { STATUS_SLUG };
  *   (src/pages/StatusPage.vue:741,758; router :32-61, :63-107); `/api/status-page/<slug>/manifest.json`, which the
  *   rendered page links (status_page.js:82-83; router :110-142).
  * - the frontend bundle, `/assets/*` plus the icons, served from `dist` (server/server.js:248-250), and
- *   `/upload/logo*`, where the page's logo is stored (status-page-socket-handler.js:143-147; server.js:253).
- * No socket.io: the frontend does not open it on `/status*` (src/mixins/socket.js:12-16,83-90), and logging in,
- * `setup` and every admin action go over it (server/server.js:277, login :341, setup :608), so `/socket.io/*` stays behind the gate,
- * with `/setup`, `/dashboard`, `/metrics` and the rest.
+ *   `/upload/logo*`, where the page's logo is stored (status-page-socket-handler.js:143-147; server.js:253). No
+ *   socket.io: the frontend does not open it on `/status*` (src/mixins/socket.js:12-16,83-90), and logging in, `setup`
+ *   and every admin action go over it (server/server.js:277, login :341, setup :608), so `/socket.io/*` stays behind
+ *   the gate, with `/setup`, `/dashboard`, `/metrics` and the rest.
  */
 export function statusPagePublicPaths(slugs: readonly string[]): string[] {
     const bad = slugs.find((s) => !STATUS_SLUG.test(s));
-    if (bad !== undefined) throw new Error(`a status page slug is letters, digits and single hyphens: ${JSON.stringify(bad)}`);
+    if (bad !== undefined)
+        throw new Error(`a status page slug is letters, digits and single hyphens: ${JSON.stringify(bad)}`);
     if (slugs.length === 0) return [];
     return [
-        ...slugs.flatMap((s) => [`/status/${s}`, `/api/status-page/${s}`, `/api/status-page/heartbeat/${s}`, `/api/status-page/${s}/manifest.json`]),
+        ...slugs.flatMap((s) => [
+            `/status/${s}`,
+            `/api/status-page/${s}`,
+            `/api/status-page/heartbeat/${s}`,
+            `/api/status-page/${s}/manifest.json`,
+        ]),
         ...(slugs.includes("default") ? ["/status", "/status-page"] : []),
         "/assets/*",
         "/icon.svg",
@@ -58,9 +66,9 @@ export function statusPagePublicPaths(slugs: readonly string[]): string[] {
 
 /**
  * The status subdomain: Uptime Kuma makes whoever first calls `setup` its admin (louislam/uptime-kuma@1.23.15
- * server/server.js:608-623, on any socket while the user table is empty, :1780-1784), so everything is behind the stack's admin basic auth, the
- * gate docs/operations.md tells the operator to create Uptime Kuma's own admin behind. Only the paths of the
- * published status pages pass without it, and the root sends visitors to the first of them.
+ * server/server.js:608-623, on any socket while the user table is empty, :1780-1784), so everything is behind the
+ * stack's admin basic auth, the gate docs/operations.md tells the operator to create Uptime Kuma's own admin behind.
+ * Only the paths of the published status pages pass without it, and the root sends visitors to the first of them.
  */
 export function statusSite(domain: string, adminHash: string, publicSlugs: readonly string[] = []): CaddySite {
     const upstreams = [`uptime-kuma:${PORTS.uptimeKuma}`];
@@ -75,17 +83,36 @@ export function statusSite(domain: string, adminHash: string, publicSlugs: reado
 }
 
 /** Grafana, the status page, and Prometheus and Alertmanager behind basic auth, each on its own subdomain. */
-export function monitoringSites(domain: string, adminHash: string, publicStatusPages: readonly string[] = []): CaddySite[] {
+export function monitoringSites(
+    domain: string,
+    adminHash: string,
+    publicStatusPages: readonly string[] = [],
+): CaddySite[] {
     return [
-        { address: `${SUBDOMAINS.grafana}.${domain}`, routes: [{ upstreams: [`grafana:${PORTS.grafana}`], healthUri: "/api/health" }] },
+        {
+            address: `${SUBDOMAINS.grafana}.${domain}`,
+            routes: [{ upstreams: [`grafana:${PORTS.grafana}`], healthUri: "/api/health" }],
+        },
         statusSite(domain, adminHash, publicStatusPages),
         {
             address: `${SUBDOMAINS.prometheus}.${domain}`,
-            routes: [{ upstreams: [`prometheus:${PORTS.prometheus}`], healthUri: "/-/healthy", basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } }],
+            routes: [
+                {
+                    upstreams: [`prometheus:${PORTS.prometheus}`],
+                    healthUri: "/-/healthy",
+                    basicAuth: { user: ADMIN_USER, bcryptHash: adminHash },
+                },
+            ],
         },
         {
             address: `${SUBDOMAINS.alertmanager}.${domain}`,
-            routes: [{ upstreams: [`alertmanager:${PORTS.alertmanager}`], healthUri: "/-/healthy", basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } }],
+            routes: [
+                {
+                    upstreams: [`alertmanager:${PORTS.alertmanager}`],
+                    healthUri: "/-/healthy",
+                    basicAuth: { user: ADMIN_USER, bcryptHash: adminHash },
+                },
+            ],
         },
     ];
 }
@@ -98,7 +125,11 @@ export function appSites(domain: string, app: AppTier, adminHash: string): Caddy
             routes: [
                 { upstreams: [`${app.frontend.alias}:${FRONTEND_PORT}`], healthUri: "/health" },
                 { path: "/api/*", upstreams: [`${app.backend.alias}:${BACKEND_PORT}`], healthUri: "/health/ready" },
-                { path: `${QUEUES_PATH}*`, upstreams: [`${app.backend.alias}:${BACKEND_PORT}`], basicAuth: { user: ADMIN_USER, bcryptHash: adminHash } },
+                {
+                    path: `${QUEUES_PATH}*`,
+                    upstreams: [`${app.backend.alias}:${BACKEND_PORT}`],
+                    basicAuth: { user: ADMIN_USER, bcryptHash: adminHash },
+                },
             ],
         },
     ];
@@ -129,19 +160,33 @@ export class Edge extends pulumi.ComponentResource {
         const { ctx, app } = args;
         const { cfg } = ctx;
 
-        const password = new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this });
+        const password = new random.RandomPassword(
+            `${name}-admin-password`,
+            { length: 24, special: false },
+            { parent: this },
+        );
         this.adminPassword = pulumi.secret(password.result);
 
         const files: ServiceFile[] = [];
         if (cfg.tlsMode === "internal") {
-            this.internalCa = new InternalCa(`${name}-ca`, { domain: cfg.domain, organization: `FreshTrack ${cfg.stack}` }, { parent: this });
-            files.push({ path: CERT_FILE, content: this.internalCa.certPem }, { path: KEY_FILE, content: this.internalCa.keyPem, secret: true });
+            this.internalCa = new InternalCa(
+                `${name}-ca`,
+                { domain: cfg.domain, organization: `FreshTrack ${cfg.stack}` },
+                { parent: this },
+            );
+            files.push(
+                { path: CERT_FILE, content: this.internalCa.certPem },
+                { path: KEY_FILE, content: this.internalCa.keyPem, secret: true },
+            );
         }
         const caddyfile = password.bcryptHash.apply((hash) =>
             renderCaddyfile({
                 email: cfg.adminEmail,
                 tlsMode: cfg.tlsMode,
-                sites: [...appSites(cfg.domain, app, hash), ...monitoringSites(cfg.domain, hash, args.publicStatusPages ?? [])],
+                sites: [
+                    ...appSites(cfg.domain, app, hash),
+                    ...monitoringSites(cfg.domain, hash, args.publicStatusPages ?? []),
+                ],
                 ...(cfg.tlsMode === "internal" ? { internalTls: { certFile: CERT_FILE, keyFile: KEY_FILE } } : {}),
             }),
         );
@@ -158,29 +203,38 @@ export class Edge extends pulumi.ComponentResource {
                 image: PUBLIC_IMAGES.caddy,
                 limits: cfg.resources.caddy,
                 files,
-                healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${CADDY_METRICS_PORT}/metrics`] },
+                healthcheck: {
+                    test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${CADDY_METRICS_PORT}/metrics`],
+                },
                 // On edge it also answers to the public names, so probes and in-stack clients take the users' path.
-                // admin: Prometheus, Alertmanager and Grafana, which it serves behind basic auth, and where Prometheus scrapes
-                // it; they are on no network the app joins (components/platform/networks.ts).
-                // status: Uptime Kuma's own network; Caddy answers there to the public names too, so its checks of the stack's
-                // sites take the users' path (and their gates) instead of reaching services directly.
+                // admin: Prometheus, Alertmanager and Grafana, which it serves behind basic auth, and where Prometheus
+                // scrapes it; they are on no network the app joins (components/platform/networks.ts). status: Uptime
+                // Kuma's own network; Caddy answers there to the public names too, so its checks of the stack's sites
+                // take the users' path (and their gates) instead of reaching services directly.
                 networks: [
                     { network: ctx.networks.edge, extraAliases: publicNames(cfg.domain) },
                     { network: ctx.networks.admin },
                     { network: ctx.networks.status, extraAliases: publicNames(cfg.domain) },
                 ],
-                // A laptop's stack is for the laptop: published on loopback only.
-                // IPv6 clients (the droplet publishes AAAA records) reach Caddy only through a `::` binding, and with the
-                // bootstrap's userland-proxy false only when the edge network gives Caddy an IPv6 address (networks.ts).
-                ports: [80, 443].map((port) => ({ internal: port, external: port, public: cfg.target !== "local", ipv6: edgeHasIpv6(cfg.target) })),
+                // A laptop's stack is for the laptop: published on loopback only. IPv6 clients (the droplet publishes
+                // AAAA records) reach Caddy only through a `::` binding, and with the bootstrap's userland-proxy false
+                // only when the edge network gives Caddy an IPv6 address (networks.ts).
+                ports: [80, 443].map((port) => ({
+                    internal: port,
+                    external: port,
+                    public: cfg.target !== "local",
+                    ipv6: edgeHasIpv6(cfg.target),
+                })),
                 volumes: [{ volume: ctx.volumes.volume("caddy-data"), containerPath: "/data" }],
-                // Not for the ports: Docker sets net.ipv4.ip_unprivileged_port_start=0 in every container with its own network
-                // namespace (moby v27.5.1 daemon/oci_linux.go:786-789). But the image's caddy binary carries the file capability
-                // cap_net_bind_service=+ep, and the kernel refuses to exec a binary whose file capabilities are not all in the
-                // bounding set (components/imageContracts.ts, caddy's execNeeds), so the capability stays.
+                // Not for the ports: Docker sets net.ipv4.ip_unprivileged_port_start=0 in every container with its own
+                // network namespace (moby v27.5.1 daemon/oci_linux.go:786-789). But the image's caddy binary carries
+                // the file capability cap_net_bind_service=+ep, and the kernel refuses to exec a binary whose file
+                // capabilities are not all in the bounding set (components/imageContracts.ts, caddy's execNeeds), so
+                // the capability stays.
                 capabilities: ["NET_BIND_SERVICE"],
                 // The image runs as root and /data/caddy has no other owner (components/imageContracts.ts).
-                rootReason: "its certificates and ACME account sit in a volume that earlier releases wrote as root; it holds NET_BIND_SERVICE only",
+                rootReason:
+                    "its certificates and ACME account sit in a volume that earlier releases wrote as root; it holds NET_BIND_SERVICE only",
             },
             { parent: this },
         );

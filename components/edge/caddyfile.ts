@@ -54,33 +54,38 @@ function reverseProxy(route: CaddyRoute): string[] {
         // Retry dial failures on another (or the same, re-resolved) upstream instead of answering 502.
         `lb_try_duration ${TRY_DURATION}`,
         "lb_try_interval 250ms",
-        ...(route.healthUri ? [`health_uri ${route.healthUri}`, "health_interval 2s", "health_timeout 2s", "health_status 2xx"] : []),
+        ...(route.healthUri
+            ? [`health_uri ${route.healthUri}`, "health_interval 2s", "health_timeout 2s", "health_status 2xx"]
+            : []),
     ];
     return [`reverse_proxy ${route.upstreams.join(" ")} {`, ...indent(options), "}"];
 }
 
 function routeBlock(route: CaddyRoute): string[] {
     const body = [
-        ...(route.basicAuth ? ["basicauth {", ...indent([`${route.basicAuth.user} ${route.basicAuth.bcryptHash}`]), "}"] : []),
-        // `*` first: a path as the first argument of redir is read as its matcher, not its target (tried with caddy 2.6.2).
+        ...(route.basicAuth
+            ? ["basicauth {", ...indent([`${route.basicAuth.user} ${route.basicAuth.bcryptHash}`]), "}"]
+            : []),
+        // `*` first: a path as the first argument of redir is read as its matcher, not its target (tried with caddy
+        // 2.6.2).
         ...(route.redirect !== undefined ? [`redir * ${caddyQuoted(route.redirect)} 302`] : reverseProxy(route)),
     ];
     return [route.path ? `handle ${route.path} {` : "handle {", ...indent(body), "}"];
 }
 
 /**
- * One Caddyfile token in double quotes, so a space, a leading `#` (a comment), a leading
- * backquote or `<<` (a heredoc) stay text. Inside double quotes only `\"` is an escape
- * (caddy@v2.8.4 caddyconfig/caddyfile/lexer.go:206-233; the same in v2.6.2, lexer.go:100-124).
- * Quoting cannot protect `{$VAR}`: Caddy replaces it in the raw bytes before it reads a token
- * (caddy@v2.8.4 caddyconfig/caddyfile/parse.go:63-110, the span `{$` ... `}` at parse.go:742; v2.6.2 parse.go:63-118), and the ACME
- * issuer expands `{env.VAR}` in the email when it starts (modules/caddytls/acmeissuer.go:120-128).
- * Braces, `$`, backslashes and control characters are therefore refused here, not escaped;
- * the config refuses them first (components/validation.ts checkEmail).
+ * One Caddyfile token in double quotes, so a space, a leading `#` (a comment), a leading backquote or `<<` (a heredoc)
+ * stay text. Inside double quotes only `\"` is an escape (caddy@v2.8.4 caddyconfig/caddyfile/lexer.go:206-233; the same
+ * in v2.6.2, lexer.go:100-124). Quoting cannot protect `{$VAR}`: Caddy replaces it in the raw bytes before it reads a
+ * token (caddy@v2.8.4 caddyconfig/caddyfile/parse.go:63-110, the span `{$` ... `}` at parse.go:742; v2.6.2
+ * parse.go:63-118), and the ACME issuer expands `{env.VAR}` in the email when it starts
+ * (modules/caddytls/acmeissuer.go:120-128). Braces, `$`, backslashes and control characters are therefore refused here,
+ * not escaped; the config refuses them first (components/validation.ts checkEmail).
  */
 export function caddyQuoted(value: string): string {
     const refused = [...value].find((ch) => ch < "\x20" || ch === "\x7f" || "{}$\\".includes(ch));
-    if (refused !== undefined) throw new Error(`a Caddyfile value may not contain ${JSON.stringify(refused)}: ${JSON.stringify(value)}`);
+    if (refused !== undefined)
+        throw new Error(`a Caddyfile value may not contain ${JSON.stringify(refused)}: ${JSON.stringify(value)}`);
     return `"${value.replaceAll('"', '\\"')}"`;
 }
 
@@ -113,11 +118,15 @@ export function renderCaddyfile(opts: CaddyfileOptions): string {
         "}",
     ];
     const sites = opts.sites.flatMap((site) => {
-        const fallbackLast = [...site.routes].sort((a, b) => Number(a.path === undefined) - Number(b.path === undefined));
+        const fallbackLast = [...site.routes].sort(
+            (a, b) => Number(a.path === undefined) - Number(b.path === undefined),
+        );
         return [
             `${site.address} {`,
             ...indent([
-                ...(opts.tlsMode === "internal" && opts.internalTls && autoHttps ? [`tls ${opts.internalTls.certFile} ${opts.internalTls.keyFile}`] : []),
+                ...(opts.tlsMode === "internal" && opts.internalTls && autoHttps
+                    ? [`tls ${opts.internalTls.certFile} ${opts.internalTls.keyFile}`]
+                    : []),
                 "encode zstd gzip",
                 ...headers,
                 "log {",

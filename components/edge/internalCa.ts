@@ -43,7 +43,11 @@ export class InternalCa extends pulumi.ComponentResource {
 
     constructor(name: string, args: InternalCaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:edge:InternalCa", name, {}, opts);
-        const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const caKey = new tls.PrivateKey(
+            `${name}-ca-key`,
+            { algorithm: "ECDSA", ecdsaCurve: "P256" },
+            { parent: this },
+        );
         const ca = new tls.SelfSignedCert(
             `${name}-ca`,
             {
@@ -56,10 +60,18 @@ export class InternalCa extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const key = new tls.PrivateKey(`${name}-server-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const key = new tls.PrivateKey(
+            `${name}-server-key`,
+            { algorithm: "ECDSA", ecdsaCurve: "P256" },
+            { parent: this },
+        );
         const csr = new tls.CertRequest(
             `${name}-server-csr`,
-            { privateKeyPem: key.privateKeyPem, dnsNames: [args.domain, `*.${args.domain}`], subject: { commonName: args.domain, organization: args.organization } },
+            {
+                privateKeyPem: key.privateKeyPem,
+                dnsNames: [args.domain, `*.${args.domain}`],
+                subject: { commonName: args.domain, organization: args.organization },
+            },
             { parent: this },
         );
         const cert = new tls.LocallySignedCert(
@@ -75,7 +87,9 @@ export class InternalCa extends pulumi.ComponentResource {
             { parent: this },
         );
         this.caCertPem = ca.certPem;
-        this.certPem = pulumi.all([cert.certPem, ca.certPem]).apply(([leaf, root]) => `${leaf.trim()}\n${root.trim()}\n`);
+        this.certPem = pulumi
+            .all([cert.certPem, ca.certPem])
+            .apply(([leaf, root]) => `${leaf.trim()}\n${root.trim()}\n`);
         this.keyPem = pulumi.secret(key.privateKeyPem);
         this.registerOutputs({ caCertPem: this.caCertPem });
     }

@@ -19,7 +19,9 @@ export interface BootstrapOptions {
     readonly adminCidrs: readonly string[];
     /** The port sshd listens on (ssh target: `ssh.port`); UFW opens it and fail2ban watches it. Droplets: 22. */
     readonly sshPort?: number;
-    /** Mount point of a data volume that must be mounted before Docker starts; unset keeps Docker's default data root. */
+    /**
+     * Mount point of a data volume that must be mounted before Docker starts; unset keeps Docker's default data root.
+     */
     readonly dataMount?: string;
     /** The block device of that volume (droplets): the one device the deploy user may grow with resize2fs. */
     readonly dataDevice?: string;
@@ -75,7 +77,7 @@ export function renderDaemonJson(dataMount?: string): string {
         // network (components/platform/networks.ts). ip6tables is on by default from Docker 27.0 (moby v27.5.1
         // cmd/dockerd/config_unix.go:31) and off before (v26.1.3 :31, v20.10.24 :38); without it the binding is
         // reserved but nothing forwards it.
-        "ip6tables": true,
+        ip6tables: true,
         // Before 27.0 the daemon refuses to start with ip6tables unless experimental features are on (moby v26.1.3
         // daemon/daemon_unix.go:743-745, v24.0.7 :746-748, v20.10.24 :750-752). The bootstrap installs whatever
         // docker.io the distribution has (Debian 12: 20.10.24; Ubuntu 24.04: 24.0.7 at release, later upstream
@@ -143,7 +145,9 @@ ExecStart=/usr/local/sbin/freshtrack-docker-user
 WantedBy=docker.service
 `;
 
-/** Images no container uses are removed once they are older than this; the previous releases stay for a quick rollback. */
+/**
+ * Images no container uses are removed once they are older than this; the previous releases stay for a quick rollback.
+ */
 export const IMAGE_PRUNE_AGE_HOURS = 30 * 24;
 
 /**
@@ -214,15 +218,24 @@ APT::Periodic::AutocleanInterval "7";
 
 /** UFW rules, one `ufw` argument list a line: the same rules as the cloud firewall. */
 export function renderUfwRules(adminCidrs: readonly string[], sshPort: number): string {
-    return inboundRules(adminCidrs, sshPort)
-        .flatMap((rule) => rule.sources.map((source) => `allow proto ${rule.protocol} from ${source} to any port ${rule.port} comment ${rule.name}`))
-        .join("\n") + "\n";
+    return (
+        inboundRules(adminCidrs, sshPort)
+            .flatMap((rule) =>
+                rule.sources.map(
+                    (source) =>
+                        `allow proto ${rule.protocol} from ${source} to any port ${rule.port} comment ${rule.name}`,
+                ),
+            )
+            .join("\n") + "\n"
+    );
 }
 
 /** Where the bootstrap records the UFW rules it added, so a later run can remove those no longer wanted. */
 export const UFW_STATE = "/var/lib/freshtrack/ufw-rules";
 
-/** Where the bootstrap installs the helper that applies the host rules (UFW, the deploy user's keys) read from stdin. */
+/**
+ * Where the bootstrap installs the helper that applies the host rules (UFW, the deploy user's keys) read from stdin.
+ */
 export const HOST_RULES_PATH = "/usr/local/sbin/freshtrack-host-rules";
 /**
  * The deploy user's sudo rules. sudo reads every file in /etc/sudoers.d whose name has no `.` and
@@ -286,7 +299,11 @@ apply_ufw_rules() {
  * deploy user's public keys under `[authorized_keys]`. Data, not a script: the helper runs as root
  * through sudo, so it acts only on lines of these two shapes (renderHostRulesScript).
  */
-export function renderHostRules(opts: { adminCidrs: readonly string[]; sshPort: number; deployKeys: readonly string[] }): string {
+export function renderHostRules(opts: {
+    adminCidrs: readonly string[];
+    sshPort: number;
+    deployKeys: readonly string[];
+}): string {
     const keys = opts.deployKeys.map((k) => k.trim());
     return `[ufw]\n${renderUfwRules(opts.adminCidrs, opts.sshPort)}[authorized_keys]\n${keys.join("\n")}\n`;
 }
@@ -355,8 +372,10 @@ log "applied $(grep -c . <<<"$rules") ufw rules and $(grep -c . <<<"$keys") keys
  * own (docs/operations.md, "Host access"); the rules exist so that no runbook needs a root login.
  */
 export function renderSudoers(user: string, dataDevice?: string): string {
-    if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`renderSudoers: ${JSON.stringify(user)} is not a user name sudoers can take bare`);
-    if (dataDevice !== undefined && !/^\/dev\/[A-Za-z0-9/_.-]+$/.test(dataDevice)) throw new Error(`renderSudoers: ${JSON.stringify(dataDevice)} is not a device path`);
+    if (!/^[a-z_][a-z0-9_-]*$/.test(user))
+        throw new Error(`renderSudoers: ${JSON.stringify(user)} is not a user name sudoers can take bare`);
+    if (dataDevice !== undefined && !/^\/dev\/[A-Za-z0-9/_.-]+$/.test(dataDevice))
+        throw new Error(`renderSudoers: ${JSON.stringify(dataDevice)} is not a device path`);
     const commands = [
         // Droplets: the bootstrap as cloud-init installed it (the ssh target runs it from stdin and has no copy).
         `${BOOTSTRAP_PATH} ""`,
@@ -390,7 +409,8 @@ PermitEmptyPasswords no
  * runs only when the file changed.
  */
 function writeFile(path: string, mode: string, content: string, tag: string, onChange?: string): string {
-    if (content.split("\n").includes(tag)) throw new Error(`heredoc terminator ${tag} occurs in the content of ${path}`);
+    if (content.split("\n").includes(tag))
+        throw new Error(`heredoc terminator ${tag} occurs in the content of ${path}`);
     const body = `${content}${content.endsWith("\n") ? "" : "\n"}${tag}`;
     return onChange
         ? `if write_file ${path} ${mode} <<'${tag}'\n${body}\nthen ${onChange}; fi`
@@ -518,13 +538,17 @@ ${opts.minDockerMajor !== undefined ? renderDockerVersionCheck(opts.minDockerMaj
 # UFW (the same rules as the cloud firewall) and the deploy user's keys, through the helper that every later
 # deploy runs again with the rules of the day (components/host/dropletHost.ts; the ssh target re-runs this script).
 ${writeFile(HOST_RULES_PATH, "0755", renderHostRulesScript(), "HOST_RULES_SCRIPT")}
-${opts.hostRulesFirstBootOnly ? `if [ -e "\${FRESHTRACK_UFW_STATE:-${UFW_STATE}}" ]; then
+${
+    opts.hostRulesFirstBootOnly
+        ? `if [ -e "\${FRESHTRACK_UFW_STATE:-${UFW_STATE}}" ]; then
   log "host rules: kept as the last deploy applied them (droplet-host-rules); this copy holds those of the first boot"
 else
 ${HOST_RULES_PATH} <<'HOST_RULES'
 ${renderHostRules({ adminCidrs: opts.adminCidrs, sshPort, deployKeys: opts.deployKeys })}HOST_RULES
-fi` : `${HOST_RULES_PATH} <<'HOST_RULES'
-${renderHostRules({ adminCidrs: opts.adminCidrs, sshPort, deployKeys: opts.deployKeys })}HOST_RULES`}
+fi`
+        : `${HOST_RULES_PATH} <<'HOST_RULES'
+${renderHostRules({ adminCidrs: opts.adminCidrs, sshPort, deployKeys: opts.deployKeys })}HOST_RULES`
+}
 
 ${writeFile("/etc/fail2ban/jail.d/freshtrack.local", "0644", renderFail2banJail(sshPort), "JAIL", "systemctl restart fail2ban")}
 systemctl enable --now fail2ban >/dev/null 2>&1

@@ -36,15 +36,18 @@ export function renderCloudInit(opts: CloudInitOptions): string {
         ],
         ssh_pwauth: false,
         // The host key: cloud-init's ssh module deletes the image's host keys (ssh_deletekeys), writes these to
-        // /etc/ssh/ssh_host_ed25519_key{,.pub}, and generates no others when ssh_keys is given; ssh_genkeytypes is
-        // read only without ssh_keys, and names the same type so that no version makes another key type sshd
-        // could offer instead (cloud-init 22.4.2 cloudinit/config/cc_ssh.py:174-194, 199-258; its schema
+        // /etc/ssh/ssh_host_ed25519_key{,.pub}, and generates no others when ssh_keys is given; ssh_genkeytypes is read
+        // only without ssh_keys, and names the same type so that no version makes another key type sshd could offer
+        // instead (cloud-init 22.4.2 cloudinit/config/cc_ssh.py:174-194, 199-258; its schema
         // cloudinit/config/schemas/schema-cloud-config-v1.json:2729-2775 needs at least one type). The ssh module runs
-        // in cloud-init's init stage, ordered before sshd (Debian's cloud-init 22.4.2 cloud-init.service:13, Before=sshd.service).
+        // in cloud-init's init stage, ordered before sshd (Debian's cloud-init 22.4.2 cloud-init.service:13,
+        // Before=sshd.service).
         ssh_deletekeys: true,
         ssh_genkeytypes: ["ed25519"],
         ssh_keys: {
-            ed25519_private: opts.hostKey.privateKey.endsWith("\n") ? opts.hostKey.privateKey : `${opts.hostKey.privateKey}\n`,
+            ed25519_private: opts.hostKey.privateKey.endsWith("\n")
+                ? opts.hostKey.privateKey
+                : `${opts.hostKey.privateKey}\n`,
             ed25519_public: opts.hostKey.publicKey.trim(),
         },
         // nofail: a missing volume must not stop the droplet from booting; the bootstrap then refuses to start Docker.

@@ -93,7 +93,9 @@ export function sshProjectRoot(root: string = sshStateRoot()): string {
     return path.join(root, pathSegment("organization", organization), pathSegment("project", pulumi.getProject()));
 }
 
-/** How long an idle master connection stays up for the next API call: past the gaps inside one update, not much longer. */
+/**
+ * How long an idle master connection stays up for the next API call: past the gaps inside one update, not much longer.
+ */
 export const CONTROL_PERSIST_SECONDS = 60;
 
 /**
@@ -112,7 +114,11 @@ const MUX_TEMP_SUFFIX_BYTES = 1 + 16;
  * A hash of the same parts (user, host, port) keeps the master of one host from serving another.
  */
 export function controlPath(dir: string, target: SshEndpoint): string | undefined {
-    const id = crypto.createHash("sha256").update(`${target.user}@${target.host}:${target.port}`).digest("hex").slice(0, 16);
+    const id = crypto
+        .createHash("sha256")
+        .update(`${target.user}@${target.host}:${target.port}`)
+        .digest("hex")
+        .slice(0, 16);
     const socket = path.join(dir, `cm-${id}`);
     return Buffer.byteLength(socket) + MUX_TEMP_SUFFIX_BYTES < SUN_PATH_BYTES ? socket : undefined;
 }
@@ -151,21 +157,36 @@ function sshPath(p: string): string {
 export function dockerSshOptions(dir: string, target: SshEndpoint): string[] {
     const options = [
         // Not `-i`: ssh checks that path as given before it expands `%` in it (ssh.c:839-848).
-        "-o", `IdentityFile=${sshPath(path.join(dir, DEPLOY_KEY_FILE))}`,
-        "-o", "IdentitiesOnly=yes",
+        "-o",
+        `IdentityFile=${sshPath(path.join(dir, DEPLOY_KEY_FILE))}`,
+        "-o",
+        "IdentitiesOnly=yes",
         // The host must show the key the program pinned in the stack's known_hosts (installKnownHosts), and no
         // other: yes refuses a host that is not in the file or shows another key (ssh_config(5) StrictHostKeyChecking,
         // openssh-portable V_9_2_P1 ssh_config.5:1806), the system-wide file adds nothing, and the host cannot
         // add keys of its own to the file after login (UpdateHostKeys, ssh_config.5:1907-1941).
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", `UserKnownHostsFile=${sshPath(path.join(dir, KNOWN_HOSTS_FILE))}`,
-        "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", "UpdateHostKeys=no",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        `UserKnownHostsFile=${sshPath(path.join(dir, KNOWN_HOSTS_FILE))}`,
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "UpdateHostKeys=no",
         // Set, so the connection helper adds no ConnectTimeout of its own (docker/cli connhelper.go:82-87).
-        "-o", "ConnectTimeout=20",
+        "-o",
+        "ConnectTimeout=20",
     ];
     const socket = controlPath(dir, target);
-    if (socket) options.push("-o", "ControlMaster=auto", "-o", `ControlPath=${sshPath(socket)}`, "-o", `ControlPersist=${CONTROL_PERSIST_SECONDS}`);
+    if (socket)
+        options.push(
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            `ControlPath=${sshPath(socket)}`,
+            "-o",
+            `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+        );
     return options;
 }
 
@@ -265,5 +286,13 @@ export function dockerOverSsh(
     const host = pulumi.all([args.address, args.ready]).apply(([address]) => dockerSshUrl(address, port));
     // The provider hands these to the remote daemon with each pull, so the host needs no `docker login`.
     const registryAuth = providerRegistryAuth(args.registryAuth);
-    return new docker.Provider(name, { host, sshOpts: sshOptionsWithKey(args.stack, args.privateKey, { host: args.address, port }, args.hostKey), ...(registryAuth ? { registryAuth } : {}) }, opts);
+    return new docker.Provider(
+        name,
+        {
+            host,
+            sshOpts: sshOptionsWithKey(args.stack, args.privateKey, { host: args.address, port }, args.hostKey),
+            ...(registryAuth ? { registryAuth } : {}),
+        },
+        opts,
+    );
 }

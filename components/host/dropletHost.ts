@@ -67,19 +67,41 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         const s = args.droplet;
         const tags = ["freshtrack", `freshtrack-${args.stack}`];
 
-        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack, ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}) }, { parent: this });
+        const deployKey = new DeployKey(
+            `${name}-deploy-key`,
+            {
+                stack: args.stack,
+                ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}),
+            },
+            { parent: this },
+        );
         this.deployPrivateKey = deployKey.privateKey;
         // Installed by cloud-init and pinned by every connection from the first one on.
         const hostKey = new DropletHostKey(`${name}-host-key`, { parent: this });
         this.hostKey = hostKey.publicKey;
-        const sshKey = new digitalocean.SshKey(`${name}-ssh-key`, { name: `${args.namePrefix}-deploy`, publicKey: deployKey.publicKey }, { parent: this });
+        const sshKey = new digitalocean.SshKey(
+            `${name}-ssh-key`,
+            { name: `${args.namePrefix}-deploy`, publicKey: deployKey.publicKey },
+            { parent: this },
+        );
 
-        const vpc = new digitalocean.Vpc(`${name}-vpc`, { name: `${args.namePrefix}-vpc`, region: s.region, description: `FreshTrack ${args.stack}` }, { parent: this });
+        const vpc = new digitalocean.Vpc(
+            `${name}-vpc`,
+            { name: `${args.namePrefix}-vpc`, region: s.region, description: `FreshTrack ${args.stack}` },
+            { parent: this },
+        );
 
         const volumeName = `${args.namePrefix}-data`;
         this.volume = new digitalocean.Volume(
             `${name}-data`,
-            { name: volumeName, region: s.region, size: s.volumeSizeGb, initialFilesystemType: "ext4", description: "FreshTrack persistent data (Docker data root)", tags },
+            {
+                name: volumeName,
+                region: s.region,
+                size: s.volumeSizeGb,
+                initialFilesystemType: "ext4",
+                description: "FreshTrack persistent data (Docker data root)",
+                tags,
+            },
             // Holds every database, object and certificate: never deleted or replaced by Pulumi.
             { parent: this, protect: true },
         );
@@ -106,14 +128,22 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 userData: pulumi.secret(
                     pulumi
                         .all([deployKey.authorizedKeys, hostKey.privateKey, hostKey.publicKey])
-                        .apply(([deployKeys, privateKey, publicKey]) => renderCloudInit({ deployKeys, adminCidrs: args.adminCidrs, volumeName, hostKey: { privateKey, publicKey } })),
+                        .apply(([deployKeys, privateKey, publicKey]) =>
+                            renderCloudInit({
+                                deployKeys,
+                                adminCidrs: args.adminCidrs,
+                                volumeName,
+                                hostKey: { privateKey, publicKey },
+                            }),
+                        ),
                 ),
                 tags,
             },
             {
                 parent: this,
                 ignoreChanges: ["userData", "sshKeys", "image"],
-                // A deliberate rebuild (--replace) must free the data volume first: it attaches to one droplet at a time.
+                // A deliberate rebuild (--replace) must free the data volume first: it attaches to one droplet at a
+                // time.
                 deleteBeforeReplace: true,
             },
         );
@@ -127,7 +157,11 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         this.publicAddress = reservedIp.ipAddress;
         this.publicIpv6 = this.droplet.ipv6Address;
 
-        const firewall = new Firewall(`${args.namePrefix}-firewall`, { dropletId: this.droplet.id, adminCidrs: args.adminCidrs }, { parent: this });
+        const firewall = new Firewall(
+            `${args.namePrefix}-firewall`,
+            { dropletId: this.droplet.id, adminCidrs: args.adminCidrs },
+            { parent: this },
+        );
 
         new digitalocean.Project(
             `${name}-project`,
@@ -147,7 +181,10 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         const dnsRecords: digitalocean.DnsRecord[] = [];
         if (s.dnsZone) {
             const zone = s.dnsZone;
-            for (const [suffix, label] of [["", "apex"], ["*.", "wildcard"]] as const) {
+            for (const [suffix, label] of [
+                ["", "apex"],
+                ["*.", "wildcard"],
+            ] as const) {
                 const record = recordName(`${suffix}${args.domain}`, zone);
                 const a = { domain: zone, name: record, type: "A", value: reservedIp.ipAddress, ttl: 300 };
                 const aaaa = { domain: zone, name: record, type: "AAAA", value: this.publicIpv6, ttl: 300 };
@@ -159,7 +196,13 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         }
 
         // The droplet's own address: it answers SSH before the reserved IP is assigned.
-        this.connection = { host: this.droplet.ipv4Address, port: DEFAULT_SSH_PORT, user: DEPLOY_USER, privateKey: deployKey.privateKey, hostKey: hostKey.publicKey };
+        this.connection = {
+            host: this.droplet.ipv4Address,
+            port: DEFAULT_SSH_PORT,
+            user: DEPLOY_USER,
+            privateKey: deployKey.privateKey,
+            hostKey: hostKey.publicKey,
+        };
         const bootstrapped = new command.remote.Command(
             `${name}-bootstrap-wait`,
             {
@@ -173,9 +216,11 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         );
         // cloud-init runs the bootstrap once, so the UFW rules and the deploy user's keys it applied would keep the
         // values of the first boot while the cloud firewall follows config. Every deploy whose rules changed applies
-        // them again through the helper the bootstrap installed, which the deploy user may run as root (and nothing else:
-        // renderSudoers). The rules are data on stdin; the helper refuses anything but UFW rules and public keys.
-        const hostRules = deployKey.authorizedKeys.apply((deployKeys) => renderHostRules({ adminCidrs: args.adminCidrs, sshPort: DEFAULT_SSH_PORT, deployKeys }));
+        // them again through the helper the bootstrap installed, which the deploy user may run as root (and nothing
+        // else: renderSudoers). The rules are data on stdin; the helper refuses anything but UFW rules and public keys.
+        const hostRules = deployKey.authorizedKeys.apply((deployKeys) =>
+            renderHostRules({ adminCidrs: args.adminCidrs, sshPort: DEFAULT_SSH_PORT, deployKeys }),
+        );
         const hostRulesApplied = new command.remote.Command(
             `${name}-host-rules`,
             {
@@ -189,7 +234,9 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
         );
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
-            script: pulumi.all([this.publicAddress, this.publicIpv6]).apply(([publicAddress, publicIpv6]) => renderHostPreflight(args.preflight, publicAddress, publicIpv6)),
+            script: pulumi
+                .all([this.publicAddress, this.publicIpv6])
+                .apply(([publicAddress, publicIpv6]) => renderHostPreflight(args.preflight, publicAddress, publicIpv6)),
             trigger: args.preflight.trigger,
             // The records it checks must exist first; on a first `up` nothing else orders them before it.
             dependsOn: [bootstrapped, hostRulesApplied, ...dnsRecords],
@@ -199,11 +246,22 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
 
         this.provider = dockerOverSsh(
             `${name}-docker`,
-            { stack: args.stack, address: this.droplet.ipv4Address, privateKey: deployKey.privateKey, hostKey: hostKey.publicKey, registryAuth: args.registryAuth, ready: bootstrapped.stdout },
+            {
+                stack: args.stack,
+                address: this.droplet.ipv4Address,
+                privateKey: deployKey.privateKey,
+                hostKey: hostKey.publicKey,
+                registryAuth: args.registryAuth,
+                ready: bootstrapped.stdout,
+            },
             { parent: this },
         );
         this.digitalocean = { region: s.region, dropletId: this.droplet.id, vpcId: vpc.id };
 
-        this.registerOutputs({ publicAddress: this.publicAddress, dropletId: this.droplet.id, volumeId: this.volume.id });
+        this.registerOutputs({
+            publicAddress: this.publicAddress,
+            dropletId: this.droplet.id,
+            volumeId: this.volume.id,
+        });
     }
 }

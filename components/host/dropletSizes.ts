@@ -26,8 +26,9 @@ export type DatabaseSize = keyof typeof DATABASE_SIZES;
 
 /**
  * Other monthly charges a stack can incur on DigitalOcean, read 2026-11:
- * - backups: 20 % of the droplet's price weekly, 30 % daily (docs.digitalocean.com/products/backups/details/pricing);
- * - reserved IPs: free while assigned to a droplet (docs.digitalocean.com/products/networking/reserved-ips/how-to/modify/);
+ * - backups: 20 % of the droplet's price weekly, 30 % daily (docs.digitalocean.com/products/backups/details/pricing); -
+ *   reserved IPs: free while assigned to a droplet
+ *   (docs.digitalocean.com/products/networking/reserved-ips/how-to/modify/);
  * - Spaces: $5 a month for 250 GiB (a DigitalOcean community answer on Spaces pricing);
  * - block storage: $0.10 per GiB a month, from a third-party cost guide only; DigitalOcean's own
  *   volume pricing page was not among the stored copies, so check it before relying on the figure.
@@ -50,7 +51,10 @@ export interface CostInputs {
     readonly offsiteBackups: boolean;
 }
 
-/** List-price monthly cost of what a stack creates on DigitalOcean, line by line. Bandwidth beyond the droplet's allowance is not counted. */
+/**
+ * List-price monthly cost of what a stack creates on DigitalOcean, line by line. Bandwidth beyond the droplet's
+ * allowance is not counted.
+ */
 export function monthlyCost(inputs: CostInputs): CostLine[] {
     const lines: CostLine[] = [];
     const p = DIGITALOCEAN_PRICES;
@@ -58,13 +62,20 @@ export function monthlyCost(inputs: CostInputs): CostLine[] {
         const d = inputs.droplet;
         const droplet = DROPLET_SIZES[d.size].usdPerMonth;
         lines.push({ item: `droplet ${d.size}`, usdPerMonth: droplet });
-        if (d.backups) lines.push({ item: "weekly droplet backups", usdPerMonth: round2(droplet * p.weeklyBackupShare) });
-        lines.push({ item: `block volume ${d.volumeSizeGb} GiB`, usdPerMonth: round2(d.volumeSizeGb * p.volumeUsdPerGbMonth) });
+        if (d.backups)
+            lines.push({ item: "weekly droplet backups", usdPerMonth: round2(droplet * p.weeklyBackupShare) });
+        lines.push({
+            item: `block volume ${d.volumeSizeGb} GiB`,
+            usdPerMonth: round2(d.volumeSizeGb * p.volumeUsdPerGbMonth),
+        });
         lines.push({ item: "reserved IP (assigned)", usdPerMonth: p.reservedIpAssignedUsdPerMonth });
     }
     if (inputs.managedDatabase) {
         const m = inputs.managedDatabase;
-        lines.push({ item: `managed PostgreSQL ${m.size} x${m.nodeCount}`, usdPerMonth: DATABASE_SIZES[m.size].usdPerMonth * m.nodeCount });
+        lines.push({
+            item: `managed PostgreSQL ${m.size} x${m.nodeCount}`,
+            usdPerMonth: DATABASE_SIZES[m.size].usdPerMonth * m.nodeCount,
+        });
     }
     if (inputs.offsiteBackups) lines.push({ item: "Spaces (offsite backups)", usdPerMonth: p.spacesUsdPerMonth });
     return lines;

@@ -22,10 +22,23 @@ export interface InboundRule {
  * any other port would let UFW lock everyone out of an ssh target on a non-default port.
  */
 export function inboundRules(adminCidrs: readonly string[], sshPort: number): InboundRule[] {
-    if (!Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535) throw new Error(`inboundRules: SSH port ${sshPort} is not a TCP port`);
+    if (!Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535)
+        throw new Error(`inboundRules: SSH port ${sshPort} is not a TCP port`);
     return [
-        { name: "freshtrack-http", protocol: "tcp", port: 80, sources: WORLD, why: "HTTP, redirected to HTTPS, and ACME HTTP-01 challenges" },
+        {
+            name: "freshtrack-http",
+            protocol: "tcp",
+            port: 80,
+            sources: WORLD,
+            why: "HTTP, redirected to HTTPS, and ACME HTTP-01 challenges",
+        },
         { name: "freshtrack-https", protocol: "tcp", port: 443, sources: WORLD, why: "HTTPS" },
-        { name: "freshtrack-ssh", protocol: "tcp", port: sshPort, sources: adminCidrs, why: "SSH for the operator and for deploys" },
+        {
+            name: "freshtrack-ssh",
+            protocol: "tcp",
+            port: sshPort,
+            sources: adminCidrs,
+            why: "SSH for the operator and for deploys",
+        },
     ];
 }

@@ -29,11 +29,17 @@ export interface Host {
     readonly publicAddress: pulumi.Output<string>;
     /** Host preparation that containers must wait for (empty on `local`). */
     readonly ready: pulumi.Resource[];
-    /** Local target: the daemon address the provider was given (unset: DOCKER_HOST or the default socket), for docker CLI commands. */
+    /**
+     * Local target: the daemon address the provider was given (unset: DOCKER_HOST or the default socket), for docker
+     * CLI commands.
+     */
     readonly dockerHost?: pulumi.Input<string>;
     /** Remote targets: an SSH connection as the deploy user, for commands run on the host. */
     readonly connection?: HostConnection;
-    /** Remote targets: the host's SSH key line that every connection pins, for the stack output the operator scripts read. */
+    /**
+     * Remote targets: the host's SSH key line that every connection pins, for the stack output the operator scripts
+     * read.
+     */
     readonly hostKey?: pulumi.Output<string>;
     /** Droplet target: its IPv6 address, which AAAA records point at (it changes when the droplet is rebuilt). */
     readonly publicIpv6?: pulumi.Output<string>;
@@ -51,6 +57,8 @@ export interface Host {
  * operator's `docker login` (kreuzwerker/terraform-provider-docker v4.5.0 internal/provider/provider.go:235-243,
  * resource_docker_image_funcs.go:252-256), so a private registry needs this on every target.
  */
-export function providerRegistryAuth(auth: RegistryAuth | undefined): docker.types.input.ProviderRegistryAuth[] | undefined {
+export function providerRegistryAuth(
+    auth: RegistryAuth | undefined,
+): docker.types.input.ProviderRegistryAuth[] | undefined {
     return auth ? [{ address: auth.server, username: auth.username, password: auth.password }] : undefined;
 }

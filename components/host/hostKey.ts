@@ -53,7 +53,8 @@ export function knownHostsLine(hosts: readonly string[], port: number, keyLine: 
     if (hosts.length === 0) throw new Error("knownHostsLine: no host to pin the key for");
     for (const host of hosts) {
         // known_hosts patterns treat these as wildcards, negation or separators; a config-checked host never has them.
-        if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new Error(`knownHostsLine: ${JSON.stringify(host)} cannot be a known_hosts host name`);
+        if (!/^[A-Za-z0-9.:_-]+$/.test(host))
+            throw new Error(`knownHostsLine: ${JSON.stringify(host)} cannot be a known_hosts host name`);
     }
     const names = hosts.map((h) => (port === DEFAULT_SSH_PORT ? h : `[${h}]:${port}`));
     return `${[...new Set(names)].join(",")} ${hostKeyOnly(keyLine)}\n`;

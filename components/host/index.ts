@@ -12,9 +12,16 @@ export { LocalHost } from "./localHost";
 export { SshHost } from "./sshHost";
 
 /** The host for the stack's target, plus the deploy key when one was generated. */
-export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOptions): Host & { deployPrivateKey?: pulumi.Output<string> } {
+export function createHost(
+    cfg: StackConfig,
+    opts?: pulumi.ComponentResourceOptions,
+): Host & { deployPrivateKey?: pulumi.Output<string> } {
     const preflight = hostPreflight(cfg);
-    const common = { stack: cfg.stack, adminCidrs: cfg.adminCidrs, preflight, ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}),
+    const common = {
+        stack: cfg.stack,
+        adminCidrs: cfg.adminCidrs,
+        preflight,
+        ...(cfg.operatorSshPublicKey ? { operatorSshPublicKey: cfg.operatorSshPublicKey } : {}),
         ...(cfg.app.registryAuth ? { registryAuth: cfg.app.registryAuth } : {}),
     };
     switch (cfg.target) {
@@ -22,7 +29,11 @@ export function createHost(cfg: StackConfig, opts?: pulumi.ComponentResourceOpti
             return new LocalHost("local", cfg.app.registryAuth ? { registryAuth: cfg.app.registryAuth } : {}, opts);
         case "droplet":
             // config.ts guarantees cfg.droplet on this target.
-            return new DropletHost("droplet", { ...common, namePrefix: cfg.namePrefix, domain: cfg.domain, droplet: cfg.droplet! }, opts);
+            return new DropletHost(
+                "droplet",
+                { ...common, namePrefix: cfg.namePrefix, domain: cfg.domain, droplet: cfg.droplet! },
+                opts,
+            );
         case "ssh":
             return new SshHost("ssh", { ...common, ssh: cfg.ssh! }, opts);
     }

@@ -27,7 +27,10 @@ export class LocalHost extends pulumi.ComponentResource implements Host {
         const registryAuth = providerRegistryAuth(args.registryAuth);
         this.provider = new docker.Provider(
             `${name}-docker`,
-            { ...(args.dockerHost !== undefined ? { host: args.dockerHost } : {}), ...(registryAuth ? { registryAuth } : {}) },
+            {
+                ...(args.dockerHost !== undefined ? { host: args.dockerHost } : {}),
+                ...(registryAuth ? { registryAuth } : {}),
+            },
             { parent: this },
         );
         this.publicAddress = pulumi.output("127.0.0.1");

@@ -11,10 +11,11 @@ export { renderPidsLimitScript } from "./pidsLimitScript";
  *
  * Neither the provider nor the daemon can set one at create: docker_container has no pids_limit input
  * (kreuzwerker/terraform-provider-docker v4.5.0 internal/provider/resource_docker_container.go; only `ulimit`,
- * :561-575, and an nproc ulimit counts every process of the uid on the host, not the container's), and dockerd has
- * no default PID limit (moby v27.5.1 daemon/config/config_linux.go:80 offers default-ulimits only). The Engine API sets
- * it on a running container (`POST /containers/{id}/update`, moby v27.5.1 api/server/router/container/container_routes.go:436-449),
- * which persists it in the container's host config, so it outlives a restart of the container or of the daemon.
+ * :561-575, and an nproc ulimit counts every process of the uid on the host, not the container's), and dockerd has no
+ * default PID limit (moby v27.5.1 daemon/config/config_linux.go:80 offers default-ulimits only). The Engine API sets it
+ * on a running container (`POST /containers/{id}/update`, moby v27.5.1
+ * api/server/router/container/container_routes.go:436-449), which persists it in the container's host config, so it
+ * outlives a restart of the container or of the daemon.
  *
  * So a command runs `docker update --pids-limit` right after the container is created, and again whenever it is
  * replaced (its ID is a trigger). The provider never undoes it: an in-place update of memory, CPUs or the restart
@@ -39,14 +40,24 @@ export interface PidsLimitArgs {
     readonly containerId: pulumi.Input<string>;
 }
 
-/** The command that applies the limit where the target's daemon runs: over SSH as the deploy user, or on this machine. */
-export function pidsLimitCommand(name: string, args: PidsLimitArgs, opts: pulumi.CustomResourceOptions): command.remote.Command | command.local.Command {
+/**
+ * The command that applies the limit where the target's daemon runs: over SSH as the deploy user, or on this machine.
+ */
+export function pidsLimitCommand(
+    name: string,
+    args: PidsLimitArgs,
+    opts: pulumi.CustomResourceOptions,
+): command.remote.Command | command.local.Command {
     const script = renderPidsLimitScript(args.stackLabel, args.service, args.limit);
     const common = { create: "sh -s", stdin: script, triggers: [args.containerId, script] };
-    if (args.host.connection) return new command.remote.Command(name, { ...common, connection: { ...args.host.connection } }, opts);
+    if (args.host.connection)
+        return new command.remote.Command(name, { ...common, connection: { ...args.host.connection } }, opts);
     return new command.local.Command(
         name,
-        { ...common, ...(args.host.dockerHost !== undefined ? { environment: { DOCKER_HOST: args.host.dockerHost } } : {}) },
+        {
+            ...common,
+            ...(args.host.dockerHost !== undefined ? { environment: { DOCKER_HOST: args.host.dockerHost } } : {}),
+        },
         opts,
     );
 }

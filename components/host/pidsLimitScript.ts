@@ -4,7 +4,10 @@
  */
 /** The script, by labels rather than by ID, so it reads the same in every preview and the policy pack can judge it. */
 export function renderPidsLimitScript(stackLabel: string, service: string, limit: number): string {
-    for (const [what, value] of [["stack label", stackLabel], ["service", service]] as const) {
+    for (const [what, value] of [
+        ["stack label", stackLabel],
+        ["service", service],
+    ] as const) {
         if (!/^[a-z0-9][a-z0-9-]*$/.test(value)) throw new Error(`pids limit: ${what} '${value}' is not a plain name`);
     }
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`pids limit: ${limit} is not a positive integer`);

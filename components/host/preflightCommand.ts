@@ -9,7 +9,13 @@ import type { HostConnection } from "./host";
  */
 export function preflightCommand(
     name: string,
-    args: { connection: HostConnection; script: pulumi.Output<string>; trigger: string; dependsOn: pulumi.Resource[]; parent: pulumi.Resource },
+    args: {
+        connection: HostConnection;
+        script: pulumi.Output<string>;
+        trigger: string;
+        dependsOn: pulumi.Resource[];
+        parent: pulumi.Resource;
+    },
 ): command.remote.Command {
     return new command.remote.Command(
         name,

@@ -38,16 +38,32 @@ export class SshHost extends pulumi.ComponentResource implements Host {
 
     constructor(name: string, args: SshHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:SshHost", name, {}, opts);
-        const deployKey = new DeployKey(`${name}-deploy-key`, { stack: args.stack, ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}) }, { parent: this });
+        const deployKey = new DeployKey(
+            `${name}-deploy-key`,
+            {
+                stack: args.stack,
+                ...(args.operatorSshPublicKey ? { operatorPublicKey: args.operatorSshPublicKey } : {}),
+            },
+            { parent: this },
+        );
         this.deployPrivateKey = deployKey.privateKey;
-        // Root that administers the VM over SSH (ssh.user root) keeps its key login: `no` would lock out the next bootstrap.
+        // Root that administers the VM over SSH (ssh.user root) keeps its key login: `no` would lock out the next
+        // bootstrap.
         const permitRootLogin = args.ssh.user === "root" ? "prohibit-password" : "no";
-        const script = deployKey.authorizedKeys.apply((deployKeys) => renderBootstrapScript({ deployKeys, adminCidrs: args.adminCidrs, sshPort: args.ssh.port, permitRootLogin }));
+        const script = deployKey.authorizedKeys.apply((deployKeys) =>
+            renderBootstrapScript({ deployKeys, adminCidrs: args.adminCidrs, sshPort: args.ssh.port, permitRootLogin }),
+        );
 
         const bootstrap = new command.remote.Command(
             `${name}-bootstrap`,
             {
-                connection: { host: args.ssh.host, port: args.ssh.port, user: args.ssh.user, privateKey: args.ssh.privateKey, hostKey: args.ssh.hostKey },
+                connection: {
+                    host: args.ssh.host,
+                    port: args.ssh.port,
+                    user: args.ssh.user,
+                    privateKey: args.ssh.privateKey,
+                    hostKey: args.ssh.hostKey,
+                },
                 create: RUN_AS_ROOT,
                 stdin: script,
                 // Re-run whenever the rendered script changes; unchanged, nothing runs.
@@ -57,7 +73,13 @@ export class SshHost extends pulumi.ComponentResource implements Host {
         );
         this.publicAddress = pulumi.output(args.ssh.host);
         this.hostKey = pulumi.output(args.ssh.hostKey);
-        this.connection = { host: args.ssh.host, port: args.ssh.port, user: DEPLOY_USER, privateKey: deployKey.privateKey, hostKey: args.ssh.hostKey };
+        this.connection = {
+            host: args.ssh.host,
+            port: args.ssh.port,
+            user: DEPLOY_USER,
+            privateKey: deployKey.privateKey,
+            hostKey: args.ssh.hostKey,
+        };
         const preflight = preflightCommand(`${name}-preflight`, {
             connection: this.connection,
             // ssh.host may be a DNS name: the script compares the public names with what it resolves to on the host.
@@ -69,7 +91,15 @@ export class SshHost extends pulumi.ComponentResource implements Host {
         this.ready = [bootstrap, preflight];
         this.provider = dockerOverSsh(
             `${name}-docker`,
-            { stack: args.stack, address: args.ssh.host, port: args.ssh.port, privateKey: deployKey.privateKey, hostKey: args.ssh.hostKey, registryAuth: args.registryAuth, ready: bootstrap.stdout },
+            {
+                stack: args.stack,
+                address: args.ssh.host,
+                port: args.ssh.port,
+                privateKey: deployKey.privateKey,
+                hostKey: args.ssh.hostKey,
+                registryAuth: args.registryAuth,
+                ready: bootstrap.stdout,
+            },
             { parent: this },
         );
         this.registerOutputs({ publicAddress: this.publicAddress });

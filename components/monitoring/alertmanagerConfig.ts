@@ -7,7 +7,13 @@
 import * as YAML from "yaml";
 
 export interface AlertmanagerDestinations {
-    readonly email?: { readonly to: readonly string[]; readonly from: string; readonly smarthost: string; readonly username?: string; readonly passwordFile?: string };
+    readonly email?: {
+        readonly to: readonly string[];
+        readonly from: string;
+        readonly smarthost: string;
+        readonly username?: string;
+        readonly passwordFile?: string;
+    };
     readonly slack?: { readonly channel: string; readonly urlFile: string };
     readonly webhook?: { readonly url: string };
 }
@@ -15,13 +21,19 @@ export interface AlertmanagerDestinations {
 export const NO_DESTINATION = "nowhere";
 
 /** Which destinations will receive alerts, in words, for the plan and the deploy summary. */
-export function describeDestinations(d: { email?: { to: readonly string[] }; slack?: { channel: string }; webhook?: unknown }): string {
+export function describeDestinations(d: {
+    email?: { to: readonly string[] };
+    slack?: { channel: string };
+    webhook?: unknown;
+}): string {
     const parts = [
         ...(d.email ? [`email to ${d.email.to.join(", ")}`] : []),
         ...(d.slack ? [`Slack ${d.slack.channel}`] : []),
         ...(d.webhook ? ["a webhook"] : []),
     ];
-    return parts.length > 0 ? parts.join("; ") : "NOWHERE: no destination is configured (freshtrack:alerts); alerts only show in Grafana and Alertmanager";
+    return parts.length > 0
+        ? parts.join("; ")
+        : "NOWHERE: no destination is configured (freshtrack:alerts); alerts only show in Grafana and Alertmanager";
 }
 
 export function renderAlertmanagerConfig(d: AlertmanagerDestinations): string {
@@ -45,17 +57,28 @@ export function renderAlertmanagerConfig(d: AlertmanagerDestinations): string {
                               smarthost: d.email!.smarthost,
                               require_tls: true,
                               send_resolved: true,
-                              ...(d.email!.username ? { auth_username: d.email!.username, auth_password_file: d.email!.passwordFile } : {}),
+                              ...(d.email!.username
+                                  ? { auth_username: d.email!.username, auth_password_file: d.email!.passwordFile }
+                                  : {}),
                           })),
                       }
                     : {}),
-                ...(d.slack ? { slack_configs: [{ api_url_file: d.slack.urlFile, channel: d.slack.channel, send_resolved: true }] } : {}),
+                ...(d.slack
+                    ? {
+                          slack_configs: [
+                              { api_url_file: d.slack.urlFile, channel: d.slack.channel, send_resolved: true },
+                          ],
+                      }
+                    : {}),
                 ...(d.webhook ? { webhook_configs: [{ url: d.webhook.url, send_resolved: true }] } : {}),
             },
         ],
         inhibit_rules: [
             // A host that cannot be scraped also fails its probes; page once.
-            { source_matchers: ['alertname="TargetDown"', 'job="node"'], target_matchers: ['alertname="ProbeFailing"'] },
+            {
+                source_matchers: ['alertname="TargetDown"', 'job="node"'],
+                target_matchers: ['alertname="ProbeFailing"'],
+            },
         ],
     };
     return YAML.stringify(config, { lineWidth: 0 });

@@ -18,9 +18,25 @@ export function renderDatasources(urls: DatasourceUrls): string {
     return YAML.stringify({
         apiVersion: 1,
         datasources: [
-            { name: "Prometheus", uid: "prometheus", type: "prometheus", access: "proxy", url: urls.prometheus, isDefault: true, editable: false },
+            {
+                name: "Prometheus",
+                uid: "prometheus",
+                type: "prometheus",
+                access: "proxy",
+                url: urls.prometheus,
+                isDefault: true,
+                editable: false,
+            },
             { name: "Loki", uid: "loki", type: "loki", access: "proxy", url: urls.loki, editable: false },
-            { name: "Alertmanager", uid: "alertmanager", type: "alertmanager", access: "proxy", url: urls.alertmanager, jsonData: { implementation: "prometheus" }, editable: false },
+            {
+                name: "Alertmanager",
+                uid: "alertmanager",
+                type: "alertmanager",
+                access: "proxy",
+                url: urls.alertmanager,
+                jsonData: { implementation: "prometheus" },
+                editable: false,
+            },
         ],
     });
 }
@@ -58,28 +74,83 @@ export const PANELS: readonly { readonly row: string; readonly panels: readonly 
         row: "Platform",
         panels: [
             { title: "Services up", type: "table", expr: "up", legend: "{{job}}" },
-            { title: "Requests per second", type: "timeseries", expr: "sum(rate(freshtrack_http_requests_total[5m])) or sum(rate(caddy_http_requests_total[5m]))", unit: "reqps" },
+            {
+                title: "Requests per second",
+                type: "timeseries",
+                expr: "sum(rate(freshtrack_http_requests_total[5m])) or sum(rate(caddy_http_requests_total[5m]))",
+                unit: "reqps",
+            },
             {
                 title: "Latency p95",
                 type: "timeseries",
                 expr: "histogram_quantile(0.95, sum by (le) (rate(freshtrack_http_request_duration_seconds_bucket[5m]))) or histogram_quantile(0.95, sum by (le) (rate(caddy_http_request_duration_seconds_bucket[5m])))",
                 unit: "s",
             },
-            { title: "5xx error rate", type: "timeseries", expr: 'sum(rate(caddy_http_request_duration_seconds_count{code=~"5.."}[5m])) / sum(rate(caddy_http_request_duration_seconds_count[5m]))', unit: "percentunit" },
-            { title: "Host CPU", type: "timeseries", expr: '1 - avg(rate(node_cpu_seconds_total{mode="idle"}[5m]))', unit: "percentunit" },
-            { title: "Host memory used", type: "timeseries", expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes", unit: "percentunit" },
-            { title: "Disk used", type: "stat", expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}', unit: "percentunit", legend: "{{mountpoint}}" },
-            { title: "Certificate days left", type: "stat", expr: "(probe_ssl_earliest_cert_expiry - time()) / 86400", unit: "d", legend: "{{instance}}" },
-            { title: "Last backup age", type: "stat", expr: "time() - max(freshtrack_backup_last_success_timestamp_seconds)", unit: "s" },
+            {
+                title: "5xx error rate",
+                type: "timeseries",
+                expr: 'sum(rate(caddy_http_request_duration_seconds_count{code=~"5.."}[5m])) / sum(rate(caddy_http_request_duration_seconds_count[5m]))',
+                unit: "percentunit",
+            },
+            {
+                title: "Host CPU",
+                type: "timeseries",
+                expr: '1 - avg(rate(node_cpu_seconds_total{mode="idle"}[5m]))',
+                unit: "percentunit",
+            },
+            {
+                title: "Host memory used",
+                type: "timeseries",
+                expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes",
+                unit: "percentunit",
+            },
+            {
+                title: "Disk used",
+                type: "stat",
+                expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}',
+                unit: "percentunit",
+                legend: "{{mountpoint}}",
+            },
+            {
+                title: "Certificate days left",
+                type: "stat",
+                expr: "(probe_ssl_earliest_cert_expiry - time()) / 86400",
+                unit: "d",
+                legend: "{{instance}}",
+            },
+            {
+                title: "Last backup age",
+                type: "stat",
+                expr: "time() - max(freshtrack_backup_last_success_timestamp_seconds)",
+                unit: "s",
+            },
         ],
     },
     {
         row: "Cold chain",
         panels: [
-            { title: "Sensor readings ingested per minute", type: "timeseries", expr: "sum(rate(freshtrack_sensor_readings_ingested_total[5m])) * 60" },
-            { title: "Latest temperature per unit", type: "table", expr: "freshtrack_unit_temperature_celsius", unit: "celsius", legend: "{{unit}}" },
-            { title: "Temperature excursions (24 h)", type: "stat", expr: "sum(increase(freshtrack_excursions_total[24h]))" },
-            { title: "Open alerts", type: "stat", expr: 'sum(freshtrack_alerts_open) or sum(ALERTS{alertstate="firing"})' },
+            {
+                title: "Sensor readings ingested per minute",
+                type: "timeseries",
+                expr: "sum(rate(freshtrack_sensor_readings_ingested_total[5m])) * 60",
+            },
+            {
+                title: "Latest temperature per unit",
+                type: "table",
+                expr: "freshtrack_unit_temperature_celsius",
+                unit: "celsius",
+                legend: "{{unit}}",
+            },
+            {
+                title: "Temperature excursions (24 h)",
+                type: "stat",
+                expr: "sum(increase(freshtrack_excursions_total[24h]))",
+            },
+            {
+                title: "Open alerts",
+                type: "stat",
+                expr: 'sum(freshtrack_alerts_open) or sum(ALERTS{alertstate="firing"})',
+            },
         ],
     },
 ];
@@ -90,7 +161,14 @@ export function renderDashboard(): string {
     let y = 0;
     const panels: object[] = [];
     for (const group of PANELS) {
-        panels.push({ id: ++id, type: "row", title: group.row, collapsed: false, gridPos: { x: 0, y: y++, w: 24, h: 1 }, panels: [] });
+        panels.push({
+            id: ++id,
+            type: "row",
+            title: group.row,
+            collapsed: false,
+            gridPos: { x: 0, y: y++, w: 24, h: 1 },
+            panels: [],
+        });
         group.panels.forEach((p, i) => {
             panels.push({
                 id: ++id,

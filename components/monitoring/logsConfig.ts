@@ -13,7 +13,17 @@ export function renderLokiConfig(retentionDays: number): string {
             ring: { kvstore: { store: "inmemory" } },
             storage: { filesystem: { chunks_directory: "/loki/chunks", rules_directory: "/loki/rules" } },
         },
-        schema_config: { configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v12", index: { prefix: "index_", period: "24h" } }] },
+        schema_config: {
+            configs: [
+                {
+                    from: "2024-01-01",
+                    store: "tsdb",
+                    object_store: "filesystem",
+                    schema: "v12",
+                    index: { prefix: "index_", period: "24h" },
+                },
+            ],
+        },
         limits_config: { retention_period: `${retentionDays * 24}h` },
         // Retention is applied by the compactor; without it, logs are kept for ever.
         compactor: { working_directory: "/loki/compactor", shared_store: "filesystem", retention_enabled: true },
@@ -21,7 +31,9 @@ export function renderLokiConfig(retentionDays: number): string {
     });
 }
 
-/** Where promtail sees the host's `<data-root>/containers`, mounted read-only (components/monitoring/monitoringTier.ts). */
+/**
+ * Where promtail sees the host's `<data-root>/containers`, mounted read-only (components/monitoring/monitoringTier.ts).
+ */
 export const CONTAINER_LOGS_DIR = "/var/lib/docker/containers";
 
 /**
@@ -53,7 +65,12 @@ export function renderPromtailConfig(opts: { stackLabel: string; lokiUrl: string
         scrape_configs: [
             {
                 job_name: "containers",
-                static_configs: [{ targets: ["localhost"], labels: { job: "containers", __path__: `${CONTAINER_LOGS_DIR}/*/*-json.log` } }],
+                static_configs: [
+                    {
+                        targets: ["localhost"],
+                        labels: { job: "containers", __path__: `${CONTAINER_LOGS_DIR}/*/*-json.log` },
+                    },
+                ],
                 pipeline_stages: [
                     {
                         json: {
@@ -66,8 +83,15 @@ export function renderPromtailConfig(opts: { stackLabel: string; lokiUrl: string
                     },
                     { labels: { log_stack: null, service: null, container: null } },
                     // A stream selector needs one matcher an empty value cannot satisfy: job. Lines without attrs
-                    // (containers of no stack, or started before the log options) have no log_stack and are dropped too.
-                    { match: { selector: `{job="containers", log_stack!="${opts.stackLabel}"}`, action: "drop", drop_counter_reason: "other_stack" } },
+                    // (containers of no stack, or started before the log options) have no log_stack and are dropped
+                    // too.
+                    {
+                        match: {
+                            selector: `{job="containers", log_stack!="${opts.stackLabel}"}`,
+                            action: "drop",
+                            drop_counter_reason: "other_stack",
+                        },
+                    },
                     { labeldrop: ["log_stack", "filename", "job"] },
                     { docker: {} },
                     { static_labels: { stack: opts.stackLabel } },

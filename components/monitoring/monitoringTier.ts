@@ -14,11 +14,16 @@ import { describeDestinations, renderAlertmanagerConfig } from "./alertmanagerCo
 import { DASHBOARDS_DIR, renderDashboard, renderDashboardProvider, renderDatasources } from "./grafana";
 import { CONTAINER_LOGS_DIR, LOKI_PORT, renderLokiConfig, renderPromtailConfig } from "./logsConfig";
 import { DATA_MOUNT } from "../host/bootstrap";
-import { renderAlertRules, renderBlackboxConfig, renderPrometheusConfig, RULES_FILE, ScrapeJob } from "./prometheusConfig";
+import {
+    renderAlertRules,
+    renderBlackboxConfig,
+    renderPrometheusConfig,
+    RULES_FILE,
+    ScrapeJob,
+} from "./prometheusConfig";
 
 import { PORTS } from "./ports";
 import { TEXTFILE_DIR } from "../services/backup";
-
 
 export interface MonitoringTierArgs {
     readonly ctx: ServiceContext;
@@ -103,8 +108,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     user: imageUser(PUBLIC_IMAGES.postgresExporter),
                     limits: limits["postgres-exporter"],
                     env: {
-                        // verify-full against the cluster's CA where there is one (managed PostgreSQL, issue 15 finding 17);
-                        // the exporter hands the URI's parameters to lib/pq, which reads sslrootcert.
+                        // verify-full against the cluster's CA where there is one (managed PostgreSQL, issue 15 finding
+                        // 17); the exporter hands the URI's parameters to lib/pq, which reads sslrootcert.
                         DATA_SOURCE_URI: pulumi.interpolate`${direct.host}:${direct.port}/${direct.database}?sslmode=${clientSslMode(direct)}${
                             direct.caCertificate !== undefined ? `&sslrootcert=${DATABASE_CA_PATH}` : ""
                         }`,
@@ -113,7 +118,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     },
                     files: [
                         { path: pgPasswordFile, content: exporterLogin.password, secret: true },
-                        ...(direct.caCertificate !== undefined ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }] : []),
+                        ...(direct.caCertificate !== undefined
+                            ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }]
+                            : []),
                     ],
                     healthcheck: { test: wgetProbe(PORTS.postgresExporter, "/metrics") },
                     // A managed cluster sits outside the host: reach it through the app network.
@@ -133,9 +140,20 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     image: PUBLIC_IMAGES.redisExporter,
                     user: imageUser(PUBLIC_IMAGES.redisExporter),
                     limits: limits["redis-exporter"],
-                    env: { REDIS_ADDR: `redis://${data.redis.alias}:${REDIS_PORT}`, REDIS_PASSWORD_FILE: redisPasswords },
+                    env: {
+                        REDIS_ADDR: `redis://${data.redis.alias}:${REDIS_PORT}`,
+                        REDIS_PASSWORD_FILE: redisPasswords,
+                    },
                     // redis_exporter's password file maps each Redis URI to its password.
-                    files: [{ path: redisPasswords, content: data.endpoints.redis.password.apply((pw) => JSON.stringify({ [`redis://${data.redis.alias}:${REDIS_PORT}`]: pw })), secret: true }],
+                    files: [
+                        {
+                            path: redisPasswords,
+                            content: data.endpoints.redis.password.apply((pw) =>
+                                JSON.stringify({ [`redis://${data.redis.alias}:${REDIS_PORT}`]: pw }),
+                            ),
+                            secret: true,
+                        },
+                    ],
                     healthcheck: { test: wgetProbe(PORTS.redisExporter, "/metrics") },
                     networks: [monitoring, { network: networks.data }],
                     dependsOn: [data.redis],
@@ -163,7 +181,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                                 path: argsFile,
                                 // PgBouncer's stats user: the monitoring role (components/services/pgbouncer.ts).
                                 content: exporterLogin.password.apply(
-                                    (pw) => `--pgBouncer.connectionString=postgres://${DATABASE_ROLES.monitor}:${encodeURIComponent(pw)}@${data.pgbouncer!.alias}:${PGBOUNCER_PORT}/pgbouncer?sslmode=disable\n`,
+                                    (pw) =>
+                                        `--pgBouncer.connectionString=postgres://${DATABASE_ROLES.monitor}:${encodeURIComponent(pw)}@${data.pgbouncer!.alias}:${PGBOUNCER_PORT}/pgbouncer?sslmode=disable\n`,
                                 ),
                                 secret: true,
                             },
@@ -185,12 +204,21 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 kind: "stateless",
                 image: PUBLIC_IMAGES.nodeExporter,
                 user: imageUser(PUBLIC_IMAGES.nodeExporter),
-                // It writes nothing (components/imageContracts.ts): the textfile volume and the host's / are read-only too.
+                // It writes nothing (components/imageContracts.ts): the textfile volume and the host's / are read-only
+                // too.
                 readOnlyRoot: true,
                 limits: limits["node-exporter"],
                 command: ["--path.rootfs=/host", `--collector.textfile.directory=${TEXTFILE_DIR}`],
-                hostMounts: [{ hostPath: "/", containerPath: "/host", why: "disk, memory and CPU of the host, for the disk-full and memory alerts" }],
-                volumes: [{ volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR, readOnly: true }],
+                hostMounts: [
+                    {
+                        hostPath: "/",
+                        containerPath: "/host",
+                        why: "disk, memory and CPU of the host, for the disk-full and memory alerts",
+                    },
+                ],
+                volumes: [
+                    { volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR, readOnly: true },
+                ],
                 healthcheck: { test: wgetProbe(PORTS.nodeExporter, "/metrics") },
                 networks: [monitoring],
             },
@@ -199,7 +227,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
 
         // --- probes ---
         const caFile = "/etc/blackbox/ca.crt";
-        const blackboxFiles: ServiceFile[] = [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(args.caCertPem ? caFile : undefined) }];
+        const blackboxFiles: ServiceFile[] = [
+            { path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(args.caCertPem ? caFile : undefined) },
+        ];
         if (args.caCertPem) blackboxFiles.push({ path: caFile, content: args.caCertPem });
         const blackbox = new Service(
             "blackbox",
@@ -207,16 +237,17 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ...common,
                 kind: "stateless",
                 image: PUBLIC_IMAGES.blackbox,
-                // The image runs as root but needs nothing root has: HTTP probes only (the config has no ICMP module), and it
-                // writes nothing (components/imageContracts.ts).
+                // The image runs as root but needs nothing root has: HTTP probes only (the config has no ICMP module),
+                // and it writes nothing (components/imageContracts.ts).
                 user: BUSYBOX_NOBODY,
                 limits: limits.blackbox,
                 command: ["--config.file=/etc/blackbox/blackbox.yml"],
                 files: blackboxFiles,
                 healthcheck: { test: wgetProbe(PORTS.blackbox, "/-/healthy") },
                 // edge: where Caddy answers to the public names (its network aliases), so probes take the users' path.
-                // telemetry, not monitoring: it leads out through edge, and /probe fetches whatever target it is given, so
-                // on monitoring it would be a way out for the worker, which has none (components/platform/networks.ts).
+                // telemetry, not monitoring: it leads out through edge, and /probe fetches whatever target it is given,
+                // so on monitoring it would be a way out for the worker, which has none
+                // (components/platform/networks.ts).
                 networks: [telemetry, { network: networks.edge }],
                 dependsOn: [...(args.dependsOn ?? [])],
             },
@@ -249,20 +280,41 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 ...common,
                 kind: "stateless",
                 image: PUBLIC_IMAGES.promtail,
-                // The json-file logs are root:root 0640 in 0710 directories: only uid 0 reads them without a capability, and an
-                // added capability never reaches a non-root user (components/imageContracts.ts).
-                rootReason: "it reads every container's log file, which Docker keeps readable by root only; it holds no capability",
+                // The json-file logs are root:root 0640 in 0710 directories: only uid 0 reads them without a
+                // capability, and an added capability never reaches a non-root user (components/imageContracts.ts).
+                rootReason:
+                    "it reads every container's log file, which Docker keeps readable by root only; it holds no capability",
                 limits: limits.promtail,
                 command: ["-config.file=/etc/promtail/promtail.yml"],
-                files: [{ path: "/etc/promtail/promtail.yml", content: renderPromtailConfig({ stackLabel: cfg.namePrefix, lokiUrl: `http://loki:${LOKI_PORT}` }) }],
-                // The container logs as files, never the Docker socket (issue 15, finding 6; CIS 5.32): the json-file logs are
-                // root:root 0640 in 0710 directories, readable by the image's uid 0 with no capability (components/imageContracts.ts).
+                files: [
+                    {
+                        path: "/etc/promtail/promtail.yml",
+                        content: renderPromtailConfig({
+                            stackLabel: cfg.namePrefix,
+                            lokiUrl: `http://loki:${LOKI_PORT}`,
+                        }),
+                    },
+                ],
+                // The container logs as files, never the Docker socket (issue 15, finding 6; CIS 5.32): the json-file
+                // logs are root:root 0640 in 0710 directories, readable by the image's uid 0 with no capability
+                // (components/imageContracts.ts).
                 hostMounts: [
-                    { hostPath: `${dockerDataRoot(cfg.target)}/containers`, containerPath: CONTAINER_LOGS_DIR, why: "tails every container's json-file log; read-only" },
+                    {
+                        hostPath: `${dockerDataRoot(cfg.target)}/containers`,
+                        containerPath: CONTAINER_LOGS_DIR,
+                        why: "tails every container's json-file log; read-only",
+                    },
                 ],
                 // The image has bash but no HTTP client, and Docker runs a CMD-SHELL check with /bin/sh, which is
                 // dash there and has no /dev/tcp: the probe runs under bash explicitly (components/imageContracts.ts).
-                healthcheck: { test: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"] },
+                healthcheck: {
+                    test: [
+                        "CMD",
+                        "bash",
+                        "-c",
+                        "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3",
+                    ],
+                },
                 networks: [telemetry],
                 dependsOn: [loki],
             },
@@ -280,13 +332,26 @@ export class MonitoringTier extends pulumi.ComponentResource {
         const amConfig = webhookUrl.apply((url) =>
             renderAlertmanagerConfig({
                 ...(alerts.email
-                    ? { email: { to: alerts.email.to, from: alerts.email.from, smarthost: alerts.email.smarthost, ...(alerts.email.username ? { username: alerts.email.username, passwordFile: smtpFile } : {}) } }
+                    ? {
+                          email: {
+                              to: alerts.email.to,
+                              from: alerts.email.from,
+                              smarthost: alerts.email.smarthost,
+                              ...(alerts.email.username
+                                  ? { username: alerts.email.username, passwordFile: smtpFile }
+                                  : {}),
+                          },
+                      }
                     : {}),
                 ...(alerts.slack ? { slack: { channel: alerts.slack.channel, urlFile: slackFile } } : {}),
                 ...(alerts.webhook ? { webhook: { url } } : {}),
             }),
         );
-        alertFiles.unshift({ path: "/etc/alertmanager/alertmanager.yml", content: amConfig, secret: alerts.webhook !== undefined });
+        alertFiles.unshift({
+            path: "/etc/alertmanager/alertmanager.yml",
+            content: amConfig,
+            secret: alerts.webhook !== undefined,
+        });
         this.alertDestinations = describeDestinations(alerts);
         const alertmanager = new Service(
             "alertmanager",
@@ -301,10 +366,10 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 files: alertFiles,
                 volumes: [{ volume: ctx.volumes.volume("alertmanager-data"), containerPath: "/alertmanager" }],
                 healthcheck: { test: wgetProbe(PORTS.alertmanager, "/-/healthy") },
-                // admin: Caddy serves it behind basic auth, Prometheus sends it alerts, Grafana reads it, and it leads out to
-                // mail servers, Slack and webhooks. Its API (silences) has no authentication of its own, so it is on no
-                // network the backend, worker, frontend or the jobs running the app's image join: not app, which the worker
-                // joins with a managed database (components/platform/networks.ts).
+                // admin: Caddy serves it behind basic auth, Prometheus sends it alerts, Grafana reads it, and it leads
+                // out to mail servers, Slack and webhooks. Its API (silences) has no authentication of its own, so it
+                // is on no network the backend, worker, frontend or the jobs running the app's image join: not app,
+                // which the worker joins with a managed database (components/platform/networks.ts).
                 networks: [admin],
             },
             parent,
@@ -328,14 +393,20 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 files: [
                     {
                         path: "/etc/prometheus/prometheus.yml",
-                        content: renderPrometheusConfig({ jobs, probeUrls: args.probeUrls, blackbox: `blackbox:${PORTS.blackbox}`, alertmanager: `alertmanager:${PORTS.alertmanager}`, stack: cfg.stack }),
+                        content: renderPrometheusConfig({
+                            jobs,
+                            probeUrls: args.probeUrls,
+                            blackbox: `blackbox:${PORTS.blackbox}`,
+                            alertmanager: `alertmanager:${PORTS.alertmanager}`,
+                            stack: cfg.stack,
+                        }),
                     },
                     { path: RULES_FILE, content: renderAlertRules() },
                 ],
                 volumes: [{ volume: ctx.volumes.volume("prometheus-data"), containerPath: "/prometheus" }],
                 healthcheck: { test: wgetProbe(PORTS.prometheus, "/-/healthy") },
-                // monitoring: it scrapes the backend, worker, MinIO and the exporters; admin: Caddy serves it behind basic
-                // auth, and Alertmanager, Caddy and Grafana are there; telemetry: Loki and the blackbox exporter.
+                // monitoring: it scrapes the backend, worker, MinIO and the exporters; admin: Caddy serves it behind
+                // basic auth, and Alertmanager, Caddy and Grafana are there; telemetry: Loki and the blackbox exporter.
                 // On monitoring the backend and worker can reach its port too (a scraped peer can always connect back):
                 // there it answers read-only queries only. The admin API (snapshots, series deletion), the lifecycle
                 // endpoints (quit, reload) and the remote-write and OTLP receivers are off without their flags, none of
@@ -358,7 +429,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 limits: limits["grafana-dashboards"],
                 // A dashboard edit replaces this job, never Grafana: Grafana re-reads the directory every 10 s.
                 // Docker created the volume root-owned: the image has no /dashboards to copy an owner from.
-                rootReason: "it writes into the dashboards volume, which Docker created root-owned and earlier runs filled as root",
+                rootReason:
+                    "it writes into the dashboards volume, which Docker created root-owned and earlier runs filled as root",
                 user: "root",
                 entrypoint: ["/bin/sh", "-c"],
                 command: ["cp /run/provisioning/*.json /dashboards/ && ls -l /dashboards"],
@@ -391,7 +463,11 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     { path: grafanaPasswordFile, content: ctx.secrets.grafanaAdminPassword, secret: true },
                     {
                         path: "/etc/grafana/provisioning/datasources/freshtrack.yml",
-                        content: renderDatasources({ prometheus: `http://prometheus:${PORTS.prometheus}`, loki: `http://loki:${LOKI_PORT}`, alertmanager: `http://alertmanager:${PORTS.alertmanager}` }),
+                        content: renderDatasources({
+                            prometheus: `http://prometheus:${PORTS.prometheus}`,
+                            loki: `http://loki:${LOKI_PORT}`,
+                            alertmanager: `http://alertmanager:${PORTS.alertmanager}`,
+                        }),
                     },
                     { path: "/etc/grafana/provisioning/dashboards/freshtrack.yml", content: renderDashboardProvider() },
                 ],
@@ -420,7 +496,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 user: imageUser(PUBLIC_IMAGES.grafana),
                 limits: limits["grafana-admin-password"],
                 entrypoint: ["/bin/sh", "-c"],
-                command: [`grafana cli --homepath /usr/share/grafana admin reset-admin-password --password-from-stdin < ${grafanaPasswordFile}`],
+                command: [
+                    `grafana cli --homepath /usr/share/grafana admin reset-admin-password --password-from-stdin < ${grafanaPasswordFile}`,
+                ],
                 files: [{ path: grafanaPasswordFile, content: ctx.secrets.grafanaAdminPassword, secret: true }],
                 volumes: [{ volume: ctx.volumes.volume("grafana-data"), containerPath: "/var/lib/grafana" }],
                 networks: [telemetry],
@@ -438,7 +516,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 statefulReason: "its monitors and history live in one SQLite file",
                 image: PUBLIC_IMAGES.uptimeKuma,
                 // The image runs as root and has no other user for /app/data (components/imageContracts.ts).
-                rootReason: "its database sits in a volume that earlier releases filled as root; it holds no capability",
+                rootReason:
+                    "its database sits in a volume that earlier releases filled as root; it holds no capability",
                 // It writes only /app/data (components/imageContracts.ts), and Node's temporary files go to the tmpfs.
                 readOnlyRoot: true,
                 tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
@@ -452,13 +531,26 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 command: ["node", "server/server.js"],
                 // The image's own probe (louislam/uptime-kuma docker/dockerfile HEALTHCHECK).
                 healthcheck: { test: ["CMD", "extra/healthcheck"], startPeriodSeconds: 60 },
-                // status: Caddy and the way out to the internet for its checks, nothing else (components/platform/networks.ts).
+                // status: Caddy and the way out to the internet for its checks, nothing else
+                // (components/platform/networks.ts).
                 networks: [{ network: networks.status }],
             },
             parent,
         );
 
-        this.services = [...exporters, nodeExporter, blackbox, loki, promtail, alertmanager, this.prometheus, dashboards, this.grafana, adminPassword, this.uptimeKuma];
+        this.services = [
+            ...exporters,
+            nodeExporter,
+            blackbox,
+            loki,
+            promtail,
+            alertmanager,
+            this.prometheus,
+            dashboards,
+            this.grafana,
+            adminPassword,
+            this.uptimeKuma,
+        ];
         this.registerOutputs({ alertDestinations: this.alertDestinations });
     }
 }

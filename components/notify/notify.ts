@@ -36,7 +36,10 @@ export interface NotifyDestinations {
 }
 
 async function sendEmail(e: DeployEvent, settings: EmailSettings, text: string, timeoutMs: number): Promise<Delivery> {
-    const [host, port] = [settings.smarthost.slice(0, settings.smarthost.lastIndexOf(":")), Number(settings.smarthost.slice(settings.smarthost.lastIndexOf(":") + 1))];
+    const [host, port] = [
+        settings.smarthost.slice(0, settings.smarthost.lastIndexOf(":")),
+        Number(settings.smarthost.slice(settings.smarthost.lastIndexOf(":") + 1)),
+    ];
     try {
         const transport = nodemailer.createTransport({
             host,
@@ -58,7 +61,8 @@ async function sendEmail(e: DeployEvent, settings: EmailSettings, text: string, 
 
 export function renderMessage(e: DeployEvent): string {
     const what = e.kind === "rollback" ? "Rollback" : "Update";
-    const versions = e.previousVersion && e.previousVersion !== e.version ? `${e.previousVersion} → ${e.version}` : e.version;
+    const versions =
+        e.previousVersion && e.previousVersion !== e.version ? `${e.previousVersion} → ${e.version}` : e.version;
     const took = e.durationSeconds !== undefined ? ` in ${Math.round(e.durationSeconds)} s` : "";
     return `${e.result === "succeeded" ? "✅" : "❌"} ${what} of FreshTrack '${e.stack}' (${e.domain}) ${e.result}${took}: version ${versions}${e.detail ? `. ${e.detail}` : ""}`;
 }
@@ -73,15 +77,23 @@ export interface Delivery {
 export async function notify(e: DeployEvent, d: NotifyDestinations, timeoutMs = 10000): Promise<Delivery[]> {
     const text = renderMessage(e);
     const sends: Array<[string, string, string]> = [
-        ...(d.slackWebhookUrl ? [["Slack", d.slackWebhookUrl, JSON.stringify({ text })] as [string, string, string]] : []),
-        ...(d.webhookUrl ? [["webhook", d.webhookUrl, JSON.stringify({ ...e, text })] as [string, string, string]] : []),
+        ...(d.slackWebhookUrl
+            ? [["Slack", d.slackWebhookUrl, JSON.stringify({ text })] as [string, string, string]]
+            : []),
+        ...(d.webhookUrl
+            ? [["webhook", d.webhookUrl, JSON.stringify({ ...e, text })] as [string, string, string]]
+            : []),
     ];
     const http = Promise.all(
         sends.map(async ([destination, url, body]): Promise<Delivery> => {
             try {
                 const answer = await request(url, { method: "POST", body, requestTimeoutMs: timeoutMs });
                 const ok = answer.status >= 200 && answer.status < 300;
-                return { destination, ok, detail: ok ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${answer.body.slice(0, 200)}` };
+                return {
+                    destination,
+                    ok,
+                    detail: ok ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${answer.body.slice(0, 200)}`,
+                };
             } catch (err) {
                 return { destination, ok: false, detail: (err as Error).message };
             }

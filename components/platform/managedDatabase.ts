@@ -58,19 +58,31 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             // The data itself: never deleted or replaced by Pulumi.
             { parent: this, protect: true },
         );
-        const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: this.cluster.id, name: DATABASE.name }, { parent: this, protect: true });
+        const db = new digitalocean.DatabaseDb(
+            `${name}-db`,
+            { clusterId: this.cluster.id, name: DATABASE.name },
+            { parent: this, protect: true },
+        );
         const user = new digitalocean.DatabaseUser(
             `${name}-user`,
             { clusterId: this.cluster.id, name: DATABASE.user },
-            // The program sets no settings, but the provider stores the settings block of the create response, which for
-            // PostgreSQL is never empty (terraform-provider-digitalocean@401992a1 digitalocean/database/resource_database_user.go
-            // :177-180, 348-357; #1610), so every later `up` would update the user. The engine hands the provider the stored
-            // value for an ignored input, which leaves nothing to diff.
+            // The program sets no settings, but the provider stores the settings block of the create response, which
+            // for PostgreSQL is never empty (terraform-provider-digitalocean@401992a1
+            // digitalocean/database/resource_database_user.go :177-180, 348-357; #1610), so every later `up` would
+            // update the user. The engine hands the provider the stored value for an ignored input, which leaves
+            // nothing to diff.
             { parent: this, ignoreChanges: ["settings"] },
         );
         const pool = new digitalocean.DatabaseConnectionPool(
             `${name}-pool`,
-            { clusterId: this.cluster.id, name: `${DATABASE.name}-pool`, mode: "transaction", size: args.poolSize ?? 20, dbName: db.name, user: user.name },
+            {
+                clusterId: this.cluster.id,
+                name: `${DATABASE.name}-pool`,
+                mode: "transaction",
+                size: args.poolSize ?? 20,
+                dbName: db.name,
+                user: user.name,
+            },
             { parent: this },
         );
         // The cluster's CA (@pulumi/digitalocean 4.80.1 getDatabaseCa.d.ts: getDatabaseCaOutput({ clusterId }) ->
@@ -78,7 +90,11 @@ export class ManagedDatabase extends pulumi.ComponentResource {
         // digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/datasource_database_ca.go:22,40,
         // docs/data-sources/database_ca.md). Every client verifies the server against it (sslmode verify-full).
         const ca = digitalocean.getDatabaseCaOutput({ clusterId: this.cluster.id }, { parent: this });
-        new digitalocean.DatabaseFirewall(`${name}-firewall`, { clusterId: this.cluster.id, rules: [{ type: "droplet", value: args.dropletId }] }, { parent: this });
+        new digitalocean.DatabaseFirewall(
+            `${name}-firewall`,
+            { clusterId: this.cluster.id, rules: [{ type: "droplet", value: args.dropletId }] },
+            { parent: this },
+        );
 
         this.endpoint = {
             host: pool.privateHost,
@@ -98,11 +114,12 @@ export class ManagedDatabase extends pulumi.ComponentResource {
             password: pulumi.secret(user.password),
             sslMode: "require",
             caCertificate: ca.certificate,
-            // The cluster's default user, created with it. `user` and `password` are Computed outputs, set from the API's
-            // connection details by Create and by every Read, the password only when the API returns one
-            // (digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/resource_database_cluster.go:214-228,
-            // 723-738, called at :391 and :626; docs/resources/database_cluster.md:167-168). It is `doadmin`; the users
-            // this program creates get only the `normal` role (docs/resources/database_user.md:8-10).
+            // The cluster's default user, created with it. `user` and `password` are Computed outputs, set from the
+            // API's connection details by Create and by every Read, the password only when the API returns one
+            // (digitalocean/terraform-provider-digitalocean@401992a1
+            // digitalocean/database/resource_database_cluster.go:214-228, 723-738, called at :391 and :626;
+            // docs/resources/database_cluster.md:167-168). It is `doadmin`; the users this program creates get only the
+            // `normal` role (docs/resources/database_user.md:8-10).
             admin: { user: this.cluster.user, password: pulumi.secret(this.cluster.password) },
         };
         this.registerOutputs({ host: pool.privateHost, port: pool.port });

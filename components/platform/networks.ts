@@ -13,7 +13,10 @@ import { createHash } from "crypto";
  * monitoring/monitoringTier.ts), so a compromised backend can read metrics there but change, delete or silence nothing.
  */
 export const NETWORKS = {
-    /** Caddy and the services it routes the public sites to; on a server also IPv6, which Caddy's published ports need (see below). */
+    /**
+     * Caddy and the services it routes the public sites to; on a server also IPv6, which Caddy's published ports need
+     * (see below).
+     */
     edge: { internal: false, publicIpv6: true },
     /**
      * The way out to the internet (mail, webhooks, offsite copies, a managed database) for the containers that need it.
@@ -26,7 +29,8 @@ export const NETWORKS = {
     /**
      * Prometheus's scrapes of the containers it shares no other network with: the backend, the worker, MinIO and the
      * exporters, all read-only /metrics or authenticated (MinIO). No route out; the blackbox exporter, which leads out
-     * through edge, is on telemetry instead: here a compromised worker, which has no way out, could make it fetch any URL.
+     * through edge, is on telemetry instead: here a compromised worker, which has no way out, could make it fetch any
+     * URL.
      */
     monitoring: { internal: true, publicIpv6: false },
     /**
@@ -38,7 +42,10 @@ export const NETWORKS = {
      * one before, on edge.
      */
     admin: { internal: false, publicIpv6: false },
-    /** Loki and its clients (Promtail pushes, Grafana reads, Prometheus scrapes), Grafana's jobs, and the blackbox exporter Prometheus calls; no route out. */
+    /**
+     * Loki and its clients (Promtail pushes, Grafana reads, Prometheus scrapes), Grafana's jobs, and the blackbox
+     * exporter Prometheus calls; no route out.
+     */
     telemetry: { internal: true, publicIpv6: false },
     /**
      * Uptime Kuma and Caddy only (issue 15, finding 1). Uptime Kuma's monitors and notifications are the operator's,
@@ -135,15 +142,18 @@ export class Networks extends pulumi.ComponentResource {
                 `${name}-${key}`,
                 {
                     // A dual-stack edge network has a name of its own. Adding IPv6 replaces a network (every input of
-                    // docker_network is ForceNew, kreuzwerker v4.5.0 resource_docker_network.go), a replacement is created
-                    // before the old one goes, and the daemon refuses a second network of the same name (moby v27.5.1
-                    // libnetwork/controller.go:486-491). Under a new name, a stack deployed before IPv6 moves over in one
-                    // `up`: the containers on it are replaced onto the new network, then the old one is deleted.
+                    // docker_network is ForceNew, kreuzwerker v4.5.0 resource_docker_network.go), a replacement is
+                    // created before the old one goes, and the daemon refuses a second network of the same name (moby
+                    // v27.5.1 libnetwork/controller.go:486-491). Under a new name, a stack deployed before IPv6 moves
+                    // over in one `up`: the containers on it are replaced onto the new network, then the old one is
+                    // deleted.
                     name: `${args.namePrefix}-${key}${ipv6 ? "-dualstack" : ""}`,
                     driver: "bridge",
                     internal: spec.internal,
                     labels: [{ label: "com.freshtrack.network", value: key }],
-                    ...(subnets ? { ipv6: true, ipamConfigs: [{ subnet: subnets.ipv4 }, { subnet: subnets.ipv6 }] } : {}),
+                    ...(subnets
+                        ? { ipv6: true, ipamConfigs: [{ subnet: subnets.ipv4 }, { subnet: subnets.ipv6 }] }
+                        : {}),
                 },
                 { parent: this },
             );

@@ -51,7 +51,11 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
             const generation = args.generations?.[key as RotatableSecret] ?? 1;
             const password = new random.RandomPassword(
                 `${name}-${key}`,
-                { length: spec.length, special: false, ...(generation > 1 ? { keepers: { generation: String(generation) } } : {}) },
+                {
+                    length: spec.length,
+                    special: false,
+                    ...(generation > 1 ? { keepers: { generation: String(generation) } } : {}),
+                },
                 { parent: this },
             );
             values[key] = pulumi.secret(password.result);

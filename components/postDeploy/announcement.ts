@@ -25,14 +25,34 @@ export class Announcement extends pulumi.ComponentResource {
         const { slack, webhook, email } = cfg.alerts;
         if (slack || webhook || email) {
             const payload = pulumi
-                .all([slack?.webhookUrl ?? pulumi.output(""), webhook?.url ?? pulumi.output(""), email?.password ?? pulumi.output("")])
+                .all([
+                    slack?.webhookUrl ?? pulumi.output(""),
+                    webhook?.url ?? pulumi.output(""),
+                    email?.password ?? pulumi.output(""),
+                ])
                 .apply(([slackWebhookUrl, webhookUrl, password]) =>
                     JSON.stringify({
-                        event: { kind: "update", result: "succeeded", stack: cfg.stack, domain: cfg.domain, version: cfg.app.version, detail: "every container healthy and the verification gate passed" },
+                        event: {
+                            kind: "update",
+                            result: "succeeded",
+                            stack: cfg.stack,
+                            domain: cfg.domain,
+                            version: cfg.app.version,
+                            detail: "every container healthy and the verification gate passed",
+                        },
                         destinations: {
                             ...(slackWebhookUrl ? { slackWebhookUrl } : {}),
                             ...(webhookUrl ? { webhookUrl } : {}),
-                            ...(email ? { email: { to: email.to, from: email.from, smarthost: email.smarthost, ...(email.username ? { username: email.username, password } : {}) } } : {}),
+                            ...(email
+                                ? {
+                                      email: {
+                                          to: email.to,
+                                          from: email.from,
+                                          smarthost: email.smarthost,
+                                          ...(email.username ? { username: email.username, password } : {}),
+                                      },
+                                  }
+                                : {}),
                         },
                     }),
                 );

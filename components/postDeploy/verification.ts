@@ -37,13 +37,23 @@ export class Verification extends pulumi.ComponentResource {
         }
         const v = cfg.verification;
         const plan = pulumi
-            .all([edge.adminPassword, edge.internalCa?.caCertPem ?? pulumi.output(""), v.e2e?.token ?? pulumi.output(""), args.publicAddress])
+            .all([
+                edge.adminPassword,
+                edge.internalCa?.caCertPem ?? pulumi.output(""),
+                v.e2e?.token ?? pulumi.output(""),
+                args.publicAddress,
+            ])
             .apply(([adminPassword, ca, ingestToken, address]) =>
                 buildPlan(
                     v,
                     cfg.domain,
                     edge.urls,
-                    { adminUser: ADMIN_USER, adminPassword, ...(ca ? { ca } : {}), ...(ingestToken ? { ingestToken } : {}) },
+                    {
+                        adminUser: ADMIN_USER,
+                        adminPassword,
+                        ...(ca ? { ca } : {}),
+                        ...(ingestToken ? { ingestToken } : {}),
+                    },
                     cfg.tlsMode === "internal" ? address : undefined,
                 ),
             );
@@ -52,8 +62,9 @@ export class Verification extends pulumi.ComponentResource {
             {
                 // No `dir`: the command runs in the provider's working directory, the project's (pulumi-command v1.2.1
                 // provider/pkg/provider/local/commandOutputs.go:73-77; the engine starts plugins there, pulumi v3.259.0
-                // sdk/go/common/resource/plugin/plugin.go:599). A `dir` input would hold this checkout's path, and a second
-                // `up` from another checkout would see a changed input and run the gate and the announcement again.
+                // sdk/go/common/resource/plugin/plugin.go:599). A `dir` input would hold this checkout's path, and a
+                // second `up` from another checkout would see a changed input and run the gate and the announcement
+                // again.
                 create: "node -r ts-node/register/transpile-only scripts/verify.ts --from-env",
                 environment: { [PLAN_ENV]: pulumi.secret(plan.apply((p) => JSON.stringify(p))) },
                 // A new container anywhere (an update, a replacement) runs the gate again.

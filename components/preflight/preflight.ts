@@ -29,7 +29,10 @@ export interface PreflightOptions {
     readonly ports: readonly number[];
     /** ACME modes: names that must resolve to publicAddress before a certificate is requested. */
     readonly dnsNames: readonly string[];
-    /** The host's IP address, or (ssh target) its DNS name: then the names must resolve to what it resolves to on the host. */
+    /**
+     * The host's IP address, or (ssh target) its DNS name: then the names must resolve to what it resolves to on the
+     * host.
+     */
     readonly publicAddress: string;
     /**
      * The droplet's own IPv6 address, which its AAAA records point at. Given, every AAAA record of the names must be
@@ -53,7 +56,8 @@ export const DNS_WAIT_SECONDS = 300;
 export const DNS_RETRY_SECONDS = 10;
 
 function shellWord(value: string): string {
-    if (!/^[A-Za-z0-9_.:/*@-]*$/.test(value)) throw new Error(`preflight: refusing to render '${value}' into a shell script`);
+    if (!/^[A-Za-z0-9_.:/*@-]*$/.test(value))
+        throw new Error(`preflight: refusing to render '${value}' into a shell script`);
     return value;
 }
 
@@ -104,7 +108,12 @@ function hostLookup(publicAddress: string): HostLookup {
             return { address: publicAddress, isName: false, lookup: "ahostsv4", record: "A" };
         case 6:
             // The WHATWG URL parser prints an IPv6 address compressed and in lower case, as getent does.
-            return { address: new URL(`http://[${publicAddress}]/`).hostname.slice(1, -1), isName: false, lookup: "ahostsv6", record: "AAAA" };
+            return {
+                address: new URL(`http://[${publicAddress}]/`).hostname.slice(1, -1),
+                isName: false,
+                lookup: "ahostsv6",
+                record: "AAAA",
+            };
         default:
             return { address: publicAddress, isName: true, lookup: "ahostsv4", record: "A" };
     }

@@ -29,7 +29,9 @@ export interface RollbackPlan {
  * version that ran just before.
  */
 export function planRollback(history: readonly HistoryEntry[], requested?: string): RollbackPlan | string {
-    const deployed = history.filter((h) => h.kind === "update" && h.result === "succeeded" && h.appVersion !== undefined);
+    const deployed = history.filter(
+        (h) => h.kind === "update" && h.result === "succeeded" && h.appVersion !== undefined,
+    );
     const current = deployed[0]?.appVersion;
     if (current === undefined) return "no successful update on this stack yet; nothing to roll back";
     let live = 0;
@@ -63,7 +65,9 @@ const IDENT = /^[a-z_][a-z0-9_]*$/;
  * skipped. Connection from the same env as the backup script.
  */
 export function renderExportScript(tables: readonly ExportTable[]): string {
-    for (const t of tables) if (!IDENT.test(t.table) || !IDENT.test(t.column)) throw new Error(`rollback export: '${t.table}.${t.column}' is not a plain SQL name`);
+    for (const t of tables)
+        if (!IDENT.test(t.table) || !IDENT.test(t.column))
+            throw new Error(`rollback export: '${t.table}.${t.column}' is not a plain SQL name`);
     const lines = tables.map((t) => `export_table ${t.table} ${t.column}`);
     return `#!/bin/sh
 # Rendered by components/rollback/rollback.ts: rows written since $SINCE, as CSV.
@@ -91,7 +95,14 @@ ${lines.join("\n")}
 }
 
 /** The manifest written beside the export: what was done, so it can be undone by hand. */
-export function renderManifest(m: { plan: RollbackPlan; stack: string; backup: string; exportDir: string; tables: readonly ExportTable[]; at: Date }): string {
+export function renderManifest(m: {
+    plan: RollbackPlan;
+    stack: string;
+    backup: string;
+    exportDir: string;
+    tables: readonly ExportTable[];
+    at: Date;
+}): string {
     return (
         JSON.stringify(
             {

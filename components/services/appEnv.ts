@@ -17,11 +17,17 @@ export type AppRole = "backend" | "worker" | "migrate" | "seed";
 
 export interface AppEnvInputs {
     readonly cfg: StackConfig;
-    /** Through PgBouncer or the managed pool for backend and worker; direct for migrations (they need session features). */
+    /**
+     * Through PgBouncer or the managed pool for backend and worker; direct for migrations (they need session features).
+     */
     readonly database: DatabaseEndpoint;
     readonly redis: { readonly host: string; readonly port: number; readonly password: pulumi.Output<string> };
     /** The app's own MinIO user (minio.ts, MINIO_APP_USER: the uploads bucket only), never the root user. */
-    readonly objectStorage: { readonly endpoint: string; readonly accessKey: string; readonly secretKey: pulumi.Output<string> };
+    readonly objectStorage: {
+        readonly endpoint: string;
+        readonly accessKey: string;
+        readonly secretKey: pulumi.Output<string>;
+    };
     readonly jwtSecret: pulumi.Output<string>;
 }
 

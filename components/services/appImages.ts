@@ -63,7 +63,9 @@ export class AppImageBuilds extends pulumi.ComponentResource {
                         platform: build.platform,
                     },
                     skipPush: !build.push,
-                    ...(build.push && auth ? { registry: { server: auth.server, username: auth.username, password: auth.password } } : {}),
+                    ...(build.push && auth
+                        ? { registry: { server: auth.server, username: auth.username, password: auth.password } }
+                        : {}),
                 },
                 { parent: this, provider: builder },
             );
@@ -77,5 +79,9 @@ export class AppImageBuilds extends pulumi.ComponentResource {
 /** The images the app tier runs: built when the stack says so, pulled otherwise. */
 export function appImageSources(cfg: StackConfig, host: Host, opts?: pulumi.ComponentResourceOptions): AppImageSources {
     if (cfg.app.build) return new AppImageBuilds("app-images", { cfg, host }, opts).sources;
-    return { backend: cfg.app.images.backend.ref, worker: cfg.app.images.worker.ref, frontend: cfg.app.images.frontend.ref };
+    return {
+        backend: cfg.app.images.backend.ref,
+        worker: cfg.app.images.worker.ref,
+        frontend: cfg.app.images.frontend.ref,
+    };
 }

@@ -42,8 +42,8 @@ export class AppTier extends pulumi.ComponentResource {
             cfg,
             database: data.endpoints.database,
             redis: data.endpoints.redis,
-            // Not the root user (issue 15, finding 12): a user that may use the uploads bucket and nothing else, made by
-            // minio-init, which the backend and worker therefore require.
+            // Not the root user (issue 15, finding 12): a user that may use the uploads bucket and nothing else, made
+            // by minio-init, which the backend and worker therefore require.
             objectStorage: {
                 endpoint: data.endpoints.objectStorage.endpoint,
                 accessKey: MINIO_APP_USER,
@@ -83,8 +83,15 @@ export class AppTier extends pulumi.ComponentResource {
                 limits: cfg.resources.backend,
                 env: backendEnv.env,
                 files: backendEnv.files,
-                healthcheck: { test: nodeHttpProbe(`http://127.0.0.1:${BACKEND_PORT}/health/ready`), startPeriodSeconds: 30 },
-                networks: [{ network: ctx.networks.edge }, { network: ctx.networks.data }, { network: ctx.networks.monitoring }],
+                healthcheck: {
+                    test: nodeHttpProbe(`http://127.0.0.1:${BACKEND_PORT}/health/ready`),
+                    startPeriodSeconds: 30,
+                },
+                networks: [
+                    { network: ctx.networks.edge },
+                    { network: ctx.networks.data },
+                    { network: ctx.networks.monitoring },
+                ],
                 dependsOn: dataReady,
                 requires: appRequires,
             },
@@ -100,8 +107,16 @@ export class AppTier extends pulumi.ComponentResource {
                 limits: cfg.resources.worker,
                 env: workerEnv.env,
                 files: workerEnv.files,
-                healthcheck: { test: ["CMD-SHELL", cfg.app.commands.workerHealthcheck], intervalSeconds: 30, startPeriodSeconds: 30 },
-                networks: [...(managedDatabase ? [{ network: ctx.networks.app }] : []), { network: ctx.networks.data }, { network: ctx.networks.monitoring }],
+                healthcheck: {
+                    test: ["CMD-SHELL", cfg.app.commands.workerHealthcheck],
+                    intervalSeconds: 30,
+                    startPeriodSeconds: 30,
+                },
+                networks: [
+                    ...(managedDatabase ? [{ network: ctx.networks.app }] : []),
+                    { network: ctx.networks.data },
+                    { network: ctx.networks.monitoring },
+                ],
                 dependsOn: dataReady,
                 requires: appRequires,
             },
@@ -115,7 +130,8 @@ export class AppTier extends pulumi.ComponentResource {
                 image: ctx.appImages.frontend,
                 limits: cfg.resources.frontend,
                 env: frontendEnvironment(cfg),
-                // It has no files to copy in, so its root filesystem can be read-only: it writes only /tmp (docs/app-contract.md).
+                // It has no files to copy in, so its root filesystem can be read-only: it writes only /tmp
+                // (docs/app-contract.md).
                 readOnlyRoot: true,
                 tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
                 healthcheck: { test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${FRONTEND_PORT}/health`] },
@@ -124,7 +140,16 @@ export class AppTier extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.backup = new Backup("backup", { ctx, app: { ...inputs, database: data.endpoints.databaseDirect }, database, objectStorage: [data.minio, data.minioBuckets] }, { parent: this });
+        this.backup = new Backup(
+            "backup",
+            {
+                ctx,
+                app: { ...inputs, database: data.endpoints.databaseDirect },
+                database,
+                objectStorage: [data.minio, data.minioBuckets],
+            },
+            { parent: this },
+        );
 
         if (cfg.demoData) {
             const seedEnv = appEnvironment("seed", { ...inputs, database: data.endpoints.databaseDirect });

@@ -23,9 +23,17 @@ import {
     RESTORE_SCRIPT_PATH,
 } from "./backupScripts";
 import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
-import { backupSyncSecret, renderBackupSyncMcConfig, renderMcAliases, uploadsReaderAlias, uploadsReaderSecret } from "./minio";
+import {
+    backupSyncSecret,
+    renderBackupSyncMcConfig,
+    renderMcAliases,
+    uploadsReaderAlias,
+    uploadsReaderSecret,
+} from "./minio";
 
-/** Where node-exporter's textfile collector reads metrics; the backup and each mirror publish their last success there. */
+/**
+ * Where node-exporter's textfile collector reads metrics; the backup and each mirror publish their last success there.
+ */
 export const TEXTFILE_DIR = "/textfile";
 
 /**
@@ -35,13 +43,26 @@ export const TEXTFILE_DIR = "/textfile";
  * `withVersion`, APP_VERSION too, which names the pre-migration dump and makes
  * each new version a new pre-migration job.
  */
-export function backupEnv(ctx: ServiceContext, appEnv: Record<string, pulumi.Input<string>>, withVersion: boolean): Record<string, pulumi.Input<string>> {
-    const database = Object.fromEntries(Object.entries(appEnv).filter(([k]) => k.startsWith("DATABASE_") || (withVersion && k === "APP_VERSION")));
+export function backupEnv(
+    ctx: ServiceContext,
+    appEnv: Record<string, pulumi.Input<string>>,
+    withVersion: boolean,
+): Record<string, pulumi.Input<string>> {
+    const database = Object.fromEntries(
+        Object.entries(appEnv).filter(([k]) => k.startsWith("DATABASE_") || (withVersion && k === "APP_VERSION")),
+    );
     // Managed PostgreSQL: libpq (pg_dump, pg_restore, psql) takes the CA from PGSSLROOTCERT, with PGSSLMODE verify-full
     // from DATABASE_SSLMODE (the scripts export it). crond hands its environment to the jobs it starts.
     const caFile = appEnv.DATABASE_CA_FILE;
     const rootCert: Record<string, pulumi.Input<string>> = caFile !== undefined ? { PGSSLROOTCERT: caFile } : {};
-    return { ...database, ...rootCert, BACKUP_DIR, RETENTION_DAYS: String(ctx.cfg.backup.retentionDays), TEXTFILE_DIR, TZ: "UTC" };
+    return {
+        ...database,
+        ...rootCert,
+        BACKUP_DIR,
+        RETENTION_DAYS: String(ctx.cfg.backup.retentionDays),
+        TEXTFILE_DIR,
+        TZ: "UTC",
+    };
 }
 
 /**
@@ -109,7 +130,9 @@ export const MIRROR_HEALTH_LIMITS = {
     graceSeconds: MIRROR_STALE_PASSES * SYNC_INTERVAL_SECONDS + MIRROR_PASS_MARGIN_SECONDS,
 } as const;
 
-/** One `mc mirror` of a pass: a directory in the container or an `alias/bucket[/prefix]`, to an `alias/bucket/prefix`. */
+/**
+ * One `mc mirror` of a pass: a directory in the container or an `alias/bucket[/prefix]`, to an `alias/bucket/prefix`.
+ */
 export interface MirrorCopy {
     readonly source: string;
     readonly target: string;
@@ -124,8 +147,9 @@ export interface MirrorLoop {
     readonly copies: readonly MirrorCopy[];
     /**
      * SSE-C for the copies: the file that holds the key, and the `alias/bucket/` it covers, which must hold every
-     * copy's target (mc picks an object's key by the longest matching prefix and refuses a key whose prefix no
-     * argument of the command matches: minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/encryption-methods.go:52-70,116-118, and :136-148).
+     * copy's target (mc picks an object's key by the longest matching prefix and refuses a key whose prefix no argument
+     * of the command matches: minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/encryption-methods.go:52-70,116-118, and
+     * :136-148).
      */
     readonly sse?: { readonly keyFile: string; readonly scope: string };
     /** node-exporter's textfile directory, where each fully successful pass is recorded. */
@@ -158,10 +182,13 @@ export interface MirrorLoop {
  */
 export function renderMirrorLoop(loop: MirrorLoop): string {
     const { sse } = loop;
-    if (sse && !sse.scope.endsWith("/")) throw new Error(`renderMirrorLoop: the SSE-C scope ${sse.scope} must end with "/"`);
+    if (sse && !sse.scope.endsWith("/"))
+        throw new Error(`renderMirrorLoop: the SSE-C scope ${sse.scope} must end with "/"`);
     for (const c of loop.copies) {
         if (sse && !`${c.target}/`.startsWith(sse.scope)) {
-            throw new Error(`renderMirrorLoop: ${c.target} is outside the SSE-C scope ${sse.scope}; it would be written unencrypted`);
+            throw new Error(
+                `renderMirrorLoop: ${c.target} is outside the SSE-C scope ${sse.scope}; it would be written unencrypted`,
+            );
         }
     }
     const enc = sse ? ` --enc-c "${sse.scope}=$(cat ${sse.keyFile})"` : "";
@@ -184,7 +211,10 @@ export function renderMirrorLoop(loop: MirrorLoop): string {
         '  failed=""',
         ...loop.copies.flatMap((c) => {
             const exclude = (c.exclude ?? []).map((e) => ` --exclude '${e}'`).join("");
-            return [`  mc --config-dir ${MC_DIR} mirror --older-than ${SYNC_MIN_AGE}${exclude}${enc} ${c.source} ${c.target} ||`, `    failed="$failed ${c.source}"`];
+            return [
+                `  mc --config-dir ${MC_DIR} mirror --older-than ${SYNC_MIN_AGE}${exclude}${enc} ${c.source} ${c.target} ||`,
+                `    failed="$failed ${c.source}"`,
+            ];
         }),
         '  if [ -z "$failed" ]; then',
         `    ${publish(files.success, MIRROR_METRIC)} ||`,
@@ -262,11 +292,15 @@ export class Backup extends pulumi.ComponentResource {
                     { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true },
                     { path: RESTORE_SCRIPT_PATH, content: renderRestoreScript(), executable: true },
                     { path: "/etc/crontabs/root", content: renderBackupCrontab(ctx.cfg.backup.schedule) },
-                    { path: BACKUP_HEALTH_SCRIPT_PATH, content: renderBackupHealthCheck(backupHealthLimits(ctx.cfg.backup.schedule)), executable: true },
+                    {
+                        path: BACKUP_HEALTH_SCRIPT_PATH,
+                        content: renderBackupHealthCheck(backupHealthLimits(ctx.cfg.backup.schedule)),
+                        executable: true,
+                    },
                 ],
                 // Healthy while crond runs and the last scheduled backup is recent enough, not merely while crond lives
-                // (issue 15, finding 14): a backup that fails every night turns the container unhealthy.
-                // Run by the image's /bin/sh (busybox ash), which the image contract lists; the script uses only its applets.
+                // (issue 15, finding 14): a backup that fails every night turns the container unhealthy. Run by the
+                // image's /bin/sh (busybox ash), which the image contract lists; the script uses only its applets.
                 healthcheck: { test: ["CMD", "/bin/sh", BACKUP_HEALTH_SCRIPT_PATH], intervalSeconds: 30 },
                 capabilities: ["SETUID", "SETGID"],
                 rootReason: BACKUP_ROOT_REASON,
@@ -288,16 +322,23 @@ export class Backup extends pulumi.ComponentResource {
         const offsite: OffsiteStore | undefined = args.offsite ?? ctx.cfg.backup.offsite;
         if (offsite) {
             // Copies leave the host encrypted (issue 15, finding 18); config refuses an offsite store without the key.
-            // Both the dumps and the uploads bucket (issue 15, finding 2): the application's files exist only in MinIO, on
-            // the same block volume as the database, so without them an offsite restore would bring back records whose
-            // files are gone. One key, scoped to the bucket, covers both prefixes.
+            // Both the dumps and the uploads bucket (issue 15, finding 2): the application's files exist only in MinIO,
+            // on the same block volume as the database, so without them an offsite restore would bring back records
+            // whose files are gone. One key, scoped to the bucket, covers both prefixes.
             this.offsite = mirror(this, ctx, {
                 name: "backup-offsite",
                 copies: offsiteCopies(offsite.bucket),
                 mcConfig: pulumi
-                    .all([offsite.accessKeyId, offsite.secretAccessKey, uploadsReaderSecret(ctx.secrets.minioRootPassword)])
+                    .all([
+                        offsite.accessKeyId,
+                        offsite.secretAccessKey,
+                        uploadsReaderSecret(ctx.secrets.minioRootPassword),
+                    ])
                     .apply(([accessKey, secretKey, reader]) =>
-                        renderMcAliases({ offsite: { url: offsite.endpoint, accessKey, secretKey }, local: uploadsReaderAlias(reader) }),
+                        renderMcAliases({
+                            offsite: { url: offsite.endpoint, accessKey, secretKey },
+                            local: uploadsReaderAlias(reader),
+                        }),
                     ),
                 sse: { key: pulumi.secret(offsite.encryptionKey), scope: `offsite/${offsite.bucket}/` },
                 // app: the way out to the internet; data: minio:9000, to read the uploads bucket (data is internal, so
@@ -361,12 +402,16 @@ function mirror(
                 ...(m.sse ? [{ path: OFFSITE_KEY_FILE, content: m.sse.key, secret: true }] : []),
                 {
                     path: MIRROR_HEALTH_SCRIPT_PATH,
-                    content: renderMirrorHealthCheck(MIRROR_HEALTH_LIMITS, mirrorMetricFiles(TEXTFILE_DIR, m.name).success),
+                    content: renderMirrorHealthCheck(
+                        MIRROR_HEALTH_LIMITS,
+                        mirrorMetricFiles(TEXTFILE_DIR, m.name).success,
+                    ),
                     executable: true,
                 },
             ],
             healthcheck: { test: ["CMD", "/bin/sh", MIRROR_HEALTH_SCRIPT_PATH], intervalSeconds: 60 },
-            rootReason: "it reads the dumps, which the backup service writes as root with mode 0600 in a 0700 directory",
+            rootReason:
+                "it reads the dumps, which the backup service writes as root with mode 0600 in a 0700 directory",
             networks: m.networks.map((network) => ({ network })),
             volumes: [
                 { volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true },

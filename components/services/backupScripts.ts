@@ -171,7 +171,10 @@ done
  * replaced container still knows the last backup, and outside BACKUP_DIR, which the mirrors copy.
  */
 export const LAST_SUCCESS_FILE = "/backups/.freshtrack-last-scheduled-backup";
-/** Written by the first health check a container runs (in its own filesystem), so the grace period starts with the container. */
+/**
+ * Written by the first health check a container runs (in its own filesystem), so the grace period starts with the
+ * container.
+ */
 export const HEALTH_STARTED_FILE = "/tmp/freshtrack-backup-health-started";
 export const BACKUP_HEALTH_SCRIPT_PATH = "/usr/local/bin/freshtrack-backup-health";
 /**
@@ -187,7 +190,12 @@ function cronFieldValues(field: string, min: number, max: number, names?: readon
     const values = new Set<number>();
     for (const part of field.split(",")) {
         const [range, step] = part.split("/");
-        const [low, high] = range === "*" ? [min, max] : range!.includes("-") ? range!.split("-").map(value) : [value(range!), value(range!)];
+        const [low, high] =
+            range === "*"
+                ? [min, max]
+                : range!.includes("-")
+                  ? range!.split("-").map(value)
+                  : [value(range!), value(range!)];
         for (let v = low!; v <= high!; v += step ? Number(step) : 1) values.add(v);
     }
     return values;
@@ -206,7 +214,20 @@ export function cronMaxGapMinutes(schedule: string): number {
     const minutes = [...cronFieldValues(minute!, 0, 59)].sort((a, b) => a - b);
     const hours = [...cronFieldValues(hour!, 0, 23)].sort((a, b) => a - b);
     const days = cronFieldValues(dom!, 1, 31);
-    const months = cronFieldValues(month!, 1, 12, ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]);
+    const months = cronFieldValues(month!, 1, 12, [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+    ]);
     const weekdays = cronFieldValues(dow!, 0, 6, ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
     const domUsed = days.size < 31;
     const dowUsed = weekdays.size < 7;
@@ -299,13 +320,21 @@ export const MIRROR_HEALTH_STARTED_FILE = "/tmp/freshtrack-mirror-health-started
  * keeps the first HELP text and flags a different one as an error), so every file carries the same HELP line.
  */
 export function mirrorMetricFiles(textfileDir: string, mirror: MirrorName): { success: string; started: string } {
-    return { success: `${textfileDir}/freshtrack_backup_mirror_${mirror}.prom`, started: `${textfileDir}/freshtrack_backup_mirror_${mirror}_started.prom` };
+    return {
+        success: `${textfileDir}/freshtrack_backup_mirror_${mirror}.prom`,
+        started: `${textfileDir}/freshtrack_backup_mirror_${mirror}_started.prom`,
+    };
 }
 
 /** The text of a mirror's metric file: HELP, TYPE and one sample whose value the shell fills in (`%s` of printf). */
-export function mirrorMetricTemplate(metric: typeof MIRROR_METRIC | typeof MIRROR_STARTED_METRIC, mirror: MirrorName): string {
+export function mirrorMetricTemplate(
+    metric: typeof MIRROR_METRIC | typeof MIRROR_STARTED_METRIC,
+    mirror: MirrorName,
+): string {
     const help =
-        metric === MIRROR_METRIC ? "Time a backup mirror last finished a pass in which every copy succeeded." : "Time a backup mirror first ran on this host.";
+        metric === MIRROR_METRIC
+            ? "Time a backup mirror last finished a pass in which every copy succeeded."
+            : "Time a backup mirror first ran on this host.";
     return `# HELP ${metric} ${help}\\n# TYPE ${metric} gauge\\n${metric}{mirror="${mirror}"} %s\\n`;
 }
 

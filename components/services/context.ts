@@ -32,16 +32,23 @@ export const DATABASE = { name: "freshtrack", user: "freshtrack" } as const;
  * renderDatabaseRoles), so none of them is a superuser and the application's role owns its database.
  */
 export const DATABASE_ROLES = {
-    /** The cluster's superuser on stacks created from this version on: the image's POSTGRES_USER. Used only by the job and by hand. */
+    /**
+     * The cluster's superuser on stacks created from this version on: the image's POSTGRES_USER. Used only by the job
+     * and by hand.
+     */
     superuser: "postgres",
     /**
      * The superuser of stacks created before: there POSTGRES_USER made the application's role the bootstrap superuser,
      * which PostgreSQL 16+ never lets lose SUPERUSER, so it stays the superuser and the application moves to `app`.
      */
     legacySuperuser: DATABASE.user,
-    /** The application: backend, worker, migrations, demo data. Owns the database and everything in it; nothing more. */
+    /**
+     * The application: backend, worker, migrations, demo data. Owns the database and everything in it; nothing more.
+     */
     app: "freshtrack_app",
-    /** Backups and restores: reads through `app`, may create databases (a restore builds a new one) and end sessions. */
+    /**
+     * Backups and restores: reads through `app`, may create databases (a restore builds a new one) and end sessions.
+     */
     backup: "freshtrack_backup",
     /** The exporters: pg_monitor's statistics, no table data; PgBouncer's SHOW commands (stats_users). */
     monitor: "freshtrack_monitor",

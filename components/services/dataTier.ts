@@ -12,7 +12,10 @@ export interface DataTierArgs {
     /** A database outside the host (managed PostgreSQL); the Postgres and PgBouncer containers are then not created. */
     readonly externalDatabase?: {
         readonly pooled: DatabaseEndpoint;
-        /** With the cluster administrator's login, when the application's role cannot create objects in `public` by itself. */
+        /**
+         * With the cluster administrator's login, when the application's role cannot create objects in `public` by
+         * itself.
+         */
         readonly direct: DatabaseEndpoint & { readonly admin?: DatabaseAdminLogin };
     };
 }
@@ -23,7 +26,9 @@ export interface DataEndpoints {
     readonly database: DatabaseEndpoint;
     /** Straight to PostgreSQL: for migrations and backups, which need a whole session. */
     readonly databaseDirect: DatabaseEndpoint;
-    /** Managed PostgreSQL only: the cluster's administrator, who grants the application's role CREATE on schema public. */
+    /**
+     * Managed PostgreSQL only: the cluster's administrator, who grants the application's role CREATE on schema public.
+     */
     readonly databaseAdmin?: DatabaseAdminLogin;
     readonly redis: { readonly host: string; readonly port: number; readonly password: pulumi.Output<string> };
     readonly objectStorage: { readonly endpoint: string; readonly secretKey: pulumi.Output<string> };
@@ -47,24 +52,40 @@ export class DataTier extends pulumi.ComponentResource {
         if (!database) {
             this.postgres = postgres(ctx, this);
             this.pgbouncer = pgbouncer(ctx, this.postgres, this);
-            // The application's own role, never the superuser (issue 15, finding 12; DATABASE_ROLES). The direct endpoint
-            // carries the other logins: the superuser for the database-grant job, the backup and monitoring roles.
-            const common = { database: DATABASE.name, user: DATABASE_ROLES.app, password: ctx.secrets.databaseAppPassword, sslMode: "disable" as const };
+            // The application's own role, never the superuser (issue 15, finding 12; DATABASE_ROLES). The direct
+            // endpoint carries the other logins: the superuser for the database-grant job, the backup and monitoring
+            // roles.
+            const common = {
+                database: DATABASE.name,
+                user: DATABASE_ROLES.app,
+                password: ctx.secrets.databaseAppPassword,
+                sslMode: "disable" as const,
+            };
             database = {
                 pooled: { ...common, host: this.pgbouncer.alias, port: PGBOUNCER_PORT },
-                direct: { ...common, host: this.postgres.alias, port: POSTGRES_PORT, selfHosted: selfHostedLogins(ctx.secrets) },
+                direct: {
+                    ...common,
+                    host: this.postgres.alias,
+                    port: POSTGRES_PORT,
+                    selfHosted: selfHostedLogins(ctx.secrets),
+                },
             };
         }
         this.redis = redis(ctx, this);
         this.minio = minio(ctx, this);
         this.minioBuckets = minioBuckets(ctx, this.minio, this);
-        this.services = [this.postgres, this.pgbouncer, this.redis, this.minio, this.minioBuckets].filter((s): s is Service => s !== undefined);
+        this.services = [this.postgres, this.pgbouncer, this.redis, this.minio, this.minioBuckets].filter(
+            (s): s is Service => s !== undefined,
+        );
         this.endpoints = {
             database: database.pooled,
             databaseDirect: database.direct,
             ...(args.externalDatabase?.direct.admin ? { databaseAdmin: args.externalDatabase.direct.admin } : {}),
             redis: { host: this.redis.alias, port: REDIS_PORT, password: ctx.secrets.redisPassword },
-            objectStorage: { endpoint: `http://${this.minio.alias}:${MINIO_PORT}`, secretKey: ctx.secrets.minioRootPassword },
+            objectStorage: {
+                endpoint: `http://${this.minio.alias}:${MINIO_PORT}`,
+                secretKey: ctx.secrets.minioRootPassword,
+            },
         };
         this.registerOutputs({
             database: { host: database.pooled.host, port: database.pooled.port, sslMode: database.pooled.sslMode },

@@ -8,7 +8,14 @@ import { APP_IMAGE_USER } from "./appImages";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { backupEnv, backupVolumes } from "./backup";
 import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
-import { clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR, SelfHostedLogins, ServiceContext } from "./context";
+import {
+    clientSslMode,
+    DATABASE_CA_PATH,
+    DatabaseEndpoint,
+    SECRETS_DIR,
+    SelfHostedLogins,
+    ServiceContext,
+} from "./context";
 import {
     DATABASE_ROLES_COMMAND,
     PINNED_SEARCH_PATH,
@@ -58,7 +65,9 @@ export function migrateJobDigest(job: {
     const env = Object.keys(job.env)
         .sort()
         .map((k) => `${k}=${job.env[k]}`);
-    return createHash("sha256").update(JSON.stringify([job.image, job.entrypoint, job.command, env, job.user])).digest("hex");
+    return createHash("sha256")
+        .update(JSON.stringify([job.image, job.entrypoint, job.command, env, job.user]))
+        .digest("hex");
 }
 
 export const GRANT_SQL_PATH = "/etc/freshtrack/public-schema-grant.sql";
@@ -92,7 +101,8 @@ function quoteLiteral(text: string): string {
  */
 export function renderPublicSchemaGrant(appUser: string): string {
     const role = `${quoteLiteral(appUser)}::name`;
-    const holds = (privilege: string) => `pg_catalog.has_schema_privilege(${role}, 'public'::text, '${privilege}'::text)`;
+    const holds = (privilege: string) =>
+        `pg_catalog.has_schema_privilege(${role}, 'public'::text, '${privilege}'::text)`;
     return [
         "-- Rendered by components/services/migrations.ts: lets the application's role create its tables.",
         "BEGIN;",
@@ -162,10 +172,13 @@ export class Migrations extends pulumi.ComponentResource {
         let settleDigest!: (digest: pulumi.Output<string>) => void;
         const migrateDigest = pulumi.output(new Promise<pulumi.Output<string>>((resolve) => (settleDigest = resolve)));
         const selfHosted = args.app.database.selfHosted;
-        // The job connects once (PGCONNECT_TIMEOUT) and fails if the server does not answer: it waits for the database to
-        // be healthy, which on a first deploy or an upgrade that replaces PostgreSQL takes a while (the newcomer pass).
-        if (selfHosted) this.grant = databaseRoles(this, ctx, args.app.database, selfHosted, migrateDigest, args.database);
-        else if (args.admin) this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin, migrateDigest, args.database);
+        // The job connects once (PGCONNECT_TIMEOUT) and fails if the server does not answer: it waits for the database
+        // to be healthy, which on a first deploy or an upgrade that replaces PostgreSQL takes a while (the newcomer
+        // pass).
+        if (selfHosted)
+            this.grant = databaseRoles(this, ctx, args.app.database, selfHosted, migrateDigest, args.database);
+        else if (args.admin)
+            this.grant = publicSchemaGrant(this, ctx, args.app.database, args.admin, migrateDigest, args.database);
 
         this.backup = new Service(
             "pre-migrate-backup",
@@ -175,7 +188,8 @@ export class Migrations extends pulumi.ComponentResource {
                 namePrefix: ctx.cfg.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
                 limits: ctx.cfg.resources["pre-migrate-backup"],
-                rootReason: "it writes its dump beside the backup service's, in the backups volume whose dumps and directories are root's (0600, 0700)",
+                rootReason:
+                    "it writes its dump beside the backup service's, in the backups volume whose dumps and directories are root's (0600, 0700)",
                 // The same script as the scheduled backups (backupScripts.ts).
                 entrypoint: ["/bin/sh"],
                 command: [BACKUP_SCRIPT_PATH, "pre-migrate"],
@@ -187,7 +201,8 @@ export class Migrations extends pulumi.ComponentResource {
                 volumes: backupVolumes(ctx),
                 // After the grant only for order: with managed PostgreSQL a backup is worth taking even when the grant
                 // failed. On the self-hosted one it dumps as the application's role, which exists and owns the tables
-                // only once the roles job has run: after a failed roles job it fails too, and the migration runs neither way.
+                // only once the roles job has run: after a failed roles job it fails too, and the migration runs
+                // neither way.
                 dependsOn: [...args.database, ...(this.grant ? [this.grant] : [])],
             },
             { parent: this },
@@ -211,12 +226,19 @@ export class Migrations extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // What Service gives the container as its image (service.ts): the pull's image ID, or a local build's reference.
+        // What Service gives the container as its image (service.ts): the pull's image ID, or a local build's
+        // reference.
         const image = this.migrate.image ? this.migrate.image.imageId : (ctx.appImages.backend as BuiltImage).reference;
         settleDigest(
-            pulumi
-                .all([image, pulumi.all(direct.env)])
-                .apply(([id, env]) => migrateJobDigest({ image: id, entrypoint: migrateEntrypoint, command: migrateCommand, env, user: APP_IMAGE_USER })),
+            pulumi.all([image, pulumi.all(direct.env)]).apply(([id, env]) =>
+                migrateJobDigest({
+                    image: id,
+                    entrypoint: migrateEntrypoint,
+                    command: migrateCommand,
+                    env,
+                    user: APP_IMAGE_USER,
+                }),
+            ),
         );
         this.registerOutputs({});
     }

@@ -16,17 +16,24 @@ export function renderMcConfig(secretKey: string): string {
 }
 
 /** mc's config.json (format version 10) with the given aliases. */
-export function renderMcAliases(aliases: Record<string, { url: string; accessKey: string; secretKey: string }>): string {
+export function renderMcAliases(
+    aliases: Record<string, { url: string; accessKey: string; secretKey: string }>,
+): string {
     return JSON.stringify(
-        { version: "10", aliases: Object.fromEntries(Object.entries(aliases).map(([name, a]) => [name, { ...a, api: "S3v4", path: "auto" }])) },
+        {
+            version: "10",
+            aliases: Object.fromEntries(
+                Object.entries(aliases).map(([name, a]) => [name, { ...a, api: "S3v4", path: "auto" }]),
+            ),
+        },
         null,
         2,
     );
 }
 
 /**
- * Why the mc containers run as root: every mc command first creates files in its config directory, which the daemon made
- * root:root 0755 when it extracted the uploaded config (components/imageContracts.ts, the mc notes).
+ * Why the mc containers run as root: every mc command first creates files in its config directory, which the daemon
+ * made root:root 0755 when it extracted the uploaded config (components/imageContracts.ts, the mc notes).
  */
 export const MC_ROOT_REASON =
     "every mc command first writes into its config directory, which Docker creates root-owned when it copies the config in; it holds no capability";
@@ -46,7 +53,12 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
             command: ["server", "/data"],
             // MinIO reads both from files (minio/minio cmd/common-main.go, loadEnvVarsFromFiles).
             // Metrics without a bearer token: they are reachable only on the internal monitoring network.
-            env: { MINIO_ROOT_USER_FILE: ROOT_USER_FILE, MINIO_ROOT_PASSWORD_FILE: ROOT_PASSWORD_FILE, MINIO_BROWSER: "off", MINIO_PROMETHEUS_AUTH_TYPE: "public" },
+            env: {
+                MINIO_ROOT_USER_FILE: ROOT_USER_FILE,
+                MINIO_ROOT_PASSWORD_FILE: ROOT_PASSWORD_FILE,
+                MINIO_BROWSER: "off",
+                MINIO_PROMETHEUS_AUTH_TYPE: "public",
+            },
             files: [
                 { path: ROOT_USER_FILE, content: MINIO_ROOT_USER },
                 { path: ROOT_PASSWORD_FILE, content: ctx.secrets.minioRootPassword, secret: true },
@@ -104,7 +116,11 @@ export function renderBackupAppendPolicy(bucket: string): string {
         {
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [`arn:aws:s3:::${bucket}`] },
+                {
+                    Effect: "Allow",
+                    Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+                    Resource: [`arn:aws:s3:::${bucket}`],
+                },
                 { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`arn:aws:s3:::${bucket}/*`] },
                 {
                     Effect: "Deny",
@@ -118,9 +134,10 @@ export function renderBackupAppendPolicy(bucket: string): string {
                     ],
                     Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
                 },
-                // MinIO lets a user make access keys for itself unless a policy denies it (minio/minio@RELEASE.2025-09-07T16-13-09Z
-                // cmd/admin-handlers-users.go:2960-2978); keys made with the host's copy of this password would outlive its rotation.
-                // Admin statements take no Resource (minio/pkg@v3.1.3 policy/statement.go:79).
+                // MinIO lets a user make access keys for itself unless a policy denies it
+                // (minio/minio@RELEASE.2025-09-07T16-13-09Z cmd/admin-handlers-users.go:2960-2978); keys made with the
+                // host's copy of this password would outlive its rotation. Admin statements take no Resource
+                // (minio/pkg@v3.1.3 policy/statement.go:79).
                 { Effect: "Deny", Action: ["admin:*"] },
             ],
         },
@@ -172,13 +189,27 @@ export function renderAppUploadsPolicy(uploads: string, backups: string): string
         {
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: [`arn:aws:s3:::${uploads}`] },
                 {
                     Effect: "Allow",
-                    Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                    Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                    Resource: [`arn:aws:s3:::${uploads}`],
+                },
+                {
+                    Effect: "Allow",
+                    Action: [
+                        "s3:GetObject",
+                        "s3:PutObject",
+                        "s3:DeleteObject",
+                        "s3:AbortMultipartUpload",
+                        "s3:ListMultipartUploadParts",
+                    ],
                     Resource: [`arn:aws:s3:::${uploads}/*`],
                 },
-                { Effect: "Deny", Action: ["s3:*"], Resource: [`arn:aws:s3:::${backups}`, `arn:aws:s3:::${backups}/*`] },
+                {
+                    Effect: "Deny",
+                    Action: ["s3:*"],
+                    Resource: [`arn:aws:s3:::${backups}`, `arn:aws:s3:::${backups}/*`],
+                },
                 { Effect: "Deny", Action: ["admin:*"] },
             ],
         },
@@ -235,23 +266,31 @@ const CHANGING_S3_ACTIONS = [
  * --preserve, which the mirror does not pass). Nothing here was run against a real MinIO: none can be installed on
  * these machines, so the calls are argued from the sources.
  *
- * A user may do only what a policy attached to it allows (cmd/iam.go:2522-2534), so nothing else is granted. Three
- * Deny statements say so explicitly, since a Deny wins over every Allow (minio/pkg@v3.1.3 policy/policy.go:173-181)
- * and a later widening of the Allow cannot undo them: no change to any bucket or object (CHANGING_S3_ACTIONS, on
- * every bucket: `arn:aws:s3:::*` parses as the S3 pattern `*`, policy/resource.go:241-258, which matches every bucket and object, :125-133),
- * nothing at all on the backups bucket, and no admin action (a user may otherwise change its own password and make
- * access keys for itself: cmd/admin-handlers-users.go:490-500, :2960-2978; admin statements take no Resource,
- * minio/pkg policy/statement.go:79).
+ * A user may do only what a policy attached to it allows (cmd/iam.go:2522-2534), so nothing else is granted. Three Deny
+ * statements say so explicitly, since a Deny wins over every Allow (minio/pkg@v3.1.3 policy/policy.go:173-181) and a
+ * later widening of the Allow cannot undo them: no change to any bucket or object (CHANGING_S3_ACTIONS, on every
+ * bucket: `arn:aws:s3:::*` parses as the S3 pattern `*`, policy/resource.go:241-258, which matches every bucket and
+ * object, :125-133), nothing at all on the backups bucket, and no admin action (a user may otherwise change its own
+ * password and make access keys for itself: cmd/admin-handlers-users.go:490-500, :2960-2978; admin statements take no
+ * Resource, minio/pkg policy/statement.go:79).
  */
 export function renderUploadsReadPolicy(uploads: string, backups: string): string {
     return JSON.stringify(
         {
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [`arn:aws:s3:::${uploads}`] },
+                {
+                    Effect: "Allow",
+                    Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+                    Resource: [`arn:aws:s3:::${uploads}`],
+                },
                 { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${uploads}/*`] },
                 { Effect: "Deny", Action: CHANGING_S3_ACTIONS, Resource: ["arn:aws:s3:::*"] },
-                { Effect: "Deny", Action: ["s3:*"], Resource: [`arn:aws:s3:::${backups}`, `arn:aws:s3:::${backups}/*`] },
+                {
+                    Effect: "Deny",
+                    Action: ["s3:*"],
+                    Resource: [`arn:aws:s3:::${backups}`, `arn:aws:s3:::${backups}/*`],
+                },
                 { Effect: "Deny", Action: ["admin:*"] },
             ],
         },
@@ -290,24 +329,27 @@ export function renderBackupLifecycle(retentionDays: number, prefix = "postgres/
 }
 
 /**
- * The minio-init job: buckets, then versioning and lifecycle on the backups bucket, then the append-only
- * backup-sync user, then the app user, then the uploads reader (for backup-offsite). Every step is safe to repeat: `mb --ignore-existing`; `version enable` and
- * `ilm rule import` set the whole configuration (mc cmd/ilm-rule-import.go:92-121 replaces the lifecycle
- * with the imported rules); `admin policy create` overwrites a policy of that name (mc
- * cmd/admin-policy-create.go:129-136 sends the file; minio cmd/admin-handlers-users.go:1732-1744 parses and
- * stores it, cmd/iam-store.go:1466-1491 replacing the document of that name); `admin user add` sets the secret
- * of a user that exists (minio cmd/iam.go:1393-1412, cmd/iam-store.go:2803-2836: it rewrites the credentials
- * only, so attached policies stay) and enables it (madmin-go@4b504b82db63, the version mc builds with,
- * user-commands.go:305-306); `admin policy attach` treats "already attached" as success (mc
- * cmd/admin-policy-attach.go:27,105-107). A user's secret goes in on stdin (mc cmd/admin-user-add.go:153-186:
- * with TARGET and ACCESSKEY given, the secret is the first line read from a stdin that is not a terminal),
- * never on a command line. mc is minio/mc@RELEASE.2025-08-13T08-35-41Z, MinIO RELEASE.2025-09-07T16-13-09Z.
+ * The minio-init job: buckets, then versioning and lifecycle on the backups bucket, then the append-only backup-sync
+ * user, then the app user, then the uploads reader (for backup-offsite). Every step is safe to repeat: `mb
+ * --ignore-existing`; `version enable` and `ilm rule import` set the whole configuration (mc
+ * cmd/ilm-rule-import.go:92-121 replaces the lifecycle with the imported rules); `admin policy create` overwrites a
+ * policy of that name (mc cmd/admin-policy-create.go:129-136 sends the file; minio
+ * cmd/admin-handlers-users.go:1732-1744 parses and stores it, cmd/iam-store.go:1466-1491 replacing the document of that
+ * name); `admin user add` sets the secret of a user that exists (minio cmd/iam.go:1393-1412,
+ * cmd/iam-store.go:2803-2836: it rewrites the credentials only, so attached policies stay) and enables it
+ * (madmin-go@4b504b82db63, the version mc builds with, user-commands.go:305-306); `admin policy attach` treats "already
+ * attached" as success (mc cmd/admin-policy-attach.go:27,105-107). A user's secret goes in on stdin (mc
+ * cmd/admin-user-add.go:153-186: with TARGET and ACCESSKEY given, the secret is the first line read from a stdin that
+ * is not a terminal), never on a command line. mc is minio/mc@RELEASE.2025-08-13T08-35-41Z, MinIO
+ * RELEASE.2025-09-07T16-13-09Z.
  */
 export function renderMinioInitScript(): string {
     const mc = `mc --config-dir ${MC_CONFIG_DIR}`;
     return [
         "set -eu",
-        `${mc} mb --ignore-existing ${Object.values(BUCKETS).map((b) => `local/${b}`).join(" ")}`,
+        `${mc} mb --ignore-existing ${Object.values(BUCKETS)
+            .map((b) => `local/${b}`)
+            .join(" ")}`,
         `${mc} version enable local/${BUCKETS.backups}`,
         `${mc} ilm rule import local/${BUCKETS.backups} <${LIFECYCLE_FILE}`,
         ...MINIO_USERS.flatMap((u) => [
@@ -357,9 +399,9 @@ const MINIO_USERS: readonly MinioUser[] = [
 ];
 
 /**
- * Creates the buckets, the backups bucket's versioning and lifecycle, the append-only user that
- * backup-sync writes with, the app user and the uploads reader (renderMinioInitScript). A job: it runs again when any of that
- * changes. It touches no object and never MinIO's volume.
+ * Creates the buckets, the backups bucket's versioning and lifecycle, the append-only user that backup-sync writes
+ * with, the app user and the uploads reader (renderMinioInitScript). A job: it runs again when any of that changes. It
+ * touches no object and never MinIO's volume.
  */
 export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource, parent: pulumi.Resource): Service {
     return new Service(
@@ -375,7 +417,11 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
             entrypoint: ["/bin/sh", "-c"],
             command: [renderMinioInitScript()],
             files: [
-                { path: `${MC_CONFIG_DIR}/config.json`, content: ctx.secrets.minioRootPassword.apply(renderMcConfig), secret: true },
+                {
+                    path: `${MC_CONFIG_DIR}/config.json`,
+                    content: ctx.secrets.minioRootPassword.apply(renderMcConfig),
+                    secret: true,
+                },
                 { path: LIFECYCLE_FILE, content: renderBackupLifecycle(ctx.cfg.backup.retentionDays) },
                 ...MINIO_USERS.flatMap((u) => [
                     { path: u.policyFile, content: u.renderPolicy() },

@@ -93,7 +93,11 @@ export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent
             env: { AUTH_FILE: USERLIST_FILE },
             files: [
                 { path: "/etc/pgbouncer/pgbouncer.ini", content: renderPgbouncerIni() },
-                { path: USERLIST_FILE, content: pulumi.secret(pgbouncerUsers(ctx.secrets).apply(renderUserlist)), secret: true },
+                {
+                    path: USERLIST_FILE,
+                    content: pulumi.secret(pgbouncerUsers(ctx.secrets).apply(renderUserlist)),
+                    secret: true,
+                },
             ],
             healthcheck: { test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(PGBOUNCER_PORT)] },
             networks: [{ network: ctx.networks.data }],

@@ -33,8 +33,9 @@ export const POSTGRES_PASSWORD_FILE = `${SECRETS_DIR}/postgres_password`;
  * The uid:gid of `postgres` in the alpine image (70:70, components/imageContracts.ts). Started as this user, the
  * entrypoint skips its chown and gosu steps, so the container needs no capability: the image's data directory and a
  * fresh volume copied from it are postgres-owned, and on a stack created before, the old entrypoint (run as root)
- * already chowned everything in it to postgres (docker-library/postgres@6edb0a8c 17/alpine3.23/docker-entrypoint.sh:55-60,
- * the `find ... -exec chown postgres` only when `id -u` is 0, and :336-338, gosu only then too).
+ * already chowned everything in it to postgres (docker-library/postgres@6edb0a8c
+ * 17/alpine3.23/docker-entrypoint.sh:55-60, the `find ... -exec chown postgres` only when `id -u` is 0, and :336-338,
+ * gosu only then too).
  */
 export const POSTGRES_USER_ID = "70:70";
 
@@ -53,9 +54,9 @@ export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service 
             command: ["postgres", ...Object.entries(tuning).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
             env: {
                 // The superuser, not the application: the image makes POSTGRES_USER the bootstrap superuser (`initdb
-                // --username`, docker-entrypoint.sh:92 at the commit above), which PostgreSQL 16+ never lets lose SUPERUSER.
-                // Read only when the data directory is initialised; a stack created before keeps `freshtrack` as its
-                // superuser (DATABASE_ROLES.legacySuperuser).
+                // --username`, docker-entrypoint.sh:92 at the commit above), which PostgreSQL 16+ never lets lose
+                // SUPERUSER. Read only when the data directory is initialised; a stack created before keeps
+                // `freshtrack` as its superuser (DATABASE_ROLES.legacySuperuser).
                 POSTGRES_USER: DATABASE_ROLES.superuser,
                 POSTGRES_DB: DATABASE.name,
                 POSTGRES_PASSWORD_FILE: POSTGRES_PASSWORD_FILE,
@@ -104,7 +105,8 @@ export function selfHostedLogins(secrets: GeneratedSecrets["values"]): SelfHoste
  * alphanumeric: anything else is refused rather than hashed differently from the server.
  */
 export function scramSha256Verifier(password: string, role: string, iterations = 4096): string {
-    if (!/^[\x21-\x7e]+$/.test(password)) throw new Error(`the password of ${role} must be printable ASCII without spaces (SASLprep would change it)`);
+    if (!/^[\x21-\x7e]+$/.test(password))
+        throw new Error(`the password of ${role} must be printable ASCII without spaces (SASLprep would change it)`);
     const salt = createHmac("sha256", password).update(`freshtrack scram salt for ${role}`).digest().subarray(0, 16);
     const salted = pbkdf2Sync(password, salt, iterations, 32, "sha256");
     const storedKey = createHash("sha256").update(createHmac("sha256", salted).update("Client Key").digest()).digest();
@@ -125,45 +127,44 @@ export interface DatabaseRolePasswords {
 }
 
 /**
- * The search_path of every session the database-grant jobs open, as the superuser or the managed cluster's administrator,
- * in the application's database: the system catalog, then the session's own temporary schema, nothing else. The
- * application's role owns that database and, through pg_database_owner, its schema public (PostgreSQL 15 release notes,
- * "Change the owner of the public schema to pg_database_owner"); on a managed cluster the grant job gives it CREATE there.
- * So it can plant functions and views in public, and as the database's owner it may `ALTER DATABASE ... SET` any
- * user-settable parameter, search_path included, which every later session in the database starts with, a superuser's
- * too (PostgreSQL docs, ALTER DATABASE: "Only the database owner or a superuser can change the session defaults for a
- * database"). A function call is resolved over every schema on the path by the best match of argument types before the
- * order of schemas, so an overload in public taking text beats pg_catalog's taking name when the call passes text
- * (PostgreSQL docs, "Type Conversion: Functions"; CVE-2018-1058), and with public ahead of pg_catalog even a function of
- * pg_catalog's own signature, or a view named pg_roles, is found first. pg_temp is named last because a path that leaves
- * it out searches it first for relations and types (PostgreSQL docs, search_path). Pinned twice: for the connection by
- * libpq's PGOPTIONS, which the server applies as the client's startup options, above the database's and the role's own
- * settings (checked: test/databaseRoles.servers.test.ts, "(B)"), and by the first statement of each SQL file's
- * transaction, so the SQL holds on any connection.
+ * The search_path of every session the database-grant jobs open, as the superuser or the managed cluster's
+ * administrator, in the application's database: the system catalog, then the session's own temporary schema, nothing
+ * else. The application's role owns that database and, through pg_database_owner, its schema public (PostgreSQL 15
+ * release notes, "Change the owner of the public schema to pg_database_owner"); on a managed cluster the grant job
+ * gives it CREATE there. So it can plant functions and views in public, and as the database's owner it may `ALTER
+ * DATABASE ... SET` any user-settable parameter, search_path included, which every later session in the database starts
+ * with, a superuser's too (PostgreSQL docs, ALTER DATABASE: "Only the database owner or a superuser can change the
+ * session defaults for a database"). A function call is resolved over every schema on the path by the best match of
+ * argument types before the order of schemas, so an overload in public taking text beats pg_catalog's taking name when
+ * the call passes text (PostgreSQL docs, "Type Conversion: Functions"; CVE-2018-1058), and with public ahead of
+ * pg_catalog even a function of pg_catalog's own signature, or a view named pg_roles, is found first. pg_temp is named
+ * last because a path that leaves it out searches it first for relations and types (PostgreSQL docs, search_path).
+ * Pinned twice: for the connection by libpq's PGOPTIONS, which the server applies as the client's startup options,
+ * above the database's and the role's own settings (checked: test/databaseRoles.servers.test.ts, "(B)"), and by the
+ * first statement of each SQL file's transaction, so the SQL holds on any connection.
  */
 export const PINNED_SEARCH_PATH = "pg_catalog, pg_temp";
 /**
- * The connection half of PINNED_SEARCH_PATH, for libpq's PGOPTIONS (no spaces: PGOPTIONS splits on them), with the other
- * database-level settings the owner could use to stop the job (the second attack pass): `role` (the superuser's session
- * would run as the application's role and refuse to go on), a read-only default, a statement timeout.
+ * The connection half of PINNED_SEARCH_PATH, for libpq's PGOPTIONS (no spaces: PGOPTIONS splits on them), with the
+ * other database-level settings the owner could use to stop the job (the second attack pass): `role` (the superuser's
+ * session would run as the application's role and refuse to go on), a read-only default, a statement timeout.
  */
-export const PINNED_SEARCH_PATH_PGOPTIONS =
-    `-c search_path=${PINNED_SEARCH_PATH.replace(/ /g, "")} -c role=none -c default_transaction_read_only=off -c statement_timeout=0`;
+export const PINNED_SEARCH_PATH_PGOPTIONS = `-c search_path=${PINNED_SEARCH_PATH.replace(/ /g, "")} -c role=none -c default_transaction_read_only=off -c statement_timeout=0`;
 
 /**
  * Objects in the database owned by the bootstrap superuser (pg_authid oid 10, BOOTSTRAP_SUPERUSERID in
  * src/include/catalog/pg_authid.dat) that the application's role is to own: on a stack created before the roles were
  * split, that is everything the migrations made, since they ran as `freshtrack`, the bootstrap superuser. PostgreSQL
  * refuses `REASSIGN OWNED BY` that role ("cannot reassign ownership of objects owned by role freshtrack because they
- * are required by the database system", checked on 15.18 and 17.10), so each object is found in its catalog and
- * given away by its own ALTER. Left out, because they follow another object or are not the application's: indexes,
- * TOAST tables and sequences owned by a column (ALTER TABLE ... OWNER moves them with their table), row types of
- * tables, array types (they follow their element type), multirange types (MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER),
- * functions internal to another object (pg_depend deptype 'i': a range type's constructors, which PostgreSQL always
- * gives the bootstrap superuser, src/backend/commands/typecmds.c makeRangeConstructors, and a restore does so again),
- * members of an extension, and anything in pg_catalog, information_schema or pg_toast. pg_identify_object gives each object's kind and an
- * identity quoted for use in a statement (PostgreSQL docs, "Object Information and Addressing Functions"). Catalogs and
- * functions are named with their schema (PINNED_SEARCH_PATH).
+ * are required by the database system", checked on 15.18 and 17.10), so each object is found in its catalog and given
+ * away by its own ALTER. Left out, because they follow another object or are not the application's: indexes, TOAST
+ * tables and sequences owned by a column (ALTER TABLE ... OWNER moves them with their table), row types of tables,
+ * array types (they follow their element type), multirange types (MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER), functions
+ * internal to another object (pg_depend deptype 'i': a range type's constructors, which PostgreSQL always gives the
+ * bootstrap superuser, src/backend/commands/typecmds.c makeRangeConstructors, and a restore does so again), members of
+ * an extension, and anything in pg_catalog, information_schema or pg_toast. pg_identify_object gives each object's kind
+ * and an identity quoted for use in a statement (PostgreSQL docs, "Object Information and Addressing Functions").
+ * Catalogs and functions are named with their schema (PINNED_SEARCH_PATH).
  */
 const OWNED_BY_BOOTSTRAP_SUPERUSER = `
     SELECT o.classid, o.objid, i.type, i.identity
@@ -197,7 +198,8 @@ const OWNED_BY_BOOTSTRAP_SUPERUSER = `
  * Multirange types still owned by the bootstrap superuser, given away after everything else: PostgreSQL 17 moves a
  * range type's multirange with it and refuses an ALTER of the multirange alone ("cannot alter multirange type"), while
  * 15 leaves it behind (both checked here, 15.18 and 17.10), so only what is left once the ranges have moved is altered.
- * format_type qualifies a type whose schema is not on the search_path, so under PINNED_SEARCH_PATH every identity has its schema.
+ * format_type qualifies a type whose schema is not on the search_path, so under PINNED_SEARCH_PATH every identity has
+ * its schema.
  */
 const MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER = `
     SELECT 'type' AS type, pg_catalog.format_type(t.oid, NULL) AS identity FROM pg_catalog.pg_type t
@@ -240,10 +242,10 @@ export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
         ["pg_signal_backend", R.backup],
         ["pg_monitor", R.monitor],
     ];
-    // Every role each of them may be a member of, directly or through another, and none else: the grants above and
-    // what pg_monitor is itself a member of (PostgreSQL docs, "Predefined Roles", since 10: pg_read_all_settings,
-    // pg_read_all_stats and pg_stat_scan_tables; checked on 15.18 by test/databaseRoles.servers.test.ts, not on 17 here:
-    // a server where pg_monitor differs fails the job, naming the membership, rather than passing it unseen).
+    // Every role each of them may be a member of, directly or through another, and none else: the grants above and what
+    // pg_monitor is itself a member of (PostgreSQL docs, "Predefined Roles", since 10: pg_read_all_settings,
+    // pg_read_all_stats and pg_stat_scan_tables; checked on 15.18 by test/databaseRoles.servers.test.ts, not on 17
+    // here: a server where pg_monitor differs fails the job, naming the membership, rather than passing it unseen).
     // pg_database_owner is left out of the comparison: its one member is implicit, the owner of the current database,
     // and no role can be granted it (same page); the job checks the database's owner on its own.
     const allowedMemberships: [string, string][] = [
@@ -255,9 +257,13 @@ export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
         [R.monitor, "pg_stat_scan_tables"],
     ];
     const name = (text: string) => `${sqlLiteral(text)}::name`;
-    const values = roles.map(([role, createdb, verifier]) => `(${name(role)}, ${createdb}, ${sqlLiteral(verifier)}::text)`).join(",\n            ");
+    const values = roles
+        .map(([role, createdb, verifier]) => `(${name(role)}, ${createdb}, ${sqlLiteral(verifier)}::text)`)
+        .join(",\n            ");
     const grants = memberships.map(([granted, member]) => `(${name(granted)}, ${name(member)})`).join(", ");
-    const allowed = allowedMemberships.map(([member, granted]) => `(${name(member)}, ${name(granted)})`).join(",\n            ");
+    const allowed = allowedMemberships
+        .map(([member, granted]) => `(${name(member)}, ${name(granted)})`)
+        .join(",\n            ");
     const roleNames = roles.map(([role]) => name(role)).join(", ");
     const body = `
 DECLARE
@@ -383,7 +389,10 @@ END`;
 
 export const ROLES_SQL_PATH = "/etc/freshtrack/database-roles.sql";
 /** Where the job finds the password of each superuser it tries, in DATABASE_ROLES order (superuser, then legacy). */
-export const SUPERUSER_PASSWORD_FILES = [`${SECRETS_DIR}/database_superuser_password`, `${SECRETS_DIR}/database_legacy_superuser_password`] as const;
+export const SUPERUSER_PASSWORD_FILES = [
+    `${SECRETS_DIR}/database_superuser_password`,
+    `${SECRETS_DIR}/database_legacy_superuser_password`,
+] as const;
 
 /**
  * The database-grant job's command on the self-hosted PostgreSQL. The program cannot know which superuser a cluster

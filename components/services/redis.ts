@@ -47,7 +47,9 @@ export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
                 { path: PASSWORD_FILE, content: ctx.secrets.redisPassword, secret: true },
             ],
             // REDISCLI_AUTH is set for the probe's shell only, never in the container's environment.
-            healthcheck: { test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${PASSWORD_FILE})" redis-cli ping | grep -q PONG`] },
+            healthcheck: {
+                test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${PASSWORD_FILE})" redis-cli ping | grep -q PONG`],
+            },
             networks: [{ network: ctx.networks.data }],
             volumes: [{ volume: ctx.volumes.volume("redis-data"), containerPath: "/data" }],
             // Started as root, the image's entrypoint searches /data before dropping to redis, and fails

@@ -51,7 +51,11 @@ export function request(url: string, opts: HttpOptions & { method?: string; body
             target,
             {
                 method: opts.method ?? "GET",
-                headers: { accept: "application/json", ...(opts.body !== undefined ? { "content-type": "application/json" } : {}), ...(opts.headers ?? {}) },
+                headers: {
+                    accept: "application/json",
+                    ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
+                    ...(opts.headers ?? {}),
+                },
                 ...(opts.ca ? { ca: opts.ca } : {}),
                 ...(opts.resolveTo ? { lookup: pinnedLookup(opts.resolveTo) } : {}),
                 timeout,
@@ -60,12 +64,16 @@ export function request(url: string, opts: HttpOptions & { method?: string; body
             (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+                res.on("end", () =>
+                    resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+                );
                 res.on("error", reject);
             },
         );
         req.on("timeout", () => req.destroy(new Error(`no answer within ${timeout} ms`)));
-        req.on("error", (err: NodeJS.ErrnoException) => reject(new Error(err.code ? `${err.code}: ${err.message}` : err.message)));
+        req.on("error", (err: NodeJS.ErrnoException) =>
+            reject(new Error(err.code ? `${err.code}: ${err.message}` : err.message)),
+        );
         if (opts.body !== undefined) req.write(opts.body);
         req.end();
     });
@@ -106,7 +114,14 @@ export async function consecutiveHealthy(name: string, url: string, opts: Health
             streak = 0;
         }
         if (streak >= times) {
-            return { check: name, ok: true, expected: `${times} consecutive 2xx`, seen: `${times} consecutive 2xx after ${attempts} attempt(s)`, where: url, ms: Date.now() - started };
+            return {
+                check: name,
+                ok: true,
+                expected: `${times} consecutive 2xx`,
+                seen: `${times} consecutive 2xx after ${attempts} attempt(s)`,
+                where: url,
+                ms: Date.now() - started,
+            };
         }
         if (Date.now() + (opts.intervalMs ?? 1000) >= deadline) break;
         await sleep(opts.intervalMs ?? 1000);
@@ -145,21 +160,34 @@ export function certificate(name: string, opts: CertificateOptions): Promise<Che
             socket.destroy();
             resolve({ check: name, ok, expected, seen, where, ms: Date.now() - started });
         };
-        const socket = tls.connect({ host: opts.host, port: opts.port ?? 443, servername: opts.servername, rejectUnauthorized: false, ...(opts.ca ? { ca: opts.ca } : {}) }, () => {
-            const cert = socket.getPeerCertificate();
-            if (!cert || !cert.valid_to) return done(false, "no certificate presented");
-            const daysLeft = Math.floor((new Date(cert.valid_to).getTime() - Date.now()) / 86400000);
-            const identity = tls.checkServerIdentity(opts.servername, cert);
-            const problems = [
-                ...(socket.authorized ? [] : [`not trusted (${String(socket.authorizationError)})`]),
-                ...(identity ? [`does not cover ${opts.servername} (${identity.message})`] : []),
-                ...(daysLeft < minDays ? [`expires in ${daysLeft} days`] : []),
-            ];
-            const seen = `issued by ${cert.issuer?.CN ?? "?"} for ${cert.subject?.CN ?? "?"}, ${daysLeft} days left`;
-            done(problems.length === 0, problems.length === 0 ? seen : `${seen}: ${problems.join("; ")}`);
-        });
-        socket.setTimeout(opts.timeoutMs ?? 10000, () => done(false, `no TLS handshake within ${opts.timeoutMs ?? 10000} ms`));
-        socket.on("error", (err: NodeJS.ErrnoException) => done(false, err.code ? `${err.code}: ${err.message}` : err.message));
+        const socket = tls.connect(
+            {
+                host: opts.host,
+                port: opts.port ?? 443,
+                servername: opts.servername,
+                rejectUnauthorized: false,
+                ...(opts.ca ? { ca: opts.ca } : {}),
+            },
+            () => {
+                const cert = socket.getPeerCertificate();
+                if (!cert || !cert.valid_to) return done(false, "no certificate presented");
+                const daysLeft = Math.floor((new Date(cert.valid_to).getTime() - Date.now()) / 86400000);
+                const identity = tls.checkServerIdentity(opts.servername, cert);
+                const problems = [
+                    ...(socket.authorized ? [] : [`not trusted (${String(socket.authorizationError)})`]),
+                    ...(identity ? [`does not cover ${opts.servername} (${identity.message})`] : []),
+                    ...(daysLeft < minDays ? [`expires in ${daysLeft} days`] : []),
+                ];
+                const seen = `issued by ${cert.issuer?.CN ?? "?"} for ${cert.subject?.CN ?? "?"}, ${daysLeft} days left`;
+                done(problems.length === 0, problems.length === 0 ? seen : `${seen}: ${problems.join("; ")}`);
+            },
+        );
+        socket.setTimeout(opts.timeoutMs ?? 10000, () =>
+            done(false, `no TLS handshake within ${opts.timeoutMs ?? 10000} ms`),
+        );
+        socket.on("error", (err: NodeJS.ErrnoException) =>
+            done(false, err.code ? `${err.code}: ${err.message}` : err.message),
+        );
     });
 }
 
@@ -189,13 +217,32 @@ export async function sensorReadingRaisesAlert(name: string, opts: SensorCheckOp
         ingest = await request(`${opts.baseUrl}${opts.ingestPath}`, {
             ...opts,
             method: "POST",
-            body: JSON.stringify({ sensorId: opts.sensorId, temperatureC: opts.celsius, recordedAt: new Date().toISOString(), source: marker }),
+            body: JSON.stringify({
+                sensorId: opts.sensorId,
+                temperatureC: opts.celsius,
+                recordedAt: new Date().toISOString(),
+                source: marker,
+            }),
         });
     } catch (err) {
-        return { check: name, ok: false, expected, seen: `the reading was not accepted: ${(err as Error).message}`, where, ms: Date.now() - started };
+        return {
+            check: name,
+            ok: false,
+            expected,
+            seen: `the reading was not accepted: ${(err as Error).message}`,
+            where,
+            ms: Date.now() - started,
+        };
     }
     if (ingest.status < 200 || ingest.status >= 300) {
-        return { check: name, ok: false, expected, seen: `the reading was refused: HTTP ${ingest.status} ${ingest.body.slice(0, 200)}`, where, ms: Date.now() - started };
+        return {
+            check: name,
+            ok: false,
+            expected,
+            seen: `the reading was refused: HTTP ${ingest.status} ${ingest.body.slice(0, 200)}`,
+            where,
+            ms: Date.now() - started,
+        };
     }
     const deadline = started + (opts.timeoutMs ?? 120000);
     let last = "no answer yet";
@@ -204,7 +251,14 @@ export async function sensorReadingRaisesAlert(name: string, opts: SensorCheckOp
             const alerts = await request(`${opts.baseUrl}${opts.alertsPath}`, opts);
             last = `HTTP ${alerts.status}`;
             if (alerts.status === 200 && alerts.body.includes(opts.sensorId)) {
-                return { check: name, ok: true, expected, seen: `alert open after ${Date.now() - started} ms`, where, ms: Date.now() - started };
+                return {
+                    check: name,
+                    ok: true,
+                    expected,
+                    seen: `alert open after ${Date.now() - started} ms`,
+                    where,
+                    ms: Date.now() - started,
+                };
             }
             if (alerts.status === 200) last = "HTTP 200 without an alert for the sensor";
         } catch (err) {
@@ -212,7 +266,14 @@ export async function sensorReadingRaisesAlert(name: string, opts: SensorCheckOp
         }
         await sleep(opts.pollMs ?? 2000);
     }
-    return { check: name, ok: false, expected, seen: `no alert; last answer: ${last}`, where, ms: Date.now() - started };
+    return {
+        check: name,
+        ok: false,
+        expected,
+        seen: `no alert; last answer: ${last}`,
+        where,
+        ms: Date.now() - started,
+    };
 }
 
 /** Prometheus reports every active target up. */
@@ -222,15 +283,24 @@ export async function prometheusTargetsUp(name: string, baseUrl: string, opts: H
     const expected = "every scrape target up";
     try {
         const answer = await request(`${baseUrl}/api/v1/targets?state=active`, opts);
-        if (answer.status !== 200) return { check: name, ok: false, expected, seen: `HTTP ${answer.status}`, where, ms: Date.now() - started };
-        const targets = (JSON.parse(answer.body) as { data: { activeTargets: Array<{ health: string; labels: Record<string, string>; lastError?: string }> } }).data.activeTargets;
+        if (answer.status !== 200)
+            return { check: name, ok: false, expected, seen: `HTTP ${answer.status}`, where, ms: Date.now() - started };
+        const targets = (
+            JSON.parse(answer.body) as {
+                data: { activeTargets: Array<{ health: string; labels: Record<string, string>; lastError?: string }> };
+            }
+        ).data.activeTargets;
         const down = targets.filter((t) => t.health !== "up");
-        if (targets.length === 0) return { check: name, ok: false, expected, seen: "no targets at all", where, ms: Date.now() - started };
+        if (targets.length === 0)
+            return { check: name, ok: false, expected, seen: "no targets at all", where, ms: Date.now() - started };
         return {
             check: name,
             ok: down.length === 0,
             expected,
-            seen: down.length === 0 ? `${targets.length} targets up` : `${down.length} of ${targets.length} down: ${down.map((t) => `${t.labels.job ?? "?"} ${t.labels.instance ?? ""} (${t.health}${t.lastError ? `: ${t.lastError}` : ""})`).join("; ")}`,
+            seen:
+                down.length === 0
+                    ? `${targets.length} targets up`
+                    : `${down.length} of ${targets.length} down: ${down.map((t) => `${t.labels.job ?? "?"} ${t.labels.instance ?? ""} (${t.health}${t.lastError ? `: ${t.lastError}` : ""})`).join("; ")}`,
             where,
             ms: Date.now() - started,
         };
@@ -252,7 +322,14 @@ export async function grafanaHealthy(name: string, baseUrl: string, opts: HttpOp
         } catch {
             database = "unreadable answer";
         }
-        return { check: name, ok: answer.status === 200 && database === "ok", expected, seen: `HTTP ${answer.status}, database ${database}`, where, ms: Date.now() - started };
+        return {
+            check: name,
+            ok: answer.status === 200 && database === "ok",
+            expected,
+            seen: `HTTP ${answer.status}, database ${database}`,
+            where,
+            ms: Date.now() - started,
+        };
     } catch (err) {
         return { check: name, ok: false, expected, seen: (err as Error).message, where, ms: Date.now() - started };
     }
@@ -266,7 +343,13 @@ export function renderReport(results: readonly CheckResult[]): string {
         ...results.map((r) => `  ${r.ok ? "PASS" : "FAIL"}  ${r.check.padEnd(28)} ${r.seen} (${r.ms} ms)`),
     ];
     for (const f of failed) {
-        lines.push("", `${f.check} failed`, `  expected: ${f.expected}`, `  seen:     ${f.seen}`, `  look at:  ${f.where}`);
+        lines.push(
+            "",
+            `${f.check} failed`,
+            `  expected: ${f.expected}`,
+            `  seen:     ${f.seen}`,
+            `  look at:  ${f.where}`,
+        );
     }
     return lines.join("\n");
 }

@@ -2,13 +2,29 @@
  * What the verification gate checks for a stack, as plain data (so it can be
  * handed to a process as JSON), and the runner that executes it.
  */
-import { certificate, CheckResult, consecutiveHealthy, grafanaHealthy, prometheusTargetsUp, sensorReadingRaisesAlert } from "./checks";
+import {
+    certificate,
+    CheckResult,
+    consecutiveHealthy,
+    grafanaHealthy,
+    prometheusTargetsUp,
+    sensorReadingRaisesAlert,
+} from "./checks";
 
 export interface VerifyPlan {
     readonly domain: string;
-    readonly urls: { readonly dashboard: string; readonly api: string; readonly grafana: string; readonly prometheus: string };
+    readonly urls: {
+        readonly dashboard: string;
+        readonly api: string;
+        readonly grafana: string;
+        readonly prometheus: string;
+    };
     /** Health endpoints that must pass `consecutivePasses` times in a row. */
-    readonly health: ReadonlyArray<{ readonly name: string; readonly url: string; /** Behind Caddy's admin basic auth. */ readonly basicAuth?: boolean }>;
+    readonly health: ReadonlyArray<{
+        readonly name: string;
+        readonly url: string;
+        /** Behind Caddy's admin basic auth. */ readonly basicAuth?: boolean;
+    }>;
     readonly consecutivePasses: number;
     readonly timeoutSeconds: number;
     /** PEM of the stack's CA (internal TLS); the system trust store otherwise. */
@@ -16,7 +32,13 @@ export interface VerifyPlan {
     /** Basic auth for Prometheus behind Caddy. */
     readonly adminUser: string;
     readonly adminPassword: string;
-    readonly e2e?: { readonly ingestPath: string; readonly alertsPath: string; readonly sensorId: string; readonly celsius: number; readonly token?: string };
+    readonly e2e?: {
+        readonly ingestPath: string;
+        readonly alertsPath: string;
+        readonly sensorId: string;
+        readonly celsius: number;
+        readonly token?: string;
+    };
     /** With the stack's own CA the names may exist in no public DNS: connect to the host's address directly. */
     readonly resolveTo?: string;
 }
@@ -32,7 +54,11 @@ export interface StackUrls {
 
 /** The gate for a stack, from its verification settings, URLs and secrets. */
 export function buildPlan(
-    v: { consecutivePasses: number; timeoutSeconds: number; e2e?: { ingestPath: string; alertsPath: string; sensorId: string; celsius: number } },
+    v: {
+        consecutivePasses: number;
+        timeoutSeconds: number;
+        e2e?: { ingestPath: string; alertsPath: string; sensorId: string; celsius: number };
+    },
     domain: string,
     urls: StackUrls,
     secrets: { adminUser: string; adminPassword: string; ca?: string; ingestToken?: string },
@@ -47,7 +73,8 @@ export function buildPlan(
             { name: "backend /health/ready (via /api)", url: `${urls.api}/health/ready` },
             { name: "Grafana", url: `${urls.grafana}/api/health` },
             // Uptime Kuma is behind the admin basic auth, and its `/` answers 302 (louislam/uptime-kuma@1.23.15
-            // server/server.js:197-221), which the gate does not follow; /api/entry-page answers 200 with JSON (api-router.js:27).
+            // server/server.js:197-221), which the gate does not follow; /api/entry-page answers 200 with JSON
+            // (api-router.js:27).
             { name: "status page (behind the admin login)", url: `${urls.status}/api/entry-page`, basicAuth: true },
         ],
         consecutivePasses: v.consecutivePasses,
@@ -56,7 +83,15 @@ export function buildPlan(
         adminUser: secrets.adminUser,
         adminPassword: secrets.adminPassword,
         ...(v.e2e
-            ? { e2e: { ingestPath: v.e2e.ingestPath, alertsPath: v.e2e.alertsPath, sensorId: v.e2e.sensorId, celsius: v.e2e.celsius, ...(secrets.ingestToken ? { token: secrets.ingestToken } : {}) } }
+            ? {
+                  e2e: {
+                      ingestPath: v.e2e.ingestPath,
+                      alertsPath: v.e2e.alertsPath,
+                      sensorId: v.e2e.sensorId,
+                      celsius: v.e2e.celsius,
+                      ...(secrets.ingestToken ? { token: secrets.ingestToken } : {}),
+                  },
+              }
             : {}),
     };
 }
@@ -66,12 +101,28 @@ export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
     const timeoutMs = plan.timeoutSeconds * 1000;
     const results: CheckResult[] = [];
     // Caddy's admin basic auth: the status page and Prometheus sit behind it.
-    const adminAuth = { authorization: `Basic ${Buffer.from(`${plan.adminUser}:${plan.adminPassword}`).toString("base64")}` };
+    const adminAuth = {
+        authorization: `Basic ${Buffer.from(`${plan.adminUser}:${plan.adminPassword}`).toString("base64")}`,
+    };
     for (const h of plan.health) {
-        results.push(await consecutiveHealthy(h.name, h.url, { ...tlsOpts, ...(h.basicAuth ? { headers: adminAuth } : {}), times: plan.consecutivePasses, timeoutMs }));
+        results.push(
+            await consecutiveHealthy(h.name, h.url, {
+                ...tlsOpts,
+                ...(h.basicAuth ? { headers: adminAuth } : {}),
+                times: plan.consecutivePasses,
+                timeoutMs,
+            }),
+        );
     }
     const host = new URL(plan.urls.dashboard);
-    results.push(await certificate(`TLS ${plan.domain}`, { host: plan.resolveTo ?? host.hostname, port: Number(host.port || 443), servername: plan.domain, ...(plan.ca ? { ca: plan.ca } : {}) }));
+    results.push(
+        await certificate(`TLS ${plan.domain}`, {
+            host: plan.resolveTo ?? host.hostname,
+            port: Number(host.port || 443),
+            servername: plan.domain,
+            ...(plan.ca ? { ca: plan.ca } : {}),
+        }),
+    );
     if (plan.e2e) {
         results.push(
             await sensorReadingRaisesAlert("sensor reading raises an alert", {
@@ -86,7 +137,9 @@ export async function runPlan(plan: VerifyPlan): Promise<CheckResult[]> {
             }),
         );
     }
-    results.push(await prometheusTargetsUp("Prometheus targets up", plan.urls.prometheus, { ...tlsOpts, headers: adminAuth }));
+    results.push(
+        await prometheusTargetsUp("Prometheus targets up", plan.urls.prometheus, { ...tlsOpts, headers: adminAuth }),
+    );
     results.push(await grafanaHealthy("Grafana health", plan.urls.grafana, tlsOpts));
     return results;
 }

@@ -55,7 +55,10 @@ function topLevel(lines: readonly string[]): string[] {
 
 /** The host a site address names, without scheme and port. */
 function siteHost(address: string): string {
-    return address.replace(/^[a-z]+:\/\//i, "").replace(/:\d+$/, "").toLowerCase();
+    return address
+        .replace(/^[a-z]+:\/\//i, "")
+        .replace(/:\d+$/, "")
+        .toLowerCase();
 }
 
 const hasAuth = (lines: readonly string[]) => lines.some((l) => /^(basicauth|basic_auth)\b/.test(l));
@@ -108,7 +111,9 @@ export function unauthenticatedAdminRoutes(caddyfile: string, opts: AdminRouteOp
             const path = h.head.split(/\s+/)[1] ?? "";
             if (siteAuth || hasAuth(topLevel(h.body)) || !proxies(h.body)) continue;
             if (adminSite && !publicPath.some((re) => re.test(path))) {
-                problems.push(`${host}: ${path === "" ? "every other path" : path} reaches an admin interface without basicauth`);
+                problems.push(
+                    `${host}: ${path === "" ? "every other path" : path} reaches an admin interface without basicauth`,
+                );
             } else if (!adminSite && coversAdminPath(path, opts.adminPaths)) {
                 problems.push(`${host}: admin path ${path} without basicauth`);
             }
@@ -123,22 +128,41 @@ export const caddyAdminRoutesAuthenticated = containerPolicy({
         "Caddy routes to an admin interface only behind basic auth: every path of an admin subdomain (status, prometheus, alertmanager) except the read-only public status page paths, and admin paths (Bull Board) on every other site. Fix: give the route basicAuth in components/edge/caddy.ts.",
     enforcementLevel: "mandatory",
     config: {
-        caddyfile: { type: "string", default: "/etc/caddy/Caddyfile", description: "Path of the Caddyfile among a container's uploads." },
+        caddyfile: {
+            type: "string",
+            default: "/etc/caddy/Caddyfile",
+            description: "Path of the Caddyfile among a container's uploads.",
+        },
         adminSubdomains: {
             type: "array",
             items: { type: "string" },
-            // Grafana is not here: it has its own login with anonymous access off (components/monitoring/monitoringTier.ts).
+            // Grafana is not here: it has its own login with anonymous access off
+            // (components/monitoring/monitoringTier.ts).
             default: ["status", "prometheus", "alertmanager"],
             description: "Subdomains whose every path is an admin interface (first label of the site's host).",
         },
-        adminPaths: { type: "array", items: { type: "string" }, default: ["/admin/"], description: "Path prefixes that are admin interfaces on any site." },
-        publicPaths: { type: "array", items: { type: "string" }, default: STATUS_PAGE_PUBLIC_PATHS, description: "Regular expressions of handle paths an admin subdomain may serve without auth." },
+        adminPaths: {
+            type: "array",
+            items: { type: "string" },
+            default: ["/admin/"],
+            description: "Path prefixes that are admin interfaces on any site.",
+        },
+        publicPaths: {
+            type: "array",
+            items: { type: "string" },
+            default: STATUS_PAGE_PUBLIC_PATHS,
+            description: "Regular expressions of handle paths an admin subdomain may serve without auth.",
+        },
     },
     check: (props, report, config) => {
         const uploads = (props.uploads ?? []) as Array<{ file: string; content?: string }>;
         const file = uploads.find((u) => u.file === config.caddyfile);
         if (file === undefined || typeof file.content !== "string") return;
-        const opts: AdminRouteOptions = { adminSubdomains: config.adminSubdomains, adminPaths: config.adminPaths, publicPaths: config.publicPaths };
+        const opts: AdminRouteOptions = {
+            adminSubdomains: config.adminSubdomains,
+            adminPaths: config.adminPaths,
+            publicPaths: config.publicPaths,
+        };
         for (const problem of unauthenticatedAdminRoutes(file.content, opts)) report(`${problem}.`);
     },
 });

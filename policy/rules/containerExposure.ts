@@ -4,14 +4,23 @@ const LOOPBACK = ["127.0.0.1", "::1"];
 
 export const containerPublishedPorts = containerPolicy({
     name: "container-published-ports",
-    description: "Only ports 80 and 443 are published beyond 127.0.0.1. Docker-published ports bypass UFW, so binding is the control. Fix: publish other ports on 127.0.0.1 (the Service default) and reach them over SSH.",
+    description:
+        "Only ports 80 and 443 are published beyond 127.0.0.1. Docker-published ports bypass UFW, so binding is the control. Fix: publish other ports on 127.0.0.1 (the Service default) and reach them over SSH.",
     enforcementLevel: "mandatory",
-    config: { publicPorts: { type: "array", items: { type: "integer" }, default: [80, 443], description: "Host ports that may listen on every interface." } },
+    config: {
+        publicPorts: {
+            type: "array",
+            items: { type: "integer" },
+            default: [80, 443],
+            description: "Host ports that may listen on every interface.",
+        },
+    },
     check: (props, report, config) => {
         for (const p of (props.ports ?? []) as Array<{ internal: number; external?: number; ip?: string }>) {
             const hostPort = p.external ?? p.internal;
             const ip = p.ip ?? "0.0.0.0";
-            if (!LOOPBACK.includes(ip) && !(config.publicPorts as number[]).includes(hostPort)) report(`publishes port ${hostPort} on ${ip}; bind it to 127.0.0.1.`);
+            if (!LOOPBACK.includes(ip) && !(config.publicPorts as number[]).includes(hostPort))
+                report(`publishes port ${hostPort} on ${ip}; bind it to 127.0.0.1.`);
         }
     },
 });
@@ -20,14 +29,16 @@ const SECRET_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL)/i;
 
 export const containerNoSecretEnv = containerPolicy({
     name: "container-no-secret-env",
-    description: "No environment variable that looks like a credential (PASSWORD, SECRET, TOKEN, KEY) carries a value: env shows in docker inspect. Fix: deliver it as a secret file and pass its path in <NAME>_FILE.",
+    description:
+        "No environment variable that looks like a credential (PASSWORD, SECRET, TOKEN, KEY) carries a value: env shows in docker inspect. Fix: deliver it as a secret file and pass its path in <NAME>_FILE.",
     enforcementLevel: "mandatory",
     check: (props, report) => {
         for (const entry of (props.envs ?? []) as string[]) {
             const eq = entry.indexOf("=");
             const key = eq < 0 ? entry : entry.slice(0, eq);
             const value = eq < 0 ? "" : entry.slice(eq + 1);
-            if (SECRET_KEY.test(key) && !/_FILE$/i.test(key) && value !== "") report(`env ${key} carries a value; move it to a secret file and set ${key}_FILE.`);
+            if (SECRET_KEY.test(key) && !/_FILE$/i.test(key) && value !== "")
+                report(`env ${key} carries a value; move it to a secret file and set ${key}_FILE.`);
         }
     },
 });
@@ -42,7 +53,8 @@ export function isPinnedReference(ref: string): boolean {
 
 export const imagePinned = typePolicy({
     name: "image-pinned",
-    description: "Every image is pinned to a tag other than latest, or to a digest, so an update never changes what runs by surprise. Fix: pin the tag in components/images.ts or freshtrack:appVersion.",
+    description:
+        "Every image is pinned to a tag other than latest, or to a digest, so an update never changes what runs by surprise. Fix: pin the tag in components/images.ts or freshtrack:appVersion.",
     enforcementLevel: "mandatory",
     types: [TYPES.container, TYPES.remoteImage],
     check: (props, report, _config, args) => {

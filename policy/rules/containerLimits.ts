@@ -4,15 +4,24 @@ import { containerPolicy, EXEMPT_SERVICES, labels, serviceName, TYPES } from "..
 
 export const containerMemoryLimit = containerPolicy({
     name: "container-memory-limit",
-    description: "Every container has a memory limit no larger than the configured maximum. Fix: give the service limits in components/config.ts DEFAULT_LIMITS or freshtrack:resources.",
+    description:
+        "Every container has a memory limit no larger than the configured maximum. Fix: give the service limits in components/config.ts DEFAULT_LIMITS or freshtrack:resources.",
     enforcementLevel: "mandatory",
-    config: { maxMemoryMb: { type: "integer", default: 4096, description: "Largest memory limit one container may have, in MB." } },
+    config: {
+        maxMemoryMb: {
+            type: "integer",
+            default: 4096,
+            description: "Largest memory limit one container may have, in MB.",
+        },
+    },
     check: (props, report, config) => {
         const memory = props.memory;
         if (typeof memory !== "number" || memory <= 0) {
             report("has no memory limit; a leak in it could take the whole host down. Set limits.memoryMb.");
         } else if (memory > config.maxMemoryMb) {
-            report(`memory limit ${memory} MB is above the ${config.maxMemoryMb} MB allowed by this stack's policy config.`);
+            report(
+                `memory limit ${memory} MB is above the ${config.maxMemoryMb} MB allowed by this stack's policy config.`,
+            );
         }
     },
 });
@@ -24,7 +33,8 @@ export const containerCpuLimit = containerPolicy({
     check: (props, report) => {
         const cpus = Number(props.cpus ?? 0);
         const quota = Number(props.cpuQuota ?? 0);
-        if (!(cpus > 0) && !(quota > 0)) report("has no CPU limit; one busy container could starve the others. Set limits.cpus.");
+        if (!(cpus > 0) && !(quota > 0))
+            report("has no CPU limit; one busy container could starve the others. Set limits.cpus.");
     },
 });
 
@@ -32,8 +42,9 @@ const COMMAND_TYPES = ["command:remote:Command", "command:local:Command"];
 
 /**
  * The PID limit a command's script sets on one service's containers, or undefined when it sets none: the script must be
- * exactly what renderPidsLimitScript writes, so a comment, an echo, another service (a prefix such as `api` of `api-old`),
- * another stack's label, an early exit never counts, and a limit below 1 (which Docker takes as no limit) is no limit.
+ * exactly what renderPidsLimitScript writes, so a comment, an echo, another service (a prefix such as `api` of
+ * `api-old`), another stack's label, an early exit never counts, and a limit below 1 (which Docker takes as no limit)
+ * is no limit.
  */
 export function pidsLimitOf(script: string, stack: string, service: string): number | undefined {
     const m = /^docker update --pids-limit ([1-9][0-9]*) \$ids/m.exec(script);
@@ -68,7 +79,9 @@ export const containerPidsLimit: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const config = args.getConfig<{ maxPids?: number; exemptServices?: string[] }>();
         const max = config.maxPids ?? 4096;
-        for (const c of args.resources.filter((r) => r.type === TYPES.container && !(r.props.attach === true && r.props.restart === "no"))) {
+        for (const c of args.resources.filter(
+            (r) => r.type === TYPES.container && !(r.props.attach === true && r.props.restart === "no"),
+        )) {
             const service = serviceName(c.props, c.name);
             if ((config.exemptServices ?? []).includes(service)) continue;
             const stack = labels(c.props).stack ?? "";
@@ -77,8 +90,16 @@ export const containerPidsLimit: StackValidationPolicy = {
                 .filter((r) => COMMAND_TYPES.includes(r.type) && parent !== undefined && r.parent?.urn === parent)
                 .map((r) => pidsLimitOf(String(r.props.stdin ?? r.props.create ?? ""), stack, service))
                 .filter((n): n is number => n !== undefined);
-            if (limits.length === 0) reportViolation(`${service}: no PID limit; a fork bomb or a thread leak in it could exhaust the host's processes.`, c.urn);
-            else if (Math.max(...limits) > max) reportViolation(`${service}: PID limit ${Math.max(...limits)} is above the ${max} allowed by this stack's policy config.`, c.urn);
+            if (limits.length === 0)
+                reportViolation(
+                    `${service}: no PID limit; a fork bomb or a thread leak in it could exhaust the host's processes.`,
+                    c.urn,
+                );
+            else if (Math.max(...limits) > max)
+                reportViolation(
+                    `${service}: PID limit ${Math.max(...limits)} is above the ${max} allowed by this stack's policy config.`,
+                    c.urn,
+                );
         }
     },
 };

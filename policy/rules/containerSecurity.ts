@@ -7,16 +7,25 @@ export const containerNotPrivileged = containerPolicy({
     description: "No container runs privileged. Fix: add the one capability the service needs instead.",
     enforcementLevel: "mandatory",
     check: (props, report) => {
-        if (props.privileged === true) report("runs privileged, with every device and capability of the host. Grant the needed capability instead.");
+        if (props.privileged === true)
+            report(
+                "runs privileged, with every device and capability of the host. Grant the needed capability instead.",
+            );
     },
 });
 
 export const containerHostNamespaces = containerPolicy({
     name: "container-no-host-namespaces",
-    description: "No container shares the host's network, PID, IPC or user namespace. Fix: use the stack's networks and leave the namespace modes unset.",
+    description:
+        "No container shares the host's network, PID, IPC or user namespace. Fix: use the stack's networks and leave the namespace modes unset.",
     enforcementLevel: "mandatory",
     check: (props, report) => {
-        for (const [field, label] of [["networkMode", "network"], ["pidMode", "PID"], ["ipcMode", "IPC"], ["usernsMode", "user"]] as const) {
+        for (const [field, label] of [
+            ["networkMode", "network"],
+            ["pidMode", "PID"],
+            ["ipcMode", "IPC"],
+            ["usernsMode", "user"],
+        ] as const) {
             if (props[field] === "host") report(`shares the host's ${label} namespace (${field}: host).`);
         }
     },
@@ -24,17 +33,20 @@ export const containerHostNamespaces = containerPolicy({
 
 export const containerNoNewPrivileges = containerPolicy({
     name: "container-no-new-privileges",
-    description: "Every container sets no-new-privileges, so setuid binaries cannot raise privileges. Fix: keep the Service default securityOpts.",
+    description:
+        "Every container sets no-new-privileges, so setuid binaries cannot raise privileges. Fix: keep the Service default securityOpts.",
     enforcementLevel: "mandatory",
     check: (props, report) => {
         const opts = (props.securityOpts ?? []) as string[];
-        if (!opts.some((o) => o === "no-new-privileges" || o === "no-new-privileges:true")) report("lacks securityOpts no-new-privileges:true.");
+        if (!opts.some((o) => o === "no-new-privileges" || o === "no-new-privileges:true"))
+            report("lacks securityOpts no-new-privileges:true.");
     },
 });
 
 export const containerCapabilities = containerPolicy({
     name: "container-capabilities",
-    description: "Every container drops ALL capabilities and adds back only those its service is allowed. Fix: drop ALL and list the needed ones in the Service; widen perService in the policy config if a service truly needs more.",
+    description:
+        "Every container drops ALL capabilities and adds back only those its service is allowed. Fix: drop ALL and list the needed ones in the Service; widen perService in the policy config if a service truly needs more.",
     enforcementLevel: "mandatory",
     config: {
         perService: {
@@ -52,16 +64,22 @@ export const containerCapabilities = containerPolicy({
     check: (props, report, config, args) => {
         const drops = (props.capabilities?.drops ?? []) as string[];
         const adds = (props.capabilities?.adds ?? []) as string[];
-        if (!drops.includes("ALL")) report("does not drop ALL capabilities; Docker's default set includes NET_RAW and others it does not need.");
-        const allowed = ((config.perService as Record<string, string[]>)[serviceName(props, args.name)] ?? []) as string[];
+        if (!drops.includes("ALL"))
+            report(
+                "does not drop ALL capabilities; Docker's default set includes NET_RAW and others it does not need.",
+            );
+        const allowed = ((config.perService as Record<string, string[]>)[serviceName(props, args.name)] ??
+            []) as string[];
         const extra = adds.filter((c) => !allowed.includes(c));
-        if (extra.length > 0) report(`adds capabilities ${extra.join(", ")} beyond its allowlist (${allowed.join(", ") || "none"}).`);
+        if (extra.length > 0)
+            report(`adds capabilities ${extra.join(", ")} beyond its allowlist (${allowed.join(", ") || "none"}).`);
     },
 });
 
 export const containerHostMounts = containerPolicy({
     name: "container-host-mounts",
-    description: "No container mounts the Docker socket or another host path, except the read-only allowlist (the log shipper's container log directory, node-exporter's host root). Fix: use a named volume; add a path to allowed in the policy config only for a host agent.",
+    description:
+        "No container mounts the Docker socket or another host path, except the read-only allowlist (the log shipper's container log directory, node-exporter's host root). Fix: use a named volume; add a path to allowed in the policy config only for a host agent.",
     enforcementLevel: "mandatory",
     config: {
         allowed: {
@@ -69,19 +87,28 @@ export const containerHostMounts = containerPolicy({
             // promtail tails the json-file logs under the Docker data root (the droplet's is on the block volume,
             // components/monitoring/monitoringTier.ts dockerDataRoot); node-exporter reads the host's filesystems,
             // memory and CPU (its README mounts / read-only for --path.rootfs). The socket: container-no-docker-socket.
-            default: { promtail: ["/var/lib/docker/containers", "/mnt/freshtrack-data/docker/containers"], "node-exporter": ["/"] },
+            default: {
+                promtail: ["/var/lib/docker/containers", "/mnt/freshtrack-data/docker/containers"],
+                "node-exporter": ["/"],
+            },
             description: "Host paths each service may mount read-only, by service name.",
         },
     },
     check: (props, report, config, args) => {
         const allowed = ((config.allowed as Record<string, string[]>)[serviceName(props, args.name)] ?? []) as string[];
         const binds: Array<{ path: string; readOnly: boolean }> = [
-            ...((props.volumes ?? []) as Array<{ hostPath?: string; readOnly?: boolean }>).filter((v) => v.hostPath).map((v) => ({ path: v.hostPath!, readOnly: v.readOnly === true })),
-            ...((props.mounts ?? []) as Array<{ type?: string; source?: string; readOnly?: boolean }>).filter((m) => m.type === "bind").map((m) => ({ path: m.source ?? "", readOnly: m.readOnly === true })),
+            ...((props.volumes ?? []) as Array<{ hostPath?: string; readOnly?: boolean }>)
+                .filter((v) => v.hostPath)
+                .map((v) => ({ path: v.hostPath!, readOnly: v.readOnly === true })),
+            ...((props.mounts ?? []) as Array<{ type?: string; source?: string; readOnly?: boolean }>)
+                .filter((m) => m.type === "bind")
+                .map((m) => ({ path: m.source ?? "", readOnly: m.readOnly === true })),
         ];
         for (const b of binds) {
             if (!allowed.includes(b.path)) {
-                report(`mounts host path ${b.path}${b.path.endsWith("docker.sock") ? " (control of the whole host)" : ""}; use a named volume.`);
+                report(
+                    `mounts host path ${b.path}${b.path.endsWith("docker.sock") ? " (control of the whole host)" : ""}; use a named volume.`,
+                );
             } else if (!b.readOnly) {
                 report(`mounts ${b.path} writable; the allowlist permits it read-only only.`);
             }
@@ -91,8 +118,9 @@ export const containerHostMounts = containerPolicy({
 
 /**
  * The hardening a container does without must be explained where the service is declared: the Service component records
- * `runsAsRootReason` and `writableRootReason` (components/service.ts). These rules read them from the container's parent,
- * so the advisory findings are exactly the exceptions, each with its reason, and an unexplained one blocks the deploy.
+ * `runsAsRootReason` and `writableRootReason` (components/service.ts). These rules read them from the container's
+ * parent, so the advisory findings are exactly the exceptions, each with its reason, and an unexplained one blocks the
+ * deploy.
  */
 function hardeningPolicy(p: {
     name: string;
@@ -118,19 +146,26 @@ function hardeningPolicy(p: {
             for (const c of args.resources.filter((r) => r.type === TYPES.container)) {
                 const exception = p.exception(c.props);
                 if (!exception || exempt.includes(serviceName(c.props, c.name))) continue;
-                const reason = c.parent?.type === TYPES.service ? (c.parent.props[p.reasonKey] as string | undefined) : undefined;
+                const reason =
+                    c.parent?.type === TYPES.service ? (c.parent.props[p.reasonKey] as string | undefined) : undefined;
                 const service = serviceName(c.props, c.name);
-                if (p.reportWhen === "reason" && reason) reportViolation(`${service}: ${exception}, because ${reason}.`, c.urn);
+                if (p.reportWhen === "reason" && reason)
+                    reportViolation(`${service}: ${exception}, because ${reason}.`, c.urn);
                 if (p.reportWhen === "noReason" && !reason) {
-                    reportViolation(`${service}: ${exception}, and its Service records no ${p.reasonKey}. Fix: harden it, or record why it cannot be.`, c.urn);
+                    reportViolation(
+                        `${service}: ${exception}, and its Service records no ${p.reasonKey}. Fix: harden it, or record why it cannot be.`,
+                        c.urn,
+                    );
                 }
             }
         },
     };
 }
 
-const ROOT = (props: Record<string, any>) => (runsAsRoot(props.user as string | undefined) ? `runs as root (user ${props.user ?? "unset"})` : undefined);
-const WRITABLE_ROOT = (props: Record<string, any>) => (props.readOnly === true ? undefined : "has a writable root filesystem");
+const ROOT = (props: Record<string, any>) =>
+    runsAsRoot(props.user as string | undefined) ? `runs as root (user ${props.user ?? "unset"})` : undefined;
+const WRITABLE_ROOT = (props: Record<string, any>) =>
+    props.readOnly === true ? undefined : "has a writable root filesystem";
 
 export const containerReadOnlyRootfs = hardeningPolicy({
     name: "container-read-only-rootfs",

@@ -22,11 +22,16 @@ function covers(rule: Rule, port: number): boolean {
  */
 function wholeInternet(sources: readonly string[]): string | undefined {
     const covered = coverage(sources);
-    const families = [covered.ipv4 >= ALL_IPV4 ? "IPv4" : undefined, covered.ipv6 >= ALL_IPV6 ? "IPv6" : undefined].filter((f): f is string => f !== undefined);
+    const families = [
+        covered.ipv4 >= ALL_IPV4 ? "IPv4" : undefined,
+        covered.ipv6 >= ALL_IPV6 ? "IPv6" : undefined,
+    ].filter((f): f is string => f !== undefined);
     if (families.length === 0) return undefined;
     const plain = sources.filter((s) => WORLD.includes(s));
     const plainCovered = coverage(plain);
-    const plainSays = (plainCovered.ipv4 >= ALL_IPV4) === (covered.ipv4 >= ALL_IPV4) && (plainCovered.ipv6 >= ALL_IPV6) === (covered.ipv6 >= ALL_IPV6);
+    const plainSays =
+        plainCovered.ipv4 >= ALL_IPV4 === covered.ipv4 >= ALL_IPV4 &&
+        plainCovered.ipv6 >= ALL_IPV6 === covered.ipv6 >= ALL_IPV6;
     if (plainSays) return plain.join(" and ");
     return `every ${families.join(" and every ")} address (${sources.join(", ")} ${sources.length === 1 ? "covers it" : "cover it together"})`;
 }
@@ -46,10 +51,18 @@ function worldRules(props: Record<string, any>): Array<Rule & { world: string }>
 
 export const firewallPublicPorts = typePolicy({
     name: "do-firewall-public-ports",
-    description: "The cloud firewall opens only ports 80 and 443 to the whole internet (SSH has its own rule). Fix: limit other inbound rules to specific sources.",
+    description:
+        "The cloud firewall opens only ports 80 and 443 to the whole internet (SSH has its own rule). Fix: limit other inbound rules to specific sources.",
     enforcementLevel: "mandatory",
     types: [TYPES.firewall],
-    config: { publicPorts: { type: "array", items: { type: "string" }, default: ["80", "443"], description: "Port ranges that may be open to 0.0.0.0/0 and ::/0." } },
+    config: {
+        publicPorts: {
+            type: "array",
+            items: { type: "string" },
+            default: ["80", "443"],
+            description: "Port ranges that may be open to 0.0.0.0/0 and ::/0.",
+        },
+    },
     check: (props, report, config) => {
         for (const rule of worldRules(props)) {
             if ((config.publicPorts as string[]).includes(rule.portRange ?? "")) continue;
@@ -61,7 +74,8 @@ export const firewallPublicPorts = typePolicy({
 
 export const firewallNoWorldSsh = typePolicy({
     name: "do-firewall-no-world-ssh",
-    description: "SSH (22) is never open to the whole internet. Fix: list your admin networks in freshtrack:adminCidrs.",
+    description:
+        "SSH (22) is never open to the whole internet. Fix: list your admin networks in freshtrack:adminCidrs.",
     enforcementLevel: "mandatory",
     types: [TYPES.firewall],
     check: (props, report) => {
@@ -74,32 +88,51 @@ export const firewallNoWorldSsh = typePolicy({
 
 export const dropletSize = typePolicy({
     name: "do-droplet-size",
-    description: "Droplets use a size this stack allows, so cost and memory stay as planned. Fix: choose a size from allowedSizes, or widen allowedSizes in this stack's policy config.",
+    description:
+        "Droplets use a size this stack allows, so cost and memory stay as planned. Fix: choose a size from allowedSizes, or widen allowedSizes in this stack's policy config.",
     enforcementLevel: "mandatory",
     types: [TYPES.droplet],
-    config: { allowedSizes: { type: "array", items: { type: "string" }, default: DROPLET_SIZE_NAMES, description: "Droplet size slugs allowed in this stack." } },
+    config: {
+        allowedSizes: {
+            type: "array",
+            items: { type: "string" },
+            default: DROPLET_SIZE_NAMES,
+            description: "Droplet size slugs allowed in this stack.",
+        },
+    },
     check: (props, report, config) => {
-        if (!(config.allowedSizes as string[]).includes(props.size)) report(`size ${props.size} is not one of ${(config.allowedSizes as string[]).join(", ")}.`);
+        if (!(config.allowedSizes as string[]).includes(props.size))
+            report(`size ${props.size} is not one of ${(config.allowedSizes as string[]).join(", ")}.`);
     },
 });
 
 export const dropletHardening = typePolicy({
     name: "do-droplet-hardening",
-    description: "Droplets run the monitoring agent, use SSH keys and a VPC, and in production take DigitalOcean backups. Fix: set them on the droplet (DropletHost does); requireBackups is set per stack.",
+    description:
+        "Droplets run the monitoring agent, use SSH keys and a VPC, and in production take DigitalOcean backups. Fix: set them on the droplet (DropletHost does); requireBackups is set per stack.",
     enforcementLevel: "mandatory",
     types: [TYPES.droplet],
-    config: { requireBackups: { type: "boolean", default: false, description: "Require DigitalOcean droplet backups (set true for prod)." } },
+    config: {
+        requireBackups: {
+            type: "boolean",
+            default: false,
+            description: "Require DigitalOcean droplet backups (set true for prod).",
+        },
+    },
     check: (props, report, config) => {
         if (props.monitoring !== true) report("runs without the monitoring agent.");
-        if (((props.sshKeys ?? []) as string[]).length === 0) report("has no SSH key; DigitalOcean would mail a root password instead.");
+        if (((props.sshKeys ?? []) as string[]).length === 0)
+            report("has no SSH key; DigitalOcean would mail a root password instead.");
         if (!props.vpcUuid) report("is not in the stack's VPC.");
-        if (config.requireBackups && props.backups !== true) report("has DigitalOcean backups off, which this stack requires.");
+        if (config.requireBackups && props.backups !== true)
+            report("has DigitalOcean backups off, which this stack requires.");
     },
 });
 
 export const dropletReplacementGuard = typePolicy({
     name: "do-droplet-replacement-guard",
-    description: "A change to a droplet's userData or sshKeys never replaces it, which would boot an empty machine. Fix: ignoreChanges [userData, sshKeys] (DropletHost does); rebuild deliberately with pulumi up --replace.",
+    description:
+        "A change to a droplet's userData or sshKeys never replaces it, which would boot an empty machine. Fix: ignoreChanges [userData, sshKeys] (DropletHost does); rebuild deliberately with pulumi up --replace.",
     enforcementLevel: "mandatory",
     types: [TYPES.droplet],
     check: (_props, report, _config, args) => {
@@ -110,10 +143,12 @@ export const dropletReplacementGuard = typePolicy({
 
 export const statefulProtected = typePolicy({
     name: "stateful-resources-protected",
-    description: "Volumes and database clusters that hold data are protected, so no update or destroy deletes them. Fix: set protect: true on the resource (DataVolumes, DropletHost and ManagedDatabase do).",
+    description:
+        "Volumes and database clusters that hold data are protected, so no update or destroy deletes them. Fix: set protect: true on the resource (DataVolumes, DropletHost and ManagedDatabase do).",
     enforcementLevel: "mandatory",
     types: [TYPES.dockerVolume, TYPES.doVolume, TYPES.databaseCluster],
     check: (_props, report, _config, args) => {
-        if (!args.opts.protect) report("holds data but is not protected; Pulumi could delete it on an update or destroy.");
+        if (!args.opts.protect)
+            report("holds data but is not protected; Pulumi could delete it on an update or destroy.");
     },
 });

@@ -32,24 +32,32 @@ export const containerNoDockerSocket = containerPolicy({
         socketProxy: {
             type: "string",
             default: "",
-            description: "The one service allowed the socket itself: a filtering, read-only API proxy on an internal network. None in this program.",
+            description:
+                "The one service allowed the socket itself: a filtering, read-only API proxy on an internal network. None in this program.",
         },
         hostRootReaders: {
             type: "object",
-            // node-exporter mounts / for --path.rootfs, which brings /run/docker.sock along. It runs as nobody
-            // (uid 65534, prometheus/node_exporter@v1.8.2 Dockerfile:11; components/imageContracts.ts) with every
-            // capability dropped, and the socket is root:docker 0660 (moby v27.5.1 daemon/listeners/listeners_linux.go:46
-            // creates it with the docker group), so its connect() is refused. It must never be given a root user; it states
-            // the image's own (components/monitoring/monitoringTier.ts).
+            // node-exporter mounts / for --path.rootfs, which brings /run/docker.sock along. It runs as nobody (uid
+            // 65534, prometheus/node_exporter@v1.8.2 Dockerfile:11; components/imageContracts.ts) with every capability
+            // dropped, and the socket is root:docker 0660 (moby v27.5.1 daemon/listeners/listeners_linux.go:46 creates
+            // it with the docker group), so its connect() is refused. It must never be given a root user; it states the
+            // image's own (components/monitoring/monitoringTier.ts).
             default: { "node-exporter": ["/"] },
-            description: "Services that may mount a directory holding the socket (never the socket), read-only and only as the image's non-root user.",
+            description:
+                "Services that may mount a directory holding the socket (never the socket), read-only and only as the image's non-root user.",
         },
     },
     check: (props, report, config, args) => {
-        const service = (props.labels ?? []).find((l: { label: string }) => l.label === "com.freshtrack.service")?.value ?? args.name;
+        const service =
+            (props.labels ?? []).find((l: { label: string }) => l.label === "com.freshtrack.service")?.value ??
+            args.name;
         const binds: Array<{ path: string; readOnly: boolean }> = [
-            ...((props.volumes ?? []) as Array<{ hostPath?: string; readOnly?: boolean }>).filter((v) => v.hostPath).map((v) => ({ path: v.hostPath!, readOnly: v.readOnly === true })),
-            ...((props.mounts ?? []) as Array<{ type?: string; source?: string; readOnly?: boolean }>).filter((m) => m.type === "bind").map((m) => ({ path: m.source ?? "", readOnly: m.readOnly === true })),
+            ...((props.volumes ?? []) as Array<{ hostPath?: string; readOnly?: boolean }>)
+                .filter((v) => v.hostPath)
+                .map((v) => ({ path: v.hostPath!, readOnly: v.readOnly === true })),
+            ...((props.mounts ?? []) as Array<{ type?: string; source?: string; readOnly?: boolean }>)
+                .filter((m) => m.type === "bind")
+                .map((m) => ({ path: m.source ?? "", readOnly: m.readOnly === true })),
         ];
         for (const b of binds.filter((x) => exposesDockerSocket(x.path))) {
             const p = normalise(b.path);
@@ -57,7 +65,8 @@ export const containerNoDockerSocket = containerPolicy({
             if (isSocket && config.socketProxy !== "" && service === config.socketProxy && b.readOnly) continue;
             const rootReader = ((config.hostRootReaders as Record<string, string[]>)[service] ?? []).includes(p);
             const user = props.user as string | undefined;
-            if (!isSocket && rootReader && b.readOnly && (user === undefined || user === "" || !runsAsRoot(user))) continue;
+            if (!isSocket && rootReader && b.readOnly && (user === undefined || user === "" || !runsAsRoot(user)))
+                continue;
             report(
                 isSocket
                     ? `mounts the Docker socket ${b.path}${b.readOnly ? " (read-only does not limit the API)" : ""}: whoever holds it controls the host.`

@@ -60,16 +60,22 @@ export const dockerSshHostKeyPinned = typePolicy({
         const options = sshOptionValues(sshOptsOf(props));
         const strict = firstValue(options, "StrictHostKeyChecking");
         if (strict === undefined || !REFUSES_UNKNOWN.has(strict.toLowerCase())) {
-            report(`reaches ${host} with StrictHostKeyChecking=${strict ?? "(not set: ask, which trusts any key accepted by hand once)"}, which accepts a host key it does not know.`);
+            report(
+                `reaches ${host} with StrictHostKeyChecking=${strict ?? "(not set: ask, which trusts any key accepted by hand once)"}, which accepts a host key it does not know.`,
+            );
             return;
         }
         const file = firstValue(options, "UserKnownHostsFile");
         if (file === undefined || file === "/dev/null" || file.toLowerCase() === "none") {
-            report(`reaches ${host} without a known_hosts file of its own (UserKnownHostsFile=${file ?? "(not set: the operator's ~/.ssh/known_hosts)"}), so nothing pins the host's key.`);
+            report(
+                `reaches ${host} without a known_hosts file of its own (UserKnownHostsFile=${file ?? "(not set: the operator's ~/.ssh/known_hosts)"}), so nothing pins the host's key.`,
+            );
         }
         const global = firstValue(options, "GlobalKnownHostsFile");
         if (global === undefined || (global !== "/dev/null" && global.toLowerCase() !== "none")) {
-            report(`reaches ${host} trusting the machine's global known_hosts too (GlobalKnownHostsFile=${global ?? "(not set)"}); set it to /dev/null so only the pinned key counts.`);
+            report(
+                `reaches ${host} trusting the machine's global known_hosts too (GlobalKnownHostsFile=${global ?? "(not set)"}); set it to /dev/null so only the pinned key counts.`,
+            );
         }
     },
 });

@@ -26,34 +26,50 @@ export function peakMemoryMb(containers: Array<{ props: Record<string, any> }>):
 
 export const memoryBudget: StackValidationPolicy = {
     name: "stack-memory-budget",
-    description: "The containers' memory limits, at their peak during an update, fit the host's memory with headroom for the kernel and Docker. Fix: lower limits in freshtrack:resources or choose a larger droplet.",
+    description:
+        "The containers' memory limits, at their peak during an update, fit the host's memory with headroom for the kernel and Docker. Fix: lower limits in freshtrack:resources or choose a larger droplet.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            headroom: { type: "number", default: 0.15, description: "Share of host memory kept free of container limits." },
-            hostMemoryMb: { type: "integer", default: 0, description: "Host memory for targets without a droplet (ssh); 0 skips the check there." },
+            headroom: {
+                type: "number",
+                default: 0.15,
+                description: "Share of host memory kept free of container limits.",
+            },
+            hostMemoryMb: {
+                type: "integer",
+                default: 0,
+                description: "Host memory for targets without a droplet (ssh); 0 skips the check there.",
+            },
         },
     },
     validateStack: (args, reportViolation) => {
         const config = args.getConfig<{ headroom: number; hostMemoryMb: number }>();
         const droplet = args.resources.find((r) => r.type === TYPES.droplet);
         const hostMemory = droplet ? DROPLET_SIZES[droplet.props.size as DropletSize]?.memoryMb : config.hostMemoryMb;
-        if (!hostMemory) args.notApplicable(droplet ? `unknown droplet size ${droplet.props.size}` : "no droplet and no hostMemoryMb configured");
+        if (!hostMemory)
+            args.notApplicable(
+                droplet ? `unknown droplet size ${droplet.props.size}` : "no droplet and no hostMemoryMb configured",
+            );
         const { steady, peak } = peakMemoryMb(args.resources.filter((r) => r.type === TYPES.container));
         const budget = Math.floor(hostMemory! * (1 - config.headroom));
         if (peak > budget) {
-            reportViolation(`container limits reach ${peak} MB at peak (${steady} MB steady), over the ${budget} MB budget: ${hostMemory} MB less ${Math.round(config.headroom * 100)} % headroom.`);
+            reportViolation(
+                `container limits reach ${peak} MB at peak (${steady} MB steady), over the ${budget} MB budget: ${hostMemory} MB less ${Math.round(config.headroom * 100)} % headroom.`,
+            );
         }
     },
 };
 
 export const containersThroughService: StackValidationPolicy = {
     name: "stack-containers-through-service",
-    description: "Every container is created by the Service component, so none escapes its limits, health check and hardening. Fix: create containers with new Service(...), never docker.Container directly.",
+    description:
+        "Every container is created by the Service component, so none escapes its limits, health check and hardening. Fix: create containers with new Service(...), never docker.Container directly.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const c of args.resources.filter((r) => r.type === TYPES.container)) {
-            if (c.parent?.type !== TYPES.service) reportViolation(`container ${c.name} is not created by the Service component.`, c.urn);
+            if (c.parent?.type !== TYPES.service)
+                reportViolation(`container ${c.name} is not created by the Service component.`, c.urn);
         }
     },
 };
@@ -61,7 +77,8 @@ export const containersThroughService: StackValidationPolicy = {
 /** mc mirror flags that make a copy follow the source's deletions or overwrite what it already holds. */
 const MIRROR_FLAGS_THAT_DELETE: Record<string, string> = {
     "--remove": "removes copies whose source is gone",
-    "--watch": "removes on the target every file removed at the source, --remove or not (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:754)",
+    "--watch":
+        "removes on the target every file removed at the source, --remove or not (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:754)",
     "-w": "is --watch",
     "--multi-master": "is --watch",
     "--active-active": "mirrors removals both ways",
@@ -75,19 +92,27 @@ const MIRROR_FLAGS_THAT_DELETE: Record<string, string> = {
  * container's argv, and the script when it runs one through `sh -c`.
  */
 export function mirrorProblems(props: Record<string, any>): string[] {
-    const argv = [...((props.entrypoints ?? []) as string[]), ...((props.command ?? []) as string[])].filter((a) => typeof a === "string");
+    const argv = [...((props.entrypoints ?? []) as string[]), ...((props.command ?? []) as string[])].filter(
+        (a) => typeof a === "string",
+    );
     const words = argv.flatMap((a) => a.split(/\s+/)).map((w) => w.replace(/^["']|["';|&]+$/g, ""));
     if (!words.includes("mirror")) return [];
     const problems = Object.entries(MIRROR_FLAGS_THAT_DELETE)
         .filter(([flag]) => words.includes(flag))
-        .map(([flag, why]) => `mirrors with ${flag}, which ${why}: an emptied or rebuilt backups volume must never cost a copy`);
+        .map(
+            ([flag, why]) =>
+                `mirrors with ${flag}, which ${why}: an emptied or rebuilt backups volume must never cost a copy`,
+        );
     if (words.some((w) => w.startsWith("offsite/")) && !words.includes("--enc-c")) {
         problems.push("copies offsite without --enc-c: the copies leave the host unencrypted");
     }
     return problems;
 }
 
-/** mc flags that take the next word as their value (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:49-152, cmd/flags.go:36,108-130). */
+/**
+ * mc flags that take the next word as their value (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-main.go:49-152,
+ * cmd/flags.go:36,108-130).
+ */
 const MC_VALUE_FLAGS = new Set([
     "--config-dir",
     "-C",
@@ -143,12 +168,21 @@ function shellWords(text: string): string[] {
 
 /**
  * The copies a container's `mc mirror` commands make, as source and target, read from its argv and, when it runs a
- * script through `sh -c`, from the script: the first two words after `mirror` that are neither a flag nor a flag's value.
+ * script through `sh -c`, from the script: the first two words after `mirror` that are neither a flag nor a flag's
+ * value.
  */
-export function mirrorCopies(props: Record<string, any>): Array<{ source: string; target: string; runsMc: boolean; copiesNothing: boolean }> {
-    const argv = [...((props.entrypoints ?? []) as unknown[]), ...((props.command ?? []) as unknown[])].filter((a): a is string => typeof a === "string");
+export function mirrorCopies(
+    props: Record<string, any>,
+): Array<{ source: string; target: string; runsMc: boolean; copiesNothing: boolean }> {
+    const argv = [...((props.entrypoints ?? []) as unknown[]), ...((props.command ?? []) as unknown[])].filter(
+        (a): a is string => typeof a === "string",
+    );
     // Comment lines hold no command (the second attack pass hid a mirror in one).
-    const text = argv.join(" ").split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
+    const text = argv
+        .join(" ")
+        .split("\n")
+        .filter((line) => !line.trim().startsWith("#"))
+        .join("\n");
     const words = shellWords(text);
     const copies: Array<{ source: string; target: string; runsMc: boolean; copiesNothing: boolean }> = [];
     for (let i = 0; i < words.length; i++) {
@@ -157,7 +191,10 @@ export function mirrorCopies(props: Record<string, any>): Array<{ source: string
         let k = i - 1;
         while (k >= 1 && words[k - 1]!.startsWith("-")) k -= 2;
         while (k >= 0 && words[k]!.startsWith("-")) k -= 1;
-        const runsMc = k >= 0 && /(^|\/)mc$/.test(words[k]!) && (k === 0 || words[k - 1] === ";" || words[k - 1] === "then" || words[k - 1] === "do");
+        const runsMc =
+            k >= 0 &&
+            /(^|\/)mc$/.test(words[k]!) &&
+            (k === 0 || words[k - 1] === ";" || words[k - 1] === "then" || words[k - 1] === "do");
         const positional: string[] = [];
         let copiesNothing = false;
         for (let j = i + 1; j < words.length && words[j] !== ";" && positional.length < 2; j++) {
@@ -168,7 +205,8 @@ export function mirrorCopies(props: Record<string, any>): Array<{ source: string
                 if (MC_VALUE_FLAGS.has(w)) j++;
             } else positional.push(w);
         }
-        if (positional.length === 2) copies.push({ source: positional[0]!, target: positional[1]!, runsMc, copiesNothing });
+        if (positional.length === 2)
+            copies.push({ source: positional[0]!, target: positional[1]!, runsMc, copiesNothing });
     }
     return copies;
 }
@@ -178,7 +216,8 @@ export function mirrorCopies(props: Record<string, any>): Array<{ source: string
  * (BACKUP_DIR) and the uploads bucket, each of which must be the source of an `mc mirror` to an `offsite/` target.
  */
 export function offsiteGaps(offsiteContainers: Array<{ props: Record<string, any> }>): string[] {
-    // Only what `mc` really runs and copies: not an echo, a dry run, or an exclude of everything (the second attack pass).
+    // Only what `mc` really runs and copies: not an echo, a dry run, or an exclude of everything (the second attack
+    // pass).
     const copies = offsiteContainers
         .flatMap((c) => mirrorCopies(c.props))
         .filter((c) => c.runsMc && !c.copiesNothing && c.target.startsWith("offsite/"));
@@ -201,12 +240,24 @@ export const backupsAndMonitoring: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            required: { type: "boolean", default: false, description: "Enforce the production checks (set true for prod); the mirror checks apply to every stack." },
-            requiredServices: { type: "array", items: { type: "string" }, default: [], description: "Services (com.freshtrack.service label) that must exist, e.g. the backup job and Prometheus." },
+            required: {
+                type: "boolean",
+                default: false,
+                description:
+                    "Enforce the production checks (set true for prod); the mirror checks apply to every stack.",
+            },
+            requiredServices: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description:
+                    "Services (com.freshtrack.service label) that must exist, e.g. the backup job and Prometheus.",
+            },
             offsiteForVolumes: {
                 type: "boolean",
-                // On wherever the production checks are: the block volume holds the database, its dumps and MinIO, so without
-                // an offsite copy one lost volume loses everything. Turning it off is a written decision in the stack's pack config.
+                // On wherever the production checks are: the block volume holds the database, its dumps and MinIO, so
+                // without an offsite copy one lost volume loses everything. Turning it off is a written decision in the
+                // stack's pack config.
                 default: true,
                 description:
                     "With required: a DigitalOcean block volume needs the backup-offsite service, copying both the database dumps and the " +
@@ -226,7 +277,10 @@ export const backupsAndMonitoring: StackValidationPolicy = {
             }
         }
         if (!config.required) {
-            if (mirrorViolations === 0) args.notApplicable("no backup mirror follows deletions, and the production checks are not required in this stack");
+            if (mirrorViolations === 0)
+                args.notApplicable(
+                    "no backup mirror follows deletions, and the production checks are not required in this stack",
+                );
             return;
         }
         for (const d of args.resources.filter((r) => r.type === TYPES.droplet)) {
@@ -249,7 +303,8 @@ export const backupsAndMonitoring: StackValidationPolicy = {
                 );
             }
         } else if (config.offsiteForVolumes) {
-            // A backup-offsite that exists is not yet a copy of the volume: it must copy each kind of data the volume holds.
+            // A backup-offsite that exists is not yet a copy of the volume: it must copy each kind of data the volume
+            // holds.
             const gaps = offsiteGaps(containers.filter((c) => labels(c.props).service === "backup-offsite"));
             if (gaps.length > 0) {
                 for (const v of args.resources.filter((r) => r.type === TYPES.doVolume)) {

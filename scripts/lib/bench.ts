@@ -17,7 +17,6 @@ import { startOrder } from "./planReport";
 import { StackSettings } from "./stackFiles";
 import { TYPES } from "../../policy/lib";
 
-
 /** The old bash deploy ran its phases strictly one after another. */
 export const OLD_SEQUENTIAL_PHASES = 10;
 
@@ -45,7 +44,13 @@ export interface TypicalChange {
 }
 
 function withValue(settings: StackSettings, key: string, value: unknown): StackSettings {
-    return { ...settings, config: { ...settings.config, [`freshtrack:${key}`]: typeof value === "string" ? value : JSON.stringify(value) } };
+    return {
+        ...settings,
+        config: {
+            ...settings.config,
+            [`freshtrack:${key}`]: typeof value === "string" ? value : JSON.stringify(value),
+        },
+    };
 }
 
 function objectValue(settings: StackSettings, key: string): Record<string, unknown> {
@@ -63,7 +68,11 @@ const APP_SERVICES = ["backend", "worker", "frontend"];
 const MEMORY_STEP_MB = 32;
 
 function raiseMemory(service: ServiceName): (s: StackSettings, cfg: StackConfig) => StackSettings {
-    return (s, cfg) => withValue(s, "resources", { ...objectValue(s, "resources"), [service]: { ...cfg.resources[service], memoryMb: cfg.resources[service].memoryMb + MEMORY_STEP_MB } });
+    return (s, cfg) =>
+        withValue(s, "resources", {
+            ...objectValue(s, "resources"),
+            [service]: { ...cfg.resources[service], memoryMb: cfg.resources[service].memoryMb + MEMORY_STEP_MB },
+        });
 }
 
 export const TYPICAL_CHANGES: readonly TypicalChange[] = [
@@ -92,7 +101,8 @@ export const TYPICAL_CHANGES: readonly TypicalChange[] = [
         title: "Grafana dashboard edit",
         appLevel: true,
         patch: () => {
-            // PANELS is read-only to the program; the benchmark edits it for one run, as a developer would edit the file.
+            // PANELS is read-only to the program; the benchmark edits it for one run, as a developer would edit the
+            // file.
             const panels = PANELS[0]!.panels as Panel[];
             panels.push({ title: "Benchmark panel", type: "stat", expr: "up" });
             return () => void panels.pop();
@@ -111,7 +121,11 @@ export const TYPICAL_CHANGES: readonly TypicalChange[] = [
         id: "grafana-password",
         title: "rotate the Grafana password",
         appLevel: true,
-        configure: (s, cfg) => withValue(s, "secretGenerations", { ...objectValue(s, "secretGenerations"), grafanaAdminPassword: (cfg.secretGenerations.grafanaAdminPassword ?? 1) + 1 }),
+        configure: (s, cfg) =>
+            withValue(s, "secretGenerations", {
+                ...objectValue(s, "secretGenerations"),
+                grafanaAdminPassword: (cfg.secretGenerations.grafanaAdminPassword ?? 1) + 1,
+            }),
         mayReplace: () => (name) => name === "grafana" || name === "grafana-admin-password",
         mustReplace: ["grafana-admin-password"],
     },
@@ -173,7 +187,10 @@ export interface StackBench {
         readonly minMs: number;
         readonly maxMs: number;
         readonly runs: number;
-        /** Median time spent formatting the stack traces the SDK captures per promise (see MockRun.stackTraceMs); absent without a formatter. */
+        /**
+         * Median time spent formatting the stack traces the SDK captures per promise (see MockRun.stackTraceMs); absent
+         * without a formatter.
+         */
         readonly stackTraceMedianMs?: number;
         /** How many stack traces one evaluation formats. */
         readonly stackTraces?: number;
@@ -191,26 +208,43 @@ export interface StackBench {
     readonly cost: { readonly lines: readonly CostLine[]; readonly usdPerMonth: number };
     readonly criticalPath: CriticalPath & { readonly containerWaves: number };
     /** `timing` targets depend on the machine's load; the exit code counts only the others. */
-    readonly targets: ReadonlyArray<{ readonly name: string; readonly met: boolean; readonly detail: string; readonly timing: boolean }>;
+    readonly targets: ReadonlyArray<{
+        readonly name: string;
+        readonly met: boolean;
+        readonly detail: string;
+        readonly timing: boolean;
+    }>;
 }
 
-function summariseChange(change: TypicalChange, radius: BlastRadius, tierOf: (name: string) => string | undefined): ChangeResult {
+function summariseChange(
+    change: TypicalChange,
+    radius: BlastRadius,
+    tierOf: (name: string) => string | undefined,
+): ChangeResult {
     const replaced = radius.containers.replace;
     const misses: string[] = [];
     const allowed = change.mayReplace?.(tierOf);
     if (allowed) for (const name of replaced) if (!allowed(name)) misses.push(`also replaces ${name}`);
-    for (const name of change.mustReplace ?? []) if (tierOf(name) !== undefined && !replaced.includes(name)) misses.push(`does not replace ${name}`);
-    if (change.appLevel) for (const name of replaced) if (tierOf(name) === "data") misses.push(`replaces data-tier ${name}`);
+    for (const name of change.mustReplace ?? [])
+        if (tierOf(name) !== undefined && !replaced.includes(name)) misses.push(`does not replace ${name}`);
+    if (change.appLevel)
+        for (const name of replaced) if (tierOf(name) === "data") misses.push(`replaces data-tier ${name}`);
     if (change.changesNothing) {
         for (const c of radius.changes.filter((x) => x.verdict !== "replace" || x.type !== TYPES.container)) {
-            misses.push(`${c.verdict === "update" ? "updates" : c.verdict === "replace" ? "replaces" : c.verdict === "create" ? "creates" : "deletes"} ${c.name}${c.changedInputs.length ? ` (${c.changedInputs.join(", ")})` : ""}`);
+            misses.push(
+                `${c.verdict === "update" ? "updates" : c.verdict === "replace" ? "replaces" : c.verdict === "create" ? "creates" : "deletes"} ${c.name}${c.changedInputs.length ? ` (${c.changedInputs.join(", ")})` : ""}`,
+            );
         }
     }
     return {
         id: change.id,
         title: change.title,
         replaced,
-        replacedBecause: Object.fromEntries(radius.changes.filter((c) => c.type === TYPES.container && c.verdict === "replace").map((c) => [c.name, c.replacedBy])),
+        replacedBecause: Object.fromEntries(
+            radius.changes
+                .filter((c) => c.type === TYPES.container && c.verdict === "replace")
+                .map((c) => [c.name, c.replacedBy]),
+        ),
         updatedInPlace: radius.containers.update,
         otherResourcesChanged: radius.changes
             .filter((c) => c.type !== TYPES.container)
@@ -273,7 +307,9 @@ export async function benchStack(settings: StackSettings, program: Program, opts
     const budgetMb = hostMb ? Math.floor(hostMb * (1 - opts.headroom)) : undefined;
     const lines = monthlyCost({
         ...(cfg.droplet ? { droplet: cfg.droplet } : {}),
-        ...(cfg.database.mode === "managed" ? { managedDatabase: { size: cfg.database.size, nodeCount: cfg.database.nodeCount } } : {}),
+        ...(cfg.database.mode === "managed"
+            ? { managedDatabase: { size: cfg.database.size, nodeCount: cfg.database.nodeCount } }
+            : {}),
         offsiteBackups: cfg.backup.offsite !== undefined,
     });
     const path = criticalPath(resources);
@@ -282,7 +318,12 @@ export async function benchStack(settings: StackSettings, program: Program, opts
         minMs: round1(Math.min(...times)),
         maxMs: round1(Math.max(...times)),
         runs: times.length,
-        ...(stackTraceTimes.length === times.length ? { stackTraceMedianMs: round1(median(stackTraceTimes)), ...(stackTraces !== undefined ? { stackTraces } : {}) } : {}),
+        ...(stackTraceTimes.length === times.length
+            ? {
+                  stackTraceMedianMs: round1(median(stackTraceTimes)),
+                  ...(stackTraces !== undefined ? { stackTraces } : {}),
+              }
+            : {}),
     };
 
     const targets: Array<{ name: string; met: boolean; detail: string; timing: boolean }> = changes.map((c) => {
@@ -291,21 +332,40 @@ export async function benchStack(settings: StackSettings, program: Program, opts
             timing: false,
             name: `${c.title}: ${nothing ? "replaces and updates nothing" : "replaces only what it must"}`,
             met: c.misses.length === 0,
-            detail: c.misses.length > 0 ? c.misses.join("; ") : nothing ? "nothing changes" : `replaces ${c.replaced.length ? c.replaced.join(", ") : "nothing"}`,
+            detail:
+                c.misses.length > 0
+                    ? c.misses.join("; ")
+                    : nothing
+                      ? "nothing changes"
+                      : `replaces ${c.replaced.length ? c.replaced.join(", ") : "nothing"}`,
         };
     });
     if (budgetMb !== undefined) {
-        targets.push({ name: "memory: peak within the host less headroom", met: peak <= budgetMb, detail: `${peak} MB of ${budgetMb} MB`, timing: false });
+        targets.push({
+            name: "memory: peak within the host less headroom",
+            met: peak <= budgetMb,
+            detail: `${peak} MB of ${budgetMb} MB`,
+            timing: false,
+        });
     }
     if (settings.stack === "prod") {
-        targets.push({ name: `evaluation under ${PROD_EVALUATION_TARGET_MS} ms`, met: evaluation.medianMs < PROD_EVALUATION_TARGET_MS, detail: `median ${evaluation.medianMs} ms`, timing: true });
+        targets.push({
+            name: `evaluation under ${PROD_EVALUATION_TARGET_MS} ms`,
+            met: evaluation.medianMs < PROD_EVALUATION_TARGET_MS,
+            detail: `median ${evaluation.medianMs} ms`,
+            timing: true,
+        });
     }
 
     return {
         stack: settings.stack,
         target: cfg.target,
         evaluation,
-        resources: { custom: resources.filter((r) => r.custom).length, components: resources.filter((r) => !r.custom).length, containers: containers.length },
+        resources: {
+            custom: resources.filter((r) => r.custom).length,
+            components: resources.filter((r) => !r.custom).length,
+            containers: containers.length,
+        },
         changes,
         memory: {
             steadyMb: steady,
@@ -313,7 +373,11 @@ export async function benchStack(settings: StackSettings, program: Program, opts
             ...(hostMb ? { hostMb } : {}),
             ...(budgetMb !== undefined ? { budgetMb } : {}),
             headroom: opts.headroom,
-            hostLabel: cfg.droplet ? cfg.droplet.size : hostMb ? `${cfg.target} host` : `${cfg.target} (host memory not configured)`,
+            hostLabel: cfg.droplet
+                ? cfg.droplet.size
+                : hostMb
+                  ? `${cfg.target} host`
+                  : `${cfg.target} (host memory not configured)`,
         },
         cost: { lines, usdPerMonth: Math.round(lines.reduce((sum, l) => sum + l.usdPerMonth, 0) * 100) / 100 },
         criticalPath: { ...path, containerWaves: startOrder([...resources]).length },
@@ -328,12 +392,32 @@ function round1(n: number): number {
 /** The readable report. */
 export function renderBench(results: readonly StackBench[]): string {
     const out: string[] = [];
-    const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+    const row = (cells: string[], widths: number[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join("  ")
+            .trimEnd();
     const overviewWidths = [8, 8, 22, 26, 22, 15, 16];
     out.push("Deploy shape per stack");
-    out.push(row(["stack", "target", "evaluation (median)", "resources (+ components)", "memory peak / budget", "per month", "critical path"], overviewWidths));
+    out.push(
+        row(
+            [
+                "stack",
+                "target",
+                "evaluation (median)",
+                "resources (+ components)",
+                "memory peak / budget",
+                "per month",
+                "critical path",
+            ],
+            overviewWidths,
+        ),
+    );
     for (const r of results) {
-        const budget = r.memory.budgetMb !== undefined ? `${r.memory.peakMb} / ${r.memory.budgetMb} MB` : `${r.memory.peakMb} MB / n/a`;
+        const budget =
+            r.memory.budgetMb !== undefined
+                ? `${r.memory.peakMb} / ${r.memory.budgetMb} MB`
+                : `${r.memory.peakMb} MB / n/a`;
         out.push(
             row(
                 [
@@ -352,20 +436,28 @@ export function renderBench(results: readonly StackBench[]): string {
     out.push("");
     const traced = results.filter((r) => r.evaluation.stackTraceMedianMs !== undefined);
     if (traced.length > 0) {
-        out.push("Where evaluation time goes: formatting the stack traces the Pulumi SDK captures, one per promise it makes while registering,");
-        out.push("four per output property of every resource (transferProperties, @pulumi/pulumi runtime/rpc.js); under ts-node, as `pulumi up`");
+        out.push(
+            "Where evaluation time goes: formatting the stack traces the Pulumi SDK captures, one per promise it makes while registering,",
+        );
+        out.push(
+            "four per output property of every resource (transferProperties, @pulumi/pulumi runtime/rpc.js); under ts-node, as `pulumi up`",
+        );
         out.push("runs this program, every frame of each is mapped through source maps");
         for (const r of traced) {
             const share = Math.round((r.evaluation.stackTraceMedianMs! / r.evaluation.medianMs) * 100);
             const rest = round1(r.evaluation.medianMs - r.evaluation.stackTraceMedianMs!);
             const count = r.evaluation.stackTraces !== undefined ? ` for ${r.evaluation.stackTraces} traces` : "";
-            out.push(`  ${r.stack.padEnd(8)} ${r.evaluation.stackTraceMedianMs} ms${count} of ${r.evaluation.medianMs} ms (${share} %); everything else, ${r.resources.custom + r.resources.components} registrations included: ${rest} ms`);
+            out.push(
+                `  ${r.stack.padEnd(8)} ${r.evaluation.stackTraceMedianMs} ms${count} of ${r.evaluation.medianMs} ms (${share} %); everything else, ${r.resources.custom + r.resources.components} registrations included: ${rest} ms`,
+            );
         }
         out.push("");
     }
     out.push(`Critical path of a first deploy (the old deploy ran ${OLD_SEQUENTIAL_PHASES} phases, one after another)`);
     for (const r of results) {
-        out.push(`  ${r.stack}: ${r.criticalPath.chain.length} resources in a row, ${r.criticalPath.gatedSteps} of them containers that wait for health or exit; containers start in ${r.criticalPath.containerWaves} waves`);
+        out.push(
+            `  ${r.stack}: ${r.criticalPath.chain.length} resources in a row, ${r.criticalPath.gatedSteps} of them containers that wait for health or exit; containers start in ${r.criticalPath.containerWaves} waves`,
+        );
         out.push(`    ${r.criticalPath.chain.map((s) => s.name).join(" -> ")}`);
     }
     out.push("");
@@ -384,15 +476,22 @@ export function renderBench(results: readonly StackBench[]): string {
     out.push("Monthly list price on DigitalOcean");
     for (const r of results) {
         if (r.cost.lines.length === 0) {
-            out.push(`  ${r.stack.padEnd(8)} nothing on DigitalOcean (runs on ${r.target === "local" ? "your own Docker" : "your own VM"})`);
+            out.push(
+                `  ${r.stack.padEnd(8)} nothing on DigitalOcean (runs on ${r.target === "local" ? "your own Docker" : "your own VM"})`,
+            );
             continue;
         }
-        out.push(`  ${r.stack.padEnd(8)} $${r.cost.usdPerMonth.toFixed(2)}: ${r.cost.lines.map((l) => `${l.item} $${l.usdPerMonth.toFixed(2)}`).join(", ")}`);
+        out.push(
+            `  ${r.stack.padEnd(8)} $${r.cost.usdPerMonth.toFixed(2)}: ${r.cost.lines.map((l) => `${l.item} $${l.usdPerMonth.toFixed(2)}`).join(", ")}`,
+        );
     }
     out.push("");
     out.push("Targets");
     for (const r of results) {
-        for (const t of r.targets) out.push(`  ${t.met ? "met   " : "MISSED"}  ${r.stack.padEnd(8)} ${t.name}: ${t.detail}${t.timing ? " (timing: varies with the machine's load; not counted in the exit code)" : ""}`);
+        for (const t of r.targets)
+            out.push(
+                `  ${t.met ? "met   " : "MISSED"}  ${r.stack.padEnd(8)} ${t.name}: ${t.detail}${t.timing ? " (timing: varies with the machine's load; not counted in the exit code)" : ""}`,
+            );
     }
     return out.join("\n");
 }

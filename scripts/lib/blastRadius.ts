@@ -15,7 +15,6 @@ import type { ResourceModel } from "./readBack/docker";
 import { modelReplaces } from "./readBack/models";
 import { TYPES } from "../../policy/lib";
 
-
 /**
  * Container inputs the provider changes without replacing the container; every
  * other input forces a replacement. Source: kreuzwerker/terraform-provider-docker
@@ -94,7 +93,8 @@ export interface BlastRadius {
 function comparable(value: unknown): unknown {
     if (value instanceof SecretValue) return { secret: comparable(value.value) };
     if (Array.isArray(value)) return value.map(comparable);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
     return value;
 }
 
@@ -102,21 +102,44 @@ function topLevel(path: string): string {
     return path.split(/[.[]/)[0]!;
 }
 
-function changedInputs(before: RegisteredResource, after: RegisteredResource, model: ResourceModel | undefined): string[] {
+function changedInputs(
+    before: RegisteredResource,
+    after: RegisteredResource,
+    model: ResourceModel | undefined,
+): string[] {
     // ignoreChanges is the engine's: it hands the provider the old input for those keys, so they never differ.
     const ignored = new Set(after.options.ignoreChanges.map(topLevel));
-    if (model) return model.changed(after.inputs, model.readBack(before.inputs)).filter((k) => !ignored.has(k)).sort();
+    if (model)
+        return model
+            .changed(after.inputs, model.readBack(before.inputs))
+            .filter((k) => !ignored.has(k))
+            .sort();
     const keys = new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)]);
-    return [...keys].filter((k) => !ignored.has(k) && !isDeepStrictEqual(comparable(before.inputs[k]), comparable(after.inputs[k]))).sort();
+    return [...keys]
+        .filter((k) => !ignored.has(k) && !isDeepStrictEqual(comparable(before.inputs[k]), comparable(after.inputs[k])))
+        .sort();
 }
 
-function classify(before: RegisteredResource, after: RegisteredResource, model: ResourceModel | undefined): ResourceChange | undefined {
+function classify(
+    before: RegisteredResource,
+    after: RegisteredResource,
+    model: ResourceModel | undefined,
+): ResourceChange | undefined {
     const changed = changedInputs(before, after, model);
     if (changed.length === 0) return undefined;
     const forced = new Set(after.options.replaceOnChanges.map(topLevel));
-    const providerRule = model ? (k: string) => modelReplaces(model, k, before.inputs[k], after.inputs[k]) : REPLACING_INPUTS[after.type];
+    const providerRule = model
+        ? (k: string) => modelReplaces(model, k, before.inputs[k], after.inputs[k])
+        : REPLACING_INPUTS[after.type];
     const replacedBy = changed.filter((k) => forced.has(k) || forced.has("*") || (providerRule?.(k) ?? false));
-    return { urn: after.urn, type: after.type, name: after.name, verdict: replacedBy.length > 0 ? "replace" : "update", changedInputs: changed, replacedBy };
+    return {
+        urn: after.urn,
+        type: after.type,
+        name: after.name,
+        verdict: replacedBy.length > 0 ? "replace" : "update",
+        changedInputs: changed,
+        replacedBy,
+    };
 }
 
 /**
@@ -129,7 +152,8 @@ export function blastRadius(
     after: readonly RegisteredResource[],
     models: Readonly<Record<string, ResourceModel>> = {},
 ): BlastRadius {
-    const custom = (list: readonly RegisteredResource[]) => new Map(list.filter((r) => r.custom).map((r) => [r.urn, r]));
+    const custom = (list: readonly RegisteredResource[]) =>
+        new Map(list.filter((r) => r.custom).map((r) => [r.urn, r]));
     const old = custom(before);
     const next = custom(after);
     const changes: ResourceChange[] = [];
@@ -143,7 +167,8 @@ export function blastRadius(
         if (change) changes.push(change);
     }
     for (const [urn, r] of old) {
-        if (!next.has(urn)) changes.push({ urn, type: r.type, name: r.name, verdict: "delete", changedInputs: [], replacedBy: [] });
+        if (!next.has(urn))
+            changes.push({ urn, type: r.type, name: r.name, verdict: "delete", changedInputs: [], replacedBy: [] });
     }
     const containerNames = (verdict: Verdict) =>
         changes
@@ -152,6 +177,11 @@ export function blastRadius(
             .sort();
     return {
         changes,
-        containers: { replace: containerNames("replace"), update: containerNames("update"), create: containerNames("create"), delete: containerNames("delete") },
+        containers: {
+            replace: containerNames("replace"),
+            update: containerNames("update"),
+            create: containerNames("create"),
+            delete: containerNames("delete"),
+        },
     };
 }

@@ -15,8 +15,14 @@ export function isMissingCli(err: unknown): boolean {
 /** One line on why the Pulumi CLI could not be used, from the error its invocation raised. */
 export function pulumiFailure(err: unknown): string {
     const message = err instanceof Error ? err.message : String(err);
-    if (isMissingCli(err)) return `the pulumi command was not found on PATH; install the Pulumi CLI (${INSTALL_PULUMI})`;
-    return message.split("\n").find((l) => l.trim().length > 0)?.trim() ?? message;
+    if (isMissingCli(err))
+        return `the pulumi command was not found on PATH; install the Pulumi CLI (${INSTALL_PULUMI})`;
+    return (
+        message
+            .split("\n")
+            .find((l) => l.trim().length > 0)
+            ?.trim() ?? message
+    );
 }
 
 export function describeFailure(script: string, err: unknown): string {
@@ -24,7 +30,10 @@ export function describeFailure(script: string, err: unknown): string {
     return `${script}: ${pulumiFailure(err)}`;
 }
 
-/** Runs a script's main function with the command line's arguments and exits: 1 for a bad config, 2 for any other failure. */
+/**
+ * Runs a script's main function with the command line's arguments and exits: 1 for a bad config, 2 for any other
+ * failure.
+ */
 export function runCli(script: string, main: (argv: string[]) => number | Promise<number>): void {
     Promise.resolve()
         .then(() => main(process.argv.slice(2)))

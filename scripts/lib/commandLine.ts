@@ -36,7 +36,9 @@ function parseProblem(err: unknown, options: Options): string {
         return `unknown option ${named}${near ? `; did you mean --${near}?` : ""}`;
     }
     if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && named) {
-        return /does not take an argument/.test(e.message ?? "") ? `option ${named} takes no value` : `option ${named} needs a value`;
+        return /does not take an argument/.test(e.message ?? "")
+            ? `option ${named} takes no value`
+            : `option ${named} needs a value`;
     }
     return (e.message ?? String(err)).split(". ")[0]!;
 }
@@ -47,7 +49,11 @@ export function usageText(script: string, synopsis: string): string {
 }
 
 /** The parsed command line, or the exit code to stop with after the message was printed. */
-export function commandLine(script: string, argv: readonly string[], spec: CommandLineSpec): CommandLine | { exitCode: number } {
+export function commandLine(
+    script: string,
+    argv: readonly string[],
+    spec: CommandLineSpec,
+): CommandLine | { exitCode: number } {
     const usage = usageText(script, spec.usage);
     const options = spec.options ?? {};
     if (argv.includes("--help") || argv.includes("-h")) {

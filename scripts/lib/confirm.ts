@@ -17,7 +17,11 @@ export function stackNamePrompt(stack: string, text: string): string {
  * and never calls the question's callback, and with nothing else pending Node would leave the promise
  * unsettled and exit 0, as if the restore had been done (issue 15, finding 13).
  */
-export function askForStackName(stack: string, prompt: string, input: NodeJS.ReadableStream = process.stdin): Promise<boolean> {
+export function askForStackName(
+    stack: string,
+    prompt: string,
+    input: NodeJS.ReadableStream = process.stdin,
+): Promise<boolean> {
     const rl = readline.createInterface({ input, output: process.stdout });
     return new Promise((resolve) => {
         let answered = false;

@@ -7,7 +7,6 @@
 import { RegisteredResource } from "./mockRun";
 import { TYPES } from "../../policy/lib";
 
-
 export interface CriticalPath {
     /** Resource names along the chain, first created first. */
     readonly chain: ReadonlyArray<{ readonly name: string; readonly type: string }>;
@@ -20,7 +19,10 @@ export interface CriticalPath {
  * itself (URNs). `dependenciesOf` says what a resource waits on; dependencies
  * outside `resources` are ignored. Throws on a cycle.
  */
-export function longestChains(resources: readonly RegisteredResource[], dependenciesOf: (r: RegisteredResource) => string[]): Map<string, string[]> {
+export function longestChains(
+    resources: readonly RegisteredResource[],
+    dependenciesOf: (r: RegisteredResource) => string[],
+): Map<string, string[]> {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const longest = new Map<string, string[]>();
     const visit = (r: RegisteredResource, path: Set<string>): string[] => {
@@ -62,5 +64,8 @@ export function criticalPath(resources: readonly RegisteredResource[]): Critical
     let chain: string[] = [];
     for (const c of chains.values()) if (c.length > chain.length) chain = c;
     const steps = chain.map((urn) => byUrn.get(urn)!);
-    return { chain: steps.map((r) => ({ name: r.name, type: r.type })), gatedSteps: steps.filter((r) => r.type === TYPES.container).length };
+    return {
+        chain: steps.map((r) => ({ name: r.name, type: r.type })),
+        gatedSteps: steps.filter((r) => r.type === TYPES.container).length,
+    };
 }

@@ -20,6 +20,8 @@ export function destinationsFromConfig(config: ConfigMap): NotifyDestinations {
     return {
         ...(slackWebhookUrl ? { slackWebhookUrl } : {}),
         ...(webhookUrl ? { webhookUrl } : {}),
-        ...(alerts.email ? { email: { ...alerts.email, ...(alerts.email.username && password ? { password } : {}) } } : {}),
+        ...(alerts.email
+            ? { email: { ...alerts.email, ...(alerts.email.username && password ? { password } : {}) } }
+            : {}),
     };
 }

@@ -87,7 +87,15 @@ export interface ProviderBehaviour {
 }
 
 /** Operation names as the engine displays them (step.go:2236-2248). */
-export type StepOp = "same" | "create" | "update" | "replace" | "create-replacement" | "delete-replaced" | "delete" | "remove-pending-replace";
+export type StepOp =
+    | "same"
+    | "create"
+    | "update"
+    | "replace"
+    | "create-replacement"
+    | "delete-replaced"
+    | "delete"
+    | "remove-pending-replace";
 
 export interface Step {
     op: StepOp;
@@ -130,7 +138,12 @@ interface Outcome {
  * One `pulumi up` (or preview) of `goals` over the checkpoint `prev`. Pure: `prev` is not changed.
  * Goals are processed in order, one at a time; the first failure ends the run.
  */
-export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[], provider: ProviderBehaviour, opts: RunOptions = {}): RunResult {
+export function runUpdate(
+    prev: readonly StateResource[],
+    goals: readonly Goal[],
+    provider: ProviderBehaviour,
+    opts: RunOptions = {},
+): RunResult {
     const preview = opts.preview === true;
     // The engine mutates the base checkpoint's states in place (the Delete flag: backend/snapshot.go:449-457);
     // working on copies keeps this function pure.
@@ -149,16 +162,24 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
 
     const isTargeted = (urn: string): boolean => opts.target === undefined || opts.target.includes(urn);
     // --replace names it, or `pulumi state taint` marked it (step_generator.go:216-223).
-    const isTargetedReplace = (urn: string, old: StateResource): boolean => (opts.replace ?? []).includes(urn) || old.taint === true;
+    const isTargetedReplace = (urn: string, old: StateResource): boolean =>
+        (opts.replace ?? []).includes(urn) || old.taint === true;
 
     const finish = (failed?: string): RunResult => {
         // A preview writes no checkpoint.
-        const state = preview ? prev.map(copyResource) : [...news.filter((r) => !retired.has(r)), ...base.filter((r) => !retired.has(r))];
+        const state = preview
+            ? prev.map(copyResource)
+            : [...news.filter((r) => !retired.has(r)), ...base.filter((r) => !retired.has(r))];
         return failed === undefined ? { steps, state } : { steps, state, failed };
     };
 
     /** A create (or the create half of a replacement). */
-    const create = (goal: Goal, inputs: Properties, op: "create" | "create-replacement", keys?: string[]): Outcome & { created?: StateResource } => {
+    const create = (
+        goal: Goal,
+        inputs: Properties,
+        op: "create" | "create-replacement",
+        keys?: string[],
+    ): Outcome & { created?: StateResource } => {
         if (preview) {
             steps.push({ op, urn: goal.urn, inputs, ...(keys ? { keys } : {}) });
             return {};
@@ -172,7 +193,13 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
         }
         if (result.error === undefined && !result.id) {
             // step.go:448-450
-            steps.push({ op, urn: goal.urn, inputs, error: "provider did not return an ID from Create", ...(keys ? { keys } : {}) });
+            steps.push({
+                op,
+                urn: goal.urn,
+                inputs,
+                error: "provider did not return an ID from Create",
+                ...(keys ? { keys } : {}),
+            });
             return { failed: "provider did not return an ID from Create" };
         }
         // Success, or a partial failure: an error that carries an ID is an initialization error
@@ -188,7 +215,14 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
             ...(result.error !== undefined ? { initErrors: [result.error] } : {}),
         };
         news.push(created);
-        steps.push({ op, urn: goal.urn, id: created.id!, inputs, ...(keys ? { keys } : {}), ...(result.error !== undefined ? { error: result.error } : {}) });
+        steps.push({
+            op,
+            urn: goal.urn,
+            id: created.id!,
+            inputs,
+            ...(keys ? { keys } : {}),
+            ...(result.error !== undefined ? { error: result.error } : {}),
+        });
         return result.error !== undefined ? { failed: result.error, created } : { outputs: created.outputs, created };
     };
 
@@ -198,11 +232,21 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
             return {};
         }
         const result = provider.delete ? provider.delete(old) : {};
-        steps.push({ op, urn: old.urn, ...(old.id ? { id: old.id } : {}), ...(result.error !== undefined ? { error: result.error } : {}) });
+        steps.push({
+            op,
+            urn: old.urn,
+            ...(old.id ? { id: old.id } : {}),
+            ...(result.error !== undefined ? { error: result.error } : {}),
+        });
         return result.error !== undefined ? { failed: result.error } : {};
     };
 
-    const replaceResource = (goal: Goal, old: StateResource, keys: string[], providerPrefersDbr: boolean | undefined): Outcome => {
+    const replaceResource = (
+        goal: Goal,
+        old: StateResource,
+        keys: string[],
+        providerPrefersDbr: boolean | undefined,
+    ): Outcome => {
         // A replacement is created from the program's inputs, checked afresh, whatever ignoreChanges says:
         // `--replace` and taint check goal.Properties with no old inputs (step_generator.go:1321-1332), and a
         // diff-driven replacement re-checks goal.Properties (step_generator.go:2005-2023). ignoreChanges only
@@ -239,13 +283,33 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
         return made;
     };
 
-    const update = (goal: Goal, old: StateResource, inputs: Properties, changed: string[], initErrorRetry: boolean): Outcome => {
+    const update = (
+        goal: Goal,
+        old: StateResource,
+        inputs: Properties,
+        changed: string[],
+        initErrorRetry: boolean,
+    ): Outcome => {
         if (preview) {
-            steps.push({ op: "update", urn: goal.urn, id: old.id!, inputs, ...(initErrorRetry ? { initErrorRetry } : {}) });
+            steps.push({
+                op: "update",
+                urn: goal.urn,
+                id: old.id!,
+                inputs,
+                ...(initErrorRetry ? { initErrorRetry } : {}),
+            });
             return {};
         }
-        const result = provider.update ? provider.update(old, inputs, changed) : { outputs: { ...old.outputs, ...inputs } };
-        const step: Step = { op: "update", urn: goal.urn, id: old.id!, inputs, ...(initErrorRetry ? { initErrorRetry } : {}) };
+        const result = provider.update
+            ? provider.update(old, inputs, changed)
+            : { outputs: { ...old.outputs, ...inputs } };
+        const step: Step = {
+            op: "update",
+            urn: goal.urn,
+            id: old.id!,
+            inputs,
+            ...(initErrorRetry ? { initErrorRetry } : {}),
+        };
         if (result.error !== undefined && result.outputs === undefined) {
             // A plain failure leaves the old state as it was (step.go:1086-1088; backend/snapshot.go:487-498).
             steps.push({ ...step, error: result.error });
@@ -272,7 +336,13 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
         // A same step keeps the old ID and outputs (step.go:177-179) on a state built from the goal, so with no
         // taint or init errors (step_generator.go:806-819); the snapshot retires the old state and writes the new
         // one (backend/snapshot.go:397-408).
-        const kept: StateResource = { urn: goal.urn, type: goal.type, id: old.id!, inputs: clone(inputs), outputs: clone(old.outputs) };
+        const kept: StateResource = {
+            urn: goal.urn,
+            type: goal.type,
+            id: old.id!,
+            inputs: clone(inputs),
+            outputs: clone(old.outputs),
+        };
         steps.push({ op: "same", urn: goal.urn, id: old.id! });
         retired.add(old);
         news.push(kept);
@@ -286,7 +356,9 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
         }
         const targetedReplace = isTargetedReplace(goal.urn, old);
         // Ignored paths take their old values before Check and Diff (step_generator.go:1264-1269, 3026-3048).
-        const inputs = targetedReplace ? clone(goal.inputs) : applyIgnoreChanges(goal.inputs, old.inputs, goal.ignoreChanges ?? []);
+        const inputs = targetedReplace
+            ? clone(goal.inputs)
+            : applyIgnoreChanges(goal.inputs, old.inputs, goal.ignoreChanges ?? []);
 
         let diff: DiffResult;
         if (targetedReplace) {
@@ -331,7 +403,8 @@ export function runUpdate(prev: readonly StateResource[], goals: readonly Goal[]
         if (old) {
             outcome = stepExisting(goal, old);
         } else if (!isTargeted(goal.urn)) {
-            // An untargeted create is skipped and never written (step_generator.go:1778-1782; backend/snapshot.go:401-406).
+            // An untargeted create is skipped and never written (step_generator.go:1778-1782;
+            // backend/snapshot.go:401-406).
             steps.push({ op: "same", urn: goal.urn });
             outcome = {};
         } else {
@@ -401,7 +474,8 @@ function resetPath(target: Properties, source: Properties | undefined, keys: str
     const [head, ...rest] = keys;
     if (head === undefined) return;
     if (rest.length === 0) {
-        if (source !== undefined && Object.prototype.hasOwnProperty.call(source, head)) target[head] = clone(source[head]);
+        if (source !== undefined && Object.prototype.hasOwnProperty.call(source, head))
+            target[head] = clone(source[head]);
         else delete target[head];
         return;
     }
@@ -443,8 +517,15 @@ export function retryHazards(state: readonly StateResource[]): RetryHazards {
         .filter((r) => r.type === DOCKER_CONTAINER && r.inputs["attach"] === true)
         .filter((r) => typeof r.outputs["exitCode"] === "number" && r.outputs["exitCode"] !== 0)
         .map((r) => r.urn);
-    const containersWithInitErrors = live.filter((r) => r.type === DOCKER_CONTAINER && (r.initErrors ?? []).length > 0).map((r) => r.urn);
-    return { initErrors, pendingDeletes, failedJobs, replace: [...new Set([...containersWithInitErrors, ...failedJobs])] };
+    const containersWithInitErrors = live
+        .filter((r) => r.type === DOCKER_CONTAINER && (r.initErrors ?? []).length > 0)
+        .map((r) => r.urn);
+    return {
+        initErrors,
+        pendingDeletes,
+        failedJobs,
+        replace: [...new Set([...containersWithInitErrors, ...failedJobs])],
+    };
 }
 
 function copyResource(r: StateResource): StateResource {

@@ -37,9 +37,17 @@ export interface DockerResult {
 export type Docker = (args: string[], opts?: DockerOptions) => DockerResult;
 
 function run(cmd: string, args: string[], o: DockerOptions = {}): DockerResult {
-    const stdio = o.interactive ? "inherit" : ([o.input !== undefined ? "pipe" : "ignore", "pipe", o.captureStderr ? "pipe" : "inherit"] as const);
-    const result = spawnSync(cmd, args, { encoding: "utf8", stdio: stdio as never, ...(o.input !== undefined ? { input: o.input } : {}) });
-    const startError = result.error ? `${cmd}: ${(result.error as NodeJS.ErrnoException).code === "ENOENT" ? "not installed on this machine" : result.error.message}` : undefined;
+    const stdio = o.interactive
+        ? "inherit"
+        : ([o.input !== undefined ? "pipe" : "ignore", "pipe", o.captureStderr ? "pipe" : "inherit"] as const);
+    const result = spawnSync(cmd, args, {
+        encoding: "utf8",
+        stdio: stdio as never,
+        ...(o.input !== undefined ? { input: o.input } : {}),
+    });
+    const startError = result.error
+        ? `${cmd}: ${(result.error as NodeJS.ErrnoException).code === "ENOENT" ? "not installed on this machine" : result.error.message}`
+        : undefined;
     return {
         status: result.status,
         stdout: result.stdout ?? "",
@@ -79,7 +87,10 @@ export interface SshOptions {
      * the host shows that key, as the program's own connections are (components/host/deployKey.ts).
      */
     readonly hostKey?: string;
-    /** A known_hosts file to check the host against instead of `hostKey` (the tests' servers). One of the two is required. */
+    /**
+     * A known_hosts file to check the host against instead of `hostKey` (the tests' servers). One of the two is
+     * required.
+     */
     readonly knownHostsFile?: string;
     /** An ssh_config file read instead of the operator's (`ssh -F`); "/dev/null" reads none. */
     readonly configFile?: string;
@@ -140,7 +151,10 @@ export function removePrivateDir(dir: string): void {
     if (privateDirs.size === 0) uninstallCleanupHooks();
 }
 
-/** Writes `text` as a new file (O_EXCL: never through a file or link that is already there), mode 0600 from its creation. */
+/**
+ * Writes `text` as a new file (O_EXCL: never through a file or link that is already there), mode 0600 from its
+ * creation.
+ */
 export function writePrivateFile(dir: string, name: string, text: string): string {
     const file = path.join(dir, name);
     fs.writeFileSync(file, text, { mode: 0o600, flag: "wx" });
@@ -180,32 +194,62 @@ export function openSsh(target: SshTarget): SshSession {
     }
     const dir = makePrivateDir("freshtrack-host-");
     try {
-        const key = writePrivateFile(dir, "deploy_key", target.privateKey.endsWith("\n") ? target.privateKey : `${target.privateKey}\n`);
-        const knownHosts = target.knownHostsFile ?? writePrivateFile(dir, "known_hosts", knownHostsLine([target.address], port, target.hostKey!));
+        const key = writePrivateFile(
+            dir,
+            "deploy_key",
+            target.privateKey.endsWith("\n") ? target.privateKey : `${target.privateKey}\n`,
+        );
+        const knownHosts =
+            target.knownHostsFile ??
+            writePrivateFile(dir, "known_hosts", knownHostsLine([target.address], port, target.hostKey!));
         const log = writePrivateFile(dir, "ssh.log", "");
         const ssh = [
             ...(target.configFile ? ["-F", target.configFile] : []),
-            "-i", key,
-            "-p", String(port),
-            "-E", log,
-            "-o", "LogLevel=ERROR",
-            "-o", "IdentitiesOnly=yes",
+            "-i",
+            key,
+            "-p",
+            String(port),
+            "-E",
+            log,
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "IdentitiesOnly=yes",
             // Never stop to ask for a password or passphrase: a script waiting on a hidden prompt looks hung.
-            "-o", "BatchMode=yes",
-            "-o", `ConnectTimeout=${target.connectTimeoutSeconds ?? 20}`,
-            // The pinned key and no other, as for the program's own connections (components/host/deployKey.ts, dockerSshOptions).
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", `UserKnownHostsFile=${knownHosts}`,
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "UpdateHostKeys=no",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            `ConnectTimeout=${target.connectTimeoutSeconds ?? 20}`,
+            // The pinned key and no other, as for the program's own connections (components/host/deployKey.ts,
+            // dockerSshOptions).
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            `UserKnownHostsFile=${knownHosts}`,
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "UpdateHostKeys=no",
         ];
         const shownHost = port !== 22 && target.address.includes(":") ? `[${target.address}]` : target.address;
         return {
             where: `${user}@${shownHost}${port !== 22 ? `:${port}` : ""}`,
-            argv: (remoteCommand, o) => [...(o?.tty ? ["-t"] : []), ...ssh, "--", `${user}@${target.address}`, remoteCommand],
+            argv: (remoteCommand, o) => [
+                ...(o?.tty ? ["-t"] : []),
+                ...ssh,
+                "--",
+                `${user}@${target.address}`,
+                remoteCommand,
+            ],
             resetLog: () => fs.writeFileSync(log, ""),
             sshError: () => {
-                const logged = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "") : [];
+                const logged = fs.existsSync(log)
+                    ? fs
+                          .readFileSync(log, "utf8")
+                          .split("\n")
+                          .map((l) => l.trim())
+                          .filter((l) => l !== "")
+                    : [];
                 // ssh ends its explanation with the decisive line ("Host key verification failed.").
                 return logged.length > 0 ? logged[logged.length - 1]! : undefined;
             },
@@ -248,7 +292,12 @@ export function sshDocker(target: SshTarget): HostDocker {
  * stack's outputs; `ssh` carries what the outputs do not say (the ssh target's port).
  */
 export function dockerOn(target: string, stack: string, ssh: SshOptions = {}): HostDocker {
-    if (target === "local") return { docker: (args, o) => run("docker", args, o), where: "this machine's Docker", cleanup: () => undefined };
+    if (target === "local")
+        return {
+            docker: (args, o) => run("docker", args, o),
+            where: "this machine's Docker",
+            cleanup: () => undefined,
+        };
     const outputs = readStackOutputs(stack, { showSecrets: true });
     return sshDocker({ ...sshTargetFromOutputs(stack, outputs), ...ssh });
 }
@@ -261,7 +310,9 @@ export function dockerOn(target: string, stack: string, ssh: SshOptions = {}): H
 export function sshTargetFromOutputs(stack: string, outputs: Record<string, unknown>): SshTarget {
     const hostKey = outputs.hostKey;
     if (typeof hostKey !== "string" || hostKey === "") {
-        throw new Error(`stack '${stack}' has no hostKey output, so its host's SSH key cannot be checked; run \`pulumi up\` for the stack first (docs/operations.md, "SSH host keys")`);
+        throw new Error(
+            `stack '${stack}' has no hostKey output, so its host's SSH key cannot be checked; run \`pulumi up\` for the stack first (docs/operations.md, "SSH host keys")`,
+        );
     }
     return { address: String(outputs.publicAddress), privateKey: String(outputs.deployPrivateKey ?? ""), hostKey };
 }
@@ -271,8 +322,14 @@ export function stepFailure(host: Pick<HostDocker, "where">, step: string, resul
     if (result.startError) return `${step}: cannot run ${result.startError}`;
     if (result.sshError) return `${step}: could not reach ${host.where} over ssh (exit status 255): ${result.sshError}`;
     if (result.status === 0) return undefined;
-    const how = result.status === null ? `was ended by ${result.signal ?? "a signal"}` : `failed with exit status ${result.status}`;
-    const reason = (result.stderr ?? "").split("\n").map((l) => l.trim()).find((l) => l !== "");
+    const how =
+        result.status === null
+            ? `was ended by ${result.signal ?? "a signal"}`
+            : `failed with exit status ${result.status}`;
+    const reason = (result.stderr ?? "")
+        .split("\n")
+        .map((l) => l.trim())
+        .find((l) => l !== "");
     return `${step} ${how} on ${host.where}${reason ? `: ${reason}` : ""}`;
 }
 
@@ -285,13 +342,20 @@ export class HostUnreachable extends Error {
     override readonly name = "HostUnreachable";
 }
 
-/** Exit status of an operator script for an error from its remote steps: 2 when ssh did not get through, 1 otherwise. */
+/**
+ * Exit status of an operator script for an error from its remote steps: 2 when ssh did not get through, 1 otherwise.
+ */
 export function exitStatusFor(err: unknown): 1 | 2 {
     return err instanceof HostUnreachable ? 2 : 1;
 }
 
 /** Runs one step of an operator script; a failure throws one line naming the step and the status. */
-export function runStep(host: Pick<HostDocker, "docker" | "where">, step: string, args: string[], opts?: DockerOptions): DockerResult {
+export function runStep(
+    host: Pick<HostDocker, "docker" | "where">,
+    step: string,
+    args: string[],
+    opts?: DockerOptions,
+): DockerResult {
     const result = host.docker(args, opts);
     const failure = stepFailure(host, step, result);
     if (failure) throw result.sshError !== undefined ? new HostUnreachable(failure) : new Error(failure);
@@ -305,11 +369,15 @@ export function runStep(host: Pick<HostDocker, "docker" | "where">, step: string
  */
 export function listBackups(host: Pick<HostDocker, "docker" | "where">, container: string, dir = BACKUP_DIR): string[] {
     const script = 'set -- "$1"/freshtrack-*.dump; [ -e "$1" ] || exit 0; exec ls -1t -- "$@"';
-    const result = runStep(host, "listing the backups", ["exec", container, "sh", "-c", script, "sh", dir], { captureStderr: true });
+    const result = runStep(host, "listing the backups", ["exec", container, "sh", "-c", script, "sh", dir], {
+        captureStderr: true,
+    });
     return result.stdout.split("\n").filter((l) => l !== "");
 }
 
-/** Writes `text` to `file` in the container (its directory must exist); the path is an argument, not part of the script. */
+/**
+ * Writes `text` to `file` in the container (its directory must exist); the path is an argument, not part of the script.
+ */
 export function writeFileInContainer(
     host: Pick<HostDocker, "docker" | "where">,
     container: string,
@@ -317,7 +385,10 @@ export function writeFileInContainer(
     text: string,
     step = `writing ${file}`,
 ): void {
-    runStep(host, step, ["exec", "-i", container, "sh", "-c", 'cat > "$1"', "sh", file], { input: text, captureStderr: true });
+    runStep(host, step, ["exec", "-i", container, "sh", "-c", 'cat > "$1"', "sh", file], {
+        input: text,
+        captureStderr: true,
+    });
 }
 
 /**
@@ -330,14 +401,29 @@ export function backupContainer(
     namePrefix: string,
     stack: string,
 ): { id: string } | { problem: string; sshFailed?: true } {
-    const ps = host.docker(["ps", "-q", "--filter", `label=com.freshtrack.stack=${namePrefix}`, "--filter", "label=com.freshtrack.service=backup"], { captureStderr: true });
+    const ps = host.docker(
+        [
+            "ps",
+            "-q",
+            "--filter",
+            `label=com.freshtrack.stack=${namePrefix}`,
+            "--filter",
+            "label=com.freshtrack.service=backup",
+        ],
+        { captureStderr: true },
+    );
     if (ps.startError) return { problem: `cannot run docker: ${ps.startError}` };
     if (ps.sshError) return { problem: `cannot reach ${host.where}: ${ps.sshError}`, sshFailed: true };
     if (ps.status !== 0) {
-        const reason = (ps.stderr ?? "").split("\n").map((l) => l.trim()).find((l) => l !== "") ?? `exit status ${ps.status}`;
+        const reason =
+            (ps.stderr ?? "")
+                .split("\n")
+                .map((l) => l.trim())
+                .find((l) => l !== "") ?? `exit status ${ps.status}`;
         return { problem: `cannot reach ${host.where}: ${reason}` };
     }
     const id = ps.stdout.trim().split("\n")[0];
-    if (!id) return { problem: `no running backup container for stack '${stack}' on ${host.where}; run pulumi up first` };
+    if (!id)
+        return { problem: `no running backup container for stack '${stack}' on ${host.where}; run pulumi up first` };
     return { id };
 }

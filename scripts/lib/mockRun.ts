@@ -58,7 +58,14 @@ export interface RegisteredResource {
  */
 export type AliasRecord =
     | { readonly urn: string }
-    | { readonly name: string; readonly type: string; readonly stack: string; readonly project: string; readonly parentUrn: string; readonly noParent: boolean };
+    | {
+          readonly name: string;
+          readonly type: string;
+          readonly stack: string;
+          readonly project: string;
+          readonly parentUrn: string;
+          readonly noParent: boolean;
+      };
 
 export interface MockRun<T> {
     readonly resources: RegisteredResource[];
@@ -80,7 +87,9 @@ export interface MockRun<T> {
 }
 
 /** Runs `fn` with the installed stack-trace formatter timed; returns the time spent in it. */
-async function timingStackTraces<T>(fn: () => Promise<T>): Promise<{ value: T; stackTraceMs?: number; stackTraces?: number }> {
+async function timingStackTraces<T>(
+    fn: () => Promise<T>,
+): Promise<{ value: T; stackTraceMs?: number; stackTraces?: number }> {
     const installed = Error.prepareStackTrace;
     if (installed === undefined) return { value: await fn() };
     let spent = 0;
@@ -160,40 +169,78 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs, opts: MockOption
             // A change of keepers makes the provider generate a new value; the mock's value follows them.
             const keepers = args.inputs.keepers as Record<string, string> | undefined;
             const suffix = keepers && Object.keys(keepers).length > 0 ? `-${Object.values(keepers).join("-")}` : "";
-            return { ...args.inputs, result: `mock-${args.name}${suffix}`, bcryptHash: `$2a$10$mockhash.${args.name.replace(/[^A-Za-z0-9]/g, "")}${suffix}` };
+            return {
+                ...args.inputs,
+                result: `mock-${args.name}${suffix}`,
+                bcryptHash: `$2a$10$mockhash.${args.name.replace(/[^A-Za-z0-9]/g, "")}${suffix}`,
+            };
         }
         case "docker:index/remoteImage:RemoteImage": {
             // Like a real image ID, it changes with the image pulled, so containers using it follow a new tag.
             const digest = createHash("sha256").update(String(args.inputs.name)).digest("hex");
-            return { ...args.inputs, imageId: `sha256:${digest}`, repoDigest: `${String(args.inputs.name)}@sha256:${digest}` };
+            return {
+                ...args.inputs,
+                imageId: `sha256:${digest}`,
+                repoDigest: `${String(args.inputs.name)}@sha256:${digest}`,
+            };
         }
         case "docker:index/image:Image": {
-            // Stands in for the build: the digest follows the build inputs, as the real one follows the context's content.
-            const digest = createHash("sha256").update(JSON.stringify([args.inputs.imageName, args.inputs.build])).digest("hex");
+            // Stands in for the build: the digest follows the build inputs, as the real one follows the context's
+            // content.
+            const digest = createHash("sha256")
+                .update(JSON.stringify([args.inputs.imageName, args.inputs.build]))
+                .digest("hex");
             const repository = String(args.inputs.imageName).replace(/:[^/:]+$/, "");
-            return { ...args.inputs, repoDigest: args.inputs.skipPush ? `sha256:${digest}` : `${repository}@sha256:${digest}` };
+            return {
+                ...args.inputs,
+                repoDigest: args.inputs.skipPush ? `sha256:${digest}` : `${repository}@sha256:${digest}`,
+            };
         }
         case "docker:index/container:Container":
             // Auto-named like the provider does: <resource name>-<random>, shown here as -xxxxxxx.
-            return { ...args.inputs, name: args.inputs.name ?? `${args.name}-xxxxxxx`, exitCode: opts.exitCodes?.[args.name] ?? 0 };
+            return {
+                ...args.inputs,
+                name: args.inputs.name ?? `${args.name}-xxxxxxx`,
+                exitCode: opts.exitCodes?.[args.name] ?? 0,
+            };
         case "tls:index/privateKey:PrivateKey":
-            return { ...args.inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`, privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`, publicKeyOpenssh: `ssh-ed25519 AAAAmock${args.name.replace(/[^A-Za-z0-9]/g, "")}\n` };
+            return {
+                ...args.inputs,
+                privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`,
+                privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`,
+                publicKeyOpenssh: `ssh-ed25519 AAAAmock${args.name.replace(/[^A-Za-z0-9]/g, "")}\n`,
+            };
         case "digitalocean:index/sshKey:SshKey":
             return { ...args.inputs, fingerprint: "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff" };
         case "digitalocean:index/droplet:Droplet":
-            return { ...args.inputs, ipv4Address: ASSIGNED_ADDRESSES.dropletIpv4.mock, ipv6Address: ASSIGNED_ADDRESSES.dropletIpv6.mock, dropletUrn: `do:droplet:${args.name}` };
+            return {
+                ...args.inputs,
+                ipv4Address: ASSIGNED_ADDRESSES.dropletIpv4.mock,
+                ipv6Address: ASSIGNED_ADDRESSES.dropletIpv6.mock,
+                dropletUrn: `do:droplet:${args.name}`,
+            };
         case "digitalocean:index/volume:Volume":
             return { ...args.inputs, volumeUrn: `do:volume:${args.name}` };
         case "digitalocean:index/reservedIp:ReservedIp":
-            return { ...args.inputs, ipAddress: ASSIGNED_ADDRESSES.reservedIp.mock, reservedIpUrn: `do:floatingip:${args.name}` };
+            return {
+                ...args.inputs,
+                ipAddress: ASSIGNED_ADDRESSES.reservedIp.mock,
+                reservedIpUrn: `do:floatingip:${args.name}`,
+            };
         case "command:remote:Command":
         case "command:local:Command":
             return { ...args.inputs, stdout: "ready", stderr: "" };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
-            return { ...args.inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n` };
+            return {
+                ...args.inputs,
+                certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n`,
+            };
         case "tls:index/certRequest:CertRequest":
-            return { ...args.inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock\n-----END CERTIFICATE REQUEST-----\n` };
+            return {
+                ...args.inputs,
+                certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock\n-----END CERTIFICATE REQUEST-----\n`,
+            };
         case "digitalocean:index/databaseCluster:DatabaseCluster":
             return {
                 ...args.inputs,
@@ -213,16 +260,18 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs, opts: MockOption
 }
 
 /** A stand-in for the CA certificate DigitalOcean hands out for a database cluster (not a real certificate). */
-export const MOCK_DATABASE_CA = "-----BEGIN CERTIFICATE-----\nmock-digitalocean-database-ca\n-----END CERTIFICATE-----\n";
+export const MOCK_DATABASE_CA =
+    "-----BEGIN CERTIFICATE-----\nmock-digitalocean-database-ca\n-----END CERTIFICATE-----\n";
 
 /**
  * What a provider function returns under the mocks. getDatabaseCa returns { certificate, clusterId, id }
- * (@pulumi/digitalocean 4.80.1 getDatabaseCa.d.ts, GetDatabaseCaResult; the data source sets `certificate` from
- * the API, digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/datasource_database_ca.go:22,40).
+ * (@pulumi/digitalocean 4.80.1 getDatabaseCa.d.ts, GetDatabaseCaResult; the data source sets `certificate` from the
+ * API, digitalocean/terraform-provider-digitalocean@401992a1 digitalocean/database/datasource_database_ca.go:22,40).
  * Any other function hands its inputs back.
  */
 function mockInvoke(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    if (token === "digitalocean:index/getDatabaseCa:getDatabaseCa") return { ...inputs, certificate: MOCK_DATABASE_CA, id: String(inputs.clusterId) };
+    if (token === "digitalocean:index/getDatabaseCa:getDatabaseCa")
+        return { ...inputs, certificate: MOCK_DATABASE_CA, id: String(inputs.clusterId) };
     return inputs;
 }
 
@@ -246,14 +295,28 @@ interface WireRequest {
 interface WireAlias {
     getUrn(): string;
     getSpec():
-        | { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean }
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
         | undefined;
 }
 
 function aliasRecord(alias: WireAlias): AliasRecord {
     const spec = alias.getSpec();
     if (alias.getUrn() || !spec) return { urn: alias.getUrn() };
-    return { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() };
+    return {
+        name: spec.getName(),
+        type: spec.getType(),
+        stack: spec.getStack(),
+        project: spec.getProject(),
+        parentUrn: spec.getParenturn(),
+        noParent: spec.getNoparent(),
+    };
 }
 
 interface Monitor {
@@ -281,11 +344,18 @@ export function mockSshDir(): string {
     return mockSshRoot;
 }
 
-export async function runUnderMocks<T>(settingsForStack: StackSettings, program: () => T, opts: MockOptions = {}): Promise<MockRun<T>> {
+export async function runUnderMocks<T>(
+    settingsForStack: StackSettings,
+    program: () => T,
+    opts: MockOptions = {},
+): Promise<MockRun<T>> {
     await pulumi.runtime.setMocks(
         {
             // DigitalOcean droplet IDs are numbers; the firewall and IP assignment convert them.
-            newResource: (args) => ({ id: args.type === "digitalocean:index/droplet:Droplet" ? "424242" : `${args.name}-id`, state: computedState(args, opts) }),
+            newResource: (args) => ({
+                id: args.type === "digitalocean:index/droplet:Droplet" ? "424242" : `${args.name}-id`,
+                state: computedState(args, opts),
+            }),
             call: (args) => mockInvoke(args.token, args.inputs),
         },
         "freshtrack",
@@ -309,7 +379,9 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
                     inputs: fromWire(req.getObject().toJavaScript()) as Record<string, unknown>,
                     options: {
                         protect: req.getProtect() === true,
-                        deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+                        deleteBeforeReplace: req.getDeletebeforereplacedefined()
+                            ? req.getDeletebeforereplace()
+                            : undefined,
                         dependsOn: req.getDependenciesList(),
                         ignoreChanges: req.getIgnorechangesList(),
                         replaceOnChanges: req.getReplaceonchangesList(),
@@ -327,7 +399,8 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
     const failures: unknown[] = [];
     const onRejection = (reason: unknown) => failures.push(reason);
     process.on("unhandledRejection", onRejection);
-    // Without an engine, the SDK's log.warn writes "warning: [runtime] <message>" with console.warn; keep those for the caller.
+    // Without an engine, the SDK's log.warn writes "warning: [runtime] <message>" with console.warn; keep those for the
+    // caller.
     const warnings: string[] = [];
     const consoleWarn = console.warn;
     console.warn = (...args: unknown[]) => {
@@ -340,7 +413,11 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
     process.env.FRESHTRACK_SSH_DIR = mockSshDir();
     try {
         const started = performance.now();
-        const { value: result, stackTraceMs, stackTraces } = await timingStackTraces(async () => {
+        const {
+            value: result,
+            stackTraceMs,
+            stackTraces,
+        } = await timingStackTraces(async () => {
             const value = program();
             await settings.waitForRPCs();
             return value;
@@ -350,7 +427,13 @@ export async function runUnderMocks<T>(settingsForStack: StackSettings, program:
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
         await settings.waitForRPCs();
         if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
-        return { resources, result, evaluationMs, warnings, ...(stackTraceMs !== undefined ? { stackTraceMs, stackTraces } : {}) };
+        return {
+            resources,
+            result,
+            evaluationMs,
+            warnings,
+            ...(stackTraceMs !== undefined ? { stackTraceMs, stackTraces } : {}),
+        };
     } finally {
         if (sshDirBefore === undefined) delete process.env.FRESHTRACK_SSH_DIR;
         else process.env.FRESHTRACK_SSH_DIR = sshDirBefore;

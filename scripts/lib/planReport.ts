@@ -23,7 +23,8 @@ export function shortType(type: string): string {
 export function show(value: unknown): string {
     if (value instanceof SecretValue) return "[secret]";
     if (value === UNKNOWN) return "(known after deploy)";
-    if (typeof value === "string") return Object.values(ASSIGNED_ADDRESSES).find((a) => a.mock === value)?.label ?? value;
+    if (typeof value === "string")
+        return Object.values(ASSIGNED_ADDRESSES).find((a) => a.mock === value)?.label ?? value;
     if (Array.isArray(value)) return value.map(show).join(" ");
     return JSON.stringify(value);
 }
@@ -45,7 +46,9 @@ function tree(resources: RegisteredResource[]): string[] {
         list.forEach((r, i) => {
             const last = i === list.length - 1;
             const marks = [r.options.protect ? "protected" : "", r.custom ? "" : "component"].filter(Boolean);
-            lines.push(`${prefix}${last ? "└─ " : "├─ "}${shortType(r.type)}  ${r.name}${marks.length ? `  (${marks.join(", ")})` : ""}`);
+            lines.push(
+                `${prefix}${last ? "└─ " : "├─ "}${shortType(r.type)}  ${r.name}${marks.length ? `  (${marks.join(", ")})` : ""}`,
+            );
             walk(r.urn, prefix + (last ? "   " : "│  "));
         });
     };
@@ -63,10 +66,15 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
     const image = all.find((r) => r.type === IMAGE && r.parent === c.parent);
     const kind = label(c, "com.freshtrack.kind") ?? "?";
     const volumesByName = new Map(all.filter((r) => r.type === VOLUME).map((v) => [show(v.inputs.name), v]));
-    const health = plain<{ tests?: string[]; interval?: string; retries?: number } | undefined>(i.healthcheck, undefined);
+    const health = plain<{ tests?: string[]; interval?: string; retries?: number } | undefined>(
+        i.healthcheck,
+        undefined,
+    );
     const ports = plain<Array<{ internal: number; external: number; ip: string }>>(i.ports, []);
     const networks = plain<Array<{ name: unknown; aliases?: string[] }>>(i.networksAdvanced, []);
-    const volumes = plain<Array<{ volumeName?: unknown; hostPath?: string; containerPath: string; readOnly?: boolean }>>(i.volumes, []);
+    const volumes = plain<
+        Array<{ volumeName?: unknown; hostPath?: string; containerPath: string; readOnly?: boolean }>
+    >(i.volumes, []);
     const uploads = plain<Array<{ file: string; content: unknown }>>(i.uploads, []);
     const envs = i.envs instanceof SecretValue ? ["[secret]"] : plain<unknown[]>(i.envs, []).map(show);
     const caps = plain<{ adds?: string[]; drops?: string[] }>(i.capabilities, {});
@@ -75,9 +83,15 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
     const service = all.find((r) => r.urn === c.parent);
     const tmpfs = Object.entries(plain<Record<string, string>>(i.tmpfs, {})).map(([path, opts]) => `${path} (${opts})`);
     // The PID limit is a command beside the container (components/host/pidsLimit.ts), not one of its inputs.
-    const pidsCommand = all.find((r) => r.type.startsWith("command:") && r.parent === c.parent && r.name.endsWith("-pids-limit"));
+    const pidsCommand = all.find(
+        (r) => r.type.startsWith("command:") && r.parent === c.parent && r.name.endsWith("-pids-limit"),
+    );
     const pidsLimit = pidsCommand ? /--pids-limit (\d+)/.exec(show(pidsCommand.inputs.stdin))?.[1] : undefined;
-    const pids = pidsLimit ? `${pidsLimit} processes` : kind === "job" ? "no process limit (a job)" : "NO process limit";
+    const pids = pidsLimit
+        ? `${pidsLimit} processes`
+        : kind === "job"
+          ? "no process limit (a job)"
+          : "NO process limit";
     const replace =
         kind === "stateful"
             ? `stops before its replacement starts, because ${show(all.find((r) => r.urn === c.parent)?.inputs.statefulReason)}`
@@ -88,8 +102,16 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
         ["image", image ? show(image.inputs.name) : show(i.image)],
         ["name", i.name === undefined ? `${c.name}-<generated>` : show(i.name)],
         ["updates", replace],
-        ["limits", `${show(i.memory)} MB memory (swap ${i.memorySwap === i.memory ? "off" : show(i.memorySwap)}), ${typeof i.cpus === "string" ? Number(i.cpus) : show(i.cpus)} CPU, ${pids}`],
-        ["user", i.user === undefined ? `the image's (root)${service?.inputs.runsAsRootReason ? `, because ${show(service.inputs.runsAsRootReason)}` : ""}` : show(i.user)],
+        [
+            "limits",
+            `${show(i.memory)} MB memory (swap ${i.memorySwap === i.memory ? "off" : show(i.memorySwap)}), ${typeof i.cpus === "string" ? Number(i.cpus) : show(i.cpus)} CPU, ${pids}`,
+        ],
+        [
+            "user",
+            i.user === undefined
+                ? `the image's (root)${service?.inputs.runsAsRootReason ? `, because ${show(service.inputs.runsAsRootReason)}` : ""}`
+                : show(i.user),
+        ],
         [
             "root fs",
             i.readOnly === true
@@ -105,7 +127,10 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
                   : "NONE",
         ],
         ["restart", show(i.restart)],
-        ["security", `${show(i.securityOpts)}; capabilities: drop ${show(caps.drops ?? [])}${caps.adds?.length ? `, add ${caps.adds.join(" ")}` : ""}`],
+        [
+            "security",
+            `${show(i.securityOpts)}; capabilities: drop ${show(caps.drops ?? [])}${caps.adds?.length ? `, add ${caps.adds.join(" ")}` : ""}`,
+        ],
         ["logs", `${show(i.logDriver)} max-size ${logOpts["max-size"] ?? "?"} max-file ${logOpts["max-file"] ?? "?"}`],
         ["networks", networks.map((n) => `${show(n.name)} (alias ${show(n.aliases ?? [])})`).join(", ") || "none"],
         ["ports", ports.map((p) => `${p.ip}:${p.external} -> ${p.internal}`).join(", ") || "none published"],
@@ -119,7 +144,10 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
                 )
                 .join(", ") || "none",
         ],
-        ["files", uploads.map((u) => `${u.file}${u.content instanceof SecretValue ? " [secret]" : ""}`).join(", ") || "none"],
+        [
+            "files",
+            uploads.map((u) => `${u.file}${u.content instanceof SecretValue ? " [secret]" : ""}`).join(", ") || "none",
+        ],
         ["env", envs.join(" ") || "none"],
     ];
     if (i.command !== undefined) rows.splice(2, 0, ["command", show(i.command)]);
@@ -141,17 +169,28 @@ function describeCloud(resources: RegisteredResource[]): string[] {
         `            never replaced by changes to ${droplet.options.ignoreChanges.join(", ") || "(nothing: NOT guarded)"}`,
     ];
     for (const v of of("volume:Volume")) {
-        lines.push(`  volume    ${show(v.inputs.name)}: ${show(v.inputs.size)} GB ${show(v.inputs.initialFilesystemType)}, Docker data root${v.options.protect ? " [protected]" : " [NOT protected]"}`);
+        lines.push(
+            `  volume    ${show(v.inputs.name)}: ${show(v.inputs.size)} GB ${show(v.inputs.initialFilesystemType)}, Docker data root${v.options.protect ? " [protected]" : " [NOT protected]"}`,
+        );
     }
     for (const f of of("firewall:Firewall")) {
-        const inbound = plain<Array<{ protocol: string; portRange?: string; sourceAddresses?: string[] }>>(f.inputs.inboundRules, []);
-        lines.push(`  firewall  ${show(f.inputs.name)}: in ${inbound.map((r) => `${r.protocol}/${r.portRange} from ${(r.sourceAddresses ?? []).join(" ")}`).join("; ")}; out: all`);
+        const inbound = plain<Array<{ protocol: string; portRange?: string; sourceAddresses?: string[] }>>(
+            f.inputs.inboundRules,
+            [],
+        );
+        lines.push(
+            `  firewall  ${show(f.inputs.name)}: in ${inbound.map((r) => `${r.protocol}/${r.portRange} from ${(r.sourceAddresses ?? []).join(" ")}`).join("; ")}; out: all`,
+        );
     }
     for (const r of of("dnsRecord:DnsRecord")) {
-        lines.push(`  dns       ${show(r.inputs.type).padEnd(4)} ${show(r.inputs.name)}.${show(r.inputs.domain)} -> ${show(r.inputs.value)}`);
+        lines.push(
+            `  dns       ${show(r.inputs.type).padEnd(4)} ${show(r.inputs.name)}.${show(r.inputs.domain)} -> ${show(r.inputs.value)}`,
+        );
     }
     for (const c of of("databaseCluster:DatabaseCluster")) {
-        lines.push(`  database  ${show(c.inputs.name)}: PostgreSQL ${show(c.inputs.version)}, ${show(c.inputs.size)} x${show(c.inputs.nodeCount)} in the droplet's VPC${c.options.protect ? " [protected]" : " [NOT protected]"}`);
+        lines.push(
+            `  database  ${show(c.inputs.name)}: PostgreSQL ${show(c.inputs.version)}, ${show(c.inputs.size)} x${show(c.inputs.nodeCount)} in the droplet's VPC${c.options.protect ? " [protected]" : " [NOT protected]"}`,
+        );
     }
     return [...lines, ""];
 }
@@ -181,15 +220,36 @@ function describeMonitoring(resources: RegisteredResource[], alertDestinations: 
     const prometheus = resources.find((r) => r.type === TYPES.container && r.name === "prometheus");
     const config = uploadContent(prometheus, "/etc/prometheus/prometheus.yml");
     if (!config) return [];
-    const parsed = YAML.parse(config) as { scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }> };
-    const rules = YAML.parse(uploadContent(prometheus, RULES_FILE) ?? "groups: []") as { groups: Array<{ rules: Array<{ alert: string; for: string; labels: { severity: string }; annotations: { summary: string } }> }> };
+    const parsed = YAML.parse(config) as {
+        scrape_configs: Array<{
+            job_name: string;
+            metrics_path?: string;
+            static_configs: Array<{ targets: string[] }>;
+        }>;
+    };
+    const rules = YAML.parse(uploadContent(prometheus, RULES_FILE) ?? "groups: []") as {
+        groups: Array<{
+            rules: Array<{
+                alert: string;
+                for: string;
+                labels: { severity: string };
+                annotations: { summary: string };
+            }>;
+        }>;
+    };
     const alerts = rules.groups.flatMap((g) => g.rules);
     return [
         "Monitoring",
         "  scrape targets",
-        ...parsed.scrape_configs.map((j) => `      ${j.job_name.padEnd(15)} ${j.static_configs.flatMap((s) => s.targets).join(", ")}${j.metrics_path && j.metrics_path !== "/probe" ? ` (${j.metrics_path})` : ""}`),
+        ...parsed.scrape_configs.map(
+            (j) =>
+                `      ${j.job_name.padEnd(15)} ${j.static_configs.flatMap((s) => s.targets).join(", ")}${j.metrics_path && j.metrics_path !== "/probe" ? ` (${j.metrics_path})` : ""}`,
+        ),
         `  alerts (${alerts.length})`,
-        ...alerts.map((a) => `      ${a.alert.padEnd(24)} ${a.labels.severity.padEnd(8)} after ${a.for.padEnd(3)}  ${a.annotations.summary.replace(/\{\{[^}]*\}\}/g, "…")}`),
+        ...alerts.map(
+            (a) =>
+                `      ${a.alert.padEnd(24)} ${a.labels.severity.padEnd(8)} after ${a.for.padEnd(3)}  ${a.annotations.summary.replace(/\{\{[^}]*\}\}/g, "…")}`,
+        ),
         `  delivered to: ${alertDestinations ?? "(unknown)"}`,
         "",
     ];
@@ -213,9 +273,17 @@ export function renderPlan({ cfg, resources, maskedKeys, alertDestinations, warn
         `FreshTrack plan for stack '${cfg.stack}': what \`pulumi up\` would create`,
         `  target ${cfg.target}, domain ${cfg.domain}, TLS ${cfg.tlsMode}, app ${cfg.app.version}, demo data ${cfg.demoData ? "on" : "off"}`,
         `  backups '${cfg.backup.schedule}' kept ${cfg.backup.retentionDays} days`,
-        maskedKeys.length > 0 ? `  encrypted config shown masked: ${maskedKeys.join(", ")}` : "  no encrypted config in this stack file",
+        maskedKeys.length > 0
+            ? `  encrypted config shown masked: ${maskedKeys.join(", ")}`
+            : "  no encrypted config in this stack file",
         "",
-        ...(warnings.length > 0 ? [`Warnings (pulumi preview and pulumi up print these too)`, ...warnings.map((w) => `  WARNING ${w.split("\n").join("\n  ")}`), ""] : []),
+        ...(warnings.length > 0
+            ? [
+                  `Warnings (pulumi preview and pulumi up print these too)`,
+                  ...warnings.map((w) => `  WARNING ${w.split("\n").join("\n  ")}`),
+                  "",
+              ]
+            : []),
         `Resource tree (${resources.length} resources)`,
         ...tree(resources),
         "",
@@ -225,7 +293,9 @@ export function renderPlan({ cfg, resources, maskedKeys, alertDestinations, warn
         ...startOrder(resources).map((names, i) => `  ${i + 1}. ${names.join(", ")}`),
         "",
         `Containers (${containers.length}; limits add up to ${memory} MB and ${Math.round(cpus * 100) / 100} CPUs)`,
-        ...containers.sort((a, b) => a.name.localeCompare(b.name)).flatMap((c) => [...describeContainer(c, resources), ""]),
+        ...containers
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .flatMap((c) => [...describeContainer(c, resources), ""]),
         `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].${warnings.length > 0 ? ` ${warnings.length} warning(s) at the top.` : ""}`,
     ];
     return lines.join("\n");

@@ -6,7 +6,16 @@
  * and behind `unknownCheckingProxy`, unknown values reported as advisory
  * "can't run during preview", and notApplicable honoured.
  */
-import { EnforcementLevel, Policy, PolicyResource, PolicyResourceOptions, ResourceValidationPolicy, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import {
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+    unknownCheckingProxy,
+    UnknownValueError,
+} from "@pulumi/policy";
 import * as fs from "fs";
 import * as path from "path";
 import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
@@ -35,7 +44,10 @@ export interface Finding {
     readonly urn?: string;
 }
 
-export type PackConfig = Record<string, ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>) | EnforcementLevel>;
+export type PackConfig = Record<
+    string,
+    ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>) | EnforcementLevel
+>;
 
 /** Where a stack's pack config lives: policy/config/<stack>.json. */
 export function packConfigFile(stack: string): string {
@@ -50,7 +62,10 @@ export function packConfigFile(stack: string): string {
 export function policyUpOptions(stack: string): { policyPacks: string[]; policyPackConfigs?: string[] } {
     const file = packConfigFile(stack);
     readPackConfig(stack); // refuses a file that names a rule or a setting the pack does not have
-    return { policyPacks: [path.join(REPO_ROOT, "policy")], ...(fs.existsSync(file) ? { policyPackConfigs: [file] } : {}) };
+    return {
+        policyPacks: [path.join(REPO_ROOT, "policy")],
+        ...(fs.existsSync(file) ? { policyPackConfigs: [file] } : {}),
+    };
 }
 
 /**
@@ -63,7 +78,10 @@ export function readPackConfig(stack: string, policies: readonly Policy[] = POLI
     if (!fs.existsSync(file)) return {};
     const config = JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
     const problems = packConfigProblems(config, policies);
-    if (problems.length > 0) throw new Error(`${path.relative(REPO_ROOT, file)} has ${problems.length} problem(s); nothing was run:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length > 0)
+        throw new Error(
+            `${path.relative(REPO_ROOT, file)} has ${problems.length} problem(s); nothing was run:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
     return config;
 }
 
@@ -80,14 +98,17 @@ export function packConfigProblems(config: PackConfig, policies: readonly Policy
             continue;
         }
         if (typeof settings === "string") {
-            if (!levels.includes(settings)) problems.push(`"${name}": "${settings}" is not an enforcement level (${levels.join(", ")})`);
+            if (!levels.includes(settings))
+                problems.push(`"${name}": "${settings}" is not an enforcement level (${levels.join(", ")})`);
             continue;
         }
         const known = ["enforcementLevel", ...Object.keys(policy.configSchema?.properties ?? {})];
         for (const key of Object.keys(settings ?? {})) {
             if (known.includes(key)) continue;
             const near = closestMatch(key, known);
-            problems.push(`"${name}".${key}: the rule has no such setting${near ? ` (did you mean ${near}?)` : ""}; it has ${known.join(", ")}`);
+            problems.push(
+                `"${name}".${key}: the rule has no such setting${near ? ` (did you mean ${near}?)` : ""}; it has ${known.join(", ")}`,
+            );
         }
     }
     return problems;
@@ -100,7 +121,8 @@ export function toPolicyProps(value: unknown): unknown {
     if (value instanceof SecretValue) return toPolicyProps(value.value);
     if (value === UNKNOWN) return UNKNOWN_SENTINEL;
     if (Array.isArray(value)) return value.map(toPolicyProps);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPolicyProps(v)]));
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPolicyProps(v)]));
     return value;
 }
 
@@ -110,13 +132,22 @@ export function fromRegistered(resources: RegisteredResource[]): PolicyInput[] {
         name: r.name,
         urn: r.urn,
         props: toPolicyProps(r.inputs) as Record<string, unknown>,
-        opts: { protect: r.options.protect, ignoreChanges: r.options.ignoreChanges, ...(r.options.deleteBeforeReplace !== undefined ? { deleteBeforeReplace: r.options.deleteBeforeReplace } : {}) },
+        opts: {
+            protect: r.options.protect,
+            ignoreChanges: r.options.ignoreChanges,
+            ...(r.options.deleteBeforeReplace !== undefined
+                ? { deleteBeforeReplace: r.options.deleteBeforeReplace }
+                : {}),
+        },
         ...(r.parent ? { parent: r.parent } : {}),
     }));
 }
 
 /** A rule's enforcement level and config as the engine hands them over: schema defaults under the pack config. */
-export function settingsFor(policy: Policy, packConfig: PackConfig): { level: EnforcementLevel; config: Record<string, unknown> } {
+export function settingsFor(
+    policy: Policy,
+    packConfig: PackConfig,
+): { level: EnforcementLevel; config: Record<string, unknown> } {
     const given = packConfig[policy.name];
     const defaults = Object.fromEntries(
         Object.entries(policy.configSchema?.properties ?? {})
@@ -132,7 +163,9 @@ function options(input: PolicyInput): PolicyResourceOptions {
     return {
         protect: input.opts?.protect ?? false,
         ignoreChanges: input.opts?.ignoreChanges ?? [],
-        ...(input.opts?.deleteBeforeReplace !== undefined ? { deleteBeforeReplace: input.opts.deleteBeforeReplace } : {}),
+        ...(input.opts?.deleteBeforeReplace !== undefined
+            ? { deleteBeforeReplace: input.opts.deleteBeforeReplace }
+            : {}),
         aliases: [],
         additionalSecretOutputs: [],
         customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
@@ -144,7 +177,11 @@ const notApplicable = (reason?: string): never => {
 };
 
 /** Runs every policy over the resources; returns the findings, in policy order. */
-export async function runPolicies(policies: readonly Policy[], inputs: readonly PolicyInput[], packConfig: PackConfig = {}): Promise<Finding[]> {
+export async function runPolicies(
+    policies: readonly Policy[],
+    inputs: readonly PolicyInput[],
+    packConfig: PackConfig = {},
+): Promise<Finding[]> {
     const findings: Finding[] = [];
     const stackResources = new Map<string, PolicyResource>();
     for (const input of inputs) {
@@ -170,12 +207,19 @@ export async function runPolicies(policies: readonly Policy[], inputs: readonly 
         const { level, config } = settingsFor(policy, packConfig);
         if (level === "disabled") continue;
         const record = (kind: Finding["kind"], message: string, urn?: string) =>
-            findings.push({ policy: policy.name, enforcementLevel: kind === "unknown" ? "advisory" : level, kind, message, ...(urn ? { urn } : {}) });
+            findings.push({
+                policy: policy.name,
+                enforcementLevel: kind === "unknown" ? "advisory" : level,
+                kind,
+                message,
+                ...(urn ? { urn } : {}),
+            });
         const guard = async (fn: () => unknown, urn?: string) => {
             try {
                 await fn();
             } catch (err) {
-                if (err instanceof UnknownValueError) record("unknown", `can't run during preview: ${(err as Error).message}`, urn);
+                if (err instanceof UnknownValueError)
+                    record("unknown", `can't run during preview: ${(err as Error).message}`, urn);
                 else if (!(err instanceof NotApplicable)) throw err;
             }
         };
@@ -250,11 +294,18 @@ export function findingLines(findings: readonly Finding[], width = 100, containe
         const subjectsBySaying = new Map<string, string[]>();
         for (const f of ruleFindings) {
             const [, subject, saying = f.message] = SUBJECT.exec(f.message) ?? [];
-            subjectsBySaying.set(saying, [...(subjectsBySaying.get(saying) ?? []), ...(subject !== undefined ? [subject] : [])]);
+            subjectsBySaying.set(saying, [
+                ...(subjectsBySaying.get(saying) ?? []),
+                ...(subject !== undefined ? [subject] : []),
+            ]);
         }
         for (const [saying, subjects] of subjectsBySaying) {
             if (subjects.length <= 1) lines.push(`      ${subjects.map((s) => `${s}: `).join("")}${saying}`);
-            else if (everyContainer.size > 1 && subjects.length === everyContainer.size && subjects.every((s) => everyContainer.has(s))) {
+            else if (
+                everyContainer.size > 1 &&
+                subjects.length === everyContainer.size &&
+                subjects.every((s) => everyContainer.has(s))
+            ) {
                 // The same finding on every container says something about the stack, not about a list of names.
                 lines.push(`      all ${subjects.length} containers: ${saying}`);
             } else {
@@ -280,7 +331,10 @@ export function policyVerdict(stack: string, findings: readonly Finding[]): stri
     const blocking = mandatory(findings);
     const rules = (fs: readonly Finding[]) => new Set(fs.map((f) => f.policy)).size;
     const advisory = findings.length - blocking.length;
-    const advice = advisory > 0 ? `${advisory} advisory finding(s) in ${rules(findings.filter((f) => !blocking.includes(f)))} rule(s), which do not block` : "no advisory findings";
+    const advice =
+        advisory > 0
+            ? `${advisory} advisory finding(s) in ${rules(findings.filter((f) => !blocking.includes(f)))} rule(s), which do not block`
+            : "no advisory findings";
     return blocking.length > 0
         ? `policy: '${stack}' FAILS: ${blocking.length} mandatory violation(s) in ${rules(blocking)} rule(s); pulumi up with this pack stops before changing anything (${advice})`
         : `policy: '${stack}' passes: no mandatory violation (${advice})`;

@@ -15,10 +15,15 @@ export interface RestoreChoice {
  */
 export function chooseBackup(newestFirst: readonly string[], requested?: string): RestoreChoice | string {
     const dumps = newestFirst.map((l) => l.trim()).filter((l) => /freshtrack-[^/]*\.dump$/.test(l));
-    if (dumps.length === 0) return "no backup found on the host (/backups/postgres is empty); take one first: docker exec <backup container> freshtrack-backup manual";
+    if (dumps.length === 0)
+        return "no backup found on the host (/backups/postgres is empty); take one first: docker exec <backup container> freshtrack-backup manual";
     if (!requested) return { file: dumps[0]! };
     const match = dumps.find((d) => d === requested || d.endsWith(`/${requested}`));
-    if (!match) return `no backup named ${requested}; the newest are:\n${dumps.slice(0, 5).map((d) => `  ${d.slice(d.lastIndexOf("/") + 1)}`).join("\n")}`;
+    if (!match)
+        return `no backup named ${requested}; the newest are:\n${dumps
+            .slice(0, 5)
+            .map((d) => `  ${d.slice(d.lastIndexOf("/") + 1)}`)
+            .join("\n")}`;
     return { file: match };
 }
 

@@ -44,7 +44,10 @@ export interface RetryPlan {
     readonly blockers: string[];
 }
 
-/** The unfinished operations of an export (deployment.pending_operations, sdk/go/common/apitype/core.go:163-164, 374-379). */
+/**
+ * The unfinished operations of an export (deployment.pending_operations, sdk/go/common/apitype/core.go:163-164,
+ * 374-379).
+ */
 function pendingOperations(exported: unknown): Array<{ urn: string; type: string; operation: string; name?: string }> {
     const deployment = isObject(exported) && isObject(exported["deployment"]) ? exported["deployment"] : {};
     const pending = deployment["pending_operations"] ?? [];
@@ -56,7 +59,12 @@ function pendingOperations(exported: unknown): Array<{ urn: string; type: string
         }
         const inputs = isObject(resource["inputs"]) ? resource["inputs"] : {};
         const name = typeof inputs["name"] === "string" ? inputs["name"] : undefined;
-        return { urn: resource["urn"], type: resource["type"], operation: String(isObject(op) ? op["type"] : "unknown"), ...(name ? { name } : {}) };
+        return {
+            urn: resource["urn"],
+            type: resource["type"],
+            operation: String(isObject(op) ? op["type"] : "unknown"),
+            ...(name ? { name } : {}),
+        };
     });
 }
 
@@ -69,7 +77,8 @@ function pendingAdvice(op: { urn: string; type: string; operation: string; name?
             `${op.name ? ` '${op.name}'` : ""}. On the host, as the deploy user: docker rm -f ${op.name ?? "<its name>"}; then: ${clear}`
         );
     }
-    if (op.operation === "creating") return `${op.urn}: an earlier update was cut off while creating it; check whether it exists, delete it or import it, then: ${clear}`;
+    if (op.operation === "creating")
+        return `${op.urn}: an earlier update was cut off while creating it; check whether it exists, delete it or import it, then: ${clear}`;
     return `${op.urn}: an earlier update was cut off while ${op.operation} it; run pulumi refresh --stack ${stack} --run-program and check it`;
 }
 
@@ -95,7 +104,9 @@ export function checkpointResources(exported: unknown): ExportedResource[] {
         throw new Error("the stack export is not a Pulumi deployment (no version and deployment)");
     }
     if (!KNOWN_VERSIONS.includes(exported["version"])) {
-        throw new Error(`the stack export has schema version ${exported["version"]}; this script reads versions ${KNOWN_VERSIONS.join(" and ")}`);
+        throw new Error(
+            `the stack export has schema version ${exported["version"]}; this script reads versions ${KNOWN_VERSIONS.join(" and ")}`,
+        );
     }
     const resources = exported["deployment"]["resources"] ?? [];
     if (!Array.isArray(resources)) throw new Error("the stack export's deployment.resources is not a list");
@@ -131,7 +142,9 @@ export function retryPlan(exported: unknown): RetryPlan {
         const resource = live.get(urn)!;
         if (resource.protect) {
             // The engine refuses to replace a protected resource and stops the update (step_generator.go:1958-1972).
-            notes.push(`${urn} needs a replacement (${problemOf(resource)}) but is protected; unprotect it or fix it by hand`);
+            notes.push(
+                `${urn} needs a replacement (${problemOf(resource)}) but is protected; unprotect it or fix it by hand`,
+            );
             continue;
         }
         replace.push({ urn, why: whyReplace(resource, hazards.pendingDeletes.includes(urn)) });
@@ -159,7 +172,9 @@ function whyReplace(resource: ExportedResource, oldCopyPending: boolean): string
 }
 
 function problemOf(resource: ExportedResource): string {
-    return (resource.initErrors ?? []).length > 0 ? firstInitError(resource) : `exit code ${String(resource.outputs["exitCode"])}`;
+    return (resource.initErrors ?? []).length > 0
+        ? firstInitError(resource)
+        : `exit code ${String(resource.outputs["exitCode"])}`;
 }
 
 /**
@@ -190,13 +205,16 @@ function revealTopLevel(props: unknown): Record<string, unknown> {
     if (!isObject(props)) return {};
     return Object.fromEntries(
         Object.entries(props).map(([k, v]) => {
-            if (isObject(v) && v[SIG_KEY] === SECRET_SIG && typeof v["plaintext"] === "string") return [k, JSON.parse(v["plaintext"]) as unknown];
+            if (isObject(v) && v[SIG_KEY] === SECRET_SIG && typeof v["plaintext"] === "string")
+                return [k, JSON.parse(v["plaintext"]) as unknown];
             return [k, v];
         }),
     );
 }
 
-/** The stack a URN belongs to: urn:pulumi:<stack>::<project>::<type>::<name> (sdk/go/common/resource/urn/urn.go:80-93). */
+/**
+ * The stack a URN belongs to: urn:pulumi:<stack>::<project>::<type>::<name> (sdk/go/common/resource/urn/urn.go:80-93).
+ */
 function stackOf(urn: string): string {
     return urn.replace(/^urn:pulumi:/, "").split("::")[0]!;
 }

@@ -8,12 +8,22 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError, ConfigProblem, loadStackConfig, MASKED_SECURE_VALUE, PROJECT, StackConfig } from "../../components/config";
+import {
+    ConfigError,
+    ConfigProblem,
+    loadStackConfig,
+    MASKED_SECURE_VALUE,
+    PROJECT,
+    StackConfig,
+} from "../../components/config";
 import { closestMatch } from "../../components/validation";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-/** What the plan shows in place of a value it cannot decrypt (defined beside the config reader, which must recognise it). */
+/**
+ * What the plan shows in place of a value it cannot decrypt (defined beside the config reader, which must recognise
+ * it).
+ */
 export { MASKED_SECURE_VALUE };
 
 interface DeclaredKey {
@@ -61,10 +71,15 @@ function qualify(key: string): string {
     return key.includes(":") ? key : `${PROJECT}:${key}`;
 }
 
-/** The attributes a stack settings file may have (https://www.pulumi.com/docs/iac/concepts/projects/stack-settings-file/). */
+/**
+ * The attributes a stack settings file may have
+ * (https://www.pulumi.com/docs/iac/concepts/projects/stack-settings-file/).
+ */
 const STACK_FILE_ATTRIBUTES = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"];
 
-/** Pulumi.<stack>.yaml parsed, or a ConfigError naming the line of a YAML mistake or an attribute Pulumi does not know. */
+/**
+ * Pulumi.<stack>.yaml parsed, or a ConfigError naming the line of a YAML mistake or an attribute Pulumi does not know.
+ */
 function readStackFile(stack: string, file: string): { config?: Record<string, unknown> } {
     const name = path.basename(file);
     const text = fs.readFileSync(file, "utf8");
@@ -74,22 +89,37 @@ function readStackFile(stack: string, file: string): { config?: Record<string, u
     } catch (err) {
         const reason = ((err as Error).message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
         const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-        // The parser reports some mistakes (an unclosed quote) where it gave up, past the last line; name the last line written instead.
+        // The parser reports some mistakes (an unclosed quote) where it gave up, past the last line; name the last line
+        // written instead.
         const lines = text.split("\n");
         const lastWritten = lines.reduce((last, l, i) => (l.trim() !== "" ? i + 1 : last), 1);
         const line = pos ? Math.min(pos.line, lastWritten) : undefined;
         const where = line !== undefined ? `:${line}${line === pos?.line ? `:${pos.col}` : ""}` : "";
         const near = line !== undefined ? ` (line ${line}: ${(lines[line - 1] ?? "").trim()})` : "";
-        throw new ConfigError(stack, [{ key: `${name}${where}`, value: undefined, expected: `not valid YAML: ${reason}${near}`, valueHidden: true }]);
+        throw new ConfigError(stack, [
+            {
+                key: `${name}${where}`,
+                value: undefined,
+                expected: `not valid YAML: ${reason}${near}`,
+                valueHidden: true,
+            },
+        ]);
     }
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-        throw new ConfigError(stack, [{ key: name, value: undefined, expected: "a YAML mapping with a config: section", valueHidden: true }]);
+        throw new ConfigError(stack, [
+            { key: name, value: undefined, expected: "a YAML mapping with a config: section", valueHidden: true },
+        ]);
     }
     const problems: ConfigProblem[] = [];
     for (const attribute of Object.keys(doc)) {
         if (STACK_FILE_ATTRIBUTES.includes(attribute)) continue;
         const near = closestMatch(attribute, STACK_FILE_ATTRIBUTES);
-        problems.push({ key: `${name}: ${attribute}`, value: undefined, expected: `not a stack file attribute${near ? `; did you mean ${near}:?` : ` (${STACK_FILE_ATTRIBUTES.join(", ")})`}`, valueHidden: true });
+        problems.push({
+            key: `${name}: ${attribute}`,
+            value: undefined,
+            expected: `not a stack file attribute${near ? `; did you mean ${near}:?` : ` (${STACK_FILE_ATTRIBUTES.join(", ")})`}`,
+            valueHidden: true,
+        });
     }
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return doc as { config?: Record<string, unknown> };
@@ -102,7 +132,13 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
     if (!fs.existsSync(file)) {
         const known = shippedStacks(root);
         const near = closestMatch(stack, known);
-        throw new ConfigError(stack, [{ key: "stack", value: stack, expected: `a stack with a Pulumi.<stack>.yaml file: ${known.join(", ")}${near ? ` (did you mean ${near}?)` : ""}` }]);
+        throw new ConfigError(stack, [
+            {
+                key: "stack",
+                value: stack,
+                expected: `a stack with a Pulumi.<stack>.yaml file: ${known.join(", ")}${near ? ` (did you mean ${near}?)` : ""}`,
+            },
+        ]);
     }
     const doc = readStackFile(stack, file);
     const stackValues = new Map(Object.entries(doc.config ?? {}).map(([k, v]) => [qualify(k), v]));
@@ -130,10 +166,16 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
         if (decl.type && !isSecure) {
             const actual = typeOf(value);
             const fits = actual === decl.type || (decl.type === "object" && actual === "object");
-            if (!fits) problems.push({ key, value: shown(value), expected: `a value of type ${decl.type} (declared in Pulumi.yaml)` });
+            if (!fits)
+                problems.push({
+                    key,
+                    value: shown(value),
+                    expected: `a value of type ${decl.type} (declared in Pulumi.yaml)`,
+                });
             if (decl.type === "array" && Array.isArray(value) && decl.items) {
                 value.forEach((item, i) => {
-                    if (typeOf(item) !== decl.items!.type) problems.push({ key: `${key}[${i}]`, value: shown(item), expected: `a ${decl.items!.type}` });
+                    if (typeOf(item) !== decl.items!.type)
+                        problems.push({ key: `${key}[${i}]`, value: shown(item), expected: `a ${decl.items!.type}` });
                 });
             }
         }
@@ -142,7 +184,12 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
         // untyped for that reason; the program itself refuses their plain-text values (components/config.ts).
         if (decl.secret && decl.type && !isSecure) {
             const fix = `pulumi config set --secret ${name} <value>`;
-            problems.push({ key, value: undefined, valueHidden: true, expected: `must be encrypted as it is secret (the Pulumi CLI refuses it too): ${fix}` });
+            problems.push({
+                key,
+                value: undefined,
+                valueHidden: true,
+                expected: `must be encrypted as it is secret (the Pulumi CLI refuses it too): ${fix}`,
+            });
         }
         set(key, value);
     }
@@ -154,7 +201,10 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
     return { stack, config, secretKeys };
 }
 
-/** Why `stack` is not one of this project's stacks (each has a Pulumi.<stack>.yaml), naming the nearest; undefined when it is one. */
+/**
+ * Why `stack` is not one of this project's stacks (each has a Pulumi.<stack>.yaml), naming the nearest; undefined when
+ * it is one.
+ */
 export function unknownStack(stack: string, root = REPO_ROOT): string | undefined {
     const known = shippedStacks(root);
     if (known.includes(stack)) return undefined;

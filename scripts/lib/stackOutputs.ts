@@ -8,9 +8,11 @@ import { isMissingCli, pulumiFailure } from "./cli";
 export function readStackOutputs(stack: string, opts: { showSecrets: boolean }): Record<string, unknown> {
     try {
         const args = ["stack", "output", "--json", "--stack", stack, ...(opts.showSecrets ? ["--show-secrets"] : [])];
-        return JSON.parse(execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as Record<string, unknown>;
+        return JSON.parse(
+            execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+        ) as Record<string, unknown>;
     } catch (err) {
-        throw new Error(stackReadFailure(stack, err));
+        throw new Error(stackReadFailure(stack, err), { cause: err });
     }
 }
 

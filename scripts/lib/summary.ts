@@ -26,7 +26,10 @@ const CREDENTIALS: Array<[string, string, string]> = [
     ["deployPrivateKey", "SSH to the host", "deploy"],
 ];
 
-export function renderSummary(outputs: Record<string, unknown>, opts: SummaryOptions): { text: string; warning?: string } {
+export function renderSummary(
+    outputs: Record<string, unknown>,
+    opts: SummaryOptions,
+): { text: string; warning?: string } {
     const reveal = opts.showSecrets && opts.isTty;
     const urls = (outputs.urls ?? {}) as Record<string, string>;
     const width = Math.max(...URL_LABELS.map(([, l]) => l.length), ...CREDENTIALS.map(([, l]) => l.length));
@@ -37,12 +40,21 @@ export function renderSummary(outputs: Record<string, unknown>, opts: SummaryOpt
         if (outputs[key] === undefined) continue;
         const value = String(outputs[key]);
         const shown = reveal ? (value.includes("\n") ? `\n${value}` : value) : "[secret]";
-        lines.push(`  ${label.padEnd(width)}  user ${user}, ${key === "deployPrivateKey" ? "key" : "password"} ${shown}`);
+        lines.push(
+            `  ${label.padEnd(width)}  user ${user}, ${key === "deployPrivateKey" ? "key" : "password"} ${shown}`,
+        );
     }
     if (outputs.generatedCredentials !== undefined) {
-        lines.push(`  ${"Internal services".padEnd(width)}  PostgreSQL, Redis, MinIO: ${reveal ? JSON.stringify(outputs.generatedCredentials) : "[secret]"} (pulumi stack output generatedCredentials)`);
+        lines.push(
+            `  ${"Internal services".padEnd(width)}  PostgreSQL, Redis, MinIO: ${reveal ? JSON.stringify(outputs.generatedCredentials) : "[secret]"} (pulumi stack output generatedCredentials)`,
+        );
     }
-    if (typeof outputs.caCertificate === "string") lines.push("", "TLS: certificates come from the stack's own CA. Trust it with:", `  pulumi stack output caCertificate --stack ${opts.stack} > freshtrack-${opts.stack}-ca.pem`);
+    if (typeof outputs.caCertificate === "string")
+        lines.push(
+            "",
+            "TLS: certificates come from the stack's own CA. Trust it with:",
+            `  pulumi stack output caCertificate --stack ${opts.stack} > freshtrack-${opts.stack}-ca.pem`,
+        );
     if (typeof outputs.alertDestinations === "string") lines.push("", `Alerts go to: ${outputs.alertDestinations}`);
     lines.push(
         "",
@@ -51,7 +63,14 @@ export function renderSummary(outputs: Record<string, unknown>, opts: SummaryOpt
         "  2. Invite your team from the dashboard's settings, and add monitors on the status page.",
         "  3. Read docs/operations.md (updates, backups, restore drills) and docs/troubleshooting.md.",
     );
-    if (!reveal) lines.push("", `Secrets are masked. To see them: npm run summary -- ${opts.stack} --show-secrets (in a terminal).`);
-    const warning = opts.showSecrets && !opts.isTty ? "summary: --show-secrets only prints secrets to a terminal; output is redirected, so they stay masked" : undefined;
+    if (!reveal)
+        lines.push(
+            "",
+            `Secrets are masked. To see them: npm run summary -- ${opts.stack} --show-secrets (in a terminal).`,
+        );
+    const warning =
+        opts.showSecrets && !opts.isTty
+            ? "summary: --show-secrets only prints secrets to a terminal; output is redirected, so they stay masked"
+            : undefined;
     return { text: lines.join("\n"), ...(warning ? { warning } : {}) };
 }

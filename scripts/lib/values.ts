@@ -13,15 +13,18 @@ export class SecretValue {
 export function unwrapSecrets(value: unknown): unknown {
     if (value instanceof SecretValue) return unwrapSecrets(value.value);
     if (Array.isArray(value)) return value.map(unwrapSecrets);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
     return value;
 }
 
-/** Applies `fn` to the plain value and wraps the result again when the input was secret, as Pulumi keeps an output secret. */
+/**
+ * Applies `fn` to the plain value and wraps the result again when the input was secret, as Pulumi keeps an output
+ * secret.
+ */
 export function keepSecret(value: unknown, fn: (plain: unknown) => unknown): unknown {
     return value instanceof SecretValue ? new SecretValue(keepSecret(value.value, fn)) : fn(value);
 }
 
 /** A value still unknown at this point of a preview. */
 export const UNKNOWN = Symbol("unknown");
-

@@ -40,7 +40,14 @@ export interface ContainerInputs {
     readonly envs?: string[];
     readonly user?: string;
     readonly labels?: Array<{ label: string; value: string }>;
-    readonly healthcheck?: { tests: string[]; interval?: string; timeout?: string; startPeriod?: string; startInterval?: string; retries?: number };
+    readonly healthcheck?: {
+        tests: string[];
+        interval?: string;
+        timeout?: string;
+        startPeriod?: string;
+        startInterval?: string;
+        retries?: number;
+    };
     readonly restart?: string;
     readonly maxRetryCount?: number;
     readonly memory?: number;
@@ -61,7 +68,10 @@ export interface ContainerInputs {
 }
 
 /** The Engine API request bodies the provider builds from a container's inputs. */
-export function createRequest(inputs: ContainerInputs): { config: Record<string, unknown>; hostConfig: Record<string, unknown> } {
+export function createRequest(inputs: ContainerInputs): {
+    config: Record<string, unknown>;
+    hostConfig: Record<string, unknown>;
+} {
     const ports = inputs.ports ?? [];
     const exposed: Record<string, object> = {};
     const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
@@ -69,12 +79,16 @@ export function createRequest(inputs: ContainerInputs): { config: Record<string,
         const key = `${p.internal}/${p.protocol ?? "tcp"}`;
         exposed[key] = {};
         // The schema defaults ip to 0.0.0.0 (resource_docker_container.go:509-523).
-        (bindings[key] ??= []).push({ HostIp: p.ip ?? "0.0.0.0", HostPort: p.external !== undefined ? String(p.external) : "" });
+        (bindings[key] ??= []).push({
+            HostIp: p.ip ?? "0.0.0.0",
+            HostPort: p.external !== undefined ? String(p.external) : "",
+        });
     }
     const volumes = inputs.volumes ?? [];
     const h = inputs.healthcheck;
     const cpus = inputs.cpus !== undefined ? nanoCpus(Number(inputs.cpus)) : undefined;
-    if (inputs.cpus !== undefined && cpus === undefined) throw new Error(`cpus ${inputs.cpus} is not a decimal the provider's opts.ParseCPUs accepts`);
+    if (inputs.cpus !== undefined && cpus === undefined)
+        throw new Error(`cpus ${inputs.cpus} is not a decimal the provider's opts.ParseCPUs accepts`);
     const config: Record<string, unknown> = {
         Image: inputs.image,
         Hostname: "",
@@ -111,11 +125,21 @@ export function createRequest(inputs: ContainerInputs): { config: Record<string,
         LogConfig: { Type: inputs.logDriver ?? "json-file", ...(inputs.logOpts ? { Config: inputs.logOpts } : {}) },
         ...(inputs.tmpfs ? { Tmpfs: inputs.tmpfs } : {}),
         ...(Object.keys(bindings).length ? { PortBindings: bindings } : {}),
-        ...(volumes.length ? { Binds: volumes.map((v) => `${v.hostPath || v.volumeName}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`) } : {}),
-        ...(inputs.capabilities ? { CapAdd: inputs.capabilities.adds ?? [], CapDrop: inputs.capabilities.drops ?? [] } : {}),
+        ...(volumes.length
+            ? {
+                  Binds: volumes.map(
+                      (v) => `${v.hostPath || v.volumeName}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`,
+                  ),
+              }
+            : {}),
+        ...(inputs.capabilities
+            ? { CapAdd: inputs.capabilities.adds ?? [], CapDrop: inputs.capabilities.drops ?? [] }
+            : {}),
         ...(inputs.securityOpts?.length ? { SecurityOpt: inputs.securityOpts } : {}),
         ...(inputs.memory ? { Memory: inputs.memory * 1024 * 1024 } : {}),
-        ...(inputs.memorySwap ? { MemorySwap: inputs.memorySwap > 0 ? inputs.memorySwap * 1024 * 1024 : inputs.memorySwap } : {}),
+        ...(inputs.memorySwap
+            ? { MemorySwap: inputs.memorySwap > 0 ? inputs.memorySwap * 1024 * 1024 : inputs.memorySwap }
+            : {}),
         ...(cpus !== undefined ? { NanoCpus: Number(cpus) } : {}),
         Init: inputs.init ?? false,
     };
@@ -129,21 +153,38 @@ export function uploadMode(upload: { permissions?: string; executable?: boolean 
 }
 
 /** Creates, connects, uploads and starts one container like the provider; answers its ID. */
-export async function createLikeProvider(name: string, inputs: ContainerInputs, opts: { start?: boolean } = {}): Promise<string> {
+export async function createLikeProvider(
+    name: string,
+    inputs: ContainerInputs,
+    opts: { start?: boolean } = {},
+): Promise<string> {
     const { config, hostConfig } = createRequest(inputs);
-    const created = await engine<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, { ...config, HostConfig: hostConfig, NetworkingConfig: {} });
+    const created = await engine<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, {
+        ...config,
+        HostConfig: hostConfig,
+        NetworkingConfig: {},
+    });
     const id = created.Id;
     if (inputs.networksAdvanced?.length) {
-        await engine("POST", `/networks/bridge/disconnect`, { Container: id, Force: false }, { allow: [403, 404, 500] });
+        await engine(
+            "POST",
+            `/networks/bridge/disconnect`,
+            { Container: id, Force: false },
+            { allow: [403, 404, 500] },
+        );
         for (const n of inputs.networksAdvanced) {
-            await engine("POST", `/networks/${encodeURIComponent(n.name)}/connect`, { Container: id, EndpointConfig: { Aliases: n.aliases ?? [], IPAMConfig: {} } });
+            await engine("POST", `/networks/${encodeURIComponent(n.name)}/connect`, {
+                Container: id,
+                EndpointConfig: { Aliases: n.aliases ?? [], IPAMConfig: {} },
+            });
         }
     }
     for (const u of inputs.uploads ?? []) {
         await putArchive(id, "/", await oneFileTar(u.file, u.content, uploadMode(u)));
     }
     if (opts.start !== false) await engine("POST", `/containers/${id}/start`);
-    if (inputs.attach) await engine("POST", `/containers/${id}/wait?condition=not-running`, undefined, { timeoutMs: 120_000 });
+    if (inputs.attach)
+        await engine("POST", `/containers/${id}/wait?condition=not-running`, undefined, { timeoutMs: 120_000 });
     return id;
 }
 
@@ -172,7 +213,14 @@ export interface Inspect {
         User: string;
         Env: string[] | null;
         Labels: Record<string, string> | null;
-        Healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
+        Healthcheck?: {
+            Test: string[];
+            Interval?: number;
+            Timeout?: number;
+            StartPeriod?: number;
+            StartInterval?: number;
+            Retries?: number;
+        };
     };
     readonly HostConfig: {
         Memory: number;
@@ -193,7 +241,16 @@ export interface Inspect {
     };
     readonly NetworkSettings: {
         Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> | null;
-        Networks: Record<string, { Aliases: string[] | null; IPAddress: string; Gateway?: string; GlobalIPv6Address?: string; IPv6Gateway?: string }>;
+        Networks: Record<
+            string,
+            {
+                Aliases: string[] | null;
+                IPAddress: string;
+                Gateway?: string;
+                GlobalIPv6Address?: string;
+                IPv6Gateway?: string;
+            }
+        >;
     };
 }
 

@@ -26,7 +26,15 @@ export function ciDaemonJson(): string {
 }
 
 /** The settings the bootstrap fixes that change what a container spec does on the daemon. */
-const BOOTSTRAP_KEYS = ["userland-proxy", "ip6tables", "experimental", "live-restore", "no-new-privileges", "log-driver", "log-opts"] as const;
+const BOOTSTRAP_KEYS = [
+    "userland-proxy",
+    "ip6tables",
+    "experimental",
+    "live-restore",
+    "no-new-privileges",
+    "log-driver",
+    "log-opts",
+] as const;
 
 export interface RunningDaemon {
     /** Server.Version, e.g. "20.10.24+dfsg1". */
@@ -63,9 +71,16 @@ function dockerdCommandLine(): string[] | undefined {
             continue;
         }
         if (!args[0] || !/(^|\/)dockerd$/.test(args[0])) continue;
-        const hosts = args.flatMap((a, i) => (a === "-H" || a === "--host" ? [args[i + 1] ?? ""] : a.startsWith("--host=") ? [a.slice(7)] : []));
-        const sockets = hosts.length > 0 ? hosts.filter((h) => h.startsWith("unix://")).map((h) => h.slice(7)) : ["/var/run/docker.sock"];
-        const same = (p: string) => p === DOCKER_SOCKET || p.replace(/^\/run\//, "/var/run/") === DOCKER_SOCKET.replace(/^\/run\//, "/var/run/");
+        const hosts = args.flatMap((a, i) =>
+            a === "-H" || a === "--host" ? [args[i + 1] ?? ""] : a.startsWith("--host=") ? [a.slice(7)] : [],
+        );
+        const sockets =
+            hosts.length > 0
+                ? hosts.filter((h) => h.startsWith("unix://")).map((h) => h.slice(7))
+                : ["/var/run/docker.sock"];
+        const same = (p: string) =>
+            p === DOCKER_SOCKET ||
+            p.replace(/^\/run\//, "/var/run/") === DOCKER_SOCKET.replace(/^\/run\//, "/var/run/");
         if (sockets.some(same)) return args;
     }
     return undefined;
@@ -78,7 +93,10 @@ function dockerdCommandLine(): string[] | undefined {
  */
 export async function runningDaemon(): Promise<RunningDaemon> {
     const version = (await engine<{ Version: string }>("GET", "/version")).Version;
-    const info = await engine<{ SwapLimit?: boolean; ExperimentalBuild?: boolean; LiveRestoreEnabled?: boolean }>("GET", "/info");
+    const info = await engine<{ SwapLimit?: boolean; ExperimentalBuild?: boolean; LiveRestoreEnabled?: boolean }>(
+        "GET",
+        "/info",
+    );
     let daemonJson: string | undefined;
     let source = "no daemon.json found: Docker's defaults";
     const named = process.env.FRESHTRACK_DOCKER_DAEMON_JSON;
@@ -96,12 +114,15 @@ export async function runningDaemon(): Promise<RunningDaemon> {
     // What `docker info` itself reports wins over the file.
     if (info.ExperimentalBuild !== undefined) settings.experimental = info.ExperimentalBuild;
     if (info.LiveRestoreEnabled !== undefined) settings["live-restore"] = info.LiveRestoreEnabled;
-    const facts = { ...daemonFactsForVersion(version, JSON.stringify(settings)), ...(info.SwapLimit !== undefined ? { swapLimit: info.SwapLimit } : {}) };
+    const facts = {
+        ...daemonFactsForVersion(version, JSON.stringify(settings)),
+        ...(info.SwapLimit !== undefined ? { swapLimit: info.SwapLimit } : {}),
+    };
 
     const wanted = JSON.parse(ciDaemonJson()) as Record<string, unknown>;
-    const missingBootstrapSettings = BOOTSTRAP_KEYS.filter((k) => k in wanted && JSON.stringify(settings[k]) !== JSON.stringify(wanted[k])).map(
-        (k) => `${k} ${JSON.stringify(wanted[k])} (has ${JSON.stringify(settings[k]) ?? "the default"})`,
-    );
+    const missingBootstrapSettings = BOOTSTRAP_KEYS.filter(
+        (k) => k in wanted && JSON.stringify(settings[k]) !== JSON.stringify(wanted[k]),
+    ).map((k) => `${k} ${JSON.stringify(wanted[k])} (has ${JSON.stringify(settings[k]) ?? "the default"})`);
     return { version, ...(daemonJson !== undefined ? { daemonJson } : {}), source, facts, missingBootstrapSettings };
 }
 

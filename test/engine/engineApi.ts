@@ -7,7 +7,9 @@
 import * as http from "http";
 import { pack } from "tar-stream";
 
-export const DOCKER_SOCKET = process.env.DOCKER_HOST?.startsWith("unix://") ? process.env.DOCKER_HOST.slice("unix://".length) : "/var/run/docker.sock";
+export const DOCKER_SOCKET = process.env.DOCKER_HOST?.startsWith("unix://")
+    ? process.env.DOCKER_HOST.slice("unix://".length)
+    : "/var/run/docker.sock";
 
 export class EngineError extends Error {
     constructor(
@@ -24,15 +26,31 @@ interface RawResponse {
     readonly body: Buffer;
 }
 
-function raw(method: string, path: string, body?: Buffer | string, contentType = "application/json", timeoutMs = 60_000): Promise<RawResponse> {
+function raw(
+    method: string,
+    path: string,
+    body?: Buffer | string,
+    contentType = "application/json",
+    timeoutMs = 60_000,
+): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
-        const req = http.request({ socketPath: DOCKER_SOCKET, method, path, headers: body !== undefined ? { "Content-Type": contentType } : {} }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-            res.on("error", reject);
-        });
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`Docker Engine ${method} ${path}: no answer in ${timeoutMs} ms`)));
+        const req = http.request(
+            {
+                socketPath: DOCKER_SOCKET,
+                method,
+                path,
+                headers: body !== undefined ? { "Content-Type": contentType } : {},
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+                res.on("error", reject);
+            },
+        );
+        req.setTimeout(timeoutMs, () =>
+            req.destroy(new Error(`Docker Engine ${method} ${path}: no answer in ${timeoutMs} ms`)),
+        );
         req.on("error", reject);
         if (body !== undefined) req.write(body);
         req.end();
@@ -61,9 +79,20 @@ async function prefix(): Promise<string> {
 }
 
 /** One API call; answers parsed JSON (or text), and throws an EngineError on any status of 400 and above. */
-export async function engine<T = unknown>(method: string, path: string, body?: unknown, opts: { allow?: number[]; timeoutMs?: number } = {}): Promise<T> {
+export async function engine<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { allow?: number[]; timeoutMs?: number } = {},
+): Promise<T> {
     const full = `${await prefix()}${path}`;
-    const res = await raw(method, full, body === undefined ? undefined : JSON.stringify(body), "application/json", opts.timeoutMs);
+    const res = await raw(
+        method,
+        full,
+        body === undefined ? undefined : JSON.stringify(body),
+        "application/json",
+        opts.timeoutMs,
+    );
     if (res.status >= 400 && !(opts.allow ?? []).includes(res.status)) {
         let message = res.body.toString("utf8");
         try {
@@ -83,14 +112,20 @@ export async function engine<T = unknown>(method: string, path: string, body?: u
 }
 
 /** A tar archive of the given entries (name, content, mode), in memory. */
-export function tarOf(entries: ReadonlyArray<{ name: string; content: Buffer | string; mode: number }>): Promise<Buffer> {
+export function tarOf(
+    entries: ReadonlyArray<{ name: string; content: Buffer | string; mode: number }>,
+): Promise<Buffer> {
     return new Promise((resolve, reject) => {
         const archive = pack();
         const chunks: Buffer[] = [];
         archive.on("data", (c: unknown) => chunks.push(c as Buffer));
         archive.on("end", () => resolve(Buffer.concat(chunks)));
         archive.on("error", reject);
-        for (const e of entries) archive.entry({ name: e.name, mode: e.mode, size: Buffer.byteLength(e.content), mtime: new Date() }, e.content);
+        for (const e of entries)
+            archive.entry(
+                { name: e.name, mode: e.mode, size: Buffer.byteLength(e.content), mtime: new Date() },
+                e.content,
+            );
         archive.finalize();
     });
 }
@@ -104,17 +139,22 @@ export function oneFileTar(name: string, content: string, mode: number): Promise
 export async function putArchive(id: string, path: string, archive: Buffer): Promise<void> {
     const full = `${await prefix()}/containers/${id}/archive?path=${encodeURIComponent(path)}`;
     const res = await raw("PUT", full, archive, "application/x-tar");
-    if (res.status >= 400) throw new EngineError(res.status, `PUT /containers/${id}/archive`, res.body.toString("utf8").trim());
+    if (res.status >= 400)
+        throw new EngineError(res.status, `PUT /containers/${id}/archive`, res.body.toString("utf8").trim());
 }
 
 /** Builds an image from a tar of its context (POST /build); answers the image ID. */
 export async function buildImage(tag: string, context: Buffer): Promise<string> {
     const full = `${await prefix()}/build?t=${encodeURIComponent(tag)}&rm=1&forcerm=1`;
     const res = await raw("POST", full, context, "application/x-tar", 120_000);
-    const lines = res.body.toString("utf8").split("\n").filter((l) => l.trim() !== "");
+    const lines = res.body
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "");
     const messages = lines.map((l) => JSON.parse(l) as { stream?: string; error?: string; aux?: { ID: string } });
     const failed = messages.find((m) => m.error);
-    if (res.status >= 400 || failed) throw new EngineError(res.status, "POST /build", failed?.error ?? res.body.toString("utf8"));
+    if (res.status >= 400 || failed)
+        throw new EngineError(res.status, "POST /build", failed?.error ?? res.body.toString("utf8"));
     const id = messages.find((m) => m.aux?.ID)?.aux?.ID;
     if (id) return id;
     const inspect = await engine<{ Id: string }>("GET", `/images/${encodeURIComponent(tag)}/json`);
@@ -122,8 +162,17 @@ export async function buildImage(tag: string, context: Buffer): Promise<string> 
 }
 
 /** Runs a command in a running container and answers its exit code and output (stdout and stderr together). */
-export async function exec(id: string, cmd: string[], opts: { user?: string } = {}): Promise<{ exitCode: number; output: string }> {
-    const created = await engine<{ Id: string }>("POST", `/containers/${id}/exec`, { AttachStdout: true, AttachStderr: true, Cmd: cmd, ...(opts.user ? { User: opts.user } : {}) });
+export async function exec(
+    id: string,
+    cmd: string[],
+    opts: { user?: string } = {},
+): Promise<{ exitCode: number; output: string }> {
+    const created = await engine<{ Id: string }>("POST", `/containers/${id}/exec`, {
+        AttachStdout: true,
+        AttachStderr: true,
+        Cmd: cmd,
+        ...(opts.user ? { User: opts.user } : {}),
+    });
     const full = `${await prefix()}/exec/${created.Id}/start`;
     const res = await raw("POST", full, JSON.stringify({ Detach: false, Tty: false }));
     const output = demux(res.body);
@@ -134,7 +183,8 @@ export async function exec(id: string, cmd: string[], opts: { user?: string } = 
 /** A container's output so far, stdout and stderr together (GET /containers/{id}/logs, no TTY: multiplexed). */
 export async function containerLogs(id: string): Promise<string> {
     const res = await raw("GET", `${await prefix()}/containers/${id}/logs?stdout=1&stderr=1`);
-    if (res.status >= 400) throw new EngineError(res.status, `GET /containers/${id}/logs`, res.body.toString("utf8").trim());
+    if (res.status >= 400)
+        throw new EngineError(res.status, `GET /containers/${id}/logs`, res.body.toString("utf8").trim());
     return demux(res.body);
 }
 

@@ -30,7 +30,8 @@ export function providerRead(info: Inspect, sent: ContainerInputs): Record<strin
         logDriver: hc.LogConfig.Type,
     };
     // :862-870: only when something was added or dropped.
-    if ((hc.CapAdd?.length ?? 0) > 0 || (hc.CapDrop?.length ?? 0) > 0) state.capabilities = { adds: hc.CapAdd ?? [], drops: hc.CapDrop ?? [] };
+    if ((hc.CapAdd?.length ?? 0) > 0 || (hc.CapDrop?.length ?? 0) > 0)
+        state.capabilities = { adds: hc.CapAdd ?? [], drops: hc.CapDrop ?? [] };
     // :947: only a positive NanoCpus is read back.
     if (hc.NanoCpus > 0) state.cpus = cpusReadBack(BigInt(hc.NanoCpus));
     // :973-978 containerLogOptsForState: read back only when the config sets log_opts.
@@ -47,13 +48,20 @@ export function providerRead(info: Inspect, sent: ContainerInputs): Record<strin
         };
     }
     // :796-803: ports are read only from a running container (or must_run) and only when configured.
-    if ((info.State.Running) && sent.ports?.length) {
+    if (info.State.Running && sent.ports?.length) {
         const out: Array<{ internal: number; external: number; ip: string; protocol: string }> = [];
-        const keys = Object.keys(info.NetworkSettings.Ports ?? {}).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b));
+        const keys = Object.keys(info.NetworkSettings.Ports ?? {}).sort(
+            (a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b),
+        );
         for (const key of keys) {
             const [internal, protocol] = key.split("/");
             for (const b of info.NetworkSettings.Ports?.[key] ?? []) {
-                out.push({ internal: Number(internal), external: Number(b.HostPort), ip: b.HostIp, protocol: protocol! });
+                out.push({
+                    internal: Number(internal),
+                    external: Number(b.HostPort),
+                    ip: b.HostIp,
+                    protocol: protocol!,
+                });
             }
         }
         state.ports = out;

@@ -62,18 +62,29 @@ export interface NetworkInputs {
     readonly internal?: boolean;
     readonly ipv6?: boolean;
     readonly ipamDriver?: string;
-    readonly ipamConfigs?: Array<{ subnet?: string; ipRange?: string; gateway?: string; auxAddress?: Record<string, string> }>;
+    readonly ipamConfigs?: Array<{
+        subnet?: string;
+        ipRange?: string;
+        gateway?: string;
+        auxAddress?: Record<string, string>;
+    }>;
     readonly labels?: Array<{ label: string; value: string }>;
 }
 
-/** Objects named with this after TEST_PREFIX outlive one stack's cleanup (the crontab test's); the last cleanup takes them. */
+/**
+ * Objects named with this after TEST_PREFIX outlive one stack's cleanup (the crontab test's); the last cleanup takes
+ * them.
+ */
 export const LASTING = "lasting-";
 
 /** Removes every container, network and volume a test left behind; `lasting` ones only when told. */
 export async function removeTestObjects(opts: { lasting?: boolean } = {}): Promise<void> {
     const filter = encodeURIComponent(JSON.stringify({ name: [TEST_PREFIX] }));
     const spared = (name: string) => !opts.lasting && name.replace(/^\//, "").startsWith(`${TEST_PREFIX}${LASTING}`);
-    const containers = await engine<Array<{ Id: string; Names: string[] }>>("GET", `/containers/json?all=1&filters=${filter}`);
+    const containers = await engine<Array<{ Id: string; Names: string[] }>>(
+        "GET",
+        `/containers/json?all=1&filters=${filter}`,
+    );
     await Promise.all(
         containers
             .filter((c) => c.Names.some((n) => n.startsWith(`/${TEST_PREFIX}`)) && !c.Names.some(spared))
@@ -83,8 +94,11 @@ export async function removeTestObjects(opts: { lasting?: boolean } = {}): Promi
     for (const n of networks.filter((x) => x.Name.startsWith(TEST_PREFIX))) {
         // A daemon stopped mid-run can keep a stale endpoint on a network with no container left (HTTP 403
         // "has active endpoints"). Each run names its objects afresh, so such a leftover is reported, not fatal.
-        const removed = await engine<{ message?: string } | undefined>("DELETE", `/networks/${n.Id}`, undefined, { allow: [403, 404] });
-        if (/active endpoints/.test(removed?.message ?? "")) console.log(`      (left network ${n.Name}: the daemon still lists endpoints on it)`);
+        const removed = await engine<{ message?: string } | undefined>("DELETE", `/networks/${n.Id}`, undefined, {
+            allow: [403, 404],
+        });
+        if (/active endpoints/.test(removed?.message ?? ""))
+            console.log(`      (left network ${n.Name}: the daemon still lists endpoints on it)`);
     }
     const volumes = await engine<{ Volumes: Array<{ Name: string }> | null }>("GET", `/volumes?filters=${filter}`);
     for (const v of (volumes.Volumes ?? []).filter((x) => x.Name.startsWith(TEST_PREFIX) && !spared(x.Name))) {
@@ -94,10 +108,17 @@ export async function removeTestObjects(opts: { lasting?: boolean } = {}): Promi
 
 /** Every text a container's settings hold, where the names of other services appear. */
 function settingsText(c: ContainerInputs): string {
-    return [...(c.envs ?? []), ...(c.command ?? []), ...(c.entrypoints ?? []), ...(c.uploads ?? []).map((u) => u.content)].join("\n");
+    return [
+        ...(c.envs ?? []),
+        ...(c.command ?? []),
+        ...(c.entrypoints ?? []),
+        ...(c.uploads ?? []).map((u) => u.content),
+    ].join("\n");
 }
 
-/** Endpoints (alias and port) that a container's settings name: `alias:port`, or `X_HOST=alias` beside `X_PORT=port`. */
+/**
+ * Endpoints (alias and port) that a container's settings name: `alias:port`, or `X_HOST=alias` beside `X_PORT=port`.
+ */
 export function endpointsNamed(c: ContainerInputs, aliases: ReadonlySet<string>, own: ReadonlySet<string>): Endpoint[] {
     const found = new Map<string, Endpoint>();
     const add = (alias: string, port: number) => {
@@ -137,7 +158,11 @@ function runsOnStandin(c: ContainerInputs, known: ReadonlySet<string>): boolean 
     return known.has(program);
 }
 
-export async function applyStack(stack: string, resources: readonly RegisteredResource[], image: string): Promise<AppliedStack> {
+export async function applyStack(
+    stack: string,
+    resources: readonly RegisteredResource[],
+    image: string,
+): Promise<AppliedStack> {
     const known = applets();
     // A fresh infix per run: Docker 20.10 can still hold a just-deleted network of the same name, and a
     // container connected to the new one then fails to start with "network ... not found".
@@ -173,7 +198,10 @@ export async function applyStack(stack: string, resources: readonly RegisteredRe
     }
     for (const v of resources.filter((r) => r.type === TYPES.volume)) {
         const inputs = unwrapSecrets(v.inputs) as { name: string; labels?: Array<{ label: string; value: string }> };
-        await engine("POST", "/volumes/create", { Name: rename(inputs.name), Labels: Object.fromEntries((inputs.labels ?? []).map((l) => [l.label, l.value])) });
+        await engine("POST", "/volumes/create", {
+            Name: rename(inputs.name),
+            Labels: Object.fromEntries((inputs.labels ?? []).map((l) => [l.label, l.value])),
+        });
     }
 
     const containerResources = resources.filter((r) => r.type === TYPES.container);
@@ -187,12 +215,19 @@ export async function applyStack(stack: string, resources: readonly RegisteredRe
         } as ContainerInputs;
     });
     const allAliases = new Set(programs.flatMap((c) => (c.networksAdvanced ?? []).flatMap((n) => n.aliases ?? [])));
-    const calls = programs.map((c) => endpointsNamed(c, allAliases, new Set((c.networksAdvanced ?? []).flatMap((n) => n.aliases ?? []))));
+    const calls = programs.map((c) =>
+        endpointsNamed(c, allAliases, new Set((c.networksAdvanced ?? []).flatMap((n) => n.aliases ?? []))),
+    );
     // A stand-in service listens on every port another service calls it on, its health check's, and its published ones.
     const listens = programs.map((c) => {
         const own = new Set((c.networksAdvanced ?? []).flatMap((n) => n.aliases ?? []));
-        const called = calls.flat().filter((e) => own.has(e.alias)).map((e) => e.port);
-        return [...new Set([...called, ...healthPorts(c), ...(c.ports ?? []).map((p) => p.internal)])].sort((a, b) => a - b);
+        const called = calls
+            .flat()
+            .filter((e) => own.has(e.alias))
+            .map((e) => e.port);
+        return [...new Set([...called, ...healthPorts(c), ...(c.ports ?? []).map((p) => p.internal)])].sort(
+            (a, b) => a - b,
+        );
     });
 
     const applied: AppliedContainer[] = [];
@@ -202,7 +237,11 @@ export async function applyStack(stack: string, resources: readonly RegisteredRe
         const keptCommand = runsOnStandin(program, known);
         const standinCommand = isJob
             ? ["/bin/sh", "-c", "exit 0"]
-            : ["/bin/sh", "-c", `for p in ${listens[i]!.join(" ")}; do httpd -p "$p" -h /var/empty 2>/dev/null || httpd -p "$p" -h /; done; exec sleep 2147483647`];
+            : [
+                  "/bin/sh",
+                  "-c",
+                  `for p in ${listens[i]!.join(" ")}; do httpd -p "$p" -h /var/empty 2>/dev/null || httpd -p "$p" -h /; done; exec sleep 2147483647`,
+              ];
         const sent: ContainerInputs = {
             ...program,
             image,

@@ -63,10 +63,20 @@ function contextTar(): Promise<Buffer> {
 
 /** Builds the stand-in image once per daemon and content (the tag is a hash of what goes in); answers its ID. */
 export async function standinImage(): Promise<string> {
-    if (!fs.existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: install Debian's busybox-static (.ci/run does)`);
-    const hash = createHash("sha256").update(DOCKERFILE + PASSWD + GROUP + PG_DUMP_STUB + PG_RESTORE_STUB).update(fs.readFileSync(BUSYBOX)).digest("hex").slice(0, 12);
+    if (!fs.existsSync(BUSYBOX))
+        throw new Error(`${BUSYBOX} is missing: install Debian's busybox-static (.ci/run does)`);
+    const hash = createHash("sha256")
+        .update(DOCKERFILE + PASSWD + GROUP + PG_DUMP_STUB + PG_RESTORE_STUB)
+        .update(fs.readFileSync(BUSYBOX))
+        .digest("hex")
+        .slice(0, 12);
     const tag = `freshtrack-standin:${hash}`;
-    const existing = await engine<{ Id?: string } | string | undefined>("GET", `/images/${encodeURIComponent(tag)}/json`, undefined, { allow: [404] });
+    const existing = await engine<{ Id?: string } | string | undefined>(
+        "GET",
+        `/images/${encodeURIComponent(tag)}/json`,
+        undefined,
+        { allow: [404] },
+    );
     if (typeof existing === "object" && existing?.Id) return existing.Id;
     return buildImage(tag, await contextTar());
 }

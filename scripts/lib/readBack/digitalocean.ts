@@ -53,7 +53,6 @@ interface Attribute {
     readonly source: string;
 }
 
-
 /** Terraform's SDK treats an unset string, list or block the same as an empty one. */
 function isAbsent(value: unknown): boolean {
     return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
@@ -106,7 +105,9 @@ class ProviderModel implements ResourceModel {
     private attribute(key: string): Attribute {
         const found = this.attributes[key];
         if (!found) {
-            throw new Error(`${this.type}: the read-back model has no rule for input '${key}'; read the provider at ${UPSTREAM} and add one`);
+            throw new Error(
+                `${this.type}: the read-back model has no rule for input '${key}'; read the provider at ${UPSTREAM} and add one`,
+            );
         }
         return found;
     }
@@ -116,7 +117,8 @@ class ProviderModel implements ResourceModel {
         const out: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(inputs)) {
             const attr = this.attribute(key);
-            out[key] = value === UNKNOWN || isAbsent(value) ? value : keepSecret(value, (v) => this.stored(attr, v, plain));
+            out[key] =
+                value === UNKNOWN || isAbsent(value) ? value : keepSecret(value, (v) => this.stored(attr, v, plain));
         }
         for (const [key, attr] of Object.entries(this.attributes)) {
             if (isAbsent(inputs[key]) && attr.storedWhenAbsent) out[key] = attr.storedWhenAbsent(plain);
@@ -236,7 +238,12 @@ const droplet = new ProviderModel("digitalocean:index/droplet:Droplet", {
         readBackNote: "as sent (a set; attach/detach in place)",
         source: at("digitalocean/droplet/resource_droplet.go:254-259, 527, 797-835"),
     },
-    tags: { ...TAGS, source: at("digitalocean/droplet/resource_droplet.go:274, 531, digitalocean/tag/tags.go:16-26, digitalocean/util/hash.go:18-21") },
+    tags: {
+        ...TAGS,
+        source: at(
+            "digitalocean/droplet/resource_droplet.go:274, 531, digitalocean/tag/tags.go:16-26, digitalocean/util/hash.go:18-21",
+        ),
+    },
     vpcUuid: {
         computed: true,
         forceNew: true,
@@ -251,18 +258,21 @@ function firewallRuleComparable(prefix: "source" | "destination"): (rule: unknow
         const rule = raw as Record<string, unknown>;
         const out: Record<string, unknown> = {
             protocol: rule.protocol,
-            // The API answers "0" for "all ports", which Read writes as "all" (and as nothing for icmp): sent "all", stored "all".
+            // The API answers "0" for "all ports", which Read writes as "all" (and as nothing for icmp): sent "all",
+            // stored "all".
             portRange: isAbsent(rule.portRange) ? undefined : rule.portRange,
             // Default "allow" since #1602, and read back: an absent action and "allow" are the same element.
             action: isAbsent(rule.action) ? "allow" : rule.action,
         };
-        for (const field of ["Addresses", "DropletIds", "LoadBalancerUids", "KubernetesIds"]) out[`${prefix}${field}`] = asSet(rule[`${prefix}${field}`]);
+        for (const field of ["Addresses", "DropletIds", "LoadBalancerUids", "KubernetesIds"])
+            out[`${prefix}${field}`] = asSet(rule[`${prefix}${field}`]);
         out[`${prefix}Tags`] = asSet(rule[`${prefix}Tags`], lower);
         return out;
     };
 }
 
-const FIREWALL_ACTION = "digitalocean/terraform-provider-digitalocean#1602 (rule `action`, Default \"allow\", read back; merged after v2.99.1)";
+const FIREWALL_ACTION =
+    'digitalocean/terraform-provider-digitalocean#1602 (rule `action`, Default "allow", read back; merged after v2.99.1)';
 
 const firewall = new ProviderModel("digitalocean:index/firewall:Firewall", {
     name: {
@@ -277,20 +287,33 @@ const firewall = new ProviderModel("digitalocean:index/firewall:Firewall", {
         source: at("digitalocean/firewall/firewalls.go:18-22, 213-224, digitalocean/firewall/resource_firewall.go:106"),
     },
     inboundRules: {
-        fromApi: (v) => (v as Array<Record<string, unknown>>).map((r) => ({ ...r, action: isAbsent(r.action) ? "allow" : r.action })),
+        fromApi: (v) =>
+            (v as Array<Record<string, unknown>>).map((r) => ({
+                ...r,
+                action: isAbsent(r.action) ? "allow" : r.action,
+            })),
         comparable: (v) => asSet(v, firewallRuleComparable("source")),
         forceNew: false,
-        readBackNote: "a set of rules; port ranges and addresses as sent (\"all\" round-trips through the API's \"0\"), action \"allow\" added",
+        readBackNote:
+            'a set of rules; port ranges and addresses as sent ("all" round-trips through the API\'s "0"), action "allow" added',
         source: `${at("digitalocean/firewall/firewalls.go:24-28, 71-123, 226-233, 235-285, digitalocean/firewall/resource_firewall.go:110")}; ${FIREWALL_ACTION}`,
     },
     outboundRules: {
-        fromApi: (v) => (v as Array<Record<string, unknown>>).map((r) => ({ ...r, action: isAbsent(r.action) ? "allow" : r.action })),
+        fromApi: (v) =>
+            (v as Array<Record<string, unknown>>).map((r) => ({
+                ...r,
+                action: isAbsent(r.action) ? "allow" : r.action,
+            })),
         comparable: (v) => asSet(v, firewallRuleComparable("destination")),
         forceNew: false,
-        readBackNote: "a set of rules; port ranges and addresses as sent, an icmp rule without a port range stays without one, action \"allow\" added",
+        readBackNote:
+            'a set of rules; port ranges and addresses as sent, an icmp rule without a port range stays without one, action "allow" added',
         source: `${at("digitalocean/firewall/firewalls.go:30-34, 71-123, 287-337, digitalocean/firewall/resource_firewall.go:114")}; ${FIREWALL_ACTION}`,
     },
-    tags: { ...TAGS, source: at("digitalocean/firewall/firewalls.go:67, digitalocean/firewall/resource_firewall.go:118") },
+    tags: {
+        ...TAGS,
+        source: at("digitalocean/firewall/firewalls.go:67, digitalocean/firewall/resource_firewall.go:118"),
+    },
 });
 
 const volume = new ProviderModel("digitalocean:index/volume:Volume", {
@@ -330,11 +353,14 @@ const vpc = new ProviderModel("digitalocean:index/vpc:Vpc", {
         source: at("digitalocean/vpc/resource_vpc.go:32-37, 134"),
     },
     region: {
-        // No StateFunc here, unlike the droplet's: the API's lower-case slug comes back and an upper-case input replaces the VPC.
+        // No StateFunc here, unlike the droplet's: the API's lower-case slug comes back and an upper-case input
+        // replaces the VPC.
         fromApi: lower,
         forceNew: true,
-        readBackNote: "the API's lower-case slug, with no StateFunc: \"FRA1\" comes back \"fra1\" and replaces",
-        source: at("digitalocean/vpc/resource_vpc.go:38-44, 135; API slugs are lower case: digitalocean/droplet/resource_droplet.go:85"),
+        readBackNote: 'the API\'s lower-case slug, with no StateFunc: "FRA1" comes back "fra1" and replaces',
+        source: at(
+            "digitalocean/vpc/resource_vpc.go:38-44, 135; API slugs are lower case: digitalocean/droplet/resource_droplet.go:85",
+        ),
     },
     description: {
         forceNew: false,
@@ -391,25 +417,29 @@ const dnsRecord = new ProviderModel("digitalocean:index/dnsRecord:DnsRecord", {
         fromApi: relativeRecordName,
         comparable: relativeRecordName,
         forceNew: false,
-        readBackNote: "the name relative to the zone; \"@\" and \"<zone>.\" are one, and so are \"x\" and \"x.<zone>.\"",
+        readBackNote: 'the name relative to the zone; "@" and "<zone>." are one, and so are "x" and "x.<zone>."',
         source: at("digitalocean/domain/resource_record.go:52-61, 224"),
     },
     value: {
         fromApi: (v, inputs) => {
             if (!PLAIN_VALUE_TYPES.includes(str(inputs.type))) {
-                // Read appends "." to CNAME/MX/NS/SRV/CAA data; what the API does with relative data is not in the provider.
-                throw new Error(`digitalocean:index/dnsRecord:DnsRecord: values of type ${str(inputs.type)} are not modelled (the program sends A and AAAA)`);
+                // Read appends "." to CNAME/MX/NS/SRV/CAA data; what the API does with relative data is not in the
+                // provider.
+                throw new Error(
+                    `digitalocean:index/dnsRecord:DnsRecord: values of type ${str(inputs.type)} are not modelled (the program sends A and AAAA)`,
+                );
             }
             return v;
         },
         forceNew: false,
-        readBackNote: "as sent for A and AAAA (Read appends \".\" to CNAME, MX, NS, SRV and CAA data)",
+        readBackNote: 'as sent for A and AAAA (Read appends "." to CNAME, MX, NS, SRV and CAA data)',
         source: at("digitalocean/domain/resource_record.go:88-96, 218-226"),
     },
     ttl: {
         computed: true,
         forceNew: false,
-        readBackNote: "as sent; left out, the API's default; DigitalOcean rewrites it when records of the same name and type disagree",
+        readBackNote:
+            "as sent; left out, the API's default; DigitalOcean rewrites it when records of the same name and type disagree",
         source: at("digitalocean/domain/resource_record.go:81-86, 204-216, 229"),
     },
 });
@@ -436,13 +466,13 @@ const project = new ProviderModel("digitalocean:index/project:Project", {
     },
     description: {
         forceNew: false,
-        readBackNote: "as sent (Default \"\")",
+        readBackNote: 'as sent (Default "")',
         source: at("digitalocean/project/resource_project.go:40-46, 191"),
     },
     purpose: {
         comparable: (v) => str(v).replace(/^Other: /, ""),
         forceNew: false,
-        readBackNote: "as sent; an \"Other: \" prefix from the API is cut off",
+        readBackNote: 'as sent; an "Other: " prefix from the API is cut off',
         source: at("digitalocean/project/resource_project.go:47-53, 188"),
     },
     environment: {
@@ -456,14 +486,22 @@ const project = new ProviderModel("digitalocean:index/project:Project", {
         // form it lists: #1264 (2024) sent do:reservedip and got do:floatingip back (a maintainer advised the
         // floatingip form in #1031); #1455 (2025, open) sent do:floatingip and it never matched again. Swapping the
         // two makes either form an offender, which is what both reports show; godo's URN() gives do:reservedip.
-        fromApi: (v) => (v as unknown[]).map((urn) => str(urn).replace(RESERVED_IP_URN, (_m, kind: string, ip: string) => `do:${OTHER_URN_KIND[kind]}:${ip}`)),
+        fromApi: (v) =>
+            (v as unknown[]).map((urn) =>
+                str(urn).replace(RESERVED_IP_URN, (_m, kind: string, ip: string) => `do:${OTHER_URN_KIND[kind]}:${ip}`),
+            ),
         comparable: (v) => asSet(v),
         computed: true,
         forceNew: false,
-        readBackNote: "every URN the Projects API lists; a reserved IP's URN comes back in the other form (do:reservedip / do:floatingip)",
+        readBackNote:
+            "every URN the Projects API lists; a reserved IP's URN comes back in the other form (do:reservedip / do:floatingip)",
         source: [
-            at("digitalocean/project/resource_project.go:89-95, 213-220, 246-265, digitalocean/project/projects.go:124-157"),
-            at("vendor/github.com/digitalocean/godo/reserved_ips.go:9, 44-46, vendor/github.com/digitalocean/godo/strings.go:21-23"),
+            at(
+                "digitalocean/project/resource_project.go:89-95, 213-220, 246-265, digitalocean/project/projects.go:124-157",
+            ),
+            at(
+                "vendor/github.com/digitalocean/godo/reserved_ips.go:9, 44-46, vendor/github.com/digitalocean/godo/strings.go:21-23",
+            ),
             "digitalocean/terraform-provider-digitalocean#1264, #1031, #1455",
         ].join("; "),
     },
@@ -521,7 +559,9 @@ const databaseCluster = new ProviderModel("digitalocean:index/databaseCluster:Da
 export const DATABASE_CLUSTER_DEFAULT_USER = {
     user: "doadmin",
     password: (resourceName: string) => `mock-${resourceName}-doadmin`,
-    source: at("digitalocean/database/resource_database_cluster.go:214-228, 723-738, docs/resources/database_user.md:8"),
+    source: at(
+        "digitalocean/database/resource_database_cluster.go:214-228, 723-738, docs/resources/database_user.md:8",
+    ),
 } as const;
 
 const databaseUser = new ProviderModel("digitalocean:index/databaseUser:DatabaseUser", {
@@ -540,18 +580,27 @@ const databaseUser = new ProviderModel("digitalocean:index/databaseUser:Database
         // ({"pg_allow_replication": false}, digitalocean/terraform-provider-digitalocean#1610): one empty block.
         storedWhenAbsent: () => [{ acls: [], opensearchAcls: [] }],
         forceNew: false,
-        readBackNote: "one empty settings block although the program sends none (create response only; Read never refreshes it)",
+        readBackNote:
+            "one empty settings block although the program sends none (create response only; Read never refreshes it)",
         source: `${at("digitalocean/database/resource_database_user.go:55-72, 177-180, 187-208, 348-357")}; digitalocean/terraform-provider-digitalocean#1610`,
     },
 });
 
 const POOL = "digitalocean/database/resource_database_connection_pool.go";
 const databaseConnectionPool = new ProviderModel("digitalocean:index/databaseConnectionPool:DatabaseConnectionPool", {
-    clusterId: { forceNew: true, readBackNote: "as sent (no Update: every input replaces)", source: at(`${POOL}:18-21, 27-32, 154`) },
+    clusterId: {
+        forceNew: true,
+        readBackNote: "as sent (no Update: every input replaces)",
+        source: at(`${POOL}:18-21, 27-32, 154`),
+    },
     name: { forceNew: true, readBackNote: "as sent", source: at(`${POOL}:34-39, 155`) },
     user: { forceNew: true, readBackNote: "as sent", source: at(`${POOL}:41-46, 156`) },
     mode: { forceNew: true, readBackNote: "as sent", source: at(`${POOL}:48-56, 157`) },
-    size: { forceNew: true, readBackNote: "as sent: a new pool size replaces the pool", source: at(`${POOL}:58-63, 158`) },
+    size: {
+        forceNew: true,
+        readBackNote: "as sent: a new pool size replaces the pool",
+        source: at(`${POOL}:58-63, 158`),
+    },
     dbName: { forceNew: true, readBackNote: "as sent", source: at(`${POOL}:65-70, 159`) },
 });
 
@@ -563,7 +612,11 @@ const databaseFirewall = new ProviderModel("digitalocean:index/databaseFirewall:
     },
     rules: {
         // uuid and createdAt are Computed only, so the set hash leaves them out: a rule is its type and value.
-        comparable: (v) => asSet(v, (r) => ({ type: (r as Record<string, unknown>).type, value: str((r as Record<string, unknown>).value) })),
+        comparable: (v) =>
+            asSet(v, (r) => ({
+                type: (r as Record<string, unknown>).type,
+                value: str((r as Record<string, unknown>).value),
+            })),
         forceNew: false,
         readBackNote: "a set of {type, value} as sent, plus computed uuid and createdAt that the set hash ignores",
         source: [
@@ -574,8 +627,16 @@ const databaseFirewall = new ProviderModel("digitalocean:index/databaseFirewall:
 });
 
 const databaseDb = new ProviderModel("digitalocean:index/databaseDb:DatabaseDb", {
-    clusterId: { forceNew: true, readBackNote: "as sent (no Update)", source: at("digitalocean/database/resource_database_db.go:18-21, 33-38") },
-    name: { forceNew: true, readBackNote: "as sent", source: at("digitalocean/database/resource_database_db.go:27-32") },
+    clusterId: {
+        forceNew: true,
+        readBackNote: "as sent (no Update)",
+        source: at("digitalocean/database/resource_database_db.go:18-21, 33-38"),
+    },
+    name: {
+        forceNew: true,
+        readBackNote: "as sent",
+        source: at("digitalocean/database/resource_database_db.go:27-32"),
+    },
 });
 
 const MODELS = [

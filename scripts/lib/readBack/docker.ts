@@ -40,7 +40,9 @@ export interface DaemonFacts {
     readonly logDriver: string;
     /** daemon.json `log-opts`: merged into a container's log options when it uses the default driver. */
     readonly logOpts: Readonly<Record<string, string>>;
-    /** daemon.json `userland-proxy` (default true). Without it an IPv4-only container cannot publish on an IPv6 address. */
+    /**
+     * daemon.json `userland-proxy` (default true). Without it an IPv4-only container cannot publish on an IPv6 address.
+     */
     readonly userlandProxy: boolean;
     /** The kernel enforces swap limits (moby sysinfo.SwapLimit); without it the daemon stores MemorySwap -1. */
     readonly swapLimit: boolean;
@@ -108,7 +110,9 @@ export function daemonFacts(daemonJson: string, base: DaemonFacts = STOCK_DAEMON
     return {
         ...base,
         ...(typeof json["log-driver"] === "string" ? { logDriver: json["log-driver"] } : {}),
-        ...(typeof json["log-opts"] === "object" && json["log-opts"] !== null ? { logOpts: { ...(json["log-opts"] as Record<string, string>) } } : {}),
+        ...(typeof json["log-opts"] === "object" && json["log-opts"] !== null
+            ? { logOpts: { ...(json["log-opts"] as Record<string, string>) } }
+            : {}),
         ...(typeof json["userland-proxy"] === "boolean" ? { userlandProxy: json["userland-proxy"] } : {}),
         ...(typeof json["ip6tables"] === "boolean" ? { ip6tables: json["ip6tables"] } : {}),
         ...(typeof json["data-root"] === "string" ? { dataRoot: json["data-root"] } : {}),
@@ -123,7 +127,11 @@ export function daemonFacts(daemonJson: string, base: DaemonFacts = STOCK_DAEMON
  */
 export function daemonFactsForVersion(serverVersion: string, daemonJson?: string): DaemonFacts {
     const major = Number(/^(\d+)\./.exec(serverVersion)?.[1] ?? "0");
-    const versioned: DaemonFacts = { ...STOCK_DAEMON, portBindingOrder: major >= 27 ? "sorted" : "reversed", ip6tables: major >= 27 };
+    const versioned: DaemonFacts = {
+        ...STOCK_DAEMON,
+        portBindingOrder: major >= 27 ? "sorted" : "reversed",
+        ip6tables: major >= 27,
+    };
     return daemonJson === undefined ? versioned : daemonFacts(daemonJson, versioned);
 }
 
@@ -145,7 +153,6 @@ function containsUnknown(value: unknown): boolean {
     return false;
 }
 
-
 function isAbsent(value: unknown): value is undefined | null {
     return value === undefined || value === null;
 }
@@ -162,7 +169,9 @@ function isZero(value: unknown): boolean {
 function canonical(value: unknown): string {
     if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
     if (typeof value === "object" && value !== null) {
-        const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        const entries = Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
     }
     return JSON.stringify(value) ?? "null";
@@ -173,7 +182,16 @@ function canonical(value: unknown): string {
 // to health check durations on create and on read.
 // ---------------------------------------------------------------------------
 
-const NS: Record<string, bigint> = { ns: 1n, us: 1_000n, "\u00b5s": 1_000n, "\u03bcs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const NS: Record<string, bigint> = {
+    ns: 1n,
+    us: 1_000n,
+    "\u00b5s": 1_000n,
+    "\u03bcs": 1_000n,
+    ms: 1_000_000n,
+    s: 1_000_000_000n,
+    m: 60_000_000_000n,
+    h: 3_600_000_000_000n,
+};
 
 /** Nanoseconds of a Go duration string, or undefined where Go's ParseDuration refuses it. */
 export function parseGoDuration(text: string): bigint | undefined {
@@ -220,11 +238,15 @@ export function formatGoDuration(ns: bigint): string {
     return hours === 0n ? `${minutes}m${seconds}` : `${hours}h${minutes % 60n}m${seconds}`;
 }
 
-/** A duration as the provider reads it back: parsed on create (kw funcs.go:147-158), printed by Duration.String() on read (funcs.go:964-967). */
+/**
+ * A duration as the provider reads it back: parsed on create (kw funcs.go:147-158), printed by Duration.String() on
+ * read (funcs.go:964-967).
+ */
 export function durationReadBack(text: string): string {
     const ns = parseGoDuration(text);
     // kw resource_docker_container.go:1064 validateDurationGeq0 (validators.go:92-114) refuses these before create.
-    if (ns === undefined || ns < 0n) throw new RangeError(`'${text}' is not a valid non-negative Go duration; the provider refuses it at plan time`);
+    if (ns === undefined || ns < 0n)
+        throw new RangeError(`'${text}' is not a valid non-negative Go duration; the provider refuses it at plan time`);
     return formatGoDuration(ns);
 }
 
@@ -235,14 +257,21 @@ export function durationReadBack(text: string): string {
 export function cpusStateForm(cpus: string): string {
     const nano = nanoCpus(Number(cpus));
     // opts.ParseCPUs takes any rational; the Number() route covers the decimals this program writes.
-    if (nano === undefined) throw new RangeError(`cpus "${cpus}": Create fails ("Error setting cpus", kw funcs.go:355-358), or it is no decimal this model parses`);
+    if (nano === undefined)
+        throw new RangeError(
+            `cpus "${cpus}": Create fails ("Error setting cpus", kw funcs.go:355-358), or it is no decimal this model parses`,
+        );
     // Read sets cpus only when NanoCPUs > 0 (kw funcs.go:946); otherwise the state keeps what was sent.
     return nano === 0n ? cpus : cpusReadBack(nano);
 }
 
 /** How Go's net.IP.String() prints a host address (moby getEndpointPortMapInfo: HostIP: pp.HostIP.String()). */
 export function goIpString(ip: string): string {
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip.split(".").map((o) => String(Number(o))).join(".");
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(ip))
+        return ip
+            .split(".")
+            .map((o) => String(Number(o)))
+            .join(".");
     if (!ip.includes(":")) return ip;
     const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
     // Go prints an IPv4-mapped address in dotted form; WHATWG URL keeps it hexadecimal.
@@ -259,10 +288,17 @@ function isIpv6(ip: string): boolean {
     return goIpString(ip).includes(":");
 }
 
-/** Bytes of an address for ordering, IPv4 first (moby cmpPortBinding: netip.Addr.Unmap().Compare sorts by bit length, then value). */
+/**
+ * Bytes of an address for ordering, IPv4 first (moby cmpPortBinding: netip.Addr.Unmap().Compare sorts by bit length,
+ * then value).
+ */
 function ipSortKey(ip: string): string {
     const text = goIpString(ip);
-    if (!text.includes(":")) return `4:${text.split(".").map((o) => Number(o).toString(16).padStart(2, "0")).join("")}`;
+    if (!text.includes(":"))
+        return `4:${text
+            .split(".")
+            .map((o) => Number(o).toString(16).padStart(2, "0"))
+            .join("")}`;
     const [head = "", tail = ""] = text.split("::");
     const groups = (s: string) => (s === "" ? [] : s.split(":"));
     const h = groups(head);
@@ -291,13 +327,23 @@ interface Attr {
     readonly elem?: Readonly<Record<string, Attr>>;
     /** A DiffSuppressFunc at this attribute (user, working_dir: "" is a no-op; ports: reorder). */
     readonly suppress?: "emptyIsNoop" | "ports";
-    /** Pulumi auto-names it (pd resources.go:404 SetAutonaming, bridge info/autonaming.go:43-63); an omitted value keeps the prior one (bridge schema.go:790). */
+    /**
+     * Pulumi auto-names it (pd resources.go:404 SetAutonaming, bridge info/autonaming.go:43-63); an omitted value keeps
+     * the prior one (bridge schema.go:790).
+     */
     readonly autoNamed?: boolean;
     /** A StateFunc applied to the config value before comparing (kw container.go:515-522 for ports.ip). */
     readonly stateFunc?: (v: string) => string;
 }
 
-const a = (tf: string, line: number, type: AttrType, mode: Mode, forceNew: boolean, extra: Partial<Attr> = {}): Attr => ({ tf, line, type, mode, forceNew, ...extra });
+const a = (
+    tf: string,
+    line: number,
+    type: AttrType,
+    mode: Mode,
+    forceNew: boolean,
+    extra: Partial<Attr> = {},
+): Attr => ({ tf, line, type, mode, forceNew, ...extra });
 
 function zeroOf(attr: Attr): unknown {
     switch (attr.type) {
@@ -317,7 +363,9 @@ function zeroOf(attr: Attr): unknown {
     }
 }
 
-/** An element of a block as SDKv2 sees it: every nested attribute present, defaults and zero values filled, sets sorted. */
+/**
+ * An element of a block as SDKv2 sees it: every nested attribute present, defaults and zero values filled, sets sorted.
+ */
 function normalizeBlock(value: unknown, elem: Readonly<Record<string, Attr>> | undefined): unknown {
     if (!elem || typeof value !== "object" || value === null) return value;
     const obj = value as Record<string, unknown>;
@@ -347,7 +395,9 @@ function normalizeValue(attr: Attr, value: unknown): unknown {
         case "bool":
             return value === true || value === "true";
         case "map":
-            return Object.fromEntries(Object.entries((value ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+            return Object.fromEntries(
+                Object.entries((value ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+            );
         case "list1":
         case "set1":
             return normalizeBlock(value, attr.elem);
@@ -355,7 +405,9 @@ function normalizeValue(attr: Attr, value: unknown): unknown {
             return ((value ?? []) as unknown[]).map((v) => (attr.elem ? normalizeBlock(v, attr.elem) : String(v)));
         case "set": {
             // A set is compared by its members' hashes (sdk schema.go:1185-1222): order and duplicates do not count.
-            const members = ((value ?? []) as unknown[]).map((v) => canonical(attr.elem ? normalizeBlock(v, attr.elem) : String(v)));
+            const members = ((value ?? []) as unknown[]).map((v) =>
+                canonical(attr.elem ? normalizeBlock(v, attr.elem) : String(v)),
+            );
             return [...new Set(members)].sort();
         }
     }
@@ -404,11 +456,16 @@ function attrChanged(attr: Attr, next: unknown, prior: unknown): boolean {
     const nn = normalizeValue(attr, n);
     const oo = normalizeValue(attr, isAbsent(o) ? zeroOf(attr) : o);
     if (canonical(nn) === canonical(oo)) return false;
-    if (attr.suppress === "ports") return !portsSuppressed(oo as Record<string, unknown>[], nn as Record<string, unknown>[]);
+    if (attr.suppress === "ports")
+        return !portsSuppressed(oo as Record<string, unknown>[], nn as Record<string, unknown>[]);
     return true;
 }
 
-function changedKeys(schema: Readonly<Record<string, Attr>>, next: Record<string, unknown>, prior: Record<string, unknown>): string[] {
+function changedKeys(
+    schema: Readonly<Record<string, Attr>>,
+    next: Record<string, unknown>,
+    prior: Record<string, unknown>,
+): string[] {
     const keys = new Set([...Object.keys(next), ...Object.keys(schema).filter((k) => k in prior)]);
     const changed: string[] = [];
     for (const key of keys) {
@@ -416,7 +473,9 @@ function changedKeys(schema: Readonly<Record<string, Attr>>, next: Record<string
         // A key this model does not know (a newer SDK field) is compared as a plain value.
         const differs = attr
             ? attrChanged(attr, next[key], prior[key])
-            : key in next && (containsUnknown(next[key]) || canonical(unwrapSecrets(next[key])) !== canonical(unwrapSecrets(prior[key])));
+            : key in next &&
+              (containsUnknown(next[key]) ||
+                  canonical(unwrapSecrets(next[key])) !== canonical(unwrapSecrets(prior[key])));
         if (differs) changed.push(key);
     }
     return changed.sort();
@@ -429,9 +488,13 @@ function forceNewOf(schema: Readonly<Record<string, Attr>>, resource: string, ke
 }
 
 /** Fills the attributes that have a schema Default: SDKv2 writes them into state (kw Default: fields). */
-function withDefaults(schema: Readonly<Record<string, Attr>>, inputs: Record<string, unknown>): Record<string, unknown> {
+function withDefaults(
+    schema: Readonly<Record<string, Attr>>,
+    inputs: Record<string, unknown>,
+): Record<string, unknown> {
     const out = { ...inputs };
-    for (const [key, attr] of Object.entries(schema)) if (isAbsent(out[key]) && attr.default !== undefined) out[key] = attr.default;
+    for (const [key, attr] of Object.entries(schema))
+        if (isAbsent(out[key]) && attr.default !== undefined) out[key] = attr.default;
     return out;
 }
 
@@ -442,7 +505,10 @@ function withDefaults(schema: Readonly<Record<string, Attr>>, inputs: Record<str
 const str = (tf: string, line: number, extra: Partial<Attr> = {}) => a(tf, line, "string", "optional", true, extra);
 
 /** Nested schemas of the blocks this program sets. */
-const CAPABILITIES: Record<string, Attr> = { adds: a("add", 271, "set", "optional", true), drops: a("drop", 280, "set", "optional", true) };
+const CAPABILITIES: Record<string, Attr> = {
+    adds: a("add", 271, "set", "optional", true),
+    drops: a("drop", 280, "set", "optional", true),
+};
 const HEALTHCHECK: Record<string, Attr> = {
     tests: a("test", 1053, "list", "optional", false),
     interval: a("interval", 1059, "string", "optional", false, { default: "0s" }),
@@ -485,7 +551,10 @@ const NETWORK_ATTACHMENT: Record<string, Attr> = {
     gwPriority: a("gw_priority", 963, "int", "optional", true),
 };
 /** kw helpers.go:57-76 newLabelSchema: label and value, both required (ForceNew in labelSchema, line 76). */
-const LABEL: Record<string, Attr> = { label: a("label", 60, "string", "required", true), value: a("value", 66, "string", "required", true) };
+const LABEL: Record<string, Attr> = {
+    label: a("label", 60, "string", "required", true),
+    value: a("value", 66, "string", "required", true),
+};
 
 /**
  * Every attribute of docker_container at kw v4.5.0, by its Pulumi name (pd resources.go:112-126 keeps
@@ -557,7 +626,14 @@ export const CONTAINER_SCHEMA: Readonly<Record<string, Attr>> = {
     uploads: a("upload", 987, "set", "optional", true, { elem: UPLOAD }),
     healthcheck: a("healthcheck", 1045, "list1", "optionalComputed", false, { elem: HEALTHCHECK }),
     // containerReadRefreshTimeoutMillisecondsDefault, kw resource_docker_container_funcs.go:34.
-    containerReadRefreshTimeoutMilliseconds: a("container_read_refresh_timeout_milliseconds", 1098, "int", "optional", false, { default: 15000 }),
+    containerReadRefreshTimeoutMilliseconds: a(
+        "container_read_refresh_timeout_milliseconds",
+        1098,
+        "int",
+        "optional",
+        false,
+        { default: 15000 },
+    ),
     sysctls: a("sysctls", 1105, "map", "optional", true),
     ipcMode: a("ipc_mode", 1111, "string", "optionalComputed", true),
     groupAdds: a("group_add", 1118, "set", "optional", true),
@@ -593,7 +669,9 @@ function healthcheckReadBack(given: unknown, image: ImageFacts["healthcheck"]): 
             const mine = parseGoDuration(durationReadBack(String(unwrapSecrets(h[key]) ?? "0s")))!;
             // moby daemon/commit.go merge(): a zero field takes the image HEALTHCHECK's value.
             const imageValue = image?.[key];
-            return formatGoDuration(mine === 0n && imageValue !== undefined ? parseGoDuration(durationReadBack(imageValue))! : mine);
+            return formatGoDuration(
+                mine === 0n && imageValue !== undefined ? parseGoDuration(durationReadBack(imageValue))! : mine,
+            );
         };
         const tests = unwrapSecrets(h.tests) as string[] | undefined;
         const retries = Number(unwrapSecrets(h.retries) ?? 0);
@@ -628,7 +706,8 @@ function portsReadBack(given: PortInput[], daemon: DaemonFacts, containerHasIpv6
     const canReachV6 = containerHasIpv6 || daemon.userlandProxy;
     const bound: PortInput[] = [];
     for (const p of given) {
-        // Create sends HostIP exactly as configured, default "0.0.0.0" (kw container.go:509-523, structures.go:247-250).
+        // Create sends HostIP exactly as configured, default "0.0.0.0" (kw container.go:509-523,
+        // structures.go:247-250).
         if (p.ip === "") {
             // No host address: the daemon binds 0.0.0.0 and, where it can, [::] as well (configurePortBindingIPv6).
             bound.push({ ...p, ip: "0.0.0.0" });
@@ -650,16 +729,24 @@ function portsReadBack(given: PortInput[], daemon: DaemonFacts, containerHasIpv6
         if (daemon.portBindingOrder === "reversed") {
             // nat/sort.go:53: for one tcp port every pair is "less" both ways, so insertion sort reverses them all;
             // for udp/sctp the order is by host port, larger first, and stable among equals.
-            return list[0]!.protocol === "tcp" ? [...list].reverse() : [...list].sort((x, y) => (y.external ?? 0) - (x.external ?? 0));
+            return list[0]!.protocol === "tcp"
+                ? [...list].reverse()
+                : [...list].sort((x, y) => (y.external ?? 0) - (x.external ?? 0));
         }
-        const byIp = (x: PortInput, y: PortInput) => (ipSortKey(x.ip) < ipSortKey(y.ip) ? -1 : ipSortKey(x.ip) > ipSortKey(y.ip) ? 1 : 0);
+        const byIp = (x: PortInput, y: PortInput) =>
+            ipSortKey(x.ip) < ipSortKey(y.ip) ? -1 : ipSortKey(x.ip) > ipSortKey(y.ip) ? 1 : 0;
         return [...list].sort((x, y) => (x.external ?? 0) - (y.external ?? 0) || byIp(x, y));
     });
 }
 
-function containerReadBack(inputs: Record<string, unknown>, daemon: DaemonFacts, imageFacts: (image: string) => ImageFacts | undefined): Record<string, unknown> {
+function containerReadBack(
+    inputs: Record<string, unknown>,
+    daemon: DaemonFacts,
+    imageFacts: (image: string) => ImageFacts | undefined,
+): Record<string, unknown> {
     const out = withDefaults(CONTAINER_SCHEMA, inputs);
-    const image = typeof unwrapSecrets(inputs.image) === "string" ? imageFacts(unwrapSecrets(inputs.image) as string) : undefined;
+    const image =
+        typeof unwrapSecrets(inputs.image) === "string" ? imageFacts(unwrapSecrets(inputs.image) as string) : undefined;
 
     // Create attaches and waits for the container to stop (kw funcs.go:631-671); a container never
     // started is not running either. Read then records the exit code and, when must_run was true,
@@ -676,7 +763,8 @@ function containerReadBack(inputs: Record<string, unknown>, daemon: DaemonFacts,
     // (kw funcs.go:840-845). Both equal what the program sends (RemoteImage.imageId, or a repo digest).
 
     // cpus (kw funcs.go:354-360 create, 946-948 read).
-    if (!isAbsent(out.cpus) && !containsUnknown(out.cpus)) out.cpus = keepSecret(out.cpus, (v) => cpusStateForm(String(v)));
+    if (!isAbsent(out.cpus) && !containsUnknown(out.cpus))
+        out.cpus = keepSecret(out.cpus, (v) => cpusStateForm(String(v)));
 
     // command / entrypoint / user / working_dir: Config.* after moby daemon/commit.go merge()
     // (kw funcs.go:849-851, 869). When unset they hold the image's values; Optional+Computed (command,
@@ -688,7 +776,8 @@ function containerReadBack(inputs: Record<string, unknown>, daemon: DaemonFacts,
         if ((isAbsent(out.command) || command?.length === 0) && image?.cmd) out.command = [...image.cmd];
     }
     if ((isAbsent(out.user) || out.user === "") && image?.user !== undefined) out.user = image.user;
-    if ((isAbsent(out.workingDir) || out.workingDir === "") && image?.workingDir !== undefined) out.workingDir = image.workingDir;
+    if ((isAbsent(out.workingDir) || out.workingDir === "") && image?.workingDir !== undefined)
+        out.workingDir = image.workingDir;
 
     // init: Create always sends Init=&false when unset (kw funcs.go:447-448); Read stores it (864-868).
     if (isAbsent(out.init)) out.init = false;
@@ -728,9 +817,19 @@ function containerReadBack(inputs: Record<string, unknown>, daemon: DaemonFacts,
             // An exited container has no NetworkSettings.Ports; flattenContainerPorts(nil) is [].
             out.ports = [];
         } else {
-            const networks = ((unwrapSecrets(out.networksAdvanced) ?? []) as { name?: string }[]).map((n) => n.name ?? "");
-            const withDefaultsApplied = ports.map((p) => ({ ...p, ip: p.ip ?? "0.0.0.0", protocol: p.protocol ?? "tcp" }));
-            out.ports = portsReadBack(withDefaultsApplied, daemon, networks.some((n) => daemon.ipv6Networks.includes(n)));
+            const networks = ((unwrapSecrets(out.networksAdvanced) ?? []) as { name?: string }[]).map(
+                (n) => n.name ?? "",
+            );
+            const withDefaultsApplied = ports.map((p) => ({
+                ...p,
+                ip: p.ip ?? "0.0.0.0",
+                protocol: p.protocol ?? "tcp",
+            }));
+            out.ports = portsReadBack(
+                withDefaultsApplied,
+                daemon,
+                networks.some((n) => daemon.ipv6Networks.includes(n)),
+            );
         }
     }
 
@@ -803,7 +902,9 @@ function networkReadBack(inputs: Record<string, unknown>, daemon: DaemonFacts): 
     // non-overlapping IPv6 address pool", 20.10.24); from 27.0 the daemon takes one from a ULA prefix of its own
     // (v27.5.1 daemon/daemon.go:1503-1543). Either way an unconfigured family reads back as a chosen pool.
     if (!containsUnknown(out.ipamConfigs)) {
-        const configured = ((unwrapSecrets(out.ipamConfigs) ?? []) as Array<Record<string, unknown>>).filter((c) => str0(c.subnet));
+        const configured = ((unwrapSecrets(out.ipamConfigs) ?? []) as Array<Record<string, unknown>>).filter((c) =>
+            str0(c.subnet),
+        );
         const families = new Set<number>(configured.map((c) => (String(c.subnet).includes(":") ? 6 : 4)));
         const chosen = [4, ...(unwrapSecrets(out.ipv6) === true ? [6] : [])].filter((f) => !families.has(f));
         out.ipamConfigs = [
@@ -847,7 +948,8 @@ function volumeReadBack(inputs: Record<string, unknown>, daemon: DaemonFacts): R
 // ---------------------------------------------------------------------------
 
 export const REMOTE_IMAGE_SCHEMA: Readonly<Record<string, Attr>> = {
-    // pd resources.go:127-131 maps `name` explicitly, so SetAutonaming skips it (bridge info/autonaming.go:57): required.
+    // pd resources.go:127-131 maps `name` explicitly, so SetAutonaming skips it (bridge info/autonaming.go:57):
+    // required.
     name: a("name", 36, "string", "required", true),
     imageId: a("image_id", 43, "string", "computed", false),
     repoDigest: a("repo_digest", 49, "string", "computed", false),
@@ -895,7 +997,10 @@ function imageChanged(next: Record<string, unknown>, prior: Record<string, unkno
 // ---------------------------------------------------------------------------
 
 /** The models for one daemon, and optionally what the pinned images define. */
-export function dockerModels(daemon: DaemonFacts, imageFacts: (image: string) => ImageFacts | undefined = () => undefined): Readonly<Record<string, ResourceModel>> {
+export function dockerModels(
+    daemon: DaemonFacts,
+    imageFacts: (image: string) => ImageFacts | undefined = () => undefined,
+): Readonly<Record<string, ResourceModel>> {
     return {
         "docker:index/container:Container": containerModel(daemon, imageFacts),
         "docker:index/network:Network": {

@@ -13,9 +13,14 @@ export type Target = "local" | "droplet" | "ssh";
 
 const NETWORK = "docker:index/network:Network";
 
-export function readBackModels(target: Target, resources: readonly RegisteredResource[]): Readonly<Record<string, ResourceModel>> {
+export function readBackModels(
+    target: Target,
+    resources: readonly RegisteredResource[],
+): Readonly<Record<string, ResourceModel>> {
     // A container on a network created with ipv6: true has an IPv6 address to publish ports to.
-    const ipv6Networks = resources.filter((r) => r.type === NETWORK && r.inputs.ipv6 === true).map((r) => String(r.inputs.name));
+    const ipv6Networks = resources
+        .filter((r) => r.type === NETWORK && r.inputs.ipv6 === true)
+        .map((r) => String(r.inputs.name));
     return { ...dockerModels({ ...daemonForTarget(target), ipv6Networks }), ...DIGITALOCEAN_MODELS };
 }
 
