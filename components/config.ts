@@ -25,6 +25,7 @@ import {
     parseImageRef,
 } from "./validation";
 import { cpusAdvice, cpusInput } from "./dockerForms";
+import { CONFIG_KEYS, fieldDefault, keyDefault, SECRET_CONFIG_KEYS, SecretConfigKey } from "./configSchema";
 import { DATABASE_SIZES, DatabaseSize, DROPLET_SIZE_NAMES, DropletSize } from "./host/dropletSizes";
 import { checkHostKeyLine, hostKeyOnly, keyscanCommand } from "./host/hostKey";
 
@@ -36,63 +37,9 @@ export type Target = (typeof TARGETS)[number];
 export const TLS_MODES = ["acme", "acme-staging", "internal"] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 
-/** Every `freshtrack:` key the program reads; each is declared in Pulumi.yaml. */
-export const CONFIG_KEYS = [
-    "target",
-    "domain",
-    "adminEmail",
-    "adminCidrs",
-    "allowSshFromAnywhere",
-    "tlsMode",
-    "appVersion",
-    "appImages",
-    "resources",
-    "demoData",
-    "backup",
-    "alerts",
-    "alertSmtpPassword",
-    "alertSlackWebhookUrl",
-    "alertWebhookUrl",
-    "droplet",
-    "ssh",
-    "sshPrivateKey",
-    "operatorSshPublicKey",
-    "database",
-    "appCommands",
-    "monitoring",
-    "demoSeedVersion",
-    "verification",
-    "verificationIngestToken",
-    "preflight",
-    "backupOffsiteAccessKeyId",
-    "backupOffsiteSecretAccessKey",
-    "backupOffsiteEncryptionKey",
-    "rollback",
-    "secretGenerations",
-    "appBuild",
-    "appRegistryUsername",
-    "appRegistryPassword",
-] as const;
-
-/**
- * The keys whose values are secrets, each its own top-level key: a setting inside an object
- * key (alerts.webhook, alerts.email.username, backup.offsite) is never secret, and the
- * credential that goes with it has a key of its own here (alertWebhookUrl,
- * alertSmtpPassword, backupOffsite*), because Pulumi encrypts whole values only.
- * Pulumi.yaml declares each `secret: true`, and the program refuses a plain-text value.
- */
-export const SECRET_CONFIG_KEYS = [
-    "alertSmtpPassword",
-    "alertSlackWebhookUrl",
-    "alertWebhookUrl",
-    "sshPrivateKey",
-    "verificationIngestToken",
-    "backupOffsiteAccessKeyId",
-    "backupOffsiteSecretAccessKey",
-    "backupOffsiteEncryptionKey",
-    "appRegistryPassword",
-] as const satisfies ReadonlyArray<(typeof CONFIG_KEYS)[number]>;
-export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
+// The keys, their defaults and which are secret: declared once, in the schema Pulumi.yaml is generated from.
+export { CONFIG_KEYS, SECRET_CONFIG_KEYS };
+export type { SecretConfigKey };
 
 /**
  * Whether a key's value reached the program encrypted. The CLI hands the program the keys
@@ -104,7 +51,9 @@ export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 export function arrivedEncrypted(fullKey: string): boolean {
     const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
     if (typeof isConfigSecret !== "function") {
-        throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret; components/config.ts cannot tell a secret config value from plain text");
+        throw new Error(
+            "@pulumi/pulumi no longer exports runtime.isConfigSecret; components/config.ts cannot tell a secret config value from plain text",
+        );
     }
     return isConfigSecret(fullKey);
 }
@@ -115,7 +64,12 @@ export function arrivedEncrypted(fullKey: string): boolean {
  * the postgres image reads it only when it creates the data directory, so a
  * new value would lock every client out (docs/operations.md, rotating credentials).
  */
-export const ROTATABLE_SECRETS = ["grafanaAdminPassword", "redisPassword", "minioRootPassword", "appJwtSecret"] as const;
+export const ROTATABLE_SECRETS = [
+    "grafanaAdminPassword",
+    "redisPassword",
+    "minioRootPassword",
+    "appJwtSecret",
+] as const;
 export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
 
 export interface ResourceLimits {
@@ -172,7 +126,10 @@ export interface AppBuild {
     /** Build stage of the Dockerfile for each image. */
     readonly targets: Readonly<Record<keyof AppImages, string>>;
     readonly platform: string;
-    /** Push to the registry so a remote host can pull; false on the local target, where the image is built where it runs. */
+    /**
+     * Push to the registry so a remote host can pull; false on the local target, where the image is built where it
+     * runs.
+     */
     readonly push: boolean;
 }
 
@@ -313,7 +270,13 @@ export interface VerificationSettings {
     readonly consecutivePasses: number;
     readonly timeoutSeconds: number;
     /** The end-to-end sensor test; off where the stack has no sensor to test with. */
-    readonly e2e?: { readonly ingestPath: string; readonly alertsPath: string; readonly sensorId: string; readonly celsius: number; readonly token?: pulumi.Output<string> };
+    readonly e2e?: {
+        readonly ingestPath: string;
+        readonly alertsPath: string;
+        readonly sensorId: string;
+        readonly celsius: number;
+        readonly token?: pulumi.Output<string>;
+    };
 }
 
 /** One invalid value: the key, what was given and what was expected. */
@@ -338,9 +301,15 @@ export class ConfigError extends pulumi.RunError {
         readonly problems: readonly ConfigProblem[],
     ) {
         super(
-            // Config is read before any resource is registered, so this stops preview, up, plan and policy alike with nothing touched.
+            // Config is read before any resource is registered, so this stops preview, up, plan and policy alike with
+            // nothing touched.
             `Stack '${stack}' has ${problems.length} configuration problem${problems.length === 1 ? "" : "s"} (found before any resource was touched):\n` +
-                problems.map((p) => `  - ${p.key}${p.valueHidden ? "" : ` = ${describe(p.value)}`}: ${p.valueHidden ? "" : "expected "}${p.expected}`).join("\n"),
+                problems
+                    .map(
+                        (p) =>
+                            `  - ${p.key}${p.valueHidden ? "" : ` = ${describe(p.value)}`}: ${p.valueHidden ? "" : "expected "}${p.expected}`,
+                    )
+                    .join("\n"),
         );
         this.name = "ConfigError";
     }
@@ -383,7 +352,12 @@ class Reader {
     problem(key: string, value: unknown, expected: string): void {
         // A secret key's value is never printed, whatever is wrong with it.
         const secret = (SECRET_CONFIG_KEYS as readonly string[]).some((name) => key === this.key(name));
-        if (secret && value !== undefined) this.problems.push({ key, value: HIDDEN_SECRET, expected: `${expected} (the value is not shown: it is a secret)` });
+        if (secret && value !== undefined)
+            this.problems.push({
+                key,
+                value: HIDDEN_SECRET,
+                expected: `${expected} (the value is not shown: it is a secret)`,
+            });
         else this.problems.push({ key, value, expected });
     }
 
@@ -403,7 +377,9 @@ class Reader {
 
     /** Keys declared secret whose value is set in plain text; the value itself is never read out. */
     plainTextSecrets(): SecretConfigKey[] {
-        return SECRET_CONFIG_KEYS.filter((name) => (this.cfg.get(name) ?? "") !== "" && !arrivedEncrypted(this.key(name)));
+        return SECRET_CONFIG_KEYS.filter(
+            (name) => (this.cfg.get(name) ?? "") !== "" && !arrivedEncrypted(this.key(name)),
+        );
     }
 
     /** The raw value: structured values arrive as JSON text and are parsed here. */
@@ -464,13 +440,21 @@ class Reader {
      * An operator-supplied secret. Missing ones are recorded, not thrown, so every problem is reported at once.
      * `check` judges the value's form; its answer is the expectation, and the value itself is never shown.
      */
-    secret(name: SecretConfigKey, neededFor: string, check?: (value: string) => string | undefined): pulumi.Output<string> | undefined {
+    secret(
+        name: SecretConfigKey,
+        neededFor: string,
+        check?: (value: string) => string | undefined,
+    ): pulumi.Output<string> | undefined {
         // Pulumi.yaml declares optional secrets untyped with an empty default (see its header:
         // a typed secret key cannot have one), so empty means unset. The value itself leaves
         // this function only as a secret Output.
         const value = this.cfg.get(name);
         if (!value) {
-            this.problem(this.key(name), undefined, `a secret (pulumi config set --secret ${name} ...) because ${neededFor}`);
+            this.problem(
+                this.key(name),
+                undefined,
+                `a secret (pulumi config set --secret ${name} ...) because ${neededFor}`,
+            );
             return undefined;
         }
         const wrong = value === MASKED_SECURE_VALUE ? undefined : check?.(value);
@@ -509,7 +493,14 @@ function unknownKeys(r: Reader, key: string, obj: Record<string, unknown>, allow
     }
 }
 
-function field<T>(r: Reader, key: string, obj: Record<string, unknown>, name: string, check: (v: unknown) => string | undefined, fallback: T): T {
+function field<T>(
+    r: Reader,
+    key: string,
+    obj: Record<string, unknown>,
+    name: string,
+    check: (v: unknown) => string | undefined,
+    fallback: T,
+): T {
     const value = obj[name];
     if (value === undefined) return fallback;
     const problem = check(value);
@@ -529,19 +520,41 @@ function checkCpus(value: unknown): string | undefined {
     const range = checkNumber(0.1, 64)(value);
     if (range) return range;
     const cpus = value as number;
-    return cpusInput(cpus) === undefined ? `a number from 0.1 to 64 that Docker reads back unchanged: ${cpusAdvice(cpus)}` : undefined;
+    return cpusInput(cpus) === undefined
+        ? `a number from 0.1 to 64 that Docker reads back unchanged: ${cpusAdvice(cpus)}`
+        : undefined;
 }
 
-const asString = (check: (s: string) => string | undefined) => (v: unknown) => (typeof v === "string" ? check(v) : "a string");
+const asString = (check: (s: string) => string | undefined) => (v: unknown) =>
+    typeof v === "string" ? check(v) : "a string";
 
-/** Builds the three image references. `versionValid` false: appVersion was already reported, so tags taken from it are not reported again. */
+/**
+ * Builds the three image references. `versionValid` false: appVersion was already reported, so tags taken from it are
+ * not reported again.
+ */
 function readImages(r: Reader, version: string, versionValid: boolean): AppImages {
     const key = r.key("appImages");
     const obj = r.object("appImages") ?? {};
     unknownKeys(r, key, obj, ["registry", "backend", "worker", "frontend"]);
-    const registry = field<string>(r, key, obj, "registry", asString((s) => (/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(s) ? undefined : "a registry such as ghcr.io/freshtrack")), "ghcr.io/freshtrack");
+    const registry = field<string>(
+        r,
+        key,
+        obj,
+        "registry",
+        asString((s) =>
+            /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(s) ? undefined : "a registry such as ghcr.io/freshtrack",
+        ),
+        fieldDefault("appImages", "registry"),
+    );
     const image = (name: keyof AppImages): ImageRef => {
-        const given = field<string>(r, key, obj, name, asString(() => undefined), `freshtrack-${name}`);
+        const given = field<string>(
+            r,
+            key,
+            obj,
+            name,
+            asString(() => undefined),
+            fieldDefault("appImages", name),
+        );
         // A bare name gets the registry; a name without a tag gets appVersion.
         const withRegistry = given.includes("/") ? given : `${registry}/${given}`;
         const lastPart = withRegistry.slice(withRegistry.lastIndexOf("/") + 1);
@@ -558,15 +571,23 @@ function readImages(r: Reader, version: string, versionValid: boolean): AppImage
 }
 
 function readRegistryAuth(r: Reader, images: AppImages): RegistryAuth | undefined {
-    const username = r.string("appRegistryUsername", "");
+    const username = r.string("appRegistryUsername", keyDefault("appRegistryUsername"));
     const password = r.optionalSecret("appRegistryPassword");
     if (username === "" && !password) return undefined;
     if (username === "") {
-        r.problem(r.key("appRegistryUsername"), username, "the registry user that goes with freshtrack:appRegistryPassword");
+        r.problem(
+            r.key("appRegistryUsername"),
+            username,
+            "the registry user that goes with freshtrack:appRegistryPassword",
+        );
         return undefined;
     }
     if (!password) {
-        r.problem(r.key("appRegistryPassword"), undefined, `a secret token for ${username} (pulumi config set --secret appRegistryPassword)`);
+        r.problem(
+            r.key("appRegistryPassword"),
+            undefined,
+            `a secret token for ${username} (pulumi config set --secret appRegistryPassword)`,
+        );
         return undefined;
     }
     // The registry host of the backend image; the three images live in one registry.
@@ -591,10 +612,15 @@ function readAppBuild(r: Reader, target: Target, registryAuth: RegistryAuth | un
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
         r.problem(`${key}.context`, contextRaw, `a directory (resolved to ${context}, which does not exist)`);
     } else if (!fs.existsSync(path.join(context, dockerfile))) {
-        r.problem(`${key}.dockerfile`, dockerfile, `a file in the build context (${path.join(context, dockerfile)} does not exist)`);
+        r.problem(
+            `${key}.dockerfile`,
+            dockerfile,
+            `a file in the build context (${path.join(context, dockerfile)} does not exist)`,
+        );
     }
     const targetsObj = isRecord(obj.targets) ? obj.targets : {};
-    if (obj.targets !== undefined && !isRecord(obj.targets)) r.problem(`${key}.targets`, obj.targets, "an object with the build stage of backend, worker and frontend");
+    if (obj.targets !== undefined && !isRecord(obj.targets))
+        r.problem(`${key}.targets`, obj.targets, "an object with the build stage of backend, worker and frontend");
     unknownKeys(r, `${key}.targets`, targetsObj, ["backend", "worker", "frontend"]);
     const stage = asString((s) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s) ? undefined : "a Dockerfile stage name"));
     const targets = {
@@ -602,10 +628,21 @@ function readAppBuild(r: Reader, target: Target, registryAuth: RegistryAuth | un
         worker: field(r, `${key}.targets`, targetsObj, "worker", stage, "worker"),
         frontend: field(r, `${key}.targets`, targetsObj, "frontend", stage, "frontend"),
     };
-    const platform = field<string>(r, key, obj, "platform", asString((s) => (/^linux\/(amd64|arm64)$/.test(s) ? undefined : "linux/amd64 or linux/arm64")), "linux/amd64");
+    const platform = field<string>(
+        r,
+        key,
+        obj,
+        "platform",
+        asString((s) => (/^linux\/(amd64|arm64)$/.test(s) ? undefined : "linux/amd64 or linux/arm64")),
+        "linux/amd64",
+    );
     const push = target !== "local";
     if (push && !registryAuth) {
-        r.problem(r.key("appRegistryPassword"), undefined, `a secret token that can push to the registry of freshtrack:appImages, because appBuild builds images for the ${target} target (and freshtrack:appRegistryUsername)`);
+        r.problem(
+            r.key("appRegistryPassword"),
+            undefined,
+            `a secret token that can push to the registry of freshtrack:appImages, because appBuild builds images for the ${target} target (and freshtrack:appRegistryUsername)`,
+        );
     }
     return { context, dockerfile, targets, platform, push };
 }
@@ -626,11 +663,20 @@ function readAppCommands(r: Reader): AppCommands {
     const key = r.key("appCommands");
     const obj = r.object("appCommands") ?? {};
     unknownKeys(r, key, obj, ["migrate", "workerHealthcheck", "seed"]);
-    const command = asString((s) => (s.trim().length > 0 && !s.includes("\n") ? undefined : "a one-line shell command"));
+    const command = asString((s) =>
+        s.trim().length > 0 && !s.includes("\n") ? undefined : "a one-line shell command",
+    );
     return {
-        migrate: field(r, key, obj, "migrate", command, "pnpm db:migrate:prod"),
-        workerHealthcheck: field(r, key, obj, "workerHealthcheck", command, "pnpm --silent worker:healthcheck"),
-        seed: field(r, key, obj, "seed", command, "pnpm db:seed:demo"),
+        migrate: field(r, key, obj, "migrate", command, fieldDefault("appCommands", "migrate")),
+        workerHealthcheck: field(
+            r,
+            key,
+            obj,
+            "workerHealthcheck",
+            command,
+            fieldDefault("appCommands", "workerHealthcheck"),
+        ),
+        seed: field(r, key, obj, "seed", command, fieldDefault("appCommands", "seed")),
     };
 }
 
@@ -641,9 +687,23 @@ function readVerification(r: Reader): VerificationSettings {
     const bool = (v: unknown) => (typeof v === "boolean" ? undefined : "true or false");
     const path = asString((s) => (s.startsWith("/") ? undefined : "an absolute path such as /api/v1/readings"));
     const settings = {
-        enabled: field(r, key, obj, "enabled", bool, true),
-        consecutivePasses: field(r, key, obj, "consecutivePasses", checkInteger(1, 20), 3),
-        timeoutSeconds: field(r, key, obj, "timeoutSeconds", checkInteger(10, 3600), 300),
+        enabled: field<boolean>(r, key, obj, "enabled", bool, fieldDefault("verification", "enabled")),
+        consecutivePasses: field<number>(
+            r,
+            key,
+            obj,
+            "consecutivePasses",
+            checkInteger(1, 20),
+            fieldDefault("verification", "consecutivePasses"),
+        ),
+        timeoutSeconds: field<number>(
+            r,
+            key,
+            obj,
+            "timeoutSeconds",
+            checkInteger(10, 3600),
+            fieldDefault("verification", "timeoutSeconds"),
+        ),
     };
     const e2e = obj.e2e;
     if (e2e === undefined || e2e === false) return settings;
@@ -659,18 +719,21 @@ function readVerification(r: Reader): VerificationSettings {
         e2e: {
             ingestPath: field(r, e2eKey, e2e, "ingestPath", path, "/api/v1/readings"),
             alertsPath: field(r, e2eKey, e2e, "alertsPath", path, "/api/v1/alerts?status=open"),
-            sensorId: field(r, e2eKey, e2e, "sensorId", asString((s) => (s.length > 0 ? undefined : "a sensor id")), "demo-sensor-1"),
+            sensorId: field(
+                r,
+                e2eKey,
+                e2e,
+                "sensorId",
+                asString((s) => (s.length > 0 ? undefined : "a sensor id")),
+                "demo-sensor-1",
+            ),
             celsius: field(r, e2eKey, e2e, "celsius", checkNumber(-80, 200), 15),
             ...(token ? { token } : {}),
         },
     };
 }
 
-const DEFAULT_EXPORT_TABLES = [
-    { table: "sensor_readings", column: "recorded_at" },
-    { table: "alerts", column: "created_at" },
-    { table: "audit_log", column: "created_at" },
-];
+const DEFAULT_EXPORT_TABLES = fieldDefault("rollback", "exportTables");
 
 function readRollback(r: Reader): StackConfig["rollback"] {
     const key = r.key("rollback");
@@ -683,7 +746,12 @@ function readRollback(r: Reader): StackConfig["rollback"] {
     }
     const ident = /^[a-z_][a-z0-9_]*$/;
     const tables = obj.exportTables.filter((t, i) => {
-        const ok = isRecord(t) && typeof t.table === "string" && ident.test(t.table) && typeof t.column === "string" && ident.test(t.column);
+        const ok =
+            isRecord(t) &&
+            typeof t.table === "string" &&
+            ident.test(t.table) &&
+            typeof t.column === "string" &&
+            ident.test(t.column);
         if (!ok) r.problem(`${key}.exportTables[${i}]`, t, "{table, column} with plain lowercase SQL names");
         return ok;
     }) as Array<{ table: string; column: string }>;
@@ -700,10 +768,27 @@ function readMonitoring(r: Reader): StackConfig["monitoring"] {
     const key = r.key("monitoring");
     const obj = r.object("monitoring") ?? {};
     unknownKeys(r, key, obj, ["metricsRetentionDays", "logRetentionDays", "publicStatusPages"]);
-    const slug = (s: string) => (STATUS_SLUG.test(s) ? undefined : "an Uptime Kuma status page slug: letters and digits, words joined by single hyphens");
+    const slug = (s: string) =>
+        STATUS_SLUG.test(s)
+            ? undefined
+            : "an Uptime Kuma status page slug: letters and digits, words joined by single hyphens";
     return {
-        metricsRetentionDays: field(r, key, obj, "metricsRetentionDays", checkInteger(1, 365), 15),
-        logRetentionDays: field(r, key, obj, "logRetentionDays", checkInteger(1, 365), 14),
+        metricsRetentionDays: field<number>(
+            r,
+            key,
+            obj,
+            "metricsRetentionDays",
+            checkInteger(1, 365),
+            fieldDefault("monitoring", "metricsRetentionDays"),
+        ),
+        logRetentionDays: field<number>(
+            r,
+            key,
+            obj,
+            "logRetentionDays",
+            checkInteger(1, 365),
+            fieldDefault("monitoring", "logRetentionDays"),
+        ),
         publicStatusPages: stringList(r, `${key}.publicStatusPages`, obj.publicStatusPages, slug),
     };
 }
@@ -739,13 +824,24 @@ function readBackup(r: Reader): StackConfig["backup"] {
     const obj = r.object("backup") ?? {};
     unknownKeys(r, key, obj, ["schedule", "retentionDays", "offsite"]);
     const base = {
-        schedule: field(r, key, obj, "schedule", asString(checkCron), "15 3 * * *"),
-        retentionDays: field(r, key, obj, "retentionDays", checkInteger(1, 3650), 14),
+        schedule: field<string>(r, key, obj, "schedule", asString(checkCron), fieldDefault("backup", "schedule")),
+        retentionDays: field<number>(
+            r,
+            key,
+            obj,
+            "retentionDays",
+            checkInteger(1, 3650),
+            fieldDefault("backup", "retentionDays"),
+        ),
     };
     if (obj.offsite === undefined) return base;
     const offKey = `${key}.offsite`;
     if (!isRecord(obj.offsite)) {
-        r.problemNearSecret(offKey, obj.offsite, "an object with endpoint and bucket (the keys are the secrets freshtrack:backupOffsite*)");
+        r.problemNearSecret(
+            offKey,
+            obj.offsite,
+            "an object with endpoint and bucket (the keys are the secrets freshtrack:backupOffsite*)",
+        );
         return base;
     }
     unknownKeys(r, offKey, obj.offsite, ["endpoint", "bucket"]);
@@ -753,19 +849,44 @@ function readBackup(r: Reader): StackConfig["backup"] {
     const endpointRaw = obj.offsite.endpoint;
     const endpointValid = typeof endpointRaw === "string" && /^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(endpointRaw);
     if (endpointRaw !== undefined && !endpointValid) {
-        r.problemNearSecret(`${offKey}.endpoint`, endpointRaw, "an https endpoint such as https://fra1.digitaloceanspaces.com");
+        r.problemNearSecret(
+            `${offKey}.endpoint`,
+            endpointRaw,
+            "an https endpoint such as https://fra1.digitaloceanspaces.com",
+        );
     }
     const endpoint = endpointValid ? endpointRaw : "";
-    if (obj.offsite.endpoint === undefined) r.problem(`${offKey}.endpoint`, undefined, "an https endpoint such as https://fra1.digitaloceanspaces.com");
-    const bucket = field<string>(r, offKey, obj.offsite, "bucket", asString((s) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s) ? undefined : "an S3 bucket name (3-63 lowercase letters, digits, . -)")), "");
-    if (obj.offsite.bucket === undefined) r.problem(`${offKey}.bucket`, undefined, "the bucket that receives the copies");
+    if (obj.offsite.endpoint === undefined)
+        r.problem(`${offKey}.endpoint`, undefined, "an https endpoint such as https://fra1.digitaloceanspaces.com");
+    const bucket = field<string>(
+        r,
+        offKey,
+        obj.offsite,
+        "bucket",
+        asString((s) =>
+            /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s)
+                ? undefined
+                : "an S3 bucket name (3-63 lowercase letters, digits, . -)",
+        ),
+        "",
+    );
+    if (obj.offsite.bucket === undefined)
+        r.problem(`${offKey}.bucket`, undefined, "the bucket that receives the copies");
     const accessKeyId = r.secret("backupOffsiteAccessKeyId", `${offKey} is set`);
     const secretAccessKey = r.secret("backupOffsiteSecretAccessKey", `${offKey} is set`);
-    // Offsite copies are encrypted with SSE-C under this key (components/services/backup.ts): 256 bits, as mc's --enc-c takes it in hex.
-    const encryptionKey = r.secret("backupOffsiteEncryptionKey", `${offKey} is set and offsite copies are encrypted with it (openssl rand -hex 32)`, (v) =>
-        /^[0-9a-fA-F]{64}$/.test(v) ? undefined : "a 256-bit key as 64 hexadecimal digits, such as the output of openssl rand -hex 32",
+    // Offsite copies are encrypted with SSE-C under this key (components/services/backup.ts): 256 bits, as mc's --enc-c
+    // takes it in hex.
+    const encryptionKey = r.secret(
+        "backupOffsiteEncryptionKey",
+        `${offKey} is set and offsite copies are encrypted with it (openssl rand -hex 32)`,
+        (v) =>
+            /^[0-9a-fA-F]{64}$/.test(v)
+                ? undefined
+                : "a 256-bit key as 64 hexadecimal digits, such as the output of openssl rand -hex 32",
     );
-    return accessKeyId && secretAccessKey && encryptionKey ? { ...base, offsite: { endpoint, bucket, accessKeyId, secretAccessKey, encryptionKey } } : base;
+    return accessKeyId && secretAccessKey && encryptionKey
+        ? { ...base, offsite: { endpoint, bucket, accessKeyId, secretAccessKey, encryptionKey } }
+        : base;
 }
 
 function readAlerts(r: Reader): AlertDestinations {
@@ -782,27 +903,50 @@ function readAlerts(r: Reader): AlertDestinations {
             const email = obj.email;
             unknownKeys(r, emailKey, email, ["to", "from", "smarthost", "username"]);
             const to = stringList(r, `${emailKey}.to`, email.to, checkEmail);
-            if (email.to === undefined || to.length === 0) r.problem(`${emailKey}.to`, email.to, "a list of at least one email address");
+            if (email.to === undefined || to.length === 0)
+                r.problem(`${emailKey}.to`, email.to, "a list of at least one email address");
             const from = field<string>(r, emailKey, email, "from", asString(checkEmail), "");
-            if (email.from === undefined) r.problem(`${emailKey}.from`, undefined, "the sender address alerts come from");
+            if (email.from === undefined)
+                r.problem(`${emailKey}.from`, undefined, "the sender address alerts come from");
             const smarthost = field<string>(r, emailKey, email, "smarthost", asString(checkHostPort), "");
-            if (email.smarthost === undefined) r.problem(`${emailKey}.smarthost`, undefined, "the SMTP relay as host:port");
-            const username = field<string | undefined>(r, emailKey, email, "username", asString((s) => (s.length > 0 ? undefined : "a non-empty SMTP user name")), undefined);
-            const password = username !== undefined ? r.secret("alertSmtpPassword", `${emailKey}.username is set`) : undefined;
-            result.email = { to, from, smarthost, ...(username !== undefined ? { username } : {}), ...(password ? { password } : {}) };
+            if (email.smarthost === undefined)
+                r.problem(`${emailKey}.smarthost`, undefined, "the SMTP relay as host:port");
+            const username = field<string | undefined>(
+                r,
+                emailKey,
+                email,
+                "username",
+                asString((s) => (s.length > 0 ? undefined : "a non-empty SMTP user name")),
+                undefined,
+            );
+            const password =
+                username !== undefined ? r.secret("alertSmtpPassword", `${emailKey}.username is set`) : undefined;
+            result.email = {
+                to,
+                from,
+                smarthost,
+                ...(username !== undefined ? { username } : {}),
+                ...(password ? { password } : {}),
+            };
         }
     }
     if (obj.slack !== undefined) {
         const slackKey = `${key}.slack`;
         if (!isRecord(obj.slack)) {
-            r.problemNearSecret(slackKey, obj.slack, "an object with channel (the webhook URL is the secret freshtrack:alertSlackWebhookUrl)");
+            r.problemNearSecret(
+                slackKey,
+                obj.slack,
+                "an object with channel (the webhook URL is the secret freshtrack:alertSlackWebhookUrl)",
+            );
         } else {
             unknownKeys(r, slackKey, obj.slack, ["channel"]);
             const channelRaw = obj.slack.channel;
             const channelValid = typeof channelRaw === "string" && /^#[a-z0-9_-]{1,80}$/.test(channelRaw);
-            if (channelRaw !== undefined && !channelValid) r.problemNearSecret(`${slackKey}.channel`, channelRaw, "a Slack channel such as #cold-chain-alerts");
+            if (channelRaw !== undefined && !channelValid)
+                r.problemNearSecret(`${slackKey}.channel`, channelRaw, "a Slack channel such as #cold-chain-alerts");
             const channel = channelValid ? channelRaw : "";
-            if (obj.slack.channel === undefined) r.problem(`${slackKey}.channel`, undefined, "a Slack channel such as #cold-chain-alerts");
+            if (obj.slack.channel === undefined)
+                r.problem(`${slackKey}.channel`, undefined, "a Slack channel such as #cold-chain-alerts");
             const webhookUrl = r.secret("alertSlackWebhookUrl", `${slackKey} is set`);
             if (webhookUrl) result.slack = { channel, webhookUrl };
         }
@@ -810,7 +954,11 @@ function readAlerts(r: Reader): AlertDestinations {
     if (obj.webhook !== undefined) {
         const webhookKey = `${key}.webhook`;
         if (obj.webhook !== true) {
-            r.problemNearSecret(webhookKey, obj.webhook, "true (the URL itself is the secret freshtrack:alertWebhookUrl)");
+            r.problemNearSecret(
+                webhookKey,
+                obj.webhook,
+                "true (the URL itself is the secret freshtrack:alertWebhookUrl)",
+            );
         } else {
             const url = r.secret("alertWebhookUrl", `${webhookKey} is true`);
             if (url) result.webhook = { url };
@@ -825,14 +973,32 @@ function readDroplet(r: Reader, stack: string, domain: string): DropletSettings 
     const key = r.key("droplet");
     const obj = r.object("droplet") ?? {};
     unknownKeys(r, key, obj, ["region", "size", "image", "volumeSizeGb", "backups", "dnsZone"]);
-    const region = field<string>(r, key, obj, "region", asString((s) => (REGION.test(s) ? undefined : "a DigitalOcean region slug such as fra1 or nyc3")), "");
-    if (obj.region === undefined) r.problem(`${key}.region`, undefined, "a DigitalOcean region slug such as fra1 or nyc3");
-    const size = field<DropletSize>(r, key, obj, "size", asString((s) => ((DROPLET_SIZE_NAMES as string[]).includes(s) ? undefined : `one of ${DROPLET_SIZE_NAMES.join(", ")}`)), "s-2vcpu-4gb");
-    // Ubuntu only: the droplet publishes Caddy on IPv4 and IPv6, which needs Docker 27 or newer (DUAL_STACK_DOCKER_MAJOR,
-    // components/platform/networks.ts), and the bootstrap installs the distribution's docker.io. Ubuntu updates docker.io in
-    // its supported releases to upstream versions (its Docker update exception, wiki.ubuntu.com/DockerUpdates); Debian keeps
-    // the version it released with (20.10 in Debian 12). The bootstrap checks the version it got, after the droplet exists;
-    // this refuses the image that cannot pass before anything is created.
+    const region = field<string>(
+        r,
+        key,
+        obj,
+        "region",
+        asString((s) => (REGION.test(s) ? undefined : "a DigitalOcean region slug such as fra1 or nyc3")),
+        "",
+    );
+    if (obj.region === undefined)
+        r.problem(`${key}.region`, undefined, "a DigitalOcean region slug such as fra1 or nyc3");
+    const size = field<DropletSize>(
+        r,
+        key,
+        obj,
+        "size",
+        asString((s) =>
+            (DROPLET_SIZE_NAMES as string[]).includes(s) ? undefined : `one of ${DROPLET_SIZE_NAMES.join(", ")}`,
+        ),
+        "s-2vcpu-4gb",
+    );
+    // Ubuntu only: the droplet publishes Caddy on IPv4 and IPv6, which needs Docker 27 or newer
+    // (DUAL_STACK_DOCKER_MAJOR, components/platform/networks.ts), and the bootstrap installs the distribution's
+    // docker.io. Ubuntu updates docker.io in its supported releases to upstream versions (its Docker update exception,
+    // wiki.ubuntu.com/DockerUpdates); Debian keeps the version it released with (20.10 in Debian 12). The bootstrap
+    // checks the version it got, after the droplet exists; this refuses the image that cannot pass before anything is
+    // created.
     const image = field<string>(
         r,
         key,
@@ -848,7 +1014,14 @@ function readDroplet(r: Reader, stack: string, domain: string): DropletSettings 
         "ubuntu-24-04-x64",
     );
     const volumeSizeGb = field(r, key, obj, "volumeSizeGb", checkInteger(10, 16384), 50);
-    const backups = field(r, key, obj, "backups", (v) => (typeof v === "boolean" ? undefined : "true or false"), stack === "prod");
+    const backups = field(
+        r,
+        key,
+        obj,
+        "backups",
+        (v) => (typeof v === "boolean" ? undefined : "true or false"),
+        stack === "prod",
+    );
     const dnsZone = field<string | undefined>(r, key, obj, "dnsZone", asString(checkDomain), undefined);
     if (dnsZone !== undefined && domain !== dnsZone && !domain.endsWith(`.${dnsZone}`)) {
         r.problem(`${key}.dnsZone`, dnsZone, `a zone that contains the domain '${domain}'`);
@@ -860,17 +1033,39 @@ function readSsh(r: Reader): SshSettings | undefined {
     const key = r.key("ssh");
     const obj = r.object("ssh") ?? {};
     unknownKeys(r, key, obj, ["host", "user", "port", "hostKey"]);
-    const host = field<string>(r, key, obj, "host", asString((s) => (checkDomain(s) === undefined || net.isIP(s) !== 0 ? undefined : "an IP address or DNS name")), "");
+    const host = field<string>(
+        r,
+        key,
+        obj,
+        "host",
+        asString((s) => (checkDomain(s) === undefined || net.isIP(s) !== 0 ? undefined : "an IP address or DNS name")),
+        "",
+    );
     if (obj.host === undefined) r.problem(`${key}.host`, undefined, "the VM's IP address or DNS name");
-    const user = field<string>(r, key, obj, "user", asString((s) => (/^[a-z_][a-z0-9_-]{0,31}$/.test(s) ? undefined : "a Unix user name with sudo rights")), "root");
+    const user = field<string>(
+        r,
+        key,
+        obj,
+        "user",
+        asString((s) => (/^[a-z_][a-z0-9_-]{0,31}$/.test(s) ? undefined : "a Unix user name with sudo rights")),
+        "root",
+    );
     const port = field(r, key, obj, "port", checkInteger(1, 65535), 22);
     // Pinned by every connection, so never trusted on first use: the operator reads it and checks it out of band.
-    const scan = `run \`${keyscanCommand(host || "<host>", port)}\` from a machine you trust and compare the key's fingerprint ` +
+    const scan =
+        `run \`${keyscanCommand(host || "<host>", port)}\` from a machine you trust and compare the key's fingerprint ` +
         "(`ssh-keygen -lf -` on that line) with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the VM's console";
-    const hostKeyRaw = field<string | undefined>(r, key, obj, "hostKey", asString((s) => {
-        const problem = checkHostKeyLine(s);
-        return problem ? `${problem}; ${scan}` : undefined;
-    }), undefined);
+    const hostKeyRaw = field<string | undefined>(
+        r,
+        key,
+        obj,
+        "hostKey",
+        asString((s) => {
+            const problem = checkHostKeyLine(s);
+            return problem ? `${problem}; ${scan}` : undefined;
+        }),
+        undefined,
+    );
     if (obj.hostKey === undefined) {
         r.problem(
             `${key}.hostKey`,
@@ -880,26 +1075,60 @@ function readSsh(r: Reader): SshSettings | undefined {
         );
     }
     const privateKey = r.secret("sshPrivateKey", "the ssh target bootstraps the VM as that user");
-    return privateKey && hostKeyRaw !== undefined ? { host, user, port, hostKey: hostKeyOnly(hostKeyRaw), privateKey } : undefined;
+    return privateKey && hostKeyRaw !== undefined
+        ? { host, user, port, hostKey: hostKeyOnly(hostKeyRaw), privateKey }
+        : undefined;
 }
 
 function readDatabase(r: Reader, target: Target): DatabaseSettings {
     const key = r.key("database");
     const obj = r.object("database") ?? {};
     unknownKeys(r, key, obj, ["mode", "size", "nodeCount", "version"]);
-    const mode = field<string>(r, key, obj, "mode", asString((s) => (s === "container" || s === "managed" ? undefined : "container or managed")), "container");
+    const mode = field<string>(
+        r,
+        key,
+        obj,
+        "mode",
+        asString((s) => (s === "container" || s === "managed" ? undefined : "container or managed")),
+        fieldDefault("database", "mode"),
+    );
     if (mode !== "managed") return { mode: "container" };
-    if (target !== "droplet") r.problem(`${key}.mode`, mode, `container on the ${target} target (a managed database needs the droplet's VPC)`);
+    if (target !== "droplet")
+        r.problem(
+            `${key}.mode`,
+            mode,
+            `container on the ${target} target (a managed database needs the droplet's VPC)`,
+        );
     const sizes = Object.keys(DATABASE_SIZES);
-    const size = field<DatabaseSize>(r, key, obj, "size", asString((s) => (sizes.includes(s) ? undefined : `one of ${sizes.join(", ")}`)), "db-s-1vcpu-1gb");
+    const size = field<DatabaseSize>(
+        r,
+        key,
+        obj,
+        "size",
+        asString((s) => (sizes.includes(s) ? undefined : `one of ${sizes.join(", ")}`)),
+        "db-s-1vcpu-1gb",
+    );
     const nodeCount = field(r, key, obj, "nodeCount", checkInteger(1, 3), 1);
-    // Standby nodes need a plan with at least 2 GB (docs.digitalocean.com/products/databases/postgresql/details/limits).
-    if (nodeCount > 1 && size === "db-s-1vcpu-1gb") r.problem(`${key}.nodeCount`, nodeCount, "1 with size db-s-1vcpu-1gb; standby nodes need db-s-1vcpu-2gb or larger");
+    // Standby nodes need a plan with at least 2 GB
+    // (docs.digitalocean.com/products/databases/postgresql/details/limits).
+    if (nodeCount > 1 && size === "db-s-1vcpu-1gb")
+        r.problem(
+            `${key}.nodeCount`,
+            nodeCount,
+            "1 with size db-s-1vcpu-1gb; standby nodes need db-s-1vcpu-2gb or larger",
+        );
     return {
         mode: "managed",
         size,
         nodeCount,
-        version: field<string>(r, key, obj, "version", asString((s) => (/^1[4-7]$/.test(s) ? undefined : "a PostgreSQL major version from 14 to 17")), "16"),
+        version: field<string>(
+            r,
+            key,
+            obj,
+            "version",
+            asString((s) => (/^1[4-7]$/.test(s) ? undefined : "a PostgreSQL major version from 14 to 17")),
+            "16",
+        ),
     };
 }
 
@@ -911,29 +1140,48 @@ export function loadStackConfig(): StackConfig {
     const r = new Reader();
     const stack = pulumi.getStack();
 
-    const target = r.oneOf("target", TARGETS, "local");
+    const target = r.oneOf("target", TARGETS, keyDefault("target"));
     const { value: domain, valid: domainValid } = r.checkedString("domain", checkDomain);
     const { value: adminEmail } = r.checkedString("adminEmail", checkEmail);
 
-    const tlsMode = r.oneOf("tlsMode", TLS_MODES, "internal");
-    // One problem per key: on the local target the domain is usually local-only as well, and both reasons go on one line.
+    const tlsMode = r.oneOf("tlsMode", TLS_MODES, keyDefault("tlsMode"));
+    // One problem per key: on the local target the domain is usually local-only as well, and both reasons go on one
+    // line.
     const unissuable = tlsMode !== "internal" && domainValid && isLocalOnlyDomain(domain);
     if (tlsMode !== "internal" && target === "local") {
         const alsoDomain = unissuable ? `, nor issue a certificate for '${domain}'` : "";
-        r.problem(r.key("tlsMode"), tlsMode, `internal on the local target: Let's Encrypt cannot reach a laptop's Docker daemon${alsoDomain}`);
+        r.problem(
+            r.key("tlsMode"),
+            tlsMode,
+            `internal on the local target: Let's Encrypt cannot reach a laptop's Docker daemon${alsoDomain}`,
+        );
     } else if (unissuable) {
-        r.problem(r.key("tlsMode"), tlsMode, `internal, because Let's Encrypt cannot issue a certificate for '${domain}'`);
+        r.problem(
+            r.key("tlsMode"),
+            tlsMode,
+            `internal, because Let's Encrypt cannot issue a certificate for '${domain}'`,
+        );
     }
 
-    const allowSshFromAnywhere = r.boolean("allowSshFromAnywhere", false);
+    const allowSshFromAnywhere = r.boolean("allowSshFromAnywhere", keyDefault("allowSshFromAnywhere"));
     const adminCidrsRaw = r.raw("adminCidrs");
     const adminCidrs = stringList(r, r.key("adminCidrs"), adminCidrsRaw, checkCidr);
     // Pulumi.yaml's default [] always arrives, so an empty list means none was given.
-    if (target !== "local" && (adminCidrsRaw === undefined || (Array.isArray(adminCidrsRaw) && adminCidrsRaw.length === 0))) {
-        r.problem(r.key("adminCidrs"), adminCidrsRaw, `at least one CIDR allowed to reach SSH on the ${target} target, such as your address as x.x.x.x/32`);
+    if (
+        target !== "local" &&
+        (adminCidrsRaw === undefined || (Array.isArray(adminCidrsRaw) && adminCidrsRaw.length === 0))
+    ) {
+        r.problem(
+            r.key("adminCidrs"),
+            adminCidrsRaw,
+            `at least one CIDR allowed to reach SSH on the ${target} target, such as your address as x.x.x.x/32`,
+        );
     }
-    // Judged by what the entries cover together, refused ones included: 1.2.3.4/0 is reported for its host bits and as the whole internet.
-    const givenCidrs = Array.isArray(adminCidrsRaw) ? adminCidrsRaw.filter((c): c is string => typeof c === "string") : [];
+    // Judged by what the entries cover together, refused ones included: 1.2.3.4/0 is reported for its host bits and as
+    // the whole internet.
+    const givenCidrs = Array.isArray(adminCidrsRaw)
+        ? adminCidrsRaw.filter((c): c is string => typeof c === "string")
+        : [];
     const tooWide = checkAdminCidrs(givenCidrs, allowSshFromAnywhere);
     if (tooWide) r.problem(r.key("adminCidrs"), givenCidrs, tooWide);
 
@@ -944,16 +1192,28 @@ export function loadStackConfig(): StackConfig {
     const build = readAppBuild(r, target, registryAuth);
 
     const resources = readResources(r);
-    const demoData = r.boolean("demoData", false);
-    const demoSeedVersion = r.string("demoSeedVersion", "1");
-    if (!/^[A-Za-z0-9._-]{1,63}$/.test(demoSeedVersion)) r.problem(r.key("demoSeedVersion"), demoSeedVersion, "a short version label such as 1 or 2026-11 (letters, digits, . _ -)");
+    const demoData = r.boolean("demoData", keyDefault("demoData"));
+    const demoSeedVersion = r.string("demoSeedVersion", keyDefault("demoSeedVersion"));
+    if (!/^[A-Za-z0-9._-]{1,63}$/.test(demoSeedVersion))
+        r.problem(
+            r.key("demoSeedVersion"),
+            demoSeedVersion,
+            "a short version label such as 1 or 2026-11 (letters, digits, . _ -)",
+        );
     const backup = readBackup(r);
     const alerts = readAlerts(r);
     const droplet = target === "droplet" ? readDroplet(r, stack, domain) : undefined;
     const ssh = target === "ssh" ? readSsh(r) : undefined;
-    const operatorKeyRaw = r.string("operatorSshPublicKey", "");
-    if (operatorKeyRaw !== "" && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(operatorKeyRaw)) {
-        r.problem(r.key("operatorSshPublicKey"), operatorKeyRaw.slice(0, 30) + "...", "one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub");
+    const operatorKeyRaw = r.string("operatorSshPublicKey", keyDefault("operatorSshPublicKey"));
+    if (
+        operatorKeyRaw !== "" &&
+        !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(operatorKeyRaw)
+    ) {
+        r.problem(
+            r.key("operatorSshPublicKey"),
+            operatorKeyRaw.slice(0, 30) + "...",
+            "one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub",
+        );
     }
     const database = readDatabase(r, target);
     const monitoring = readMonitoring(r);
@@ -962,9 +1222,19 @@ export function loadStackConfig(): StackConfig {
     const secretGenerations = readSecretGenerations(r);
     const preflightObj = r.object("preflight") ?? {};
     unknownKeys(r, r.key("preflight"), preflightObj, ["minFreeGb"]);
-    const preflight = { minFreeGb: field(r, r.key("preflight"), preflightObj, "minFreeGb", checkInteger(1, 10000), 5) };
+    const preflight = {
+        minFreeGb: field(
+            r,
+            r.key("preflight"),
+            preflightObj,
+            "minFreeGb",
+            checkInteger(1, 10000),
+            fieldDefault("preflight", "minFreeGb"),
+        ),
+    };
 
-    // Pulumi.yaml declares these secret: true, but the CLI enforces that only on typed keys (see Pulumi.yaml), so the program does.
+    // Pulumi.yaml declares these secret: true, but the CLI enforces that only on typed keys (see Pulumi.yaml), so the
+    // program does.
     for (const name of r.plainTextSecrets()) {
         r.problems.push({
             key: r.key(name),
@@ -983,7 +1253,8 @@ export function loadStackConfig(): StackConfig {
     for (const key of Object.keys(pulumi.runtime.allConfig())) {
         const [namespace = "", ...rest] = key.split(":");
         const name = rest.join(":");
-        // Keys of other namespaces belong to providers (digitalocean:token); one a typo away from ours was meant for us.
+        // Keys of other namespaces belong to providers (digitalocean:token); one a typo away from ours was meant for
+        // us.
         const ours = namespace === PROJECT || closestMatch(namespace, [PROJECT]) !== undefined;
         if (!ours || (namespace === PROJECT && (CONFIG_KEYS as readonly string[]).includes(name))) continue;
         const near = (CONFIG_KEYS as readonly string[]).includes(name) ? name : closestMatch(name, CONFIG_KEYS);
@@ -1004,7 +1275,13 @@ export function loadStackConfig(): StackConfig {
         adminCidrs,
         allowSshFromAnywhere,
         tlsMode,
-        app: { version: appVersion, images, commands, ...(build ? { build } : {}), ...(registryAuth ? { registryAuth } : {}) },
+        app: {
+            version: appVersion,
+            images,
+            commands,
+            ...(build ? { build } : {}),
+            ...(registryAuth ? { registryAuth } : {}),
+        },
         resources,
         demoData,
         demoSeedVersion,
@@ -1047,8 +1324,10 @@ export function placeholderValues(cfg: StackConfig): string[] {
     cfg.adminCidrs.forEach((cidr, i) => {
         if (isDocumentationAddress(cidr)) found.push(`${key(`adminCidrs[${i}]`)} = ${cidr}`);
     });
-    if (cfg.ssh && (isDocumentationAddress(cfg.ssh.host) || isReservedExampleDomain(cfg.ssh.host))) found.push(`${key("ssh.host")} = ${cfg.ssh.host}`);
-    if (cfg.droplet?.dnsZone !== undefined && isReservedExampleDomain(cfg.droplet.dnsZone)) found.push(`${key("droplet.dnsZone")} = ${cfg.droplet.dnsZone}`);
+    if (cfg.ssh && (isDocumentationAddress(cfg.ssh.host) || isReservedExampleDomain(cfg.ssh.host)))
+        found.push(`${key("ssh.host")} = ${cfg.ssh.host}`);
+    if (cfg.droplet?.dnsZone !== undefined && isReservedExampleDomain(cfg.droplet.dnsZone))
+        found.push(`${key("droplet.dnsZone")} = ${cfg.droplet.dnsZone}`);
     const email = cfg.alerts.email;
     if (email) {
         email.to.forEach((to, i) => {
@@ -1056,8 +1335,8 @@ export function placeholderValues(cfg: StackConfig): string[] {
         });
         if (isReservedExampleDomain(domainOf(email.from))) found.push(`${key("alerts.email.from")} = ${email.from}`);
         const relay = email.smarthost.replace(/:\d+$/, "");
-        if (isReservedExampleDomain(relay) || isDocumentationAddress(relay)) found.push(`${key("alerts.email.smarthost")} = ${email.smarthost}`);
+        if (isReservedExampleDomain(relay) || isDocumentationAddress(relay))
+            found.push(`${key("alerts.email.smarthost")} = ${email.smarthost}`);
     }
     return found;
 }
-
