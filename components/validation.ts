@@ -1,7 +1,7 @@
 /**
  * Pure checks for the values operators put in stack config. Each returns a
  * description of what was expected when the value is wrong, or undefined when
- * it is fine, so `config.ts` can collect every problem in one pass.
+ * it is fine, so the config reader (components/config/) can collect every problem in one pass.
  */
 import * as net from "net";
 
@@ -550,4 +550,9 @@ export function isDocumentationAddress(value: string): boolean {
         list.addSubnet(base, bits, f);
         return list.check(address, f);
     });
+}
+
+/** An IPv4 or IPv6 address, as `net.isIP` judges one. */
+export function isIpAddress(value: string): boolean {
+    return net.isIP(value) !== 0;
 }

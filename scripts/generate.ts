@@ -1,19 +1,19 @@
 /**
  * npm run generate [-- [--check] [--file <Pulumi.yaml>]]
  *
- * Writes the `config:` block of Pulumi.yaml from the config schema (components/configSchema.ts); everything
+ * Writes the `config:` block of Pulumi.yaml from the config schema (components/config/schema.ts); everything
  * above the block's header comment is kept. With --check it changes nothing and exits 1 when the file is stale.
  * Exit codes: 0 written or current, 1 stale (--check), 2 usage or unexpected failure.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { renderProjectConfig } from "../components/configSchema";
+import { renderProjectConfig } from "../components/config";
 import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 import { REPO_ROOT } from "./lib/stackFiles";
 
 /** The first line of the generated block; what precedes it in Pulumi.yaml is the project's own. */
-export const GENERATED_MARKER = "# Generated from components/configSchema.ts";
+export const GENERATED_MARKER = "# Generated from components/config/schema.ts";
 
 /** Pulumi.yaml as it should read: its own head, then the generated config block. */
 export function projectFileWithSchema(current: string): string {
@@ -41,15 +41,15 @@ async function main(argv: string[]): Promise<number> {
     const current = fs.readFileSync(file, "utf8");
     const wanted = projectFileWithSchema(current);
     if (current === wanted) {
-        console.log(`${file}: the config block matches components/configSchema.ts`);
+        console.log(`${file}: the config block matches components/config/schema.ts`);
         return 0;
     }
     if (line.values.check === true) {
-        console.error(`${file}: the config block differs from components/configSchema.ts; run npm run generate`);
+        console.error(`${file}: the config block differs from components/config/schema.ts; run npm run generate`);
         return 1;
     }
     fs.writeFileSync(file, wanted);
-    console.log(`${file}: config block written from components/configSchema.ts`);
+    console.log(`${file}: config block written from components/config/schema.ts`);
     return 0;
 }
 

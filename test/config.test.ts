@@ -31,7 +31,7 @@ function keysOf(err: ConfigError): string[] {
     return err.problems.map((p) => p.key);
 }
 
-describe("config: components/config.ts", () => {
+describe("config: components/config", () => {
     describe("shipped stacks", () => {
         for (const stack of shippedStacks()) {
             it(`accepts Pulumi.${stack}.yaml as it ships`, async () => {

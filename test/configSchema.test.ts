@@ -1,6 +1,6 @@
 /**
  * One config schema (issue 16, item 1): Pulumi.yaml's `config:` block is generated from
- * components/configSchema.ts, and the reader takes its key lists and defaults from the same table.
+ * components/config/schema.ts, and the reader takes its key lists and defaults from the same table.
  * Rung 3 (the real file): the committed Pulumi.yaml is compared with what the schema renders.
  */
 import { expect } from "chai";
@@ -9,13 +9,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS, CONFIG_SCHEMA, renderProjectConfig, SECRET_CONFIG_KEYS } from "../components/configSchema";
+import { CONFIG_KEYS, CONFIG_SCHEMA, renderProjectConfig, SECRET_CONFIG_KEYS } from "../components/config";
 import { GENERATED_MARKER, projectFileWithSchema } from "../scripts/generate";
 import { readProjectFile, REPO_ROOT } from "../scripts/lib/stackFiles";
 
 const PROJECT_FILE = path.join(REPO_ROOT, "Pulumi.yaml");
 
-describe("config schema: Pulumi.yaml's config block is generated from components/configSchema.ts", () => {
+describe("config schema: Pulumi.yaml's config block is generated from components/config/schema.ts", () => {
     it("the committed Pulumi.yaml is what the schema renders (run npm run generate after changing the schema)", () => {
         const current = fs.readFileSync(PROJECT_FILE, "utf8");
         expect(current, "Pulumi.yaml is stale: run npm run generate").to.equal(projectFileWithSchema(current));
@@ -58,7 +58,7 @@ describe("config schema: Pulumi.yaml's config block is generated from components
             fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stale);
             const check = runIn(dir, "--check");
             expect(check.status, check.stderr).to.equal(1);
-            expect(check.stderr).to.match(/differs from components\/configSchema.ts; run npm run generate/);
+            expect(check.stderr).to.match(/differs from components\/config\/schema.ts; run npm run generate/);
             expect(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).to.equal(stale);
             const write = runIn(dir);
             expect(write.status, write.stderr).to.equal(0);

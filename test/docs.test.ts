@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { SERVICE_NAMES } from "../components/config";
+import { CONFIG_KEYS, CONFIG_SCHEMA, ROTATABLE_SECRETS, SERVICE_NAMES } from "../components/config";
 import {
     anchors,
     checkConfigKeys,
@@ -21,12 +21,20 @@ import {
 const ROOT = path.join(__dirname, "..");
 
 /**
- * Sub-keys are checked only where the code exports the accepted list:
- * Pulumi.yaml declares object keys without properties, and components/config.ts
- * keeps the sub-keys of droplet, backup, alerts, database and the rest inline
- * in its readers. Those keys are checked at the top level only.
+ * The settings of every object key, from the schema the reader checks them with (components/config/schema.ts): its
+ * fields and the nested settings it reads itself; `resources` takes service names, `secretGenerations` the
+ * rotatable credentials.
  */
-const EXPORTED_SUB_KEYS = new Map<string, readonly string[]>([["resources", SERVICE_NAMES]]);
+const SUB_KEYS = new Map<string, readonly string[]>(
+    CONFIG_KEYS.flatMap((key): Array<[string, readonly string[]]> => {
+        const spec = CONFIG_SCHEMA[key];
+        if (!("type" in spec) || spec.type !== "object") return [];
+        if (key === "resources") return [[key, SERVICE_NAMES]];
+        if (key === "secretGenerations") return [[key, ROTATABLE_SECRETS]];
+        const nested: readonly string[] = "nested" in spec ? spec.nested : [];
+        return [[key, [...Object.keys(spec.fields), ...nested]]];
+    }),
+);
 
 function read(rel: string): string {
     return fs.readFileSync(path.join(ROOT, rel), "utf8");
@@ -36,7 +44,7 @@ describe("docs: every Markdown page matches the code", () => {
     let facts: RepoFacts;
     let pages: string[];
     before(() => {
-        facts = loadRepoFacts(ROOT, EXPORTED_SUB_KEYS);
+        facts = loadRepoFacts(ROOT, SUB_KEYS);
         pages = markdownPages(facts);
     });
 
@@ -84,7 +92,7 @@ describe("docs: every Markdown page matches the code", () => {
 describe("docs checker: each check reports what does not exist", () => {
     let facts: RepoFacts;
     before(() => {
-        facts = loadRepoFacts(ROOT, EXPORTED_SUB_KEYS);
+        facts = loadRepoFacts(ROOT, SUB_KEYS);
     });
 
     describe("npm scripts", () => {

@@ -27,13 +27,7 @@ export interface RepoFacts {
     readonly scripts: ReadonlySet<string>;
     /** Top-level keys under `config:` in Pulumi.yaml. */
     readonly configKeys: ReadonlySet<string>;
-    /**
-     * Accepted sub-keys of object-typed keys, only where the code exports the
-     * list. Pulumi.yaml declares object keys as `type: object` without
-     * properties, and components/config.ts keeps most sub-key lists inline in
-     * its readers; the one exported list is SERVICE_NAMES (the sub-keys of
-     * `resources`). Every other object key is checked at the top level only.
-     */
+    /** Accepted sub-keys of object-typed keys, from the config schema (test/docs.test.ts, SUB_KEYS). */
     readonly subKeys: ReadonlyMap<string, readonly string[]>;
     /** Config namespaces of the provider packages in package.json (`digitalocean`, `docker`, ...). */
     readonly providerNamespaces: ReadonlySet<string>;
@@ -59,7 +53,7 @@ const LIFECYCLE_COMMANDS: Record<string, string> = {
 const TOP_LEVEL_FILE =
     /^(Pulumi(\.[^/\s]+)?\.yaml|index\.ts|package(-lock)?\.json|tsconfig\.json|README\.md|\.mocharc\.json|\.gitignore)$/;
 /** Folders whose paths a page may name. */
-const REPO_PREFIXES = ["components/", "scripts/", "policy/", "test/", "docs/", ".ci/"];
+const REPO_PREFIXES = ["components/", "operator/", "scripts/", "policy/", "test/", "docs/", ".ci/"];
 
 const SKIPPED_DIRS = new Set(["node_modules", ".git", "bin"]);
 

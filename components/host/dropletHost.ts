@@ -10,12 +10,14 @@ import { renderCloudInit } from "./cloudInit";
 import { DeployKey, dockerOverSsh } from "./deployKey";
 import { Firewall } from "./firewall";
 import { DEFAULT_SSH_PORT } from "./firewallRules";
-import type { RegistryAuth } from "../config";
+import type { Environment, RegistryAuth } from "../config";
 import type { Host, HostConnection } from "./host";
 import { DropletHostKey } from "./hostKey";
 
 export interface DropletHostArgs {
     readonly stack: string;
+    /** What the stack is for: it names the DigitalOcean project's environment. */
+    readonly environment: Environment;
     readonly namePrefix: string;
     readonly domain: string;
     readonly adminCidrs: readonly string[];
@@ -27,10 +29,12 @@ export interface DropletHostArgs {
     readonly registryAuth?: RegistryAuth;
 }
 
-/** DigitalOcean project environments by stack name; anything else is Development. */
-function projectEnvironment(stack: string): string {
-    return stack === "prod" ? "Production" : stack === "staging" ? "Staging" : "Development";
-}
+/** DigitalOcean's name of each environment (its projects take Development, Staging or Production). */
+const PROJECT_ENVIRONMENTS: Readonly<Record<Environment, string>> = {
+    development: "Development",
+    staging: "Staging",
+    production: "Production",
+};
 
 /** The record name of `domain` inside `zone`: `@` for the apex. */
 export function recordName(domain: string, zone: string): string {
@@ -167,7 +171,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             `${name}-project`,
             {
                 name: args.namePrefix,
-                environment: projectEnvironment(args.stack),
+                environment: PROJECT_ENVIRONMENTS[args.environment],
                 purpose: "Web Application",
                 description: `FreshTrack Pro, stack ${args.stack}`,
                 // Not the reserved IP: the Projects API lists its URN in another form than the one the provider

@@ -28,13 +28,18 @@ export function createHost(
         case "local":
             return new LocalHost("local", cfg.app.registryAuth ? { registryAuth: cfg.app.registryAuth } : {}, opts);
         case "droplet":
-            // config.ts guarantees cfg.droplet on this target.
             return new DropletHost(
                 "droplet",
-                { ...common, namePrefix: cfg.namePrefix, domain: cfg.domain, droplet: cfg.droplet! },
+                {
+                    ...common,
+                    environment: cfg.environment,
+                    namePrefix: cfg.namePrefix,
+                    domain: cfg.domain,
+                    droplet: cfg.droplet,
+                },
                 opts,
             );
         case "ssh":
-            return new SshHost("ssh", { ...common, ssh: cfg.ssh! }, opts);
+            return new SshHost("ssh", { ...common, ssh: cfg.ssh }, opts);
     }
 }

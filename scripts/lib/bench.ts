@@ -348,7 +348,7 @@ export async function benchStack(settings: StackSettings, program: Program, opts
             timing: false,
         });
     }
-    if (settings.stack === "prod") {
+    if (cfg.environment === "production") {
         targets.push({
             name: `evaluation under ${PROD_EVALUATION_TARGET_MS} ms`,
             met: evaluation.medianMs < PROD_EVALUATION_TARGET_MS,

@@ -11,9 +11,10 @@ import * as YAML from "yaml";
 import {
     ConfigError,
     ConfigProblem,
-    loadStackConfig,
     MASKED_SECURE_VALUE,
+    parseStackConfig,
     PROJECT,
+    RawConfig,
     StackConfig,
 } from "../../components/config";
 import { closestMatch } from "../../components/validation";
@@ -181,7 +182,7 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
         }
         // As the CLI: `secret` is checked on typed keys only, and a default counts as a plain-text value
         // (pulumi v3.259.0 pkg/workspace/config.go:101,128 and 316-345). Pulumi.yaml's secret keys are
-        // untyped for that reason; the program itself refuses their plain-text values (components/config.ts).
+        // untyped for that reason; the program itself refuses their plain-text values (components/config/source.ts).
         if (decl.secret && decl.type && !isSecure) {
             const fix = `pulumi config set --secret ${name} <value>`;
             problems.push({
@@ -212,12 +213,20 @@ export function unknownStack(stack: string, root = REPO_ROOT): string | undefine
     return `there is no stack '${stack}' (no Pulumi.${stack}.yaml)${near ? `; did you mean ${near}?` : "."} Stacks: ${known.join(", ")}`;
 }
 
+/** The raw config the program would receive for these settings, as the config parser takes it. */
+export function rawConfigOf(settings: StackSettings, root = REPO_ROOT): RawConfig {
+    return {
+        stack: settings.stack,
+        project: readProjectFile(root).name,
+        values: settings.config,
+        encrypted: new Set(settings.secretKeys),
+    };
+}
+
 /**
- * The validated StackConfig of a shipped stack, as the program would read it,
- * for the commands that need its settings but not its resources.
+ * The validated StackConfig of a shipped stack, as the program would read it, for the commands that need its settings
+ * but not its resources: parsed from the stack's files, without running the program.
  */
-export async function loadStackConfigFor(stack: string): Promise<StackConfig> {
-    // Imported here: mockRun imports this module.
-    const { runUnderMocks } = await import("./mockRun");
-    return (await runUnderMocks(loadStackSettings(stack), loadStackConfig)).result;
+export function loadStackConfigFor(stack: string): StackConfig {
+    return parseStackConfig(rawConfigOf(loadStackSettings(stack)));
 }

@@ -1,0 +1,86 @@
+/**
+ * The FreshTrack application's settings: image references (appImages with appVersion), the registry login, a build
+ * from a checkout (appBuild) and the commands run in the images.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ImageRef, parseImageRef } from "../validation";
+import { isRecord, readFields } from "./fields";
+import { BUILD_TARGET_FIELDS } from "./nestedFields";
+import { fieldsOf, keyDefault, Target } from "./schema";
+import { Source } from "./source";
+import { AppBuild, AppImages, RegistryAuth } from "./types";
+
+/** The three image references. `versionValid` false: appVersion was reported, so tags taken from it are not. */
+export function readImages(src: Source, version: string, versionValid: boolean): AppImages {
+    const key = src.key("appImages");
+    const given = src.fields("appImages", fieldsOf("appImages"));
+    const image = (name: keyof AppImages): ImageRef => {
+        // A bare name gets the registry; a name without a tag gets appVersion.
+        const withRegistry = given[name].includes("/") ? given[name] : `${given.registry}/${given[name]}`;
+        const lastPart = withRegistry.slice(withRegistry.lastIndexOf("/") + 1);
+        const ownTag = lastPart.includes(":") || lastPart.includes("@");
+        const full = ownTag ? withRegistry : `${withRegistry}:${version}`;
+        const parsed = parseImageRef(full);
+        if (typeof parsed === "string") {
+            if (ownTag || versionValid) src.problems.add(`${key}.${name}`, full, parsed);
+            return { repository: withRegistry, tag: version, ref: full };
+        }
+        return parsed;
+    };
+    return { backend: image("backend"), worker: image("worker"), frontend: image("frontend") };
+}
+
+export function readRegistryAuth(src: Source, images: AppImages): RegistryAuth | undefined {
+    const username = src.string("appRegistryUsername", keyDefault("appRegistryUsername"));
+    const password = src.optionalSecret("appRegistryPassword");
+    if (username === "" && !password) return undefined;
+    if (username === "") {
+        const expected = "the registry user that goes with freshtrack:appRegistryPassword";
+        src.problems.add(src.key("appRegistryUsername"), username, expected);
+        return undefined;
+    }
+    if (!password) {
+        const expected = `a secret token for ${username} (pulumi config set --secret appRegistryPassword)`;
+        src.problems.add(src.key("appRegistryPassword"), undefined, expected);
+        return undefined;
+    }
+    // The registry host of the backend image; the three images live in one registry.
+    const first = images.backend.repository.split("/")[0]!;
+    const server = first.includes(".") || first.includes(":") || first === "localhost" ? first : "docker.io";
+    return { server, username, password };
+}
+
+export function readAppBuild(
+    src: Source,
+    target: Target,
+    registryAuth: RegistryAuth | undefined,
+): AppBuild | undefined {
+    const key = src.key("appBuild");
+    const obj = src.object("appBuild");
+    if (Object.keys(obj).length === 0) return undefined;
+    const fields = readFields(src.problems, key, obj, fieldsOf("appBuild"), ["targets"]);
+    const { context: contextRaw, dockerfile, platform } = fields;
+    const targetsKey = `${key}.targets`;
+    if (obj.targets !== undefined && !isRecord(obj.targets)) {
+        src.problems.add(targetsKey, obj.targets, "an object with the build stage of backend, worker and frontend");
+    }
+    const targets = readFields(src.problems, targetsKey, isRecord(obj.targets) ? obj.targets : {}, BUILD_TARGET_FIELDS);
+    if (contextRaw === "") return undefined;
+    const context = path.resolve(contextRaw);
+    if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
+        src.problems.add(`${key}.context`, contextRaw, `a directory (resolved to ${context}, which does not exist)`);
+    } else if (!fs.existsSync(path.join(context, dockerfile))) {
+        const where = path.join(context, dockerfile);
+        src.problems.add(`${key}.dockerfile`, dockerfile, `a file in the build context (${where} does not exist)`);
+    }
+    const push = target !== "local";
+    if (push && !registryAuth) {
+        src.problems.add(
+            src.key("appRegistryPassword"),
+            undefined,
+            `a secret token that can push to the registry of freshtrack:appImages, because appBuild builds images for the ${target} target (and freshtrack:appRegistryUsername)`,
+        );
+    }
+    return { context, dockerfile, targets, platform, push };
+}

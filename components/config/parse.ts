@@ -1,0 +1,185 @@
+/**
+ * parseStackConfig: a stack's raw config in, its validated settings out, or one ConfigError listing every problem.
+ * Pure: no Pulumi runtime is needed, so scripts read a stack's config from its files without running the program.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { checkAdminCidrs, checkCidr, closestMatch, isLocalOnlyDomain } from "../validation";
+import { readAppBuild, readImages, readRegistryAuth } from "./app";
+import { stringList } from "./fields";
+import {
+    readAlerts,
+    readBackup,
+    readMonitoring,
+    readResources,
+    readRollback,
+    readSecretGenerations,
+    readVerification,
+} from "./operations";
+import { ConfigError } from "./problems";
+import {
+    CONFIG_KEYS,
+    ENVIRONMENTS,
+    Environment,
+    fieldsOf,
+    KEY_CHECKS,
+    keyDefault,
+    PROJECT,
+    Target,
+    TARGETS,
+    TLS_MODES,
+} from "./schema";
+import { RawConfig, Source } from "./source";
+import { readDatabase, readDroplet, readSsh } from "./targets";
+import { StackConfig, TargetSettings } from "./types";
+
+/** Reads and validates the whole stack config; returns it deeply frozen, or throws one ConfigError. */
+export function parseStackConfig(raw: RawConfig): StackConfig {
+    const src = new Source(raw);
+    const p = src.problems;
+    const { stack } = raw;
+
+    const target = src.oneOf("target", TARGETS, keyDefault("target"));
+    const environment = src.oneOf("environment", ENVIRONMENTS, keyDefault("environment"));
+    const { value: domain, valid: domainValid } = src.checkedString("domain", KEY_CHECKS.domain);
+    const { value: adminEmail } = src.checkedString("adminEmail", KEY_CHECKS.adminEmail);
+
+    const tlsMode = src.oneOf("tlsMode", TLS_MODES, keyDefault("tlsMode"));
+    // One problem per key: on the local target the domain is usually local-only as well, and both reasons go on one
+    // line.
+    const unissuable = tlsMode !== "internal" && domainValid && isLocalOnlyDomain(domain);
+    if (tlsMode !== "internal" && target === "local") {
+        const alsoDomain = unissuable ? `, nor issue a certificate for '${domain}'` : "";
+        const expected = `internal on the local target: Let's Encrypt cannot reach a laptop's Docker daemon${alsoDomain}`;
+        p.add(src.key("tlsMode"), tlsMode, expected);
+    } else if (unissuable) {
+        p.add(
+            src.key("tlsMode"),
+            tlsMode,
+            `internal, because Let's Encrypt cannot issue a certificate for '${domain}'`,
+        );
+    }
+
+    const allowSshFromAnywhere = src.boolean("allowSshFromAnywhere", keyDefault("allowSshFromAnywhere"));
+    const adminCidrsRaw = src.value("adminCidrs");
+    const adminCidrs = stringList(p, src.key("adminCidrs"), adminCidrsRaw, checkCidr);
+    // Pulumi.yaml's default [] always arrives, so an empty list means none was given.
+    if (
+        target !== "local" &&
+        (adminCidrsRaw === undefined || (Array.isArray(adminCidrsRaw) && adminCidrsRaw.length === 0))
+    ) {
+        const expected = `at least one CIDR allowed to reach SSH on the ${target} target, such as your address as x.x.x.x/32`;
+        p.add(src.key("adminCidrs"), adminCidrsRaw, expected);
+    }
+    // Judged by what the entries cover together, refused ones included: 1.2.3.4/0 is reported for its host bits and
+    // as the whole internet.
+    const givenCidrs = Array.isArray(adminCidrsRaw)
+        ? adminCidrsRaw.filter((c): c is string => typeof c === "string")
+        : [];
+    const tooWide = checkAdminCidrs(givenCidrs, allowSshFromAnywhere);
+    if (tooWide) p.add(src.key("adminCidrs"), givenCidrs, tooWide);
+
+    const { value: appVersion, valid: versionValid } = src.checkedString("appVersion", KEY_CHECKS.appVersion);
+    const images = readImages(src, appVersion, versionValid);
+    const commands = src.fields("appCommands", fieldsOf("appCommands"));
+    const registryAuth = readRegistryAuth(src, images);
+    const build = readAppBuild(src, target, registryAuth);
+
+    const resources = readResources(src);
+    const demoData = src.boolean("demoData", keyDefault("demoData"));
+    const demoSeedVersion = src.string("demoSeedVersion", keyDefault("demoSeedVersion"));
+    if (!/^[A-Za-z0-9._-]{1,63}$/.test(demoSeedVersion)) {
+        const expected = "a short version label such as 1 or 2026-11 (letters, digits, . _ -)";
+        p.add(src.key("demoSeedVersion"), demoSeedVersion, expected);
+    }
+    const backup = readBackup(src);
+    const alerts = readAlerts(src);
+    // Undefined only when the target's settings have problems, which end the read below.
+    const where = readTarget(src, target, environment, domain);
+    const operatorKeyRaw = src.string("operatorSshPublicKey", keyDefault("operatorSshPublicKey"));
+    const sshPublicKey = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/;
+    if (operatorKeyRaw !== "" && !sshPublicKey.test(operatorKeyRaw)) {
+        const expected = "one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub";
+        p.add(src.key("operatorSshPublicKey"), operatorKeyRaw.slice(0, 30) + "...", expected);
+    }
+    const database = readDatabase(src, target);
+    const monitoring = readMonitoring(src);
+    const verification = readVerification(src);
+    const rollback = readRollback(src);
+    const secretGenerations = readSecretGenerations(src);
+    const preflight = src.fields("preflight", fieldsOf("preflight"));
+
+    // Pulumi.yaml declares these secret: true, but the CLI enforces that only on typed keys (see Pulumi.yaml), so the
+    // program does.
+    for (const name of src.plainTextSecrets()) {
+        // A key file goes in through stdin, so it keeps its line breaks and stays out of the shell's history.
+        const how =
+            name === "sshPrivateKey"
+                ? `pulumi config set --secret --stack ${stack} ${name} < <key file>`
+                : `pulumi config set --secret --stack ${stack} ${name} <value>`;
+        const reason = `set in plain text, but it is a secret (secret: true in Pulumi.yaml); store it encrypted with ${how} (the value is not shown here)`;
+        p.hidden(src.key(name), reason);
+    }
+
+    for (const key of Object.keys(raw.values)) {
+        const [namespace = "", ...rest] = key.split(":");
+        const name = rest.join(":");
+        // Keys of other namespaces belong to providers (digitalocean:token); one a typo away from ours was meant for
+        // us.
+        const ours = namespace === PROJECT || closestMatch(namespace, [PROJECT]) !== undefined;
+        const known = (CONFIG_KEYS as readonly string[]).includes(name);
+        if (!ours || (namespace === PROJECT && known)) continue;
+        const near = known ? name : closestMatch(name, CONFIG_KEYS);
+        // Its value is not shown: the SDK does not say whether an undeclared key holds a secret.
+        p.hidden(key, `set, but not declared in Pulumi.yaml${near ? `; did you mean ${PROJECT}:${near}?` : ""}`);
+    }
+
+    if (p.list.length > 0 || where === undefined) throw new ConfigError(stack, p.list);
+
+    return deepFreeze({
+        project: raw.project,
+        stack,
+        namePrefix: `${PROJECT}-${stack}`,
+        ...where,
+        environment,
+        domain,
+        adminEmail,
+        adminCidrs,
+        allowSshFromAnywhere,
+        tlsMode,
+        app: {
+            version: appVersion,
+            images,
+            commands,
+            ...(build ? { build } : {}),
+            ...(registryAuth ? { registryAuth } : {}),
+        },
+        resources,
+        demoData,
+        demoSeedVersion,
+        backup,
+        alerts,
+        ...(operatorKeyRaw !== "" ? { operatorSshPublicKey: operatorKeyRaw } : {}),
+        database,
+        monitoring,
+        verification,
+        preflight,
+        rollback,
+        secretGenerations,
+    });
+}
+
+function readTarget(src: Source, target: Target, environment: Environment, domain: string): TargetSettings | undefined {
+    if (target === "droplet") return { target, droplet: readDroplet(src, environment, domain) };
+    if (target === "local") return { target };
+    const ssh = readSsh(src);
+    return ssh ? { target, ssh } : undefined;
+}
+
+/** Freezes plain data all the way down; Outputs are left as they are. */
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !pulumi.Output.isInstance(value)) {
+        for (const v of Object.values(value)) deepFreeze(v);
+        Object.freeze(value);
+    }
+    return value;
+}

@@ -1,0 +1,390 @@
+/**
+ * Every `freshtrack:` config key, declared once: its type as the Pulumi CLI checks it, its description, its default,
+ * whether it is a secret and, for each field of an object key, the field's check and default. From this table come
+ * the `config:` block of Pulumi.yaml (`npm run generate`; test/configSchema.test.ts fails when the file is stale),
+ * the key lists, every default and the checks the reader applies (components/config/parse.ts), and the types of the
+ * settings it returns (components/config/types.ts).
+ *
+ * An object key's default in Pulumi.yaml is its fields' defaults. The CLI hands the program that default only when
+ * the stack leaves the whole key unset, so the reader applies the same field defaults to a stack that sets some fields
+ * and not others.
+ */
+import { DATABASE_SIZES, DatabaseSize, DROPLET_SIZE_NAMES, DropletSize } from "../host/dropletSizes";
+import { checkCron, checkDomain, checkEmail, checkInteger, checkPinnedTag, isIpAddress } from "../validation";
+import { bool, defaulted, FieldSpec, nonEmptyText, oneOfText, optional, required, text } from "./fields";
+
+export const PROJECT = "freshtrack";
+
+export const TARGETS = ["local", "droplet", "ssh"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const TLS_MODES = ["acme", "acme-staging", "internal"] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+/** What a stack is for. It decides what a stack gets by default, never its name. */
+export const ENVIRONMENTS = ["development", "staging", "production"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/**
+ * An Uptime Kuma status page slug, as Uptime Kuma itself accepts one (louislam/uptime-kuma@1.23.15
+ * server/socket-handlers/status-page-socket-handler.js:365): it becomes a Caddy path, so nothing else may pass.
+ */
+export const STATUS_SLUG = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
+
+/** A key of a type the CLI checks (pulumi v3.259.0 pkg/workspace/config.go:101,128). */
+interface TypedKey {
+    readonly type: "string" | "boolean" | "array";
+    readonly description: string;
+    /** What the CLI passes when the stack does not set the key; none: the stack must set it. */
+    readonly default?: string | boolean | readonly string[];
+}
+
+interface ObjectKey {
+    readonly type: "object";
+    readonly description: string;
+    /** The fields the reader checks one by one, in the order it reports them. */
+    readonly fields: Readonly<Record<string, FieldSpec<unknown>>>;
+    /** Settings the reader reads itself (nested objects, lists, keys of a map), for the did-you-mean. */
+    readonly nested?: readonly string[];
+}
+
+/**
+ * A secret key: declared `secret: true` and untyped, with an empty default, because the CLI applies a default as plain
+ * text before it checks `secret` on a typed key (config.go:316-345), so a typed secret key with the empty default
+ * every optional secret needs would fail every stack that leaves it unset. The reader refuses a plain-text value for
+ * these keys itself.
+ */
+interface SecretKey {
+    readonly secret: true;
+    readonly description: string;
+}
+
+export type KeySpec = TypedKey | ObjectKey | SecretKey;
+
+const SET_SECRET = "Secret (pulumi config set --secret).";
+const REGION = /^[a-z]{3}[0-9]$/;
+const COMMAND = text((s) => (s.trim().length > 0 && !s.includes("\n") ? undefined : "a one-line shell command"));
+const DATABASE_SIZE_NAMES = Object.keys(DATABASE_SIZES);
+
+export const CONFIG_SCHEMA = {
+    target: {
+        type: "string",
+        description:
+            "Where the stack runs: local (this machine's Docker daemon), droplet (a DigitalOcean droplet the program creates) or ssh (an existing VM).",
+        default: "local",
+    },
+    environment: {
+        type: "string",
+        description:
+            "What the stack is for: development, staging or production. A production stack gets DigitalOcean's droplet backups unless droplet.backups says otherwise, and the DigitalOcean project of its environment.",
+        default: "development",
+    },
+    domain: {
+        type: "string",
+        description:
+            "Public DNS name of the dashboard, e.g. freshtrack.example.com. Subdomains of it serve Grafana and the other tools.",
+    },
+    adminEmail: {
+        type: "string",
+        description: "Operator email: the ACME account for Let's Encrypt and the first admin user.",
+    },
+    adminCidrs: {
+        type: "array",
+        description: "Networks allowed to reach SSH on droplet and ssh targets, as CIDRs (e.g. 203.0.113.7/32).",
+        default: [],
+    },
+    allowSshFromAnywhere: {
+        type: "boolean",
+        description: "Explicit override that permits 0.0.0.0/0 or ::/0 in adminCidrs. Leave false.",
+        default: false,
+    },
+    tlsMode: {
+        type: "string",
+        description:
+            "acme (Let's Encrypt production), acme-staging (Let's Encrypt staging, for trials) or internal (a CA made by the stack; the only choice on local).",
+        default: "internal",
+    },
+    appVersion: {
+        type: "string",
+        description: "Tag of the FreshTrack backend, worker and frontend images, e.g. 1.4.2. latest is refused.",
+    },
+    appImages: {
+        type: "object",
+        description:
+            "FreshTrack image references: registry, and backend/worker/frontend as a name, a name:tag (overrides appVersion) or a full reference.",
+        fields: {
+            registry: defaulted<string>(
+                text((s) =>
+                    /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(s)
+                        ? undefined
+                        : "a registry such as ghcr.io/freshtrack",
+                ),
+                "ghcr.io/freshtrack",
+            ),
+            backend: defaulted<string>(text(), "freshtrack-backend"),
+            worker: defaulted<string>(text(), "freshtrack-worker"),
+            frontend: defaulted<string>(text(), "freshtrack-frontend"),
+        },
+    },
+    appCommands: {
+        type: "object",
+        description:
+            "Commands run in the FreshTrack images (docs/app-contract.md): migrate (backend image, applies migrations), workerHealthcheck (worker image, exits 0 when healthy) and seed (backend image, creates the demo organisation).",
+        fields: {
+            migrate: defaulted<string>(COMMAND, "pnpm db:migrate:prod"),
+            workerHealthcheck: defaulted<string>(COMMAND, "pnpm --silent worker:healthcheck"),
+            seed: defaulted<string>(COMMAND, "pnpm db:seed:demo"),
+        },
+    },
+    resources: {
+        type: "object",
+        description:
+            "Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}. Unset services keep the defaults in components/config/limits.ts.",
+        fields: {},
+    },
+    demoData: {
+        type: "boolean",
+        description: "Seed a demo organisation with sites, sensors and a week of readings. Off in prod.",
+        default: false,
+    },
+    demoSeedVersion: {
+        type: "string",
+        description: "Version of the demo data; the seed job runs once per stack and again only when this changes.",
+        default: "1",
+    },
+    backup: {
+        type: "object",
+        description:
+            "Database backups: schedule (five-field cron, UTC), retentionDays, and offsite {endpoint, bucket} for a second copy in DigitalOcean Spaces or another S3-compatible store (keys in the backupOffsite* secrets).",
+        fields: {
+            schedule: defaulted<string>(text(checkCron), "15 3 * * *"),
+            retentionDays: defaulted<number>(checkInteger(1, 3650), 14),
+        },
+        nested: ["offsite"],
+    },
+    alerts: {
+        type: "object",
+        description:
+            "Alert destinations: email {to, from, smarthost, username}, slack {channel}, webhook (true). Their credentials are the alert* secrets.",
+        fields: {},
+        nested: ["email", "slack", "webhook"],
+    },
+    alertSmtpPassword: {
+        secret: true,
+        description: `${SET_SECRET} SMTP password, needed when alerts.email.username is set.`,
+    },
+    alertSlackWebhookUrl: {
+        secret: true,
+        description: `${SET_SECRET} Slack incoming-webhook URL, needed when alerts.slack is set.`,
+    },
+    alertWebhookUrl: {
+        secret: true,
+        description: `${SET_SECRET} URL that receives alerts as JSON, needed when alerts.webhook is true.`,
+    },
+    droplet: {
+        type: "object",
+        description:
+            "Target droplet: region (e.g. fra1), size (s-2vcpu-4gb), image (an Ubuntu slug, ubuntu-24-04-x64; Debian is refused, its docker.io is older than the 27 Caddy's IPv6 ports need), volumeSizeGb (block volume for all data, 50), backups (DigitalOcean backups; on by default in the production environment), dnsZone (a DigitalOcean DNS zone containing domain; records are created when set).",
+        fields: {
+            region: required<string>(
+                text((s) => (REGION.test(s) ? undefined : "a DigitalOcean region slug such as fra1 or nyc3")),
+                "a DigitalOcean region slug such as fra1 or nyc3",
+            ),
+            size: defaulted<DropletSize>(oneOfText(DROPLET_SIZE_NAMES), "s-2vcpu-4gb", { inProjectDefault: false }),
+            // Ubuntu only: the droplet publishes Caddy on IPv4 and IPv6, which needs Docker 27 or newer
+            // (DUAL_STACK_DOCKER_MAJOR, components/platform/networks.ts), and the bootstrap installs the
+            // distribution's docker.io. Ubuntu updates docker.io in its supported releases to upstream versions (its
+            // Docker update exception, wiki.ubuntu.com/DockerUpdates); Debian keeps the version it released with
+            // (20.10 in Debian 12). The bootstrap checks the version it got, after the droplet exists; this refuses
+            // the image that cannot pass before anything is created.
+            image: defaulted<string>(
+                text((s) =>
+                    /^ubuntu-[0-9a-z-]+$/.test(s)
+                        ? undefined
+                        : /^debian-/.test(s)
+                          ? "an Ubuntu image slug such as ubuntu-24-04-x64: Debian's docker.io is older than the Docker 27 that Caddy's IPv4 and IPv6 ports need"
+                          : "an Ubuntu image slug such as ubuntu-24-04-x64",
+                ),
+                "ubuntu-24-04-x64",
+                { inProjectDefault: false },
+            ),
+            volumeSizeGb: defaulted<number>(checkInteger(10, 16384), 50, { inProjectDefault: false }),
+            // The default follows freshtrack:environment (components/config/parse.ts).
+            backups: optional<boolean>(bool),
+            dnsZone: optional<string>(text(checkDomain)),
+        },
+    },
+    ssh: {
+        type: "object",
+        description:
+            "Target ssh: host (address of an existing Ubuntu/Debian VM), user (with sudo, default root), port (22), hostKey (required: the VM's ed25519 host key line, 'ssh-ed25519 AAAA...', as printed by `ssh-keyscan -p <port> -t ed25519 <host>` without the host name; check its fingerprint out of band with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the VM's console). Every connection to the VM accepts that key only. The login key is freshtrack:sshPrivateKey.",
+        fields: {
+            host: required<string>(
+                text((s) => (checkDomain(s) === undefined || isIpAddress(s) ? undefined : "an IP address or DNS name")),
+                "the VM's IP address or DNS name",
+            ),
+            user: defaulted<string>(
+                text((s) => (/^[a-z_][a-z0-9_-]{0,31}$/.test(s) ? undefined : "a Unix user name with sudo rights")),
+                "root",
+                { inProjectDefault: false },
+            ),
+            port: defaulted<number>(checkInteger(1, 65535), 22, { inProjectDefault: false }),
+        },
+        // Its check names the scan command, which needs host and port (components/config/targets.ts).
+        nested: ["hostKey"],
+    },
+    sshPrivateKey: {
+        secret: true,
+        description:
+            "Secret (pulumi config set --secret sshPrivateKey < key). Private key of ssh.user, used only to bootstrap the VM; deploys use a generated key.",
+    },
+    operatorSshPublicKey: {
+        type: "string",
+        description: "Your own OpenSSH public key, authorised for the deploy user beside the key the stack generates.",
+        default: "",
+    },
+    database: {
+        type: "object",
+        description:
+            "PostgreSQL: mode container (default) or managed (a DigitalOcean cluster in the droplet's VPC, droplet target only), with size, nodeCount and version for managed.",
+        fields: {
+            mode: defaulted<"container" | "managed">(
+                oneOfText(["container", "managed"], "container or managed"),
+                "container",
+            ),
+            size: defaulted<DatabaseSize>(oneOfText(DATABASE_SIZE_NAMES), "db-s-1vcpu-1gb", {
+                inProjectDefault: false,
+            }),
+            nodeCount: defaulted<number>(checkInteger(1, 3), 1, { inProjectDefault: false }),
+            version: defaulted<string>(
+                text((s) => (/^1[4-7]$/.test(s) ? undefined : "a PostgreSQL major version from 14 to 17")),
+                "16",
+                { inProjectDefault: false },
+            ),
+        },
+    },
+    monitoring: {
+        type: "object",
+        description:
+            "Retention of metrics (Prometheus, metricsRetentionDays, 15) and logs (Loki, logRetentionDays, 14), sized for the host's disk; publicStatusPages: slugs of Uptime Kuma status pages served without the admin login (none: all of status.<domain> is behind it).",
+        fields: {
+            metricsRetentionDays: defaulted<number>(checkInteger(1, 365), 15),
+            logRetentionDays: defaulted<number>(checkInteger(1, 365), 14),
+        },
+        nested: ["publicStatusPages"],
+    },
+    verification: {
+        type: "object",
+        description:
+            "The gate after every update: enabled, consecutivePasses (3) of every health endpoint within timeoutSeconds (300), TLS, Prometheus and Grafana; e2e {ingestPath, alertsPath, sensorId, celsius} sends a reading over the threshold and waits for the alert (off unless set).",
+        fields: {
+            enabled: defaulted<boolean>(bool, true),
+            consecutivePasses: defaulted<number>(checkInteger(1, 20), 3),
+            timeoutSeconds: defaulted<number>(checkInteger(10, 3600), 300),
+        },
+        nested: ["e2e"],
+    },
+    verificationIngestToken: {
+        secret: true,
+        description: `${SET_SECRET} Bearer token the end-to-end check sends with its reading, when the ingest path needs one.`,
+    },
+    preflight: {
+        type: "object",
+        description:
+            "Checks on droplet and ssh hosts before any container is created: minFreeGb (5) free on the data volume, Docker reachable, ports 80/443 free or held by this stack's Caddy, and in the ACME modes DNS pointing at the host.",
+        fields: { minFreeGb: defaulted<number>(checkInteger(1, 10000), 5) },
+    },
+    backupOffsiteAccessKeyId: {
+        secret: true,
+        description: `${SET_SECRET} Access key of the offsite bucket (a DigitalOcean Spaces key), needed when backup.offsite is set.`,
+    },
+    backupOffsiteSecretAccessKey: {
+        secret: true,
+        description: `${SET_SECRET} Secret key of the offsite bucket, needed when backup.offsite is set.`,
+    },
+    backupOffsiteEncryptionKey: {
+        secret: true,
+        description: `${SET_SECRET} Key the offsite copies are encrypted with (SSE-C), 64 hex digits from openssl rand -hex 32; needed when backup.offsite is set. Keep a copy outside the stack: without it the copies cannot be read.`,
+    },
+    secretGenerations: {
+        type: "object",
+        description:
+            "Rotates a generated credential: raise its number (grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret; 1 is the first generation) and run pulumi up. See docs/operations.md.",
+        fields: {},
+    },
+    appBuild: {
+        type: "object",
+        description:
+            "Build the FreshTrack images from a local checkout instead of pulling them: {context: ../freshtrack-pro, dockerfile: Dockerfile, targets: {backend, worker, frontend}, platform: linux/amd64}. On droplet and ssh targets the images are pushed to the appImages registry, which needs appRegistryUsername and appRegistryPassword. Empty: pull.",
+        // Not in the project default: an appBuild with any setting builds instead of pulling.
+        fields: {
+            context: required<string>(nonEmptyText, "the path of a FreshTrack checkout, e.g. ../freshtrack-pro"),
+            dockerfile: defaulted<string>(nonEmptyText, "Dockerfile", { inProjectDefault: false }),
+            platform: defaulted<string>(
+                text((s) => (/^linux\/(amd64|arm64)$/.test(s) ? undefined : "linux/amd64 or linux/arm64")),
+                "linux/amd64",
+                { inProjectDefault: false },
+            ),
+        },
+        nested: ["targets"],
+    },
+    appRegistryUsername: {
+        type: "string",
+        description:
+            "User for the registry of appImages: pushes of built images, and pulls on every target, local included (the Docker provider does not read docker login). Empty for a public registry.",
+        default: "",
+    },
+    appRegistryPassword: {
+        secret: true,
+        description: `${SET_SECRET} Token for appRegistryUsername, with read access (and write access when appBuild is set).`,
+    },
+    rollback: {
+        type: "object",
+        description:
+            "exportTables: the tables (with their timestamp column) whose rows written since the version being rolled back went live are exported as CSV before a rollback.",
+        fields: {
+            exportTables: defaulted<ReadonlyArray<{ readonly table: string; readonly column: string }>>(
+                () => undefined,
+                [
+                    { table: "sensor_readings", column: "recorded_at" },
+                    { table: "alerts", column: "created_at" },
+                    { table: "audit_log", column: "created_at" },
+                ],
+            ),
+        },
+    },
+} as const satisfies Readonly<Record<string, KeySpec>>;
+
+/** Top-level string checks the reader applies as they are; keys with rules across keys are read in parse.ts. */
+export const KEY_CHECKS = {
+    domain: checkDomain,
+    adminEmail: checkEmail,
+    appVersion: checkPinnedTag,
+} as const;
+
+type Schema = typeof CONFIG_SCHEMA;
+export type ConfigKey = keyof Schema;
+export type SecretConfigKey = { [K in ConfigKey]: Schema[K] extends { secret: true } ? K : never }[ConfigKey];
+export type ObjectConfigKey = { [K in ConfigKey]: Schema[K] extends { type: "object" } ? K : never }[ConfigKey];
+
+/** Every `freshtrack:` key the program reads, in the order Pulumi.yaml lists them. */
+export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
+
+/**
+ * The keys whose values are secrets, each its own top-level key: a setting inside an object key (alerts.webhook,
+ * alerts.email.username, backup.offsite) is never secret, and the credential that goes with it has a key of its own
+ * (alertWebhookUrl, alertSmtpPassword, backupOffsite*), because Pulumi encrypts whole values only.
+ */
+export const SECRET_CONFIG_KEYS = CONFIG_KEYS.filter(
+    (key): key is SecretConfigKey => "secret" in CONFIG_SCHEMA[key],
+) as readonly SecretConfigKey[];
+
+/** The fields of an object key, as the reader checks them. */
+export function fieldsOf<K extends ObjectConfigKey>(key: K): Schema[K]["fields"] {
+    return CONFIG_SCHEMA[key].fields;
+}
+
+/** The default of a typed key, as the schema declares it. */
+export function keyDefault<K extends ConfigKey>(key: K): Schema[K] extends { default: infer D } ? D : never {
+    return (CONFIG_SCHEMA[key] as { default?: unknown }).default as never;
+}
