@@ -16,7 +16,7 @@
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { placeholderValues } from "../components/config";
-import { notify } from "../components/notify/notify";
+import { notify } from "../operator/notify";
 import { destinationsFromConfig } from "./lib/destinations";
 import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";

@@ -2,7 +2,7 @@
  * Sends one deploy announcement (scripts/notify.ts --from-env, run by pulumi up
  * after the verification gate). Always exits 0: notifying must never fail a deploy.
  */
-import { DeployEvent, notify, NotifyDestinations } from "../components/notify/notify";
+import { DeployEvent, notify, NotifyDestinations } from "../operator/notify";
 import { NOTIFY_ENV } from "../components/postDeploy/announcement";
 
 async function main(): Promise<void> {

@@ -12,14 +12,8 @@
  * not reached over ssh (ssh's own message is shown).
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { notify } from "../components/notify/notify";
-import {
-    HistoryEntry,
-    planRollback,
-    renderExportScript,
-    renderManifest,
-    RollbackPlan,
-} from "../components/rollback/rollback";
+import { notify } from "../operator/notify";
+import { HistoryEntry, planRollback, renderExportScript, renderManifest, RollbackPlan } from "../operator/rollbackPlan";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { askForStackName } from "./lib/confirm";
 import { destinationsFromConfig } from "./lib/destinations";

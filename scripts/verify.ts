@@ -8,9 +8,10 @@
  * stack's state are needed for this mode).
  * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
  */
-import { renderReport } from "../components/verify/checks";
+import { renderReport } from "../operator/verify/checks";
 import { ADMIN_USER } from "../components/edge/caddy";
-import { buildPlan, runPlan, StackUrls, VerifyPlan } from "../components/verify/plan";
+import { buildPlan, StackUrls, VerifyPlan } from "../components/verify/plan";
+import { runPlan } from "../operator/verify/runPlan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
-import { renderExportScript } from "../components/rollback/rollback";
+import { renderExportScript } from "../operator/rollbackPlan";
 import { KEPT_DATABASES, renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
 import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
 import { asPostgres, freePort, startServer, stopServer, waitForPort, IS_ROOT, postgresBin } from "./localServers";

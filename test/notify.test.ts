@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as http from "http";
 import * as net from "net";
-import { DeployEvent, notify, renderMessage } from "../components/notify/notify";
+import { DeployEvent, notify, renderMessage } from "../operator/notify";
 import { spawn } from "child_process";
 import { freePort, stopServer, waitForPort } from "./localServers";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { HistoryEntry, planRollback, renderExportScript, renderManifest } from "../components/rollback/rollback";
+import { HistoryEntry, planRollback, renderExportScript, renderManifest } from "../operator/rollbackPlan";
 
 const at = (h: number) => new Date(Date.UTC(2026, 10, 1, h));
 /** Newest first, as `pulumi stack history` returns it. */

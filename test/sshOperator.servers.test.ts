@@ -8,7 +8,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderManifest } from "../components/rollback/rollback";
+import { renderManifest } from "../operator/rollbackPlan";
 import { BACKUP_DIR } from "../components/services/backupScripts";
 import { spawn } from "child_process";
 import {

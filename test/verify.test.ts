@@ -22,7 +22,7 @@ import {
     prometheusTargetsUp,
     renderReport,
     sensorReadingRaisesAlert,
-} from "../components/verify/checks";
+} from "../operator/verify/checks";
 import { VerifyPlan } from "../components/verify/plan";
 import { SecretValue } from "../scripts/lib/mockRun";
 import { containers, runStack } from "./helpers";

@@ -2,7 +2,7 @@
  * Announcement destinations from a stack's config as the Automation API
  * returns it (secrets decrypted), for the commands that run outside `pulumi up`.
  */
-import type { NotifyDestinations } from "../../components/notify/notify";
+import type { NotifyDestinations } from "../../operator/notify";
 
 type ConfigMap = Record<string, { value: string; secret?: boolean } | undefined>;
 

@@ -1,4 +1,8 @@
 /**
+ * operator/: code that the npm scripts and the post-deploy commands run against a live stack (HTTP checks, mail,
+ * rollback planning). It is not part of the Pulumi program's resource graph: operator/ may import from components/,
+ * never the reverse (test/layout.test.ts).
+ *
  * The verification gate's checks: plain TypeScript over node:http(s) and
  * node:tls, no Pulumi. Each returns what it expected, what it saw and where
  * to look, so a failure reads as a report, not a stack trace.

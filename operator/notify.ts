@@ -1,10 +1,14 @@
 /**
+ * operator/: code that the npm scripts and the post-deploy commands run against a live stack (HTTP checks, mail,
+ * rollback planning). It is not part of the Pulumi program's resource graph: operator/ may import from components/,
+ * never the reverse (test/layout.test.ts).
+ *
  * Deploy announcements: what happened to which stack, sent to the configured
  * destinations. Sending never throws: a notification that cannot be delivered
  * is reported, and the deploy goes on.
  */
 import * as nodemailer from "nodemailer";
-import { request } from "../verify/checks";
+import { request } from "./verify/checks";
 
 export interface DeployEvent {
     readonly kind: "update" | "rollback";

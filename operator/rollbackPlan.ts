@@ -1,7 +1,11 @@
 /**
- * Rollback planning and the data export that precedes it. Pure functions: the
- * stack's update history in, a decision out; table list in, a POSIX sh
- * script out (run in the backup container, and in the tests on PostgreSQL).
+ * operator/: code that the npm scripts and the post-deploy commands run against a live stack (HTTP checks, mail,
+ * rollback planning). It is not part of the Pulumi program's resource graph: operator/ may import from components/,
+ * never the reverse (test/layout.test.ts).
+ *
+ * Rollback planning and the data export that precedes it, for scripts/rollback.ts. Pure functions, but here rather
+ * than in components/ because no resource uses them: the stack's update history in, a decision out; table list in, a
+ * POSIX sh script out (run in the backup container by `docker exec`, and in the tests on PostgreSQL).
  */
 
 /** What the rollback needs from one entry of `pulumi stack history` (Automation API UpdateSummary). */
@@ -70,7 +74,7 @@ export function renderExportScript(tables: readonly ExportTable[]): string {
             throw new Error(`rollback export: '${t.table}.${t.column}' is not a plain SQL name`);
     const lines = tables.map((t) => `export_table ${t.table} ${t.column}`);
     return `#!/bin/sh
-# Rendered by components/rollback/rollback.ts: rows written since $SINCE, as CSV.
+# Rendered by operator/rollbackPlan.ts: rows written since $SINCE, as CSV.
 set -eu
 # The exports hold customers' readings: readable by their owner only.
 umask 077
