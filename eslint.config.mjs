@@ -28,7 +28,7 @@ export default tseslint.config(
         },
     },
     {
-        // @pulumi/policy hands every rule its props untyped (`any`); the rules narrow them where they read them.
+        // @pulumi/policy hands stack rules their resources untyped (`any`); typed rules get the provider classes.
         files: ["policy/**/*.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off" },
     },

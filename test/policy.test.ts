@@ -1,6 +1,12 @@
+import * as docker from "@pulumi/docker";
+import { ResourceValidationPolicy } from "@pulumi/policy";
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { ContainerProps } from "../policy/lib";
+import { BASELINE_SERVICE, BASELINE_STACK, containerBaseline, withProperty } from "./policy/containerBaseline";
+import { PROPERTY_CASES } from "./policy/containerCases";
+import { typeOf, validate } from "./policy/resourceArgs";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { CaddySite, renderCaddyfile } from "../components/edge/caddyfile";
@@ -155,46 +161,16 @@ const STATUS_OPEN = [
 
 const CASES: Case[] = [
     {
-        policy: "container-memory-limit",
-        passing: () => [container()],
-        failing: () => [container({ memory: undefined })],
-        message: /api: has no memory limit/,
-    },
-    {
-        policy: "container-memory-limit",
-        passing: () => [container({ memory: 4096 })],
-        failing: () => [container({ memory: 6000 })],
-        message: /6000 MB is above the 4096 MB/,
-    },
-    {
-        policy: "container-cpu-limit",
-        passing: () => [container()],
-        failing: () => [container({ cpus: undefined })],
-        message: /has no CPU limit/,
-    },
-    {
         policy: "container-healthcheck",
         passing: () => [container(), container({ healthcheck: undefined, wait: undefined }, "migrate", "job")],
         failing: () => [container({ healthcheck: undefined })],
         message: /has no health check/,
     },
     {
-        policy: "container-healthcheck",
-        passing: () => [container()],
-        failing: () => [container({ wait: false })],
-        message: /does not wait for it/,
-    },
-    {
         policy: "container-restart-policy",
         passing: () => [container(), container({}, "migrate", "job")],
         failing: () => [container({ restart: "no" })],
         message: /restart policy 'no'/,
-    },
-    {
-        policy: "container-log-rotation",
-        passing: () => [container(), container({ logDriver: "local", logOpts: {} })],
-        failing: () => [container({ logOpts: { "max-size": "10m" } })],
-        message: /without max-size and max-file/,
     },
     {
         policy: "image-pinned",
@@ -211,34 +187,10 @@ const CASES: Case[] = [
         message: /image '(ghcr.io\/x\/backend:latest|postgres|nginx)' is not pinned/,
     },
     {
-        policy: "container-not-privileged",
-        passing: () => [container()],
-        failing: () => [container({ privileged: true })],
-        message: /runs privileged/,
-    },
-    {
-        policy: "container-no-host-namespaces",
-        passing: () => [container()],
-        failing: () => [container({ pidMode: "host" })],
-        message: /host's PID namespace/,
-    },
-    {
-        policy: "container-no-new-privileges",
-        passing: () => [container()],
-        failing: () => [container({ securityOpts: [] })],
-        message: /lacks securityOpts no-new-privileges/,
-    },
-    {
         policy: "container-capabilities",
         passing: () => [container({ capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] } }, "caddy")],
         failing: () => [container({ capabilities: { drops: ["ALL"], adds: ["SYS_ADMIN"] } })],
         message: /adds capabilities SYS_ADMIN beyond its allowlist \(none\)/,
-    },
-    {
-        policy: "container-capabilities",
-        passing: () => [container()],
-        failing: () => [container({ capabilities: { drops: [], adds: [] } })],
-        message: /does not drop ALL/,
     },
     {
         policy: "container-host-mounts",
@@ -309,25 +261,6 @@ const CASES: Case[] = [
         failing: () => [caddyWith(STATUS_OPEN)],
         message:
             /caddy: status\.freshtrack\.example\.com: every other path reaches an admin interface without basicauth/,
-    },
-    {
-        policy: "container-published-ports",
-        passing: () => [
-            container({
-                ports: [
-                    { internal: 443, external: 443, ip: "0.0.0.0" },
-                    { internal: 5432, external: 5432, ip: "127.0.0.1" },
-                ],
-            }),
-        ],
-        failing: () => [container({ ports: [{ internal: 5432, external: 5432, ip: "0.0.0.0" }] })],
-        message: /publishes port 5432 on 0.0.0.0/,
-    },
-    {
-        policy: "container-no-secret-env",
-        passing: () => [container()],
-        failing: () => [container({ envs: ["DB_PASSWORD=hunter2"] })],
-        message: /env DB_PASSWORD carries a value/,
     },
     {
         policy: "container-pids-limit",
@@ -467,6 +400,98 @@ const CASES: Case[] = [
     },
 ];
 
+/** The rules with a check on resources (the others validate the whole stack). */
+const RESOURCE_RULES = POLICIES.filter((p) => (p as ResourceValidationPolicy).validateResource !== undefined);
+
+/** Every resource rule on one container of the baseline's stack: [rule, message] for each violation. */
+async function violationsOf(props: Record<string, unknown>, packConfig: PackConfig = readPackConfig(BASELINE_STACK)) {
+    const found: Array<[string, string]> = [];
+    for (const policy of RESOURCE_RULES) {
+        const outcome = await validate(
+            policy,
+            { type: typeOf(docker.Container), name: BASELINE_SERVICE, props },
+            packConfig,
+        );
+        for (const message of outcome.violations) found.push([policy.name, message]);
+    }
+    return found;
+}
+
+describe("container rules, typed: each refuses prod's backend changed in one property (rung 1: validateResource on registered inputs)", () => {
+    let baseline: ContainerProps & Record<string, unknown>;
+    before(async () => {
+        baseline = await containerBaseline();
+    });
+
+    it("the baseline, prod's backend as the program registers it, passes every rule that checks a container, each having run", async () => {
+        expect(await violationsOf(baseline)).to.deep.equal([]);
+        const container = { type: typeOf(docker.Container), name: BASELINE_SERVICE, props: baseline };
+        const ran: string[] = [];
+        for (const policy of RESOURCE_RULES) {
+            const outcome = await validate(policy, container, readPackConfig(BASELINE_STACK));
+            expect(outcome.unknown, policy.name).to.deep.equal([]);
+            if (outcome.ran > 0) ran.push(policy.name);
+        }
+        // The typed checks ran on the container (args.isType held): a rule that never runs passes every baseline.
+        expect(ran).to.include.members(PROPERTY_CASES.map((c) => c.policy));
+    });
+
+    for (const c of PROPERTY_CASES) {
+        const others = c.alsoBreaks ? `only ${c.alsoBreaks.map(([p]) => p).join(", ")} besides` : "no other rule";
+        it(`${c.policy} fails the baseline with ${c.change} (${String(c.property)}), and ${others} does`, async () => {
+            const found = await violationsOf(withProperty(baseline, c.property, c.value(baseline)));
+            expect(found.map(([policy]) => policy).sort()).to.deep.equal(
+                [c.policy, ...(c.alsoBreaks ?? []).map(([policy]) => policy)].sort(),
+            );
+            for (const [policy, message] of [[c.policy, c.message] as const, ...(c.alsoBreaks ?? [])]) {
+                const own = found.filter(([p]) => p === policy).map(([, m]) => m);
+                expect(own, policy).to.have.length(1);
+                expect(own[0], policy).to.contain(`${BASELINE_SERVICE}: ${message}`);
+            }
+            for (const value of c.stillPasses ?? []) {
+                expect(
+                    await violationsOf(withProperty(baseline, c.property, value)),
+                    JSON.stringify(value),
+                ).to.deep.equal([]);
+            }
+        });
+    }
+
+    it("container-no-docker-socket refuses the socket even where container-host-mounts' allowlist permits it", async () => {
+        const socket = PROPERTY_CASES.find((c) => c.policy === "container-no-docker-socket")!;
+        const config = {
+            ...readPackConfig(BASELINE_STACK),
+            "container-host-mounts": { allowed: { [BASELINE_SERVICE]: ["/var/run/docker.sock"] } },
+        };
+        const found = await violationsOf(withProperty(baseline, socket.property, socket.value(baseline)), config);
+        expect(found.map(([policy]) => policy)).to.deep.equal(["container-no-docker-socket"]);
+    });
+
+    it("no rule passes or fails the baseline when the property it reads is unknown during preview: it says it cannot run", async () => {
+        for (const c of PROPERTY_CASES) {
+            const policy = POLICIES.find((p) => p.name === c.policy)!;
+            const props = withProperty(baseline, c.property, UNKNOWN_SENTINEL);
+            const outcome = await validate(policy, { type: typeOf(docker.Container), name: BASELINE_SERVICE, props });
+            expect(outcome.violations, `${c.policy} on ${String(c.property)}`).to.deep.equal([]);
+            expect(outcome.unknown, `${c.policy} on ${String(c.property)}`).to.have.length(1);
+        }
+    });
+
+    it("no container rule applies to a resource of another type, even with a container's props", async () => {
+        for (const policy of POLICIES.filter((p) => PROPERTY_CASES.some((c) => c.policy === p.name))) {
+            const outcome = await validate(policy, {
+                type: typeOf(docker.Volume),
+                name: "backend",
+                props: { ...baseline, privileged: true },
+            });
+            expect(outcome.ran, policy.name).to.equal(0);
+            expect(outcome.notApplicable, policy.name).to.include(
+                "Policy only applies to resources of type 'docker:index/container:Container'",
+            );
+        }
+    });
+});
+
 describe("policy pack", () => {
     describe("metadata", () => {
         it("has a rule for each requirement, each with a unique kebab-case name", () => {
@@ -523,8 +548,9 @@ describe("policy pack", () => {
             });
         }
 
-        it("covers every rule of the pack", () => {
-            expect(new Set(CASES.map((c) => c.policy))).to.deep.equal(new Set(POLICIES.map((p) => p.name)));
+        it("covers every rule of the pack, with the container rules' cases on the baseline below", () => {
+            const covered = [...CASES, ...PROPERTY_CASES].map((c) => c.policy);
+            expect(new Set(covered)).to.deep.equal(new Set(POLICIES.map((p) => p.name)));
         });
 
         it("lets a stack exempt a service from a container rule by config", async () => {

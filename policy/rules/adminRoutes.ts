@@ -154,9 +154,12 @@ export const caddyAdminRoutesAuthenticated = containerPolicy({
             description: "Regular expressions of handle paths an admin subdomain may serve without auth.",
         },
     },
-    check: (props, report, config) => {
-        const uploads = (props.uploads ?? []) as Array<{ file: string; content?: string }>;
-        const file = uploads.find((u) => u.file === config.caddyfile);
+    check: (
+        container,
+        report,
+        config: { caddyfile: string; adminSubdomains: string[]; adminPaths: string[]; publicPaths: string[] },
+    ) => {
+        const file = (container.uploads ?? []).find((u) => u.file === config.caddyfile);
         if (file === undefined || typeof file.content !== "string") return;
         const opts: AdminRouteOptions = {
             adminSubdomains: config.adminSubdomains,

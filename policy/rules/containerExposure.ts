@@ -1,4 +1,6 @@
-import { containerPolicy, TYPES, typePolicy } from "../lib";
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import * as docker from "@pulumi/docker";
+import { containerPolicy, typedCheck } from "../lib";
 
 const LOOPBACK = ["127.0.0.1", "::1"];
 
@@ -15,11 +17,11 @@ export const containerPublishedPorts = containerPolicy({
             description: "Host ports that may listen on every interface.",
         },
     },
-    check: (props, report, config) => {
-        for (const p of (props.ports ?? []) as Array<{ internal: number; external?: number; ip?: string }>) {
+    check: (container, report, config: { publicPorts: number[] }) => {
+        for (const p of container.ports ?? []) {
             const hostPort = p.external ?? p.internal;
             const ip = p.ip ?? "0.0.0.0";
-            if (!LOOPBACK.includes(ip) && !(config.publicPorts as number[]).includes(hostPort))
+            if (!LOOPBACK.includes(ip) && !config.publicPorts.includes(hostPort))
                 report(`publishes port ${hostPort} on ${ip}; bind it to 127.0.0.1.`);
         }
     },
@@ -32,8 +34,8 @@ export const containerNoSecretEnv = containerPolicy({
     description:
         "No environment variable that looks like a credential (PASSWORD, SECRET, TOKEN, KEY) carries a value: env shows in docker inspect. Fix: deliver it as a secret file and pass its path in <NAME>_FILE.",
     enforcementLevel: "mandatory",
-    check: (props, report) => {
-        for (const entry of (props.envs ?? []) as string[]) {
+    check: (container, report) => {
+        for (const entry of container.envs ?? []) {
             const eq = entry.indexOf("=");
             const key = eq < 0 ? entry : entry.slice(0, eq);
             const value = eq < 0 ? "" : entry.slice(eq + 1);
@@ -51,14 +53,20 @@ export function isPinnedReference(ref: string): boolean {
     return colon >= 0 && lastPart.slice(colon + 1) !== "latest" && lastPart.slice(colon + 1) !== "";
 }
 
-export const imagePinned = typePolicy({
+function checkPinned(ref: unknown, report: (message: string) => void): void {
+    const text = String(ref);
+    if (!isPinnedReference(text)) report(`image '${text}' is not pinned.`);
+}
+
+/** Two typed checks, one per class that names an image: a container's `image`, a pulled image's `name`. */
+export const imagePinned: ResourceValidationPolicy = {
     name: "image-pinned",
     description:
         "Every image is pinned to a tag other than latest, or to a digest, so an update never changes what runs by surprise. Fix: pin the tag in components/images.ts or freshtrack:appVersion.",
     enforcementLevel: "mandatory",
-    types: [TYPES.container, TYPES.remoteImage],
-    check: (props, report, _config, args) => {
-        const ref = String(args.type === TYPES.remoteImage ? props.name : props.image);
-        if (!isPinnedReference(ref)) report(`image '${ref}' is not pinned.`);
-    },
-});
+    configSchema: { properties: {} },
+    validateResource: [
+        typedCheck(docker.Container, (container, report) => checkPinned(container.image, report)),
+        typedCheck(docker.RemoteImage, (image, report) => checkPinned(image.name, report)),
+    ],
+};

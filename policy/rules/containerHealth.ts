@@ -6,13 +6,13 @@ export const containerHealthcheck = containerPolicy({
         "Every long-running container has a health check, and the deploy waits for it. Fix: give the Service a healthcheck; it sets wait: true.",
     enforcementLevel: "mandatory",
     longRunningOnly: true,
-    check: (props, report) => {
-        const tests = (props.healthcheck?.tests ?? []) as string[];
+    check: (container, report) => {
+        const tests = container.healthcheck?.tests ?? [];
         if (tests.length === 0 || tests[0] === "NONE") {
             report(
                 "has no health check, so neither Docker nor the deploy can tell it is working. Add one to the service.",
             );
-        } else if (props.wait !== true) {
+        } else if (container.wait !== true) {
             report(
                 "has a health check but the deploy does not wait for it (wait: true), so a broken version could replace a working one.",
             );
@@ -34,11 +34,11 @@ export const containerRestartPolicy = containerPolicy({
             description: "Accepted restart policies.",
         },
     },
-    check: (props, report, config) => {
-        const restart = props.restart ?? "no";
-        if (!(config.allowed as string[]).includes(restart))
+    check: (container, report, config: { allowed: string[] }) => {
+        const restart = container.restart ?? "no";
+        if (!config.allowed.includes(restart))
             report(
-                `restart policy '${restart}' leaves it down after a crash or reboot; use one of ${(config.allowed as string[]).join(", ")}.`,
+                `restart policy '${restart}' leaves it down after a crash or reboot; use one of ${config.allowed.join(", ")}.`,
             );
     },
 });
@@ -48,9 +48,9 @@ export const containerLogRotation = containerPolicy({
     description:
         "Every container's logs are rotated, so they cannot fill the disk. Fix: use the json-file driver with max-size and max-file (the Service default), or the local driver.",
     enforcementLevel: "mandatory",
-    check: (props, report) => {
-        const driver = props.logDriver ?? "json-file";
-        const opts = (props.logOpts ?? {}) as Record<string, string>;
+    check: (container, report) => {
+        const driver = container.logDriver ?? "json-file";
+        const opts = container.logOpts ?? {};
         if (driver === "local") return;
         if (driver !== "json-file") {
             report(`log driver '${driver}' is not one this stack rotates; use json-file with max-size and max-file.`);

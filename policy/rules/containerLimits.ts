@@ -5,7 +5,7 @@ import { containerPolicy, EXEMPT_SERVICES, labels, serviceName, TYPES } from "..
 export const containerMemoryLimit = containerPolicy({
     name: "container-memory-limit",
     description:
-        "Every container has a memory limit no larger than the configured maximum. Fix: give the service limits in components/config.ts DEFAULT_LIMITS or freshtrack:resources.",
+        "Every container has a memory limit no larger than the configured maximum. Fix: give the service limits in components/config/limits.ts DEFAULT_LIMITS or freshtrack:resources.",
     enforcementLevel: "mandatory",
     config: {
         maxMemoryMb: {
@@ -14,8 +14,9 @@ export const containerMemoryLimit = containerPolicy({
             description: "Largest memory limit one container may have, in MB.",
         },
     },
-    check: (props, report, config) => {
-        const memory = props.memory;
+    check: (container, report, config: { maxMemoryMb: number }) => {
+        const memory = container.memory;
+        // What the program sent, which the type only describes: anything but a positive number is no limit.
         if (typeof memory !== "number" || memory <= 0) {
             report("has no memory limit; a leak in it could take the whole host down. Set limits.memoryMb.");
         } else if (memory > config.maxMemoryMb) {
@@ -30,9 +31,9 @@ export const containerCpuLimit = containerPolicy({
     name: "container-cpu-limit",
     description: "Every container has a CPU limit. Fix: give the service limits.cpus.",
     enforcementLevel: "mandatory",
-    check: (props, report) => {
-        const cpus = Number(props.cpus ?? 0);
-        const quota = Number(props.cpuQuota ?? 0);
+    check: (container, report) => {
+        const cpus = Number(container.cpus ?? 0);
+        const quota = Number(container.cpuQuota ?? 0);
         if (!(cpus > 0) && !(quota > 0))
             report("has no CPU limit; one busy container could starve the others. Set limits.cpus.");
     },

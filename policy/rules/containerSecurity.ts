@@ -1,13 +1,13 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { runsAsRoot } from "../../components/validation";
-import { containerPolicy, EXEMPT_SERVICES, serviceName, TYPES } from "../lib";
+import { containerPolicy, EXEMPT_SERVICES, hostBinds, serviceName, TYPES } from "../lib";
 
 export const containerNotPrivileged = containerPolicy({
     name: "container-not-privileged",
     description: "No container runs privileged. Fix: add the one capability the service needs instead.",
     enforcementLevel: "mandatory",
-    check: (props, report) => {
-        if (props.privileged === true)
+    check: (container, report) => {
+        if (container.privileged === true)
             report(
                 "runs privileged, with every device and capability of the host. Grant the needed capability instead.",
             );
@@ -19,14 +19,14 @@ export const containerHostNamespaces = containerPolicy({
     description:
         "No container shares the host's network, PID, IPC or user namespace. Fix: use the stack's networks and leave the namespace modes unset.",
     enforcementLevel: "mandatory",
-    check: (props, report) => {
+    check: (container, report) => {
         for (const [field, label] of [
             ["networkMode", "network"],
             ["pidMode", "PID"],
             ["ipcMode", "IPC"],
             ["usernsMode", "user"],
         ] as const) {
-            if (props[field] === "host") report(`shares the host's ${label} namespace (${field}: host).`);
+            if (container[field] === "host") report(`shares the host's ${label} namespace (${field}: host).`);
         }
     },
 });
@@ -36,8 +36,8 @@ export const containerNoNewPrivileges = containerPolicy({
     description:
         "Every container sets no-new-privileges, so setuid binaries cannot raise privileges. Fix: keep the Service default securityOpts.",
     enforcementLevel: "mandatory",
-    check: (props, report) => {
-        const opts = (props.securityOpts ?? []) as string[];
+    check: (container, report) => {
+        const opts = container.securityOpts ?? [];
         if (!opts.some((o) => o === "no-new-privileges" || o === "no-new-privileges:true"))
             report("lacks securityOpts no-new-privileges:true.");
     },
@@ -61,15 +61,14 @@ export const containerCapabilities = containerPolicy({
             description: "Capabilities each service may add back, by service name.",
         },
     },
-    check: (props, report, config, args) => {
-        const drops = (props.capabilities?.drops ?? []) as string[];
-        const adds = (props.capabilities?.adds ?? []) as string[];
+    check: (container, report, config: { perService: Record<string, string[]> }, args) => {
+        const drops = container.capabilities?.drops ?? [];
+        const adds = container.capabilities?.adds ?? [];
         if (!drops.includes("ALL"))
             report(
                 "does not drop ALL capabilities; Docker's default set includes NET_RAW and others it does not need.",
             );
-        const allowed = ((config.perService as Record<string, string[]>)[serviceName(props, args.name)] ??
-            []) as string[];
+        const allowed = config.perService[serviceName(container, args.name)] ?? [];
         const extra = adds.filter((c) => !allowed.includes(c));
         if (extra.length > 0)
             report(`adds capabilities ${extra.join(", ")} beyond its allowlist (${allowed.join(", ") || "none"}).`);
@@ -94,17 +93,9 @@ export const containerHostMounts = containerPolicy({
             description: "Host paths each service may mount read-only, by service name.",
         },
     },
-    check: (props, report, config, args) => {
-        const allowed = ((config.allowed as Record<string, string[]>)[serviceName(props, args.name)] ?? []) as string[];
-        const binds: Array<{ path: string; readOnly: boolean }> = [
-            ...((props.volumes ?? []) as Array<{ hostPath?: string; readOnly?: boolean }>)
-                .filter((v) => v.hostPath)
-                .map((v) => ({ path: v.hostPath!, readOnly: v.readOnly === true })),
-            ...((props.mounts ?? []) as Array<{ type?: string; source?: string; readOnly?: boolean }>)
-                .filter((m) => m.type === "bind")
-                .map((m) => ({ path: m.source ?? "", readOnly: m.readOnly === true })),
-        ];
-        for (const b of binds) {
+    check: (container, report, config: { allowed: Record<string, string[]> }, args) => {
+        const allowed = config.allowed[serviceName(container, args.name)] ?? [];
+        for (const b of hostBinds(container)) {
             if (!allowed.includes(b.path)) {
                 report(
                     `mounts host path ${b.path}${b.path.endsWith("docker.sock") ? " (control of the whole host)" : ""}; use a named volume.`,

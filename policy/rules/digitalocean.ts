@@ -1,6 +1,9 @@
 import { DROPLET_SIZE_NAMES } from "../../components/host/dropletSizes";
 import { ALL_IPV4, ALL_IPV6, coverage } from "../../components/validation";
-import { TYPES, typePolicy } from "../lib";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as docker from "@pulumi/docker";
+import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { resourcePolicy, typedCheck } from "../lib";
 
 const WORLD = ["0.0.0.0/0", "::/0"];
 
@@ -37,9 +40,9 @@ function wholeInternet(sources: readonly string[]): string | undefined {
 }
 
 /** Rules whose sources cover the whole internet, rules for the same protocol and ports taken together. */
-function worldRules(props: Record<string, any>): Array<Rule & { world: string }> {
+function worldRules(inboundRules: readonly Rule[]): Array<Rule & { world: string }> {
     const groups = new Map<string, Rule[]>();
-    for (const rule of (props.inboundRules ?? []) as Rule[]) {
+    for (const rule of inboundRules) {
         const key = `${rule.protocol} ${rule.portRange ?? ""}`;
         groups.set(key, [...(groups.get(key) ?? []), rule]);
     }
@@ -49,12 +52,12 @@ function worldRules(props: Record<string, any>): Array<Rule & { world: string }>
     });
 }
 
-export const firewallPublicPorts = typePolicy({
+export const firewallPublicPorts = resourcePolicy({
     name: "do-firewall-public-ports",
     description:
         "The cloud firewall opens only ports 80 and 443 to the whole internet (SSH has its own rule). Fix: limit other inbound rules to specific sources.",
     enforcementLevel: "mandatory",
-    types: [TYPES.firewall],
+    resourceClass: digitalocean.Firewall,
     config: {
         publicPorts: {
             type: "array",
@@ -63,35 +66,35 @@ export const firewallPublicPorts = typePolicy({
             description: "Port ranges that may be open to 0.0.0.0/0 and ::/0.",
         },
     },
-    check: (props, report, config) => {
-        for (const rule of worldRules(props)) {
-            if ((config.publicPorts as string[]).includes(rule.portRange ?? "")) continue;
+    check: (firewall, report, config: { publicPorts: string[] }) => {
+        for (const rule of worldRules(firewall.inboundRules ?? [])) {
+            if (config.publicPorts.includes(rule.portRange ?? "")) continue;
             if (rule.portRange === "22") continue; // do-firewall-no-world-ssh says it better
             report(`opens ${rule.protocol} ${rule.portRange ?? "all ports"} to the whole internet.`);
         }
     },
 });
 
-export const firewallNoWorldSsh = typePolicy({
+export const firewallNoWorldSsh = resourcePolicy({
     name: "do-firewall-no-world-ssh",
     description:
         "SSH (22) is never open to the whole internet. Fix: list your admin networks in freshtrack:adminCidrs.",
     enforcementLevel: "mandatory",
-    types: [TYPES.firewall],
-    check: (props, report) => {
+    resourceClass: digitalocean.Firewall,
+    check: (firewall, report) => {
         // Every rule that lets TCP reach port 22 counts, whatever its port range: together they are who can reach SSH.
-        const ssh = ((props.inboundRules ?? []) as Rule[]).filter((r) => r.protocol === "tcp" && covers(r, 22));
+        const ssh = (firewall.inboundRules ?? []).filter((r) => r.protocol === "tcp" && covers(r, 22));
         const world = wholeInternet(ssh.flatMap((r) => r.sourceAddresses ?? []));
         if (world !== undefined) report(`allows SSH from ${world}.`);
     },
 });
 
-export const dropletSize = typePolicy({
+export const dropletSize = resourcePolicy({
     name: "do-droplet-size",
     description:
         "Droplets use a size this stack allows, so cost and memory stay as planned. Fix: choose a size from allowedSizes, or widen allowedSizes in this stack's policy config.",
     enforcementLevel: "mandatory",
-    types: [TYPES.droplet],
+    resourceClass: digitalocean.Droplet,
     config: {
         allowedSizes: {
             type: "array",
@@ -100,18 +103,18 @@ export const dropletSize = typePolicy({
             description: "Droplet size slugs allowed in this stack.",
         },
     },
-    check: (props, report, config) => {
-        if (!(config.allowedSizes as string[]).includes(props.size))
-            report(`size ${props.size} is not one of ${(config.allowedSizes as string[]).join(", ")}.`);
+    check: (droplet, report, config: { allowedSizes: string[] }) => {
+        if (!config.allowedSizes.includes(droplet.size))
+            report(`size ${droplet.size} is not one of ${config.allowedSizes.join(", ")}.`);
     },
 });
 
-export const dropletHardening = typePolicy({
+export const dropletHardening = resourcePolicy({
     name: "do-droplet-hardening",
     description:
         "Droplets run the monitoring agent, use SSH keys and a VPC, and in production take DigitalOcean backups. Fix: set them on the droplet (DropletHost does); requireBackups is set per stack.",
     enforcementLevel: "mandatory",
-    types: [TYPES.droplet],
+    resourceClass: digitalocean.Droplet,
     config: {
         requireBackups: {
             type: "boolean",
@@ -119,36 +122,47 @@ export const dropletHardening = typePolicy({
             description: "Require DigitalOcean droplet backups (set true for prod).",
         },
     },
-    check: (props, report, config) => {
-        if (props.monitoring !== true) report("runs without the monitoring agent.");
-        if (((props.sshKeys ?? []) as string[]).length === 0)
+    check: (droplet, report, config: { requireBackups: boolean }) => {
+        if (droplet.monitoring !== true) report("runs without the monitoring agent.");
+        if ((droplet.sshKeys ?? []).length === 0)
             report("has no SSH key; DigitalOcean would mail a root password instead.");
-        if (!props.vpcUuid) report("is not in the stack's VPC.");
-        if (config.requireBackups && props.backups !== true)
+        if (!droplet.vpcUuid) report("is not in the stack's VPC.");
+        if (config.requireBackups && droplet.backups !== true)
             report("has DigitalOcean backups off, which this stack requires.");
     },
 });
 
-export const dropletReplacementGuard = typePolicy({
+export const dropletReplacementGuard = resourcePolicy({
     name: "do-droplet-replacement-guard",
     description:
         "A change to a droplet's userData or sshKeys never replaces it, which would boot an empty machine. Fix: ignoreChanges [userData, sshKeys] (DropletHost does); rebuild deliberately with pulumi up --replace.",
     enforcementLevel: "mandatory",
-    types: [TYPES.droplet],
+    resourceClass: digitalocean.Droplet,
     check: (_props, report, _config, args) => {
         const missing = ["userData", "sshKeys"].filter((p) => !args.opts.ignoreChanges.includes(p));
         if (missing.length > 0) report(`is replaced when ${missing.join(" or ")} change; add them to ignoreChanges.`);
     },
 });
 
-export const statefulProtected = typePolicy({
+function checkProtected(
+    _props: unknown,
+    report: (message: string) => void,
+    _config: object,
+    args: ResourceValidationArgs,
+) {
+    if (!args.opts.protect) report("holds data but is not protected; Pulumi could delete it on an update or destroy.");
+}
+
+/** One typed check per class that holds data: Docker volumes, DigitalOcean block volumes and database clusters. */
+export const statefulProtected: ResourceValidationPolicy = {
     name: "stateful-resources-protected",
     description:
         "Volumes and database clusters that hold data are protected, so no update or destroy deletes them. Fix: set protect: true on the resource (DataVolumes, DropletHost and ManagedDatabase do).",
     enforcementLevel: "mandatory",
-    types: [TYPES.dockerVolume, TYPES.doVolume, TYPES.databaseCluster],
-    check: (_props, report, _config, args) => {
-        if (!args.opts.protect)
-            report("holds data but is not protected; Pulumi could delete it on an update or destroy.");
-    },
-});
+    configSchema: { properties: {} },
+    validateResource: [
+        typedCheck(docker.Volume, checkProtected),
+        typedCheck(digitalocean.Volume, checkProtected),
+        typedCheck(digitalocean.DatabaseCluster, checkProtected),
+    ],
+};

@@ -6,7 +6,7 @@
  * daemon/oci_linux.go:627-630, "rbind"), so `/`, `/run`, `/var` or `/var/run` bring /run/docker.sock along.
  */
 import { runsAsRoot } from "../../components/validation";
-import { containerPolicy } from "../lib";
+import { containerPolicy, hostBinds } from "../lib";
 
 /** Where dockerd listens by default, and the directories that hold it (/var/run is a link to /run). */
 const SOCKET_PATHS = ["/var/run/docker.sock", "/run/docker.sock"];
@@ -47,24 +47,14 @@ export const containerNoDockerSocket = containerPolicy({
                 "Services that may mount a directory holding the socket (never the socket), read-only and only as the image's non-root user.",
         },
     },
-    check: (props, report, config, args) => {
-        const service =
-            (props.labels ?? []).find((l: { label: string }) => l.label === "com.freshtrack.service")?.value ??
-            args.name;
-        const binds: Array<{ path: string; readOnly: boolean }> = [
-            ...((props.volumes ?? []) as Array<{ hostPath?: string; readOnly?: boolean }>)
-                .filter((v) => v.hostPath)
-                .map((v) => ({ path: v.hostPath!, readOnly: v.readOnly === true })),
-            ...((props.mounts ?? []) as Array<{ type?: string; source?: string; readOnly?: boolean }>)
-                .filter((m) => m.type === "bind")
-                .map((m) => ({ path: m.source ?? "", readOnly: m.readOnly === true })),
-        ];
-        for (const b of binds.filter((x) => exposesDockerSocket(x.path))) {
+    check: (container, report, config: { socketProxy: string; hostRootReaders: Record<string, string[]> }, args) => {
+        const service = (container.labels ?? []).find((l) => l.label === "com.freshtrack.service")?.value ?? args.name;
+        for (const b of hostBinds(container).filter((x) => exposesDockerSocket(x.path))) {
             const p = normalise(b.path);
             const isSocket = p.endsWith(".sock");
             if (isSocket && config.socketProxy !== "" && service === config.socketProxy && b.readOnly) continue;
-            const rootReader = ((config.hostRootReaders as Record<string, string[]>)[service] ?? []).includes(p);
-            const user = props.user as string | undefined;
+            const rootReader = (config.hostRootReaders[service] ?? []).includes(p);
+            const user = container.user;
             if (!isSocket && rootReader && b.readOnly && (user === undefined || user === "" || !runsAsRoot(user)))
                 continue;
             report(

@@ -48,6 +48,12 @@ function sshOptsOf(props: Record<string, any>): string[] {
     return Array.isArray(list) ? list.map(String) : [];
 }
 
+/**
+ * Untyped, by type token: validateResourceOfType cannot name a provider. docker.Provider's `__pulumiType` is "docker"
+ * (@pulumi/docker 5.2.0 provider.js:39) while the engine sends its resources as "pulumi:providers:docker", and the
+ * policy server matches a class by `__pulumiType` alone when it has one (@pulumi/policy v1.21.0
+ * sdk/nodejs/policy/server.ts:282-291 and 641-660), so a typed check would never run.
+ */
 export const dockerSshHostKeyPinned = typePolicy({
     name: "docker-ssh-host-key-pinned",
     description:

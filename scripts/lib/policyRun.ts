@@ -116,6 +116,18 @@ export function packConfigProblems(config: PackConfig, policies: readonly Policy
 
 class NotApplicable extends Error {}
 
+/**
+ * Whether a resource of `type` is of `resourceClass`, as the policy server decides it for `isType` and `asType`
+ * (@pulumi/policy v1.21.0 sdk/nodejs/policy/server.ts:641-660): by the class's `__pulumiType` when it has one, else by
+ * its `isInstance`. validateResourceOfType runs a typed check only when `args.isType` holds (policy.ts:547-566), so a
+ * stub here would leave every typed rule not applicable, silently.
+ */
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const cls = resourceClass as { __pulumiType?: unknown; isInstance?: (obj: unknown) => boolean };
+    if (typeof cls.__pulumiType === "string" && cls.__pulumiType !== "") return type === cls.__pulumiType;
+    return typeof cls.isInstance === "function" && cls.isInstance({ __pulumiType: type }) === true;
+}
+
 /** Plain data as the policy server gives it: secrets unpacked, unknowns as sentinels. */
 export function toPolicyProps(value: unknown): unknown {
     if (value instanceof SecretValue) return toPolicyProps(value.value);
@@ -185,16 +197,17 @@ export async function runPolicies(
     const findings: Finding[] = [];
     const stackResources = new Map<string, PolicyResource>();
     for (const input of inputs) {
+        const props = unknownCheckingProxy(input.props);
         const resource: PolicyResource = {
             type: input.type,
             name: input.name,
             urn: input.urn,
-            props: unknownCheckingProxy(input.props),
+            props,
             opts: options(input),
             dependencies: [],
             propertyDependencies: {},
-            isType: () => false,
-            asType: () => undefined,
+            isType: (resourceClass) => isTypeOf(input.type, resourceClass),
+            asType: (resourceClass) => (isTypeOf(input.type, resourceClass) ? props : undefined) as never,
         };
         stackResources.set(input.urn, resource);
     }
@@ -239,8 +252,9 @@ export async function runPolicies(
                                     name: input.name,
                                     opts: options(input),
                                     stackTags: new Map(),
-                                    isType: () => false,
-                                    asType: () => undefined,
+                                    isType: (resourceClass) => isTypeOf(input.type, resourceClass),
+                                    asType: (resourceClass) =>
+                                        (isTypeOf(input.type, resourceClass) ? props : undefined) as never,
                                     getConfig: <T extends object>() => config as T,
                                     notApplicable,
                                 },
