@@ -75,11 +75,10 @@ export function deployStack() {
     });
 
     const app = new AppTier("app", { ctx, data });
-    const edge = new Edge("edge", { ctx, app, publicStatusPages: cfg.monitoring.publicStatusPages });
+    const edge = new Edge("edge", { ctx, publicStatusPages: cfg.monitoring.publicStatusPages });
     const monitoring = new MonitoringTier("monitoring", {
         ctx,
         data,
-        app,
         // Not the status page: it is behind the admin basic auth (issue 15, finding 1), which the probe does not carry;
         // the verification gate checks it with the password.
         probeUrls: [edge.urls.dashboard, `${edge.urls.grafana}/api/health`],

@@ -3,43 +3,22 @@
  * scripts/lib/mockRun.ts), so each `it` builds its own program: modules are
  * cached, but `deployStack()` and components are created inside the test.
  */
+import { SERVICE_SPECS } from "../components/catalog";
 import { loadStackConfig, StackConfig } from "../components/config";
 import { MockRun, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 
 export const CONTAINER = "docker:index/container:Container";
 
-/** Every container a full stack runs (container database). */
-export const ALL_CONTAINERS = [
-    "alertmanager",
-    "backend",
-    "backup",
-    "backup-sync",
-    "blackbox",
-    "caddy",
-    // The job that keeps the self-hosted PostgreSQL's roles before every migration (components/services/postgres.ts).
-    "database-grant",
-    "frontend",
-    "grafana",
-    "grafana-admin-password",
-    "grafana-dashboards",
-    "loki",
-    "migrate",
-    "minio",
-    "minio-init",
-    "node-exporter",
-    "pgbouncer",
-    "pgbouncer-exporter",
-    "postgres",
-    "postgres-exporter",
-    "pre-migrate-backup",
-    "prometheus",
-    "promtail",
-    "redis",
-    "redis-exporter",
-    "uptime-kuma",
-    "worker",
-];
+/**
+ * Every container a full stack runs (self-hosted PostgreSQL, no demo data, no offsite copy), from the service catalog
+ * (components/catalog).
+ */
+export const ALL_CONTAINERS = SERVICE_SPECS.filter(
+    (s) => s.runs === "always" || s.runs === "with a self-hosted PostgreSQL",
+)
+    .map((s) => s.name)
+    .sort();
 
 /** The smallest valid config: only the keys Pulumi.yaml gives no default. */
 export const MINIMAL_CONFIG: Record<string, string> = {

@@ -3,14 +3,12 @@ import * as random from "@pulumi/random";
 import { STATUS_SLUG } from "../config";
 import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceFile } from "../service";
-import { BACKEND_PORT, FRONTEND_PORT } from "../services/appEnv";
-import type { AppTier } from "../services/appTier";
 import { ServiceContext } from "../services/context";
 import { CADDY_METRICS_PORT, CaddySite, renderCaddyfile } from "./caddyfile";
 import { InternalCa } from "./internalCa";
-import { PORTS } from "../monitoring/ports";
 import { publicNames, SUBDOMAINS } from "../names";
 import { edgeHasIpv6 } from "../platform/networks";
+import { ENDPOINTS } from "../catalog";
 
 const CERT_FILE = "/etc/caddy/certs/server.crt";
 const KEY_FILE = "/etc/caddy/certs/server.key";
@@ -20,7 +18,6 @@ export const ADMIN_USER = "admin";
 
 export interface EdgeArgs {
     readonly ctx: ServiceContext;
-    readonly app: AppTier;
     /**
      * Uptime Kuma status page slugs served without the admin gate (freshtrack:monitoring.publicStatusPages). @default
      * none: all of status.<domain> is gated.
@@ -71,7 +68,7 @@ export function statusPagePublicPaths(slugs: readonly string[]): string[] {
  * Only the paths of the published status pages pass without it, and the root sends visitors to the first of them.
  */
 export function statusSite(domain: string, adminHash: string, publicSlugs: readonly string[] = []): CaddySite {
-    const upstreams = [`uptime-kuma:${PORTS.uptimeKuma}`];
+    const upstreams = [ENDPOINTS["uptime-kuma"].address];
     return {
         address: `${SUBDOMAINS.status}.${domain}`,
         routes: [
@@ -91,14 +88,14 @@ export function monitoringSites(
     return [
         {
             address: `${SUBDOMAINS.grafana}.${domain}`,
-            routes: [{ upstreams: [`grafana:${PORTS.grafana}`], healthUri: "/api/health" }],
+            routes: [{ upstreams: [ENDPOINTS.grafana.address], healthUri: "/api/health" }],
         },
         statusSite(domain, adminHash, publicStatusPages),
         {
             address: `${SUBDOMAINS.prometheus}.${domain}`,
             routes: [
                 {
-                    upstreams: [`prometheus:${PORTS.prometheus}`],
+                    upstreams: [ENDPOINTS.prometheus.address],
                     healthUri: "/-/healthy",
                     basicAuth: { user: ADMIN_USER, bcryptHash: adminHash },
                 },
@@ -108,7 +105,7 @@ export function monitoringSites(
             address: `${SUBDOMAINS.alertmanager}.${domain}`,
             routes: [
                 {
-                    upstreams: [`alertmanager:${PORTS.alertmanager}`],
+                    upstreams: [ENDPOINTS.alertmanager.address],
                     healthUri: "/-/healthy",
                     basicAuth: { user: ADMIN_USER, bcryptHash: adminHash },
                 },
@@ -118,16 +115,16 @@ export function monitoringSites(
 }
 
 /** The application's site, by network alias. */
-export function appSites(domain: string, app: AppTier, adminHash: string): CaddySite[] {
+export function appSites(domain: string, adminHash: string): CaddySite[] {
     return [
         {
             address: domain,
             routes: [
-                { upstreams: [`${app.frontend.alias}:${FRONTEND_PORT}`], healthUri: "/health" },
-                { path: "/api/*", upstreams: [`${app.backend.alias}:${BACKEND_PORT}`], healthUri: "/health/ready" },
+                { upstreams: [ENDPOINTS.frontend.address], healthUri: "/health" },
+                { path: "/api/*", upstreams: [ENDPOINTS.backend.address], healthUri: "/health/ready" },
                 {
                     path: `${QUEUES_PATH}*`,
-                    upstreams: [`${app.backend.alias}:${BACKEND_PORT}`],
+                    upstreams: [ENDPOINTS.backend.address],
                     basicAuth: { user: ADMIN_USER, bcryptHash: adminHash },
                 },
             ],
@@ -157,7 +154,7 @@ export class Edge extends pulumi.ComponentResource {
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:edge:Edge", name, {}, opts);
-        const { ctx, app } = args;
+        const { ctx } = args;
         const { cfg } = ctx;
 
         const password = new random.RandomPassword(
@@ -184,7 +181,7 @@ export class Edge extends pulumi.ComponentResource {
                 email: cfg.adminEmail,
                 tlsMode: cfg.tlsMode,
                 sites: [
-                    ...appSites(cfg.domain, app, hash),
+                    ...appSites(cfg.domain, hash),
                     ...monitoringSites(cfg.domain, hash, args.publicStatusPages ?? []),
                 ],
                 ...(cfg.tlsMode === "internal" ? { internalTls: { certFile: CERT_FILE, keyFile: KEY_FILE } } : {}),

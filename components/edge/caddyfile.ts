@@ -3,6 +3,7 @@
  * output to the real `caddy validate` and run it in front of test servers.
  */
 import type { TlsMode } from "../config";
+import { SERVICES } from "../catalog";
 
 /** Let's Encrypt's staging directory (letsencrypt.org/docs/staging-environment). */
 export const LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
@@ -40,7 +41,7 @@ export interface CaddyfileOptions {
     readonly autoHttps?: boolean;
 }
 
-export const CADDY_METRICS_PORT = 9180;
+export const CADDY_METRICS_PORT = SERVICES.caddy.port;
 
 /** How long a request may wait for a healthy upstream, e.g. while a new container replaces an old one. */
 const TRY_DURATION = "30s";

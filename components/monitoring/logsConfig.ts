@@ -1,7 +1,8 @@
 /** Loki and Promtail configuration, rendered from plain options. Pure. */
 import * as YAML from "yaml";
+import { SERVICES } from "../catalog";
 
-export const LOKI_PORT = 3100;
+export const LOKI_PORT = SERVICES.loki.port;
 
 export function renderLokiConfig(retentionDays: number): string {
     return YAML.stringify({

@@ -2,14 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
 import { BUSYBOX_NOBODY, imageUser } from "../imageContracts";
 import { Service, ServiceFile } from "../service";
-import { BACKEND_PORT, WORKER_METRICS_PORT } from "../services/appEnv";
-import type { AppTier } from "../services/appTier";
 import { clientSslMode, DATABASE_CA_PATH, DATABASE_ROLES, SECRETS_DIR, ServiceContext } from "../services/context";
 import type { DataTier } from "../services/dataTier";
-import { MINIO_PORT } from "../services/minio";
-import { PGBOUNCER_PORT } from "../services/pgbouncer";
-import { REDIS_PORT } from "../services/redis";
-import { CADDY_METRICS_PORT } from "../edge/caddyfile";
 import { describeDestinations, renderAlertmanagerConfig } from "./alertmanagerConfig";
 import { DASHBOARDS_DIR, renderDashboard, renderDashboardProvider, renderDatasources } from "./grafana";
 import { CONTAINER_LOGS_DIR, LOKI_PORT, renderLokiConfig, renderPromtailConfig } from "./logsConfig";
@@ -24,11 +18,11 @@ import {
 
 import { PORTS } from "./ports";
 import { TEXTFILE_DIR } from "../services/backup";
+import { ENDPOINTS } from "../catalog";
 
 export interface MonitoringTierArgs {
     readonly ctx: ServiceContext;
     readonly data: DataTier;
-    readonly app: AppTier;
     /** Public URLs to probe over HTTPS. */
     readonly probeUrls: readonly string[];
     /** The stack's CA certificate in internal TLS mode, so probes trust it. */
@@ -68,7 +62,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:monitoring:MonitoringTier", name, {}, opts);
-        const { ctx, data, app } = args;
+        const { ctx, data } = args;
         const { cfg, networks } = ctx;
         const common = { host: ctx.host, namePrefix: cfg.namePrefix };
         const limits = cfg.resources;
@@ -81,16 +75,16 @@ export class MonitoringTier extends pulumi.ComponentResource {
         const exporters: Service[] = [];
         const jobs: ScrapeJob[] = [
             { job: "prometheus", targets: [`localhost:${PORTS.prometheus}`] },
-            { job: "alertmanager", targets: [`alertmanager:${PORTS.alertmanager}`] },
-            { job: "caddy", targets: [`caddy:${CADDY_METRICS_PORT}`] },
-            { job: "backend", targets: [`${app.backend.alias}:${BACKEND_PORT}`] },
-            { job: "worker", targets: [`${app.worker.alias}:${WORKER_METRICS_PORT}`] },
-            { job: "node", targets: [`node-exporter:${PORTS.nodeExporter}`] },
-            { job: "minio", targets: [`${data.minio.alias}:${MINIO_PORT}`], metricsPath: "/minio/v2/metrics/cluster" },
-            { job: "redis", targets: [`redis-exporter:${PORTS.redisExporter}`] },
-            { job: "postgres", targets: [`postgres-exporter:${PORTS.postgresExporter}`] },
-            { job: "loki", targets: [`loki:${LOKI_PORT}`] },
-            { job: "grafana", targets: [`grafana:${PORTS.grafana}`] },
+            { job: "alertmanager", targets: [ENDPOINTS.alertmanager.address] },
+            { job: "caddy", targets: [ENDPOINTS.caddy.address] },
+            { job: "backend", targets: [ENDPOINTS.backend.address] },
+            { job: "worker", targets: [ENDPOINTS.worker.address] },
+            { job: "node", targets: [ENDPOINTS["node-exporter"].address] },
+            { job: "minio", targets: [ENDPOINTS.minio.address], metricsPath: "/minio/v2/metrics/cluster" },
+            { job: "redis", targets: [ENDPOINTS["redis-exporter"].address] },
+            { job: "postgres", targets: [ENDPOINTS["postgres-exporter"].address] },
+            { job: "loki", targets: [ENDPOINTS.loki.address] },
+            { job: "grafana", targets: [ENDPOINTS.grafana.address] },
         ];
         const direct = data.endpoints.databaseDirect;
         const managed = direct.sslMode === "require";
@@ -141,7 +135,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     user: imageUser(PUBLIC_IMAGES.redisExporter),
                     limits: limits["redis-exporter"],
                     env: {
-                        REDIS_ADDR: `redis://${data.redis.alias}:${REDIS_PORT}`,
+                        REDIS_ADDR: `redis://${ENDPOINTS.redis.address}`,
                         REDIS_PASSWORD_FILE: redisPasswords,
                     },
                     // redis_exporter's password file maps each Redis URI to its password.
@@ -149,7 +143,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                         {
                             path: redisPasswords,
                             content: data.endpoints.redis.password.apply((pw) =>
-                                JSON.stringify({ [`redis://${data.redis.alias}:${REDIS_PORT}`]: pw }),
+                                JSON.stringify({ [`redis://${ENDPOINTS.redis.address}`]: pw }),
                             ),
                             secret: true,
                         },
@@ -163,7 +157,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
         );
         if (data.pgbouncer) {
             const argsFile = `${SECRETS_DIR}/pgbouncer_exporter.args`;
-            jobs.push({ job: "pgbouncer", targets: [`pgbouncer-exporter:${PORTS.pgbouncerExporter}`] });
+            jobs.push({ job: "pgbouncer", targets: [ENDPOINTS["pgbouncer-exporter"].address] });
             exporters.push(
                 new Service(
                     "pgbouncer-exporter",
@@ -182,7 +176,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                                 // PgBouncer's stats user: the monitoring role (components/services/pgbouncer.ts).
                                 content: exporterLogin.password.apply(
                                     (pw) =>
-                                        `--pgBouncer.connectionString=postgres://${DATABASE_ROLES.monitor}:${encodeURIComponent(pw)}@${data.pgbouncer!.alias}:${PGBOUNCER_PORT}/pgbouncer?sslmode=disable\n`,
+                                        `--pgBouncer.connectionString=postgres://${DATABASE_ROLES.monitor}:${encodeURIComponent(pw)}@${ENDPOINTS.pgbouncer.address}/pgbouncer?sslmode=disable\n`,
                                 ),
                                 secret: true,
                             },
@@ -291,7 +285,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
                         path: "/etc/promtail/promtail.yml",
                         content: renderPromtailConfig({
                             stackLabel: cfg.namePrefix,
-                            lokiUrl: `http://loki:${LOKI_PORT}`,
+                            lokiUrl: `http://${ENDPOINTS.loki.address}`,
                         }),
                     },
                 ],
@@ -396,8 +390,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                         content: renderPrometheusConfig({
                             jobs,
                             probeUrls: args.probeUrls,
-                            blackbox: `blackbox:${PORTS.blackbox}`,
-                            alertmanager: `alertmanager:${PORTS.alertmanager}`,
+                            blackbox: ENDPOINTS.blackbox.address,
+                            alertmanager: ENDPOINTS.alertmanager.address,
                             stack: cfg.stack,
                         }),
                     },
@@ -464,9 +458,9 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     {
                         path: "/etc/grafana/provisioning/datasources/freshtrack.yml",
                         content: renderDatasources({
-                            prometheus: `http://prometheus:${PORTS.prometheus}`,
-                            loki: `http://loki:${LOKI_PORT}`,
-                            alertmanager: `http://alertmanager:${PORTS.alertmanager}`,
+                            prometheus: `http://${ENDPOINTS.prometheus.address}`,
+                            loki: `http://${ENDPOINTS.loki.address}`,
+                            alertmanager: `http://${ENDPOINTS.alertmanager.address}`,
                         }),
                     },
                     { path: "/etc/grafana/provisioning/dashboards/freshtrack.yml", content: renderDashboardProvider() },

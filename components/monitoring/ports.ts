@@ -1,12 +1,14 @@
-/** Ports the monitoring services listen on inside the Docker networks (their images' defaults). */
+import { SERVICES } from "../catalog";
+
+/** Ports the monitoring services listen on inside the Docker networks (their images' defaults), from the catalog. */
 export const PORTS = {
-    prometheus: 9090,
-    alertmanager: 9093,
-    grafana: 3000,
-    blackbox: 9115,
-    nodeExporter: 9100,
-    postgresExporter: 9187,
-    redisExporter: 9121,
-    pgbouncerExporter: 9127,
-    uptimeKuma: 3001,
+    prometheus: SERVICES.prometheus.port,
+    alertmanager: SERVICES.alertmanager.port,
+    grafana: SERVICES.grafana.port,
+    blackbox: SERVICES.blackbox.port,
+    nodeExporter: SERVICES["node-exporter"].port,
+    postgresExporter: SERVICES["postgres-exporter"].port,
+    redisExporter: SERVICES["redis-exporter"].port,
+    pgbouncerExporter: SERVICES["pgbouncer-exporter"].port,
+    uptimeKuma: SERVICES["uptime-kuma"].port,
 } as const;

@@ -7,11 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import type { ServiceFile } from "../service";
 import { BUCKETS, clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR } from "./context";
+import { SERVICES } from "../catalog";
 
-export const BACKEND_PORT = 3000;
-export const FRONTEND_PORT = 8080;
+export const BACKEND_PORT = SERVICES.backend.port;
+export const FRONTEND_PORT = SERVICES.frontend.port;
 /** The worker serves Prometheus metrics here (docs/app-contract.md); the backend serves them on BACKEND_PORT. */
-export const WORKER_METRICS_PORT = 9464;
+export const WORKER_METRICS_PORT = SERVICES.worker.port;
 
 export type AppRole = "backend" | "worker" | "migrate" | "seed";
 

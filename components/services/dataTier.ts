@@ -2,10 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseAdminLogin } from "../platform/managedDatabase";
 import type { Service } from "../service";
 import { DATABASE, DATABASE_ROLES, DatabaseEndpoint, ServiceContext } from "./context";
-import { MINIO_PORT, minio, minioBuckets } from "./minio";
+import { minio, minioBuckets } from "./minio";
 import { PGBOUNCER_PORT, pgbouncer } from "./pgbouncer";
 import { POSTGRES_PORT, postgres, selfHostedLogins } from "./postgres";
 import { REDIS_PORT, redis } from "./redis";
+import { ENDPOINTS } from "../catalog";
 
 export interface DataTierArgs {
     readonly ctx: ServiceContext;
@@ -83,13 +84,13 @@ export class DataTier extends pulumi.ComponentResource {
             ...(args.externalDatabase?.direct.admin ? { databaseAdmin: args.externalDatabase.direct.admin } : {}),
             redis: { host: this.redis.alias, port: REDIS_PORT, password: ctx.secrets.redisPassword },
             objectStorage: {
-                endpoint: `http://${this.minio.alias}:${MINIO_PORT}`,
+                endpoint: `http://${ENDPOINTS.minio.address}`,
                 secretKey: ctx.secrets.minioRootPassword,
             },
         };
         this.registerOutputs({
             database: { host: database.pooled.host, port: database.pooled.port, sslMode: database.pooled.sslMode },
-            redis: `${this.endpoints.redis.host}:${REDIS_PORT}`,
+            redis: ENDPOINTS.redis.address,
             objectStorage: this.endpoints.objectStorage.endpoint,
         });
     }

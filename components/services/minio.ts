@@ -3,8 +3,10 @@ import { createHmac } from "crypto";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
+import { ENDPOINTS } from "../catalog";
+import { SERVICES } from "../catalog";
 
-export const MINIO_PORT = 9000;
+export const MINIO_PORT = SERVICES.minio.port;
 export const MINIO_ROOT_USER = "freshtrack-admin";
 const ROOT_USER_FILE = `${SECRETS_DIR}/minio_root_user`;
 const ROOT_PASSWORD_FILE = `${SECRETS_DIR}/minio_root_password`;
@@ -12,7 +14,9 @@ const MC_CONFIG_DIR = `${SECRETS_DIR}/mc`;
 
 /** mc's config.json (format version 10) with one alias, `local`, for the stack's MinIO. */
 export function renderMcConfig(secretKey: string): string {
-    return renderMcAliases({ local: { url: `http://minio:${MINIO_PORT}`, accessKey: MINIO_ROOT_USER, secretKey } });
+    return renderMcAliases({
+        local: { url: `http://${ENDPOINTS.minio.address}`, accessKey: MINIO_ROOT_USER, secretKey },
+    });
 }
 
 /** mc's config.json (format version 10) with the given aliases. */
@@ -103,7 +107,9 @@ export function backupSyncSecret(rootPassword: pulumi.Output<string>): pulumi.Ou
 
 /** mc's config.json for the backup-sync container: `local` as the append-only backup-sync user. */
 export function renderBackupSyncMcConfig(secretKey: string): string {
-    return renderMcAliases({ local: { url: `http://minio:${MINIO_PORT}`, accessKey: BACKUP_SYNC_USER, secretKey } });
+    return renderMcAliases({
+        local: { url: `http://${ENDPOINTS.minio.address}`, accessKey: BACKUP_SYNC_USER, secretKey },
+    });
 }
 
 /**
@@ -236,7 +242,7 @@ export function uploadsReaderSecret(rootPassword: pulumi.Output<string>): pulumi
 
 /** The alias of the stack's MinIO as the uploads reader, for the offsite container's mc config (renderMcAliases). */
 export function uploadsReaderAlias(secretKey: string): { url: string; accessKey: string; secretKey: string } {
-    return { url: `http://minio:${MINIO_PORT}`, accessKey: UPLOADS_READER_USER, secretKey };
+    return { url: `http://${ENDPOINTS.minio.address}`, accessKey: UPLOADS_READER_USER, secretKey };
 }
 
 /**

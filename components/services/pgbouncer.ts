@@ -4,8 +4,9 @@ import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { DATABASE, DATABASE_ROLES, SECRETS_DIR, ServiceContext } from "./context";
 import { POSTGRES_PORT } from "./postgres";
+import { SERVICES } from "../catalog";
 
-export const PGBOUNCER_PORT = 6432;
+export const PGBOUNCER_PORT = SERVICES.pgbouncer.port;
 const USERLIST_FILE = `${SECRETS_DIR}/pgbouncer_userlist.txt`;
 
 /** Where PgBouncer finds Postgres and its user list; the defaults are the container's. */

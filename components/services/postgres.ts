@@ -4,6 +4,7 @@ import { PUBLIC_IMAGES } from "../images";
 import type { GeneratedSecrets } from "../platform/secrets";
 import { Service } from "../service";
 import { DATABASE, DATABASE_ROLES, SECRETS_DIR, SelfHostedLogins, ServiceContext } from "./context";
+import { SERVICES } from "../catalog";
 
 /**
  * PostgreSQL settings sized from the container's memory limit rather than the
@@ -27,7 +28,7 @@ export function postgresTuning(memoryMb: number): Record<string, string> {
     };
 }
 
-export const POSTGRES_PORT = 5432;
+export const POSTGRES_PORT = SERVICES.postgres.port;
 export const POSTGRES_PASSWORD_FILE = `${SECRETS_DIR}/postgres_password`;
 /**
  * The uid:gid of `postgres` in the alpine image (70:70, components/imageContracts.ts). Started as this user, the

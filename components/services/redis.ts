@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { SECRETS_DIR, ServiceContext } from "./context";
+import { SERVICES } from "../catalog";
 
-export const REDIS_PORT = 6379;
+export const REDIS_PORT = SERVICES.redis.port;
 const AUTH_CONF = `${SECRETS_DIR}/redis_auth.conf`;
 const PASSWORD_FILE = `${SECRETS_DIR}/redis_password`;
 

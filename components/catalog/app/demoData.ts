@@ -1,0 +1,13 @@
+import { defineService } from "../spec";
+
+/** The job that seeds the demo organisation. */
+export const demoData = defineService({
+    name: "demo-data",
+    tier: "app",
+    kind: "job",
+    image: { app: "backend" },
+    limits: { memoryMb: 256, cpus: 0.5 },
+    capabilities: [],
+    networks: ["app", "data"],
+    runs: "with freshtrack:demoData",
+});

@@ -1,0 +1,13 @@
+import { defineService } from "../spec";
+
+/** Scheduled dumps (BusyBox crond), verified by a full read. */
+export const backup = defineService({
+    name: "backup",
+    tier: "backup",
+    kind: "stateless",
+    image: { public: "postgres" },
+    limits: { memoryMb: 128, cpus: 0.25 },
+    capabilities: ["SETUID", "SETGID"],
+    networks: ["app", "data"],
+    runs: "always",
+});

@@ -1,0 +1,13 @@
+import { defineService } from "../spec";
+
+/** The encrypted mirror of the dumps and uploads to the offsite bucket. */
+export const backupOffsite = defineService({
+    name: "backup-offsite",
+    tier: "backup",
+    kind: "stateless",
+    image: { public: "mc" },
+    limits: { memoryMb: 48, cpus: 0.1 },
+    capabilities: [],
+    networks: ["app", "data"],
+    runs: "with freshtrack:backup.offsite",
+});

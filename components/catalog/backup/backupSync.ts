@@ -1,0 +1,13 @@
+import { defineService } from "../spec";
+
+/** The mirror of the dumps to MinIO. */
+export const backupSync = defineService({
+    name: "backup-sync",
+    tier: "backup",
+    kind: "stateless",
+    image: { public: "mc" },
+    limits: { memoryMb: 48, cpus: 0.1 },
+    capabilities: [],
+    networks: ["data"],
+    runs: "always",
+});

@@ -1,0 +1,13 @@
+import { defineService } from "../spec";
+
+/** The dump taken before every migration. */
+export const preMigrateBackup = defineService({
+    name: "pre-migrate-backup",
+    tier: "backup",
+    kind: "job",
+    image: { public: "postgres" },
+    limits: { memoryMb: 128, cpus: 0.25 },
+    capabilities: [],
+    networks: ["app", "data"],
+    runs: "always",
+});

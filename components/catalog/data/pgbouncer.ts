@@ -1,0 +1,14 @@
+import { defineService } from "../spec";
+
+/** The transaction pool in front of PostgreSQL, for the backend and worker. */
+export const pgbouncer = defineService({
+    name: "pgbouncer",
+    tier: "data",
+    kind: "stateless",
+    image: { public: "pgbouncer" },
+    port: 6432,
+    limits: { memoryMb: 32, cpus: 0.25 },
+    capabilities: [],
+    networks: ["data"],
+    runs: "with a self-hosted PostgreSQL",
+});

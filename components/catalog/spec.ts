@@ -1,0 +1,36 @@
+/**
+ * A service catalog entry: what one container is, before any resource exists. The builders in components/services,
+ * components/edge and components/monitoring take their image, default limits, capabilities and port from here; the
+ * config's DEFAULT_LIMITS, the endpoint table and the tests' list of containers are derived from the catalog. The
+ * policy pack keeps its own allowlists (an independent control), compared with these specs by test/catalog.test.ts.
+ */
+import type { ResourceLimits } from "../config/limits";
+import type { PublicImage } from "../images";
+import type { NetworkName } from "../platform/networks";
+
+export type Tier = "data" | "app" | "backup" | "edge" | "monitoring";
+
+export interface ServiceSpec {
+    /** The service's name: its container's network alias, its key in freshtrack:resources, its label. */
+    readonly name: string;
+    readonly tier: Tier;
+    readonly kind: "stateful" | "stateless" | "job";
+    /** A pinned public image (components/images.ts, each with its contract in components/imageContracts.ts), or the FreshTrack image it runs. */
+    readonly image: { readonly public: PublicImage } | { readonly app: "backend" | "worker" | "frontend" };
+    /** The port peers call it on inside the Docker networks (`<name>:<port>`); none for what nothing calls. */
+    readonly port?: number;
+    /** Its limits unless freshtrack:resources overrides them; or the service whose limits it shares. */
+    readonly limits: ResourceLimits | { readonly sameAs: string };
+    /** Capabilities added back after dropping ALL. */
+    readonly capabilities: readonly string[];
+    /** The networks it joins on every stack; `extraNetworks` says which it joins only on some, and when. */
+    readonly networks: readonly NetworkName[];
+    readonly extraNetworks?: Readonly<Partial<Record<NetworkName, string>>>;
+    /** When the stack runs it: always, or only with a setting. */
+    readonly runs:
+        "always" | "with a self-hosted PostgreSQL" | "with freshtrack:demoData" | "with freshtrack:backup.offsite";
+}
+
+export function defineService<S extends ServiceSpec>(spec: S): S {
+    return spec;
+}

@@ -1,0 +1,108 @@
+/**
+ * The service catalog (issue 16, item 4): one spec per container. Rung 1 (mocks): what every shipped stack and its
+ * variants register is compared with the specs, so a spec that drifts from its builder fails here; and the policy
+ * pack's capability allowlist, kept by hand as an independent control, is compared with them.
+ */
+import { expect } from "chai";
+import { ENDPOINTS, SERVICE_SPECS, SERVICES, ServiceSpec } from "../components/catalog";
+import { DEFAULT_LIMITS, parseStackConfig, StackConfig } from "../components/config";
+import { imagesWithoutContract } from "../components/imageContracts";
+import { PUBLIC_IMAGES } from "../components/images";
+import { deployStack } from "../components/stack";
+import { containerCapabilities } from "../policy/rules/containerSecurity";
+import { RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { rawConfigOf } from "../scripts/lib/stackFiles";
+import { containers } from "./helpers";
+import { URN_VARIANTS } from "./urnVariants";
+
+/** Whether a stack with these settings runs the service, by the spec's own words. */
+function runsOn(spec: ServiceSpec, cfg: StackConfig): boolean {
+    switch (spec.runs) {
+        case "always":
+            return true;
+        case "with a self-hosted PostgreSQL":
+            return cfg.database.mode === "container";
+        case "with freshtrack:demoData":
+            return cfg.demoData;
+        case "with freshtrack:backup.offsite":
+            return cfg.backup.offsite !== undefined;
+    }
+}
+
+/** The network keys a container joins: its networks' names less the stack's prefix (edge is edge-dualstack on servers). */
+function networkKeys(container: RegisteredResource, namePrefix: string): string[] {
+    const networks = container.inputs.networksAdvanced as Array<{ name: string }>;
+    return networks.map((n) => n.name.slice(namePrefix.length + 1).replace(/-dualstack$/, "")).sort();
+}
+
+describe("service catalog: one spec per container, checked against what the program registers", () => {
+    it("names each service once, its key in freshtrack:resources the same as its name", () => {
+        for (const [key, spec] of Object.entries(SERVICES)) expect(spec.name, key).to.equal(key);
+        expect(new Set(SERVICE_SPECS.map((s) => s.name)).size).to.equal(SERVICE_SPECS.length);
+    });
+
+    it("derives the default limits (every spec with limits of its own) and the endpoints (every spec with a port)", () => {
+        const own = SERVICE_SPECS.filter((s) => !("sameAs" in s.limits)).map((s) => s.name);
+        expect(Object.keys(DEFAULT_LIMITS)).to.deep.equal(own);
+        for (const s of SERVICE_SPECS) {
+            if ("sameAs" in s.limits) expect(Object.keys(DEFAULT_LIMITS), s.name).to.include(s.limits.sameAs);
+            const endpoint = (ENDPOINTS as Record<string, { address: string } | undefined>)[s.name];
+            expect(endpoint?.address, s.name).to.equal(s.port === undefined ? undefined : `${s.name}:${s.port}`);
+        }
+    });
+
+    it("gives every pinned image a spec that runs it, and every spec's image a contract", () => {
+        const used = new Set(SERVICE_SPECS.flatMap((s) => ("public" in s.image ? [s.image.public] : [])));
+        expect([...used].sort()).to.deep.equal(Object.keys(PUBLIC_IMAGES).sort());
+        expect(imagesWithoutContract()).to.deep.equal([]);
+    });
+
+    for (const [variant, settings] of Object.entries(URN_VARIANTS)) {
+        it(`${variant}: runs exactly the specs that apply, each with its image, capabilities, networks and limits`, async () => {
+            const cfg = parseStackConfig(rawConfigOf(settings()));
+            const { resources } = await runUnderMocks(settings(), deployStack);
+            const registered = containers(resources);
+            expect(registered.map((c) => c.name).sort()).to.deep.equal(
+                SERVICE_SPECS.filter((s) => runsOn(s, cfg))
+                    .map((s) => s.name)
+                    .sort(),
+            );
+            for (const container of registered) {
+                const spec: ServiceSpec = SERVICES[container.name as keyof typeof SERVICES];
+                const image = resources.find(
+                    (r) => r.type === "docker:index/remoteImage:RemoteImage" && r.parent === container.parent,
+                );
+                const expected =
+                    "public" in spec.image ? PUBLIC_IMAGES[spec.image.public] : cfg.app.images[spec.image.app].ref;
+                expect(image?.inputs.name, `${container.name}: image`).to.equal(expected);
+                const caps = container.inputs.capabilities as { adds: string[] };
+                expect(caps.adds, `${container.name}: capabilities`).to.deep.equal([...spec.capabilities]);
+                const joined = networkKeys(container, cfg.namePrefix);
+                const extras = Object.keys(spec.extraNetworks ?? {});
+                expect(joined, `${container.name}: networks`).to.satisfy(
+                    (keys: string[]) =>
+                        keys.every((k) => spec.networks.includes(k as never) || extras.includes(k)) &&
+                        spec.networks.every((k) => keys.includes(k) || extras.length > 0),
+                );
+                const limits =
+                    "sameAs" in spec.limits
+                        ? cfg.resources[spec.limits.sameAs as never]
+                        : cfg.resources[spec.name as never];
+                expect(container.inputs.memory, `${container.name}: memory`).to.equal(
+                    (limits as { memoryMb: number }).memoryMb,
+                );
+            }
+        });
+    }
+
+    it("the policy pack's capability allowlist, kept by hand, grants each service exactly what its spec adds", () => {
+        const allowlist = (
+            containerCapabilities.configSchema?.properties?.perService as { default: Record<string, string[]> }
+        ).default;
+        const wanted = Object.fromEntries(
+            SERVICE_SPECS.filter((s) => s.capabilities.length > 0).map((s) => [s.name, [...s.capabilities].sort()]),
+        );
+        const granted = Object.fromEntries(Object.entries(allowlist).map(([k, v]) => [k, [...v].sort()]));
+        expect(granted).to.deep.equal(wanted);
+    });
+});
