@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResourceLimits } from "./config";
 import { cpusAdvice, cpusInput, goDuration } from "./dockerForms";
 import { runsAsRoot } from "./validation";
-import type { Host } from "./host/host";
+import type { DockerDaemon } from "./host/host";
 import { pidsLimitCommand } from "./host/pidsLimit";
 import { LOG_ATTRS_OPTS } from "./monitoring/logsConfig";
 
@@ -109,7 +109,12 @@ export interface BuiltImage {
 }
 
 interface CommonServiceArgs {
-    readonly host: Host;
+    /**
+     * The daemon the container runs on: what must be ready before it starts, and how a command reaches the daemon.
+     * The Docker provider itself comes from the resource options (`providers`, given to the tier that holds the
+     * service), as every Docker resource's does.
+     */
+    readonly daemon: DockerDaemon;
     /** Prefix of Docker object names, e.g. `freshtrack-dev`. */
     readonly namePrefix: string;
     /** Pinned image reference (a tag other than `latest`, or a digest), or an image this stack builds. */
@@ -152,8 +157,6 @@ interface CommonServiceArgs {
      * SERVICE_DEFAULTS.pidsLimit
      */
     readonly pidsLimit?: number;
-    /** Resources that must be ready before this container starts. */
-    readonly dependsOn?: readonly pulumi.Resource[];
     /**
      * Jobs that must have exited 0 before this container is created. Ordering
      * alone is not enough: a job that fails still counts as created, so the
@@ -280,12 +283,22 @@ export class Service extends pulumi.ComponentResource {
                 ...(runsAsRoot(args.user) && args.rootReason ? { runsAsRootReason: args.rootReason } : {}),
                 ...writableRootProps(args),
             },
-            opts,
+            // `dependsOn` is the container's, not the component's: a component waits for it before it registers, so
+            // its image would be pulled only once every dependency exists, where the container alone waits for them.
+            { ...opts, dependsOn: undefined },
         );
         validateServiceArgs(name, args, this);
         this.alias = name;
         const defaults = SERVICE_DEFAULTS;
-        const childOpts = { parent: this, provider: args.host.provider };
+        // The container and its image take the Docker provider from this component's (its tier's `providers`).
+        if (!this.getProvider("docker:index/container:Container")) {
+            throw new pulumi.ResourceError(
+                `service '${name}' has no Docker provider: create it under a component given { providers: [host.provider] }`,
+                this,
+            );
+        }
+        const after = resourceList(name, opts?.dependsOn, this);
+        const childOpts = { parent: this };
 
         const built = typeof args.image === "string" ? undefined : args.image;
         if (!built || built.pulled) {
@@ -396,7 +409,7 @@ export class Service extends pulumi.ComponentResource {
             },
             {
                 ...childOpts,
-                dependsOn: [...args.host.ready, ...(args.dependsOn ?? []), ...required],
+                dependsOn: [...args.daemon.ready, ...after, ...required],
                 // The provider asks for delete-before-replace on every container; an explicit value
                 // overrides it (pulumi/pulumi pkg/resource/deploy/step_generator.go, goal.DeleteBeforeReplace).
                 // Only a stateful service, whose name, port or volume cannot be shared, pays the downtime.
@@ -412,7 +425,7 @@ export class Service extends pulumi.ComponentResource {
             this.pidsLimit = pidsLimitCommand(
                 `${name}-pids-limit`,
                 {
-                    host: args.host,
+                    daemon: args.daemon,
                     stackLabel: args.namePrefix,
                     service: name,
                     limit: args.pidsLimit ?? defaults.pidsLimit,
@@ -473,6 +486,14 @@ function toDockerHealthcheck(h: HealthCheck): docker.types.input.ContainerHealth
 }
 
 /** Refuses specs that would break an invariant, before anything is registered. */
+/** A service's `dependsOn`, which its container waits for: a list of resources, as every caller gives it. */
+function resourceList(name: string, dependsOn: pulumi.ComponentResourceOptions["dependsOn"], parent: pulumi.Resource) {
+    if (dependsOn === undefined) return [];
+    const list: unknown[] = Array.isArray(dependsOn) ? dependsOn : [dependsOn];
+    if (list.every((r) => pulumi.Resource.isInstance(r))) return list as pulumi.Resource[];
+    throw new pulumi.ResourceError(`service '${name}': give dependsOn as a list of resources, not outputs`, parent);
+}
+
 function validateServiceArgs(name: string, args: ServiceArgs, parent: pulumi.Resource): void {
     const problems = serviceProblems(args);
     if (problems.length > 0) {

@@ -69,22 +69,27 @@ export function deployStack() {
         secrets: secrets.values,
         appImages: appImageSources(cfg, host),
     };
-    const data = new DataTier("data", {
-        ctx,
-        ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}),
-    });
+    const data = new DataTier(
+        "data",
+        { ctx, ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}) },
+        providerOpts,
+    );
 
-    const app = new AppTier("app", { ctx, data });
-    const edge = new Edge("edge", { ctx, publicStatusPages: cfg.monitoring.publicStatusPages });
-    const monitoring = new MonitoringTier("monitoring", {
-        ctx,
-        data,
-        // Not the status page: it is behind the admin basic auth (issue 15, finding 1), which the probe does not carry;
-        // the verification gate checks it with the password.
-        probeUrls: [edge.urls.dashboard, `${edge.urls.grafana}/api/health`],
-        ...(edge.internalCa ? { caCertPem: edge.internalCa.caCertPem } : {}),
-        dependsOn: [edge.caddy],
-    });
+    const app = new AppTier("app", { ctx, data }, providerOpts);
+    const edge = new Edge("edge", { ctx, publicStatusPages: cfg.monitoring.publicStatusPages }, providerOpts);
+    const monitoring = new MonitoringTier(
+        "monitoring",
+        {
+            ctx,
+            data,
+            // Not the status page: it is behind the admin basic auth (issue 15, finding 1), which the probe does not
+            // carry; the verification gate checks it with the password.
+            probeUrls: [edge.urls.dashboard, `${edge.urls.grafana}/api/health`],
+            ...(edge.internalCa ? { caCertPem: edge.internalCa.caCertPem } : {}),
+            dependsOn: [edge.caddy],
+        },
+        providerOpts,
+    );
 
     const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];
     const verification = new Verification("verification", { cfg, edge, services, publicAddress: host.publicAddress });

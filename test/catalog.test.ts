@@ -29,7 +29,9 @@ function runsOn(spec: ServiceSpec, cfg: StackConfig): boolean {
     }
 }
 
-/** The network keys a container joins: its networks' names less the stack's prefix (edge is edge-dualstack on servers). */
+/**
+ * The network keys a container joins: its networks' names less the stack's prefix (edge is edge-dualstack on servers).
+ */
 function networkKeys(container: RegisteredResource, namePrefix: string): string[] {
     const networks = container.inputs.networksAdvanced as Array<{ name: string }>;
     return networks.map((n) => n.name.slice(namePrefix.length + 1).replace(/-dualstack$/, "")).sort();

@@ -29,7 +29,7 @@ async function registerAll(extra: Extra = {}): Promise<RegisteredResource[]> {
         const volume = new docker.Volume("vol", { name: "t-data" }, { provider: host.provider, protect: true });
         const kind = extra.kind ?? "stateless";
         const base = {
-            host,
+            daemon: host,
             namePrefix: "freshtrack-test",
             image: "example/app:1.0.0",
             limits: { memoryMb: 128, cpus: 0.5 },
@@ -50,7 +50,7 @@ async function registerAll(extra: Extra = {}): Promise<RegisteredResource[]> {
                   }
                 : { ...base, kind }
         ) as ServiceArgs;
-        return new Service("svc", args);
+        return new Service("svc", args, { providers: [host.provider] });
     });
     return resources;
 }
@@ -160,18 +160,22 @@ describe("Service: the hardened container component", () => {
         const { resources } = await run(() => {
             const host = new LocalHost("local");
             const network = new docker.Network("net", { name: "t-data" }, { provider: host.provider });
-            return new Service("db", {
-                kind: "stateful",
-                statefulReason: "one writer per directory",
-                host,
-                namePrefix: "freshtrack-test",
-                image: "example/db:1.0.0",
-                limits: { memoryMb: 64, cpus: 0.1 },
-                healthcheck: { test: ["CMD", "true"] },
-                networks: [{ network }],
-                user: "70:70",
-                readOnlyRoot: true,
-            });
+            return new Service(
+                "db",
+                {
+                    kind: "stateful",
+                    statefulReason: "one writer per directory",
+                    daemon: host,
+                    namePrefix: "freshtrack-test",
+                    image: "example/db:1.0.0",
+                    limits: { memoryMb: 64, cpus: 0.1 },
+                    healthcheck: { test: ["CMD", "true"] },
+                    networks: [{ network }],
+                    user: "70:70",
+                    readOnlyRoot: true,
+                },
+                { providers: [host.provider] },
+            );
         });
         const c = containers(resources)[0]!;
         expect(c.inputs.name).to.equal("freshtrack-test-db");
@@ -197,17 +201,21 @@ describe("Service: the hardened container component", () => {
         const { resources } = await run(() => {
             const host = new LocalHost("local");
             const network = new docker.Network("net", { name: "t" }, { provider: host.provider });
-            return new Service("svc", {
-                kind: "stateless",
-                host,
-                namePrefix: "p",
-                image: "example/app:1.0.0",
-                limits: { memoryMb: 64, cpus: 0.1 },
-                healthcheck: { test: ["CMD", "true"] },
-                networks: [{ network }],
-                user: "1000:1000",
-                readOnlyRoot: true,
-            });
+            return new Service(
+                "svc",
+                {
+                    kind: "stateless",
+                    daemon: host,
+                    namePrefix: "p",
+                    image: "example/app:1.0.0",
+                    limits: { memoryMb: 64, cpus: 0.1 },
+                    healthcheck: { test: ["CMD", "true"] },
+                    networks: [{ network }],
+                    user: "1000:1000",
+                    readOnlyRoot: true,
+                },
+                { providers: [host.provider] },
+            );
         });
         const image = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!;
         expect(image.inputs).to.include({ name: "example/app:1.0.0", keepLocally: true });
@@ -290,19 +298,82 @@ describe("Service: the hardened container component", () => {
         try {
             await run(() => {
                 const host = new LocalHost("local");
-                return new Service("lonely", {
-                    kind: "stateless",
-                    host,
-                    namePrefix: "p",
-                    image: "example/app:1.0.0",
-                    limits: { memoryMb: 64, cpus: 0.1 },
-                    healthcheck: { test: ["CMD", "true"] },
-                    networks: [],
-                });
+                return new Service(
+                    "lonely",
+                    {
+                        kind: "stateless",
+                        daemon: host,
+                        namePrefix: "p",
+                        image: "example/app:1.0.0",
+                        limits: { memoryMb: 64, cpus: 0.1 },
+                        healthcheck: { test: ["CMD", "true"] },
+                        networks: [],
+                    },
+                    { providers: [host.provider] },
+                );
             });
         } catch (err) {
             error = err;
         }
         expect(String(error)).to.match(/at least one network is required/);
+    });
+
+    it("takes the Docker provider from its tier's options (issue 16: passed once, through opts.providers), never the default one", async () => {
+        const resources = await registerAll();
+        const provider = resources.find((r) => r.type === "pulumi:providers:docker");
+        const container = containers(resources)[0]!;
+        expect(container.options.provider, "the container's provider").to.match(
+            /pulumi:providers:docker::local-docker::/,
+        );
+        expect(provider?.name).to.equal("local-docker");
+        let error: unknown;
+        try {
+            await run(() => {
+                const host = new LocalHost("local");
+                const network = new docker.Network("net", { name: "t" }, { provider: host.provider });
+                const args = {
+                    kind: "stateless" as const,
+                    daemon: host,
+                    namePrefix: "p",
+                    image: "example/app:1.0.0",
+                    user: "1000:1000",
+                    readOnlyRoot: true,
+                };
+                const rest = { limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] } };
+                return new Service("orphan", { ...args, ...rest, networks: [{ network }] });
+            });
+        } catch (err) {
+            error = err;
+        }
+        expect(String(error)).to.match(/service 'orphan' has no Docker provider/);
+    });
+
+    it("hands dependsOn from its options to the container, not to the component (so the image is pulled meanwhile)", async () => {
+        const { resources } = await run(() => {
+            const host = new LocalHost("local");
+            const network = new docker.Network("net", { name: "t" }, { provider: host.provider });
+            const volume = new docker.Volume("first", { name: "t-first" }, { provider: host.provider });
+            const args = {
+                kind: "stateless" as const,
+                daemon: host,
+                namePrefix: "p",
+                image: "example/app:1.0.0",
+                user: "1000:1000",
+                readOnlyRoot: true,
+            };
+            const rest = { limits: { memoryMb: 64, cpus: 0.1 }, healthcheck: { test: ["CMD", "true"] } };
+            return new Service(
+                "later",
+                { ...args, ...rest, networks: [{ network }] },
+                {
+                    providers: [host.provider],
+                    dependsOn: [volume],
+                },
+            );
+        });
+        const volumeUrn = resources.find((r) => r.name === "first")!.urn;
+        expect(containers(resources)[0]!.options.dependsOn).to.include(volumeUrn);
+        expect(resources.find((r) => r.type === "freshtrack:services:Service")!.options.dependsOn).to.deep.equal([]);
+        expect(resources.find((r) => r.name === "later-image")!.options.dependsOn).to.deep.equal([]);
     });
 });

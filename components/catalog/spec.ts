@@ -15,7 +15,10 @@ export interface ServiceSpec {
     readonly name: string;
     readonly tier: Tier;
     readonly kind: "stateful" | "stateless" | "job";
-    /** A pinned public image (components/images.ts, each with its contract in components/imageContracts.ts), or the FreshTrack image it runs. */
+    /**
+     * A pinned public image (components/images.ts, each with its contract in components/imageContracts.ts), or the
+     * FreshTrack image it runs.
+     */
     readonly image: { readonly public: PublicImage } | { readonly app: "backend" | "worker" | "frontend" };
     /** The port peers call it on inside the Docker networks (`<name>:<port>`); none for what nothing calls. */
     readonly port?: number;

@@ -195,7 +195,7 @@ export class Edge extends pulumi.ComponentResource {
             {
                 kind: "stateful",
                 statefulReason: "it binds the host's ports 80 and 443, which two containers cannot share",
-                host: ctx.host,
+                daemon: ctx.host,
                 namePrefix: cfg.namePrefix,
                 image: PUBLIC_IMAGES.caddy,
                 limits: cfg.resources.caddy,

@@ -52,6 +52,11 @@ export interface Host {
 }
 
 /**
+ * What a container needs of its host beside the Docker provider: what to wait for, and how commands reach the daemon.
+ */
+export type DockerDaemon = Pick<Host, "ready" | "connection" | "dockerHost">;
+
+/**
  * The Docker provider's `registryAuth` for the FreshTrack registry. Without it the provider pulls
  * anonymously: it reads credentials only from its own `registry_auth` setting, never from the
  * operator's `docker login` (kreuzwerker/terraform-provider-docker v4.5.0 internal/provider/provider.go:235-243,

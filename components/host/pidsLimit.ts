@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { Host } from "./host";
+import type { DockerDaemon } from "./host";
 import { renderPidsLimitScript } from "./pidsLimitScript";
 
 export { renderPidsLimitScript } from "./pidsLimitScript";
@@ -31,7 +31,7 @@ export { renderPidsLimitScript } from "./pidsLimitScript";
  * and the new one during a replacement), so it is a limit per service rather than per container.
  */
 export interface PidsLimitArgs {
-    readonly host: Host;
+    readonly daemon: DockerDaemon;
     /** The stack's `com.freshtrack.stack` label value (namePrefix) and the service's name: the containers to limit. */
     readonly stackLabel: string;
     readonly service: string;
@@ -50,13 +50,13 @@ export function pidsLimitCommand(
 ): command.remote.Command | command.local.Command {
     const script = renderPidsLimitScript(args.stackLabel, args.service, args.limit);
     const common = { create: "sh -s", stdin: script, triggers: [args.containerId, script] };
-    if (args.host.connection)
-        return new command.remote.Command(name, { ...common, connection: { ...args.host.connection } }, opts);
+    if (args.daemon.connection)
+        return new command.remote.Command(name, { ...common, connection: { ...args.daemon.connection } }, opts);
     return new command.local.Command(
         name,
         {
             ...common,
-            ...(args.host.dockerHost !== undefined ? { environment: { DOCKER_HOST: args.host.dockerHost } } : {}),
+            ...(args.daemon.dockerHost !== undefined ? { environment: { DOCKER_HOST: args.daemon.dockerHost } } : {}),
         },
         opts,
     );

@@ -64,7 +64,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
         super("freshtrack:monitoring:MonitoringTier", name, {}, opts);
         const { ctx, data } = args;
         const { cfg, networks } = ctx;
-        const common = { host: ctx.host, namePrefix: cfg.namePrefix };
+        const common = { daemon: ctx.host, namePrefix: cfg.namePrefix };
         const limits = cfg.resources;
         const monitoring = { network: networks.monitoring };
         const admin = { network: networks.admin };
@@ -119,9 +119,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     healthcheck: { test: wgetProbe(PORTS.postgresExporter, "/metrics") },
                     // A managed cluster sits outside the host: reach it through the app network.
                     networks: [monitoring, { network: networks.data }, ...(managed ? [{ network: networks.app }] : [])],
-                    dependsOn: data.postgres ? [data.postgres] : [],
                 },
-                parent,
+                { ...parent, dependsOn: data.postgres ? [data.postgres] : [] },
             ),
         );
         const redisPasswords = `${SECRETS_DIR}/redis_passwords.json`;
@@ -150,9 +149,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     ],
                     healthcheck: { test: wgetProbe(PORTS.redisExporter, "/metrics") },
                     networks: [monitoring, { network: networks.data }],
-                    dependsOn: [data.redis],
                 },
-                parent,
+                { ...parent, dependsOn: [data.redis] },
             ),
         );
         if (data.pgbouncer) {
@@ -183,9 +181,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                         ],
                         healthcheck: { test: wgetProbe(PORTS.pgbouncerExporter, "/metrics") },
                         networks: [monitoring, { network: networks.data }],
-                        dependsOn: [data.pgbouncer],
                     },
-                    parent,
+                    { ...parent, dependsOn: [data.pgbouncer] },
                 ),
             );
         }
@@ -243,9 +240,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 // so on monitoring it would be a way out for the worker, which has none
                 // (components/platform/networks.ts).
                 networks: [telemetry, { network: networks.edge }],
-                dependsOn: [...(args.dependsOn ?? [])],
             },
-            parent,
+            { ...parent, dependsOn: [...(args.dependsOn ?? [])] },
         );
 
         // --- logs ---
@@ -310,9 +306,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                     ],
                 },
                 networks: [telemetry],
-                dependsOn: [loki],
             },
-            parent,
+            { ...parent, dependsOn: [loki] },
         );
 
         // --- alerts ---
@@ -407,9 +402,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 // which is given (prometheus@v2.53.2 cmd/prometheus/main.go:319-326 and :182-183; web/web.go:452-466
                 // answers 403; web/api/v1/api.go:1667-1669 "admin APIs disabled", :1651-1663 404 for the receivers).
                 networks: [monitoring, admin, telemetry],
-                dependsOn: [alertmanager],
             },
-            parent,
+            { ...parent, dependsOn: [alertmanager] },
         );
 
         // --- dashboards ---
@@ -472,9 +466,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 healthcheck: { test: wgetProbe(PORTS.grafana, "/api/health"), startPeriodSeconds: 30 },
                 // admin: Caddy serves it, and Prometheus and Alertmanager are there; telemetry: Loki.
                 networks: [admin, telemetry],
-                dependsOn: [this.prometheus, loki, dashboards],
             },
-            parent,
+            { ...parent, dependsOn: [this.prometheus, loki, dashboards] },
         );
 
         // Grafana applies GF_SECURITY_ADMIN_PASSWORD only when it creates its database, so a
@@ -496,9 +489,8 @@ export class MonitoringTier extends pulumi.ComponentResource {
                 files: [{ path: grafanaPasswordFile, content: ctx.secrets.grafanaAdminPassword, secret: true }],
                 volumes: [{ volume: ctx.volumes.volume("grafana-data"), containerPath: "/var/lib/grafana" }],
                 networks: [telemetry],
-                dependsOn: [this.grafana],
             },
-            parent,
+            { ...parent, dependsOn: [this.grafana] },
         );
 
         // --- status page ---

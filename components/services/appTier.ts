@@ -66,7 +66,12 @@ export class AppTier extends pulumi.ComponentResource {
         // The app's MinIO user exists only once minio-init has succeeded: until then, an update keeps the running
         // version (create-before-delete), whose credentials still work.
         const appRequires = [this.migrations.migrate, data.minioBuckets];
-        const common = { host: ctx.host, namePrefix: cfg.namePrefix, kind: "stateless" as const, user: APP_IMAGE_USER };
+        const common = {
+            daemon: ctx.host,
+            namePrefix: cfg.namePrefix,
+            kind: "stateless" as const,
+            user: APP_IMAGE_USER,
+        };
         // Networks (issue 15, finding 12; test/appNetworks.test.ts): each for a peer the container calls or is called
         // by there. Backend: edge, where Caddy proxies to it; data, for PgBouncer, Redis and MinIO; monitoring, where
         // Prometheus scrapes it. Worker: data, and monitoring for the scrape. Neither is on app: nothing calls them
@@ -92,10 +97,9 @@ export class AppTier extends pulumi.ComponentResource {
                     { network: ctx.networks.data },
                     { network: ctx.networks.monitoring },
                 ],
-                dependsOn: dataReady,
                 requires: appRequires,
             },
-            { parent: this },
+            { parent: this, dependsOn: dataReady },
         );
 
         const workerEnv = appEnvironment("worker", inputs);
@@ -117,10 +121,9 @@ export class AppTier extends pulumi.ComponentResource {
                     { network: ctx.networks.data },
                     { network: ctx.networks.monitoring },
                 ],
-                dependsOn: dataReady,
                 requires: appRequires,
             },
-            { parent: this },
+            { parent: this, dependsOn: dataReady },
         );
 
         this.frontend = new Service(

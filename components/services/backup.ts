@@ -275,7 +275,7 @@ export class Backup extends pulumi.ComponentResource {
             "backup",
             {
                 kind: "stateless",
-                host: ctx.host,
+                daemon: ctx.host,
                 namePrefix: ctx.cfg.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
                 limits: ctx.cfg.resources.backup,
@@ -306,9 +306,8 @@ export class Backup extends pulumi.ComponentResource {
                 rootReason: BACKUP_ROOT_REASON,
                 networks,
                 volumes: backupVolumes(ctx),
-                dependsOn: [...args.database],
             },
-            { parent: this },
+            { parent: this, dependsOn: [...args.database] },
         );
 
         this.sync = mirror(this, ctx, {
@@ -389,7 +388,7 @@ function mirror(
         m.name,
         {
             kind: "stateless",
-            host: ctx.host,
+            daemon: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.mc,
             limits: ctx.cfg.resources[m.name],
@@ -418,8 +417,7 @@ function mirror(
                 // Where it records each fully successful pass, for node-exporter (the backup service writes there too).
                 { volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR },
             ],
-            dependsOn: [...m.dependsOn],
         },
-        { parent },
+        { parent, dependsOn: [...m.dependsOn] },
     );
 }

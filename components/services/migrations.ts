@@ -184,7 +184,7 @@ export class Migrations extends pulumi.ComponentResource {
             "pre-migrate-backup",
             {
                 kind: "job",
-                host: ctx.host,
+                daemon: ctx.host,
                 namePrefix: ctx.cfg.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
                 limits: ctx.cfg.resources["pre-migrate-backup"],
@@ -199,20 +199,22 @@ export class Migrations extends pulumi.ComponentResource {
                 files: [...direct.files, { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true }],
                 networks,
                 volumes: backupVolumes(ctx),
+            },
+            {
+                parent: this,
                 // After the grant only for order: with managed PostgreSQL a backup is worth taking even when the grant
                 // failed. On the self-hosted one it dumps as the application's role, which exists and owns the tables
                 // only once the roles job has run: after a failed roles job it fails too, and the migration runs
                 // neither way.
                 dependsOn: [...args.database, ...(this.grant ? [this.grant] : [])],
             },
-            { parent: this },
         );
 
         this.migrate = new Service(
             "migrate",
             {
                 kind: "job",
-                host: ctx.host,
+                daemon: ctx.host,
                 namePrefix: ctx.cfg.namePrefix,
                 image: ctx.appImages.backend,
                 limits: ctx.cfg.resources.migrate,
@@ -326,7 +328,7 @@ function databaseGrantJob(
         "database-grant",
         {
             kind: "job",
-            host: ctx.host,
+            daemon: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.postgres,
             limits: ctx.cfg.resources["pre-migrate-backup"],
@@ -344,8 +346,7 @@ function databaseGrantJob(
             },
             files: job.files,
             networks: [{ network: job.network }],
-            dependsOn: [...database],
         },
-        { parent },
+        { parent, dependsOn: [...database] },
     );
 }

@@ -48,7 +48,7 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
         {
             kind: "stateful",
             statefulReason: "MinIO locks its data directory; a second server on the same volume refuses to start",
-            host: ctx.host,
+            daemon: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.minio,
             // The image runs as root and its /data has no other owner (components/imageContracts.ts).
@@ -414,7 +414,7 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
         "minio-init",
         {
             kind: "job",
-            host: ctx.host,
+            daemon: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.mc,
             rootReason: MC_ROOT_REASON,
@@ -435,8 +435,7 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
                 ]),
             ],
             networks: [{ network: ctx.networks.data }],
-            dependsOn: [minioService],
         },
-        { parent },
+        { parent, dependsOn: [minioService] },
     );
 }

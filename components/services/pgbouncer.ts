@@ -85,7 +85,7 @@ export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent
         "pgbouncer",
         {
             kind: "stateless",
-            host: ctx.host,
+            daemon: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.pgbouncer,
             user: imageUser(PUBLIC_IMAGES.pgbouncer),
@@ -102,8 +102,7 @@ export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent
             ],
             healthcheck: { test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(PGBOUNCER_PORT)] },
             networks: [{ network: ctx.networks.data }],
-            dependsOn: [postgres],
         },
-        { parent },
+        { parent, dependsOn: [postgres] },
     );
 }

@@ -48,7 +48,7 @@ export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service 
         {
             kind: "stateful",
             statefulReason: "one data directory can be opened by one server at a time",
-            host: ctx.host,
+            daemon: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.postgres,
             limits,

@@ -37,7 +37,7 @@ export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
         {
             kind: "stateful",
             statefulReason: "two servers appending to one AOF directory would corrupt it",
-            host: ctx.host,
+            daemon: ctx.host,
             namePrefix: ctx.cfg.namePrefix,
             image: PUBLIC_IMAGES.redis,
             limits,

@@ -1,6 +1,9 @@
 import { defineService } from "../spec";
 
-/** The only container the internet reaches: TLS, routes by name, basic auth in front of the admin interfaces; 9180 serves its metrics. */
+/**
+ * The only container the internet reaches: TLS, routes by name, basic auth in front of the admin interfaces; 9180
+ * serves its metrics.
+ */
 export const caddy = defineService({
     name: "caddy",
     tier: "edge",
