@@ -11,8 +11,8 @@ import { MonitoringTier } from "./monitoring/monitoringTier";
 import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
 import { AppTier } from "./services/appTier";
-import { DATABASE_ROLES } from "./services/context";
-import { DataTier } from "./services/dataTier";
+import { DATABASE_ROLES, pickPlatform } from "./services/context";
+import { DATA_SECRETS, DataTier } from "./services/dataTier";
 import { MINIO_ROOT_USER } from "./services/minio";
 
 /**
@@ -69,9 +69,27 @@ export function deployStack() {
         secrets: secrets.values,
         appImages: appImageSources(cfg, host),
     };
+    const platform = {
+        namePrefix: cfg.namePrefix,
+        daemon: host,
+        networks: networks.networks,
+        volumes,
+        secrets: secrets.values,
+    };
     const data = new DataTier(
         "data",
-        { ctx, ...(managed ? { externalDatabase: { pooled: managed.endpoint, direct: managed.direct } } : {}) },
+        {
+            ...pickPlatform(platform, {
+                networks: ["data", "monitoring"],
+                volumes: ["redis-data", "minio-data"],
+                secrets: DATA_SECRETS,
+            }),
+            limits: cfg.resources,
+            backupRetentionDays: cfg.backup.retentionDays,
+            database: managed
+                ? { external: { pooled: managed.endpoint, direct: managed.direct } }
+                : { volume: volumes.volume("postgres-data") },
+        },
         providerOpts,
     );
 

@@ -1,10 +1,50 @@
+import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
-import type { Host } from "../host/host";
-import type { Networks } from "../platform/networks";
-import type { GeneratedSecrets } from "../platform/secrets";
-import type { DataVolumes } from "../platform/volumes";
+import type { DockerDaemon, Host } from "../host/host";
+import type { NetworkName, Networks } from "../platform/networks";
+import type { GeneratedSecrets, SecretName } from "../platform/secrets";
+import type { DataVolumes, VolumeName } from "../platform/volumes";
 import type { AppImageSources } from "./appImages";
+
+/**
+ * What a tier is given of the platform beneath it: only the networks, volumes and secrets its services use, the
+ * daemon they run on and the prefix of their names. The Docker provider is not here: it comes with the tier's
+ * resource options (`providers`).
+ */
+export interface TierPlatform<N extends NetworkName, V extends VolumeName, S extends SecretName> {
+    /** Prefix of Docker object names, e.g. `freshtrack-dev`. */
+    readonly namePrefix: string;
+    readonly daemon: DockerDaemon;
+    readonly networks: Readonly<Record<N, docker.Network>>;
+    readonly volumes: Readonly<Record<V, docker.Volume>>;
+    readonly secrets: Readonly<Record<S, pulumi.Output<string>>>;
+}
+
+/** The whole platform, from which the stack picks each tier's part (`pickPlatform`). */
+export interface Platform {
+    readonly namePrefix: string;
+    readonly daemon: DockerDaemon;
+    readonly networks: Networks["networks"];
+    readonly volumes: DataVolumes;
+    readonly secrets: GeneratedSecrets["values"];
+}
+
+/** The part of the platform a tier uses; a volume the stack does not create (postgres-data when managed) is refused. */
+export function pickPlatform<N extends NetworkName, V extends VolumeName, S extends SecretName>(
+    platform: Platform,
+    pick: { readonly networks: readonly N[]; readonly volumes: readonly V[]; readonly secrets: readonly S[] },
+): TierPlatform<N, V, S> {
+    const only = <K extends string, T>(keys: readonly K[], get: (key: K) => T) =>
+        Object.fromEntries(keys.map((k) => [k, get(k)])) as Record<K, T>;
+    return {
+        namePrefix: platform.namePrefix,
+        daemon: platform.daemon,
+        networks: only(pick.networks, (n) => platform.networks[n]),
+        volumes: only(pick.volumes, (v) => platform.volumes.volume(v)),
+        secrets: only(pick.secrets, (s) => platform.secrets[s]),
+    };
+}
 
 /** What every service file is given: the validated config and the platform beneath it. */
 export interface ServiceContext {

@@ -1,24 +1,60 @@
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseAdminLogin } from "../platform/managedDatabase";
 import type { Service } from "../service";
-import { DATABASE, DATABASE_ROLES, DatabaseEndpoint, ServiceContext } from "./context";
+import type { StackConfig } from "../config";
+import { DATABASE, DATABASE_ROLES, DatabaseEndpoint, TierPlatform } from "./context";
 import { minio, minioBuckets } from "./minio";
 import { PGBOUNCER_PORT, pgbouncer } from "./pgbouncer";
 import { POSTGRES_PORT, postgres, selfHostedLogins } from "./postgres";
 import { REDIS_PORT, redis } from "./redis";
 import { ENDPOINTS } from "../catalog";
 
-export interface DataTierArgs {
-    readonly ctx: ServiceContext;
-    /** A database outside the host (managed PostgreSQL); the Postgres and PgBouncer containers are then not created. */
-    readonly externalDatabase?: {
-        readonly pooled: DatabaseEndpoint;
-        /**
-         * With the cluster administrator's login, when the application's role cannot create objects in `public` by
-         * itself.
-         */
-        readonly direct: DatabaseEndpoint & { readonly admin?: DatabaseAdminLogin };
-    };
+/** The generated credentials the data tier's services use. */
+export const DATA_SECRETS = [
+    "postgresSuperuserPassword",
+    "postgresPassword",
+    "databaseAppPassword",
+    "databaseBackupPassword",
+    "databaseMonitorPassword",
+    "redisPassword",
+    "minioRootPassword",
+] as const;
+
+/** The data tier's part of the platform: its networks, the volumes of Redis and MinIO, its credentials. */
+export type DataPlatform = TierPlatform<
+    "data" | "monitoring",
+    "redis-data" | "minio-data",
+    (typeof DATA_SECRETS)[number]
+>;
+
+type DataService = "postgres" | "pgbouncer" | "redis" | "minio" | "minio-init";
+
+/** What the data tier's service builders read. */
+export interface DataContext extends DataPlatform {
+    /** Their limits (freshtrack:resources). */
+    readonly limits: Readonly<Pick<StackConfig["resources"], DataService>>;
+    /** How many days the backups bucket keeps a dump (freshtrack:backup.retentionDays). */
+    readonly backupRetentionDays: number;
+}
+
+export interface DataTierArgs extends DataContext {
+    /**
+     * PostgreSQL: self-hosted, in a container on its protected volume; or outside the host (managed PostgreSQL),
+     * when the Postgres and PgBouncer containers are not created.
+     */
+    readonly database:
+        | { readonly volume: docker.Volume }
+        | {
+              readonly external: {
+                  readonly pooled: DatabaseEndpoint;
+                  /**
+                   * With the cluster administrator's login, when the application's role cannot create objects in
+                   * `public` by itself.
+                   */
+                  readonly direct: DatabaseEndpoint & { readonly admin?: DatabaseAdminLogin };
+              };
+          };
 }
 
 /** What the application tier connects to. */
@@ -48,10 +84,11 @@ export class DataTier extends pulumi.ComponentResource {
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:services:DataTier", name, {}, opts);
-        const { ctx } = args;
-        let database = args.externalDatabase;
-        if (!database) {
-            this.postgres = postgres(ctx, this);
+        const ctx: DataContext = args;
+        const external = "external" in args.database ? args.database.external : undefined;
+        let database = external;
+        if ("volume" in args.database) {
+            this.postgres = postgres(ctx, args.database.volume, this);
             this.pgbouncer = pgbouncer(ctx, this.postgres, this);
             // The application's own role, never the superuser (issue 15, finding 12; DATABASE_ROLES). The direct
             // endpoint carries the other logins: the superuser for the database-grant job, the backup and monitoring
@@ -72,6 +109,8 @@ export class DataTier extends pulumi.ComponentResource {
                 },
             };
         }
+        if (!database)
+            throw new pulumi.ResourceError("the data tier needs a database: a volume or an external one", this);
         this.redis = redis(ctx, this);
         this.minio = minio(ctx, this);
         this.minioBuckets = minioBuckets(ctx, this.minio, this);
@@ -81,7 +120,7 @@ export class DataTier extends pulumi.ComponentResource {
         this.endpoints = {
             database: database.pooled,
             databaseDirect: database.direct,
-            ...(args.externalDatabase?.direct.admin ? { databaseAdmin: args.externalDatabase.direct.admin } : {}),
+            ...(external?.direct.admin ? { databaseAdmin: external.direct.admin } : {}),
             redis: { host: this.redis.alias, port: REDIS_PORT, password: ctx.secrets.redisPassword },
             objectStorage: {
                 endpoint: `http://${ENDPOINTS.minio.address}`,

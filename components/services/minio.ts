@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHmac } from "crypto";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
-import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
+import { BUCKETS, SECRETS_DIR } from "./context";
+import type { DataContext } from "./dataTier";
 import { ENDPOINTS } from "../catalog";
 import { SERVICES } from "../catalog";
 
@@ -42,18 +43,18 @@ export function renderMcAliases(
 export const MC_ROOT_REASON =
     "every mc command first writes into its config directory, which Docker creates root-owned when it copies the config in; it holds no capability";
 
-export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
+export function minio(ctx: DataContext, parent: pulumi.Resource): Service {
     return new Service(
         "minio",
         {
             kind: "stateful",
             statefulReason: "MinIO locks its data directory; a second server on the same volume refuses to start",
-            daemon: ctx.host,
-            namePrefix: ctx.cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.minio,
             // The image runs as root and its /data has no other owner (components/imageContracts.ts).
             rootReason: "its objects sit in a volume that earlier releases wrote as root; it holds no capability",
-            limits: ctx.cfg.resources.minio,
+            limits: ctx.limits.minio,
             command: ["server", "/data"],
             // MinIO reads both from files (minio/minio cmd/common-main.go, loadEnvVarsFromFiles).
             // Metrics without a bearer token: they are reachable only on the internal monitoring network.
@@ -69,7 +70,7 @@ export function minio(ctx: ServiceContext, parent: pulumi.Resource): Service {
             ],
             healthcheck: { test: ["CMD", "curl", "-fsS", `http://127.0.0.1:${MINIO_PORT}/minio/health/live`] },
             networks: [{ network: ctx.networks.data }, { network: ctx.networks.monitoring }],
-            volumes: [{ volume: ctx.volumes.volume("minio-data"), containerPath: "/data" }],
+            volumes: [{ volume: ctx.volumes["minio-data"], containerPath: "/data" }],
         },
         { parent },
     );
@@ -409,16 +410,16 @@ const MINIO_USERS: readonly MinioUser[] = [
  * with, the app user and the uploads reader (renderMinioInitScript). A job: it runs again when any of that changes. It
  * touches no object and never MinIO's volume.
  */
-export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource, parent: pulumi.Resource): Service {
+export function minioBuckets(ctx: DataContext, minioService: pulumi.Resource, parent: pulumi.Resource): Service {
     return new Service(
         "minio-init",
         {
             kind: "job",
-            daemon: ctx.host,
-            namePrefix: ctx.cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.mc,
             rootReason: MC_ROOT_REASON,
-            limits: ctx.cfg.resources["minio-init"],
+            limits: ctx.limits["minio-init"],
             // /bin/sh is in the mc image (ubi-micro; components/imageContracts.ts), and runs the steps in order.
             entrypoint: ["/bin/sh", "-c"],
             command: [renderMinioInitScript()],
@@ -428,7 +429,7 @@ export function minioBuckets(ctx: ServiceContext, minioService: pulumi.Resource,
                     content: ctx.secrets.minioRootPassword.apply(renderMcConfig),
                     secret: true,
                 },
-                { path: LIFECYCLE_FILE, content: renderBackupLifecycle(ctx.cfg.backup.retentionDays) },
+                { path: LIFECYCLE_FILE, content: renderBackupLifecycle(ctx.backupRetentionDays) },
                 ...MINIO_USERS.flatMap((u) => [
                     { path: u.policyFile, content: u.renderPolicy() },
                     { path: u.secretFile, content: u.secret(ctx.secrets.minioRootPassword), secret: true },

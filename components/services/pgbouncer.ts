@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { imageUser } from "../imageContracts";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
-import { DATABASE, DATABASE_ROLES, SECRETS_DIR, ServiceContext } from "./context";
+import { DATABASE, DATABASE_ROLES, SECRETS_DIR } from "./context";
+import type { DataContext } from "./dataTier";
 import { POSTGRES_PORT } from "./postgres";
 import { SERVICES } from "../catalog";
 
@@ -70,7 +71,7 @@ export function renderUserlist(entries: readonly UserlistEntry[]): string {
  * them in. On such a stack `freshtrack` is the superuser; on a stack created since, no role of that name exists and
  * the line admits nobody. Remove it once no stack runs a version older than the split (docs/operations.md).
  */
-export function pgbouncerUsers(secrets: ServiceContext["secrets"]): pulumi.Output<UserlistEntry[]> {
+export function pgbouncerUsers(secrets: DataContext["secrets"]): pulumi.Output<UserlistEntry[]> {
     return pulumi
         .all([secrets.databaseAppPassword, secrets.databaseMonitorPassword, secrets.postgresPassword])
         .apply(([app, monitor, legacy]) => [
@@ -80,16 +81,16 @@ export function pgbouncerUsers(secrets: ServiceContext["secrets"]): pulumi.Outpu
         ]);
 }
 
-export function pgbouncer(ctx: ServiceContext, postgres: pulumi.Resource, parent: pulumi.Resource): Service {
+export function pgbouncer(ctx: DataContext, postgres: pulumi.Resource, parent: pulumi.Resource): Service {
     return new Service(
         "pgbouncer",
         {
             kind: "stateless",
-            daemon: ctx.host,
-            namePrefix: ctx.cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.pgbouncer,
             user: imageUser(PUBLIC_IMAGES.pgbouncer),
-            limits: ctx.cfg.resources.pgbouncer,
+            limits: ctx.limits.pgbouncer,
             // Tells the image's entrypoint where the user list is, so it leaves its default one alone.
             env: { AUTH_FILE: USERLIST_FILE },
             files: [

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, createHmac, pbkdf2Sync } from "crypto";
 import { PUBLIC_IMAGES } from "../images";
-import type { GeneratedSecrets } from "../platform/secrets";
+import type * as docker from "@pulumi/docker";
 import { Service } from "../service";
-import { DATABASE, DATABASE_ROLES, SECRETS_DIR, SelfHostedLogins, ServiceContext } from "./context";
+import { DATABASE, DATABASE_ROLES, SECRETS_DIR, SelfHostedLogins } from "./context";
+import type { DataContext } from "./dataTier";
 import { SERVICES } from "../catalog";
 
 /**
@@ -40,16 +41,16 @@ export const POSTGRES_PASSWORD_FILE = `${SECRETS_DIR}/postgres_password`;
  */
 export const POSTGRES_USER_ID = "70:70";
 
-export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service {
-    const limits = ctx.cfg.resources.postgres;
+export function postgres(ctx: DataContext, volume: docker.Volume, parent: pulumi.Resource): Service {
+    const limits = ctx.limits.postgres;
     const tuning = postgresTuning(limits.memoryMb);
     return new Service(
         "postgres",
         {
             kind: "stateful",
             statefulReason: "one data directory can be opened by one server at a time",
-            daemon: ctx.host,
-            namePrefix: ctx.cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.postgres,
             limits,
             command: ["postgres", ...Object.entries(tuning).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
@@ -74,7 +75,7 @@ export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service 
             },
             waitTimeoutSeconds: 180,
             networks: [{ network: ctx.networks.data }],
-            volumes: [{ volume: ctx.volumes.volume("postgres-data"), containerPath: "/var/lib/postgresql/data" }],
+            volumes: [{ volume, containerPath: "/var/lib/postgresql/data" }],
             user: POSTGRES_USER_ID,
         },
         { parent },
@@ -82,7 +83,7 @@ export function postgres(ctx: ServiceContext, parent: pulumi.Resource): Service 
 }
 
 /** The logins of the self-hosted PostgreSQL beside the application's (DatabaseEndpoint.selfHosted). */
-export function selfHostedLogins(secrets: GeneratedSecrets["values"]): SelfHostedLogins {
+export function selfHostedLogins(secrets: DataContext["secrets"]): SelfHostedLogins {
     return {
         superusers: [
             { user: DATABASE_ROLES.superuser, password: secrets.postgresSuperuserPassword },

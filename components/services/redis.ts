@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
-import { SECRETS_DIR, ServiceContext } from "./context";
+import { SECRETS_DIR } from "./context";
+import type { DataContext } from "./dataTier";
 import { SERVICES } from "../catalog";
 
 export const REDIS_PORT = SERVICES.redis.port;
@@ -30,15 +31,15 @@ export function renderRedisAuthConf(password: string): string {
     return `requirepass ${password}\n`;
 }
 
-export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
-    const limits = ctx.cfg.resources.redis;
+export function redis(ctx: DataContext, parent: pulumi.Resource): Service {
+    const limits = ctx.limits.redis;
     return new Service(
         "redis",
         {
             kind: "stateful",
             statefulReason: "two servers appending to one AOF directory would corrupt it",
-            daemon: ctx.host,
-            namePrefix: ctx.cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.redis,
             limits,
             command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
@@ -52,7 +53,7 @@ export function redis(ctx: ServiceContext, parent: pulumi.Resource): Service {
                 test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${PASSWORD_FILE})" redis-cli ping | grep -q PONG`],
             },
             networks: [{ network: ctx.networks.data }],
-            volumes: [{ volume: ctx.volumes.volume("redis-data"), containerPath: "/data" }],
+            volumes: [{ volume: ctx.volumes["redis-data"], containerPath: "/data" }],
             // Started as root, the image's entrypoint searches /data before dropping to redis, and fails
             // on AOF's 0700 appendonlydir from the second start on without DAC_READ_SEARCH
             // (docker-library-redis 7.4/alpine/docker-entrypoint.sh:11-14; components/imageContracts.ts).
