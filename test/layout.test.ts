@@ -318,8 +318,6 @@ const KNOWN_LONG: Readonly<Record<string, number>> = {
     "components/host/bootstrap.ts": 568,
     "components/imageContracts.ts": 607,
     "components/monitoring/monitoringTier.ts": 556,
-    "components/service.ts": 521,
-    "components/validation.ts": 558,
     "scripts/lib/bench.ts": 497,
     "scripts/lib/engineModel.ts": 541,
     "scripts/lib/readBack/digitalocean.ts": 689,
