@@ -2,7 +2,7 @@
  * Rung 2 of the ladder (design.md, "Testing"): what the bridged Docker provider
  * (kreuzwerker/terraform-provider-docker v4.5.0) stores after a create, and what
  * its diff sees on the next update, each rule citing the provider source
- * (scripts/lib/readBack/docker.ts). Each rule is checked both ways: the form the
+ * (scripts/lib/readBack/: docker.ts and the modules it gathers). Each rule is checked both ways: the form the
  * program must send reads back unchanged, and a form that drifts is caught. The
  * last test runs every shipped stack under mocks and lists every Docker resource
  * whose second `up` would not be empty.

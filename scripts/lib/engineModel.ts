@@ -16,117 +16,35 @@
  * "reverse checkpoint order"), parallel steps, --continue-on-error, refresh, aliases, protect, import,
  * and ignoreChanges paths with array indices or wildcards.
  */
+import { applyIgnoreChanges, clone, INIT_ERROR_KEY, pathCovers } from "./enginePaths";
+import type {
+    DiffResult,
+    Goal,
+    Properties,
+    ProviderBehaviour,
+    RunOptions,
+    RunResult,
+    StateResource,
+    Step,
+} from "./engineTypes";
 
-export type Properties = Record<string, unknown>;
-
-/**
- * One resource of a checkpoint. The field names are those of `pulumi stack export`
- * (apitype/core.go:489-523, ResourceV3), so an export's `deployment.resources` can be passed in as is.
- */
-export interface StateResource {
-    urn: string;
-    type: string;
-    id?: string;
-    inputs: Properties;
-    outputs: Properties;
-    /** An old copy kept until its replacement's run ends; deleted then (apitype/core.go:495). */
-    delete?: boolean;
-    /** Deleted by a delete-before-replace whose create has not succeeded yet (apitype/core.go:523). */
-    pendingReplacement?: boolean;
-    /** The provider created it (it has an ID) but reported it failed to initialise (apitype/core.go:516). */
-    initErrors?: string[];
-    /** `pulumi state taint`: the next update replaces it (apitype/core.go:509). */
-    taint?: boolean;
-}
-
-/** What the program registers for one resource in this run. */
-export interface Goal {
-    urn: string;
-    type: string;
-    inputs: Properties;
-    deleteBeforeReplace?: boolean;
-    ignoreChanges?: string[];
-    replaceOnChanges?: string[];
-    /**
-     * The program's own use of the resource's outputs, e.g. Service's `exitCode.apply` that throws on a
-     * failed job. A returned message is an exception in the program: the run fails there.
-     */
-    checkOutputs?: (outputs: Properties) => string | undefined;
-}
-
-export interface DiffResult {
-    /** Input keys whose value differs from the checkpoint. */
-    changed: string[];
-    /** The subset of keys the provider cannot change in place. */
-    replaceKeys: string[];
-    /** The provider's own preference; the program's deleteBeforeReplace overrides it. */
-    deleteBeforeReplace?: boolean;
-}
-
-/** An error together with an ID is a partial create: the object exists but failed to initialise. */
-export interface CreateResult {
-    id?: string;
-    outputs?: Properties;
-    error?: string;
-}
-
-/** An error together with outputs is a partial update; an error alone leaves the old state. */
-export interface ProviderUpdateResult {
-    outputs?: Properties;
-    error?: string;
-}
-
-/** What the (bridged) provider does; the engine only ever sees these answers. */
-export interface ProviderBehaviour {
-    diff(type: string, oldInputs: Properties, oldOutputs: Properties, newInputs: Properties): DiffResult;
-    create(type: string, urn: string, inputs: Properties): CreateResult;
-    /** Defaults to "outputs are the old outputs with the new inputs laid over them". */
-    update?(resource: StateResource, newInputs: Properties, changed: string[]): ProviderUpdateResult;
-    /** Defaults to success. */
-    delete?(resource: StateResource): { error?: string };
-}
-
-/** Operation names as the engine displays them (step.go:2236-2248). */
-export type StepOp =
-    | "same"
-    | "create"
-    | "update"
-    | "replace"
-    | "create-replacement"
-    | "delete-replaced"
-    | "delete"
-    | "remove-pending-replace";
-
-export interface Step {
-    op: StepOp;
-    urn: string;
-    /** The provider ID the step acted on or produced. */
-    id?: string;
-    /** The inputs sent to the provider (create, create-replacement, update). */
-    inputs?: Properties;
-    /** Why a replacement happens ("id" for --replace, "#initerror" for replaceOnChanges over init errors). */
-    keys?: string[];
-    /** An update caused only by the old state's initialization errors (nothing changed). */
-    initErrorRetry?: boolean;
-    error?: string;
-}
-
-export interface RunOptions {
-    /** `pulumi up --replace <urn>` (UpOptions.replace). `--target-replace` is `replace` plus `target`. */
-    replace?: string[];
-    /** `pulumi up --target <urn>`. */
-    target?: string[];
-    /** `pulumi preview`: steps are planned, the provider never creates, updates or deletes, nothing is written. */
-    preview?: boolean;
-}
-
-export interface RunResult {
-    steps: Step[];
-    /** The checkpoint after the run (the previous one, unchanged, for a preview). */
-    state: StateResource[];
-    /** Set when the run failed: a provider error, or "program: ..." when the program threw. */
-    failed?: string;
-}
+// What importers took from this module before it was split; each lives in the module named.
+export type {
+    CreateResult,
+    DiffResult,
+    Goal,
+    Properties,
+    ProviderBehaviour,
+    ProviderUpdateResult,
+    RunOptions,
+    RunResult,
+    StateResource,
+    Step,
+    StepOp,
+} from "./engineTypes";
+export { applyIgnoreChanges, INIT_ERROR_KEY, pathCovers } from "./enginePaths";
+export type { RetryHazards } from "./engineRetry";
+export { retryHazards } from "./engineRetry";
 
 interface Outcome {
     failed?: string;
@@ -447,95 +365,6 @@ export function runUpdate(
     return finish();
 }
 
-/** The key an initialization error is reported under in a diff (step_generator.go:3118). */
-export const INIT_ERROR_KEY = "#initerror";
-
-/**
- * Whether a replaceOnChanges path covers a changed key: "*" covers every key, and a path covers itself and
- * anything below it (sdk/go/common/resource/properties_path.go:314-342, PropertyPath.Contains).
- */
-export function pathCovers(pattern: string, key: string): boolean {
-    if (pattern === "*" || pattern === key) return true;
-    return key.startsWith(`${pattern}.`) || key.startsWith(`${pattern}[`);
-}
-
-/**
- * The program's inputs with every ignored path set back to its old value, or removed when the old inputs
- * lack it (step_generator.go:3026-3048; properties_path.go:508-535, PropertyPath.reset). Dotted object
- * paths only.
- */
-export function applyIgnoreChanges(inputs: Properties, oldInputs: Properties, paths: readonly string[]): Properties {
-    const result = clone(inputs);
-    for (const path of paths) resetPath(result, oldInputs, path.split("."));
-    return result;
-}
-
-function resetPath(target: Properties, source: Properties | undefined, keys: string[]): void {
-    const [head, ...rest] = keys;
-    if (head === undefined) return;
-    if (rest.length === 0) {
-        if (source !== undefined && Object.prototype.hasOwnProperty.call(source, head))
-            target[head] = clone(source[head]);
-        else delete target[head];
-        return;
-    }
-    const next = target[head];
-    const from = source?.[head];
-    if (isObject(next)) resetPath(next, isObject(from) ? from : undefined, rest);
-}
-
-/** What a checkpoint left by a failed run means for a plain retry, read from `pulumi stack export` fields. */
-export interface RetryHazards {
-    /**
-     * Live resources with `initErrors`: a plain retry sends them an empty update, which clears the errors
-     * without creating anything (for a bridged container: without waiting for health again).
-     */
-    initErrors: string[];
-    /** URNs with an old copy marked `delete`: a plain retry that succeeds deletes those copies at its end. */
-    pendingDeletes: string[];
-    /**
-     * Run-to-completion containers (`attach`) whose recorded `exitCode` is not 0. Their create succeeded, so a
-     * retry with the same inputs keeps them (a same step) and the program sees the old exit code again.
-     */
-    failedJobs: string[];
-    /**
-     * What to pass as `replace` (UpOptions.replace, `--replace`): the containers among `initErrors`, and
-     * `failedJobs`. The retry then creates a fresh container first and deletes the failed one and any older
-     * pending copy only after it succeeded. Other resource types with initErrors are left to the operator
-     * (a droplet, say, is not replaced on a guess). Empty when a plain retry is safe.
-     */
-    replace: string[];
-}
-
-const DOCKER_CONTAINER = "docker:index/container:Container";
-
-export function retryHazards(state: readonly StateResource[]): RetryHazards {
-    const live = state.filter((r) => !r.delete);
-    const initErrors = live.filter((r) => (r.initErrors ?? []).length > 0).map((r) => r.urn);
-    const pendingDeletes = [...new Set(state.filter((r) => r.delete).map((r) => r.urn))];
-    const failedJobs = live
-        .filter((r) => r.type === DOCKER_CONTAINER && r.inputs["attach"] === true)
-        .filter((r) => typeof r.outputs["exitCode"] === "number" && r.outputs["exitCode"] !== 0)
-        .map((r) => r.urn);
-    const containersWithInitErrors = live
-        .filter((r) => r.type === DOCKER_CONTAINER && (r.initErrors ?? []).length > 0)
-        .map((r) => r.urn);
-    return {
-        initErrors,
-        pendingDeletes,
-        failedJobs,
-        replace: [...new Set([...containersWithInitErrors, ...failedJobs])],
-    };
-}
-
 function copyResource(r: StateResource): StateResource {
     return clone(r);
-}
-
-function clone<T>(value: T): T {
-    return structuredClone(value);
-}
-
-function isObject(value: unknown): value is Properties {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
