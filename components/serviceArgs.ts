@@ -77,7 +77,7 @@ export interface ServiceVolume {
  * (kreuzwerker structures.go:35-59). With one port published twice the provider's diff suppression
  * never applies (container.go:1192-1247), so only that exact order reads back as no change. Docker 26
  * and older give a port's bindings back reversed (go-connections nat.SortPortMap, vendored in moby
- * v26.1.3 and v20.10.24), and no order survives that (scripts/lib/readBack/docker.ts, portBindingOrder):
+ * v26.1.3 and v20.10.24), and no order survives that (scripts/lib/readBack/daemon.ts, portBindingOrder):
  * hosts that publish on IPv6 check the daemon's version in their bootstrap.
  */
 export function publishedPorts(
