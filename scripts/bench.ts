@@ -44,7 +44,8 @@ function parseArguments(argv: readonly string[]): Args | { exitCode: number } {
 }
 
 /**
- * The memory-budget settings of the stack's policy config, defaults included, which the benchmark shares with the pack.
+ * The memory-budget settings of the pack config of the stack's environment, defaults included, which the benchmark
+ * shares with the pack.
  */
 function budgetSettings(stack: string): { headroom: number; hostMemoryMb?: number } {
     const { headroom, hostMemoryMb } = settingsFor(memoryBudget, readPackConfig(stack)).config as {

@@ -1,8 +1,9 @@
 /**
  * npm run deploy -- <stack> [--allow-examples] [--no-auto-replace]
  *
- * `pulumi up` for a stack through the Automation API, with its policy pack, so
- * that a failed update is announced too: the program itself announces only
+ * `pulumi up` for a stack through the Automation API (scripts/lib/workspace.ts),
+ * with the policy pack and the pack config of the stack's environment, so that
+ * a failed update is announced too: the program itself announces only
  * verified, completed updates. A failure to announce never changes the result.
  * A droplet or VM stack that still has the shipped documentation examples
  * (example.com, 203.0.113.0/24, ...) is refused before anything is touched,
@@ -14,15 +15,13 @@
  * --no-auto-replace leaves that to `pulumi up` and the operator.
  * Exit codes: 0 deployed, 1 the update failed or examples refused, 2 usage or setup error.
  */
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { placeholderValues } from "../components/config";
 import { notify } from "../operator/notify";
 import { destinationsFromConfig } from "./lib/destinations";
-import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
+import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
-import { stackReadFailure } from "./lib/stackOutputs";
-import { policyUpOptions } from "./lib/policyRun";
+import { OperatorStack, selectStack } from "./lib/workspace";
 import { retryPlan, RetryPlan } from "./lib/retryPlan";
 
 async function main(argv: string[]): Promise<number> {
@@ -32,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
-    const cfg = await loadStackConfigFor(stack);
+    const cfg = loadStackConfigFor(stack);
     const examples = placeholderValues(cfg);
     if (examples.length > 0 && line.values["allow-examples"] !== true) {
         console.error(
@@ -44,20 +43,20 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
     const started = Date.now();
-    let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
+    let workspaceStack: OperatorStack;
     try {
-        workspaceStack = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
+        workspaceStack = await selectStack(stack);
     } catch (err) {
-        console.error(`deploy: ${stackReadFailure(stack, err)}`);
+        console.error(`deploy: ${(err as Error).message}`);
         return 2;
     }
     let replace: string[] = [];
     if (line.values["no-auto-replace"] !== true) {
         let exported: unknown;
         try {
-            exported = await workspaceStack.exportStack();
+            exported = await workspaceStack.exportState();
         } catch (err) {
-            console.error(`deploy: ${stackReadFailure(stack, err)}`);
+            console.error(`deploy: ${(err as Error).message}`);
             return 2;
         }
         let plan: RetryPlan;
@@ -85,7 +84,6 @@ async function main(argv: string[]): Promise<number> {
     try {
         const up = await workspaceStack.up({
             onOutput: (out) => process.stdout.write(out),
-            ...policyUpOptions(stack),
             ...(replace.length > 0 ? { replace } : {}),
         });
         if (up.summary.result !== "succeeded") throw new Error(`the update ended with ${up.summary.result}`);
@@ -96,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
             .filter((l) => l.trim())
             .slice(-3)
             .join(" / ");
-        const destinations = destinationsFromConfig(await workspaceStack.getAllConfig().catch(() => ({})));
+        const destinations = destinationsFromConfig(await workspaceStack.config().catch(() => ({})));
         for (const d of await notify(
             {
                 kind: "update",

@@ -3,16 +3,17 @@
  *
  * Runs the pre-flight checks on a stack's host by hand, over SSH as the deploy
  * user: the same script `pulumi up` runs before any container is created. The
- * address, deploy key and pinned host key come from `pulumi stack output` (the
- * Pulumi CLI and access to the stack's state are needed); the script comes from
- * the program. The ssh target's port comes from its config.
+ * address, deploy key and pinned host key come from the stack's outputs, read
+ * through the Automation API (scripts/lib/workspace.ts; the Pulumi CLI and access
+ * to the stack's state are needed); the script comes from the program. The ssh
+ * target's port comes from its config.
  * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
  */
 import { spawnSync } from "child_process";
 import { preflightScriptFor } from "../components/preflight/preflight";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
-import { readStackOutputs } from "./lib/stackOutputs";
+import { readStackOutputs } from "./lib/workspace";
 import { openSsh, SshSession, sshTargetFromOutputs } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
@@ -20,14 +21,14 @@ async function main(argv: string[]): Promise<number> {
     const line = commandLine("preflight", argv, { usage: "<stack>" });
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
-    const cfg = await loadStackConfigFor(stack);
+    const cfg = loadStackConfigFor(stack);
     if (cfg.target === "local") {
         console.log("preflight: the local target has nothing to check (Docker on this machine is the host)");
         return 0;
     }
     let outputs: Record<string, unknown>;
     try {
-        outputs = readStackOutputs(stack, { showSecrets: true });
+        outputs = await readStackOutputs(stack, { showSecrets: true });
     } catch (err) {
         console.error(`preflight: ${(err as Error).message}`);
         return 2;

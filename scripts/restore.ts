@@ -6,7 +6,8 @@
  * `freshtrack-restore` in the stack's backup container, which checks the whole
  * dump before touching anything and keeps the replaced database
  * (docs/operations.md, Backups and restore). Droplet and ssh targets are
- * reached over SSH with the deploy key from `pulumi stack output`.
+ * reached over SSH with the deploy key from the stack's outputs (read through
+ * the Automation API, scripts/lib/workspace.ts).
  * Exit codes: 0 restored, 1 refused (an answer other than the stack name, or
  * no answer: end of input) or failed, 2 usage or setup error, or the host not
  * reached over ssh (ssh's own message is shown).
@@ -16,7 +17,7 @@ import { askForStackName } from "./lib/confirm";
 import { chooseBackup, confirmationText } from "./lib/restorePlan";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
-import { backupContainer, dockerOn, exitStatusFor, listBackups, runStep } from "./lib/hostDocker";
+import { backupContainer, dockerOn, exitStatusFor, HostDocker, listBackups, runStep } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
 async function main(argv: string[]): Promise<number> {
@@ -29,10 +30,10 @@ async function main(argv: string[]): Promise<number> {
     const stack = line.stacks[0]!;
     const yes = line.values.yes === true;
     const requested = line.extra[0];
-    const cfg = await loadStackConfigFor(stack);
-    let host: ReturnType<typeof dockerOn>;
+    const cfg = loadStackConfigFor(stack);
+    let host: HostDocker;
     try {
-        host = dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
+        host = await dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
     } catch (err) {
         console.error(`restore: ${(err as Error).message}`);
         return 2;

@@ -1,17 +1,18 @@
 /**
  * npm run rollback -- <stack> [--to <version>] [--yes]
  *
- * Redeploys the previous (or named) app version through the Automation API,
- * using the stack's update history. Before it: a database backup, a CSV export
- * of the rows written since the version being rolled back went live, and a
- * manifest of what was done, all in the backups volume (mirrored to MinIO).
- * Without --yes it shows the plan and asks for the stack name. Migrations are
- * not undone (docs/operations.md, Going back a version).
+ * Redeploys the previous (or named) app version through the Automation API
+ * (scripts/lib/workspace.ts: with the policy pack and the pack config of the
+ * stack's environment), using the stack's update history. Before it: a
+ * database backup, a CSV export of the rows written since the version being
+ * rolled back went live, and a manifest of what was done, all in the backups
+ * volume (mirrored to MinIO). Without --yes it shows the plan and asks for the
+ * stack name. Migrations are not undone (docs/operations.md, Going back a
+ * version).
  * Exit codes: 0 rolled back, 1 refused (an answer other than the stack name,
  * or no answer: end of input) or failed, 2 usage or setup error, or the host
  * not reached over ssh (ssh's own message is shown).
  */
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { notify } from "../operator/notify";
 import { HistoryEntry, planRollback, renderExportScript, renderManifest, RollbackPlan } from "../operator/rollbackPlan";
 import { BACKUP_DIR } from "../components/services/backupScripts";
@@ -27,11 +28,10 @@ import {
     stepFailure,
     writeFileInContainer,
 } from "./lib/hostDocker";
-import { loadStackConfigFor, REPO_ROOT } from "./lib/stackFiles";
+import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
-import { policyUpOptions } from "./lib/policyRun";
 import { runCli } from "./lib/cli";
-import { stackReadFailure } from "./lib/stackOutputs";
+import { OperatorStack, selectStack } from "./lib/workspace";
 import { checkPinnedTag } from "../components/validation";
 
 function describePlan(stack: string, plan: RollbackPlan, tables: readonly { table: string }[]): string {
@@ -61,12 +61,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const started = Date.now();
-    const cfg = await loadStackConfigFor(stack);
+    const cfg = loadStackConfigFor(stack);
 
-    let workspaceStack: Awaited<ReturnType<typeof LocalWorkspace.selectStack>>;
+    let workspaceStack: OperatorStack;
     let history: HistoryEntry[];
     try {
-        workspaceStack = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
+        workspaceStack = await selectStack(stack);
         history = (await workspaceStack.history(100)).map((h) => {
             const version = h.config?.["freshtrack:appVersion"]?.value;
             return {
@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
             };
         });
     } catch (err) {
-        console.error(`rollback: ${stackReadFailure(stack, err)}`);
+        console.error(`rollback: ${(err as Error).message}`);
         return 2;
     }
     const plan = planRollback(history, requested);
@@ -94,12 +94,12 @@ async function main(argv: string[]): Promise<number> {
 
     let host: HostDocker;
     try {
-        host = dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
+        host = await dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
     } catch (err) {
         console.error(`rollback: ${(err as Error).message}; nothing was rolled back`);
         return 2;
     }
-    const destinations = destinationsFromConfig(await workspaceStack.getAllConfig());
+    const destinations = destinationsFromConfig(await workspaceStack.config());
     const announce = async (result: "succeeded" | "failed", detail: string) => {
         for (const d of await notify(
             {
@@ -164,8 +164,8 @@ async function main(argv: string[]): Promise<number> {
 
         versionChanging = true;
         await workspaceStack.setConfig("freshtrack:appVersion", { value: plan.to });
-        // With the policy pack, as npm run deploy: going back must pass the same rules as going forward.
-        const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out), ...policyUpOptions(stack) });
+        // With the policy pack (the workspace adds it), as npm run deploy: going back passes the rules forward does.
+        const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out) });
         if (up.summary.result !== "succeeded") throw new Error(`pulumi up ended with ${up.summary.result}`);
         await announce("succeeded", `backup ${backupFile}; export ${exportDir}`);
         console.log(`rollback: ${stack} runs ${plan.to}. Pulumi.${stack}.yaml now says so; commit it.`);

@@ -1,16 +1,17 @@
 /**
  * npm run summary -- <stack> [--show-secrets]
  *
- * URLs, credentials and next steps for a deployed stack, from `pulumi stack
- * output` (the Pulumi CLI and access to the stack's state are needed).
+ * URLs, credentials and next steps for a deployed stack, from its outputs, read
+ * through the Automation API (scripts/lib/workspace.ts; the Pulumi CLI and access
+ * to the stack's state are needed).
  * Secrets are masked unless --show-secrets is given and the output is a terminal.
  */
-import { readStackOutputs } from "./lib/stackOutputs";
+import { readStackOutputs } from "./lib/workspace";
 import { renderSummary } from "./lib/summary";
 import { runCli } from "./lib/cli";
 import { commandLine } from "./lib/commandLine";
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
     const line = commandLine("summary", argv, {
         usage: "<stack> [--show-secrets]",
         options: { "show-secrets": { type: "boolean" } },
@@ -21,8 +22,8 @@ function main(argv: string[]): number {
     const isTty = process.stdout.isTTY === true;
     let outputs: Record<string, unknown>;
     try {
-        // Secrets are fetched only when they may be shown.
-        outputs = readStackOutputs(stack, { showSecrets: showSecrets && isTty });
+        // Secrets are kept only when they may be shown; the workspace masks the others as soon as it has read them.
+        outputs = await readStackOutputs(stack, { showSecrets: showSecrets && isTty });
     } catch (err) {
         console.error(`summary: ${(err as Error).message}`);
         return 2;

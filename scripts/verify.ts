@@ -4,8 +4,9 @@
  *
  * Runs the verification gate against the stack's public URLs and prints a
  * report: check, expected, seen, where to look. The stack's CA and admin
- * password come from `pulumi stack output` (the Pulumi CLI and access to the
- * stack's state are needed for this mode).
+ * password come from the stack's outputs, read through the Automation API
+ * (scripts/lib/workspace.ts; the Pulumi CLI and access to the stack's state are
+ * needed for this mode).
  * Exit codes: 0 all checks passed, 1 a check failed, 2 usage or setup error.
  */
 import { renderReport } from "../operator/verify/checks";
@@ -15,14 +16,14 @@ import { runPlan } from "../operator/verify/runPlan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine } from "./lib/commandLine";
-import { readStackOutputs } from "./lib/stackOutputs";
+import { readStackOutputs } from "./lib/workspace";
 import { runCli } from "./lib/cli";
 
 async function planForStack(stack: string): Promise<VerifyPlan> {
     // The settings come from the stack config (checked first, without the CLI); the URLs and secrets from the deployed
     // stack.
-    const cfg = await loadStackConfigFor(stack);
-    const outputs = readStackOutputs(stack, { showSecrets: true });
+    const cfg = loadStackConfigFor(stack);
+    const outputs = await readStackOutputs(stack, { showSecrets: true });
     return buildPlan(
         cfg.verification,
         cfg.domain,

@@ -247,7 +247,11 @@ describe("docs checker: each check reports what does not exist", () => {
 
         it("checks repository paths used as arguments in code blocks", () => {
             expect(
-                checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/prod.json\n```", "fake.md", facts),
+                checkPaths(
+                    "```sh\npulumi up --policy-pack-config ./policy/config/production.json\n```",
+                    "fake.md",
+                    facts,
+                ),
             ).to.deep.equal([]);
             expect(
                 checkPaths("```sh\npulumi up --policy-pack-config ./policy/config/qa.json\n```", "fake.md", facts),

@@ -683,7 +683,7 @@ describe("policy pack", () => {
         const finished = (stack: string) =>
             stack === "prod" ? withOffsite(loadStackSettings(stack)) : loadStackSettings(stack);
         for (const stack of shippedStacks()) {
-            it(`stack ${stack} has no mandatory violation with policy/config/${stack}.json`, async () => {
+            it(`stack ${stack} has no mandatory violation with the pack config of its environment`, async () => {
                 const { runUnderMocks } = await import("../scripts/lib/mockRun");
                 const { resources } = await runUnderMocks(finished(stack), deployStack);
                 const config = readPackConfig(stack);
@@ -1212,16 +1212,17 @@ describe("docker-ssh-host-key-pinned: the Docker provider's ssh accepts only the
     });
 });
 
-// The newcomer pass: a new stack without policy/config/<stack>.json got a config file that does not exist from
-// `npm run deploy`, while `npm run policy` ran the pack at its defaults. Deploy and rollback now share one rule.
+// The newcomer pass: a new stack without its own pack config got a file that does not exist from `npm run deploy`.
+// Issue 16: the pack config is chosen by the stack's freshtrack:environment, never by its name, and every environment
+// ships one, so deploy, rollback and `npm run policy` read the same file.
 describe("policyUpOptions: the pack for `pulumi up` through the Automation API (deploy, rollback)", () => {
-    it("passes the stack's pack config when it has one, and the pack at its defaults when it has none", () => {
+    it("passes the pack config of the stack's environment: policy/config/<environment>.json", () => {
+        const config = (file: string) => path.join(__dirname, "..", "policy", "config", file);
         const prod = policyUpOptions("prod");
         expect(prod.policyPacks).to.deep.equal([path.join(__dirname, "..", "policy")]);
-        expect(prod.policyPackConfigs).to.deep.equal([path.join(__dirname, "..", "policy", "config", "prod.json")]);
-        const fresh = policyUpOptions("customer-eu-2");
-        expect(fresh.policyPacks).to.deep.equal(prod.policyPacks);
-        expect(fresh).to.not.have.property("policyPackConfigs");
+        expect(prod.policyPackConfigs).to.deep.equal([config("production.json")]);
+        expect(policyUpOptions("staging").policyPackConfigs).to.deep.equal([config("staging.json")]);
+        expect(policyUpOptions("dev").policyPackConfigs).to.deep.equal([config("development.json")]);
     });
 });
 

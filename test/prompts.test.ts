@@ -57,8 +57,8 @@ function standIns(outputs: Record<string, unknown> = {}): {
     ];
     fs.writeFileSync(path.join(bin, "history.json"), JSON.stringify(history));
     fs.writeFileSync(path.join(bin, "outputs.json"), JSON.stringify(outputs));
-    // What the Automation API and stackOutputs.ts ask the Pulumi CLI: its version, stack select, history, config,
-    // outputs.
+    // What the Automation API (scripts/lib/workspace.ts) asks the Pulumi CLI: its version, stack select, history,
+    // config, outputs.
     fs.writeFileSync(
         path.join(bin, "pulumi"),
         [

@@ -66,28 +66,28 @@ describe("restore and rollback find the backup container on the stack's host", (
         fs.rmSync(bin, { recursive: true, force: true });
     });
 
-    it("an unreachable Docker daemon is reported as such, with Docker's own reason, not as a missing container", () => {
+    it("an unreachable Docker daemon is reported as such, with Docker's own reason, not as a missing container", async () => {
         fakeDocker(
             1,
             "",
             "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
         );
-        const found = backupContainer(dockerOn("local", "dev"), "freshtrack-dev", "dev");
+        const found = backupContainer(await dockerOn("local", "dev"), "freshtrack-dev", "dev");
         expect(found).to.deep.equal({
             problem:
                 "cannot reach this machine's Docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
         });
     });
 
-    it("a machine without docker says docker is not installed", () => {
+    it("a machine without docker says docker is not installed", async () => {
         process.env.PATH = bin; // empty directory: no docker anywhere
-        const found = backupContainer(dockerOn("local", "dev"), "freshtrack-dev", "dev");
+        const found = backupContainer(await dockerOn("local", "dev"), "freshtrack-dev", "dev");
         expect(found).to.deep.equal({ problem: "cannot run docker: docker: not installed on this machine" });
     });
 
-    it("a reachable daemon without the container says to run pulumi up", () => {
+    it("a reachable daemon without the container says to run pulumi up", async () => {
         fakeDocker(0, "", "");
-        expect(backupContainer(dockerOn("local", "dev"), "freshtrack-dev", "dev")).to.deep.equal({
+        expect(backupContainer(await dockerOn("local", "dev"), "freshtrack-dev", "dev")).to.deep.equal({
             problem: "no running backup container for stack 'dev' on this machine's Docker; run pulumi up first",
         });
     });

@@ -373,8 +373,8 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
         expect(replacedBy(run.calls)).to.deep.equal([MIGRATE]);
         const up = run.calls.find((c) => c[0] === "up")!;
         expect(up[up.indexOf("--policy-pack") + 1], "with the policy pack").to.equal(path.join(ROOT, "policy"));
-        expect(up[up.indexOf("--policy-pack-config") + 1], "and the stack's pack config").to.equal(
-            path.join(ROOT, "policy", "config", "prod.json"),
+        expect(up[up.indexOf("--policy-pack-config") + 1], "and the pack config of prod's environment").to.equal(
+            path.join(ROOT, "policy", "config", "production.json"),
         );
         const lines = run.stdout.split("\n").filter((l) => l.startsWith("deploy: "));
         expect(lines).to.deep.equal([`deploy: --replace '${MIGRATE}': ${JOB_WHY}`]);

@@ -295,12 +295,13 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
             expect(server.dockerCalls()).to.deep.equal([]);
         });
 
-        it("dockerOn reaches the ssh target's host on its configured port (freshtrack:ssh.port), with the address and key from the stack outputs", () => {
+        it("dockerOn reaches the ssh target's host on its configured port (freshtrack:ssh.port), with the address and key from the stack outputs", async () => {
             const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
             const savedPath = process.env.PATH;
-            // A stand-in Pulumi CLI for `pulumi stack output --json --show-secrets`: the outputs of a deployed ssh
-            // stack. Issue 15, finding 3: the host key comes from the stack's hostKey output and is pinned, as the
-            // program pins it.
+            // A stand-in Pulumi CLI for what the Automation API asks (scripts/lib/workspace.ts): its version, then the
+            // outputs, `pulumi stack output --json` with and without --show-secrets: those of a deployed ssh stack.
+            // Issue 15, finding 3: the host key comes from the stack's hostKey output and is pinned, as the program
+            // pins it.
             fs.writeFileSync(
                 path.join(bin, "outputs.json"),
                 JSON.stringify({
@@ -311,16 +312,26 @@ describe("Operator scripts over a real sshd (rung 4: real server on 127.0.0.1)",
             );
             fs.writeFileSync(
                 path.join(bin, "pulumi"),
-                `#!/bin/sh\nprintf '%s\\n' "$*" > '${bin}/args'\ncat '${bin}/outputs.json'\n`,
+                [
+                    "#!/bin/sh",
+                    `printf '%s\\n' "$*" >> '${bin}/args'`,
+                    'case "$1" in',
+                    "  version) echo v3.270.0 ;;",
+                    `  stack) cat '${bin}/outputs.json' ;;`,
+                    "  *) exit 1 ;;",
+                    "esac",
+                    "",
+                ].join("\n"),
                 { mode: 0o755 },
             );
             process.env.PATH = `${bin}:${savedPath}`;
             const settings = { user: server.user, configFile: "/dev/null", connectTimeoutSeconds: 5 };
-            const onPort = dockerOn("ssh", "vm", { ...settings, port: server.port });
-            const onDefault = dockerOn("ssh", "vm", settings);
+            const onPort = await dockerOn("ssh", "vm", { ...settings, port: server.port });
+            const onDefault = await dockerOn("ssh", "vm", settings);
             try {
-                expect(fs.readFileSync(path.join(bin, "args"), "utf8")).to.equal(
-                    "stack output --json --stack vm --show-secrets\n",
+                const asked = fs.readFileSync(path.join(bin, "args"), "utf8").split("\n");
+                expect(asked, "the outputs with their secrets, of the stack named").to.include(
+                    "stack output --json --show-secrets --stack vm --non-interactive",
                 );
                 expect(onPort.where).to.equal(where());
                 expect(backupContainer(onPort, "freshtrack-vm", "vm")).to.deep.equal({ id: CONTAINER_ID });

@@ -4,6 +4,7 @@
  * program; scripts call `parseStackConfig` on a stack's files directly (scripts/lib/stackFiles.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { isConfigSecret } from "../sdkInternals";
 import { parseStackConfig } from "./parse";
 import { RawConfig } from "./source";
 import { StackConfig } from "./types";
@@ -32,19 +33,11 @@ export { ROTATABLE_SECRETS } from "./types";
 export type * from "./types";
 
 /**
- * Whether a key's value reached the program encrypted. The CLI hands the program the keys whose stack values are
- * secure (pulumi@v3.259.0 pkg/resource/deploy/source_eval.go:223, sdk/nodejs/cmd/pulumi-language-nodejs/main.go:105,
- * 914: PULUMI_CONFIG_SECRET_KEYS), and the SDK answers from that list (sdk/nodejs/runtime/config.ts:74
- * isConfigSecret, exported at run time though not in the typings); the mocks fill the same list
+ * Whether a key's value reached the program encrypted: the SDK answers from the list of secret keys the CLI passes, by
+ * a function it does not publish (components/sdkInternals.ts, isConfigSecret); the mocks fill the same list
  * (scripts/lib/mockRun.ts).
  */
 export function arrivedEncrypted(fullKey: string): boolean {
-    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
-    if (typeof isConfigSecret !== "function") {
-        throw new Error(
-            "@pulumi/pulumi no longer exports runtime.isConfigSecret; components/config cannot tell a secret config value from plain text",
-        );
-    }
     return isConfigSecret(fullKey);
 }
 

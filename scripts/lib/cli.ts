@@ -7,9 +7,15 @@ import { ConfigError } from "../../components/config";
 
 const INSTALL_PULUMI = "https://www.pulumi.com/docs/iac/download-install/";
 
-/** Whether running `pulumi` failed because there is no such command on PATH. */
+/**
+ * Whether running `pulumi` failed because there is no such command on PATH: the spawn's ENOENT, which the Automation
+ * API keeps in its error's message ("spawn pulumi ENOENT"). Its "code: -2" is no sign of it: the Automation API gives
+ * every failed command that code, a non-zero exit included (@pulumi/pulumi 3.270.0 automation/cmd.js:164 runs execa,
+ * whose promise rejects on a non-zero exit; the catch at 193-196 wraps every rejection with unknownErrCode, -2).
+ */
 export function isMissingCli(err: unknown): boolean {
-    return /code: -2\b|ENOENT/.test(err instanceof Error ? err.message : String(err));
+    if ((err as { code?: unknown } | undefined)?.code === "ENOENT") return true;
+    return /\bspawn(?:Sync)? \S*pulumi ENOENT\b/.test(err instanceof Error ? err.message : String(err));
 }
 
 /** One line on why the Pulumi CLI could not be used, from the error its invocation raised. */

@@ -6,7 +6,7 @@ import * as path from "path";
 import { DEPLOY_USER } from "../../components/host/bootstrap";
 import { checkHostKeyLine, knownHostsLine } from "../../components/host/hostKey";
 import { BACKUP_DIR } from "../../components/services/backupScripts";
-import { readStackOutputs } from "./stackOutputs";
+import { readStackOutputs } from "./workspace";
 
 export interface DockerOptions {
     /** Attach the terminal (for prompts and live output). */
@@ -289,16 +289,16 @@ export function sshDocker(target: SshTarget): HostDocker {
 
 /**
  * `docker` on a stack's host. For droplet and ssh targets the address and deploy key come from the
- * stack's outputs; `ssh` carries what the outputs do not say (the ssh target's port).
+ * stack's outputs (scripts/lib/workspace.ts); `ssh` carries what the outputs do not say (the ssh target's port).
  */
-export function dockerOn(target: string, stack: string, ssh: SshOptions = {}): HostDocker {
+export async function dockerOn(target: string, stack: string, ssh: SshOptions = {}): Promise<HostDocker> {
     if (target === "local")
         return {
             docker: (args, o) => run("docker", args, o),
             where: "this machine's Docker",
             cleanup: () => undefined,
         };
-    const outputs = readStackOutputs(stack, { showSecrets: true });
+    const outputs = await readStackOutputs(stack, { showSecrets: true });
     return sshDocker({ ...sshTargetFromOutputs(stack, outputs), ...ssh });
 }
 

@@ -4,9 +4,8 @@
  * still marked) and the resource options (protect, deleteBeforeReplace,
  * dependsOn, ignoreChanges, replaceOnChanges, provider).
  *
- * The SDK's mock monitor passes only inputs to `newResource`, so the
- * monitor's `registerResource` is wrapped to read the options from the
- * request itself.
+ * The SDK's mock monitor passes only inputs to `newResource`; the options are read from the request itself, through
+ * components/sdkInternals.ts, where every use of the SDK's internals sits.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
@@ -16,6 +15,7 @@ import * as path from "path";
 import { DATABASE_CLUSTER_DEFAULT_USER, DIGITALOCEAN_MODELS } from "./readBack/digitalocean";
 import { DOCKER_MODELS } from "./readBack/docker";
 import { StackSettings } from "./stackFiles";
+import { AliasRecord, onMockRegistration, waitForRegistrations, wireForm } from "../../components/sdkInternals";
 import { SecretValue, UNKNOWN } from "./values";
 
 export { keepSecret, SecretValue, UNKNOWN, unwrapSecrets } from "./values";
@@ -52,20 +52,7 @@ export interface RegisteredResource {
     };
 }
 
-/**
- * One alias of a registration: an old URN, or a spec whose empty fields mean "as the resource is now"
- * (the engine fills them in: pulumi v3.259.0 pkg/resource/deploy/step_generator.go:545-585).
- */
-export type AliasRecord =
-    | { readonly urn: string }
-    | {
-          readonly name: string;
-          readonly type: string;
-          readonly stack: string;
-          readonly project: string;
-          readonly parentUrn: string;
-          readonly noParent: boolean;
-      };
+export type { AliasRecord };
 
 export interface MockRun<T> {
     readonly resources: RegisteredResource[];
@@ -111,22 +98,15 @@ async function timingStackTraces<T>(
     }
 }
 
-// Sentinels of the Pulumi wire format (sdk/nodejs/runtime/rpc.ts).
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 /** Turns wire-format values into plain ones, keeping secrets as SecretValue. */
 export function fromWire(value: unknown): unknown {
-    if (value === UNKNOWN_VALUE) return UNKNOWN;
+    const form = wireForm(value);
+    if (form.kind === "unknown") return UNKNOWN;
+    if (form.kind === "secret") return new SecretValue(fromWire(form.value));
+    if (form.kind === "resource") return `resource:${form.urn}`;
     if (Array.isArray(value)) return value.map(fromWire);
-    if (typeof value === "object" && value !== null) {
-        const obj = value as Record<string, unknown>;
-        if (obj[SIG_KEY] === SECRET_SIG) return new SecretValue(fromWire(obj.value));
-        if (obj[SIG_KEY] === RESOURCE_SIG) return `resource:${String(obj.urn)}`;
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fromWire(v)]));
-    }
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromWire(v)]));
     return value;
 }
 
@@ -275,58 +255,6 @@ function mockInvoke(token: string, inputs: Record<string, unknown>): Record<stri
     return inputs;
 }
 
-interface WireRequest {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-    getCustom(): boolean;
-    getObject(): { toJavaScript(): Record<string, unknown> };
-    getProtect(): boolean | undefined;
-    getDeletebeforereplace(): boolean;
-    getDeletebeforereplacedefined(): boolean;
-    getDependenciesList(): string[];
-    getIgnorechangesList(): string[];
-    getReplaceonchangesList(): string[];
-    getProvider(): string;
-    getRetainondelete(): boolean | undefined;
-    getAliasesList(): WireAlias[];
-}
-
-interface WireAlias {
-    getUrn(): string;
-    getSpec():
-        | {
-              getName(): string;
-              getType(): string;
-              getStack(): string;
-              getProject(): string;
-              getParenturn(): string;
-              getNoparent(): boolean;
-          }
-        | undefined;
-}
-
-function aliasRecord(alias: WireAlias): AliasRecord {
-    const spec = alias.getSpec();
-    if (alias.getUrn() || !spec) return { urn: alias.getUrn() };
-    return {
-        name: spec.getName(),
-        type: spec.getType(),
-        stack: spec.getStack(),
-        project: spec.getProject(),
-        parentUrn: spec.getParenturn(),
-        noParent: spec.getNoparent(),
-    };
-}
-
-interface Monitor {
-    registerResource(req: WireRequest, callback: (err: unknown, resp: { getUrn(): string } | undefined) => void): void;
-}
-
-// Internal SDK helpers: the monitor that setMocks installed, and the wait for outstanding registrations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor; waitForRPCs(): Promise<void> };
-
 /**
  * Runs `program` for the given stack settings under mocks and returns what it
  * registered. Errors thrown by the program (such as a ConfigError) propagate.
@@ -365,34 +293,26 @@ export async function runUnderMocks<T>(
     pulumi.runtime.setAllConfig(settingsForStack.config, settingsForStack.secretKeys);
 
     const resources: RegisteredResource[] = [];
-    const monitor = settings.getMonitor();
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) =>
-        register(req, (err, resp) => {
-            if (!err && resp) {
-                resources.push({
-                    urn: resp.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() || undefined,
-                    custom: req.getCustom(),
-                    inputs: fromWire(req.getObject().toJavaScript()) as Record<string, unknown>,
-                    options: {
-                        protect: req.getProtect() === true,
-                        deleteBeforeReplace: req.getDeletebeforereplacedefined()
-                            ? req.getDeletebeforereplace()
-                            : undefined,
-                        dependsOn: req.getDependenciesList(),
-                        ignoreChanges: req.getIgnorechangesList(),
-                        replaceOnChanges: req.getReplaceonchangesList(),
-                        provider: req.getProvider() || undefined,
-                        retainOnDelete: req.getRetainondelete() === true,
-                        aliases: req.getAliasesList().map(aliasRecord),
-                    },
-                });
-            }
-            callback(err, resp);
-        });
+    onMockRegistration((r) =>
+        resources.push({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            custom: r.custom,
+            inputs: fromWire(r.object) as Record<string, unknown>,
+            options: {
+                protect: r.protect,
+                deleteBeforeReplace: r.deleteBeforeReplace,
+                dependsOn: r.dependsOn,
+                ignoreChanges: r.ignoreChanges,
+                replaceOnChanges: r.replaceOnChanges,
+                provider: r.provider,
+                retainOnDelete: r.retainOnDelete,
+                aliases: r.aliases,
+            },
+        }),
+    );
 
     // A failure inside an Output (a job's exit code check, say) reaches the SDK as an unhandled
     // rejection, which the Pulumi language host turns into a failed update. Do the same here.
@@ -419,13 +339,13 @@ export async function runUnderMocks<T>(
             stackTraces,
         } = await timingStackTraces(async () => {
             const value = program();
-            await settings.waitForRPCs();
+            await waitForRegistrations();
             return value;
         });
         const evaluationMs = performance.now() - started;
         // Rejections are reported after the microtask queue drains; give them a few turns.
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-        await settings.waitForRPCs();
+        await waitForRegistrations();
         if (failures.length > 0) throw new MockRunFailure(failures[0], resources);
         return {
             resources,

@@ -3,8 +3,9 @@
  * (@pulumi/policy server.js, makeAnalyzeRpcFun / makeAnalyzeStackRpcFun):
  * config defaults from each schema (as the engine fills them,
  * pulumi/pulumi pkg/resource/analyzer/config.go), props with secrets unpacked
- * and behind `unknownCheckingProxy`, unknown values reported as advisory
- * "can't run during preview", and notApplicable honoured.
+ * and behind the server's unknown-checking proxy, unknown values reported as advisory
+ * "can't run during preview", and notApplicable honoured. What of that is the policy SDK's own unpublished code is
+ * reached through components/sdkInternals.ts.
  */
 import {
     EnforcementLevel,
@@ -13,18 +14,21 @@ import {
     PolicyResourceOptions,
     ResourceValidationPolicy,
     StackValidationPolicy,
-    unknownCheckingProxy,
-    UnknownValueError,
 } from "@pulumi/policy";
 import * as fs from "fs";
 import * as path from "path";
 import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
-import { REPO_ROOT } from "./stackFiles";
+import { loadStackConfigFor, REPO_ROOT } from "./stackFiles";
+import { Environment } from "../../components/config";
+import { isUnknownValueError, policyIsType, policyProps, WIRE } from "../../components/sdkInternals";
 import { closestMatch } from "../../components/validation";
 import { POLICIES } from "../../policy/policies";
 
-/** The wire sentinel the policy server sees for an unknown value (@pulumi/policy proxy.js unknownStringValue). */
-export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The sentinel the policy server sees for an unknown value (components/sdkInternals.ts, WIRE). */
+export const UNKNOWN_SENTINEL = WIRE.unknown;
+
+/** The policy pack, as `pulumi up --policy-pack` takes it. */
+export const POLICY_PACK_DIR = path.join(REPO_ROOT, "policy");
 
 export interface PolicyInput {
     readonly type: string;
@@ -49,33 +53,52 @@ export type PackConfig = Record<
     ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>) | EnforcementLevel
 >;
 
-/** Where a stack's pack config lives: policy/config/<stack>.json. */
-export function packConfigFile(stack: string): string {
-    return path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
-}
-
 /**
- * What `pulumi up` through the Automation API needs to run the pack as every script here does: the pack, and the
- * stack's config file when it has one. A stack without one runs the pack at its defaults, as `npm run policy`
- * does; a config file that does not exist would fail the update.
+ * The pack config of an environment: policy/config/<environment>.json. The environment is the stack's
+ * `freshtrack:environment`, so a stack's name never decides which rules bind it.
  */
-export function policyUpOptions(stack: string): { policyPacks: string[]; policyPackConfigs?: string[] } {
-    const file = packConfigFile(stack);
-    readPackConfig(stack); // refuses a file that names a rule or a setting the pack does not have
-    return {
-        policyPacks: [path.join(REPO_ROOT, "policy")],
-        ...(fs.existsSync(file) ? { policyPackConfigs: [file] } : {}),
-    };
+export function packConfigFile(environment: Environment): string {
+    return path.join(POLICY_PACK_DIR, "config", `${environment}.json`);
+}
+
+/** The environment whose pack config binds `stack`: `freshtrack:environment` in its validated config. */
+export function packEnvironmentOf(stack: string): Environment {
+    return loadStackConfigFor(stack).environment;
 }
 
 /**
- * A stack's pack config, or {} (every rule at its defaults) when the stack has no file. A rule or a setting the pack
- * does not have is refused, with the closest name: the pack would otherwise run as if the line were not there (the
- * newcomer pass wrote "offsiteForVolume" and nothing said so).
+ * What `pulumi up` and `pulumi preview` through the Automation API need to run the pack (scripts/lib/workspace.ts
+ * passes it on every one): the pack and the config of the stack's environment. The file is read first, so a rule
+ * or a setting the pack does not have stops the update before it starts.
+ */
+export function policyUpOptions(stack: string): { policyPacks: [string]; policyPackConfigs: [string] } {
+    const environment = packEnvironmentOf(stack);
+    readEnvironmentPackConfig(environment);
+    return { policyPacks: [POLICY_PACK_DIR], policyPackConfigs: [packConfigFile(environment)] };
+}
+
+/**
+ * A stack's pack config: the file of its environment. A rule or a setting the pack does not have is refused, with
+ * the closest name: the pack would otherwise run as if the line were not there (the newcomer pass wrote
+ * "offsiteForVolume" and nothing said so).
  */
 export function readPackConfig(stack: string, policies: readonly Policy[] = POLICIES): PackConfig {
-    const file = packConfigFile(stack);
-    if (!fs.existsSync(file)) return {};
+    return readEnvironmentPackConfig(packEnvironmentOf(stack), policies);
+}
+
+/**
+ * The pack config of an environment. Every environment ships one (policy/config/); a missing file is refused rather
+ * than read as "every rule at its defaults", which would quietly lift what production requires.
+ */
+export function readEnvironmentPackConfig(
+    environment: Environment,
+    policies: readonly Policy[] = POLICIES,
+): PackConfig {
+    const file = packConfigFile(environment);
+    if (!fs.existsSync(file))
+        throw new Error(
+            `${path.relative(REPO_ROOT, file)} does not exist; every environment's pack config lives in policy/config/<environment>.json; nothing was run`,
+        );
     const config = JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
     const problems = packConfigProblems(config, policies);
     if (problems.length > 0)
@@ -115,18 +138,6 @@ export function packConfigProblems(config: PackConfig, policies: readonly Policy
 }
 
 class NotApplicable extends Error {}
-
-/**
- * Whether a resource of `type` is of `resourceClass`, as the policy server decides it for `isType` and `asType`
- * (@pulumi/policy v1.21.0 sdk/nodejs/policy/server.ts:641-660): by the class's `__pulumiType` when it has one, else by
- * its `isInstance`. validateResourceOfType runs a typed check only when `args.isType` holds (policy.ts:547-566), so a
- * stub here would leave every typed rule not applicable, silently.
- */
-function isTypeOf(type: string, resourceClass: unknown): boolean {
-    const cls = resourceClass as { __pulumiType?: unknown; isInstance?: (obj: unknown) => boolean };
-    if (typeof cls.__pulumiType === "string" && cls.__pulumiType !== "") return type === cls.__pulumiType;
-    return typeof cls.isInstance === "function" && cls.isInstance({ __pulumiType: type }) === true;
-}
 
 /** Plain data as the policy server gives it: secrets unpacked, unknowns as sentinels. */
 export function toPolicyProps(value: unknown): unknown {
@@ -197,7 +208,7 @@ export async function runPolicies(
     const findings: Finding[] = [];
     const stackResources = new Map<string, PolicyResource>();
     for (const input of inputs) {
-        const props = unknownCheckingProxy(input.props);
+        const props = policyProps(input.props);
         const resource: PolicyResource = {
             type: input.type,
             name: input.name,
@@ -206,8 +217,8 @@ export async function runPolicies(
             opts: options(input),
             dependencies: [],
             propertyDependencies: {},
-            isType: (resourceClass) => isTypeOf(input.type, resourceClass),
-            asType: (resourceClass) => (isTypeOf(input.type, resourceClass) ? props : undefined) as never,
+            isType: (resourceClass) => policyIsType(input.type, resourceClass),
+            asType: (resourceClass) => (policyIsType(input.type, resourceClass) ? props : undefined) as never,
         };
         stackResources.set(input.urn, resource);
     }
@@ -231,7 +242,7 @@ export async function runPolicies(
             try {
                 await fn();
             } catch (err) {
-                if (err instanceof UnknownValueError)
+                if (isUnknownValueError(err))
                     record("unknown", `can't run during preview: ${(err as Error).message}`, urn);
                 else if (!(err instanceof NotApplicable)) throw err;
             }
@@ -240,7 +251,7 @@ export async function runPolicies(
         if (validateResource) {
             const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
             for (const input of inputs) {
-                const props = unknownCheckingProxy(input.props);
+                const props = policyProps(input.props);
                 for (const validate of validations) {
                     await guard(
                         () =>
@@ -252,9 +263,9 @@ export async function runPolicies(
                                     name: input.name,
                                     opts: options(input),
                                     stackTags: new Map(),
-                                    isType: (resourceClass) => isTypeOf(input.type, resourceClass),
+                                    isType: (resourceClass) => policyIsType(input.type, resourceClass),
                                     asType: (resourceClass) =>
-                                        (isTypeOf(input.type, resourceClass) ? props : undefined) as never,
+                                        (policyIsType(input.type, resourceClass) ? props : undefined) as never,
                                     getConfig: <T extends object>() => config as T,
                                     notApplicable,
                                 },

@@ -23,6 +23,7 @@
  * 2888-2891): a fresh container must pass its health wait, or the job runs again, before any old copy is deleted.
  */
 import { retryHazards, StateResource } from "./engineModel";
+import { WIRE } from "../../components/sdkInternals";
 
 /** One `--replace` the deploy passes, and why, in words for the operator. */
 export interface ReplaceDecision {
@@ -84,10 +85,6 @@ function pendingAdvice(op: { urn: string; type: string; operation: string; name?
 
 /** The export's schema versions this reading understands (sdk/go/common/apitype/core.go:81-87). */
 const KNOWN_VERSIONS = [3, 4];
-
-/** The secret envelope of a checkpoint value (sdk/go/common/resource/sig/sig.go:21-24). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** A checkpoint resource with the one extra field the plan needs. */
 interface ExportedResource extends StateResource {
@@ -198,14 +195,15 @@ function firstInitError(resource: StateResource): string {
 /**
  * Top-level values with the secret envelope removed where the export shows the plaintext (`pulumi stack
  * export --show-secrets`, which the Automation API's exportStack passes): the plaintext is the JSON of the
- * value (pkg/resource/stack/deployment.go:844-880). Encrypted values stay as they are; the plan reads only
- * `attach` and `exitCode`, which the provider never marks secret.
+ * value (pkg/resource/stack/deployment.go:844-880), under the signature in components/sdkInternals.ts (WIRE,
+ * sig.go:21-24). Encrypted values stay as they are; the plan reads only `attach` and `exitCode`, which the provider
+ * never marks secret.
  */
 function revealTopLevel(props: unknown): Record<string, unknown> {
     if (!isObject(props)) return {};
     return Object.fromEntries(
         Object.entries(props).map(([k, v]) => {
-            if (isObject(v) && v[SIG_KEY] === SECRET_SIG && typeof v["plaintext"] === "string")
+            if (isObject(v) && v[WIRE.sigKey] === WIRE.secretSig && typeof v["plaintext"] === "string")
                 return [k, JSON.parse(v["plaintext"]) as unknown];
             return [k, v];
         }),

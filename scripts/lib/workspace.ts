@@ -1,0 +1,155 @@
+/**
+ * The one way the operator scripts reach a deployed stack: the Pulumi Automation API (@pulumi/pulumi/automation),
+ * over the project in the repository root. It selects stacks, reads their outputs, config, update history and state,
+ * and runs `up` and `preview`. No script runs the `pulumi` CLI itself; the Automation API does, as a child process
+ * (automation/cmd.js:71-81 finds it on PATH with `pulumi version`, 140-157 runs every command non-interactively), so a
+ * missing CLI, a backend not logged in or a passphrase not set still fail here, each with one line.
+ *
+ * `up` and `preview` always carry the policy pack and the pack config of the stack's environment
+ * (scripts/lib/policyRun.ts, policyUpOptions): the Automation API's Stack never leaves this module, and the options
+ * the scripts may pass leave out the pack, its config, an inline program and another config file, which are filled in
+ * here, last, on every call.
+ */
+import {
+    ConfigMap,
+    ConfigValue,
+    Deployment,
+    LocalWorkspace,
+    PreviewOptions,
+    PreviewResult,
+    Stack,
+    UpdateSummary,
+    UpOptions,
+    UpResult,
+} from "@pulumi/pulumi/automation";
+import { isMissingCli, pulumiFailure } from "./cli";
+import { policyUpOptions } from "./policyRun";
+import { REPO_ROOT } from "./stackFiles";
+
+/**
+ * Options this module sets itself: the pack and its config (UpOptions, PreviewOptions: automation/stack.d.ts:573-577,
+ * 670-674), and nothing that would run another program (`program`, :613, :698) or read another config file than the
+ * stack's, from which the environment and so the pack config were chosen (`configFile`, GlobalOpts).
+ */
+type SetHere = "policyPacks" | "policyPackConfigs" | "program" | "configFile";
+export type StackUpOptions = Omit<UpOptions, SetHere>;
+export type StackPreviewOptions = Omit<PreviewOptions, SetHere>;
+
+/** A stack selected in the repository's project, with what the operator scripts do with it. */
+export interface OperatorStack {
+    readonly name: string;
+    /** Its outputs as plain values; secret ones read "[secret]" unless `showSecrets`. Throws a StackReadError. */
+    outputs(opts: { showSecrets: boolean }): Promise<Record<string, unknown>>;
+    /** Its config, secrets decrypted (`pulumi config --show-secrets --json`). Throws a StackReadError. */
+    config(): Promise<ConfigMap>;
+    /** Sets one config value in Pulumi.<stack>.yaml. */
+    setConfig(key: string, value: ConfigValue): Promise<void>;
+    /** The newest `pageSize` entries of its update history, newest first. Throws a StackReadError. */
+    history(pageSize: number): Promise<UpdateSummary[]>;
+    /** Its state, secrets in plaintext (`pulumi stack export --show-secrets`). Throws a StackReadError. */
+    exportState(): Promise<Deployment>;
+    /** `pulumi up`, always with the policy pack and the pack config of the stack's environment. */
+    up(opts?: StackUpOptions): Promise<UpResult>;
+    /** `pulumi preview`, always with the policy pack and the pack config of the stack's environment. */
+    preview(opts?: StackPreviewOptions): Promise<PreviewResult>;
+}
+
+/** A stack could not be read through the Automation API; the message is one line saying why. */
+export class StackReadError extends Error {
+    override readonly name = "StackReadError";
+    constructor(stack: string, cause: unknown) {
+        super(stackReadFailure(stack, cause), { cause });
+    }
+}
+
+/**
+ * The CLI's own reason, from an error the Automation API raised: its "error: ..." line when the message has one (a
+ * CommandError's message carries the CLI's stderr), else the first line.
+ */
+function cliReason(err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    const said = /^\s*(?:stderr:\s*)?(error: .*\S)\s*$/m.exec(message)?.[1];
+    return said ?? pulumiFailure(err);
+}
+
+/** One line on why a stack could not be read through the Automation API and the Pulumi CLI it runs. */
+export function stackReadFailure(stack: string, err: unknown): string {
+    // A missing CLI says so itself; otherwise the usual causes are the backend login and the passphrase.
+    if (isMissingCli(err)) return pulumiFailure(err);
+    return `cannot read stack '${stack}' through the Pulumi CLI (logged in to the stack's backend? PULUMI_CONFIG_PASSPHRASE set?): ${cliReason(err)}`;
+}
+
+async function reading<T>(stack: string, read: () => Promise<T>): Promise<T> {
+    try {
+        return await read();
+    } catch (err) {
+        throw err instanceof StackReadError ? err : new StackReadError(stack, err);
+    }
+}
+
+/**
+ * Outputs as the scripts read them. The Automation API reads each output's value and whether it is secret
+ * (localWorkspace.js:805-824, stackOutputs: `pulumi stack output --json` and again with `--show-secrets`); a secret
+ * one is masked here as `pulumi stack output --json` prints it, unless it may be shown.
+ */
+function plainOutputs(
+    outputs: Record<string, { value: unknown; secret: boolean }>,
+    showSecrets: boolean,
+): Record<string, unknown> {
+    return Object.fromEntries(
+        Object.entries(outputs).map(([key, o]) => [key, o.secret && !showSecrets ? "[secret]" : o.value]),
+    );
+}
+
+/** Drops what a caller may not set, even through a cast; this module's own settings follow. */
+function withoutSetHere<T extends object>(opts: T): Omit<T, SetHere> {
+    const {
+        policyPacks: _packs,
+        policyPackConfigs: _configs,
+        program: _program,
+        configFile: _configFile,
+        ...rest
+    } = opts as T & Partial<Record<SetHere, unknown>>;
+    return rest;
+}
+
+function operatorStack(stack: string, selected: Stack): OperatorStack {
+    return {
+        name: stack,
+        outputs: ({ showSecrets }) => reading(stack, async () => plainOutputs(await selected.outputs(), showSecrets)),
+        config: () => reading(stack, () => selected.getAllConfig()),
+        setConfig: (key, value) => selected.setConfig(key, value),
+        // The Automation API asks for the secrets too (stack.js:1206-1222, showSecrets defaults to true) so that each
+        // entry's config reads as set; the scripts read only freshtrack:appVersion from it.
+        history: (pageSize) => reading(stack, () => selected.history(pageSize)),
+        exportState: () => reading(stack, () => selected.exportStack()),
+        // The pack options come last, and are read when the update starts: rollback sets the app version just before.
+        up: (opts = {}) => selected.up({ ...withoutSetHere(opts), ...policyUpOptions(stack) }),
+        preview: (opts = {}) => selected.preview({ ...withoutSetHere(opts), ...policyUpOptions(stack) }),
+    };
+}
+
+/**
+ * Selects `stack` of the project in the repository root (LocalWorkspace.selectStack, localWorkspace.js:159-166, runs
+ * `pulumi stack select --stack <stack>`, 345-354). Every later command names the stack itself (stack.js:1326-1327,
+ * `--stack`), so nothing depends on which stack the CLI has selected. Throws a StackReadError.
+ */
+export async function selectStack(stack: string): Promise<OperatorStack> {
+    const selected = await reading(stack, () => LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT }));
+    return operatorStack(stack, selected);
+}
+
+/**
+ * A deployed stack's outputs, for the scripts that only read them (summary, verify, preflight, and restore and rollback
+ * on a remote host). The workspace's stackOutputs names the stack (localWorkspace.js:805-815) without selecting it, so
+ * reading leaves the operator's selected stack as it was. Throws a StackReadError.
+ */
+export async function readStackOutputs(
+    stack: string,
+    opts: { showSecrets: boolean },
+): Promise<Record<string, unknown>> {
+    return reading(stack, async () => {
+        const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT });
+        return plainOutputs(await workspace.stackOutputs(stack), opts.showSecrets);
+    });
+}
