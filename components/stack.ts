@@ -6,11 +6,11 @@ import { edgeHasIpv6, Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
 import { appImageSources } from "./services/appImages";
 import { DataVolumes } from "./platform/volumes";
-import { Edge } from "./edge/caddy";
-import { MonitoringTier } from "./monitoring/monitoringTier";
+import { EDGE_PLATFORM, Edge } from "./edge/caddy";
+import { dockerDataRoot, MONITORING_PLATFORM, MonitoringTier } from "./monitoring/monitoringTier";
 import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
-import { AppTier } from "./services/appTier";
+import { APP_SECRETS, AppTier } from "./services/appTier";
 import { DATABASE_ROLES, pickPlatform } from "./services/context";
 import { DATA_SECRETS, DataTier } from "./services/dataTier";
 import { MINIO_ROOT_USER } from "./services/minio";
@@ -61,14 +61,6 @@ export function deployStack() {
         });
     }
 
-    const ctx = {
-        cfg,
-        host,
-        networks: networks.networks,
-        volumes,
-        secrets: secrets.values,
-        appImages: appImageSources(cfg, host),
-    };
     const platform = {
         namePrefix: cfg.namePrefix,
         daemon: host,
@@ -93,20 +85,61 @@ export function deployStack() {
         providerOpts,
     );
 
-    const app = new AppTier("app", { ctx, data }, providerOpts);
-    const edge = new Edge("edge", { ctx, publicStatusPages: cfg.monitoring.publicStatusPages }, providerOpts);
+    const app = new AppTier(
+        "app",
+        {
+            ...pickPlatform(platform, {
+                networks: ["edge", "app", "data", "monitoring"],
+                volumes: ["backups", "metrics-textfile"],
+                secrets: APP_SECRETS,
+            }),
+            app: cfg.app,
+            domain: cfg.domain,
+            images: appImageSources(cfg, host),
+            limits: cfg.resources,
+            backup: cfg.backup,
+            databaseMode: cfg.database.mode,
+            ...(cfg.demoData ? { demoData: { seedVersion: cfg.demoSeedVersion } } : {}),
+            data: { endpoints: data.endpoints, readiness: data.readiness },
+        },
+        providerOpts,
+    );
+    const edge = new Edge(
+        "edge",
+        {
+            ...pickPlatform(platform, EDGE_PLATFORM),
+            domain: cfg.domain,
+            adminEmail: cfg.adminEmail,
+            tlsMode: cfg.tlsMode,
+            stack: cfg.stack,
+            limits: cfg.resources,
+            publicPorts: cfg.target !== "local",
+            edgeIpv6: edgeHasIpv6(cfg.target),
+            publicStatusPages: cfg.monitoring.publicStatusPages,
+        },
+        providerOpts,
+    );
     const monitoring = new MonitoringTier(
         "monitoring",
         {
-            ctx,
-            data,
+            ...pickPlatform(platform, MONITORING_PLATFORM),
+            limits: cfg.resources,
+            alerts: cfg.alerts,
+            domain: cfg.domain,
+            stack: cfg.stack,
+            retention: cfg.monitoring,
+            dockerDataRoot: dockerDataRoot(cfg.target),
+            data: {
+                database: data.endpoints.databaseDirect,
+                redisPassword: data.endpoints.redis.password,
+                services: { postgres: data.postgres, pgbouncer: data.pgbouncer, redis: data.redis },
+            },
             // Not the status page: it is behind the admin basic auth (issue 15, finding 1), which the probe does not
             // carry; the verification gate checks it with the password.
             probeUrls: [edge.urls.dashboard, `${edge.urls.grafana}/api/health`],
             ...(edge.internalCa ? { caCertPem: edge.internalCa.caCertPem } : {}),
-            dependsOn: [edge.caddy],
         },
-        providerOpts,
+        { ...providerOpts, dependsOn: [edge.caddy] },
     );
 
     const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];

@@ -2,7 +2,7 @@
  * Issue 15, finding 14 (second half): the backup service is healthy only while its scheduled backups succeed,
  * not merely while crond runs. Rung 1 (mocks) for what the program registers; rung 3 (real tools on generated
  * files) for the health check and the backup script, run by BusyBox's own sh and applets (Debian's busybox,
- * standing in for the postgres alpine image's: only the applets that image has, components/imageContracts.ts,
+ * standing in for the postgres alpine image's: only the applets that image has, components/imageContracts/,
  * are put on PATH; busybox sh runs its own applets first anyway), with a process named crond for pidof to find
  * and stand-ins for pg_dump/pg_restore.
  */
@@ -23,7 +23,7 @@ import { deployStack } from "../components/stack";
 import { containerNamed, runStack, uploadText } from "./helpers";
 
 const BUSYBOX = "/usr/bin/busybox";
-/** The applets of the postgres:17.11-alpine image the scripts use (components/imageContracts.ts, "binaries"). */
+/** The applets of the postgres:17.11-alpine image the scripts use (components/imageContracts/, "binaries"). */
 const IMAGE_APPLETS = ["sh", "find", "cat", "mkdir", "mv", "rm", "date", "ls", "head", "wc", "chmod"];
 
 /** A directory whose PATH holds only busybox applets and the given stand-ins. */

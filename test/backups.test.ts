@@ -379,7 +379,7 @@ describe("scheduled backups", () => {
 
         /**
          * Rung 3: a mirror loop under a real shell with only what the mc image has on PATH (sh, and from ubi-micro's
-         * coreutils cat and mv: components/imageContracts.ts), a stand-in `mc`, and a simulated clock: `date` prints
+         * coreutils cat and mv: components/imageContracts/), a stand-in `mc`, and a simulated clock: `date` prints
          * it, and `sleep`, called once after each pass, advances it by the pass interval, keeps a copy of the metric
          * file as it stands after that pass, and after the last pass ends the loop with TERM, as Docker stops it.
          * `fails[k]` lists the sources whose copy fails in pass k+1. Started with umask 077, so the loop must set its

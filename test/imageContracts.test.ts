@@ -1,6 +1,6 @@
 /**
  * Rung 6 of the ladder (shared design, "Testing"): every Service checked
- * against the contract of the image it runs (components/imageContracts.ts),
+ * against the contract of the image it runs (components/imageContracts/),
  * which cites the image's own Dockerfile and entrypoint at the pinned tag.
  * This is where an entrypoint that needs a dropped capability, or a health
  * check that calls a binary the image lacks, is caught before a real `up`.

@@ -16,7 +16,7 @@ export interface ServiceSpec {
     readonly tier: Tier;
     readonly kind: "stateful" | "stateless" | "job";
     /**
-     * A pinned public image (components/images.ts, each with its contract in components/imageContracts.ts), or the
+     * A pinned public image (components/images.ts, each with its contract in components/imageContracts/), or the
      * FreshTrack image it runs.
      */
     readonly image: { readonly public: PublicImage } | { readonly app: "backend" | "worker" | "frontend" };

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { STATUS_SLUG } from "../config";
+import { STATUS_SLUG, type StackConfig, type TlsMode } from "../config";
 import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceFile } from "../service";
-import { ServiceContext } from "../services/context";
+import type { TierPlatform } from "../services/context";
 import { CADDY_METRICS_PORT, CaddySite, renderCaddyfile } from "./caddyfile";
 import { InternalCa } from "./internalCa";
 import { publicNames, SUBDOMAINS } from "../names";
-import { edgeHasIpv6 } from "../platform/networks";
 import { ENDPOINTS } from "../catalog";
 
 const CERT_FILE = "/etc/caddy/certs/server.crt";
@@ -16,8 +15,41 @@ const KEY_FILE = "/etc/caddy/certs/server.key";
 export const QUEUES_PATH = "/admin/queues";
 export const ADMIN_USER = "admin";
 
-export interface EdgeArgs {
-    readonly ctx: ServiceContext;
+/**
+ * What Caddy uses of the platform: edge, where it publishes 80 and 443 and proxies to the application; admin and
+ * status, where it serves the monitoring sites; its certificates' volume. No generated credential: the admin
+ * password of its basic-auth routes is its own.
+ */
+export const EDGE_PLATFORM = { networks: ["edge", "admin", "status"], volumes: ["caddy-data"], secrets: [] } as const;
+
+/** The edge's part of the platform (EDGE_PLATFORM). */
+export type EdgePlatform = TierPlatform<
+    (typeof EDGE_PLATFORM.networks)[number],
+    (typeof EDGE_PLATFORM.volumes)[number],
+    never
+>;
+
+export interface EdgeArgs extends EdgePlatform {
+    /** The application's name; the monitoring sites are its subdomains (freshtrack:domain). */
+    readonly domain: string;
+    /** The ACME account's contact, told of certificate problems (freshtrack:adminEmail). */
+    readonly adminEmail: string;
+    /** Certificates from Let's Encrypt (production or staging), or from the stack's own CA (freshtrack:tlsMode). */
+    readonly tlsMode: TlsMode;
+    /** The stack's name, in the organization of its own CA (`FreshTrack <stack>`), which browsers show. */
+    readonly stack: string;
+    /** Caddy's memory and CPU limits (freshtrack:resources). */
+    readonly limits: Readonly<Pick<StackConfig["resources"], "caddy">>;
+    /**
+     * Publish 80 and 443 on every interface. False for a stack on the operator's own machine (target `local`), whose
+     * ports bind to 127.0.0.1 only.
+     */
+    readonly publicPorts: boolean;
+    /**
+     * The edge network gives Caddy an IPv6 address (components/platform/networks.ts, edgeHasIpv6), so 80 and 443 are
+     * published on `::` as well.
+     */
+    readonly edgeIpv6: boolean;
     /**
      * Uptime Kuma status page slugs served without the admin gate (freshtrack:monitoring.publicStatusPages). @default
      * none: all of status.<domain> is gated.
@@ -154,9 +186,6 @@ export class Edge extends pulumi.ComponentResource {
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:edge:Edge", name, {}, opts);
-        const { ctx } = args;
-        const { cfg } = ctx;
-
         const password = new random.RandomPassword(
             `${name}-admin-password`,
             { length: 24, special: false },
@@ -165,10 +194,10 @@ export class Edge extends pulumi.ComponentResource {
         this.adminPassword = pulumi.secret(password.result);
 
         const files: ServiceFile[] = [];
-        if (cfg.tlsMode === "internal") {
+        if (args.tlsMode === "internal") {
             this.internalCa = new InternalCa(
                 `${name}-ca`,
-                { domain: cfg.domain, organization: `FreshTrack ${cfg.stack}` },
+                { domain: args.domain, organization: `FreshTrack ${args.stack}` },
                 { parent: this },
             );
             files.push(
@@ -178,13 +207,13 @@ export class Edge extends pulumi.ComponentResource {
         }
         const caddyfile = password.bcryptHash.apply((hash) =>
             renderCaddyfile({
-                email: cfg.adminEmail,
-                tlsMode: cfg.tlsMode,
+                email: args.adminEmail,
+                tlsMode: args.tlsMode,
                 sites: [
-                    ...appSites(cfg.domain, hash),
-                    ...monitoringSites(cfg.domain, hash, args.publicStatusPages ?? []),
+                    ...appSites(args.domain, hash),
+                    ...monitoringSites(args.domain, hash, args.publicStatusPages ?? []),
                 ],
-                ...(cfg.tlsMode === "internal" ? { internalTls: { certFile: CERT_FILE, keyFile: KEY_FILE } } : {}),
+                ...(args.tlsMode === "internal" ? { internalTls: { certFile: CERT_FILE, keyFile: KEY_FILE } } : {}),
             }),
         );
         // Holds a bcrypt hash of the admin password: not the password, but kept secret all the same.
@@ -195,10 +224,10 @@ export class Edge extends pulumi.ComponentResource {
             {
                 kind: "stateful",
                 statefulReason: "it binds the host's ports 80 and 443, which two containers cannot share",
-                daemon: ctx.host,
-                namePrefix: cfg.namePrefix,
+                daemon: args.daemon,
+                namePrefix: args.namePrefix,
                 image: PUBLIC_IMAGES.caddy,
-                limits: cfg.resources.caddy,
+                limits: args.limits.caddy,
                 files,
                 healthcheck: {
                     test: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${CADDY_METRICS_PORT}/metrics`],
@@ -209,9 +238,9 @@ export class Edge extends pulumi.ComponentResource {
                 // Kuma's own network; Caddy answers there to the public names too, so its checks of the stack's sites
                 // take the users' path (and their gates) instead of reaching services directly.
                 networks: [
-                    { network: ctx.networks.edge, extraAliases: publicNames(cfg.domain) },
-                    { network: ctx.networks.admin },
-                    { network: ctx.networks.status, extraAliases: publicNames(cfg.domain) },
+                    { network: args.networks.edge, extraAliases: publicNames(args.domain) },
+                    { network: args.networks.admin },
+                    { network: args.networks.status, extraAliases: publicNames(args.domain) },
                 ],
                 // A laptop's stack is for the laptop: published on loopback only. IPv6 clients (the droplet publishes
                 // AAAA records) reach Caddy only through a `::` binding, and with the bootstrap's userland-proxy false
@@ -219,31 +248,32 @@ export class Edge extends pulumi.ComponentResource {
                 ports: [80, 443].map((port) => ({
                     internal: port,
                     external: port,
-                    public: cfg.target !== "local",
-                    ipv6: edgeHasIpv6(cfg.target),
+                    public: args.publicPorts,
+                    ipv6: args.edgeIpv6,
                 })),
-                volumes: [{ volume: ctx.volumes.volume("caddy-data"), containerPath: "/data" }],
+                volumes: [{ volume: args.volumes["caddy-data"], containerPath: "/data" }],
                 // Not for the ports: Docker sets net.ipv4.ip_unprivileged_port_start=0 in every container with its own
                 // network namespace (moby v27.5.1 daemon/oci_linux.go:786-789). But the image's caddy binary carries
                 // the file capability cap_net_bind_service=+ep, and the kernel refuses to exec a binary whose file
-                // capabilities are not all in the bounding set (components/imageContracts.ts, caddy's execNeeds), so
+                // capabilities are not all in the bounding set (components/imageContracts/, caddy's execNeeds), so
                 // the capability stays.
                 capabilities: ["NET_BIND_SERVICE"],
-                // The image runs as root and /data/caddy has no other owner (components/imageContracts.ts).
+                // The image runs as root and /data/caddy has no other owner (components/imageContracts/).
                 rootReason:
                     "its certificates and ACME account sit in a volume that earlier releases wrote as root; it holds NET_BIND_SERVICE only",
             },
             { parent: this },
         );
-        const base = `https://${cfg.domain}`;
+        const { domain } = args;
+        const base = `https://${domain}`;
         this.urls = {
             dashboard: base,
             api: `${base}/api`,
             queues: `${base}${QUEUES_PATH}`,
-            grafana: `https://${SUBDOMAINS.grafana}.${cfg.domain}`,
-            status: `https://${SUBDOMAINS.status}.${cfg.domain}`,
-            prometheus: `https://${SUBDOMAINS.prometheus}.${cfg.domain}`,
-            alertmanager: `https://${SUBDOMAINS.alertmanager}.${cfg.domain}`,
+            grafana: `https://${SUBDOMAINS.grafana}.${domain}`,
+            status: `https://${SUBDOMAINS.status}.${domain}`,
+            prometheus: `https://${SUBDOMAINS.prometheus}.${domain}`,
+            alertmanager: `https://${SUBDOMAINS.alertmanager}.${domain}`,
         };
         this.registerOutputs({ urls: this.urls });
     }

@@ -4,7 +4,6 @@
  * docs/app-contract.md lists the same keys; a test keeps the two in step.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
 import type { ServiceFile } from "../service";
 import { BUCKETS, clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR } from "./context";
 import { SERVICES } from "../catalog";
@@ -16,8 +15,18 @@ export const WORKER_METRICS_PORT = SERVICES.worker.port;
 
 export type AppRole = "backend" | "worker" | "migrate" | "seed";
 
+/**
+ * What the FreshTrack images are told of the stack they run in: the version (freshtrack:appVersion) and the domain it
+ * is served on (freshtrack:domain). The whole StackConfig has this shape too.
+ */
+export interface AppSite {
+    readonly domain: string;
+    readonly app: { readonly version: string };
+}
+
 export interface AppEnvInputs {
-    readonly cfg: StackConfig;
+    /** Named `cfg` because any StackConfig fits: the app tier gives its own context. */
+    readonly cfg: AppSite;
     /**
      * Through PgBouncer or the managed pool for backend and worker; direct for migrations (they need session features).
      */
@@ -92,6 +101,6 @@ export function appEnvironment(role: AppRole, inputs: AppEnvInputs): AppEnvironm
 }
 
 /** The frontend is static files behind nginx; it only needs to know where it lives. */
-export function frontendEnvironment(cfg: StackConfig): Record<string, string> {
+export function frontendEnvironment(cfg: AppSite): Record<string, string> {
     return { PUBLIC_URL: `https://${cfg.domain}`, API_BASE_URL: "/api", APP_VERSION: cfg.app.version };
 }

@@ -1,16 +1,65 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
 import { Service } from "../service";
-import { APP_IMAGE_USER } from "./appImages";
+import { APP_IMAGE_USER, AppImageSources } from "./appImages";
 import { appEnvironment, AppEnvInputs, BACKEND_PORT, FRONTEND_PORT, frontendEnvironment } from "./appEnv";
-import { ServiceContext } from "./context";
+import type { TierPlatform } from "./context";
 import { appUserSecret, MINIO_APP_USER } from "./minio";
-import type { DataTier } from "./dataTier";
+import type { DataEndpoints, DataReadiness } from "./dataTier";
 import { Backup } from "./backup";
 import { Migrations } from "./migrations";
 
-export interface AppTierArgs {
-    readonly ctx: ServiceContext;
-    readonly data: DataTier;
+/**
+ * The generated credentials the application tier's services use: the JWT key, and MinIO's root password, from which
+ * the application's, backup-sync's and the uploads reader's own MinIO secrets are derived (minio.ts).
+ */
+export const APP_SECRETS = ["minioRootPassword", "appJwtSecret"] as const;
+
+/**
+ * The application tier's part of the platform: the four networks its containers join (each for a peer it calls or is
+ * called by, as the constructor says), the backups volume and node-exporter's textfile directory, its credentials.
+ */
+export type AppPlatform = TierPlatform<
+    "edge" | "app" | "data" | "monitoring",
+    "backups" | "metrics-textfile",
+    (typeof APP_SECRETS)[number]
+>;
+
+type AppService =
+    | "migrate"
+    | "pre-migrate-backup"
+    | "backend"
+    | "worker"
+    | "frontend"
+    | "demo-data"
+    | "backup"
+    | "backup-sync"
+    | "backup-offsite";
+
+/** What the application tier's builders (Migrations, Backup, the services here) read. */
+export interface AppContext extends AppPlatform {
+    /** The release they run and the commands run in its images (freshtrack:appVersion, freshtrack:appCommands). */
+    readonly app: Readonly<Pick<StackConfig["app"], "version" | "commands">>;
+    /** Where the stack is served (freshtrack:domain), which the images are told as PUBLIC_URL. */
+    readonly domain: string;
+    /** What backend, worker and frontend run: pinned references, or this stack's builds (appImageSources). */
+    readonly images: AppImageSources;
+    /** Their limits (freshtrack:resources). */
+    readonly limits: Readonly<Pick<StackConfig["resources"], AppService>>;
+    /** Schedule, retention and offsite store of the backups (freshtrack:backup, freshtrack:backupOffsite*). */
+    readonly backup: StackConfig["backup"];
+}
+
+export interface AppTierArgs extends AppContext {
+    /**
+     * Where PostgreSQL runs (freshtrack:database.mode): a managed cluster is outside the host, and the worker then
+     * needs a way out to it.
+     */
+    readonly databaseMode: StackConfig["database"]["mode"];
+    /** Present when freshtrack:demoData is on; a new seedVersion (freshtrack:demoSeedVersion) seeds again. */
+    readonly demoData?: { readonly seedVersion: string };
+    /** Of the data tier, values only: where its services answer, and the containers to wait for. */
+    readonly data: { readonly endpoints: DataEndpoints; readonly readiness: DataReadiness };
 }
 
 /** Exits 0 when an HTTP endpoint answers 2xx; uses the Node.js runtime the FreshTrack images are built on. */
@@ -36,39 +85,39 @@ export class AppTier extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:services:AppTier", name, {}, opts);
-        const { ctx, data } = args;
-        const { cfg } = ctx;
+        const ctx: AppContext = args;
+        const { endpoints, readiness } = args.data;
         const inputs: AppEnvInputs = {
-            cfg,
-            database: data.endpoints.database,
-            redis: data.endpoints.redis,
+            cfg: ctx,
+            database: endpoints.database,
+            redis: endpoints.redis,
             // Not the root user (issue 15, finding 12): a user that may use the uploads bucket and nothing else, made
             // by minio-init, which the backend and worker therefore require.
             objectStorage: {
-                endpoint: data.endpoints.objectStorage.endpoint,
+                endpoint: endpoints.objectStorage.endpoint,
                 accessKey: MINIO_APP_USER,
                 secretKey: appUserSecret(ctx.secrets.minioRootPassword),
             },
             jwtSecret: ctx.secrets.appJwtSecret,
         };
-        const database = [data.postgres, data.pgbouncer].filter((s): s is Service => s !== undefined);
+        const database = readiness.database;
         this.migrations = new Migrations(
             "migrations",
             {
                 ctx,
-                app: { ...inputs, database: data.endpoints.databaseDirect },
+                app: { ...inputs, database: endpoints.databaseDirect },
                 database,
-                ...(data.endpoints.databaseAdmin ? { admin: data.endpoints.databaseAdmin } : {}),
+                ...(endpoints.databaseAdmin ? { admin: endpoints.databaseAdmin } : {}),
             },
             { parent: this },
         );
-        const dataReady = [...database, data.redis, data.minioBuckets];
+        const dataReady = [...database, readiness.redis, readiness.objectStorageInit];
         // The app's MinIO user exists only once minio-init has succeeded: until then, an update keeps the running
         // version (create-before-delete), whose credentials still work.
-        const appRequires = [this.migrations.migrate, data.minioBuckets];
+        const appRequires = [this.migrations.migrate, readiness.objectStorageInit];
         const common = {
-            daemon: ctx.host,
-            namePrefix: cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             kind: "stateless" as const,
             user: APP_IMAGE_USER,
         };
@@ -77,15 +126,15 @@ export class AppTier extends pulumi.ComponentResource {
         // Prometheus scrapes it. Worker: data, and monitoring for the scrape. Neither is on app: nothing calls them
         // there and they call nothing there. A managed cluster is outside the host: the backend reaches it out through
         // edge, the worker through app (the only way out it then has), as the postgres exporter does.
-        const managedDatabase = cfg.database.mode === "managed";
+        const managedDatabase = args.databaseMode === "managed";
 
         const backendEnv = appEnvironment("backend", inputs);
         this.backend = new Service(
             "backend",
             {
                 ...common,
-                image: ctx.appImages.backend,
-                limits: cfg.resources.backend,
+                image: ctx.images.backend,
+                limits: ctx.limits.backend,
                 env: backendEnv.env,
                 files: backendEnv.files,
                 healthcheck: {
@@ -107,12 +156,12 @@ export class AppTier extends pulumi.ComponentResource {
             "worker",
             {
                 ...common,
-                image: ctx.appImages.worker,
-                limits: cfg.resources.worker,
+                image: ctx.images.worker,
+                limits: ctx.limits.worker,
                 env: workerEnv.env,
                 files: workerEnv.files,
                 healthcheck: {
-                    test: ["CMD-SHELL", cfg.app.commands.workerHealthcheck],
+                    test: ["CMD-SHELL", ctx.app.commands.workerHealthcheck],
                     intervalSeconds: 30,
                     startPeriodSeconds: 30,
                 },
@@ -130,9 +179,9 @@ export class AppTier extends pulumi.ComponentResource {
             "frontend",
             {
                 ...common,
-                image: ctx.appImages.frontend,
-                limits: cfg.resources.frontend,
-                env: frontendEnvironment(cfg),
+                image: ctx.images.frontend,
+                limits: ctx.limits.frontend,
+                env: frontendEnvironment(ctx),
                 // It has no files to copy in, so its root filesystem can be read-only: it writes only /tmp
                 // (docs/app-contract.md).
                 readOnlyRoot: true,
@@ -147,24 +196,24 @@ export class AppTier extends pulumi.ComponentResource {
             "backup",
             {
                 ctx,
-                app: { ...inputs, database: data.endpoints.databaseDirect },
+                app: { ...inputs, database: endpoints.databaseDirect },
                 database,
-                objectStorage: [data.minio, data.minioBuckets],
+                objectStorage: [readiness.objectStorage, readiness.objectStorageInit],
             },
             { parent: this },
         );
 
-        if (cfg.demoData) {
-            const seedEnv = appEnvironment("seed", { ...inputs, database: data.endpoints.databaseDirect });
+        if (args.demoData) {
+            const seedEnv = appEnvironment("seed", { ...inputs, database: endpoints.databaseDirect });
             this.demoData = new Service(
                 "demo-data",
                 {
                     ...common,
                     kind: "job",
-                    image: ctx.appImages.backend,
-                    limits: cfg.resources["demo-data"],
+                    image: ctx.images.backend,
+                    limits: ctx.limits["demo-data"],
                     entrypoint: ["/bin/sh", "-c"],
-                    command: [cfg.app.commands.seed],
+                    command: [ctx.app.commands.seed],
                     env: seedEnv.env,
                     files: seedEnv.files,
                     networks: [{ network: ctx.networks.app }, { network: ctx.networks.data }],
@@ -173,7 +222,7 @@ export class AppTier extends pulumi.ComponentResource {
                     // a new freshtrack:demoSeedVersion does, through the label.
                     // `user` too: stacks seeded before the app ran as APP_IMAGE_USER must not be seeded twice.
                     ignoreChanges: ["image", "envs", "uploads", "user"],
-                    labels: { "seed-version": cfg.demoSeedVersion },
+                    labels: { "seed-version": args.demoData.seedVersion },
                 },
                 { parent: this },
             );

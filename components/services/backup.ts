@@ -22,7 +22,8 @@ import {
     renderRestoreScript,
     RESTORE_SCRIPT_PATH,
 } from "./backupScripts";
-import { BUCKETS, SECRETS_DIR, ServiceContext } from "./context";
+import type { AppContext } from "./appTier";
+import { BUCKETS, SECRETS_DIR } from "./context";
 import {
     backupSyncSecret,
     renderBackupSyncMcConfig,
@@ -44,7 +45,7 @@ export const TEXTFILE_DIR = "/textfile";
  * each new version a new pre-migration job.
  */
 export function backupEnv(
-    ctx: ServiceContext,
+    ctx: AppContext,
     appEnv: Record<string, pulumi.Input<string>>,
     withVersion: boolean,
 ): Record<string, pulumi.Input<string>> {
@@ -59,7 +60,7 @@ export function backupEnv(
         ...database,
         ...rootCert,
         BACKUP_DIR,
-        RETENTION_DAYS: String(ctx.cfg.backup.retentionDays),
+        RETENTION_DAYS: String(ctx.backup.retentionDays),
         TEXTFILE_DIR,
         TZ: "UTC",
     };
@@ -85,10 +86,10 @@ export function restoreOwnerEnv(app: AppEnvInputs): Record<string, pulumi.Input<
     return app.database.selfHosted ? { DATABASE_OWNER_ROLE: app.database.user } : {};
 }
 
-export function backupVolumes(ctx: ServiceContext): ServiceVolume[] {
+export function backupVolumes(ctx: AppContext): ServiceVolume[] {
     return [
-        { volume: ctx.volumes.volume("backups"), containerPath: "/backups" },
-        { volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR },
+        { volume: ctx.volumes.backups, containerPath: "/backups" },
+        { volume: ctx.volumes["metrics-textfile"], containerPath: TEXTFILE_DIR },
     ];
 }
 
@@ -229,7 +230,7 @@ export function renderMirrorLoop(loop: MirrorLoop): string {
 }
 
 export interface BackupArgs {
-    readonly ctx: ServiceContext;
+    readonly ctx: AppContext;
     /** Straight to PostgreSQL (not through the pool). */
     readonly app: AppEnvInputs;
     readonly database: readonly pulumi.Resource[];
@@ -252,7 +253,7 @@ export interface BackupArgs {
  */
 /**
  * Why the jobs that write dumps run as root. busybox crond loads only a crontab owned by uid 0 and changes to the
- * crontab's user for each job, with initgroups() even for root (components/imageContracts.ts, postgres notes), so
+ * crontab's user for each job, with initgroups() even for root (components/imageContracts/, postgres notes), so
  * crond itself needs root; the dumps it writes are root's, 0600, and the pre-migration backup writes beside them.
  */
 export const BACKUP_ROOT_REASON =
@@ -275,10 +276,10 @@ export class Backup extends pulumi.ComponentResource {
             "backup",
             {
                 kind: "stateless",
-                daemon: ctx.host,
-                namePrefix: ctx.cfg.namePrefix,
+                daemon: ctx.daemon,
+                namePrefix: ctx.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
-                limits: ctx.cfg.resources.backup,
+                limits: ctx.limits.backup,
                 // busybox crond in the foreground; it must start jobs as root, hence SETUID/SETGID. Without `-L` it
                 // logs only to syslog, which the container has not (busybox crond.c), so a failure never reached
                 // `docker logs`; `-L /dev/stderr` works with every BusyBox build (`-d` needs FEATURE_CROND_D).
@@ -291,10 +292,10 @@ export class Backup extends pulumi.ComponentResource {
                     ...direct.files,
                     { path: BACKUP_SCRIPT_PATH, content: renderBackupScript(), executable: true },
                     { path: RESTORE_SCRIPT_PATH, content: renderRestoreScript(), executable: true },
-                    { path: "/etc/crontabs/root", content: renderBackupCrontab(ctx.cfg.backup.schedule) },
+                    { path: "/etc/crontabs/root", content: renderBackupCrontab(ctx.backup.schedule) },
                     {
                         path: BACKUP_HEALTH_SCRIPT_PATH,
-                        content: renderBackupHealthCheck(backupHealthLimits(ctx.cfg.backup.schedule)),
+                        content: renderBackupHealthCheck(backupHealthLimits(ctx.backup.schedule)),
                         executable: true,
                     },
                 ],
@@ -318,7 +319,7 @@ export class Backup extends pulumi.ComponentResource {
             networks: [ctx.networks.data],
             dependsOn: args.objectStorage,
         });
-        const offsite: OffsiteStore | undefined = args.offsite ?? ctx.cfg.backup.offsite;
+        const offsite: OffsiteStore | undefined = args.offsite ?? ctx.backup.offsite;
         if (offsite) {
             // Copies leave the host encrypted (issue 15, finding 18); config refuses an offsite store without the key.
             // Both the dumps and the uploads bucket (issue 15, finding 2): the application's files exist only in MinIO,
@@ -372,7 +373,7 @@ export function offsiteCopies(bucket: string): MirrorCopy[] {
  */
 function mirror(
     parent: pulumi.Resource,
-    ctx: ServiceContext,
+    ctx: AppContext,
     m: {
         name: MirrorName;
         copies: MirrorCopy[];
@@ -388,10 +389,10 @@ function mirror(
         m.name,
         {
             kind: "stateless",
-            daemon: ctx.host,
-            namePrefix: ctx.cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.mc,
-            limits: ctx.cfg.resources[m.name],
+            limits: ctx.limits[m.name],
             // /bin/sh is in the mc image (ubi-micro), and so are sleep, date and mv: the image's own build runs chmod
             // (minio/mc Dockerfile.release:22), which comes with ubi-micro's coreutils.
             entrypoint: ["/bin/sh", "-c"],
@@ -413,9 +414,9 @@ function mirror(
                 "it reads the dumps, which the backup service writes as root with mode 0600 in a 0700 directory",
             networks: m.networks.map((network) => ({ network })),
             volumes: [
-                { volume: ctx.volumes.volume("backups"), containerPath: "/backups", readOnly: true },
+                { volume: ctx.volumes.backups, containerPath: "/backups", readOnly: true },
                 // Where it records each fully successful pass, for node-exporter (the backup service writes there too).
-                { volume: ctx.volumes.volume("metrics-textfile"), containerPath: TEXTFILE_DIR },
+                { volume: ctx.volumes["metrics-textfile"], containerPath: TEXTFILE_DIR },
             ],
         },
         { parent, dependsOn: [...m.dependsOn] },

@@ -268,7 +268,7 @@ export function backupHealthLimits(schedule: string): { limitMinutes: number; gr
 /**
  * The backup service's health check: crond is running, and the last scheduled backup succeeded within the limit,
  * or the container is still in its grace period. Only what the postgres alpine image has: busybox sh, pidof and
- * find with -mmin (components/imageContracts.ts). busybox find's `-mmin -N` is true for an age under N minutes,
+ * find with -mmin (components/imageContracts/). busybox find's `-mmin -N` is true for an age under N minutes,
  * to the second (mirror/busybox@1_36_1 findutils/find.c:684-708, time_cmp), and prints nothing for a missing file.
  * The grace starts at the container's first check, which writes HEALTH_STARTED_FILE with a redirection (no touch
  * needed); the file lives in the container, so a new container gets a new grace and a restart does not.
@@ -341,7 +341,7 @@ export function mirrorMetricTemplate(
 /**
  * A mirror's health check: healthy while its last fully successful pass (the sample in its metric file, on the
  * metrics volume, so a replaced container still knows it) is younger than `staleSeconds`, or while the container is
- * in its first `graceSeconds`. The mc image has no find and no stat (components/imageContracts.ts, the mc notes), so
+ * in its first `graceSeconds`. The mc image has no find and no stat (components/imageContracts/, the mc notes), so
  * ages come from `date +%s` and the shell's own arithmetic, and the file is read with the shell's `read`; the grace
  * starts at the container's first check, which writes the time into MIRROR_HEALTH_STARTED_FILE (a new container gets
  * a new grace, a restart does not), as the backup service's check does (renderBackupHealthCheck).

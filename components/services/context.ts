@@ -1,11 +1,9 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
-import type { DockerDaemon, Host } from "../host/host";
+import type { DockerDaemon } from "../host/host";
 import type { NetworkName, Networks } from "../platform/networks";
 import type { GeneratedSecrets, SecretName } from "../platform/secrets";
 import type { DataVolumes, VolumeName } from "../platform/volumes";
-import type { AppImageSources } from "./appImages";
 
 /**
  * What a tier is given of the platform beneath it: only the networks, volumes and secrets its services use, the
@@ -44,17 +42,6 @@ export function pickPlatform<N extends NetworkName, V extends VolumeName, S exte
         volumes: only(pick.volumes, (v) => platform.volumes.volume(v)),
         secrets: only(pick.secrets, (s) => platform.secrets[s]),
     };
-}
-
-/** What every service file is given: the validated config and the platform beneath it. */
-export interface ServiceContext {
-    readonly cfg: StackConfig;
-    readonly host: Host;
-    readonly networks: Networks["networks"];
-    readonly volumes: DataVolumes;
-    readonly secrets: GeneratedSecrets["values"];
-    /** What the FreshTrack services run: pinned references, or this stack's builds. */
-    readonly appImages: AppImageSources;
 }
 
 /** Where secret files are mounted, following Docker's own secrets convention. */

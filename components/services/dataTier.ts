@@ -71,6 +71,23 @@ export interface DataEndpoints {
     readonly objectStorage: { readonly endpoint: string; readonly secretKey: pulumi.Output<string> };
 }
 
+/**
+ * The data tier's containers that the application's wait for, handed over as values: the application tier orders its
+ * containers after these and requires minio-init without holding the data tier itself.
+ */
+export interface DataReadiness {
+    /** PostgreSQL, then PgBouncer, when they run on the host; none when the database is outside it. */
+    readonly database: readonly pulumi.Resource[];
+    readonly redis: pulumi.Resource;
+    /** The MinIO server. */
+    readonly objectStorage: pulumi.Resource;
+    /**
+     * minio-init, a job: the buckets, and the MinIO users the application and the backups log in as, exist only once
+     * it has exited 0, so whatever logs in as them requires it (a Service's `requires` takes the job's exit code).
+     */
+    readonly objectStorageInit: Service;
+}
+
 /** PostgreSQL behind PgBouncer, Redis and MinIO with its buckets: everything the application stores. */
 export class DataTier extends pulumi.ComponentResource {
     readonly postgres?: Service;
@@ -81,6 +98,7 @@ export class DataTier extends pulumi.ComponentResource {
     /** Every container of the tier. */
     readonly services: readonly Service[];
     readonly endpoints: DataEndpoints;
+    readonly readiness: DataReadiness;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:services:DataTier", name, {}, opts);
@@ -117,6 +135,12 @@ export class DataTier extends pulumi.ComponentResource {
         this.services = [this.postgres, this.pgbouncer, this.redis, this.minio, this.minioBuckets].filter(
             (s): s is Service => s !== undefined,
         );
+        this.readiness = {
+            database: [this.postgres, this.pgbouncer].filter((s): s is Service => s !== undefined),
+            redis: this.redis,
+            objectStorage: this.minio,
+            objectStorageInit: this.minioBuckets,
+        };
         this.endpoints = {
             database: database.pooled,
             databaseDirect: database.direct,

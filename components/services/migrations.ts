@@ -8,14 +8,8 @@ import { APP_IMAGE_USER } from "./appImages";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { backupEnv, backupVolumes } from "./backup";
 import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
-import {
-    clientSslMode,
-    DATABASE_CA_PATH,
-    DatabaseEndpoint,
-    SECRETS_DIR,
-    SelfHostedLogins,
-    ServiceContext,
-} from "./context";
+import type { AppContext } from "./appTier";
+import { clientSslMode, DATABASE_CA_PATH, DatabaseEndpoint, SECRETS_DIR, SelfHostedLogins } from "./context";
 import {
     DATABASE_ROLES_COMMAND,
     PINNED_SEARCH_PATH,
@@ -27,7 +21,7 @@ import {
 } from "./postgres";
 
 export interface MigrationsArgs {
-    readonly ctx: ServiceContext;
+    readonly ctx: AppContext;
     readonly app: AppEnvInputs;
     /** What must be healthy first: the database (and PgBouncer, when it runs). */
     readonly database: readonly pulumi.Resource[];
@@ -50,7 +44,7 @@ export const MIGRATE_INPUTS_ENV = "MIGRATE_JOB_INPUTS_SHA256";
  * A digest of what makes the provider replace the migrate container, and so run it again: the image it runs
  * (the pulled image's ID, or the build's repoDigest, exactly what Service hands the container as `image`),
  * its entrypoint, command and env. Each is ForceNew on docker_container (kreuzwerker v4.5.0
- * internal/provider/resource_docker_container.go; scripts/lib/readBack/docker.ts CONTAINER_SCHEMA cites the
+ * internal/provider/resource_docker_container.go; scripts/lib/readBack/container.ts CONTAINER_SCHEMA cites the
  * lines). Its uploads are the backup's too (the same `direct.files`), and its networks and labels are
  * fixed, so those change both jobs alike without being in the digest. Memory and CPUs update in place and
  * run nothing again.
@@ -164,7 +158,7 @@ export class Migrations extends pulumi.ComponentResource {
         const direct = appEnvironment("migrate", args.app);
         const networks = [{ network: ctx.networks.data }, { network: ctx.networks.app }];
         const migrateEntrypoint = ["/bin/sh", "-c"];
-        const migrateCommand = [ctx.cfg.app.commands.migrate];
+        const migrateCommand = [ctx.app.commands.migrate];
         // The migrate job's image ID is known only once its Service has registered the pull, after the jobs that must
         // run before it: they take the digest through this promise, settled right below. Awaiting it orders nothing
         // new (the pull does not wait for either job), and in a preview that replaces the pull it is unknown, so the
@@ -184,10 +178,10 @@ export class Migrations extends pulumi.ComponentResource {
             "pre-migrate-backup",
             {
                 kind: "job",
-                daemon: ctx.host,
-                namePrefix: ctx.cfg.namePrefix,
+                daemon: ctx.daemon,
+                namePrefix: ctx.namePrefix,
                 image: PUBLIC_IMAGES.postgres,
-                limits: ctx.cfg.resources["pre-migrate-backup"],
+                limits: ctx.limits["pre-migrate-backup"],
                 rootReason:
                     "it writes its dump beside the backup service's, in the backups volume whose dumps and directories are root's (0600, 0700)",
                 // The same script as the scheduled backups (backupScripts.ts).
@@ -214,10 +208,10 @@ export class Migrations extends pulumi.ComponentResource {
             "migrate",
             {
                 kind: "job",
-                daemon: ctx.host,
-                namePrefix: ctx.cfg.namePrefix,
-                image: ctx.appImages.backend,
-                limits: ctx.cfg.resources.migrate,
+                daemon: ctx.daemon,
+                namePrefix: ctx.namePrefix,
+                image: ctx.images.backend,
+                limits: ctx.limits.migrate,
                 user: APP_IMAGE_USER,
                 entrypoint: migrateEntrypoint,
                 command: migrateCommand,
@@ -230,7 +224,7 @@ export class Migrations extends pulumi.ComponentResource {
         );
         // What Service gives the container as its image (service.ts): the pull's image ID, or a local build's
         // reference.
-        const image = this.migrate.image ? this.migrate.image.imageId : (ctx.appImages.backend as BuiltImage).reference;
+        const image = this.migrate.image ? this.migrate.image.imageId : (ctx.images.backend as BuiltImage).reference;
         settleDigest(
             pulumi.all([image, pulumi.all(direct.env)]).apply(([id, env]) =>
                 migrateJobDigest({
@@ -254,7 +248,7 @@ export class Migrations extends pulumi.ComponentResource {
  */
 function publicSchemaGrant(
     parent: pulumi.Resource,
-    ctx: ServiceContext,
+    ctx: AppContext,
     direct: DatabaseEndpoint,
     admin: DatabaseAdminLogin,
     migrateDigest: pulumi.Output<string>,
@@ -286,7 +280,7 @@ function publicSchemaGrant(
  */
 function databaseRoles(
     parent: pulumi.Resource,
-    ctx: ServiceContext,
+    ctx: AppContext,
     direct: DatabaseEndpoint,
     logins: SelfHostedLogins,
     migrateDigest: pulumi.Output<string>,
@@ -318,7 +312,7 @@ function databaseRoles(
  */
 function databaseGrantJob(
     parent: pulumi.Resource,
-    ctx: ServiceContext,
+    ctx: AppContext,
     direct: DatabaseEndpoint,
     migrateDigest: pulumi.Output<string>,
     database: readonly pulumi.Resource[],
@@ -328,10 +322,10 @@ function databaseGrantJob(
         "database-grant",
         {
             kind: "job",
-            daemon: ctx.host,
-            namePrefix: ctx.cfg.namePrefix,
+            daemon: ctx.daemon,
+            namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.postgres,
-            limits: ctx.cfg.resources["pre-migrate-backup"],
+            limits: ctx.limits["pre-migrate-backup"],
             user: POSTGRES_USER_ID,
             entrypoint: ["/bin/sh", "-c"],
             command: [job.command],
@@ -341,7 +335,7 @@ function databaseGrantJob(
                 PGDATABASE: direct.database,
                 PGSSLMODE: clientSslMode(direct),
                 ...job.env,
-                APP_VERSION: ctx.cfg.app.version,
+                APP_VERSION: ctx.app.version,
                 [MIGRATE_INPUTS_ENV]: migrateDigest,
             },
             files: job.files,

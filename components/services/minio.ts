@@ -38,7 +38,7 @@ export function renderMcAliases(
 
 /**
  * Why the mc containers run as root: every mc command first creates files in its config directory, which the daemon
- * made root:root 0755 when it extracted the uploaded config (components/imageContracts.ts, the mc notes).
+ * made root:root 0755 when it extracted the uploaded config (components/imageContracts/, the mc notes).
  */
 export const MC_ROOT_REASON =
     "every mc command first writes into its config directory, which Docker creates root-owned when it copies the config in; it holds no capability";
@@ -52,7 +52,7 @@ export function minio(ctx: DataContext, parent: pulumi.Resource): Service {
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
             image: PUBLIC_IMAGES.minio,
-            // The image runs as root and its /data has no other owner (components/imageContracts.ts).
+            // The image runs as root and its /data has no other owner (components/imageContracts/).
             rootReason: "its objects sit in a volume that earlier releases wrote as root; it holds no capability",
             limits: ctx.limits.minio,
             command: ["server", "/data"],
@@ -420,7 +420,7 @@ export function minioBuckets(ctx: DataContext, minioService: pulumi.Resource, pa
             image: PUBLIC_IMAGES.mc,
             rootReason: MC_ROOT_REASON,
             limits: ctx.limits["minio-init"],
-            // /bin/sh is in the mc image (ubi-micro; components/imageContracts.ts), and runs the steps in order.
+            // /bin/sh is in the mc image (ubi-micro; components/imageContracts/), and runs the steps in order.
             entrypoint: ["/bin/sh", "-c"],
             command: [renderMinioInitScript()],
             files: [

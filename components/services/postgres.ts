@@ -32,7 +32,7 @@ export function postgresTuning(memoryMb: number): Record<string, string> {
 export const POSTGRES_PORT = SERVICES.postgres.port;
 export const POSTGRES_PASSWORD_FILE = `${SECRETS_DIR}/postgres_password`;
 /**
- * The uid:gid of `postgres` in the alpine image (70:70, components/imageContracts.ts). Started as this user, the
+ * The uid:gid of `postgres` in the alpine image (70:70, components/imageContracts/). Started as this user, the
  * entrypoint skips its chown and gosu steps, so the container needs no capability: the image's data directory and a
  * fresh volume copied from it are postgres-owned, and on a stack created before, the old entrypoint (run as root)
  * already chowned everything in it to postgres (docker-library/postgres@6edb0a8c

@@ -56,7 +56,7 @@ export function redis(ctx: DataContext, parent: pulumi.Resource): Service {
             volumes: [{ volume: ctx.volumes["redis-data"], containerPath: "/data" }],
             // Started as root, the image's entrypoint searches /data before dropping to redis, and fails
             // on AOF's 0700 appendonlydir from the second start on without DAC_READ_SEARCH
-            // (docker-library-redis 7.4/alpine/docker-entrypoint.sh:11-14; components/imageContracts.ts).
+            // (docker-library-redis 7.4/alpine/docker-entrypoint.sh:11-14; components/imageContracts/).
             // As redis (999:1000, the owner of the image's /data and so of a fresh volume) it skips that
             // step and needs no capability at all.
             user: "999:1000",

@@ -52,7 +52,9 @@ describe("data tier alone: its part of the platform in, its endpoints out", () =
             "minio",
             "minio-init",
         ]);
-        const ours = resources.filter((r) => !/::(tier-docker|net-|vol-)/.test(r.urn) && r.type !== "pulumi:providers:docker");
+        const ours = resources.filter(
+            (r) => !/::(tier-docker|net-|vol-)/.test(r.urn) && r.type !== "pulumi:providers:docker",
+        );
         expect(ours.length, "the tier's own resources").to.be.within(10, 25);
         for (const c of containers(resources)) {
             expect(c.options.provider, `${c.name}: the provider given to the tier`).to.match(/::tier-docker::/);
