@@ -1,7 +1,7 @@
 /**
  * No container holds the Docker API socket (issue 15, finding 6; CIS Docker Benchmark 1.6, 5.32). A
  * read-only bind does not limit the API: connect() on a socket is not a write to the filesystem, and the
- * API then does whatever the request asks (components/imageContracts.ts, promtail's notes). A directory
+ * API then does whatever the request asks (components/imageContracts/, promtail's notes). A directory
  * that holds the socket counts too: Docker bind-mounts recursively unless told otherwise (moby v27.5.1
  * daemon/oci_linux.go:627-630, "rbind"), so `/`, `/run`, `/var` or `/var/run` bring /run/docker.sock along.
  */
@@ -38,7 +38,7 @@ export const containerNoDockerSocket = containerPolicy({
         hostRootReaders: {
             type: "object",
             // node-exporter mounts / for --path.rootfs, which brings /run/docker.sock along. It runs as nobody (uid
-            // 65534, prometheus/node_exporter@v1.8.2 Dockerfile:11; components/imageContracts.ts) with every capability
+            // 65534, prometheus/node_exporter@v1.8.2 Dockerfile:11; components/imageContracts/) with every capability
             // dropped, and the socket is root:docker 0660 (moby v27.5.1 daemon/listeners/listeners_linux.go:46 creates
             // it with the docker group), so its connect() is refused. It must never be given a root user; it states the
             // image's own (components/monitoring/monitoringTier.ts).
