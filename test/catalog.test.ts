@@ -29,6 +29,28 @@ function runsOn(spec: ServiceSpec, cfg: StackConfig): boolean {
     }
 }
 
+/** How the container's health check differs from what its spec says it proves; undefined when it does not. */
+function healthProblem(spec: ServiceSpec, container: RegisteredResource, cfg: StackConfig): string | undefined {
+    const check = container.inputs.healthcheck as { tests?: string[] } | undefined;
+    const text = (check?.tests ?? []).join(" ");
+    const h = spec.health;
+    if (h === "none: a job runs to completion") return check === undefined ? undefined : `a job with a check: ${text}`;
+    if (check === undefined) return "no health check";
+    if ("get" in h) {
+        return text.includes(String(spec.port)) && text.includes(h.get)
+            ? undefined
+            : `expected a GET of ${h.get} on port ${spec.port}, got ${text}`;
+    }
+    if ("command" in h)
+        return text.includes(h.command.join(" ")) ? undefined : `expected ${h.command.join(" ")}, got ${text}`;
+    const fromConfig: Record<string, string> = {
+        "freshtrack:appCommands.workerHealthcheck": cfg.app.commands.workerHealthcheck,
+    };
+    const command = fromConfig[h.fromConfig];
+    if (command === undefined) return `no such setting: ${h.fromConfig}`;
+    return text.includes(command) ? undefined : `expected ${command} (${h.fromConfig}), got ${text}`;
+}
+
 /**
  * The network keys a container joins: its networks' names less the stack's prefix (edge is edge-dualstack on servers).
  */
@@ -60,7 +82,7 @@ describe("service catalog: one spec per container, checked against what the prog
     });
 
     for (const [variant, settings] of Object.entries(URN_VARIANTS)) {
-        it(`${variant}: runs exactly the specs that apply, each with its image, capabilities, networks and limits`, async () => {
+        it(`${variant}: runs exactly the specs that apply, each with its image, capabilities, networks, health check and limits`, async () => {
             const cfg = parseStackConfig(rawConfigOf(settings()));
             const { resources } = await runUnderMocks(settings(), deployStack);
             const registered = containers(resources);
@@ -86,6 +108,7 @@ describe("service catalog: one spec per container, checked against what the prog
                         keys.every((k) => spec.networks.includes(k as never) || extras.includes(k)) &&
                         spec.networks.every((k) => keys.includes(k) || extras.length > 0),
                 );
+                expect(healthProblem(spec, container, cfg), `${container.name}: health`).to.equal(undefined);
                 const limits =
                     "sameAs" in spec.limits
                         ? cfg.resources[spec.limits.sameAs as never]

@@ -29,6 +29,16 @@ export interface ServiceSpec {
     /** The networks it joins on every stack; `extraNetworks` says which it joins only on some, and when. */
     readonly networks: readonly NetworkName[];
     readonly extraNetworks?: Readonly<Partial<Record<NetworkName, string>>>;
+    /**
+     * What its health check proves: an HTTP GET of a path on its port answering 2xx (with whatever client its image
+     * has), a command that exits 0 (its arguments, as the check runs them), a command the stack's config gives, or
+     * none for a job, which runs to completion instead. test/catalog.test.ts compares it with each container's check.
+     */
+    readonly health:
+        | { readonly get: string }
+        | { readonly command: readonly string[] }
+        | { readonly fromConfig: string }
+        | "none: a job runs to completion";
     /** When the stack runs it: always, or only with a setting. */
     readonly runs:
         "always" | "with a self-hosted PostgreSQL" | "with freshtrack:demoData" | "with freshtrack:backup.offsite";

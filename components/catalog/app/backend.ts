@@ -10,5 +10,6 @@ export const backend = defineService({
     limits: { memoryMb: 384, cpus: 1.0 },
     capabilities: [],
     networks: ["edge", "data", "monitoring"],
+    health: { get: "/health/ready" },
     runs: "always",
 });

@@ -9,5 +9,6 @@ export const demoData = defineService({
     limits: { memoryMb: 256, cpus: 0.5 },
     capabilities: [],
     networks: ["app", "data"],
+    health: "none: a job runs to completion",
     runs: "with freshtrack:demoData",
 });

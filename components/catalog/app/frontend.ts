@@ -10,5 +10,6 @@ export const frontend = defineService({
     limits: { memoryMb: 32, cpus: 0.25 },
     capabilities: [],
     networks: ["edge"],
+    health: { get: "/health" },
     runs: "always",
 });

@@ -9,5 +9,6 @@ export const migrate = defineService({
     limits: { memoryMb: 384, cpus: 0.5 },
     capabilities: [],
     networks: ["app", "data"],
+    health: "none: a job runs to completion",
     runs: "always",
 });

@@ -11,5 +11,6 @@ export const worker = defineService({
     capabilities: [],
     networks: ["data", "monitoring"],
     extraNetworks: { app: "with a managed PostgreSQL: its way out to the cluster" },
+    health: { fromConfig: "freshtrack:appCommands.workerHealthcheck" },
     runs: "always",
 });

@@ -9,5 +9,6 @@ export const backup = defineService({
     limits: { memoryMb: 128, cpus: 0.25 },
     capabilities: ["SETUID", "SETGID"],
     networks: ["app", "data"],
+    health: { command: ["/bin/sh", "/usr/local/bin/freshtrack-backup-health"] },
     runs: "always",
 });

@@ -9,5 +9,6 @@ export const backupOffsite = defineService({
     limits: { memoryMb: 48, cpus: 0.1 },
     capabilities: [],
     networks: ["app", "data"],
+    health: { command: ["/bin/sh", "/usr/local/bin/freshtrack-mirror-health"] },
     runs: "with freshtrack:backup.offsite",
 });

@@ -9,5 +9,6 @@ export const backupSync = defineService({
     limits: { memoryMb: 48, cpus: 0.1 },
     capabilities: [],
     networks: ["data"],
+    health: { command: ["/bin/sh", "/usr/local/bin/freshtrack-mirror-health"] },
     runs: "always",
 });

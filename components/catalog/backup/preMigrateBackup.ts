@@ -9,5 +9,6 @@ export const preMigrateBackup = defineService({
     limits: { memoryMb: 128, cpus: 0.25 },
     capabilities: [],
     networks: ["app", "data"],
+    health: "none: a job runs to completion",
     runs: "always",
 });

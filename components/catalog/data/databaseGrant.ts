@@ -10,5 +10,6 @@ export const databaseGrant = defineService({
     capabilities: [],
     networks: ["data"],
     extraNetworks: { app: "instead of data, with a managed PostgreSQL (the cluster is outside the host)" },
+    health: "none: a job runs to completion",
     runs: "always",
 });

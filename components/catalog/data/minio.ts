@@ -10,5 +10,6 @@ export const minio = defineService({
     limits: { memoryMb: 256, cpus: 0.5 },
     capabilities: [],
     networks: ["data", "monitoring"],
+    health: { get: "/minio/health/live" },
     runs: "always",
 });

@@ -9,5 +9,6 @@ export const minioInit = defineService({
     limits: { memoryMb: 32, cpus: 0.25 },
     capabilities: [],
     networks: ["data"],
+    health: "none: a job runs to completion",
     runs: "always",
 });

@@ -10,5 +10,6 @@ export const pgbouncer = defineService({
     limits: { memoryMb: 32, cpus: 0.25 },
     capabilities: [],
     networks: ["data"],
+    health: { command: ["pg_isready", "-h", "127.0.0.1", "-p", "6432"] },
     runs: "with a self-hosted PostgreSQL",
 });

@@ -10,5 +10,6 @@ export const postgres = defineService({
     limits: { memoryMb: 768, cpus: 1.0 },
     capabilities: [],
     networks: ["data"],
+    health: { command: ["pg_isready", "-h", "127.0.0.1", "-U", "freshtrack_app", "-d", "freshtrack"] },
     runs: "with a self-hosted PostgreSQL",
 });

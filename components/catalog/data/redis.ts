@@ -10,5 +10,6 @@ export const redis = defineService({
     limits: { memoryMb: 192, cpus: 0.5 },
     capabilities: [],
     networks: ["data"],
+    health: { command: ["redis-cli", "ping"] },
     runs: "always",
 });

@@ -13,5 +13,6 @@ export const caddy = defineService({
     limits: { memoryMb: 64, cpus: 0.5 },
     capabilities: ["NET_BIND_SERVICE"],
     networks: ["edge", "admin", "status"],
+    health: { get: "/metrics" },
     runs: "always",
 });

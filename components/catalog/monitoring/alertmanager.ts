@@ -10,5 +10,6 @@ export const alertmanager = defineService({
     limits: { memoryMb: 32, cpus: 0.1 },
     capabilities: [],
     networks: ["admin"],
+    health: { get: "/-/healthy" },
     runs: "always",
 });

@@ -10,5 +10,6 @@ export const blackbox = defineService({
     limits: { memoryMb: 24, cpus: 0.1 },
     capabilities: [],
     networks: ["edge", "telemetry"],
+    health: { get: "/-/healthy" },
     runs: "always",
 });

@@ -10,5 +10,6 @@ export const grafana = defineService({
     limits: { memoryMb: 160, cpus: 0.5 },
     capabilities: [],
     networks: ["admin", "telemetry"],
+    health: { get: "/api/health" },
     runs: "always",
 });

@@ -9,5 +9,6 @@ export const grafanaAdminPassword = defineService({
     limits: { memoryMb: 128, cpus: 0.25 },
     capabilities: [],
     networks: ["telemetry"],
+    health: "none: a job runs to completion",
     runs: "always",
 });

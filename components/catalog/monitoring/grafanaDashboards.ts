@@ -9,5 +9,6 @@ export const grafanaDashboards = defineService({
     limits: { memoryMb: 32, cpus: 0.1 },
     capabilities: [],
     networks: ["telemetry"],
+    health: "none: a job runs to completion",
     runs: "always",
 });

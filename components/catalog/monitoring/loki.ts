@@ -10,5 +10,6 @@ export const loki = defineService({
     limits: { memoryMb: 128, cpus: 0.5 },
     capabilities: [],
     networks: ["telemetry"],
+    health: { get: "/ready" },
     runs: "always",
 });

@@ -10,5 +10,6 @@ export const nodeExporter = defineService({
     limits: { memoryMb: 24, cpus: 0.1 },
     capabilities: [],
     networks: ["monitoring"],
+    health: { get: "/metrics" },
     runs: "always",
 });

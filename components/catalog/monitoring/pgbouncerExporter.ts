@@ -10,5 +10,6 @@ export const pgbouncerExporter = defineService({
     limits: { memoryMb: 24, cpus: 0.1 },
     capabilities: [],
     networks: ["data", "monitoring"],
+    health: { get: "/metrics" },
     runs: "with a self-hosted PostgreSQL",
 });

@@ -11,5 +11,6 @@ export const postgresExporter = defineService({
     capabilities: [],
     networks: ["data", "monitoring"],
     extraNetworks: { app: "with a managed PostgreSQL: its way out to the cluster" },
+    health: { get: "/metrics" },
     runs: "always",
 });

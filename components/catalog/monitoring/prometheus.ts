@@ -10,5 +10,6 @@ export const prometheus = defineService({
     limits: { memoryMb: 256, cpus: 0.5 },
     capabilities: [],
     networks: ["admin", "monitoring", "telemetry"],
+    health: { get: "/-/healthy" },
     runs: "always",
 });

@@ -10,5 +10,6 @@ export const promtail = defineService({
     limits: { memoryMb: 64, cpus: 0.25 },
     capabilities: [],
     networks: ["telemetry"],
+    health: { get: "/ready" },
     runs: "always",
 });

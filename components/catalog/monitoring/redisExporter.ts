@@ -10,5 +10,6 @@ export const redisExporter = defineService({
     limits: { memoryMb: 24, cpus: 0.1 },
     capabilities: [],
     networks: ["data", "monitoring"],
+    health: { get: "/metrics" },
     runs: "always",
 });

@@ -10,5 +10,6 @@ export const uptimeKuma = defineService({
     limits: { memoryMb: 128, cpus: 0.25 },
     capabilities: [],
     networks: ["status"],
+    health: { command: ["extra/healthcheck"] },
     runs: "always",
 });
