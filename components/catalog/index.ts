@@ -3,16 +3,17 @@
  * endpoint table and the list of containers a stack runs are derived from it here.
  */
 import type { ResourceLimits } from "../config/limits";
+import { PUBLIC_IMAGES } from "../images";
 import { backend } from "./app/backend";
 import { demoData } from "./app/demoData";
 import { frontend } from "./app/frontend";
 import { migrate } from "./app/migrate";
 import { worker } from "./app/worker";
-import { backup } from "./backup/backup";
-import { backupOffsite } from "./backup/backupOffsite";
-import { backupSync } from "./backup/backupSync";
-import { preMigrateBackup } from "./backup/preMigrateBackup";
-import { databaseGrant } from "./data/databaseGrant";
+import { backup } from "./app/backup";
+import { backupOffsite } from "./app/backupOffsite";
+import { backupSync } from "./app/backupSync";
+import { preMigrateBackup } from "./app/preMigrateBackup";
+import { databaseGrant } from "./app/databaseGrant";
 import { minio } from "./data/minio";
 import { minioInit } from "./data/minioInit";
 import { pgbouncer } from "./data/pgbouncer";
@@ -101,3 +102,10 @@ export const ENDPOINTS = Object.fromEntries(
         s.port === undefined ? [] : [[s.name, { alias: s.name, port: s.port, address: `${s.name}:${s.port}` }]],
     ),
 ) as { readonly [K in Listening]: Endpoint };
+
+/** The pinned reference of a service's public image (components/images.ts), as its spec names it. */
+export function imageOf(name: CatalogName): string {
+    const spec: ServiceSpec = SERVICES[name];
+    if (!("public" in spec.image)) throw new Error(`service ${name} runs a FreshTrack image, not a pinned public one`);
+    return PUBLIC_IMAGES[spec.image.public];
+}

@@ -8,7 +8,7 @@ import type { ResourceLimits } from "../config/limits";
 import type { PublicImage } from "../images";
 import type { NetworkName } from "../platform/networks";
 
-export type Tier = "data" | "app" | "backup" | "edge" | "monitoring";
+export type Tier = "data" | "app" | "edge" | "monitoring";
 
 export interface ServiceSpec {
     /** The service's name: its container's network alias, its key in freshtrack:resources, its label. */

@@ -2,8 +2,6 @@
  * The FreshTrack application's settings: image references (appImages with appVersion), the registry login, a build
  * from a checkout (appBuild) and the commands run in the images.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { ImageRef, parseImageRef } from "../validation";
 import { isRecord, readFields } from "./fields";
 import { BUILD_TARGET_FIELDS } from "./nestedFields";
@@ -67,11 +65,12 @@ export function readAppBuild(
     }
     const targets = readFields(src.problems, targetsKey, isRecord(obj.targets) ? obj.targets : {}, BUILD_TARGET_FIELDS);
     if (contextRaw === "") return undefined;
-    const context = path.resolve(contextRaw);
-    if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
+    const files = src.raw.files;
+    const context = files.resolve(contextRaw);
+    if (!files.isDirectory(context)) {
         src.problems.add(`${key}.context`, contextRaw, `a directory (resolved to ${context}, which does not exist)`);
-    } else if (!fs.existsSync(path.join(context, dockerfile))) {
-        const where = path.join(context, dockerfile);
+    } else if (!files.isFile(files.resolve(context, dockerfile))) {
+        const where = files.resolve(context, dockerfile);
         src.problems.add(`${key}.dockerfile`, dockerfile, `a file in the build context (${where} does not exist)`);
     }
     const push = target !== "local";

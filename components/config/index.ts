@@ -3,10 +3,12 @@
  * resource is registered. `loadStackConfig` is the program's entry: it hands the parser what the Pulumi CLI handed the
  * program; scripts call `parseStackConfig` on a stack's files directly (scripts/lib/stackFiles.ts).
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { isConfigSecret } from "../sdkInternals";
 import { parseStackConfig } from "./parse";
-import { RawConfig } from "./source";
+import { LocalFiles, RawConfig } from "./source";
 import { StackConfig } from "./types";
 
 export {
@@ -25,7 +27,7 @@ export type { ResourceLimits, ServiceName } from "./limits";
 export { ConfigError } from "./problems";
 export type { ConfigProblem } from "./problems";
 export { MASKED_SECURE_VALUE } from "./source";
-export type { RawConfig } from "./source";
+export type { LocalFiles, RawConfig } from "./source";
 export { parseStackConfig } from "./parse";
 export { placeholderValues } from "./placeholders";
 export { renderProjectConfig } from "./projectFile";
@@ -41,11 +43,18 @@ export function arrivedEncrypted(fullKey: string): boolean {
     return isConfigSecret(fullKey);
 }
 
+/** The files of this machine, as the config parser asks about them (the build context of freshtrack:appBuild). */
+export const NODE_FILES: LocalFiles = {
+    resolve: (...segments) => path.resolve(...segments),
+    isDirectory: (p) => fs.existsSync(p) && fs.statSync(p).isDirectory(),
+    isFile: (p) => fs.existsSync(p),
+};
+
 /** The config the Pulumi CLI handed this program, as the parser takes it. */
 export function runtimeConfig(): RawConfig {
     const values = pulumi.runtime.allConfig();
     const encrypted = new Set(Object.keys(values).filter(arrivedEncrypted));
-    return { stack: pulumi.getStack(), project: pulumi.getProject(), values, encrypted };
+    return { stack: pulumi.getStack(), project: pulumi.getProject(), values, encrypted, files: NODE_FILES };
 }
 
 /** Reads and validates the whole stack config. Throws one ConfigError listing every problem. */

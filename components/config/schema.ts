@@ -139,7 +139,7 @@ export const CONFIG_SCHEMA = {
     resources: {
         type: "object",
         description:
-            "Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}. Unset services keep the defaults in components/config/limits.ts.",
+            "Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}. Unset services keep the defaults of their specs in components/catalog.",
         fields: {},
     },
     demoData: {
@@ -209,7 +209,7 @@ export const CONFIG_SCHEMA = {
                 { inProjectDefault: false },
             ),
             volumeSizeGb: defaulted<number>(checkInteger(10, 16384), 50, { inProjectDefault: false }),
-            // The default follows freshtrack:environment (components/config/parse.ts).
+            // The default follows freshtrack:environment (components/config/targets.ts, readDroplet).
             backups: optional<boolean>(bool),
             dnsZone: optional<string>(text(checkDomain)),
         },

@@ -8,6 +8,17 @@ import { isRecord, readField, FieldSpec, FieldSpecs, FieldValues, readFields } f
 import { Problems } from "./problems";
 import { PROJECT, SECRET_CONFIG_KEYS, SecretConfigKey } from "./schema";
 
+/**
+ * What the parser may ask of the machine the stack is deployed from, given to it so that it stays a function of its
+ * input: where a path resolves (relative to the working directory) and what exists there. Read only for
+ * freshtrack:appBuild's build context.
+ */
+export interface LocalFiles {
+    resolve(...segments: string[]): string;
+    isDirectory(path: string): boolean;
+    isFile(path: string): boolean;
+}
+
 export interface RawConfig {
     readonly stack: string;
     /** The Pulumi project, as the CLI names it (Pulumi.yaml's `name`). */
@@ -16,6 +27,7 @@ export interface RawConfig {
     readonly values: Readonly<Record<string, string>>;
     /** Fully qualified keys whose values arrived encrypted (`secure:` in the stack file). */
     readonly encrypted: ReadonlySet<string>;
+    readonly files: LocalFiles;
 }
 
 /**
@@ -99,7 +111,8 @@ export class Source {
         const value = this.value(name);
         if (value === undefined) return {};
         if (isRecord(value)) return value;
-        if (!this.notObjects.has(name)) this.problems.add(this.key(name), value, "an object (a YAML mapping)");
+        // Text here may be a credential pasted into the wrong key (a webhook URL into alerts): shown only by its kind.
+        if (!this.notObjects.has(name)) this.problems.nearSecret(this.key(name), value, "an object (a YAML mapping)");
         this.notObjects.add(name);
         return {};
     }

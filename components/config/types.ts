@@ -3,7 +3,6 @@
  * schema (FieldValues); the rest adds what the reader builds from several keys (image references, secrets).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { DatabaseSize, DropletSize } from "../host/dropletSizes";
 import type { ImageRef } from "../validation";
 import type { FieldValues } from "./fields";
 import type { ServiceName } from "./limits";
@@ -28,14 +27,12 @@ export const ROTATABLE_SECRETS = [
 ] as const;
 export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
 
-export interface AppBuild {
+/** A build of the FreshTrack images from a checkout (freshtrack:appBuild): dockerfile and platform as set. */
+export interface AppBuild extends Omit<Fields<"appBuild">, "context"> {
     /** Absolute path of the FreshTrack checkout used as the build context. */
     readonly context: string;
-    /** Dockerfile path relative to the context. */
-    readonly dockerfile: string;
     /** Build stage of the Dockerfile for each image. */
     readonly targets: Readonly<FieldValues<typeof BUILD_TARGET_FIELDS>>;
-    readonly platform: string;
     /**
      * Push to the registry so a remote host can pull; false on the local target, where the image is built where it
      * runs.
@@ -73,25 +70,15 @@ export interface AlertDestinations {
     readonly webhook?: { readonly url: pulumi.Output<string> };
 }
 
-/** A droplet the program creates (target `droplet`). */
-export interface DropletSettings {
-    readonly region: string;
-    readonly size: DropletSize;
-    /** Image slug; only read when the droplet is first created. */
-    readonly image: string;
-    /** Size of the block volume that holds all persistent data. */
-    readonly volumeSizeGb: number;
-    /** DigitalOcean's weekly droplet backups; on by default in a production environment. */
-    readonly backups: boolean;
-    /** A DNS zone managed in DigitalOcean that contains `domain`; records are created when set. */
-    readonly dnsZone?: string;
-}
+/**
+ * A droplet the program creates (target `droplet`): region, size, image (read only when it is first created), the
+ * block volume's size, and the DNS zone that contains `domain` when records are to be made. `backups`
+ * (DigitalOcean's weekly droplet backups) follows freshtrack:environment unless set.
+ */
+export type DropletSettings = Fields<"droplet"> & { readonly backups: boolean };
 
-/** An existing VM reached over SSH (target `ssh`). */
-export interface SshSettings {
-    readonly host: string;
-    readonly user: string;
-    readonly port: number;
+/** An existing VM reached over SSH (target `ssh`): host, user and port from freshtrack:ssh. */
+export interface SshSettings extends Fields<"ssh"> {
     /**
      * The VM's ed25519 host key, `ssh-ed25519 AAAA...` (no comment): every connection to the VM (the bootstrap, the
      * commands, Docker, the operator scripts) accepts this key and no other.
@@ -102,8 +89,7 @@ export interface SshSettings {
 }
 
 export type DatabaseSettings =
-    | { readonly mode: "container" }
-    | { readonly mode: "managed"; readonly size: DatabaseSize; readonly nodeCount: number; readonly version: string };
+    { readonly mode: "container" } | (Omit<Fields<"database">, "mode"> & { readonly mode: "managed" });
 
 /** The gate `pulumi up` passes through after every container is healthy. */
 export interface VerificationSettings extends Omit<Fields<"verification">, "e2e"> {

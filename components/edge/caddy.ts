@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { STATUS_SLUG, type StackConfig, type TlsMode } from "../config";
-import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceFile } from "../service";
 import type { TierPlatform } from "../services/context";
 import { CADDY_METRICS_PORT, CaddySite, renderCaddyfile } from "./caddyfile";
 import { InternalCa } from "./internalCa";
 import { publicNames, SUBDOMAINS } from "../names";
-import { ENDPOINTS } from "../catalog";
+import { ENDPOINTS, SERVICES, imageOf } from "../catalog";
 
 const CERT_FILE = "/etc/caddy/certs/server.crt";
 const KEY_FILE = "/etc/caddy/certs/server.key";
@@ -226,7 +225,7 @@ export class Edge extends pulumi.ComponentResource {
                 statefulReason: "it binds the host's ports 80 and 443, which two containers cannot share",
                 daemon: args.daemon,
                 namePrefix: args.namePrefix,
-                image: PUBLIC_IMAGES.caddy,
+                image: imageOf("caddy"),
                 limits: args.limits.caddy,
                 files,
                 healthcheck: {
@@ -257,7 +256,7 @@ export class Edge extends pulumi.ComponentResource {
                 // the file capability cap_net_bind_service=+ep, and the kernel refuses to exec a binary whose file
                 // capabilities are not all in the bounding set (components/imageContracts/, caddy's execNeeds), so
                 // the capability stays.
-                capabilities: ["NET_BIND_SERVICE"],
+                capabilities: SERVICES.caddy.capabilities,
                 // The image runs as root and /data/caddy has no other owner (components/imageContracts/).
                 rootReason:
                     "its certificates and ACME account sit in a volume that earlier releases wrote as root; it holds NET_BIND_SERVICE only",

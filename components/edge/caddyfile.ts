@@ -81,7 +81,7 @@ function routeBlock(route: CaddyRoute): string[] {
  * token (caddy@v2.8.4 caddyconfig/caddyfile/parse.go:63-110, the span `{$` ... `}` at parse.go:742; v2.6.2
  * parse.go:63-118), and the ACME issuer expands `{env.VAR}` in the email when it starts
  * (modules/caddytls/acmeissuer.go:120-128). Braces, `$`, backslashes and control characters are therefore refused here,
- * not escaped; the config refuses them first (components/validation.ts checkEmail).
+ * not escaped; the config refuses them first (components/validation/names.ts, checkEmail).
  */
 export function caddyQuoted(value: string): string {
     const refused = [...value].find((ch) => ch < "\x20" || ch === "\x7f" || "{}$\\".includes(ch));

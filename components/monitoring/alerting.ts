@@ -1,7 +1,6 @@
 /** Prometheus, which scrapes every target and evaluates the alert rules, and Alertmanager, which sends the alerts. */
 import * as pulumi from "@pulumi/pulumi";
-import { ENDPOINTS } from "../catalog";
-import { PUBLIC_IMAGES } from "../images";
+import { ENDPOINTS, imageOf } from "../catalog";
 import { imageUser } from "../imageContracts";
 import { Service, ServiceFile } from "../service";
 import { SECRETS_DIR } from "../services/context";
@@ -68,8 +67,8 @@ export function alertmanager(
             namePrefix: ctx.namePrefix,
             kind: "stateful",
             statefulReason: "silences and the notification log live in one data directory",
-            image: PUBLIC_IMAGES.alertmanager,
-            user: imageUser(PUBLIC_IMAGES.alertmanager),
+            image: imageOf("alertmanager"),
+            user: imageUser(imageOf("alertmanager")),
             limits: ctx.limits.alertmanager,
             command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
             files: alertFiles,
@@ -102,8 +101,8 @@ export function prometheus(
             namePrefix: ctx.namePrefix,
             kind: "stateful",
             statefulReason: "its TSDB directory takes a lock; a second server cannot open it",
-            image: PUBLIC_IMAGES.prometheus,
-            user: imageUser(PUBLIC_IMAGES.prometheus),
+            image: imageOf("prometheus"),
+            user: imageUser(imageOf("prometheus")),
             limits: ctx.limits.prometheus,
             command: [
                 "--config.file=/etc/prometheus/prometheus.yml",

@@ -1,7 +1,6 @@
 /** Grafana with its provisioned datasources and the FreshTrack dashboard, and the two jobs beside it. */
 import type * as pulumi from "@pulumi/pulumi";
-import { ENDPOINTS } from "../catalog";
-import { PUBLIC_IMAGES } from "../images";
+import { ENDPOINTS, imageOf } from "../catalog";
 import { imageUser } from "../imageContracts";
 import { Service } from "../service";
 import { SECRETS_DIR } from "../services/context";
@@ -26,7 +25,7 @@ export function dashboardServices(
         {
             ...common,
             kind: "job",
-            image: PUBLIC_IMAGES.grafana,
+            image: imageOf("grafana-dashboards"),
             limits: ctx.limits["grafana-dashboards"],
             // A dashboard edit replaces this job, never Grafana: Grafana re-reads the directory every 10 s.
             // Docker created the volume root-owned: the image has no /dashboards to copy an owner from.
@@ -48,8 +47,8 @@ export function dashboardServices(
             ...common,
             kind: "stateful",
             statefulReason: "users, preferences and annotations live in one SQLite file",
-            image: PUBLIC_IMAGES.grafana,
-            user: imageUser(PUBLIC_IMAGES.grafana),
+            image: imageOf("grafana"),
+            user: imageUser(imageOf("grafana")),
             limits: ctx.limits.grafana,
             env: {
                 GF_SECURITY_ADMIN_USER: "admin",
@@ -91,9 +90,9 @@ export function dashboardServices(
         {
             ...common,
             kind: "job",
-            image: PUBLIC_IMAGES.grafana,
+            image: imageOf("grafana-admin-password"),
             // Grafana's own user: the database it rewrites is Grafana's (472), in the volume Grafana owns.
-            user: imageUser(PUBLIC_IMAGES.grafana),
+            user: imageUser(imageOf("grafana-admin-password")),
             limits: ctx.limits["grafana-admin-password"],
             entrypoint: ["/bin/sh", "-c"],
             command: [

@@ -3,8 +3,7 @@
  * the blackbox exporter that probes the public sites.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ENDPOINTS } from "../catalog";
-import { PUBLIC_IMAGES } from "../images";
+import { ENDPOINTS, imageOf } from "../catalog";
 import { BUSYBOX_NOBODY, imageUser } from "../imageContracts";
 import { Service, ServiceFile } from "../service";
 import { TEXTFILE_DIR } from "../services/backup";
@@ -55,8 +54,8 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
             {
                 ...common,
                 kind: "stateless",
-                image: PUBLIC_IMAGES.postgresExporter,
-                user: imageUser(PUBLIC_IMAGES.postgresExporter),
+                image: imageOf("postgres-exporter"),
+                user: imageUser(imageOf("postgres-exporter")),
                 limits: limits["postgres-exporter"],
                 env: {
                     // verify-full against the cluster's CA where there is one (managed PostgreSQL, issue 15 finding
@@ -87,8 +86,8 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
             {
                 ...common,
                 kind: "stateless",
-                image: PUBLIC_IMAGES.redisExporter,
-                user: imageUser(PUBLIC_IMAGES.redisExporter),
+                image: imageOf("redis-exporter"),
+                user: imageUser(imageOf("redis-exporter")),
                 limits: limits["redis-exporter"],
                 env: {
                     REDIS_ADDR: `redis://${ENDPOINTS.redis.address}`,
@@ -118,8 +117,8 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                 {
                     ...common,
                     kind: "stateless",
-                    image: PUBLIC_IMAGES.pgbouncerExporter,
-                    user: imageUser(PUBLIC_IMAGES.pgbouncerExporter),
+                    image: imageOf("pgbouncer-exporter"),
+                    user: imageUser(imageOf("pgbouncer-exporter")),
                     limits: limits["pgbouncer-exporter"],
                     // The exporter takes its DSN only as a flag; kingpin reads flags from an @file
                     // (alecthomas/kingpin parser.go), so the password stays out of inspect and the process list.
@@ -153,8 +152,8 @@ export function nodeExporter(ctx: MonitoringContext, parent: pulumi.Resource): S
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
             kind: "stateless",
-            image: PUBLIC_IMAGES.nodeExporter,
-            user: imageUser(PUBLIC_IMAGES.nodeExporter),
+            image: imageOf("node-exporter"),
+            user: imageUser(imageOf("node-exporter")),
             // It writes nothing (components/imageContracts/): the textfile volume and the host's / are read-only
             // too.
             readOnlyRoot: true,
@@ -197,7 +196,7 @@ export function blackbox(
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
             kind: "stateless",
-            image: PUBLIC_IMAGES.blackbox,
+            image: imageOf("blackbox"),
             // The image runs as root but needs nothing root has: HTTP probes only (the config has no ICMP module),
             // and it writes nothing (components/imageContracts/).
             user: BUSYBOX_NOBODY,

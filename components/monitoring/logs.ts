@@ -1,7 +1,6 @@
 /** Loki, which keeps the containers' logs, and Promtail, which ships them from the host's log files. */
 import type * as pulumi from "@pulumi/pulumi";
-import { ENDPOINTS } from "../catalog";
-import { PUBLIC_IMAGES } from "../images";
+import { ENDPOINTS, imageOf } from "../catalog";
 import { imageUser } from "../imageContracts";
 import { Service } from "../service";
 import { MonitoringContext, wgetProbe } from "./context";
@@ -17,8 +16,8 @@ export function logServices(ctx: MonitoringContext, parent: pulumi.Resource): { 
             ...common,
             kind: "stateful",
             statefulReason: "its index and chunks live in one directory that one process writes",
-            image: PUBLIC_IMAGES.loki,
-            user: imageUser(PUBLIC_IMAGES.loki),
+            image: imageOf("loki"),
+            user: imageUser(imageOf("loki")),
             limits: ctx.limits.loki,
             command: ["-config.file=/etc/loki/loki.yml"],
             files: [{ path: "/etc/loki/loki.yml", content: renderLokiConfig(ctx.retention.logRetentionDays) }],
@@ -35,7 +34,7 @@ export function logServices(ctx: MonitoringContext, parent: pulumi.Resource): { 
         {
             ...common,
             kind: "stateless",
-            image: PUBLIC_IMAGES.promtail,
+            image: imageOf("promtail"),
             // The json-file logs are root:root 0640 in 0710 directories: only uid 0 reads them without a
             // capability, and an added capability never reaches a non-root user (components/imageContracts/).
             rootReason:

@@ -1,8 +1,8 @@
 /** Uptime Kuma: the status page and its checks of the stack's sites, from outside in. */
 import type * as pulumi from "@pulumi/pulumi";
-import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { MonitoringContext } from "./context";
+import { imageOf } from "../catalog";
 
 export function uptimeKuma(ctx: MonitoringContext, parent: pulumi.Resource): Service {
     return new Service(
@@ -12,7 +12,7 @@ export function uptimeKuma(ctx: MonitoringContext, parent: pulumi.Resource): Ser
             namePrefix: ctx.namePrefix,
             kind: "stateful",
             statefulReason: "its monitors and history live in one SQLite file",
-            image: PUBLIC_IMAGES.uptimeKuma,
+            image: imageOf("uptime-kuma"),
             // The image runs as root and has no other user for /app/data (components/imageContracts/).
             rootReason: "its database sits in a volume that earlier releases filled as root; it holds no capability",
             // It writes only /app/data (components/imageContracts/), and Node's temporary files go to the tmpfs.

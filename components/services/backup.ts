@@ -1,6 +1,5 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PUBLIC_IMAGES } from "../images";
 import { Service, ServiceVolume } from "../service";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import {
@@ -31,6 +30,7 @@ import {
     uploadsReaderAlias,
     uploadsReaderSecret,
 } from "./minio";
+import { SERVICES, imageOf } from "../catalog";
 
 /**
  * Where node-exporter's textfile collector reads metrics; the backup and each mirror publish their last success there.
@@ -278,7 +278,7 @@ export class Backup extends pulumi.ComponentResource {
                 kind: "stateless",
                 daemon: ctx.daemon,
                 namePrefix: ctx.namePrefix,
-                image: PUBLIC_IMAGES.postgres,
+                image: imageOf("backup"),
                 limits: ctx.limits.backup,
                 // busybox crond in the foreground; it must start jobs as root, hence SETUID/SETGID. Without `-L` it
                 // logs only to syslog, which the container has not (busybox crond.c), so a failure never reached
@@ -303,7 +303,7 @@ export class Backup extends pulumi.ComponentResource {
                 // (issue 15, finding 14): a backup that fails every night turns the container unhealthy. Run by the
                 // image's /bin/sh (busybox ash), which the image contract lists; the script uses only its applets.
                 healthcheck: { test: ["CMD", "/bin/sh", BACKUP_HEALTH_SCRIPT_PATH], intervalSeconds: 30 },
-                capabilities: ["SETUID", "SETGID"],
+                capabilities: SERVICES.backup.capabilities,
                 rootReason: BACKUP_ROOT_REASON,
                 networks,
                 volumes: backupVolumes(ctx),
@@ -391,7 +391,7 @@ function mirror(
             kind: "stateless",
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
-            image: PUBLIC_IMAGES.mc,
+            image: imageOf(m.name),
             limits: ctx.limits[m.name],
             // /bin/sh is in the mc image (ubi-micro), and so are sleep, date and mv: the image's own build runs chmod
             // (minio/mc Dockerfile.release:22), which comes with ubi-micro's coreutils.

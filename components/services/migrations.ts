@@ -1,7 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { PUBLIC_IMAGES } from "../images";
 import type { DatabaseAdminLogin } from "../platform/managedDatabase";
 import { BuiltImage, Service, ServiceFile } from "../service";
 import { APP_IMAGE_USER } from "./appImages";
@@ -19,6 +18,7 @@ import {
     ROLES_SQL_PATH,
     SUPERUSER_PASSWORD_FILES,
 } from "./postgres";
+import { imageOf } from "../catalog";
 
 export interface MigrationsArgs {
     readonly ctx: AppContext;
@@ -180,7 +180,7 @@ export class Migrations extends pulumi.ComponentResource {
                 kind: "job",
                 daemon: ctx.daemon,
                 namePrefix: ctx.namePrefix,
-                image: PUBLIC_IMAGES.postgres,
+                image: imageOf("pre-migrate-backup"),
                 limits: ctx.limits["pre-migrate-backup"],
                 rootReason:
                     "it writes its dump beside the backup service's, in the backups volume whose dumps and directories are root's (0600, 0700)",
@@ -324,7 +324,7 @@ function databaseGrantJob(
             kind: "job",
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
-            image: PUBLIC_IMAGES.postgres,
+            image: imageOf("database-grant"),
             limits: ctx.limits["pre-migrate-backup"],
             user: POSTGRES_USER_ID,
             entrypoint: ["/bin/sh", "-c"],

@@ -1,11 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHmac } from "crypto";
-import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { BUCKETS, SECRETS_DIR } from "./context";
 import type { DataContext } from "./dataTier";
-import { ENDPOINTS } from "../catalog";
-import { SERVICES } from "../catalog";
+import { ENDPOINTS, SERVICES, imageOf } from "../catalog";
 
 export const MINIO_PORT = SERVICES.minio.port;
 export const MINIO_ROOT_USER = "freshtrack-admin";
@@ -51,7 +49,7 @@ export function minio(ctx: DataContext, parent: pulumi.Resource): Service {
             statefulReason: "MinIO locks its data directory; a second server on the same volume refuses to start",
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
-            image: PUBLIC_IMAGES.minio,
+            image: imageOf("minio"),
             // The image runs as root and its /data has no other owner (components/imageContracts/).
             rootReason: "its objects sit in a volume that earlier releases wrote as root; it holds no capability",
             limits: ctx.limits.minio,
@@ -417,7 +415,7 @@ export function minioBuckets(ctx: DataContext, minioService: pulumi.Resource, pa
             kind: "job",
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
-            image: PUBLIC_IMAGES.mc,
+            image: imageOf("minio-init"),
             rootReason: MC_ROOT_REASON,
             limits: ctx.limits["minio-init"],
             // /bin/sh is in the mc image (ubi-micro; components/imageContracts/), and runs the steps in order.

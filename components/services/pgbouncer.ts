@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { imageUser } from "../imageContracts";
-import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { DATABASE, DATABASE_ROLES, SECRETS_DIR } from "./context";
 import type { DataContext } from "./dataTier";
 import { POSTGRES_PORT } from "./postgres";
-import { SERVICES } from "../catalog";
+import { SERVICES, imageOf } from "../catalog";
 
 export const PGBOUNCER_PORT = SERVICES.pgbouncer.port;
 const USERLIST_FILE = `${SECRETS_DIR}/pgbouncer_userlist.txt`;
@@ -88,8 +87,8 @@ export function pgbouncer(ctx: DataContext, postgres: pulumi.Resource, parent: p
             kind: "stateless",
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
-            image: PUBLIC_IMAGES.pgbouncer,
-            user: imageUser(PUBLIC_IMAGES.pgbouncer),
+            image: imageOf("pgbouncer"),
+            user: imageUser(imageOf("pgbouncer")),
             limits: ctx.limits.pgbouncer,
             // Tells the image's entrypoint where the user list is, so it leaves its default one alone.
             env: { AUTH_FILE: USERLIST_FILE },

@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, createHmac, pbkdf2Sync } from "crypto";
-import { PUBLIC_IMAGES } from "../images";
 import type * as docker from "@pulumi/docker";
 import { Service } from "../service";
 import { DATABASE, DATABASE_ROLES, SECRETS_DIR, SelfHostedLogins } from "./context";
 import type { DataContext } from "./dataTier";
-import { SERVICES } from "../catalog";
+import { SERVICES, imageOf } from "../catalog";
 
 /**
  * PostgreSQL settings sized from the container's memory limit rather than the
@@ -51,7 +50,7 @@ export function postgres(ctx: DataContext, volume: docker.Volume, parent: pulumi
             statefulReason: "one data directory can be opened by one server at a time",
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
-            image: PUBLIC_IMAGES.postgres,
+            image: imageOf("postgres"),
             limits,
             command: ["postgres", ...Object.entries(tuning).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
             env: {

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PUBLIC_IMAGES } from "../images";
 import { Service } from "../service";
 import { SECRETS_DIR } from "./context";
 import type { DataContext } from "./dataTier";
-import { SERVICES } from "../catalog";
+import { SERVICES, imageOf } from "../catalog";
 
 export const REDIS_PORT = SERVICES.redis.port;
 const AUTH_CONF = `${SECRETS_DIR}/redis_auth.conf`;
@@ -40,7 +39,7 @@ export function redis(ctx: DataContext, parent: pulumi.Resource): Service {
             statefulReason: "two servers appending to one AOF directory would corrupt it",
             daemon: ctx.daemon,
             namePrefix: ctx.namePrefix,
-            image: PUBLIC_IMAGES.redis,
+            image: imageOf("redis"),
             limits,
             command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
             files: [

@@ -119,7 +119,8 @@ export const dropletHardening = resourcePolicy({
         requireBackups: {
             type: "boolean",
             default: false,
-            description: "Require DigitalOcean droplet backups (set true for prod).",
+            description:
+                "Require DigitalOcean droplet backups (set true in the production environment's settings, policy/config/production.json).",
         },
     },
     check: (droplet, report, config: { requireBackups: boolean }) => {

@@ -244,7 +244,7 @@ export const backupsAndMonitoring: StackValidationPolicy = {
                 type: "boolean",
                 default: false,
                 description:
-                    "Enforce the production checks (set true for prod); the mirror checks apply to every stack.",
+                    "Enforce the production checks (set true in the production environment's settings); the mirror checks apply to every stack.",
             },
             requiredServices: {
                 type: "array",

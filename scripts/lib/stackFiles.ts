@@ -12,6 +12,7 @@ import {
     ConfigError,
     ConfigProblem,
     MASKED_SECURE_VALUE,
+    NODE_FILES,
     parseStackConfig,
     PROJECT,
     RawConfig,
@@ -167,12 +168,12 @@ export function loadStackSettings(stack: string, root = REPO_ROOT): StackSetting
         if (decl.type && !isSecure) {
             const actual = typeOf(value);
             const fits = actual === decl.type || (decl.type === "object" && actual === "object");
-            if (!fits)
-                problems.push({
-                    key,
-                    value: shown(value),
-                    expected: `a value of type ${decl.type} (declared in Pulumi.yaml)`,
-                });
+            const expected = `a value of type ${decl.type} (declared in Pulumi.yaml)`;
+            // Text in an object key may be a credential pasted into the wrong key (a webhook URL into alerts).
+            if (!fits && decl.type === "object" && typeof value === "string") {
+                const reason = `set to text that is not valid here (not shown: it may be a pasted secret); expected ${expected}`;
+                problems.push({ key, value: undefined, expected: reason, valueHidden: true });
+            } else if (!fits) problems.push({ key, value: shown(value), expected });
             if (decl.type === "array" && Array.isArray(value) && decl.items) {
                 value.forEach((item, i) => {
                     if (typeOf(item) !== decl.items!.type)
@@ -220,6 +221,7 @@ export function rawConfigOf(settings: StackSettings, root = REPO_ROOT): RawConfi
         project: readProjectFile(root).name,
         values: settings.config,
         encrypted: new Set(settings.secretKeys),
+        files: NODE_FILES,
     };
 }
 

@@ -3,7 +3,7 @@ import { defineService } from "../spec";
 /** The dump taken before every migration. */
 export const preMigrateBackup = defineService({
     name: "pre-migrate-backup",
-    tier: "backup",
+    tier: "app",
     kind: "job",
     image: { public: "postgres" },
     limits: { memoryMb: 128, cpus: 0.25 },

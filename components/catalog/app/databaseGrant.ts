@@ -3,7 +3,7 @@ import { defineService } from "../spec";
 /** The job that keeps the self-hosted PostgreSQL's roles before every migration (components/services/migrations.ts). */
 export const databaseGrant = defineService({
     name: "database-grant",
-    tier: "data",
+    tier: "app",
     kind: "job",
     image: { public: "postgres" },
     limits: { sameAs: "pre-migrate-backup" },

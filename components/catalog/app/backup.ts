@@ -3,7 +3,7 @@ import { defineService } from "../spec";
 /** Scheduled dumps (BusyBox crond), verified by a full read. */
 export const backup = defineService({
     name: "backup",
-    tier: "backup",
+    tier: "app",
     kind: "stateless",
     image: { public: "postgres" },
     limits: { memoryMb: 128, cpus: 0.25 },
