@@ -143,8 +143,22 @@ export function deployStack() {
     );
 
     const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];
-    const verification = new Verification("verification", { cfg, edge, services, publicAddress: host.publicAddress });
-    new Announcement("announcement", { cfg, after: [verification], triggers: services.map((s) => s.container.id) });
+    const verification = new Verification("verification", {
+        settings: cfg.verification,
+        domain: cfg.domain,
+        tlsMode: cfg.tlsMode,
+        edge: { urls: edge.urls, adminPassword: edge.adminPassword, caCertPem: edge.internalCa?.caCertPem },
+        services,
+        publicAddress: host.publicAddress,
+    });
+    new Announcement("announcement", {
+        destinations: cfg.alerts,
+        stack: cfg.stack,
+        domain: cfg.domain,
+        version: cfg.app.version,
+        after: [verification],
+        triggers: services.map((s) => s.container.id),
+    });
     const database = data.endpoints.database;
     return {
         cfg,

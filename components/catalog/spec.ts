@@ -32,7 +32,8 @@ export interface ServiceSpec {
     /**
      * What its health check proves: an HTTP GET of a path on its port answering 2xx (with whatever client its image
      * has), a command that exits 0 (its arguments, as the check runs them), a command the stack's config gives, or
-     * none for a job, which runs to completion instead. test/catalog.test.ts compares it with each container's check.
+     * none for a job, which runs to completion instead. test/catalog.stack.test.ts compares it with each container's
+     * check.
      */
     readonly health:
         | { readonly get: string }

@@ -152,7 +152,7 @@ function sshPath(p: string): string {
  * so even several stacks deploying to one host at once stay far below 10. sshd allows 10
  * sessions per connection (MaxSessions, servconf.c:410-411); a dial the master cannot open a
  * session for falls back to a connection of its own (mux.c:2319-2325 returns to ssh.c:1535-1541),
- * so a burst above 10 costs extra connections, not failures (test/sshTransport.test.ts).
+ * so a burst above 10 costs extra connections, not failures (test/sshTransport.ssh.test.ts).
  */
 export function dockerSshOptions(dir: string, target: SshEndpoint): string[] {
     const options = [

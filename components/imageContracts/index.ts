@@ -3,7 +3,7 @@
  * public image, what its own Dockerfile and entrypoint need from the container
  * the program runs it in. The user it runs as, how its entrypoint drops
  * privileges and which capabilities that takes, the binaries its health checks
- * and commands may call, and the paths it writes. test/imageContracts.test.ts
+ * and commands may call, and the paths it writes. test/imageContracts.stack.test.ts
  * checks every Service against these entries; read-only root filesystems and
  * non-root users will be built on them.
  *

@@ -95,8 +95,8 @@ const DAY = 24 * 3600;
 const MIRROR_STALE_AFTER_SECONDS = 3600;
 
 /**
- * Every alert of the stack. Each has a promtool unit test (test/monitoring.test.ts) that makes it fire and keeps it
- * quiet.
+ * Every alert of the stack. Each has a promtool unit test (test/monitoring.servers.test.ts) that makes it fire and
+ * keeps it quiet.
  */
 export const ALERT_RULES: readonly AlertRule[] = [
     {

@@ -4,9 +4,9 @@ import { createHash } from "crypto";
 
 /**
  * The seven networks, each with the traffic it carries. The internet-facing app containers (backend, worker, frontend)
- * share none with Alertmanager, Loki or Grafana (issue 15, findings 1 and 12; test/appNetworks.test.ts): those answer
- * without authentication of their own (Alertmanager's silences, Loki's push and query API) or are an operator's tool.
- * Prometheus they still share monitoring with, because it scrapes them there, and a container that opens a TCP
+ * share none with Alertmanager, Loki or Grafana (issue 15, findings 1 and 12; test/appNetworks.stack.test.ts): those
+ * answer without authentication of their own (Alertmanager's silences, Loki's push and query API) or are an operator's
+ * tool. Prometheus they still share monitoring with, because it scrapes them there, and a container that opens a TCP
  * connection to a peer on a Docker network can always be connected to by that peer on the port it listens on (Docker
  * filters within one bridge network only all or nothing: enable_icc). Its port serves read-only queries: the admin
  * API, the lifecycle endpoints and the remote-write receiver are off unless their flags are given (components/

@@ -1,12 +1,17 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
+import type { AlertDestinations } from "../config";
 
 /** Environment variable that hands the announcement to scripts/notify.ts. */
 export const NOTIFY_ENV = "FRESHTRACK_NOTIFY";
 
 export interface AnnouncementArgs {
-    readonly cfg: StackConfig;
+    /** Where to announce (freshtrack:alerts); none: nothing is created. */
+    readonly destinations: AlertDestinations;
+    /** What the announcement names: the stack, its domain and the app version now running. */
+    readonly stack: string;
+    readonly domain: string;
+    readonly version: string;
     /** Runs after these (the verification gate), so it announces only a finished, verified update. */
     readonly after: readonly pulumi.Resource[];
     /** A change announces again (the containers' ids). */
@@ -21,8 +26,7 @@ export interface AnnouncementArgs {
 export class Announcement extends pulumi.ComponentResource {
     constructor(name: string, args: AnnouncementArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:postDeploy:Announcement", name, {}, opts);
-        const { cfg } = args;
-        const { slack, webhook, email } = cfg.alerts;
+        const { slack, webhook, email } = args.destinations;
         if (slack || webhook || email) {
             const payload = pulumi
                 .all([
@@ -35,9 +39,9 @@ export class Announcement extends pulumi.ComponentResource {
                         event: {
                             kind: "update",
                             result: "succeeded",
-                            stack: cfg.stack,
-                            domain: cfg.domain,
-                            version: cfg.app.version,
+                            stack: args.stack,
+                            domain: args.domain,
+                            version: args.version,
                             detail: "every container healthy and the verification gate passed",
                         },
                         destinations: {

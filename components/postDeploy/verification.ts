@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
+import type { TlsMode, VerificationSettings } from "../config";
 import type { Edge } from "../edge/caddy";
 import { ADMIN_USER } from "../edge/caddy";
 import type { Service } from "../service";
@@ -10,8 +10,13 @@ import { buildPlan } from "../verify/plan";
 export const PLAN_ENV = "FRESHTRACK_VERIFY_PLAN";
 
 export interface VerificationArgs {
-    readonly cfg: StackConfig;
-    readonly edge: Edge;
+    /** The gate's settings (freshtrack:verification). */
+    readonly settings: VerificationSettings;
+    readonly domain: string;
+    /** In the internal mode the gate checks the certificate against the stack's CA, at the host's address. */
+    readonly tlsMode: TlsMode;
+    /** What Caddy serves: the URLs, the admin password of the basic-auth routes, the internal CA if there is one. */
+    readonly edge: Pick<Edge, "urls" | "adminPassword"> & { readonly caCertPem?: pulumi.Output<string> };
     /** Every container; the gate runs once all of them are healthy (or, for jobs, done). */
     readonly services: readonly Service[];
     /** The host's address, used directly in internal TLS mode where the names may not be in public DNS. */
@@ -30,23 +35,23 @@ export class Verification extends pulumi.ComponentResource {
 
     constructor(name: string, args: VerificationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:postDeploy:Verification", name, {}, opts);
-        const { cfg, edge } = args;
-        if (!cfg.verification.enabled) {
+        const { edge } = args;
+        if (!args.settings.enabled) {
             this.registerOutputs({});
             return;
         }
-        const v = cfg.verification;
+        const v = args.settings;
         const plan = pulumi
             .all([
                 edge.adminPassword,
-                edge.internalCa?.caCertPem ?? pulumi.output(""),
+                edge.caCertPem ?? pulumi.output(""),
                 v.e2e?.token ?? pulumi.output(""),
                 args.publicAddress,
             ])
             .apply(([adminPassword, ca, ingestToken, address]) =>
                 buildPlan(
                     v,
-                    cfg.domain,
+                    args.domain,
                     edge.urls,
                     {
                         adminUser: ADMIN_USER,
@@ -54,7 +59,7 @@ export class Verification extends pulumi.ComponentResource {
                         ...(ca ? { ca } : {}),
                         ...(ingestToken ? { ingestToken } : {}),
                     },
-                    cfg.tlsMode === "internal" ? address : undefined,
+                    args.tlsMode === "internal" ? address : undefined,
                 ),
             );
         const run = new command.local.Command(

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { AppImages, StackConfig } from "../config";
+import type { AppBuild, AppImages, RegistryAuth, StackConfig } from "../config";
 import type { Host } from "../host/host";
 import type { BuiltImage } from "../service";
 
@@ -18,8 +18,14 @@ export const APP_IMAGE_USER = "10001:10001";
 export type AppImageSources = Readonly<Record<AppImageName, string | BuiltImage>>;
 
 export interface AppImageBuildsArgs {
-    readonly cfg: StackConfig;
-    readonly host: Host;
+    /** The checkout to build from (freshtrack:appBuild). */
+    readonly build: AppBuild;
+    /** The references to build under (freshtrack:appImages with appVersion). */
+    readonly images: AppImages;
+    /** The registry login that pushes them, when they are pushed. */
+    readonly auth?: RegistryAuth;
+    /** The target's Docker provider: a local build runs on the daemon that runs the stack. */
+    readonly provider: docker.Provider;
 }
 
 /**
@@ -43,18 +49,16 @@ export class AppImageBuilds extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppImageBuildsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:services:AppImageBuilds", name, {}, opts);
-        const { cfg, host } = args;
-        const build = cfg.app.build!;
-        const auth = cfg.app.registryAuth;
+        const { build, auth } = args;
         // Remote builds run on the operator's own daemon (DOCKER_HOST or the default socket), not on the
         // production host, whose memory is budgeted for the stack.
-        const builder = build.push ? new docker.Provider(`${name}-local-docker`, {}, { parent: this }) : host.provider;
+        const builder = build.push ? new docker.Provider(`${name}-local-docker`, {}, { parent: this }) : args.provider;
         const sources = {} as Record<AppImageName, BuiltImage>;
         for (const image of APP_IMAGE_NAMES) {
             const built = new docker.Image(
                 `${image}-build`,
                 {
-                    imageName: cfg.app.images[image].ref,
+                    imageName: args.images[image].ref,
                     build: {
                         context: build.context,
                         dockerfile: path.join(build.context, build.dockerfile),
@@ -78,7 +82,11 @@ export class AppImageBuilds extends pulumi.ComponentResource {
 
 /** The images the app tier runs: built when the stack says so, pulled otherwise. */
 export function appImageSources(cfg: StackConfig, host: Host, opts?: pulumi.ComponentResourceOptions): AppImageSources {
-    if (cfg.app.build) return new AppImageBuilds("app-images", { cfg, host }, opts).sources;
+    const { build, images, registryAuth } = cfg.app;
+    if (build) {
+        const args = { build, images, ...(registryAuth ? { auth: registryAuth } : {}), provider: host.provider };
+        return new AppImageBuilds("app-images", args, opts).sources;
+    }
     return {
         backend: cfg.app.images.backend.ref,
         worker: cfg.app.images.worker.ref,

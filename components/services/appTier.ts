@@ -121,11 +121,11 @@ export class AppTier extends pulumi.ComponentResource {
             kind: "stateless" as const,
             user: APP_IMAGE_USER,
         };
-        // Networks (issue 15, finding 12; test/appNetworks.test.ts): each for a peer the container calls or is called
-        // by there. Backend: edge, where Caddy proxies to it; data, for PgBouncer, Redis and MinIO; monitoring, where
-        // Prometheus scrapes it. Worker: data, and monitoring for the scrape. Neither is on app: nothing calls them
-        // there and they call nothing there. A managed cluster is outside the host: the backend reaches it out through
-        // edge, the worker through app (the only way out it then has), as the postgres exporter does.
+        // Networks (issue 15, finding 12; test/appNetworks.stack.test.ts): each for a peer the container calls or is
+        // called by there. Backend: edge, where Caddy proxies to it; data, for PgBouncer, Redis and MinIO; monitoring,
+        // where Prometheus scrapes it. Worker: data, and monitoring for the scrape. Neither is on app: nothing calls
+        // them there and they call nothing there. A managed cluster is outside the host: the backend reaches it out
+        // through edge, the worker through app (the only way out it then has), as the postgres exporter does.
         const managedDatabase = args.databaseMode === "managed";
 
         const backendEnv = appEnvironment("backend", inputs);
