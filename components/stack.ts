@@ -138,8 +138,9 @@ export function deployStack() {
             // carry; the verification gate checks it with the password.
             probeUrls: [edge.urls.dashboard, `${edge.urls.grafana}/api/health`],
             ...(edge.internalCa ? { caCertPem: edge.internalCa.caCertPem } : {}),
+            probesAfter: [edge.caddy],
         },
-        { ...providerOpts, dependsOn: [edge.caddy] },
+        providerOpts,
     );
 
     const services = [...data.services, ...app.services, edge.caddy, ...monitoring.services];

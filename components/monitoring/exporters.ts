@@ -182,7 +182,7 @@ export function nodeExporter(ctx: MonitoringContext, parent: pulumi.Resource): S
 export function blackbox(
     ctx: MonitoringContext,
     caCertPem: pulumi.Output<string> | undefined,
-    after: pulumi.ComponentResourceOptions["dependsOn"],
+    after: readonly pulumi.Resource[] | undefined,
     parent: pulumi.Resource,
 ): Service {
     const caFile = "/etc/blackbox/ca.crt";
@@ -210,6 +210,6 @@ export function blackbox(
             // (components/platform/networks.ts).
             networks: [{ network: ctx.networks.telemetry }, { network: ctx.networks.edge }],
         },
-        { parent, dependsOn: after },
+        { parent, dependsOn: [...(after ?? [])] },
     );
 }

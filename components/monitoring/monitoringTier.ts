@@ -19,6 +19,11 @@ export interface MonitoringTierArgs extends MonitoringContext {
     readonly probeUrls: readonly string[];
     /** The stack's CA certificate in internal TLS mode, so probes trust it. */
     readonly caCertPem?: pulumi.Output<string>;
+    /**
+     * What the probes wait for (Caddy, so they have something to reach): the blackbox exporter's container waits for
+     * these, and nothing else in the tier does.
+     */
+    readonly probesAfter?: readonly pulumi.Resource[];
 }
 
 /**
@@ -40,9 +45,6 @@ export function dockerDataRoot(target: "local" | "droplet" | "ssh"): string {
  * them and Alertmanager leads out; Loki, Promtail and the blackbox exporter
  * telemetry; edge for probes. None of the unauthenticated APIs
  * (Alertmanager, Loki) shares a network with the backend, worker or frontend.
- *
- * `opts.dependsOn` (Caddy, so the probes have something to reach) is the blackbox exporter's container's only: on
- * the tier it would hold back every registration in it until Caddy exists.
  */
 export class MonitoringTier extends pulumi.ComponentResource {
     readonly services: readonly Service[];
@@ -52,12 +54,12 @@ export class MonitoringTier extends pulumi.ComponentResource {
     readonly uptimeKuma: Service;
 
     constructor(name: string, args: MonitoringTierArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("freshtrack:monitoring:MonitoringTier", name, {}, { ...opts, dependsOn: undefined });
+        super("freshtrack:monitoring:MonitoringTier", name, {}, opts);
         const ctx: MonitoringContext = args;
 
         const exporters = dataExporters(ctx, args.data, this);
         const host = nodeExporter(ctx, this);
-        const probes = blackbox(ctx, args.caCertPem, opts?.dependsOn, this);
+        const probes = blackbox(ctx, args.caCertPem, args.probesAfter, this);
         const { loki, promtail } = logServices(ctx, this);
         const alerting = alertmanager(ctx, this);
         this.alertDestinations = alerting.destinations;

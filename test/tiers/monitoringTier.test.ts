@@ -68,8 +68,9 @@ async function monitoringAlone(o: Options): Promise<{ resources: RegisteredResou
                     },
                 },
                 probeUrls: ["https://cold.example.net"],
+                probesAfter: [standIn("caddy")],
             },
-            { providers: [provider], dependsOn: [standIn("caddy")] },
+            { providers: [provider] },
         );
     });
     return { resources, tier: result };
@@ -116,7 +117,7 @@ describe("monitoring tier alone: its part of the platform, its settings and the 
         expect(uploadText(resources, "prometheus", "/etc/prometheus/prometheus.yml")).not.to.include("pgbouncer");
     });
 
-    it("has each exporter wait for its data service, and only the blackbox exporter wait for the tier's dependsOn", async () => {
+    it("has each exporter wait for its data service, and only the blackbox exporter wait for probesAfter", async () => {
         const { resources } = await monitoringAlone({ database: "self-hosted" });
         expect(waitsFor(resources, "postgres-exporter", "postgres"), "postgres-exporter after PostgreSQL").to.be.true;
         expect(waitsFor(resources, "pgbouncer-exporter", "pgbouncer"), "pgbouncer-exporter after PgBouncer").to.be.true;
