@@ -1,20 +1,13 @@
 import { expect } from "chai";
-import { spawnSync } from "child_process";
-import * as path from "path";
 import { ConfigError } from "../components/config";
 import { monthlyCost } from "../components/host/dropletSizes";
-import { deployStack } from "../components/stack";
-import { benchStack, nextVersion, tiers } from "../scripts/lib/bench";
+import { nextVersion } from "../scripts/lib/bench";
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { criticalPath } from "../scripts/lib/criticalPath";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { dockerModelsForTarget } from "../scripts/lib/readBack/docker";
-import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { CONTAINER, configFor, containerNamed, run, settingsWith } from "./helpers";
-
-const ROOT = path.resolve(__dirname, "..");
-/** The stacks of this checkout as the scripts list them (an operator may have added their own). */
-const STACKS = shippedStacks().join(", ");
+import { loadStackSettings } from "../scripts/lib/stackFiles";
+import { CONTAINER, configFor, settingsWith } from "./helpers";
 
 function resource(
     name: string,
@@ -152,148 +145,9 @@ describe("benchmark: helpers", () => {
         expect(lines.map((l) => l.usdPerMonth)).to.deep.equal([24, 4.8, 10, 0, 15, 5]);
         expect(monthlyCost({ offsiteBackups: false })).to.deep.equal([]);
     });
-
-    it("places every container of the program in its tier", async () => {
-        const { resources } = await run(deployStack);
-        const tierOf = tiers(resources);
-        expect([
-            tierOf("postgres"),
-            tierOf("migrate"),
-            tierOf("backend"),
-            tierOf("backup"),
-            tierOf("caddy"),
-            tierOf("grafana"),
-        ]).to.deep.equal(["data", "migrations", "app", "backup", "edge", "monitoring"]);
-    });
-});
-
-describe("benchmark: the no-change row (a second up over the read-back state)", () => {
-    it("replaces and updates nothing on every shipped stack", async function () {
-        this.timeout(120_000);
-        for (const stack of shippedStacks()) {
-            const result = await benchStack(loadStackSettings(stack), deployStack, {
-                runs: 1,
-                headroom: 0.15,
-                changes: ["no-change"],
-            });
-            const row = result.changes.find((c) => c.id === "no-change")!;
-            expect(row, stack).to.not.equal(undefined);
-            expect({
-                stack,
-                replaced: row.replaced,
-                updated: row.updatedInPlace,
-                other: row.otherResourcesChanged,
-                misses: row.misses,
-            }).to.deep.equal({ stack, replaced: [], updated: [], other: [], misses: [] });
-            expect(result.targets.find((t) => t.name.startsWith("no change"))!.met, stack).to.equal(true);
-        }
-    });
-
-    it("replaces and updates nothing on a stack with managed PostgreSQL either", async function () {
-        // The newcomer pass: the database user's stored settings (terraform-provider-digitalocean #1610) missed this
-        // row.
-        this.timeout(60_000);
-        const settings = loadStackSettings("staging");
-        settings.config["freshtrack:database"] = JSON.stringify({ mode: "managed" });
-        const result = await benchStack(settings, deployStack, { runs: 1, headroom: 0.15, changes: ["no-change"] });
-        expect(result.changes[0]!.misses).to.deep.equal([]);
-    });
-
-    it("misses its target when a value reads back in another form", async function () {
-        this.timeout(60_000);
-        // The dev stack plus one container that sends cpus as "1", which the provider reads back as "1.0".
-        const docker = await import("@pulumi/docker");
-        const program = () => {
-            const stack = deployStack();
-            new docker.Container("drifting", { image: "sha256:a", cpus: "1", memory: 64, memorySwap: 64 });
-            return stack;
-        };
-        const result = await benchStack(loadStackSettings("dev"), program, {
-            runs: 1,
-            headroom: 0.15,
-            changes: ["no-change"],
-        });
-        const row = result.changes.find((c) => c.id === "no-change")!;
-        expect(row.replaced).to.deep.equal(["drifting"]);
-        expect(row.misses.join("; ")).to.match(/also replaces drifting/);
-    });
-});
-
-describe("npm run bench", () => {
-    const bench = (...args: string[]) =>
-        spawnSync(
-            path.join(ROOT, "node_modules", ".bin", "ts-node"),
-            ["--transpile-only", "scripts/bench.ts", ...args],
-            { cwd: ROOT, encoding: "utf8" },
-        );
-
-    it("prints every figure the issue asks for, per stack, as JSON with --json", function () {
-        this.timeout(60_000);
-        const result = bench("--json", "--runs", "2", "dev");
-        expect(result.status, result.stderr).to.be.oneOf([0, 1]);
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the report is read field by field below
-        const report = JSON.parse(result.stdout) as { stacks: Array<Record<string, any>> };
-        const dev = report.stacks[0]!;
-        expect(dev.stack).to.equal("dev");
-        expect(dev.evaluation.runs).to.equal(2);
-        // Run under ts-node as pulumi up runs the program, so the stack-trace share is measured and is part of the
-        // whole.
-        expect(dev.evaluation.stackTraceMedianMs).to.be.greaterThan(0).and.at.most(dev.evaluation.medianMs);
-        // Thousands: the SDK makes four promises per output property of every resource, each with a stack trace.
-        expect(dev.evaluation.stackTraces).to.be.greaterThan(dev.resources.custom * 4);
-        expect(dev.resources.containers).to.be.greaterThan(20);
-        expect(dev.changes.map((c: { id: string }) => c.id)).to.deep.equal([
-            "no-change",
-            "app-version",
-            "dashboard-edit",
-            "domain-change",
-            "grafana-password",
-            "memory-raise-backend",
-            "memory-raise-postgres",
-        ]);
-        expect(dev.memory.peakMb).to.be.greaterThan(dev.memory.steadyMb);
-        expect(dev.criticalPath.chain.length).to.be.greaterThan(0);
-        expect(result.stderr).to.match(/bench: dev: evaluating the program, run 2 of 2/);
-    });
-
-    it("fails with one line on a bad argument", () => {
-        const result = bench("--runs", "zero");
-        expect(result.status).to.equal(2);
-        expect(result.stderr.split("\n")[0]).to.equal("bench: --runs = zero: expected a whole number from 1 to 100");
-        expect(bench("nosuchstack").stderr.split("\n")[0]).to.equal(
-            `bench: there is no stack 'nosuchstack' (no Pulumi.nosuchstack.yaml). Stacks: ${STACKS}`,
-        );
-    });
 });
 
 describe("rotating generated credentials (freshtrack:secretGenerations)", () => {
-    it("leaves every password without keepers at generation 1, so existing stacks keep their values", async () => {
-        const { resources } = await run(deployStack);
-        const passwords = resources.filter(
-            (r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("secrets-"),
-        );
-        expect(passwords).to.have.length(9);
-        for (const p of passwords) expect(p.inputs.keepers, p.name).to.equal(undefined);
-    });
-
-    it("a new Grafana generation changes its password and re-applies it, replacing no other container", async () => {
-        const before = await run(deployStack);
-        const after = await run(
-            deployStack,
-            settingsWith({ "freshtrack:secretGenerations": { grafanaAdminPassword: 2 } }),
-        );
-        const radius = blastRadius(before.resources, after.resources);
-        expect(radius.containers.replace).to.deep.equal(["grafana", "grafana-admin-password"]);
-        expect(
-            radius.changes.filter((c) => c.type === "random:index/randomPassword:RandomPassword").map((c) => c.name),
-        ).to.deep.equal(["secrets-grafanaAdminPassword"]);
-        const job = containerNamed(after.resources, "grafana-admin-password");
-        expect((job.inputs.command as string[]).join(" ")).to.match(
-            /grafana cli .*admin reset-admin-password --password-from-stdin < \/run\/secrets\/grafana_admin_password/,
-        );
-        expect(job.options.dependsOn).to.include(containerNamed(after.resources, "grafana").urn);
-    });
-
     it("refuses the Postgres password and generations below 1, naming the key", async () => {
         let error: unknown;
         try {

@@ -12,10 +12,9 @@ import {
     SECRET_CONFIG_KEYS,
     StackConfig,
 } from "../components/config";
-import { deployStack } from "../components/stack";
 import { runUnderMocks } from "../scripts/lib/mockRun";
 import { loadStackSettings, readProjectFile, shippedStacks } from "../scripts/lib/stackFiles";
-import { configFor, MINIMAL_CONFIG, runStack, settingsWith } from "./helpers";
+import { configFor, MINIMAL_CONFIG, settingsWith } from "./helpers";
 
 async function problemsFor(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ConfigError> {
     try {
@@ -453,15 +452,6 @@ describe("documentation examples left in a droplet or VM stack (placeholderValue
         });
         expect(placeholderValues(await configFor(own))).to.deep.equal([]);
         expect(placeholderValues(await configFor(loadStackSettings("dev")))).to.deep.equal([]);
-    });
-
-    it("is a warning of the program itself, so pulumi preview and pulumi up print it too", async () => {
-        const prod = await runStack("prod", deployStack);
-        expect(prod.warnings).to.have.length(1);
-        expect(prod.warnings[0]).to.match(
-            /^Pulumi.prod.yaml still has documentation example values, which cannot work deployed; set your own \(docs\/walkthrough.md, step 4\):\n {2}freshtrack:domain = freshtrack.example.com\n/,
-        );
-        expect((await runStack("dev", deployStack)).warnings).to.deep.equal([]);
     });
 });
 

@@ -7,9 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
-import { deployStack } from "../components/stack";
-import { runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
-import { loadStackSettings, rawConfigOf, REPO_ROOT, StackSettings } from "../scripts/lib/stackFiles";
+import { loadStackSettings, rawConfigOf, REPO_ROOT } from "../scripts/lib/stackFiles";
 import { configFor, settingsWith } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
 
@@ -68,30 +66,6 @@ describe("parseStackConfig: the stack's settings from its raw config, without th
     });
 
     describe("nothing keys on the stack's name (freshtrack:environment says what a stack is for)", () => {
-        /**
-         * Every registration as text. Two things follow the name by design and are masked: the edge network's subnets
-         * (hashed from the name prefix so that stacks sharing a daemon never collide, edgeSubnets in
-         * components/platform/networks.ts), and the mocks' temporary SSH directory, which differs from run to run.
-         */
-        const registrations = async (settings: StackSettings) => {
-            const { resources } = await runUnderMocks(settings, deployStack);
-            const text = JSON.stringify(resources, (key, v: unknown) =>
-                key === "subnet" ? "<hashed from the name>" : v instanceof SecretValue ? { secret: v.value } : v,
-            );
-            return text.replace(/freshtrack-mock-ssh-[A-Za-z0-9]+/g, "<mock ssh>");
-        };
-
-        for (const stack of ["dev", "staging", "prod"]) {
-            it(`${stack} registers the same resources under another name, but for the name itself`, async () => {
-                // As long as the shipped name, as the SSH socket's path must fit (controlPath, host/deployKey.ts), and
-                // found nowhere else, so putting the shipped name back where it stands is exact.
-                const other = "q7x".repeat(3).slice(0, stack.length);
-                const renamed = await registrations({ ...loadStackSettings(stack), stack: other });
-                expect(renamed).to.include(`urn:pulumi:${other}::`);
-                expect(renamed.split(other).join(stack)).to.equal(await registrations(loadStackSettings(stack)));
-            });
-        }
-
         it("a production environment gets droplet backups by default, any other environment none", () => {
             const droplet = (environment: string, stack: string) => {
                 const settings = loadStackSettings("staging");

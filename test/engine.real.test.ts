@@ -497,9 +497,10 @@ describe("Every container of every shipped stack on a real Docker Engine (rung 5
             });
 
             it("Alertmanager, Loki and Grafana answer the backend, worker and frontend neither by name nor by address (issue 15, 1 and 12)", async function () {
-                // The daemon's DNS and bridge isolation decide here, not the program's lists (test/appNetworks.test.ts
-                // is the rung-1 twin). Prometheus names all three in its settings, so it shows the same probes succeed
-                // where a network is shared: the ports listen, and a failure from the app is the network's doing.
+                // The daemon's DNS and bridge isolation decide here, not the program's lists
+                // (test/appNetworks.stack.test.ts is the rung-1 twin). Prometheus names all three in its settings, so
+                // it shows the same probes succeed where a network is shared: the ports listen, and a failure from the
+                // app is the network's doing.
                 const prometheus = applied.byName("prometheus");
                 const prometheusNetworks = new Set(
                     Object.keys((await inspect(prometheus.id)).NetworkSettings.Networks),

@@ -248,7 +248,7 @@ describe("Pulumi engine semantics model (rung 2, cited)", () => {
         const migrate = urnOf(CONTAINER, "migrate");
         const job = (image: string): Properties => ({ image, attach: true, logs: true, mustRun: false, restart: "no" });
         // Service: `exitCode.apply` throws on a non-zero code in an update, and only warns in a preview
-        // (components/service.ts; test/failedJob.test.ts runs the program itself).
+        // (components/service.ts; test/failedJob.stack.test.ts runs the program itself).
         const checkExit =
             (preview: boolean) =>
             (outputs: Properties): string | undefined => {

@@ -10,8 +10,6 @@
 import { expect } from "chai";
 import { cpusInput, cpusReadBack, goDuration } from "../components/dockerForms";
 import { renderDaemonJson } from "../components/host/bootstrap";
-import { deployStack } from "../components/stack";
-import { blastRadius } from "../scripts/lib/blastRadius";
 import { SecretValue, UNKNOWN } from "../scripts/lib/mockRun";
 import {
     CONTAINER_SCHEMA,
@@ -27,9 +25,6 @@ import {
     ResourceModel,
     STOCK_DAEMON,
 } from "../scripts/lib/readBack/docker";
-import { readBackModels } from "../scripts/lib/readBack/models";
-import { shippedStacks } from "../scripts/lib/stackFiles";
-import { runStack } from "./helpers";
 
 const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";
@@ -651,46 +646,6 @@ describe("Docker provider read-back model (rung 2: provider model, cited)", () =
                 ),
             ).to.deep.equal(["build"]);
             expect(modelOf(IMAGE).forcesReplacement("build")).to.equal(false);
-        });
-    });
-
-    describe("every shipped stack: a second up over the read-back state", () => {
-        /**
-         * What the provider model finds today, to be fixed and then EMPTY. cpus and the health check
-         * durations are already written in read-back form (components/service.ts, components/dockerForms.ts);
-         * before that this list held backend and postgres `cpus` and uptime-kuma and backup-sync `healthcheck`.
-         *
-         * Caddy publishes on "::" as well on the droplet and ssh targets. That stays empty only because the edge
-         * network has IPv6 (the bootstrapped daemon runs with "userland-proxy": false and skips a "::" binding to an
-         * IPv4-only container, moby v27.5.1 port_mapping_linux.go:97-111), with both its subnets fixed (a family
-         * left out reads back as the daemon's pool), and because the targets run Docker 27 or later, which gives a
-         * port's bindings back IPv4 first; on 26 and older Caddy would be replaced on every `up` (the test above).
-         */
-        const KNOWN_OFFENDERS: string[] = [];
-
-        it("replaces and updates nothing but the known offenders, on each stack's own daemon", async function () {
-            this.timeout(120_000);
-            const found: string[] = [];
-            let checked = 0;
-            for (const stack of shippedStacks()) {
-                const { resources, result } = await runStack(stack, deployStack);
-                // The Docker models for this stack's daemon and IPv6 networks, as plan and bench take them.
-                const models = readBackModels(result.target, resources);
-                const docker = resources.filter((r) => r.custom && r.type.startsWith("docker:") && models[r.type]);
-                checked += docker.length;
-                // The second up of each Docker resource over the state its first up left: changed keys, minus
-                // ignoreChanges.
-                for (const c of blastRadius(docker, docker, models).changes) {
-                    found.push(
-                        ...c.changedInputs.map(
-                            (key) =>
-                                `${stack}/${c.name}: ${key} (${c.replacedBy.includes(key) ? "replace" : "update"})`,
-                        ),
-                    );
-                }
-            }
-            expect(checked, "Docker resources checked").to.be.greaterThan(100);
-            expect(found.sort()).to.deep.equal(KNOWN_OFFENDERS);
         });
     });
 });

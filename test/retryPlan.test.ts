@@ -20,9 +20,7 @@
  * and records the command lines the Automation API sends it (rung 4: a real script, a stand-in server).
  */
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import {
     CreateResult,
@@ -35,18 +33,11 @@ import {
     StateResource,
 } from "../scripts/lib/engineModel";
 import { checkpointResources, retryPlan } from "../scripts/lib/retryPlan";
-
-const ROOT = path.join(__dirname, "..");
-const FIXTURES = path.join(__dirname, "fixtures");
+import { FIXTURES, P, BACKEND, MIGRATE, JOB_WHY } from "./retryPlanFixtures";
 const CONTAINER = "docker:index/container:Container";
-const P = "urn:pulumi:prod::freshtrack::";
-const BACKEND = `${P}freshtrack:services:AppTier$freshtrack:services:Service$docker:index/container:Container::backend`;
-const MIGRATE = `${P}freshtrack:services:AppTier$freshtrack:services:Migrations$freshtrack:services:Service$docker:index/container:Container::migrate`;
 const PRE_MIGRATE = MIGRATE.replace(/::migrate$/, "::pre-migrate-backup");
 const POSTGRES = `${P}freshtrack:services:DataTier$freshtrack:services:Service$docker:index/container:Container::postgres`;
 const DROPLET = `${P}freshtrack:host:DropletHost$digitalocean:index/droplet:Droplet::droplet-droplet`;
-const JOB_WHY =
-    "this job exited with code 1 in an earlier update; a plain 'pulumi up' would not run it again and would stop on that code";
 
 type Export = { version: number; deployment: { resources?: Array<Record<string, unknown>> } };
 
@@ -295,123 +286,5 @@ describe("after an interrupted update (the attack pass: pending operations)", ()
             retryPlan(JSON.parse(fs.readFileSync(path.join(FIXTURES, "stackExport.failedHealthWait.json"), "utf8")))
                 .blockers,
         ).to.deep.equal([]);
-    });
-});
-
-describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script, a stand-in pulumi CLI)", () => {
-    let dir: string;
-    before(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
-        // Answers what the Automation API asks (LocalWorkspace and Stack in @pulumi/pulumi/automation) and records
-        // every command line; the export comes from a fixture, `up` succeeds.
-        fs.writeFileSync(
-            path.join(dir, "pulumi"),
-            [
-                "#!/usr/bin/env node",
-                'const fs = require("fs");',
-                "const args = process.argv.slice(2);",
-                'fs.appendFileSync(process.env.FAKE_PULUMI_LOG, JSON.stringify(args) + "\\n");',
-                "const is = (...words) => words.every((w, i) => args[i] === w);",
-                'if (is("version")) { process.stdout.write("v3.270.0\\n"); process.exit(0); }',
-                'if (is("stack", "select")) process.exit(0);',
-                'if (is("stack", "export")) { process.stdout.write(fs.readFileSync(process.env.FAKE_PULUMI_EXPORT, "utf8")); process.exit(0); }',
-                'const update = { version: 1, kind: "update", startTime: "2026-09-14T08:00:00Z", endTime: "2026-09-14T08:05:00Z", ' +
-                    'message: "", environment: {}, config: {}, result: "succeeded", resourceChanges: {} };',
-                'if (is("stack", "history")) { process.stdout.write(JSON.stringify([update])); process.exit(0); }',
-                'if (is("stack", "output")) { process.stdout.write("{}"); process.exit(0); }',
-                'if (is("up")) { process.stdout.write("Updating (prod)\\n"); process.exit(0); }',
-                'process.stderr.write("fake pulumi: unexpected " + args.join(" ") + "\\n"); process.exit(1);',
-                "",
-            ].join("\n"),
-            { mode: 0o755 },
-        );
-    });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-    function deploy(
-        exportFixture: string,
-        ...args: string[]
-    ): { status: number | null; stdout: string; stderr: string; calls: string[][] } {
-        const log = path.join(dir, `calls-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
-        const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
-        const result = spawnSync(process.execPath, [tsNode, "--transpile-only", "scripts/deploy.ts", ...args], {
-            cwd: ROOT,
-            encoding: "utf8",
-            // Only the stand-in and node on PATH: nothing else named pulumi can answer.
-            env: {
-                ...process.env,
-                PATH: `${dir}${path.delimiter}${path.dirname(process.execPath)}`,
-                FAKE_PULUMI_LOG: log,
-                FAKE_PULUMI_EXPORT: path.join(FIXTURES, exportFixture),
-            },
-            timeout: 120000,
-        });
-        const calls = fs.existsSync(log)
-            ? fs
-                  .readFileSync(log, "utf8")
-                  .trim()
-                  .split("\n")
-                  .map((l) => JSON.parse(l) as string[])
-            : [];
-        return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
-    }
-
-    const replacedBy = (calls: string[][]): string[] => {
-        const up = calls.find((c) => c[0] === "up");
-        if (!up) throw new Error("pulumi up was never called");
-        return up.flatMap((arg, i) => (arg === "--replace" ? [up[i + 1]!] : []));
-    };
-
-    it("reads the state before the update, passes the failed job as --replace, and prints one line saying why", () => {
-        const run = deploy("stackExport.failedJob.json", "prod", "--allow-examples");
-        expect(run.stderr).to.equal("");
-        expect(run.status).to.equal(0);
-        const ops = run.calls.map((c) => c.slice(0, 2).join(" "));
-        expect(ops.indexOf("stack export"))
-            .to.be.greaterThan(-1)
-            .and.lessThan(ops.findIndex((o) => o.startsWith("up ")));
-        expect(replacedBy(run.calls)).to.deep.equal([MIGRATE]);
-        const up = run.calls.find((c) => c[0] === "up")!;
-        expect(up[up.indexOf("--policy-pack") + 1], "with the policy pack").to.equal(path.join(ROOT, "policy"));
-        expect(up[up.indexOf("--policy-pack-config") + 1], "and the pack config of prod's environment").to.equal(
-            path.join(ROOT, "policy", "config", "production.json"),
-        );
-        const lines = run.stdout.split("\n").filter((l) => l.startsWith("deploy: "));
-        expect(lines).to.deep.equal([`deploy: --replace '${MIGRATE}': ${JOB_WHY}`]);
-    });
-
-    it("passes the unhealthy container of a failed health wait, and nothing for a stack never deployed", () => {
-        expect(replacedBy(deploy("stackExport.failedHealthWait.json", "prod", "--allow-examples").calls)).to.deep.equal(
-            [BACKEND],
-        );
-        const fresh = deploy("stackExport.new.json", "prod", "--allow-examples");
-        expect(replacedBy(fresh.calls)).to.deep.equal([]);
-        expect(fresh.stdout).to.not.contain("deploy: ");
-    });
-
-    it("stops before `pulumi up`, exit 2, when an interrupted update left an operation unfinished, saying what to do", () => {
-        const run = deploy("stackExport.interrupted.json", "prod", "--allow-examples");
-        expect(run.status).to.equal(2);
-        expect(run.calls.map((c) => c[0])).to.not.include("up");
-        expect(run.stderr).to.contain("docker rm -f backend-7f3e2d1").and.contain("An interrupted update");
-    });
-
-    it("--no-auto-replace neither reads the state nor replaces anything", () => {
-        const run = deploy("stackExport.failedJob.json", "prod", "--allow-examples", "--no-auto-replace");
-        expect(run.status).to.equal(0);
-        expect(run.calls.map((c) => c.slice(0, 2).join(" "))).to.not.include("stack export");
-        expect(replacedBy(run.calls)).to.deep.equal([]);
-    });
-
-    it("stops before the update when the export cannot be judged, naming the way around it", () => {
-        const bad = path.join(dir, "bad-export.json");
-        fs.writeFileSync(bad, JSON.stringify({ version: 9, deployment: {} }));
-        const run = deploy(path.relative(FIXTURES, bad), "prod", "--allow-examples");
-        expect(run.status).to.equal(2);
-        expect(run.stderr).to.equal(
-            "deploy: cannot judge the state of 'prod' before the update: the stack export has schema version 9; " +
-                "this script reads versions 3 and 4; --no-auto-replace skips this check\n",
-        );
-        expect(run.calls.map((c) => c[0])).to.not.include("up");
     });
 });

@@ -236,8 +236,8 @@ function internalUses(file: string, text?: string): string[] {
  * join it. The checkpoint envelope in retryPlan.test.ts is the state file's format, stated independently on purpose.
  */
 const KNOWN_TEST_USES: Readonly<Record<string, string>> = {
-    "test/appEdge.test.ts": "unknownValue from @pulumi/pulumi/runtime/rpc (WIRE.unknown is the same value)",
-    "test/minioUsers.test.ts": "unknownValue from @pulumi/pulumi/runtime/rpc (WIRE.unknown is the same value)",
+    "test/appEdge.stack.test.ts": "unknownValue from @pulumi/pulumi/runtime/rpc (WIRE.unknown is the same value)",
+    "test/minioUsers.stack.test.ts": "unknownValue from @pulumi/pulumi/runtime/rpc (WIRE.unknown is the same value)",
     "test/policy/resourceArgs.ts": "unknownCheckingProxy and UnknownValueError (policyProps, isUnknownValueError)",
     "test/retryPlan.test.ts": "a checkpoint's secret envelope, written out as sig.go defines it",
 };

@@ -1,4 +1,4 @@
-/** The stacks whose URNs test/fixtures/urns.json records (test/urnStability.test.ts). */
+/** The stacks whose URNs test/fixtures/urns.json records (test/urnStability.stack.test.ts). */
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { settingsWith, withOffsite } from "./helpers";
 

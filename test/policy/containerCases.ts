@@ -1,8 +1,8 @@
 /**
  * The container rules' cases in the compliance-policies pattern: one compliant baseline, prod's backend as the program
  * registers it (containerBaseline.ts), and for each rule a case that changes ONE of its properties and must break
- * exactly that rule (test/policy.test.ts runs them). `property` is a key of docker.ContainerArgs, so a case cannot name
- * a property the provider does not have.
+ * exactly that rule (test/policy.stack.test.ts runs them). `property` is a key of docker.ContainerArgs, so a case
+ * cannot name a property the provider does not have.
  */
 import { renderCaddyfile } from "../../components/edge/caddyfile";
 import { ContainerProps } from "../../policy/lib";

@@ -18,7 +18,7 @@ const STACKS = shippedStacks().join(", ");
 /**
  * The mandatory violations each shipped stack has as it ships. Prod ships without an offsite store, and its pack config
  * requires an offsite copy of the block volume: the walkthrough (step 4) has the operator add one (test/helpers.ts
- * withOffsite; test/policy.test.ts proves prod passes with it).
+ * withOffsite; test/policy.stack.test.ts proves prod passes with it).
  */
 const EXPECTED_MANDATORY: Record<string, string[]> = {
     prod: [

@@ -4,7 +4,7 @@
  * runs first as the cluster's administrator and grants it USAGE and CREATE there.
  *
  * No shipped stack uses the managed database (Pulumi.staging.yaml and Pulumi.prod.yaml run the container
- * database), so these tests run prod with database.mode managed, as test/hosts.test.ts does, and check that the
+ * database), so these tests run prod with database.mode managed, as test/hosts.stack.test.ts does, and check that the
  * shipped stacks stay as they were. Rungs: 1 (mocks) and 2 (the mocks give the cluster its `user` and
  * `password` outputs as the provider reads them back, scripts/lib/readBack/digitalocean.ts); the SQL itself
  * runs against a real PostgreSQL in test/managedGrant.servers.test.ts (rung 4).

@@ -18,7 +18,7 @@ import { readBackModels, Target } from "../scripts/lib/readBack/models";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { settingsWith } from "./helpers";
 
-/** A checkout with the three build stages, as test/appImages.test.ts fakes one. */
+/** A checkout with the three build stages, as test/appImages.stack.test.ts fakes one. */
 function checkout(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-checkout-"));
     fs.writeFileSync(

@@ -1,0 +1,51 @@
+/**
+ * What the hosts tests share (test/hosts.test.ts, test/hosts.stack.test.ts, test/hosts.servers.test.ts): sample
+ * bootstrap inputs, a host key, and readers of what a mocked run registered.
+ */
+import { expect } from "chai";
+import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { settingsWith } from "./helpers";
+
+export const DO = (type: string) => `digitalocean:index/${type}`;
+
+export function one(resources: RegisteredResource[], type: string): RegisteredResource {
+    const found = resources.filter((r) => r.type === type);
+    expect(found, type).to.have.length(1);
+    return found[0]!;
+}
+
+export const SAMPLE = {
+    deployKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMock deploy"],
+    adminCidrs: ["203.0.113.0/28", "2001:db8:40::/48"],
+};
+export const SAMPLE_HOST_KEY = {
+    privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsample-host\n-----END OPENSSH PRIVATE KEY-----\n",
+    publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y",
+};
+
+/** The rules a rendered bootstrap hands its host-rules helper: its `[ufw]` lines. */
+export function ufwRulesIn(script: string): string[] {
+    const rules = /<<'HOST_RULES'\n\[ufw\]\n([\s\S]*?)\[authorized_keys\]\n/.exec(script);
+    expect(rules, "the bootstrap feeds the host-rules helper").to.not.equal(null);
+    return rules![1]!.trim().split("\n");
+}
+
+/** A secret input's value (userData and connections are secrets). */
+export function revealed(value: unknown): unknown {
+    return value instanceof SecretValue ? value.value : value;
+}
+
+/** A stack on the ssh target, with the admin key as a secret; `ssh` is merged over an admin user on vm.example.net. */
+export function sshTargetSettings(ssh: Record<string, unknown>): ReturnType<typeof settingsWith> {
+    return settingsWith(
+        {
+            "freshtrack:target": "ssh",
+            "freshtrack:tlsMode": "acme",
+            "freshtrack:adminCidrs": ["198.51.100.0/24"],
+            "freshtrack:ssh": { host: "vm.example.net", user: "admin", ...ssh },
+            "freshtrack:sshPrivateKey":
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
+        },
+        ["freshtrack:sshPrivateKey"],
+    );
+}
