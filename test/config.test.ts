@@ -603,6 +603,30 @@ describe("secrets in plain text (issue 15, finding 9)", () => {
         );
     });
 
+    it("never prints text pasted into an object key in place of its settings (a webhook URL as freshtrack:alerts)", async () => {
+        const err = await problemsFor({ "freshtrack:alerts": "https://hooks.slack.com/services/T0/B0/c0ffee6" });
+        expect(err.message).to.not.contain("c0ffee");
+        expect(err.message).to.match(
+            /^ {2}- freshtrack:alerts: set to text that is not valid here \(not shown: it may be a pasted secret\); expected an object \(a YAML mapping\)$/m,
+        );
+        const stackFile = projectWith(
+            `config:\n  freshtrack:domain: x.example.com\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: "1.4.2"\n  freshtrack:alerts: https://hooks.slack.com/services/T0/B0/c0ffee7\n`,
+        );
+        let loaderError: unknown;
+        try {
+            loadStackSettings("bad", stackFile);
+        } catch (e) {
+            loaderError = e;
+        }
+        expect(String((loaderError as Error).message)).to.not.contain("c0ffee");
+        expect(String((loaderError as Error).message)).to.match(
+            /freshtrack:alerts: set to text that is not valid here/,
+        );
+        expect((await problemsFor({ "freshtrack:backup": 7 })).message).to.match(
+            /freshtrack:backup = 7: expected an object/,
+        );
+    });
+
     it("is refused by npm run plan's path too: the stack file loader, then the program under mocks", async () => {
         const dir = projectWith(
             `config:\n  freshtrack:domain: x.example.com\n  freshtrack:adminEmail: ops@example.com\n  freshtrack:appVersion: "1.4.2"\n  freshtrack:alertWebhookUrl: https://hooks.example.net/T0/B0/c0ffee5\n`,
