@@ -13,8 +13,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-
-const ROOT = path.resolve(__dirname, "..");
+import { ROOT, sourceFiles } from "./sourceTree";
 
 /** The Pulumi program: what `pulumi up` evaluates to build the resource graph. */
 const PROGRAM = ["index.ts", "components/"];
@@ -232,25 +231,6 @@ function layoutViolations(file: string, text: string): string[] {
     };
     visit(source);
     return problems;
-}
-
-/** Repository-relative paths of the .ts files under `dirs` (and top-level files named in it). */
-function sourceFiles(entries: readonly string[]): string[] {
-    const out: string[] = [];
-    const walk = (rel: string): void => {
-        const abs = path.join(ROOT, rel);
-        if (!fs.existsSync(abs)) return;
-        if (fs.statSync(abs).isFile()) {
-            if (rel.endsWith(".ts")) out.push(rel);
-            return;
-        }
-        for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
-            if (entry.name === "node_modules" || entry.name === "bin") continue;
-            walk(path.posix.join(rel, entry.name));
-        }
-    };
-    for (const e of entries) walk(e.replace(/\/$/, ""));
-    return out.sort();
 }
 
 function lineCount(text: string): number {
