@@ -6,13 +6,12 @@ import { Service, ServiceFile } from "../service";
 import { SECRETS_DIR } from "../services/context";
 import { describeDestinations, renderAlertmanagerConfig } from "./alertmanagerConfig";
 import { MonitoringContext, wgetProbe } from "./context";
-import { PORTS } from "./ports";
 import { renderAlertRules, renderPrometheusConfig, RULES_FILE, ScrapeJob } from "./prometheusConfig";
 
 /** What Prometheus scrapes, by catalog endpoint; PgBouncer's exporter only where PgBouncer runs. */
 export function scrapeJobs(withPgbouncer: boolean): ScrapeJob[] {
     return [
-        { job: "prometheus", targets: [`localhost:${PORTS.prometheus}`] },
+        { job: "prometheus", targets: [`localhost:${ENDPOINTS.prometheus.port}`] },
         { job: "alertmanager", targets: [ENDPOINTS.alertmanager.address] },
         { job: "caddy", targets: [ENDPOINTS.caddy.address] },
         { job: "backend", targets: [ENDPOINTS.backend.address] },
@@ -73,7 +72,7 @@ export function alertmanager(
             command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
             files: alertFiles,
             volumes: [{ volume: ctx.volumes["alertmanager-data"], containerPath: "/alertmanager" }],
-            healthcheck: { test: wgetProbe(PORTS.alertmanager, "/-/healthy") },
+            healthcheck: { test: wgetProbe(ENDPOINTS.alertmanager.port, "/-/healthy") },
             // admin: Caddy serves it behind basic auth, Prometheus sends it alerts, Grafana reads it, and it leads
             // out to mail servers, Slack and webhooks. Its API (silences) has no authentication of its own, so it
             // is on no network the backend, worker, frontend or the jobs running the app's image join: not app,
@@ -123,7 +122,7 @@ export function prometheus(
                 { path: RULES_FILE, content: renderAlertRules() },
             ],
             volumes: [{ volume: ctx.volumes["prometheus-data"], containerPath: "/prometheus" }],
-            healthcheck: { test: wgetProbe(PORTS.prometheus, "/-/healthy") },
+            healthcheck: { test: wgetProbe(ENDPOINTS.prometheus.port, "/-/healthy") },
             // monitoring: it scrapes the backend, worker, MinIO and the exporters; admin: Caddy serves it behind
             // basic auth, and Alertmanager, Caddy and Grafana are there; telemetry: Loki and the blackbox exporter.
             // On monitoring the backend and worker can reach its port too (a scraped peer can always connect back):

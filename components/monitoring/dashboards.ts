@@ -6,7 +6,6 @@ import { Service } from "../service";
 import { SECRETS_DIR } from "../services/context";
 import { MonitoringContext, wgetProbe } from "./context";
 import { DASHBOARDS_DIR, renderDashboard, renderDashboardProvider, renderDatasources } from "./grafana";
-import { PORTS } from "./ports";
 
 /**
  * The dashboards job, Grafana (which waits for it, Prometheus and Loki) and the job that keeps Grafana's admin
@@ -75,7 +74,7 @@ export function dashboardServices(
                 { volume: ctx.volumes["grafana-data"], containerPath: "/var/lib/grafana" },
                 { volume: ctx.volumes["grafana-dashboards"], containerPath: DASHBOARDS_DIR, readOnly: true },
             ],
-            healthcheck: { test: wgetProbe(PORTS.grafana, "/api/health"), startPeriodSeconds: 30 },
+            healthcheck: { test: wgetProbe(ENDPOINTS.grafana.port, "/api/health"), startPeriodSeconds: 30 },
             // admin: Caddy serves it, and Prometheus and Alertmanager are there; telemetry: Loki.
             networks: [{ network: ctx.networks.admin }, telemetry],
         },

@@ -9,7 +9,6 @@ import { Service, ServiceFile } from "../service";
 import { TEXTFILE_DIR } from "../services/backup";
 import { clientSslMode, DATABASE_CA_PATH, DATABASE_ROLES, DatabaseEndpoint, SECRETS_DIR } from "../services/context";
 import { MonitoringContext, wgetProbe } from "./context";
-import { PORTS } from "./ports";
 import { renderBlackboxConfig } from "./prometheusConfig";
 
 /**
@@ -72,7 +71,7 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                         ? [{ path: DATABASE_CA_PATH, content: direct.caCertificate }]
                         : []),
                 ],
-                healthcheck: { test: wgetProbe(PORTS.postgresExporter, "/metrics") },
+                healthcheck: { test: wgetProbe(ENDPOINTS["postgres-exporter"].port, "/metrics") },
                 // A managed cluster sits outside the host: reach it through the app network.
                 networks: [monitoring, { network: networks.data }, ...(managed ? [{ network: networks.app }] : [])],
             },
@@ -103,7 +102,7 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                         secret: true,
                     },
                 ],
-                healthcheck: { test: wgetProbe(PORTS.redisExporter, "/metrics") },
+                healthcheck: { test: wgetProbe(ENDPOINTS["redis-exporter"].port, "/metrics") },
                 networks: [monitoring, { network: networks.data }],
             },
             { parent, dependsOn: [data.services.redis] },
@@ -134,7 +133,7 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                             secret: true,
                         },
                     ],
-                    healthcheck: { test: wgetProbe(PORTS.pgbouncerExporter, "/metrics") },
+                    healthcheck: { test: wgetProbe(ENDPOINTS["pgbouncer-exporter"].port, "/metrics") },
                     networks: [monitoring, { network: networks.data }],
                 },
                 { parent, dependsOn: [data.services.pgbouncer] },
@@ -167,7 +166,7 @@ export function nodeExporter(ctx: MonitoringContext, parent: pulumi.Resource): S
                 },
             ],
             volumes: [{ volume: ctx.volumes["metrics-textfile"], containerPath: TEXTFILE_DIR, readOnly: true }],
-            healthcheck: { test: wgetProbe(PORTS.nodeExporter, "/metrics") },
+            healthcheck: { test: wgetProbe(ENDPOINTS["node-exporter"].port, "/metrics") },
             networks: [{ network: ctx.networks.monitoring }],
         },
         { parent },
@@ -203,7 +202,7 @@ export function blackbox(
             limits: ctx.limits.blackbox,
             command: ["--config.file=/etc/blackbox/blackbox.yml"],
             files,
-            healthcheck: { test: wgetProbe(PORTS.blackbox, "/-/healthy") },
+            healthcheck: { test: wgetProbe(ENDPOINTS.blackbox.port, "/-/healthy") },
             // edge: where Caddy answers to the public names (its network aliases), so probes take the users' path.
             // telemetry, not monitoring: it leads out through edge, and /probe fetches whatever target it is given,
             // so on monitoring it would be a way out for the worker, which has none
