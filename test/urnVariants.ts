@@ -1,4 +1,7 @@
-/** The stacks whose URNs test/fixtures/urns.json records (test/urnStability.stack.test.ts). */
+/**
+ * The stacks whose URNs test/fixtures/urns.json records (test/urnStabilityFixtures.ts --record) and checks
+ * (test/urnStability.stack.test.ts).
+ */
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { settingsWith, withOffsite } from "./helpers";
 
