@@ -124,11 +124,18 @@ interface CommonServiceArgs {
     readonly namePrefix: string;
     /** Pinned image reference (a tag other than `latest`, or a digest), or an image this stack builds. */
     readonly image: string | BuiltImage;
+    /**
+     * Memory (MB, also the ceiling of memory plus swap) and CPUs (cores) of the container: the tier's limits for this
+     * service (freshtrack:resources over the catalog's defaults, DEFAULT_LIMITS).
+     */
     readonly limits: ResourceLimits;
+    /** The container's command, in place of the image's CMD (Docker's `Cmd`). @default the image's */
     readonly command?: string[];
+    /** The container's entrypoint, in place of the image's ENTRYPOINT. @default the image's */
     readonly entrypoint?: string[];
     /** Plain settings only. Secrets go in `files`; a secret-looking key is refused. */
     readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Files the provider copies into the container before it starts: configs, scripts, and secrets (`secret`). */
     readonly files?: readonly ServiceFile[];
     /** At least one; the container never joins Docker's default bridge. */
     readonly networks: readonly ServiceNetwork[];
@@ -136,7 +143,12 @@ interface CommonServiceArgs {
     readonly volumes?: readonly ServiceVolume[];
     /** Read-only host paths; the policy pack allows them per service only. */
     readonly hostMounts?: readonly HostMount[];
+    /**
+     * In-memory mounts by path in the container, each with its mount options, e.g.
+     * `{ "/tmp": "rw,noexec,nosuid,size=16m" }`: writable scratch space beside a read-only root.
+     */
     readonly tmpfs?: Readonly<Record<string, string>>;
+    /** Ports published on the host: on 127.0.0.1 unless `public` (publishedPorts). @default none */
     readonly ports?: readonly ServicePort[];
     /** Capabilities added back after dropping ALL. @default [] */
     readonly capabilities?: readonly string[];
@@ -180,7 +192,9 @@ interface CommonServiceArgs {
 
 /** Replaceable without losing anything: a new container starts and turns healthy before the old one goes. */
 export interface StatelessServiceArgs extends CommonServiceArgs {
+    /** Replaced create-before-delete under a generated name, behind its network alias. */
     readonly kind: "stateless";
+    /** How Docker tells it healthy: `pulumi up` waits for that, and a replacement turns healthy before the old goes. */
     readonly healthcheck: HealthCheck;
     /** Seconds `pulumi up` waits for the container to report healthy. @default 120 */
     readonly waitTimeoutSeconds?: number;
@@ -188,9 +202,11 @@ export interface StatelessServiceArgs extends CommonServiceArgs {
 
 /** Holds data or a port that two copies cannot share, so it is stopped before its replacement starts. */
 export interface StatefulServiceArgs extends CommonServiceArgs {
+    /** One container under a fixed name (`<namePrefix>-<name>`), stopped before its replacement starts. */
     readonly kind: "stateful";
     /** Why this service cannot be replaced create-before-delete; shown in the plan. */
     readonly statefulReason: string;
+    /** How Docker tells it healthy: `pulumi up` waits for that. */
     readonly healthcheck: HealthCheck;
     /** @default 120 */
     readonly waitTimeoutSeconds?: number;
@@ -198,6 +214,7 @@ export interface StatefulServiceArgs extends CommonServiceArgs {
 
 /** Runs to completion once per change of its inputs; a non-zero exit fails the update. */
 export interface JobServiceArgs extends CommonServiceArgs {
+    /** `pulumi up` waits for it to exit, and fails on a non-zero code; it is not restarted, and has no health check. */
     readonly kind: "job";
 }
 

@@ -129,11 +129,7 @@ export function deployStack() {
             stack: cfg.stack,
             retention: cfg.monitoring,
             dockerDataRoot: dockerDataRoot(cfg.target),
-            data: {
-                database: data.endpoints.databaseDirect,
-                redisPassword: data.endpoints.redis.password,
-                services: { postgres: data.postgres, pgbouncer: data.pgbouncer, redis: data.redis },
-            },
+            data: { endpoints: data.endpoints, readiness: data.readiness },
             // Not the status page: it is behind the admin basic auth (issue 15, finding 1), which the probe does not
             // carry; the verification gate checks it with the password.
             probeUrls: [edge.urls.dashboard, `${edge.urls.grafana}/api/health`],
@@ -152,14 +148,17 @@ export function deployStack() {
         services,
         publicAddress: host.publicAddress,
     });
-    new Announcement("announcement", {
-        destinations: cfg.alerts,
-        stack: cfg.stack,
-        domain: cfg.domain,
-        version: cfg.app.version,
-        after: [verification],
-        triggers: services.map((s) => s.container.id),
-    });
+    new Announcement(
+        "announcement",
+        {
+            destinations: cfg.alerts,
+            stack: cfg.stack,
+            domain: cfg.domain,
+            version: cfg.app.version,
+            triggers: services.map((s) => s.container.id),
+        },
+        { dependsOn: [verification] },
+    );
     const database = data.endpoints.database;
     return {
         cfg,

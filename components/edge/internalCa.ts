@@ -4,6 +4,10 @@ import * as tls from "@pulumi/tls";
 export interface InternalCaArgs {
     /** The stack's domain; the certificate covers it and its subdomains. */
     readonly domain: string;
+    /**
+     * The subject's organization on the CA and the server certificate, which browsers show (the Edge gives
+     * `FreshTrack <stack>`); the CA's common name is `<organization> internal CA`.
+     */
     readonly organization: string;
 }
 

@@ -15,15 +15,39 @@ import type { Host, HostConnection } from "./host";
 import { DropletHostKey } from "./hostKey";
 
 export interface DropletHostArgs {
+    /**
+     * The Pulumi stack's name (StackConfig.stack): in the droplet's and volume's tag (`freshtrack-<stack>`) and the
+     * VPC's and project's descriptions; it keeps this stack's deploy key and SSH files apart from another's.
+     */
     readonly stack: string;
     /** What the stack is for: it names the DigitalOcean project's environment. */
     readonly environment: Environment;
+    /**
+     * Prefix of every DigitalOcean object's name (StackConfig.namePrefix, `freshtrack-<stack>`): the droplet is
+     * `<prefix>-host`, the volume `<prefix>-data`, the project `<prefix>`.
+     */
     readonly namePrefix: string;
+    /**
+     * The dashboard's public DNS name (freshtrack:domain): with `droplet.dnsZone` set, its A/AAAA records and those of
+     * `*.<domain>` are created in that zone, pointing at the reserved IP and the droplet's IPv6 address.
+     */
     readonly domain: string;
+    /**
+     * Networks that may reach SSH (freshtrack:adminCidrs), as CIDRs: the cloud firewall's and UFW's only SSH sources.
+     */
     readonly adminCidrs: readonly string[];
+    /**
+     * The droplet's settings (freshtrack:droplet): region, size, image, the data volume's size in GB, DigitalOcean's
+     * weekly backups (on by default in the production environment) and the optional DNS zone.
+     */
     readonly droplet: DropletSettings;
     /** The operator's own public key, authorised beside the generated deploy key. */
     readonly operatorSshPublicKey?: string;
+    /**
+     * What the pre-flight checks on the droplet before any container is created (hostPreflight(cfg), from
+     * freshtrack:preflight and the domain): free space in GB on the data volume, DNS names, the stack's label, and
+     * the value whose change runs it again (the app version).
+     */
     readonly preflight: HostPreflight;
     /** Credentials the host's daemon uses to pull the FreshTrack images from a private registry. */
     readonly registryAuth?: RegistryAuth;

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SSH_PORT, inboundRules, WORLD } from "./firewallRules";
 
 export interface FirewallArgs {
+    /** The droplet it guards: its ID as the provider gives it, a string (DropletHost's `droplet.id`). */
     readonly dropletId: pulumi.Input<string>;
+    /** The only sources SSH (port 22) accepts, as CIDRs (freshtrack:adminCidrs, through DropletHost). */
     readonly adminCidrs: readonly string[];
 }
 

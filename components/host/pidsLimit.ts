@@ -31,10 +31,19 @@ export { renderPidsLimitScript } from "./pidsLimitScript";
  * and the new one during a replacement), so it is a limit per service rather than per container.
  */
 export interface PidsLimitArgs {
+    /**
+     * Where the containers run (the Service's `daemon`, from the host): the command goes over its SSH connection as the
+     * deploy user, or runs on this machine against its `dockerHost` when it has no connection (the local target).
+     */
     readonly daemon: DockerDaemon;
     /** The stack's `com.freshtrack.stack` label value (namePrefix) and the service's name: the containers to limit. */
     readonly stackLabel: string;
+    /** The service's name, its `com.freshtrack.service` label value (the Service's name). */
     readonly service: string;
+    /**
+     * The most processes and threads each container may hold, a count (the Service's `pidsLimit`, by default
+     * SERVICE_DEFAULTS.pidsLimit).
+     */
     readonly limit: number;
     /** The container's ID: a replacement runs the command again. */
     readonly containerId: pulumi.Input<string>;

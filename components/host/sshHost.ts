@@ -10,10 +10,25 @@ import type { RegistryAuth } from "../config";
 import type { Host, HostConnection } from "./host";
 
 export interface SshHostArgs {
+    /** The Pulumi stack's name (StackConfig.stack): keeps this stack's deploy key and SSH files apart from others'. */
     readonly stack: string;
+    /**
+     * Networks that may reach SSH (freshtrack:adminCidrs), as CIDRs: the bootstrap allows SSH in UFW from these
+     * only.
+     */
     readonly adminCidrs: readonly string[];
+    /**
+     * The VM (freshtrack:ssh): its address, admin user and SSH port, the host key every connection pins, and the admin
+     * user's private key (freshtrack:sshPrivateKey, secret), used only for the bootstrap.
+     */
     readonly ssh: SshSettings;
+    /** The operator's own public key (freshtrack:operatorSshPublicKey), authorised beside the generated deploy key. */
     readonly operatorSshPublicKey?: string;
+    /**
+     * What the pre-flight checks on the VM before any container is created (hostPreflight(cfg), from
+     * freshtrack:preflight and the domain): free space in GB under Docker's data root, DNS names, the stack's label,
+     * and the value whose change runs it again (the app version).
+     */
     readonly preflight: HostPreflight;
     /** Credentials the host's daemon uses to pull the FreshTrack images from a private registry. */
     readonly registryAuth?: RegistryAuth;

@@ -7,32 +7,29 @@ import { ENDPOINTS, imageOf } from "../catalog";
 import { BUSYBOX_NOBODY, imageUser } from "../imageContracts";
 import { Service, ServiceFile } from "../service";
 import { TEXTFILE_DIR } from "../services/backup";
-import { clientSslMode, DATABASE_CA_PATH, DATABASE_ROLES, DatabaseEndpoint, SECRETS_DIR } from "../services/context";
+import { clientSslMode, DATABASE_CA_PATH, DATABASE_ROLES, SECRETS_DIR } from "../services/context";
+import type { DataEndpoints, DataReadiness } from "../services/dataTier";
 import { MonitoringContext, wgetProbe } from "./context";
 import { renderBlackboxConfig } from "./prometheusConfig";
 
 /**
- * What the monitoring tier is given of the data tier: the values its exporters connect with, and the services they
- * wait for. Never the tier itself.
+ * What the monitoring tier is given of the data tier: values only, the same two the application tier is given (where
+ * the services answer, and what to wait for), narrowed to what the exporters read. Never the tier or its services.
  */
 export interface MonitoredData {
     /**
-     * PostgreSQL straight, not through the pool (DataEndpoints.databaseDirect). On the self-hosted database it carries
-     * the monitoring role's login (`selfHosted.monitor`), which the exporters use; a managed cluster's carries none,
-     * and they log in as the endpoint's own user.
+     * `databaseDirect`: PostgreSQL straight, not through the pool. On the self-hosted database it carries the
+     * monitoring role's login (`selfHosted.monitor`), which the exporters use; a managed cluster's carries none, and
+     * they log in as the endpoint's own user. `redis`: for its password (secret); the exporter dials the catalog's
+     * address (ENDPOINTS.redis).
      */
-    readonly database: DatabaseEndpoint;
-    /** Redis's password (secret). */
-    readonly redisPassword: pulumi.Output<string>;
+    readonly endpoints: Pick<DataEndpoints, "databaseDirect" | "redis">;
     /**
-     * The data tier's services. An exporter's container starts only once its service exists; PgBouncer's exporter
-     * runs only where PgBouncer does, and PostgreSQL's waits for nothing when the database is outside the host.
+     * What the exporters' containers wait for: Redis's exporter for `redis`, PostgreSQL's and PgBouncer's for their own
+     * service in `selfHostedDatabase`. Without it (the database outside the host) PostgreSQL's waits for nothing and
+     * PgBouncer's is not created, as there is no PgBouncer.
      */
-    readonly services: {
-        readonly postgres?: pulumi.Resource;
-        readonly pgbouncer?: pulumi.Resource;
-        readonly redis: pulumi.Resource;
-    };
+    readonly readiness: Pick<DataReadiness, "redis" | "selfHostedDatabase">;
 }
 
 /** The exporters of PostgreSQL, Redis and (where it runs) PgBouncer, in that order. */
@@ -41,7 +38,8 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
     const common = { daemon: ctx.daemon, namePrefix: ctx.namePrefix };
     const monitoring = { network: networks.monitoring };
     const exporters: Service[] = [];
-    const direct = data.database;
+    const direct = data.endpoints.databaseDirect;
+    const onHost = data.readiness.selfHostedDatabase;
     const managed = direct.sslMode === "require";
     const pgPasswordFile = `${SECRETS_DIR}/postgres_password`;
     // The self-hosted PostgreSQL's monitoring role (pg_monitor: statistics, no table data; DATABASE_ROLES.monitor);
@@ -75,7 +73,7 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                 // A managed cluster sits outside the host: reach it through the app network.
                 networks: [monitoring, { network: networks.data }, ...(managed ? [{ network: networks.app }] : [])],
             },
-            { parent, dependsOn: data.services.postgres ? [data.services.postgres] : [] },
+            { parent, dependsOn: onHost ? [onHost.postgres] : [] },
         ),
     );
     const redisPasswords = `${SECRETS_DIR}/redis_passwords.json`;
@@ -96,7 +94,7 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                 files: [
                     {
                         path: redisPasswords,
-                        content: data.redisPassword.apply((pw) =>
+                        content: data.endpoints.redis.password.apply((pw) =>
                             JSON.stringify({ [`redis://${ENDPOINTS.redis.address}`]: pw }),
                         ),
                         secret: true,
@@ -105,10 +103,10 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                 healthcheck: { test: wgetProbe(ENDPOINTS["redis-exporter"].port, "/metrics") },
                 networks: [monitoring, { network: networks.data }],
             },
-            { parent, dependsOn: [data.services.redis] },
+            { parent, dependsOn: [data.readiness.redis] },
         ),
     );
-    if (data.services.pgbouncer) {
+    if (onHost) {
         const argsFile = `${SECRETS_DIR}/pgbouncer_exporter.args`;
         exporters.push(
             new Service(
@@ -136,7 +134,7 @@ export function dataExporters(ctx: MonitoringContext, data: MonitoredData, paren
                     healthcheck: { test: wgetProbe(ENDPOINTS["pgbouncer-exporter"].port, "/metrics") },
                     networks: [monitoring, { network: networks.data }],
                 },
-                { parent, dependsOn: [data.services.pgbouncer] },
+                { parent, dependsOn: [onHost.pgbouncer] },
             ),
         );
     }

@@ -13,7 +13,7 @@ export type { MonitoringContext, MonitoringPlatform } from "./context";
 export type { MonitoredData } from "./exporters";
 
 export interface MonitoringTierArgs extends MonitoringContext {
-    /** The data tier's values the exporters connect with, and the services they wait for; never the tier itself. */
+    /** The data tier's values the exporters connect with, and what they wait for; never the tier or its services. */
     readonly data: MonitoredData;
     /** Public URLs to probe over HTTPS (the edge's). */
     readonly probeUrls: readonly string[];
@@ -63,7 +63,7 @@ export class MonitoringTier extends pulumi.ComponentResource {
         const { loki, promtail } = logServices(ctx, this);
         const alerting = alertmanager(ctx, this);
         this.alertDestinations = alerting.destinations;
-        const jobs = scrapeJobs(args.data.services.pgbouncer !== undefined);
+        const jobs = scrapeJobs(args.data.readiness.selfHostedDatabase !== undefined);
         this.prometheus = prometheus(ctx, jobs, args.probeUrls, alerting.alertmanager, this);
         const grafana = dashboardServices(ctx, { prometheus: this.prometheus, loki }, this);
         this.grafana = grafana.grafana;

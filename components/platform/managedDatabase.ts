@@ -3,13 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATABASE, DatabaseEndpoint } from "../services/context";
 
 export interface ManagedDatabaseArgs {
+    /** Prefix of the cluster's name, `<prefix>-pg` (StackConfig.namePrefix, `freshtrack-<stack>`). */
     readonly namePrefix: string;
+    /** The DigitalOcean region slug, e.g. fra1: the droplet's (freshtrack:droplet.region, through DropletHost). */
     readonly region: string;
+    /** The droplet's VPC (DropletHost), where the cluster is reachable on its private address. */
     readonly vpcId: pulumi.Input<string>;
     /** The only droplet the database firewall admits. */
     readonly dropletId: pulumi.Input<string>;
+    /** DigitalOcean's size slug of each node, e.g. db-s-1vcpu-1gb (freshtrack:database.size). */
     readonly size: string;
+    /** How many nodes the cluster has, 1 to 3: the primary and its standbys (freshtrack:database.nodeCount). */
     readonly nodeCount: number;
+    /** PostgreSQL's major version, 14 to 17 (freshtrack:database.version). */
     readonly version: string;
     /** Connections PgBouncer-in-the-cluster keeps open to PostgreSQL. @default 20 */
     readonly poolSize?: number;

@@ -8,12 +8,12 @@ export const NOTIFY_ENV = "FRESHTRACK_NOTIFY";
 export interface AnnouncementArgs {
     /** Where to announce (freshtrack:alerts); none: nothing is created. */
     readonly destinations: AlertDestinations;
-    /** What the announcement names: the stack, its domain and the app version now running. */
+    /** The Pulumi stack's name (StackConfig.stack), which the announcement names. */
     readonly stack: string;
+    /** The dashboard's public name (freshtrack:domain), which the announcement names. */
     readonly domain: string;
+    /** The app version now running (freshtrack:appVersion), which the announcement names. */
     readonly version: string;
-    /** Runs after these (the verification gate), so it announces only a finished, verified update. */
-    readonly after: readonly pulumi.Resource[];
     /** A change announces again (the containers' ids). */
     readonly triggers: readonly pulumi.Input<string>[];
 }
@@ -21,11 +21,14 @@ export interface AnnouncementArgs {
 /**
  * Announces a completed update to the alert destinations (Slack, webhook, email).
  * scripts/notify.ts always exits 0: a destination that is down is reported in
- * the update's output and never fails the deploy.
+ * the update's output and never fails the deploy. Give it `dependsOn: [the verification gate]`, so it announces only
+ * a finished, verified update: that option is its command's, as a Service's is its container's.
  */
 export class Announcement extends pulumi.ComponentResource {
     constructor(name: string, args: AnnouncementArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("freshtrack:postDeploy:Announcement", name, {}, opts);
+        // `dependsOn` is the command's alone, as a Service's is its container's (components/service.ts): the command is
+        // all that has to wait.
+        super("freshtrack:postDeploy:Announcement", name, {}, { ...opts, dependsOn: undefined });
         const { slack, webhook, email } = args.destinations;
         if (slack || webhook || email) {
             const payload = pulumi
@@ -67,7 +70,7 @@ export class Announcement extends pulumi.ComponentResource {
                     environment: { [NOTIFY_ENV]: pulumi.secret(payload) },
                     triggers: [...args.triggers],
                 },
-                { parent: this, dependsOn: [...args.after] },
+                { parent: this, dependsOn: opts?.dependsOn },
             );
         }
         this.registerOutputs({});

@@ -12,11 +12,15 @@ export const PLAN_ENV = "FRESHTRACK_VERIFY_PLAN";
 export interface VerificationArgs {
     /** The gate's settings (freshtrack:verification). */
     readonly settings: VerificationSettings;
+    /** The dashboard's public name (freshtrack:domain): the TLS server name whose certificate the gate checks. */
     readonly domain: string;
     /** In the internal mode the gate checks the certificate against the stack's CA, at the host's address. */
     readonly tlsMode: TlsMode;
     /** What Caddy serves: the URLs, the admin password of the basic-auth routes, the internal CA if there is one. */
-    readonly edge: Pick<Edge, "urls" | "adminPassword"> & { readonly caCertPem?: pulumi.Output<string> };
+    readonly edge: Pick<Edge, "urls" | "adminPassword"> & {
+        /** The stack's CA certificate (PEM) in internal TLS mode (the Edge's `internalCa`), which the gate trusts. */
+        readonly caCertPem?: pulumi.Output<string>;
+    };
     /** Every container; the gate runs once all of them are healthy (or, for jobs, done). */
     readonly services: readonly Service[];
     /** The host's address, used directly in internal TLS mode where the names may not be in public DNS. */

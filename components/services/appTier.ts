@@ -56,10 +56,18 @@ export interface AppTierArgs extends AppContext {
      * needs a way out to it.
      */
     readonly databaseMode: StackConfig["database"]["mode"];
-    /** Present when freshtrack:demoData is on; a new seedVersion (freshtrack:demoSeedVersion) seeds again. */
-    readonly demoData?: { readonly seedVersion: string };
+    /** Present when freshtrack:demoData is on. */
+    readonly demoData?: {
+        /** freshtrack:demoSeedVersion, a label of the demo-data job, whose change runs the job (and seeds) again. */
+        readonly seedVersion: string;
+    };
     /** Of the data tier, values only: where its services answer, and the containers to wait for. */
-    readonly data: { readonly endpoints: DataEndpoints; readonly readiness: DataReadiness };
+    readonly data: {
+        /** Where the data services answer, and with which logins (DataTier's `endpoints`). */
+        readonly endpoints: DataEndpoints;
+        /** What the application's containers wait for and require (DataTier's `readiness`). */
+        readonly readiness: DataReadiness;
+    };
 }
 
 /** Exits 0 when an HTTP endpoint answers 2xx; uses the Node.js runtime the FreshTrack images are built on. */

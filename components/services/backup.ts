@@ -230,9 +230,17 @@ export function renderMirrorLoop(loop: MirrorLoop): string {
 }
 
 export interface BackupArgs {
+    /**
+     * The application tier's context (AppTier's own args): its networks, the backups and textfile volumes, secrets,
+     * limits, and the backup settings (schedule, retention in days, offsite store) from freshtrack:backup.
+     */
     readonly ctx: AppContext;
     /** Straight to PostgreSQL (not through the pool). */
     readonly app: AppEnvInputs;
+    /**
+     * What the backup service's container waits for: PostgreSQL and PgBouncer when they run on the host, none for a
+     * managed cluster (the data tier's readiness, `database`).
+     */
     readonly database: readonly pulumi.Resource[];
     /** MinIO and its buckets. */
     readonly objectStorage: readonly pulumi.Resource[];

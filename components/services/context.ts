@@ -13,9 +13,13 @@ import type { DataVolumes, VolumeName } from "../platform/volumes";
 export interface TierPlatform<N extends NetworkName, V extends VolumeName, S extends SecretName> {
     /** Prefix of Docker object names, e.g. `freshtrack-dev`. */
     readonly namePrefix: string;
+    /** The host's Docker daemon: what must be ready before a container is created, and how commands reach it. */
     readonly daemon: DockerDaemon;
+    /** This tier's Docker networks, by name; no other network is in reach. */
     readonly networks: Readonly<Record<N, docker.Network>>;
+    /** This tier's named volumes. */
     readonly volumes: Readonly<Record<V, docker.Volume>>;
+    /** This tier's generated credentials (secret outputs of the stack's random resources). */
     readonly secrets: Readonly<Record<S, pulumi.Output<string>>>;
 }
 

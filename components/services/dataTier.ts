@@ -44,15 +44,23 @@ export interface DataTierArgs extends DataContext {
      * when the Postgres and PgBouncer containers are not created.
      */
     readonly database:
-        | { readonly volume: docker.Volume }
         | {
+              /** PostgreSQL's protected data volume (the platform's `postgres-data`). */
+              readonly volume: docker.Volume;
+          }
+        | {
+              /** The managed cluster's endpoints (ManagedDatabase's `endpoint` and `direct`). */
               readonly external: {
+                  /** Through the cluster's connection pool: for the backend and worker. */
                   readonly pooled: DatabaseEndpoint;
                   /**
                    * With the cluster administrator's login, when the application's role cannot create objects in
                    * `public` by itself.
                    */
-                  readonly direct: DatabaseEndpoint & { readonly admin?: DatabaseAdminLogin };
+                  readonly direct: DatabaseEndpoint & {
+                      /** The cluster's administrator (`doadmin`), for the grant on schema public (Migrations). */
+                      readonly admin?: DatabaseAdminLogin;
+                  };
               };
           };
 }
@@ -78,6 +86,11 @@ export interface DataEndpoints {
 export interface DataReadiness {
     /** PostgreSQL, then PgBouncer, when they run on the host; none when the database is outside it. */
     readonly database: readonly pulumi.Resource[];
+    /**
+     * The same two named, present exactly when they run on the host: for what waits for one of them alone, as each of
+     * the monitoring tier's exporters waits for its own service (and PgBouncer's runs only where PgBouncer does).
+     */
+    readonly selfHostedDatabase?: { readonly postgres: pulumi.Resource; readonly pgbouncer: pulumi.Resource };
     readonly redis: pulumi.Resource;
     /** The MinIO server. */
     readonly objectStorage: pulumi.Resource;
@@ -137,6 +150,9 @@ export class DataTier extends pulumi.ComponentResource {
         );
         this.readiness = {
             database: [this.postgres, this.pgbouncer].filter((s): s is Service => s !== undefined),
+            ...(this.postgres && this.pgbouncer
+                ? { selfHostedDatabase: { postgres: this.postgres, pgbouncer: this.pgbouncer } }
+                : {}),
             redis: this.redis,
             objectStorage: this.minio,
             objectStorageInit: this.minioBuckets,

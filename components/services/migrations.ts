@@ -21,7 +21,12 @@ import {
 import { imageOf } from "../catalog";
 
 export interface MigrationsArgs {
+    /** The application tier's context (AppTier's own args): its networks, secrets, limits, release and commands. */
     readonly ctx: AppContext;
+    /**
+     * What the migrate job connects to, as the backend would, except that `database` is PostgreSQL straight, not
+     * through the pool (the data tier's `databaseDirect`): migrations need a whole session.
+     */
     readonly app: AppEnvInputs;
     /** What must be healthy first: the database (and PgBouncer, when it runs). */
     readonly database: readonly pulumi.Resource[];

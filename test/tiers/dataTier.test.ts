@@ -9,8 +9,10 @@ import { RegisteredResource } from "../../scripts/lib/mockRun";
 import { containers, run, uploadText } from "../helpers";
 import { testPlatform } from "./platform";
 
-async function dataTierAlone(database: "self-hosted" | "external"): Promise<RegisteredResource[]> {
-    const { resources } = await run(() => {
+async function dataTierAlone(
+    database: "self-hosted" | "external",
+): Promise<{ resources: RegisteredResource[]; tier: DataTier }> {
+    const { resources, result } = await run(() => {
         const { provider, platform } = testPlatform({
             networks: ["data", "monitoring"],
             volumes: ["redis-data", "minio-data"],
@@ -39,12 +41,12 @@ async function dataTierAlone(database: "self-hosted" | "external"): Promise<Regi
             { providers: [provider] },
         );
     });
-    return resources;
+    return { resources, tier: result };
 }
 
 describe("data tier alone: its part of the platform in, its endpoints out", () => {
     it("runs PostgreSQL behind PgBouncer, Redis, MinIO and minio-init on the networks it was given, with little else", async () => {
-        const resources = await dataTierAlone("self-hosted");
+        const { resources } = await dataTierAlone("self-hosted");
         expect(containers(resources).map((c) => c.name)).to.have.members([
             "postgres",
             "pgbouncer",
@@ -64,12 +66,21 @@ describe("data tier alone: its part of the platform in, its endpoints out", () =
     });
 
     it("runs no PostgreSQL or PgBouncer when the database is outside the host", async () => {
-        const resources = await dataTierAlone("external");
+        const { resources } = await dataTierAlone("external");
         expect(containers(resources).map((c) => c.name)).to.have.members(["redis", "minio", "minio-init"]);
     });
 
+    it("names PostgreSQL and PgBouncer in its readiness exactly when they run on the host", async () => {
+        const { tier } = await dataTierAlone("self-hosted");
+        expect(tier.readiness.selfHostedDatabase?.postgres, "PostgreSQL by name").to.equal(tier.postgres);
+        expect(tier.readiness.selfHostedDatabase?.pgbouncer, "PgBouncer by name").to.equal(tier.pgbouncer);
+        expect(tier.readiness.database, "the same two, in order").to.deep.equal([tier.postgres, tier.pgbouncer]);
+        const outside = await dataTierAlone("external");
+        expect(outside.tier.readiness.selfHostedDatabase, "a database outside the host").to.be.undefined;
+    });
+
     it("keeps the dumps in the backups bucket for the days it was told", async () => {
-        const resources = await dataTierAlone("self-hosted");
+        const { resources } = await dataTierAlone("self-hosted");
         const lifecycle = JSON.parse(uploadText(resources, "minio-init", "/run/secrets/mc/backups-lifecycle.json")) as {
             Rules: Array<{ Expiration: { Days: number } }>;
         };

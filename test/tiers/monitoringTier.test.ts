@@ -60,11 +60,15 @@ async function monitoringAlone(o: Options): Promise<{ resources: RegisteredResou
                 retention: { metricsRetentionDays: 30, logRetentionDays: 9 },
                 dockerDataRoot: "/srv/docker",
                 data: {
-                    database,
-                    redisPassword: pulumi.secret("redis-password"),
-                    services: {
+                    endpoints: {
+                        databaseDirect: database,
+                        redis: { host: "redis", port: 6379, password: pulumi.secret("redis-password") },
+                    },
+                    readiness: {
                         redis: standIn("redis"),
-                        ...(selfHosted ? { postgres: standIn("postgres"), pgbouncer: standIn("pgbouncer") } : {}),
+                        ...(selfHosted
+                            ? { selfHostedDatabase: { postgres: standIn("postgres"), pgbouncer: standIn("pgbouncer") } }
+                            : {}),
                     },
                 },
                 probeUrls: ["https://cold.example.net"],
@@ -122,6 +126,16 @@ describe("monitoring tier alone: its part of the platform, its settings and the 
         expect(waitsFor(resources, "postgres-exporter", "postgres"), "postgres-exporter after PostgreSQL").to.be.true;
         expect(waitsFor(resources, "pgbouncer-exporter", "pgbouncer"), "pgbouncer-exporter after PgBouncer").to.be.true;
         expect(waitsFor(resources, "redis-exporter", "redis"), "redis-exporter after Redis").to.be.true;
+        // Each after its own service only (the data tier's readiness names them one by one).
+        expect(waitsFor(resources, "postgres-exporter", "pgbouncer"), "postgres-exporter after PgBouncer").to.be.false;
+        expect(waitsFor(resources, "pgbouncer-exporter", "postgres"), "pgbouncer-exporter after PostgreSQL").to.be
+            .false;
+        const managed = await monitoringAlone({ database: "managed" });
+        const managedWaits = containerNamed(managed.resources, "postgres-exporter").options.dependsOn;
+        expect(
+            managedWaits.filter((urn) => urn.includes("test:tiers:StandIn")),
+            "postgres-exporter with the database outside the host",
+        ).to.be.empty;
         expect(waitsFor(resources, "blackbox", "caddy"), "the probes after Caddy").to.be.true;
         const tier = resources.find((r) => r.type === "freshtrack:monitoring:MonitoringTier");
         expect(tier?.options.dependsOn, "the tier itself registers at once").to.be.empty;
