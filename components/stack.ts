@@ -10,9 +10,9 @@ import { EDGE_PLATFORM, Edge } from "./edge/caddy";
 import { dockerDataRoot, MONITORING_PLATFORM, MonitoringTier } from "./monitoring/monitoringTier";
 import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
-import { APP_SECRETS, AppTier } from "./services/appTier";
+import { APP_PLATFORM, AppTier } from "./services/appTier";
 import { DATABASE_ROLES, pickPlatform } from "./services/context";
-import { DATA_SECRETS, DataTier } from "./services/dataTier";
+import { DATA_PLATFORM, DataTier } from "./services/dataTier";
 import { MINIO_ROOT_USER } from "./services/minio";
 
 /**
@@ -71,11 +71,7 @@ export function deployStack() {
     const data = new DataTier(
         "data",
         {
-            ...pickPlatform(platform, {
-                networks: ["data", "monitoring"],
-                volumes: ["redis-data", "minio-data"],
-                secrets: DATA_SECRETS,
-            }),
+            ...pickPlatform(platform, DATA_PLATFORM),
             limits: cfg.resources,
             backupRetentionDays: cfg.backup.retentionDays,
             database: managed
@@ -88,11 +84,7 @@ export function deployStack() {
     const app = new AppTier(
         "app",
         {
-            ...pickPlatform(platform, {
-                networks: ["edge", "app", "data", "monitoring"],
-                volumes: ["backups", "metrics-textfile"],
-                secrets: APP_SECRETS,
-            }),
+            ...pickPlatform(platform, APP_PLATFORM),
             app: cfg.app,
             domain: cfg.domain,
             images: appImageSources(cfg, host),

@@ -10,19 +10,22 @@ import { Backup } from "./backup";
 import { Migrations } from "./migrations";
 
 /**
- * The generated credentials the application tier's services use: the JWT key, and MinIO's root password, from which
- * the application's, backup-sync's and the uploads reader's own MinIO secrets are derived (minio.ts).
+ * What the application tier uses of the platform. Networks: the four its containers join, each for a peer it calls or
+ * is called by (the constructor says which). Volumes: the backups, and node-exporter's textfile directory where the
+ * backup jobs leave their metrics. Credentials: the JWT key, and MinIO's root password, from which the application's,
+ * backup-sync's and the uploads reader's own MinIO secrets are derived (minio.ts).
  */
-export const APP_SECRETS = ["minioRootPassword", "appJwtSecret"] as const;
+export const APP_PLATFORM = {
+    networks: ["edge", "app", "data", "monitoring"],
+    volumes: ["backups", "metrics-textfile"],
+    secrets: ["minioRootPassword", "appJwtSecret"],
+} as const;
 
-/**
- * The application tier's part of the platform: the four networks its containers join (each for a peer it calls or is
- * called by, as the constructor says), the backups volume and node-exporter's textfile directory, its credentials.
- */
+/** The application tier's part of the platform (APP_PLATFORM). */
 export type AppPlatform = TierPlatform<
-    "edge" | "app" | "data" | "monitoring",
-    "backups" | "metrics-textfile",
-    (typeof APP_SECRETS)[number]
+    (typeof APP_PLATFORM.networks)[number],
+    (typeof APP_PLATFORM.volumes)[number],
+    (typeof APP_PLATFORM.secrets)[number]
 >;
 
 type AppService =

@@ -10,22 +10,30 @@ import { POSTGRES_PORT, postgres, selfHostedLogins } from "./postgres";
 import { REDIS_PORT, redis } from "./redis";
 import { ENDPOINTS } from "../catalog";
 
-/** The generated credentials the data tier's services use. */
-export const DATA_SECRETS = [
-    "postgresSuperuserPassword",
-    "postgresPassword",
-    "databaseAppPassword",
-    "databaseBackupPassword",
-    "databaseMonitorPassword",
-    "redisPassword",
-    "minioRootPassword",
-] as const;
+/**
+ * What the data tier uses of the platform. Networks: data, where its peers reach the databases; monitoring, where
+ * Prometheus scrapes MinIO. Volumes: those of Redis and MinIO (PostgreSQL's protected volume comes as `database`,
+ * since a managed database has none). Credentials: every database, Redis and MinIO password its services set.
+ */
+export const DATA_PLATFORM = {
+    networks: ["data", "monitoring"],
+    volumes: ["redis-data", "minio-data"],
+    secrets: [
+        "postgresSuperuserPassword",
+        "postgresPassword",
+        "databaseAppPassword",
+        "databaseBackupPassword",
+        "databaseMonitorPassword",
+        "redisPassword",
+        "minioRootPassword",
+    ],
+} as const;
 
-/** The data tier's part of the platform: its networks, the volumes of Redis and MinIO, its credentials. */
+/** The data tier's part of the platform (DATA_PLATFORM). */
 export type DataPlatform = TierPlatform<
-    "data" | "monitoring",
-    "redis-data" | "minio-data",
-    (typeof DATA_SECRETS)[number]
+    (typeof DATA_PLATFORM.networks)[number],
+    (typeof DATA_PLATFORM.volumes)[number],
+    (typeof DATA_PLATFORM.secrets)[number]
 >;
 
 type DataService = "postgres" | "pgbouncer" | "redis" | "minio" | "minio-init";

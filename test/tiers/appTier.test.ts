@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { DEFAULT_LIMITS } from "../../components/config";
 import { PUBLIC_IMAGES } from "../../components/images";
 import { Service } from "../../components/service";
-import { APP_SECRETS, AppTier, AppTierArgs } from "../../components/services/appTier";
+import { APP_PLATFORM, AppTier, AppTierArgs } from "../../components/services/appTier";
 import type { DataEndpoints, DataReadiness } from "../../components/services/dataTier";
 import { RegisteredResource } from "../../scripts/lib/mockRun";
 import { containers, run, TEST_OFFSITE_KEY, uploadText } from "../helpers";
@@ -34,15 +34,9 @@ interface AppTierRun {
     readonly readiness: { readonly database: string; readonly redis: string; readonly objectStorage: string };
 }
 
-const APP_NETWORKS = ["edge", "app", "data", "monitoring"] as const;
-
 async function appTierAlone(variant: Variant = {}): Promise<AppTierRun> {
     const { resources } = await run(() => {
-        const { provider, platform } = testPlatform({
-            networks: APP_NETWORKS,
-            volumes: ["backups", "metrics-textfile"],
-            secrets: APP_SECRETS,
-        });
+        const { provider, platform } = testPlatform(APP_PLATFORM);
         const database = new StandIn("database-standin");
         const redis = new StandIn("redis-standin");
         const objectStorage = new StandIn("object-storage-standin");

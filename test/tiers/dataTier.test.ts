@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { DEFAULT_LIMITS } from "../../components/config";
-import { DATA_SECRETS, DataTier } from "../../components/services/dataTier";
+import { DATA_PLATFORM, DataTier } from "../../components/services/dataTier";
 import { RegisteredResource } from "../../scripts/lib/mockRun";
 import { containers, run, uploadText } from "../helpers";
 import { testPlatform } from "./platform";
@@ -13,11 +13,7 @@ async function dataTierAlone(
     database: "self-hosted" | "external",
 ): Promise<{ resources: RegisteredResource[]; tier: DataTier }> {
     const { resources, result } = await run(() => {
-        const { provider, platform } = testPlatform({
-            networks: ["data", "monitoring"],
-            volumes: ["redis-data", "minio-data"],
-            secrets: DATA_SECRETS,
-        });
+        const { provider, platform } = testPlatform(DATA_PLATFORM);
         const postgresVolume = testPlatform({ networks: [], volumes: ["postgres-data"], secrets: [] }).platform.volumes;
         const external = {
             host: "db.example.net",
