@@ -163,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`rollback: export and manifest in ${exportDir}`);
 
         versionChanging = true;
-        await workspaceStack.setConfig("freshtrack:appVersion", { value: plan.to });
+        await workspaceStack.setAppVersion(plan.to);
         // With the policy pack (the workspace adds it), as npm run deploy: going back passes the rules forward does.
         const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out) });
         if (up.summary.result !== "succeeded") throw new Error(`pulumi up ended with ${up.summary.result}`);

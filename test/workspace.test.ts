@@ -6,11 +6,46 @@
  * - `up` and `preview` always carry the policy pack and the pack config of the stack's environment, whatever a
  *   caller passes; rollback's update included (rung 4: the module and the real rollback script against a stand-in
  *   `pulumi` on PATH that records what the Automation API asks it, and a stand-in `docker`).
- * - The pack config follows `freshtrack:environment`, not the stack's name.
+ * - The pack config follows `freshtrack:environment`, not the stack's name, and no script can change it before an
+ *   update: the one config value the workspace writes is freshtrack:appVersion, through setAppVersion (rung 3).
+ *   Every other spelling of the Automation API is refused in test/boundaries.test.ts.
  * - Outputs are read without selecting the stack, secrets masked unless they may be shown; a failure is one line.
  */
 import { expect } from "chai";
-import { sourceFacts, sourceFiles } from "./sourceTree";
+import * as ts from "typescript";
+import { nodesOf, parseSource, sourceFacts, sourceFiles } from "./sourceTree";
+
+/** What changes a stack's config through the Automation API (@pulumi/pulumi 3.270.0 automation/stack.d.ts:132-229). */
+const CONFIG_WRITERS = new Set([
+    ...["setConfig", "setAllConfig", "setAllConfigJson", "removeConfig", "removeAllConfig", "refreshConfig"],
+    ...["addEnvironments", "removeEnvironment", "setTag", "removeTag"],
+]);
+
+/**
+ * Every config write of a file but setConfig("freshtrack:appVersion", ...), and the members of its OperatorStack that
+ * would write config (any `set`, `remove`, `add` or `refresh` member but setAppVersion).
+ */
+function configWrites(file: string, text?: string): string[] {
+    const p = parseSource(file, text);
+    const found: string[] = [];
+    for (const node of nodesOf(p)) {
+        if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+            const method = node.expression.name.text;
+            const [first] = node.arguments;
+            const appVersion =
+                method === "setConfig" && first && ts.isStringLiteral(first) && first.text === "freshtrack:appVersion";
+            if (CONFIG_WRITERS.has(method) && !appVersion)
+                found.push(`${p.at(node)} ${node.getText(p.source).slice(0, 60)}`);
+        }
+        if (ts.isInterfaceDeclaration(node) && node.name.text === "OperatorStack")
+            for (const m of node.members) {
+                const name = m.name?.getText(p.source) ?? "";
+                if (/^(set|remove|add|refresh)/.test(name) && name !== "setAppVersion")
+                    found.push(`${p.at(m)} OperatorStack.${name}`);
+            }
+    }
+    return found;
+}
 
 describe("the operator workspace is the one way to a deployed stack (rung 3, the source tree)", () => {
     const files = sourceFiles(["scripts", "operator"]);
@@ -32,6 +67,19 @@ describe("the operator workspace is the one way to a deployed stack (rung 3, the
                 .map((c) => `${c.at} ${c.callee}("${c.firstArg}")`),
         );
         expect(starting, starting.join("\n")).to.deep.equal([]);
+    });
+
+    it("the workspace writes no config but freshtrack:appVersion, and offers scripts no other config writer", () => {
+        expect(configWrites("scripts/lib/workspace.ts")).to.deep.equal([]);
+        // What it offered before: any key, so a script could set freshtrack:environment (another pack config) first.
+        const before = [
+            "export interface OperatorStack { setConfig(key: string, value: ConfigValue): Promise<void>; }",
+            "const s = { setConfig: (key, value) => selected.setConfig(key, value) };",
+            'selected.setConfig("freshtrack:appVersion", { value: v }); selected.setAllConfig({});',
+        ].join("\n");
+        expect(configWrites("scripts/lib/workspace.ts", before).map((f) => f.split(" ")[0])).to.deep.equal(
+            [1, 2, 3].map((l) => `scripts/lib/workspace.ts:${l}`),
+        );
     });
 
     it("the checker finds a script that would (a synthetic file)", () => {

@@ -8,11 +8,11 @@
  * `up` and `preview` always carry the policy pack and the pack config of the stack's environment
  * (scripts/lib/policyRun.ts, policyUpOptions): the Automation API's Stack never leaves this module, and the options
  * the scripts may pass leave out the pack, its config, an inline program and another config file, which are filled in
- * here, last, on every call.
+ * here, last, on every call. The one config value a script may change is the app version (rollback's): a script
+ * cannot set freshtrack:environment, or anything else that would choose another pack config, before an update.
  */
 import {
     ConfigMap,
-    ConfigValue,
     Deployment,
     LocalWorkspace,
     PreviewOptions,
@@ -23,6 +23,7 @@ import {
     UpResult,
 } from "@pulumi/pulumi/automation";
 import { isMissingCli, pulumiFailure } from "./cli";
+import { checkPinnedTag } from "../../components/validation";
 import { policyUpOptions } from "./policyRun";
 import { REPO_ROOT } from "./stackFiles";
 
@@ -42,8 +43,12 @@ export interface OperatorStack {
     outputs(opts: { showSecrets: boolean }): Promise<Record<string, unknown>>;
     /** Its config, secrets decrypted (`pulumi config --show-secrets --json`). Throws a StackReadError. */
     config(): Promise<ConfigMap>;
-    /** Sets one config value in Pulumi.<stack>.yaml. */
-    setConfig(key: string, value: ConfigValue): Promise<void>;
+    /**
+     * Sets freshtrack:appVersion in Pulumi.<stack>.yaml, the only config a script changes (rollback). A version the
+     * program would refuse (checkPinnedTag, its check of the key in components/config/schema.ts KEY_CHECKS) is
+     * refused here, before the file changes.
+     */
+    setAppVersion(version: string): Promise<void>;
     /** The newest `pageSize` entries of its update history, newest first. Throws a StackReadError. */
     history(pageSize: number): Promise<UpdateSummary[]>;
     /** Its state, secrets in plaintext (`pulumi stack export --show-secrets`). Throws a StackReadError. */
@@ -118,7 +123,11 @@ function operatorStack(stack: string, selected: Stack): OperatorStack {
         name: stack,
         outputs: ({ showSecrets }) => reading(stack, async () => plainOutputs(await selected.outputs(), showSecrets)),
         config: () => reading(stack, () => selected.getAllConfig()),
-        setConfig: (key, value) => selected.setConfig(key, value),
+        setAppVersion: async (version) => {
+            const problem = checkPinnedTag(version);
+            if (problem) throw new Error(`freshtrack:appVersion ${JSON.stringify(version)}: expected ${problem}`);
+            await selected.setConfig("freshtrack:appVersion", { value: version });
+        },
         // The Automation API asks for the secrets too (stack.js:1206-1222, showSecrets defaults to true) so that each
         // entry's config reads as set; the scripts read only freshtrack:appVersion from it.
         history: (pageSize) => reading(stack, () => selected.history(pageSize)),
