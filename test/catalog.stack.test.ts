@@ -1,25 +1,31 @@
 /**
  * The service catalog (issue 16, item 4): one spec per container. Rung 1 (mocks): what every shipped stack and its
- * variants register is compared with the specs, so a spec that drifts from its builder fails here; and the policy
- * pack's capability allowlist, kept by hand as an independent control, is compared with them.
+ * variants register is compared with the specs, property by property and exactly (limits, CPUs as the provider reads
+ * them back, networks with their conditions, the health check's port and path, the tier component that builds the
+ * container), so a spec that drifts from its builder, or a builder that drifts from its spec, fails here. Each stack
+ * also has exactly one Docker provider, which every Docker resource uses.
  */
 import { expect } from "chai";
-import { SERVICE_SPECS, SERVICES, ServiceSpec } from "../components/catalog";
+import { SERVICE_SPECS, SERVICES, Tier } from "../components/catalog";
+import type { StackCondition } from "../components/catalog/spec";
 import { parseStackConfig, StackConfig } from "../components/config";
+import type { ResourceLimits } from "../components/config/limits";
+import { cpusInput } from "../components/dockerForms";
 import { PUBLIC_IMAGES } from "../components/images";
+import type { NetworkName } from "../components/platform/networks";
 import { deployStack } from "../components/stack";
 import { RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
-import { rawConfigOf } from "../scripts/lib/stackFiles";
+import { rawConfigOf, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
 import { containers } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
 
-/** Whether a stack with these settings runs the service, by the spec's own words. */
-function runsOn(spec: ServiceSpec, cfg: StackConfig): boolean {
-    switch (spec.runs) {
-        case "always":
-            return true;
+/** Whether a stack with these settings meets a spec's condition, by the condition's own words. */
+function holds(condition: StackCondition, cfg: StackConfig): boolean {
+    switch (condition) {
         case "with a self-hosted PostgreSQL":
             return cfg.database.mode === "container";
+        case "with a managed PostgreSQL":
+            return cfg.database.mode === "managed";
         case "with freshtrack:demoData":
             return cfg.demoData;
         case "with freshtrack:backup.offsite":
@@ -27,26 +33,18 @@ function runsOn(spec: ServiceSpec, cfg: StackConfig): boolean {
     }
 }
 
-/** How the container's health check differs from what its spec says it proves; undefined when it does not. */
-function healthProblem(spec: ServiceSpec, container: RegisteredResource, cfg: StackConfig): string | undefined {
-    const check = container.inputs.healthcheck as { tests?: string[] } | undefined;
-    const text = (check?.tests ?? []).join(" ");
-    const h = spec.health;
-    if (h === "none: a job runs to completion") return check === undefined ? undefined : `a job with a check: ${text}`;
-    if (check === undefined) return "no health check";
-    if ("get" in h) {
-        return text.includes(String(spec.port)) && text.includes(h.get)
-            ? undefined
-            : `expected a GET of ${h.get} on port ${spec.port}, got ${text}`;
-    }
-    if ("command" in h)
-        return text.includes(h.command.join(" ")) ? undefined : `expected ${h.command.join(" ")}, got ${text}`;
-    const fromConfig: Record<string, string> = {
-        "freshtrack:appCommands.workerHealthcheck": cfg.app.commands.workerHealthcheck,
-    };
-    const command = fromConfig[h.fromConfig];
-    if (command === undefined) return `no such setting: ${h.fromConfig}`;
-    return text.includes(command) ? undefined : `expected ${command} (${h.fromConfig}), got ${text}`;
+/** A spec as the catalog holds it: its `limits.sameAs`, if any, names a service with limits of its own. */
+type ServiceSpec = (typeof SERVICE_SPECS)[number];
+
+const runsOn = (spec: ServiceSpec, cfg: StackConfig) => spec.runs === "always" || holds(spec.runs, cfg);
+
+/** The networks a spec says a container joins here: its base ones, and each extra one whose condition holds. */
+function expectedNetworks(spec: ServiceSpec, cfg: StackConfig): NetworkName[] {
+    const extras = Object.entries(spec.extraNetworks ?? {}) as Array<[NetworkName, { when: StackCondition }]>;
+    return [
+        ...spec.networks,
+        ...extras.filter(([, extra]) => holds(extra.when, cfg)).map(([network]) => network),
+    ].sort();
 }
 
 /**
@@ -57,43 +55,220 @@ function networkKeys(container: RegisteredResource, namePrefix: string): string[
     return networks.map((n) => n.name.slice(namePrefix.length + 1).replace(/-dualstack$/, "")).sort();
 }
 
-describe("service catalog: one spec per container, checked against what the program registers", () => {
-    for (const [variant, settings] of Object.entries(URN_VARIANTS)) {
-        it(`${variant}: runs exactly the specs that apply, each with its image, capabilities, networks, health check and limits`, async () => {
-            const cfg = parseStackConfig(rawConfigOf(settings()));
-            const { resources } = await runUnderMocks(settings(), deployStack);
-            const registered = containers(resources);
-            expect(registered.map((c) => c.name).sort()).to.deep.equal(
-                SERVICE_SPECS.filter((s) => runsOn(s, cfg))
-                    .map((s) => s.name)
-                    .sort(),
-            );
-            for (const container of registered) {
-                const spec: ServiceSpec = SERVICES[container.name as keyof typeof SERVICES];
-                const image = resources.find(
-                    (r) => r.type === "docker:index/remoteImage:RemoteImage" && r.parent === container.parent,
+/**
+ * The HTTP requests a health check makes to the container itself, as port and path: a URL on the loopback address
+ * (wget, curl, node's fetch), or bash's /dev/tcp with the request line it writes.
+ */
+function loopbackRequests(text: string): Array<{ port: number; path: string }> {
+    const requests: Array<{ port: number; path: string }> = [];
+    for (const m of text.matchAll(/\bhttps?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)(\/[^\s"'`)\\]*)?/g))
+        requests.push({ port: Number(m[1]), path: m[2] ?? "/" });
+    const tcp = /\/dev\/tcp\/(?:127\.0\.0\.1|localhost)\/(\d+)\b/.exec(text);
+    if (tcp) requests.push({ port: Number(tcp[1]), path: /\bGET (\S+) HTTP\//.exec(text)?.[1] ?? "" });
+    return requests;
+}
+
+/** Whether `words` holds `command` as consecutive words: a command inside a shell line, never part of a word. */
+function runsCommand(words: readonly string[], command: readonly string[]): boolean {
+    return words.some((_, i) => command.every((w, j) => words[i + j] === w));
+}
+
+/** How the container's health check differs from what its spec says it proves; undefined when it does not. */
+function healthProblem(spec: ServiceSpec, container: RegisteredResource, cfg: StackConfig): string | undefined {
+    const check = container.inputs.healthcheck as { tests?: string[] } | undefined;
+    const tests = check?.tests ?? [];
+    const text = tests.join(" ");
+    const h = spec.health;
+    if (h === "none: a job runs to completion") return check === undefined ? undefined : `a job with a check: ${text}`;
+    if (check === undefined) return "no health check";
+    if ("get" in h) {
+        // Exactly one request, to exactly the spec's port and path: 3000 is not 30000, /health is not /health/ready.
+        const requests = loopbackRequests(text);
+        const wanted = { port: spec.port, path: h.get };
+        return requests.length === 1 && requests[0]!.port === wanted.port && requests[0]!.path === wanted.path
+            ? undefined
+            : `expected one GET of ${h.get} on port ${spec.port}, got ${JSON.stringify(requests)} from ${text}`;
+    }
+    if ("command" in h) {
+        // An argv the daemon runs as given, or words of a shell line: never a substring (6432 is not 64321).
+        const [form, ...rest] = tests;
+        const matches =
+            form === "CMD"
+                ? JSON.stringify(rest) === JSON.stringify(h.command)
+                : form === "CMD-SHELL" && rest.length === 1 && runsCommand(rest[0]!.split(/\s+/), h.command);
+        return matches ? undefined : `expected ${h.command.join(" ")}, got ${text}`;
+    }
+    const fromConfig: Record<string, string> = {
+        "freshtrack:appCommands.workerHealthcheck": cfg.app.commands.workerHealthcheck,
+    };
+    const command = fromConfig[h.fromConfig];
+    if (command === undefined) return `no such setting: ${h.fromConfig}`;
+    return JSON.stringify(tests) === JSON.stringify(["CMD-SHELL", command])
+        ? undefined
+        : `expected CMD-SHELL ${command} (${h.fromConfig}), got ${text}`;
+}
+
+/**
+ * The limits a spec gives its container on this stack: its own, or those of the service it shares them with, under
+ * the stack's freshtrack:resources override of that service. Read from the specs and the stack file, not from the
+ * parsed config, so that config deriving its defaults wrongly fails here too.
+ */
+function expectedLimits(spec: ServiceSpec, settings: StackSettings): ResourceLimits {
+    const owner = "sameAs" in spec.limits ? SERVICES[spec.limits.sameAs] : spec;
+    const own = owner.limits as ResourceLimits;
+    const raw = settings.config["freshtrack:resources"];
+    const overrides = (raw === undefined ? {} : JSON.parse(raw)) as Record<string, Partial<ResourceLimits>>;
+    return { ...own, ...overrides[owner.name] };
+}
+
+/** The component that builds a tier's containers, by its type token. */
+const TIER_COMPONENTS: Readonly<Record<Tier, string>> = {
+    data: "freshtrack:services:DataTier",
+    app: "freshtrack:services:AppTier",
+    edge: "freshtrack:edge:Edge",
+    monitoring: "freshtrack:monitoring:MonitoringTier",
+};
+
+/** The types of a resource's ancestors, nearest first, from the parent URNs its registration records. */
+function ancestry(resource: RegisteredResource, byUrn: ReadonlyMap<string, RegisteredResource>): string[] {
+    const types: string[] = [];
+    for (let urn = resource.parent; urn !== undefined; urn = byUrn.get(urn)?.parent)
+        types.push(byUrn.get(urn)?.type ?? `unregistered ${urn}`);
+    return types;
+}
+
+const DOCKER_PROVIDER = "pulumi:providers:docker";
+
+/** A container with its spec. */
+interface Specified {
+    readonly container: RegisteredResource;
+    readonly spec: ServiceSpec;
+}
+
+/** What `problem` finds wrong with each container, as `<service>: <problem>`: all of them at once in a failure. */
+function deviations(specified: readonly Specified[], problem: (s: Specified) => string | undefined): string[] {
+    return specified.flatMap((s) => {
+        const found = problem(s);
+        return found === undefined ? [] : [`${s.container.name}: ${found}`];
+    });
+}
+
+/** `undefined` when `actual` is `expected`, else what differs, for deviations(). */
+function differs(what: string, actual: unknown, expected: unknown): string | undefined {
+    const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
+    return a === e ? undefined : `${what} ${a}, expected ${e}`;
+}
+
+describe("service catalog: one spec per container, checked against what the program registers (rung 1: mocks)", () => {
+    it("checks every shipped stack, besides the variants", () => {
+        expect(Object.keys(URN_VARIANTS)).to.include.members(shippedStacks());
+    });
+
+    for (const [variant, settingsOf] of Object.entries(URN_VARIANTS)) {
+        describe(variant, () => {
+            const settings = settingsOf();
+            const cfg = parseStackConfig(rawConfigOf(settings));
+            let resources: RegisteredResource[];
+            let specified: Specified[];
+            before(async () => {
+                resources = (await runUnderMocks(settingsOf(), deployStack)).resources;
+                specified = containers(resources).map((container) => ({
+                    container,
+                    spec: SERVICES[container.name as keyof typeof SERVICES],
+                }));
+            });
+
+            it("runs exactly the specs whose condition holds on this stack", () => {
+                expect(specified.map((s) => s.container.name).sort()).to.deep.equal(
+                    SERVICE_SPECS.filter((s) => runsOn(s, cfg))
+                        .map((s) => s.name)
+                        .sort(),
                 );
-                const expected =
-                    "public" in spec.image ? PUBLIC_IMAGES[spec.image.public] : cfg.app.images[spec.image.app].ref;
-                expect(image?.inputs.name, `${container.name}: image`).to.equal(expected);
-                const caps = container.inputs.capabilities as { adds: string[] };
-                expect(caps.adds, `${container.name}: capabilities`).to.deep.equal([...spec.capabilities]);
-                const joined = networkKeys(container, cfg.namePrefix);
-                const extras = Object.keys(spec.extraNetworks ?? {});
-                expect(joined, `${container.name}: networks`).to.satisfy(
-                    (keys: string[]) =>
-                        keys.every((k) => spec.networks.includes(k as never) || extras.includes(k)) &&
-                        spec.networks.every((k) => keys.includes(k) || extras.length > 0),
+            });
+
+            it("pulls each container's image as its spec names it, and adds back exactly its capabilities", () => {
+                const images = deviations(specified, ({ container, spec }) => {
+                    const image = resources.find(
+                        (r) => r.type === "docker:index/remoteImage:RemoteImage" && r.parent === container.parent,
+                    );
+                    const expected =
+                        "public" in spec.image ? PUBLIC_IMAGES[spec.image.public] : cfg.app.images[spec.image.app].ref;
+                    return differs("image", image?.inputs.name, expected);
+                });
+                const capabilities = deviations(specified, ({ container, spec }) =>
+                    differs("adds", (container.inputs.capabilities as { adds: string[] }).adds, spec.capabilities),
                 );
-                expect(healthProblem(spec, container, cfg), `${container.name}: health`).to.equal(undefined);
-                const limits =
-                    "sameAs" in spec.limits
-                        ? cfg.resources[spec.limits.sameAs as never]
-                        : cfg.resources[spec.name as never];
-                expect(container.inputs.memory, `${container.name}: memory`).to.equal(
-                    (limits as { memoryMb: number }).memoryMb,
-                );
-            }
+                expect([...images, ...capabilities]).to.deep.equal([]);
+            });
+
+            it("joins the spec's base networks, and each extra network exactly when its condition holds", () => {
+                expect(
+                    deviations(specified, ({ container, spec }) =>
+                        differs("joins", networkKeys(container, cfg.namePrefix), expectedNetworks(spec, cfg)),
+                    ),
+                ).to.deep.equal([]);
+            });
+
+            it("checks health as the spec says: its port and path, or its command, exactly", () => {
+                expect(
+                    deviations(specified, ({ container, spec }) => healthProblem(spec, container, cfg)),
+                ).to.deep.equal([]);
+            });
+
+            it("limits memory and CPUs as the spec (or the stack's freshtrack:resources) says, CPUs in their read-back form", () => {
+                expect(
+                    deviations(specified, ({ container, spec }) => {
+                        const limits = expectedLimits(spec, settings);
+                        // The provider's input is the text Docker's NanoCPUs read back as ("1.0", "0.25":
+                        // components/dockerForms.ts cpusInput), which components/service.ts writes.
+                        return (
+                            differs("memory", container.inputs.memory, limits.memoryMb) ??
+                            differs("cpus", container.inputs.cpus, cpusInput(limits.cpus))
+                        );
+                    }),
+                ).to.deep.equal([]);
+            });
+
+            it("builds each container in a Service under the component of its spec's tier, and no other tier's", () => {
+                const byUrn = new Map(resources.map((r) => [r.urn, r]));
+                const tierTypes = Object.values(TIER_COMPONENTS);
+                expect(
+                    deviations(specified, ({ container, spec }) => {
+                        const chain = ancestry(container, byUrn);
+                        const tiers = chain.filter((t) => tierTypes.includes(t));
+                        return chain[0] === "freshtrack:services:Service" &&
+                            tiers.length === 1 &&
+                            tiers[0] === TIER_COMPONENTS[spec.tier]
+                            ? undefined
+                            : `built under ${chain.join(" < ")}, expected a Service under ${TIER_COMPONENTS[spec.tier]} (tier ${spec.tier})`;
+                    }),
+                ).to.deep.equal([]);
+            });
+
+            it("registers exactly one Docker provider, and every Docker resource (and nothing else) uses it", () => {
+                const providers = resources.filter((r) => r.type === DOCKER_PROVIDER);
+                expect(
+                    providers.map((p) => p.urn),
+                    "Docker providers",
+                ).to.have.length(1);
+                const provider = providers[0]!.urn;
+                // A provider reference is `<provider URN>::<provider ID>` (@pulumi/pulumi 3.270.0 resource.js:551-561,
+                // ProviderResource.register); a Docker resource without one would use the engine's default provider,
+                // the operator's own daemon.
+                const usesIt = (r: RegisteredResource) =>
+                    r.options.provider !== undefined &&
+                    r.options.provider.slice(0, r.options.provider.lastIndexOf("::")) === provider;
+                const docker = resources.filter((r) => r.type.startsWith("docker:"));
+                expect(
+                    docker.filter((r) => !usesIt(r)).map((r) => `${r.type}::${r.name}`),
+                    "Docker resources on another provider",
+                ).to.deep.equal([]);
+                expect(
+                    resources.filter((r) => usesIt(r) && !r.type.startsWith("docker:")).map((r) => r.type),
+                    "other resources on the Docker provider",
+                ).to.deep.equal([]);
+                expect(docker.length, "Docker resources").to.be.greaterThan(specified.length);
+            });
         });
     }
 });

@@ -1,7 +1,9 @@
 /**
- * The service catalog (issue 16, item 4): one spec per container. Rung 1 (mocks): what every shipped stack and its
- * variants register is compared with the specs, so a spec that drifts from its builder fails here; and the policy
- * pack's capability allowlist, kept by hand as an independent control, is compared with them.
+ * The service catalog (issue 16, item 4): one spec per container. Rung 1 (the specs themselves; what the stacks
+ * register is compared with them in test/catalog.stack.test.ts): the specs agree with what is derived from them and
+ * with each other, and the policy pack's capability allowlist, kept by hand as an independent control, is compared
+ * with them (in every environment: test/policyConfig.test.ts). A `limits.sameAs` that names no service with limits of
+ * its own does not compile (components/catalog/index.ts).
  */
 import { expect } from "chai";
 import { ENDPOINTS, SERVICE_SPECS, SERVICES } from "../components/catalog";
@@ -23,6 +25,18 @@ describe("service catalog: one spec per container, checked against what the prog
             if ("sameAs" in s.limits) expect(Object.keys(DEFAULT_LIMITS), s.name).to.include(s.limits.sameAs);
             const endpoint = (ENDPOINTS as Record<string, { address: string } | undefined>)[s.name];
             expect(endpoint?.address, s.name).to.equal(s.port === undefined ? undefined : `${s.name}:${s.port}`);
+        }
+    });
+
+    it("gives each network a spec joins only on some stacks its condition and its reason, never one it always joins", () => {
+        const extras = SERVICE_SPECS.flatMap((s) =>
+            Object.entries(s.extraNetworks ?? {}).map(([network, extra]) => ({ service: s.name, network, ...extra })),
+        );
+        expect(extras, "the specs' extra networks").to.not.be.empty;
+        for (const e of extras) {
+            const spec = SERVICE_SPECS.find((s) => s.name === e.service)!;
+            expect(spec.networks as readonly string[], `${e.service}: ${e.network}`).to.not.include(e.network);
+            expect(e.why, `${e.service}: ${e.network}`).to.match(/^\S.{5,}/);
         }
     });
 

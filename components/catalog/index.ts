@@ -76,7 +76,15 @@ type OwnLimits = {
     [K in CatalogName]: (typeof SERVICES)[K]["limits"] extends { sameAs: string } ? never : K;
 }[CatalogName];
 
-export const SERVICE_SPECS: readonly ServiceSpec[] = Object.values(SERVICES);
+/**
+ * The catalog checked again once its names are known, entry by entry: a `limits.sameAs` that names no service with
+ * limits of its own (a typo, or a service that shares another's in turn) does not compile here, and the error names
+ * the entry.
+ */
+const CHECKED: { readonly [K in CatalogName]: ServiceSpec<OwnLimits> } = SERVICES;
+
+/** Every spec, in catalog order. */
+export const SERVICE_SPECS: readonly ServiceSpec<OwnLimits>[] = Object.values(CHECKED);
 
 /**
  * Every container's limits unless the stack overrides them in `freshtrack:resources`: the keys that setting accepts.

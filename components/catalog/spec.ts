@@ -10,7 +10,18 @@ import type { NetworkName } from "../platform/networks";
 
 export type Tier = "data" | "app" | "edge" | "monitoring";
 
-export interface ServiceSpec {
+/** A setting of the stack that decides whether it runs a service, or whether a service joins a network. */
+export type StackCondition =
+    | "with a self-hosted PostgreSQL"
+    | "with a managed PostgreSQL"
+    | "with freshtrack:demoData"
+    | "with freshtrack:backup.offsite";
+
+/**
+ * `LimitsOwner` is what `limits.sameAs` may name: any string while a spec is written (its file cannot import the
+ * catalog's names without a cycle), and the catalog's services with limits of their own once index.ts has them.
+ */
+export interface ServiceSpec<LimitsOwner extends string = string> {
     /** The service's name: its container's network alias, its key in freshtrack:resources, its label. */
     readonly name: string;
     readonly tier: Tier;
@@ -22,13 +33,19 @@ export interface ServiceSpec {
     readonly image: { readonly public: PublicImage } | { readonly app: "backend" | "worker" | "frontend" };
     /** The port peers call it on inside the Docker networks (`<name>:<port>`); none for what nothing calls. */
     readonly port?: number;
-    /** Its limits unless freshtrack:resources overrides them; or the service whose limits it shares. */
-    readonly limits: ResourceLimits | { readonly sameAs: string };
+    /**
+     * Its limits unless freshtrack:resources overrides them; or the service whose limits it shares, by its catalog
+     * name: components/catalog/index.ts refuses to compile a name that is not a service with limits of its own.
+     */
+    readonly limits: ResourceLimits | { readonly sameAs: LimitsOwner };
     /** Capabilities added back after dropping ALL. */
     readonly capabilities: readonly string[];
-    /** The networks it joins on every stack; `extraNetworks` says which it joins only on some, and when. */
+    /** The networks it joins on every stack. */
     readonly networks: readonly NetworkName[];
-    readonly extraNetworks?: Readonly<Partial<Record<NetworkName, string>>>;
+    /** The networks it joins only on some stacks: each exactly when its condition holds, and why it needs it then. */
+    readonly extraNetworks?: Readonly<
+        Partial<Record<NetworkName, { readonly when: StackCondition; readonly why: string }>>
+    >;
     /**
      * What its health check proves: an HTTP GET of a path on its port answering 2xx (with whatever client its image
      * has), a command that exits 0 (its arguments, as the check runs them), a command the stack's config gives, or
@@ -41,10 +58,10 @@ export interface ServiceSpec {
         | { readonly fromConfig: string }
         | "none: a job runs to completion";
     /** When the stack runs it: always, or only with a setting. */
-    readonly runs:
-        "always" | "with a self-hosted PostgreSQL" | "with freshtrack:demoData" | "with freshtrack:backup.offsite";
+    readonly runs: "always" | StackCondition;
 }
 
-export function defineService<S extends ServiceSpec>(spec: S): S {
+/** A spec, its literals kept (`const`), so index.ts can check what `limits.sameAs` names. */
+export function defineService<const S extends ServiceSpec>(spec: S): S {
     return spec;
 }

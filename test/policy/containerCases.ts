@@ -1,11 +1,12 @@
 /**
- * The container rules' cases in the compliance-policies pattern: one compliant baseline, prod's backend as the program
- * registers it (containerBaseline.ts), and for each rule a case that changes ONE of its properties and must break
- * exactly that rule (test/policy.stack.test.ts runs them). `property` is a key of docker.ContainerArgs, so a case
- * cannot name a property the provider does not have.
+ * The container rules' cases in the compliance-policies pattern: a compliant baseline for every service of the catalog,
+ * its container as the program registers it (containerBaseline.ts), and for each rule a case that changes ONE of its
+ * properties and must break exactly that rule on every service's baseline (test/policy.stack.test.ts runs them).
+ * `property` is a key of docker.ContainerArgs, so a case cannot name a property the provider does not have.
  */
 import { renderCaddyfile } from "../../components/edge/caddyfile";
 import { ContainerProps } from "../../policy/lib";
+import type { Spec } from "./containerBaseline";
 
 export interface PropertyCase {
     readonly policy: string;
@@ -13,8 +14,10 @@ export interface PropertyCase {
     readonly change: string;
     readonly property: keyof ContainerProps;
     readonly value: (baseline: ContainerProps) => unknown;
-    /** A substring of the violation's message (after "backend: "). */
-    readonly message: string;
+    /** A substring of the violation's message (after "<service>: "), or how the service's spec words it. */
+    readonly message: string | ((spec: Spec) => string);
+    /** The rule skips one-shot jobs (containerPolicy's longRunningOnly): on a job's baseline it does not apply. */
+    readonly longRunningOnly?: true;
     /** Other rules the same change breaks by design, each with a substring of its message. */
     readonly alsoBreaks?: ReadonlyArray<readonly [policy: string, message: string]>;
     /** Other values of the property that the rule accepts (the edges of what it allows). */
@@ -57,6 +60,7 @@ export const PROPERTY_CASES: PropertyCase[] = [
         property: "healthcheck",
         value: () => undefined,
         message: "has no health check, so neither Docker nor the deploy can tell it is working.",
+        longRunningOnly: true,
     },
     {
         policy: "container-healthcheck",
@@ -64,6 +68,7 @@ export const PROPERTY_CASES: PropertyCase[] = [
         property: "healthcheck",
         value: (b) => ({ ...b.healthcheck, tests: ["NONE"] }),
         message: "has no health check",
+        longRunningOnly: true,
     },
     {
         policy: "container-healthcheck",
@@ -71,6 +76,7 @@ export const PROPERTY_CASES: PropertyCase[] = [
         property: "wait",
         value: () => false,
         message: "has a health check but the deploy does not wait for it (wait: true)",
+        longRunningOnly: true,
     },
     {
         policy: "container-restart-policy",
@@ -79,6 +85,7 @@ export const PROPERTY_CASES: PropertyCase[] = [
         value: () => "no",
         message:
             "restart policy 'no' leaves it down after a crash or reboot; use one of unless-stopped, always, on-failure.",
+        longRunningOnly: true,
         stillPasses: ["always", "on-failure"],
     },
     {
@@ -146,7 +153,9 @@ export const PROPERTY_CASES: PropertyCase[] = [
         change: "a capability added beyond the service's allowlist",
         property: "capabilities",
         value: () => ({ drops: ["ALL"], adds: ["NET_RAW"] }),
-        message: "adds capabilities NET_RAW beyond its allowlist (none).",
+        // Beyond what the service's allowlist grants: what its spec adds back (test/policyConfig.test.ts).
+        message: (spec) =>
+            `adds capabilities NET_RAW beyond its allowlist (${spec.capabilities.join(", ") || "none"}).`,
     },
     {
         policy: "container-host-mounts",
@@ -190,7 +199,11 @@ export const PROPERTY_CASES: PropertyCase[] = [
         policy: "caddy-admin-routes-authenticated",
         change: "a Caddyfile with the status site open",
         property: "uploads",
-        value: (b) => [...(b.uploads ?? []), { file: "/etc/caddy/Caddyfile", content: OPEN_CADDYFILE }],
+        // In place of the container's own Caddyfile (caddy's baseline has one; the rule reads the first).
+        value: (b) => [
+            ...(b.uploads ?? []).filter((u) => u.file !== "/etc/caddy/Caddyfile"),
+            { file: "/etc/caddy/Caddyfile", content: OPEN_CADDYFILE },
+        ],
         message: "status.freshtrack.example.com: every other path reaches an admin interface without basicauth.",
     },
 ];

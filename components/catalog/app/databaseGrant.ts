@@ -8,8 +8,12 @@ export const databaseGrant = defineService({
     image: { public: "postgres" },
     limits: { sameAs: "pre-migrate-backup" },
     capabilities: [],
-    networks: ["data"],
-    extraNetworks: { app: "instead of data, with a managed PostgreSQL (the cluster is outside the host)" },
+    // One network or the other, wherever the database is: never both.
+    networks: [],
+    extraNetworks: {
+        data: { when: "with a self-hosted PostgreSQL", why: "beside the server it grants on" },
+        app: { when: "with a managed PostgreSQL", why: "its way out to the cluster, which is outside the host" },
+    },
     health: "none: a job runs to completion",
     runs: "always",
 });

@@ -10,7 +10,7 @@ export const worker = defineService({
     limits: { memoryMb: 256, cpus: 0.5 },
     capabilities: [],
     networks: ["data", "monitoring"],
-    extraNetworks: { app: "with a managed PostgreSQL: its way out to the cluster" },
+    extraNetworks: { app: { when: "with a managed PostgreSQL", why: "its way out to the cluster" } },
     health: { fromConfig: "freshtrack:appCommands.workerHealthcheck" },
     runs: "always",
 });

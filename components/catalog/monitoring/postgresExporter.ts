@@ -10,7 +10,7 @@ export const postgresExporter = defineService({
     limits: { memoryMb: 32, cpus: 0.1 },
     capabilities: [],
     networks: ["data", "monitoring"],
-    extraNetworks: { app: "with a managed PostgreSQL: its way out to the cluster" },
+    extraNetworks: { app: { when: "with a managed PostgreSQL", why: "its way out to the cluster" } },
     health: { get: "/metrics" },
     runs: "always",
 });
