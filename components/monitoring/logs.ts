@@ -62,12 +62,15 @@ export function logServices(ctx: MonitoringContext, parent: pulumi.Resource): { 
             ],
             // The image has bash but no HTTP client, and Docker runs a CMD-SHELL check with /bin/sh, which is
             // dash there and has no /dev/tcp: the probe runs under bash explicitly (components/imageContracts/).
+            // Only the status line's code is judged, never the body: /ready answers 500 with a text body when no
+            // target is ready (grafana/loki@v2.9.10 clients/pkg/promtail/server/server.go:283-295).
             healthcheck: {
                 test: [
                     "CMD",
                     "bash",
                     "-c",
-                    "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3",
+                    "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && " +
+                        'read -r version code reason <&3 && [ "$code" = 200 ]',
                 ],
             },
             networks: [telemetry],

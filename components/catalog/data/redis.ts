@@ -10,6 +10,8 @@ export const redis = defineService({
     limits: { memoryMb: 192, cpus: 0.5 },
     capabilities: [],
     networks: ["data"],
-    health: { command: ["redis-cli", "ping"] },
+    // The pipe is part of what the check proves: redis-cli exits 0 on any reply, NOAUTH included
+    // (test/catalogHealth.servers.test.ts runs it against a real Redis).
+    health: { command: ["redis-cli", "ping", "|", "grep", "-q", "PONG"] },
     runs: "always",
 });
