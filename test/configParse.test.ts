@@ -6,8 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { spawnSync } from "child_process";
-import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
-import { loadStackSettings, rawConfigOf, REPO_ROOT } from "../scripts/lib/stackFiles";
+import nodeFs, { PathOrFileDescriptor } from "fs";
+import * as path from "path";
+import { ConfigError, NODE_FILES, parseStackConfig, RawConfig, StackConfig } from "../components/config";
+import { Source } from "../components/config/source";
+import { loadStackConfigFor, loadStackSettings, rawConfigOf, REPO_ROOT } from "../scripts/lib/stackFiles";
 import { configFor, settingsWith } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
 
@@ -86,5 +89,92 @@ describe("parseStackConfig: the stack's settings from its raw config, without th
                 'freshtrack:environment = "prod": expected one of development, staging, production',
             );
         });
+    });
+});
+
+/**
+ * Issue 16, item 1 (leftovers): the reader reads only what the schema declares, and reads it once. Rung 1: the
+ * reader's own types (tsc checks each `@ts-expect-error` below: one that stops being an error fails `npm test`'s
+ * typecheck) and its reads of one stack's raw config.
+ */
+describe("Source: reads only the keys the schema declares, each parsed once", () => {
+    const raw = (values: Record<string, string>): RawConfig => ({
+        stack: "test",
+        project: "freshtrack",
+        values,
+        encrypted: new Set(),
+        files: NODE_FILES,
+    });
+
+    it("refuses, at compile time, a read of a key the schema does not declare, and a read of the wrong kind", () => {
+        const src = new Source(raw({ "freshtrack:colour": "blue", "freshtrack:domain": "x.example.com" }));
+        // Never run: the compiler is the check, and each read would look up a spec that does not exist.
+        const refused = () => [
+            // @ts-expect-error: colour is not a key of CONFIG_SCHEMA.
+            src.text("colour"),
+            // @ts-expect-error: colour is not a key of CONFIG_SCHEMA.
+            src.value("colour"),
+            // @ts-expect-error: colour is not a key of CONFIG_SCHEMA.
+            src.key("colour"),
+            // @ts-expect-error: domain is a string key, not an object key.
+            src.object("domain"),
+            // @ts-expect-error: domain is a string key, not a secret one.
+            src.secret("domain", "it is needed"),
+            // @ts-expect-error: backup is an object key, read by its fields.
+            src.read("backup"),
+            // @ts-expect-error: offsite is a nested setting of backup, not of alerts.
+            src.nested("alerts", "offsite"),
+            // @ts-expect-error: dropletSize is not a field of droplet.
+            src.field("droplet", "dropletSize"),
+        ];
+        expect(refused).to.be.a("function");
+        expect(src.read("domain")).to.deep.equal({ value: "x.example.com", valid: true });
+        expect(src.problems.list).to.deep.equal([]);
+    });
+
+    it("parses an object key's JSON once, however many readers look at it", () => {
+        const src = new Source(raw({ "freshtrack:backup": JSON.stringify({ schedule: "15 3 * * *" }) }));
+        const first = src.value("backup");
+        expect(src.value("backup")).to.equal(first);
+        expect(src.object("backup")).to.equal(first);
+        // The whole read of a stack whose structured values are each written differently (trailing spaces, which
+        // JSON ignores), so that every parse names its key.
+        const settings = loadStackSettings("prod");
+        const values = Object.fromEntries(
+            Object.entries(settings.config).map(([k, v], i) => [k, /^[[{]/.test(v) ? v + " ".repeat(i) : v]),
+        );
+        const parse = JSON.parse;
+        const parsed: string[] = [];
+        JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+            parsed.push(text);
+            return parse(text, reviver);
+        }) as typeof JSON.parse;
+        try {
+            parseStackConfig(rawConfigOf({ ...settings, config: values }));
+        } finally {
+            JSON.parse = parse;
+        }
+        // Scalars (true, 7) may share a text between keys; the structured ones are each their key's own.
+        const twice = parsed.filter((text, i) => /^[[{]/.test(text) && parsed.indexOf(text) !== i);
+        expect(parsed).to.include(values["freshtrack:backup"]);
+        expect(twice, "parsed again").to.deep.equal([]);
+    });
+
+    it("loadStackConfigFor reads Pulumi.yaml once, for its settings and the project's name alike", () => {
+        // The module object itself: scripts/lib/stackFiles.ts reads readFileSync from it at each call.
+        const read = nodeFs.readFileSync;
+        const reads: string[] = [];
+        nodeFs.readFileSync = ((file: PathOrFileDescriptor, ...rest: unknown[]) => {
+            reads.push(String(file));
+            return (read as (...args: unknown[]) => unknown)(file, ...rest);
+        }) as typeof read;
+        let cfg: StackConfig;
+        try {
+            cfg = loadStackConfigFor("prod");
+        } finally {
+            nodeFs.readFileSync = read;
+        }
+        expect(reads.filter((f) => path.basename(f) === "Pulumi.yaml")).to.have.length(1);
+        expect(cfg.project).to.equal("freshtrack");
     });
 });

@@ -9,7 +9,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS, CONFIG_SCHEMA, renderProjectConfig, SECRET_CONFIG_KEYS } from "../components/config";
+import {
+    CONFIG_KEYS,
+    CONFIG_SCHEMA,
+    projectDescription,
+    renderProjectConfig,
+    SECRET_CONFIG_KEYS,
+} from "../components/config";
+import type { ConfigKey } from "../components/config";
+import type { FieldSpecs } from "../components/config/fields";
+import { NESTED } from "../components/config/nestedFields";
+import type { KeySpec } from "../components/config/schema";
 import { GENERATED_MARKER, projectFileWithSchema } from "../scripts/generate";
 import { readProjectFile, REPO_ROOT } from "../scripts/lib/stackFiles";
 
@@ -32,14 +42,13 @@ describe("config schema: Pulumi.yaml's config block is generated from components
         expect(Object.keys(declared)).to.deep.equal(CONFIG_KEYS);
         for (const key of SECRET_CONFIG_KEYS) expect(declared[key], key).to.deep.include({ secret: true, default: "" });
         expect(declared.backup?.default).to.deep.equal({ schedule: "15 3 * * *", retentionDays: 14 });
-        expect(declared.backup?.description).to.equal(CONFIG_SCHEMA.backup.description);
+        expect(declared.backup?.description).to.equal(projectDescription("backup"));
         expect(declared.domain).to.not.have.property("default");
     });
 
     it("renders a block that parses back to the schema (a description with ': ' in it stays one string)", () => {
         const parsed = YAML.parse(renderProjectConfig()) as { config: Record<string, { description: string }> };
-        for (const key of CONFIG_KEYS)
-            expect(parsed.config[key]?.description, key).to.equal(CONFIG_SCHEMA[key].description);
+        for (const key of CONFIG_KEYS) expect(parsed.config[key]?.description, key).to.equal(projectDescription(key));
     });
 
     describe("npm run generate", () => {
@@ -70,5 +79,122 @@ describe("config schema: Pulumi.yaml's config block is generated from components
         it("refuses a Pulumi.yaml without the marker line, rather than guess where the block goes", () => {
             expect(() => projectFileWithSchema("name: freshtrack\nconfig: {}\n")).to.throw(GENERATED_MARKER);
         });
+    });
+});
+
+/**
+ * Issue 16, item 1 (leftovers): a default is declared once, on its field, and the generator states it in the key's
+ * description; prose that restated it ("port (22)", "default root") drifted from the field. Rung 1: the schema and
+ * the rendered descriptions, as Pulumi.yaml carries them.
+ */
+describe("config schema: each default is stated by the generator from its field, never in the prose", () => {
+    interface Stated {
+        readonly key: ConfigKey;
+        /** Dotted below the key, as the description names it (e2e.celsius); the key itself for a typed key. */
+        readonly path: string;
+        readonly name: string;
+        readonly value: string | number | boolean;
+        /** Whether the generated description states it (resources' catalog limits are not). */
+        readonly described: boolean;
+    }
+
+    /** Every setting with a scalar default, at any depth, nested settings (./nestedFields.ts) included. */
+    function scalarDefaults(): Stated[] {
+        const found: Stated[] = [];
+        const walk = (key: ConfigKey, fields: FieldSpecs, prefix: string, described: boolean) => {
+            for (const [name, spec] of Object.entries(fields)) {
+                const shown = described && spec.inDescription !== false;
+                if (spec.kind === "object") walk(key, spec.fields, `${prefix}${name}.`, shown);
+                const value = spec.default;
+                if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+                    found.push({ key, path: `${prefix}${name}`, name, value, described: shown });
+            }
+        };
+        for (const key of CONFIG_KEYS) {
+            const spec: KeySpec = CONFIG_SCHEMA[key];
+            if ("secret" in spec) continue;
+            if (spec.type === "object") {
+                const nested: FieldSpecs = key in NESTED ? NESTED[key as keyof typeof NESTED] : {};
+                walk(key, { ...spec.fields, ...nested }, "", true);
+            } else if (typeof spec.default === "string" || typeof spec.default === "boolean") {
+                // A typed key's default is Pulumi.yaml's own `default:`, beside the description.
+                if (spec.default !== "")
+                    found.push({ key, path: key, name: key, value: spec.default, described: false });
+            }
+        }
+        return found;
+    }
+
+    const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    /** The value standing alone: not part of a longer word, number, path or slug. */
+    const alone = (value: string) => `(?<![\\w./-])${escaped(value)}(?![\\w./-])`;
+
+    /** The phrases in which prose restates a setting's default; what each one catches is in its comment. */
+    function restatements(name: string, value: string): RegExp[] {
+        const v = alone(value);
+        const n = `\\b${escaped(name)}\\b`;
+        return [
+            new RegExp(`\\bdefault:?\\s+${v}`, "i"), // "default root", "default: 7"
+            new RegExp(`${v}\\s*\\(default\\)`, "i"), // "container (default)"
+            new RegExp(`${v}\\s+(is\\s+)?(the\\s+)?default\\b|${v}\\s+by default`, "i"), // "50 by default"
+            new RegExp(`${n}\\s*\\([^()]*${v}[^()]*\\)`), // "port (22)", "volumeSizeGb (block volume, 50)"
+            new RegExp(`\\([^()]*${n}[^()]*${v}[^()]*\\)`), // "(Prometheus, metricsRetentionDays, 15)"
+            new RegExp(`${n}:\\s*${v}`), // "dockerfile: Dockerfile"
+        ];
+    }
+
+    it("finds the defaults of every kind of setting, nested ones included", () => {
+        const paths = scalarDefaults().map((s) => `${s.key}.${s.path}`);
+        expect(paths).to.include.members([
+            "target.target",
+            "ssh.port",
+            "droplet.size",
+            "verification.e2e.celsius",
+            "appBuild.targets.backend",
+            "resources.postgres.memoryMb",
+        ]);
+    });
+
+    it("no description's prose restates a default of its own key's settings", () => {
+        const found: string[] = [];
+        for (const { key, path, name, value } of scalarDefaults()) {
+            const prose = CONFIG_SCHEMA[key].description;
+            for (const phrase of restatements(name, String(value))) {
+                const m = phrase.exec(prose);
+                if (m) found.push(`${key}: "${m[0]}" restates ${path}'s default ${String(value)}`);
+            }
+        }
+        expect(found).to.deep.equal([]);
+    });
+
+    it("catches the restatements the prose used to carry (the check itself can fail)", () => {
+        const caught = (name: string, value: string, prose: string) =>
+            restatements(name, value).some((phrase) => phrase.test(prose));
+        expect(caught("user", "root", "user (with sudo, default root), port")).to.equal(true);
+        expect(caught("port", "22", "user (with sudo), port (22), hostKey")).to.equal(true);
+        expect(caught("mode", "container", "PostgreSQL: mode container (default) or managed")).to.equal(true);
+        expect(caught("metricsRetentionDays", "15", "metrics (Prometheus, metricsRetentionDays, 15)")).to.equal(true);
+        expect(caught("volumeSizeGb", "50", "volumeSizeGb (block volume for all data, 50)")).to.equal(true);
+        expect(caught("dockerfile", "Dockerfile", "{context: ../x, dockerfile: Dockerfile}")).to.equal(true);
+        // Naming a choice is not restating it: "mode container or managed" lists what mode accepts.
+        expect(caught("mode", "container", "PostgreSQL: mode container or managed")).to.equal(false);
+    });
+
+    it("the generated description states every default of an object key's settings, rendered from the field", () => {
+        for (const { key, path, value, described } of scalarDefaults()) {
+            if (!described) continue;
+            const description = projectDescription(key);
+            const stated = new RegExp(`(Defaults: |, )${escaped(path)} "?${escaped(String(value))}"?(, |\\.$)`);
+            expect(description, `${key}.${path}`).to.match(stated);
+            expect(description.startsWith(CONFIG_SCHEMA[key].description), key).to.equal(true);
+        }
+        expect(projectDescription("ssh")).to.match(/ Defaults: user root, port 22\.$/);
+        expect(projectDescription("backup")).to.match(/ Defaults: schedule "15 3 \* \* \*", retentionDays 14\.$/);
+    });
+
+    it("leaves out what Pulumi.yaml's default states and what is too large for a sentence", () => {
+        expect(projectDescription("target")).to.equal(CONFIG_SCHEMA.target.description);
+        expect(projectDescription("resources")).to.equal(CONFIG_SCHEMA.resources.description);
+        expect(projectDescription("resources")).to.contain("components/catalog");
     });
 });

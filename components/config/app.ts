@@ -3,16 +3,14 @@
  * from a checkout (appBuild) and the commands run in the images.
  */
 import { ImageRef, parseImageRef } from "../validation";
-import { isRecord, readFields } from "./fields";
-import { BUILD_TARGET_FIELDS } from "./nestedFields";
-import { fieldsOf, keyDefault, Target } from "./schema";
+import { Target } from "./schema";
 import { Source } from "./source";
 import { AppBuild, AppImages, RegistryAuth } from "./types";
 
 /** The three image references. `versionValid` false: appVersion was reported, so tags taken from it are not. */
 export function readImages(src: Source, version: string, versionValid: boolean): AppImages {
     const key = src.key("appImages");
-    const given = src.fields("appImages", fieldsOf("appImages"));
+    const given = src.fields("appImages");
     const image = (name: keyof AppImages): ImageRef => {
         // A bare name gets the registry; a name without a tag gets appVersion.
         const withRegistry = given[name].includes("/") ? given[name] : `${given.registry}/${given[name]}`;
@@ -30,19 +28,22 @@ export function readImages(src: Source, version: string, versionValid: boolean):
 }
 
 export function readRegistryAuth(src: Source, images: AppImages): RegistryAuth | undefined {
-    const username = src.string("appRegistryUsername", keyDefault("appRegistryUsername"));
+    const username = src.read("appRegistryUsername").value;
+    // Set or not, as the rules below ask; a set one its check refused reads as undefined, its problem recorded.
+    const passwordSet = (src.text("appRegistryPassword") ?? "") !== "";
     const password = src.optionalSecret("appRegistryPassword");
-    if (username === "" && !password) return undefined;
+    if (username === "" && !passwordSet) return undefined;
     if (username === "") {
         const expected = "the registry user that goes with freshtrack:appRegistryPassword";
         src.problems.add(src.key("appRegistryUsername"), username, expected);
         return undefined;
     }
-    if (!password) {
+    if (!passwordSet) {
         const expected = `a secret token for ${username} (pulumi config set --secret appRegistryPassword)`;
         src.problems.add(src.key("appRegistryPassword"), undefined, expected);
         return undefined;
     }
+    if (!password) return undefined;
     // The registry host of the backend image; the three images live in one registry.
     const first = images.backend.repository.split("/")[0]!;
     const server = first.includes(".") || first.includes(":") || first === "localhost" ? first : "docker.io";
@@ -57,13 +58,7 @@ export function readAppBuild(
     const key = src.key("appBuild");
     const obj = src.object("appBuild");
     if (Object.keys(obj).length === 0) return undefined;
-    const fields = readFields(src.problems, key, obj, fieldsOf("appBuild"), ["targets"]);
-    const { context: contextRaw, dockerfile, platform } = fields;
-    const targetsKey = `${key}.targets`;
-    if (obj.targets !== undefined && !isRecord(obj.targets)) {
-        src.problems.add(targetsKey, obj.targets, "an object with the build stage of backend, worker and frontend");
-    }
-    const targets = readFields(src.problems, targetsKey, isRecord(obj.targets) ? obj.targets : {}, BUILD_TARGET_FIELDS);
+    const { context: contextRaw, dockerfile, platform, targets } = src.fields("appBuild");
     if (contextRaw === "") return undefined;
     const files = src.raw.files;
     const context = files.resolve(contextRaw);

@@ -16,12 +16,13 @@ export {
     CONFIG_SCHEMA,
     ENVIRONMENTS,
     PROJECT,
+    ROTATABLE_SECRETS,
     SECRET_CONFIG_KEYS,
     STATUS_SLUG,
     TARGETS,
     TLS_MODES,
 } from "./schema";
-export type { ConfigKey, Environment, SecretConfigKey, Target, TlsMode } from "./schema";
+export type { ConfigKey, Environment, RotatableSecret, SecretConfigKey, Target, TlsMode } from "./schema";
 export { DEFAULT_LIMITS, SERVICE_NAMES } from "./limits";
 export type { ResourceLimits, ServiceName } from "./limits";
 export { ConfigError } from "./problems";
@@ -30,8 +31,7 @@ export { MASKED_SECURE_VALUE } from "./source";
 export type { LocalFiles, RawConfig } from "./source";
 export { parseStackConfig } from "./parse";
 export { placeholderValues } from "./placeholders";
-export { renderProjectConfig } from "./projectFile";
-export { ROTATABLE_SECRETS } from "./types";
+export { projectDescription, renderProjectConfig } from "./projectFile";
 export type * from "./types";
 
 /**

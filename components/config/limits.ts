@@ -3,7 +3,8 @@
  */
 import { CATALOG_LIMITS } from "../catalog";
 import { cpusAdvice, cpusInput } from "../dockerForms";
-import { checkNumber } from "../validation";
+import { checkInteger, checkNumber } from "../validation";
+import { defaulted, objectOf } from "./fields";
 
 export interface ResourceLimits {
     /** Hard memory limit in MB. */
@@ -34,3 +35,26 @@ export function checkCpus(value: unknown): string | undefined {
         ? `a number from 0.1 to 64 that Docker reads back unchanged: ${cpusAdvice(cpus)}`
         : undefined;
 }
+
+/** The limits a stack may set for one service (freshtrack:resources), each defaulting to its catalog spec's. */
+function limitsOf(name: ServiceName) {
+    const defaults: ResourceLimits = DEFAULT_LIMITS[name];
+    return objectOf(
+        {
+            memoryMb: defaulted<number>(checkInteger(16, 65536), defaults.memoryMb),
+            cpus: defaulted<number>(checkCpus, defaults.cpus),
+        },
+        // The catalog's limits: too many to state in the description, which points at the catalog instead.
+        {
+            notAnObject: "an object with memoryMb and/or cpus",
+            default: defaults,
+            inProjectDefault: false,
+            inDescription: false,
+        },
+    );
+}
+
+/** The settings of freshtrack:resources: one object of limits per service. */
+export const RESOURCE_FIELDS = Object.fromEntries(SERVICE_NAMES.map((name) => [name, limitsOf(name)])) as {
+    readonly [N in ServiceName]: ReturnType<typeof limitsOf>;
+};

@@ -1,9 +1,11 @@
 /**
- * The settings nested inside object keys (verification.e2e, appBuild.targets, backup.offsite, alerts.email and
- * alerts.slack): their checks and defaults, declared once as the top-level keys are in ./schema.ts.
+ * The settings nested inside object keys (verification.e2e, appBuild.targets, backup.offsite, alerts.email,
+ * alerts.slack and alerts.webhook), and the settings whose check takes more than a line (ssh.hostKey,
+ * rollback.exportTables): their checks and defaults, declared once as the top-level keys are in ./schema.ts.
  */
+import { checkHostKeyLine, keyscanCommand } from "../host/hostKey";
 import { checkEmail, checkHostPort, checkNumber } from "../validation";
-import { defaulted, optional, required, text } from "./fields";
+import { A_YAML_LIST, Before, defaulted, isRecord, listOf, objectOf, optional, required, text } from "./fields";
 
 const API_PATH = text((s) => (s.startsWith("/") ? undefined : "an absolute path such as /api/v1/readings"));
 const STAGE = text((s) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s) ? undefined : "a Dockerfile stage name"));
@@ -18,6 +20,50 @@ export const E2E_FIELDS = {
     ),
     celsius: defaulted<number>(checkNumber(-80, 200), 15),
 } as const;
+
+/**
+ * What a problem with ssh.hostKey tells the operator to do: scan the key with the host and port read before it, and
+ * check the fingerprint out of band. Pinned by every connection, so never trusted on first use.
+ */
+function hostKeyScan(before: Before): string {
+    const scan = keyscanCommand(String(before.host || "<host>"), Number(before.port));
+    return (
+        `run \`${scan}\` from a machine you trust and compare the key's fingerprint ` +
+        "(`ssh-keygen -lf -` on that line) with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the VM's console"
+    );
+}
+
+/** ssh.hostKey: the VM's ed25519 host key line, declared after ssh.host and ssh.port, which its problems name. */
+export const SSH_HOST_KEY = required<string>(
+    (v, before) => {
+        if (typeof v !== "string") return "a string";
+        const problem = checkHostKeyLine(v);
+        return problem ? `${problem}; ${hostKeyScan(before)}` : undefined;
+    },
+    (before) =>
+        `the VM's SSH host key, "ssh-ed25519 AAAA..." (the line ssh-keyscan prints, without the host name before ` +
+        `it), so that no connection trusts whichever host answers: ${hostKeyScan(before)}`,
+);
+
+const SQL_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** rollback.exportTables: each table whose new rows a rollback exports, with its timestamp column. */
+export const EXPORT_TABLES = listOf<{ readonly table: string; readonly column: string }>(
+    (t) =>
+        isRecord(t) &&
+        typeof t.table === "string" &&
+        SQL_NAME.test(t.table) &&
+        typeof t.column === "string" &&
+        SQL_NAME.test(t.column)
+            ? undefined
+            : "{table, column} with plain lowercase SQL names",
+    [
+        { table: "sensor_readings", column: "recorded_at" },
+        { table: "alerts", column: "created_at" },
+        { table: "audit_log", column: "created_at" },
+    ],
+    { notAList: "a list of {table, column}" },
+);
 
 /** The build stage of each image (appBuild.targets). */
 export const BUILD_TARGET_FIELDS = {
@@ -48,8 +94,12 @@ export const OFFSITE_FIELDS = {
     ),
 } as const;
 
-/** Alerts by email (alerts.email); `to` is a list, read beside these. */
+/** Alerts by email (alerts.email). */
 export const EMAIL_FIELDS = {
+    to: listOf<string>(text(checkEmail), [], {
+        notAList: A_YAML_LIST,
+        atLeastOne: "a list of at least one email address",
+    }),
     from: required<string>(text(checkEmail), "the sender address alerts come from"),
     smarthost: required<string>(text(checkHostPort), "the SMTP relay as host:port"),
     username: optional<string>(text((s) => (s.length > 0 ? undefined : "a non-empty SMTP user name"))),
@@ -62,3 +112,42 @@ export const SLACK_FIELDS = {
         { nearSecret: true },
     ),
 } as const;
+
+/**
+ * The settings of an object key that each come with a secret key of their own (backup.offsite with
+ * freshtrack:backupOffsite*, alerts.slack with freshtrack:alertSlackWebhookUrl, ...): the key's reader reads each with
+ * its spec here and the secret beside it. The schema names them as the key's `nested` settings.
+ */
+export const NESTED = {
+    backup: {
+        offsite: objectOf(OFFSITE_FIELDS, {
+            notAnObject: "an object with endpoint and bucket (the keys are the secrets freshtrack:backupOffsite*)",
+            nearSecret: true,
+        }),
+    },
+    alerts: {
+        email: objectOf(EMAIL_FIELDS, { notAnObject: "an object with to, from and smarthost" }),
+        slack: objectOf(SLACK_FIELDS, {
+            notAnObject: "an object with channel (the webhook URL is the secret freshtrack:alertSlackWebhookUrl)",
+            nearSecret: true,
+        }),
+        // Only `true`: the URL is a secret, so a URL written here is refused without being shown.
+        webhook: optional<true>(
+            (v) => (v === true ? undefined : "true (the URL itself is the secret freshtrack:alertWebhookUrl)"),
+            { nearSecret: true },
+        ),
+    },
+    verification: {
+        e2e: objectOf(E2E_FIELDS, {
+            notAnObject: "an object with ingestPath, alertsPath, sensorId and celsius, or false",
+            falseIsUnset: true,
+        }),
+    },
+} as const;
+
+export type NestedKey = keyof typeof NESTED;
+
+/** The names of a key's nested settings, as the schema lists them. */
+export function nestedNames<K extends NestedKey>(key: K): ReadonlyArray<keyof (typeof NESTED)[K] & string> {
+    return Object.keys(NESTED[key]) as Array<keyof (typeof NESTED)[K] & string>;
+}

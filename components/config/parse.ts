@@ -3,47 +3,30 @@
  * Pure: no Pulumi runtime is needed, so scripts read a stack's config from its files without running the program.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkAdminCidrs, checkCidr, closestMatch, isLocalOnlyDomain } from "../validation";
+import { checkAdminCidrs, closestMatch, isLocalOnlyDomain } from "../validation";
 import { readAppBuild, readImages, readRegistryAuth } from "./app";
-import { stringList } from "./fields";
-import {
-    readAlerts,
-    readBackup,
-    readMonitoring,
-    readResources,
-    readRollback,
-    readSecretGenerations,
-    readVerification,
-} from "./operations";
+import { readAlerts, readBackup, readVerification } from "./operations";
 import { ConfigError } from "./problems";
-import {
-    CONFIG_KEYS,
-    ENVIRONMENTS,
-    Environment,
-    fieldsOf,
-    KEY_CHECKS,
-    keyDefault,
-    PROJECT,
-    Target,
-    TARGETS,
-    TLS_MODES,
-} from "./schema";
+import { CONFIG_KEYS, Environment, PROJECT, Target } from "./schema";
 import { RawConfig, Source } from "./source";
 import { readDatabase, readDroplet, readSsh } from "./targets";
 import { StackConfig, TargetSettings } from "./types";
 
-/** Reads and validates the whole stack config; returns it deeply frozen, or throws one ConfigError. */
+/**
+ * Reads and validates the whole stack config; returns it deeply frozen, or throws one ConfigError. What each key
+ * accepts on its own is the schema's (./schema.ts), applied by the Source; the rules here are across keys.
+ */
 export function parseStackConfig(raw: RawConfig): StackConfig {
     const src = new Source(raw);
     const p = src.problems;
     const { stack } = raw;
 
-    const target = src.oneOf("target", TARGETS, keyDefault("target"));
-    const environment = src.oneOf("environment", ENVIRONMENTS, keyDefault("environment"));
-    const { value: domain, valid: domainValid } = src.checkedString("domain", KEY_CHECKS.domain);
-    const { value: adminEmail } = src.checkedString("adminEmail", KEY_CHECKS.adminEmail);
+    const target = src.read("target").value;
+    const environment = src.read("environment").value;
+    const { value: domain, valid: domainValid } = src.read("domain");
+    const adminEmail = src.read("adminEmail").value;
 
-    const tlsMode = src.oneOf("tlsMode", TLS_MODES, keyDefault("tlsMode"));
+    const tlsMode = src.read("tlsMode").value;
     // One problem per key: on the local target the domain is usually local-only as well, and both reasons go on one
     // line.
     const unissuable = tlsMode !== "internal" && domainValid && isLocalOnlyDomain(domain);
@@ -59,9 +42,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         );
     }
 
-    const allowSshFromAnywhere = src.boolean("allowSshFromAnywhere", keyDefault("allowSshFromAnywhere"));
+    const allowSshFromAnywhere = src.read("allowSshFromAnywhere").value;
     const adminCidrsRaw = src.value("adminCidrs");
-    const adminCidrs = stringList(p, src.key("adminCidrs"), adminCidrsRaw, checkCidr);
+    const adminCidrs = src.read("adminCidrs").value;
     // Pulumi.yaml's default [] always arrives, so an empty list means none was given.
     if (
         target !== "local" &&
@@ -78,35 +61,26 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     const tooWide = checkAdminCidrs(givenCidrs, allowSshFromAnywhere);
     if (tooWide) p.add(src.key("adminCidrs"), givenCidrs, tooWide);
 
-    const { value: appVersion, valid: versionValid } = src.checkedString("appVersion", KEY_CHECKS.appVersion);
+    const { value: appVersion, valid: versionValid } = src.read("appVersion");
     const images = readImages(src, appVersion, versionValid);
-    const commands = src.fields("appCommands", fieldsOf("appCommands"));
+    const commands = src.fields("appCommands");
     const registryAuth = readRegistryAuth(src, images);
     const build = readAppBuild(src, target, registryAuth);
 
-    const resources = readResources(src);
-    const demoData = src.boolean("demoData", keyDefault("demoData"));
-    const demoSeedVersion = src.string("demoSeedVersion", keyDefault("demoSeedVersion"));
-    if (!/^[A-Za-z0-9._-]{1,63}$/.test(demoSeedVersion)) {
-        const expected = "a short version label such as 1 or 2026-11 (letters, digits, . _ -)";
-        p.add(src.key("demoSeedVersion"), demoSeedVersion, expected);
-    }
+    const resources = src.fields("resources");
+    const demoData = src.read("demoData").value;
+    const demoSeedVersion = src.read("demoSeedVersion").value;
     const backup = readBackup(src);
     const alerts = readAlerts(src);
     // Undefined only when the target's settings have problems, which end the read below.
     const where = readTarget(src, target, environment, domain);
-    const operatorKeyRaw = src.string("operatorSshPublicKey", keyDefault("operatorSshPublicKey"));
-    const sshPublicKey = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/;
-    if (operatorKeyRaw !== "" && !sshPublicKey.test(operatorKeyRaw)) {
-        const expected = "one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub";
-        p.add(src.key("operatorSshPublicKey"), operatorKeyRaw.slice(0, 30) + "...", expected);
-    }
+    const operatorKey = src.read("operatorSshPublicKey").value;
     const database = readDatabase(src, target);
-    const monitoring = readMonitoring(src);
+    const monitoring = src.fields("monitoring");
     const verification = readVerification(src);
-    const rollback = readRollback(src);
-    const secretGenerations = readSecretGenerations(src);
-    const preflight = src.fields("preflight", fieldsOf("preflight"));
+    const rollback = src.fields("rollback");
+    const secretGenerations = src.fields("secretGenerations");
+    const preflight = src.fields("preflight");
 
     // Pulumi.yaml declares these secret: true, but the CLI enforces that only on typed keys (see Pulumi.yaml), so the
     // program does.
@@ -158,7 +132,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         demoSeedVersion,
         backup,
         alerts,
-        ...(operatorKeyRaw !== "" ? { operatorSshPublicKey: operatorKeyRaw } : {}),
+        ...(operatorKey !== "" ? { operatorSshPublicKey: operatorKey } : {}),
         database,
         monitoring,
         verification,

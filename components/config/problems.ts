@@ -25,6 +25,44 @@ function describe(value: unknown): string {
     return JSON.stringify(value);
 }
 
+/** What stands in a message for a part of a secret it quoted. */
+export const SCRUBBED = "[not shown]";
+
+/** A run of a secret's characters this long or longer is scrubbed; a shorter value, wherever it stands whole. */
+const SCRUBBED_RUN = 6;
+
+/**
+ * Shorter values are left alone: one or two characters stand in any text (the "x" in "hexadecimal"), so scrubbing them
+ * would garble the message and hide nothing.
+ */
+const SHORTEST_SCRUBBED = 3;
+
+/**
+ * `message` with every part of `secret` it quotes replaced by SCRUBBED: each run of SCRUBBED_RUN characters of the
+ * value (the whole value when it is shorter), as written or as JSON.stringify escapes it (how values are quoted in
+ * problems, describe() here). A check on a secret says what was expected; this keeps one that also says what it got
+ * from printing the value.
+ */
+export function withoutSecret(message: string, secret: string): string {
+    const hidden = new Array<boolean>(message.length).fill(false);
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+        if (form.length < SHORTEST_SCRUBBED) continue;
+        const run = Math.min(form.length, SCRUBBED_RUN);
+        for (let start = 0; start + run <= form.length; start++) {
+            const piece = form.slice(start, start + run);
+            for (let at = message.indexOf(piece); at >= 0; at = message.indexOf(piece, at + 1)) {
+                hidden.fill(true, at, at + run);
+            }
+        }
+    }
+    let result = "";
+    for (let i = 0; i < message.length; i++) {
+        if (!hidden[i]) result += message[i];
+        else if (i === 0 || !hidden[i - 1]) result += SCRUBBED;
+    }
+    return result;
+}
+
 /**
  * All the problems found in a stack's config. A RunError, so `pulumi up` and `npm run plan` print the message
  * alone, without a stack trace.
@@ -71,9 +109,12 @@ export class Problems {
         this.list.push({ key, value: undefined, expected: reason, valueHidden: true });
     }
 
-    /** A secret's value in the wrong form: shown as set, `expected` as given. */
-    secretValue(key: string, expected: string): void {
-        this.list.push({ key, value: HIDDEN_SECRET, expected });
+    /**
+     * A secret's value in the wrong form: shown as set, `expected` as its check said it, with every part of the value
+     * the check quoted scrubbed out (withoutSecret).
+     */
+    secretValue(key: string, value: string, expected: string): void {
+        this.list.push({ key, value: HIDDEN_SECRET, expected: withoutSecret(expected, value) });
     }
 
     /**

@@ -1,17 +1,44 @@
 /**
  * Every `freshtrack:` config key, declared once: its type as the Pulumi CLI checks it, its description, its default,
- * whether it is a secret and, for each field of an object key, the field's check and default. From this table come
- * the `config:` block of Pulumi.yaml (`npm run generate`; test/configSchema.test.ts fails when the file is stale),
- * the key lists, every default and the checks the reader applies (components/config/parse.ts), and the types of the
- * settings it returns (components/config/types.ts).
+ * whether it is a secret, and what it accepts: a typed key's values or check, each field of an object key with its
+ * check (its items' check, or fields of its own) and default, a secret's form. From this table, with ./nestedFields.ts
+ * (./keySpec.ts says what each kind of key means), come the `config:` block of Pulumi.yaml (`npm run generate`, which
+ * also states each field's default in its key's description; test/configSchema.test.ts fails when the file is stale),
+ * the key lists, every default and every check the reader applies (./source.ts reads each key as its spec says;
+ * ./parse.ts adds only the rules across keys), and the types of the settings it returns (./types.ts).
  *
  * An object key's default in Pulumi.yaml is its fields' defaults. The CLI hands the program that default only when
  * the stack leaves the whole key unset, so the reader applies the same field defaults to a stack that sets some fields
  * and not others.
  */
 import { DATABASE_SIZES, DatabaseSize, DROPLET_SIZE_NAMES, DropletSize } from "../host/dropletSizes";
-import { checkCron, checkDomain, checkEmail, checkInteger, checkPinnedTag, isIpAddress } from "../validation";
-import { bool, defaulted, FieldSpec, nonEmptyText, oneOfText, optional, required, text } from "./fields";
+import {
+    checkCidr,
+    checkCron,
+    checkDomain,
+    checkEmail,
+    checkInteger,
+    checkPinnedTag,
+    isIpAddress,
+} from "../validation";
+import {
+    A_YAML_LIST,
+    bool,
+    defaulted,
+    defaultsOf,
+    listOf,
+    nonEmptyText,
+    objectOf,
+    oneOfText,
+    optional,
+    required,
+    text,
+} from "./fields";
+import { RESOURCE_FIELDS } from "./limits";
+import { BUILD_TARGET_FIELDS, EXPORT_TABLES, nestedNames, SSH_HOST_KEY } from "./nestedFields";
+import type { KeySpec, SecretKey, TypedKey } from "./keySpec";
+
+export type { KeySpec } from "./keySpec";
 
 export const PROJECT = "freshtrack";
 
@@ -31,40 +58,28 @@ export type Environment = (typeof ENVIRONMENTS)[number];
  */
 export const STATUS_SLUG = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
 
-/** A key of a type the CLI checks (pulumi v3.259.0 pkg/workspace/config.go:101,128). */
-interface TypedKey {
-    readonly type: "string" | "boolean" | "array";
-    readonly description: string;
-    /** What the CLI passes when the stack does not set the key; none: the stack must set it. */
-    readonly default?: string | boolean | readonly string[];
-}
-
-interface ObjectKey {
-    readonly type: "object";
-    readonly description: string;
-    /** The fields the reader checks one by one, in the order it reports them. */
-    readonly fields: Readonly<Record<string, FieldSpec<unknown>>>;
-    /** Settings the reader reads itself (nested objects, lists, keys of a map), for the did-you-mean. */
-    readonly nested?: readonly string[];
-}
-
 /**
- * A secret key: declared `secret: true` and untyped, with an empty default, because the CLI applies a default as plain
- * text before it checks `secret` on a typed key (config.go:316-345), so a typed secret key with the empty default
- * every optional secret needs would fail every stack that leaves it unset. The reader refuses a plain-text value for
- * these keys itself.
+ * Generated credentials a stack rotates by raising their number in `freshtrack:secretGenerations`. The Postgres
+ * password is not among them: the postgres image reads it only when it creates the data directory, so a new value
+ * would lock every client out (docs/operations.md, rotating credentials).
  */
-interface SecretKey {
-    readonly secret: true;
-    readonly description: string;
-}
-
-export type KeySpec = TypedKey | ObjectKey | SecretKey;
+export const ROTATABLE_SECRETS = [
+    "grafanaAdminPassword",
+    "redisPassword",
+    "minioRootPassword",
+    "appJwtSecret",
+] as const;
+export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
 
 const SET_SECRET = "Secret (pulumi config set --secret).";
 const REGION = /^[a-z]{3}[0-9]$/;
 const COMMAND = text((s) => (s.trim().length > 0 && !s.includes("\n") ? undefined : "a one-line shell command"));
 const DATABASE_SIZE_NAMES = Object.keys(DATABASE_SIZES);
+const OPENSSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/;
+
+const GENERATION_FIELDS = Object.fromEntries(
+    ROTATABLE_SECRETS.map((name) => [name, optional<number>(checkInteger(1, 1_000_000))]),
+) as { readonly [N in RotatableSecret]: ReturnType<typeof optional<number>> };
 
 export const CONFIG_SCHEMA = {
     target: {
@@ -72,26 +87,31 @@ export const CONFIG_SCHEMA = {
         description:
             "Where the stack runs: local (this machine's Docker daemon), droplet (a DigitalOcean droplet the program creates) or ssh (an existing VM).",
         default: "local",
+        oneOf: TARGETS,
     },
     environment: {
         type: "string",
         description:
             "What the stack is for: development, staging or production. A production stack gets DigitalOcean's droplet backups unless droplet.backups says otherwise, and the DigitalOcean project of its environment.",
         default: "development",
+        oneOf: ENVIRONMENTS,
     },
     domain: {
         type: "string",
         description:
             "Public DNS name of the dashboard, e.g. freshtrack.example.com. Subdomains of it serve Grafana and the other tools.",
+        check: checkDomain,
     },
     adminEmail: {
         type: "string",
         description: "Operator email: the ACME account for Let's Encrypt and the first admin user.",
+        check: checkEmail,
     },
     adminCidrs: {
         type: "array",
         description: "Networks allowed to reach SSH on droplet and ssh targets, as CIDRs (e.g. 203.0.113.7/32).",
         default: [],
+        item: checkCidr,
     },
     allowSshFromAnywhere: {
         type: "boolean",
@@ -103,10 +123,12 @@ export const CONFIG_SCHEMA = {
         description:
             "acme (Let's Encrypt production), acme-staging (Let's Encrypt staging, for trials) or internal (a CA made by the stack; the only choice on local).",
         default: "internal",
+        oneOf: TLS_MODES,
     },
     appVersion: {
         type: "string",
         description: "Tag of the FreshTrack backend, worker and frontend images, e.g. 1.4.2. latest is refused.",
+        check: checkPinnedTag,
     },
     appImages: {
         type: "object",
@@ -140,7 +162,7 @@ export const CONFIG_SCHEMA = {
         type: "object",
         description:
             "Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}. Unset services keep the defaults of their specs in components/catalog.",
-        fields: {},
+        fields: RESOURCE_FIELDS,
     },
     demoData: {
         type: "boolean",
@@ -151,6 +173,10 @@ export const CONFIG_SCHEMA = {
         type: "string",
         description: "Version of the demo data; the seed job runs once per stack and again only when this changes.",
         default: "1",
+        check: (s) =>
+            /^[A-Za-z0-9._-]{1,63}$/.test(s)
+                ? undefined
+                : "a short version label such as 1 or 2026-11 (letters, digits, . _ -)",
     },
     backup: {
         type: "object",
@@ -160,14 +186,14 @@ export const CONFIG_SCHEMA = {
             schedule: defaulted<string>(text(checkCron), "15 3 * * *"),
             retentionDays: defaulted<number>(checkInteger(1, 3650), 14),
         },
-        nested: ["offsite"],
+        nested: nestedNames("backup"),
     },
     alerts: {
         type: "object",
         description:
             "Alert destinations: email {to, from, smarthost, username}, slack {channel}, webhook (true). Their credentials are the alert* secrets.",
         fields: {},
-        nested: ["email", "slack", "webhook"],
+        nested: nestedNames("alerts"),
     },
     alertSmtpPassword: {
         secret: true,
@@ -184,7 +210,7 @@ export const CONFIG_SCHEMA = {
     droplet: {
         type: "object",
         description:
-            "Target droplet: region (e.g. fra1), size (s-2vcpu-4gb), image (an Ubuntu slug, ubuntu-24-04-x64; Debian is refused, its docker.io is older than the 27 Caddy's IPv6 ports need), volumeSizeGb (block volume for all data, 50), backups (DigitalOcean backups; on by default in the production environment), dnsZone (a DigitalOcean DNS zone containing domain; records are created when set).",
+            "Target droplet: region (e.g. fra1), size (a DigitalOcean droplet size slug), image (an Ubuntu slug; Debian is refused, its docker.io is older than the 27 Caddy's IPv6 ports need), volumeSizeGb (block volume for all data), backups (DigitalOcean backups; on by default in the production environment), dnsZone (a DigitalOcean DNS zone containing domain; records are created when set).",
         fields: {
             region: required<string>(
                 text((s) => (REGION.test(s) ? undefined : "a DigitalOcean region slug such as fra1 or nyc3")),
@@ -217,7 +243,7 @@ export const CONFIG_SCHEMA = {
     ssh: {
         type: "object",
         description:
-            "Target ssh: host (address of an existing Ubuntu/Debian VM), user (with sudo, default root), port (22), hostKey (required: the VM's ed25519 host key line, 'ssh-ed25519 AAAA...', as printed by `ssh-keyscan -p <port> -t ed25519 <host>` without the host name; check its fingerprint out of band with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the VM's console). Every connection to the VM accepts that key only. The login key is freshtrack:sshPrivateKey.",
+            "Target ssh: host (address of an existing Ubuntu/Debian VM), user (with sudo), port, hostKey (required: the VM's ed25519 host key line, 'ssh-ed25519 AAAA...', as printed by `ssh-keyscan -p <port> -t ed25519 <host>` without the host name; check its fingerprint out of band with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the VM's console). Every connection to the VM accepts that key only. The login key is freshtrack:sshPrivateKey.",
         fields: {
             host: required<string>(
                 text((s) => (checkDomain(s) === undefined || isIpAddress(s) ? undefined : "an IP address or DNS name")),
@@ -229,9 +255,9 @@ export const CONFIG_SCHEMA = {
                 { inProjectDefault: false },
             ),
             port: defaulted<number>(checkInteger(1, 65535), 22, { inProjectDefault: false }),
+            // After host and port: its problems name the scan command, which needs them.
+            hostKey: SSH_HOST_KEY,
         },
-        // Its check names the scan command, which needs host and port (components/config/targets.ts).
-        nested: ["hostKey"],
     },
     sshPrivateKey: {
         secret: true,
@@ -242,11 +268,17 @@ export const CONFIG_SCHEMA = {
         type: "string",
         description: "Your own OpenSSH public key, authorised for the deploy user beside the key the stack generates.",
         default: "",
+        check: (s) =>
+            s === "" || OPENSSH_PUBLIC_KEY.test(s)
+                ? undefined
+                : "one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub",
+        // Its start is enough to recognise what was pasted.
+        shown: (s) => s.slice(0, 30) + "...",
     },
     database: {
         type: "object",
         description:
-            "PostgreSQL: mode container (default) or managed (a DigitalOcean cluster in the droplet's VPC, droplet target only), with size, nodeCount and version for managed.",
+            "PostgreSQL: mode container or managed (a DigitalOcean cluster in the droplet's VPC, droplet target only), with size, nodeCount and version for managed.",
         fields: {
             mode: defaulted<"container" | "managed">(
                 oneOfText(["container", "managed"], "container or managed"),
@@ -266,23 +298,31 @@ export const CONFIG_SCHEMA = {
     monitoring: {
         type: "object",
         description:
-            "Retention of metrics (Prometheus, metricsRetentionDays, 15) and logs (Loki, logRetentionDays, 14), sized for the host's disk; publicStatusPages: slugs of Uptime Kuma status pages served without the admin login (none: all of status.<domain> is behind it).",
+            "Retention of metrics (Prometheus, metricsRetentionDays) and logs (Loki, logRetentionDays), sized for the host's disk; publicStatusPages: slugs of Uptime Kuma status pages served without the admin login (none: all of status.<domain> is behind it).",
         fields: {
             metricsRetentionDays: defaulted<number>(checkInteger(1, 365), 15),
             logRetentionDays: defaulted<number>(checkInteger(1, 365), 14),
+            publicStatusPages: listOf<string>(
+                text((s) =>
+                    STATUS_SLUG.test(s)
+                        ? undefined
+                        : "an Uptime Kuma status page slug: letters and digits, words joined by single hyphens",
+                ),
+                [],
+                { notAList: A_YAML_LIST, inProjectDefault: false },
+            ),
         },
-        nested: ["publicStatusPages"],
     },
     verification: {
         type: "object",
         description:
-            "The gate after every update: enabled, consecutivePasses (3) of every health endpoint within timeoutSeconds (300), TLS, Prometheus and Grafana; e2e {ingestPath, alertsPath, sensorId, celsius} sends a reading over the threshold and waits for the alert (off unless set).",
+            "The gate after every update: enabled, consecutivePasses of every health endpoint within timeoutSeconds, TLS, Prometheus and Grafana; e2e {ingestPath, alertsPath, sensorId, celsius} sends a reading over the threshold and waits for the alert (off unless set).",
         fields: {
             enabled: defaulted<boolean>(bool, true),
             consecutivePasses: defaulted<number>(checkInteger(1, 20), 3),
             timeoutSeconds: defaulted<number>(checkInteger(10, 3600), 300),
         },
-        nested: ["e2e"],
+        nested: nestedNames("verification"),
     },
     verificationIngestToken: {
         secret: true,
@@ -291,7 +331,7 @@ export const CONFIG_SCHEMA = {
     preflight: {
         type: "object",
         description:
-            "Checks on droplet and ssh hosts before any container is created: minFreeGb (5) free on the data volume, Docker reachable, ports 80/443 free or held by this stack's Caddy, and in the ACME modes DNS pointing at the host.",
+            "Checks on droplet and ssh hosts before any container is created: minFreeGb free on the data volume, Docker reachable, ports 80/443 free or held by this stack's Caddy, and in the ACME modes DNS pointing at the host.",
         fields: { minFreeGb: defaulted<number>(checkInteger(1, 10000), 5) },
     },
     backupOffsiteAccessKeyId: {
@@ -305,17 +345,22 @@ export const CONFIG_SCHEMA = {
     backupOffsiteEncryptionKey: {
         secret: true,
         description: `${SET_SECRET} Key the offsite copies are encrypted with (SSE-C), 64 hex digits from openssl rand -hex 32; needed when backup.offsite is set. Keep a copy outside the stack: without it the copies cannot be read.`,
+        // SSE-C takes 256 bits, which mc's --enc-c takes in hex (components/services/backup.ts).
+        check: (v) =>
+            /^[0-9a-fA-F]{64}$/.test(v)
+                ? undefined
+                : "a 256-bit key as 64 hexadecimal digits, such as the output of openssl rand -hex 32",
     },
     secretGenerations: {
         type: "object",
         description:
             "Rotates a generated credential: raise its number (grafanaAdminPassword, redisPassword, minioRootPassword, appJwtSecret; 1 is the first generation) and run pulumi up. See docs/operations.md.",
-        fields: {},
+        fields: GENERATION_FIELDS,
     },
     appBuild: {
         type: "object",
         description:
-            "Build the FreshTrack images from a local checkout instead of pulling them: {context: ../freshtrack-pro, dockerfile: Dockerfile, targets: {backend, worker, frontend}, platform: linux/amd64}. On droplet and ssh targets the images are pushed to the appImages registry, which needs appRegistryUsername and appRegistryPassword. Empty: pull.",
+            "Build the FreshTrack images from a local checkout instead of pulling them: context (the checkout, e.g. ../freshtrack-pro), dockerfile, targets {backend, worker, frontend} (the build stage of each image) and platform. On droplet and ssh targets the images are pushed to the appImages registry, which needs appRegistryUsername and appRegistryPassword. Empty: pull.",
         // Not in the project default: an appBuild with any setting builds instead of pulling.
         fields: {
             context: required<string>(nonEmptyText, "the path of a FreshTrack checkout, e.g. ../freshtrack-pro"),
@@ -325,8 +370,12 @@ export const CONFIG_SCHEMA = {
                 "linux/amd64",
                 { inProjectDefault: false },
             ),
+            targets: objectOf(BUILD_TARGET_FIELDS, {
+                notAnObject: "an object with the build stage of backend, worker and frontend",
+                default: defaultsOf(BUILD_TARGET_FIELDS),
+                inProjectDefault: false,
+            }),
         },
-        nested: ["targets"],
     },
     appRegistryUsername: {
         type: "string",
@@ -343,24 +392,10 @@ export const CONFIG_SCHEMA = {
         description:
             "exportTables: the tables (with their timestamp column) whose rows written since the version being rolled back went live are exported as CSV before a rollback.",
         fields: {
-            exportTables: defaulted<ReadonlyArray<{ readonly table: string; readonly column: string }>>(
-                () => undefined,
-                [
-                    { table: "sensor_readings", column: "recorded_at" },
-                    { table: "alerts", column: "created_at" },
-                    { table: "audit_log", column: "created_at" },
-                ],
-            ),
+            exportTables: EXPORT_TABLES,
         },
     },
 } as const satisfies Readonly<Record<string, KeySpec>>;
-
-/** Top-level string checks the reader applies as they are; keys with rules across keys are read in parse.ts. */
-export const KEY_CHECKS = {
-    domain: checkDomain,
-    adminEmail: checkEmail,
-    appVersion: checkPinnedTag,
-} as const;
 
 type Schema = typeof CONFIG_SCHEMA;
 export type ConfigKey = keyof Schema;
@@ -379,12 +414,26 @@ export const SECRET_CONFIG_KEYS = CONFIG_KEYS.filter(
     (key): key is SecretConfigKey => "secret" in CONFIG_SCHEMA[key],
 ) as readonly SecretConfigKey[];
 
-/** The fields of an object key, as the reader checks them. */
-export function fieldsOf<K extends ObjectConfigKey>(key: K): Schema[K]["fields"] {
-    return CONFIG_SCHEMA[key].fields;
+/** The keys of a type the CLI checks: string, boolean and array keys, read whole (Source.read). */
+export type TypedConfigKey = {
+    [K in ConfigKey]: Schema[K] extends { type: "string" | "boolean" | "array" } ? K : never;
+}[ConfigKey];
+
+/** What a typed key reads as: one of its values, a boolean, a list of strings or a string. */
+export type KeyValue<K extends TypedConfigKey> = Schema[K] extends { oneOf: ReadonlyArray<infer V> }
+    ? V
+    : Schema[K] extends { type: "boolean" }
+      ? boolean
+      : Schema[K] extends { type: "array" }
+        ? string[]
+        : string;
+
+/** A typed key's spec, as the reader applies it. */
+export function typedKey(key: TypedConfigKey): TypedKey {
+    return CONFIG_SCHEMA[key];
 }
 
-/** The default of a typed key, as the schema declares it. */
-export function keyDefault<K extends ConfigKey>(key: K): Schema[K] extends { default: infer D } ? D : never {
-    return (CONFIG_SCHEMA[key] as { default?: unknown }).default as never;
+/** A secret key's spec, as the reader applies it. */
+export function secretKey(key: SecretConfigKey): SecretKey {
+    return CONFIG_SCHEMA[key];
 }

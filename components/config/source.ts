@@ -4,9 +4,33 @@
  * builds it from `pulumi.runtime` (components/config/index.ts), scripts from the stack files.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isRecord, readField, FieldSpec, FieldSpecs, FieldValues, readFields } from "./fields";
+import {
+    A_YAML_LIST,
+    FieldSpec,
+    FieldSpecs,
+    FieldValue,
+    FieldValues,
+    isRecord,
+    listOf,
+    readEach,
+    readField,
+    text,
+    unknownKeys,
+} from "./fields";
+import { NESTED, NestedKey } from "./nestedFields";
 import { Problems } from "./problems";
-import { PROJECT, SECRET_CONFIG_KEYS, SecretConfigKey } from "./schema";
+import {
+    CONFIG_SCHEMA,
+    ConfigKey,
+    KeyValue,
+    ObjectConfigKey,
+    PROJECT,
+    SECRET_CONFIG_KEYS,
+    SecretConfigKey,
+    secretKey,
+    TypedConfigKey,
+    typedKey,
+} from "./schema";
 
 /**
  * What the parser may ask of the machine the stack is deployed from, given to it so that it stays a function of its
@@ -50,64 +74,76 @@ export function qualified(name: string): string {
     return `${PROJECT}:${name}`;
 }
 
-/** Reads the raw values of one stack and records the problems found, every one of them. */
+type Fields<K extends ObjectConfigKey> = (typeof CONFIG_SCHEMA)[K]["fields"];
+type Nested<K extends NestedKey> = (typeof NESTED)[K];
+
+/**
+ * Reads the raw values of one stack as the schema (./schema.ts) declares them, and records the problems found, every
+ * one of them. It reads declared keys only: a name the schema does not declare is a type error.
+ */
 export class Source {
     readonly problems = new Problems(new Set(SECRET_CONFIG_KEYS.map(qualified)));
+    /** Each key's value, parsed from its JSON text once however often it is read. */
+    private readonly parsed = new Map<ConfigKey, unknown>();
+    private readonly notObjects = new Set<ObjectConfigKey>();
 
     constructor(readonly raw: RawConfig) {}
 
-    key(name: string): string {
+    key(name: ConfigKey): string {
         return qualified(name);
     }
 
-    text(name: string): string | undefined {
+    text(name: ConfigKey): string | undefined {
         return this.raw.values[qualified(name)];
     }
 
-    /** The raw value: structured values arrive as JSON text and are parsed here. */
-    value(name: string): unknown {
-        const text = this.text(name);
-        return text === undefined ? undefined : parsedOrText(text);
+    /** The raw value: structured values arrive as JSON text and are parsed here, once. */
+    value(name: ConfigKey): unknown {
+        if (!this.parsed.has(name)) {
+            const text = this.text(name);
+            this.parsed.set(name, text === undefined ? undefined : parsedOrText(text));
+        }
+        return this.parsed.get(name);
     }
 
-    /** A string key; unset and without a default, it is reported. */
-    string(name: string, fallback?: string): string {
-        const text = this.text(name);
-        if (text !== undefined) return text;
-        if (fallback !== undefined) return fallback;
-        this.problems.add(this.key(name), undefined, "a value (it has no default)");
-        return "";
+    /**
+     * A string, boolean or array key, read as its spec says; `valid` is false when a problem was recorded. A string
+     * arrives as the text itself; a wrong one reads as the key's default, or as given where it has none.
+     */
+    read<K extends TypedConfigKey>(name: K): { value: KeyValue<K>; valid: boolean } {
+        const spec = typedKey(name);
+        const key = this.key(name);
+        const result = (value: unknown, valid: boolean) => ({ value: value as KeyValue<K>, valid });
+        if (spec.type === "boolean") {
+            const value = this.value(name);
+            if (value === undefined) return result(spec.default, true);
+            if (typeof value === "boolean") return result(value, true);
+            this.problems.add(key, value, "true or false");
+            return result(spec.default, false);
+        }
+        if (spec.type === "array") {
+            const before = this.problems.list.length;
+            const list = listOf<string>(text(spec.item), spec.default, { notAList: A_YAML_LIST });
+            const value = readField(this.problems, key, this.value(name), list);
+            return result(value, this.problems.list.length === before);
+        }
+        const given = this.text(name);
+        if (given === undefined) {
+            if (spec.default !== undefined) return result(spec.default, true);
+            this.problems.add(key, undefined, "a value (it has no default)");
+            return result("", false);
+        }
+        const problem =
+            spec.oneOf !== undefined && !spec.oneOf.includes(given)
+                ? `one of ${spec.oneOf.join(", ")}`
+                : spec.check?.(given);
+        if (problem === undefined) return result(given, true);
+        this.problems.add(key, spec.shown ? spec.shown(given) : given, problem);
+        return result(spec.default ?? given, false);
     }
-
-    /** A required string that must also pass `check`; reported once whether missing or wrong. */
-    checkedString(name: string, check: (s: string) => string | undefined): { value: string; valid: boolean } {
-        const before = this.problems.list.length;
-        const value = this.string(name);
-        if (this.problems.list.length > before) return { value, valid: false };
-        const problem = check(value);
-        if (problem) this.problems.add(this.key(name), value, problem);
-        return { value, valid: problem === undefined };
-    }
-
-    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-        const value = this.string(name, fallback);
-        if ((allowed as readonly string[]).includes(value)) return value as T;
-        this.problems.add(this.key(name), value, `one of ${allowed.join(", ")}`);
-        return fallback;
-    }
-
-    boolean(name: string, fallback: boolean): boolean {
-        const value = this.value(name);
-        if (value === undefined) return fallback;
-        if (typeof value === "boolean") return value;
-        this.problems.add(this.key(name), value, "true or false");
-        return fallback;
-    }
-
-    private readonly notObjects = new Set<string>();
 
     /** An object key's value; anything else is reported (once, however often it is read) and read as empty. */
-    object(name: string): Record<string, unknown> {
+    object(name: ObjectConfigKey): Record<string, unknown> {
         const value = this.value(name);
         if (value === undefined) return {};
         if (isRecord(value)) return value;
@@ -117,13 +153,41 @@ export class Source {
         return {};
     }
 
-    /** An object key read field by field from its schema; `nested` names the settings the caller reads itself. */
-    fields<F extends FieldSpecs>(name: string, fields: F, nested: readonly string[] = []): FieldValues<F> {
-        return readFields(this.problems, this.key(name), this.object(name), fields, nested);
+    /**
+     * An object key read field by field from its schema, after reporting the settings it does not declare. `only`
+     * reads just those fields (database reads its managed settings only when it is managed).
+     */
+    fields<K extends ObjectConfigKey, N extends keyof Fields<K> & string = keyof Fields<K> & string>(
+        name: K,
+        only?: readonly N[],
+    ): FieldValues<Pick<Fields<K>, N>> {
+        const spec = CONFIG_SCHEMA[name];
+        const all: FieldSpecs = spec.fields;
+        const obj = this.object(name);
+        unknownKeys(this.problems, this.key(name), obj, [
+            ...Object.keys(all),
+            ...("nested" in spec ? spec.nested : []),
+        ]);
+        const read = only ? Object.fromEntries(only.map((field) => [field, all[field]!])) : all;
+        return readEach(this.problems, this.key(name), obj, read) as FieldValues<Pick<Fields<K>, N>>;
     }
 
-    field<T>(key: string, value: unknown, spec: FieldSpec<T>): T {
-        return readField(this.problems, key, value, spec);
+    /** One field of an object key, read from its schema; the key's unknown settings are `fields`' to report. */
+    field<K extends ObjectConfigKey, N extends keyof Fields<K> & string>(name: K, field: N): FieldValue<Fields<K>[N]> {
+        const spec = (CONFIG_SCHEMA[name].fields as FieldSpecs)[field] as FieldSpec<unknown>;
+        return readField(this.problems, `${this.key(name)}.${field}`, this.object(name)[field], spec) as FieldValue<
+            Fields<K>[N]
+        >;
+    }
+
+    /** A nested setting of an object key, read from its spec in ./nestedFields.ts; undefined when unset or wrong. */
+    nested<K extends NestedKey, N extends keyof Nested<K> & string>(
+        name: K,
+        setting: N,
+    ): FieldValue<Nested<K>[N]> | undefined {
+        const spec = NESTED[name][setting] as FieldSpec<unknown>;
+        const value = this.object(name)[setting];
+        return readField(this.problems, `${this.key(name)}.${setting}`, value, spec) as FieldValue<Nested<K>[N]>;
     }
 
     /** Keys declared secret whose value is set in plain text; the value itself is never read out. */
@@ -133,21 +197,17 @@ export class Source {
         );
     }
 
-    /** An operator-supplied secret that may be left unset. */
+    /** An operator-supplied secret that may be left unset; a set one is checked as `secret` checks it. */
     optionalSecret(name: SecretConfigKey): pulumi.Output<string> | undefined {
         const value = this.text(name);
-        return value ? pulumi.secret(value) : undefined;
+        return value ? this.checkedSecret(name, value) : undefined;
     }
 
     /**
      * An operator-supplied secret. Missing ones are recorded, not thrown, so every problem is reported at once.
-     * `check` judges the value's form; its answer is the expectation, and the value itself is never shown.
+     * The schema's check judges the value's form; its answer is the expectation, and the value itself is never shown.
      */
-    secret(
-        name: SecretConfigKey,
-        neededFor: string,
-        check?: (value: string) => string | undefined,
-    ): pulumi.Output<string> | undefined {
+    secret(name: SecretConfigKey, neededFor: string): pulumi.Output<string> | undefined {
         // Optional secrets are declared untyped with an empty default (components/config/schema.ts, SecretKey), so
         // empty means unset. The value itself leaves this function only as a secret Output.
         const value = this.text(name);
@@ -156,9 +216,17 @@ export class Source {
             this.problems.add(this.key(name), undefined, `a secret (${how}) because ${neededFor}`);
             return undefined;
         }
-        const wrong = value === MASKED_SECURE_VALUE ? undefined : check?.(value);
+        return this.checkedSecret(name, value);
+    }
+
+    /**
+     * A set secret, checked where it arrives decrypted (a masked one cannot be). The check may quote what it got, so
+     * its answer is recorded with the value scrubbed out of it (Problems.secretValue).
+     */
+    private checkedSecret(name: SecretConfigKey, value: string): pulumi.Output<string> | undefined {
+        const wrong = value === MASKED_SECURE_VALUE ? undefined : secretKey(name).check?.(value);
         if (wrong !== undefined) {
-            this.problems.secretValue(this.key(name), wrong);
+            this.problems.secretValue(this.key(name), value, wrong);
             return undefined;
         }
         return pulumi.secret(value);

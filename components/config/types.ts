@@ -7,32 +7,20 @@ import type { ImageRef } from "../validation";
 import type { FieldValues } from "./fields";
 import type { ServiceName } from "./limits";
 import type { ResourceLimits } from "./limits";
-import type { BUILD_TARGET_FIELDS, E2E_FIELDS, EMAIL_FIELDS, OFFSITE_FIELDS } from "./nestedFields";
-import type { CONFIG_SCHEMA, Environment, TlsMode } from "./schema";
+import type { E2E_FIELDS, EMAIL_FIELDS, OFFSITE_FIELDS } from "./nestedFields";
+import type { CONFIG_SCHEMA, Environment, RotatableSecret, TlsMode } from "./schema";
 
 type Fields<K extends keyof typeof CONFIG_SCHEMA> = (typeof CONFIG_SCHEMA)[K] extends { fields: infer F }
     ? Readonly<FieldValues<F>>
     : never;
 
 /**
- * Generated credentials a stack rotates by raising their number in `freshtrack:secretGenerations`. The Postgres
- * password is not among them: the postgres image reads it only when it creates the data directory, so a new value
- * would lock every client out (docs/operations.md, rotating credentials).
+ * A build of the FreshTrack images from a checkout (freshtrack:appBuild): dockerfile, platform and the build stage of
+ * each image (targets) as set.
  */
-export const ROTATABLE_SECRETS = [
-    "grafanaAdminPassword",
-    "redisPassword",
-    "minioRootPassword",
-    "appJwtSecret",
-] as const;
-export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
-
-/** A build of the FreshTrack images from a checkout (freshtrack:appBuild): dockerfile and platform as set. */
 export interface AppBuild extends Omit<Fields<"appBuild">, "context"> {
     /** Absolute path of the FreshTrack checkout used as the build context. */
     readonly context: string;
-    /** Build stage of the Dockerfile for each image. */
-    readonly targets: Readonly<FieldValues<typeof BUILD_TARGET_FIELDS>>;
     /**
      * Push to the registry so a remote host can pull; false on the local target, where the image is built where it
      * runs.
@@ -57,7 +45,6 @@ export interface AppImages {
 export type AppCommands = Fields<"appCommands">;
 
 export interface EmailDestination extends Readonly<FieldValues<typeof EMAIL_FIELDS>> {
-    readonly to: readonly string[];
     /** From `freshtrack:alertSmtpPassword`, present when `username` is. */
     readonly password?: pulumi.Output<string>;
 }
@@ -142,10 +129,8 @@ interface CommonSettings {
     /** An operator's own public key, authorised for the deploy user beside the generated one. */
     readonly operatorSshPublicKey?: string;
     readonly database: DatabaseSettings;
-    readonly monitoring: Fields<"monitoring"> & {
-        /** Uptime Kuma status pages served without the admin login (components/edge/caddy.ts). */
-        readonly publicStatusPages: readonly string[];
-    };
+    /** publicStatusPages: Uptime Kuma status pages served without the admin login (components/edge/caddy.ts). */
+    readonly monitoring: Fields<"monitoring">;
     readonly verification: VerificationSettings;
     readonly preflight: Fields<"preflight">;
     /** Generation of each rotatable credential; 1 (the first) when not listed. */

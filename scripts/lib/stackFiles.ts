@@ -129,7 +129,11 @@ function readStackFile(stack: string, file: string): { config?: Record<string, u
 
 /** The config a `pulumi up` of this stack would hand the program. Throws ConfigError on type mismatches. */
 export function loadStackSettings(stack: string, root = REPO_ROOT): StackSettings {
-    const project = readProjectFile(root);
+    return settingsFrom(stack, readProjectFile(root), root);
+}
+
+/** loadStackSettings on a Pulumi.yaml already read. */
+function settingsFrom(stack: string, project: ProjectFile, root: string): StackSettings {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         const known = shippedStacks(root);
@@ -214,11 +218,18 @@ export function unknownStack(stack: string, root = REPO_ROOT): string | undefine
     return `there is no stack '${stack}' (no Pulumi.${stack}.yaml)${near ? `; did you mean ${near}?` : "."} Stacks: ${known.join(", ")}`;
 }
 
-/** The raw config the program would receive for these settings, as the config parser takes it. */
-export function rawConfigOf(settings: StackSettings, root = REPO_ROOT): RawConfig {
+/**
+ * The raw config the program would receive for these settings, as the config parser takes it. `project` is the
+ * project's name, read from root's Pulumi.yaml unless the caller has read it already.
+ */
+export function rawConfigOf(
+    settings: StackSettings,
+    root = REPO_ROOT,
+    project = readProjectFile(root).name,
+): RawConfig {
     return {
         stack: settings.stack,
-        project: readProjectFile(root).name,
+        project,
         values: settings.config,
         encrypted: new Set(settings.secretKeys),
         files: NODE_FILES,
@@ -230,5 +241,7 @@ export function rawConfigOf(settings: StackSettings, root = REPO_ROOT): RawConfi
  * but not its resources: parsed from the stack's files, without running the program.
  */
 export function loadStackConfigFor(stack: string): StackConfig {
-    return parseStackConfig(rawConfigOf(loadStackSettings(stack)));
+    // Pulumi.yaml is read once, for its settings and its project name alike.
+    const project = readProjectFile();
+    return parseStackConfig(rawConfigOf(settingsFrom(stack, project, REPO_ROOT), REPO_ROOT, project.name));
 }

@@ -45,7 +45,7 @@ export interface OperatorStack {
     config(): Promise<ConfigMap>;
     /**
      * Sets freshtrack:appVersion in Pulumi.<stack>.yaml, the only config a script changes (rollback). A version the
-     * program would refuse (checkPinnedTag, its check of the key in components/config/schema.ts KEY_CHECKS) is
+     * program would refuse (checkPinnedTag, the check components/config/schema.ts declares for the key) is
      * refused here, before the file changes.
      */
     setAppVersion(version: string): Promise<void>;
