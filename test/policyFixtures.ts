@@ -1,6 +1,7 @@
 /**
- * Policy inputs that pass every rule, and a runner of one rule, shared by test/policy.test.ts (each rule on inputs
- * changed in one property) and test/policy.stack.test.ts (the rules on what the shipped stacks register).
+ * Policy inputs that pass every rule, and a runner of one rule, shared by test/policyRules.test.ts and its siblings
+ * (each rule on inputs changed in one property) and test/policy.stack.test.ts (the rules on what the shipped stacks
+ * register).
  */
 import { expect } from "chai";
 import { POLICIES } from "../policy/policies";

@@ -1,0 +1,208 @@
+/**
+ * Names a page gives that must exist in the repository: npm scripts, relative links and their anchors, repository
+ * paths, shipped stacks passed to the npm scripts, and stack outputs.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { DocProblem, RepoFacts } from "./facts";
+import { anchors, codeSpans, lines } from "./markdown";
+
+/** npm commands that run a script from package.json, and those npm provides itself. */
+const LIFECYCLE_COMMANDS: Record<string, string> = {
+    test: "test",
+    t: "test",
+    tst: "test",
+    start: "start",
+    stop: "stop",
+    restart: "restart",
+};
+
+/** Top-level files a page may name by their bare name. */
+const TOP_LEVEL_FILE =
+    /^(Pulumi(\.[^/\s]+)?\.yaml|index\.ts|package(-lock)?\.json|tsconfig\.json|README\.md|\.mocharc\.json|\.gitignore)$/;
+/** Folders whose paths a page may name. */
+const REPO_PREFIXES = ["components/", "operator/", "scripts/", "policy/", "test/", "docs/", ".ci/"];
+
+/**
+ * `npm run <x>`, `npm test`, `npm start`...: the script must be in package.json. `npm ci`, `npm install` and the like
+ * are npm's own.
+ */
+export function checkScripts(md: string, file: string, facts: Pick<RepoFacts, "scripts">): DocProblem[] {
+    const problems: DocProblem[] = [];
+    for (const l of lines(md)) {
+        for (const m of l.text.matchAll(
+            /\bnpm\s+(run-script|run|rum|urn|test|tst|t|start|stop|restart)\b(?:\s+([^\s`'"|&;)<>\]]+))?/g,
+        )) {
+            const command = m[1]!;
+            const lifecycle = LIFECYCLE_COMMANDS[command];
+            const name = lifecycle ?? m[2]?.replace(/[.,:;]+$/, "");
+            if (name === undefined || name.startsWith("-") || name.startsWith("<")) continue;
+            if (!facts.scripts.has(name)) {
+                problems.push({
+                    file,
+                    line: l.n,
+                    kind: "script",
+                    message: `\`${m[0].trim()}\` names the npm script '${name}', which package.json does not define`,
+                });
+            }
+        }
+    }
+    return problems;
+}
+
+/**
+ * Relative links `[text](path#anchor)` and reference definitions: the file must exist, and the anchor be a heading in
+ * it.
+ */
+export function checkLinks(
+    md: string,
+    file: string,
+    facts: Pick<RepoFacts, "root" | "files">,
+    readPage: (rel: string) => string = (rel) => fs.readFileSync(path.join(facts.root, rel), "utf8"),
+): DocProblem[] {
+    const problems: DocProblem[] = [];
+    const targets: Array<{ line: number; target: string }> = [];
+    for (const l of lines(md)) {
+        if (l.fenced) continue;
+        const text = l.text.replace(/(`+)[\s\S]*?\1/g, "");
+        for (const m of text.matchAll(/!?\[[^\]]*\]\(\s*(<[^>]*>|[^\s)]+)(?:\s+"[^"]*")?\s*\)/g))
+            targets.push({ line: l.n, target: m[1]!.replace(/^<|>$/g, "") });
+        const ref = /^\s{0,3}\[[^\]]+\]:\s*(\S+)/.exec(text);
+        if (ref) targets.push({ line: l.n, target: ref[1]! });
+    }
+    for (const { line, target } of targets) {
+        if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("//")) continue; // https:, mailto: ...
+        const hash = target.indexOf("#");
+        const pathPart = decodeURI(hash < 0 ? target : target.slice(0, hash)).replace(/\?.*$/, "");
+        const anchor = hash < 0 ? undefined : decodeURIComponent(target.slice(hash + 1));
+        const resolved =
+            pathPart === ""
+                ? file
+                : path.posix.normalize(path.posix.join(path.posix.dirname(file), pathPart)).replace(/\/$/, "");
+        if (pathPart !== "" && (resolved.startsWith("..") || !facts.files.has(resolved))) {
+            problems.push({ file, line, kind: "link", message: `link to '${target}': ${resolved} does not exist` });
+            continue;
+        }
+        if (anchor === undefined || anchor === "") continue;
+        if (!resolved.endsWith(".md")) continue; // line anchors of source files (#L10) are not checked
+        const offered = anchors(resolved === file ? md : readPage(resolved));
+        if (!offered.has(anchor.toLowerCase())) {
+            problems.push({
+                file,
+                line,
+                kind: "link",
+                message: `link to '${target}': ${resolved} has no heading with the anchor #${anchor}`,
+            });
+        }
+    }
+    return problems;
+}
+
+/** A path with `<placeholder>` segments or globs, as a pattern over the repository's files. */
+function pathPattern(p: string): RegExp {
+    const escaped = p
+        .split(/(<[^>]+>|\*\*|\*|\?)/)
+        .map((part) => {
+            if (/^<[^>]+>$/.test(part) || part === "*") return "[^/]+";
+            if (part === "**") return ".*";
+            if (part === "?") return "[^/]";
+            return part.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+        })
+        .join("");
+    return new RegExp(`^${escaped}$`);
+}
+
+function looksLikeRepoPath(p: string): boolean {
+    return (
+        REPO_PREFIXES.some((prefix) => p.startsWith(prefix)) ||
+        TOP_LEVEL_FILE.test(p) ||
+        /^[A-Za-z0-9_.-]+\.ts$/.test(p)
+    );
+}
+
+/**
+ * Repository paths in code spans (and in code blocks, as command arguments):
+ * `components/...`, `scripts/...`, `policy/...`, `test/...`, `docs/...`,
+ * `.ci/...`, top-level files such as `Pulumi.prod.yaml`, and bare `*.ts` names,
+ * which must exist somewhere in the repository. `<placeholder>` segments and
+ * globs match any name.
+ */
+export function checkPaths(md: string, file: string, facts: Pick<RepoFacts, "files">): DocProblem[] {
+    const problems: DocProblem[] = [];
+    const files = [...facts.files];
+    const check = (line: number, raw: string): void => {
+        const p = raw.replace(/^\.\//, "").replace(/[.,:;]+$/, "");
+        if (!looksLikeRepoPath(p)) return;
+        const dirless = !p.includes("/") && !TOP_LEVEL_FILE.test(p);
+        const pattern = pathPattern(p.replace(/\/$/, ""));
+        const found = dirless
+            ? files.some((f) => pattern.test(path.posix.basename(f)))
+            : files.some((f) => pattern.test(f));
+        if (!found)
+            problems.push({
+                file,
+                line,
+                kind: "path",
+                message: `\`${raw}\` names a path that does not exist in the repository`,
+            });
+    };
+    // In a command, only arguments under the repository's folders are taken as paths.
+    const checkArguments = (line: number, command: string): void => {
+        for (const token of command.split(/[\s=]+/)) {
+            const t = token.replace(/^\.\//, "");
+            if (REPO_PREFIXES.some((prefix) => t.startsWith(prefix))) check(line, token);
+        }
+    };
+    for (const l of lines(md)) {
+        if (l.fenced) {
+            checkArguments(l.n, l.text);
+            continue;
+        }
+        for (const span of codeSpans(l.text)) {
+            if (/\s/.test(span)) checkArguments(l.n, span);
+            else check(l.n, span);
+        }
+    }
+    return problems;
+}
+
+/** `npm run <script> -- <stack>`: the stack must ship with the repository, or be a placeholder such as `<stack>`. */
+export function checkStackArgs(md: string, file: string, facts: Pick<RepoFacts, "stacks">): DocProblem[] {
+    const problems: DocProblem[] = [];
+    for (const l of lines(md)) {
+        for (const m of l.text.matchAll(/\bnpm\s+run\s+([^\s`]+)\s+--\s+([^\s`|&;)]+)/g)) {
+            const stack = m[2]!;
+            if (stack.startsWith("<") || stack.startsWith("-") || stack.startsWith("$")) continue;
+            if (!facts.stacks.has(stack)) {
+                problems.push({
+                    file,
+                    line: l.n,
+                    kind: "stack",
+                    message: `\`${m[0]}\` names the stack '${stack}'; the shipped stacks are ${[...facts.stacks].join(", ")}`,
+                });
+            }
+        }
+    }
+    return problems;
+}
+
+/** `pulumi stack output <name>`: the name must be an output that index.ts exports. */
+export function checkStackOutputs(md: string, file: string, facts: Pick<RepoFacts, "outputs">): DocProblem[] {
+    const problems: DocProblem[] = [];
+    for (const l of lines(md)) {
+        for (const m of l.text.matchAll(
+            /\bpulumi\s+stack\s+output((?:\s+--?[\w-]+(?:=\S+)?)*)\s+([A-Za-z_$][\w$]*)/g,
+        )) {
+            const name = m[2]!;
+            if (!facts.outputs.has(name)) {
+                problems.push({
+                    file,
+                    line: l.n,
+                    kind: "output",
+                    message: `\`${m[0].trim()}\` names the stack output '${name}', which index.ts does not export`,
+                });
+            }
+        }
+    }
+    return problems;
+}
