@@ -1,10 +1,22 @@
 /**
- * What the hosts tests share (test/hosts.test.ts, test/hosts.stack.test.ts, test/hosts.servers.test.ts): sample
- * bootstrap inputs, a host key, and readers of what a mocked run registered.
+ * What the hosts tests share (test/hosts.test.ts, test/hosts.stack.test.ts, test/hostsBootstrap.servers.test.ts,
+ * test/hostsAccess.servers.test.ts): sample bootstrap inputs, a host key, readers of what a mocked run registered, and
+ * scratch files for the real tools to read.
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { settingsWith } from "./helpers";
+
+/** `content` in a file called `name`, in a directory of its own, for a real tool to read. */
+export function tmpFile(name: string, content: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-host-"));
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    return file;
+}
 
 export const DO = (type: string) => `digitalocean:index/${type}`;
 

@@ -69,7 +69,7 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
         for (const stack of shippedStacks()) {
             const shipped = (await runStack(stack, deployStack)).resources;
             // The self-hosted job (components/services/postgres.ts, renderDatabaseRoles;
-            // test/databaseRoles.servers.test.ts), never the managed grant and never as doadmin.
+            // test/databaseRoles*.servers.test.ts), never the managed grant and never as doadmin.
             expect(uploadText(shipped, GRANT, ROLES_SQL_PATH), stack).to.equal(
                 renderDatabaseRoles({
                     app: "mock-secrets-databaseAppPassword",

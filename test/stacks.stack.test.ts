@@ -170,7 +170,7 @@ describe("shipped stacks: invariants of every container and volume", () => {
 
             // Issue 15, finding 12, rung 1: the image makes POSTGRES_USER the bootstrap superuser, which PostgreSQL 16+
             // never lets lose SUPERUSER; the app must connect as another role (what that role may do:
-            // test/databaseRoles.servers.test.ts).
+            // test/databaseRoles*.servers.test.ts).
             it("connects the application as a role that is not the image's superuser, and gives no app container a superuser's password", () => {
                 const env = (name: string) =>
                     Object.fromEntries(

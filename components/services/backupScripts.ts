@@ -81,7 +81,7 @@ echo "backup written: $file ($(wc -c <"$file") bytes)"
  * kill or lost connection leaves the stack without a database of the live name
  * (PostgreSQL refuses only ALTER DATABASE ... SET TABLESPACE inside a
  * transaction block; RENAME TO is transactional, checked on a real server by
- * test/dataTier.servers.test.ts). After the swap, only the newest
+ * test/dataTierBackups.servers.test.ts). After the swap, only the newest
  * KEEP_DATABASES (default KEPT_DATABASES) kept databases stay.
  *
  * Names reach SQL as psql variables (:"name" quotes an identifier, :'name' a

@@ -141,8 +141,8 @@ export interface DatabaseRolePasswords {
  * pg_catalog even a function of pg_catalog's own signature, or a view named pg_roles, is found first. pg_temp is named
  * last because a path that leaves it out searches it first for relations and types (PostgreSQL docs, search_path).
  * Pinned twice: for the connection by libpq's PGOPTIONS, which the server applies as the client's startup options,
- * above the database's and the role's own settings (checked: test/databaseRoles.servers.test.ts, "(B)"), and by the
- * first statement of each SQL file's transaction, so the SQL holds on any connection.
+ * above the database's and the role's own settings (checked: test/databaseRolesAttack.servers.test.ts, "(B)"), and by
+ * the first statement of each SQL file's transaction, so the SQL holds on any connection.
  */
 export const PINNED_SEARCH_PATH = "pg_catalog, pg_temp";
 /**
@@ -245,8 +245,8 @@ export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
     ];
     // Every role each of them may be a member of, directly or through another, and none else: the grants above and what
     // pg_monitor is itself a member of (PostgreSQL docs, "Predefined Roles", since 10: pg_read_all_settings,
-    // pg_read_all_stats and pg_stat_scan_tables; checked on 15.18 by test/databaseRoles.servers.test.ts, not on 17
-    // here: a server where pg_monitor differs fails the job, naming the membership, rather than passing it unseen).
+    // pg_read_all_stats and pg_stat_scan_tables; checked on 15.18 by test/databaseRolesAttack.servers.test.ts, not on
+    // 17 here: a server where pg_monitor differs fails the job, naming the membership, rather than passing it unseen).
     // pg_database_owner is left out of the comparison: its one member is implicit, the owner of the current database,
     // and no role can be granted it (same page); the job checks the database's owner on its own.
     const allowedMemberships: [string, string][] = [

@@ -1,129 +1,34 @@
 /**
- * The generated PgBouncer and Redis configuration, run by the real servers
- * (Debian's postgresql, pgbouncer and redis-server, installed by .ci/run) on
- * 127.0.0.1. Only the addresses and paths differ from the containers'; the
- * render functions are the ones the program uses.
+ * The backup, restore and rollback-export scripts as rendered, run against a real PostgreSQL on 127.0.0.1 (rung 4:
+ * Debian's postgresql and its pg_dump, installed by .ci/run; the server is started by test/dataTierFixtures.ts).
+ * PgBouncer and Redis are in test/dataTierConfig.servers.test.ts.
  */
 import { expect } from "chai";
-import { ChildProcess, execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
-import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
 import { renderExportScript } from "../operator/rollbackPlan";
 import { KEPT_DATABASES, renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
-import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
-import { asPostgres, freePort, startServer, stopServer, waitForPort, IS_ROOT, postgresBin } from "./localServers";
-
-function scratchDir(prefix: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    fs.chmodSync(dir, 0o777);
-    if (IS_ROOT) execFileSync("chown", ["postgres", dir]);
-    return dir;
-}
+import { IS_ROOT, postgresBin } from "./localServers";
+import { Postgres, startPostgres, stopPostgres } from "./dataTierFixtures";
 
 describe("data tier configuration run by the real servers", function () {
     this.timeout(60000);
 
     describe("PostgreSQL, with PgBouncer in front", () => {
         const password = `pw-${Date.now()}-"quoted"`;
+        let pg: Postgres | undefined;
         let dir: string;
         let pgPort: number;
-        let bouncerPort: number;
-        let bouncer: ChildProcess | undefined;
 
-        const psql = (port: number, pw: string, sql: string) =>
-            spawnSync(
-                postgresBin("psql"),
-                [
-                    "-X",
-                    "-A",
-                    "-t",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    String(port),
-                    "-U",
-                    DATABASE.user,
-                    "-d",
-                    DATABASE.name,
-                    "-c",
-                    sql,
-                ],
-                {
-                    encoding: "utf8",
-                    env: { ...process.env, PGPASSWORD: pw, PGCONNECT_TIMEOUT: "5" },
-                },
-            );
-
+        // These tests connect to PostgreSQL itself, never through PgBouncer, so PgBouncer is not started here.
         before(async () => {
-            dir = scratchDir("freshtrack-pg-");
-            pgPort = await freePort();
-            bouncerPort = await freePort();
-            fs.writeFileSync(path.join(dir, "pw"), password);
-            const run = (cmd: string, args: string[]) => {
-                const [c, a] = asPostgres(cmd, args);
-                execFileSync(c, a, { stdio: "pipe" });
-            };
-            run(postgresBin("initdb"), [
-                "-D",
-                path.join(dir, "data"),
-                "-U",
-                DATABASE.user,
-                "--auth=scram-sha-256",
-                `--pwfile=${path.join(dir, "pw")}`,
-            ]);
-            run(postgresBin("pg_ctl"), [
-                "-D",
-                path.join(dir, "data"),
-                "-l",
-                path.join(dir, "pg.log"),
-                "-w",
-                "-o",
-                `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`,
-                "start",
-            ]);
-            const created = spawnSync(
-                postgresBin("createdb"),
-                ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, DATABASE.name],
-                { env: { ...process.env, PGPASSWORD: password }, encoding: "utf8" },
-            );
-            expect(created.status, created.stderr).to.equal(0);
-
-            const ini = path.join(dir, "pgbouncer.ini");
-            const userlist = path.join(dir, "userlist.txt");
-            fs.writeFileSync(
-                ini,
-                renderPgbouncerIni({
-                    postgresHost: "127.0.0.1",
-                    postgresPort: pgPort,
-                    listenAddr: "127.0.0.1",
-                    listenPort: bouncerPort,
-                    authFile: userlist,
-                    statsUser: DATABASE.user,
-                }) + `unix_socket_dir = ${dir}\n`,
-            );
-            // PgBouncer's mechanics with one role; test/databaseRoles.servers.test.ts runs the stack's roles.
-            fs.writeFileSync(userlist, renderUserlist([{ user: DATABASE.user, password }]));
-            fs.chmodSync(userlist, 0o444);
-            const [c, a] = asPostgres("/usr/sbin/pgbouncer", [ini]);
-            bouncer = startServer(c, a);
-            await waitForPort(bouncerPort);
+            pg = await startPostgres(password);
+            ({ dir, pgPort } = pg);
         });
 
-        after(async () => {
-            await stopServer(bouncer);
-            const [c, a] = asPostgres(postgresBin("pg_ctl"), ["-D", path.join(dir, "data"), "-m", "fast", "stop"]);
-            spawnSync(c, a);
-            fs.rmSync(dir, { recursive: true, force: true });
-        });
-
-        it("lets the application role query through PgBouncer with SCRAM, using the generated user list", () => {
-            const result = psql(bouncerPort, password, "select current_user || ':' || current_database()");
-            expect(result.status, result.stderr).to.equal(0);
-            expect(result.stdout.trim()).to.equal(`${DATABASE.user}:${DATABASE.name}`);
-        });
+        after(() => stopPostgres(pg));
 
         describe("backup and restore scripts", () => {
             const pgBin = () => path.dirname(postgresBin("pg_dump"));
@@ -490,94 +395,6 @@ exit $rc
                     ),
                 );
             });
-        });
-
-        it("refuses a wrong password", () => {
-            const result = psql(bouncerPort, "not-the-password", "select 1");
-            expect(result.status).to.not.equal(0);
-            expect(result.stderr).to.match(/password authentication failed|SASL authentication failed/);
-        });
-
-        it("pools in transaction mode, as PgBouncer itself reports", () => {
-            // The stats user (there for the PgBouncer exporter) may read SHOW CONFIG on the admin console.
-            const result = spawnSync(
-                postgresBin("psql"),
-                [
-                    "-X",
-                    "-A",
-                    "-t",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    String(bouncerPort),
-                    "-U",
-                    DATABASE.user,
-                    "-d",
-                    "pgbouncer",
-                    "-c",
-                    "SHOW CONFIG",
-                ],
-                {
-                    encoding: "utf8",
-                    env: { ...process.env, PGPASSWORD: password },
-                },
-            );
-            expect(result.status, result.stderr).to.equal(0);
-            expect(result.stdout).to.match(/^pool_mode\|transaction\|/m);
-            expect(result.stdout).to.match(/^max_client_conn\|500\|/m);
-        });
-    });
-
-    describe("Redis with the generated redis.conf", () => {
-        const password = `redis-${Date.now()}`;
-        let dir: string;
-        let port: number;
-        let server: ChildProcess | undefined;
-        const cli = (args: string[], auth?: string) =>
-            spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], {
-                encoding: "utf8",
-                env: { ...process.env, ...(auth ? { REDISCLI_AUTH: auth } : {}) },
-            });
-
-        before(async () => {
-            dir = scratchDir("freshtrack-redis-");
-            port = await freePort();
-            const auth = path.join(dir, "auth.conf");
-            fs.writeFileSync(auth, renderRedisAuthConf(password));
-            fs.mkdirSync(path.join(dir, "data"));
-            fs.writeFileSync(
-                path.join(dir, "redis.conf"),
-                renderRedisConf(256, { authConf: auth, dataDir: path.join(dir, "data") }),
-            );
-            server = startServer("redis-server", [
-                path.join(dir, "redis.conf"),
-                "--port",
-                String(port),
-                "--bind",
-                "127.0.0.1",
-                "--daemonize",
-                "no",
-            ]);
-            await waitForPort(port);
-        });
-
-        after(async () => {
-            await stopServer(server);
-            fs.rmSync(dir, { recursive: true, force: true });
-        });
-
-        it("refuses clients without the password and answers the health probe with it", () => {
-            expect(cli(["ping"]).stdout).to.match(/NOAUTH/);
-            expect(cli(["ping"], password).stdout.trim()).to.equal("PONG");
-        });
-
-        it("never evicts (BullMQ's requirement), persists every second to the AOF and stays under 80 % of the limit", () => {
-            expect(cli(["config", "get", "maxmemory-policy"], password).stdout).to.contain("noeviction");
-            expect(cli(["config", "get", "appendonly"], password).stdout).to.match(/appendonly\s+yes/);
-            expect(cli(["config", "get", "appendfsync"], password).stdout).to.contain("everysec");
-            expect(cli(["config", "get", "maxmemory"], password).stdout).to.contain(
-                String(Math.floor(256 * 0.8) * 1024 * 1024),
-            );
         });
     });
 });
