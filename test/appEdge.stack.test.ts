@@ -32,9 +32,9 @@ describe("app tier and edge", () => {
     });
 
     describe("Caddy container", () => {
-        // Defect 9 of issue 14 (rung 1, mocks; the daemon side is rung 5 in engine.real.test.ts): the droplet publishes
-        // AAAA records, so IPv6 clients must reach Caddy too. The provider binds one address per entry (default
-        // 0.0.0.0).
+        // Defect 9 of issue 14 (rung 1, mocks; the daemon side is rung 5 in test/engine/networkChecks.ts): the droplet
+        // publishes AAAA records, so IPv6 clients must reach Caddy too. The provider binds one address per entry
+        // (default 0.0.0.0).
         it("publishes 80 and 443 on every IPv4 and IPv6 address on a server, IPv4 first, and on loopback only on a laptop", async () => {
             const ports = async (stack: string) =>
                 containerNamed((await runStack(stack, deployStack)).resources, "caddy").inputs.ports;

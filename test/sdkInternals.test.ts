@@ -237,7 +237,7 @@ function internalUses(file: string, text?: string): string[] {
  */
 const KNOWN_TEST_USES: Readonly<Record<string, string>> = {
     "test/appEdge.stack.test.ts": "unknownValue from @pulumi/pulumi/runtime/rpc (WIRE.unknown is the same value)",
-    "test/minioUsers.stack.test.ts": "unknownValue from @pulumi/pulumi/runtime/rpc (WIRE.unknown is the same value)",
+    "test/minioUsersApp.stack.test.ts": "unknownValue from @pulumi/pulumi/runtime/rpc (WIRE.unknown is the same value)",
     "test/policy/resourceArgs.ts": "unknownCheckingProxy and UnknownValueError (policyProps, isUnknownValueError)",
     "test/retryPlan.test.ts": "a checkpoint's secret envelope, written out as sig.go defines it",
 };
