@@ -368,7 +368,14 @@ describe("layout: every source file sits under a known root that the rules and t
         const compiled = new Set(
             ts.parseJsonConfigFileContent(tsconfig, ts.sys, ROOT).fileNames.map((f) => path.relative(ROOT, f)),
         );
-        const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0");
+        // Files git tracks or would add (untracked, not ignored), as they are in the work tree: a new folder is caught
+        // before its first commit, and a file deleted but not yet committed is not.
+        const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        })
+            .split("\0")
+            .filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
         expect(tracked.filter((f) => f.endsWith(".ts")).length, "tracked .ts files").to.be.greaterThan(100);
         for (const f of Object.keys(OTHER_CODE)) expect(tracked, f).to.include(f);
         const problems = rootProblems(tracked.filter(Boolean), tsconfig, compiled);
@@ -379,9 +386,9 @@ describe("layout: every source file sits under a known root that the rules and t
 const MAX_LINES = 450;
 
 describe(`layout: no source file is over ${MAX_LINES} lines`, () => {
-    it("no file of the program, the operator code, the scripts or the policy pack passes the limit", () => {
-        const files = sourceFiles(rootsOf("program", "operator", "policy"));
-        expect(files.length, "source files found").to.be.greaterThan(60);
+    it("no file of the program, the operator code, the scripts, the policy pack or the tests passes the limit", () => {
+        const files = sourceFiles(rootsOf("program", "operator", "policy", "test"));
+        expect(files.length, "source files found").to.be.greaterThan(200);
         const long = files
             .map((f) => [f, lineCount(fs.readFileSync(path.join(ROOT, f), "utf8"))] as const)
             .filter(([, n]) => n > MAX_LINES)
