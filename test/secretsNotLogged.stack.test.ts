@@ -1,0 +1,113 @@
+/**
+ * Requirement (issue 16, attack pass: "a check outside the schema that prints a secret"): nothing the program logs
+ * while it runs — what `pulumi preview` and `pulumi up` print as info, warnings and errors — holds a secret: neither a
+ * secret config value nor a generated password. Rung 1 (mocks): every shipped stack and variant of test/urnVariants.ts
+ * runs under the mock monitor; the SDK, given no engine, writes its log lines to the console (@pulumi/pulumi 3.270.0
+ * log/index.js:43-97: `debug:`, `info:`, `warning:`, `error:` with `[runtime]`), which this test captures.
+ */
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { deployStack } from "../components/stack";
+import { runUnderMocks, SecretValue, type RegisteredResource } from "../scripts/lib/mockRun";
+import type { StackSettings } from "../scripts/lib/stackFiles";
+import { settingsWith } from "./helpers";
+import { URN_VARIANTS } from "./urnVariants";
+
+/** Its first 10 characters are enough to find a secret quoted whole or cut short, as a message might. */
+const QUOTED = 10;
+
+/**
+ * The secret material a run handles, as tokens: each secret config value and each value registered as secret, split
+ * on whitespace (a secret script holds its secret among words anyone may see), keeping the tokens of at least 8
+ * characters that appear in no value registered in the clear, so the words around a secret are not mistaken for it.
+ */
+function secretsOf(settings: StackSettings, resources: readonly RegisteredResource[]): Set<string> {
+    const secret: string[] = [];
+    const clear: string[] = [];
+    const walk = (v: unknown, isSecret: boolean): void => {
+        if (v instanceof SecretValue) return walk(v.value, true);
+        if (typeof v === "string") (isSecret ? secret : clear).push(v);
+        else if (Array.isArray(v)) v.forEach((x) => walk(x, isSecret));
+        else if (v !== null && typeof v === "object") Object.values(v).forEach((x) => walk(x, isSecret));
+    };
+    for (const key of settings.secretKeys) walk(settings.config[key], true);
+    for (const [key, value] of Object.entries(settings.config))
+        if (!settings.secretKeys.includes(key)) walk(value, false);
+    for (const r of resources) walk(r.inputs, false);
+    const inClear = clear.join("\n");
+    const tokens = new Set<string>();
+    for (const text of secret)
+        for (const raw of text.split(/\s+/)) {
+            const token = raw.replace(/^["'`([{]+|["'`)\]},;:.]+$/g, "");
+            // Looked for by its start (QUOTED), so that start must itself be secret: `freshtrack_app'::name` in a
+            // secret SQL script begins like names anyone may see.
+            const secretStart = !inClear.includes(token.slice(0, QUOTED));
+            if (token.length >= 8 && /[A-Za-z0-9]{6}/.test(token) && secretStart) tokens.add(token);
+        }
+    return tokens;
+}
+
+/** The log lines holding a secret; the secret is never shown, only where it was found. */
+function leaks(lines: readonly string[], secrets: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    lines.forEach((line, i) => {
+        const hits = [...secrets].filter((s) => line.includes(s.slice(0, QUOTED)));
+        if (hits.length > 0) out.push(`log line ${i + 1} holds ${hits.length} secret(s) (${hits[0]!.length} chars)`);
+    });
+    return out;
+}
+
+/** Runs a program under the mocks and returns, beside the run, every line the SDK logged to the console. */
+async function runLogged(
+    settings: StackSettings,
+    program: () => unknown,
+): Promise<{ lines: string[]; resources: RegisteredResource[] }> {
+    const lines: string[] = [];
+    const saved = { log: console.log, warn: console.warn, error: console.error };
+    const capture =
+        (pass: (...a: unknown[]) => void) =>
+        (...args: unknown[]): void => {
+            const text = args.map(String).join(" ");
+            if (/^(debug|info|warning|error): \[runtime\]/.test(text)) lines.push(text);
+            else pass(...args);
+        };
+    console.log = capture(saved.log);
+    console.warn = capture(saved.warn);
+    console.error = capture(saved.error);
+    try {
+        const run = await runUnderMocks(settings, program);
+        // mockRun keeps the warnings it captured itself: count them as logged too.
+        return { lines: [...lines, ...run.warnings], resources: run.resources };
+    } finally {
+        Object.assign(console, saved);
+    }
+}
+
+describe("no secret reaches the update's log (rung 1, mocks)", function () {
+    this.timeout(240_000);
+
+    for (const [variant, settingsOf] of Object.entries(URN_VARIANTS)) {
+        it(`${variant}: nothing logged holds a secret config value or a generated password`, async () => {
+            const settings = settingsOf();
+            const { lines, resources } = await runLogged(settings, deployStack);
+            const secrets = secretsOf(settings, resources);
+            expect(secrets.size, "secrets found to look for").to.be.greaterThan(10);
+            expect(leaks(lines, secrets)).to.deep.equal([]);
+        });
+    }
+
+    it("the check finds a program that warns with a secret inside an apply (the attack pass's case)", async () => {
+        const settings = settingsWith({ "freshtrack:sshPrivateKey": "hunter2-very-secret-key" }, [
+            "freshtrack:sshPrivateKey",
+        ]);
+        const { lines, resources } = await runLogged(settings, () => {
+            const secret = pulumi.secret("generated-password-value");
+            new pulumi.CustomResource("test:index:Thing", "thing", { password: secret });
+            secret.apply((s) => pulumi.log.warn(`${s.slice(0, 10)} is not what a Slack URL looks like`));
+            pulumi.log.info(`key ${"hunter2-very-secret-key".slice(0, 12)}`);
+        });
+        const found = leaks(lines, secretsOf(settings, resources));
+        expect(found).to.have.length(2);
+        expect(found.join("\n")).to.not.include("generated-password");
+    });
+});
