@@ -208,7 +208,7 @@ export interface StatefulServiceArgs extends CommonServiceArgs {
     readonly statefulReason: string;
     /** How Docker tells it healthy: `pulumi up` waits for that. */
     readonly healthcheck: HealthCheck;
-    /** @default 120 */
+    /** Seconds `pulumi up` waits for the container to report healthy. @default 120 */
     readonly waitTimeoutSeconds?: number;
 }
 

@@ -10,7 +10,8 @@
  * hands them to the rules. So a line in an environment's file can lift a rule quietly: exempt a service, widen an
  * allowlist, lower an enforcement level. Here every such allowance is listed with its reason, and the rest of the
  * effective config must be each rule's own default, so a new exemption or a widened allowance fails until it is
- * written down.
+ * written down. The defaults themselves, which bind every environment at once, are pinned with their reasons in
+ * test/policyPackShape.test.ts.
  */
 import { Policy } from "@pulumi/policy";
 import { expect } from "chai";

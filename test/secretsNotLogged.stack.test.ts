@@ -83,6 +83,13 @@ async function runLogged(
     }
 }
 
+/** A resource of a made-up type, to register a secret input as any provider's resource would. */
+class Thing extends pulumi.CustomResource {
+    constructor(name: string, props: pulumi.Inputs) {
+        super("test:index:Thing", name, props);
+    }
+}
+
 describe("no secret reaches the update's log (rung 1, mocks)", function () {
     this.timeout(240_000);
 
@@ -102,7 +109,7 @@ describe("no secret reaches the update's log (rung 1, mocks)", function () {
         ]);
         const { lines, resources } = await runLogged(settings, () => {
             const secret = pulumi.secret("generated-password-value");
-            new pulumi.CustomResource("test:index:Thing", "thing", { password: secret });
+            new Thing("thing", { password: secret });
             secret.apply((s) => pulumi.log.warn(`${s.slice(0, 10)} is not what a Slack URL looks like`));
             pulumi.log.info(`key ${"hunter2-very-secret-key".slice(0, 12)}`);
         });
