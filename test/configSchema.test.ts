@@ -84,8 +84,9 @@ describe("config schema: Pulumi.yaml's config block is generated from components
 
 /**
  * Issue 16, item 1 (leftovers): a default is declared once, on its field, and the generator states it in the key's
- * description; prose that restated it ("port (22)", "default root") drifted from the field. Rung 1: the schema and
- * the rendered descriptions, as Pulumi.yaml carries them.
+ * description; prose that restated it ("port (22)", "default root") drifted from the field. Besides those phrases, a
+ * default may not stand in its key's prose as a token at all (attack #15: "keeps 14 days of dumps unless set" passed
+ * the phrases). Rung 1: the schema and the rendered descriptions, as Pulumi.yaml carries them.
  */
 describe("config schema: each default is stated by the generator from its field, never in the prose", () => {
     interface Stated {
@@ -165,6 +166,57 @@ describe("config schema: each default is stated by the generator from its field,
             }
         }
         expect(found).to.deep.equal([]);
+    });
+
+    /**
+     * A default standing alone in prose, however it is phrased: a number not part of a longer number, a version, a
+     * path or a slug ("keeps 14 days", "14."), or any value in quotes or backticks. An unquoted word is left to the
+     * phrases above: "mode container or managed" names a choice.
+     */
+    function asToken(value: string | number | boolean): RegExp[] {
+        const text = String(value);
+        const v = escaped(text);
+        const tokens = [new RegExp(`["'\`\u201c\u2018]${v}["'\`\u201d\u2019]`)];
+        if (/^-?\d+(\.\d+)?$/.test(text)) tokens.push(new RegExp(`(?<![\\w./:-])${v}(?![\\w/:-]|\\.\\d)`));
+        return tokens;
+    }
+
+    /** Each default of a key's settings that its prose carries as a token; `prose` gives a key's prose. */
+    function defaultsAsTokens(prose: (key: ConfigKey) => string): string[] {
+        const found: string[] = [];
+        for (const { key, path, value } of scalarDefaults()) {
+            for (const token of asToken(value)) {
+                const m = token.exec(prose(key));
+                if (m) found.push(`${key}: "${m[0]}" carries ${path}'s default ${String(value)}`);
+            }
+        }
+        return found;
+    }
+
+    it("no description's prose carries a default of its own key's settings as a standalone token", () => {
+        // No exceptions today: every number and quoted text in the prose is an example or a limit, not a default.
+        expect(defaultsAsTokens((key) => CONFIG_SCHEMA[key].description)).to.deep.equal([]);
+    });
+
+    it("catches a default restated in passing (attack #15: backup's prose says retentionDays keeps 14 days)", () => {
+        const attacked = CONFIG_SCHEMA.backup.description.replace(
+            "retentionDays,",
+            "retentionDays, which keeps 14 days of dumps unless set,",
+        );
+        expect(attacked).to.not.equal(CONFIG_SCHEMA.backup.description);
+        // The phrases above miss it; the token check does not.
+        expect(restatements("retentionDays", "14").some((phrase) => phrase.test(attacked))).to.equal(false);
+        expect(defaultsAsTokens((key) => (key === "backup" ? attacked : CONFIG_SCHEMA[key].description))).to.deep.equal(
+            [`backup: "14" carries retentionDays's default 14`],
+        );
+        const caught = (value: string | number, prose: string) => asToken(value).some((token) => token.test(prose));
+        expect(caught(14, "logs are kept 14.")).to.equal(true);
+        expect(caught("root", "user (with sudo; `root` unless set)")).to.equal(true);
+        expect(caught("16", "version (PostgreSQL 16 unless set)")).to.equal(true);
+        expect(caught("15 3 * * *", 'schedule, "15 3 * * *" unless set')).to.equal(true);
+        // Part of a longer number, a version, a range, a path or a slug, or an unquoted word, is not the default.
+        expect(caught(14, "1.14.2, 14-day, 140, 10/14, 14/28, fra14, x.x.x.14/32")).to.equal(false);
+        expect(caught("container", "PostgreSQL: mode container or managed")).to.equal(false);
     });
 
     it("catches the restatements the prose used to carry (the check itself can fail)", () => {

@@ -22,7 +22,7 @@ import {
 import type { FieldSpecs } from "../components/config/fields";
 import { NESTED } from "../components/config/nestedFields";
 import { SCRUBBED, withoutSecret } from "../components/config/problems";
-import { rawConfigOf } from "../scripts/lib/stackFiles";
+import { rawConfigOf, StackSettings } from "../scripts/lib/stackFiles";
 import { settingsWith } from "./helpers";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y";
@@ -81,7 +81,10 @@ function parseWith(name: SecretConfigKey, value: string | undefined, encrypted =
     const keys = SECRET_CONFIG_KEYS.filter((key) => key !== name || encrypted).map((key) => `freshtrack:${key}`);
     // A registry user, so that appRegistryPassword set beside it is not a problem of its own.
     const user = { "freshtrack:appRegistryUsername": "freshtrack-ci" };
-    const settings = settingsWith({ ...user, ...NEEDED_BY[name], ...secrets }, keys);
+    return parsed(settingsWith({ ...user, ...NEEDED_BY[name], ...secrets }, keys));
+}
+
+function parsed(settings: StackSettings): StackConfig | ConfigError {
     try {
         return parseStackConfig(rawConfigOf(settings));
     } catch (err) {
@@ -98,12 +101,14 @@ function outputs(value: unknown): number {
 }
 
 /**
- * The values a message must not show: the value as written, as JSON escapes it, and every run of 12 of its
+ * The values a message must not show: the value as written, as JSON escapes it, and every run of `run` of its
  * characters (a check that quotes part of it).
  */
-function tracesOf(value: string): string[] {
+function tracesOf(value: string, run = 12): string[] {
     const forms = [value, JSON.stringify(value).slice(1, -1)];
-    const runs = forms.flatMap((f) => Array.from({ length: Math.max(0, f.length - 11) }, (_, i) => f.slice(i, i + 12)));
+    const runs = forms.flatMap((f) =>
+        Array.from({ length: Math.max(0, f.length - run + 1) }, (_, i) => f.slice(i, i + run)),
+    );
     return [...forms, ...runs];
 }
 
@@ -287,6 +292,104 @@ describe("secret values never reach a problem message (issue 16, item 1 leftover
                 expect(error, key).to.be.instanceOf(ConfigError);
                 expectNotShown((error as ConfigError).message, marker, key);
             });
+        }
+    });
+});
+
+/**
+ * Attack #17: a rule on a non-secret key quoted a secret (appRegistryUsername's problem named the start of
+ * appRegistryPassword, `(ghp_SECRET...)`), and no test set a secret without the settings around it. The reader scrubs
+ * every problem of a parse, on whichever key, of every secret the stack sets (Problems, scrubbed()); these parse with
+ * every secret distinctive and the settings around each one given, unset or empty, in every combination. Rung 1.
+ */
+describe("no problem on any key quotes a secret (attack #17)", () => {
+    /** A run of six characters of a secret, as written or JSON-escaped, that `message` shows; undefined if none. */
+    const leakIn = (message: string, secrets: readonly string[]) =>
+        secrets.flatMap((secret) => tracesOf(secret, 6)).find((trace) => message.includes(trace));
+
+    /** Each secret key's distinctive value, of the form its check takes (64 hex digits for the encryption key). */
+    const DISTINCT = Object.fromEntries(
+        SECRET_CONFIG_KEYS.map((name, i) => [
+            name,
+            name === "backupOffsiteEncryptionKey" ? `c0ffee${i}d34db33f`.repeat(5).slice(0, 64) : distinctive(name),
+        ]),
+    ) as Record<SecretConfigKey, string>;
+
+    /** The settings each secret is read beside: its context's keys, and the secrets read in the same context. */
+    function around(name: SecretConfigKey): string[] {
+        const siblings = SECRET_CONFIG_KEYS.filter(
+            (other) => other !== name && JSON.stringify(NEEDED_BY[other]) === JSON.stringify(NEEDED_BY[name]),
+        );
+        return [...Object.keys(NEEDED_BY[name]), ...siblings.map((s) => `freshtrack:${s}`)];
+    }
+
+    /** Every way of leaving each of `keys` as given, unset or empty, over the settings `given`. */
+    function combinations(keys: readonly string[], given: Record<string, unknown>): Array<Record<string, unknown>> {
+        return keys.reduce<Array<Record<string, unknown>>>(
+            (all, key) => {
+                const value = given[key];
+                const empty = Array.isArray(value) ? [] : typeof value === "object" && value !== null ? {} : "";
+                return all.flatMap((c) => [c, { ...c, [key]: undefined }, { ...c, [key]: empty }]);
+            },
+            [given],
+        );
+    }
+
+    it("the leak check finds the attack's message: the start of the token behind the registry user's problem", () => {
+        const token = DISTINCT.appRegistryPassword;
+        const attacked = `- freshtrack:appRegistryUsername = "": expected the registry user that goes with freshtrack:appRegistryPassword (${token.slice(0, 10)}...)`;
+        expect(leakIn(attacked, [token])).to.equal(token.slice(0, 6));
+        expect(leakIn(withoutSecret(attacked, token), [token])).to.equal(undefined);
+    });
+
+    for (const name of SECRET_CONFIG_KEYS) {
+        it(`${name}: every combination of the settings around it, given, unset or empty, quotes no secret`, () => {
+            const secrets = Object.fromEntries(SECRET_CONFIG_KEYS.map((k) => [`freshtrack:${k}`, DISTINCT[k]]));
+            const given = { ...secrets, ...NEEDED_BY[name] };
+            let refused = 0;
+            for (const config of combinations(around(name), given)) {
+                const result = parsed(settingsWith(config, Object.keys(secrets)));
+                if (!(result instanceof ConfigError)) continue;
+                refused++;
+                const leak = leakIn(result.message, Object.values(DISTINCT));
+                expect(leak, `${JSON.stringify(config)} shows ${leak}:\n${result.message}`).to.equal(undefined);
+            }
+            // Each context has a combination the reader refuses (the secret's user or settings missing).
+            expect(refused, name).to.be.greaterThan(0);
+        });
+    }
+
+    it("a rule on a non-secret key that quotes a secret, or a value that is one, prints neither", () => {
+        const spec = CONFIG_SCHEMA.appRegistryUsername as { check?: (v: string) => string | undefined };
+        const token = DISTINCT.appRegistryPassword;
+        const providerToken = "dop_v1_c0ffee99d34db33f";
+        // As the attack's rule did: it names the start of a secret it was never given, here by closure.
+        spec.check = () => `a user that goes with the token (${token.slice(0, 10)}..., ${providerToken.slice(0, 12)})`;
+        try {
+            const settings = settingsWith(
+                {
+                    "freshtrack:appRegistryUsername": "freshtrack-ci",
+                    "freshtrack:appRegistryPassword": token,
+                    "digitalocean:token": providerToken,
+                    // A secret pasted into a non-secret key: its value is not shown either.
+                    "freshtrack:operatorSshPublicKey": DISTINCT.alertWebhookUrl,
+                    "freshtrack:alertWebhookUrl": DISTINCT.alertWebhookUrl,
+                },
+                ["freshtrack:appRegistryPassword", "digitalocean:token", "freshtrack:alertWebhookUrl"],
+            );
+            const err = parsed(settings) as ConfigError;
+            expect(err).to.be.instanceOf(ConfigError);
+            expect(leakIn(err.message, [token, providerToken, DISTINCT.alertWebhookUrl]), err.message).to.equal(
+                undefined,
+            );
+            expect(err.message).to.contain(
+                `- freshtrack:appRegistryUsername = "freshtrack-ci": expected a user that goes with the token (${SCRUBBED}..., ${SCRUBBED})`,
+            );
+            expect(err.message).to.contain(
+                "- freshtrack:operatorSshPublicKey = (set; the value is not shown): expected one OpenSSH public key line",
+            );
+        } finally {
+            delete spec.check;
         }
     });
 });

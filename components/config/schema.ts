@@ -34,6 +34,7 @@ import {
     required,
     text,
 } from "./fields";
+import { HEALTH_COMMAND, ONE_LINE_COMMAND } from "./commands";
 import { RESOURCE_FIELDS } from "./limits";
 import { BUILD_TARGET_FIELDS, EXPORT_TABLES, nestedNames, SSH_HOST_KEY } from "./nestedFields";
 import type { KeySpec, SecretKey, TypedKey } from "./keySpec";
@@ -73,7 +74,6 @@ export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
 
 const SET_SECRET = "Secret (pulumi config set --secret).";
 const REGION = /^[a-z]{3}[0-9]$/;
-const COMMAND = text((s) => (s.trim().length > 0 && !s.includes("\n") ? undefined : "a one-line shell command"));
 const DATABASE_SIZE_NAMES = Object.keys(DATABASE_SIZES);
 const OPENSSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/;
 
@@ -153,9 +153,10 @@ export const CONFIG_SCHEMA = {
         description:
             "Commands run in the FreshTrack images (docs/app-contract.md): migrate (backend image, applies migrations), workerHealthcheck (worker image, exits 0 when healthy) and seed (backend image, creates the demo organisation).",
         fields: {
-            migrate: defaulted<string>(COMMAND, "pnpm db:migrate:prod"),
-            workerHealthcheck: defaulted<string>(COMMAND, "pnpm --silent worker:healthcheck"),
-            seed: defaulted<string>(COMMAND, "pnpm db:seed:demo"),
+            migrate: defaulted<string>(ONE_LINE_COMMAND, "pnpm db:migrate:prod"),
+            // The worker's container health check (components/catalog/app/worker.ts): it must be able to fail.
+            workerHealthcheck: defaulted<string>(HEALTH_COMMAND, "pnpm --silent worker:healthcheck"),
+            seed: defaulted<string>(ONE_LINE_COMMAND, "pnpm db:seed:demo"),
         },
     },
     resources: {

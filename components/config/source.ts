@@ -20,6 +20,7 @@ import {
 import { NESTED, NestedKey } from "./nestedFields";
 import { Problems } from "./problems";
 import {
+    CONFIG_KEYS,
     CONFIG_SCHEMA,
     ConfigKey,
     KeyValue,
@@ -74,6 +75,16 @@ export function qualified(name: string): string {
     return `${PROJECT}:${name}`;
 }
 
+/**
+ * The secrets a problem must never quote: every declared secret key's value and every value that arrived encrypted
+ * (a provider's token too), unset or masked ones aside; the masked text is the scripts' own and no secret.
+ */
+function secretValuesOf(raw: RawConfig): string[] {
+    const keys = new Set([...SECRET_CONFIG_KEYS.map(qualified), ...raw.encrypted]);
+    const values = [...keys].map((key) => raw.values[key] ?? "");
+    return [...new Set(values)].filter((value) => value !== "" && value !== MASKED_SECURE_VALUE);
+}
+
 type Fields<K extends ObjectConfigKey> = (typeof CONFIG_SCHEMA)[K]["fields"];
 type Nested<K extends NestedKey> = (typeof NESTED)[K];
 
@@ -82,12 +93,18 @@ type Nested<K extends NestedKey> = (typeof NESTED)[K];
  * one of them. It reads declared keys only: a name the schema does not declare is a type error.
  */
 export class Source {
-    readonly problems = new Problems(new Set(SECRET_CONFIG_KEYS.map(qualified)));
+    readonly problems: Problems;
     /** Each key's value, parsed from its JSON text once however often it is read. */
     private readonly parsed = new Map<ConfigKey, unknown>();
     private readonly notObjects = new Set<ObjectConfigKey>();
 
-    constructor(readonly raw: RawConfig) {}
+    constructor(readonly raw: RawConfig) {
+        const names = CONFIG_KEYS.flatMap((key) => [qualified(key), key]);
+        this.problems = new Problems(new Set(SECRET_CONFIG_KEYS.map(qualified)), {
+            secrets: secretValuesOf(raw),
+            names,
+        });
+    }
 
     key(name: ConfigKey): string {
         return qualified(name);
