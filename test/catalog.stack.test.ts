@@ -2,8 +2,9 @@
  * The service catalog (issue 16, item 4): one spec per container. Rung 1 (mocks): what every shipped stack and its
  * variants register is compared with the specs, property by property and exactly (limits, CPUs as the provider reads
  * them back, networks with their conditions, the health check's port and path, the tier component that builds the
- * container), so a spec that drifts from its builder, or a builder that drifts from its spec, fails here. Each stack
- * also has exactly one Docker provider, which every Docker resource uses.
+ * container, its kind and what the kind decides), so a spec that drifts from its builder, or a builder that drifts from
+ * its spec, fails here. Each stack also has exactly one Docker provider for its host, which every Docker resource but a
+ * remote target's image builds uses. The ports each server listens on: test/catalogPorts.stack.test.ts.
  */
 import { expect } from "chai";
 import { SERVICE_SPECS, SERVICES, Tier } from "../components/catalog";
@@ -121,6 +122,84 @@ function expectedLimits(spec: ServiceSpec, settings: StackSettings): ResourceLim
     return { ...own, ...overrides[owner.name] };
 }
 
+const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+const IMAGE_BUILD = "docker:index/image:Image";
+const APP_IMAGE_BUILDS = "freshtrack:services:AppImageBuilds";
+
+/**
+ * How a container's image differs from its spec's: a pinned public image pulled as named; an app image pulled by its
+ * reference; or, with freshtrack:appBuild, built under that reference from the stage of the image it is, and run by
+ * what the build yields (so the container, or on a remote target the pull by digest, takes an input from the build and
+ * depends on it): by ID on the local daemon without a pull, or pulled from the registry it was pushed to.
+ */
+function imageProblem(
+    spec: ServiceSpec,
+    container: RegisteredResource,
+    resources: RegisteredResource[],
+    cfg: StackConfig,
+) {
+    const pull = resources.find((r) => r.type === REMOTE_IMAGE && r.parent === container.parent);
+    if ("public" in spec.image) return differs("image", pull?.inputs.name, PUBLIC_IMAGES[spec.image.public]);
+    const ref = cfg.app.images[spec.image.app];
+    const build = cfg.app.build;
+    if (build === undefined) return differs("image", pull?.inputs.name, ref.ref);
+    const built = resources.find((r) => r.type === IMAGE_BUILD && r.inputs.imageName === ref.ref);
+    if (built === undefined) return `no build of ${ref.ref}`;
+    const stage = differs(
+        "build stage",
+        (built.inputs.build as { target?: string }).target,
+        build.targets[spec.image.app],
+    );
+    if (stage !== undefined) return stage;
+    if (!build.push)
+        return pull === undefined && container.options.dependsOn.includes(built.urn)
+            ? undefined
+            : `expected the local build of ${ref.ref} and no pull, got ${String(pull?.inputs.name)}`;
+    return pull?.options.dependsOn.includes(built.urn) &&
+        String(pull.inputs.name).startsWith(`${ref.repository}@sha256:`)
+        ? undefined
+        : `expected a pull of the pushed build of ${ref.ref} by digest, got ${String(pull?.inputs.name)}`;
+}
+
+/**
+ * How what a container's Service registers differs from its spec's kind, by what components/service.ts makes of the
+ * kind: the Service's `kind` input and the container's kind label; a stateful container's fixed name and
+ * delete-before-replace (its data cannot be shared with a replacement), every other container auto-named and
+ * replaced create-before-delete (design.md, "A failed deploy leaves the old version serving").
+ */
+function kindProblem({ spec, container, service }: Specified, prefix: string) {
+    const labels = container.inputs.labels as Array<{ label: string; value: unknown }>;
+    const stateful = spec.kind === "stateful";
+    return (
+        differs("Service kind", service?.inputs.kind, spec.kind) ??
+        differs("kind label", labels.find((l) => l.label === "com.freshtrack.kind")?.value, spec.kind) ??
+        differs("container name", container.inputs.name, stateful ? `${prefix}-${spec.name}` : undefined) ??
+        differs("deleteBeforeReplace", container.options.deleteBeforeReplace, stateful)
+    );
+}
+
+type KindPart = "service" | "label" | "name" | "replace";
+
+/** A container and its Service as components/service.ts would register them with `kind`: one part, or all. */
+function registeredAs(kind: ServiceSpec["kind"], s: Specified, prefix: string, only?: KindPart): Specified {
+    const part = (p: KindPart) => only === undefined || only === p;
+    const { statefulReason: _, ...serviceInputs } = s.service!.inputs;
+    const inputs = { ...s.container.inputs };
+    if (part("label"))
+        inputs.labels = (inputs.labels as Array<{ label: string; value: unknown }>).map((l) =>
+            l.label === "com.freshtrack.kind" ? { ...l, value: kind } : l,
+        );
+    if (part("name") && kind === "stateful") inputs.name = `${prefix}-${s.spec.name}`;
+    if (part("name") && kind !== "stateful") delete inputs.name;
+    const deleteBeforeReplace = part("replace") ? kind === "stateful" : s.container.options.deleteBeforeReplace;
+    const service = part("service") ? { ...s.service!, inputs: { ...serviceInputs, kind } } : s.service;
+    return {
+        spec: s.spec,
+        service,
+        container: { ...s.container, inputs, options: { ...s.container.options, deleteBeforeReplace } },
+    };
+}
+
 /** The component that builds a tier's containers, by its type token. */
 const TIER_COMPONENTS: Readonly<Record<Tier, string>> = {
     data: "freshtrack:services:DataTier",
@@ -139,10 +218,11 @@ function ancestry(resource: RegisteredResource, byUrn: ReadonlyMap<string, Regis
 
 const DOCKER_PROVIDER = "pulumi:providers:docker";
 
-/** A container with its spec. */
+/** A container with its spec and the Service that built it. */
 interface Specified {
     readonly container: RegisteredResource;
     readonly spec: ServiceSpec;
+    readonly service: RegisteredResource | undefined;
 }
 
 /** What `problem` finds wrong with each container, as `<service>: <problem>`: all of them at once in a failure. */
@@ -175,6 +255,7 @@ describe("service catalog: one spec per container, checked against what the prog
                 specified = containers(resources).map((container) => ({
                     container,
                     spec: SERVICES[container.name as keyof typeof SERVICES],
+                    service: resources.find((r) => r.urn === container.parent),
                 }));
             });
 
@@ -186,15 +267,10 @@ describe("service catalog: one spec per container, checked against what the prog
                 );
             });
 
-            it("pulls each container's image as its spec names it, and adds back exactly its capabilities", () => {
-                const images = deviations(specified, ({ container, spec }) => {
-                    const image = resources.find(
-                        (r) => r.type === "docker:index/remoteImage:RemoteImage" && r.parent === container.parent,
-                    );
-                    const expected =
-                        "public" in spec.image ? PUBLIC_IMAGES[spec.image.public] : cfg.app.images[spec.image.app].ref;
-                    return differs("image", image?.inputs.name, expected);
-                });
+            it("runs each container's image as its spec names it (pulled or built), and adds back exactly its capabilities", () => {
+                const images = deviations(specified, ({ container, spec }) =>
+                    imageProblem(spec, container, resources, cfg),
+                );
                 const capabilities = deviations(specified, ({ container, spec }) =>
                     differs("adds", (container.inputs.capabilities as { adds: string[] }).adds, spec.capabilities),
                 );
@@ -245,13 +321,50 @@ describe("service catalog: one spec per container, checked against what the prog
                 ).to.deep.equal([]);
             });
 
-            it("registers exactly one Docker provider, and every Docker resource (and nothing else) uses it", () => {
+            it("is of its spec's kind: the Service's kind and label, and a stateful container's fixed name and delete-before-replace", () => {
+                expect(deviations(specified, (s) => kindProblem(s, cfg.namePrefix))).to.deep.equal([]);
+            });
+
+            it("would refuse any container registered as another kind, in whole or in part (second attack pass: redis as stateless)", () => {
+                const kinds = ["stateful", "stateless", "job"] as const;
+                const passed = specified.flatMap((s) =>
+                    kinds
+                        .filter((k) => k !== s.spec.kind)
+                        .flatMap((k) => {
+                            // Name and delete-before-replace tell a stateful container from the others only.
+                            const stateful = k === "stateful" || s.spec.kind === "stateful";
+                            const parts: KindPart[] = [
+                                "service",
+                                "label",
+                                ...(stateful ? (["name", "replace"] as const) : []),
+                            ];
+                            return [undefined, ...parts]
+                                .filter(
+                                    (only) => !kindProblem(registeredAs(k, s, cfg.namePrefix, only), cfg.namePrefix),
+                                )
+                                .map((only) => `${s.spec.name} as ${k} (${only ?? "whole"})`);
+                        }),
+                );
+                expect(passed).to.deep.equal([]);
+                expect(specified.map((s) => s.spec.name)).to.include("redis");
+            });
+
+            it("registers exactly one Docker provider for the host, which every Docker resource but a remote build uses", () => {
+                const byUrn = new Map(resources.map((r) => [r.urn, r]));
+                const underBuilds = (r: RegisteredResource) => byUrn.get(r.parent ?? "")?.type === APP_IMAGE_BUILDS;
                 const providers = resources.filter((r) => r.type === DOCKER_PROVIDER);
                 expect(
-                    providers.map((p) => p.urn),
+                    providers.filter((p) => !underBuilds(p)).map((p) => p.urn),
                     "Docker providers",
                 ).to.have.length(1);
-                const provider = providers[0]!.urn;
+                // The one other: a remote target's app images are built on the operator's own daemon, whose memory is
+                // not the host's budget, and pushed (components/services/appImages.ts, AppImageBuilds).
+                const builders = providers.filter(underBuilds);
+                expect(
+                    builders.map((p) => p.name),
+                    "build providers",
+                ).to.deep.equal(cfg.app.build?.push ? ["app-images-local-docker"] : []);
+                const provider = providers.find((p) => !underBuilds(p))!.urn;
                 // A provider reference is `<provider URN>::<provider ID>` (@pulumi/pulumi 3.270.0 resource.js:551-561,
                 // ProviderResource.register); a Docker resource without one would use the engine's default provider,
                 // the operator's own daemon.
@@ -259,8 +372,10 @@ describe("service catalog: one spec per container, checked against what the prog
                     r.options.provider !== undefined &&
                     r.options.provider.slice(0, r.options.provider.lastIndexOf("::")) === provider;
                 const docker = resources.filter((r) => r.type.startsWith("docker:"));
+                const onBuilder = (r: RegisteredResource) =>
+                    builders.some((b) => r.options.provider?.startsWith(`${b.urn}::`)) && r.type === IMAGE_BUILD;
                 expect(
-                    docker.filter((r) => !usesIt(r)).map((r) => `${r.type}::${r.name}`),
+                    docker.filter((r) => !usesIt(r) && !onBuilder(r)).map((r) => `${r.type}::${r.name}`),
                     "Docker resources on another provider",
                 ).to.deep.equal([]);
                 expect(

@@ -4,17 +4,19 @@
  * 127.0.0.1): the checks of PostgreSQL, PgBouncer and Redis, exactly as the program registers them on each shipped
  * stack and variant, run the way Docker runs them against Debian's real servers (installed by .ci/run). How a check is
  * run and what is substituted: test/catalogHealthFixtures.ts. The HTTP checks: test/catalogHealthHttp.servers.test.ts.
+ * Redis itself is started from the container's registered command line and uploaded files, its registered port first
+ * held to the spec's (the second attack pass gave it `--port 6380`; test/catalogPorts.stack.test.ts reads every
+ * server's port setting at rung 1).
  */
 import { expect } from "chai";
 import { ChildProcess, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { SERVICE_SPECS } from "../components/catalog";
+import { SERVICE_SPECS, SERVICES } from "../components/catalog";
 import { contractFor } from "../components/imageContracts";
 import { PUBLIC_IMAGES } from "../components/images";
-import { DATABASE, DATABASE_ROLES } from "../components/services/context";
+import { DATABASE, DATABASE_ROLES, SECRETS_DIR } from "../components/services/context";
 import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
-import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
 import {
     distinctChecks,
     HTTP_SPECS,
@@ -208,8 +210,8 @@ describe("the database tier's health checks, run as Docker runs them against Deb
         });
     });
 
-    describe("Redis (Debian's, real, with the generated redis.conf): redis-cli ping", () => {
-        const password = `redis-${Date.now()}`;
+    describe("Redis (Debian's, real, started from the registered command line and redis.conf): redis-cli ping", () => {
+        let password: string;
         const passwordFile = () => path.join(box.secrets, "redis_password");
         let port: number;
         let server: ChildProcess | undefined;
@@ -225,26 +227,60 @@ describe("the database tier's health checks, run as Docker runs them against Deb
             }
         };
 
+        // The container as registered on the first variant (the others differ only in maxmemory), started here with
+        // Debian's redis-server 7.0.15 (the image has 7.4.2). What is substituted, and nothing else: each path the
+        // container is given (an upload, a volume's mount point) is this test's copy of it, SECRETS_DIR as for the
+        // checks; and, once the registered port is asserted to be the spec's, `--port <free port> --bind 127.0.0.1` is
+        // appended, which redis-server applies after the config file, the last setting winning (redis 7.4.1
+        // src/server.c:7049-7071, src/config.c:700; the same at 7.0.15), so the server listens on the loopback only.
         before(async () => {
             const dir = serverDir(box, "redis");
             port = await freePort();
-            fs.writeFileSync(path.join(dir, "auth.conf"), renderRedisAuthConf(password));
-            fs.mkdirSync(path.join(dir, "data"));
-            const conf = renderRedisConf(256, {
-                authConf: path.join(dir, "auth.conf"),
-                dataDir: path.join(dir, "data"),
-            });
-            fs.writeFileSync(path.join(dir, "redis.conf"), conf);
+            const [registered] = checksOf("redis");
+            expect(redisListenPort(registered!), "the registered port").to.equal(SERVICES.redis.port);
+            const here = (p: string) =>
+                p.startsWith(`${SECRETS_DIR}/`)
+                    ? path.join(box.secrets, p.slice(SECRETS_DIR.length))
+                    : path.join(dir, p);
+            // Whole paths only, in one pass: a path at the start of a word, ending at a word's end or at a `/`.
+            const paths = [...Object.keys(registered!.files), ...registered!.mounts].sort(
+                (a, b) => b.length - a.length,
+            );
+            const anyPath = new RegExp(`(?<=^|[\\s"'=])(${paths.map(escaped).join("|")})(?=$|[\\s/"'])`, "gm");
+            const localised = (text: string) => text.replace(anyPath, (p) => here(p));
+            for (const mount of registered!.mounts) fs.mkdirSync(here(mount), { recursive: true, mode: 0o777 });
+            for (const [file, text] of Object.entries(registered!.files)) {
+                fs.mkdirSync(path.dirname(here(file)), { recursive: true });
+                fs.writeFileSync(here(file), localised(text), { mode: 0o444 });
+            }
+            password = registered!.files[`${SECRETS_DIR}/redis_password`]!;
             // The in-container default address of redis-cli (127.0.0.1:6379) is the test server's port here.
             fs.writeFileSync(path.join(box.bin, "redis-cli"), `#!/bin/sh\nexec /usr/bin/redis-cli -p ${port} "$@"\n`, {
                 mode: 0o755,
             });
-            const args = [path.join(dir, "redis.conf"), "--port", String(port), "--bind", "127.0.0.1"];
-            server = startServer("redis-server", [...args, "--daemonize", "no"]);
+            const [program, ...args] = registered!.argv.map(localised);
+            expect(program).to.equal("redis-server");
+            server = startServer(program!, [...args, "--port", String(port), "--bind", "127.0.0.1"]);
             await waitForPort(port);
         });
         after(() => stopServer(server));
-        beforeEach(() => fs.writeFileSync(passwordFile(), password, { mode: 0o444 }));
+        beforeEach(() => {
+            fs.rmSync(passwordFile(), { force: true });
+            fs.writeFileSync(passwordFile(), password, { mode: 0o444 });
+        });
+
+        it("is registered to listen on its spec's port, as redis-server reads redis.conf and its command line", () => {
+            for (const c of checks.filter((c) => c.service === "redis"))
+                expect(redisListenPort(c), c.variant).to.equal(SERVICES.redis.port);
+        });
+
+        it("would refuse a port set elsewhere: `--port 6380` (the second attack pass) or `port` in an included file", () => {
+            const [c] = checksOf("redis");
+            expect(redisListenPort({ ...c!, argv: [...c!.argv, "--port", "6380"] })).to.equal(6380);
+            const auth = `${SECRETS_DIR}/redis_auth.conf`;
+            const files = { ...c!.files, [auth]: `${c!.files[auth]}PORT "6381"\n` };
+            expect(redisListenPort({ ...c!, files })).to.equal(6381);
+        });
 
         it("runs under the image's /bin/sh, BusyBox ash, as this test runs it", () => {
             const contract = contractFor(PUBLIC_IMAGES.redis);
@@ -282,3 +318,34 @@ describe("the database tier's health checks, run as Docker runs them against Deb
         });
     });
 });
+
+/**
+ * The port redis-server listens on, started with this container's command line: its config file's lines in order, an
+ * `include`d file read where it stands, then the options after the file, which redis-server appends to it; directive
+ * names in any case, the last `port` winning, 6379 with none (redis 7.4.1 src/server.c:7049-7071, src/config.c:466,
+ * :518, :700, :3148; the same at 7.0.15, Debian's).
+ */
+function redisListenPort(c: RegisteredCheck): number {
+    let port = 6379;
+    const set = (value: string | undefined) => (port = Number((value ?? "").replace(/^"(.*)"$/, "$1")));
+    const read = (file: string) => {
+        expect(c.files, `${c.service} reads ${file}, which it is given`).to.have.property(file);
+        for (const line of c.files[file]!.split("\n")) {
+            const [name, value] = line.trim().split(/\s+/);
+            if (name?.toLowerCase() === "port") set(value);
+            if (name?.toLowerCase() === "include") read(value!);
+        }
+    };
+    const [, first] = c.argv;
+    if (first !== undefined && !first.startsWith("-")) read(first);
+    c.argv.forEach((arg, i) => {
+        if (arg.toLowerCase() === "--port") set(c.argv[i + 1]);
+        else if (arg.toLowerCase().startsWith("--port ")) set(arg.slice(7));
+    });
+    return port;
+}
+
+/** `text` as a regular expression that matches it literally. */
+function escaped(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -41,7 +41,7 @@ import * as path from "path";
 import { SERVICE_SPECS, SERVICES, ServiceSpec } from "../components/catalog";
 import { SECRETS_DIR } from "../components/services/context";
 import { deployStack } from "../components/stack";
-import { runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { runUnderMocks, SecretValue, unwrapSecrets } from "../scripts/lib/mockRun";
 import { containers } from "./helpers";
 import { freePort, IS_ROOT, postgresBin } from "./localServers";
 import { URN_VARIANTS } from "./urnVariants";
@@ -58,6 +58,14 @@ export interface RegisteredCheck {
     readonly workingDir?: string;
     readonly uploads: readonly string[];
     readonly image: string;
+    /**
+     * What the container's server is started from, for the tests that start a real one the same way: its command line
+     * (entrypoint, then command), the text of every file uploaded into it (secret ones included) and where its volumes
+     * are mounted.
+     */
+    readonly argv: readonly string[];
+    readonly files: Readonly<Record<string, string>>;
+    readonly mounts: readonly string[];
 }
 
 /** A Go duration as the program writes it ("5s", "1m0s"), in milliseconds. */
@@ -89,6 +97,12 @@ export async function registeredChecks(): Promise<RegisteredCheck[]> {
             const image = resources.find(
                 (r) => r.type === "docker:index/remoteImage:RemoteImage" && r.parent === c.parent,
             );
+            const given = unwrapSecrets(c.inputs) as {
+                entrypoints?: string[];
+                command?: string[];
+                uploads?: Array<{ file: string; content: string }>;
+                volumes?: Array<{ containerPath: string }>;
+            };
             found.push({
                 service: c.name,
                 variant,
@@ -98,6 +112,9 @@ export async function registeredChecks(): Promise<RegisteredCheck[]> {
                 ...(c.inputs.workingDir ? { workingDir: String(c.inputs.workingDir) } : {}),
                 uploads,
                 image: String(image?.inputs.name ?? ""),
+                argv: [...(given.entrypoints ?? []), ...(given.command ?? [])],
+                files: Object.fromEntries((given.uploads ?? []).map((u) => [u.file, String(u.content)])),
+                mounts: (given.volumes ?? []).map((v) => v.containerPath),
             });
         }
     }

@@ -6,17 +6,19 @@
  *   from components/, never the reverse. A program file loads only the modules on an allow-list, each for what it
  *   is named, and names no global that reaches the network or runs text as code; so no program file opens a socket,
  *   sends mail or starts a process, whatever new package or global would let it.
- * - Config is read in one place, components/config/: no other file constructs a pulumi.Config, calls the runtime's
- *   config readers or a provider's config module.
- * - Every source file sits under a known root, and tsconfig.json compiles each: a new folder escapes no rule.
+ * - An allowance scoped to a file (deployKey.ts writes the key files) covers that file's functions: another program
+ *   file that imports one of them does the same I/O, so it must be named for it.
  * - No source file is over 450 lines.
+ *
+ * Beside it: test/layoutConfig.test.ts (config read in components/config/ alone), test/layoutRoots.test.ts (every
+ * file under a known root; no production import from test/), test/programInvokes.test.ts (no provider function
+ * called while the program is evaluated).
  *
  * Imports are read with the TypeScript parser and a checker of the file's own scopes, not with a regular expression,
  * so comments and strings that name a module (a rendered shell script, a cited path) are not taken for imports, and a
  * local named like a global is not the global.
  */
 import { expect } from "chai";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
@@ -235,151 +237,149 @@ describe("layout: the Pulumi program holds only components and pure renderers", 
     });
 });
 
-/** The one place that reads the stack's config: loadStackConfig, through the runtime's allConfig. */
-const CONFIG_HOME = "components/config";
-/** @pulumi/pulumi 3.270.0 runtime/config.js:23 (PULUMI_CONFIG, the config the CLI hands over), 33-38, 62-66. */
-const RUNTIME_READERS = new Set(["allConfig", "getConfig"]);
+/** The files an allowance is scoped to: the I/O it allows is theirs, not their importers'. */
+const IO_FILES = [...new Set([...ALLOWED.flatMap((a) => a.files ?? []), ...Object.keys(PROCESS_ALLOWED)])];
 
-function configProblems(p: Parsed): string[] {
-    if (isUnder(p.file, CONFIG_HOME)) return [];
-    const out: string[] = [];
-    for (const load of moduleLoads(p)) {
-        if (load.spec === undefined || !load.spec.replace(/^node:/, "").startsWith("@pulumi/")) continue;
-        const sub = load.spec.slice(moduleName(load.spec).length);
-        for (const use of load.uses) {
-            const chain = [
-                ...(sub ? sub.split("/").filter(Boolean) : []),
-                ...(use.member !== undefined ? [use.member] : []),
-                ...(use.ref ? memberChain(use.node).names : []),
-            ];
-            const pulumi = moduleName(load.spec) === "@pulumi/pulumi";
-            // A provider's config module reads its keys from the stack (@pulumi/digitalocean 4.80.1 config/vars.js:30).
-            const reads = pulumi
-                ? ["Config", "config"].includes(chain[0]!) ||
-                  (chain[0] === "runtime" && chain.some((m) => RUNTIME_READERS.has(m)))
-                : chain[0] === "config";
-            if (reads) out.push(`${p.at(use.node)} reads config: ${load.spec} ${chain.join(".")}`);
+/** Program files that call an I/O file's own I/O: the importer, the I/O file, the export, and why it may. */
+const KEY_FILES_WHY = "the host's Docker provider, whose ssh options name the key files deployKey.ts writes";
+const IO_IMPORTS: ReadonlyArray<readonly [importer: string, file: string, name: string, why: string]> = [
+    ["components/stack.ts", "components/config/index.ts", "loadStackConfig", "the program's entry reads its config"],
+    ["components/host/sshHost.ts", "components/host/deployKey.ts", "dockerOverSsh", KEY_FILES_WHY],
+    ["components/host/dropletHost.ts", "components/host/deployKey.ts", "dockerOverSsh", KEY_FILES_WHY],
+];
+
+/**
+ * The exports of an I/O file that reach its I/O: a top-level declaration that uses a module allowed for this file
+ * alone (or `process`), or uses such a declaration, however deep (dockerOverSsh through sshOptionsWithKey).
+ */
+function ioExports(p: Parsed): string[] {
+    const modules = new Set(ALLOWED.filter((a) => a.files?.includes(p.file)).map((a) => a.module));
+    const topOf = (n: ts.Node) => {
+        let m = n;
+        while (m.parent && m.parent !== p.source) m = m.parent;
+        return m;
+    };
+    const touching = new Set<ts.Node>();
+    for (const load of moduleLoads(p))
+        if (load.spec !== undefined && modules.has(moduleName(load.spec)))
+            for (const use of load.uses.filter((u) => u.ref)) touching.add(topOf(use.node));
+    for (const node of nodesOf(p))
+        if (PROCESS_ALLOWED[p.file] && ts.isIdentifier(node) && node.text === "process" && isGlobalRef(p, node))
+            touching.add(topOf(node));
+    const statementOf = (symbol: ts.Symbol | undefined) => {
+        const local = symbol?.declarations?.find((d) => d.getSourceFile() === p.source);
+        return local && topOf(local);
+    };
+    const declarationOf = (id: ts.Identifier) =>
+        statementOf(
+            ts.isShorthandPropertyAssignment(id.parent)
+                ? p.checker.getShorthandAssignmentValueSymbol(id.parent)
+                : p.checker.getSymbolAtLocation(id),
+        );
+    const references = nodesOf(p).filter(ts.isIdentifier);
+    for (let size = -1; size !== touching.size;) {
+        size = touching.size;
+        for (const id of references) {
+            const [from, to] = [topOf(id), declarationOf(id)];
+            if (to && to !== from && touching.has(to) && !ts.isImportDeclaration(to)) touching.add(from);
         }
     }
-    for (const node of nodesOf(p)) {
-        if (ts.isNewExpression(node) && /(^|\.)Config$/.test(node.expression.getText(p.source)))
-            out.push(`${p.at(node)} constructs ${node.expression.getText(p.source)}`);
-        if ((ts.isIdentifier(node) || ts.isStringLiteralLike(node)) && node.text === "PULUMI_CONFIG")
-            out.push(`${p.at(node)} names PULUMI_CONFIG, the config the CLI hands the program`);
+    const names: string[] = [];
+    for (const s of p.source.statements) {
+        const exported =
+            ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+        if (exported && touching.has(s) && (ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name)
+            names.push(s.name.text);
+        if (exported && touching.has(s) && ts.isVariableStatement(s))
+            for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
+        if (ts.isExportDeclaration(s) && !s.moduleSpecifier && s.exportClause && ts.isNamedExports(s.exportClause))
+            for (const e of s.exportClause.elements)
+                if (touching.has(statementOf(p.checker.getExportSpecifierLocalTargetSymbol(e)) ?? s))
+                    names.push(e.name.text);
     }
-    return out;
+    return names.sort();
 }
 
-describe("layout: config is read in one place, components/config/", () => {
-    it("the checker finds pulumi.Config, new Config(, the runtime's readers and a provider's config (crafted)", () => {
+/** Where a program file takes an I/O file's I/O (or the whole module, I/O with it), but the named importers. */
+function ioImportProblems(files: readonly Parsed[], allowed = IO_IMPORTS): string[] {
+    const io = new Map(files.filter((p) => IO_FILES.includes(p.file)).map((p) => [p.file, new Set(ioExports(p))]));
+    const out = new Set<string>();
+    for (const p of files)
+        for (const load of moduleLoads(p)) {
+            if (!load.spec?.startsWith(".")) continue;
+            const rel = path.posix.normalize(path.posix.join(path.posix.dirname(p.file), load.spec));
+            const target = [rel, `${rel}.ts`, `${rel}/index.ts`].find((t) => io.has(t) && t !== p.file);
+            const names = target && io.get(target)!;
+            if (!target || !names || names.size === 0) continue;
+            for (const use of load.uses.filter((u) => !u.typeOnly)) {
+                const ok = allowed.some(([f, t, n]) => f === p.file && t === target && n === use.member);
+                if (use.member === undefined) out.add(`${p.at(use.node)} takes ${target} whole, its I/O with it`);
+                else if (names.has(use.member) && !ok)
+                    out.add(`${p.at(use.node)} uses ${use.member} of ${target}, which does that file's own I/O`);
+            }
+        }
+    return [...out];
+}
+
+describe("layout: an I/O allowance covers its file's functions, not the files that import them", () => {
+    const program = () => sourceFiles(PROGRAM);
+    const parsed = (texts: Record<string, string> = {}) => program().map((f) => parseSource(f, texts[f]));
+
+    it("the checker finds another file taking the I/O (the attack: internalCa.ts writing through deployKey.ts)", () => {
+        const deployKey = fs.readFileSync(path.join(ROOT, "components/host/deployKey.ts"), "utf8");
+        const hidden = "\nfunction installPrivateFile(";
+        expect(deployKey, "the function the attack exports").to.include(hidden);
         const attack = [
-            'import * as pulumi from "@pulumi/pulumi";',
-            'import { Config as C, runtime } from "@pulumi/pulumi";',
-            'import * as docker from "@pulumi/docker";',
-            'const a = new pulumi.Config("freshtrack").require("environment");',
-            'const b = new C(); const c = runtime.allConfig(); const d = (pulumi.runtime as any)["getConfig"]("x");',
-            'const e = docker.config.host; const f = process.env["PULUMI_CONFIG"];',
+            'import { installPrivateFile } from "../host/deployKey";',
+            'installPrivateFile("/etc", "hosts", "127.0.0.1 example.com");',
+            'import * as keys from "../host/deployKey"; keys.installKnownHosts("/x", { host: "h", port: 22 }, "k");',
+            'const { sshStateRoot } = require("../host/deployKey"); import { NODE_FILES as F } from "../config";',
+            'export * from "../host/deployKey"; import { dockerOverSsh as d } from "../host/deployKey";',
+            'import { dockerSshOptions, DeployKey } from "../host/deployKey"; import type { SshEndpoint } from "../host/deployKey";',
+            "sshStateRoot; F; d; dockerSshOptions; DeployKey; let e: SshEndpoint;",
         ].join("\n");
+        const found = ioImportProblems(
+            parsed({
+                "components/host/deployKey.ts": deployKey.replace(hidden, "\nexport function installPrivateFile("),
+                "components/edge/internalCa.ts": attack,
+            }),
+        );
         expectFindings(
-            configProblems(parseSource("components/services/attack.ts", attack)).map((f) => f.replace(/^.*?:/, ":")),
+            found.map((f) => f.replace(/ of components\/\S+|, which .*| whole.*/g, "")),
             [
-                ":2 reads config: @pulumi/pulumi Config",
-                ":4 reads config: @pulumi/pulumi Config",
-                ":4 constructs pulumi.Config",
-                ":5 reads config: @pulumi/pulumi Config",
-                ":5 reads config: @pulumi/pulumi runtime.allConfig",
-                ":5 reads config: @pulumi/pulumi runtime.getConfig",
-                ":6 reads config: @pulumi/docker config.host",
-                ":6 names PULUMI_CONFIG",
+                ...[1, 2].map((l) => `components/edge/internalCa.ts:${l} uses installPrivateFile`),
+                "components/edge/internalCa.ts:3 uses installKnownHosts",
+                "components/edge/internalCa.ts:4 uses sshStateRoot",
+                "components/edge/internalCa.ts:4 uses NODE_FILES",
+                "components/edge/internalCa.ts:7 uses sshStateRoot",
+                "components/edge/internalCa.ts:5 takes components/host/deployKey.ts",
+                "components/edge/internalCa.ts:5 uses dockerOverSsh",
+                "components/edge/internalCa.ts:7 uses NODE_FILES",
+                "components/edge/internalCa.ts:7 uses dockerOverSsh",
             ],
         );
-        expect(configProblems(parseSource("components/config/index.ts", attack))).to.be.empty;
-        const setsMocks = 'import * as pulumi from "@pulumi/pulumi";\npulumi.runtime.setAllConfig({});';
-        expect(configProblems(parseSource("scripts/lib/mockRun.ts", setsMocks))).to.be.empty;
     });
 
-    it("no program, script, operator or policy file outside components/config/ reads config", () => {
-        const found = sourceFiles(rootsOf("program", "operator", "policy")).flatMap((f) =>
-            configProblems(parseSource(f)),
-        );
-        expect(found, `\n${found.join("\n")}\n`).to.be.empty;
-    });
-});
-
-/** Code files that are no source of the project, and why no rule needs to read them. */
-const OTHER_CODE: Readonly<Record<string, string>> = {
-    "eslint.config.mjs": "the linter's own settings, read by eslint alone",
-};
-const CODE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
-
-/** An include or exclude pattern of tsconfig.json as a regular expression (`**` any folders, `*` within one). */
-function globPattern(glob: string): RegExp {
-    const last = glob.split("/").pop()!;
-    const full = /[*?]|\.[a-z]+$/.test(last) ? glob : `${glob.replace(/\/$/, "")}/**/*`;
-    const part = (s: string) =>
-        s === "**"
-            ? "(?:[^/]+/)*"
-            : `${s
-                  .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-                  .replace(/\*/g, "[^/]*")
-                  .replace(/\?/g, "[^/]")}/`;
-    return new RegExp(`^${full.split("/").map(part).join("").replace(/\/$/, "")}$`);
-}
-
-/** Code files outside every known root or left out of tsc, and known roots tsconfig.json's include leaves out. */
-function rootProblems(
-    files: readonly string[],
-    tsconfig: { include?: string[]; exclude?: string[] },
-    compiled: ReadonlySet<string>,
-): string[] {
-    const problems: string[] = [];
-    const matches = (globs: string[] | undefined, file: string) => (globs ?? []).some((g) => globPattern(g).test(file));
-    for (const file of files.filter((f) => CODE_FILE.test(f) && !(f in OTHER_CODE))) {
-        const root = SOURCE_ROOTS.find((r) => isUnder(file, r.root));
-        const roots = SOURCE_ROOTS.map((r) => r.root).join(", ");
-        if (!root) problems.push(`${file} sits outside every known root (${roots}): no rule reads it`);
-        else if (!file.endsWith(".ts")) problems.push(`${file} is not TypeScript: the rules and tsc read .ts files`);
-        else if (!compiled.has(file)) problems.push(`${file} is left out of tsconfig.json: tsc does not check it`);
-    }
-    for (const { root } of SOURCE_ROOTS) {
-        const probe = root.endsWith(".ts") ? root : `${root}/new/deeper/file.ts`;
-        if (!matches(tsconfig.include, probe) || matches(tsconfig.exclude, probe))
-            problems.push(`tsconfig.json's include does not cover ${root} (a new ${probe} would escape tsc)`);
-    }
-    return problems;
-}
-
-describe("layout: every source file sits under a known root that the rules and tsconfig.json cover", () => {
-    it("the checker finds a new folder, a file tsc leaves out, and an include that drops a root (synthetic)", () => {
-        const include = ["index.ts", "components/**/*.ts", "scripts/**/*.ts", "policy", "test/*.ts"];
-        const files = ["tools/x.ts", "operator/run.mjs", "scripts/a.ts", "scripts/b.ts", "eslint.config.mjs"];
-        expect(rootProblems(files, { include, exclude: ["scripts/b.ts"] }, new Set(["scripts/a.ts"]))).to.deep.equal([
-            "tools/x.ts sits outside every known root (index.ts, components, operator, scripts, policy, test): no rule reads it",
-            "operator/run.mjs is not TypeScript: the rules and tsc read .ts files",
-            "scripts/b.ts is left out of tsconfig.json: tsc does not check it",
-            "tsconfig.json's include does not cover operator (a new operator/new/deeper/file.ts would escape tsc)",
-            "tsconfig.json's include does not cover test (a new test/new/deeper/file.ts would escape tsc)",
+    it("each I/O file's exports that reach its I/O are these (what the allowance covers)", () => {
+        const exportsOf = (f: string) => ioExports(parseSource(f));
+        expect(IO_FILES).to.have.members(["components/config/index.ts", "components/host/deployKey.ts"]);
+        expect(exportsOf("components/config/index.ts")).to.deep.equal([
+            "NODE_FILES",
+            "loadStackConfig",
+            "runtimeConfig",
+        ]);
+        expect(exportsOf("components/host/deployKey.ts")).to.deep.equal([
+            ...["dockerOverSsh", "installDeployKey", "installKnownHosts", "sshOptionsWithKey", "sshProjectRoot"],
+            ...["sshStackDir", "sshStateRoot"],
         ]);
     });
 
-    it("every tracked code file is under a known root and compiled by tsconfig.json, which covers every root", () => {
-        const file = path.join(ROOT, "tsconfig.json");
-        const tsconfig = ts.readConfigFile(file, ts.sys.readFile).config as { include?: string[]; exclude?: string[] };
-        const compiled = new Set(
-            ts.parseJsonConfigFileContent(tsconfig, ts.sys, ROOT).fileNames.map((f) => path.relative(ROOT, f)),
-        );
-        // Files git tracks or would add (untracked, not ignored), as they are in the work tree: a new folder is caught
-        // before its first commit, and a file deleted but not yet committed is not.
-        const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
-            cwd: ROOT,
-            encoding: "utf8",
-        })
-            .split("\0")
-            .filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
-        expect(tracked.filter((f) => f.endsWith(".ts")).length, "tracked .ts files").to.be.greaterThan(100);
-        for (const f of Object.keys(OTHER_CODE)) expect(tracked, f).to.include(f);
-        const problems = rootProblems(tracked.filter(Boolean), tsconfig, compiled);
-        expect(problems, `\n${problems.join("\n")}\n`).to.be.empty;
+    it("no program file takes them but the named importers, each of which does today", () => {
+        const files = parsed();
+        const found = ioImportProblems(files);
+        expect(found, `\n${found.join("\n")}\n`).to.be.empty;
+        const unexcused = ioImportProblems(files, []).map((f) => f.replace(/:\d+ uses (\S+) of (\S+),.*/, " $1 $2"));
+        for (const [importer, file, name] of IO_IMPORTS) expect(unexcused).to.include(`${importer} ${name} ${file}`);
     });
 });
 

@@ -3,7 +3,7 @@
  * run under another name gets the same pack config and the same findings, word for word, but for the name itself.
  * Rung 1: the program under the SDK's mocks, and the pack's rules as scripts/lib/policyRun.ts runs them (the engine's
  * way); the pack config is chosen from the renamed stack's own config (freshtrack:environment), since no
- * Pulumi.<name>.yaml exists for the new name. test/boundaries.test.ts checks the source for comparisons of the name.
+ * Pulumi.<name>.yaml exists for the new name. test/boundariesStackName.test.ts checks the source for uses of the name.
  */
 import { expect } from "chai";
 import { parseStackConfig } from "../components/config";
