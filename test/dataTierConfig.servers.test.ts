@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderRedisAuthConf, renderRedisConf } from "../components/services/redis";
-import { freePort, startServer, stopServer, waitForPort, postgresBin } from "./localServers";
-import { Postgres, psql, scratchDir, startPgbouncer, startPostgres, stopPostgres } from "./dataTierFixtures";
+import { freePort, postgresBin, scratchDir, startServer, stopServer, waitForPort } from "./localServers";
+import { Postgres, psql, startPgbouncer, startPostgres, stopPostgres } from "./dataTierFixtures";
 
 describe("data tier configuration run by the real servers", function () {
     this.timeout(60000);

@@ -5,20 +5,20 @@
  * and pgbouncer, installed by .ci/run; only the addresses and paths differ from the containers'.
  */
 import { expect } from "chai";
-import { ChildProcess, execFileSync, spawnSync } from "child_process";
+import { ChildProcess, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderPgbouncerIni, renderUserlist } from "../components/services/pgbouncer";
-import { asPostgres, freePort, startServer, waitForPort, IS_ROOT, postgresBin } from "./localServers";
-
-export function scratchDir(prefix: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    fs.chmodSync(dir, 0o777);
-    if (IS_ROOT) execFileSync("chown", ["postgres", dir]);
-    return dir;
-}
+import {
+    asPostgres,
+    freePort,
+    postgresBin,
+    startScratchCluster,
+    startServer,
+    stopScratchCluster,
+    waitForPort,
+} from "./localServers";
 
 /** `sql` as the application's role, in its database, through whatever listens on `port`. */
 export const psql = (port: number, pw: string, sql: string) =>
@@ -38,31 +38,11 @@ export interface Postgres {
 }
 
 export async function startPostgres(password: string): Promise<Postgres> {
-    const dir = scratchDir("freshtrack-pg-");
-    const pgPort = await freePort();
-    fs.writeFileSync(path.join(dir, "pw"), password);
-    const run = (cmd: string, args: string[]) => {
-        const [c, a] = asPostgres(cmd, args);
-        execFileSync(c, a, { stdio: "pipe" });
-    };
-    run(postgresBin("initdb"), [
-        "-D",
-        path.join(dir, "data"),
-        "-U",
-        DATABASE.user,
-        "--auth=scram-sha-256",
-        `--pwfile=${path.join(dir, "pw")}`,
-    ]);
-    run(postgresBin("pg_ctl"), [
-        "-D",
-        path.join(dir, "data"),
-        "-l",
-        path.join(dir, "pg.log"),
-        "-w",
-        "-o",
-        `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`,
-        "start",
-    ]);
+    const { dir, port: pgPort } = await startScratchCluster({
+        prefix: "freshtrack-pg-",
+        superuser: DATABASE.user,
+        password,
+    });
     const created = spawnSync(
         postgresBin("createdb"),
         ["-h", "127.0.0.1", "-p", String(pgPort), "-U", DATABASE.user, DATABASE.name],
@@ -73,10 +53,7 @@ export async function startPostgres(password: string): Promise<Postgres> {
 }
 
 export function stopPostgres(pg: Postgres | undefined): void {
-    if (!pg) return;
-    const [c, a] = asPostgres(postgresBin("pg_ctl"), ["-D", path.join(pg.dir, "data"), "-m", "fast", "stop"]);
-    spawnSync(c, a);
-    fs.rmSync(pg.dir, { recursive: true, force: true });
+    stopScratchCluster(pg);
 }
 
 /** PgBouncer with the generated pgbouncer.ini and user list, in front of `pg`; its files go in `pg.dir`. */

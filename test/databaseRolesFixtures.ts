@@ -11,9 +11,8 @@
  * SUPERUSER_PASSWORD_FILES.
  */
 import { expect } from "chai";
-import { execFileSync, spawnSync, SpawnSyncReturns } from "child_process";
+import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { DATABASE, DATABASE_ROLES } from "../components/services/context";
 import {
@@ -22,7 +21,7 @@ import {
     ROLES_SQL_PATH,
     SUPERUSER_PASSWORD_FILES,
 } from "../components/services/postgres";
-import { asPostgres, freePort, IS_ROOT, postgresBin } from "./localServers";
+import { postgresBin, startScratchCluster, stopScratchCluster } from "./localServers";
 
 const SERVER_BIN = process.env.FRESHTRACK_TEST_PG_SERVER_BIN;
 const serverBin = (name: string) => (SERVER_BIN ? path.join(SERVER_BIN, name) : postgresBin(name));
@@ -90,34 +89,12 @@ export function asApp(c: Cluster, sql: string, database: string = DATABASE.name)
 
 export function startCluster(bootstrap: string, bootstrapPassword: string): Promise<Cluster> {
     return (async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-roles-"));
-        fs.chmodSync(dir, 0o777);
-        if (IS_ROOT) execFileSync("chown", ["postgres", dir]);
-        const port = await freePort();
-        fs.writeFileSync(path.join(dir, "pw"), bootstrapPassword);
-        const run = (cmd: string, args: string[]) => {
-            const [command, argv] = asPostgres(cmd, args);
-            execFileSync(command, argv, { stdio: "pipe" });
-        };
-        run(serverBin("initdb"), [
-            "-D",
-            path.join(dir, "data"),
-            "-U",
-            bootstrap,
-            "--auth=scram-sha-256",
-            `--pwfile=${path.join(dir, "pw")}`,
-        ]);
-        const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
-        run(serverBin("pg_ctl"), [
-            "-D",
-            path.join(dir, "data"),
-            "-l",
-            path.join(dir, "pg.log"),
-            "-w",
-            "-o",
-            options,
-            "start",
-        ]);
+        const { dir, port } = await startScratchCluster({
+            prefix: "freshtrack-roles-",
+            superuser: bootstrap,
+            password: bootstrapPassword,
+            bin: serverBin,
+        });
         const cluster = { dir, port, bootstrap, bootstrapPassword };
         // What the image's docker_setup_db does with POSTGRES_DB: a database owned by POSTGRES_USER.
         su(cluster, `CREATE DATABASE ${DATABASE.name}`, "postgres");
@@ -126,10 +103,7 @@ export function startCluster(bootstrap: string, bootstrapPassword: string): Prom
 }
 
 export function stopCluster(c: Cluster | undefined): void {
-    if (!c) return;
-    const [command, argv] = asPostgres(serverBin("pg_ctl"), ["-D", path.join(c.dir, "data"), "-m", "fast", "stop"]);
-    spawnSync(command, argv);
-    fs.rmSync(c.dir, { recursive: true, force: true });
+    stopScratchCluster(c, serverBin);
 }
 
 export function serverVersion(c: Cluster): number {

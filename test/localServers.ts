@@ -1,7 +1,8 @@
 /** Real servers on 127.0.0.1 for tests: free ports, start, wait, stop. */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 
 /** The tests run as root in CI. */
@@ -61,4 +62,52 @@ export function stopServer(child: ChildProcess | undefined): Promise<void> {
         child.once("exit", () => resolve());
         process.kill(-child.pid!, "SIGTERM");
     });
+}
+
+/** A directory under the system's temp directory that the `postgres` user can write, as a cluster's home. */
+export function scratchDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fs.chmodSync(dir, 0o777);
+    if (IS_ROOT) execFileSync("chown", ["postgres", dir]);
+    return dir;
+}
+
+/** A throwaway PostgreSQL cluster: its directory (data, socket, log) and its TCP port on 127.0.0.1. */
+export interface ScratchCluster {
+    readonly dir: string;
+    readonly port: number;
+}
+
+/**
+ * Initialises and starts a cluster whose superuser logs in with a password (scram-sha-256, as the image sets up),
+ * listening on 127.0.0.1 only, on a free port. `bin` picks the PostgreSQL version's programs (Debian's newest by
+ * default).
+ */
+export async function startScratchCluster(opts: {
+    readonly prefix: string;
+    readonly superuser: string;
+    readonly password: string;
+    readonly bin?: (name: string) => string;
+}): Promise<ScratchCluster> {
+    const bin = opts.bin ?? postgresBin;
+    const dir = scratchDir(opts.prefix);
+    const port = await freePort();
+    fs.writeFileSync(path.join(dir, "pw"), opts.password);
+    const run = (cmd: string, args: string[]) => {
+        const [c, a] = asPostgres(cmd, args);
+        execFileSync(c, a, { stdio: "pipe" });
+    };
+    const data = path.join(dir, "data");
+    run(bin("initdb"), ["-D", data, "-U", opts.superuser, "--auth=scram-sha-256", `--pwfile=${path.join(dir, "pw")}`]);
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
+    run(bin("pg_ctl"), ["-D", data, "-l", path.join(dir, "pg.log"), "-w", "-o", options, "start"]);
+    return { dir, port };
+}
+
+/** Stops a cluster started by startScratchCluster, fast, and removes its directory. */
+export function stopScratchCluster(cluster: { readonly dir: string } | undefined, bin = postgresBin): void {
+    if (!cluster) return;
+    const [c, a] = asPostgres(bin("pg_ctl"), ["-D", path.join(cluster.dir, "data"), "-m", "fast", "stop"]);
+    spawnSync(c, a);
+    fs.rmSync(cluster.dir, { recursive: true, force: true });
 }

@@ -7,13 +7,12 @@
  * file at a scratch path instead of GRANT_SQL_PATH.
  */
 import { expect } from "chai";
-import { execFileSync, spawnSync, SpawnSyncReturns } from "child_process";
+import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { GRANT_COMMAND, GRANT_SQL_PATH, renderPublicSchemaGrant } from "../components/services/migrations";
-import { asPostgres, freePort, IS_ROOT, postgresBin } from "./localServers";
+import { postgresBin, startScratchCluster, stopScratchCluster } from "./localServers";
 
 const SUPERUSER = "postgres";
 const SUPERUSER_PASSWORD = `super-${Date.now()}`;
@@ -85,34 +84,11 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
     };
 
     before(async function () {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-grant-"));
-        fs.chmodSync(dir, 0o777);
-        if (IS_ROOT) execFileSync("chown", ["postgres", dir]);
-        port = await freePort();
-        fs.writeFileSync(path.join(dir, "pw"), SUPERUSER_PASSWORD);
-        const run = (cmd: string, args: string[]) => {
-            const [c, a] = asPostgres(cmd, args);
-            execFileSync(c, a, { stdio: "pipe" });
-        };
-        run(postgresBin("initdb"), [
-            "-D",
-            path.join(dir, "data"),
-            "-U",
-            SUPERUSER,
-            "--auth=scram-sha-256",
-            `--pwfile=${path.join(dir, "pw")}`,
-        ]);
-        const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
-        run(postgresBin("pg_ctl"), [
-            "-D",
-            path.join(dir, "data"),
-            "-l",
-            path.join(dir, "pg.log"),
-            "-w",
-            "-o",
-            options,
-            "start",
-        ]);
+        ({ dir, port } = await startScratchCluster({
+            prefix: "freshtrack-grant-",
+            superuser: SUPERUSER,
+            password: SUPERUSER_PASSWORD,
+        }));
         // What the DigitalOcean API leaves: an application role with LOGIN and nothing else, and its database.
         asSuperuser("postgres", `CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${APP_PASSWORD}'`);
         asSuperuser("postgres", `CREATE DATABASE ${DATABASE.name}`);
@@ -125,10 +101,7 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
     });
 
     after(() => {
-        if (!dir) return;
-        const [c, a] = asPostgres(postgresBin("pg_ctl"), ["-D", path.join(dir, "data"), "-m", "fast", "stop"]);
-        spawnSync(c, a);
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (dir) stopScratchCluster({ dir });
     });
 
     it("refuses CREATE TABLE in public to the application's role until the job has run, then allows it", () => {
