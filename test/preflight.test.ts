@@ -281,7 +281,9 @@ describe("pre-flight", function () {
             expect(r.stderr).to.contain(
                 "preflight FAILED: DNS ft.example.com points at 203.0.113.50\n  saw: 203.0.113.9",
             );
-            expect(r.seconds).to.be.within(1.5, 15);
+            // The script keeps time with `date +%s`, whole seconds: a 2 s budget started late in a second ends after
+            // 1 to 2 s (seen: 1.18 s under load in CI), never less than the budget less one second.
+            expect(r.seconds).to.be.within(1, 15);
         });
 
         it("waits up to five minutes in the program, one budget for all names", () => {
