@@ -14,11 +14,11 @@ import type { ResourceLimits } from "../components/config/limits";
 import { cpusInput } from "../components/dockerForms";
 import { PUBLIC_IMAGES } from "../components/images";
 import type { NetworkName } from "../components/platform/networks";
-import { deployStack } from "../components/stack";
-import { RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { RegisteredResource } from "../scripts/lib/mockRun";
 import { rawConfigOf, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
 import { containers } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
+import { variantResources } from "./variantRuns";
 
 /** Whether a stack with these settings meets a spec's condition, by the condition's own words. */
 function holds(condition: StackCondition, cfg: StackConfig): boolean {
@@ -251,7 +251,7 @@ describe("service catalog: one spec per container, checked against what the prog
             let resources: RegisteredResource[];
             let specified: Specified[];
             before(async () => {
-                resources = (await runUnderMocks(settingsOf(), deployStack)).resources;
+                resources = await variantResources(variant);
                 specified = containers(resources).map((container) => ({
                     container,
                     spec: SERVICES[container.name as keyof typeof SERVICES],

@@ -40,11 +40,11 @@ import * as os from "os";
 import * as path from "path";
 import { SERVICE_SPECS, SERVICES, ServiceSpec } from "../components/catalog";
 import { SECRETS_DIR } from "../components/services/context";
-import { deployStack } from "../components/stack";
-import { runUnderMocks, SecretValue, unwrapSecrets } from "../scripts/lib/mockRun";
+import { SecretValue, unwrapSecrets } from "../scripts/lib/mockRun";
 import { containers } from "./helpers";
 import { freePort, IS_ROOT, postgresBin } from "./localServers";
 import { URN_VARIANTS } from "./urnVariants";
+import { variantResources } from "./variantRuns";
 
 const BUSYBOX = "/usr/bin/busybox";
 
@@ -82,8 +82,8 @@ function plain(value: unknown): unknown {
 /** Every long-running container's check on every stack the catalog test covers (URN_VARIANTS). */
 export async function registeredChecks(): Promise<RegisteredCheck[]> {
     const found: RegisteredCheck[] = [];
-    for (const [variant, settings] of Object.entries(URN_VARIANTS)) {
-        const { resources } = await runUnderMocks(settings(), deployStack);
+    for (const variant of Object.keys(URN_VARIANTS)) {
+        const resources = await variantResources(variant);
         for (const c of containers(resources)) {
             const check = c.inputs.healthcheck as { tests: string[]; timeout: string } | undefined;
             if (!check) continue;

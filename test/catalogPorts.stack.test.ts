@@ -41,10 +41,10 @@ import { parse as parseYaml } from "yaml";
 import { SERVICES, ServiceSpec } from "../components/catalog";
 import type { AppImageName } from "../components/services/appImages";
 import type { PublicImage } from "../components/images";
-import { deployStack } from "../components/stack";
-import { RegisteredResource, runUnderMocks, unwrapSecrets } from "../scripts/lib/mockRun";
+import { RegisteredResource, unwrapSecrets } from "../scripts/lib/mockRun";
 import { containers } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
+import { variantResources } from "./variantRuns";
 
 /** What a container is given that its server reads: its argv (entrypoint, then command), environment and files. */
 interface Given {
@@ -308,8 +308,7 @@ describe("service catalog: every server listens on its spec's port (rung 1: mock
     this.timeout(120_000);
     const runs = new Map<string, RegisteredResource[]>();
     before(async () => {
-        for (const [variant, settings] of Object.entries(URN_VARIANTS))
-            runs.set(variant, containers((await runUnderMocks(settings(), deployStack)).resources));
+        for (const variant of Object.keys(URN_VARIANTS)) runs.set(variant, containers(await variantResources(variant)));
     });
 
     for (const variant of Object.keys(URN_VARIANTS))

@@ -23,8 +23,7 @@
 import { expect } from "chai";
 import * as path from "path";
 import * as ts from "typescript";
-import { deployStack } from "../components/stack";
-import { RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { RegisteredResource } from "../scripts/lib/mockRun";
 import {
     memberChain,
     moduleLoads,
@@ -36,6 +35,7 @@ import {
     sourceFiles,
 } from "./sourceTree";
 import { URN_VARIANTS } from "./urnVariants";
+import { variantResources } from "./variantRuns";
 import { FIXTURE, matchUrns, parseUrn, readFixture } from "./urnStabilityFixtures";
 
 /** A component's type token as `super()` spells it (`freshtrack:services:Service`). */
@@ -98,8 +98,7 @@ describe("URN stability: every resource a shipped stack had keeps its URN or car
     const recorded = readFixture().variants;
     const runs = new Map<string, RegisteredResource[]>();
     before(async () => {
-        for (const [variant, settings] of Object.entries(URN_VARIANTS))
-            runs.set(variant, (await runUnderMocks(settings(), deployStack)).resources);
+        for (const variant of Object.keys(URN_VARIANTS)) runs.set(variant, await variantResources(variant));
     });
     const registeredTypes = () => new Set([...runs.values()].flatMap((resources) => resources.map((r) => r.type)));
 
