@@ -15,6 +15,7 @@
  * resolve), which takes a field's JSDoc as editors show it: a `/**` comment before the field, on a line of its own (one
  * on the line of the `{` before it is that token's trailing comment); a `//` comment never counts, nor does a JSDoc
  * whose text (its tags aside) is under three words: `/** *\/` or `/** @default 3 *\/` says nothing of what it is.
+ * Nor does one holding TODO, FIXME, TBD or XXX: a placeholder promises a doc it does not give.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -23,11 +24,15 @@ import * as ts from "typescript";
 import { ROOT, sourceFiles } from "./sourceTree";
 
 const MIN_WORDS = 3;
+/** A placeholder, anywhere in the JSDoc (tags too): it promises a doc and gives none, however many words it has. */
+const PLACEHOLDER = /\b(TODO|FIXME|TBD|XXX)\b/i;
 
-/** The words of a node's nearest JSDoc, its tags left out; none without one. */
+/** The words of a node's nearest JSDoc, its tags left out; none without one, or when it holds a placeholder. */
 function docWords(node: ts.Node): number {
     const docs = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc);
-    const text = ts.getTextOfJSDocComment(docs[docs.length - 1]?.comment) ?? "";
+    const doc = docs[docs.length - 1];
+    if (doc !== undefined && PLACEHOLDER.test(doc.getText())) return 0;
+    const text = ts.getTextOfJSDocComment(doc?.comment) ?? "";
     return text.split(/\s+/).filter((w) => /\w/.test(w)).length;
 }
 
@@ -185,6 +190,29 @@ describe("Args document every field a caller fills in (rung 3, the source tree)"
             "components/platform/labels.ts:1 StackLabelsArgs.costCentre",
             "components/platform/labels.ts:1 StackLabelsArgs.owner",
             "components/platform/tags.ts:3 Labels(args).owner",
+        ]);
+    });
+
+    it("attack #12: an Args field documented as a placeholder (TODO, FIXME, TBD, XXX), in the text or a tag", () => {
+        const text = [
+            "export interface FooArgs {",
+            "    /** TODO: document this field. */",
+            "    readonly a: string;",
+            "    /** FIXME say what this holds and its units. */",
+            "    readonly b: string;",
+            "    /** Retention of the backups, in days. @default tbd */",
+            "    readonly c: number;",
+            "    /** The port, XXX check this against the catalog. */",
+            "    readonly d: number;",
+            "    /** The todolist service's port, in the catalog. */",
+            "    readonly e: number;",
+            "}",
+        ].join("\n");
+        expect(undocumentedArgsFields({ "components/x.ts": text })).to.deep.equal([
+            "components/x.ts:3 FooArgs.a",
+            "components/x.ts:5 FooArgs.b",
+            "components/x.ts:7 FooArgs.c",
+            "components/x.ts:9 FooArgs.d",
         ]);
     });
 });

@@ -3,8 +3,9 @@
  * declaration): tiers take values, not neighbours (issue 16, item 3). No component's args name StackConfig or a
  * component the stack composes, however the name is spelled: renamed on import (`StackConfig as Settings`), through a
  * type alias, as `typeof Tier` or `InstanceType<typeof Tier>`, in an args type that is not exported, or in a
- * constructor's parameter typed by something not called `*Args`. The checker is fed each way around it the attack
- * passes found, named after the attack, then the tree.
+ * constructor's parameter typed by something not called `*Args`. Nor do the parameters of a component's public methods
+ * (`MonitoringTier.watch(app: AppTier)`, called after construction) or of an exported function in components/. The
+ * checker is fed each way around it the attack passes found, named after the attack, then the tree.
  */
 import { expect } from "chai";
 import * as ts from "typescript";
@@ -26,6 +27,36 @@ const ARGS_ALLOWED: ReadonlyArray<readonly [at: string, names: string, why: stri
     // Pick<Edge, "urls" | "adminPassword">: typed by the edge's own fields, and no other member of it is reachable.
     ["VerificationArgs.edge", "Edge", "two outputs of the edge: the URLs to check and the admin password to log in"],
 ];
+
+/**
+ * Parameters of public methods and exported functions that name a forbidden type today: the trail, the name, and why.
+ * Each is the composer's own helper (called by deployStack, or by the operator's scripts on the whole stack), not a
+ * way into a tier: the rule is that a tier never sees the config or a neighbour, and these hand tiers values.
+ */
+const PARAMS_ALLOWED: ReadonlyArray<readonly [at: string, names: string, why: string]> = [
+    ["placeholderValues(cfg)", "StackConfig", "deployStack and scripts/deploy.ts refuse a config's example values"],
+    ["createHost(cfg)", "StackConfig", "deployStack picks the host for the stack's target from the config"],
+    ["hostPreflight(cfg)", "StackConfig", "the pre-flight settings are derived from the config, for the host"],
+    ["preflightScriptFor(cfg)", "StackConfig", "scripts/preflight.ts renders the whole stack's pre-flight script"],
+    [
+        "appImageSources(cfg)",
+        "StackConfig",
+        "deployStack picks built or pulled images from the config's image settings",
+    ],
+    ...[
+        ["networks", "Networks"],
+        ["volumes", "DataVolumes"],
+        ["secrets", "GeneratedSecrets"],
+    ].map(
+        ([field, names]) =>
+            [
+                `pickPlatform(platform)(Platform).${field}`,
+                names!,
+                "deployStack's helper that cuts the whole platform into each tier's part: its input is the whole",
+            ] as const,
+    ),
+];
+const ALLOWED = [...ARGS_ALLOWED, ...PARAMS_ALLOWED];
 
 const isArgsDeclaration = (n: ts.Node): n is ts.InterfaceDeclaration | ts.TypeAliasDeclaration =>
     (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) && /Args$/.test(n.name.text);
@@ -51,6 +82,31 @@ function componentClasses(files: readonly Parsed[]): Map<ts.Symbol, ts.ClassDecl
     return components;
 }
 
+const isPublic = (m: ts.MethodDeclaration): boolean =>
+    !ts.isPrivateIdentifier(m.name) &&
+    !(ts.getCombinedModifierFlags(m) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
+
+/** The exported functions of a file: `export function f`, and `export const f =` an arrow or function expression. */
+function exportedFunctions(p: Parsed): ts.SignatureDeclaration[] {
+    const exported = (n: ts.Node) => (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
+    return p.source.statements.flatMap((st): ts.SignatureDeclaration[] => {
+        if (ts.isFunctionDeclaration(st) && st.body && exported(st)) return [st];
+        if (!ts.isVariableStatement(st) || !exported(st)) return [];
+        return st.declarationList.declarations.flatMap((d) => {
+            const init = d.initializer && ts.isParenthesizedExpression(d.initializer) ? undefined : d.initializer;
+            return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? [init] : [];
+        });
+    });
+}
+
+/** The typed parameters of a method or function as roots, named `Owner.method(param)` or `function(param)`. */
+function paramRoots(p: Parsed, owner: string, f: ts.SignatureDeclaration) {
+    const name = f.name?.getText() ?? (ts.isVariableDeclaration(f.parent) ? f.parent.name.getText() : "(anonymous)");
+    return f.parameters.flatMap((param) =>
+        param.type ? [{ p, name: `${owner}${name}(${param.name.getText()})`, node: param.type as ts.Node }] : [],
+    );
+}
+
 /**
  * Where the args of a component name StackConfig or a component the stack composes (a tier, the host, the platform),
  * through every interface, type alias and `typeof` they reach, each name resolved by the checker. The roots: every
@@ -59,7 +115,7 @@ function componentClasses(files: readonly Parsed[]): Map<ts.Symbol, ts.ClassDecl
  * (`StackConfig["resources"]`) is data, not the config, and may be named; so may a Service, which args take to order
  * containers (`requires`), as they would take any resource.
  */
-function argsProblems(files: readonly Parsed[], allowed = ARGS_ALLOWED): string[] {
+function argsProblems(files: readonly Parsed[], allowed = ALLOWED): string[] {
     const checker = files[0]!.checker;
     const components = componentClasses(files);
     const symbolOf = (n: ts.Node) => resolvedSymbol(checker, n);
@@ -76,7 +132,11 @@ function argsProblems(files: readonly Parsed[], allowed = ARGS_ALLOWED): string[
             if (target?.declarations?.length && target.declarations.every(isArgsDeclaration)) continue;
             roots.push({ p, name: `new ${c.name!.text}(${param.name.getText()})`, node: type });
         }
+        // A method called after construction (`tier.watch(app)`) is a way in just as the constructor is.
+        for (const m of c.members)
+            if (ts.isMethodDeclaration(m) && isPublic(m)) roots.push(...paramRoots(p, `${c.name!.text}.`, m));
     }
+    for (const p of files) for (const f of exportedFunctions(p)) roots.push(...paramRoots(p, "", f));
     const composed = files
         .filter((p) => STACK_FILES.includes(p.file))
         .flatMap(nodesOf)
@@ -197,13 +257,40 @@ describe("boundaries: tiers take values, not neighbours (no component's args nam
         );
     });
 
+    it("attack #5: a public method or an exported function taking the config or a whole neighbour (crafted)", () => {
+        const monitoring = [
+            'import * as pulumi from "@pulumi/pulumi";',
+            'import type { StackConfig as Settings } from "../config";',
+            'import type { AppTier } from "../services/appTier";',
+            'import { DataTier } from "../services/dataTier";',
+            "export class MonitoringTier extends pulumi.ComponentResource {",
+            "    constructor(n: string, args: { readonly port: number }) { super(); }",
+            "    watch(app: AppTier): void {}",
+            "    static fromConfig(cfg: Settings, port: number): void {}",
+            "    private attach(d: DataTier): void {}",
+            "    protected reattach(d: DataTier): void {}",
+            "    #hidden(d: DataTier): void {}",
+            "}",
+            "export function scrapeTargets(cfg: Settings): string[] { return []; }",
+            "export const probe = (tier: InstanceType<typeof DataTier>, port: number) => port;",
+            "function internal(cfg: Settings): void {}",
+            'export function fine(port: number, limits: Settings["resources"]): void {}',
+        ].join("\n");
+        expect(crafted({ "components/monitoring/monitoringTier.ts": monitoring })).to.deep.equal([
+            "components/monitoring/monitoringTier.ts: MonitoringTier.watch(app) names AppTier",
+            "components/monitoring/monitoringTier.ts: MonitoringTier.fromConfig(cfg) names StackConfig (as Settings)",
+            "components/monitoring/monitoringTier.ts: scrapeTargets(cfg) names StackConfig (as Settings)",
+            "components/monitoring/monitoringTier.ts: probe(tier) names DataTier (as typeof DataTier)",
+        ]);
+    });
+
     it("no component's args in components/ do, but the named exceptions, each of which is there today", () => {
         const files = parseProgram(sourceFiles(["components"]));
         for (const f of STACK_FILES) expect(files.map((p) => p.file)).to.include(f);
         const found = argsProblems(files);
         expect(found, `\n${found.join("\n")}\n`).to.be.empty;
         const unexcused = argsProblems(files, []).map((f) => f.replace(/^.*?: /, ""));
-        for (const [at, names] of ARGS_ALLOWED) expect(unexcused).to.include(`${at} names ${names}`);
+        for (const [at, names] of ALLOWED) expect(unexcused).to.include(`${at} names ${names}`);
     });
 
     it("the attacks, applied to today's files, are found (the tree's tiers are roots and are composed)", () => {
@@ -239,5 +326,14 @@ describe("boundaries: tiers take values, not neighbours (no component's args nam
                 "interface EdgeArgs extends EdgePlatform {\n    readonly data?: DataTier;",
             ),
         ).to.deep.equal(["components/edge/caddy.ts: EdgeArgs.data names DataTier"]);
+        const tierClass = "export class MonitoringTier extends pulumi.ComponentResource {";
+        expect(
+            attack(
+                monitoring,
+                'import type { AppTier } from "../services/appTier";',
+                tierClass,
+                `${tierClass}\n    watch(app: AppTier): void {\n        void app;\n    }`,
+            ),
+        ).to.deep.equal([`${monitoring}: MonitoringTier.watch(app) names AppTier`]);
     });
 });

@@ -99,9 +99,10 @@ const ALLOWED: readonly Allowance[] = [
 /**
  * Globals that reach the network, or load a module or run text as code past the allow-list, with or without a call
  * (`globalThis.fetch`, `new WebSocket`, `process.getBuiltinModule`: @types/node 20.19.43 process.d.ts:998-1003).
+ * `console` is here too: it writes to the operator's terminal and CI log, so a secret's `apply(console.log)` leaks it.
  */
 const REACHING_GLOBALS = new Set([
-    ...["fetch", "WebSocket", "EventSource", "XMLHttpRequest", "navigator"],
+    ...["fetch", "WebSocket", "EventSource", "XMLHttpRequest", "navigator", "console"],
     ...["globalThis", "global", "window", "self", "eval", "Function"],
 ]);
 /** What a program file may read of `process`, by file. */
@@ -227,6 +228,11 @@ describe("layout: the Pulumi program holds only components and pure renderers", 
             .empty;
         // A local named like a global is not the global.
         expect(layoutViolations("components/other.ts", "const global = [1];\nglobal.length;")).to.be.empty;
+        // Attack #18: a secret printed to the deploy log from inside an apply.
+        const leak = "secrets.values.minioRootPassword.apply((pw) => console.log(...pw));";
+        expect(layoutViolations("components/stack.ts", leak)).to.deep.equal([
+            "components/stack.ts:1 uses console, which reaches outside",
+        ]);
     });
 
     it("no file of index.ts and components/ loads a module off the allow-list, operator/ or scripts/, or such a global", () => {

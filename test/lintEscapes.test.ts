@@ -16,6 +16,8 @@
  *   passes column 120 is a string, template or regular expression literal, which neither tool breaks, followed only
  *   by what prettier keeps beside it (`,`, `)`, `;`, `", () => {`). A comment past column 120 fails even on a line
  *   that holds a string, which max-len's ignoreStrings lets through (it skips every such line).
+ * - The gate's settings are pinned: tsconfig.json's compilerOptions (each strictness flag), package.json's lint,
+ *   format, typecheck, test and test:* scripts word for word, and .ci/run running `npm run lint` under `set -e`.
  */
 import { expect } from "chai";
 import { execFileSync } from "child_process";
@@ -233,6 +235,52 @@ function eslintSettings(text: string): { ignores: string[]; off: string[] } {
     return { ignores, off };
 }
 
+/**
+ * tsconfig.json's compilerOptions as they are today: the type checker's strictness is part of the lint gate, and a flag
+ * set to false (or dropped: each defaults to off) lets through what it refuses. Every strictness flag is named here.
+ */
+const COMPILER_OPTIONS: Readonly<Record<string, unknown>> = {
+    ...{ strict: true, noUnusedLocals: true, noUnusedParameters: true, noImplicitReturns: true },
+    ...{ noFallthroughCasesInSwitch: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: false },
+    ...{ forceConsistentCasingInFileNames: true, esModuleInterop: true, resolveJsonModule: true, skipLibCheck: true },
+    ...{ target: "ES2022", module: "commonjs", moduleResolution: "node", lib: ["ES2022"], types: ["node", "mocha"] },
+    ...{ sourceMap: true, outDir: "bin" },
+};
+/** package.json's gate scripts, word for word: the checks CI runs and their scope and warning budget. */
+const UNIT_IGNORES = ["stack", "servers", "ssh", "real"].map((k) => ` --ignore 'test/**/*.${k}.test.ts'`).join("");
+const GATE_SCRIPTS: Readonly<Record<string, string>> = {
+    lint: "prettier --check . && eslint --max-warnings 0 .",
+    format: "prettier --write . && eslint --fix .",
+    typecheck: "tsc --noEmit -p .",
+    test: "tsc --noEmit -p . && mocha 'test/**/*.test.ts'",
+    "test:unit": `mocha 'test/**/*.test.ts'${UNIT_IGNORES}`,
+    "test:stacks": "mocha 'test/**/*.stack.test.ts'",
+    "test:servers": "mocha 'test/**/*.servers.test.ts'",
+    "test:ssh": "mocha 'test/**/*.ssh.test.ts'",
+    "test:engine": "mocha 'test/**/*.real.test.ts'",
+};
+const isGate = (name: string) => name in GATE_SCRIPTS || name.startsWith("test:");
+
+/** What differs from the pins, given tsconfig.json's, package.json's and .ci/run's text. */
+function gateProblems(tsconfig: string, pkg: string, ci: string): string[] {
+    const parsed = ts.parseConfigFileTextToJson("tsconfig.json", tsconfig);
+    const options = ((parsed.config ?? {}) as { compilerOptions?: Record<string, unknown> }).compilerOptions ?? {};
+    const out: string[] = [];
+    for (const key of new Set([...Object.keys(COMPILER_OPTIONS), ...Object.keys(options)]))
+        if (JSON.stringify(options[key]) !== JSON.stringify(COMPILER_OPTIONS[key]))
+            out.push(
+                `tsconfig.json ${key} is ${JSON.stringify(options[key])}, not ${JSON.stringify(COMPILER_OPTIONS[key])}`,
+            );
+    const scripts = ((JSON.parse(pkg) as { scripts?: Record<string, string> }).scripts ?? {}) as Record<string, string>;
+    for (const name of new Set([...Object.keys(GATE_SCRIPTS), ...Object.keys(scripts).filter(isGate)]))
+        if (scripts[name] !== GATE_SCRIPTS[name]) out.push(`package.json script ${name} is ${scripts[name]}`);
+    // A command line of its own, not in a comment; `set -e` makes its failure fail the run.
+    const lines = ci.split("\n").map((l) => l.trim());
+    if (!lines.includes("npm run lint")) out.push(".ci/run does not run npm run lint");
+    if (!lines.some((l) => /^set -[a-z]*e/.test(l))) out.push(".ci/run does not stop on a failing command");
+    return out;
+}
+
 describe("lint: the formatter and the linter cannot be switched off around a line", () => {
     it("the checkers find the attacks: prettier-ignore, an ignored file, eslint-disable max-len (crafted)", () => {
         const long = `const total = ${Array.from({ length: 30 }, (_, i) => `weights[${i}]`).join(" + ")};`;
@@ -322,5 +370,30 @@ describe("lint: the formatter and the linter cannot be switched off around a lin
                 found.filter((f) => f.startsWith(`${file}:`) && f.endsWith(line)),
                 line,
             ).to.have.length(1);
+    });
+
+    it("attacks #8b and #9: tsconfig.json's strictness off, the lint script narrowed (crafted), and the tree", () => {
+        const [tsconfig, pkg, ci] = [read("tsconfig.json"), read("package.json"), read(".ci/run")];
+        expect(gateProblems(tsconfig, pkg, ci)).to.deep.equal([]);
+        const loose = ["noUncheckedIndexedAccess", "noUnusedLocals", "noUnusedParameters"].reduce(
+            (t, flag) => t.replace(`"${flag}": true`, `"${flag}": false`),
+            tsconfig,
+        );
+        expect(gateProblems(loose, pkg, ci).map((p) => p.split(" is ")[0])).to.deep.equal([
+            "tsconfig.json noUnusedLocals",
+            "tsconfig.json noUnusedParameters",
+            "tsconfig.json noUncheckedIndexedAccess",
+        ]);
+        const narrowed = "prettier --check components && eslint --max-warnings 200 components";
+        const lint = pkg.replace(`"lint": "${GATE_SCRIPTS.lint}"`, `"lint": "${narrowed}"`);
+        expect(gateProblems(tsconfig, lint, ci)).to.deep.equal([`package.json script lint is ${narrowed}`]);
+        const more = pkg.replace('"test:ssh":', '"test:quick": "mocha test/layout.test.ts", "test:ssh":');
+        expect(gateProblems(tsconfig, more, ci)).to.deep.equal([
+            "package.json script test:quick is mocha test/layout.test.ts",
+        ]);
+        const skipped = ci.replace("\nnpm run lint\n", "\n# npm run lint\n");
+        expect(gateProblems(tsconfig, pkg, skipped)).to.deep.equal([".ci/run does not run npm run lint"]);
+        const dropped = tsconfig.replace('"strict": true,', "");
+        expect(gateProblems(dropped, pkg, ci)).to.deep.equal(["tsconfig.json strict is undefined, not true"]);
     });
 });

@@ -33,6 +33,12 @@ const SDK_INVOKES = new Set(["invoke", "invokeOutput", "invokeSingle", "invokeSi
 const PROVIDER_FUNCTION = /^(run|runOutput|invoke\w*|call\w*|get([A-Z0-9]\w*)?)$/;
 /** Members of a resource that are calls to its provider (`provider.terraformConfig()`), whatever holds the resource. */
 const PROVIDER_METHODS = new Set(["terraformConfig"]);
+/**
+ * A StackReference reads another stack's outputs from the backend while the program is evaluated (@pulumi/pulumi
+ * 3.270.0 stackReference.js:41-45, a resource given an `id`, so read and not created; :133-136): the stack would then
+ * depend on a stack outside this repository, which no test here can build or check. Refused in any spelling.
+ */
+const SDK_READS = new Set(["StackReference"]);
 /** @pulumi/command: its resources only; the local.run and local.runOutput invokes run a command at evaluation. */
 const COMMAND_ALLOWED = ["local.Command", "remote.Command"];
 
@@ -94,6 +100,8 @@ function invokeProblems(p: Parsed, allowed = INVOKES_ALLOWED): string[] {
                 const last = chain[chain.length - 1] ?? "";
                 if (provider && chain.some((m) => PROVIDER_FUNCTION.test(m)))
                     out.add(`${at} uses ${text}: a provider function, run while the program is evaluated`);
+                else if (!provider && chain.some((m) => SDK_READS.has(m)))
+                    out.add(`${at} uses ${text}: reads another stack's outputs while the program is evaluated`);
                 else if (!provider && (chain.some((m) => SDK_INVOKES.has(m)) || chain[0] === "dynamic"))
                     out.add(`${at} uses ${text}: a call the engine answers while the program is evaluated`);
                 else if (chain.length === 0) out.add(`${at} takes ${pkg} whole: what it calls cannot be read`);
@@ -159,6 +167,26 @@ describe("layout: the program calls no provider function while it is evaluated",
             'import * as digitalocean from "@pulumi/digitalocean";\ndigitalocean.getDatabaseCaOutput({ clusterId: "x" });';
         expect(invokeProblems(parseSource("components/platform/managedDatabase.ts", ca))).to.be.empty;
         expect(invokeProblems(parseSource("components/platform/other.ts", ca))).to.have.length(1);
+    });
+
+    it("the checker finds a StackReference in any spelling (the attack: freshtrack/shared-dns in deployStack)", () => {
+        const attack = [
+            'import * as pulumi from "@pulumi/pulumi";',
+            'const dns = new pulumi.StackReference("freshtrack/shared-dns");',
+            'import { StackReference as Ref } from "@pulumi/pulumi"; new Ref("freshtrack/shared-dns");',
+            "const R = pulumi.StackReference; new R('x'); dns;",
+            'import { StackReference } from "@pulumi/pulumi/stackReference"; new StackReference("x");',
+        ].join("\n");
+        const found = invokeProblems(parseSource("components/stack.ts", attack));
+        expectFindings(
+            found.map((f) => f.replace(/^.*?:/, ":")),
+            [
+                ":2 uses @pulumi/pulumi StackReference",
+                ":3 uses @pulumi/pulumi StackReference",
+                ":4 uses @pulumi/pulumi StackReference",
+                ":5 uses @pulumi/pulumi stackReference.StackReference",
+            ],
+        );
     });
 
     it("no file of index.ts and components/ does, but the named exceptions, each of which is there today", () => {
