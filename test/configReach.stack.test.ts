@@ -5,7 +5,8 @@
  * (test/urnVariants.ts), and one stack that sets the optional settings none of them sets, runs the whole program once
  * with the StackConfig it reads wrapped in a recording proxy; every leaf of the schema must be read by a run on its
  * target, or be listed with what reads it instead. Beside it, components/ is parsed: an exported function may not
- * default a parameter to a setting's default, since a renderer must be told, not guess (the attack's other half).
+ * default a parameter to a setting's default, since a renderer must be told, not guess (the attack's other half), nor
+ * fall back with `x ?? <default>` or `x || <default>` on a property named like that setting (attack #21).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
@@ -269,7 +270,18 @@ function literalValue(p: Parsed, node: ts.Expression): string | number | undefin
     return undefined;
 }
 
-/** Each parameter of an exported function of `p` whose default is a setting's default. */
+/** Whether a property or variable named `name` looks like the setting `setting` (its last field, either way round). */
+function namedLike(name: string, setting: string): boolean {
+    const field = setting.slice(setting.lastIndexOf(".") + 1).toLowerCase();
+    const own = name.toLowerCase();
+    return own.endsWith(field) || field.endsWith(own);
+}
+
+/**
+ * Each parameter of an exported function of `p` whose default is a setting's default, and each `x ?? <literal>` or
+ * `x || <literal>` in such a function whose literal is the default of a setting `x` is named like: a value alone says
+ * little there (`?? 15` is also Prometheus' own scrape interval), so the name must match too.
+ */
 function guessedDefaults(p: Parsed, defaults: Map<string | number, string[]>): string[] {
     const found: string[] = [];
     const exported = (n: ts.Node) =>
@@ -281,7 +293,7 @@ function guessedDefaults(p: Parsed, defaults: Map<string | number, string[]>): s
                 : [],
         ),
     );
-    const check = (name: string, fn: ts.SignatureDeclaration) => {
+    const check = (name: string, fn: ts.FunctionLikeDeclaration) => {
         const visit = (n: ts.Node): void => {
             if ((ts.isParameter(n) || ts.isBindingElement(n)) && n.initializer) {
                 const value = literalValue(p, n.initializer);
@@ -294,6 +306,24 @@ function guessedDefaults(p: Parsed, defaults: Map<string | number, string[]>): s
             if (ts.isBindingElement(n) && n.name && !ts.isIdentifier(n.name)) visit(n.name);
         };
         fn.parameters.forEach(visit);
+        const fallbacks = (n: ts.Node): void => {
+            const ops = [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken];
+            if (ts.isBinaryExpression(n) && ops.includes(n.operatorToken.kind)) {
+                const left = ts.isParenthesizedExpression(n.left) ? n.left.expression : n.left;
+                const own = ts.isPropertyAccessExpression(left)
+                    ? left.name.text
+                    : ts.isIdentifier(left)
+                      ? left.text
+                      : "";
+                const value = literalValue(p, n.right);
+                const settings =
+                    value === undefined ? [] : (defaults.get(value) ?? []).filter((s) => namedLike(own, s));
+                if (own !== "" && settings.length > 0)
+                    found.push(`${p.at(n)} ${name}: ${n.getText(p.source)} guesses ${settings.join(", ")}`);
+            }
+            ts.forEachChild(n, fallbacks);
+        };
+        if (fn.body) fallbacks(fn.body);
     };
     for (const n of nodesOf(p)) {
         if (ts.isFunctionDeclaration(n) && n.name && (exported(n) || listed.has(n.name.text))) check(n.name.text, n);
@@ -323,25 +353,53 @@ describe("config: no exported function of components/ defaults a parameter to a 
         expect(files.flatMap((f) => guessedDefaults(parseSource(f), defaults))).to.deep.equal([]);
     });
 
+    it("has no fallback that guesses today: `opts.scrapeIntervalSeconds ?? 15` is not a setting's (attack #21)", () => {
+        expect(schemaLeaves().map((l) => l.setting.slice(l.setting.lastIndexOf(".") + 1))).to.not.include(
+            "scrapeIntervalSeconds",
+        );
+        const found = guessedDefaults(parseSource("components/monitoring/prometheusConfig.ts"), defaults);
+        expect(found).to.deep.equal([]);
+    });
+
+    /** Made-up defaults, so the checker's cases do not move when the schema's do. */
+    const crafted = new Map<string | number, string[]>([
+        [14, ["backup.retentionDays", "monitoring.logRetentionDays"]],
+        [15, ["monitoring.metricsRetentionDays"]],
+        ["15 3 * * *", ["backup.schedule"]],
+    ]);
+    const check = (lines: readonly string[]) =>
+        guessedDefaults(parseSource("components/crafted.ts", lines.join("\n")), crafted);
+
     it("refuses the attack's renderer, a default through a constant, and one in a destructured argument", () => {
-        const file = "components/monitoring/logsConfig.ts";
-        const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-        const signature = "export function renderLokiConfig(retentionDays: number): string";
-        expect(text).to.contain(signature);
-        const attacked = text.replace(signature, "export function renderLokiConfig(retentionDays = 14): string");
-        expect(guessedDefaults(parseSource(file, attacked), defaults)).to.deep.equal([
-            `${file}:${text.slice(0, text.indexOf(signature)).split("\n").length} renderLokiConfig(retentionDays = 14) guesses backup.retentionDays, monitoring.logRetentionDays`,
+        expect(
+            check([
+                "export function renderLokiConfig(retentionDays = 14): string { return `${retentionDays * 24}h`; }",
+                "const DAYS = 15;",
+                "export const renderRules = (days = DAYS) => `${days}d`;",
+                "export function renderDump({ schedule = '15 3 * * *' }: { schedule?: string }) { return schedule; }",
+                "function indent(depth = 14) { return depth; }",
+                "export function tries(count = 4096) { return count; }",
+            ]),
+        ).to.deep.equal([
+            "components/crafted.ts:1 renderLokiConfig(retentionDays = 14) guesses backup.retentionDays, monitoring.logRetentionDays",
+            "components/crafted.ts:3 renderRules(days = DAYS) guesses monitoring.metricsRetentionDays",
+            "components/crafted.ts:4 renderDump(schedule = '15 3 * * *') guesses backup.schedule",
         ]);
-        const crafted = [
-            "const DAYS = 15;",
-            "export const renderRules = (days = DAYS) => `${days}d`;",
-            "export function renderDump({ schedule = '15 3 * * *' }: { schedule?: string }) { return schedule; }",
-            "function indent(depth = 14) { return depth; }",
-            "export function tries(count = 4096) { return count; }",
-        ].join("\n");
-        expect(guessedDefaults(parseSource("components/crafted.ts", crafted), defaults)).to.deep.equal([
-            "components/crafted.ts:2 renderRules(days = DAYS) guesses monitoring.metricsRetentionDays, verification.e2e.celsius",
-            "components/crafted.ts:3 renderDump(schedule = '15 3 * * *') guesses backup.schedule",
+    });
+
+    it("refuses a fallback to a setting's default on a property named like it, not one merely equal (attack #21)", () => {
+        expect(
+            check([
+                "export function renderLoki(opts: { retentionDays?: number }) { return `${opts.retentionDays ?? 14}d`; }",
+                "export const renderTsdb = (o: { metricsRetentionDays?: number }) => (o.metricsRetentionDays || 15);",
+                "export function renderProm(opts: { scrapeIntervalSeconds?: number }) { return opts.scrapeIntervalSeconds ?? 15; }",
+                "export function renderCron(schedule?: string) { const s = (schedule) ?? '15 3 * * *'; return s; }",
+                "function inner(o: { retentionDays?: number }) { return o.retentionDays ?? 14; }",
+            ]),
+        ).to.deep.equal([
+            "components/crafted.ts:1 renderLoki: opts.retentionDays ?? 14 guesses backup.retentionDays, monitoring.logRetentionDays",
+            "components/crafted.ts:2 renderTsdb: o.metricsRetentionDays || 15 guesses monitoring.metricsRetentionDays",
+            "components/crafted.ts:4 renderCron: (schedule) ?? '15 3 * * *' guesses backup.schedule",
         ]);
     });
 });

@@ -3,15 +3,21 @@
  * while it runs — what `pulumi preview` and `pulumi up` print as info, warnings and errors — holds a secret: neither a
  * secret config value nor a generated password. Rung 1 (mocks): every shipped stack and variant of test/urnVariants.ts
  * runs under the mock monitor; the SDK, given no engine, writes its log lines to the console (@pulumi/pulumi 3.270.0
- * log/index.js:43-97: `debug:`, `info:`, `warning:`, `error:` with `[runtime]`), which this test captures.
+ * log/index.js:43-97: `debug:`, `info:`, `warning:`, `error:` with `[runtime]`), which this test captures, with every
+ * other console line the run prints (attack #18: a `console.log` in an apply is printed by `pulumi up` too).
+ * Attack #7: a secret handed to a container in an env var whose name does not look like a credential
+ * (`REDIS_ADDR=redis://:<password>@redis:6379`) lands in plain text in the container's config, readable by anyone who
+ * may run `docker inspect`; so no container's `envs` may hold a secret either (secrets go in files under /run/secrets).
  */
 import { expect } from "chai";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { deployStack } from "../components/stack";
 import { runUnderMocks, SecretValue, type RegisteredResource } from "../scripts/lib/mockRun";
 import type { StackSettings } from "../scripts/lib/stackFiles";
 import { settingsWith } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
+import { variantResources } from "./variantRuns";
 
 /** Its first 10 characters are enough to find a secret quoted whole or cut short, as a message might. */
 const QUOTED = 10;
@@ -20,8 +26,13 @@ const QUOTED = 10;
  * The secret material a run handles, as tokens: each secret config value and each value registered as secret, split
  * on whitespace (a secret script holds its secret among words anyone may see), keeping the tokens of at least 8
  * characters that appear in no value registered in the clear, so the words around a secret are not mistaken for it.
+ * `separators` cuts finer where a secret sits inside a URL or JSON (`{"redis://redis:6379":"<password>"}`).
  */
-function secretsOf(settings: StackSettings, resources: readonly RegisteredResource[]): Set<string> {
+function secretsOf(
+    settings: StackSettings,
+    resources: readonly RegisteredResource[],
+    separators: RegExp = /\s+/,
+): Set<string> {
     const secret: string[] = [];
     const clear: string[] = [];
     const walk = (v: unknown, isSecret: boolean): void => {
@@ -37,7 +48,7 @@ function secretsOf(settings: StackSettings, resources: readonly RegisteredResour
     const inClear = clear.join("\n");
     const tokens = new Set<string>();
     for (const text of secret)
-        for (const raw of text.split(/\s+/)) {
+        for (const raw of text.split(separators)) {
             const token = raw.replace(/^["'`([{]+|["'`)\]},;:.]+$/g, "");
             // Looked for by its start (QUOTED), so that start must itself be secret: `freshtrack_app'::name` in a
             // secret SQL script begins like names anyone may see.
@@ -63,15 +74,24 @@ async function runLogged(
     program: () => unknown,
 ): Promise<{ lines: string[]; resources: RegisteredResource[] }> {
     const lines: string[] = [];
-    const saved = { log: console.log, warn: console.warn, error: console.error };
     const capture =
         (pass: (...a: unknown[]) => void) =>
         (...args: unknown[]): void => {
             const text = args.map(String).join(" ");
-            if (/^(debug|info|warning|error): \[runtime\]/.test(text)) lines.push(text);
-            else pass(...args);
+            lines.push(text);
+            // The SDK's own log lines are kept quiet; anything else still shows, as it would have without the test.
+            if (!/^(debug|info|warning|error): \[runtime\]/.test(text)) pass(...args);
         };
+    const saved = {
+        log: console.log,
+        info: console.info,
+        debug: console.debug,
+        warn: console.warn,
+        error: console.error,
+    };
     console.log = capture(saved.log);
+    console.info = capture(saved.info);
+    console.debug = capture(saved.debug);
     console.warn = capture(saved.warn);
     console.error = capture(saved.error);
     try {
@@ -81,6 +101,40 @@ async function runLogged(
     } finally {
         Object.assign(console, saved);
     }
+}
+
+const CONTAINER = "docker:index/container:Container";
+
+/** The registrations with every container's `envs` left out, so an env var can be judged against the rest. */
+function withoutEnvs(resources: readonly RegisteredResource[]): RegisteredResource[] {
+    return resources.map((r) => {
+        if (r.type !== CONTAINER) return r;
+        const { envs: _envs, ...inputs } = r.inputs;
+        return { ...r, inputs };
+    });
+}
+
+/**
+ * The containers' env vars that hold a secret or are marked secret; the secret is never shown. The secrets are found
+ * in everything but the env vars themselves: an env var built from a secret is registered secret (so counting it would
+ * make it its own secret), and one that is not must not hide the secret it repeats by counting as clear text.
+ */
+function envLeaks(settings: StackSettings, resources: readonly RegisteredResource[]): string[] {
+    const secrets = [...secretsOf(settings, withoutEnvs(resources), /[\s"'`,;:=@/{}()[\]]+/)];
+    const out: string[] = [];
+    for (const r of resources.filter((x) => x.type === CONTAINER)) {
+        const walk = (v: unknown, marked: boolean): void => {
+            if (v instanceof SecretValue) return walk(v.value, true);
+            if (Array.isArray(v)) return v.forEach((x) => walk(x, marked));
+            const text = String(v);
+            const name = text.slice(0, text.indexOf("="));
+            const hits = secrets.filter((s) => text.slice(name.length + 1).includes(s.slice(0, QUOTED))).length;
+            if (marked || hits > 0)
+                out.push(`${r.name}: ${name}${marked ? " is marked secret" : ""} (${hits} secrets)`);
+        };
+        walk(r.inputs.envs ?? [], false);
+    }
+    return out;
 }
 
 /** A resource of a made-up type, to register a secret input as any provider's resource would. */
@@ -102,6 +156,46 @@ describe("no secret reaches the update's log (rung 1, mocks)", function () {
             expect(leaks(lines, secrets)).to.deep.equal([]);
         });
     }
+
+    for (const [variant, settingsOf] of Object.entries(URN_VARIANTS)) {
+        it(`${variant}: no container's env var holds a secret (attack #7)`, async () => {
+            const settings = settingsOf();
+            const resources = await variantResources(variant);
+            expect(resources.filter((r) => r.type === CONTAINER && r.inputs.envs !== undefined)).to.not.be.empty;
+            expect(envLeaks(settings, resources)).to.deep.equal([]);
+        });
+    }
+
+    it("the env check finds a password in REDIS_ADDR (attack #7), in clear text or marked secret", async () => {
+        const settings = settingsWith({}, []);
+        const { resources } = await runLogged(settings, () => {
+            const password = pulumi.secret("generated-redis-password");
+            new Thing("redis-conf", { content: pulumi.interpolate`requirepass ${password}` });
+            new docker.Container("redis-exporter", {
+                image: "oliver006/redis_exporter",
+                envs: [pulumi.interpolate`REDIS_ADDR=redis://:${password}@redis:6379`, "REDIS_EXPORTER_LOG=txt"],
+            });
+            new docker.Container("leaked", {
+                image: "oliver006/redis_exporter",
+                envs: [pulumi.unsecret(pulumi.interpolate`REDIS_URI=redis://:${password}@redis:6379`)],
+            });
+        });
+        const found = envLeaks(settings, resources);
+        expect(found).to.have.length(2);
+        expect(found[0]).to.equal("redis-exporter: REDIS_ADDR is marked secret (1 secrets)");
+        expect(found[1]).to.equal("leaked: REDIS_URI (1 secrets)");
+        expect(found.join("\n")).to.not.include("generated-redis");
+    });
+
+    it("the log check finds a secret a program prints with console.log (attack #18)", async () => {
+        const settings = settingsWith({}, []);
+        const { lines, resources } = await runLogged(settings, () => {
+            const secret = pulumi.secret("generated-password-value");
+            new Thing("thing", { password: secret });
+            secret.apply((s) => console.log(`debugging: ${s}`));
+        });
+        expect(leaks(lines, secretsOf(settings, resources))).to.have.length(1);
+    });
 
     it("the check finds a program that warns with a secret inside an apply (the attack pass's case)", async () => {
         const settings = settingsWith({ "freshtrack:sshPrivateKey": "hunter2-very-secret-key" }, [
