@@ -5,16 +5,14 @@
  * not exist), whether or not this machine runs one.
  */
 import { expect } from "chai";
-import { deployStack } from "../components/stack";
-import { runUnderMocks } from "../scripts/lib/mockRun";
-import { runStack, settingsWith } from "./helpers";
+import { variantResources } from "./variantRuns";
 
 describe("pre-flight", function () {
     this.timeout(20000);
 
     describe("in the program", () => {
         it("runs on the droplet after the bootstrap, before any container, checking every public name in ACME mode", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const resources = await variantResources("prod");
             const pf = resources.find((r) => r.name === "droplet-preflight")!;
             const bootstrap = resources.find((r) => r.name === "droplet-bootstrap-wait")!;
             expect(pf.options.dependsOn).to.include(bootstrap.urn);
@@ -31,7 +29,7 @@ describe("pre-flight", function () {
         });
 
         it("on the droplet, runs only after the DNS records it checks exist (defect 13: nothing ordered them before it)", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const resources = await variantResources("prod");
             const pf = resources.find((r) => r.name === "droplet-preflight")!;
             const records = resources.filter((r) => r.type === "digitalocean:index/dnsRecord:DnsRecord");
             expect(records).to.have.length(4);
@@ -39,28 +37,14 @@ describe("pre-flight", function () {
         });
 
         it("on the ssh target, checks the names against the VM's host name as given", async () => {
-            const settings = settingsWith(
-                {
-                    "freshtrack:target": "ssh",
-                    "freshtrack:tlsMode": "acme",
-                    "freshtrack:adminCidrs": ["198.51.100.0/24"],
-                    "freshtrack:ssh": {
-                        host: "vm.example.net",
-                        user: "admin",
-                        hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILSEL3mlyPpCGaUNBxcpStcsu+5bt0IiOM455EXcf9/y",
-                    },
-                    "freshtrack:sshPrivateKey":
-                        "-----BEGIN OPENSSH PRIVATE KEY-----\nadmin\n-----END OPENSSH PRIVATE KEY-----\n",
-                },
-                ["freshtrack:sshPrivateKey"],
-            );
-            const { resources } = await runUnderMocks(settings, deployStack);
+            // The ssh variant of test/urnVariants.ts: the VM is given by its name, vm.example.net.
+            const resources = await variantResources("an existing VM over SSH");
             const script = String(resources.find((r) => r.name === "ssh-preflight")!.inputs.stdin);
             expect(script).to.contain("\nPUBLIC_ADDRESS=vm.example.net\nPUBLIC_IS_NAME=yes\n");
         });
 
         it("does not run on the local target", async () => {
-            const { resources } = await runStack("dev", deployStack);
+            const resources = await variantResources("dev");
             expect(resources.filter((r) => r.name.endsWith("-preflight"))).to.deep.equal([]);
         });
     });
