@@ -112,10 +112,12 @@ function managedProd(): StackSettings {
     };
 }
 
-describe("the backend and the worker join only the networks they need (issue 15, finding 12; rung 1)", function () {
-    this.timeout(120_000);
-    const runs: Array<{ label: string; t: Topology }> = [];
-    before(async () => {
+let topologies: Promise<ReadonlyArray<{ label: string; t: Topology }>> | undefined;
+
+/** Each shipped stack's topology and prod's with managed PostgreSQL, run once for both suites of this file. */
+function stackTopologies(): Promise<ReadonlyArray<{ label: string; t: Topology }>> {
+    topologies ??= (async () => {
+        const runs: Array<{ label: string; t: Topology }> = [];
         for (const stack of shippedStacks())
             runs.push({
                 label: stack,
@@ -125,6 +127,16 @@ describe("the backend and the worker join only the networks they need (issue 15,
             label: "prod with managed PostgreSQL",
             t: topology((await runUnderMocks(managedProd(), deployStack)).resources),
         });
+        return runs;
+    })();
+    return topologies;
+}
+
+describe("the backend and the worker join only the networks they need (issue 15, finding 12; rung 1)", function () {
+    this.timeout(120_000);
+    let runs: ReadonlyArray<{ label: string; t: Topology }>;
+    before(async () => {
+        runs = await stackTopologies();
     });
 
     it("join no network that carries no call to or from them, nor the one way out they need", () => {
@@ -200,17 +212,9 @@ describe("the internet-facing containers reach no admin API behind Caddy's basic
     this.timeout(120_000);
     const APP = ["backend", "worker", "frontend"];
     const UNREACHABLE = ["alertmanager", "loki", "grafana"];
-    const runs: Array<{ label: string; t: Topology }> = [];
+    let runs: ReadonlyArray<{ label: string; t: Topology }>;
     before(async () => {
-        for (const stack of shippedStacks())
-            runs.push({
-                label: stack,
-                t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources),
-            });
-        runs.push({
-            label: "prod with managed PostgreSQL",
-            t: topology((await runUnderMocks(managedProd(), deployStack)).resources),
-        });
+        runs = await stackTopologies();
     });
 
     const shared = (a: Member, b: Member) => a.networks.filter((n) => b.networks.includes(n));
