@@ -304,7 +304,7 @@ describe("npm run plan", () => {
             "  WARNING Pulumi.prod.yaml still has documentation example values",
             "    freshtrack:alerts.email.smarthost = smtp.example.com:587",
             "      entrypoint  /bin/sh -c\n      command     grafana cli --homepath /usr/share/grafana admin reset-admin-password --password-from-stdin",
-            "droplet   freshtrack-prod-host: s-2vcpu-4gb in fra1",
+            "droplet   freshtrack-prod-host: s-4vcpu-8gb in fra1",
             "never replaced by changes to userData, sshKeys, image",
             "firewall  freshtrack-prod-firewall: in tcp/80 from 0.0.0.0/0 ::/0; tcp/443 from 0.0.0.0/0 ::/0; tcp/22 from 203.0.113.0/28 2001:db8:40::/48",
             "dns       A    freshtrack.example.com -> <reserved IP>",
