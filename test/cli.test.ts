@@ -23,7 +23,7 @@ describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
     it("says the Pulumi CLI is missing, with where to get it, instead of an ENOENT", () => {
         const err = Object.assign(new Error("spawnSync pulumi ENOENT"), { code: "ENOENT" });
         expect(describeFailure("summary", err)).to.equal(
-            "summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)",
+            "summary: the pulumi command was not found on PATH; install the Pulumi CLI 3.186.0 or newer (https://www.pulumi.com/docs/iac/download-install/)",
         );
         expect(describeFailure("deploy", new Error("first line\n    at stack frame"))).to.equal("deploy: first line");
     });
@@ -173,7 +173,7 @@ describe("scripts that read a deployed stack say plainly when the Pulumi CLI is 
         );
         expect(result.status).to.equal(2);
         expect(result.stderr).to.equal(
-            "summary: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n",
+            "summary: the pulumi command was not found on PATH; install the Pulumi CLI 3.186.0 or newer (https://www.pulumi.com/docs/iac/download-install/)\n",
         );
     });
 });
@@ -210,7 +210,7 @@ describe("npm run deploy refuses the shipped documentation examples before touch
         const result = deploy("prod", "--allow-examples");
         expect(result.status).to.equal(2);
         expect(result.stderr).to.equal(
-            "deploy: the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)\n",
+            "deploy: the pulumi command was not found on PATH; install the Pulumi CLI 3.186.0 or newer (https://www.pulumi.com/docs/iac/download-install/)\n",
         );
     });
 });

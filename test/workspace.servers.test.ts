@@ -57,7 +57,7 @@ function standInPulumi(dir: string): void {
             `fs.appendFileSync(${JSON.stringify(path.join(dir, "calls"))}, JSON.stringify(args) + "\\n");`,
             "const is = (...words) => words.every((w, i) => args[i] === w);",
             "const out = (text) => { process.stdout.write(text); process.exit(0); };",
-            'if (is("version")) out("v3.270.0\\n");',
+            'if (is("version")) out((process.env.FAKE_PULUMI_VERSION || "v3.270.0") + "\\n");',
             "if (process.env.FAKE_PULUMI_FAIL) {",
             '    process.stderr.write(process.env.FAKE_PULUMI_FAIL + "\\n");',
             "    process.exit(255);",
@@ -168,6 +168,16 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         expect(calls.filter((c) => c[0] === "stack").every((c) => flagValues(c, "stack")[0] === "prod")).to.equal(true);
     });
 
+    it("a CLI older than 3.186 (object-typed config keys) is refused with the version it found, before any command", async () => {
+        process.env.FAKE_PULUMI_VERSION = "v3.185.2";
+        const failure = await selectStack("prod").catch((err: unknown) => err);
+        delete process.env.FAKE_PULUMI_VERSION;
+        expect((failure as Error).message).to.equal(
+            "Minimum version requirement failed. The minimum CLI version requirement is 3.186.0, your current CLI version is v3.185.2. Please update the Pulumi CLI.",
+        );
+        expect(callsIn(dir).map((c) => c.join(" "))).to.deep.equal(["version"]);
+    });
+
     it("a stack the CLI cannot read is one line with the CLI's own reason; a missing CLI says where to get it", async () => {
         process.env.FAKE_PULUMI_FAIL = "error: no stack named 'prod' found";
         const failure = await selectStack("prod").then(
@@ -178,10 +188,11 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         expect((failure as Error).message).to.equal(
             "cannot read stack 'prod' through the Pulumi CLI (logged in to the stack's backend? PULUMI_CONFIG_PASSPHRASE set?): error: no stack named 'prod' found",
         );
+        delete process.env.FAKE_PULUMI_VERSION;
         process.env.PATH = path.dirname(process.execPath);
         const missing = await readStackOutputs("prod", { showSecrets: false }).catch((err: unknown) => err);
         expect((missing as Error).message).to.equal(
-            "the pulumi command was not found on PATH; install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)",
+            "the pulumi command was not found on PATH; install the Pulumi CLI 3.186.0 or newer (https://www.pulumi.com/docs/iac/download-install/)",
         );
     });
 });

@@ -31,7 +31,7 @@ export { MASKED_SECURE_VALUE } from "./source";
 export type { LocalFiles, RawConfig } from "./source";
 export { parseStackConfig } from "./parse";
 export { placeholderValues } from "./placeholders";
-export { projectDescription, renderProjectConfig } from "./projectFile";
+export { MIN_PULUMI_CLI_VERSION, projectDescription, renderProjectConfig } from "./projectFile";
 export type * from "./types";
 
 /**

@@ -62,8 +62,14 @@ function projectEntry(key: ConfigKey): Record<string, unknown> {
     };
 }
 
+/**
+ * The oldest Pulumi CLI this project runs on: 3.186 added object-typed config keys, which Pulumi.yaml's config block
+ * declares (docs/prerequisites.md). The operator scripts ask the Automation API to refuse an older CLI.
+ */
+export const MIN_PULUMI_CLI_VERSION = "3.186.0";
+
 const PROJECT_CONFIG_HEADER = `# Generated from components/config/schema.ts by \`npm run generate\`: change the schema, not this block.
-# Object-typed keys need Pulumi CLI 3.186 or newer. Secret keys are declared \`secret: true\` with no
+# Object-typed keys need Pulumi CLI ${MIN_PULUMI_CLI_VERSION.replace(/\.0$/, "")} or newer. Secret keys are declared \`secret: true\` with no
 # \`type\` (components/config/schema.ts, SecretKey, says why); the program refuses a plain-text value for them.
 `;
 

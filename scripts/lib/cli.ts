@@ -3,7 +3,7 @@
  * turn anything thrown into one readable line (a config problem lists each
  * problem on its own line) instead of a stack trace or a dumped object.
  */
-import { ConfigError } from "../../components/config";
+import { ConfigError, MIN_PULUMI_CLI_VERSION } from "../../components/config";
 
 const INSTALL_PULUMI = "https://www.pulumi.com/docs/iac/download-install/";
 
@@ -22,7 +22,7 @@ export function isMissingCli(err: unknown): boolean {
 export function pulumiFailure(err: unknown): string {
     const message = err instanceof Error ? err.message : String(err);
     if (isMissingCli(err))
-        return `the pulumi command was not found on PATH; install the Pulumi CLI (${INSTALL_PULUMI})`;
+        return `the pulumi command was not found on PATH; install the Pulumi CLI ${MIN_PULUMI_CLI_VERSION} or newer (${INSTALL_PULUMI})`;
     return (
         message
             .split("\n")

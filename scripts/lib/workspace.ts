@@ -16,14 +16,17 @@ import {
     Deployment,
     LocalWorkspace,
     PreviewOptions,
+    PulumiCommand,
     PreviewResult,
     Stack,
     UpdateSummary,
     UpOptions,
     UpResult,
 } from "@pulumi/pulumi/automation";
+import { SemVer } from "semver";
 import { isMissingCli, pulumiFailure } from "./cli";
 import { checkPinnedTag } from "../../components/validation";
+import { MIN_PULUMI_CLI_VERSION } from "../../components/config";
 import { policyUpOptions } from "./policyRun";
 import { REPO_ROOT } from "./stackFiles";
 
@@ -81,6 +84,9 @@ function cliReason(err: unknown): string {
 export function stackReadFailure(stack: string, err: unknown): string {
     // A missing CLI says so itself; otherwise the usual causes are the backend login and the passphrase.
     if (isMissingCli(err)) return pulumiFailure(err);
+    // An old CLI is not a login or passphrase problem: say only that (the Automation API's own sentence, cmd.js:243).
+    if (/^Minimum version requirement failed\./.test(err instanceof Error ? err.message : ""))
+        return pulumiFailure(err);
     return `cannot read stack '${stack}' through the Pulumi CLI (logged in to the stack's backend? PULUMI_CONFIG_PASSPHRASE set?): ${cliReason(err)}`;
 }
 
@@ -143,8 +149,20 @@ function operatorStack(stack: string, selected: Stack): OperatorStack {
  * `pulumi stack select --stack <stack>`, 345-354). Every later command names the stack itself (stack.js:1326-1327,
  * `--stack`), so nothing depends on which stack the CLI has selected. Throws a StackReadError.
  */
+/**
+ * The Pulumi CLI on PATH, refused when older than MIN_PULUMI_CLI_VERSION: PulumiCommand.get runs `pulumi version` and
+ * throws "Minimum version requirement failed. The minimum CLI version requirement is ..., your current CLI version is
+ * ..." (@pulumi/pulumi 3.270.0 automation/cmd.js:73-80, 231-245), unless PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK is
+ * set. A workspace given it runs no version check of its own (localWorkspace.js:85-87).
+ */
+function pulumiCli(): Promise<PulumiCommand> {
+    return PulumiCommand.get({ version: new SemVer(MIN_PULUMI_CLI_VERSION) });
+}
+
 export async function selectStack(stack: string): Promise<OperatorStack> {
-    const selected = await reading(stack, () => LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT }));
+    const selected = await reading(stack, async () =>
+        LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT }, { pulumiCommand: await pulumiCli() }),
+    );
     return operatorStack(stack, selected);
 }
 
@@ -158,7 +176,7 @@ export async function readStackOutputs(
     opts: { showSecrets: boolean },
 ): Promise<Record<string, unknown>> {
     return reading(stack, async () => {
-        const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT });
+        const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT, pulumiCommand: await pulumiCli() });
         return plainOutputs(await workspace.stackOutputs(stack), opts.showSecrets);
     });
 }
