@@ -215,6 +215,24 @@ describe("config: components/config", () => {
             );
         });
 
+        it("reports one mistake in a list once: a scalar where the list of alert recipients belongs (issue 17)", async () => {
+            const alerts = (to: unknown) => ({
+                "freshtrack:alerts": { email: { to, from: "a@b.example.org", smarthost: "smtp.example.org:587" } },
+            });
+            const scalar = await problemsFor(alerts("oncall@b.example.org"));
+            expect(scalar.problems.map((p) => [p.key, p.expected])).to.deep.equal([
+                ["freshtrack:alerts.email.to", "a list of at least one email address (a YAML sequence)"],
+            ]);
+            // Every item refused: each item says why, and no extra "at least one" line repeats it.
+            const refused = await problemsFor(alerts(["not an address"]));
+            expect(refused.problems.map((p) => p.key)).to.deep.equal(["freshtrack:alerts.email.to[0]"]);
+            // An empty list is the one case "at least one" describes.
+            const empty = await problemsFor(alerts([]));
+            expect(empty.problems.map((p) => [p.key, p.expected])).to.deep.equal([
+                ["freshtrack:alerts.email.to", "a list of at least one email address"],
+            ]);
+        });
+
         it("reports ACME on the local target with a local-only domain once, with both reasons", async () => {
             const err = await problemsFor({ "freshtrack:tlsMode": "acme", "freshtrack:domain": "ft.localhost" });
             expect(err.problems.map((p) => [p.key, p.expected])).to.deep.equal([

@@ -196,16 +196,22 @@ function readList(
     spec: ListField<unknown>,
     dflt: readonly unknown[],
 ): readonly unknown[] {
-    let kept = dflt;
-    if (value !== undefined && !Array.isArray(value)) report(p, key, value, spec.notAList, spec.nearSecret);
-    else if (value !== undefined) {
-        kept = value.filter((item, i) => {
-            const problem = spec.item(item, {});
-            if (problem) report(p, `${key}[${i}]`, item, problem, spec.nearSecret);
-            return problem === undefined;
-        });
+    // One mistake, one line: a scalar where a list belongs says what the list must hold, and a list whose every item
+    // was refused has said so item by item; "at least one" is added only for a list that is missing or empty.
+    if (value !== undefined && !Array.isArray(value)) {
+        const expected = spec.atLeastOne !== undefined ? `${spec.atLeastOne} (a YAML sequence)` : spec.notAList;
+        report(p, key, value, expected, spec.nearSecret);
+        return dflt;
     }
-    if (spec.atLeastOne !== undefined && kept.length === 0) p.add(key, value, spec.atLeastOne);
+    const kept =
+        value === undefined
+            ? dflt
+            : value.filter((item, i) => {
+                  const problem = spec.item(item, {});
+                  if (problem) report(p, `${key}[${i}]`, item, problem, spec.nearSecret);
+                  return problem === undefined;
+              });
+    if (spec.atLeastOne !== undefined && (value ?? dflt).length === 0) p.add(key, value, spec.atLeastOne);
     return kept;
 }
 

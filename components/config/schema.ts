@@ -35,7 +35,7 @@ import {
     text,
 } from "./fields";
 import { HEALTH_COMMAND, ONE_LINE_COMMAND } from "./commands";
-import { RESOURCE_FIELDS } from "./limits";
+import { RESOURCE_FIELDS, SERVICE_NAMES } from "./limits";
 import { BUILD_TARGET_FIELDS, EXPORT_TABLES, nestedNames, SSH_HOST_KEY } from "./nestedFields";
 import type { KeySpec, SecretKey, TypedKey } from "./keySpec";
 
@@ -161,8 +161,7 @@ export const CONFIG_SCHEMA = {
     },
     resources: {
         type: "object",
-        description:
-            "Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}. Unset services keep the defaults of their specs in components/catalog.",
+        description: `Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}: memoryMb (whole MB) and cpus (cores) for any of ${SERVICE_NAMES.join(", ")}. Unset ones keep the defaults of their specs in components/catalog; npm run plan -- <stack> shows every container's limits and the stack's memory against its budget. The policy pack also caps each container's memory (container-resource-limits, maxMemoryMb in policy/config/<environment>.json) and the stack's peak (stack-memory-budget).`,
         fields: RESOURCE_FIELDS,
     },
     demoData: {
