@@ -279,6 +279,14 @@ describe("docs checker: each check reports what does not exist", () => {
             expect(problems).to.have.length(1);
             expect(problems[0]!.message).to.contain("grafanaPassword");
         });
+
+        it("reads a flag's value as the flag's, not as the output's name (issue 17: `--stack dev` before the name)", () => {
+            expect(checkStackOutputs("`pulumi stack output --stack dev`", "fake.md", facts)).to.deep.equal([]);
+            const problems = checkStackOutputs("`pulumi stack output -s dev caCert --show-secrets`", "fake.md", facts);
+            expect(problems.map((p) => p.message)).to.deep.equal([
+                "`pulumi stack output -s dev caCert --show-secrets` names the stack output 'caCert', which index.ts does not export",
+            ]);
+        });
     });
 
     describe("stack arguments", () => {

@@ -39,7 +39,7 @@ export function readRegistryAuth(src: Source, images: AppImages): RegistryAuth |
         return undefined;
     }
     if (!passwordSet) {
-        const expected = `a secret token for ${username} (pulumi config set --secret appRegistryPassword)`;
+        const expected = `a secret token for ${username} (pulumi config set --secret appRegistryPassword ... --stack ${src.raw.stack})`;
         src.problems.add(src.key("appRegistryPassword"), undefined, expected);
         return undefined;
     }

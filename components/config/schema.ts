@@ -262,7 +262,7 @@ export const CONFIG_SCHEMA = {
     sshPrivateKey: {
         secret: true,
         description:
-            "Secret (pulumi config set --secret sshPrivateKey < key). Private key of ssh.user, used only to bootstrap the VM; deploys use a generated key.",
+            "Secret (pulumi config set --secret sshPrivateKey --stack <stack> < key). Private key of ssh.user, used only to bootstrap the VM; deploys use a generated key.",
     },
     operatorSshPublicKey: {
         type: "string",

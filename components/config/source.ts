@@ -229,7 +229,7 @@ export class Source {
         // empty means unset. The value itself leaves this function only as a secret Output.
         const value = this.text(name);
         if (!value) {
-            const how = `pulumi config set --secret ${name} ...`;
+            const how = `pulumi config set --secret ${name} ... --stack ${this.raw.stack}`;
             this.problems.add(this.key(name), undefined, `a secret (${how}) because ${neededFor}`);
             return undefined;
         }

@@ -190,11 +190,9 @@ export function checkStackArgs(md: string, file: string, facts: Pick<RepoFacts, 
 export function checkStackOutputs(md: string, file: string, facts: Pick<RepoFacts, "outputs">): DocProblem[] {
     const problems: DocProblem[] = [];
     for (const l of lines(md)) {
-        for (const m of l.text.matchAll(
-            /\bpulumi\s+stack\s+output((?:\s+--?[\w-]+(?:=\S+)?)*)\s+([A-Za-z_$][\w$]*)/g,
-        )) {
-            const name = m[2]!;
-            if (!facts.outputs.has(name)) {
+        for (const m of l.text.matchAll(/\bpulumi\s+stack\s+output\b([^`|&;>)]*)/g)) {
+            const name = outputName(m[1]!.trim().split(/\s+/));
+            if (name !== undefined && !facts.outputs.has(name)) {
                 problems.push({
                     file,
                     line: l.n,
@@ -205,4 +203,20 @@ export function checkStackOutputs(md: string, file: string, facts: Pick<RepoFact
         }
     }
     return problems;
+}
+
+/** Flags of `pulumi stack output` (and the global ones) that take the next word as their value. */
+const OUTPUT_VALUE_FLAGS = new Set(["--stack", "-s", "--cwd", "-C", "--color", "--config-file", "--tracing"]);
+
+/** The output a `pulumi stack output` command line reads: its first word that is neither a flag nor a flag's value. */
+function outputName(words: readonly string[]): string | undefined {
+    for (let i = 0; i < words.length; i++) {
+        const word = words[i]!;
+        if (word.startsWith("-")) {
+            if (OUTPUT_VALUE_FLAGS.has(word)) i++;
+            continue;
+        }
+        return /^[A-Za-z_$][\w$]*$/.test(word) ? word : undefined;
+    }
+    return undefined;
 }
