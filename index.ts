@@ -12,6 +12,7 @@ export const publicAddress = deployed.publicAddress;
 export const deployPrivateKey = deployed.deployPrivateKey;
 export const hostKey = deployed.hostKey;
 export const publicIpv6 = deployed.publicIpv6;
+export const dnsRecords = deployed.dnsRecords;
 export const urls = deployed.urls;
 export const alertDestinations = deployed.alertDestinations;
 export const verificationReport = deployed.verificationReport;

@@ -14,6 +14,16 @@ import {
 
 export * from "./serviceArgs";
 
+/** When a Service pulls its image, beside what ServiceArgs says of the container. */
+export interface ImagePullArgs {
+    /**
+     * Resources the pull of the image waits for (the RemoteImage's `dependsOn`): the check that the FreshTrack images
+     * can be had (components/preflight/appImageCheck.ts), so that a user without them is told what to do before any
+     * is pulled. @default none: the pull starts once the provider is configured, beside everything else
+     */
+    readonly imageDependsOn?: readonly pulumi.Resource[];
+}
+
 /**
  * The one way this program runs a container: the hardened defaults above,
  * plus what the service file says is special about it.
@@ -32,7 +42,7 @@ export class Service extends pulumi.ComponentResource {
     /** Long-running services: the command that applies the container's PID limit (components/host/pidsLimit.ts). */
     readonly pidsLimit?: pulumi.Resource;
 
-    constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ServiceArgs & ImagePullArgs, opts?: pulumi.ComponentResourceOptions) {
         // Recorded on the component so the plan and state show why a service is stateful.
         super(
             "freshtrack:services:Service",
@@ -71,7 +81,7 @@ export class Service extends pulumi.ComponentResource {
                 // Kept when the resource goes, so a rollback to a recent version needs no pull; the host's daily prune
                 // removes it once no container uses it and it is 30 days old (IMAGE_PRUNE_SERVICE, host/bootstrap.ts).
                 { name: built ? built.reference : (args.image as string), keepLocally: true },
-                childOpts,
+                args.imageDependsOn?.length ? { ...childOpts, dependsOn: [...args.imageDependsOn] } : childOpts,
             );
         }
         const imageId = this.image ? this.image.imageId : built!.reference;

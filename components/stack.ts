@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, placeholderValues } from "./config";
-import { createHost } from "./host";
+import { createHost, DropletHost } from "./host";
 import { ManagedDatabase } from "./platform/managedDatabase";
 import { edgeHasIpv6, Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
@@ -166,6 +166,11 @@ export function deployStack() {
          * rebuilt.
          */
         publicIpv6: host.publicIpv6,
+        /**
+         * Droplet target without freshtrack:droplet.dnsZone: the A and AAAA records ({ name, type, value }) to create
+         * at the operator's own DNS provider; absent when the stack creates them in its DigitalOcean zone.
+         */
+        dnsRecords: host instanceof DropletHost ? host.dnsRecords : undefined,
         dataEndpoints: {
             database: pulumi.interpolate`${database.host}:${database.port}/${database.database} (sslmode=${database.sslMode})`,
             redis: `${data.endpoints.redis.host}:${data.endpoints.redis.port}`,

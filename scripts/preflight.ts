@@ -12,13 +12,32 @@
 import { spawnSync } from "child_process";
 import { preflightScriptFor } from "../components/preflight/preflight";
 import { loadStackConfigFor } from "./lib/stackFiles";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { readStackOutputs } from "./lib/workspace";
 import { openSsh, SshSession, sshTargetFromOutputs } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
+/** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
+export const COMMAND_LINE: CommandLineSpec = {
+    summary: "run the pre-flight checks on a stack's host over SSH, as `pulumi up` does",
+    details: [
+        "The same script `pulumi up` runs before any container is created, run by hand as the deploy user: Docker " +
+            "reachable, free disk on the data volume (freshtrack:preflight.minFreeGb), ports 80 and 443 free or " +
+            "held by this stack's Caddy, and in the ACME modes every public name resolving to the host. The " +
+            "address, deploy key and pinned host key come from the stack's outputs, so the Pulumi CLI and access " +
+            "to the stack's state are needed. A local stack has nothing to check.",
+    ],
+    stack: { description: "The stack whose host is checked." },
+    exitCodes: [
+        ["0", "every check passed, or the stack is local"],
+        ["1", "a check failed, or the stack's config is invalid"],
+        ["2", "a usage error, an unknown stack, the outputs not read, or the host not reached over ssh"],
+    ],
+    examples: [{ command: "npm run preflight -- prod", what: "Check prod's droplet before an update." }],
+};
+
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("preflight", argv, { usage: "<stack>" });
+    const line = commandLine("preflight", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const cfg = loadStackConfigFor(stack);
@@ -34,7 +53,10 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const address = String(outputs.publicAddress ?? "");
-    const script = preflightScriptFor(cfg, address);
+    // A droplet's IPv6 address: its AAAA records are checked as `pulumi up` checks them, and with DNS at another
+    // provider the script prints the records to create when the DNS check fails.
+    const ipv6 = typeof outputs.publicIpv6 === "string" && outputs.publicIpv6 !== "" ? outputs.publicIpv6 : undefined;
+    const script = preflightScriptFor(cfg, address, ipv6);
     let session: SshSession;
     try {
         // The deploy key and the pinned host key go to a private directory that is removed on exit and on signals.
@@ -59,4 +81,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-runCli("preflight", main);
+if (require.main === module) runCli("preflight", main);

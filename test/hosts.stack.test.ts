@@ -3,7 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderHostRules } from "../components/host/bootstrap";
+import {
+    DATA_MOUNT,
+    DOCKER_DATA_MOUNT_DROP_IN,
+    renderDockerDataMountDropIn,
+    renderHostRules,
+} from "../components/host/bootstrap";
 import * as YAML from "yaml";
 import { inboundRules } from "../components/host/firewallRules";
 import { recordName } from "../components/host/dropletHost";
@@ -51,9 +56,25 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             expect(droplet.options.deleteBeforeReplace).to.equal(true);
         });
 
+        // Issue 17, docs pass: Docker's data root is on the volume, which cloud-init mounts with nofail; without the
+        // drop-in a reboot with a late or missing volume started Docker empty on the root disk. Rung 1: what the prod
+        // stack registers.
+        it("makes Docker wait for the data volume at every boot: the drop-in is in the droplet's bootstrap", () => {
+            const userData = YAML.parse(
+                String(revealed(one(resources, DO("droplet:Droplet")).inputs.userData)).replace(/^#cloud-config\n/, ""),
+            ) as { mounts: string[][]; write_files: Array<{ content: string }> };
+            expect(userData.mounts.map((m) => m[1])).to.deep.equal([DATA_MOUNT]);
+            expect(userData.write_files[0]!.content).to.contain(
+                `if write_file ${DOCKER_DATA_MOUNT_DROP_IN} 0644 <<'DATA_MOUNT_DROP_IN'\n` +
+                    `${renderDockerDataMountDropIn(DATA_MOUNT)}DATA_MOUNT_DROP_IN\nthen systemctl daemon-reload; fi\n`,
+            );
+        });
+
         it("runs the droplet with monitoring, backups (prod), IPv6, its VPC, the SSH key and the data volume", () => {
             const d = one(resources, DO("droplet:Droplet")).inputs;
-            expect(d).to.include({ monitoring: true, backups: true, ipv6: true, size: "s-2vcpu-4gb", region: "fra1" });
+            expect(d).to.include({ monitoring: true, backups: true, ipv6: true, size: "s-4vcpu-8gb", region: "fra1" });
+            // A resize keeps the droplet's own disk, so a later resize can go back to the smaller size (issue 17).
+            expect(d.resizeDisk).to.equal(false);
             expect(d.vpcUuid).to.equal("droplet-vpc-id");
             expect(d.sshKeys).to.deep.equal(["00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff"]);
             expect(d.volumeIds).to.deep.equal(["droplet-data-id"]);
@@ -195,6 +216,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
             expect(bootstrap.inputs.create).to.contain("sudo -n bash -s");
             expect(bootstrap.inputs.stdin).to.contain("freshtrack-bootstrap must run as root");
             expect(bootstrap.inputs.stdin).to.not.contain("/mnt/freshtrack-data");
+            expect(bootstrap.inputs.stdin, "its Docker keeps /var/lib/docker").to.not.contain(
+                DOCKER_DATA_MOUNT_DROP_IN,
+            );
             expect(bootstrap.inputs.triggers).to.deep.equal([bootstrap.inputs.stdin]);
         });
 

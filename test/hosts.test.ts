@@ -3,10 +3,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
 import { ConfigError } from "../components/config";
 import {
     APT_LOCK_WAIT_SECONDS,
+    DATA_MOUNT,
+    DOCKER_DATA_MOUNT_DROP_IN,
     renderBootstrapScript,
+    renderDockerDataMountDropIn,
     renderDockerVersionCheck,
     renderDaemonJson,
     renderDockerUserScript,
@@ -119,6 +123,50 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
                 "data-root": "/mnt/freshtrack-data/docker",
             });
             expect(script).to.contain(renderDaemonJson("/mnt/freshtrack-data"));
+        });
+
+        // Issue 17, docs pass: after a reboot (a resize, a Reset Root Password) nothing ordered Docker after the
+        // volume, which cloud-init mounts with nofail, so a late or missing volume started Docker empty on the root
+        // disk. Rung 1: the rendered scripts; test/hostsBootstrap.servers.test.ts has systemd read the drop-in.
+        it("makes Docker wait for the data volume at every boot with a docker.service drop-in, on the droplet only", () => {
+            const dropIn = renderDockerDataMountDropIn(DATA_MOUNT);
+            expect(dropIn).to.match(new RegExp(`^\\[Unit\\]\nRequiresMountsFor=${DATA_MOUNT}\n$`, "m"));
+            const block = `if write_file ${DOCKER_DATA_MOUNT_DROP_IN} 0644 <<'DATA_MOUNT_DROP_IN'\n${dropIn}DATA_MOUNT_DROP_IN\nthen systemctl daemon-reload; fi\n`;
+            const droplet = YAML.parse(
+                renderCloudInit({ ...SAMPLE, volumeName: "freshtrack-prod-data", hostKey: SAMPLE_HOST_KEY }).replace(
+                    /^#cloud-config\n/,
+                    "",
+                ),
+            ) as { mounts: string[][]; write_files: Array<{ content: string }> };
+            const bootstrap = droplet.write_files[0]!.content;
+            expect(bootstrap, "the droplet's bootstrap writes it, and reloads systemd only when it changed").to.contain(
+                block,
+            );
+            // The path it waits for is the one cloud-init mounts, and Docker's data root is under it.
+            expect(droplet.mounts[0]![1]).to.equal(DATA_MOUNT);
+            expect(droplet.mounts[0]![3]!.split(","), "the mount that needs it").to.include("nofail");
+            const dataRoot = (JSON.parse(renderDaemonJson(DATA_MOUNT)) as Record<string, string>)["data-root"]!;
+            expect(dataRoot.startsWith(`${DATA_MOUNT}/`), dataRoot).to.equal(true);
+            // Written after the mount check and before docker.io is installed and started, so the first start has it.
+            const at = (needle: string) => {
+                const i = bootstrap.indexOf(needle);
+                expect(i, needle).to.be.greaterThan(-1);
+                return i;
+            };
+            expect(at(`if ! mountpoint -q ${DATA_MOUNT}; then`)).to.be.lessThan(at(block));
+            expect(at(block)).to.be.lessThan(at("for pkg in docker.io "));
+            expect(at(block)).to.be.lessThan(at("\nsystemctl start docker\n"));
+            // A running Docker is not restarted for it: the dependency counts from its next start.
+            expect(block).to.not.match(/restart/);
+            for (const ssh of [renderBootstrapScript(SAMPLE), renderBootstrapScript({ ...SAMPLE, sshPort: 2222 })]) {
+                expect(ssh, "the ssh target keeps /var/lib/docker: no drop-in").to.not.contain("docker.service.d");
+                expect(ssh).to.not.contain("RequiresMountsFor");
+            }
+        });
+
+        it("refuses a data mount that RequiresMountsFor= would read as several paths or a specifier", () => {
+            for (const bad of ["/mnt/a b", "/mnt/%i", "relative/path", "/mnt/x\n[Service]"])
+                expect(() => renderDockerDataMountDropIn(bad), bad).to.throw(/not a plain absolute path/);
         });
 
         it("opens in UFW exactly what the cloud firewall opens", () => {

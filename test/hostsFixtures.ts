@@ -1,7 +1,7 @@
 /**
  * What the hosts tests share (test/hosts.test.ts, test/hosts.stack.test.ts, test/hostsBootstrap.servers.test.ts,
- * test/hostsAccess.servers.test.ts): sample bootstrap inputs, a host key, readers of what a mocked run registered, and
- * scratch files for the real tools to read.
+ * test/hostsAccess.servers.test.ts, test/hostsDataMount.servers.test.ts): sample bootstrap inputs, a host key, readers
+ * of what a mocked run registered, and scratch files for the real tools to read.
  */
 import { expect } from "chai";
 import * as fs from "fs";

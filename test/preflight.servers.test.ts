@@ -9,14 +9,19 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderPreflightScript } from "../components/preflight/preflight";
+import { renderHostPreflight, renderPreflightScript } from "../components/preflight/preflight";
+
+/** shellcheck's verdict on a script, as POSIX sh. */
+function shellcheck(script: string): { status: number | null; stdout: string } {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pf-")), "preflight.sh");
+    fs.writeFileSync(file, script);
+    return spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
+}
 
 describe("pre-flight", function () {
     this.timeout(20000);
     it("passes shellcheck as POSIX sh", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pf-")), "preflight.sh");
-        fs.writeFileSync(
-            file,
+        const result = shellcheck(
             renderPreflightScript({
                 stackLabel: "freshtrack-prod",
                 dataPath: "/mnt/freshtrack-data",
@@ -26,7 +31,24 @@ describe("pre-flight", function () {
                 publicAddress: "203.0.113.50",
             }),
         );
-        const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
+        expect(result.status, result.stdout).to.equal(0);
+    });
+
+    it("passes shellcheck with DNS kept at another provider, which lists the records to create (issue 17, friction 6)", () => {
+        const script = renderHostPreflight(
+            {
+                stackLabel: "freshtrack-prod",
+                dataPath: "/mnt/freshtrack-data",
+                dnsNames: ["ft.example.com", "grafana.ft.example.com"],
+                minFreeGb: 5,
+                trigger: "1.4.2",
+                dnsByHand: { domain: "ft.example.com", stack: "prod" },
+            },
+            "203.0.113.50",
+            "2001:db8::10",
+        );
+        expect(script).to.contain("records_by_hand");
+        const result = shellcheck(script);
         expect(result.status, result.stdout).to.equal(0);
     });
 });

@@ -5,7 +5,50 @@
  * not exist), whether or not this machine runs one.
  */
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { deployStack } from "../components/stack";
+import { ASSIGNED_ADDRESSES, RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { variantResources } from "./variantRuns";
+
+/** Prod's settings with freshtrack:droplet.dnsZone left out: its DNS is kept at another provider. */
+function prodWithoutDnsZone(): StackSettings {
+    const settings = loadStackSettings("prod");
+    const droplet = JSON.parse(settings.config["freshtrack:droplet"]!) as Record<string, unknown>;
+    expect(droplet.dnsZone, "the shipped prod has a zone to leave out").to.be.a("string");
+    delete droplet.dnsZone;
+    settings.config["freshtrack:droplet"] = JSON.stringify(droplet);
+    return settings;
+}
+
+/**
+ * The program run under the mocks, with what it logged as info: without an engine the SDK writes each
+ * `pulumi.log.info` as `info: [runtime] <message>` with console.log (@pulumi/pulumi 3.270.0 log/index.js:60-69).
+ */
+async function runLoggingInfo(
+    settings: StackSettings,
+): Promise<{ resources: RegisteredResource[]; result: ReturnType<typeof deployStack>; info: string[] }> {
+    const info: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => {
+        const m = /^info: \[runtime\] ([\s\S]*)$/.exec(args.map(String).join(" "));
+        if (m) info.push(m[1]!);
+        else log(...args);
+    };
+    try {
+        const run = await runUnderMocks(settings, deployStack);
+        return { resources: run.resources, result: run.result, info };
+    } finally {
+        console.log = log;
+    }
+}
+
+/** An output's value once a mocked run has finished; undefined for no output. */
+function valueOf<T>(output: pulumi.Output<T> | undefined): Promise<T | undefined> {
+    return new Promise((resolve) => (output === undefined ? resolve(undefined) : output.apply((v) => resolve(v))));
+}
+
+const DNS_RECORD = "digitalocean:index/dnsRecord:DnsRecord";
 
 describe("pre-flight", function () {
     this.timeout(20000);
@@ -41,6 +84,71 @@ describe("pre-flight", function () {
             const resources = await variantResources("an existing VM over SSH");
             const script = String(resources.find((r) => r.name === "ssh-preflight")!.inputs.stdin);
             expect(script).to.contain("\nPUBLIC_ADDRESS=vm.example.net\nPUBLIC_IS_NAME=yes\n");
+        });
+
+        // Issue 17, friction 6: with DNS at another provider the first `up` failed its own pre-flight, since the
+        // records could not exist before it made the addresses they point at. Rung 1 (mocks, which assign the
+        // addresses of ASSIGNED_ADDRESSES).
+        describe("on a droplet whose DNS is kept at another provider (no dnsZone)", () => {
+            const ipv4 = ASSIGNED_ADDRESSES.reservedIp.mock;
+            const ipv6 = ASSIGNED_ADDRESSES.dropletIpv6.mock;
+            let elsewhere: Awaited<ReturnType<typeof runLoggingInfo>>;
+            let zone: Awaited<ReturnType<typeof runLoggingInfo>>;
+            before(async () => {
+                elsewhere = await runLoggingInfo(prodWithoutDnsZone());
+                zone = await runLoggingInfo(loadStackSettings("prod"));
+            });
+
+            it("logs the records to create as soon as the reserved IP and the droplet's IPv6 address are known, and exports them as dnsRecords", async () => {
+                const notice = "DNS is kept at another provider (freshtrack:droplet.dnsZone is unset): create";
+                expect(elsewhere.info.filter((l) => l.startsWith("DNS is kept"))).to.deep.equal([
+                    `${notice} freshtrack.example.com A ${ipv4} and *.freshtrack.example.com A ${ipv4} there; the pre-flight waits for them`,
+                    `${notice} freshtrack.example.com AAAA ${ipv6} and *.freshtrack.example.com AAAA ${ipv6} there, or no AAAA record at all; the pre-flight waits for them`,
+                ]);
+                expect(await valueOf(elsewhere.result.dnsRecords)).to.deep.equal([
+                    { name: "freshtrack.example.com", type: "A", value: ipv4 },
+                    { name: "*.freshtrack.example.com", type: "A", value: ipv4 },
+                    { name: "freshtrack.example.com", type: "AAAA", value: ipv6 },
+                    { name: "*.freshtrack.example.com", type: "AAAA", value: ipv6 },
+                ]);
+            });
+
+            it("creates no DNS record; its pre-flight waits 15 minutes, lists the records and names the command to run next", () => {
+                expect(elsewhere.resources.filter((r) => r.type === DNS_RECORD)).to.deep.equal([]);
+                const pf = elsewhere.resources.find((r) => r.name === "droplet-preflight")!;
+                const script = String(pf.inputs.stdin);
+                expect(script).to.contain("\nDNS_WAIT_SECONDS=900\n");
+                expect(script).to.contain(
+                    `printf '  %s\\n' 'freshtrack.example.com A ${ipv4}' '*.freshtrack.example.com A ${ipv4}' ` +
+                        `'freshtrack.example.com AAAA ${ipv6} (or no AAAA record)' '*.freshtrack.example.com AAAA ${ipv6} (or no AAAA record)'\n`,
+                );
+                expect(script).to.contain('echo "then run npm run deploy -- prod again" >&2');
+            });
+
+            it("registers everything else as the stack with the zone does: only the records and the pre-flight's script differ", () => {
+                const byUrn = (rs: RegisteredResource[]) => new Map(rs.map((r) => [r.urn, r]));
+                const [a, b] = [byUrn(zone.resources), byUrn(elsewhere.resources)];
+                expect([...b.keys()].filter((u) => !a.has(u))).to.deep.equal([]);
+                expect([...a.values()].filter((r) => !b.has(r.urn)).map((r) => `${r.type} ${r.name}`)).to.have.members([
+                    `${DNS_RECORD} droplet-dns-apex-a`,
+                    `${DNS_RECORD} droplet-dns-apex-aaaa`,
+                    `${DNS_RECORD} droplet-dns-wildcard-a`,
+                    `${DNS_RECORD} droplet-dns-wildcard-aaaa`,
+                ]);
+                const changed = [...b.values()]
+                    .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(a.get(r.urn)!.inputs))
+                    .map((r) => r.name);
+                expect(changed).to.deep.equal(["droplet-preflight"]);
+            });
+
+            it("leaves the stack with a DigitalOcean zone as it was: no notice, no dnsRecords output, a 5-minute wait", async () => {
+                expect(zone.info.filter((l) => l.includes("DNS is kept"))).to.deep.equal([]);
+                expect(zone.result.dnsRecords).to.equal(undefined);
+                const script = String(zone.resources.find((r) => r.name === "droplet-preflight")!.inputs.stdin);
+                expect(script).to.contain("\nDNS_WAIT_SECONDS=300\n");
+                expect(script).to.not.contain("records_by_hand");
+                expect(zone.resources.filter((r) => r.type === DNS_RECORD)).to.have.length(4);
+            });
         });
 
         it("does not run on the local target", async () => {

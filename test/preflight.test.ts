@@ -11,7 +11,12 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { PreflightOptions, renderPreflightScript } from "../components/preflight/preflight";
+import {
+    dropletDnsRecords,
+    PreflightOptions,
+    renderHostPreflight,
+    renderPreflightScript,
+} from "../components/preflight/preflight";
 import { freePort } from "./localServers";
 
 /**
@@ -85,6 +90,13 @@ while read -r a; do printf '%-15s STREAM %s\\n%-15s DGRAM\\n' "$a" "$2" "$a"; do
                     : 0,
             ),
     };
+}
+
+/** A stand-in `docker` in `dir` that answers `docker info` as a running daemon does, so a script can pass whole. */
+function standInDocker(dir: string): void {
+    fs.writeFileSync(path.join(dir, "docker"), '#!/bin/sh\n[ "$1" = info ] && { echo 27.3.1; exit 0; }\nexit 1\n', {
+        mode: 0o755,
+    });
 }
 
 describe("pre-flight", function () {
@@ -297,6 +309,113 @@ describe("pre-flight", function () {
             });
             expect(script).to.contain("\nDNS_WAIT_SECONDS=300\nDNS_RETRY_SECONDS=10\n");
             expect(script.match(/dns_deadline=/g), "one deadline, set before the names are checked").to.have.length(1);
+        });
+    });
+
+    // Issue 17, friction 6: with DNS at another provider the records cannot exist before the first `up`, which makes
+    // the addresses they point at; the operator creates them while it runs. Rung 3: the script under sh, with a
+    // stand-in getent as the host's resolver and a stand-in docker.
+    describe("DNS kept at another provider (droplet without dnsZone; issue 17, friction 6)", () => {
+        const byHand = {
+            dnsNames: ["ft.example.com", "grafana.ft.example.com"],
+            publicAddress: "203.0.113.50",
+            publicIpv6: "2001:db8::10",
+            dnsByHand: {
+                records: dropletDnsRecords("ft.example.com", "203.0.113.50", "2001:DB8::10"),
+                retry: "npm run deploy -- prod",
+            },
+            dnsWaitSeconds: 2,
+            dnsRetrySeconds: 1,
+        };
+        const whatToDo = [
+            "preflight: create these DNS records at your DNS provider:",
+            "  ft.example.com A 203.0.113.50",
+            "  *.ft.example.com A 203.0.113.50",
+            "  ft.example.com AAAA 2001:db8::10 (or no AAAA record)",
+            "  *.ft.example.com AAAA 2001:db8::10 (or no AAAA record)",
+            "then run npm run deploy -- prod again",
+        ].join("\n");
+        const lastLines = (text: string, n: number) => text.trimEnd().split("\n").slice(-n).join("\n");
+
+        it("lists the records as the DNS check starts and, giving up, ends its failure with each record and the command to run next", () => {
+            const resolver = stubResolver({});
+            standInDocker(resolver.dir);
+            const r = preflight(byHand, resolver.dir);
+            expect(r.status).to.equal(1);
+            expect(r.stdout).to.match(
+                /preflight: DNS is kept at another provider \(freshtrack:droplet\.dnsZone is unset\); the names need these records, looked for up to \d+ minutes:\n {2}ft\.example\.com A 203\.0\.113\.50\n/,
+            );
+            expect(r.stdout).to.contain(
+                "preflight waiting: DNS ft.example.com should point at 203.0.113.50, saw no A record",
+            );
+            expect(r.stderr).to.contain(
+                "preflight FAILED: DNS ft.example.com points at 203.0.113.50\n  saw: no A record\n" +
+                    "  fix: create the records listed below at your DNS provider, wait for them to propagate, then run npm run deploy -- prod again;",
+            );
+            expect(lastLines(r.stderr, 7)).to.equal(
+                `preflight: 2 check(s) failed; no container was created or changed\n${whatToDo}`,
+            );
+        });
+
+        it("says which records to correct when they point elsewhere, A or AAAA, and lists them all", () => {
+            const resolver = stubResolver({
+                "ft.example.com": { ahostsv4: ["198.51.100.9"] },
+                "grafana.ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::99"] },
+            });
+            standInDocker(resolver.dir);
+            const r = preflight(byHand, resolver.dir);
+            expect(r.stderr).to.contain(
+                "  saw: 198.51.100.9\n  fix: make the A records of ft.example.com point at 203.0.113.50 only, with none elsewhere (docs/prerequisites.md), wait for them to propagate, then run npm run deploy -- prod again;",
+            );
+            expect(r.stderr).to.contain(
+                "preflight FAILED: DNS grafana.ft.example.com AAAA points at 2001:db8::10 or is absent\n  saw: 2001:db8::99\n" +
+                    "  fix: make the AAAA records of grafana.ft.example.com point at 2001:db8::10 only (as listed below), or remove them, wait for it to propagate, then run npm run deploy -- prod again",
+            );
+            expect(lastLines(r.stderr, 7)).to.equal(
+                `preflight: 2 check(s) failed; no container was created or changed\n${whatToDo}`,
+            );
+        });
+
+        it("passes once the stand-in resolver returns the address, without the list of what to do", () => {
+            const resolver = stubResolver({
+                "ft.example.com": { ahostsv4: ["203.0.113.50"], ahostsv6: ["2001:db8::10"], from: 3 },
+                "grafana.ft.example.com": { ahostsv4: ["203.0.113.50"] },
+            });
+            standInDocker(resolver.dir);
+            const r = preflight({ ...byHand, dnsWaitSeconds: 60 }, resolver.dir);
+            expect(r.status, r.stderr).to.equal(0);
+            expect(r.stdout.split("\n").filter((l) => l.startsWith("preflight waiting: "))).to.have.length(2);
+            expect(r.stdout).to.contain("preflight ok: DNS ft.example.com (203.0.113.50)");
+            expect(r.stdout).to.contain("preflight ok: DNS grafana.ft.example.com (203.0.113.50)");
+            expect(r.stdout).to.contain("preflight ok: DNS ft.example.com AAAA (2001:db8::10)");
+            expect(r.stderr).to.equal("");
+        });
+
+        it("waits 15 minutes for records made by hand, from the host's addresses; a DigitalOcean zone keeps 5 and its texts", () => {
+            const host = {
+                stackLabel: "freshtrack-prod",
+                dataPath: "/mnt/freshtrack-data",
+                dnsNames: ["ft.example.com"],
+                minFreeGb: 5,
+                trigger: "1.4.2",
+            };
+            const script = renderHostPreflight(
+                { ...host, dnsByHand: { domain: "ft.example.com", stack: "prod" } },
+                "203.0.113.50",
+                "2001:db8::10",
+            );
+            expect(script).to.contain("\nDNS_WAIT_SECONDS=900\n");
+            expect(script).to.contain(
+                "printf '  %s\\n' 'ft.example.com A 203.0.113.50' '*.ft.example.com A 203.0.113.50' " +
+                    "'ft.example.com AAAA 2001:db8::10 (or no AAAA record)' '*.ft.example.com AAAA 2001:db8::10 (or no AAAA record)'\n",
+            );
+            expect(script).to.contain('echo "then run npm run deploy -- prod again" >&2');
+            const zone = renderHostPreflight(host, "203.0.113.50", "2001:db8::10");
+            expect(zone).to.contain("\nDNS_WAIT_SECONDS=300\n");
+            expect(zone).to.not.contain("records_by_hand");
+            expect(zone).to.not.contain("npm run deploy");
+            expect(zone).to.contain("then run pulumi up again; no certificate was requested");
+            expect(zone).to.contain("(pulumi stack output publicIpv6), or remove them, wait for it to propagate");
         });
     });
 

@@ -10,6 +10,7 @@ import {
     AUTO_UPGRADES,
     BOOTSTRAP_MARKER,
     DEPLOY_USER,
+    DOCKER_DATA_MOUNT_DROP_IN,
     DOCKER_USER_UNIT,
     HOST_RULES_PATH,
     IMAGE_PRUNE_SERVICE,
@@ -20,6 +21,7 @@ import {
     UFW_STATE,
     WRITE_FILE_FN,
     renderDaemonJson,
+    renderDockerDataMountDropIn,
     renderDockerUserScript,
     renderDockerVersionCheck,
     renderFail2banJail,
@@ -129,7 +131,14 @@ fi
 # Docker settings go in before the package, so the daemon's first start already uses them.
 docker_config_changed=0
 ${writeFile("/etc/docker/daemon.json", "0644", renderDaemonJson(opts.dataMount), "DAEMON_JSON", "docker_config_changed=1")}
-
+${
+    opts.dataMount
+        ? `# At every later boot too, Docker waits for the data volume and does not start without it (no restart needed:
+# the dependency counts from the next start).
+${writeFile(DOCKER_DATA_MOUNT_DROP_IN, "0644", renderDockerDataMountDropIn(opts.dataMount), "DATA_MOUNT_DROP_IN", "systemctl daemon-reload")}
+`
+        : ""
+}
 missing=()
 for pkg in docker.io ufw fail2ban python3-systemd unattended-upgrades sudo; do
   dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")

@@ -3,7 +3,14 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletSettings } from "../config";
-import { HostPreflight, renderHostPreflight } from "../preflight/preflight";
+import {
+    dnsRecordNames,
+    DnsRecordSpec,
+    dropletDnsRecords,
+    HostPreflight,
+    recordLine,
+    renderHostPreflight,
+} from "../preflight/preflight";
 import { BOOTSTRAP_MARKER, DEPLOY_USER, HOST_RULES_PATH, renderHostRules } from "./bootstrap";
 import { preflightCommand } from "./preflightCommand";
 import { renderCloudInit } from "./cloudInit";
@@ -69,7 +76,8 @@ export function recordName(domain: string, zone: string): string {
  * A droplet the program creates, with everything around it: its VPC, a
  * protected block volume holding all persistent data (Docker's data root is
  * on it), a reserved IP, the cloud firewall, a DigitalOcean project, DNS
- * records when the zone is in DigitalOcean, and the wait for bootstrap.
+ * records when the zone is in DigitalOcean (otherwise the records to create,
+ * logged as soon as their addresses exist), and the wait for bootstrap.
  *
  * The droplet is never replaced by a change to `userData`, `sshKeys` or
  * `image`: those only apply at creation, and a replacement would boot an
@@ -89,6 +97,11 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
     readonly deployPrivateKey: pulumi.Output<string>;
     readonly hostKey: pulumi.Output<string>;
     readonly publicIpv6: pulumi.Output<string>;
+    /**
+     * Without `droplet.dnsZone`: the A and AAAA records the operator creates at their own DNS provider, for the stack
+     * output `dnsRecords`. Undefined when the stack creates them in its DigitalOcean zone.
+     */
+    readonly dnsRecords?: pulumi.Output<DnsRecordSpec[]>;
 
     constructor(name: string, args: DropletHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("freshtrack:host:DropletHost", name, {}, opts);
@@ -140,6 +153,12 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 name: `${args.namePrefix}-host`,
                 region: s.region,
                 size: s.size,
+                // A size change resizes in place (power off, resize, power on), and by default grows the droplet's
+                // own disk too, which can never shrink again: terraform-provider-digitalocean v2.99.1
+                // digitalocean/droplet/resource_droplet.go:142-146 (resize_disk defaults to true), 600-653, and
+                // docs/resources/droplet.md:60-63. Every byte of data is on the volume, so keep the disk and with it
+                // the way back to the smaller size (docs/troubleshooting.md, "Resizing the droplet").
+                resizeDisk: false,
                 image: s.image,
                 vpcUuid: vpc.id,
                 monitoring: true,
@@ -206,7 +225,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             { parent: this },
         );
 
-        const dnsRecords: digitalocean.DnsRecord[] = [];
+        const zoneRecords: digitalocean.DnsRecord[] = [];
         if (s.dnsZone) {
             const zone = s.dnsZone;
             for (const [suffix, label] of [
@@ -216,11 +235,31 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 const record = recordName(`${suffix}${args.domain}`, zone);
                 const a = { domain: zone, name: record, type: "A", value: reservedIp.ipAddress, ttl: 300 };
                 const aaaa = { domain: zone, name: record, type: "AAAA", value: this.publicIpv6, ttl: 300 };
-                dnsRecords.push(
+                zoneRecords.push(
                     new digitalocean.DnsRecord(`${name}-dns-${label}-a`, a, { parent: this }),
                     new digitalocean.DnsRecord(`${name}-dns-${label}-aaaa`, aaaa, { parent: this }),
                 );
             }
+        } else {
+            // DNS at another provider: the operator cannot create the records before the first `up`, which makes the
+            // addresses they point at, and its pre-flight waits for them. So each address is logged with its records
+            // the moment it exists, while the update goes on: the reserved IP within seconds, the droplet's IPv6
+            // about a minute later, both minutes before the pre-flight looks (after the bootstrap). An apply runs only
+            // on a known value (@pulumi/pulumi 3.270.0 output.js:311-333), so a preview of the first `up` prints
+            // nothing, and later previews and updates print the records again from state. log.info reaches the
+            // engine as an info diagnostic on the resource (log/index.js:60-69, 102-124), which `pulumi up` shows on
+            // that resource's line as it arrives and under "Diagnostics" at the end; that line holds only a message's
+            // first line (pulumi/pulumi v3.259.0 pkg/backend/display/rows.go:445-461), so each notice is one line.
+            const waits = args.preflight.dnsByHand !== undefined;
+            const announce = (address: pulumi.Output<string>, type: DnsRecordSpec["type"], on: pulumi.Resource) =>
+                address.apply((value) => {
+                    if (value) void pulumi.log.info(dnsByHandNotice(args.domain, type, value, waits), on);
+                });
+            announce(reservedIp.ipAddress, "A", reservedIp);
+            announce(this.droplet.ipv6Address, "AAAA", this.droplet);
+            this.dnsRecords = pulumi
+                .all([reservedIp.ipAddress, this.droplet.ipv6Address])
+                .apply(([ipv4, ipv6]) => dropletDnsRecords(args.domain, ipv4, ipv6));
         }
 
         // The droplet's own address: it answers SSH before the reserved IP is assigned.
@@ -267,7 +306,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
                 .apply(([publicAddress, publicIpv6]) => renderHostPreflight(args.preflight, publicAddress, publicIpv6)),
             trigger: args.preflight.trigger,
             // The records it checks must exist first; on a first `up` nothing else orders them before it.
-            dependsOn: [bootstrapped, hostRulesApplied, ...dnsRecords],
+            dependsOn: [bootstrapped, hostRulesApplied, ...zoneRecords],
             parent: this,
         });
         this.ready = [bootstrapped, hostRulesApplied, preflight];
@@ -290,6 +329,19 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
             publicAddress: this.publicAddress,
             dropletId: this.droplet.id,
             volumeId: this.volume.id,
+            ...(this.dnsRecords ? { dnsRecords: this.dnsRecords } : {}),
         });
     }
+}
+
+/**
+ * The line logged for one address when DNS is at another provider: the records of that type, as an operator types
+ * them. AAAA records are optional (without them the stack is reached over IPv4 alone). `waits`: the pre-flight checks
+ * the names (the ACME modes).
+ */
+export function dnsByHandNotice(domain: string, type: DnsRecordSpec["type"], address: string, waits: boolean): string {
+    const records = dnsRecordNames(domain).map((name) => recordLine({ name, type, value: address }));
+    const optional = type === "AAAA" ? ", or no AAAA record at all" : "";
+    const then = waits ? "; the pre-flight waits for them" : "";
+    return `DNS is kept at another provider (freshtrack:droplet.dnsZone is unset): create ${records.join(" and ")} there${optional}${then}`;
 }

@@ -114,6 +114,37 @@ ExecStart=/usr/local/sbin/freshtrack-docker-user
 WantedBy=docker.service
 `;
 
+/** docker.service's drop-in on a host whose Docker data root is on a mounted volume (renderDockerDataMountDropIn). */
+export const DOCKER_DATA_MOUNT_DROP_IN = "/etc/systemd/system/docker.service.d/freshtrack-data-mount.conf";
+
+/**
+ * Keeps dockerd from starting until the data volume is mounted, at every boot and not only the first. cloud-init
+ * writes the volume to /etc/fstab with the options it is given (`nofail` among them; its defaults fill only missing
+ * fields) and `comment=cloudconfig` added (cloud-init 24.1.3 cloudinit/config/cc_mounts.py:505-511, 578, 608; 22.4.2
+ * :493-499, 566, 596). With `nofail`, systemd-fstab-generator makes local-fs.target only want the mount and leaves out
+ * its Before=local-fs.target (systemd v255.4, Ubuntu 24.04's, src/fstab-generator/fstab-generator.c:603-604, 697;
+ * v252.31 :454-455, 531; systemd.mount(5) "nofail", man/systemd.mount.xml:455-460 at v255.4), so docker.service,
+ * which reaches the local file systems only through sysinit.target (units/sysinit.target:14-15), is ordered after
+ * nothing that mounts the volume. A daemon that finds its data root missing creates it (moby v27.5.1
+ * daemon/daemon_unix.go:1226-1227, v20.10.24 :1214-1215): a late or detached volume would start Docker empty on the
+ * droplet's own disk, where a refresh finds no container and the next `pulumi up` creates them all again on empty
+ * volumes. RequiresMountsFor= adds Requires= and After= on every mount unit needed to reach the path (systemd.unit(5),
+ * v255.4 man/systemd.unit.xml:907-912), and a required unit that fails keeps the unit ordered after it from starting
+ * (:662-666). A start through docker.socket is the same start of docker.service (systemd.socket(5) Service=,
+ * man/systemd.socket.xml:812-820; moby v27.5.1 contrib/init/systemd/docker.socket names no other service), so the
+ * socket needs no drop-in of its own.
+ */
+export function renderDockerDataMountDropIn(dataMount: string): string {
+    // A space separates paths in RequiresMountsFor= and `%` starts a specifier: take a plain absolute path only.
+    if (!/^\/[A-Za-z0-9/_.-]+$/.test(dataMount))
+        throw new Error(`renderDockerDataMountDropIn: ${JSON.stringify(dataMount)} is not a plain absolute path`);
+    return `# Rendered by components/host/bootstrap.ts: Docker's data root is on ${dataMount}, so dockerd starts only
+# once it is mounted, and not at all without it.
+[Unit]
+RequiresMountsFor=${dataMount}
+`;
+}
+
 /**
  * Images no container uses are removed once they are older than this; the previous releases stay for a quick rollback.
  */

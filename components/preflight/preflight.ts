@@ -9,6 +9,7 @@ import * as net from "net";
 import type { StackConfig } from "../config";
 import { DATA_MOUNT } from "../host/bootstrap";
 import { publicNames } from "../names";
+import { AppImageCheck, appImageCheck, renderAppImageLines } from "./appImageCheck";
 
 /** What the host component needs to know to run the pre-flight; the host adds its address. */
 export interface HostPreflight {
@@ -18,6 +19,22 @@ export interface HostPreflight {
     readonly minFreeGb: number;
     /** A change runs the pre-flight again (the app version: every release is checked). */
     readonly trigger: string;
+    /**
+     * Droplet without freshtrack:droplet.dnsZone, in an ACME mode: the names' records are the operator's to create at
+     * another DNS provider, during the first `up`, since the addresses they point at do not exist before it. The DNS
+     * check then waits DNS_BY_HAND_WAIT_SECONDS, prints the records, and on giving up prints them again with the
+     * command to run next (`npm run deploy -- <stack>`).
+     */
+    readonly dnsByHand?: { readonly domain: string; readonly stack: string };
+    /** The FreshTrack images the host pulls, checked before any is (absent when the stack builds them). */
+    readonly appImages?: AppImageCheck;
+}
+
+/** A DNS record the stack's names need, as the stack output `dnsRecords` lists it. */
+export interface DnsRecordSpec {
+    readonly name: string;
+    readonly type: "A" | "AAAA";
+    readonly value: string;
 }
 
 export interface PreflightOptions {
@@ -44,6 +61,13 @@ export interface PreflightOptions {
     readonly dnsWaitSeconds?: number;
     /** Pause between two lookups of a name that does not resolve to the host yet (default DNS_RETRY_SECONDS). */
     readonly dnsRetrySeconds?: number;
+    /**
+     * DNS kept at another provider: the records the operator creates there, printed when the DNS check starts and,
+     * with `retry` (the command to run once they exist), when it gives up.
+     */
+    readonly dnsByHand?: { readonly records: readonly DnsRecordSpec[]; readonly retry: string };
+    /** The FreshTrack images to check on the host (components/preflight/appImageCheck.ts); none when absent. */
+    readonly appImages?: AppImageCheck;
 }
 
 /**
@@ -54,6 +78,19 @@ export interface PreflightOptions {
  */
 export const DNS_WAIT_SECONDS = 300;
 export const DNS_RETRY_SECONDS = 10;
+
+/**
+ * With DNS at another provider (HostPreflight.dnsByHand) the records are made by hand while the first `up` runs, from
+ * the line the program logs once the reserved IP exists (components/host/dropletHost.ts), so the check waits 15
+ * minutes instead of 5; the droplet's bootstrap adds 3 to 5 before it starts (docs/walkthrough.md, step 6). A
+ * provider publishes a new record within about a minute (Amazon Route 53: "within 60 seconds under normal
+ * conditions", aws.amazon.com/route53/faqs), so the budget is mostly the operator's time to add four records. It is
+ * no longer because a longer wait would seldom help: a lookup made before a record existed leaves "no such name" in
+ * the host's resolver for the zone's negative-caching TTL, the lesser of the SOA record's TTL and its MINIMUM field
+ * (RFC 2308, section 3), which a resolver may keep for hours (section 5 finds a limit of one to three hours to work
+ * well). Past 15 minutes the check stops with the records and the command to run next; nothing on the host changed.
+ */
+export const DNS_BY_HAND_WAIT_SECONDS = 900;
 
 function shellWord(value: string): string {
     if (!/^[A-Za-z0-9_.:/*@-]*$/.test(value))
@@ -70,7 +107,46 @@ export function hostPreflight(cfg: StackConfig): HostPreflight {
         dnsNames: cfg.tlsMode === "internal" ? [] : publicNames(cfg.domain),
         minFreeGb: cfg.preflight.minFreeGb,
         trigger: cfg.app.version,
+        ...(cfg.target === "droplet" && cfg.droplet.dnsZone === undefined && cfg.tlsMode !== "internal"
+            ? { dnsByHand: { domain: cfg.domain, stack: cfg.stack } }
+            : {}),
+        ...hostAppImages(cfg),
     };
+}
+
+/** The FreshTrack images a remote host pulls, for the pre-flight to check; nothing when the stack builds them. */
+function hostAppImages(cfg: StackConfig): { appImages?: AppImageCheck } {
+    if (cfg.app.build) return {};
+    return { appImages: appImageCheck(cfg.app.images, cfg.stack, cfg.target, cfg.app.registryAuth !== undefined) };
+}
+
+/**
+ * The records that point a droplet stack's names at it, as DropletHost creates them in a DigitalOcean zone: A at
+ * the reserved IPv4 address and AAAA at the droplet's own IPv6 address, for the domain and `*.<domain>`, which
+ * covers every subdomain Caddy serves (publicNames). No AAAA record without an IPv6 address.
+ */
+export function dropletDnsRecords(domain: string, ipv4: string, ipv6?: string): DnsRecordSpec[] {
+    const names = dnsRecordNames(domain);
+    return [
+        ...names.map((name) => ({ name, type: "A" as const, value: ipv4 })),
+        ...(ipv6 ? names.map((name) => ({ name, type: "AAAA" as const, value: canonicalIpv6(ipv6) })) : []),
+    ];
+}
+
+/** An IPv6 address compressed and in lower case, as getent prints it; anything else as it is. */
+function canonicalIpv6(address: string): string {
+    // The WHATWG URL parser prints an IPv6 host that way.
+    return net.isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+}
+
+/** The names a droplet stack's records are made for: the domain and `*.<domain>`. */
+export function dnsRecordNames(domain: string): string[] {
+    return [domain, `*.${domain}`];
+}
+
+/** One record as an operator types it at a DNS provider: `<name> <type> <value>`. */
+export function recordLine(r: DnsRecordSpec): string {
+    return `${r.name} ${r.type} ${r.value}`;
 }
 
 /** Where Docker keeps its data on each remote target: the droplet's volume, or Docker's default. */
@@ -88,6 +164,16 @@ export function renderHostPreflight(p: HostPreflight, publicAddress: string, pub
         dnsNames: p.dnsNames,
         publicAddress,
         ...(publicIpv6 ? { publicIpv6 } : {}),
+        ...(p.appImages ? { appImages: p.appImages } : {}),
+        ...(p.dnsByHand
+            ? {
+                  dnsWaitSeconds: DNS_BY_HAND_WAIT_SECONDS,
+                  dnsByHand: {
+                      records: dropletDnsRecords(p.dnsByHand.domain, publicAddress, publicIpv6),
+                      retry: `npm run deploy -- ${p.dnsByHand.stack}`,
+                  },
+              }
+            : {}),
     });
 }
 
@@ -119,15 +205,19 @@ function hostLookup(publicAddress: string): HostLookup {
     }
 }
 
-/** The whole script for a stack whose public address is known. */
-export function preflightScriptFor(cfg: StackConfig, publicAddress: string): string {
-    return renderHostPreflight(hostPreflight(cfg), publicAddress);
+/** The whole script for a stack whose public address (and, on a droplet, IPv6 address) is known. */
+export function preflightScriptFor(cfg: StackConfig, publicAddress: string, publicIpv6?: string): string {
+    return renderHostPreflight(hostPreflight(cfg), publicAddress, publicIpv6);
 }
 
 export function renderPreflightScript(o: PreflightOptions): string {
     const host = hostLookup(o.publicAddress);
     const dnsWait = Math.max(0, Math.floor(o.dnsWaitSeconds ?? DNS_WAIT_SECONDS));
     const dnsRetry = Math.max(1, Math.floor(o.dnsRetrySeconds ?? DNS_RETRY_SECONDS));
+    // Without dnsByHand every line below is as it was before it existed: a changed script is a changed input of the
+    // pre-flight command, which would run again on every stack.
+    const byHand = o.dnsByHand;
+    const retry = byHand ? `run ${byHand.retry.split(" ").map(shellWord).join(" ")} again` : "run pulumi up again";
     return `#!/bin/sh
 # freshtrack-preflight, rendered by components/preflight/preflight.ts
 set -u
@@ -153,7 +243,7 @@ else
   fail "Docker reachable" "$(printf '%s' "$out" | tr -s '\n' ' ')" "check the daemon (sudo systemctl status docker) and that $(id -un) is in the docker group"
 fi
 
-avail_kb=$(df -Pk "$DATA_PATH" 2>/dev/null | awk 'NR == 2 { print $4 }')
+${o.appImages ? `${renderAppImageLines(o.appImages)}\n` : ""}avail_kb=$(df -Pk "$DATA_PATH" 2>/dev/null | awk 'NR == 2 { print $4 }')
 if [ -z "$avail_kb" ]; then
   fail "free disk on $DATA_PATH" "no such filesystem" "is the data volume mounted? (mountpoint $DATA_PATH)"
 elif [ "$avail_kb" -ge $((MIN_FREE_GB * 1024 * 1024)) ]; then
@@ -201,7 +291,7 @@ within() {
   return 0
 }
 
-dns_deadline=$(($(date +%s) + DNS_WAIT_SECONDS))
+${byHand ? dnsByHandIntro(byHand.records) : ""}dns_deadline=$(($(date +%s) + DNS_WAIT_SECONDS))
 for name in $DNS_NAMES; do
   while :; do
     expected=$(host_addresses)
@@ -222,9 +312,9 @@ for name in $DNS_NAMES; do
       elif [ -n "$addrs" ]; then
         fix="make the $RECORD records of $name point at $expected only, with none elsewhere (docs/prerequisites.md)"
       else
-        fix="create an $RECORD record for $name pointing at \${expected:-$PUBLIC_ADDRESS} (docs/prerequisites.md)"
+        fix="${byHand ? "create the records listed below at your DNS provider" : "create an $RECORD record for $name pointing at ${expected:-$PUBLIC_ADDRESS} (docs/prerequisites.md)"}"
       fi
-      fail "DNS $name points at $want" "\${addrs:-no $RECORD record}" "$fix, wait for it to propagate, then run pulumi up again; no certificate was requested, so Let's Encrypt's rate limit is untouched"
+      fail "DNS $name points at $want" "\${addrs:-no $RECORD record}" "$fix, wait for ${byHand ? "them" : "it"} to propagate, then ${retry}; no certificate was requested, so Let's Encrypt's rate limit is untouched"
       break
     fi
     printf 'preflight waiting: DNS %s should point at %s, saw %s; looking again in %s s (%s s left)\\n' "$name" "$want" "\${addrs:-no $RECORD record}" "$DNS_RETRY_SECONDS" "$left"
@@ -247,7 +337,7 @@ if [ -n "$PUBLIC_IPV6" ]; then
       fi
       left=$((dns_deadline - $(date +%s)))
       if [ "$left" -le 0 ]; then
-        fail "DNS $name AAAA points at $PUBLIC_IPV6 or is absent" "$addrs6" "make the AAAA records of $name point at $PUBLIC_IPV6 only (pulumi stack output publicIpv6), or remove them, wait for it to propagate, then run pulumi up again"
+        fail "DNS $name AAAA points at $PUBLIC_IPV6 or is absent" "$addrs6" "make the AAAA records of $name point at $PUBLIC_IPV6 only ${byHand ? "(as listed below)" : "(pulumi stack output publicIpv6)"}, or remove them, wait for it to propagate, then ${retry}"
         break
       fi
       printf 'preflight waiting: DNS %s AAAA should point at %s or be absent, saw %s; looking again in %s s (%s s left)\n' "$name" "$PUBLIC_IPV6" "$addrs6" "$DNS_RETRY_SECONDS" "$left"
@@ -258,7 +348,41 @@ fi
 
 if [ "$failures" -gt 0 ]; then
   echo "preflight: $failures check(s) failed; no container was created or changed" >&2
-  exit 1
+${byHand ? dnsByHandOutro(retry) : ""}  exit 1
 fi
+`;
+}
+
+/**
+ * DNS at another provider, before the DNS check: the records to create, printed once when the check starts (the
+ * command's output reaches `pulumi up` line by line) and kept for the end.
+ */
+function dnsByHandIntro(records: readonly DnsRecordSpec[]): string {
+    const lines = records.map(
+        (r) =>
+            `'${[r.name, r.type, r.value].map(shellWord).join(" ")}${r.type === "AAAA" ? " (or no AAAA record)" : ""}'`,
+    );
+    return `# DNS at another provider (freshtrack:droplet.dnsZone unset): the records to create there, one a line.
+records_by_hand() {
+  printf '  %s\\n' ${lines.join(" ")}
+}
+dns_failures_before=$failures
+if [ -n "$DNS_NAMES" ]; then
+  echo "preflight: DNS is kept at another provider (freshtrack:droplet.dnsZone is unset); the names need these records, looked for up to $((DNS_WAIT_SECONDS / 60)) minutes:"
+  records_by_hand
+fi
+`;
+}
+
+/**
+ * DNS at another provider, once the pre-flight failed: when the DNS check did (its failures came after the count
+ * taken before it), exactly what to do, as the last lines of the failure message.
+ */
+function dnsByHandOutro(retry: string): string {
+    return `  if [ "$failures" -gt "$dns_failures_before" ]; then
+    echo "preflight: create these DNS records at your DNS provider:" >&2
+    records_by_hand >&2
+    echo "then ${retry}" >&2
+  fi
 `;
 }

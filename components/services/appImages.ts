@@ -3,7 +3,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppBuild, AppImages, RegistryAuth, StackConfig } from "../config";
 import type { Host } from "../host/host";
-import type { BuiltImage } from "../service";
+import { appImageCheck, appImageCheckCommand } from "../preflight/appImageCheck";
+import type { BuiltImage, ImagePullArgs } from "../service";
 
 export type AppImageName = keyof AppImages;
 const APP_IMAGE_NAMES: readonly AppImageName[] = ["backend", "worker", "frontend"];
@@ -15,7 +16,22 @@ const APP_IMAGE_NAMES: readonly AppImageName[] = ["backend", "worker", "frontend
 export const APP_IMAGE_USER = "10001:10001";
 
 /** What each FreshTrack service runs: a pinned reference to pull, or a build of this stack. */
-export type AppImageSources = Readonly<Record<AppImageName, string | BuiltImage>>;
+export interface AppImageSources extends Readonly<Record<AppImageName, string | BuiltImage>> {
+    /**
+     * What every pull of a pinned reference waits for: the check that the images can be had (the local target's
+     * `app-images-check` command, or a remote host's readiness, whose pre-flight runs the check there). Absent when
+     * the stack builds its images: nothing is pulled by reference then.
+     */
+    readonly pullAfter?: readonly pulumi.Resource[];
+}
+
+/** A FreshTrack service's image arguments: what it runs, and what the pull of it waits for. */
+export function appServiceImage(
+    sources: AppImageSources,
+    image: AppImageName,
+): { image: string | BuiltImage } & ImagePullArgs {
+    return { image: sources[image], ...(sources.pullAfter ? { imageDependsOn: sources.pullAfter } : {}) };
+}
 
 export interface AppImageBuildsArgs {
     /** The checkout to build from (freshtrack:appBuild). */
@@ -80,16 +96,35 @@ export class AppImageBuilds extends pulumi.ComponentResource {
     }
 }
 
-/** The images the app tier runs: built when the stack says so, pulled otherwise. */
+/**
+ * The images the app tier runs: built when the stack says so, pulled otherwise, each pull once the check that the
+ * images can be had has passed (components/preflight/appImageCheck.ts). On the local target the check is a command on
+ * this machine; on droplet and ssh hosts the pre-flight runs it (hostPreflight), so the pulls wait for the host's
+ * readiness, which the pre-flight is part of.
+ */
 export function appImageSources(cfg: StackConfig, host: Host, opts?: pulumi.ComponentResourceOptions): AppImageSources {
     const { build, images, registryAuth } = cfg.app;
     if (build) {
         const args = { build, images, ...(registryAuth ? { auth: registryAuth } : {}), provider: host.provider };
         return new AppImageBuilds("app-images", args, opts).sources;
     }
+    const pullAfter =
+        cfg.target === "local"
+            ? [
+                  appImageCheckCommand(
+                      "app-images-check",
+                      {
+                          check: appImageCheck(images, cfg.stack, cfg.target, registryAuth !== undefined),
+                          ...(host.dockerHost !== undefined ? { dockerHost: host.dockerHost } : {}),
+                      },
+                      opts,
+                  ),
+              ]
+            : host.ready;
     return {
-        backend: cfg.app.images.backend.ref,
-        worker: cfg.app.images.worker.ref,
-        frontend: cfg.app.images.frontend.ref,
+        backend: images.backend.ref,
+        worker: images.worker.ref,
+        frontend: images.frontend.ref,
+        pullAfter,
     };
 }

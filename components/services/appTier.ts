@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { Service } from "../service";
-import { APP_IMAGE_USER, AppImageSources } from "./appImages";
+import { APP_IMAGE_USER, AppImageSources, appServiceImage } from "./appImages";
 import { appEnvironment, AppEnvInputs, BACKEND_PORT, FRONTEND_PORT, frontendEnvironment } from "./appEnv";
 import type { TierPlatform } from "./context";
 import { appUserSecret, MINIO_APP_USER } from "./minio";
@@ -45,7 +45,10 @@ export interface AppContext extends AppPlatform {
     readonly app: Readonly<Pick<StackConfig["app"], "version" | "commands">>;
     /** Where the stack is served (freshtrack:domain), which the images are told as PUBLIC_URL. */
     readonly domain: string;
-    /** What backend, worker and frontend run: pinned references, or this stack's builds (appImageSources). */
+    /**
+     * What backend, worker and frontend run: pinned references, or this stack's builds, and what their pulls wait for
+     * (appImageSources).
+     */
     readonly images: AppImageSources;
     /** Their limits (freshtrack:resources). */
     readonly limits: Readonly<Pick<StackConfig["resources"], AppService>>;
@@ -144,7 +147,7 @@ export class AppTier extends pulumi.ComponentResource {
             "backend",
             {
                 ...common,
-                image: ctx.images.backend,
+                ...appServiceImage(ctx.images, "backend"),
                 limits: ctx.limits.backend,
                 env: backendEnv.env,
                 files: backendEnv.files,
@@ -167,7 +170,7 @@ export class AppTier extends pulumi.ComponentResource {
             "worker",
             {
                 ...common,
-                image: ctx.images.worker,
+                ...appServiceImage(ctx.images, "worker"),
                 limits: ctx.limits.worker,
                 env: workerEnv.env,
                 files: workerEnv.files,
@@ -190,7 +193,7 @@ export class AppTier extends pulumi.ComponentResource {
             "frontend",
             {
                 ...common,
-                image: ctx.images.frontend,
+                ...appServiceImage(ctx.images, "frontend"),
                 limits: ctx.limits.frontend,
                 env: frontendEnvironment(ctx),
                 // It has no files to copy in, so its root filesystem can be read-only: it writes only /tmp
@@ -221,7 +224,7 @@ export class AppTier extends pulumi.ComponentResource {
                 {
                     ...common,
                     kind: "job",
-                    image: ctx.images.backend,
+                    ...appServiceImage(ctx.images, "backend"),
                     limits: ctx.limits["demo-data"],
                     entrypoint: ["/bin/sh", "-c"],
                     command: [ctx.app.commands.seed],

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { DatabaseAdminLogin } from "../platform/managedDatabase";
 import { BuiltImage, Service, ServiceFile } from "../service";
-import { APP_IMAGE_USER } from "./appImages";
+import { APP_IMAGE_USER, appServiceImage } from "./appImages";
 import { appEnvironment, AppEnvInputs } from "./appEnv";
 import { backupEnv, backupVolumes } from "./backup";
 import { BACKUP_SCRIPT_PATH, renderBackupScript } from "./backupScripts";
@@ -215,7 +215,7 @@ export class Migrations extends pulumi.ComponentResource {
                 kind: "job",
                 daemon: ctx.daemon,
                 namePrefix: ctx.namePrefix,
-                image: ctx.images.backend,
+                ...appServiceImage(ctx.images, "backend"),
                 limits: ctx.limits.migrate,
                 user: APP_IMAGE_USER,
                 entrypoint: migrateEntrypoint,

@@ -34,6 +34,12 @@ export const droplet = new ProviderModel("digitalocean:index/droplet:Droplet", {
         readBackNote: "lower-cased by the StateFunc; a change resizes in place after powering the droplet off",
         source: at("digitalocean/droplet/resource_droplet.go:91-99, 496, 600-653"),
     },
+    resizeDisk: {
+        forceNew: false,
+        readBackNote:
+            "as sent: the provider's own setting, never the API's (Read never sets it; import sets the default, true); used only by a resize",
+        source: at("digitalocean/droplet/resource_droplet.go:142-146, 564, 600-622"),
+    },
     backups: {
         forceNew: false,
         readBackNote: "as sent, from the droplet's features",
