@@ -233,7 +233,12 @@ describe("policy pack", () => {
 
         it("catches a prod stack that outgrows its droplet", async () => {
             const settings = loadStackSettings("prod");
-            settings.config["freshtrack:resources"] = JSON.stringify({ postgres: { memoryMb: 2048 } });
+            // Prod's s-4vcpu-8gb leaves about half its budget free: raise two services past it, each within the
+            // per-container cap (container-resource-limits, 4096 MB).
+            settings.config["freshtrack:resources"] = JSON.stringify({
+                postgres: { memoryMb: 4096 },
+                backend: { memoryMb: 2048 },
+            });
             const { runUnderMocks } = await import("../scripts/lib/mockRun");
             const { resources } = await runUnderMocks(settings, deployStack);
             const violations = mandatory(await runPolicies(POLICIES, fromRegistered(resources), {}));
@@ -243,19 +248,44 @@ describe("policy pack", () => {
 });
 
 describe("npm run policy: a report an operator can read", () => {
-    it("prints the shipped prod stack's report with the verdict as its last line, and exits 1 for its one violation: no offsite copy", () => {
-        const root = path.join(__dirname, "..");
-        const result = spawnSync(
+    const root = path.join(__dirname, "..");
+    const policy = (...args: string[]) =>
+        spawnSync(
             process.execPath,
-            ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", "policy.ts"), "prod"],
+            ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", "policy.ts"), ...args],
             { cwd: root, encoding: "utf8" },
         );
+
+    // Rung 1 (the whole prod stack under mocks, through the script itself). Issue 17, friction 9: routine output must
+    // not look like failure; the pack reports the same advisory findings on every preview.
+    it("lists prod's mandatory violation in full, its advisory rules one line each, then the verdict; exit 1", function () {
+        this.timeout(60_000);
+        const result = policy("prod");
         expect(result.status, result.stderr).to.equal(1);
         const lines = result.stdout.trimEnd().split("\n");
         expect(lines[lines.length - 1]).to.match(/^policy: 'prod' FAILS: 1 mandatory violation\(s\) in 1 rule\(s\)/);
-        expect(result.stdout).to.contain(
+        const mandatoryAt = lines.indexOf("Mandatory violations: pulumi preview and pulumi up fail on each");
+        const advisoryAt = lines.findIndex((l) => l.startsWith("Advisory findings, for information"));
+        expect(mandatoryAt, result.stdout).to.be.greaterThan(0);
+        expect(advisoryAt, result.stdout).to.be.greaterThan(mandatoryAt);
+        // The violation, whole: what is wrong and what to set.
+        expect(lines.slice(mandatoryAt, advisoryAt).join("\n")).to.contain(
             "volume droplet-data holds the stack's data and droplet backups do not cover block volumes",
         );
+        // The advisory rules: a count each, and where the list is; no resource's reason.
+        const advisory = lines.slice(advisoryAt + 1, lines.length - 2);
+        expect(advisory, result.stdout).to.have.length(3);
+        expect(advisory[0]).to.match(/^ {2}advisory {2}container-read-only-rootfs \(\d+\)$/);
+        expect(advisory[1]).to.match(/^ {2}advisory {2}container-non-root-user \(\d+\)$/);
+        expect(advisory[2]).to.equal("  Each with its resource and reason: npm run policy -- prod --all");
+        expect(lines[lines.length - 2]).to.equal("");
+        expect(result.stdout).to.not.contain("runs as root (user unset), because");
+    });
+
+    it("lists every advisory finding with its reason with --all", function () {
+        this.timeout(60_000);
+        const result = policy("prod", "--all");
+        expect(result.status, result.stderr).to.equal(1);
         // The advisory findings are the exceptions, each with its reason: the frontend, node-exporter and Uptime Kuma
         // are read-only.
         expect(result.stdout).to.match(/advisory {2}container-read-only-rootfs \(\d+\)/);
@@ -263,6 +293,7 @@ describe("npm run policy: a report an operator can read", () => {
         expect(result.stdout).to.contain(
             "promtail: runs as root (user unset), because it reads every container's log file",
         );
+        expect(result.stdout).to.not.contain("--all");
     });
 });
 

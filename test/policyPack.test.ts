@@ -9,6 +9,7 @@ import { POLICIES } from "../policy/policies";
 import { shippedStacks } from "../scripts/lib/stackFiles";
 import {
     Finding,
+    advisorySummaryLines,
     findingLines,
     policyVerdict,
     policyUpOptions,
@@ -138,7 +139,7 @@ describe("npm run policy: a report an operator can read", () => {
         finding(
             "stack-memory-budget",
             "mandatory",
-            "container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom.",
+            "container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom (s-2vcpu-4gb); 519 MB over.",
         ),
     ];
 
@@ -151,7 +152,7 @@ describe("npm run policy: a report an operator can read", () => {
             "        backend, caddy, worker",
             "      grafana: mounts / read-write.",
             "  mandatory stack-memory-budget (1)",
-            "      container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom.",
+            "      container limits reach 4000 MB at peak (3000 MB steady), over the 3481 MB budget: 4096 MB less 15 % headroom (s-2vcpu-4gb); 519 MB over.",
         ]);
     });
 
@@ -184,6 +185,17 @@ describe("npm run policy: a report an operator can read", () => {
         expect(lines.slice(0, 2)).to.deep.equal(["  advisory  r (30)", "      30 resources: same."]);
         for (const l of lines.slice(2)) expect(l.length, l).to.be.at.most(60);
         expect(lines.slice(2).join(" ").split(/,?\s+/).filter(Boolean)).to.have.length(30);
+    });
+
+    // Rung 1 (the report's own logic). Issue 17, friction 9: advisory findings, reported on every preview, read as
+    // information: a count per rule, never the mandatory violations.
+    it("sums up advisory findings as one line per rule with its count, leaving out mandatory violations", () => {
+        const unknown: Finding = { ...finding("container-memory-limit", "advisory", "can't run"), kind: "unknown" };
+        expect(advisorySummaryLines([...findings, unknown])).to.deep.equal([
+            "  advisory  container-read-only-rootfs (4)",
+            "  advisory  container-memory-limit (1)",
+        ]);
+        expect(advisorySummaryLines(findings.filter((f) => f.enforcementLevel === "mandatory"))).to.deep.equal([]);
     });
 
     it("ends with the verdict: FAILS with the count of mandatory violations, or passes", () => {

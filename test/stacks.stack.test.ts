@@ -306,7 +306,7 @@ describe("npm run plan", () => {
             "      entrypoint  /bin/sh -c\n      command     grafana cli --homepath /usr/share/grafana admin reset-admin-password --password-from-stdin",
             "droplet   freshtrack-prod-host: s-4vcpu-8gb in fra1",
             "never replaced by changes to userData, sshKeys, image",
-            "firewall  freshtrack-prod-firewall: in tcp/80 from 0.0.0.0/0 ::/0; tcp/443 from 0.0.0.0/0 ::/0; tcp/22 from 203.0.113.0/28 2001:db8:40::/48",
+            "firewall  freshtrack-prod-firewall: in tcp/80 from 0.0.0.0/0 ::/0; tcp/443 from 0.0.0.0/0 ::/0;\n            tcp/22 from 203.0.113.0/28 2001:db8:40::/48; out: all",
             "dns       A    freshtrack.example.com -> <reserved IP>",
             "dns       AAAA freshtrack.example.com -> <droplet IPv6>",
             "  4. grafana-admin-password, pre-migrate-backup",

@@ -1,28 +1,8 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { DROPLET_SIZES, DropletSize } from "../../components/host/dropletSizes";
 import { BACKUP_DIR } from "../../components/services/backupScripts";
 import { BUCKETS } from "../../components/services/context";
-import { isJob, labels, TYPES } from "../lib";
-
-/**
- * The most memory the stack's containers can hold at once: every
- * long-running container, plus the largest of what runs beside them for a
- * while (a job, or a stateless container's replacement during an update).
- */
-export function peakMemoryMb(containers: Array<{ props: Record<string, any> }>): { steady: number; peak: number } {
-    let steady = 0;
-    let transient = 0;
-    for (const c of containers) {
-        const memory = Number(c.props.memory ?? 0);
-        if (isJob(c.props)) {
-            transient = Math.max(transient, memory);
-        } else {
-            steady += memory;
-            if (labels(c.props).kind === "stateless") transient = Math.max(transient, memory);
-        }
-    }
-    return { steady, peak: steady + transient };
-}
+import { labels, TYPES } from "../lib";
+import { headroomPercent, hostMemory, memoryFigures } from "../memoryFigures";
 
 export const memoryBudget: StackValidationPolicy = {
     name: "stack-memory-budget",
@@ -44,18 +24,15 @@ export const memoryBudget: StackValidationPolicy = {
         },
     },
     validateStack: (args, reportViolation) => {
-        const config = args.getConfig<{ headroom: number; hostMemoryMb: number }>();
-        const droplet = args.resources.find((r) => r.type === TYPES.droplet);
-        const hostMemory = droplet ? DROPLET_SIZES[droplet.props.size as DropletSize]?.memoryMb : config.hostMemoryMb;
-        if (!hostMemory)
-            args.notApplicable(
-                droplet ? `unknown droplet size ${droplet.props.size}` : "no droplet and no hostMemoryMb configured",
-            );
-        const { steady, peak } = peakMemoryMb(args.resources.filter((r) => r.type === TYPES.container));
-        const budget = Math.floor(hostMemory! * (1 - config.headroom));
-        if (peak > budget) {
+        const settings = args.getConfig<{ headroom: number; hostMemoryMb: number }>();
+        // The host before any limit: without one the rule does not apply, whatever the limits (unknown ones included).
+        const host = hostMemory(args.resources, settings);
+        if (host.mb === undefined) args.notApplicable(host.label);
+        const f = memoryFigures(args.resources, settings);
+        if (f.freeMb! < 0) {
+            // The figures npm run plan, npm run policy and npm run bench print (policy/memoryFigures.ts).
             reportViolation(
-                `container limits reach ${peak} MB at peak (${steady} MB steady), over the ${budget} MB budget: ${hostMemory} MB less ${Math.round(config.headroom * 100)} % headroom.`,
+                `container limits reach ${f.peakMb} MB at peak (${f.steadyMb} MB steady), over the ${f.budgetMb} MB budget: ${f.hostMb} MB less ${headroomPercent(f)} % headroom (${f.hostLabel}); ${-f.freeMb!} MB over.`,
             );
         }
     },

@@ -6,9 +6,6 @@ import { StackSettings } from "./stackFiles";
 /** The old bash deploy ran its phases strictly one after another. */
 export const OLD_SEQUENTIAL_PHASES = 10;
 
-/** Targets the benchmark reports on (issue 9). */
-export const PROD_EVALUATION_TARGET_MS = 1000;
-
 export type Program = () => { cfg: StackConfig };
 
 /** A typical change: a new stack config, or a code edit applied for one run and undone after. */

@@ -1,14 +1,20 @@
 /**
- * Renders what a mocked run registered as the text `npm run plan` prints:
- * the resource tree by component, then every container with the settings a
- * reviewer checks. Pure: registrations in, text out.
+ * Renders what a mocked run registered as the text `npm run plan` prints: an overview first (target, domain, TLS, app,
+ * backups, counts and the memory figures), the warnings, then the resource tree by component and every container
+ * with the settings a reviewer checks, no line wider than a terminal's 120 columns. renderPlan is pure: registrations
+ * and figures in, text out; planText runs the program for it.
  */
 import * as YAML from "yaml";
 import type { StackConfig } from "../../components/config";
 import { RULES_FILE } from "../../components/monitoring/prometheusConfig";
+import { deployStack } from "../../components/stack";
+import { MemoryFigures, memoryLine } from "../../policy/memoryFigures";
 import { longestChains } from "./criticalPath";
-import { ASSIGNED_ADDRESSES, RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
+import { ASSIGNED_ADDRESSES, RegisteredResource, runUnderMocks, SecretValue, UNKNOWN } from "./mockRun";
+import { memorySettingsOf, stackMemory } from "./policyRun";
+import type { StackSettings } from "./stackFiles";
 import { TYPES } from "../../policy/lib";
+import { field, wrapItems, wrapText } from "./planLayout";
 
 const IMAGE = "docker:index/remoteImage:RemoteImage";
 const VOLUME = "docker:index/volume:Volume";
@@ -77,6 +83,7 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
     >(i.volumes, []);
     const uploads = plain<Array<{ file: string; content: unknown }>>(i.uploads, []);
     const envs = i.envs instanceof SecretValue ? ["[secret]"] : plain<unknown[]>(i.envs, []).map(show);
+    const none = (items: string[], empty: string) => (items.length > 0 ? items : empty);
     const caps = plain<{ adds?: string[]; drops?: string[] }>(i.capabilities, {});
     const logOpts = plain<Record<string, string>>(i.logOpts, {});
 
@@ -98,7 +105,8 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
             : kind === "job"
               ? "runs once per change of its inputs; a non-zero exit fails the update"
               : "replacement starts and turns healthy before this one is removed";
-    const rows: Array<[string, string]> = [
+    // A list is a value of several items: it wraps between them, never inside one.
+    const rows: Array<[string, string | string[], string?]> = [
         ["image", image ? show(image.inputs.name) : show(i.image)],
         ["name", i.name === undefined ? `${c.name}-<generated>` : show(i.name)],
         ["updates", replace],
@@ -132,29 +140,46 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
             `${show(i.securityOpts)}; capabilities: drop ${show(caps.drops ?? [])}${caps.adds?.length ? `, add ${caps.adds.join(" ")}` : ""}`,
         ],
         ["logs", `${show(i.logDriver)} max-size ${logOpts["max-size"] ?? "?"} max-file ${logOpts["max-file"] ?? "?"}`],
-        ["networks", networks.map((n) => `${show(n.name)} (alias ${show(n.aliases ?? [])})`).join(", ") || "none"],
-        ["ports", ports.map((p) => `${p.ip}:${p.external} -> ${p.internal}`).join(", ") || "none published"],
+        [
+            "networks",
+            none(
+                networks.map((n) => `${show(n.name)} (alias ${show(n.aliases ?? [])})`),
+                "none",
+            ),
+        ],
+        [
+            "ports",
+            none(
+                ports.map((p) => `${p.ip}:${p.external} -> ${p.internal}`),
+                "none published",
+            ),
+        ],
         [
             "volumes",
-            volumes
-                .map((v) =>
+            none(
+                volumes.map((v) =>
                     v.hostPath !== undefined
                         ? `host:${v.hostPath} -> ${v.containerPath}${v.readOnly ? " (ro)" : ""} [host path]`
                         : `${show(v.volumeName)} -> ${v.containerPath}${v.readOnly ? " (ro)" : ""}${volumesByName.get(show(v.volumeName))?.options.protect ? " [protected]" : " [NOT protected]"}`,
-                )
-                .join(", ") || "none",
+                ),
+                "none",
+            ),
         ],
         [
             "files",
-            uploads.map((u) => `${u.file}${u.content instanceof SecretValue ? " [secret]" : ""}`).join(", ") || "none",
+            none(
+                uploads.map((u) => `${u.file}${u.content instanceof SecretValue ? " [secret]" : ""}`),
+                "none",
+            ),
         ],
-        ["env", envs.join(" ") || "none"],
+        // One variable's value may hold spaces: the items are the variables, so a line never breaks inside one.
+        ["env", none(envs, "none"), " "],
     ];
     if (i.command !== undefined) rows.splice(2, 0, ["command", show(i.command)]);
     // Shown before the command: with an entrypoint such as `/bin/sh -c`, the command is a shell line.
     if (i.entrypoints !== undefined) rows.splice(2, 0, ["entrypoint", show(i.entrypoints)]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    return [`  ${c.name}  [${kind}]`, ...rows.map(([k, v]) => `      ${k.padEnd(width)}  ${v}`)];
+    return [`  ${c.name}  [${kind}]`, ...rows.flatMap(([k, v, separator]) => field("      ", k, width, v, separator))];
 }
 
 /** The droplet and what surrounds it, for stacks on DigitalOcean. */
@@ -163,14 +188,24 @@ function describeCloud(resources: RegisteredResource[]): string[] {
     const droplet = of("droplet:Droplet")[0];
     if (!droplet) return [];
     const d = droplet.inputs;
+    const row = (key: string, value: string | string[], separator?: string) => field("  ", key, 8, value, separator);
     const lines = [
         "DigitalOcean",
-        `  droplet   ${show(d.name)}: ${show(d.size)} in ${show(d.region)}, ${show(d.image)}, monitoring ${d.monitoring ? "on" : "off"}, backups ${d.backups ? "on" : "off"}, IPv6 ${d.ipv6 ? "on" : "off"}`,
-        `            never replaced by changes to ${droplet.options.ignoreChanges.join(", ") || "(nothing: NOT guarded)"}`,
+        ...row(
+            "droplet",
+            `${show(d.name)}: ${show(d.size)} in ${show(d.region)}, ${show(d.image)}, monitoring ${d.monitoring ? "on" : "off"}, backups ${d.backups ? "on" : "off"}, IPv6 ${d.ipv6 ? "on" : "off"}`,
+        ),
+        ...row(
+            "",
+            `never replaced by changes to ${droplet.options.ignoreChanges.join(", ") || "(nothing: NOT guarded)"}`,
+        ),
     ];
     for (const v of of("volume:Volume")) {
         lines.push(
-            `  volume    ${show(v.inputs.name)}: ${show(v.inputs.size)} GB ${show(v.inputs.initialFilesystemType)}, Docker data root${v.options.protect ? " [protected]" : " [NOT protected]"}`,
+            ...row(
+                "volume",
+                `${show(v.inputs.name)}: ${show(v.inputs.size)} GB ${show(v.inputs.initialFilesystemType)}, Docker data root${v.options.protect ? " [protected]" : " [NOT protected]"}`,
+            ),
         );
     }
     for (const f of of("firewall:Firewall")) {
@@ -178,18 +213,29 @@ function describeCloud(resources: RegisteredResource[]): string[] {
             f.inputs.inboundRules,
             [],
         );
+        const rules = inbound.map((r) => `${r.protocol}/${r.portRange} from ${(r.sourceAddresses ?? []).join(" ")}`);
         lines.push(
-            `  firewall  ${show(f.inputs.name)}: in ${inbound.map((r) => `${r.protocol}/${r.portRange} from ${(r.sourceAddresses ?? []).join(" ")}`).join("; ")}; out: all`,
+            ...row(
+                "firewall",
+                [`${show(f.inputs.name)}: in ${rules[0] ?? "nothing"}`, ...rules.slice(1), "out: all"],
+                "; ",
+            ),
         );
     }
     for (const r of of("dnsRecord:DnsRecord")) {
         lines.push(
-            `  dns       ${show(r.inputs.type).padEnd(4)} ${show(r.inputs.name)}.${show(r.inputs.domain)} -> ${show(r.inputs.value)}`,
+            ...row(
+                "dns",
+                `${show(r.inputs.type).padEnd(4)} ${show(r.inputs.name)}.${show(r.inputs.domain)} -> ${show(r.inputs.value)}`,
+            ),
         );
     }
     for (const c of of("databaseCluster:DatabaseCluster")) {
         lines.push(
-            `  database  ${show(c.inputs.name)}: PostgreSQL ${show(c.inputs.version)}, ${show(c.inputs.size)} x${show(c.inputs.nodeCount)} in the droplet's VPC${c.options.protect ? " [protected]" : " [NOT protected]"}`,
+            ...row(
+                "database",
+                `${show(c.inputs.name)}: PostgreSQL ${show(c.inputs.version)}, ${show(c.inputs.size)} x${show(c.inputs.nodeCount)} in the droplet's VPC${c.options.protect ? " [protected]" : " [NOT protected]"}`,
+            ),
         );
     }
     return [...lines, ""];
@@ -241,16 +287,21 @@ function describeMonitoring(resources: RegisteredResource[], alertDestinations: 
     return [
         "Monitoring",
         "  scrape targets",
-        ...parsed.scrape_configs.map(
-            (j) =>
-                `      ${j.job_name.padEnd(15)} ${j.static_configs.flatMap((s) => s.targets).join(", ")}${j.metrics_path && j.metrics_path !== "/probe" ? ` (${j.metrics_path})` : ""}`,
-        ),
+        ...parsed.scrape_configs.flatMap((j) => {
+            const path = j.metrics_path && j.metrics_path !== "/probe" ? ` (${j.metrics_path})` : "";
+            const targets = j.static_configs.flatMap((s) => s.targets);
+            return field("      ", j.job_name, 14, [...targets.slice(0, -1), `${targets.at(-1) ?? ""}${path}`], ", ");
+        }),
         `  alerts (${alerts.length})`,
-        ...alerts.map(
-            (a) =>
-                `      ${a.alert.padEnd(24)} ${a.labels.severity.padEnd(8)} after ${a.for.padEnd(3)}  ${a.annotations.summary.replace(/\{\{[^}]*\}\}/g, "…")}`,
+        ...alerts.flatMap((a) =>
+            field(
+                "      ",
+                `${a.alert.padEnd(24)} ${a.labels.severity.padEnd(8)} after ${a.for.padEnd(3)}`,
+                0,
+                a.annotations.summary.replace(/\{\{[^}]*\}\}/g, "…"),
+            ),
         ),
-        `  delivered to: ${alertDestinations ?? "(unknown)"}`,
+        ...wrapText(alertDestinations ?? "(unknown)", "  delivered to: ", "                "),
         "",
     ];
 }
@@ -262,25 +313,84 @@ export interface PlanInput {
     readonly alertDestinations?: string;
     /** The program's warnings, as `pulumi preview` would print them. */
     readonly warnings?: readonly string[];
+    /** The stack's memory figures, as the policy pack checks them (policy/memoryFigures.ts). */
+    readonly memory: MemoryFigures;
 }
 
-export function renderPlan({ cfg, resources, maskedKeys, alertDestinations, warnings = [] }: PlanInput): string {
+/**
+ * The memory figures as the plan's overview and npm run policy's summary print them (`memory` among fields of
+ * `keyWidth`), so the two read alike.
+ */
+export function memoryField(memory: MemoryFigures, keyWidth = 9): string[] {
+    return field("  ", "memory", keyWidth, memoryLine(memory));
+}
+
+/** Where the stack runs, in a few words. */
+function targetText(cfg: StackConfig): string {
+    if (cfg.droplet) return `droplet: ${cfg.droplet.size} in ${cfg.droplet.region}`;
+    if (cfg.ssh) return `ssh: an existing VM, ${cfg.ssh.user}@${cfg.ssh.host}`;
+    return "local: this machine's Docker daemon";
+}
+
+/**
+ * The plan's first screen: what the stack is, how big, and whether its memory fits, before any detail. The memory
+ * line is the one npm run policy and npm run bench print; the per-container limits below add up to more, since the
+ * jobs and the replacements they count do not all run at once.
+ */
+function overview(
+    cfg: StackConfig,
+    resources: RegisteredResource[],
+    memory: MemoryFigures,
+    maskedKeys: readonly string[],
+): string[] {
     const containers = resources.filter((r) => r.type === TYPES.container);
-    const memory = containers.reduce((sum, c) => sum + plain<number>(c.inputs.memory, 0), 0);
+    const jobs = containers.filter((c) => label(c, "com.freshtrack.kind") === "job").length;
+    const row = (key: string, value: string) => field("  ", key, 9, value);
+    return [
+        ...row("target", targetText(cfg)),
+        ...row("domain", cfg.domain),
+        ...row("TLS", cfg.tlsMode),
+        ...row(
+            "app",
+            `${cfg.app.version}${cfg.app.build ? ", built from a checkout" : ""}, demo data ${cfg.demoData ? "on" : "off"}`,
+        ),
+        ...row(
+            "backups",
+            `'${cfg.backup.schedule}', kept ${cfg.backup.retentionDays} days${cfg.backup.offsite ? ", with an offsite copy" : ""}`,
+        ),
+        ...row(
+            "resources",
+            `${resources.length} (${resources.filter((r) => !r.custom).length} of them components), ${resources.filter((r) => r.options.protect).length} protected; ${containers.length} containers, ${jobs} of them jobs`,
+        ),
+        ...memoryField(memory),
+        ...row(
+            "secrets",
+            maskedKeys.length > 0
+                ? `encrypted config shown masked: ${maskedKeys.join(", ")}`
+                : "no encrypted config in this stack file",
+        ),
+    ];
+}
+
+export function renderPlan({
+    cfg,
+    resources,
+    maskedKeys,
+    alertDestinations,
+    warnings = [],
+    memory,
+}: PlanInput): string {
+    const containers = resources.filter((r) => r.type === TYPES.container);
     const cpus = containers.reduce((sum, c) => sum + Number(plain<string>(c.inputs.cpus, "0")), 0);
     const protectedCount = resources.filter((r) => r.options.protect).length;
     const lines = [
         `FreshTrack plan for stack '${cfg.stack}': what \`pulumi up\` would create`,
-        `  target ${cfg.target}, domain ${cfg.domain}, TLS ${cfg.tlsMode}, app ${cfg.app.version}, demo data ${cfg.demoData ? "on" : "off"}`,
-        `  backups '${cfg.backup.schedule}' kept ${cfg.backup.retentionDays} days`,
-        maskedKeys.length > 0
-            ? `  encrypted config shown masked: ${maskedKeys.join(", ")}`
-            : "  no encrypted config in this stack file",
+        ...overview(cfg, resources, memory, maskedKeys),
         "",
         ...(warnings.length > 0
             ? [
                   `Warnings (pulumi preview and pulumi up print these too)`,
-                  ...warnings.map((w) => `  WARNING ${w.split("\n").join("\n  ")}`),
+                  ...warnings.flatMap((w) => wrapText(w, "  WARNING ", " ".repeat(10))),
                   "",
               ]
             : []),
@@ -290,13 +400,31 @@ export function renderPlan({ cfg, resources, maskedKeys, alertDestinations, warn
         ...describeCloud(resources),
         ...describeMonitoring(resources, alertDestinations),
         "Start order (each step waits for the one before to be healthy, or for its jobs to exit 0)",
-        ...startOrder(resources).map((names, i) => `  ${i + 1}. ${names.join(", ")}`),
+        ...startOrder(resources).flatMap((names, i) => wrapItems(names, `  ${i + 1}. `, "     ", ", ")),
         "",
-        `Containers (${containers.length}; limits add up to ${memory} MB and ${Math.round(cpus * 100) / 100} CPUs)`,
+        // Not a memory sum: the limits of jobs and replacements never all hold at once (the overview's memory line).
+        `Containers (${containers.length}, jobs included; their CPU limits add up to ${Math.round(cpus * 100) / 100}; for memory see the overview)`,
         ...containers
             .sort((a, b) => a.name.localeCompare(b.name))
             .flatMap((c) => [...describeContainer(c, resources), ""]),
         `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].${warnings.length > 0 ? ` ${warnings.length} warning(s) at the top.` : ""}`,
     ];
     return lines.join("\n");
+}
+
+/**
+ * What `npm run plan -- <stack>` prints for a stack's settings: the program run under mocks, and its memory figures
+ * with the memory-budget settings of the stack's environment (policy/config/<environment>.json).
+ */
+export async function planText(settings: StackSettings): Promise<string> {
+    const run = await runUnderMocks(settings, deployStack);
+    const cfg = run.result.cfg;
+    return renderPlan({
+        cfg,
+        resources: run.resources,
+        maskedKeys: settings.secretKeys,
+        alertDestinations: run.result.alertDestinations,
+        warnings: run.warnings,
+        memory: stackMemory(run.resources, memorySettingsOf(cfg.environment)),
+    });
 }

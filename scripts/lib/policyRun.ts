@@ -23,6 +23,8 @@ import { Environment } from "../../components/config";
 import { isUnknownValueError, policyIsType, policyProps, WIRE } from "../../components/sdkInternals";
 import { closestMatch } from "../../components/validation";
 import { POLICIES } from "../../policy/policies";
+import { MemoryFigures, memoryFigures, MemorySettings } from "../../policy/memoryFigures";
+import { memoryBudget } from "../../policy/rules/stack";
 
 /** The sentinel the policy server sees for an unknown value (components/sdkInternals.ts, WIRE). */
 export const UNKNOWN_SENTINEL = WIRE.unknown;
@@ -164,6 +166,23 @@ export function fromRegistered(resources: RegisteredResource[]): PolicyInput[] {
         },
         ...(r.parent ? { parent: r.parent } : {}),
     }));
+}
+
+/**
+ * The memory-budget settings (headroom, hostMemoryMb) of an environment: its pack config, the file `npm run policy`
+ * and `pulumi up --policy-pack` read, with the rule's defaults under it.
+ */
+export function memorySettingsOf(environment: Environment): MemorySettings {
+    const { headroom, hostMemoryMb } = settingsFor(memoryBudget, readEnvironmentPackConfig(environment)).config as {
+        headroom: number;
+        hostMemoryMb: number;
+    };
+    return { headroom, hostMemoryMb };
+}
+
+/** A mocked run's memory figures, read from what the pack would see (policy/memoryFigures.ts). */
+export function stackMemory(resources: RegisteredResource[], settings: MemorySettings): MemoryFigures {
+    return memoryFigures(fromRegistered(resources), settings);
 }
 
 /** A rule's enforcement level and config as the engine hands them over: schema defaults under the pack config. */
@@ -349,6 +368,22 @@ export function findingLines(findings: readonly Finding[], width = 100, containe
         }
     }
     return lines;
+}
+
+/**
+ * Advisory findings in brief: one heading per rule with its count, in the form findingLines gives mandatory rules. An
+ * advisory finding never stops an update: the engine fails a resource only on a mandatory one
+ * (pulumi/pulumi@v3.259.0 pkg/resource/deploy/analyze_snapshot.go:78-83), and the shipped ones are the exceptions the
+ * Services record, the same on every run, so listed at length they bury the violation that matters.
+ */
+export function advisorySummaryLines(findings: readonly Finding[]): string[] {
+    const blocking = mandatory(findings);
+    const counts = new Map<string, number>();
+    for (const f of findings.filter((x) => !blocking.includes(x))) {
+        const heading = `${f.enforcementLevel.padEnd(9)} ${f.policy}`;
+        counts.set(heading, (counts.get(heading) ?? 0) + 1);
+    }
+    return [...counts].map(([heading, count]) => `  ${heading} (${count})`);
 }
 
 /** The last line of `npm run policy`: the verdict, so it is the line an operator reads first. */
