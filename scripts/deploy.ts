@@ -19,16 +19,56 @@ import { placeholderValues } from "../components/config";
 import { notify } from "../operator/notify";
 import { destinationsFromConfig } from "./lib/destinations";
 import { loadStackConfigFor } from "./lib/stackFiles";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 import { OperatorStack, selectStack } from "./lib/workspace";
 import { retryPlan, RetryPlan } from "./lib/retryPlan";
 
+/** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
+export const COMMAND_LINE: CommandLineSpec = {
+    summary: "`pulumi up` a stack with the policy pack, and announce the update if it fails",
+    details: [
+        "The update runs through the Automation API (the Pulumi CLI and access to the stack's state are needed), " +
+            "with the policy pack and policy/config/<environment>.json of the stack's freshtrack:environment. The " +
+            "program announces a completed update itself; this script announces a failed one to the configured " +
+            "destinations, and a failed announcement never changes the result.",
+    ],
+    stack: { description: "The stack to deploy." },
+    options: {
+        "allow-examples": {
+            type: "boolean",
+            description:
+                "Deploy a droplet or VM stack that still has the shipped documentation examples (example.com, " +
+                "203.0.113.0/24, ...), for a throwaway test with internal TLS. Without it such a stack is refused " +
+                "before anything is touched, each example listed.",
+        },
+        "no-auto-replace": {
+            type: "boolean",
+            description:
+                "Leave failed containers and jobs to `pulumi up` and to you. Without it the stack's state is read " +
+                "first, and a container an earlier update left unfinished (a failed health wait) or a job that " +
+                "exited non-zero is passed as --replace, with a line saying why: a plain retry would keep it.",
+        },
+    },
+    exitCodes: [
+        ["0", "deployed"],
+        ["1", "the update failed, the stack still has the documentation examples, or its config is invalid"],
+        ["2", "a usage error, an unknown stack, no Pulumi CLI or state, or an interrupted update to clear first"],
+    ],
+    examples: [
+        {
+            command: "npm run deploy -- prod",
+            what: "Deploy prod, once `npm run plan` and `npm run policy` look right.",
+        },
+        {
+            command: "npm run deploy -- prod --no-auto-replace",
+            what: "Retry after a failed update, leaving what failed as it is.",
+        },
+    ],
+};
+
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("deploy", argv, {
-        usage: "<stack> [--allow-examples] [--no-auto-replace]",
-        options: { "allow-examples": { type: "boolean" }, "no-auto-replace": { type: "boolean" } },
-    });
+    const line = commandLine("deploy", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const cfg = loadStackConfigFor(stack);
@@ -117,4 +157,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-runCli("deploy", main);
+if (require.main === module) runCli("deploy", main);

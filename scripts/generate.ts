@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderProjectConfig } from "../components/config";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 import { REPO_ROOT } from "./lib/stackFiles";
 
@@ -22,21 +22,38 @@ export function projectFileWithSchema(current: string): string {
     return current.slice(0, at) + renderProjectConfig();
 }
 
+/** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
+export const COMMAND_LINE: CommandLineSpec = {
+    summary: "write Pulumi.yaml's config block from the schema, or check that it is current",
+    details: [
+        `The block starts at the line "${GENERATED_MARKER}"; everything above it is kept. Run it after ` +
+            "changing components/config/schema.ts: test/configSchema.test.ts fails while the file is stale.",
+    ],
+    options: {
+        check: {
+            type: "boolean",
+            description: "Change nothing; exit 1 if the config block differs from the schema.",
+        },
+        file: {
+            type: "string",
+            value: "<path>",
+            description: "The Pulumi.yaml to write or check. Default: the project's own.",
+        },
+    },
+    exitCodes: [
+        ["0", "the block was written, or was current already"],
+        ["1", "the block is stale (with --check)"],
+        ["2", "a usage error, or the file has no line to put the block after"],
+    ],
+    examples: [
+        { command: "npm run generate", what: "Rewrite the config block after changing the schema." },
+        { command: "npm run generate -- --check", what: "Only check it, as the tests do." },
+    ],
+};
+
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("generate", argv, {
-        usage:
-            "[--check] [--file <path>]\n" +
-            "  --check        change nothing; exit 1 if the config block is stale\n" +
-            "  --file <path>  the Pulumi.yaml to write or check (default: the project's own)\n" +
-            "  example: npm run generate -- --check",
-        options: { check: { type: "boolean" }, file: { type: "string" } },
-        stacks: "many",
-    });
+    const line = commandLine("generate", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
-    if (line.stacks.length > 0) {
-        console.error(`generate: unexpected argument '${line.stacks[0]}'; it takes no stack`);
-        return 2;
-    }
     const file = typeof line.values.file === "string" ? line.values.file : path.join(REPO_ROOT, "Pulumi.yaml");
     const current = fs.readFileSync(file, "utf8");
     const wanted = projectFileWithSchema(current);

@@ -16,16 +16,54 @@ import { DATABASE } from "../components/services/context";
 import { askForStackName } from "./lib/confirm";
 import { chooseBackup, confirmationText } from "./lib/restorePlan";
 import { loadStackConfigFor } from "./lib/stackFiles";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { backupContainer, dockerOn, exitStatusFor, HostDocker, listBackups, runStep } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
 
+/** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
+export const COMMAND_LINE: CommandLineSpec = {
+    summary: "restore a database backup on a stack's host, after you type the stack's name",
+    details: [
+        "It runs freshtrack-restore in the stack's backup container, which checks the whole dump before it " +
+            "touches anything, restores into a new database, and swaps it in, keeping the replaced one as " +
+            "<database>_before_restore_<time> (docs/operations.md, Backups and restore). Droplet and ssh targets " +
+            "are reached over SSH with the deploy key from the stack's outputs, so the Pulumi CLI and access to " +
+            "the stack's state are needed.",
+    ],
+    stack: { description: "The stack whose database is restored." },
+    arguments: [
+        {
+            name: "backup",
+            description:
+                "The dump to restore, by its file name in /backups/postgres on the host, such as " +
+                "freshtrack-scheduled-20261123T031500Z.dump. Default: the newest. A name that is not there is " +
+                "refused, and the five newest are listed.",
+        },
+    ],
+    options: {
+        yes: {
+            type: "boolean",
+            description:
+                "Restore without asking. Without it the script says what will happen and asks you to type the " +
+                "stack's name; any other answer, or the end of input, refuses.",
+        },
+    },
+    exitCodes: [
+        ["0", "restored"],
+        ["1", "refused (not confirmed), no such backup, the restore failed, or the stack's config is invalid"],
+        ["2", "a usage error, an unknown stack, no backup container, or the host not reached over ssh"],
+    ],
+    examples: [
+        { command: "npm run restore -- prod", what: "Restore prod's newest backup, after you type prod." },
+        {
+            command: "npm run restore -- prod freshtrack-scheduled-20261123T031500Z.dump --yes",
+            what: "Restore a named dump without the question.",
+        },
+    ],
+};
+
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("restore", argv, {
-        usage: "<stack> [backup] [--yes]",
-        options: { yes: { type: "boolean" } },
-        extraPositionals: 1,
-    });
+    const line = commandLine("restore", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const yes = line.values.yes === true;
@@ -66,4 +104,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-runCli("restore", main);
+if (require.main === module) runCli("restore", main);

@@ -29,7 +29,7 @@ import {
     writeFileInContainer,
 } from "./lib/hostDocker";
 import { loadStackConfigFor } from "./lib/stackFiles";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 import { OperatorStack, selectStack } from "./lib/workspace";
 import { checkPinnedTag } from "../components/validation";
@@ -46,20 +46,52 @@ function describePlan(stack: string, plan: RollbackPlan, tables: readonly { tabl
     ].join("\n");
 }
 
+/** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
+export const COMMAND_LINE: CommandLineSpec = {
+    summary: "go back to the previous (or a named) app version, after a backup and an export",
+    details: [
+        "It reads the stack's update history, shows the plan and asks for the stack's name. Then it takes a " +
+            "database backup, a CSV export of the rows written since the current version went live and a " +
+            "manifest, all in the backups volume; sets freshtrack:appVersion in Pulumi.<stack>.yaml; and runs " +
+            "`pulumi up` with the policy pack, as `npm run deploy` does (without its replacement of failed containers " +
+            "and jobs). Migrations are not undone (docs/operations.md, Going back a version). The Pulumi CLI and " +
+            "access to the stack's state are needed.",
+    ],
+    stack: { description: "The stack to roll back." },
+    options: {
+        to: {
+            type: "string",
+            value: "<version>",
+            description:
+                "The app version to go back to: a version tag that ran on the stack before the current one. " +
+                "Default: the version that ran just before the current one.",
+            check: checkPinnedTag,
+        },
+        yes: {
+            type: "boolean",
+            description:
+                "Go ahead without asking. Without it the script prints its plan and asks you to type the stack's " +
+                "name; any other answer, or the end of input, refuses.",
+        },
+    },
+    exitCodes: [
+        ["0", "rolled back"],
+        ["1", "refused (not confirmed), no version to go back to, a step or the update failed, or an invalid config"],
+        ["2", "a usage error, an unknown stack, no Pulumi CLI or state, or the host not reached over ssh"],
+    ],
+    examples: [
+        { command: "npm run rollback -- prod", what: "Go back to the version that ran before, after you type prod." },
+        { command: "npm run rollback -- prod --to 1.4.1 --yes", what: "Go back to 1.4.1 without the question." },
+    ],
+};
+
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("rollback", argv, {
-        usage: "<stack> [--to <version>] [--yes]",
-        options: { to: { type: "string" }, yes: { type: "boolean" } },
-    });
+    const line = commandLine("rollback", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const yes = line.values.yes === true;
+    // The spec's check refused a --to that is no version tag.
     const requested = typeof line.values.to === "string" ? line.values.to : undefined;
-    const versionProblem = requested !== undefined ? checkPinnedTag(requested) : undefined;
-    if (versionProblem) {
-        console.error(`rollback: --to ${requested}: expected ${versionProblem}`);
-        return 2;
-    }
     const started = Date.now();
     const cfg = loadStackConfigFor(stack);
 
@@ -180,4 +212,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-runCli("rollback", main);
+if (require.main === module) runCli("rollback", main);

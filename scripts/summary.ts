@@ -9,13 +9,38 @@
 import { readStackOutputs } from "./lib/workspace";
 import { renderSummary } from "./lib/summary";
 import { runCli } from "./lib/cli";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, CommandLineSpec } from "./lib/commandLine";
+
+/** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
+export const COMMAND_LINE: CommandLineSpec = {
+    summary: "print a deployed stack's URLs, credentials and next steps, from its outputs",
+    details: [
+        "The outputs are read through the Automation API: the Pulumi CLI, access to the stack's state and its " +
+            "passphrase are needed, even without --show-secrets (outputs are read with their secrets, which the " +
+            "script then masks).",
+    ],
+    stack: { description: "The deployed stack to summarise." },
+    options: {
+        "show-secrets": {
+            type: "boolean",
+            description:
+                "Print the credentials (passwords, the deploy key, the internal services' credentials) in clear, " +
+                "but only to a terminal: when the output is redirected they stay masked, with a warning on stderr. " +
+                "Without it every secret is shown as [secret].",
+        },
+    },
+    exitCodes: [
+        ["0", "the summary was printed"],
+        ["2", "a usage error, an unknown stack, or the stack's outputs could not be read"],
+    ],
+    examples: [
+        { command: "npm run summary -- prod", what: "URLs and next steps of prod, secrets masked." },
+        { command: "npm run summary -- prod --show-secrets", what: "The same with the credentials, in a terminal." },
+    ],
+};
 
 async function main(argv: string[]): Promise<number> {
-    const line = commandLine("summary", argv, {
-        usage: "<stack> [--show-secrets]",
-        options: { "show-secrets": { type: "boolean" } },
-    });
+    const line = commandLine("summary", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
     const showSecrets = line.values["show-secrets"] === true;
@@ -34,4 +59,4 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-runCli("summary", main);
+if (require.main === module) runCli("summary", main);

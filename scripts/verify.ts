@@ -15,7 +15,7 @@ import { buildPlan, StackUrls, VerifyPlan } from "../components/verify/plan";
 import { runPlan } from "../operator/verify/runPlan";
 import { PLAN_ENV } from "../components/postDeploy/verification";
 import { loadStackConfigFor } from "./lib/stackFiles";
-import { commandLine } from "./lib/commandLine";
+import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { readStackOutputs } from "./lib/workspace";
 import { runCli } from "./lib/cli";
 
@@ -37,6 +37,26 @@ async function planForStack(stack: string): Promise<VerifyPlan> {
     );
 }
 
+/** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
+export const COMMAND_LINE: CommandLineSpec = {
+    summary: "run the verification gate against a deployed stack and report what failed",
+    details: [
+        "The checks: every health endpoint passing as many times in a row as freshtrack:verification asks (3 by " +
+            "default), the TLS certificate, the end-to-end sensor alert where configured, Prometheus targets and " +
+            "Grafana. The report gives each check, what was expected, what was seen and where to look. The " +
+            "settings come from Pulumi.<stack>.yaml; the URLs, the CA and the admin password from the stack's " +
+            "outputs, read through the Automation API, so the Pulumi CLI and access to the stack's state are " +
+            "needed. `pulumi up` runs the same gate as its last step (`scripts/verify.ts --from-env`, not for operators).",
+    ],
+    stack: { description: "The deployed stack to verify." },
+    exitCodes: [
+        ["0", "every check passed"],
+        ["1", "a check failed, or the stack's config is invalid"],
+        ["2", "a usage error, an unknown stack, or the stack's outputs could not be read"],
+    ],
+    examples: [{ command: "npm run verify -- prod", what: "Verify prod by hand, after an incident or a fix." }],
+};
+
 async function main(argv: string[]): Promise<number> {
     let plan: VerifyPlan;
     if (argv[0] === "--from-env") {
@@ -47,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
         }
         plan = JSON.parse(raw) as VerifyPlan;
     } else {
-        const line = commandLine("verify", argv, { usage: "<stack>" });
+        const line = commandLine("verify", argv, COMMAND_LINE);
         if ("exitCode" in line) return line.exitCode;
         plan = await planForStack(line.stacks[0]!);
     }
@@ -58,4 +78,4 @@ async function main(argv: string[]): Promise<number> {
     return failed ? 1 : 0;
 }
 
-runCli("verify", main);
+if (require.main === module) runCli("verify", main);

@@ -49,6 +49,11 @@ const SPAWNERS = new Set(["spawn", "spawnSync", "execFile", "execFileSync", "for
 const PROCESS_ALLOWED: Readonly<Record<string, { programs: readonly string[]; why: string }>> = {
     "scripts/lib/hostDocker.ts": { programs: ["docker", "ssh"], why: "docker here, or over ssh on the stack's host" },
     "scripts/preflight.ts": { programs: ["ssh"], why: "the pre-flight script, run on the host over ssh" },
+    "scripts/ssh.ts": { programs: ["ssh"], why: "the operator's own login to the stack's host (npm run ssh)" },
+    "scripts/tasks.ts": {
+        programs: ["tsc", "mocha", "prettier", "eslint"],
+        why: "npm's tool scripts (build, typecheck, test, lint, format): the local binaries their TASKS rows run",
+    },
 };
 
 /**

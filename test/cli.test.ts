@@ -5,7 +5,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../components/config";
 import { describeFailure } from "../scripts/lib/cli";
-import { commandLine, CommandLineSpec } from "../scripts/lib/commandLine";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The stacks of this checkout as the scripts list them (an operator may have added their own). */
@@ -65,93 +64,6 @@ describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
             );
         });
     }
-});
-
-describe("every script reads its command line the same way (scripts/lib/commandLine.ts)", () => {
-    /** Runs commandLine with console output captured. */
-    function parse(argv: string[], spec: CommandLineSpec) {
-        const out: string[] = [];
-        const err: string[] = [];
-        const saved = { log: console.log, error: console.error };
-        console.log = (m: string) => void out.push(m);
-        console.error = (m: string) => void err.push(m);
-        try {
-            return { result: commandLine("restore", argv, spec), out: out.join("\n"), err: err.join("\n") };
-        } finally {
-            Object.assign(console, saved);
-        }
-    }
-    const restore: CommandLineSpec = {
-        usage: "<stack> [backup] [--yes]",
-        options: { yes: { type: "boolean" } },
-        extraPositionals: 1,
-    };
-
-    it("reads the stack, options and allowed extra arguments", () => {
-        expect(parse(["prod", "freshtrack-x.dump", "--yes"], restore).result).to.deep.equal({
-            stacks: ["prod"],
-            values: { yes: true },
-            extra: ["freshtrack-x.dump"],
-        });
-        const rollback = parse(["prod", "--to=1.4.1"], {
-            usage: "<stack> [--to <version>]",
-            options: { to: { type: "string" } },
-        });
-        expect(rollback.result).to.deep.equal({ stacks: ["prod"], values: { to: "1.4.1" }, extra: [] });
-    });
-
-    it("--help prints the usage on stdout and stops with exit 0", () => {
-        const { result, out, err } = parse(["--help"], restore);
-        expect(result).to.deep.equal({ exitCode: 0 });
-        expect(out).to.equal(`usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}`);
-        expect(err).to.equal("");
-    });
-
-    it("an unknown option is named, with the option it probably meant, then the usage; exit 2", () => {
-        const { result, err } = parse(["prod", "-y"], restore);
-        expect(result).to.deep.equal({ exitCode: 2 });
-        expect(err.split("\n")[0]).to.equal("restore: unknown option -y; did you mean --yes?");
-        expect(parse(["prod", "--force"], restore).err.split("\n")[0]).to.equal("restore: unknown option --force");
-    });
-
-    it("an option given a value it does not take, and a mistyped --help, are named as such", () => {
-        expect(parse(["prod", "--yes=1"], restore).err.split("\n")[0]).to.equal("restore: option --yes takes no value");
-        expect(parse(["prod", "--hepl"], restore).err.split("\n")[0]).to.equal(
-            "restore: unknown option --hepl; did you mean --help?",
-        );
-    });
-
-    it("an option without its value, and an argument too many, are each named", () => {
-        expect(
-            parse(["prod", "--to"], {
-                usage: "<stack> [--to <version>]",
-                options: { to: { type: "string" } },
-            }).err.split("\n")[0],
-        ).to.equal("restore: option --to needs a value");
-        expect(parse(["prod", "a.dump", "b.dump"], restore).err.split("\n")[0]).to.equal(
-            "restore: unexpected argument 'b.dump'",
-        );
-    });
-
-    it("no stack prints the usage; several stacks only where the script takes several", () => {
-        expect(parse([], restore)).to.deep.include({
-            result: { exitCode: 2 },
-            err: `usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}`,
-        });
-        expect(parse(["dev", "prod"], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({
-            stacks: ["dev", "prod"],
-            values: {},
-            extra: [],
-        });
-        expect(parse([], { usage: "[<stack> ...]", stacks: "many" }).result).to.deep.equal({
-            stacks: [],
-            values: {},
-            extra: [],
-        });
-        expect(parse(["dev", "prod"], { usage: "<stack>" }).err.split("\n")[0]).to.equal(
-            "restore: unexpected argument 'prod'",
-        );
-    });
 });
 
 describe("scripts that read a deployed stack say plainly when the Pulumi CLI is missing", () => {

@@ -16,8 +16,10 @@
  *   passes column 120 is a string, template or regular expression literal, which neither tool breaks, followed only
  *   by what prettier keeps beside it (`,`, `)`, `;`, `", () => {`). A comment past column 120 fails even on a line
  *   that holds a string, which max-len's ignoreStrings lets through (it skips every such line).
- * - The gate's settings are pinned: tsconfig.json's compilerOptions (each strictness flag), package.json's lint,
- *   format, typecheck, test and test:* scripts word for word, and .ci/run running `npm run lint` under `set -e`.
+ * - The gate's settings are pinned: tsconfig.json's compilerOptions (each strictness flag); package.json's lint,
+ *   format, typecheck, test and test:* scripts, each running its task of scripts/tasks.ts, and the commands that
+ *   task's row of TASKS runs, word for word (the runner runs the row: a narrowed lint or a dropped test glob is
+ *   there); and .ci/run running `npm run lint` under `set -e`.
  */
 import { expect } from "chai";
 import { execFileSync } from "child_process";
@@ -25,6 +27,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { ROOT } from "./sourceTree";
+import { Task, TASKS } from "../scripts/tasks";
 
 const CODE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const WIDTH = 120;
@@ -246,23 +249,43 @@ const COMPILER_OPTIONS: Readonly<Record<string, unknown>> = {
     ...{ target: "ES2022", module: "commonjs", moduleResolution: "node", lib: ["ES2022"], types: ["node", "mocha"] },
     ...{ sourceMap: true, outDir: "bin" },
 };
-/** package.json's gate scripts, word for word: the checks CI runs and their scope and warning budget. */
-const UNIT_IGNORES = ["stack", "servers", "ssh", "real"].map((k) => ` --ignore 'test/**/*.${k}.test.ts'`).join("");
-const GATE_SCRIPTS: Readonly<Record<string, string>> = {
-    lint: "prettier --check . && eslint --max-warnings 0 .",
-    format: "prettier --write . && eslint --fix .",
-    typecheck: "tsc --noEmit -p .",
-    test: "tsc --noEmit -p . && mocha 'test/**/*.test.ts'",
-    "test:unit": `mocha 'test/**/*.test.ts'${UNIT_IGNORES}`,
-    "test:stacks": "mocha 'test/**/*.stack.test.ts'",
-    "test:servers": "mocha 'test/**/*.servers.test.ts'",
-    "test:ssh": "mocha 'test/**/*.ssh.test.ts'",
-    "test:engine": "mocha 'test/**/*.real.test.ts'",
+/**
+ * The gate's commands, word for word, as scripts/tasks.ts runs them (argv, no shell: a glob goes to mocha as written):
+ * the checks CI runs and their scope and warning budget. Each script of package.json runs its task of the same name.
+ */
+const UNIT_IGNORES = ["stack", "servers", "ssh", "real"].flatMap((k) => ["--ignore", `test/**/*.${k}.test.ts`]);
+const GATE_COMMANDS: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
+    lint: [
+        ["prettier", "--check", "."],
+        ["eslint", "--max-warnings", "0", "."],
+    ],
+    format: [
+        ["prettier", "--write", "."],
+        ["eslint", "--fix", "."],
+    ],
+    typecheck: [["tsc", "--noEmit", "-p", "."]],
+    test: [
+        ["tsc", "--noEmit", "-p", "."],
+        ["mocha", "test/**/*.test.ts"],
+    ],
+    "test:unit": [["mocha", "test/**/*.test.ts", ...UNIT_IGNORES]],
+    "test:stacks": [["mocha", "test/**/*.stack.test.ts"]],
+    "test:servers": [["mocha", "test/**/*.servers.test.ts"]],
+    "test:ssh": [["mocha", "test/**/*.ssh.test.ts"]],
+    "test:engine": [["mocha", "test/**/*.real.test.ts"]],
 };
-const isGate = (name: string) => name in GATE_SCRIPTS || name.startsWith("test:");
+const isGate = (name: string) => name in GATE_COMMANDS || name.startsWith("test:");
+const taskScript = (name: string) => `ts-node --transpile-only scripts/tasks.ts ${name}`;
+const shownCommands = (commands: ReadonlyArray<readonly string[]> | undefined) =>
+    commands?.map((c) => c.join(" ")).join(" && ");
 
 /** What differs from the pins, given tsconfig.json's, package.json's and .ci/run's text. */
-function gateProblems(tsconfig: string, pkg: string, ci: string): string[] {
+function gateProblems(
+    tsconfig: string,
+    pkg: string,
+    ci: string,
+    tasks: Readonly<Record<string, Task>> = TASKS,
+): string[] {
     const parsed = ts.parseConfigFileTextToJson("tsconfig.json", tsconfig);
     const options = ((parsed.config ?? {}) as { compilerOptions?: Record<string, unknown> }).compilerOptions ?? {};
     const out: string[] = [];
@@ -272,8 +295,12 @@ function gateProblems(tsconfig: string, pkg: string, ci: string): string[] {
                 `tsconfig.json ${key} is ${JSON.stringify(options[key])}, not ${JSON.stringify(COMPILER_OPTIONS[key])}`,
             );
     const scripts = ((JSON.parse(pkg) as { scripts?: Record<string, string> }).scripts ?? {}) as Record<string, string>;
-    for (const name of new Set([...Object.keys(GATE_SCRIPTS), ...Object.keys(scripts).filter(isGate)]))
-        if (scripts[name] !== GATE_SCRIPTS[name]) out.push(`package.json script ${name} is ${scripts[name]}`);
+    const gates = [...Object.keys(GATE_COMMANDS), ...Object.keys(scripts), ...Object.keys(tasks)].filter(isGate);
+    for (const name of new Set(gates)) {
+        if (scripts[name] !== taskScript(name)) out.push(`package.json script ${name} is ${scripts[name]}`);
+        const runs = shownCommands(tasks[name]?.steps.map((s) => [s.program, ...s.args]));
+        if (runs !== shownCommands(GATE_COMMANDS[name])) out.push(`scripts/tasks.ts task ${name} runs ${runs}`);
+    }
     // A command line of its own, not in a comment; `set -e` makes its failure fail the run.
     const lines = ci.split("\n").map((l) => l.trim());
     if (!lines.includes("npm run lint")) out.push(".ci/run does not run npm run lint");
@@ -384,12 +411,34 @@ describe("lint: the formatter and the linter cannot be switched off around a lin
             "tsconfig.json noUnusedParameters",
             "tsconfig.json noUncheckedIndexedAccess",
         ]);
+        // The lint narrowed in package.json, past the runner, or in the runner's table.
         const narrowed = "prettier --check components && eslint --max-warnings 200 components";
-        const lint = pkg.replace(`"lint": "${GATE_SCRIPTS.lint}"`, `"lint": "${narrowed}"`);
+        const lint = pkg.replace(`"lint": "${taskScript("lint")}"`, `"lint": "${narrowed}"`);
         expect(gateProblems(tsconfig, lint, ci)).to.deep.equal([`package.json script lint is ${narrowed}`]);
+        const lintTask: Task = {
+            ...TASKS.lint!,
+            steps: [
+                { program: "prettier", args: ["--check", "components"] },
+                { program: "eslint", args: ["--max-warnings", "200", "components"] },
+            ],
+        };
+        expect(gateProblems(tsconfig, pkg, ci, { ...TASKS, lint: lintTask })).to.deep.equal([
+            `scripts/tasks.ts task lint runs ${narrowed}`,
+        ]);
+        // A test glob dropped from npm test, and a test script of its own (in package.json, or as a task).
+        const [typecheck, mocha] = TASKS.test!.steps;
+        const fewer: Task = { ...TASKS.test!, steps: [typecheck, { ...mocha!, args: ["test/*.test.ts"] }] };
+        expect(gateProblems(tsconfig, pkg, ci, { ...TASKS, test: fewer })).to.deep.equal([
+            "scripts/tasks.ts task test runs tsc --noEmit -p . && mocha test/*.test.ts",
+        ]);
         const more = pkg.replace('"test:ssh":', '"test:quick": "mocha test/layout.test.ts", "test:ssh":');
         expect(gateProblems(tsconfig, more, ci)).to.deep.equal([
             "package.json script test:quick is mocha test/layout.test.ts",
+        ]);
+        const quick: Task = { ...TASKS["test:unit"]!, steps: [{ program: "mocha", args: ["test/layout.test.ts"] }] };
+        expect(gateProblems(tsconfig, pkg, ci, { ...TASKS, "test:quick": quick })).to.deep.equal([
+            "package.json script test:quick is undefined",
+            "scripts/tasks.ts task test:quick runs mocha test/layout.test.ts",
         ]);
         const skipped = ci.replace("\nnpm run lint\n", "\n# npm run lint\n");
         expect(gateProblems(tsconfig, pkg, skipped)).to.deep.equal([".ci/run does not run npm run lint"]);
