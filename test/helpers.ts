@@ -110,3 +110,12 @@ export function withOffsite(settings: StackSettings): StackSettings {
     );
     return settings;
 }
+
+/**
+ * The one line the stand-in CLI makes the Automation API print: it sends no engine events, so the preview that runs
+ * before every update (scripts/lib/workspace.ts) reports no change summary (@pulumi/pulumi 3.270.0
+ * automation/stack.js:454-457). A real CLI sends them.
+ */
+export function withoutStandInArtefact(stderr: string): string {
+    return stderr.replace(/^warning: \[runtime\] Failed to parse summary event, but preview succeeded\..*\n/m, "");
+}

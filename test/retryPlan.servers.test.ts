@@ -19,6 +19,7 @@
  * same fixtures); deploy.ts is run for real against a stand-in `pulumi` on PATH that answers with a fixture
  * and records the command lines the Automation API sends it (rung 4: a real script, a stand-in server).
  */
+import { withoutStandInArtefact } from "./helpers";
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -49,6 +50,7 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
                     'message: "", environment: {}, config: {}, result: "succeeded", resourceChanges: {} };',
                 'if (is("stack", "history")) { process.stdout.write(JSON.stringify([update])); process.exit(0); }',
                 'if (is("stack", "output")) { process.stdout.write("{}"); process.exit(0); }',
+                'if (is("preview")) { process.stdout.write("Previewing update (prod)\\n"); process.exit(0); }',
                 'if (is("up")) { process.stdout.write("Updating (prod)\\n"); process.exit(0); }',
                 'process.stderr.write("fake pulumi: unexpected " + args.join(" ") + "\\n"); process.exit(1);',
                 "",
@@ -83,7 +85,7 @@ describe("npm run deploy passes the plan to `pulumi up` (rung 4: the real script
                   .split("\n")
                   .map((l) => JSON.parse(l) as string[])
             : [];
-        return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+        return { status: result.status, stdout: result.stdout, stderr: withoutStandInArtefact(result.stderr), calls };
     }
 
     const replacedBy = (calls: string[][]): string[] => {

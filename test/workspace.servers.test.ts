@@ -9,6 +9,7 @@
  * - The pack config follows `freshtrack:environment`, not the stack's name.
  * - Outputs are read without selecting the stack, secrets masked unless they may be shown; a failure is one line.
  */
+import { withoutStandInArtefact } from "./helpers";
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -70,6 +71,10 @@ function standInPulumi(dir: string): void {
             `if (is("stack", "history")) out(${JSON.stringify(JSON.stringify(history))});`,
             'if (is("config", "set")) out("");',
             'if (is("config")) out("{}");',
+            'if (is("preview") && process.env.FAKE_PREVIEW_FAIL) {',
+            '    process.stderr.write(process.env.FAKE_PREVIEW_FAIL + "\\n");',
+            "    process.exit(255);",
+            "}",
             'if (is("up") || is("preview")) out("done\\n");',
             'process.stderr.write("stand-in pulumi: unexpected " + args.join(" ") + "\\n");',
             "process.exit(1);",
@@ -123,7 +128,8 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         await stack.up(sneaky);
         await stack.preview(sneaky);
         const runs = callsIn(dir).filter((c) => c[0] === "up" || c[0] === "preview");
-        expect(runs.map((c) => c[0])).to.deep.equal(["up", "preview"]);
+        // up previews first, with the same pack (the CLI's pulumi up does too; scripts/lib/workspace.ts says why).
+        expect(runs.map((c) => c[0])).to.deep.equal(["preview", "up", "preview"]);
         for (const run of runs) {
             expect(flagValues(run, "policy-pack"), run[0]).to.deep.equal([POLICY_DIR]);
             expect(flagValues(run, "policy-pack-config"), run[0]).to.deep.equal([packConfig("development")]);
@@ -153,8 +159,10 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         expect(flagValues(up, "policy-pack-config")).to.deep.equal([packConfig("production")]);
         const staging = await selectStack("staging");
         await staging.preview();
-        const preview = callsIn(dir).find((c) => c[0] === "preview")!;
-        expect(flagValues(preview, "policy-pack-config")).to.deep.equal([packConfig("staging")]);
+        const previews = callsIn(dir).filter((c) => c[0] === "preview");
+        // The first preview is the one up ran before its update, on the production-configured stack.
+        expect(flagValues(previews[0]!, "policy-pack-config")).to.deep.equal([packConfig("production")]);
+        expect(flagValues(previews[previews.length - 1]!, "policy-pack-config")).to.deep.equal([packConfig("staging")]);
     });
 
     it("reads outputs without selecting the stack, secrets masked unless they may be shown", async () => {
@@ -166,6 +174,21 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         const calls = callsIn(dir);
         expect(calls.filter((c) => c[0] === "stack" && c[1] === "select")).to.deep.equal([]);
         expect(calls.filter((c) => c[0] === "stack").every((c) => flagValues(c, "stack")[0] === "prod")).to.equal(true);
+    });
+
+    it("up stops before the update when its preview fails (a mandatory stack-wide violation), passing --replace on", async () => {
+        const stack = await selectStack("prod");
+        process.env.FAKE_PREVIEW_FAIL = "error: preview failed: 1 mandatory policy violation (stack-memory-budget)";
+        const failure = await stack
+            .up({ replace: ["urn:pulumi:prod::freshtrack::docker:index/container:Container::backend"] })
+            .catch((err: unknown) => err);
+        delete process.env.FAKE_PREVIEW_FAIL;
+        expect(String((failure as Error).message)).to.contain("mandatory policy violation");
+        const runs = callsIn(dir).filter((c) => c[0] === "up" || c[0] === "preview");
+        expect(runs.map((c) => c[0])).to.deep.equal(["preview"]);
+        expect(flagValues(runs[0]!, "replace")).to.deep.equal([
+            "urn:pulumi:prod::freshtrack::docker:index/container:Container::backend",
+        ]);
     });
 
     it("a CLI older than 3.186 (object-typed config keys) is refused with the version it found, before any command", async () => {
@@ -234,7 +257,7 @@ describe("npm run rollback runs its update with the policy pack, as deploy does 
                     timeout: 100_000,
                 },
             );
-            expect(result.stderr).to.equal("");
+            expect(withoutStandInArtefact(result.stderr)).to.equal("");
             expect(result.status).to.equal(0);
             expect(result.stdout).to.contain("rollback: dev runs 1.4.1.");
             const calls = callsIn(dir);

@@ -56,7 +56,10 @@ export interface OperatorStack {
     history(pageSize: number): Promise<UpdateSummary[]>;
     /** Its state, secrets in plaintext (`pulumi stack export --show-secrets`). Throws a StackReadError. */
     exportState(): Promise<Deployment>;
-    /** `pulumi up`, always with the policy pack and the pack config of the stack's environment. */
+    /**
+     * `pulumi up`, always with the policy pack and the pack config of the stack's environment, after a preview with the
+     * same pack and options: a mandatory violation stops it before anything changes, as the CLI's `pulumi up` does.
+     */
     up(opts?: StackUpOptions): Promise<UpResult>;
     /** `pulumi preview`, always with the policy pack and the pack config of the stack's environment. */
     preview(opts?: StackPreviewOptions): Promise<PreviewResult>;
@@ -139,7 +142,26 @@ function operatorStack(stack: string, selected: Stack): OperatorStack {
         history: (pageSize) => reading(stack, () => selected.history(pageSize)),
         exportState: () => reading(stack, () => selected.exportStack()),
         // The pack options come last, and are read when the update starts: rollback sets the app version just before.
-        up: (opts = {}) => selected.up({ ...withoutSetHere(opts), ...policyUpOptions(stack) }),
+        // A preview runs first, as the CLI's `pulumi up` does unless told --skip-preview (pulumi v3.259.0
+        // pkg/backend/apply.go:291): the Automation API's up always skips it (automation/stack.js:179), and the engine
+        // runs the stack-wide rules (stack-memory-budget, stack-backups-and-monitoring) only after every step of an
+        // update has run (pkg/resource/deploy/deployment_executor.go:405-417), so without the preview a mandatory
+        // violation of theirs would fail the update after it had changed everything. A failed preview throws, and
+        // nothing is changed.
+        up: async (opts = {}) => {
+            const { onOutput, replace, target, targetDependents, parallel, color, message } = withoutSetHere(opts);
+            await selected.preview({
+                ...(onOutput ? { onOutput } : {}),
+                ...(replace ? { replace } : {}),
+                ...(target ? { target } : {}),
+                ...(targetDependents !== undefined ? { targetDependents } : {}),
+                ...(parallel !== undefined ? { parallel } : {}),
+                ...(color ? { color } : {}),
+                ...(message !== undefined ? { message } : {}),
+                ...policyUpOptions(stack),
+            });
+            return selected.up({ ...withoutSetHere(opts), ...policyUpOptions(stack) });
+        },
         preview: (opts = {}) => selected.preview({ ...withoutSetHere(opts), ...policyUpOptions(stack) }),
     };
 }
