@@ -9,29 +9,11 @@
  * (`<stack>`, `$STACK`, an option's own value name such as `N`) stand for any value.
  */
 import { expect } from "chai";
+import { ROOT, SCRIPTS, specOf } from "./scriptSpecs";
 import * as fs from "fs";
 import * as path from "path";
 import { CommandLineSpec, npmScriptArgs, parseCommandLine } from "../scripts/lib/commandLine";
 import { codeSpans, lines } from "./docsCheck/markdown";
-
-const ROOT = path.resolve(__dirname, "..");
-const SCRIPTS = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: object })
-    .scripts as Record<string, string>;
-
-/** The spec an npm script reads its command line with, from the module its command runs (and the task it names). */
-async function specOf(command: string): Promise<CommandLineSpec> {
-    const m = /^ts-node --transpile-only (scripts\/\w+\.ts)(?: ([\w:-]+))?$/.exec(command);
-    if (!m) throw new Error(`'${command}' is not a script of scripts/ run by ts-node, so it has no spec`);
-    const loaded = (await import(path.join(ROOT, m[1]!))) as {
-        COMMAND_LINE?: CommandLineSpec;
-        TASKS?: Record<string, unknown>;
-        taskCommandLine?: (task: never) => CommandLineSpec;
-    };
-    if (m[2] === undefined && loaded.COMMAND_LINE) return loaded.COMMAND_LINE;
-    const task = m[2] !== undefined ? loaded.TASKS?.[m[2]] : undefined;
-    if (task && loaded.taskCommandLine) return loaded.taskCommandLine(task as never);
-    throw new Error(`${m[1]} exports no COMMAND_LINE (or TASKS entry) for '${command}'`);
-}
 
 const NPM_COMMAND = /\bnpm\s+(?:run|run-script|test|tst|t)\b/g;
 

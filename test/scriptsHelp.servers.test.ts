@@ -8,13 +8,13 @@
  * nothing: the copy holds a file prettier would rewrite, so a script that formats (or builds) on --help is seen.
  */
 import { expect } from "chai";
+import { ROOT, SCRIPTS, specOf } from "./scriptSpecs";
 import { execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-    CommandLineSpec,
     helpText,
     HELP_WIDTH,
     npmCommand,
@@ -23,27 +23,9 @@ import {
     synopsis,
 } from "../scripts/lib/commandLine";
 
-const ROOT = path.resolve(__dirname, "..");
-const SCRIPTS = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: object })
-    .scripts as Record<string, string>;
 /** A file prettier would rewrite (its layout is wrong on purpose), planted in the copy. */
 const PROBE = "formatProbe.ts";
 const PROBE_TEXT = "export const  probe = { a:1 }\n";
-
-/** The spec an npm script reads its command line with, from the module its command runs (and the task it names). */
-async function specOf(command: string): Promise<CommandLineSpec> {
-    const m = /^ts-node --transpile-only (scripts\/\w+\.ts)(?: ([\w:-]+))?$/.exec(command);
-    if (!m) throw new Error(`'${command}' is not a script of scripts/ run by ts-node, so it cannot explain itself`);
-    const loaded = (await import(path.join(ROOT, m[1]!))) as {
-        COMMAND_LINE?: CommandLineSpec;
-        TASKS?: Record<string, unknown>;
-        taskCommandLine?: (task: never) => CommandLineSpec;
-    };
-    if (m[2] === undefined && loaded.COMMAND_LINE) return loaded.COMMAND_LINE;
-    const task = m[2] !== undefined ? loaded.TASKS?.[m[2]] : undefined;
-    if (task && loaded.taskCommandLine) return loaded.taskCommandLine(task as never);
-    throw new Error(`${m[1]} exports no COMMAND_LINE (or TASKS entry) for '${command}'`);
-}
 
 /** Every file of the copy (node_modules aside), with what would show a change: size, mtime, content. */
 function snapshot(dir: string): Map<string, string> {
