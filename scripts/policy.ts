@@ -30,6 +30,7 @@ import {
     stackMemory,
 } from "./lib/policyRun";
 import { memoryField } from "./lib/planReport";
+import { fitToWidth } from "./lib/planLayout";
 import { loadStackSettings, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     const containers = run.resources.filter((r) => r.type === TYPES.container).map((r) => r.name);
     if (blocking.length > 0) {
         console.log("Mandatory violations: pulumi preview and pulumi up fail on each");
-        for (const text of findingLines(blocking, 100, containers)) console.log(text);
+        for (const text of findingLines(blocking, 100, containers)) console.log(fitToWidth(text));
     }
     if (advisory.length > 0) {
         // Information, shown apart from the violations: `pulumi preview` and `up` report the same findings every time
@@ -94,11 +95,11 @@ async function main(argv: string[]): Promise<number> {
         console.log("Advisory findings, for information: they never block an update and need no action");
         const lines =
             line.values.all === true ? findingLines(advisory, 100, containers) : advisorySummaryLines(advisory);
-        for (const text of lines) console.log(text);
+        for (const text of lines) console.log(fitToWidth(text));
         if (line.values.all !== true)
             console.log(`  Each with its resource and reason: npm run policy -- ${stack} --all`);
     }
-    console.log(`\n${policyVerdict(stack, findings)}`);
+    console.log(`\n${fitToWidth(policyVerdict(stack, findings))}`);
     return blocking.length > 0 ? 1 : 0;
 }
 

@@ -114,6 +114,8 @@ describe("benchmark: the report reads as a measurement unless a target is missed
             const report = renderBench([run]);
             const verdict = benchVerdict([run], 12.3);
             expect(report, report).to.not.match(FAILURE_WORD);
+            // Within 120 columns, the critical path included (issue 17 newcomer pass: it ran to 360).
+            expect(report.split("\n").filter((l) => [...l].length > 120)).to.deep.equal([]);
             expect(verdict.line).to.not.match(FAILURE_WORD);
             expect(verdict.exitCode).to.equal(0);
             expect(report).to.contain(

@@ -276,6 +276,15 @@ describe("config: components/config", () => {
             );
         });
 
+        it("says how to write a quoted boolean or whole number (issue 17 newcomer pass)", () => {
+            expect(() =>
+                stackFileWith('config:\n  freshtrack:domain: x.example.com\n  freshtrack:demoData: "true"\n'),
+            ).to.throw(
+                ConfigError,
+                / {2}- freshtrack:demoData = "true": expected a value of type boolean \(declared in Pulumi.yaml\); write it unquoted in the stack file, or set it with pulumi config set --type bool demoData <value>$/m,
+            );
+        });
+
         it("names the line and column of a YAML mistake in the stack file, in one line", () => {
             expect(() => stackFileWith("config:\n  freshtrack:domain: x.example.com\n - [a\n")).to.throw(
                 ConfigError,

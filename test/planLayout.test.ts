@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { memoryFigures, memoryLine } from "../policy/memoryFigures";
-import { CONTINUED, field, PLAN_WIDTH, wrapItems, wrapText } from "../scripts/lib/planLayout";
+import { CONTINUED, field, fitToWidth, PLAN_WIDTH, wrapItems, wrapText } from "../scripts/lib/planLayout";
 import { POLICIES } from "../policy/policies";
 import { runPolicies } from "../scripts/lib/policyRun";
 import { container, droplet } from "./policyFixtures";
@@ -131,5 +131,20 @@ describe("memory figures: the one line plan, policy and bench print (policy/memo
                 stack(700),
             ),
         ).to.be.empty;
+    });
+});
+
+describe("fitToWidth: the policy report's and the bench's lines within 120 columns (issue 17 newcomer pass)", () => {
+    it("wraps a long line between words under its own indent plus four, and keeps short lines as they are", () => {
+        const long = `      ${Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ")}`;
+        const out = fitToWidth(`short\n${long}\n  also short`).split("\n");
+        expect(out[0]).to.equal("short");
+        expect(out[out.length - 1]).to.equal("  also short");
+        const wrapped = out.slice(1, -1);
+        expect(wrapped.length).to.be.greaterThan(1);
+        expect(wrapped.every((l) => [...l].length <= PLAN_WIDTH)).to.equal(true);
+        expect(wrapped[0]!.startsWith("      word0 ")).to.equal(true);
+        expect(wrapped.slice(1).every((l) => l.startsWith("          word"))).to.equal(true);
+        expect(wrapped.join(" ").replace(/\s+/g, " ").trim()).to.equal(long.trim());
     });
 });

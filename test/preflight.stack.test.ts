@@ -8,6 +8,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { deployStack } from "../components/stack";
 import { ASSIGNED_ADDRESSES, RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { planText } from "../scripts/lib/planReport";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { variantResources } from "./variantRuns";
 
@@ -23,24 +24,14 @@ function prodWithoutDnsZone(): StackSettings {
 
 /**
  * The program run under the mocks, with what it logged as info: without an engine the SDK writes each
- * `pulumi.log.info` as `info: [runtime] <message>` with console.log (@pulumi/pulumi 3.270.0 log/index.js:60-69).
+ * `pulumi.log.info` as `info: [runtime] <message>` with console.log (@pulumi/pulumi 3.270.0 log/index.js:60-69), which
+ * the mocked run keeps (its `infos`) instead of printing.
  */
 async function runLoggingInfo(
     settings: StackSettings,
 ): Promise<{ resources: RegisteredResource[]; result: ReturnType<typeof deployStack>; info: string[] }> {
-    const info: string[] = [];
-    const log = console.log;
-    console.log = (...args: unknown[]) => {
-        const m = /^info: \[runtime\] ([\s\S]*)$/.exec(args.map(String).join(" "));
-        if (m) info.push(m[1]!);
-        else log(...args);
-    };
-    try {
-        const run = await runUnderMocks(settings, deployStack);
-        return { resources: run.resources, result: run.result, info };
-    } finally {
-        console.log = log;
-    }
+    const run = await runUnderMocks(settings, deployStack);
+    return { resources: run.resources, result: run.result, info: run.infos };
 }
 
 /** An output's value once a mocked run has finished; undefined for no output. */
@@ -139,6 +130,29 @@ describe("pre-flight", function () {
                     .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(a.get(r.urn)!.inputs))
                     .map((r) => r.name);
                 expect(changed).to.deep.equal(["droplet-preflight"]);
+            });
+
+            it("npm run plan shows the records to create by their labels, never the mocks' stand-in addresses (issue 17 newcomer pass)", async () => {
+                // What the script would print besides the plan: nothing (a notice there broke bench --json).
+                const printed: string[] = [];
+                const log = console.log;
+                console.log = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
+                let text: string;
+                try {
+                    text = await planText(prodWithoutDnsZone());
+                } finally {
+                    console.log = log;
+                }
+                expect(printed).to.deep.equal([]);
+                expect(text).to.contain(
+                    "dns       at your DNS provider (droplet.dnsZone unset): A freshtrack.example.com and *.freshtrack.example.com ->",
+                );
+                expect(text)
+                    .to.contain(ASSIGNED_ADDRESSES.reservedIp.label)
+                    .and.contain(ASSIGNED_ADDRESSES.dropletIpv6.label);
+                expect(text).to.not.contain(ipv4).and.not.contain(ipv6).and.not.contain("info: [runtime]");
+                // The program's notice was kept by the mocked run, not printed: the plan's first line is its own.
+                expect(text.split("\n")[0]).to.match(/^FreshTrack plan for stack 'prod'/);
             });
 
             it("leaves the stack with a DigitalOcean zone as it was: no notice, no dnsRecords output, a 5-minute wait", async () => {

@@ -96,8 +96,8 @@ async function runLogged(
     console.error = capture(saved.error);
     try {
         const run = await runUnderMocks(settings, program);
-        // mockRun keeps the warnings it captured itself: count them as logged too.
-        return { lines: [...lines, ...run.warnings], resources: run.resources };
+        // mockRun keeps the warnings and infos it captured itself: count them as logged too.
+        return { lines: [...lines, ...run.warnings, ...run.infos], resources: run.resources };
     } finally {
         Object.assign(console, saved);
     }

@@ -1,4 +1,5 @@
 /** The benchmark's report: one table per stack, then the targets met or missed. */
+import { fitToWidth } from "./planLayout";
 import type { StackBench } from "./bench";
 import { OLD_SEQUENTIAL_PHASES } from "./benchChanges";
 import { headroomPercent } from "../../policy/memoryFigures";
@@ -170,5 +171,5 @@ export function renderBench(results: readonly StackBench[]): string {
         for (const t of r.targets.filter((x) => !x.timing))
             out.push(`  ${t.met ? "met   " : "MISSED"}  ${r.stack.padEnd(8)} ${t.name}: ${t.detail}`);
     }
-    return out.join("\n");
+    return fitToWidth(out.join("\n"));
 }

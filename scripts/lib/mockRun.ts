@@ -71,6 +71,12 @@ export interface MockRun<T> {
     readonly stackTraces?: number;
     /** What the program logged with `pulumi.log.warn`: what `pulumi preview` and `pulumi up` would show as warnings. */
     readonly warnings: string[];
+    /**
+     * What the program logged with `pulumi.log.info` (the records of DNS kept elsewhere, say): kept for the caller and
+     * not printed, since under the mocks they hold the mocks' stand-in values, and a script's stdout (the plan, the
+     * bench's JSON) is not the place for them.
+     */
+    readonly infos: string[];
 }
 
 /** Runs `fn` with the installed stack-trace formatter timed; returns the time spent in it. */
@@ -329,6 +335,14 @@ export async function runUnderMocks<T>(
         if (m) warnings.push(m[1]!);
         else consoleWarn(...args);
     };
+    // log.info writes "info: [runtime] <message>" with console.log (@pulumi/pulumi 3.270.0 log/index.js:60-69).
+    const infos: string[] = [];
+    const consoleLog = console.log;
+    console.log = (...args: unknown[]) => {
+        const m = /^info: \[runtime\] ([\s\S]*)$/.exec(args.map(String).join(" "));
+        if (m) infos.push(m[1]!);
+        else consoleLog(...args);
+    };
     const sshDirBefore = process.env.FRESHTRACK_SSH_DIR;
     process.env.FRESHTRACK_SSH_DIR = mockSshDir();
     try {
@@ -352,12 +366,14 @@ export async function runUnderMocks<T>(
             result,
             evaluationMs,
             warnings,
+            infos,
             ...(stackTraceMs !== undefined ? { stackTraceMs, stackTraces } : {}),
         };
     } finally {
         if (sshDirBefore === undefined) delete process.env.FRESHTRACK_SSH_DIR;
         else process.env.FRESHTRACK_SSH_DIR = sshDirBefore;
         console.warn = consoleWarn;
+        console.log = consoleLog;
         process.off("unhandledRejection", onRejection);
     }
 }

@@ -107,3 +107,19 @@ export function field(
         ? wrapText(value, first, rest, key === "command" || key === "entrypoint")
         : wrapItems(value, first, rest, separator);
 }
+
+/**
+ * Every line of `text` within `width` columns: a longer one wraps between words, its continuation four columns further
+ * in than the line's own indent (the policy report's findings, the bench's critical path). Shorter lines are kept as
+ * they are.
+ */
+export function fitToWidth(text: string, width = PLAN_WIDTH): string {
+    return text
+        .split("\n")
+        .flatMap((line) => {
+            if ([...line].length <= width) return [line];
+            const lead = /^\s*/.exec(line)![0];
+            return wrapItems(line.slice(lead.length).split(" "), lead, `${lead}    `, " ", width);
+        })
+        .join("\n");
+}

@@ -183,7 +183,7 @@ function describeContainer(c: RegisteredResource, all: RegisteredResource[]): st
 }
 
 /** The droplet and what surrounds it, for stacks on DigitalOcean. */
-function describeCloud(resources: RegisteredResource[]): string[] {
+function describeCloud(resources: RegisteredResource[], cfg: Pick<StackConfig, "domain" | "tlsMode">): string[] {
     const of = (type: string) => resources.filter((r) => r.type === `digitalocean:index/${type}`);
     const droplet = of("droplet:Droplet")[0];
     if (!droplet) return [];
@@ -227,6 +227,22 @@ function describeCloud(resources: RegisteredResource[]): string[] {
             ...row(
                 "dns",
                 `${show(r.inputs.type).padEnd(4)} ${show(r.inputs.name)}.${show(r.inputs.domain)} -> ${show(r.inputs.value)}`,
+            ),
+        );
+    }
+    // DNS kept at another provider (no droplet.dnsZone): the records are the operator's to create; the first deploy
+    // prints them with the real addresses as soon as those exist (components/host/dropletHost.ts).
+    if (of("dnsRecord:DnsRecord").length === 0 && cfg.tlsMode !== "internal") {
+        const { reservedIp, dropletIpv6 } = ASSIGNED_ADDRESSES;
+        lines.push(
+            ...row(
+                "dns",
+                [
+                    `at your DNS provider (droplet.dnsZone unset): A ${cfg.domain} and *.${cfg.domain} -> ${reservedIp.label}`,
+                    `AAAA ${cfg.domain} and *.${cfg.domain} -> ${dropletIpv6.label} (or none)`,
+                    "the first deploy prints both addresses once they exist, and the pre-flight waits for the records",
+                ],
+                "; ",
             ),
         );
     }
@@ -397,7 +413,7 @@ export function renderPlan({
         `Resource tree (${resources.length} resources)`,
         ...tree(resources),
         "",
-        ...describeCloud(resources),
+        ...describeCloud(resources, cfg),
         ...describeMonitoring(resources, alertDestinations),
         "Start order (each step waits for the one before to be healthy, or for its jobs to exit 0)",
         ...startOrder(resources).flatMap((names, i) => wrapItems(names, `  ${i + 1}. `, "     ", ", ")),

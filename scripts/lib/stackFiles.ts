@@ -172,7 +172,15 @@ function settingsFrom(stack: string, project: ProjectFile, root: string): StackS
         if (decl.type && !isSecure) {
             const actual = typeOf(value);
             const fits = actual === decl.type || (decl.type === "object" && actual === "object");
-            const expected = `a value of type ${decl.type} (declared in Pulumi.yaml)`;
+            // Text where a boolean or a whole number belongs is usually a quoted YAML value, or `pulumi config set`
+            // without --type (which writes text); --type bool and int are there from 3.186 on (pulumi v3.186.0
+            // pkg/cmd/pulumi/config/config.go:662-663, 730-738).
+            const typeFlag = decl.type === "boolean" ? "bool" : decl.type === "integer" ? "int" : undefined;
+            const how =
+                typeof value === "string" && typeFlag
+                    ? `; write it unquoted in the stack file, or set it with pulumi config set --type ${typeFlag} ${name} <value>`
+                    : "";
+            const expected = `a value of type ${decl.type} (declared in Pulumi.yaml)${how}`;
             // Text in an object key may be a credential pasted into the wrong key (a webhook URL into alerts).
             if (!fits && decl.type === "object" && typeof value === "string") {
                 const reason = `set to text that is not valid here (not shown: it may be a pasted secret); expected ${expected}`;
