@@ -12,8 +12,7 @@
  */
 import { deployStack } from "../components/stack";
 import { benchStack, benchVerdict, renderBench, StackBench } from "./lib/bench";
-import { memoryBudget } from "../policy/rules/stack";
-import { readPackConfig, settingsFor } from "./lib/policyRun";
+import { memorySettingsOf, packEnvironmentOf } from "./lib/policyRun";
 import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { describeFailure, runCli } from "./lib/cli";
@@ -70,18 +69,6 @@ function parseArguments(argv: readonly string[]): Args | { exitCode: number } {
     return { json: line.values.json === true, runs, stacks: line.stacks.length > 0 ? line.stacks : shippedStacks() };
 }
 
-/**
- * The memory-budget settings of the pack config of the stack's environment, defaults included, which the benchmark
- * shares with the pack.
- */
-function budgetSettings(stack: string): { headroom: number; hostMemoryMb?: number } {
-    const { headroom, hostMemoryMb } = settingsFor(memoryBudget, readPackConfig(stack)).config as {
-        headroom: number;
-        hostMemoryMb: number;
-    };
-    return { headroom, ...(hostMemoryMb ? { hostMemoryMb } : {}) };
-}
-
 async function main(argv: string[]): Promise<number> {
     const args = parseArguments(argv);
     if ("exitCode" in args) return args.exitCode;
@@ -92,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
             results.push(
                 await benchStack(loadStackSettings(stack), deployStack, {
                     runs: args.runs,
-                    ...budgetSettings(stack),
+                    ...memorySettingsOf(packEnvironmentOf(stack)),
                     progress: (line) => console.error(`bench: ${line}`),
                 }),
             );
