@@ -24,7 +24,7 @@ interface Args {
 }
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "measure each stack's deploy under mocks: time, blast radius, memory, price, order",
     details: [
         "For each stack: the program's evaluation time, its resource count, which containers typical changes " +
@@ -58,15 +58,15 @@ export const COMMAND_LINE: CommandLineSpec = {
         { command: "npm run bench", what: "Measure every stack, 7 runs each." },
         { command: "npm run -s bench -- --runs 3 --json prod > bench.json", what: "prod only, as JSON, 3 runs." },
     ],
-};
+} satisfies CommandLineSpec;
 
 /** The parsed arguments, or the exit code after the message was printed. */
 function parseArguments(argv: readonly string[]): Args | { exitCode: number } {
     const line = commandLine("bench", argv, COMMAND_LINE);
     if ("exitCode" in line) return line;
     // The spec's check refused any other --runs.
-    const runs = typeof line.values.runs === "string" ? Number(line.values.runs) : 7;
-    return { json: line.values.json === true, runs, stacks: line.stacks.length > 0 ? line.stacks : shippedStacks() };
+    const runs = line.values.runs === undefined ? 7 : Number(line.values.runs);
+    return { json: line.values.json ?? false, runs, stacks: line.stacks.length > 0 ? line.stacks : shippedStacks() };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,9 @@
  * exited non-zero are passed as `--replace`, each with one line saying why
  * (scripts/lib/retryPlan.ts), because a plain retry would keep them as they are.
  * --no-auto-replace leaves that to `pulumi up` and the operator.
- * Exit codes: 0 deployed, 1 the update failed or examples refused, 2 usage or setup error.
+ * The update is previewed first (scripts/lib/workspace.ts): a preview that fails, a mandatory policy violation
+ * included, stops it with nothing changed, and is not announced.
+ * Exit codes: 0 deployed, 1 the update failed or was refused, or examples refused, 2 usage or setup error.
  */
 import { placeholderValues } from "../components/config";
 import { notify } from "../operator/notify";
@@ -21,17 +23,19 @@ import { destinationsFromConfig } from "./lib/destinations";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
-import { OperatorStack, selectStack } from "./lib/workspace";
+import { OperatorStack, PreviewRefused, selectStack } from "./lib/workspace";
 import { retryPlan, RetryPlan } from "./lib/retryPlan";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "`pulumi up` a stack with the policy pack, and announce the update if it fails",
     details: [
         "The update runs through the Automation API (the Pulumi CLI and access to the stack's state are needed), " +
             "with the policy pack and policy/config/<environment>.json of the stack's freshtrack:environment. The " +
             "program announces a completed update itself; this script announces a failed one to the configured " +
-            "destinations, and a failed announcement never changes the result.",
+            "destinations, and a failed announcement never changes the result. The update is previewed first, with " +
+            "the same pack: when the preview fails (a mandatory policy violation, say) nothing is changed and " +
+            "nothing is announced.",
     ],
     stack: { description: "The stack to deploy." },
     options: {
@@ -52,7 +56,11 @@ export const COMMAND_LINE: CommandLineSpec = {
     },
     exitCodes: [
         ["0", "deployed"],
-        ["1", "the update failed, the stack still has the documentation examples, or its config is invalid"],
+        [
+            "1",
+            "the update failed or its preview refused it, the stack still has the documentation examples, or its " +
+                "config is invalid",
+        ],
         ["2", "a usage error, an unknown stack, no Pulumi CLI or state, or an interrupted update to clear first"],
     ],
     examples: [
@@ -65,7 +73,7 @@ export const COMMAND_LINE: CommandLineSpec = {
             what: "Retry after a failed update, leaving what failed as it is.",
         },
     ],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("deploy", argv, COMMAND_LINE);
@@ -73,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     const stack = line.stacks[0]!;
     const cfg = loadStackConfigFor(stack);
     const examples = placeholderValues(cfg);
-    if (examples.length > 0 && line.values["allow-examples"] !== true) {
+    if (examples.length > 0 && !line.values["allow-examples"]) {
         console.error(
             [
                 `deploy: Pulumi.${stack}.yaml still has documentation example values; set your own (docs/walkthrough.md, step 4), nothing was deployed:`,
@@ -91,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     let replace: string[] = [];
-    if (line.values["no-auto-replace"] !== true) {
+    if (!line.values["no-auto-replace"]) {
         let exported: unknown;
         try {
             exported = await workspaceStack.exportState();
@@ -129,6 +137,13 @@ async function main(argv: string[]): Promise<number> {
         if (up.summary.result !== "succeeded") throw new Error(`the update ended with ${up.summary.result}`);
         return 0;
     } catch (err) {
+        if (err instanceof PreviewRefused) {
+            // Nothing changed, so nothing is announced: the stack runs as before, and the reason is above.
+            console.error(
+                `deploy: the preview of '${stack}' refused the update, so nothing was changed: ${err.message}; see the output above and docs/troubleshooting.md`,
+            );
+            return 1;
+        }
         const detail = (err as Error).message
             .split("\n")
             .filter((l) => l.trim())

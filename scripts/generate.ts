@@ -23,7 +23,7 @@ export function projectFileWithSchema(current: string): string {
 }
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "write Pulumi.yaml's config block from the schema, or check that it is current",
     details: [
         `The block starts at the line "${GENERATED_MARKER}"; everything above it is kept. Run it after ` +
@@ -49,19 +49,19 @@ export const COMMAND_LINE: CommandLineSpec = {
         { command: "npm run generate", what: "Rewrite the config block after changing the schema." },
         { command: "npm run generate -- --check", what: "Only check it, as the tests do." },
     ],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("generate", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
-    const file = typeof line.values.file === "string" ? line.values.file : path.join(REPO_ROOT, "Pulumi.yaml");
+    const file = line.values.file ?? path.join(REPO_ROOT, "Pulumi.yaml");
     const current = fs.readFileSync(file, "utf8");
     const wanted = projectFileWithSchema(current);
     if (current === wanted) {
         console.log(`${file}: the config block matches components/config/schema.ts`);
         return 0;
     }
-    if (line.values.check === true) {
+    if (line.values.check) {
         console.error(`${file}: the config block differs from components/config/schema.ts; run npm run generate`);
         return 1;
     }

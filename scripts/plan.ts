@@ -12,7 +12,7 @@ import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "show what `pulumi up` would create, without the Pulumi CLI or any credentials",
     details: [
         "The program runs under the Pulumi SDK's mocks with the config of Pulumi.yaml and Pulumi.<stack>.yaml. The " +
@@ -27,7 +27,7 @@ export const COMMAND_LINE: CommandLineSpec = {
         ["2", "a usage error, an unknown stack, or an unexpected failure"],
     ],
     examples: [{ command: "npm run plan -- prod", what: "What the shipped prod stack would create." }],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("plan", argv, COMMAND_LINE);

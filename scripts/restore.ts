@@ -21,7 +21,7 @@ import { backupContainer, dockerOn, exitStatusFor, HostDocker, listBackups, runS
 import { runCli } from "./lib/cli";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "restore a database backup on a stack's host, after you type the stack's name",
     details: [
         "It runs freshtrack-restore in the stack's backup container, which checks the whole dump before it " +
@@ -60,13 +60,13 @@ export const COMMAND_LINE: CommandLineSpec = {
             what: "Restore a named dump without the question.",
         },
     ],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("restore", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
-    const yes = line.values.yes === true;
+    const yes = line.values.yes ?? false;
     const requested = line.extra[0];
     const cfg = loadStackConfigFor(stack);
     let host: HostDocker;

@@ -31,7 +31,7 @@ import {
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
-import { OperatorStack, selectStack } from "./lib/workspace";
+import { OperatorStack, PreviewRefused, selectStack } from "./lib/workspace";
 import { checkPinnedTag } from "../components/validation";
 
 function describePlan(stack: string, plan: RollbackPlan, tables: readonly { table: string }[]): string {
@@ -47,7 +47,7 @@ function describePlan(stack: string, plan: RollbackPlan, tables: readonly { tabl
 }
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "go back to the previous (or a named) app version, after a backup and an export",
     details: [
         "It reads the stack's update history, shows the plan and asks for the stack's name. Then it takes a " +
@@ -83,15 +83,15 @@ export const COMMAND_LINE: CommandLineSpec = {
         { command: "npm run rollback -- prod", what: "Go back to the version that ran before, after you type prod." },
         { command: "npm run rollback -- prod --to 1.4.1 --yes", what: "Go back to 1.4.1 without the question." },
     ],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("rollback", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
-    const yes = line.values.yes === true;
+    const yes = line.values.yes ?? false;
     // The spec's check refused a --to that is no version tag.
-    const requested = typeof line.values.to === "string" ? line.values.to : undefined;
+    const requested = line.values.to;
     const started = Date.now();
     const cfg = loadStackConfigFor(stack);
 
@@ -131,7 +131,8 @@ async function main(argv: string[]): Promise<number> {
         console.error(`rollback: ${(err as Error).message}; nothing was rolled back`);
         return 2;
     }
-    const destinations = destinationsFromConfig(await workspaceStack.config());
+    const stackConfig = await workspaceStack.config();
+    const destinations = destinationsFromConfig(stackConfig);
     const announce = async (result: "succeeded" | "failed", detail: string) => {
         for (const d of await notify(
             {
@@ -197,7 +198,17 @@ async function main(argv: string[]): Promise<number> {
         versionChanging = true;
         await workspaceStack.setAppVersion(plan.to);
         // With the policy pack (the workspace adds it), as npm run deploy: going back passes the rules forward does.
-        const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out) });
+        const up = await workspaceStack.up({ onOutput: (out) => process.stdout.write(out) }).catch(async (err) => {
+            if (!(err instanceof PreviewRefused)) throw err;
+            // Refused before any change: the stack file goes back to the version the stack runs, so the next deploy
+            // does not ship the one that was refused.
+            const runs = stackConfig["freshtrack:appVersion"]?.value ?? plan.from;
+            await workspaceStack.setAppVersion(runs);
+            versionChanging = false;
+            throw new Error(
+                `the update's preview refused it (${err.message}); Pulumi.${stack}.yaml says ${runs} again, and the backup and export are kept`,
+            );
+        });
         if (up.summary.result !== "succeeded") throw new Error(`pulumi up ended with ${up.summary.result}`);
         await announce("succeeded", `backup ${backupFile}; export ${exportDir}`);
         console.log(`rollback: ${stack} runs ${plan.to}. Pulumi.${stack}.yaml now says so; commit it.`);

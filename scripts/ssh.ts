@@ -18,7 +18,7 @@ import { loadStackConfigFor } from "./lib/stackFiles";
 import { readStackOutputs, selectStack } from "./lib/workspace";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "log in to a stack's host as deploy, with the stack's deploy key and pinned host key",
     details: [
         "Underneath it runs ssh -i <deploy_key> -o StrictHostKeyChecking=yes -o UserKnownHostsFile=<known_hosts> " +
@@ -62,7 +62,7 @@ export const COMMAND_LINE: CommandLineSpec = {
         },
         { command: "npm run ssh -- staging -- 'docker ps'", what: "List staging's containers." },
     ],
-};
+} satisfies CommandLineSpec;
 
 /** Where to log in: from the outputs when they say, from the state otherwise. Throws a StackReadError. */
 async function findLogin(stack: string, cfg: LoginConfig): Promise<HostLogin | { problem: string }> {

@@ -12,7 +12,7 @@ import { runCli } from "./lib/cli";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "print a deployed stack's URLs, credentials and next steps, from its outputs",
     details: [
         "The outputs are read through the Automation API: the Pulumi CLI, access to the stack's state and its " +
@@ -37,13 +37,13 @@ export const COMMAND_LINE: CommandLineSpec = {
         { command: "npm run summary -- prod", what: "URLs and next steps of prod, secrets masked." },
         { command: "npm run summary -- prod --show-secrets", what: "The same with the credentials, in a terminal." },
     ],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("summary", argv, COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
-    const showSecrets = line.values["show-secrets"] === true;
+    const showSecrets = line.values["show-secrets"] ?? false;
     const isTty = process.stdout.isTTY === true;
     let outputs: Record<string, unknown>;
     try {

@@ -38,7 +38,7 @@ async function planForStack(stack: string): Promise<VerifyPlan> {
 }
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "run the verification gate against a deployed stack and report what failed",
     details: [
         "The checks: every health endpoint passing as many times in a row as freshtrack:verification asks (3 by " +
@@ -55,7 +55,7 @@ export const COMMAND_LINE: CommandLineSpec = {
         ["2", "a usage error, an unknown stack, or the stack's outputs could not be read"],
     ],
     examples: [{ command: "npm run verify -- prod", what: "Verify prod by hand, after an incident or a fix." }],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     let plan: VerifyPlan;

@@ -17,6 +17,7 @@ import {
     synopsis,
 } from "../scripts/lib/commandLine";
 import { shippedStacks } from "../scripts/lib/stackFiles";
+import { COMMAND_LINE as ROLLBACK } from "../scripts/rollback";
 
 /** The stacks of this checkout as the scripts list them (an operator may have added their own). */
 const STACKS = shippedStacks().join(", ");
@@ -121,10 +122,10 @@ describe("every script reads its command line the same way (scripts/lib/commandL
         );
     });
 
-    it("no stack prints the usage; several stacks only where the script takes several; a wrong one in one line", () => {
+    it("no stack says so, then the usage; several stacks only where the script takes several; a wrong one in one line", () => {
         expect(parse([], restore)).to.deep.include({
             result: { exitCode: 2 },
-            err: `usage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}\n  npm run restore -- --help explains each argument and option`,
+            err: `restore: missing <stack>, the stack to act on\nusage: npm run restore -- <stack> [backup] [--yes]\n  stacks: ${STACKS}\n  npm run restore -- --help explains each argument and option`,
         });
         expect(parse(["dev", "prod"], bench).result).to.deep.equal({ stacks: ["dev", "prod"], values: {}, extra: [] });
         expect(parse([], bench).result).to.deep.equal({ stacks: [], values: {}, extra: [] });
@@ -158,6 +159,72 @@ describe("every script reads its command line the same way (scripts/lib/commandL
         expect(parseCommandLine(rollback, ["<stack>", "--too", "<version>"], placeholder)).to.deep.include({
             problem: "unknown option --too; did you mean --to?",
         });
+    });
+});
+
+/** True only when A and B are one type: mutual assignability is not enough, `any` would pass it. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/** Whether a spec's type still names its options (`satisfies CommandLineSpec`), or lost them (`: CommandLineSpec`). */
+type NamesItsOptions<S> = S extends { readonly options?: infer O }
+    ? string extends keyof NonNullable<O>
+        ? false
+        : true
+    : true;
+
+/**
+ * Issue 17, attack pass: scripts/rollback.ts read `line.values.too` (for `to`), it compiled, and `npm run rollback --
+ * prod --to 12` ignored --to. The values are typed from the spec now. Rung 1 as far as tsc goes: each
+ * `@ts-expect-error` below fails `npx tsc --noEmit -p .` (which covers test/) if the line it marks compiles, and each
+ * `Same<...> = true` fails it if the type is another; the runtime half checks that the parsed values carry each option.
+ */
+describe("a script reads only the options its spec declares, each typed by its kind (checked by tsc)", () => {
+    it("rollback's --to reads as string | undefined and --yes as boolean | undefined; its misspelling does not compile", () => {
+        const parsed = parseCommandLine(ROLLBACK, ["prod", "--to", "1.4.1", "--yes"]);
+        if (parsed.kind !== "line") expect.fail(`not a command line: ${JSON.stringify(parsed)}`);
+        const { values } = parsed.line;
+        const toIsText: Same<typeof values.to, string | undefined> = true;
+        const yesIsFlag: Same<typeof values.yes, boolean | undefined> = true;
+        // @ts-expect-error the attack pass's typo: rollback declares --to, so `too` is no value of its command line
+        const too: unknown = values.too;
+        expect({ to: values.to, yes: values.yes, too }).to.deep.equal({ to: "1.4.1", yes: true, too: undefined });
+        expect([toIsText, yesIsFlag]).to.deep.equal([true, true]);
+    });
+
+    it("a spec without options has no value to read; a spec typed only as CommandLineSpec reads string | boolean", () => {
+        const noOptions = {
+            summary: "write",
+            exitCodes: EXIT_CODES,
+            examples: bench.examples,
+        } satisfies CommandLineSpec;
+        const parsed = parseCommandLine(noOptions, []);
+        if (parsed.kind !== "line") expect.fail(`not a command line: ${JSON.stringify(parsed)}`);
+        // @ts-expect-error no option is declared, so none can be read
+        const json: unknown = parsed.line.values.json;
+        const wide = parseCommandLine(restore, ["prod", "--yes"]);
+        if (wide.kind !== "line") expect.fail(`not a command line: ${JSON.stringify(wide)}`);
+        const anyName: Same<typeof wide.line.values.anything, string | boolean | undefined> = true;
+        expect([json, wide.line.values.yes, anyName]).to.deep.equal([undefined, true, true]);
+    });
+
+    it("every script's exported spec keeps its option names, so its reads are checked (a `: CommandLineSpec` fails)", () => {
+        // Types only: `typeof import(...)` loads nothing. scripts/tasks.ts is left out: its tasks pass everything on.
+        const kept: [
+            NamesItsOptions<(typeof import("../scripts/bench"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/deploy"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/generate"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/plan"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/policy"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/preflight"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/restore"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/rollback"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/ssh"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/summary"))["COMMAND_LINE"]>,
+            NamesItsOptions<(typeof import("../scripts/verify"))["COMMAND_LINE"]>,
+        ] = [true, true, true, true, true, true, true, true, true, true, true];
+        // @ts-expect-error the test's own restore spec is typed `: CommandLineSpec`, so it has lost its names
+        const lost: NamesItsOptions<typeof restore> = true;
+        expect([...kept, lost].every(Boolean)).to.equal(true);
     });
 });
 

@@ -7,95 +7,34 @@
  * - A host ssh cannot reach: exit 2, with ssh's own message.
  */
 import { expect } from "chai";
-import { execFileSync, spawnSync, SpawnSyncOptions } from "child_process";
+import { execFileSync, SpawnSyncOptions } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePort } from "./localServers";
+import { callLines, runScript, writeStandInDocker, writeStandInPulumi } from "./standIns";
 
 const ROOT = path.resolve(__dirname, "..");
-const TS_NODE = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
 const CONTAINER = "c0ffee0ddba11";
 const DUMP = "/backups/postgres/freshtrack-scheduled-20261123T031500Z.dump";
 
 /**
- * Stand-ins that log every call: docker (the backup container and one dump) and pulumi (two updates, and the outputs).
+ * Stand-ins that log every call (test/standIns.ts): docker (the backup container and one dump) and pulumi (two updates,
+ * 1.4.2 after 1.4.1, and the outputs).
  */
 function standIns(outputs: Record<string, unknown> = {}): {
     bin: string;
     calls: (tool: "docker" | "pulumi") => string[];
 } {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-prompts-"));
-    fs.writeFileSync(
-        path.join(bin, "docker"),
-        [
-            "#!/bin/sh",
-            `printf '%s\\n' "$*" >> '${bin}/docker.calls'`,
-            'case "$1" in',
-            `  ps) echo ${CONTAINER} ;;`,
-            `  exec) case "$*" in *freshtrack-restore*) echo restored ;; *) echo ${DUMP} ;; esac ;;`,
-            "esac",
-            "",
-        ].join("\n"),
-        { mode: 0o755 },
-    );
-    const history = [
-        {
-            kind: "update",
-            result: "succeeded",
-            startTime: "2026-11-20T10:00:00.000Z",
-            version: 2,
-            config: { "freshtrack:appVersion": { value: "1.4.2", secret: false } },
-        },
-        {
-            kind: "update",
-            result: "succeeded",
-            startTime: "2026-11-19T10:00:00.000Z",
-            version: 1,
-            config: { "freshtrack:appVersion": { value: "1.4.1", secret: false } },
-        },
-    ];
-    fs.writeFileSync(path.join(bin, "history.json"), JSON.stringify(history));
-    fs.writeFileSync(path.join(bin, "outputs.json"), JSON.stringify(outputs));
-    // What the Automation API (scripts/lib/workspace.ts) asks the Pulumi CLI: its version, stack select, history,
-    // config, outputs.
-    fs.writeFileSync(
-        path.join(bin, "pulumi"),
-        [
-            "#!/bin/sh",
-            `printf '%s\\n' "$*" >> '${bin}/pulumi.calls'`,
-            'case "$*" in',
-            "  version*) echo v3.270.0 ;;",
-            `  *"stack history"*) cat '${bin}/history.json' ;;`,
-            `  *"stack output"*) cat '${bin}/outputs.json' ;;`,
-            `  config*--json*) echo '{}' ;;`,
-            "esac",
-            "",
-        ].join("\n"),
-        { mode: 0o755 },
-    );
-    const calls = (tool: "docker" | "pulumi") => {
-        const file = path.join(bin, `${tool}.calls`);
-        return fs.existsSync(file)
-            ? fs
-                  .readFileSync(file, "utf8")
-                  .split("\n")
-                  .filter((l) => l !== "")
-            : [];
-    };
-    return { bin, calls };
+    writeStandInDocker(bin, { container: CONTAINER, dumps: [DUMP] });
+    writeStandInPulumi(bin, { appVersions: ["1.4.2", "1.4.1"], outputs });
+    return { bin, calls: (tool) => callLines(bin, tool) };
 }
 
+/** This machine's PATH follows the stand-ins: the unreachable host needs the real OpenSSH client. */
 function script(name: "restore" | "rollback", args: string[], bin: string, stdin: SpawnSyncOptions["stdio"] | string) {
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, HOME: bin };
-    const io = typeof stdin === "string" ? { input: stdin } : { stdio: stdin };
-    return spawnSync(process.execPath, [TS_NODE, "--transpile-only", `scripts/${name}.ts`, ...args], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env,
-        timeout: 60_000,
-        ...io,
-    });
+    return runScript(bin, `scripts/${name}.ts`, args, { stdin, machinePath: true });
 }
 
 describe("operator scripts: end of input at a confirmation is a no (issue 15, finding 13; rung 4)", function () {

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { backupContainer, dockerOn } from "../scripts/lib/hostDocker";
 import { chooseBackup, confirmationText } from "../scripts/lib/restorePlan";
+import { callLines, runScript, writeStandInDocker } from "./standIns";
 
 const LIST = [
     "/backups/postgres/freshtrack-scheduled-20261123T031500Z.dump",
@@ -103,5 +104,33 @@ describe("restore and rollback find the backup container on the stack's host", (
         expect(calls[0])
             .to.include("label=com.freshtrack.stack=freshtrack-prod")
             .and.include("label=com.freshtrack.service=backup");
+    });
+});
+
+/**
+ * Issue 17, attack pass (the same miss as rollback's --to, test/rollback.test.ts): the `[backup]` argument must reach
+ * the restore, or the newest dump is restored in its place. Rung 4 without a server: the real script under ts-node on
+ * the dev stack (local target, so no Pulumi CLI), with a stand-in `docker` on PATH that lists two dumps, newest first
+ * (test/standIns.ts).
+ */
+describe("npm run restore -- <stack> <backup> restores that backup (the real script, a stand-in docker)", function () {
+    this.timeout(120_000);
+    const NEWEST = "/backups/postgres/freshtrack-scheduled-20261123T031500Z.dump";
+    const NAMED = "/backups/postgres/freshtrack-pre-migrate-1.4.2-20261122T101010Z.dump";
+    let bin: string;
+    beforeEach(() => {
+        bin = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-restore-named-"));
+        writeStandInDocker(bin, { dumps: [NEWEST, NAMED] });
+    });
+    afterEach(() => fs.rmSync(bin, { recursive: true, force: true }));
+
+    it("hands the named dump, not the newest, to freshtrack-restore", () => {
+        const result = runScript(bin, "scripts/restore.ts", ["dev", path.basename(NAMED), "--yes"]);
+        expect(result.stderr).to.equal("");
+        expect(result.status).to.equal(0);
+        const calls = callLines(bin, "docker");
+        expect(calls.filter((c) => c.includes("freshtrack-restore"))).to.deep.equal([
+            `exec -i c0ffee freshtrack-restore ${NAMED}`,
+        ]);
     });
 });

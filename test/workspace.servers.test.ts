@@ -9,90 +9,41 @@
  * - The pack config follows `freshtrack:environment`, not the stack's name.
  * - Outputs are read without selecting the stack, secrets masked unless they may be shown; a failure is one line.
  */
-import { withoutStandInArtefact } from "./helpers";
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readStackOutputs, selectStack, StackReadError, StackUpOptions } from "../scripts/lib/workspace";
+import {
+    PreviewRefused,
+    readStackOutputs,
+    selectStack,
+    StackReadError,
+    StackUpOptions,
+} from "../scripts/lib/workspace";
+import { withoutStandInArtefact } from "./helpers";
 import { ROOT } from "./sourceTree";
+import {
+    pulumiCalls,
+    runScript,
+    STAND_IN_SWITCHES,
+    StandInPulumi,
+    standInPath,
+    writeStandInDocker,
+    writeStandInPulumi,
+} from "./standIns";
 
 const POLICY_DIR = path.join(ROOT, "policy");
 const packConfig = (environment: string) => path.join(POLICY_DIR, "config", `${environment}.json`);
 
 /**
- * A stand-in `pulumi` that answers what the Automation API asks (automation/localWorkspace.js and stack.js) and logs
- * each command line as JSON to `<dir>/calls`. FAKE_PULUMI_FAIL makes every command but `version` fail as the CLI
- * does, with its message on stderr and status 255.
+ * What the stand-in pulumi (test/standIns.ts) answers here: two updates (1.4.2 runs, 1.4.1 ran before it), a public
+ * address and a secret admin password among the outputs.
  */
-function standInPulumi(dir: string): void {
-    const history = [
-        {
-            version: 2,
-            kind: "update",
-            result: "succeeded",
-            startTime: "2026-11-20T10:00:00.000Z",
-            endTime: "2026-11-20T10:05:00.000Z",
-            message: "",
-            environment: {},
-            config: { "freshtrack:appVersion": { value: "1.4.2", secret: false } },
-        },
-        {
-            version: 1,
-            kind: "update",
-            result: "succeeded",
-            startTime: "2026-11-19T10:00:00.000Z",
-            endTime: "2026-11-19T10:05:00.000Z",
-            message: "",
-            environment: {},
-            config: { "freshtrack:appVersion": { value: "1.4.1", secret: false } },
-        },
-    ];
-    fs.writeFileSync(
-        path.join(dir, "pulumi"),
-        [
-            "#!/usr/bin/env node",
-            'const fs = require("fs");',
-            "const args = process.argv.slice(2);",
-            `fs.appendFileSync(${JSON.stringify(path.join(dir, "calls"))}, JSON.stringify(args) + "\\n");`,
-            "const is = (...words) => words.every((w, i) => args[i] === w);",
-            "const out = (text) => { process.stdout.write(text); process.exit(0); };",
-            'if (is("version")) out((process.env.FAKE_PULUMI_VERSION || "v3.270.0") + "\\n");',
-            "if (process.env.FAKE_PULUMI_FAIL) {",
-            '    process.stderr.write(process.env.FAKE_PULUMI_FAIL + "\\n");',
-            "    process.exit(255);",
-            "}",
-            'if (is("stack", "select")) out("");',
-            'if (is("stack", "output")) {',
-            '    const shown = args.includes("--show-secrets");',
-            '    out(JSON.stringify({ publicAddress: "203.0.113.10", adminPassword: shown ? "hunter2" : "[secret]" }));',
-            "}",
-            `if (is("stack", "history")) out(${JSON.stringify(JSON.stringify(history))});`,
-            'if (is("config", "set")) out("");',
-            'if (is("config")) out("{}");',
-            'if (is("preview") && process.env.FAKE_PREVIEW_FAIL) {',
-            '    process.stderr.write(process.env.FAKE_PREVIEW_FAIL + "\\n");',
-            "    process.exit(255);",
-            "}",
-            'if (is("up") || is("preview")) out("done\\n");',
-            'process.stderr.write("stand-in pulumi: unexpected " + args.join(" ") + "\\n");',
-            "process.exit(1);",
-            "",
-        ].join("\n"),
-        { mode: 0o755 },
-    );
-}
-
-function callsIn(dir: string): string[][] {
-    const file = path.join(dir, "calls");
-    if (!fs.existsSync(file)) return [];
-    return fs
-        .readFileSync(file, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as string[]);
-}
+const WORKSPACE_STACK: StandInPulumi = {
+    appVersions: ["1.4.2", "1.4.1"],
+    outputs: { publicAddress: "203.0.113.10" },
+    secretOutputs: { adminPassword: "hunter2" },
+};
 
 /** The values of every `--<flag> <value>` pair in one command line. */
 function flagValues(call: readonly string[], flag: string): string[] {
@@ -105,13 +56,14 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
     let savedPath: string | undefined;
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-workspace-"));
-        standInPulumi(dir);
+        writeStandInPulumi(dir, WORKSPACE_STACK);
         savedPath = process.env.PATH;
-        process.env.PATH = `${dir}${path.delimiter}${path.dirname(process.execPath)}`;
+        process.env.PATH = standInPath(dir);
     });
     afterEach(() => {
         process.env.PATH = savedPath;
-        delete process.env.FAKE_PULUMI_FAIL;
+        // Every switch of the stand-in, so a test that times out before clearing its own leaves none to the next.
+        for (const name of STAND_IN_SWITCHES) delete process.env[name];
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -127,7 +79,7 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         } as StackUpOptions;
         await stack.up(sneaky);
         await stack.preview(sneaky);
-        const runs = callsIn(dir).filter((c) => c[0] === "up" || c[0] === "preview");
+        const runs = pulumiCalls(dir).filter((c) => c[0] === "up" || c[0] === "preview");
         // up previews first, with the same pack (the CLI's pulumi up does too; scripts/lib/workspace.ts says why).
         expect(runs.map((c) => c[0])).to.deep.equal(["preview", "up", "preview"]);
         for (const run of runs) {
@@ -155,11 +107,11 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         } finally {
             fs.rmSync(file, { force: true });
         }
-        const up = callsIn(dir).find((c) => c[0] === "up")!;
+        const up = pulumiCalls(dir).find((c) => c[0] === "up")!;
         expect(flagValues(up, "policy-pack-config")).to.deep.equal([packConfig("production")]);
         const staging = await selectStack("staging");
         await staging.preview();
-        const previews = callsIn(dir).filter((c) => c[0] === "preview");
+        const previews = pulumiCalls(dir).filter((c) => c[0] === "preview");
         // The first preview is the one up ran before its update, on the production-configured stack.
         expect(flagValues(previews[0]!, "policy-pack-config")).to.deep.equal([packConfig("production")]);
         expect(flagValues(previews[previews.length - 1]!, "policy-pack-config")).to.deep.equal([packConfig("staging")]);
@@ -171,7 +123,7 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
             adminPassword: "[secret]",
         });
         expect((await readStackOutputs("prod", { showSecrets: true })).adminPassword).to.equal("hunter2");
-        const calls = callsIn(dir);
+        const calls = pulumiCalls(dir);
         expect(calls.filter((c) => c[0] === "stack" && c[1] === "select")).to.deep.equal([]);
         expect(calls.filter((c) => c[0] === "stack").every((c) => flagValues(c, "stack")[0] === "prod")).to.equal(true);
     });
@@ -182,9 +134,10 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         const failure = await stack
             .up({ replace: ["urn:pulumi:prod::freshtrack::docker:index/container:Container::backend"] })
             .catch((err: unknown) => err);
-        delete process.env.FAKE_PREVIEW_FAIL;
+        // A refusal of its own kind: the scripts tell it from a failed update (nothing changed, nothing to page about).
+        expect(failure).to.be.instanceOf(PreviewRefused);
         expect(String((failure as Error).message)).to.contain("mandatory policy violation");
-        const runs = callsIn(dir).filter((c) => c[0] === "up" || c[0] === "preview");
+        const runs = pulumiCalls(dir).filter((c) => c[0] === "up" || c[0] === "preview");
         expect(runs.map((c) => c[0])).to.deep.equal(["preview"]);
         expect(flagValues(runs[0]!, "replace")).to.deep.equal([
             "urn:pulumi:prod::freshtrack::docker:index/container:Container::backend",
@@ -194,11 +147,10 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
     it("a CLI older than 3.186 (object-typed config keys) is refused with the version it found, before any command", async () => {
         process.env.FAKE_PULUMI_VERSION = "v3.185.2";
         const failure = await selectStack("prod").catch((err: unknown) => err);
-        delete process.env.FAKE_PULUMI_VERSION;
         expect((failure as Error).message).to.equal(
             "Minimum version requirement failed. The minimum CLI version requirement is 3.186.0, your current CLI version is v3.185.2. Please update the Pulumi CLI.",
         );
-        expect(callsIn(dir).map((c) => c.join(" "))).to.deep.equal(["version"]);
+        expect(pulumiCalls(dir).map((c) => c.join(" "))).to.deep.equal(["version"]);
     });
 
     it("a stack the CLI cannot read is one line with the CLI's own reason; a missing CLI says where to get it", async () => {
@@ -211,7 +163,6 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         expect((failure as Error).message).to.equal(
             "cannot read stack 'prod' through the Pulumi CLI (logged in to the stack's backend? PULUMI_CONFIG_PASSPHRASE set?): error: no stack named 'prod' found",
         );
-        delete process.env.FAKE_PULUMI_VERSION;
         process.env.PATH = path.dirname(process.execPath);
         const missing = await readStackOutputs("prod", { showSecrets: false }).catch((err: unknown) => err);
         expect((missing as Error).message).to.equal(
@@ -222,51 +173,68 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
 
 describe("npm run rollback runs its update with the policy pack, as deploy does (rung 4: the real script)", function () {
     this.timeout(120_000);
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-rollback-"));
+        writeStandInPulumi(dir, WORKSPACE_STACK);
+        writeStandInDocker(dir);
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("passes the pack and the pack config of the stack's environment to `pulumi up`, after setting the version", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-rollback-"));
+        const result = runScript(dir, "scripts/rollback.ts", ["dev", "--yes"]);
+        expect(withoutStandInArtefact(result.stderr)).to.equal("");
+        expect(result.status).to.equal(0);
+        expect(result.stdout).to.contain("rollback: dev runs 1.4.1.");
+        const calls = pulumiCalls(dir);
+        const setAt = calls.findIndex((c) => c[0] === "config" && c[1] === "set");
+        const upAt = calls.findIndex((c) => c[0] === "up");
+        expect(setAt, "the version is set before the update").to.be.greaterThan(-1).and.lessThan(upAt);
+        expect(calls[setAt]).to.include("freshtrack:appVersion").and.include("1.4.1");
+        expect(flagValues(calls[upAt]!, "policy-pack")).to.deep.equal([POLICY_DIR]);
+        expect(flagValues(calls[upAt]!, "policy-pack-config")).to.deep.equal([packConfig("development")]);
+    });
+
+    // Issue 17 review: a refused preview changed nothing, so the stack file must not keep naming the version that
+    // was refused (the next npm run deploy would ship it), and the message says nothing was rolled back.
+    it("puts the stack file's version back when the update's preview refuses it, and says nothing was rolled back", () => {
+        const refusal = "error: preview failed: 1 mandatory policy violation (stack-memory-budget)";
+        const result = runScript(dir, "scripts/rollback.ts", ["dev", "--yes"], { env: { FAKE_PREVIEW_FAIL: refusal } });
+        expect(result.status).to.equal(1);
+        expect(withoutStandInArtefact(result.stderr).trim()).to.equal(
+            `rollback: the update's preview refused it (${refusal}); Pulumi.dev.yaml says 1.4.2 again, and the ` +
+                "backup and export are kept; nothing was rolled back",
+        );
+        const calls = pulumiCalls(dir);
+        const versions = calls.filter((c) => c[0] === "config" && c[1] === "set").map((c) => c[c.length - 1]);
+        expect(
+            calls.filter((c) => c[0] === "config" && c[1] === "set").every((c) => c.includes("freshtrack:appVersion")),
+        ).to.equal(true);
+        expect(versions).to.deep.equal(["1.4.1", "1.4.2"]);
+        expect(calls.some((c) => c[0] === "up")).to.equal(false);
+    });
+});
+
+describe("npm run deploy when the update's preview refuses it (rung 4: the real script, a stand-in pulumi)", function () {
+    this.timeout(120_000);
+
+    it("says nothing was changed, announces nothing and exits 1, without running the update", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-deploy-"));
         try {
-            standInPulumi(dir);
-            // A backup container that backs up, exports and takes the manifest, as freshtrack-backup and sh would.
-            fs.writeFileSync(
-                path.join(dir, "docker"),
-                [
-                    "#!/bin/sh",
-                    'case "$*" in',
-                    "  ps*) echo c0ffee ;;",
-                    "  *freshtrack-backup*) echo 'backup written: /backups/postgres/freshtrack-pre-rollback-1.dump' ;;",
-                    "  *) cat > /dev/null ;;",
-                    "esac",
-                    "",
-                ].join("\n"),
-                { mode: 0o755 },
+            writeStandInPulumi(dir, WORKSPACE_STACK);
+            const refusal = "error: preview failed: 1 mandatory policy violation (stack-memory-budget)";
+            const result = runScript(dir, "scripts/deploy.ts", ["dev", "--no-auto-replace"], {
+                env: { FAKE_PREVIEW_FAIL: refusal },
+            });
+            expect(result.status).to.equal(1);
+            expect(withoutStandInArtefact(result.stderr).trim()).to.equal(
+                `deploy: the preview of 'dev' refused the update, so nothing was changed: ${refusal}; see the output ` +
+                    "above and docs/troubleshooting.md",
             );
-            const result = spawnSync(
-                process.execPath,
-                [
-                    path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"),
-                    "--transpile-only",
-                    "scripts/rollback.ts",
-                    "dev",
-                    "--yes",
-                ],
-                {
-                    cwd: ROOT,
-                    encoding: "utf8",
-                    env: { ...process.env, PATH: `${dir}${path.delimiter}${path.dirname(process.execPath)}` },
-                    timeout: 100_000,
-                },
-            );
-            expect(withoutStandInArtefact(result.stderr)).to.equal("");
-            expect(result.status).to.equal(0);
-            expect(result.stdout).to.contain("rollback: dev runs 1.4.1.");
-            const calls = callsIn(dir);
-            const setAt = calls.findIndex((c) => c[0] === "config" && c[1] === "set");
-            const upAt = calls.findIndex((c) => c[0] === "up");
-            expect(setAt, "the version is set before the update").to.be.greaterThan(-1).and.lessThan(upAt);
-            expect(calls[setAt]).to.include("freshtrack:appVersion").and.include("1.4.1");
-            expect(flagValues(calls[upAt]!, "policy-pack")).to.deep.equal([POLICY_DIR]);
-            expect(flagValues(calls[upAt]!, "policy-pack-config")).to.deep.equal([packConfig("development")]);
+            const calls = pulumiCalls(dir);
+            expect(calls.some((c) => c[0] === "up")).to.equal(false);
+            // The failure announcement reads the destinations from the stack's config; a refusal never gets there.
+            expect(calls.filter((c) => c[0] === "config").map((c) => c.join(" "))).to.deep.equal([]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -2,8 +2,10 @@
  * The command line of every npm script, read with Node's `util.parseArgs` from one spec per script, which is also where
  * its help comes from: `--help` (or `-h`) prints what the script does, each argument and option with its description,
  * the exit codes and examples, then exits 0 having done nothing else. An unknown option, a missing option value, a
- * value its check refuses, an extra argument or a stack without a Pulumi.<stack>.yaml each fail with one line naming
- * it (and the nearest known name), then the usage, exit 2.
+ * value its check refuses, an extra argument or a missing stack each fail with one line naming it (and the nearest
+ * known name), then the usage, exit 2; a stack without a Pulumi.<stack>.yaml fails with that line alone, which names
+ * the stacks there are. A script declares its spec `satisfies CommandLineSpec`, so the option values it reads are
+ * typed from that spec: a misspelt option name does not compile.
  */
 import { parseArgs } from "util";
 import { closestMatch } from "../../components/validation";
@@ -32,6 +34,26 @@ export interface StringOption {
 
 export type OptionSpec = BooleanOption | StringOption;
 
+/** A script's options by name. A spec written `satisfies CommandLineSpec` keeps its names, so its values are typed. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** The options of a spec that declares none: its command line has no value to read. */
+export type NoOptions = Readonly<Record<never, OptionSpec>>;
+
+/**
+ * What an option gives the script: a string option its value, a boolean one `true`; absent when not given. In strict
+ * mode parseArgs refuses a string option without a value and a boolean one with a value, so nothing else arrives
+ * (@types/node 20.19.43 util.d.ts:1527-1531, ExtractOptionValue with `strict` true; parseCommandLine turns the refusal
+ * into one line). Distributes over a union, so a spec typed only as CommandLineSpec reads `string | boolean`.
+ */
+export type OptionValue<O extends OptionSpec> = O extends StringOption ? string : boolean;
+
+/**
+ * The values of a command line, one per declared option and no other: reading an option the spec does not declare
+ * (rollback's `values.too` for `to`) does not compile, where a plain record let the script ignore the option silently.
+ */
+export type OptionValues<O extends OptionSpecs> = { readonly [K in keyof O]?: OptionValue<O[K]> };
+
 /** A positional argument, or an argument a task passes on to the program it runs. */
 export interface ArgumentSpec {
     /** As the help shows it: `backup`, `--grep <pattern>`. */
@@ -53,7 +75,7 @@ export interface Example {
     readonly what: string;
 }
 
-export interface CommandLineSpec {
+export interface CommandLineSpec<O extends OptionSpecs = OptionSpecs> {
     /** What the script does, in one line of the help. */
     readonly summary: string;
     /** Paragraphs on how it does it, after the usage. */
@@ -62,7 +84,7 @@ export interface CommandLineSpec {
     readonly stack?: StackArgument;
     /** Optional arguments after the stack (restore's backup), in order. */
     readonly arguments?: readonly ArgumentSpec[];
-    readonly options?: Readonly<Record<string, OptionSpec>>;
+    readonly options?: O;
     /** The commands a task runs, in order, as the help shows them. */
     readonly runs?: readonly string[];
     /** Everything but --help goes, unread, to this program (a task's tool); the useful arguments are listed. */
@@ -72,17 +94,17 @@ export interface CommandLineSpec {
     readonly examples: readonly [Example, ...Example[]];
 }
 
-export interface CommandLine {
+export interface CommandLine<O extends OptionSpecs = OptionSpecs> {
     /** The stacks named: exactly one unless the spec takes many, none when it takes none. */
     readonly stacks: string[];
-    readonly values: Record<string, string | boolean | undefined>;
+    readonly values: OptionValues<O>;
     /** The arguments after the stack, or everything to pass on. */
     readonly extra: string[];
 }
 
-export type ParsedCommandLine =
+export type ParsedCommandLine<O extends OptionSpecs = OptionSpecs> =
     | { readonly kind: "help" }
-    | { readonly kind: "line"; readonly line: CommandLine }
+    | { readonly kind: "line"; readonly line: CommandLine<O> }
     /** `usage`: the problem is with the command line's shape, so the usage follows it. */
     | { readonly kind: "problem"; readonly problem: string; readonly usage: boolean };
 
@@ -110,16 +132,17 @@ function parseProblem(err: unknown, options: readonly string[]): string {
 /**
  * Reads a command line against its spec, printing nothing. `placeholder` says which words stand for a value
  * (`<stack>`, `N` in a doc's synopsis): a placeholder stack is not looked up, a placeholder value not checked.
+ * A spec without options (no candidate for O) reads as NoOptions, not as any option at all.
  */
-export function parseCommandLine(
-    spec: CommandLineSpec,
+export function parseCommandLine<O extends OptionSpecs = NoOptions>(
+    spec: CommandLineSpec<O>,
     argv: readonly string[],
     placeholder: (word: string) => boolean = () => false,
-): ParsedCommandLine {
+): ParsedCommandLine<O> {
     if (argv.includes("--help") || argv.includes("-h")) return { kind: "help" };
     const shape = (problem: string) => ({ kind: "problem", problem, usage: true }) as const;
     if (spec.passOn) return { kind: "line", line: { stacks: [], values: {}, extra: [...argv] } };
-    const options = spec.options ?? {};
+    const options: OptionSpecs = spec.options ?? {};
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     try {
         const config = Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type }]));
@@ -137,7 +160,7 @@ export function parseCommandLine(
     const taken = spec.stack === undefined ? 0 : many ? parsed.positionals.length : 1;
     const stacks = parsed.positionals.slice(0, taken);
     const extra = parsed.positionals.slice(taken);
-    if (spec.stack && !many && stacks.length === 0) return shape("");
+    if (spec.stack && !many && stacks.length === 0) return shape("missing <stack>, the stack to act on");
     const allowed = spec.arguments?.length ?? 0;
     if (extra.length > allowed) return shape(`unexpected argument '${extra[allowed]}'`);
     for (const stack of stacks.filter((s) => !placeholder(s))) {
@@ -145,7 +168,8 @@ export function parseCommandLine(
         // A wrong stack name is the whole story; the usage would only bury the suggestion.
         if (problem) return { kind: "problem", problem, usage: false };
     }
-    return { kind: "line", line: { stacks, values: parsed.values as CommandLine["values"], extra } };
+    // parseArgs was given exactly the spec's options, in strict mode: OptionValue says what each holds, and why.
+    return { kind: "line", line: { stacks, values: parsed.values as OptionValues<O>, extra } };
 }
 
 /** What follows the script's name: `-- <stack> [backup] [--yes]`, in brackets when nothing is required. */
@@ -239,11 +263,11 @@ export function helpText(script: string, spec: CommandLineSpec): string {
 }
 
 /** The parsed command line, or the exit code to stop with after the help or the problem was printed. */
-export function commandLine(
+export function commandLine<O extends OptionSpecs = NoOptions>(
     script: string,
     argv: readonly string[],
-    spec: CommandLineSpec,
-): CommandLine | { exitCode: number } {
+    spec: CommandLineSpec<O>,
+): CommandLine<O> | { exitCode: number } {
     const parsed = parseCommandLine(spec, argv);
     if (parsed.kind === "line") return parsed.line;
     if (parsed.kind === "help") {
@@ -252,7 +276,7 @@ export function commandLine(
     }
     const usage = usageText(script, spec);
     if (!parsed.usage) console.error(`${script}: ${parsed.problem}`);
-    else console.error(parsed.problem ? `${script}: ${parsed.problem}\n${usage}` : usage);
+    else console.error(`${script}: ${parsed.problem}\n${usage}`);
     return { exitCode: 2 };
 }
 

@@ -36,7 +36,15 @@ import { REPO_ROOT } from "./stackFiles";
  * stack's, from which the environment and so the pack config were chosen (`configFile`, GlobalOpts).
  */
 type SetHere = "policyPacks" | "policyPackConfigs" | "program" | "configFile";
-export type StackUpOptions = Omit<UpOptions, SetHere>;
+/**
+ * What a script may pass to `up`: the options its preview takes as well (both in automation/stack.d.ts), so the
+ * preview `up` runs first sees the same update; refresh, exclude and the like, which the scripts do not use, are left
+ * out rather than previewed differently.
+ */
+export type StackUpOptions = Pick<
+    UpOptions,
+    "onOutput" | "replace" | "target" | "targetDependents" | "parallel" | "color" | "message"
+>;
 export type StackPreviewOptions = Omit<PreviewOptions, SetHere>;
 
 /** A stack selected in the repository's project, with what the operator scripts do with it. */
@@ -59,10 +67,23 @@ export interface OperatorStack {
     /**
      * `pulumi up`, always with the policy pack and the pack config of the stack's environment, after a preview with the
      * same pack and options: a mandatory violation stops it before anything changes, as the CLI's `pulumi up` does.
+     * A failed preview throws a PreviewRefused; a failed update, the Automation API's error.
      */
     up(opts?: StackUpOptions): Promise<UpResult>;
     /** `pulumi preview`, always with the policy pack and the pack config of the stack's environment. */
     preview(opts?: StackPreviewOptions): Promise<PreviewResult>;
+}
+
+/**
+ * `up`'s preview failed, so the update did not start and nothing changed: a mandatory policy violation, a program
+ * error, a provider refusing the plan. The message is the CLI's one-line reason; the preview's own output, streamed
+ * to onOutput, has the details.
+ */
+export class PreviewRefused extends Error {
+    override readonly name = "PreviewRefused";
+    constructor(cause: unknown) {
+        super(cliReason(cause), { cause });
+    }
 }
 
 /** A stack could not be read through the Automation API; the message is one line saying why. */
@@ -146,31 +167,21 @@ function operatorStack(stack: string, selected: Stack): OperatorStack {
         // pkg/backend/apply.go:291): the Automation API's up always skips it (automation/stack.js:179), and the engine
         // runs the stack-wide rules (stack-memory-budget, stack-backups-and-monitoring) only after every step of an
         // update has run (pkg/resource/deploy/deployment_executor.go:405-417), so without the preview a mandatory
-        // violation of theirs would fail the update after it had changed everything. A failed preview throws, and
-        // nothing is changed.
+        // violation of theirs would fail the update after it had changed everything. A failed preview throws a
+        // PreviewRefused, and nothing is changed.
         up: async (opts = {}) => {
-            const { onOutput, replace, target, targetDependents, parallel, color, message } = withoutSetHere(opts);
-            await selected.preview({
-                ...(onOutput ? { onOutput } : {}),
-                ...(replace ? { replace } : {}),
-                ...(target ? { target } : {}),
-                ...(targetDependents !== undefined ? { targetDependents } : {}),
-                ...(parallel !== undefined ? { parallel } : {}),
-                ...(color ? { color } : {}),
-                ...(message !== undefined ? { message } : {}),
-                ...policyUpOptions(stack),
-            });
-            return selected.up({ ...withoutSetHere(opts), ...policyUpOptions(stack) });
+            const chosen = withoutSetHere(opts);
+            try {
+                await selected.preview({ ...chosen, ...policyUpOptions(stack) });
+            } catch (err) {
+                throw new PreviewRefused(err);
+            }
+            return selected.up({ ...chosen, ...policyUpOptions(stack) });
         },
         preview: (opts = {}) => selected.preview({ ...withoutSetHere(opts), ...policyUpOptions(stack) }),
     };
 }
 
-/**
- * Selects `stack` of the project in the repository root (LocalWorkspace.selectStack, localWorkspace.js:159-166, runs
- * `pulumi stack select --stack <stack>`, 345-354). Every later command names the stack itself (stack.js:1326-1327,
- * `--stack`), so nothing depends on which stack the CLI has selected. Throws a StackReadError.
- */
 /**
  * The Pulumi CLI on PATH, refused when older than MIN_PULUMI_CLI_VERSION: PulumiCommand.get runs `pulumi version` and
  * throws "Minimum version requirement failed. The minimum CLI version requirement is ..., your current CLI version is
@@ -181,6 +192,11 @@ function pulumiCli(): Promise<PulumiCommand> {
     return PulumiCommand.get({ version: new SemVer(MIN_PULUMI_CLI_VERSION) });
 }
 
+/**
+ * Selects `stack` of the project in the repository root (LocalWorkspace.selectStack, localWorkspace.js:159-166, runs
+ * `pulumi stack select --stack <stack>`, 345-354). Every later command names the stack itself (stack.js:1326-1327,
+ * `--stack`), so nothing depends on which stack the CLI has selected. Throws a StackReadError.
+ */
 export async function selectStack(stack: string): Promise<OperatorStack> {
     const selected = await reading(stack, async () =>
         LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT }, { pulumiCommand: await pulumiCli() }),
