@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, placeholderValues } from "./config";
-import { createHost, DropletHost } from "./host";
+import { createHost } from "./host";
 import { ManagedDatabase } from "./platform/managedDatabase";
 import { edgeHasIpv6, Networks } from "./platform/networks";
 import { GeneratedSecrets } from "./platform/secrets";
@@ -170,7 +170,7 @@ export function deployStack() {
          * Droplet target without freshtrack:droplet.dnsZone: the A and AAAA records ({ name, type, value }) to create
          * at the operator's own DNS provider; absent when the stack creates them in its DigitalOcean zone.
          */
-        dnsRecords: host instanceof DropletHost ? host.dnsRecords : undefined,
+        dnsRecords: host.dnsRecords,
         dataEndpoints: {
             database: pulumi.interpolate`${database.host}:${database.port}/${database.database} (sslmode=${database.sslMode})`,
             redis: `${data.endpoints.redis.host}:${data.endpoints.redis.port}`,

@@ -16,14 +16,18 @@ import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { readStackOutputs } from "./lib/workspace";
 import { openSsh, SshSession, sshTargetFromOutputs } from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
+import { DNS_BY_HAND_WAIT_SECONDS } from "../components/preflight/preflight";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "run the pre-flight checks on a stack's host over SSH, as `pulumi up` does",
     details: [
         "The same script `pulumi up` runs before any container is created, run by hand as the deploy user: Docker " +
             "reachable, free disk on the data volume (freshtrack:preflight.minFreeGb), ports 80 and 443 free or " +
-            "held by this stack's Caddy, and in the ACME modes every public name resolving to the host. The " +
+            "held by this stack's Caddy, every FreshTrack image the host pulls to be had from its registry " +
+            "(nothing is pulled), on an ssh VM no container limited to more CPUs than it has, and in the ACME " +
+            "modes every public name resolving to the host; with DNS at another provider it waits up to " +
+            `${DNS_BY_HAND_WAIT_SECONDS / 60} minutes for the records. The ` +
             "address, deploy key and pinned host key come from the stack's outputs, so the Pulumi CLI and access " +
             "to the stack's state are needed. A local stack has nothing to check.",
     ],
@@ -34,7 +38,7 @@ export const COMMAND_LINE: CommandLineSpec = {
         ["2", "a usage error, an unknown stack, the outputs not read, or the host not reached over ssh"],
     ],
     examples: [{ command: "npm run preflight -- prod", what: "Check prod's droplet before an update." }],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("preflight", argv, COMMAND_LINE);

@@ -14,7 +14,9 @@ import * as os from "os";
 import * as path from "path";
 import { AppImageCheck, appImagesFix, renderAppImageCheckScript } from "../components/preflight/appImageCheck";
 import { renderPreflightScript } from "../components/preflight/preflight";
-import { waitForPort } from "./localServers";
+import { shellcheck, waitForPort } from "./localServers";
+import { PREFLIGHT_HERE } from "./preflightFixtures";
+import { runWithStandInDocker, StandInDockerRun } from "./standIns";
 
 const REFS = [
     "ghcr.io/freshtrack/freshtrack-backend:1.4.2",
@@ -40,37 +42,16 @@ echo "stand-in docker: unexpected call: $*" >&2
 exit 99
 `;
 
-interface Outcome {
-    readonly status: number | null;
-    readonly stdout: string;
-    readonly stderr: string;
-    /** Each call the stand-in `docker` received, its arguments on one line. */
-    readonly calls: string[];
-}
-
 /** Runs `script` with `sh`, the stand-in docker first on PATH, the daemon and the registry holding what is given. */
-function runWith(script: string, held: { daemon?: string[]; registry?: string[]; realDocker?: string }): Outcome {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-app-images-"));
-    try {
-        fs.writeFileSync(path.join(dir, "docker"), STANDIN_DOCKER, { mode: 0o755 });
-        const log = path.join(dir, "calls.log");
-        fs.writeFileSync(log, "");
-        const result = spawnSync("sh", ["-s"], {
-            input: script,
-            encoding: "utf8",
-            env: {
-                PATH: `${dir}:${process.env.PATH}`,
-                STANDIN_LOG: log,
-                STANDIN_DAEMON: (held.daemon ?? []).join(" "),
-                STANDIN_REGISTRY: (held.registry ?? []).join(" "),
-                ...(held.realDocker ? realDockerEnv(held.realDocker, dir) : {}),
-            },
-        });
-        const calls = fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
-        return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+function runWith(
+    script: string,
+    held: { daemon?: string[]; registry?: string[]; realDocker?: string },
+): StandInDockerRun {
+    return runWithStandInDocker(script, STANDIN_DOCKER, (dir) => ({
+        STANDIN_DAEMON: (held.daemon ?? []).join(" "),
+        STANDIN_REGISTRY: (held.registry ?? []).join(" "),
+        ...(held.realDocker ? realDockerEnv(held.realDocker, dir) : {}),
+    }));
 }
 
 /** The real CLI with a config of its own (no login of this machine's) and no daemon: only the registry is asked. */
@@ -87,21 +68,12 @@ function realDockerEnv(realDocker: string, dir: string): Record<string, string> 
     };
 }
 
-function shellcheck(script: string): void {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-app-images-sc-"));
-    const file = path.join(dir, "check.sh");
-    fs.writeFileSync(file, script);
-    const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
-    fs.rmSync(dir, { recursive: true, force: true });
-    expect(result.status, result.stdout).to.equal(0);
-}
-
 describe("FreshTrack image check, run for real with a stand-in docker (issue 17, friction 1; rung 4)", function () {
     this.timeout(30_000);
 
     it("passes shellcheck as POSIX sh, alone and inside the pre-flight", () => {
-        shellcheck(renderAppImageCheckScript(DEV));
-        shellcheck(
+        for (const script of [
+            renderAppImageCheckScript(DEV),
             renderPreflightScript({
                 stackLabel: "freshtrack-prod",
                 dataPath: "/mnt/freshtrack-data",
@@ -111,7 +83,10 @@ describe("FreshTrack image check, run for real with a stand-in docker (issue 17,
                 publicAddress: "203.0.113.50",
                 appImages: { ...DEV, stack: "prod", target: "droplet" },
             }),
-        );
+        ]) {
+            const result = shellcheck(script);
+            expect(result.status, result.stdout).to.equal(0);
+        }
     });
 
     it("fails a user who has none of the images with one message naming each, the three ways and this stack's config commands", () => {
@@ -181,15 +156,7 @@ describe("FreshTrack image check, run for real with a stand-in docker (issue 17,
 
     it("on a droplet or ssh host, fails the pre-flight the same way, saying what a remote build needs", () => {
         const check: AppImageCheck = { ...DEV, stack: "prod", target: "droplet" };
-        const script = renderPreflightScript({
-            stackLabel: "freshtrack-test",
-            dataPath: os.tmpdir(),
-            minFreeGb: 1,
-            ports: [],
-            dnsNames: [],
-            publicAddress: "127.0.0.1",
-            appImages: check,
-        });
+        const script = renderPreflightScript({ ...PREFLIGHT_HERE, appImages: check });
         const out = runWith(script, { registry: [REFS[0]!] });
         expect(out.status).to.equal(1);
         expect(out.stderr).to.contain(
@@ -204,14 +171,7 @@ describe("FreshTrack image check, run for real with a stand-in docker (issue 17,
     });
 
     it("renders no image check into a pre-flight without one (a stack that builds its images)", () => {
-        const script = renderPreflightScript({
-            stackLabel: "freshtrack-test",
-            dataPath: os.tmpdir(),
-            minFreeGb: 1,
-            ports: [],
-            dnsNames: [],
-            publicAddress: "127.0.0.1",
-        });
+        const script = renderPreflightScript(PREFLIGHT_HERE);
         expect(script).to.not.contain("APP_IMAGES");
         expect(runWith(script, {}).calls).to.deep.equal(["info --format {{.ServerVersion}}"]);
     });

@@ -156,6 +156,11 @@ const PINNED: ReadonlyArray<{ reported: string; reads: readonly string[]; why: s
         why: "SSH from the whole internet only with the explicit override",
     },
     {
+        reported: "resources",
+        reads: ["droplet", "resources", "target"],
+        why: "Docker refuses a container limited to more CPUs than the host has, and a droplet's are its size's vCPUs",
+    },
+    {
         reported: "<each of src.plainTextSecrets()>",
         reads: [EVERY_SECRET],
         why:

@@ -18,6 +18,7 @@ import {
     renderPreflightScript,
 } from "../components/preflight/preflight";
 import { freePort } from "./localServers";
+import { PREFLIGHT_HERE } from "./preflightFixtures";
 
 /**
  * Runs the script with `sh`; the DNS check gives up at once unless a test asks it to wait. `pathFirst` is put before
@@ -27,16 +28,7 @@ function preflight(
     over: Partial<PreflightOptions>,
     pathFirst?: string,
 ): { status: number | null; stdout: string; stderr: string; seconds: number } {
-    const options = {
-        stackLabel: "freshtrack-test",
-        dataPath: os.tmpdir(),
-        minFreeGb: 1,
-        ports: [],
-        dnsNames: [],
-        publicAddress: "127.0.0.1",
-        dnsWaitSeconds: 0,
-        ...over,
-    };
+    const options = { ...PREFLIGHT_HERE, dnsWaitSeconds: 0, ...over };
     const script = renderPreflightScript(options);
     const env = {
         ...process.env,

@@ -3,13 +3,14 @@
  * Pure: no Pulumi runtime is needed, so scripts read a stack's config from its files without running the program.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DROPLET_SIZE_NAMES, DROPLET_SIZES, DropletSize } from "../host/dropletSizes";
 import { checkAdminCidrs, closestMatch, isLocalOnlyDomain } from "../validation";
 import { readAppBuild, readImages, readRegistryAuth } from "./app";
 import { readAlerts, readBackup, readVerification } from "./operations";
 import { ConfigError } from "./problems";
 import { CONFIG_KEYS, Environment, PROJECT, Target } from "./schema";
 import { RawConfig, Source } from "./source";
-import { readDatabase, readDroplet, readSsh } from "./targets";
+import { DropletFields, readDatabase, readDroplet, readSsh } from "./targets";
 import { StackConfig, TargetSettings } from "./types";
 
 /**
@@ -72,8 +73,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     const demoSeedVersion = src.read("demoSeedVersion").value;
     const backup = readBackup(src);
     const alerts = readAlerts(src);
+    // Read here rather than in readTarget: the rule on cpus below needs the droplet's size.
+    const dropletGiven = target === "droplet" ? src.fields("droplet") : undefined;
     // Undefined only when the target's settings have problems, which end the read below.
-    const where = readTarget(src, target, environment, domain);
+    const where = readTarget(src, target, environment, domain, dropletGiven);
     const operatorKey = src.read("operatorSshPublicKey").value;
     const database = readDatabase(src, target);
     const monitoring = src.fields("monitoring");
@@ -81,6 +84,24 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     const rollback = src.fields("rollback");
     const secretGenerations = src.fields("secretGenerations");
     const preflight = src.fields("preflight");
+
+    // No container's cpus above the host's CPUs: the daemon refuses to create (and to start) a container whose
+    // NanoCPUs exceed the CPUs it counts (moby v27.5.1 daemon/daemon_unix.go:494-498, from daemon/create.go:79 and
+    // daemon/start.go:63), so `pulumi up` would stop at that container mid-deploy. A droplet's vCPUs are its size's
+    // (components/host/dropletSizes.ts), so this refuses such a value before any resource. An ssh VM's CPUs are known
+    // only on the VM: its pre-flight compares every cpus above 1 with the count `docker info` reports, before any
+    // container is created (components/preflight/cpuCheck.ts). The local daemon's are not known before the update
+    // either, and nothing checks them ahead: the first such container fails with Docker's own message, which names the
+    // count ("range of CPUs is from 0.01 to N.00, as there are only N CPUs available"). A size that was itself refused
+    // reads as the default, so it is not compared.
+    const sizeCompared =
+        dropletGiven !== undefined && !p.list.some((q) => q.key === `${src.key("droplet")}.size`)
+            ? dropletGiven.size
+            : undefined;
+    for (const [service, { cpus }] of Object.entries(resources)) {
+        if (sizeCompared !== undefined && cpus > DROPLET_SIZES[sizeCompared].vcpus)
+            p.add(`${src.key("resources")}.${service}.cpus`, cpus, cpusAboveDroplet(cpus, sizeCompared));
+    }
 
     // Pulumi.yaml declares these secret: true, but the CLI enforces that only on typed keys (see Pulumi.yaml), so the
     // program does.
@@ -142,11 +163,34 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     });
 }
 
-function readTarget(src: Source, target: Target, environment: Environment, domain: string): TargetSettings | undefined {
-    if (target === "droplet") return { target, droplet: readDroplet(src, environment, domain) };
+function readTarget(
+    src: Source,
+    target: Target,
+    environment: Environment,
+    domain: string,
+    dropletGiven: DropletFields | undefined,
+): TargetSettings | undefined {
+    // dropletGiven is read whenever the target is droplet.
+    if (target === "droplet")
+        return dropletGiven ? { target, droplet: readDroplet(src, dropletGiven, environment, domain) } : undefined;
     if (target === "local") return { target };
     const ssh = readSsh(src);
     return ssh ? { target, ssh } : undefined;
+}
+
+/**
+ * What a container's cpus above its droplet's vCPUs should have been: at most the size's vCPUs, or a size with enough
+ * (the cheapest, from the sizes this program deploys to).
+ */
+export function cpusAboveDroplet(cpus: number, size: DropletSize): string {
+    const { vcpus } = DROPLET_SIZES[size];
+    const fits = DROPLET_SIZE_NAMES.filter((s) => DROPLET_SIZES[s].vcpus >= cpus).sort(
+        (a, b) => DROPLET_SIZES[a].usdPerMonth - DROPLET_SIZES[b].usdPerMonth,
+    )[0];
+    const larger = fits
+        ? `or choose a size with ${DROPLET_SIZES[fits].vcpus} vCPUs or more, such as ${fits}`
+        : `no size this program deploys to has ${cpus} vCPUs`;
+    return `at most ${vcpus}, the vCPUs of droplet size ${size} (freshtrack:droplet.size): Docker refuses to create a container limited to more CPUs than its host has; lower it, ${larger}`;
 }
 
 /** Freezes plain data all the way down; Outputs are left as they are. */

@@ -161,7 +161,7 @@ export const CONFIG_SCHEMA = {
     },
     resources: {
         type: "object",
-        description: `Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}: memoryMb (whole MB) and cpus (cores) for any of ${SERVICE_NAMES.join(", ")}. Unset ones keep the defaults of their specs in components/catalog; npm run plan -- <stack> shows every container's limits and the stack's memory against its budget. The policy pack also caps each container's memory (container-resource-limits, maxMemoryMb in policy/config/<environment>.json) and the stack's peak (stack-memory-budget).`,
+        description: `Per-service limit overrides, e.g. {postgres: {memoryMb: 2048, cpus: 2}}: memoryMb (whole MB) and cpus (cores) for any of ${SERVICE_NAMES.join(", ")}. cpus may not exceed the host's CPUs, which Docker refuses: above a droplet size's vCPUs the config is refused, and an ssh VM's pre-flight compares them with its own. Unset ones keep the defaults of their specs in components/catalog; npm run plan -- <stack> shows every container's limits and the stack's memory against its budget. The policy pack also caps each container's memory (container-memory-limit, maxMemoryMb in policy/config/<environment>.json) and the stack's peak (stack-memory-budget).`,
         fields: RESOURCE_FIELDS,
     },
     demoData: {
@@ -331,7 +331,7 @@ export const CONFIG_SCHEMA = {
     preflight: {
         type: "object",
         description:
-            "Checks on droplet and ssh hosts before any container is created: minFreeGb free on the data volume, Docker reachable, ports 80/443 free or held by this stack's Caddy, and in the ACME modes DNS pointing at the host.",
+            "Checks on droplet and ssh hosts before any container is created: minFreeGb free on the data volume, Docker reachable, ports 80/443 free or held by this stack's Caddy, every FreshTrack image the host pulls to be had from its registry (nothing is pulled), on an ssh VM no container limited to more CPUs than it has, and in the ACME modes DNS pointing at the host (with DNS at another provider, waiting up to 15 minutes for the records the first update logs).",
         fields: { minFreeGb: defaulted<number>(checkInteger(1, 10000), 5) },
     },
     backupOffsiteAccessKeyId: {

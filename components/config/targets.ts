@@ -2,13 +2,26 @@
  * Where the stack runs: the droplet it creates, or the VM it reaches over SSH, and which PostgreSQL it uses.
  */
 import { hostKeyOnly } from "../host/hostKey";
-import { Environment, Target } from "./schema";
+import type { FieldValues } from "./fields";
+import { CONFIG_SCHEMA, Environment, Target } from "./schema";
 import { Source } from "./source";
 import { DatabaseSettings, DropletSettings, SshSettings } from "./types";
 
-export function readDroplet(src: Source, environment: Environment, domain: string): DropletSettings {
+/** freshtrack:droplet's fields as read (Source.fields), before the settings derived from other keys. */
+export type DropletFields = FieldValues<(typeof CONFIG_SCHEMA)["droplet"]["fields"]>;
+
+/**
+ * The droplet's settings from its fields, which parse.ts reads (`src.fields("droplet")`) so that its rules across keys
+ * can use the size too.
+ */
+export function readDroplet(
+    src: Source,
+    given: DropletFields,
+    environment: Environment,
+    domain: string,
+): DropletSettings {
     const key = src.key("droplet");
-    const { region, size, image, volumeSizeGb, backups, dnsZone } = src.fields("droplet");
+    const { region, size, image, volumeSizeGb, backups, dnsZone } = given;
     if (dnsZone !== undefined && domain !== dnsZone && !domain.endsWith(`.${dnsZone}`)) {
         src.problems.add(`${key}.dnsZone`, dnsZone, `a zone that contains the domain '${domain}'`);
     }

@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletSettings } from "../config";
 import {
-    dnsRecordNames,
+    dnsRecordsOfType,
     DnsRecordSpec,
     dropletDnsRecords,
     HostPreflight,
@@ -340,7 +340,7 @@ export class DropletHost extends pulumi.ComponentResource implements Host {
  * the names (the ACME modes).
  */
 export function dnsByHandNotice(domain: string, type: DnsRecordSpec["type"], address: string, waits: boolean): string {
-    const records = dnsRecordNames(domain).map((name) => recordLine({ name, type, value: address }));
+    const records = dnsRecordsOfType(domain, type, address).map(recordLine);
     const optional = type === "AAAA" ? ", or no AAAA record at all" : "";
     const then = waits ? "; the pre-flight waits for them" : "";
     return `DNS is kept at another provider (freshtrack:droplet.dnsZone is unset): create ${records.join(" and ")} there${optional}${then}`;

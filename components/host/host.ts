@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryAuth, Target } from "../config";
+import type { DnsRecordSpec } from "../preflight/preflight";
 
 /** How `@pulumi/command` reaches a remote host as the deploy user. */
 export interface HostConnection {
@@ -43,6 +44,11 @@ export interface Host {
     readonly hostKey?: pulumi.Output<string>;
     /** Droplet target: its IPv6 address, which AAAA records point at (it changes when the droplet is rebuilt). */
     readonly publicIpv6?: pulumi.Output<string>;
+    /**
+     * Droplet target with DNS at another provider: the A and AAAA records the operator creates there, for the stack
+     * output `dnsRecords`.
+     */
+    readonly dnsRecords?: pulumi.Output<DnsRecordSpec[]>;
     /** Droplet target: what DigitalOcean resources beside the droplet attach to. */
     readonly digitalocean?: {
         readonly region: string;

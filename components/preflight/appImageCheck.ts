@@ -12,8 +12,19 @@
  * The check runs where the pull runs and only when the stack pulls: on the local target as a command on this machine
  * that every pull of a FreshTrack image waits for (appImageCheckCommand, from components/services/appImages.ts); on
  * droplet and ssh hosts inside the pre-flight (components/preflight/preflight.ts), which those pulls wait for too. A
- * stack that builds its images (freshtrack:appBuild) has nothing to check. The pinned public images
- * (components/images.ts) are not checked: they are public by choice and their tags exist.
+ * stack that builds its images (freshtrack:appBuild) has nothing to check.
+ *
+ * The pinned public images (components/images.ts) are not checked, on dev either, by choice (issue 17, operator pass).
+ * Their tags exist and need no login, so what fails their pull is mostly a daemon that cannot reach the registry
+ * (offline, or over a rate limit), and the provider's error above then names the image and the daemon's reason, which
+ * says what to do; the FreshTrack images needed this check because their error could not say where to get them. Their
+ * pulls do not wait for this check (only the FreshTrack pulls do: ImagePullArgs.imageDependsOn in
+ * components/service.ts), so checking them here would add one message beside those errors, not stop them. And the
+ * registry half of the check costs a pull on Docker Hub: `docker manifest inspect` fetches the manifest with a GET
+ * (docker/cli v28.2.2 cli/registry/client/fetcher.go:67, vendor/github.com/docker/distribution/registry/client/
+ * repository.go:468), and "Using GET emulates a real pull and counts towards the limit" (docker/docs
+ * content/manuals/docker-hub/usage/pulls.md, in its section on viewing the pull rate and limit), so a first dev
+ * deploy would count each missing public image twice against an unauthenticated address's limit.
  *
  * It runs during `pulumi up`, never while the program is evaluated: the program calls nothing at evaluation
  * (test/programInvokes.test.ts), and a command does not run in a preview (pulumi-command v1.2.1

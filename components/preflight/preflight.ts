@@ -10,6 +10,7 @@ import type { StackConfig } from "../config";
 import { DATA_MOUNT } from "../host/bootstrap";
 import { publicNames } from "../names";
 import { AppImageCheck, appImageCheck, renderAppImageLines } from "./appImageCheck";
+import { CpuLimit, cpuLimitsToCheck, renderCpuLines } from "./cpuCheck";
 
 /** What the host component needs to know to run the pre-flight; the host adds its address. */
 export interface HostPreflight {
@@ -28,6 +29,8 @@ export interface HostPreflight {
     readonly dnsByHand?: { readonly domain: string; readonly stack: string };
     /** The FreshTrack images the host pulls, checked before any is (absent when the stack builds them). */
     readonly appImages?: AppImageCheck;
+    /** ssh target: the CPU limits to compare with the VM's CPUs (./cpuCheck.ts); absent when there are none. */
+    readonly cpuLimits?: readonly CpuLimit[];
 }
 
 /** A DNS record the stack's names need, as the stack output `dnsRecords` lists it. */
@@ -68,6 +71,8 @@ export interface PreflightOptions {
     readonly dnsByHand?: { readonly records: readonly DnsRecordSpec[]; readonly retry: string };
     /** The FreshTrack images to check on the host (components/preflight/appImageCheck.ts); none when absent. */
     readonly appImages?: AppImageCheck;
+    /** CPU limits the host's CPUs must cover (./cpuCheck.ts); none checked when absent or empty. */
+    readonly cpuLimits?: readonly CpuLimit[];
 }
 
 /**
@@ -111,6 +116,7 @@ export function hostPreflight(cfg: StackConfig): HostPreflight {
             ? { dnsByHand: { domain: cfg.domain, stack: cfg.stack } }
             : {}),
         ...hostAppImages(cfg),
+        ...cpuLimitsToCheck(cfg.target, cfg.resources),
     };
 }
 
@@ -126,11 +132,13 @@ function hostAppImages(cfg: StackConfig): { appImages?: AppImageCheck } {
  * covers every subdomain Caddy serves (publicNames). No AAAA record without an IPv6 address.
  */
 export function dropletDnsRecords(domain: string, ipv4: string, ipv6?: string): DnsRecordSpec[] {
-    const names = dnsRecordNames(domain);
-    return [
-        ...names.map((name) => ({ name, type: "A" as const, value: ipv4 })),
-        ...(ipv6 ? names.map((name) => ({ name, type: "AAAA" as const, value: canonicalIpv6(ipv6) })) : []),
-    ];
+    return [...dnsRecordsOfType(domain, "A", ipv4), ...(ipv6 ? dnsRecordsOfType(domain, "AAAA", ipv6) : [])];
+}
+
+/** The records of one type for a droplet stack's names, an IPv6 address written as getent prints it. */
+export function dnsRecordsOfType(domain: string, type: DnsRecordSpec["type"], address: string): DnsRecordSpec[] {
+    const value = type === "AAAA" ? canonicalIpv6(address) : address;
+    return dnsRecordNames(domain).map((name) => ({ name, type, value }));
 }
 
 /** An IPv6 address compressed and in lower case, as getent prints it; anything else as it is. */
@@ -165,6 +173,7 @@ export function renderHostPreflight(p: HostPreflight, publicAddress: string, pub
         publicAddress,
         ...(publicIpv6 ? { publicIpv6 } : {}),
         ...(p.appImages ? { appImages: p.appImages } : {}),
+        ...(p.cpuLimits ? { cpuLimits: p.cpuLimits } : {}),
         ...(p.dnsByHand
             ? {
                   dnsWaitSeconds: DNS_BY_HAND_WAIT_SECONDS,
@@ -193,13 +202,7 @@ function hostLookup(publicAddress: string): HostLookup {
         case 4:
             return { address: publicAddress, isName: false, lookup: "ahostsv4", record: "A" };
         case 6:
-            // The WHATWG URL parser prints an IPv6 address compressed and in lower case, as getent does.
-            return {
-                address: new URL(`http://[${publicAddress}]/`).hostname.slice(1, -1),
-                isName: false,
-                lookup: "ahostsv6",
-                record: "AAAA",
-            };
+            return { address: canonicalIpv6(publicAddress), isName: false, lookup: "ahostsv6", record: "AAAA" };
         default:
             return { address: publicAddress, isName: true, lookup: "ahostsv4", record: "A" };
     }
@@ -214,8 +217,10 @@ export function renderPreflightScript(o: PreflightOptions): string {
     const host = hostLookup(o.publicAddress);
     const dnsWait = Math.max(0, Math.floor(o.dnsWaitSeconds ?? DNS_WAIT_SECONDS));
     const dnsRetry = Math.max(1, Math.floor(o.dnsRetrySeconds ?? DNS_RETRY_SECONDS));
-    // Without dnsByHand every line below is as it was before it existed: a changed script is a changed input of the
-    // pre-flight command, which would run again on every stack.
+    // Without dnsByHand the DNS lines are as they were before it existed, so they alone change no stack's script (a
+    // changed script is a changed input of the pre-flight command, which runs again); the image check added with it
+    // did change every pulling remote stack's script once (docs/operations.md, "Upgrading a stack deployed by an
+    // earlier version").
     const byHand = o.dnsByHand;
     const retry = byHand ? `run ${byHand.retry.split(" ").map(shellWord).join(" ")} again` : "run pulumi up again";
     return `#!/bin/sh
@@ -230,7 +235,7 @@ PUBLIC_ADDRESS=${shellWord(host.address)}
 PUBLIC_IS_NAME=${host.isName ? "yes" : "no"}
 LOOKUP=${host.lookup}
 RECORD=${host.record}
-PUBLIC_IPV6=${o.publicIpv6 ? shellWord(new URL(`http://[${o.publicIpv6}]/`).hostname.slice(1, -1)) : ""}
+PUBLIC_IPV6=${o.publicIpv6 ? shellWord(canonicalIpv6(o.publicIpv6)) : ""}
 DNS_WAIT_SECONDS=${dnsWait}
 DNS_RETRY_SECONDS=${dnsRetry}
 failures=0
@@ -243,7 +248,7 @@ else
   fail "Docker reachable" "$(printf '%s' "$out" | tr -s '\n' ' ')" "check the daemon (sudo systemctl status docker) and that $(id -un) is in the docker group"
 fi
 
-${o.appImages ? `${renderAppImageLines(o.appImages)}\n` : ""}avail_kb=$(df -Pk "$DATA_PATH" 2>/dev/null | awk 'NR == 2 { print $4 }')
+${o.cpuLimits && o.cpuLimits.length > 0 ? `${renderCpuLines(o.cpuLimits)}\n` : ""}${o.appImages ? `${renderAppImageLines(o.appImages)}\n` : ""}avail_kb=$(df -Pk "$DATA_PATH" 2>/dev/null | awk 'NR == 2 { print $4 }')
 if [ -z "$avail_kb" ]; then
   fail "free disk on $DATA_PATH" "no such filesystem" "is the data volume mounted? (mountpoint $DATA_PATH)"
 elif [ "$avail_kb" -ge $((MIN_FREE_GB * 1024 * 1024)) ]; then
