@@ -29,14 +29,14 @@ import {
     runPolicies,
     stackMemory,
 } from "./lib/policyRun";
-import { memoryField } from "./lib/planReport";
+import { memoryField } from "./lib/planOverview";
 import { fitToWidth } from "./lib/planLayout";
 import { loadStackSettings, REPO_ROOT } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
-export const COMMAND_LINE: CommandLineSpec = {
+export const COMMAND_LINE = {
     summary: "run the policy pack over what `pulumi up` would create, without the Pulumi CLI",
     details: [
         "The program runs under the SDK's mocks as in `npm run plan`, and the pack's rules run over what it " +
@@ -62,7 +62,7 @@ export const COMMAND_LINE: CommandLineSpec = {
         ["2", "a usage error, an unknown stack, or an unexpected failure"],
     ],
     examples: [{ command: "npm run policy -- prod", what: "Check the shipped prod stack against the pack." }],
-};
+} satisfies CommandLineSpec;
 
 async function main(argv: string[]): Promise<number> {
     const line = commandLine("policy", argv, COMMAND_LINE);
@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         `  ${run.resources.length} resources checked: ${blocking.length} mandatory violation(s), ${advisory.length} advisory finding(s)`,
     );
     // Whether or not stack-memory-budget fails: the figures npm run plan and npm run bench print (issue 17).
-    console.log(`${memoryField(stackMemory(run.resources, memorySettingsOf(environment))).join("\n")}\n`);
+    console.log(`${memoryField(stackMemory(run.resources, memorySettingsOf(environment, packConfig))).join("\n")}\n`);
     const containers = run.resources.filter((r) => r.type === TYPES.container).map((r) => r.name);
     if (blocking.length > 0) {
         console.log("Mandatory violations: pulumi preview and pulumi up fail on each");
@@ -93,11 +93,13 @@ async function main(argv: string[]): Promise<number> {
         // (docs/operations.md, "The policy pack"), and they need no action.
         if (blocking.length > 0) console.log("");
         console.log("Advisory findings, for information: they never block an update and need no action");
-        const lines =
-            line.values.all === true ? findingLines(advisory, 100, containers) : advisorySummaryLines(advisory);
+        const lines = line.values.all ? findingLines(advisory, 100, containers) : advisorySummaryLines(advisory);
         for (const text of lines) console.log(fitToWidth(text));
-        if (line.values.all !== true)
-            console.log(`  Each with its resource and reason: npm run policy -- ${stack} --all`);
+        if (advisory.some((f) => f.kind === "unknown"))
+            console.log(
+                "  not run: a value the rule reads is known only during the update, where a mandatory one may fail",
+            );
+        if (!line.values.all) console.log(`  Each with its resource and reason: npm run policy -- ${stack} --all`);
     }
     console.log(`\n${fitToWidth(policyVerdict(stack, findings))}`);
     return blocking.length > 0 ? 1 : 0;

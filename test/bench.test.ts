@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import { ConfigError } from "../components/config";
 import { monthlyCost } from "../components/host/dropletSizes";
-import { nextVersion } from "../scripts/lib/bench";
+import { benchStack, benchVerdict, nextVersion, renderBench } from "../scripts/lib/bench";
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { criticalPath } from "../scripts/lib/criticalPath";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { dockerModelsForTarget } from "../scripts/lib/readBack/docker";
-import { loadStackSettings } from "../scripts/lib/stackFiles";
+import { fromRegistered, runPolicies } from "../scripts/lib/policyRun";
+import { loadStackConfigFor, loadStackSettings } from "../scripts/lib/stackFiles";
+import { memoryBudget } from "../policy/rules/stack";
 import { CONTAINER, configFor, settingsWith } from "./helpers";
 
 function resource(
@@ -200,4 +202,71 @@ describe("evaluation time: the share spent formatting stack traces (MockRun.stac
             Error.prepareStackTrace = installed;
         }
     });
+});
+
+// Rung 1 (a program of one droplet and two containers under mocks, through the bench's own benchStack, benchVerdict and
+// renderBench, and through the pack's stack-memory-budget rule as npm run policy runs it). Issue 17, friction 4, "one
+// memory truth", and its attack pass, which looked for a peak the two judge differently: above the budget (the host
+// less headroom) but within the host's memory. The bench's memory target is met exactly when the rule passes.
+describe("benchmark: the memory target is met exactly when the pack's stack-memory-budget rule passes", function () {
+    this.timeout(60_000);
+    const HEADROOM = 0.15;
+    // Staging's droplet, s-2vcpu-4gb: 4096 MB, so a budget of floor(4096 * 0.85) = 3481 MB.
+    const settings = loadStackSettings("staging");
+    const cfg = loadStackConfigFor("staging");
+
+    /**
+     * A stateful and a stateless container on staging's droplet: steady is their sum, and the peak adds the stateless
+     * one again, since its replacement runs beside it during an update.
+     */
+    async function judged(statefulMb: number, statelessMb: number) {
+        const docker = await import("@pulumi/docker");
+        const digitalocean = await import("@pulumi/digitalocean");
+        const container = (name: string, memory: number, kind: string) =>
+            new docker.Container(name, {
+                image: "sha256:a",
+                memory,
+                memorySwap: memory,
+                labels: [{ label: "com.freshtrack.kind", value: kind }],
+            });
+        const program = () => {
+            new digitalocean.Droplet("host", { image: "ubuntu-24-04-x64", region: "fra1", size: cfg.droplet!.size });
+            container("db", statefulMb, "stateful");
+            container("api", statelessMb, "stateless");
+            return { cfg };
+        };
+        const bench = await benchStack(settings, program, { runs: 1, headroom: HEADROOM, changes: [] });
+        const { resources } = await runUnderMocks(settings, program);
+        const findings = await runPolicies([memoryBudget], fromRegistered(resources), {
+            [memoryBudget.name]: { headroom: HEADROOM },
+        });
+        return { bench, report: renderBench([bench]), verdict: benchVerdict([bench], 1), findings };
+    }
+
+    const CASES = [
+        { what: "above the budget, within the host's memory", statefulMb: 2800, statelessMb: 500, peakMb: 3800 },
+        { what: "equal to the budget", statefulMb: 3081, statelessMb: 200, peakMb: 3481 },
+        { what: "one MB over the budget", statefulMb: 3082, statelessMb: 200, peakMb: 3482 },
+    ];
+    for (const c of CASES) {
+        const fits = c.peakMb <= 3481;
+        it(`a peak ${c.what} (${c.peakMb} MB): bench ${fits ? "met, exit 0" : "MISSED, exit 1"}, and the rule ${fits ? "passes" : "fails"}`, async () => {
+            const { bench, report, verdict, findings } = await judged(c.statefulMb, c.statelessMb);
+            expect(bench.memory).to.include({ peakMb: c.peakMb, budgetMb: 3481, hostMb: 4096 });
+            const target = /^ {2}(met {3}|MISSED) {2}staging {2}memory: peak within the host less headroom: /m.exec(
+                report,
+            );
+            expect(target, report).to.not.equal(null);
+            expect(target![1]!.trim(), "the bench's memory target").to.equal(fits ? "met" : "MISSED");
+            expect(verdict.exitCode, verdict.line).to.equal(fits ? 0 : 1);
+            const violations = findings.filter((f) => f.kind === "violation" && f.enforcementLevel === "mandatory");
+            expect(findings, "the rule's only findings are mandatory violations").to.deep.equal(violations);
+            if (fits) expect(findings, "the rule passes").to.deep.equal([]);
+            else
+                expect(findings.map((f) => f.message)).to.deep.equal([
+                    `container limits reach ${c.peakMb} MB at peak (${c.statefulMb + c.statelessMb} MB steady), over ` +
+                        `the 3481 MB budget: 4096 MB less 15 % headroom (s-2vcpu-4gb); ${c.peakMb - 3481} MB over.`,
+                ]);
+        });
+    }
 });

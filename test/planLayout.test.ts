@@ -3,13 +3,18 @@
  * "Fit it in 120 columns (wrap env and command lines)"), and the one memory line that the plan, `npm run policy` and
  * `npm run bench` print, from the arithmetic the pack's stack-memory-budget rule runs (policy/memoryFigures.ts).
  * test/planWidth.stack.test.ts checks every shipped stack's plan; test/memoryAgreement.stack.test.ts the three
- * scripts' figures against each other.
+ * scripts' figures against each other. And the overview's rows, every one by name, per kind of target (renderPlan on
+ * each target's config, with no resources).
  */
 import { expect } from "chai";
 import { memoryFigures, memoryLine } from "../policy/memoryFigures";
 import { CONTINUED, field, fitToWidth, PLAN_WIDTH, wrapItems, wrapText } from "../scripts/lib/planLayout";
 import { POLICIES } from "../policy/policies";
 import { runPolicies } from "../scripts/lib/policyRun";
+import { renderPlan } from "../scripts/lib/planReport";
+import { loadStackConfigFor, rawConfigOf } from "../scripts/lib/stackFiles";
+import { parseStackConfig, StackConfig } from "../components/config";
+import { URN_VARIANTS } from "./urnVariants";
 import { container, droplet } from "./policyFixtures";
 import { inService } from "./policyCaseFixtures";
 
@@ -132,6 +137,53 @@ describe("memory figures: the one line plan, policy and bench print (policy/memo
             ),
         ).to.be.empty;
     });
+});
+
+describe("the plan's overview keeps every row, on every target (issue 17 attack pass: a dropped row went unseen)", () => {
+    /**
+     * The overview's rows, in order, per kind of target: what an operator reads on the plan's first screen before any
+     * detail (issue 17, friction 4, "keep the overview first"). A row dropped, renamed or moved fails here.
+     */
+    const ROWS = ["target", "domain", "TLS", "app", "backups", "resources", "memory", "secrets"];
+    const OVERVIEW_ROWS: Readonly<Record<StackConfig["target"], readonly string[]>> = {
+        local: ROWS,
+        droplet: ROWS,
+        ssh: ROWS,
+    };
+    const CONFIGS: ReadonlyArray<readonly [StackConfig["target"], string, () => StackConfig]> = [
+        ["local", "dev", () => loadStackConfigFor("dev")],
+        ["droplet", "prod", () => loadStackConfigFor("prod")],
+        [
+            "ssh",
+            "an existing VM over SSH",
+            () => parseStackConfig(rawConfigOf(URN_VARIANTS["an existing VM over SSH"]!())),
+        ],
+    ];
+
+    /** The overview's row labels: the lines between the title and the first blank line that start a field. */
+    function overviewLabels(plan: string): string[] {
+        const lines = plan.split("\n");
+        const end = lines.indexOf("");
+        expect(end, "a blank line ends the overview").to.be.greaterThan(1);
+        return lines
+            .slice(1, end)
+            .map((l) => /^ {2}(\S+(?: \S+)*) {2}/.exec(l)?.[1])
+            .filter((label): label is string => label !== undefined);
+    }
+
+    for (const [target, stack, config] of CONFIGS) {
+        it(`${target} (${stack}): ${OVERVIEW_ROWS[target].join(", ")}, in that order`, () => {
+            const cfg = config();
+            expect(cfg.target).to.equal(target);
+            const plan = renderPlan({
+                cfg,
+                resources: [],
+                maskedKeys: [],
+                memory: memoryFigures([], { headroom: 0.15, hostMemoryMb: 4096 }),
+            });
+            expect(overviewLabels(plan)).to.deep.equal(OVERVIEW_ROWS[target]);
+        });
+    }
 });
 
 describe("fitToWidth: the policy report's and the bench's lines within 120 columns (issue 17 newcomer pass)", () => {

@@ -190,11 +190,14 @@ describe("npm run policy: a report an operator can read", () => {
     // Rung 1 (the report's own logic). Issue 17, friction 9: advisory findings, reported on every preview, read as
     // information: a count per rule, never the mandatory violations.
     it("sums up advisory findings as one line per rule with its count, leaving out mandatory violations", () => {
+        // A rule that could not run is reported as advisory by the policy server, but is named as not run: a mandatory
+        // one runs during the update and may stop it then.
         const unknown: Finding = { ...finding("container-memory-limit", "advisory", "can't run"), kind: "unknown" };
         expect(advisorySummaryLines([...findings, unknown])).to.deep.equal([
             "  advisory  container-read-only-rootfs (4)",
-            "  advisory  container-memory-limit (1)",
+            "  not run   container-memory-limit (1)",
         ]);
+        expect(findingLines([unknown])[0]).to.equal("  not run   container-memory-limit (1)");
         expect(advisorySummaryLines(findings.filter((f) => f.enforcementLevel === "mandatory"))).to.deep.equal([]);
     });
 

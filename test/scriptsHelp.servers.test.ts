@@ -6,6 +6,9 @@
  * argument and option of the spec the script reads its command line with (exported beside its main), each with its
  * description, the exit codes, and examples that parse with that same spec; within 100 columns. And --help must change
  * nothing: the copy holds a file prettier would rewrite, so a script that formats (or builds) on --help is seen.
+ * Nor may it start anything: every tool a script or task starts (TOOLS) has a stand-in that only records the call,
+ * first on PATH and in the copy's node_modules/.bin, where a task looks first (scripts/tasks.ts, start); the record
+ * must stay empty.
  */
 import { expect } from "chai";
 import { ROOT, SCRIPTS, specOf } from "./scriptSpecs";
@@ -22,6 +25,41 @@ import {
     parseCommandLine,
     synopsis,
 } from "../scripts/lib/commandLine";
+
+/**
+ * The programs a script or task may start: the tasks' tools (scripts/tasks.ts, Program) and the operator scripts' (the
+ * Pulumi CLI through the Automation API, docker and ssh). Each is replaced by a stand-in while --help runs.
+ */
+const TOOLS = ["tsc", "mocha", "prettier", "eslint", "pulumi", "docker", "ssh"] as const;
+
+/** A stand-in for `tool`: appends its name and arguments to `record`, one line a call, and runs nothing. */
+function standIn(tool: string, record: string): string {
+    return `#!/bin/sh\nprintf '%s %s\\n' '${tool}' "$*" >> '${record}'\n`;
+}
+
+/** Writes an executable stand-in for every tool into `dir`. */
+function writeStandIns(dir: string, record: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const tool of TOOLS) fs.writeFileSync(path.join(dir, tool), standIn(tool, record), { mode: 0o755 });
+}
+
+/**
+ * The copy's node_modules: a link to each package of the tree's own, and a .bin of its own, where the stand-ins take
+ * the tools' places and every other program (ts-node above all) links to the real one.
+ */
+function linkNodeModules(dir: string, record: string): void {
+    const real = path.join(ROOT, "node_modules");
+    const copy = path.join(dir, "node_modules");
+    fs.mkdirSync(copy);
+    for (const entry of fs.readdirSync(real).filter((e) => e !== ".bin"))
+        fs.symlinkSync(path.join(real, entry), path.join(copy, entry));
+    const bin = path.join(copy, ".bin");
+    writeStandIns(bin, record);
+    for (const program of fs.readdirSync(path.join(real, ".bin"))) {
+        if ((TOOLS as readonly string[]).includes(program)) continue;
+        fs.symlinkSync(fs.realpathSync(path.join(real, ".bin", program)), path.join(bin, program));
+    }
+}
 
 /** A file prettier would rewrite (its layout is wrong on purpose), planted in the copy. */
 const PROBE = "formatProbe.ts";
@@ -47,8 +85,8 @@ function snapshot(dir: string): Map<string, string> {
     return out;
 }
 
-/** Copies the tree as git sees it into `dir` (node_modules linked), plus the probe. */
-function copyTreeInto(dir: string): void {
+/** Copies the tree as git sees it into `dir` (node_modules linked, stand-ins in its .bin), plus the probe. */
+function copyTreeInto(dir: string, record: string): void {
     const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
         cwd: ROOT,
         encoding: "utf8",
@@ -60,7 +98,7 @@ function copyTreeInto(dir: string): void {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
     }
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    linkNodeModules(dir, record);
     fs.writeFileSync(path.join(dir, PROBE), PROBE_TEXT);
 }
 
@@ -71,13 +109,15 @@ interface Run {
     readonly stderr: string;
 }
 
-/** `npm run <script> -- --help`, as npm runs it: the command through sh, `--help` appended, .bin first on PATH. */
-function runHelp(dir: string, command: string): Promise<Run> {
+/** The PATH a script runs with: the stand-ins first, then node_modules/.bin as npm puts it, then the machine's. */
+function helpPath(dir: string, standIns: string): string {
+    return [standIns, path.join(dir, "node_modules", ".bin"), process.env.PATH].join(path.delimiter);
+}
+
+/** `npm run <script> -- --help`, as npm runs it: the command through sh, `--help` appended, .bin early on PATH. */
+function runHelp(dir: string, standIns: string, command: string): Promise<Run> {
     return new Promise((resolve) => {
-        const env = {
-            ...process.env,
-            PATH: `${path.join(dir, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
-        };
+        const env = { ...process.env, PATH: helpPath(dir, standIns) };
         const child = spawn("sh", ["-c", `${command} --help`], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
         const out = { stdout: "", stderr: "" };
         child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
@@ -94,24 +134,32 @@ describe("every npm script explains itself with --help, and --help changes nothi
     const runs = new Map<string, Run>();
     let filesBefore: Map<string, string>;
     let filesAfter: Map<string, string>;
+    let scratch: string;
     let dir: string;
+    let standIns: string;
+    /** Where the stand-ins record their calls: outside the copy, so the snapshot never sees it. */
+    let record: string;
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-help-"));
-        copyTreeInto(dir);
+        scratch = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-help-"));
+        dir = path.join(scratch, "tree");
+        standIns = path.join(scratch, "stand-ins");
+        record = path.join(scratch, "calls.log");
+        writeStandIns(standIns, record);
+        copyTreeInto(dir, record);
         filesBefore = snapshot(dir);
         const queue = Object.keys(SCRIPTS);
         // Two at a time: each is a Node process that loads its module tree.
         const worker = async () => {
             for (let name = queue.shift(); name !== undefined; name = queue.shift())
-                runs.set(name, await runHelp(dir, SCRIPTS[name]!));
+                runs.set(name, await runHelp(dir, standIns, SCRIPTS[name]!));
         };
         await Promise.all([worker(), worker()]);
         filesAfter = snapshot(dir);
     });
 
     after(() => {
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
     });
 
     it("reads the scripts from package.json: the operator's scripts and the tool tasks", () => {
@@ -171,6 +219,26 @@ describe("every npm script explains itself with --help, and --help changes nothi
             expect(help).to.equal(helpText(name, spec));
         });
     }
+
+    it("a stand-in answers for every tool: first on the scripts' PATH, and first on a task's (its node_modules/.bin)", () => {
+        const found = (PATH: string, tool: string) =>
+            execFileSync("sh", ["-c", `command -v ${tool}`], {
+                env: { ...process.env, PATH },
+                encoding: "utf8",
+            }).trim();
+        // scripts/tasks.ts starts its programs with the tree's node_modules/.bin before the PATH it was given.
+        const taskPath = [path.join(dir, "node_modules", ".bin"), helpPath(dir, standIns)].join(path.delimiter);
+        for (const tool of TOOLS) {
+            expect(found(helpPath(dir, standIns), tool), tool).to.equal(path.join(standIns, tool));
+            expect(found(taskPath, tool), tool).to.equal(path.join(dir, "node_modules", ".bin", tool));
+            expect(fs.readFileSync(found(taskPath, tool), "utf8"), tool).to.equal(standIn(tool, record));
+        }
+    });
+
+    it("no --help started a tool: the stand-ins of tsc, mocha, prettier, eslint, pulumi, docker and ssh recorded nothing", () => {
+        const calls = fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "";
+        expect(calls.split("\n").filter(Boolean)).to.deep.equal([]);
+    });
 
     it("no --help changed, added or removed a file (a formatter or a build would change the probe, or add bin/)", () => {
         expect(filesBefore.get(PROBE), "the probe was planted").to.be.a("string");

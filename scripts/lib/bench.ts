@@ -7,7 +7,7 @@
  */
 import type { StackConfig } from "../../components/config";
 import { monthlyCost, CostLine } from "../../components/host/dropletSizes";
-import { MemoryFigures } from "../../policy/memoryFigures";
+import { MemoryFigures, peakWithinBudget } from "../../policy/memoryFigures";
 import { stackMemory } from "./policyRun";
 import { BlastRadius, blastRadius } from "./blastRadius";
 import { CriticalPath, criticalPath } from "./criticalPath";
@@ -230,10 +230,12 @@ export async function benchStack(settings: StackSettings, program: Program, opts
                       : `replaces ${c.replaced.length ? c.replaced.join(", ") : "nothing"}`,
         };
     });
-    if (memory.budgetMb !== undefined) {
+    // Met exactly when the pack's stack-memory-budget rule passes: the rule's own predicate (policy/memoryFigures.ts).
+    const withinBudget = peakWithinBudget(memory);
+    if (withinBudget !== undefined) {
         targets.push({
             name: "memory: peak within the host less headroom",
-            met: memory.freeMb! >= 0,
+            met: withinBudget,
             detail: `peak ${memory.peakMb} MB of a ${memory.budgetMb} MB budget, ${memory.freeMb} MB free (${memory.freePercent} %)`,
             timing: false,
         });

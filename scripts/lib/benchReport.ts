@@ -16,7 +16,7 @@ function memoryTable(results: readonly StackBench[], row: (cells: string[], widt
     const widths = [8, 10, 10, 10, 16, 0];
     const lines = [
         "Memory per stack (peak: steady plus the largest job or replacement beside it during an update)",
-        row(["stack", "steady", "peak", "budget", "free (headroom)", "budget from"], widths),
+        row(["stack", "steady", "peak", "budget", "free of budget", "budget from"], widths),
     ];
     for (const r of results) {
         const m = r.memory;

@@ -8,13 +8,14 @@ import * as YAML from "yaml";
 import type { StackConfig } from "../../components/config";
 import { RULES_FILE } from "../../components/monitoring/prometheusConfig";
 import { deployStack } from "../../components/stack";
-import { MemoryFigures, memoryLine } from "../../policy/memoryFigures";
+import { MemoryFigures } from "../../policy/memoryFigures";
 import { longestChains } from "./criticalPath";
 import { ASSIGNED_ADDRESSES, RegisteredResource, runUnderMocks, SecretValue, UNKNOWN } from "./mockRun";
 import { memorySettingsOf, stackMemory } from "./policyRun";
 import type { StackSettings } from "./stackFiles";
 import { TYPES } from "../../policy/lib";
 import { field, wrapItems, wrapText } from "./planLayout";
+import { countsText, label, overview, plain } from "./planOverview";
 
 const IMAGE = "docker:index/remoteImage:RemoteImage";
 const VOLUME = "docker:index/volume:Volume";
@@ -33,10 +34,6 @@ export function show(value: unknown): string {
         return Object.values(ASSIGNED_ADDRESSES).find((a) => a.mock === value)?.label ?? value;
     if (Array.isArray(value)) return value.map(show).join(" ");
     return JSON.stringify(value);
-}
-
-function plain<T>(value: unknown, fallback: T): T {
-    return value instanceof SecretValue || value === UNKNOWN || value === undefined ? fallback : (value as T);
 }
 
 function tree(resources: RegisteredResource[]): string[] {
@@ -60,11 +57,6 @@ function tree(resources: RegisteredResource[]): string[] {
     };
     walk(undefined, "  ");
     return lines;
-}
-
-function label(c: RegisteredResource, key: string): string | undefined {
-    const labels = plain<Array<{ label: string; value: string }>>(c.inputs.labels, []);
-    return labels.find((l) => l.label === key)?.value;
 }
 
 function describeContainer(c: RegisteredResource, all: RegisteredResource[]): string[] {
@@ -231,8 +223,9 @@ function describeCloud(resources: RegisteredResource[], cfg: Pick<StackConfig, "
         );
     }
     // DNS kept at another provider (no droplet.dnsZone): the records are the operator's to create; the first deploy
-    // prints them with the real addresses as soon as those exist (components/host/dropletHost.ts).
-    if (of("dnsRecord:DnsRecord").length === 0 && cfg.tlsMode !== "internal") {
+    // prints them with the real addresses as soon as those exist, whatever the TLS mode, and exports them as
+    // dnsRecords (components/host/dropletHost.ts). Only the ACME modes' pre-flight waits for them.
+    if (of("dnsRecord:DnsRecord").length === 0) {
         const { reservedIp, dropletIpv6 } = ASSIGNED_ADDRESSES;
         lines.push(
             ...row(
@@ -240,7 +233,9 @@ function describeCloud(resources: RegisteredResource[], cfg: Pick<StackConfig, "
                 [
                     `at your DNS provider (droplet.dnsZone unset): A ${cfg.domain} and *.${cfg.domain} -> ${reservedIp.label}`,
                     `AAAA ${cfg.domain} and *.${cfg.domain} -> ${dropletIpv6.label} (or none)`,
-                    "the first deploy prints both addresses once they exist, and the pre-flight waits for the records",
+                    cfg.tlsMode === "internal"
+                        ? "the first deploy prints both addresses once they exist; with internal TLS nothing waits for them"
+                        : "the first deploy prints both addresses once they exist, and the pre-flight waits for the records",
                 ],
                 "; ",
             ),
@@ -333,61 +328,6 @@ export interface PlanInput {
     readonly memory: MemoryFigures;
 }
 
-/**
- * The memory figures as the plan's overview and npm run policy's summary print them (`memory` among fields of
- * `keyWidth`), so the two read alike.
- */
-export function memoryField(memory: MemoryFigures, keyWidth = 9): string[] {
-    return field("  ", "memory", keyWidth, memoryLine(memory));
-}
-
-/** Where the stack runs, in a few words. */
-function targetText(cfg: StackConfig): string {
-    if (cfg.droplet) return `droplet: ${cfg.droplet.size} in ${cfg.droplet.region}`;
-    if (cfg.ssh) return `ssh: an existing VM, ${cfg.ssh.user}@${cfg.ssh.host}`;
-    return "local: this machine's Docker daemon";
-}
-
-/**
- * The plan's first screen: what the stack is, how big, and whether its memory fits, before any detail. The memory
- * line is the one npm run policy and npm run bench print; the per-container limits below add up to more, since the
- * jobs and the replacements they count do not all run at once.
- */
-function overview(
-    cfg: StackConfig,
-    resources: RegisteredResource[],
-    memory: MemoryFigures,
-    maskedKeys: readonly string[],
-): string[] {
-    const containers = resources.filter((r) => r.type === TYPES.container);
-    const jobs = containers.filter((c) => label(c, "com.freshtrack.kind") === "job").length;
-    const row = (key: string, value: string) => field("  ", key, 9, value);
-    return [
-        ...row("target", targetText(cfg)),
-        ...row("domain", cfg.domain),
-        ...row("TLS", cfg.tlsMode),
-        ...row(
-            "app",
-            `${cfg.app.version}${cfg.app.build ? ", built from a checkout" : ""}, demo data ${cfg.demoData ? "on" : "off"}`,
-        ),
-        ...row(
-            "backups",
-            `'${cfg.backup.schedule}', kept ${cfg.backup.retentionDays} days${cfg.backup.offsite ? ", with an offsite copy" : ""}`,
-        ),
-        ...row(
-            "resources",
-            `${resources.length} (${resources.filter((r) => !r.custom).length} of them components), ${resources.filter((r) => r.options.protect).length} protected; ${containers.length} containers, ${jobs} of them jobs`,
-        ),
-        ...memoryField(memory),
-        ...row(
-            "secrets",
-            maskedKeys.length > 0
-                ? `encrypted config shown masked: ${maskedKeys.join(", ")}`
-                : "no encrypted config in this stack file",
-        ),
-    ];
-}
-
 export function renderPlan({
     cfg,
     resources,
@@ -398,7 +338,6 @@ export function renderPlan({
 }: PlanInput): string {
     const containers = resources.filter((r) => r.type === TYPES.container);
     const cpus = containers.reduce((sum, c) => sum + Number(plain<string>(c.inputs.cpus, "0")), 0);
-    const protectedCount = resources.filter((r) => r.options.protect).length;
     const lines = [
         `FreshTrack plan for stack '${cfg.stack}': what \`pulumi up\` would create`,
         ...overview(cfg, resources, memory, maskedKeys),
@@ -423,7 +362,8 @@ export function renderPlan({
         ...containers
             .sort((a, b) => a.name.localeCompare(b.name))
             .flatMap((c) => [...describeContainer(c, resources), ""]),
-        `${resources.length} resources, ${containers.length} containers, ${protectedCount} protected. Secrets are shown as [secret].${warnings.length > 0 ? ` ${warnings.length} warning(s) at the top.` : ""}`,
+        `End of the plan: ${countsText(resources)}.`,
+        `Secrets are shown as [secret].${warnings.length > 0 ? ` ${warnings.length} warning(s) at the top.` : ""}`,
     ];
     return lines.join("\n");
 }

@@ -172,8 +172,11 @@ export function fromRegistered(resources: RegisteredResource[]): PolicyInput[] {
  * The memory-budget settings (headroom, hostMemoryMb) of an environment: its pack config, the file `npm run policy`
  * and `pulumi up --policy-pack` read, with the rule's defaults under it.
  */
-export function memorySettingsOf(environment: Environment): MemorySettings {
-    const { headroom, hostMemoryMb } = settingsFor(memoryBudget, readEnvironmentPackConfig(environment)).config as {
+export function memorySettingsOf(
+    environment: Environment,
+    packConfig = readEnvironmentPackConfig(environment),
+): MemorySettings {
+    const { headroom, hostMemoryMb } = settingsFor(memoryBudget, packConfig).config as {
         headroom: number;
         hostMemoryMb: number;
     };
@@ -330,7 +333,7 @@ export function findingLines(findings: readonly Finding[], width = 100, containe
     const lines: string[] = [];
     const byRule = new Map<string, Finding[]>();
     for (const f of findings) {
-        const heading = `${f.enforcementLevel.padEnd(9)} ${f.policy}`;
+        const heading = findingHeading(f);
         byRule.set(heading, [...(byRule.get(heading) ?? []), f]);
     }
     for (const [heading, ruleFindings] of byRule) {
@@ -371,6 +374,15 @@ export function findingLines(findings: readonly Finding[], width = 100, containe
 }
 
 /**
+ * A rule's heading: its level, or `not run` when a value it reads was unknown. The policy server reports such a rule as
+ * advisory, whatever its level, but it is not one: a mandatory rule that could not run here runs during the update
+ * and may stop it there.
+ */
+function findingHeading(f: Finding): string {
+    return `${(f.kind === "unknown" ? "not run" : f.enforcementLevel).padEnd(9)} ${f.policy}`;
+}
+
+/**
  * Advisory findings in brief: one heading per rule with its count, in the form findingLines gives mandatory rules. An
  * advisory finding never stops an update: the engine fails a resource only on a mandatory one
  * (pulumi/pulumi@v3.259.0 pkg/resource/deploy/analyze_snapshot.go:78-83), and the shipped ones are the exceptions the
@@ -380,7 +392,7 @@ export function advisorySummaryLines(findings: readonly Finding[]): string[] {
     const blocking = mandatory(findings);
     const counts = new Map<string, number>();
     for (const f of findings.filter((x) => !blocking.includes(x))) {
-        const heading = `${f.enforcementLevel.padEnd(9)} ${f.policy}`;
+        const heading = findingHeading(f);
         counts.set(heading, (counts.get(heading) ?? 0) + 1);
     }
     return [...counts].map(([heading, count]) => `  ${heading} (${count})`);
