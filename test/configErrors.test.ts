@@ -281,7 +281,7 @@ describe("config: components/config", () => {
                 stackFileWith('config:\n  freshtrack:domain: x.example.com\n  freshtrack:demoData: "true"\n'),
             ).to.throw(
                 ConfigError,
-                / {2}- freshtrack:demoData = "true": expected a value of type boolean \(declared in Pulumi.yaml\); write it unquoted in the stack file, or set it with pulumi config set --type bool demoData <value>$/m,
+                / {2}- freshtrack:demoData = "true": expected a value of type boolean \(declared in Pulumi.yaml\); write it unquoted in the stack file, or set it with pulumi config set --stack bad --type bool demoData <value>$/m,
             );
         });
 

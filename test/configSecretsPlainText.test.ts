@@ -144,7 +144,8 @@ describe("secrets in plain text (issue 15, finding 9)", () => {
         );
         expect(() => loadStackSettings("bad", typed)).to.throw(
             ConfigError,
-            /- freshtrack:alertWebhookUrl: must be encrypted as it is secret/,
+            // The fix names the stack, as every config hint does (a fresh shell may have another stack selected).
+            /- freshtrack:alertWebhookUrl: must be encrypted as it is secret \(the Pulumi CLI refuses it too\): pulumi config set --stack bad --secret alertWebhookUrl <value>/,
         );
         expect(() =>
             loadStackSettings("bad", projectWith("config:\n  freshtrack:domain: x.example.com\n")),

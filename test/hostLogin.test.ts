@@ -70,7 +70,20 @@ describe("npm run ssh: where it logs in, from the outputs or else the state (run
         expect(login).to.have.nested.property("target.address", "198.51.100.7");
         expect(login)
             .to.have.property("note")
-            .that.matches(/droplet's own address/);
+            .that.matches(
+                /^the reserved IP is not assigned to the droplet in the state, so this is the droplet's own address$/,
+            );
+    });
+
+    it("a droplet whose reserved IP is assigned but unreadable in the state: its own address, with a note saying why", () => {
+        const resources = dropletResources("staging", STATE);
+        const ip = resources.find((r) => r.urn.endsWith("::droplet-ip"));
+        ip!.outputs["ipAddress"] = encryptedSecret();
+        const login = loginFromState("staging", DROPLET, exportOf("staging", resources));
+        expect(login).to.have.nested.property("target.address", "198.51.100.7");
+        expect(login)
+            .to.have.property("note")
+            .that.matches(/^the reserved IP is unreadable: droplet-ip's ipAddress is encrypted in the export/);
     });
 
     it("an ssh target from the state: the deploy key; address, port and host key from freshtrack:ssh", () => {

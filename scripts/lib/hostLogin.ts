@@ -183,7 +183,12 @@ export function loginFromState(stack: string, cfg: LoginConfig, state: unknown):
         const own = fromState(resources, names.droplet, "droplet address");
         if (typeof own !== "string") return missing(own.problem);
         address = own;
-        note = `the reserved IP is not assigned to the droplet in the state, so this is the droplet's own address`;
+        // Say which: the assignment not made yet, or made but its address not readable from the state.
+        const why =
+            reservedIp === undefined
+                ? "is not assigned to the droplet in the state"
+                : `is unreadable: ${reservedIp.problem}`;
+        note = `the reserved IP ${why}, so this is the droplet's own address`;
     }
     return {
         target: { address, port: DEFAULT_SSH_PORT, privateKey: key, hostKey: pinned },

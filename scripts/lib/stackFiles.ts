@@ -178,7 +178,7 @@ function settingsFrom(stack: string, project: ProjectFile, root: string): StackS
             const typeFlag = decl.type === "boolean" ? "bool" : decl.type === "integer" ? "int" : undefined;
             const how =
                 typeof value === "string" && typeFlag
-                    ? `; write it unquoted in the stack file, or set it with pulumi config set --type ${typeFlag} ${name} <value>`
+                    ? `; write it unquoted in the stack file, or set it with pulumi config set --stack ${stack} --type ${typeFlag} ${name} <value>`
                     : "";
             const expected = `a value of type ${decl.type} (declared in Pulumi.yaml)${how}`;
             // Text in an object key may be a credential pasted into the wrong key (a webhook URL into alerts).
@@ -197,7 +197,7 @@ function settingsFrom(stack: string, project: ProjectFile, root: string): StackS
         // (pulumi v3.259.0 pkg/workspace/config.go:101,128 and 316-345). Pulumi.yaml's secret keys are
         // untyped for that reason; the program itself refuses their plain-text values (components/config/source.ts).
         if (decl.secret && decl.type && !isSecure) {
-            const fix = `pulumi config set --secret ${name} <value>`;
+            const fix = `pulumi config set --stack ${stack} --secret ${name} <value>`;
             problems.push({
                 key,
                 value: undefined,
