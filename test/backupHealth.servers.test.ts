@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { backupHealthLimits, renderBackupHealthCheck, renderBackupScript } from "../components/services/backupScripts";
+import { shellcheck } from "./localServers";
 
 const BUSYBOX = "/usr/bin/busybox";
 /** The applets of the postgres:17.11-alpine image the scripts use (components/imageContracts/, "binaries"). */
@@ -157,14 +158,7 @@ describe("backup service health reflects the last successful scheduled backup (i
     });
 
     it("passes shellcheck (rung 3)", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-backup-health-lint-"));
-        try {
-            const file = path.join(dir, "health.sh");
-            fs.writeFileSync(file, renderBackupHealthCheck(backupHealthLimits("0 */6 * * *")));
-            const lint = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
-            expect(lint.status, lint.stdout).to.equal(0);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        const lint = shellcheck(renderBackupHealthCheck(backupHealthLimits("0 */6 * * *")));
+        expect(lint.status, lint.stdout).to.equal(0);
     });
 });

@@ -1,11 +1,12 @@
 import { expect } from "chai";
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MIRROR_HEALTH_LIMITS, offsiteCopies, renderMirrorLoop, TEXTFILE_DIR } from "../components/services/backup";
 import { mirrorMetricFiles, renderMirrorHealthCheck } from "../components/services/backupScripts";
 import { renderMinioInitScript } from "../components/services/minio";
+import { shellcheck } from "./localServers";
 
 describe("scheduled backups", () => {
     // Rung 3: the rendered scripts through shellcheck and a real sh, with a stand-in `mc` that records its arguments.
@@ -29,10 +30,7 @@ describe("scheduled backups", () => {
                 ["minio-init", renderMinioInitScript()],
                 ["mirror-health", health],
             ] as const) {
-                fs.writeFileSync(path.join(dir, `${name}.sh`), script);
-                const lint = spawnSync("shellcheck", ["--shell=sh", path.join(dir, `${name}.sh`)], {
-                    encoding: "utf8",
-                });
+                const lint = shellcheck(script);
                 expect(lint.status, `${name}: ${lint.stdout}`).to.equal(0);
             }
             // Records the first call only: the loop's first copy, the dumps.

@@ -3,9 +3,10 @@
  * declaration): tiers take values, not neighbours (issue 16, item 3). No component's args name StackConfig or a
  * component the stack composes, however the name is spelled: renamed on import (`StackConfig as Settings`), through a
  * type alias, as `typeof Tier` or `InstanceType<typeof Tier>`, in an args type that is not exported, or in a
- * constructor's parameter typed by something not called `*Args`. Nor do the parameters of a component's public methods
- * (`MonitoringTier.watch(app: AppTier)`, called after construction) or of an exported function in components/. The
- * checker is fed each way around it the attack passes found, named after the attack, then the tree.
+ * constructor's parameter typed by something not called `*Args`. Nor do the parameters of a component's public methods,
+ * setters and function-valued properties (`MonitoringTier.watch(app: AppTier)`, called after construction) or of a
+ * function components/ exports, however it is exported (`export { f }`, `export default`). The checker is fed each way
+ * around it the attack passes found, named after the attack, then the tree.
  */
 import { expect } from "chai";
 import * as ts from "typescript";
@@ -82,28 +83,65 @@ function componentClasses(files: readonly Parsed[]): Map<ts.Symbol, ts.ClassDecl
     return components;
 }
 
-const isPublic = (m: ts.MethodDeclaration): boolean =>
-    !ts.isPrivateIdentifier(m.name) &&
+const isPublic = (m: ts.ClassElement): boolean =>
+    !(m.name && ts.isPrivateIdentifier(m.name)) &&
     !(ts.getCombinedModifierFlags(m) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
 
-/** The exported functions of a file: `export function f`, and `export const f =` an arrow or function expression. */
-function exportedFunctions(p: Parsed): ts.SignatureDeclaration[] {
-    const exported = (n: ts.Node) => (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
-    return p.source.statements.flatMap((st): ts.SignatureDeclaration[] => {
-        if (ts.isFunctionDeclaration(st) && st.body && exported(st)) return [st];
-        if (!ts.isVariableStatement(st) || !exported(st)) return [];
-        return st.declarationList.declarations.flatMap((d) => {
-            const init = d.initializer && ts.isParenthesizedExpression(d.initializer) ? undefined : d.initializer;
-            return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? [init] : [];
-        });
+/** The function an expression is, seen through parentheses and type assertions (`(f) as F`), if it is one. */
+function functionValue(e: ts.Expression | undefined): ts.SignatureDeclaration | undefined {
+    while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)))
+        e = e.expression;
+    return e && (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) ? e : undefined;
+}
+
+/**
+ * The members a caller reaches after construction: public methods, setters (`tier.app = app`) and properties holding a
+ * function (`readonly follow = (app: AppTier) => ...`), each as callable as a method.
+ */
+function publicCallables(c: ts.ClassDeclaration): Array<{ name: string; f: ts.SignatureDeclaration }> {
+    return c.members.flatMap((m) => {
+        if (!isPublic(m) || !m.name) return [];
+        const f =
+            ts.isMethodDeclaration(m) || ts.isSetAccessorDeclaration(m)
+                ? m
+                : ts.isPropertyDeclaration(m)
+                  ? functionValue(m.initializer)
+                  : undefined;
+        return f ? [{ name: m.name.getText(), f }] : [];
     });
 }
 
+/**
+ * The functions `files` export, each once however many ways it is exported: `export function f`, `export const f =` a
+ * function, `function f` then `export { f }` or `export default f`, `export default` a function, and each again through
+ * a barrel. The checker lists a module's exports whatever the syntax, so a way of exporting is not a way around.
+ */
+function exportedFunctions(files: readonly Parsed[]): Array<{ p: Parsed; name: string; f: ts.SignatureDeclaration }> {
+    const checker = files[0]!.checker;
+    const found = new Map<ts.SignatureDeclaration, { p: Parsed; name: string; f: ts.SignatureDeclaration }>();
+    for (const p of files) {
+        const module = checker.getSymbolAtLocation(p.source);
+        for (const exported of module ? checker.getExportsOfModule(module) : []) {
+            const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+            for (const d of symbol.declarations ?? []) {
+                const f = ts.isFunctionDeclaration(d)
+                    ? d
+                    : ts.isVariableDeclaration(d) || ts.isExportAssignment(d)
+                      ? functionValue(ts.isVariableDeclaration(d) ? d.initializer : d.expression)
+                      : undefined;
+                const owner = files.find((o) => o.source === d.getSourceFile());
+                if (f && owner && !found.has(f))
+                    found.set(f, { p: owner, name: ts.getNameOfDeclaration(d)?.getText() ?? "default", f });
+            }
+        }
+    }
+    return [...found.values()];
+}
+
 /** The typed parameters of a method or function as roots, named `Owner.method(param)` or `function(param)`. */
-function paramRoots(p: Parsed, owner: string, f: ts.SignatureDeclaration) {
-    const name = f.name?.getText() ?? (ts.isVariableDeclaration(f.parent) ? f.parent.name.getText() : "(anonymous)");
+function paramRoots(p: Parsed, name: string, f: ts.SignatureDeclaration) {
     return f.parameters.flatMap((param) =>
-        param.type ? [{ p, name: `${owner}${name}(${param.name.getText()})`, node: param.type as ts.Node }] : [],
+        param.type ? [{ p, name: `${name}(${param.name.getText()})`, node: param.type as ts.Node }] : [],
     );
 }
 
@@ -133,10 +171,9 @@ function argsProblems(files: readonly Parsed[], allowed = ALLOWED): string[] {
             roots.push({ p, name: `new ${c.name!.text}(${param.name.getText()})`, node: type });
         }
         // A method called after construction (`tier.watch(app)`) is a way in just as the constructor is.
-        for (const m of c.members)
-            if (ts.isMethodDeclaration(m) && isPublic(m)) roots.push(...paramRoots(p, `${c.name!.text}.`, m));
+        for (const { name, f } of publicCallables(c)) roots.push(...paramRoots(p, `${c.name!.text}.${name}`, f));
     }
-    for (const p of files) for (const f of exportedFunctions(p)) roots.push(...paramRoots(p, "", f));
+    for (const { p, name, f } of exportedFunctions(files)) roots.push(...paramRoots(p, name, f));
     const composed = files
         .filter((p) => STACK_FILES.includes(p.file))
         .flatMap(nodesOf)
@@ -189,6 +226,16 @@ const EDGE_HEAD = [
     'import type { StackConfig } from "../config";',
     'import { DataTier } from "../services/dataTier";',
     'import type { Service } from "../service";',
+].join("\n");
+
+/** A crafted monitoring tier up to its first member: the config (renamed) and two neighbours in scope, plain args. */
+const MONITORING_HEAD = [
+    'import * as pulumi from "@pulumi/pulumi";',
+    'import type { StackConfig as Settings } from "../config";',
+    'import type { AppTier } from "../services/appTier";',
+    'import { DataTier } from "../services/dataTier";',
+    "export class MonitoringTier extends pulumi.ComponentResource {",
+    "    constructor(n: string, args: { readonly port: number }) { super(); }",
 ].join("\n");
 
 describe("boundaries: tiers take values, not neighbours (no component's args name StackConfig or a component)", () => {
@@ -259,12 +306,7 @@ describe("boundaries: tiers take values, not neighbours (no component's args nam
 
     it("attack #5: a public method or an exported function taking the config or a whole neighbour (crafted)", () => {
         const monitoring = [
-            'import * as pulumi from "@pulumi/pulumi";',
-            'import type { StackConfig as Settings } from "../config";',
-            'import type { AppTier } from "../services/appTier";',
-            'import { DataTier } from "../services/dataTier";',
-            "export class MonitoringTier extends pulumi.ComponentResource {",
-            "    constructor(n: string, args: { readonly port: number }) { super(); }",
+            MONITORING_HEAD,
             "    watch(app: AppTier): void {}",
             "    static fromConfig(cfg: Settings, port: number): void {}",
             "    private attach(d: DataTier): void {}",
@@ -282,6 +324,46 @@ describe("boundaries: tiers take values, not neighbours (no component's args nam
             "components/monitoring/monitoringTier.ts: scrapeTargets(cfg) names StackConfig (as Settings)",
             "components/monitoring/monitoringTier.ts: probe(tier) names DataTier (as typeof DataTier)",
         ]);
+    });
+
+    it("attack #6: a public function-valued property, or a function exported by name or as default (crafted)", () => {
+        const monitoring = [
+            MONITORING_HEAD,
+            "    readonly follow = (app: AppTier) => {};",
+            "    static readonly fromData = function (d: DataTier): void {};",
+            "    set neighbour(app: AppTier) {}",
+            "    private readonly attach = (d: DataTier) => {};",
+            "    #hidden = (d: DataTier) => {};",
+            "    readonly port = 9090;",
+            "}",
+            "function internal(cfg: Settings): void {}",
+            "const renamed = ((d: DataTier) => 0);",
+            "function unexported(cfg: Settings): void {}",
+            "export { internal, renamed as scrape };",
+            "export default (cfg: Settings) => cfg;",
+        ].join("\n");
+        const alerts = [
+            'import type { StackConfig } from "../config";',
+            "function alertRules(cfg: StackConfig): string { return ''; }",
+            "export default alertRules;",
+        ].join("\n");
+        // A barrel re-exports them all again: each is one way in, found once.
+        const barrel = 'export * from "./monitoringTier";\nexport { default as alerts } from "./alerts";';
+        const found = crafted({
+            "components/monitoring/monitoringTier.ts": monitoring,
+            "components/monitoring/alerts.ts": alerts,
+            "components/monitoring/index.ts": barrel,
+        });
+        expect(found).to.have.members([
+            "components/monitoring/monitoringTier.ts: MonitoringTier.follow(app) names AppTier",
+            "components/monitoring/monitoringTier.ts: MonitoringTier.fromData(d) names DataTier",
+            "components/monitoring/monitoringTier.ts: MonitoringTier.neighbour(app) names AppTier",
+            "components/monitoring/monitoringTier.ts: internal(cfg) names StackConfig (as Settings)",
+            "components/monitoring/monitoringTier.ts: renamed(d) names DataTier",
+            "components/monitoring/monitoringTier.ts: default(cfg) names StackConfig (as Settings)",
+            "components/monitoring/alerts.ts: alertRules(cfg) names StackConfig",
+        ]);
+        expect(found).to.have.lengthOf(7);
     });
 
     it("no component's args in components/ do, but the named exceptions, each of which is there today", () => {

@@ -10,7 +10,7 @@ import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { renderExportScript } from "../operator/rollbackPlan";
 import { KEPT_DATABASES, renderBackupScript, renderRestoreScript } from "../components/services/backupScripts";
-import { IS_ROOT, postgresBin } from "./localServers";
+import { IS_ROOT, postgresBin, shellcheck } from "./localServers";
 import { Postgres, startPostgres, stopPostgres } from "./dataTierFixtures";
 
 describe("data tier configuration run by the real servers", function () {
@@ -88,9 +88,7 @@ describe("data tier configuration run by the real servers", function () {
                     ["backup", renderBackupScript()],
                     ["restore", renderRestoreScript()],
                 ] as const) {
-                    const file = path.join(dir, `${name}.sh`);
-                    fs.writeFileSync(file, script);
-                    const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
+                    const result = shellcheck(script);
                     expect(result.status, `${name}: ${result.stdout}`).to.equal(0);
                 }
             });

@@ -9,12 +9,9 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { DATABASE_ROLES_COMMAND, renderDatabaseRoles, scramSha256Verifier } from "../components/services/postgres";
-import { postgresBin } from "./localServers";
+import { postgresBin, shellcheck } from "./localServers";
 import {
     asApp,
     attributes,
@@ -36,14 +33,8 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
 
     it("runs a command that shellcheck passes as POSIX sh (rung 3: the container's /bin/sh is busybox ash)", function () {
         if (spawnSync("shellcheck", ["--version"]).status !== 0) this.skip(); // .ci/run installs it
-        const file = path.join(os.tmpdir(), `freshtrack-roles-command-${stamp}.sh`);
-        fs.writeFileSync(file, `#!/bin/sh\n${DATABASE_ROLES_COMMAND}\n`);
-        try {
-            const check = spawnSync("shellcheck", ["-s", "sh", file], { encoding: "utf8" });
-            expect(check.status, check.stdout).to.equal(0);
-        } finally {
-            fs.rmSync(file, { force: true });
-        }
+        const check = shellcheck(`#!/bin/sh\n${DATABASE_ROLES_COMMAND}\n`);
+        expect(check.status, check.stdout).to.equal(0);
     });
 
     describe("a cluster initialised as the image does it now (POSTGRES_USER=postgres)", () => {

@@ -5,7 +5,8 @@
  * positional arguments than it takes, at the oldest CLI the project supports (MIN_PULUMI_CLI_VERSION) and at the
  * newest read. The CLI's facts come from its cobra definitions (test/fixtures/pulumiCli.json, written by
  * test/docsCheck/pulumiCliFacts.ts from github:pulumi/pulumi at each tag); the test reads only the fixture, and
- * compares it with a fresh read where a mirror of the CLI's source exists.
+ * compares it with a fresh read where a mirror of the CLI's source exists (FRESHTRACK_PULUMI_MIRROR, else the `fetch`
+ * tool's place for it); without one that check alone is skipped, and says so.
  * Rung: unit (the docs' text and the CLI's Go source, read as text; no CLI is run).
  */
 import { expect } from "chai";
@@ -16,12 +17,11 @@ import { loadRepoFacts, markdownPages } from "./docsCheck/facts";
 import type { PulumiCliFixture } from "./docsCheck/pulumiCli";
 import { CobraReader } from "./docsCheck/cobraReader";
 import type { GoTree } from "./docsCheck/goPackages";
-import { buildFixture, FIXTURE, LazyCli, NEWEST_TAG } from "./docsCheck/pulumiCliFacts";
+import { buildFixture, FIXTURE, LazyCli, MIRROR_VARIABLE, NEWEST_TAG, pulumiMirror } from "./docsCheck/pulumiCliFacts";
 import { checkPulumiCommands, pulumiInvocations } from "./docsCheck/pulumiCommands";
 import { shellCommands } from "./docsCheck/shellWords";
 
 const ROOT = path.join(__dirname, "..");
-const MIRROR = "/work/.mirror/pulumi+pulumi/repo";
 const cli = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as PulumiCliFixture;
 
 /** Problems of one made-up line, at every version, as one string. */
@@ -64,10 +64,19 @@ describe("docs: every `pulumi ...` command names a real subcommand with flags it
     });
 
     it("the fixture is what the generator reads from the CLI's source now (where a mirror of it exists)", function () {
-        if (!fs.existsSync(MIRROR)) this.skip();
+        const mirror = pulumiMirror();
+        // A mirror asked for by name must be there; the default place is only looked in.
+        if (mirror.named) expect(fs.existsSync(mirror.dir), `${MIRROR_VARIABLE}=${mirror.dir}`).to.equal(true);
+        else if (!fs.existsSync(mirror.dir)) {
+            console.log(
+                `      skipped: no mirror of the Pulumi CLI's source at ${mirror.dir}; set ${MIRROR_VARIABLE} to a bare ` +
+                    "git clone of github.com/pulumi/pulumi to compare the fixture with it",
+            );
+            this.skip();
+        }
         this.timeout(120_000);
         const fresh = buildFixture(
-            MIRROR,
+            mirror.dir,
             cli.versions.map((v) => v.tag),
             ROOT,
         );

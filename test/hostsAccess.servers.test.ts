@@ -18,10 +18,9 @@ import {
     SSHD_DROP_IN,
     SUDOERS_PATH,
 } from "../components/host/bootstrap";
-import * as YAML from "yaml";
 import { renderCloudInit } from "../components/host/cloudInit";
 import { mockSshDir } from "../scripts/lib/mockRun";
-import { SAMPLE, SAMPLE_HOST_KEY, tmpFile } from "./hostsFixtures";
+import { cloudInitOf, SAMPLE, SAMPLE_HOST_KEY, tmpFile } from "./hostsFixtures";
 
 /**
  * Issue 15, findings 3, 7 and 11: every SSH connection pins the host's key, the host firewall and
@@ -35,7 +34,7 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
     describe("the droplet's host key, made by the program and installed by cloud-init (finding 3; rungs 1 and 3)", () => {
         it("installs the key with cloud-init's ssh module: the image's keys deleted, no other type generated, and `cloud-init schema` accepts it", () => {
             const text = renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY });
-            const parsed = YAML.parse(text.replace(/^#cloud-config\n/, "")) as Record<string, unknown>;
+            const parsed = cloudInitOf(text);
             expect(parsed.ssh_deletekeys).to.equal(true);
             expect(parsed.ssh_genkeytypes).to.deep.equal(["ed25519"]);
             expect(parsed.ssh_keys).to.deep.equal({

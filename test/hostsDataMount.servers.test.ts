@@ -8,10 +8,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
 import { DATA_MOUNT, DOCKER_DATA_MOUNT_DROP_IN, renderBootstrapScript } from "../components/host/bootstrap";
 import { renderCloudInit } from "../components/host/cloudInit";
-import { SAMPLE, SAMPLE_HOST_KEY } from "./hostsFixtures";
+import { bootstrapFileOf, cloudInitOf, SAMPLE, SAMPLE_HOST_KEY } from "./hostsFixtures";
 
 describe("hosts: droplet, ssh and their bootstrap", () => {
     /**
@@ -25,9 +24,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
     describe("Docker waits for the data volume at every boot (real systemd-fstab-generator and systemd-analyze)", () => {
         const MOUNT_UNIT = "mnt-freshtrack\\x2ddata.mount";
         const dropInOf = (script: string) => /<<'DATA_MOUNT_DROP_IN'\n([\s\S]*?)DATA_MOUNT_DROP_IN\n/.exec(script)?.[1];
-        const droplet = YAML.parse(
-            renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }).replace(/^#cloud-config\n/, ""),
-        ) as { mounts: string[][]; write_files: Array<{ content: string }> };
+        const droplet = cloudInitOf(renderCloudInit({ ...SAMPLE, volumeName: "v", hostKey: SAMPLE_HOST_KEY }));
         /** The fstab line cloud-init writes: the fields given, plus `comment=cloudconfig` (cc_mounts.py:578). */
         const fstabLine = (options?: string) => {
             const entry = [...droplet.mounts[0]!];
@@ -79,7 +76,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         });
 
         it("pulls the mount into Docker's start and orders Docker after it, with the drop-in the droplet's bootstrap writes", () => {
-            const dropIn = dropInOf(droplet.write_files[0]!.content);
+            const dropIn = dropInOf(bootstrapFileOf(droplet));
             expect(dropIn, "the droplet's bootstrap writes the drop-in").to.be.a("string");
             const dir = unitDir(fstabLine());
             // At boot local-fs.target wants the mount; without that link the mount is in Docker's start transaction

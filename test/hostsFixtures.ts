@@ -1,12 +1,14 @@
 /**
  * What the hosts tests share (test/hosts.test.ts, test/hosts.stack.test.ts, test/hostsBootstrap.servers.test.ts,
  * test/hostsAccess.servers.test.ts, test/hostsDataMount.servers.test.ts): sample bootstrap inputs, a host key, readers
- * of what a mocked run registered, and scratch files for the real tools to read.
+ * of what a mocked run registered and of a droplet's cloud-init, and scratch files for the real tools to read.
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
+import { BOOTSTRAP_PATH } from "../components/host/bootstrap";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { settingsWith } from "./helpers";
 
@@ -45,6 +47,34 @@ export function ufwRulesIn(script: string): string[] {
 /** A secret input's value (userData and connections are secrets). */
 export function revealed(value: unknown): unknown {
     return value instanceof SecretValue ? value.value : value;
+}
+
+/** A droplet's cloud-config, as far as the tests read it. */
+export interface CloudConfig {
+    readonly mounts: string[][];
+    readonly write_files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
+    readonly ssh_keys: Readonly<Record<string, string>>;
+    readonly [key: string]: unknown;
+}
+
+/**
+ * A droplet's user data parsed (a rendered text, or the registered input, which is a secret). cloud-init takes user
+ * data for cloud-config by how it begins, `#cloud-config` (cloud-init 22.4.2 cloudinit/handlers/__init__.py:46,
+ * 292-301), so that line is checked, not stripped; YAML reads it as a comment.
+ */
+export function cloudInitOf(userData: unknown): CloudConfig {
+    const text = revealed(userData);
+    expect(text, "cloud-config user data")
+        .to.be.a("string")
+        .that.match(/^#cloud-config\n/);
+    return YAML.parse(text as string) as CloudConfig;
+}
+
+/** The bootstrap script a cloud-config writes, found by its path (not by its place among the files written). */
+export function bootstrapFileOf(cloudInit: CloudConfig): string {
+    const found = cloudInit.write_files.filter((f) => f.path === BOOTSTRAP_PATH);
+    expect(found, `cloud-init writes one ${BOOTSTRAP_PATH}`).to.have.length(1);
+    return found[0]!.content;
 }
 
 /** A stack on the ssh target, with the admin key as a secret; `ssh` is merged over an admin user on vm.example.net. */

@@ -1,4 +1,4 @@
-/** Real servers on 127.0.0.1 for tests: free ports, start, wait, stop. */
+/** Real servers on 127.0.0.1 for tests: free ports, start, wait, stop; and shellcheck on a rendered script. */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -62,6 +62,24 @@ export function stopServer(child: ChildProcess | undefined): Promise<void> {
         child.once("exit", () => resolve());
         process.kill(-child.pid!, "SIGTERM");
     });
+}
+
+/**
+ * shellcheck's verdict on a rendered script as POSIX sh, read from a scratch file that is removed afterwards. A
+ * shellcheck that did not run is an error naming what installs it, not a failed check with nothing to read.
+ */
+export function shellcheck(script: string): { status: number | null; stdout: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-shellcheck-"));
+    try {
+        const file = path.join(dir, "script.sh");
+        fs.writeFileSync(file, script);
+        const result = spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
+        if (result.error)
+            throw new Error(`shellcheck did not run (.ci/run installs Debian's): ${result.error.message}`);
+        return { status: result.status, stdout: `${result.stdout}${result.stderr}` };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /** A directory under the system's temp directory that the `postgres` user can write, as a cluster's home. */

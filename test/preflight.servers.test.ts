@@ -5,18 +5,8 @@
  * not exist), whether or not this machine runs one.
  */
 import { expect } from "chai";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { renderHostPreflight, renderPreflightScript } from "../components/preflight/preflight";
-
-/** shellcheck's verdict on a script, as POSIX sh. */
-function shellcheck(script: string): { status: number | null; stdout: string } {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pf-")), "preflight.sh");
-    fs.writeFileSync(file, script);
-    return spawnSync("shellcheck", ["--shell=sh", file], { encoding: "utf8" });
-}
+import { shellcheck } from "./localServers";
 
 describe("pre-flight", function () {
     this.timeout(20000);

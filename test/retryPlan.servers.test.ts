@@ -19,12 +19,12 @@
  * same fixtures); deploy.ts is run for real against a stand-in `pulumi` on PATH that answers with a fixture
  * and records the command lines the Automation API sends it (rung 4: a real script, a stand-in server).
  */
-import { withoutStandInArtefact } from "./helpers";
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { withoutStandInArtefact } from "./helpers";
 import { FIXTURES, BACKEND, MIGRATE, JOB_WHY } from "./retryPlanFixtures";
 
 const ROOT = path.join(__dirname, "..");

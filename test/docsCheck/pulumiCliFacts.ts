@@ -2,7 +2,8 @@
  * Reads the Pulumi CLI's cobra command definitions from its Go source and writes test/fixtures/pulumiCli.json, the
  * facts test/docsCheck/pulumiCommands.ts checks the docs' `pulumi ...` commands against. CI has no copy of the CLI's
  * source, so the fixture is committed and the docs test reads only it; run this where a mirror of github:pulumi/pulumi
- * exists (the `fetch` tool puts one at /work/.mirror/pulumi+pulumi/repo):
+ * exists (a bare git clone holding the tags; FRESHTRACK_PULUMI_MIRROR names it, else the one the `fetch` tool puts at
+ * /work/.mirror/pulumi+pulumi/repo is read):
  *
  *     npx ts-node --transpile-only test/docsCheck/pulumiCliFacts.ts [<mirror git dir>] [<tag> ...]
  *
@@ -29,7 +30,16 @@ import { commandPaths, pulumiInvocations } from "./pulumiCommands";
 export const NEWEST_TAG = "v3.259.0";
 export const TAGS = [`v${MIN_PULUMI_CLI_VERSION}`, NEWEST_TAG];
 export const FIXTURE = path.join(__dirname, "..", "fixtures", "pulumiCli.json");
+
+/** The environment variable that names a mirror of the CLI's source: a bare git clone of github:pulumi/pulumi. */
+export const MIRROR_VARIABLE = "FRESHTRACK_PULUMI_MIRROR";
 const DEFAULT_MIRROR = "/work/.mirror/pulumi+pulumi/repo";
+
+/** Where the mirror is: the variable's value when set, else where the `fetch` tool puts one. */
+export function pulumiMirror(env: NodeJS.ProcessEnv = process.env): { dir: string; named: boolean } {
+    const named = env[MIRROR_VARIABLE];
+    return named ? { dir: named, named: true } : { dir: DEFAULT_MIRROR, named: false };
+}
 
 /**
  * Flags cobra adds while it runs a command: `--help`/`-h` on every command (InitDefaultHelpFlag), and `--version` on a
@@ -210,7 +220,7 @@ export function buildFixture(gitDir: string, tags: readonly string[], root: stri
 
 /** Writes the fixture, laid out as prettier lays out the repository's JSON (.prettierrc.json). */
 async function main(): Promise<void> {
-    const [gitDir = DEFAULT_MIRROR, ...tagArgs] = process.argv.slice(2);
+    const [gitDir = pulumiMirror().dir, ...tagArgs] = process.argv.slice(2);
     const tags = tagArgs.length > 0 ? tagArgs : TAGS;
     const fixture = buildFixture(gitDir, tags, path.join(__dirname, "..", ".."));
     const prettier = await import("prettier");
