@@ -1,7 +1,8 @@
 /**
  * Requirement (issue 17, friction 5): docs/choosing-a-target.md's worked totals are the shipped stacks' own, priced
  * from the same table `npm run bench` prints (components/host/dropletSizes.ts, monthlyCost), so a change of a stack's
- * droplet size, volume or backups cannot leave the doc quoting an old price.
+ * droplet size, volume or backups cannot leave the doc quoting an old price: every row of the worked-totals table, and
+ * the figures the prose after it quotes (prod without its offsite copy, and with a managed database).
  * Rung: unit. The stacks are read through the real config parser; nothing is deployed.
  */
 import { expect } from "chai";
@@ -37,27 +38,53 @@ function dollars(cell: string): number {
     return Number(all[all.length - 1]![1]);
 }
 
+/** A stack's cost as the doc prices it, with or without the offsite copy and a managed database. */
+function costOf(stack: string, opts: { offsite?: boolean; managedDatabase?: boolean } = {}) {
+    const cfg = parseStackConfig(rawConfigOf(loadStackSettings(stack)));
+    expect(cfg.droplet, `${stack} runs on a droplet`).to.not.equal(undefined);
+    // The offsite copy counts where the stack sets it or its environment's pack requires it (the shipped prod file
+    // has none yet: the walkthrough's step 4 adds the operator's own).
+    const pack = JSON.parse(
+        fs.readFileSync(path.join(REPO_ROOT, "policy", "config", `${cfg.environment}.json`), "utf8"),
+    ) as Record<string, { required?: boolean } | undefined>;
+    const required = cfg.backup.offsite !== undefined || pack["stack-backups-and-monitoring"]?.required === true;
+    const lines = monthlyCost({
+        droplet: cfg.droplet!,
+        offsiteBackups: opts.offsite ?? required,
+        ...(opts.managedDatabase ? { managedDatabase: { size: "db-s-1vcpu-1gb", nodeCount: 1 } } : {}),
+    });
+    const usd = (item: RegExp) => lines.filter((l) => item.test(l.item)).reduce((sum, l) => sum + l.usdPerMonth, 0);
+    const total = Math.round(lines.reduce((sum, l) => sum + l.usdPerMonth, 0) * 100) / 100;
+    return { cfg, usd, total };
+}
+
 describe("docs/choosing-a-target.md worked totals (issue 17: the doc quotes the shipped stacks' prices)", () => {
     const doc = fs.readFileSync(DOC, "utf8");
     for (const stack of ["staging", "prod"]) {
-        it(`${stack}: the total and the droplet size match the stack file priced by monthlyCost`, () => {
-            const cfg = parseStackConfig(rawConfigOf(loadStackSettings(stack)));
-            expect(cfg.droplet, `${stack} runs on a droplet`).to.not.equal(undefined);
-            // The offsite copy counts where the stack sets it or its environment's pack requires it (the shipped
-            // prod file has none yet: the walkthrough's step 4 adds the operator's own).
-            const pack = JSON.parse(
-                fs.readFileSync(path.join(REPO_ROOT, "policy", "config", `${cfg.environment}.json`), "utf8"),
-            ) as Record<string, { required?: boolean } | undefined>;
-            const lines = monthlyCost({
-                droplet: cfg.droplet!,
-                offsiteBackups:
-                    cfg.backup.offsite !== undefined || pack["stack-backups-and-monitoring"]?.required === true,
-            });
-            const total = Math.round(lines.reduce((sum, l) => sum + l.usdPerMonth, 0) * 100) / 100;
-            expect(dollars(tableRow(doc, "total per month").get(stack)!), `${stack}'s total`).to.equal(total);
-            expect(tableRow(doc, "droplet").get(stack), `${stack}'s droplet row`).to.include(cfg.droplet!.size);
+        it(`${stack}: every row and the total match the stack file priced by monthlyCost`, () => {
+            const { cfg, usd, total } = costOf(stack);
+            const cell = (label: string) => tableRow(doc, label).get(stack)!;
+            expect(dollars(cell("total per month")), `${stack}'s total`).to.equal(total);
+            expect(cell("droplet"), `${stack}'s droplet row`).to.include(cfg.droplet!.size);
+            expect(dollars(cell("droplet")), `${stack}'s droplet price`).to.equal(usd(/^droplet /));
+            expect(cell("block volume"), `${stack}'s volume size`).to.include(`${cfg.droplet!.volumeSizeGb} GiB`);
+            expect(dollars(cell("block volume")), `${stack}'s volume price`).to.equal(usd(/^block volume/));
+            expect(dollars(cell("reserved IP")), `${stack}'s reserved IP`).to.equal(usd(/^reserved IP/));
+            expect(dollars(cell("droplet backups")), `${stack}'s droplet backups`).to.equal(usd(/droplet backups/));
+            expect(cell("droplet backups").startsWith(cfg.droplet!.backups ? "on" : "off")).to.equal(true);
+            expect(dollars(cell("database")), `${stack}'s database`).to.equal(usd(/^managed PostgreSQL/));
+            expect(dollars(cell("offsite backup")), `${stack}'s offsite copy`).to.equal(usd(/offsite/));
         });
     }
+
+    it("the prose after the table: prod without its offsite copy, and with a managed database", () => {
+        const without = costOf("prod", { offsite: false }).total;
+        const managed = costOf("prod", { managedDatabase: true });
+        expect(doc).to.contain(`so it prints\n$${without.toFixed(2)} until you set one`);
+        expect(doc).to.contain(
+            `node) adds $${managed.usd(/^managed PostgreSQL/)}, bringing \`prod\` to $${managed.total.toFixed(2)}`,
+        );
+    });
 
     it("reads the figure a total cell states (the parser the test relies on)", () => {
         expect(dollars("**$72.60**")).to.equal(72.6);

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_KEYS, CONFIG_SCHEMA, ROTATABLE_SECRETS, SERVICE_NAMES } from "../components/config";
+import { CONFIG_SCHEMA } from "../components/config";
+import { NESTED } from "../components/config/nestedFields";
 import {
     anchors,
     checkConfigKeys,
@@ -17,24 +18,17 @@ import {
     markdownPages,
     RepoFacts,
 } from "./docsCheck";
+import { configTreeOf } from "./docsCheck/configKeys";
+import { checkScriptsTable } from "./docsCheck/references";
 
 const ROOT = path.join(__dirname, "..");
 
 /**
- * The settings of every object key, from the schema the reader checks them with (components/config/schema.ts): its
- * fields and the nested settings it reads itself; `resources` takes service names, `secretGenerations` the
- * rotatable credentials.
+ * Every setting each key accepts, at every depth, from the schema the reader checks them with
+ * (components/config/schema.ts and the nested settings of components/config/nestedFields.ts): `resources` takes each
+ * service and its limits, `secretGenerations` the rotatable credentials, `backup` its fields and `offsite`'s.
  */
-const SUB_KEYS = new Map<string, readonly string[]>(
-    CONFIG_KEYS.flatMap((key): Array<[string, readonly string[]]> => {
-        const spec = CONFIG_SCHEMA[key];
-        if (!("type" in spec) || spec.type !== "object") return [];
-        if (key === "resources") return [[key, SERVICE_NAMES]];
-        if (key === "secretGenerations") return [[key, ROTATABLE_SECRETS]];
-        const nested: readonly string[] = "nested" in spec ? spec.nested : [];
-        return [[key, [...Object.keys(spec.fields), ...nested]]];
-    }),
-);
+const CONFIG_TREE = configTreeOf(CONFIG_SCHEMA, NESTED);
 
 function read(rel: string): string {
     return fs.readFileSync(path.join(ROOT, rel), "utf8");
@@ -44,7 +38,7 @@ describe("docs: every Markdown page matches the code", () => {
     let facts: RepoFacts;
     let pages: string[];
     before(() => {
-        facts = loadRepoFacts(ROOT, SUB_KEYS);
+        facts = loadRepoFacts(ROOT, CONFIG_TREE);
         pages = markdownPages(facts);
     });
 
@@ -82,6 +76,10 @@ describe("docs: every Markdown page matches the code", () => {
         expect(problemsOf((md, file) => checkStackOutputs(md, file, facts))).to.equal("");
     });
 
+    it("lists every npm script of package.json in README's table of scripts, once, and no other", () => {
+        expect(formatProblems(checkScriptsTable(read("README.md"), "README.md", facts))).to.equal("");
+    });
+
     it("links every page under docs/ from README.md", () => {
         const readme = read("README.md");
         const unlinked = pages.filter((p) => p.startsWith("docs/") && !readme.includes(`](${p}`));
@@ -92,7 +90,7 @@ describe("docs: every Markdown page matches the code", () => {
 describe("docs checker: each check reports what does not exist", () => {
     let facts: RepoFacts;
     before(() => {
-        facts = loadRepoFacts(ROOT, SUB_KEYS);
+        facts = loadRepoFacts(ROOT, CONFIG_TREE);
     });
 
     describe("npm scripts", () => {
@@ -111,6 +109,42 @@ describe("docs checker: each check reports what does not exist", () => {
         it("reports `npm start` when package.json has no start script", () => {
             expect(checkScripts("npm start", "fake.md", { scripts: new Set(["test"]) })).to.have.length(1);
             expect(checkScripts("npm test", "fake.md", { scripts: new Set(["start"]) })).to.have.length(1);
+        });
+    });
+
+    describe("README's table of npm scripts (issue 17, attack pass: a row could go missing)", () => {
+        const table = (...rows: string[]) =>
+            ["| script | what it does |", "|---|---|", ...rows, "", "after"].join("\n");
+        const scripts = { scripts: new Set(["test", "plan", "bench"]) };
+        const messagesOf = (md: string) => checkScriptsTable(md, "README.md", scripts).map((p) => p.message);
+
+        it("accepts one row per script, named by its synopsis", () => {
+            const md = table(
+                "| `npm test` | all |",
+                "| `npm run plan -- <stack>` | the plan |",
+                "| `npm run bench [-- [--json] [--runs N] [<stack> ...]]` | timing |",
+            );
+            expect(messagesOf(md)).to.deep.equal([]);
+        });
+
+        it("reports a missing row, a row for no script, a second row and a row that names none", () => {
+            expect(messagesOf(table("| `npm test` | all |", "| `npm run plan -- <stack>` | x |"))).to.deep.equal([
+                "no row for the npm script 'bench' of package.json",
+            ]);
+            const md = table(
+                "| `npm test` | all |",
+                "| `npm run plan -- <stack>` | x |",
+                "| `npm run -s bench` | y |",
+                "| `npm run deploy -- <stack>` | z |",
+                "| `npm run plan` | again |",
+                "| the plan | prose |",
+            );
+            expect(messagesOf(md)).to.deep.equal([
+                "a row for 'deploy', which package.json does not define",
+                "a second row for 'plan' (the first is line 4)",
+                "the row 'the plan' names no npm script",
+            ]);
+            expect(messagesOf("# no table")).to.have.length(1);
         });
     });
 
@@ -184,6 +218,93 @@ describe("docs checker: each check reports what does not exist", () => {
             expect(messages.some((m) => m.includes("dropplet"))).to.equal(true);
             expect(messages.some((m) => m.includes("postgress"))).to.equal(true);
             expect(messages.some((m) => m.includes("hetzner"))).to.equal(true);
+        });
+
+        // Issue 17, attack pass: only the first setting below a key was checked, so a misspelt member of an object
+        // (backup.offsite.endpointUri), a misspelt setting in a quoted --path, or a YAML value's inner keys passed.
+        const messagesOf = (md: string) => checkConfigKeys(md, "fake.md", facts).map((p) => p.message);
+
+        it("checks every step of a --path against the schema: object members, map values, quoted paths", () => {
+            const good = [
+                "pulumi config set --path backup.offsite.endpoint https://fra1.digitaloceanspaces.com --stack prod",
+                "pulumi config set --path 'resources.postgres.memoryMb' 2048",
+                "pulumi config set --path 'appBuild.targets.backend' backend",
+                "pulumi config set --type int --path verification.timeoutSeconds 600",
+                "pulumi config get --path '[\"backup\"].offsite.bucket'",
+                "pulumi config rm --path 'alerts.email.to[1]'",
+            ].join("\n");
+            expect(messagesOf(good)).to.deep.equal([]);
+            expect(messagesOf("pulumi config set --path backup.offsite.endpointUri https://x")).to.deep.equal([
+                "`pulumi config set backup.offsite.endpointUri`: 'backup.offsite' has no setting 'endpointUri'; did you mean 'endpoint'? (accepted: endpoint, bucket)",
+            ]);
+            expect(messagesOf("pulumi config set --path 'droplet.sise' s-8vcpu-16gb")).to.have.length(1);
+            expect(messagesOf("`pulumi config set --path resources.postgres.memoryMB 2048`")).to.have.length(1);
+            expect(messagesOf("pulumi config rm --path 'alerts.emial.to[1]'")).to.have.length(1);
+            expect(messagesOf("pulumi config set --path droplet.size.slug x")[0]).to.contain(
+                "'droplet.size' is a single value",
+            );
+            expect(messagesOf("pulumi config set --path 'droplet[0]' x")[0]).to.contain("'droplet' is not a list");
+        });
+
+        it("checks every step of freshtrack:<path> in prose, and a `.sibling` span after one", () => {
+            const good =
+                "`freshtrack:backup.offsite.endpoint`, `freshtrack:resources.caddy.cpus`, `freshtrack:secretGenerations.redisPassword`, `freshtrack:alerts.email.to`, `.from`, `.smarthost`";
+            expect(messagesOf(good)).to.deep.equal([]);
+            expect(messagesOf("set `freshtrack:backup.offsite.endpointUri`")).to.have.length(1);
+            expect(messagesOf("raise freshtrack:resources.postgres.memoryMB")).to.have.length(1);
+            expect(messagesOf("`freshtrack:secretGenerations.postgresPassword`")).to.have.length(1);
+            expect(messagesOf("`freshtrack:alerts.email.to`, `.form`")).to.deep.equal([
+                "`freshtrack:alerts.email.to, .form`: 'alerts.email' has no setting 'form'; did you mean 'from'? (accepted: to, from, smarthost, username)",
+            ]);
+        });
+
+        it("reads a freshtrack:<key>: {...} value written inline as YAML, at every depth", () => {
+            expect(
+                messagesOf(
+                    "`freshtrack:backup: {offsite: {endpoint: https://fra1.digitaloceanspaces.com, bucket: b}}`",
+                ),
+            ).to.deep.equal([]);
+            expect(messagesOf("freshtrack:resources: {postgres: {memoryMb: 2048, cpus: 2}}")).to.deep.equal([]);
+            const bad = messagesOf("`freshtrack:backup: {offsite: {endpointUri: https://x, bucket: b}}`");
+            expect(bad).to.have.length(1);
+            expect(bad[0]).to.contain("'backup.offsite' has no setting 'endpointUri'");
+            expect(messagesOf("freshtrack:resources: {postgres: {memoryMB: 2048}}")).to.have.length(1);
+        });
+
+        it("checks every path of a YAML block, a stack file or a fragment of one; an encrypted value is one value", () => {
+            const good = [
+                "```yaml",
+                "config:",
+                "  freshtrack:sshPrivateKey:",
+                "    secure: v1:AAAA",
+                "  freshtrack:backup:",
+                "    offsite:",
+                "      endpoint: https://fra1.digitaloceanspaces.com",
+                "      bucket: freshtrack-prod-backups",
+                "  freshtrack:rollback:",
+                "    exportTables:",
+                "      - table: alerts",
+                "        column: created_at",
+                "```",
+            ].join("\n");
+            expect(messagesOf(good)).to.deep.equal([]);
+            const deep = "```yaml\nconfig:\n  freshtrack:backup:\n    offsite:\n      endpointUri: https://x\n```";
+            expect(messagesOf(deep)).to.deep.equal([
+                "`freshtrack:backup > offsite > endpointUri`: 'backup.offsite' has no setting 'endpointUri'; did you mean 'endpoint'? (accepted: endpoint, bucket)",
+            ]);
+            const fragment = "```yaml\nfreshtrack:resources:\n  postgres:\n    memoryMB: 2048\n    cpus: 2\n```";
+            expect(messagesOf(fragment)).to.have.length(1);
+            expect(messagesOf("```yaml\nconfig:\n  freshtrack:droplet:\n    sise: s-2vcpu-4gb\n```")).to.have.length(1);
+        });
+
+        it("reports a setting's path in a code span only where it is a near miss (it may name something else)", () => {
+            const elsewhere =
+                "`database.volume`, `alerts.created_at`, `appImages.ts`, `ssh.host`, `appImages.backend`, `.worker`";
+            expect(messagesOf(elsewhere)).to.deep.equal([]);
+            expect(messagesOf("then `droplet.sise` grows")).to.deep.equal([
+                "`droplet.sise`: 'droplet' has no setting 'sise'; did you mean 'size'? (accepted: region, size, image, volumeSizeGb, backups, dnsZone)",
+            ]);
+            expect(messagesOf("`appImages.backend`, `.wroker`")).to.have.length(1);
         });
     });
 

@@ -1,8 +1,9 @@
 /**
- * test/docsAccess.test.ts checks the docs against the sudo rules of a cloud-init it renders itself, from each shipped
- * droplet stack's config (issue 17, friction 7). Rung 1 (whole stack under the SDK's mocks): that render holds the same
- * sudo rules as the user data the program registers for the stack's droplet, the data volume's device included, so the
- * docs are checked against what the droplet really gets.
+ * test/docsAccess.test.ts checks the docs against the sudo rules of a cloud-init it renders itself
+ * (test/docsCheck/hostAccess.ts, accessOf), from each shipped droplet stack's config (issue 17, friction 7). Rung 1
+ * (whole stack under the SDK's mocks): that render holds the same sudo rules as the user data the program registers
+ * for the stack's droplet, the data volume's device included, so the docs are checked against what the droplet really
+ * gets.
  */
 import { expect } from "chai";
 import * as YAML from "yaml";

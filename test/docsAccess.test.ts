@@ -1,269 +1,25 @@
 /**
  * Every command the docs give for a host the stack built runs with the access that host grants (issue 17, friction
- * 7): `sudo` only for a command the deploy user's sudo rules name, with the same arguments; every `ssh` login as the
- * deploy user; no page telling the operator to log in as root. The rules are read from the cloud-init that the real
- * renderer (components/host/cloudInit.ts) makes for each shipped droplet stack, never copied here.
+ * 7): `sudo` only for a command the deploy user's sudo rules name, with the same arguments; every `ssh` and
+ * `doctl compute ssh` login as the deploy user; no page telling the operator to log in as root. Commands are found
+ * wherever they stand, by the docs' shared reader (test/docsCheck/commandWords.ts), which the last describe block
+ * here tests: behind wrappers and keywords, in substitutions, and in the command `ssh`, `npm run ssh` and
+ * `doctl compute ssh` hand to the host's shell. The rules are read from the cloud-init that the real renderer
+ * (components/host/cloudInit.ts) makes for each shipped droplet stack, never copied here; the reading, the model of
+ * sudo's matching and the page check live in test/docsCheck/hostAccess.ts.
  *
- * Rung 1 (unit): a model of sudo's matching, checked against made-up pages. test/docsAccess.stack.test.ts shows that
+ * Rung 1 (unit): the model of sudo's matching, checked against made-up pages. test/docsAccess.stack.test.ts shows that
  * the cloud-init rendered here is what the program registers; test/hostsAccess.servers.test.ts runs the runbooks'
  * commands through the real sudo (`sudo -l -U`, rung 3).
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-import { BOOTSTRAP_PATH, SUDOERS_PATH } from "../components/host/bootstrap";
-import { renderCloudInit } from "../components/host/cloudInit";
 import { loadStackConfigFor, shippedStacks } from "../scripts/lib/stackFiles";
-import { codeSpans, lines } from "./docsCheck/markdown";
-import { SAMPLE, SAMPLE_HOST_KEY } from "./hostsFixtures";
+import { everyCommand, inheritedShells, pageCommands } from "./docsCheck/commandWords";
+import { accessOf, accessProblems, HostAccess, parseSudoers, RUNS_ELSEWHERE } from "./docsCheck/hostAccess";
 
 const ROOT = path.join(__dirname, "..");
-
-/** One command of a `Cmnd_Alias` or user spec: its path and, when given, its arguments as written in sudoers. */
-interface SudoRule {
-    readonly path: string;
-    /** undefined: any arguments; `""`: none at all; otherwise exactly these (sudoers(5), quoted at sudoVerdict). */
-    readonly args?: string;
-}
-
-/** What a droplet grants its operator, read from its rendered cloud-init. */
-interface HostAccess {
-    readonly deployUser: string;
-    readonly deployGroups: readonly string[];
-    readonly passwordLocked: boolean;
-    readonly permitRootLogin: string;
-    /** The deploy user's rules that run as root without a password (the deploy user has none to give). */
-    readonly sudo: readonly SudoRule[];
-}
-
-function splitUnescaped(text: string, sep: string): string[] {
-    return text.split(new RegExp(`(?<!\\\\)${sep}`)).map((s) => s.trim());
-}
-
-/**
- * The rules of a sudoers file, for the subset the bootstrap renders: comments, `Cmnd_Alias`, and `user ALL=(runas)
- * TAG: list`. Anything else (Defaults, includes, negation, wildcards, regular expressions, directories) throws: the
- * model below does not match those the way sudo does, so a rule using one must fail this test, not pass it.
- */
-function parseSudoers(text: string): Map<string, Array<SudoRule & { runas: string; tags: string[] }>> {
-    const aliases = new Map<string, SudoRule[]>();
-    const byUser = new Map<string, Array<SudoRule & { runas: string; tags: string[] }>>();
-    const command = (spec: string): SudoRule[] => {
-        if (aliases.has(spec)) return aliases.get(spec)!;
-        const m = /^(\/[^\s,:=\\*?[\]!]*[^/\s])(?:\s+(.+))?$/.exec(spec);
-        if (!m) throw new Error(`sudoers: not a plain command path: ${spec}`);
-        const args = m[2]?.trim();
-        if (args !== undefined && (args.startsWith("^") || /[*?[\]\\]/.test(args)))
-            throw new Error(`sudoers: wildcard, escape or regular expression in arguments, not modelled: ${spec}`);
-        return [{ path: m[1]!, ...(args !== undefined ? { args } : {}) }];
-    };
-    const logical = text.replace(/\\\n\s*/g, " ").split("\n");
-    for (const raw of logical) {
-        const line = raw.trim();
-        if (line === "" || (line.startsWith("#") && !/^#include/.test(line))) continue;
-        const alias = /^Cmnd_Alias\s+([A-Z][A-Z0-9_]*)\s*=\s*(.+)$/.exec(line);
-        if (alias) {
-            aliases.set(alias[1]!, splitUnescaped(alias[2]!, ",").flatMap(command));
-            continue;
-        }
-        const spec = /^([a-z_][a-z0-9_-]*)\s+ALL\s*=\s*\(([a-z_][a-z0-9_-]*)\)\s*((?:[A-Z_]+:\s*)*)(.+)$/.exec(line);
-        if (!spec) throw new Error(`sudoers: a line this model does not read: ${line}`);
-        const tags = [...spec[3]!.matchAll(/([A-Z_]+):/g)].map((t) => t[1]!);
-        const rules = splitUnescaped(spec[4]!, ",").flatMap(command);
-        byUser.set(spec[1]!, [...(byUser.get(spec[1]!) ?? []), ...rules.map((r) => ({ ...r, runas: spec[2]!, tags }))]);
-    }
-    return byUser;
-}
-
-/** The sudoers file the droplet's bootstrap installs: the heredoc it checks with visudo, then writes to sudoers.d. */
-function sudoersOf(script: string): string {
-    const heredoc = /cat >"\$sudoers_new" <<'SUDOERS'\n([\s\S]*?)^SUDOERS$/m.exec(script);
-    expect(heredoc, "the bootstrap writes the sudo rules from a heredoc").to.not.equal(null);
-    expect(script).to.contain(`write_file ${SUDOERS_PATH} 0440 <"$sudoers_new"`);
-    return heredoc![1]!;
-}
-
-type CloudUser = string | { name: string; groups?: string[]; lock_passwd?: boolean; ssh_authorized_keys?: string[] };
-
-/** What a shipped droplet stack grants, from the cloud-init the program renders for the stack's own config. */
-function accessOf(stack: string): HostAccess {
-    const cfg = loadStackConfigFor(stack);
-    // The volume's name as components/host/dropletHost.ts gives it; test/docsAccess.stack.test.ts pins the two.
-    const text = renderCloudInit({
-        deployKeys: SAMPLE.deployKeys,
-        adminCidrs: cfg.adminCidrs,
-        volumeName: `${cfg.namePrefix}-data`,
-        hostKey: SAMPLE_HOST_KEY,
-    });
-    const doc = YAML.parse(text.replace(/^#cloud-config\n/, "")) as {
-        users: CloudUser[];
-        write_files: Array<{ path: string; content: string }>;
-    };
-    const deploy = doc.users.find((u) => typeof u === "object" && (u.ssh_authorized_keys ?? []).length > 0);
-    if (typeof deploy !== "object") throw new Error(`${stack}: cloud-init authorises no user's key`);
-    const script = doc.write_files.find((f) => f.path === BOOTSTRAP_PATH)?.content ?? "";
-    const rules = parseSudoers(sudoersOf(script)).get(deploy.name) ?? [];
-    return {
-        deployUser: deploy.name,
-        deployGroups: deploy.groups ?? [],
-        passwordLocked: deploy.lock_passwd === true,
-        permitRootLogin: /^PermitRootLogin (\S+)$/m.exec(script)?.[1] ?? "(not set)",
-        sudo: rules.filter((r) => r.runas === "root" && r.tags.includes("NOPASSWD")),
-    };
-}
-
-/**
- * Where sudo looks for a command named without a slash: secure_path, which Debian's /etc/sudoers sets (sudo
- * 1.9.13p3-1+deb12u4, /etc/sudoers:11; Ubuntu's adds /snap/bin at the end) and sudo uses in place of the user's PATH
- * (sudo SUDO_1_9_13p3 plugins/sudoers/sudoers.c:1010-1014).
- */
-const SECURE_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
-/**
- * Why sudo would refuse `sudo <argv>` under `rules`, or undefined when it allows it. As sudo 1.9.13p3 matches:
- * - a command named without a slash is looked up in secure_path (above); the rule's path must then have the same base
- *   name and be that file (plugins/sudoers/match_command.c:693-718). The model takes a rule whose directory is on
- *   secure_path as that file: no earlier directory of secure_path holds another command of the name on a fresh host;
- * - "If no command line arguments are specified, the user may run the command with any arguments", `""` allows none,
- *   and given arguments "must match those given by the user on the command line" (sudoers(5), docs/sudoers.mdoc.in
- *   :1015-1033 at SUDO_1_9_13p3). They are compared as one string, the user's words joined by single spaces
- *   (plugins/sudoers/sudoers.c:1100, match_command.c:82-111); without wildcards that is equality.
- */
-function sudoVerdict(argv: readonly string[], rules: readonly SudoRule[]): string | undefined {
-    let words = [...argv];
-    while (words[0] === "-n" || words[0] === "--") words = words.slice(1);
-    if (words[0]?.startsWith("-")) return `sudo ${words[0]}: no runbook needs a sudo option but -n`;
-    const [cmd, ...args] = words;
-    if (cmd === undefined) return "sudo without a command";
-    if (words.some((w) => /["'`$\\*?]/.test(w))) return "quoting, substitution or a glob: write the words sudo gets";
-    const named = rules.filter((r) =>
-        cmd.includes("/")
-            ? r.path === cmd
-            : path.posix.basename(r.path) === cmd && SECURE_PATH.includes(path.posix.dirname(r.path)),
-    );
-    if (named.length === 0) return `no sudo rule names ${cmd}`;
-    const given = args.join(" ");
-    const allowed = named.some((r) => r.args === undefined || (r.args === '""' ? given === "" : r.args === given));
-    if (allowed) return undefined;
-    const forms = named.map((r) => (r.args === '""' ? `${cmd} alone` : `${cmd} ${r.args}`));
-    return `${cmd} is allowed only as: ${forms.join("; ")}`;
-}
-
-/** The options of OpenSSH's ssh that take a value (openssh-portable V_9_2_P1 ssh.c:710-711, its getopt string). */
-const SSH_OPTIONS_WITH_VALUE = new Set([..."bceilmopBDEFIJLOQRSwW"]);
-
-/** The users an `ssh` command line logs in as (-l, -o User=, user@ or ssh://user@), and whether it names a host. */
-function sshLogin(argv: readonly string[]): { users: string[]; destination?: string } {
-    const users: string[] = [];
-    let i = 1;
-    for (; i < argv.length && argv[i]!.startsWith("-") && argv[i] !== "-"; i++) {
-        if (argv[i] === "--") {
-            i++;
-            break;
-        }
-        const flags = argv[i]!;
-        for (let j = 1; j < flags.length; j++) {
-            if (!SSH_OPTIONS_WITH_VALUE.has(flags[j]!)) continue;
-            const value = flags.slice(j + 1) || argv[++i] || "";
-            if (flags[j] === "l") users.push(value);
-            const user = flags[j] === "o" ? /^User(?:\s*=\s*|\s+)(\S+)$/i.exec(value) : null;
-            if (user) users.push(user[1]!);
-            break;
-        }
-    }
-    const destination = argv[i];
-    const at = destination === undefined ? null : /^(?:ssh:\/\/)?([^@/]+)@/.exec(destination);
-    if (at) users.push(at[1]!);
-    return { users, ...(destination !== undefined ? { destination } : {}) };
-}
-
-/** The shell commands in a page's code (spans and fenced lines), as words, with the line each is on. */
-function commandsIn(md: string): Array<{ line: number; words: string[] }> {
-    const out: Array<{ line: number; words: string[] }> = [];
-    const all = lines(md);
-    for (let k = 0; k < all.length; k++) {
-        const l = all[k]!;
-        let texts: string[];
-        if (l.fenced) {
-            if (/^\s{0,3}(`{3,}|~{3,})/.test(l.text)) continue;
-            let text = l.text;
-            while (text.endsWith("\\") && all[k + 1]?.fenced) text = `${text.slice(0, -1)} ${all[++k]!.text}`;
-            texts = [text.replace(/(^|\s)#.*$/, "")];
-        } else texts = codeSpans(l.text);
-        for (let text of texts) {
-            const pieces: string[] = [];
-            for (let m = /\$\(([^()]*)\)/.exec(text); m; m = /\$\(([^()]*)\)/.exec(text)) {
-                pieces.push(m[1]!);
-                text = `${text.slice(0, m.index)}SUBST${text.slice(m.index + m[0].length)}`;
-            }
-            for (const piece of [...pieces, text])
-                for (const segment of piece.split(/&&|\|\||[;|]/)) {
-                    const words = segment.trim().split(/\s+/).filter(Boolean);
-                    const redirect = words.findIndex((w) => /^\d*[<>]/.test(w));
-                    if (words.length > 0)
-                        out.push({ line: l.n, words: redirect < 0 ? words : words.slice(0, redirect) });
-                }
-        }
-    }
-    return out;
-}
-
-/** Sentences that tell the operator to log in as root, or name a root login. */
-const ROOT_LOGIN = [
-    /\blog(?:s|ged|ging)?[\s-]?in(?:to)?\b[^.;]{0,60}?\bas\s+`?root`?(?![\w-])/i,
-    /\bssh(?:es|ed|ing)?\b[^.;]{0,30}?\bas\s+`?root`?(?![\w-])/i,
-    /\bas\s+`?root`?\s+with\s+\S+\s+own\s+key/i,
-    /\broot@/,
-];
-
-/** The sudo commands that run elsewhere than on a host the stack built, each with where and why. */
-const RUNS_ELSEWHERE: ReadonlyArray<{ file: string; command: string; why: string }> = [
-    {
-        file: "README.md",
-        command: "sudo bash .ci/run",
-        why: "the test set-up, run on the developer's own machine, which the stack did not build",
-    },
-];
-
-/** Every way a page asks for more access than `access` grants, as `file:line: why`. */
-function accessProblems(md: string, file: string, access: HostAccess, stack: string): string[] {
-    const out: string[] = [];
-    for (const { line, words } of commandsIn(md)) {
-        const at = `${file}:${line}`;
-        if (words[0] === "sudo" && words.length > 1) {
-            const text = words.join(" ");
-            if (RUNS_ELSEWHERE.some((e) => e.file === file && e.command === text)) continue;
-            const argv = words.slice(1).map((w) => w.replace(/<stack>/g, stack));
-            const why = sudoVerdict(argv, access.sudo);
-            if (why) out.push(`${at}: \`${text}\`: ${why}`);
-        }
-        if (words[0] === "ssh") {
-            const login = sshLogin(words);
-            const wrong = login.users.filter((u) => u !== access.deployUser);
-            if (login.destination !== undefined && (login.users.length === 0 || wrong.length > 0))
-                out.push(
-                    `${at}: \`${words.join(" ")}\` logs in as ${wrong[0] ?? "your local user"}, not ${access.deployUser}`,
-                );
-        }
-    }
-    let paragraph: Array<{ n: number; text: string }> = [];
-    const flush = () => {
-        const text = paragraph.map((p) => p.text).join(" ");
-        for (const cell of text.split(/(?<!\\)\|/))
-            for (const sentence of cell.split(/(?<=[.!?])\s+/))
-                if (ROOT_LOGIN.some((re) => re.test(sentence)) && !/Recovery Console/.test(sentence))
-                    out.push(`${file}:${paragraph[0]!.n}: a root login: "${sentence.trim()}"`);
-        paragraph = [];
-    };
-    for (const l of lines(md)) {
-        if (l.text.trim() === "" || /^\s*\|/.test(l.text)) flush();
-        if (l.text.trim() !== "") paragraph.push({ n: l.n, text: l.text });
-        if (/^\s*\|/.test(l.text)) flush();
-    }
-    flush();
-    return out;
-}
 
 const DROPLET_STACKS = shippedStacks().filter((s) => loadStackConfigFor(s).target === "droplet");
 const PAGES = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)].filter((f) =>
@@ -295,7 +51,7 @@ describe("docs access: every command works with the access a droplet grants (iss
     it("lists only sudo commands that really run elsewhere, each still in its page", () => {
         for (const e of RUNS_ELSEWHERE)
             expect(
-                commandsIn(read(e.file)).some((c) => c.words.join(" ") === e.command),
+                pageCommands(read(e.file)).some((c) => c.words.join(" ") === e.command),
                 `${e.file} no longer says \`${e.command}\`: remove it from RUNS_ELSEWHERE`,
             ).to.equal(true);
     });
@@ -322,6 +78,8 @@ describe("docs access checker: a page that asks for more than the host grants is
             "sudo cat /var/log/cloud-init-output.log",
         ];
         const resize = "sudo resize2fs /dev/disk/by-id/scsi-0DO_Volume_freshtrack-<stack>-data";
+        // The shell takes the quotes off before sudo sees the words: this is `sudo cat /var/log/…`.
+        ok2.push('sudo cat "/var/log/cloud-init-output.log"');
         expect(problemsOf(["```sh", ...ok, ...ok2, resize, "```"].join("\n"))).to.deep.equal([]);
         const refused = [
             "sudo ufw disable",
@@ -335,7 +93,8 @@ describe("docs access checker: a page that asks for more than the host grants is
             "sudo -i",
             "sudo /usr/bin/ufw status",
             "sudo journalctl -u docker",
-            'sudo cat "/var/log/cloud-init-output.log"',
+            "sudo cat /var/log/*.log",
+            "sudo cat $LOG",
         ];
         expect(problemsOf(refused.map((c) => `\`${c}\``).join("\n"))).to.have.length(refused.length);
         expect(problemsOf(`\`${resize.replace("<stack>", "staging")}\``), "another stack's volume").to.have.length(1);
@@ -360,17 +119,84 @@ describe("docs access checker: a page that asks for more than the host grants is
         for (const md of good) expect(problemsOf(md), md).to.deep.equal([]);
     });
 
+    it("reads the command run on the host by npm run ssh, ssh <host> <command> and doctl compute ssh, and refuses a root login by any of them", () => {
+        const restart = "systemctl is allowed only as: systemctl start docker";
+        const onHost = [
+            "`npm run ssh -- prod -- 'sudo systemctl restart docker'`",
+            "```sh\nnpm run ssh -- <stack> -- sudo systemctl restart docker\n```",
+            "`ssh -i deploy_key deploy@203.0.113.7 sudo systemctl restart docker`",
+            "`ssh deploy@host -- 'cd /tmp && sudo systemctl restart docker'`",
+            "`ssh -p 2222 deploy@host -t 'sudo systemctl restart docker'`",
+            "`doctl compute ssh freshtrack-prod --ssh-user deploy --ssh-command 'sudo systemctl restart docker'`",
+            "`npm run ssh -- prod -- \"ssh deploy@10.0.0.2 'sudo systemctl restart docker'\"`",
+        ];
+        for (const md of onHost) expect(problemsOf(md), md).to.have.length(1).and.to.match(new RegExp(restart));
+        const rootLogins = [
+            "`ssh root@203.0.113.7 uptime`",
+            "`doctl compute ssh freshtrack-prod`",
+            "`doctl compute ssh freshtrack-prod --ssh-command 'docker ps'`",
+            "`doctl compute ssh freshtrack-prod --ssh-user root`",
+            "`doctl compute ssh freshtrack-prod --ssh-user=root`",
+            "`doctl compute ssh root@freshtrack-prod --ssh-user deploy`",
+            "`doctl -t $TOKEN compute ssh 123456 --ssh-user ''`",
+            "`npm run ssh -- prod -- 'ssh root@10.0.0.2'`",
+        ];
+        for (const md of rootLogins) expect(problemsOf(md).join("\n"), md).to.match(/logs in as root/);
+        const fine = [
+            "`npm run ssh -- prod -- 'sudo ufw status'`",
+            "`ssh -i deploy_key deploy@host sudo ss -ltnp`",
+            "`doctl compute ssh freshtrack-prod --ssh-user deploy --ssh-command 'docker ps'`",
+            "`doctl compute ssh-key list`",
+        ];
+        for (const md of fine) expect(problemsOf(md), md).to.deep.equal([]);
+    });
+
+    it("finds sudo behind time, env, nice, nohup, timeout, xargs and watch, after every operator and keyword, in substitutions and sh -c", () => {
+        const command = "sudo systemctl restart docker";
+        const forms = [
+            `\`time ${command}\``,
+            `\`env FOO=1 ${command}\``,
+            `\`env -i PATH=/usr/bin nice -n 5 ${command}\``,
+            `\`nohup ${command}\``,
+            `\`timeout -s KILL 10 ${command}\``,
+            "`echo docker | xargs -r sudo systemctl restart`",
+            `\`watch -n 5 ${command}\``,
+            `\`watch -x ${command}\``,
+            `\`true; ${command}\``,
+            `\`true && ${command}\``,
+            `\`false || ${command}\``,
+            `\`echo | ${command}\``,
+            `\`echo "$(${command})"\``,
+            `\`sh -c '${command}'\``,
+            `\`bash -lc '${command}'\``,
+            `\`\`\`sh\nif true; then ${command}; fi\n\`\`\``,
+            `\`\`\`sh\nif false; then :; else ${command}; fi\n\`\`\``,
+            `\`\`\`sh\nfor i in 1 2; do ${command}; done\n\`\`\``,
+            `\`\`\`sh\nwhile true; do\n  ${command}\ndone\n\`\`\``,
+            `\`\`\`console\n$ ${command}\nFailed to restart docker.service\n\`\`\``,
+            `\`\`\`text\n${command}\n\`\`\``,
+        ];
+        for (const md of forms)
+            expect(problemsOf(md), md)
+                .to.have.length(1)
+                .and.to.match(/systemctl is allowed only as|no sudo rule names systemctl restart/);
+    });
+
     it("reports a page that tells the operator to log in as root, in prose or a table", () => {
         for (const md of [
             "If the bootstrap failed, log in as root with your own key.",
             "| symptom | fix |\n|---|---|\n| boot failed | SSH in as root and read the log |",
             "Log into the droplet as `root`, then look.",
             "Then run it as root with your own key.",
+            "If you cannot reach it, log in as root with your own key.",
+            "No luck? Log in as root.",
         ])
             expect(problemsOf(md), md).to.have.length(1);
         const fine = [
             "Root cannot log in over SSH. Log in as `deploy` with the deploy key.",
             "Log in as root at the login prompt of the droplet's Recovery Console, with the emailed password.",
+            "Every sudo the docs give matches the rules, and no doc logs in as root.",
+            "The deploy user never logs in as root; root cannot log in over SSH.",
         ];
         for (const md of fine) expect(problemsOf(md), md).to.deep.equal([]);
     });
@@ -392,5 +218,119 @@ describe("docs access checker: a page that asks for more than the host grants is
             ["/usr/bin/b", "c d"],
             ["/usr/bin/e", undefined],
         ]);
+    });
+});
+
+describe("the docs' command reader (test/docsCheck/commandWords.ts): every command word of the docs' shell (issue 17; rung 1)", () => {
+    const commandLines = (text: string) => everyCommand(text).map((c) => c.words.join(" "));
+
+    it("finds the command after each operator and reserved word, and drops loop and function heads", () => {
+        expect(commandLines("a; b && c || d | e & f")).to.deep.equal(["a", "b", "c", "d", "e", "f"]);
+        expect(commandLines("if a; then b; elif c; then d; else e; fi")).to.deep.equal(["a", "b", "c", "d", "e"]);
+        expect(commandLines("for s in x y; do a $s; done; while b; do c; done; until d; do e; done")).to.deep.equal([
+            "a $s",
+            "b",
+            "c",
+            "d",
+            "e",
+        ]);
+        expect(commandLines("! { a; }; f() { b; }; function g { c; }")).to.deep.equal(["a", "b", "c"]);
+        expect(commandLines("'then' a; echo then")).to.deep.equal(["then a", "echo then"]);
+    });
+
+    it("follows each wrapper to the command it runs, skipping its options as its own parser does", () => {
+        const cases: Array<[string, string[]]> = [
+            ["time -p a 1", ["time -p a 1", "a 1"]],
+            [
+                "nice -n 5 a; nice -10 b; nice --adjustment=3 c",
+                ["nice -n 5 a", "a", "nice -10 b", "b", "nice --adjustment=3 c", "c"],
+            ],
+            [
+                "nohup a; timeout -k 5 10s b; timeout --signal KILL 10 c",
+                ["nohup a", "a", "timeout -k 5 10s b", "b", "timeout --signal KILL 10 c", "c"],
+            ],
+            ["xargs -0 -I{} -n 1 a {}; xargs", ["xargs -0 -I{} -n 1 a {}", "a {}", "xargs", "echo"]],
+            ["watch -x a b; watch -n 1 -d 'c | d'", ["watch -x a b", "a b", "watch -n 1 -d c | d", "c", "d"]],
+            [
+                "sudo -n -u root a; exec -a name b; command -p c; command -v d",
+                ["sudo -n -u root a", "a", "exec -a name b", "b", "command -p c", "c", "command -v d"],
+            ],
+            ["env -S 'nice -n 1' a", ["env -S nice -n 1 a", "nice -n 1 a", "a"]],
+        ];
+        for (const [text, expected] of cases) expect(commandLines(text), text).to.deep.equal(expected);
+    });
+
+    it("keeps the variables set on the way: NAME=value words, env's own, env -u and -i, and sudo's reset", () => {
+        const [, viaEnv] = everyCommand("X=0 env -i -u X Y=1 a");
+        expect(viaEnv).to.deep.include({ words: ["a"], assigned: ["Y"], unset: ["X"], clearedEnv: true });
+        const [, viaSudo] = everyCommand("Z=1 sudo -n Y=2 a");
+        expect(viaSudo).to.deep.include({ words: ["a"], assigned: ["Y"], clearedEnv: true });
+        expect(everyCommand("A=1 B=2")).to.deep.equal([
+            { words: [], line: 1, shell: "", piped: false, assigned: ["A", "B"], unset: [], clearedEnv: false },
+        ]);
+    });
+
+    it("reads the shell text a command hands on, here and on a host, each in a new shell", () => {
+        expect(commandLines("sh -c 'a; b'; bash -o pipefail -c 'c | d'; sh script.sh")).to.deep.equal([
+            "sh -c a; b",
+            "a",
+            "b",
+            "bash -o pipefail -c c | d",
+            "c",
+            "d",
+            "sh script.sh",
+        ]);
+        expect(commandLines("ssh deploy@h a b; ssh -p 22 h -l u -- 'c; d'").slice(1)).to.deep.equal([
+            "a b",
+            "ssh -p 22 h -l u -- c; d",
+            "c",
+            "d",
+        ]);
+        expect(commandLines("npm run ssh -- prod -- 'a && b'; doctl compute ssh x --ssh-command 'c'")).to.deep.equal([
+            "npm run ssh -- prod -- a && b",
+            "a",
+            "b",
+            "doctl compute ssh x --ssh-command c",
+            "c",
+        ]);
+        const shells = everyCommand("a; (b; (c)); echo $(d); ssh h 'e; (f)'; sh -c g").map(
+            (c) => `${c.words[0]} in "${c.shell}"`,
+        );
+        expect(shells).to.deep.equal([
+            'a in ""',
+            'b in "/1"',
+            'c in "/1/2"',
+            'd in "/3"',
+            'echo in ""',
+            'ssh in ""',
+            'e in "/@4"',
+            'f in "/@4/5"',
+            'sh in ""',
+            'g in "/6"',
+        ]);
+        expect(inheritedShells("/@4/5")).to.deep.equal(["/@4/5", "/@4"]);
+        expect(inheritedShells("/1/2")).to.deep.equal(["/1/2", "/1", ""]);
+    });
+
+    it("reads a page's shell blocks whole, other blocks line by line, console prompts, spans over lines, and no data", () => {
+        const md = [
+            "```yaml",
+            "runcmd: [sudo a]",
+            "```",
+            "```text",
+            "it's output: b",
+            "c",
+            "```",
+            "```console",
+            "$ d \\",
+            "  --flag",
+            "e (output)",
+            "```",
+            "Run `f",
+            "g` then.",
+        ].join("\n");
+        expect(
+            pageCommands(md).map((c) => `${c.line}:${c.words.join(" ")}${c.inBlock ? "" : " (span)"}`),
+        ).to.deep.equal(["5:its output: b", "6:c", "9:d --flag", "13:f g (span)"]);
     });
 });

@@ -9,10 +9,10 @@
  * (`<stack>`, `$STACK`, an option's own value name such as `N`) stand for any value.
  */
 import { expect } from "chai";
-import { ROOT, SCRIPTS, specOf } from "./scriptSpecs";
+import { npmCommandProblem, ROOT, SCRIPTS, specOf } from "./scriptSpecs";
 import * as fs from "fs";
 import * as path from "path";
-import { CommandLineSpec, npmScriptArgs, parseCommandLine } from "../scripts/lib/commandLine";
+import { CommandLineSpec, npmScriptArgs } from "../scripts/lib/commandLine";
 import { codeSpans, lines } from "./docsCheck/markdown";
 
 const NPM_COMMAND = /\bnpm\s+(?:run|run-script|test|tst|t)\b/g;
@@ -35,18 +35,10 @@ function commandLinesOf(md: string): Array<{ line: number; command: string }> {
 
 /** What is wrong with each command line of a page, given each script's spec (undefined: not a script of ours). */
 function commandProblems(md: string, file: string, specFor: (script: string) => CommandLineSpec | undefined): string[] {
-    const problems: string[] = [];
-    for (const { line, command } of commandLinesOf(md)) {
-        const read = npmScriptArgs(command.replace(/[[\]]/g, "").replace(/\s\.\.\.(?=\s|$)/g, ""));
-        const spec = read && specFor(read.script);
-        if (!read || !spec) continue;
-        const values = Object.values(spec.options ?? {}).flatMap((o) => (o.type === "string" ? [o.value] : []));
-        const placeholder = (w: string) => /^<[^>]+>$/.test(w) || /^\$\{?\w+\}?$/.test(w) || values.includes(w);
-        const parsed = parseCommandLine(spec, read.args, placeholder);
-        if (parsed.kind === "problem")
-            problems.push(`${file}:${line}: \`${command.trim()}\`: ${parsed.problem || "the stack is missing"}`);
-    }
-    return problems;
+    return commandLinesOf(md).flatMap(({ line, command }) => {
+        const problem = npmCommandProblem(command, specFor);
+        return problem === undefined ? [] : [`${file}:${line}: \`${command.trim()}\`: ${problem}`];
+    });
 }
 
 describe("docs: every npm command line in README.md and docs/ parses with its script's own spec", () => {
@@ -65,7 +57,7 @@ describe("docs: every npm command line in README.md and docs/ parses with its sc
         ]);
         const block = "```sh\nnpm ci && npm run deploy\nnpm run plan -- prod dev   # both\nnpm run lint -- --fix\n```";
         expect(check(block)).to.deep.equal([
-            "fake.md:2: `npm run deploy`: the stack is missing",
+            "fake.md:2: `npm run deploy`: missing <stack>, the stack to act on",
             "fake.md:3: `npm run plan -- prod dev   # both`: unexpected argument 'dev'",
             "fake.md:4: `npm run lint -- --fix`: unknown option --fix",
         ]);

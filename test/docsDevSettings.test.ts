@@ -1,126 +1,200 @@
 /**
  * Requirement (issue 17, friction 2): the dev stack's local file backend and empty passphrase never leak into the
  * reader's shell. Every command in README.md and docs/ that sets PULUMI_BACKEND_URL or PULUMI_CONFIG_PASSPHRASE does
- * it for one command (`VAR=value pulumi ...`) or inside a subshell (`( export ...; pulumi ... )`), never with an
- * `export` the rest of the session keeps; and every `pulumi` command on the `dev` stack carries both settings, so a
- * reader never has to export them to follow the docs.
- * Rung: unit (the docs' shell text, read by a small scanner of the shell syntax the docs use: `&&`, `||`, `;`, `|`,
- * newlines, subshell parentheses, quotes, comments and leading assignments).
+ * it for one command (`VAR=value pulumi ...`, `env VAR=value ...`) or inside a subshell (`( export ...; pulumi ... )`),
+ * never with an `export` or an assignment the rest of the session keeps; every command that reaches the `dev` stack
+ * carries both, so a reader never has to export them to follow the docs; and the walkthrough the README leads to
+ * checks the reader's shell for them before its first `pulumi` command.
+ *
+ * What reaches the dev stack: a `pulumi` command on it, and an `npm run <script> -- dev` of a script that goes through
+ * the Automation API (scripts/lib/workspace.ts). The workspace gives the CLI no environment of its own: it passes no
+ * `envVars` (a LocalWorkspace's only way to add some: @pulumi/pulumi 3.270.0 automation/localWorkspace.js:59, 77-83,
+ * 855-865), the CLI then gets only PATH and PULUMI_AUTOMATION_API on top of the script's environment (cmd.js:140-157;
+ * execa 5.1.1 index.js:17-18, 37, extendEnv), so like `pulumi` it reads the backend and passphrase from the reader's
+ * shell, and the docs must give them. (Were the workspace to set them for dev, these commands would need none, and the
+ * check would turn round: the test below that reads workspace.ts says so when it fails.)
+ *
+ * Rung 1 (unit): the docs' shell text, read by the shared reader (test/docsCheck/commandWords.ts); the scripts' imports
+ * read with the TypeScript parser (test/sourceTree.ts).
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { codeSpans, fencedBlocks, lines } from "./docsCheck/markdown";
+import * as ts from "typescript";
+import { npmScriptArgs } from "../scripts/lib/commandLine";
+import { loadStackConfigFor, REPO_ROOT } from "../scripts/lib/stackFiles";
+import { everyCommand, inheritedShells, PageCommand, pageCommands, RunCommand } from "./docsCheck/commandWords";
 import { loadRepoFacts, markdownPages } from "./docsCheck/facts";
-import { REPO_ROOT } from "../scripts/lib/stackFiles";
+import { SCRIPTS } from "./scriptSpecs";
+import { sourceFacts } from "./sourceTree";
 
 const DEV_SETTINGS = ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"] as const;
-const DEV_STACK = /(?:--stack[= ]|-s )dev\b|\bstack (?:select|init) (?:--create )?dev\b/;
+const WORKSPACE = "scripts/lib/workspace.ts";
 
-/** Simple commands of a shell text, each with the subshell depth it runs at and what that subshell exported. */
-function simpleCommands(text: string): Array<{ command: string; depth: number; exported: ReadonlySet<string> }> {
-    const out: Array<{ command: string; depth: number; exported: ReadonlySet<string> }> = [];
-    const scopes: Array<Set<string>> = [new Set()];
-    let current = "";
-    let quote: string | undefined;
-    const flush = () => {
-        const command = current.trim();
-        current = "";
-        if (!command) return;
-        const scope = scopes[scopes.length - 1]!;
-        const exported = /^export\s+(.*)$/.exec(command);
-        if (exported) for (const m of exported[1]!.matchAll(/([A-Z_][A-Z0-9_]*)=/g)) scope.add(m[1]!);
-        out.push({ command, depth: scopes.length - 1, exported: new Set(scope) });
-    };
-    const source = text.replace(/\\\n/g, " ");
-    for (let i = 0; i < source.length; i++) {
-        const c = source[i]!;
-        if (quote) {
-            current += c;
-            if (c === quote) quote = undefined;
-            continue;
-        }
-        if (c === "'" || c === '"') {
-            quote = c;
-            current += c;
-        } else if (c === "#" && (i === 0 || /\s/.test(source[i - 1]!))) {
-            while (i + 1 < source.length && source[i + 1] !== "\n") i++;
-        } else if (c === "(" && current.trim() === "") {
-            scopes.push(new Set(scopes[scopes.length - 1]));
-        } else if (c === ")" && scopes.length > 1 && !/\$\([^)]*$/.test(current)) {
-            flush();
-            scopes.pop();
-        } else if (c === "\n" || c === ";" || c === "&" || c === "|") {
-            flush();
-        } else {
-            current += c;
-        }
+/** `pulumi stack` subcommands whose argument names the stack, and their flags that take a value. */
+const STACK_ARGUMENT = new Set(["select", "init", "rm"]);
+const STACK_FLAGS_WITH_VALUE = new Set(["--secrets-provider", "--copy-config-from", "--teams"]);
+
+/** The stack a `pulumi` command names: `--stack`/`-s`, or the argument of `pulumi stack select|init|rm`. */
+function pulumiStack(words: readonly string[]): string | undefined {
+    for (let i = 1; i < words.length; i++) {
+        const w = words[i]!;
+        if (w === "--") break;
+        if (w === "--stack" || w === "-s") return words[i + 1];
+        const joined = /^(?:--stack=|-s=?)(.+)$/.exec(w);
+        if (joined) return joined[1];
     }
-    flush();
-    return out;
+    if (words[1] !== "stack" || !STACK_ARGUMENT.has(words[2] ?? "")) return undefined;
+    for (let i = 3; i < words.length; i++) {
+        if (STACK_FLAGS_WITH_VALUE.has(words[i]!)) i++;
+        else if (!words[i]!.startsWith("-")) return words[i];
+    }
+    return undefined;
 }
 
-/** What is wrong with a shell text's use of the dev settings, one phrase each. */
-function devSettingProblems(text: string): string[] {
-    const problems: string[] = [];
-    for (const { command, depth, exported } of simpleCommands(text)) {
-        const exporting = /^export\s/.test(command);
-        for (const name of DEV_SETTINGS) {
-            if (exporting && depth === 0 && new RegExp(`\\b${name}=`).test(command))
-                problems.push(`\`${command}\` exports ${name} into the reader's shell; use a subshell or a prefix`);
+/** The repository file a relative import of `from` names, when it is a .ts file here. */
+function resolveImport(from: string, spec: string): string | undefined {
+    if (!spec.startsWith(".")) return undefined;
+    const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+    return [`${base}.ts`, `${base}/index.ts`].find((f) => fs.existsSync(path.join(REPO_ROOT, f)));
+}
+
+/** Every scripts/ module `file` loads, itself included, following relative imports. */
+function scriptModules(file: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(file) || !file.startsWith("scripts/")) return seen;
+    seen.add(file);
+    for (const i of sourceFacts(file).imports) {
+        const next = resolveImport(file, i.spec);
+        if (next) scriptModules(next, seen);
+    }
+    return seen;
+}
+
+/** The module each npm script runs (`ts-node --transpile-only scripts/<name>.ts ...`). */
+function scriptModule(script: string): string | undefined {
+    return /\b(scripts\/[\w/]+\.ts)\b/.exec(SCRIPTS[script] ?? "")?.[1];
+}
+
+/**
+ * Scripts that load the workspace but never reach it for a stack on the local target, which `dev` is: each with the
+ * file whose `target === "local"` branch decides it.
+ */
+const LOCAL_NEEDS_NO_CLI: Readonly<Record<string, { file: string; why: string }>> = {
+    preflight: {
+        file: "scripts/preflight.ts",
+        why: "returns before reading outputs: a local host has nothing to check",
+    },
+    ssh: { file: "scripts/ssh.ts", why: "refuses a local stack before reading outputs: there is no host to log in to" },
+    restore: {
+        file: "scripts/lib/hostDocker.ts",
+        why: "dockerOn runs this machine's docker for a local target, reading no outputs",
+    },
+};
+
+/** The npm scripts that read the dev stack through the Pulumi CLI: they load the workspace and are not exempt above. */
+function workspaceScripts(): Set<string> {
+    return new Set(
+        Object.keys(SCRIPTS).filter((s) => {
+            const file = scriptModule(s);
+            return file !== undefined && scriptModules(file).has(WORKSPACE) && !(s in LOCAL_NEEDS_NO_CLI);
+        }),
+    );
+}
+
+const NEEDS_DEV_SETTINGS = workspaceScripts();
+
+/** Why a command reaches the dev stack, or undefined when it does not. */
+function devStackUse(words: readonly string[], scripts: ReadonlySet<string>): string | undefined {
+    if (words[0] === "pulumi") return pulumiStack(words) === "dev" ? "runs on the dev stack" : undefined;
+    const run =
+        words[0] === "npm" ? npmScriptArgs(words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(" ")) : undefined;
+    // Each of these scripts takes the stack as an argument word; no other argument of theirs is a stack name.
+    if (run && scripts.has(run.script) && run.args.includes("dev"))
+        return `reads the dev stack through the Pulumi CLI (npm run ${run.script}: scripts/lib/workspace.ts)`;
+    return undefined;
+}
+
+/**
+ * What is wrong with a run of commands' use of the dev settings, one phrase each, with its line. An assignment alone
+ * counts in a code block only: a code span holding one quotes a value in a sentence (`PULUMI_CONFIG_PASSPHRASE=` is
+ * what `env` prints).
+ */
+function devSettingProblems(
+    commands: ReadonlyArray<RunCommand & Partial<Pick<PageCommand, "inBlock">>>,
+    scripts = NEEDS_DEV_SETTINGS,
+): Array<{ line: number; message: string }> {
+    const problems: Array<{ line: number; message: string }> = [];
+    const problem = (c: RunCommand, message: string) => problems.push({ line: c.line, message });
+    // Per shell, each name it exported (true) or unset (false); a shell sees its own, else the nearest parent's.
+    const exported = new Map<string, Map<string, boolean>>();
+    const exportsOf = (shell: string) => exported.get(shell) ?? exported.set(shell, new Map()).get(shell)!;
+    for (const c of commands) {
+        const text = c.words.join(" ");
+        if (c.words.length === 0) {
+            for (const name of DEV_SETTINGS)
+                if (c.shell === "" && c.inBlock !== false && c.assigned.includes(name))
+                    problem(
+                        c,
+                        `\`${name}=…\` sets ${name} in the reader's shell (exported, if it already was); use a subshell or a prefix`,
+                    );
+            continue;
         }
-        const prefix = /^((?:[A-Z_][A-Z0-9_]*=(?:"[^"]*"|'[^']*'|\S*)\s+)*)(\S+)(.*)$/.exec(command);
-        if (!prefix || prefix[2] !== "pulumi" || !DEV_STACK.test(prefix[3]!)) continue;
-        const set = new Set([...exported, ...[...prefix[1]!.matchAll(/([A-Z_][A-Z0-9_]*)=/g)].map((m) => m[1]!)]);
-        const missing = DEV_SETTINGS.filter((name) => !set.has(name));
-        if (missing.length > 0) problems.push(`\`${command}\` runs on the dev stack without ${missing.join(" and ")}`);
+        const names = c.words.slice(1).flatMap((w) => /^[A-Za-z_]\w*/.exec(w)?.[0] ?? []);
+        if (c.words[0] === "export")
+            for (const name of names) {
+                exportsOf(c.shell).set(name, true);
+                if (c.shell === "" && (DEV_SETTINGS as readonly string[]).includes(name))
+                    problem(c, `\`${text}\` exports ${name} into the reader's shell; use a subshell or a prefix`);
+            }
+        if (c.words[0] === "unset") for (const name of names) exportsOf(c.shell).set(name, false);
+        const use = devStackUse(c.words, scripts);
+        if (use === undefined) continue;
+        const inherited = inheritedShells(c.shell);
+        const exportedHere = (name: string) =>
+            inherited.map((s) => exported.get(s)?.get(name)).find((v) => v !== undefined) === true;
+        const has = (name: string) =>
+            c.assigned.includes(name) || (!c.clearedEnv && !c.unset.includes(name) && exportedHere(name));
+        const missing = DEV_SETTINGS.filter((name) => !has(name));
+        if (missing.length > 0) problem(c, `\`${text}\` ${use} without ${missing.join(" and ")}`);
     }
     return problems;
 }
 
-/** Every shell text of a page: its sh/bash/unlabelled fenced blocks whole, and its code spans outside them. */
-function shellTexts(md: string): Array<{ line: number; text: string }> {
-    const blocks = fencedBlocks(md)
-        .filter((b) => ["", "sh", "bash", "shell", "console"].includes(b.lang))
-        .map((b) => ({ line: b.line, text: b.body }));
-    const spans = lines(md)
-        .filter((l) => !l.fenced)
-        .flatMap((l) => codeSpans(l.text).map((text) => ({ line: l.n, text })));
-    return [...blocks, ...spans];
-}
+const problemsOfText = (text: string) => devSettingProblems(everyCommand(text)).map((p) => p.message);
+const problemsOfPage = (md: string) => devSettingProblems(pageCommands(md)).map((p) => p.message);
 
 describe("docs keep the dev stack's settings out of the reader's shell (issue 17, friction 2)", () => {
-    it("no page exports PULUMI_BACKEND_URL or PULUMI_CONFIG_PASSPHRASE, and every dev pulumi command carries both", () => {
+    it("no page exports or assigns PULUMI_BACKEND_URL or PULUMI_CONFIG_PASSPHRASE, and every dev command carries both", () => {
         const problems: string[] = [];
         for (const page of markdownPages(loadRepoFacts(REPO_ROOT))) {
             const md = fs.readFileSync(path.join(REPO_ROOT, page), "utf8");
-            for (const { line, text } of shellTexts(md))
-                for (const problem of devSettingProblems(text)) problems.push(`${page}:${line}: ${problem}`);
+            for (const { line, message } of devSettingProblems(pageCommands(md)))
+                problems.push(`${page}:${line}: ${message}`);
         }
         expect(problems, problems.join("\n")).to.deep.equal([]);
     });
 
     it("catches an export at the top level, and a dev command left without the settings", () => {
         expect(
-            devSettingProblems(
-                'export PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE="" && pulumi up --stack dev',
-            ),
+            problemsOfText('export PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE="" && pulumi up --stack dev'),
         ).to.have.length(2);
-        expect(devSettingProblems("pulumi config set --path appBuild.context ../app --stack dev")).to.deep.equal([
+        expect(problemsOfText("pulumi config set --path appBuild.context ../app --stack dev")).to.deep.equal([
             "`pulumi config set --path appBuild.context ../app --stack dev` runs on the dev stack without PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE",
         ]);
-        expect(devSettingProblems('PULUMI_BACKEND_URL="file://~" pulumi stack output -s dev')).to.have.length(1);
+        expect(problemsOfText('PULUMI_BACKEND_URL="file://~" pulumi stack output -s dev')).to.have.length(1);
         // The subshell's export ends with it: a dev command after the closing parenthesis has nothing.
         expect(
-            devSettingProblems(
+            problemsOfText(
                 '(export PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE=""; pulumi up --stack dev)\npulumi stack output --stack dev',
             ),
         ).to.have.length(1);
+        // An assignment alone stays in the shell (and changes an exported value).
+        expect(problemsOfText('PULUMI_BACKEND_URL="file://~"')).to.have.length(1);
     });
 
-    it("accepts a subshell across lines, a prefix, and commands on other stacks", () => {
+    it("accepts a subshell across lines, a prefix, env's assignments, and commands on other stacks", () => {
         expect(
-            devSettingProblems(
+            problemsOfText(
                 [
                     '(export PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE=""',
                     " pulumi config set --path appBuild.context ../app --stack dev  # the checkout",
@@ -129,10 +203,195 @@ describe("docs keep the dev stack's settings out of the reader's shell (issue 17
             ),
         ).to.deep.equal([]);
         expect(
-            devSettingProblems(
+            problemsOfText(
                 'PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE="" pulumi stack output caCertificate --stack dev > ca.pem',
             ),
         ).to.deep.equal([]);
-        expect(devSettingProblems('pulumi up --stack prod && echo "$(date)" | tee log')).to.deep.equal([]);
+        expect(
+            problemsOfText('env PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE="" pulumi stack select dev'),
+        ).to.deep.equal([]);
+        expect(problemsOfText('pulumi up --stack prod && echo "$(date)" | tee log')).to.deep.equal([]);
+    });
+
+    it("finds the dev command behind wrappers and keywords, and knows what env -i and env -u take away", () => {
+        for (const text of [
+            "time pulumi up --stack dev",
+            "nice -n 5 pulumi preview -s dev",
+            "if true; then pulumi stack select --create dev; fi",
+            "echo | xargs pulumi up --stack dev",
+            "watch -n 10 'pulumi stack --stack dev'",
+            "echo $(pulumi stack output caCertificate --stack=dev)",
+            "sh -c 'pulumi refresh --stack dev'",
+        ])
+            expect(problemsOfText(text), text).to.have.length(1);
+        const exported = '(export PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE=""; ';
+        expect(problemsOfText(`${exported}env -i PULUMI_BACKEND_URL="file://~" pulumi up --stack dev)`)).to.deep.equal([
+            "`pulumi up --stack dev` runs on the dev stack without PULUMI_CONFIG_PASSPHRASE",
+        ]);
+        expect(problemsOfText(`${exported}env -u PULUMI_BACKEND_URL pulumi up --stack dev)`)).to.have.length(1);
+        expect(problemsOfText(`${exported}unset PULUMI_BACKEND_URL; pulumi up --stack dev)`)).to.have.length(1);
+        expect(problemsOfText(`${exported}(unset PULUMI_BACKEND_URL; pulumi up --stack dev))`)).to.have.length(1);
+        expect(problemsOfText(`${exported}time nice pulumi up --stack dev)`)).to.deep.equal([]);
+    });
+
+    it("sees `$ export …` in a console block, and reads no output line as a command", () => {
+        const md = [
+            "```console",
+            '$ export PULUMI_CONFIG_PASSPHRASE=""',
+            "$ pulumi stack ls",
+            "NAME  LAST UPDATE",
+            "pulumi up --stack dev    (output, not a command)",
+            "```",
+        ].join("\n");
+        expect(problemsOfPage(md)).to.deep.equal([
+            "`export PULUMI_CONFIG_PASSPHRASE=` exports PULUMI_CONFIG_PASSPHRASE into the reader's shell; use a subshell or a prefix",
+        ]);
+        // A console block with no prompt at all is read as commands.
+        expect(problemsOfPage("```console\nexport PULUMI_BACKEND_URL=file://~\n```")).to.have.length(1);
+    });
+
+    it("checks `npm run <script> -- dev` of each script that reads the stack through the Pulumi CLI", () => {
+        expect([...NEEDS_DEV_SETTINGS].sort()).to.include.members(["deploy", "rollback", "summary", "verify"]);
+        expect(problemsOfText("npm run deploy -- dev")).to.deep.equal([
+            "`npm run deploy -- dev` reads the dev stack through the Pulumi CLI (npm run deploy: scripts/lib/workspace.ts) without PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE",
+        ]);
+        expect(problemsOfText("npm run -s summary -- dev --show-secrets")).to.have.length(1);
+        expect(
+            problemsOfText('PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE="" npm run verify -- dev'),
+        ).to.deep.equal([]);
+        // Scripts that read no stack through the CLI (plan, policy, bench under mocks), or none on a local host.
+        for (const text of ["npm run plan -- dev", "npm run policy -- dev", "npm run bench -- dev"])
+            expect(problemsOfText(text), text).to.deep.equal([]);
+        for (const script of Object.keys(LOCAL_NEEDS_NO_CLI))
+            expect(problemsOfText(`npm run ${script} -- dev`), script).to.deep.equal([]);
+        expect(problemsOfText("npm run deploy -- prod")).to.deep.equal([]);
+    });
+});
+
+/** What in a module's code could hand the Pulumi CLI an environment: `envVars`, `process.env`, a dev setting's name. */
+function cliEnvironmentSettings(text: string): string[] {
+    const source = ts.createSourceFile(WORKSPACE, text, ts.ScriptTarget.Latest, true);
+    const found: string[] = [];
+    const visit = (n: ts.Node): void => {
+        if (ts.isIdentifier(n) && n.text === "envVars") found.push("envVars");
+        if (ts.isPropertyAccessExpression(n) && n.getText(source) === "process.env") found.push("process.env");
+        if ((ts.isStringLiteralLike(n) || ts.isIdentifier(n)) && (DEV_SETTINGS as readonly string[]).includes(n.text))
+            found.push(n.text);
+        ts.forEachChild(n, visit);
+    };
+    visit(source);
+    return found;
+}
+
+describe("what reaches the dev stack through the operator scripts is read from their source (issue 17, friction 2)", () => {
+    it("the workspace gives the CLI no environment of its own, so the dev settings come from the reader's shell", () => {
+        const found = cliEnvironmentSettings(fs.readFileSync(path.join(REPO_ROOT, WORKSPACE), "utf8"));
+        expect(
+            found,
+            `${WORKSPACE} now sets the CLI's environment (${found.join(", ")}): if it gives dev its backend and ` +
+                "passphrase, the docs' `npm run <script> -- dev` commands need none, and devStackUse must change",
+        ).to.deep.equal([]);
+        const setting = 'LocalWorkspace.create({ envVars: { PULUMI_CONFIG_PASSPHRASE: "" } }); process.env.X = "";';
+        expect(cliEnvironmentSettings(setting)).to.deep.equal(["envVars", "PULUMI_CONFIG_PASSPHRASE", "process.env"]);
+    });
+
+    it("dev runs on the local target, and each script exempt on it stops there before reading the stack", () => {
+        expect(loadStackConfigFor("dev").target).to.equal("local");
+        for (const [script, { file, why }] of Object.entries(LOCAL_NEEDS_NO_CLI)) {
+            const module = scriptModule(script);
+            expect(module, script).to.not.equal(undefined);
+            const loaded = scriptModules(module!);
+            expect(loaded.has(WORKSPACE), `${script} loads the workspace (or drop it from the list)`).to.equal(true);
+            expect(loaded.has(file), `${script} loads ${file}`).to.equal(true);
+            expect(fs.readFileSync(path.join(REPO_ROOT, file), "utf8"), `${file}: ${why}`).to.match(
+                /target === "local"/,
+            );
+        }
+    });
+});
+
+/** The `## ` sections of a page: heading and line range. */
+function sections(md: string): Array<{ heading: string; from: number; to: number }> {
+    const out: Array<{ heading: string; from: number; to: number }> = [];
+    md.split("\n").forEach((text, i) => {
+        const h = /^##\s+(.*)$/.exec(text);
+        if (!h) return;
+        if (out.length > 0) out[out.length - 1]!.to = i;
+        out.push({ heading: h[1]!, from: i + 1, to: Infinity });
+    });
+    return out;
+}
+
+/** The pattern of a `grep -E <pattern>` (or `-qE`, `--extended-regexp`), or undefined when it is no such command. */
+function extendedGrepPattern(words: readonly string[]): string | undefined {
+    if (words[0] !== "grep") return undefined;
+    const options = words.slice(1).filter((w) => w.startsWith("-"));
+    const extended = options.some((o) => o === "--extended-regexp" || /^-[a-zA-Z]*E/.test(o));
+    return extended ? words.slice(1).find((w) => !w.startsWith("-")) : undefined;
+}
+
+/**
+ * Why a walkthrough does not check the shell for the dev settings before its first `pulumi` command, in that
+ * command's step: `env` (which prints the environment when given no command: coreutils v9.1 src/env.c:862-868) piped
+ * to `grep -E` with a pattern that finds both settings and nothing else, and `unset` of both in the same step.
+ */
+function leakCheckProblems(md: string): string[] {
+    const commands = pageCommands(md);
+    // The first one the reader runs: in a code block (a span in a sentence may only name one, "at `pulumi up`").
+    const first = commands.find((c) => c.inBlock && c.words[0] === "pulumi" && c.words.length > 1);
+    if (!first) return ["no `pulumi` command at all"];
+    const step = sections(md).find((s) => s.from <= first.line && first.line < s.to);
+    if (!step) return [`its first pulumi command (line ${first.line}) is in no step`];
+    const inStep = commands.filter((c) => step.from <= c.line && c.line < step.to);
+    const problems: string[] = [];
+    const found = inStep.findIndex((c, k) => {
+        const grep = inStep[k + 1];
+        const pattern = grep && extendedGrepPattern(grep.words);
+        if (c.words.join(" ") !== "env" || !c.piped || pattern === undefined || c.line > first.line) return false;
+        const re = new RegExp(pattern);
+        return (
+            re.test("PULUMI_BACKEND_URL=file://~") &&
+            re.test("PULUMI_CONFIG_PASSPHRASE=") &&
+            !re.test("PULUMI_ACCESS_TOKEN=pul-0123") &&
+            !re.test("MY_PULUMI_BACKEND_URL=x")
+        );
+    });
+    if (found < 0)
+        problems.push(
+            `step "${step.heading}" does not run \`env | grep -E '^PULUMI_(BACKEND_URL|CONFIG_PASSPHRASE)='\` before \`${first.words.join(" ")}\` (line ${first.line})`,
+        );
+    const unsets = inStep.some(
+        (c) => c.words[0] === "unset" && DEV_SETTINGS.every((name) => c.words.slice(1).includes(name)),
+    );
+    if (!unsets) problems.push(`step "${step.heading}" does not say to \`unset ${DEV_SETTINGS.join(" ")}\``);
+    return problems;
+}
+
+describe("the walkthrough the README leads to checks the shell for the dev settings first (issue 17, friction 2)", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const walkthroughs = [...new Set([...readme.matchAll(/\]\((docs\/walkthrough[^)#\s]*\.md)/g)].map((m) => m[1]!))];
+
+    it("README.md links to a walkthrough, and each one's first pulumi step runs the leak check and the unset", () => {
+        expect(walkthroughs, "README.md links to docs/walkthrough*.md").to.not.be.empty;
+        const problems = walkthroughs.flatMap((page) =>
+            leakCheckProblems(fs.readFileSync(path.join(REPO_ROOT, page), "utf8")).map((p) => `${page}: ${p}`),
+        );
+        expect(problems, problems.join("\n")).to.deep.equal([]);
+    });
+
+    it("reports a step that lost the check, moved it after the first pulumi command, or greps too little (crafted)", () => {
+        const check = "```sh\nenv | grep -E '^PULUMI_(BACKEND_URL|CONFIG_PASSPHRASE)='\n```";
+        const unset = "Clear them: `unset PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE`.";
+        const login = "```sh\npulumi login\n```";
+        const page = (...body: string[]) => ["# W", "## 1. Code", "`npm ci`", "## 2. State", ...body].join("\n\n");
+        expect(leakCheckProblems(page(check, unset, login))).to.deep.equal([]);
+        expect(leakCheckProblems(page(unset, login))).to.have.length(1);
+        expect(leakCheckProblems(page(unset, login, check))).to.have.length(1);
+        expect(leakCheckProblems(page(check, login))).to.have.length(1);
+        expect(leakCheckProblems(page(check.replace("-E ", ""), unset, login)), "a basic regex").to.have.length(1);
+        expect(
+            leakCheckProblems(page(check.replace("(BACKEND_URL|CONFIG_PASSPHRASE)", ""), unset, login)),
+        ).to.have.length(1);
+        expect(leakCheckProblems(page(check.replace("^", ""), unset, login)), "MY_PULUMI_…").to.have.length(1);
     });
 });

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import type { ConfigNode } from "./configKeys";
 
 export type ProblemKind = "script" | "config" | "link" | "path" | "stack" | "output";
 
@@ -24,8 +25,11 @@ export interface RepoFacts {
     readonly scripts: ReadonlySet<string>;
     /** Top-level keys under `config:` in Pulumi.yaml. */
     readonly configKeys: ReadonlySet<string>;
-    /** Accepted sub-keys of object-typed keys, from the config schema (test/docs.test.ts, SUB_KEYS). */
-    readonly subKeys: ReadonlyMap<string, readonly string[]>;
+    /**
+     * What each key accepts below it, at every depth, from the config schema (configKeys.ts, configTreeOf); a key
+     * missing here has nothing below it checked.
+     */
+    readonly configTree: ReadonlyMap<string, ConfigNode>;
     /** Config namespaces of the provider packages in package.json (`digitalocean`, `docker`, ...). */
     readonly providerNamespaces: ReadonlySet<string>;
     /** Stacks that ship with the repository (Pulumi.<stack>.yaml). */
@@ -53,9 +57,9 @@ function listFiles(root: string): Set<string> {
 }
 
 /**
- * Reads the facts from a repository checkout. `subKeys` come from the caller, who imports the code's exported lists.
+ * Reads the facts from a repository checkout. `configTree` comes from the caller, who imports the config schema.
  */
-export function loadRepoFacts(root: string, subKeys: ReadonlyMap<string, readonly string[]> = new Map()): RepoFacts {
+export function loadRepoFacts(root: string, configTree: ReadonlyMap<string, ConfigNode> = new Map()): RepoFacts {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
         scripts?: Record<string, string>;
         dependencies?: Record<string, string>;
@@ -86,7 +90,7 @@ export function loadRepoFacts(root: string, subKeys: ReadonlyMap<string, readonl
         project: project.name,
         scripts: new Set(Object.keys(pkg.scripts ?? {})),
         configKeys: new Set(Object.keys(project.config ?? {})),
-        subKeys,
+        configTree,
         providerNamespaces,
         stacks,
         files,

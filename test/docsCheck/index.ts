@@ -5,7 +5,9 @@
  * npm scripts. Every check is a pure function of a page's text and the facts
  * read from the repository, so each one can be tested with a made-up page.
  * The checks live by concern beside this file (facts.ts, markdown.ts, configKeys.ts, references.ts); this module
- * gathers them into the one interface test/docs.test.ts imports.
+ * gathers them into the one interface test/docs.test.ts imports. The commands of a page's code, nested ones included,
+ * are read by one reader (commandWords.ts, pageCommands, over shellWords.ts), which the command checks share
+ * (pulumiCommands.ts, test/docsAccess.test.ts, test/docsDevSettings.test.ts).
  */
 import { checkConfigKeys } from "./configKeys";
 import type { DocProblem, RepoFacts } from "./facts";
@@ -14,7 +16,9 @@ import { checkLinks, checkPaths, checkScripts, checkStackArgs, checkStackOutputs
 export { checkConfigKeys, namedConfigKeys } from "./configKeys";
 export type { DocProblem, ProblemKind, RepoFacts } from "./facts";
 export { loadRepoFacts, markdownPages } from "./facts";
-export { anchors, githubSlug } from "./markdown";
+export { anchors, githubSlug, shellTexts } from "./markdown";
+export { everyCommand, pageCommands } from "./commandWords";
+export type { PageCommand, RunCommand } from "./commandWords";
 export { checkLinks, checkPaths, checkScripts, checkStackArgs, checkStackOutputs } from "./references";
 
 /** Every check on one page. */

@@ -17,15 +17,11 @@
  * supports and the newest read.
  */
 import type { CliCommand, CliFlag, CliVersion, PulumiCliFixture } from "./pulumiCli";
-import { fencedBlocks, lines } from "./markdown";
-import { shellCommands } from "./shellWords";
-
-/** Fenced blocks whose lines are commands. */
-const SHELL_LANGS = new Set(["sh", "bash", "shell", "zsh", "console"]);
+import { pageCommands } from "./commandWords";
 
 /** One `pulumi ...` command of a page. */
 export interface Invocation {
-    /** The words, `pulumi` first, assignments before it left out. */
+    /** The words, `pulumi` first, assignments and wrappers before it left out. */
     readonly words: readonly string[];
     readonly line: number;
     /**
@@ -44,56 +40,16 @@ export interface PulumiCommandProblem {
     readonly message: string;
 }
 
-function invocationsOf(text: string, line: number, complete: boolean): Invocation[] {
-    return shellCommands(text, line).flatMap((c) => {
-        const words = c.words.slice(c.words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w)));
-        // A bare `pulumi` is the program's name in prose, not a command.
-        return words[0] === "pulumi" && words.length > 1 ? [{ words, line: c.line, complete }] : [];
-    });
-}
-
-/** Every `pulumi ...` command of a page: in sh/bash/shell/console blocks and in inline code spans. */
-export function pulumiInvocations(md: string): Invocation[] {
-    const out: Invocation[] = [];
-    for (const block of fencedBlocks(md)) {
-        if (!SHELL_LANGS.has(block.lang)) continue;
-        const body = block.lang === "console" ? block.body.replace(/^\$ /gm, "") : block.body;
-        out.push(...invocationsOf(body, block.line, true));
-    }
-    for (const paragraph of paragraphs(md)) {
-        // In a table row, `\|` inside a code span is a `|` (GitHub Flavored Markdown, tables).
-        const table = /^\s*\|/.test(paragraph.text);
-        for (const m of paragraph.text.matchAll(/(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/g)) {
-            const line = paragraph.line + paragraph.text.slice(0, m.index).split("\n").length - 1;
-            const span = m[2]!.replace(/\n/g, " ").trim();
-            out.push(...invocationsOf(table ? span.replace(/\\\|/g, "|") : span, line, false));
-        }
-    }
-    return out.sort((a, b) => a.line - b.line);
-}
-
 /**
- * Text outside code blocks, in the units a code span cannot leave: a paragraph or list item may wrap a span over
- * lines (CommonMark, code spans: a line ending inside one is a space), a table row, a heading or a blank line ends it.
- * (markdown.ts's codeSpans reads one line at a time, and misses `...` wrapped over two.)
+ * Every `pulumi ...` command of a page (commandWords.ts, pageCommands): in its code blocks and code spans, after `&&`,
+ * `;`, `|`, `then` or `do`, behind `time`, `env`, `nice` or `sudo`, inside `$( ... )`, `sh -c '...'` or a command run
+ * on a host, with any `NAME=value` words before it left out.
  */
-function paragraphs(md: string): Array<{ line: number; text: string }> {
-    const out: Array<{ line: number; text: string }> = [];
-    let current: { line: number; text: string } | undefined;
-    for (const l of lines(md)) {
-        const single = /^\s*(\||#{1,6}\s)/.test(l.text);
-        const starts = /^\s*([-*+]|\d+[.)])\s/.test(l.text);
-        if (l.fenced || l.text.trim() === "" || single || starts) current = undefined;
-        if (l.fenced || l.text.trim() === "") continue;
-        if (current && !single) {
-            current.text += `\n${l.text}`;
-        } else {
-            current = { line: l.n, text: l.text };
-            out.push(current);
-            if (single) current = undefined;
-        }
-    }
-    return out;
+export function pulumiInvocations(md: string): Invocation[] {
+    return pageCommands(md)
+        .filter((c) => c.words[0] === "pulumi" && c.words.length > 1)
+        .map((c) => ({ words: c.words, line: c.line, complete: c.inBlock }))
+        .sort((a, b) => a.line - b.line);
 }
 
 /** Looks a command up by its path (`pulumi stack output`); undefined when the tree has no facts for it. */

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { DocProblem, RepoFacts } from "./facts";
-import { anchors, codeSpans, lines } from "./markdown";
+import { anchors, codeSpans, githubSlug, lines } from "./markdown";
 
 /** npm commands that run a script from package.json, and those npm provides itself. */
 const LIFECYCLE_COMMANDS: Record<string, string> = {
@@ -219,4 +219,97 @@ function outputName(words: readonly string[]): string | undefined {
         return /^[A-Za-z_$][\w$]*$/.test(word) ? word : undefined;
     }
     return undefined;
+}
+
+/**
+ * The repository's Markdown page a citation names: relative to the citing file, from the root, or (a bare name such
+ * as `troubleshooting.md`) the one page of that name; undefined when none, or several, match.
+ */
+export function citedPage(cited: string, file: string, facts: Pick<RepoFacts, "files">): string | undefined {
+    const relative = path.posix.normalize(path.posix.join(path.posix.dirname(file), cited));
+    for (const candidate of [relative, path.posix.normalize(cited)])
+        if (!candidate.startsWith("..") && facts.files.has(candidate)) return candidate;
+    if (cited.includes("/")) return undefined;
+    const named = [...facts.files].filter((f) => path.posix.basename(f) === cited);
+    return named.length === 1 ? named[0] : undefined;
+}
+
+/** Between a page's name and what follows it: a comma or colon, spaces, and a comment's line breaks (` * `, `// `). */
+const GAP = String.raw`(?:[ \t]|\n[ \t]*(?:\*(?!/)|//)?[ \t]*)`;
+/**
+ * A heading cited by name after its page: `docs/operations.md, "Host access"`, `docs/operations.md ("How long a
+ * preview takes")` (quotes may be escaped or curly).
+ */
+const HEADING_CITATION = new RegExp(
+    String.raw`([\w./-]*[\w-]\.md)(?:[,:]${GAP}*|${GAP}+)\(?\\?["“]([^"”\\\n]+(?:\n[ \t]*(?:\*|//)?[ \t]*[^"”\\\n]+)?)\\?["”]`,
+    "g",
+);
+/** Unquoted, in parentheses: `(docs/operations.md, Offsite copies)`; a heading in sentence case, up to `)` or `;`. */
+const PARENTHESISED_CITATION = /([\w./-]*[\w-]\.md), ([A-Z][a-z][^()\n;"]*?)(?=[);])/g;
+/** An anchor of a page named outside a Markdown link: `docs/troubleshooting.md#target-down` in a source file. */
+const PAGE_ANCHOR = /([\w./-]*[\w-]\.md)#([\w-]+)/g;
+
+/**
+ * Headings cited by name (`docs/operations.md, "How long a preview takes"`, `see troubleshooting.md "Resizing the
+ * droplet"`) and, in files other than Markdown, `<page>.md#<anchor>`: the page must exist and have that heading (the
+ * heading's GitHub anchor is among the page's), so renaming a heading cannot leave a citation pointing at nothing.
+ * In Markdown, links with anchors are checkLinks's. `outside` names pages kept outside the repository (not checked).
+ */
+export function checkHeadingCitations(
+    text: string,
+    file: string,
+    facts: Pick<RepoFacts, "root" | "files">,
+    outside: ReadonlySet<string> = new Set(),
+    readPage: (rel: string) => string = (rel) => fs.readFileSync(path.join(facts.root, rel), "utf8"),
+): DocProblem[] {
+    const problems: DocProblem[] = [];
+    const lineOf = (index: number) => text.slice(0, index).split("\n").length;
+    const check = (index: number, cited: string, anchor: string, as: string): void => {
+        if (outside.has(path.posix.basename(cited))) return;
+        const page = citedPage(cited, file, facts);
+        const problem = (message: string) => problems.push({ file, line: lineOf(index), kind: "link", message });
+        if (page === undefined) problem(`${as}: no page ${cited} in the repository`);
+        else if (!anchors(page === file ? text : readPage(page)).has(anchor.toLowerCase()))
+            problem(`${as}: ${page} has no heading with the anchor #${anchor}`);
+    };
+    for (const m of [...text.matchAll(HEADING_CITATION), ...text.matchAll(PARENTHESISED_CITATION)]) {
+        const heading = m[2]!.replace(/\s*\n[ \t]*(?:\*|\/\/)?[ \t]*/g, " ").trim();
+        check(m.index, m[1]!, githubSlug(heading), `${m[1]} "${heading}"`);
+    }
+    if (!file.endsWith(".md")) for (const m of text.matchAll(PAGE_ANCHOR)) check(m.index, m[1]!, m[2]!, m[0]);
+    return problems;
+}
+
+/** The header of README's table of npm scripts. */
+const SCRIPTS_TABLE_HEADER = /^\|\s*script\s*\|\s*what it does\s*\|\s*$/;
+
+/**
+ * README's table of npm scripts (`| script | what it does |`): one row per script of package.json, named by the
+ * command in its first cell (`npm run plan -- <stack>`, `npm test`), and no row for a script that does not exist or a
+ * second row for one that does.
+ */
+export function checkScriptsTable(md: string, file: string, facts: Pick<RepoFacts, "scripts">): DocProblem[] {
+    const all = lines(md);
+    const header = all.findIndex((l) => !l.fenced && SCRIPTS_TABLE_HEADER.test(l.text));
+    const problem = (line: number, message: string): DocProblem => ({ file, line, kind: "script", message });
+    if (header < 0) return [problem(1, "has no table of npm scripts (a `| script | what it does |` header)")];
+    const problems: DocProblem[] = [];
+    const rows = new Map<string, number>();
+    for (const l of all.slice(header + 2)) {
+        if (l.fenced || !/^\s*\|/.test(l.text)) break;
+        const first = l.text.split("|")[1] ?? "";
+        const command = /`(npm\s[^`]*)`/.exec(first)?.[1];
+        const m = command && /^npm\s+(?:(?:run|run-script)\s+(?:-\S+\s+)*([^\s[\]]+)|(test|t|tst)\b)/.exec(command);
+        const script = m ? (m[1] ?? "test") : undefined;
+        if (script === undefined) problems.push(problem(l.n, `the row '${first.trim()}' names no npm script`));
+        else if (!facts.scripts.has(script))
+            problems.push(problem(l.n, `a row for '${script}', which package.json does not define`));
+        else if (rows.has(script))
+            problems.push(problem(l.n, `a second row for '${script}' (the first is line ${rows.get(script)})`));
+        else rows.set(script, l.n);
+    }
+    for (const script of facts.scripts)
+        if (!rows.has(script))
+            problems.push(problem(all[header]!.n, `no row for the npm script '${script}' of package.json`));
+    return problems;
 }
