@@ -8,14 +8,15 @@ import { MockRunFailure, RegisteredResource, runUnderMocks, SecretValue } from "
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { readBackModels } from "../scripts/lib/readBack/models";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
-import { configFor, CONTAINER, containerNamed, containers, runStack, settingsWith, uploadText } from "./helpers";
+import { configFor, CONTAINER, containerNamed, containers, settingsWith, uploadText } from "./helpers";
+import { sharedRun, shippedRun } from "./variantRuns";
 
 const ROOT = path.join(__dirname, "..");
 
 describe("app tier and edge", () => {
     describe("Caddyfile", () => {
         it("routes the dashboard, /api and Bull Board (behind basic auth), compresses, logs JSON and keeps the admin API inside the container", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const { resources } = await shippedRun("prod");
             const text = uploadText(resources, "caddy", "/etc/caddy/Caddyfile");
             expect(text).to.match(/^freshtrack\.example\.com \{/m);
             expect(text).to.match(
@@ -37,7 +38,7 @@ describe("app tier and edge", () => {
         // (default 0.0.0.0).
         it("publishes 80 and 443 on every IPv4 and IPv6 address on a server, IPv4 first, and on loopback only on a laptop", async () => {
             const ports = async (stack: string) =>
-                containerNamed((await runStack(stack, deployStack)).resources, "caddy").inputs.ports;
+                containerNamed((await shippedRun(stack)).resources, "caddy").inputs.ports;
             for (const stack of ["prod", "staging"]) {
                 expect(await ports(stack), stack).to.deep.equal([
                     { internal: 80, external: 80, ip: "0.0.0.0", protocol: "tcp" },
@@ -58,7 +59,7 @@ describe("app tier and edge", () => {
         // (components/platform/networks.ts), so both subnets are fixed.
         it("gives Caddy's edge network IPv6 on a server, with fixed IPv4 and ULA subnets of its own per stack, and no other network", async () => {
             const networks = async (stack: string) =>
-                (await runStack(stack, deployStack)).resources
+                (await shippedRun(stack)).resources
                     .filter((r) => r.type === "docker:index/network:Network")
                     .map((r) => r.inputs);
             const subnets: string[] = [];
@@ -93,7 +94,7 @@ describe("app tier and edge", () => {
         });
 
         it("keeps /data on a protected volume and may bind low ports, nothing more", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const { resources } = await shippedRun("prod");
             const caddy = containerNamed(resources, "caddy");
             expect(caddy.inputs.volumes).to.deep.equal([
                 { volumeName: "freshtrack-prod-caddy-data", containerPath: "/data", readOnly: false },
@@ -106,7 +107,7 @@ describe("app tier and edge", () => {
         });
 
         it("in internal mode, serves a certificate for the domain and its subdomains from the stack's own CA, exported for trust", async () => {
-            const run = await runStack("dev", deployStack);
+            const run = await shippedRun("dev");
             const csr = run.resources.find((r) => r.type === "tls:index/certRequest:CertRequest")!;
             expect(csr.inputs.dnsNames).to.deep.equal(["freshtrack.localhost", "*.freshtrack.localhost"]);
             const ca = run.resources.find((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert")!;
@@ -123,7 +124,7 @@ describe("app tier and edge", () => {
         });
 
         it("uses no internal CA in the ACME modes", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const { resources } = await shippedRun("prod");
             expect(resources.filter((r) => r.type.startsWith("tls:index/selfSignedCert"))).to.deep.equal([]);
         });
     });
@@ -131,7 +132,7 @@ describe("app tier and edge", () => {
     describe("ordering", () => {
         let resources: RegisteredResource[];
         before(async () => {
-            resources = (await runStack("prod", deployStack)).resources;
+            resources = (await shippedRun("prod")).resources;
         });
         const dependsOn = (a: string, b: string) =>
             containerNamed(resources, a).options.dependsOn.includes(containerNamed(resources, b).urn);
@@ -190,10 +191,10 @@ describe("app tier and edge", () => {
 
     describe("a version bump", () => {
         it("changes only the app containers, their images, the migration jobs, the host's pre-flight (every release is checked) and the announcement (it names the version)", async () => {
-            const before = await runStack("prod", deployStack);
+            const before = await shippedRun("prod");
             const settings = loadStackSettings("prod");
             settings.config["freshtrack:appVersion"] = "1.5.0";
-            const after = await runUnderMocks(settings, deployStack);
+            const after = await sharedRun(settings);
             const inputsByUrn = new Map(before.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
             const changed = after.resources
                 .filter((r) => r.custom && inputsByUrn.get(r.urn) !== JSON.stringify(r.inputs))
@@ -218,12 +219,12 @@ describe("app tier and edge", () => {
 
     describe("demo data", () => {
         it("never runs in prod, which ships with demo data off", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const { resources } = await shippedRun("prod");
             expect(containers(resources).map((c) => c.name)).to.not.include("demo-data");
         });
 
         it("seeds after migrations, once per stack: an app update does not run it again, a new seed version does", async () => {
-            const { resources } = await runStack("dev", deployStack);
+            const { resources } = await shippedRun("dev");
             const demo = containerNamed(resources, "demo-data");
             expect(demo.inputs.command).to.deep.equal(["pnpm db:seed:demo"]);
             expect(demo.options.dependsOn).to.include(containerNamed(resources, "migrate").urn);
@@ -267,7 +268,7 @@ describe("app tier and edge", () => {
                 );
                 return { changed: [...(change?.changedInputs ?? [])], replacedBy: [...(change?.replacedBy ?? [])] };
             };
-            const deployed = await runStack("dev", deployStack);
+            const deployed = await shippedRun("dev");
             const settings = loadStackSettings("dev");
             settings.config["freshtrack:appVersion"] = "1.5.0";
             const unknownExit = unknownValue as unknown as number;
@@ -296,14 +297,14 @@ describe("app tier and edge", () => {
                 const radius = blastRadius(before, after, readBackModels("local", before));
                 return [...radius.containers.replace, ...radius.containers.create].sort();
             };
-            const deployed = await runStack("dev", deployStack);
+            const deployed = await shippedRun("dev");
             const settings = loadStackSettings("dev");
             settings.config["freshtrack:appCommands"] = JSON.stringify({ migrate: "pnpm db:migrate:prod --verbose" });
             const preview = await runUnderMocks(settings, deployStack, {
                 preview: true,
                 exitCodes: { migrate: unknownValue as unknown as number },
             });
-            const update = await runUnderMocks(settings, deployStack);
+            const update = await sharedRun(settings);
             // The roles job (database-grant) asserts the roles again before every migration, like the backup.
             expect(replaced(deployed.resources, update.resources)).to.deep.equal([
                 "database-grant",
@@ -318,7 +319,7 @@ describe("app tier and edge", () => {
         });
 
         it("keeps the labels a stack deployed before this change has, so its demo data is not replaced by the upgrade", async () => {
-            const { resources } = await runStack("dev", deployStack);
+            const { resources } = await shippedRun("dev");
             const labels = containerNamed(resources, "demo-data").inputs.labels as Array<{
                 label: string;
                 value: string;
@@ -338,11 +339,11 @@ describe("app tier and edge", () => {
         it("is documented key by key in docs/app-contract.md", async () => {
             const doc = fs.readFileSync(path.join(ROOT, "docs", "app-contract.md"), "utf8");
             const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
-            const { resources } = await runStack("prod", deployStack);
+            const { resources } = await shippedRun("prod");
             // And with managed PostgreSQL, which adds DATABASE_CA_FILE (issue 15, finding 17).
             const managed = loadStackSettings("prod");
             managed.config["freshtrack:database"] = JSON.stringify({ mode: "managed" });
-            const managedResources = (await runUnderMocks(managed, deployStack)).resources;
+            const managedResources = (await sharedRun(managed)).resources;
             const keys = new Set<string>();
             for (const list of [resources, managedResources]) {
                 for (const name of ["backend", "worker", "frontend", "migrate"]) {
@@ -364,7 +365,7 @@ describe("app tier and edge", () => {
         this.timeout(60000);
 
         it("gates every path of the stack's status site with the admin basic auth, and serves no status page unless one is published", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const { resources } = await shippedRun("prod");
             const text = uploadText(resources, "caddy", "/etc/caddy/Caddyfile");
             const site = text.slice(text.indexOf("status.freshtrack.example.com {"));
             expect(site.slice(0, site.indexOf("\n}\n"))).to.match(
@@ -393,7 +394,7 @@ describe("public status pages from the stack's config (monitoring.publicStatusPa
             "/etc/caddy/Caddyfile",
         );
         expect(listed).to.contain("/api/status-page/cold-chain");
-        const none = uploadText((await runStack("prod", deployStack)).resources, "caddy", "/etc/caddy/Caddyfile");
+        const none = uploadText((await shippedRun("prod")).resources, "caddy", "/etc/caddy/Caddyfile");
         expect(none).to.not.contain("/api/status-page/");
         const problems = (await configFor(
             settingsWith({ "freshtrack:monitoring": { publicStatusPages: ["../setup", "ok-slug"] } }),

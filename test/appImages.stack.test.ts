@@ -8,6 +8,7 @@ import { blastRadius } from "../scripts/lib/blastRadius";
 import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { containerNamed, run, settingsWith } from "./helpers";
+import { sharedRun } from "./variantRuns";
 
 const IMAGE = "docker:index/image:Image";
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -44,7 +45,7 @@ const byType = (resources: RegisteredResource[], type: string) => resources.filt
 
 describe("FreshTrack images from source or registry (freshtrack:appBuild)", () => {
     it("pulls pinned references when appBuild is not set, and builds nothing", async () => {
-        const { resources } = await run(deployStack);
+        const { resources } = await sharedRun(settingsWith({}));
         expect(byType(resources, IMAGE)).to.have.length(0);
         expect(byType(resources, REMOTE_IMAGE).map((r) => r.inputs.name)).to.include(
             "ghcr.io/freshtrack/freshtrack-backend:1.4.2",
@@ -68,7 +69,7 @@ describe("FreshTrack images from source or registry (freshtrack:appBuild)", () =
         expect(auth).to.deep.equal([{ address: "ghcr.io", username: "freshtrack-ci", password: "token-123" }]);
         const pull = byType(resources, REMOTE_IMAGE).find((r) => r.name === "backend-image")!;
         expect(pull.options.provider?.startsWith(`${local.urn}::`)).to.equal(true);
-        const { resources: anonymous } = await run(deployStack);
+        const { resources: anonymous } = await sharedRun(settingsWith({}));
         expect(byType(anonymous, PROVIDER).find((p) => p.name === "local-docker")!.inputs).to.not.have.property(
             "registryAuth",
         );

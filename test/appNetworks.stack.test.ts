@@ -12,12 +12,12 @@
  * a compromised app could reach whatever else sits there.
  */
 import { expect } from "chai";
-import { deployStack } from "../components/stack";
-import { RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { RegisteredResource } from "../scripts/lib/mockRun";
 import { loadStackSettings, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
 import { inputsOf } from "./engine/applyLikeProvider";
 import { Endpoint, endpointsNamed } from "./engine/stackOnEngine";
 import { containers } from "./helpers";
+import { sharedRun, shippedRun } from "./variantRuns";
 
 const NETWORK = "docker:index/network:Network";
 
@@ -121,11 +121,11 @@ function stackTopologies(): Promise<ReadonlyArray<{ label: string; t: Topology }
         for (const stack of shippedStacks())
             runs.push({
                 label: stack,
-                t: topology((await runUnderMocks(loadStackSettings(stack), deployStack)).resources),
+                t: topology((await shippedRun(stack)).resources),
             });
         runs.push({
             label: "prod with managed PostgreSQL",
-            t: topology((await runUnderMocks(managedProd(), deployStack)).resources),
+            t: topology((await sharedRun(managedProd())).resources),
         });
         return runs;
     })();

@@ -13,14 +13,14 @@ import {
     LAST_SUCCESS_FILE,
     renderBackupHealthCheck,
 } from "../components/services/backupScripts";
-import { deployStack } from "../components/stack";
-import { containerNamed, runStack, uploadText } from "./helpers";
+import { containerNamed, uploadText } from "./helpers";
+import { shippedRun } from "./variantRuns";
 
 describe("backup service health reflects the last successful scheduled backup (issue 15, finding 14)", function () {
     this.timeout(30_000);
 
     it("is checked by a script the container runs, not only `pidof crond` (rung 1: mocks)", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const backup = containerNamed(resources, "backup");
         const health = backup.inputs.healthcheck as { tests: string[] };
         expect(health.tests).to.deep.equal(["CMD", "/bin/sh", BACKUP_HEALTH_SCRIPT_PATH]);

@@ -7,22 +7,14 @@ import {
     renderMirrorHealthCheck,
 } from "../components/services/backupScripts";
 import { BACKUP_APPEND_POLICY, BACKUP_SYNC_USER, UPLOADS_READER_USER } from "../components/services/minio";
-import { deployStack } from "../components/stack";
-import { runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
-import {
-    containerNamed,
-    containers,
-    plainStrings,
-    runStack,
-    TEST_OFFSITE_KEY,
-    uploadText,
-    withOffsite,
-} from "./helpers";
+import { containerNamed, containers, plainStrings, TEST_OFFSITE_KEY, uploadText, withOffsite } from "./helpers";
+import { sharedRun, shippedRun } from "./variantRuns";
 
 describe("scheduled backups", () => {
     it("run the shared backup script from cron on the configured schedule, with the restore script beside it", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         expect(uploadText(resources, "backup", "/etc/crontabs/root")).to.equal(
             `15 3 * * * ${BACKUP_SCRIPT_PATH} scheduled >/proc/1/fd/1 2>/proc/1/fd/2\n`,
         );
@@ -46,7 +38,7 @@ describe("scheduled backups", () => {
     // Issue 15, finding 2. Rung 1 (mocks) on what the program registers; the mc and MinIO behaviour each
     // flag and policy stands for is cited from source at the pinned tags in components/services/backup.ts and minio.ts.
     it("copy the dumps append-only to the MinIO backups bucket from a read-only mount: no --watch, --remove or --overwrite", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const sync = containerNamed(resources, "backup-sync");
         const script = (sync.inputs.command as string[]).join(" ");
         expect(sync.inputs.entrypoints).to.deep.equal(["/bin/sh", "-c"]);
@@ -72,7 +64,7 @@ describe("scheduled backups", () => {
     });
 
     it("copy with a MinIO user that may put and read backups but never delete them, not with the root user", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const config = JSON.parse(uploadText(resources, "backup-sync", "/run/secrets/mc/config.json"));
         expect(config.aliases.local).to.include({ url: "http://minio:9000", accessKey: BACKUP_SYNC_USER });
         const sync = containerNamed(resources, "backup-sync");
@@ -117,7 +109,7 @@ describe("scheduled backups", () => {
     });
 
     it("leave retention of the copies to MinIO's lifecycle, versioned, at the configured retention", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const lifecycle = JSON.parse(uploadText(resources, "minio-init", "/run/secrets/mc/backups-lifecycle.json"));
         expect(lifecycle.Rules).to.deep.equal([
             {
@@ -135,7 +127,7 @@ describe("scheduled backups", () => {
         const KEY = TEST_OFFSITE_KEY;
         const settings = () => withOffsite(loadStackSettings("prod"));
         it("copy append-only, encrypted with SSE-C under the stack's key, with the keys kept secret", async () => {
-            const { resources } = await runUnderMocks(settings(), deployStack);
+            const { resources } = await sharedRun(settings());
             const offsite = containerNamed(resources, "backup-offsite");
             const script = (offsite.inputs.command as string[]).join(" ");
             // One key for the whole offsite bucket, so that it covers the uploads' prefix as well as the dumps'.
@@ -173,7 +165,7 @@ describe("scheduled backups", () => {
 
         // Rung 1 (mocks). Fails on the code before this change, which mirrored /backups/postgres alone.
         it("copies the uploads bucket in the same loop as the dumps: append-only, under the same SSE-C key, to offsite/<bucket>/uploads", async () => {
-            const { resources } = await runUnderMocks(settings(), deployStack);
+            const { resources } = await sharedRun(settings());
             const offsite = containerNamed(resources, "backup-offsite");
             const script = (offsite.inputs.command as string[])[0]!;
             const key = '"offsite/acme-freshtrack-backups/=$(cat /run/secrets/mc/offsite-sse-c.key)"';
@@ -211,7 +203,7 @@ describe("scheduled backups", () => {
         });
 
         it("reaches minio:9000 on the data network, and leaves the host only through the app network", async () => {
-            const { resources } = await runUnderMocks(settings(), deployStack);
+            const { resources } = await sharedRun(settings());
             const networks = (
                 containerNamed(resources, "backup-offsite").inputs.networksAdvanced as Array<{ name: string }>
             ).map((n) => n.name);
@@ -224,7 +216,7 @@ describe("scheduled backups", () => {
     describe("mirror passes, recorded", () => {
         // Rung 1 (mocks). Fails on the code before this change: the checks were `mc ready local` and `mc ls`.
         it("give each mirror a health check on its last fully successful pass, and the metrics directory to record it in", async () => {
-            const { resources } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
+            const { resources } = await sharedRun(withOffsite(loadStackSettings("prod")));
             for (const name of ["backup-sync", "backup-offsite"] as const) {
                 const c = containerNamed(resources, name);
                 expect((c.inputs.healthcheck as { tests: string[] }).tests, name).to.deep.equal([

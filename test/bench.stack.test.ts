@@ -6,6 +6,7 @@ import { benchStack, benchVerdict, EVALUATION_BUDGET_MS_PER_RESOURCE, renderBenc
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { containerNamed, run, settingsWith } from "./helpers";
+import { sharedRun } from "./variantRuns";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The stacks of this checkout as the scripts list them (an operator may have added their own). */
@@ -13,7 +14,7 @@ const STACKS = shippedStacks().join(", ");
 
 describe("benchmark: helpers", () => {
     it("places every container of the program in its tier", async () => {
-        const { resources } = await run(deployStack);
+        const { resources } = await sharedRun(settingsWith({}));
         const tierOf = tiers(resources);
         expect([
             tierOf("postgres"),
@@ -197,7 +198,7 @@ describe("npm run bench", () => {
 
 describe("rotating generated credentials (freshtrack:secretGenerations)", () => {
     it("leaves every password without keepers at generation 1, so existing stacks keep their values", async () => {
-        const { resources } = await run(deployStack);
+        const { resources } = await sharedRun(settingsWith({}));
         const passwords = resources.filter(
             (r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.startsWith("secrets-"),
         );
@@ -206,7 +207,7 @@ describe("rotating generated credentials (freshtrack:secretGenerations)", () => 
     });
 
     it("a new Grafana generation changes its password and re-applies it, replacing no other container", async () => {
-        const before = await run(deployStack);
+        const before = await sharedRun(settingsWith({}));
         const after = await run(
             deployStack,
             settingsWith({ "freshtrack:secretGenerations": { grafanaAdminPassword: 2 } }),

@@ -16,12 +16,13 @@ import { MockRunFailure, RegisteredResource, runUnderMocks } from "../scripts/li
 import { retryPlan } from "../scripts/lib/retryPlan";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { containerNamed, containers } from "./helpers";
+import { sharedRun } from "./variantRuns";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 
-/** Runs prod's program as `pulumi preview` or `pulumi up` over a state where `migrate` exited 1. */
+/** Runs prod's program as `pulumi preview` or `pulumi up` over a state where `migrate` exited 1 (once per process). */
 function overFailedMigrate(preview: boolean) {
-    return runUnderMocks(loadStackSettings("prod"), deployStack, { preview, exitCodes: { migrate: 1 } });
+    return sharedRun(loadStackSettings("prod"), { preview, exitCodes: { migrate: 1 } });
 }
 
 /**

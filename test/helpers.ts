@@ -51,6 +51,11 @@ export function run<T>(program: () => T, settings: StackSettings = settingsWith(
     return runUnderMocks(settings, program);
 }
 
+/**
+ * Runs `program` on a shipped stack's settings, anew on every call. A test that only reads what deployStack registers
+ * takes the run the suites share instead (test/variantRuns.ts, shippedRun); this one is for a run that must really
+ * happen: a second `up` to compare with, or a program that reads something the test changed around it.
+ */
 export function runStack<T>(stack: string, program: () => T): Promise<MockRun<T>> {
     return runUnderMocks(loadStackSettings(stack), program);
 }

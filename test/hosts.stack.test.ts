@@ -9,15 +9,23 @@ import {
     renderDockerDataMountDropIn,
     renderHostRules,
 } from "../components/host/bootstrap";
-import * as YAML from "yaml";
 import { inboundRules } from "../components/host/firewallRules";
 import { recordName } from "../components/host/dropletHost";
 import { deployStack } from "../components/stack";
-import { ASSIGNED_ADDRESSES, mockSshDir, RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
+import { ASSIGNED_ADDRESSES, mockSshDir, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
-import { ALL_CONTAINERS, containers, runStack } from "./helpers";
-import { runUnderMocks } from "../scripts/lib/mockRun";
-import { DO, one, SAMPLE_HOST_KEY, ufwRulesIn, revealed, sshTargetSettings } from "./hostsFixtures";
+import { ALL_CONTAINERS, containers } from "./helpers";
+import {
+    bootstrapFileOf,
+    cloudInitOf,
+    DO,
+    one,
+    SAMPLE_HOST_KEY,
+    ufwRulesIn,
+    revealed,
+    sshTargetSettings,
+} from "./hostsFixtures";
+import { sharedRun, shippedRun } from "./variantRuns";
 
 /** An output's value once a mocked run has finished. */
 function valueOf<T>(output: pulumi.Output<T> | undefined): Promise<T | undefined> {
@@ -35,7 +43,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
     describe("droplet target (stack prod)", () => {
         let resources: RegisteredResource[];
         before(async () => {
-            resources = (await runStack("prod", deployStack)).resources;
+            resources = (await shippedRun("prod")).resources;
         });
 
         it("opens 80 and 443 to all of IPv4 and IPv6, 22 only to the admin CIDRs, and nothing else", () => {
@@ -60,11 +68,9 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         // drop-in a reboot with a late or missing volume started Docker empty on the root disk. Rung 1: what the prod
         // stack registers.
         it("makes Docker wait for the data volume at every boot: the drop-in is in the droplet's bootstrap", () => {
-            const userData = YAML.parse(
-                String(revealed(one(resources, DO("droplet:Droplet")).inputs.userData)).replace(/^#cloud-config\n/, ""),
-            ) as { mounts: string[][]; write_files: Array<{ content: string }> };
+            const userData = cloudInitOf(one(resources, DO("droplet:Droplet")).inputs.userData);
             expect(userData.mounts.map((m) => m[1])).to.deep.equal([DATA_MOUNT]);
-            expect(userData.write_files[0]!.content).to.contain(
+            expect(bootstrapFileOf(userData)).to.contain(
                 `if write_file ${DOCKER_DATA_MOUNT_DROP_IN} 0644 <<'DATA_MOUNT_DROP_IN'\n` +
                     `${renderDockerDataMountDropIn(DATA_MOUNT)}DATA_MOUNT_DROP_IN\nthen systemctl daemon-reload; fi\n`,
             );
@@ -165,7 +171,7 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         before(async () => {
             const settings = loadStackSettings("prod");
             settings.config["freshtrack:database"] = JSON.stringify({ mode: "managed", size: "db-s-1vcpu-2gb" });
-            resources = (await runUnderMocks(settings, deployStack)).resources;
+            resources = (await sharedRun(settings)).resources;
         });
 
         it("replaces the Postgres and PgBouncer containers and their volume", () => {
@@ -283,7 +289,7 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
         let hostKeyOutput: string | undefined;
         let ipv6Output: string | undefined;
         before(async () => {
-            const run = await runUnderMocks(loadStackSettings("prod"), deployStack);
+            const run = await shippedRun("prod");
             resources = run.resources;
             hostKeyOutput = await valueOf(run.result.hostKey);
             ipv6Output = await valueOf(run.result.publicIpv6);
@@ -302,9 +308,7 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             expect(droplet.inputs.userData, "the user data carries the host's private key").to.be.instanceOf(
                 SecretValue,
             );
-            const userData = YAML.parse(String(revealed(droplet.inputs.userData)).replace(/^#cloud-config\n/, "")) as {
-                ssh_keys: Record<string, string>;
-            };
+            const userData = cloudInitOf(droplet.inputs.userData);
             const pinned = "ssh-ed25519 AAAAmockdroplethostkeyed25519";
             expect(userData.ssh_keys.ed25519_public).to.equal(pinned);
             expect(userData.ssh_keys.ed25519_private).to.contain("mock-droplet-host-key-ed25519");
@@ -356,11 +360,12 @@ describe("host access: pinned host keys, re-applied host rules, sshd and sudo (i
             // As the CLI hands them over: structured values as JSON text, strings as they are.
             for (const [k, v] of Object.entries(over))
                 settings.config[k] = typeof v === "string" ? v : JSON.stringify(v);
-            return (await runUnderMocks(settings, deployStack)).resources;
+            // With nothing changed, the prod run the suites share (test/variantRuns.ts).
+            return (await sharedRun(settings)).resources;
         };
 
         it("re-applies the rules as the deploy user through sudo, on the pinned connection, before the pre-flight and every container (rung 1)", async () => {
-            const resources = (await runStack("prod", deployStack)).resources;
+            const resources = (await shippedRun("prod")).resources;
             const apply = byName(resources, "droplet-host-rules");
             expect(apply.inputs.create).to.equal("sudo -n /usr/local/sbin/freshtrack-host-rules");
             expect(connectionOf(apply)).to.include({ user: "deploy", port: 22 });

@@ -25,7 +25,8 @@ import {
 } from "../scripts/lib/mockRun";
 import { DATABASE_CLUSTER_DEFAULT_USER } from "../scripts/lib/readBack/digitalocean";
 import { loadStackSettings, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
-import { containerNamed, containers, plainStrings, runStack, uploadText } from "./helpers";
+import { containerNamed, containers, plainStrings, uploadText } from "./helpers";
+import { sharedRun, shippedRun } from "./variantRuns";
 
 const GRANT = "database-grant";
 const CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
@@ -58,7 +59,7 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
     let resources: RegisteredResource[];
     let adminPassword: string;
     before(async () => {
-        resources = (await runUnderMocks(managedProd(), deployStack)).resources;
+        resources = (await sharedRun(managedProd())).resources;
         const cluster = resources.find((r) => r.type === CLUSTER);
         if (!cluster) throw new Error("no database cluster registered");
         adminPassword = DATABASE_CLUSTER_DEFAULT_USER.password(cluster.name);
@@ -67,7 +68,7 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
     it("runs a grant job with the managed database; on the shipped stacks (container database) the job makes the roles instead", async () => {
         expect(containerNamed(resources, GRANT).inputs.attach, "a job: waits for the exit").to.equal(true);
         for (const stack of shippedStacks()) {
-            const shipped = (await runStack(stack, deployStack)).resources;
+            const shipped = (await shippedRun(stack)).resources;
             // The self-hosted job (components/services/postgres.ts, renderDatabaseRoles;
             // test/databaseRoles*.servers.test.ts), never the managed grant and never as doadmin.
             expect(uploadText(shipped, GRANT, ROLES_SQL_PATH), stack).to.equal(
@@ -176,7 +177,7 @@ describe("managed PostgreSQL: clients verify the cluster's certificate, sslmode 
     this.timeout(60_000);
     let resources: RegisteredResource[];
     before(async () => {
-        resources = (await runUnderMocks(managedProd(), deployStack)).resources;
+        resources = (await sharedRun(managedProd())).resources;
     });
 
     function uploadOf(
@@ -231,7 +232,7 @@ describe("managed PostgreSQL: clients verify the cluster's certificate, sslmode 
 
     it("changes nothing on the container-database stacks: no CA, no verify-full, sslmode disable", async () => {
         for (const stack of shippedStacks()) {
-            const shipped = (await runStack(stack, deployStack)).resources;
+            const shipped = (await shippedRun(stack)).resources;
             for (const c of containers(shipped)) {
                 const env = envOf(c);
                 expect(

@@ -17,6 +17,7 @@ import { runUnderMocks } from "../scripts/lib/mockRun";
 import { readBackModels, Target } from "../scripts/lib/readBack/models";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
 import { settingsWith } from "./helpers";
+import { sharedRun } from "./variantRuns";
 
 /** A checkout with the three build stages, as test/appImages.stack.test.ts fakes one. */
 function checkout(): string {
@@ -41,10 +42,12 @@ async function replacedJobs(
     after: StackSettings,
     patch?: () => () => void,
 ): Promise<string[]> {
-    const first = await runUnderMocks(before, deployStack);
+    // The first run is the shared one of its settings (test/variantRuns.ts). The second is too unless it must really
+    // run: a second run of the same settings, or one under a patch of what the program reads.
+    const first = await sharedRun(before);
     const undo = patch?.();
     try {
-        const second = await runUnderMocks(after, deployStack);
+        const second = patch || after === before ? await runUnderMocks(after, deployStack) : await sharedRun(after);
         const radius = blastRadius(first.resources, second.resources, readBackModels(target, second.resources));
         return radius.containers.replace.filter((n) => ["database-grant", "pre-migrate-backup", "migrate"].includes(n));
     } finally {

@@ -24,8 +24,9 @@ import { blastRadius } from "../scripts/lib/blastRadius";
 import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
 import { readBackModels } from "../scripts/lib/readBack/models";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { containerNamed, runStack, uploadText } from "./helpers";
+import { containerNamed, uploadText } from "./helpers";
 import { allowed, APP_POLICY_FILE, APP_SECRET_FILE, MC_DIR, Statement } from "./minioUsersFixtures";
+import { shippedRun } from "./variantRuns";
 
 function appPolicy(resources: RegisteredResource[]): Statement[] {
     return (JSON.parse(uploadText(resources, "minio-init", APP_POLICY_FILE)) as { Statement: Statement[] }).Statement;
@@ -49,7 +50,7 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
     // Rung 1. Fails on the code before this change, which handed backend and worker the root user.
     it("hands backend and worker the app user's keys, never the root user's, on every shipped stack", async () => {
         for (const stack of shippedStacks()) {
-            const { resources } = await runStack(stack, deployStack);
+            const { resources } = await shippedRun(stack);
             const rootPassword = uploadText(resources, "minio", "/run/secrets/minio_root_password");
             for (const name of ["backend", "worker"]) {
                 const accessKey = uploadText(resources, name, "/run/secrets/s3_access_key_id");
@@ -86,7 +87,7 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
     });
 
     it("keeps backup-sync's key as it was, so the change does not replace backup-sync", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const rootPassword = uploadText(resources, "minio", "/run/secrets/minio_root_password");
         const before = createHmac("sha256", rootPassword).update("freshtrack minio backup-sync user").digest("hex");
         expect(uploadText(resources, "minio-init", `${MC_DIR}/backup-sync-secret`)).to.equal(before);
@@ -97,14 +98,14 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
 
     // Rung 2: the policy through a model of MinIO's evaluation (allowed(), test/minioUsersFixtures.ts).
     it("allows every call an S3 SDK makes on uploads, multipart included", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const policy = appPolicy(resources);
         for (const [calls, action, object] of APP_CALLS)
             expect(allowed(policy, action, BUCKETS.uploads, object), `${calls}: ${action}`).to.equal(true);
     });
 
     it("allows nothing on the backups bucket, and denies it explicitly, so that no later Allow can reach it", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const policy = appPolicy(resources);
         const bucketChanges = [
             "s3:DeleteObjectVersion",
@@ -132,7 +133,7 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
     });
 
     it("allows no bucket-level change on uploads, no other bucket, and no admin action, not even on itself", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const policy = appPolicy(resources);
         const bucketChanges = [
             "s3:DeleteBucket",
@@ -166,7 +167,7 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
     });
 
     it("is a policy MinIO's parser accepts: known version and actions, S3 statements with resources, admin statements only admin actions", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         expect(uploadText(resources, "minio-init", APP_POLICY_FILE)).to.equal(
             renderAppUploadsPolicy(BUCKETS.uploads, BUCKETS.backups),
         );
@@ -210,7 +211,7 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
     });
 
     it("is made by minio-init after the backup-sync user: policy, then the user with its secret on stdin, then the attachment", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const steps = (containerNamed(resources, "minio-init").inputs.command as string[])[0]!.split("\n");
         const mc = `mc --config-dir ${MC_DIR}`;
         const create = steps.indexOf(`${mc} admin policy create local ${APP_UPLOADS_POLICY} ${APP_POLICY_FILE}`);
@@ -235,7 +236,7 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
             const radius = blastRadius(before, after, readBackModels("local", before));
             return [...radius.containers.replace, ...radius.containers.create].sort();
         };
-        const deployed = await runStack("dev", deployStack);
+        const deployed = await shippedRun("dev");
         const settings = loadStackSettings("dev");
         settings.config["freshtrack:backup"] = JSON.stringify({ schedule: "0 */6 * * *", retentionDays: 4 });
         const preview = await runUnderMocks(settings, deployStack, {
@@ -250,7 +251,7 @@ describe("the app's MinIO user: the uploads bucket and nothing else (issue 15, f
     });
 
     it("leaves MinIO itself as it was: the app user's files go to minio-init only", async () => {
-        const { resources } = await runUnderMocks(loadStackSettings("prod"), deployStack);
+        const { resources } = await shippedRun("prod");
         const files = (name: string) =>
             (containerNamed(resources, name).inputs.uploads as Array<{ file: string }>).map((u) => u.file);
         expect(files("minio")).to.deep.equal(["/run/secrets/minio_root_user", "/run/secrets/minio_root_password"]);

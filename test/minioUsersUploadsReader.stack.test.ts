@@ -11,10 +11,10 @@ import { expect } from "chai";
 import { createHmac } from "crypto";
 import { BUCKETS } from "../components/services/context";
 import { renderUploadsReadPolicy, UPLOADS_READ_POLICY, UPLOADS_READER_USER } from "../components/services/minio";
-import { deployStack } from "../components/stack";
-import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
+import { RegisteredResource, SecretValue } from "../scripts/lib/mockRun";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
-import { containerNamed, containers, runStack, uploadText, withOffsite } from "./helpers";
+import { containerNamed, containers, uploadText, withOffsite } from "./helpers";
+import { sharedRun, shippedRun } from "./variantRuns";
 import { allowed, APP_SECRET_FILE, MC_DIR, Statement, wildcard } from "./minioUsersFixtures";
 
 /**
@@ -98,14 +98,14 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
         (JSON.parse(uploadText(resources, "minio-init", READER_POLICY_FILE)) as { Statement: Statement[] }).Statement;
 
     it("may list the uploads bucket and read its objects: all that mc mirror does with a source", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const policy = readerPolicy(resources);
         for (const [action, object] of READ_CALLS)
             expect(allowed(policy, action, BUCKETS.uploads, object), action).to.equal(true);
     });
 
     it("may not write, delete or change anything in uploads, or in any other bucket, whatever is later allowed beside it", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const policy = readerPolicy(resources);
         const reads = new Set(READ_CALLS.map(([a]) => a));
         const widened = [...policy, { Effect: "Allow" as const, Action: ["s3:*"], Resource: ["arn:aws:s3:::*"] }];
@@ -144,7 +144,7 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
     });
 
     it("may not touch the backups bucket, not even read it, and may do no admin action, not even on itself", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const policy = readerPolicy(resources);
         const widened = [...policy, { Effect: "Allow" as const, Action: ["s3:*"], Resource: ["arn:aws:s3:::*"] }];
         for (const action of ALL_S3_ACTIONS) {
@@ -170,7 +170,7 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
     });
 
     it("is a policy MinIO's parser accepts: each action, patterns included, names a known action; S3 statements have resources", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         expect(uploadText(resources, "minio-init", READER_POLICY_FILE)).to.equal(
             renderUploadsReadPolicy(BUCKETS.uploads, BUCKETS.backups),
         );
@@ -206,7 +206,7 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
     });
 
     it("is made by minio-init: its policy, then the user with its secret on stdin, then the attachment; and backup-offsite alone gets its key", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const steps = (containerNamed(resources, "minio-init").inputs.command as string[])[0]!.split("\n");
         const mc = `mc --config-dir ${MC_DIR}`;
         const create = steps.indexOf(`${mc} admin policy create local ${UPLOADS_READ_POLICY} ${READER_POLICY_FILE}`);
@@ -240,7 +240,7 @@ describe("the uploads reader: backup-offsite reads the uploads bucket and can ch
         for (const c of containers(resources).filter((c) => c.name !== "minio-init")) {
             expect(JSON.stringify(c.inputs), c.name).to.not.contain(secret);
         }
-        const { resources: withStore } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
+        const { resources: withStore } = await sharedRun(withOffsite(loadStackSettings("prod")));
         const aliases = JSON.parse(uploadText(withStore, "backup-offsite", `${MC_DIR}/config.json`)).aliases;
         expect(aliases.local).to.deep.equal({
             url: "http://minio:9000",

@@ -8,6 +8,7 @@ import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/m
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { METRICS_BY_JOB, SYNTHETIC } from "./fixtures/exporterMetrics";
 import { containers, runStack, uploadText } from "./helpers";
+import { shippedRun } from "./variantRuns";
 
 /** Metric names a PromQL expression reads: label matchers, strings, grouping and function calls removed. */
 export function metricNames(expr: string): string[] {
@@ -43,7 +44,7 @@ export function metricNames(expr: string): string[] {
 describe("monitoring", () => {
     let prod: RegisteredResource[];
     before(async () => {
-        prod = (await runStack("prod", deployStack)).resources;
+        prod = (await shippedRun("prod")).resources;
     });
 
     describe("Prometheus", () => {
@@ -115,7 +116,7 @@ describe("monitoring", () => {
             expect(uploads.find((u) => u.file === "/run/secrets/smtp_password")!.content).to.be.instanceOf(SecretValue);
             expect(run.result.alertDestinations).to.equal("email to oncall@example.com; Slack #cold");
 
-            const dev = await runStack("dev", deployStack);
+            const dev = await shippedRun("dev");
             expect(dev.result.alertDestinations).to.match(/^NOWHERE: no destination is configured/);
         });
     });
@@ -160,10 +161,11 @@ describe("monitoring", () => {
         });
 
         it("replaces only the dashboard provisioning job when the dashboard changes", async () => {
-            const before = (await runStack("prod", deployStack)).resources;
+            const before = (await shippedRun("prod")).resources;
             const platform = PANELS[0]!.panels as Panel[];
             platform.push({ title: "Extra", type: "stat", expr: "up" });
             try {
+                // A run of its own: the program reads the patched panels.
                 const after = (await runStack("prod", deployStack)).resources;
                 const inputs = new Map(before.map((r) => [r.urn, JSON.stringify(r.inputs)]));
                 const changed = after
@@ -232,7 +234,7 @@ describe("monitoring", () => {
                 ).to.deep.equal(expected);
                 for (const v of hostPaths) expect(v.readOnly, c.name).to.equal(true);
             }
-            const dev = (await runStack("dev", deployStack)).resources;
+            const dev = (await shippedRun("dev")).resources;
             const devPromtail = (
                 containers(dev).find((c) => c.name === "promtail")!.inputs.volumes as Array<{
                     hostPath?: string;

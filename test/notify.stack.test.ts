@@ -5,13 +5,14 @@ describe("deploy announcement in the program", () => {
         const { loadStackSettings } = await import("../scripts/lib/stackFiles");
         const { runUnderMocks, SecretValue } = await import("../scripts/lib/mockRun");
         const { deployStack } = await import("../components/stack");
+        const { shippedRun } = await import("./variantRuns");
         const { NOTIFY_ENV } = await import("../components/postDeploy/announcement");
-        const dev = await runUnderMocks(loadStackSettings("dev"), deployStack);
+        const dev = await shippedRun("dev");
         expect(
             dev.resources.filter((r) => r.name === "announcement-send"),
             "dev has no destination",
         ).to.deep.equal([]);
-        const prod = await runUnderMocks(loadStackSettings("prod"), deployStack);
+        const prod = await shippedRun("prod");
         const prodSend = prod.resources.find((r) => r.name === "announcement-send")!;
         const prodPayload = JSON.parse(
             (prodSend.inputs.environment as Record<string, InstanceType<typeof SecretValue>>)[NOTIFY_ENV]!

@@ -10,7 +10,7 @@ import { typeOf, validate } from "./policy/resourceArgs";
 import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
 import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
-import { runStack, withOffsite } from "./helpers";
+import { withOffsite } from "./helpers";
 import {
     fromRegistered,
     mandatory,
@@ -22,6 +22,7 @@ import {
     UNKNOWN_SENTINEL,
 } from "../scripts/lib/policyRun";
 import { T, findingsFor, watchingMirror } from "./policyFixtures";
+import { sharedRun, shippedRun } from "./variantRuns";
 
 /** The rules with a check on resources (the others validate the whole stack). */
 const RESOURCE_RULES = POLICIES.filter((p) => (p as ResourceValidationPolicy).validateResource !== undefined);
@@ -176,8 +177,7 @@ describe("policy pack", () => {
             stack === "prod" ? withOffsite(loadStackSettings(stack)) : loadStackSettings(stack);
         for (const stack of shippedStacks()) {
             it(`stack ${stack} has no mandatory violation with the pack config of its environment`, async () => {
-                const { runUnderMocks } = await import("../scripts/lib/mockRun");
-                const { resources } = await runUnderMocks(finished(stack), deployStack);
+                const { resources } = await sharedRun(finished(stack));
                 const config = readPackConfig(stack);
                 const findings = await runPolicies(POLICIES, fromRegistered(resources), config);
                 expect(mandatory(findings).map((f) => `${f.policy}: ${f.message}`)).to.deep.equal([]);
@@ -186,7 +186,7 @@ describe("policy pack", () => {
         }
 
         it("refuses the shipped prod as it ships, with no offsite copy of the block volume that holds every copy (issue 15, finding 2)", async () => {
-            const { resources } = await runStack("prod", deployStack);
+            const { resources } = await shippedRun("prod");
             const violations = mandatory(
                 await runPolicies(POLICIES, fromRegistered(resources), readPackConfig("prod")),
             );
@@ -204,8 +204,7 @@ describe("policy pack", () => {
         });
 
         it("reports exactly the two broken things in a prod stack with a container without memory limit and SSH open to the world", async () => {
-            const { runUnderMocks } = await import("../scripts/lib/mockRun");
-            const { resources } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
+            const { resources } = await sharedRun(withOffsite(loadStackSettings("prod")));
             const inputs = fromRegistered(resources).map((r) => {
                 if (r.type === T.container && r.name === "postgres") {
                     const { memory: _memory, memorySwap: _swap, ...rest } = r.props;
@@ -234,7 +233,7 @@ describe("policy pack", () => {
         it("catches a prod stack that outgrows its droplet", async () => {
             const settings = loadStackSettings("prod");
             // Prod's s-4vcpu-8gb leaves about half its budget free: raise two services past it, each within the
-            // per-container cap (container-resource-limits, 4096 MB).
+            // per-container cap (container-memory-limit, 4096 MB).
             settings.config["freshtrack:resources"] = JSON.stringify({
                 postgres: { memoryMb: 4096 },
                 backend: { memoryMb: 2048 },
@@ -308,8 +307,7 @@ describe("backup copies that follow deletions, and a data volume no backup cover
     const RULE = "stack-backups-and-monitoring";
 
     it("passes the shipped prod stack's own backup-sync, and would have refused the one before issue 15", async () => {
-        const { runUnderMocks } = await import("../scripts/lib/mockRun");
-        const { resources } = await runUnderMocks(withOffsite(loadStackSettings("prod")), deployStack);
+        const { resources } = await sharedRun(withOffsite(loadStackSettings("prod")));
         const inputs = fromRegistered(resources);
         expect(
             mandatory(await runPolicies(POLICIES, inputs, readPackConfig("prod"))).filter((f) => f.policy === RULE),
@@ -342,7 +340,7 @@ describe("docker-ssh-host-key-pinned: the Docker provider's ssh accepts only the
     it("passes the Docker providers of the shipped stacks and of an ssh stack as the program registers them", async () => {
         // One after another: the mocks are process-wide.
         const stacks = [];
-        for (const stack of shippedStacks()) stacks.push(await runStack(stack, deployStack));
+        for (const stack of shippedStacks()) stacks.push(await shippedRun(stack));
         const { runUnderMocks } = await import("../scripts/lib/mockRun");
         const settings = loadStackSettings("prod");
         settings.config["freshtrack:target"] = "ssh";
@@ -376,7 +374,7 @@ describe("admin routes and the Docker socket (issue 15, findings 1 and 6)", () =
         (await findingsFor(policy, inputs, config)).filter((f) => f.kind === "violation").map((f) => f.message);
 
     it("caddy-admin-routes-authenticated passes the shipped prod stack's Caddyfile and refuses the one before issue 15", async () => {
-        const { resources } = await runStack("prod", deployStack);
+        const { resources } = await shippedRun("prod");
         const caddy = fromRegistered(resources).filter((r) => r.type === T.container && r.name === "caddy");
         expect(caddy).to.have.length(1);
         expect(await messages("caddy-admin-routes-authenticated", caddy)).to.deep.equal([]);

@@ -7,16 +7,18 @@
  */
 import { expect } from "chai";
 import { parseStackConfig } from "../components/config";
-import { deployStack } from "../components/stack";
 import { POLICIES } from "../policy/policies";
-import { runUnderMocks } from "../scripts/lib/mockRun";
 import { fromRegistered, readEnvironmentPackConfig, readPackConfig, runPolicies } from "../scripts/lib/policyRun";
 import { loadStackSettings, rawConfigOf, shippedStacks, StackSettings } from "../scripts/lib/stackFiles";
+import { sharedRun } from "./variantRuns";
 
-/** The pack config chosen from the settings themselves, and every finding of the pack on what they register. */
+/**
+ * The pack config chosen from the settings themselves, and every finding of the pack on what they register (the run
+ * of those settings the suites share, test/variantRuns.ts).
+ */
 async function policyRun(settings: StackSettings) {
     const packConfig = readEnvironmentPackConfig(parseStackConfig(rawConfigOf(settings)).environment);
-    const { resources } = await runUnderMocks(settings, deployStack);
+    const { resources } = await sharedRun(settings);
     return { packConfig, findings: await runPolicies(POLICIES, fromRegistered(resources), packConfig) };
 }
 

@@ -8,11 +8,10 @@
  * whose second `up` would not be empty.
  */
 import { expect } from "chai";
-import { deployStack } from "../components/stack";
 import { blastRadius } from "../scripts/lib/blastRadius";
 import { readBackModels } from "../scripts/lib/readBack/models";
 import { shippedStacks } from "../scripts/lib/stackFiles";
-import { runStack } from "./helpers";
+import { shippedRun } from "./variantRuns";
 
 describe("Docker provider read-back model (rung 2: provider model, cited)", () => {
     describe("every shipped stack: a second up over the read-back state", () => {
@@ -34,7 +33,7 @@ describe("Docker provider read-back model (rung 2: provider model, cited)", () =
             const found: string[] = [];
             let checked = 0;
             for (const stack of shippedStacks()) {
-                const { resources, result } = await runStack(stack, deployStack);
+                const { resources, result } = await shippedRun(stack);
                 // The Docker models for this stack's daemon and IPv6 networks, as plan and bench take them.
                 const models = readBackModels(result.target, resources);
                 const docker = resources.filter((r) => r.custom && r.type.startsWith("docker:") && models[r.type]);

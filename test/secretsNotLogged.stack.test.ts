@@ -3,8 +3,9 @@
  * while it runs — what `pulumi preview` and `pulumi up` print as info, warnings and errors — holds a secret: neither a
  * secret config value nor a generated password. Rung 1 (mocks): every shipped stack and variant of test/urnVariants.ts
  * runs under the mock monitor; the SDK, given no engine, writes its log lines to the console (@pulumi/pulumi 3.270.0
- * log/index.js:43-97: `debug:`, `info:`, `warning:`, `error:` with `[runtime]`), which this test captures, with every
- * other console line the run prints (attack #18: a `console.log` in an apply is printed by `pulumi up` too).
+ * log/index.js:43-97: `debug:`, `info:`, `warning:`, `error:` with `[runtime]`), which the run records
+ * (test/variantRuns.ts, recordingConsole), with every other console line it prints (attack #18: a `console.log` in
+ * an apply is printed by `pulumi up` too).
  * Attack #7: a secret handed to a container in an env var whose name does not look like a credential
  * (`REDIS_ADDR=redis://:<password>@redis:6379`) lands in plain text in the container's config, readable by anyone who
  * may run `docker inspect`; so no container's `envs` may hold a secret either (secrets go in files under /run/secrets).
@@ -12,12 +13,11 @@
 import { expect } from "chai";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { deployStack } from "../components/stack";
 import { runUnderMocks, SecretValue, type RegisteredResource } from "../scripts/lib/mockRun";
 import type { StackSettings } from "../scripts/lib/stackFiles";
 import { settingsWith } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
-import { variantResources } from "./variantRuns";
+import { recordingConsole, sharedRun, variantResources } from "./variantRuns";
 
 /** Its first 10 characters are enough to find a secret quoted whole or cut short, as a message might. */
 const QUOTED = 10;
@@ -68,39 +68,21 @@ function leaks(lines: readonly string[], secrets: ReadonlySet<string>): string[]
     return out;
 }
 
-/** Runs a program under the mocks and returns, beside the run, every line the SDK logged to the console. */
+/**
+ * Runs a program under the mocks and returns, beside the run, every line the SDK logged to the console, recorded as
+ * the shared runs of test/variantRuns.ts record theirs (recordingConsole): the attack cases below prove that recording.
+ */
 async function runLogged(
     settings: StackSettings,
     program: () => unknown,
-): Promise<{ lines: string[]; resources: RegisteredResource[] }> {
-    const lines: string[] = [];
-    const capture =
-        (pass: (...a: unknown[]) => void) =>
-        (...args: unknown[]): void => {
-            const text = args.map(String).join(" ");
-            lines.push(text);
-            // The SDK's own log lines are kept quiet; anything else still shows, as it would have without the test.
-            if (!/^(debug|info|warning|error): \[runtime\]/.test(text)) pass(...args);
-        };
-    const saved = {
-        log: console.log,
-        info: console.info,
-        debug: console.debug,
-        warn: console.warn,
-        error: console.error,
-    };
-    console.log = capture(saved.log);
-    console.info = capture(saved.info);
-    console.debug = capture(saved.debug);
-    console.warn = capture(saved.warn);
-    console.error = capture(saved.error);
-    try {
-        const run = await runUnderMocks(settings, program);
-        // mockRun keeps the warnings and infos it captured itself: count them as logged too.
-        return { lines: [...lines, ...run.warnings, ...run.infos], resources: run.resources };
-    } finally {
-        Object.assign(console, saved);
-    }
+): Promise<{ lines: string[]; resources: readonly RegisteredResource[] }> {
+    const { value: run, lines } = await recordingConsole(() => runUnderMocks(settings, program));
+    return { lines: loggedBy({ ...run, logged: lines }), resources: run.resources };
+}
+
+/** Every line a run logged: what it printed, and the warnings and infos mockRun keeps itself, which count too. */
+function loggedBy(run: { logged: readonly string[]; warnings: readonly string[]; infos: readonly string[] }): string[] {
+    return [...run.logged, ...run.warnings, ...run.infos];
 }
 
 const CONTAINER = "docker:index/container:Container";
@@ -150,8 +132,10 @@ describe("no secret reaches the update's log (rung 1, mocks)", function () {
     for (const [variant, settingsOf] of Object.entries(URN_VARIANTS)) {
         it(`${variant}: nothing logged holds a secret config value or a generated password`, async () => {
             const settings = settingsOf();
-            const { lines, resources } = await runLogged(settings, deployStack);
-            const secrets = secretsOf(settings, resources);
+            // The variant's shared run, which recorded what it printed.
+            const run = await sharedRun(settings);
+            const lines = loggedBy(run);
+            const secrets = secretsOf(settings, run.resources);
             expect(secrets.size, "secrets found to look for").to.be.greaterThan(10);
             expect(leaks(lines, secrets)).to.deep.equal([]);
         });

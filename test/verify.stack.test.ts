@@ -6,17 +6,17 @@
  */
 import { expect } from "chai";
 import { PLAN_ENV } from "../components/postDeploy/verification";
-import { deployStack } from "../components/stack";
 import { VerifyPlan } from "../components/verify/plan";
 import { SecretValue } from "../scripts/lib/mockRun";
-import { containers, runStack } from "./helpers";
+import { containers } from "./helpers";
+import { shippedRun } from "./variantRuns";
 
 describe("verification gate against real servers", function () {
     this.timeout(30000);
 
     describe("the gate as `pulumi up` runs it (scripts/verify.ts --from-env)", () => {
         it("is wired into every update: after all containers, on every container change, with its plan secret", async () => {
-            const { resources } = await runStack("dev", deployStack);
+            const { resources } = await shippedRun("dev");
             const gateCommand = resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-gate"))!;
             const all = containers(resources);
             for (const c of all) expect(gateCommand.options.dependsOn, c.name).to.include(c.urn);
@@ -28,7 +28,7 @@ describe("verification gate against real servers", function () {
             expect(plan.ca).to.contain("BEGIN CERTIFICATE");
             expect(plan.e2e?.sensorId).to.equal("demo-sensor-1");
             expect(plan.resolveTo, "internal TLS: the host's address, not DNS").to.equal("127.0.0.1");
-            const prod = await runStack("prod", deployStack);
+            const prod = await shippedRun("prod");
             const prodEnv = prod.resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-gate"))!
                 .inputs.environment as Record<string, SecretValue>;
             const prodPlan = JSON.parse(prodEnv[PLAN_ENV]!.value as string) as VerifyPlan;
