@@ -7,6 +7,7 @@ import { GeneratedSecrets } from "./platform/secrets";
 import { appImageSources } from "./services/appImages";
 import { DataVolumes } from "./platform/volumes";
 import { EDGE_PLATFORM, Edge } from "./edge/caddy";
+import { hasAlertDestination } from "./monitoring/alertmanagerConfig";
 import { dockerDataRoot, MONITORING_PLATFORM, MonitoringTier } from "./monitoring/monitoringTier";
 import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
@@ -30,6 +31,13 @@ export function deployStack() {
                 `Pulumi.${cfg.stack}.yaml still has documentation example values, which cannot work deployed; set your own (docs/walkthrough.md, step 4):`,
                 ...examples.map((e) => `  ${e}`),
             ].join("\n"),
+        );
+    }
+    if (cfg.environment === "production" && !hasAlertDestination(cfg.alerts)) {
+        // Not a refusal either: a production stack may be built before its mail relay exists. But nobody would learn of
+        // a failed backup or a full disk, and nothing else says so before the update (issue 17, newcomer pass).
+        void pulumi.log.warn(
+            "freshtrack:alerts names no destination, so this production stack's alerts would reach no one (they only show in Grafana and Alertmanager); set alerts.email, alerts.slack or alerts.webhook (docs/walkthrough.md, step 4)",
         );
     }
     const host = createHost(cfg);

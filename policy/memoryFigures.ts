@@ -111,6 +111,6 @@ export function memoryLine(f: MemoryFigures): string {
     if (f.budgetMb === undefined || f.freeMb === undefined) return `${head}; no budget: ${f.hostLabel}`;
     const left = peakWithinBudget(f)
         ? `${f.freeMb} MB free (${f.freePercent} %)`
-        : `${-f.freeMb} MB OVER (${-f.freePercent!} %)`;
+        : `${-f.freeMb} MB OVER the budget (the peak is ${Math.round((f.peakMb / f.budgetMb) * 1000) / 10} % of it)`;
     return `${head} of a ${f.budgetMb} MB budget (${f.hostMb} MB ${f.hostLabel} less ${headroomPercent(f)} % headroom): ${left}`;
 }

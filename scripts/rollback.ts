@@ -54,7 +54,9 @@ export const COMMAND_LINE = {
             "database backup, a CSV export of the rows written since the current version went live and a " +
             "manifest, all in the backups volume; sets freshtrack:appVersion in Pulumi.<stack>.yaml; and runs " +
             "`pulumi up` with the policy pack, as `npm run deploy` does (without its replacement of failed containers " +
-            "and jobs). Migrations are not undone (docs/operations.md, Going back a version). The Pulumi CLI and " +
+            "and jobs). That update is previewed first: when the preview refuses it (a mandatory policy violation, " +
+            "say), nothing is changed, Pulumi.<stack>.yaml is set back to the version the stack runs, and the backup " +
+            "and export are kept. Migrations are not undone (docs/operations.md, Going back a version). The Pulumi CLI and " +
             "access to the stack's state are needed.",
     ],
     stack: { description: "The stack to roll back." },
@@ -76,7 +78,11 @@ export const COMMAND_LINE = {
     },
     exitCodes: [
         ["0", "rolled back"],
-        ["1", "refused (not confirmed), no version to go back to, a step or the update failed, or an invalid config"],
+        [
+            "1",
+            "refused (not confirmed), no version to go back to, a step or the update failed, the update's preview " +
+                "refused it, or an invalid config",
+        ],
         ["2", "a usage error, an unknown stack, no Pulumi CLI or state, or the host not reached over ssh"],
     ],
     examples: [

@@ -140,9 +140,17 @@ export async function main(argv: string[], reach: SshOptions = {}): Promise<numb
     const line = commandLine("ssh", dashes < 0 ? argv : argv.slice(0, dashes), COMMAND_LINE);
     if ("exitCode" in line) return line.exitCode;
     const stack = line.stacks[0]!;
+    if (line.extra.length > 0) {
+        // `npm run ssh -- prod docker ps` would run `docker` alone (a second word is refused), or a quoted word
+        // silently: only what follows the second `--` is the host's.
+        console.error(
+            `ssh: '${line.extra.join(" ")}' is not an argument of this script; put the host's command after --: npm run ssh -- ${stack} -- '${line.extra.join(" ")}'`,
+        );
+        return 2;
+    }
     // ssh joins its command's words with spaces (openssh-portable V_9_2_P1 ssh.c:1122-1136); an empty one asks for a
     // shell on a terminal (ssh.c:1353-1354, clientloop.c:2618-2642), as ssh without a command does.
-    const command = [...line.extra, ...(dashes < 0 ? [] : argv.slice(dashes + 1))].join(" ");
+    const command = (dashes < 0 ? [] : argv.slice(dashes + 1)).join(" ");
     const cfg = loadStackConfigFor(stack);
     if (cfg.target === "local") {
         console.error(`ssh: '${stack}' runs on this machine's Docker (target local): no host to log in to; use docker`);

@@ -8,7 +8,7 @@ import { RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/m
 import { dockerModelsForTarget } from "../scripts/lib/readBack/docker";
 import { fromRegistered, runPolicies } from "../scripts/lib/policyRun";
 import { loadStackConfigFor, loadStackSettings } from "../scripts/lib/stackFiles";
-import { memoryBudget } from "../policy/rules/stack";
+import { MEMORY_FIX, memoryBudget } from "../policy/rules/stack";
 import { CONTAINER, configFor, settingsWith } from "./helpers";
 
 function resource(
@@ -265,7 +265,7 @@ describe("benchmark: the memory target is met exactly when the pack's stack-memo
             else
                 expect(findings.map((f) => f.message)).to.deep.equal([
                     `container limits reach ${c.peakMb} MB at peak (${c.statefulMb + c.statelessMb} MB steady), over ` +
-                        `the 3481 MB budget: 4096 MB less 15 % headroom (s-2vcpu-4gb); ${c.peakMb - 3481} MB over.`,
+                        `the 3481 MB budget: 4096 MB less 15 % headroom (s-2vcpu-4gb); ${c.peakMb - 3481} MB over. ${MEMORY_FIX}`,
                 ]);
         });
     }

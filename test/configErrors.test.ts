@@ -285,6 +285,19 @@ describe("config: components/config", () => {
             );
         });
 
+        it("says to quote a number where text belongs, and to write a list where a list belongs (issue 17 newcomer pass)", () => {
+            expect(() =>
+                stackFileWith("config:\n  freshtrack:domain: x.example.com\n  freshtrack:appVersion: 2.0\n"),
+            ).to.throw(
+                ConfigError,
+                / {2}- freshtrack:appVersion = 2: expected a value of type string \(declared in Pulumi.yaml\); YAML read the unquoted value as a number: quote it in the stack file \(freshtrack:appVersion: "<value>"\)$/m,
+            );
+            expect(() => loadStackSettingsWith("adminCidrs: 10.0.0.0/8")).to.throw(
+                ConfigError,
+                /freshtrack:adminCidrs = "10.0.0.0\/8": expected a value of type array \(declared in Pulumi.yaml\); write a YAML list, one item per line under the key \("- <item>"\), even for one item$/m,
+            );
+        });
+
         it("names the line and column of a YAML mistake in the stack file, in one line", () => {
             expect(() => stackFileWith("config:\n  freshtrack:domain: x.example.com\n - [a\n")).to.throw(
                 ConfigError,

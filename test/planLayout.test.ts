@@ -108,7 +108,7 @@ describe("memory figures: the one line plan, policy and bench print (policy/memo
 
     it("says OVER when the peak passes the budget, and why there is no budget without a host", () => {
         expect(memoryLine(memoryFigures(stack(1200), { headroom: 0.15 }))).to.match(
-            /peak 3800 MB \(during an update\) of a 3481 MB budget .*: 319 MB OVER \(9 %\)$/,
+            /peak 3800 MB \(during an update\) of a 3481 MB budget .*: 319 MB OVER the budget \(the peak is 109.2 % of it\)$/,
         );
         const noHost = memoryFigures(stack(700).slice(1), { headroom: 0.15, hostMemoryMb: 0 });
         expect(noHost.budgetMb).to.equal(undefined);
@@ -128,7 +128,8 @@ describe("memory figures: the one line plan, policy and bench print (policy/memo
         );
         expect(findings.map((f) => f.message)).to.deep.equal([
             "container limits reach 3800 MB at peak (2600 MB steady), over the 3481 MB budget: 4096 MB less 15 % " +
-                "headroom (s-2vcpu-4gb); 319 MB over.",
+                "headroom (s-2vcpu-4gb); 319 MB over. Lower a limit in freshtrack:resources, or resize the droplet " +
+                'first, in a deploy of its own (docs/troubleshooting.md, "Resizing the droplet").',
         ]);
         expect(
             await runPolicies(
@@ -144,7 +145,7 @@ describe("the plan's overview keeps every row, on every target (issue 17 attack 
      * The overview's rows, in order, per kind of target: what an operator reads on the plan's first screen before any
      * detail (issue 17, friction 4, "keep the overview first"). A row dropped, renamed or moved fails here.
      */
-    const ROWS = ["target", "domain", "TLS", "app", "backups", "resources", "memory", "secrets"];
+    const ROWS = ["target", "domain", "TLS", "app", "backups", "alerts", "resources", "memory", "secrets"];
     const OVERVIEW_ROWS: Readonly<Record<StackConfig["target"], readonly string[]>> = {
         local: ROWS,
         droplet: ROWS,

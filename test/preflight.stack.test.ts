@@ -7,10 +7,10 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { deployStack } from "../components/stack";
-import { ASSIGNED_ADDRESSES, RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { ASSIGNED_ADDRESSES, MockRun, RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
 import { planText } from "../scripts/lib/planReport";
 import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
-import { variantResources } from "./variantRuns";
+import { shippedRun, variantResources } from "./variantRuns";
 
 /** Prod's settings with freshtrack:droplet.dnsZone left out: its DNS is kept at another provider. */
 function prodWithoutDnsZone(): StackSettings {
@@ -20,18 +20,6 @@ function prodWithoutDnsZone(): StackSettings {
     delete droplet.dnsZone;
     settings.config["freshtrack:droplet"] = JSON.stringify(droplet);
     return settings;
-}
-
-/**
- * The program run under the mocks, with what it logged as info: without an engine the SDK writes each
- * `pulumi.log.info` as `info: [runtime] <message>` with console.log (@pulumi/pulumi 3.270.0 log/index.js:60-69), which
- * the mocked run keeps (its `infos`) instead of printing.
- */
-async function runLoggingInfo(
-    settings: StackSettings,
-): Promise<{ resources: RegisteredResource[]; result: ReturnType<typeof deployStack>; info: string[] }> {
-    const run = await runUnderMocks(settings, deployStack);
-    return { resources: run.resources, result: run.result, info: run.infos };
 }
 
 /** An output's value once a mocked run has finished; undefined for no output. */
@@ -83,16 +71,18 @@ describe("pre-flight", function () {
         describe("on a droplet whose DNS is kept at another provider (no dnsZone)", () => {
             const ipv4 = ASSIGNED_ADDRESSES.reservedIp.mock;
             const ipv6 = ASSIGNED_ADDRESSES.dropletIpv6.mock;
-            let elsewhere: Awaited<ReturnType<typeof runLoggingInfo>>;
-            let zone: Awaited<ReturnType<typeof runLoggingInfo>>;
+            // Without an engine the SDK writes each `pulumi.log.info` as `info: [runtime] <message>` with console.log
+            // (@pulumi/pulumi 3.270.0 log/index.js:60-69); the mocked run keeps those lines (its `infos`) instead.
+            let elsewhere: MockRun<ReturnType<typeof deployStack>>;
+            let zone: MockRun<ReturnType<typeof deployStack>>;
             before(async () => {
-                elsewhere = await runLoggingInfo(prodWithoutDnsZone());
-                zone = await runLoggingInfo(loadStackSettings("prod"));
+                elsewhere = await runUnderMocks(prodWithoutDnsZone(), deployStack);
+                zone = await shippedRun("prod");
             });
 
             it("logs the records to create as soon as the reserved IP and the droplet's IPv6 address are known, and exports them as dnsRecords", async () => {
                 const notice = "DNS is kept at another provider (freshtrack:droplet.dnsZone is unset): create";
-                expect(elsewhere.info.filter((l) => l.startsWith("DNS is kept"))).to.deep.equal([
+                expect(elsewhere.infos.filter((l) => l.startsWith("DNS is kept"))).to.deep.equal([
                     `${notice} freshtrack.example.com A ${ipv4} and *.freshtrack.example.com A ${ipv4} there; the pre-flight waits for them`,
                     `${notice} freshtrack.example.com AAAA ${ipv6} and *.freshtrack.example.com AAAA ${ipv6} there, or no AAAA record at all; the pre-flight waits for them`,
                 ]);
@@ -155,8 +145,19 @@ describe("pre-flight", function () {
                 expect(text.split("\n")[0]).to.match(/^FreshTrack plan for stack 'prod'/);
             });
 
+            // Issue 17 review: the program logs and exports the records whatever the TLS mode; the plan said nothing
+            // of them with internal TLS.
+            it("with internal TLS the plan still lists the records to create, and says nothing waits for them", async () => {
+                const settings = prodWithoutDnsZone();
+                settings.config["freshtrack:tlsMode"] = "internal";
+                const text = await planText(settings);
+                expect(text).to.contain("dns       at your DNS provider (droplet.dnsZone unset)");
+                expect(text).to.contain("with internal TLS nothing waits for them");
+                expect(text).to.not.contain("the pre-flight waits for the records");
+            });
+
             it("leaves the stack with a DigitalOcean zone as it was: no notice, no dnsRecords output, a 5-minute wait", async () => {
-                expect(zone.info.filter((l) => l.includes("DNS is kept"))).to.deep.equal([]);
+                expect(zone.infos.filter((l) => l.includes("DNS is kept"))).to.deep.equal([]);
                 expect(zone.result.dnsRecords).to.equal(undefined);
                 const script = String(zone.resources.find((r) => r.name === "droplet-preflight")!.inputs.stdin);
                 expect(script).to.contain("\nDNS_WAIT_SECONDS=300\n");

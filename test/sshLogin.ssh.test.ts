@@ -205,6 +205,16 @@ describe("npm run ssh: a login to the stack's host, from its outputs or its stat
             expect(run.status, run.stderr).to.equal(128 + os.constants.signals[signal]);
         });
 
+    // Issue 17 newcomer pass: `npm run ssh -- prod docker` ran `docker` alone, and `prod docker ps` was refused.
+    it("refuses a command given without the second --, saying where it goes, before anything runs", async () => {
+        const run = await ssh(["prod", "docker ps"], { entry: true });
+        expect(run.status).to.equal(2);
+        expect(run.stderr.trim().split("\n")).to.deep.equal([
+            "ssh: 'docker ps' is not an argument of this script; put the host's command after --: npm run ssh -- prod -- 'docker ps'",
+        ]);
+        expect(run.calls).to.deep.equal([]);
+    });
+
     it("refuses a local stack with one line, without asking the Pulumi CLI anything (the real entry, npm's command)", async () => {
         const run = await ssh(["dev"], { entry: true });
         expect(run.status).to.equal(2);

@@ -20,6 +20,11 @@ export interface AlertmanagerDestinations {
 
 export const NO_DESTINATION = "nowhere";
 
+/** Whether any destination is configured: without one, alerts reach no one (Alertmanager's `nowhere` receiver). */
+export function hasAlertDestination(d: { email?: unknown; slack?: unknown; webhook?: unknown }): boolean {
+    return d.email !== undefined || d.slack !== undefined || d.webhook !== undefined;
+}
+
 /** Which destinations will receive alerts, in words, for the plan and the deploy summary. */
 export function describeDestinations(d: {
     email?: { to: readonly string[] };
@@ -31,13 +36,13 @@ export function describeDestinations(d: {
         ...(d.slack ? [`Slack ${d.slack.channel}`] : []),
         ...(d.webhook ? ["a webhook"] : []),
     ];
-    return parts.length > 0
+    return hasAlertDestination(d)
         ? parts.join("; ")
         : "NOWHERE: no destination is configured (freshtrack:alerts); alerts only show in Grafana and Alertmanager";
 }
 
 export function renderAlertmanagerConfig(d: AlertmanagerDestinations): string {
-    const receiver = d.email || d.slack || d.webhook ? "operators" : NO_DESTINATION;
+    const receiver = hasAlertDestination(d) ? "operators" : NO_DESTINATION;
     const config = {
         route: {
             receiver,

@@ -105,7 +105,9 @@ export const dropletSize = resourcePolicy({
     },
     check: (droplet, report, config: { allowedSizes: string[] }) => {
         if (!config.allowedSizes.includes(droplet.size))
-            report(`size ${droplet.size} is not one of ${config.allowedSizes.join(", ")}.`);
+            report(
+                `size ${droplet.size} is not one of ${config.allowedSizes.join(", ")} (allowedSizes of do-droplet-size in policy/config/<environment>.json).`,
+            );
     },
 });
 

@@ -4,6 +4,10 @@ import { BUCKETS } from "../../components/services/context";
 import { labels, TYPES } from "../lib";
 import { headroomPercent, hostMemory, memoryFigures, peakWithinBudget } from "../memoryFigures";
 
+/** What to do about a stack over its budget, after the figures: the runbook of a refused raise. */
+export const MEMORY_FIX =
+    'Lower a limit in freshtrack:resources, or resize the droplet first, in a deploy of its own (docs/troubleshooting.md, "Resizing the droplet").';
+
 export const memoryBudget: StackValidationPolicy = {
     name: "stack-memory-budget",
     description:
@@ -36,7 +40,7 @@ export const memoryBudget: StackValidationPolicy = {
         if (peakWithinBudget(f) === false) {
             // The figures npm run plan, npm run policy and npm run bench print (policy/memoryFigures.ts).
             reportViolation(
-                `container limits reach ${f.peakMb} MB at peak (${f.steadyMb} MB steady), over the ${f.budgetMb} MB budget: ${f.hostMb} MB less ${headroomPercent(f)} % headroom (${f.hostLabel}); ${-f.freeMb!} MB over.`,
+                `container limits reach ${f.peakMb} MB at peak (${f.steadyMb} MB steady), over the ${f.budgetMb} MB budget: ${f.hostMb} MB less ${headroomPercent(f)} % headroom (${f.hostLabel}); ${-f.freeMb!} MB over. ${MEMORY_FIX}`,
             );
         }
     },

@@ -1,9 +1,10 @@
 /**
- * The plan's overview, the first screen of `npm run plan`: target, domain, TLS, app, backups, counts, memory and
- * secrets, one row each (test/planLayout.test.ts pins the rows). The memory row is also npm run policy's summary line.
+ * The plan's overview, the first screen of `npm run plan`: target, domain (and who makes its DNS records), TLS, app,
+ * backups, alerts, counts, memory and secrets, one row each (test/planLayout.test.ts pins the rows). The memory row is also npm run policy's summary line.
  * Pure: the stack's config, the registrations and the figures in, text out.
  */
 import type { StackConfig } from "../../components/config";
+import { describeDestinations } from "../../components/monitoring/alertmanagerConfig";
 import { MemoryFigures, memoryLine } from "../../policy/memoryFigures";
 import { TYPES } from "../../policy/lib";
 import { RegisteredResource, SecretValue, UNKNOWN } from "./mockRun";
@@ -45,6 +46,17 @@ export function countsText(resources: RegisteredResource[]): string {
 }
 
 /**
+ * Who makes the domain's records, on a droplet: the stack in its DigitalOcean zone, or the operator at another
+ * provider during the first deploy (the DigitalOcean section lists them). Elsewhere the operator's own business.
+ */
+function dnsText(cfg: StackConfig): string {
+    if (!cfg.droplet) return "";
+    return cfg.droplet.dnsZone !== undefined
+        ? `; DNS records made by the stack in the DigitalOcean zone ${cfg.droplet.dnsZone}`
+        : "; DNS at your provider: create its A and AAAA records during the first deploy (listed under DigitalOcean)";
+}
+
+/**
  * The plan's first screen: what the stack is, how big, and whether its memory fits, before any detail. The memory
  * line is the one npm run policy and npm run bench print; the per-container limits below add up to more, since the
  * jobs and the replacements they count do not all run at once.
@@ -58,13 +70,14 @@ export function overview(
     const row = (key: string, value: string) => field("  ", key, 9, value);
     return [
         ...row("target", targetText(cfg)),
-        ...row("domain", cfg.domain),
+        ...row("domain", `${cfg.domain}${dnsText(cfg)}`),
         ...row("TLS", cfg.tlsMode),
         ...row("app", appText(cfg)),
         ...row(
             "backups",
             `'${cfg.backup.schedule}', kept ${cfg.backup.retentionDays} days${cfg.backup.offsite ? ", with an offsite copy" : ""}`,
         ),
+        ...row("alerts", describeDestinations(cfg.alerts)),
         ...row("resources", countsText(resources)),
         ...memoryField(memory),
         ...row(

@@ -176,10 +176,16 @@ function settingsFrom(stack: string, project: ProjectFile, root: string): StackS
             // without --type (which writes text); --type bool and int are there from 3.186 on (pulumi v3.186.0
             // pkg/cmd/pulumi/config/config.go:662-663, 730-738).
             const typeFlag = decl.type === "boolean" ? "bool" : decl.type === "integer" ? "int" : undefined;
+            // A number or a boolean where text belongs is an unquoted YAML scalar (appVersion: 2.0 reads as 2), and
+            // one value where a list belongs wants the list's form.
             const how =
                 typeof value === "string" && typeFlag
                     ? `; write it unquoted in the stack file, or set it with pulumi config set --stack ${stack} --type ${typeFlag} ${name} <value>`
-                    : "";
+                    : decl.type === "string" && ["number", "integer", "boolean"].includes(actual)
+                      ? `; YAML read the unquoted value as a ${actual === "boolean" ? "boolean" : "number"}: quote it in the stack file (${key}: "<value>")`
+                      : decl.type === "array" && actual !== "object"
+                        ? `; write a YAML list, one item per line under the key ("- <item>"), even for one item`
+                        : "";
             const expected = `a value of type ${decl.type} (declared in Pulumi.yaml)${how}`;
             // Text in an object key may be a credential pasted into the wrong key (a webhook URL into alerts).
             if (!fits && decl.type === "object" && typeof value === "string") {
