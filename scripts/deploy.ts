@@ -23,7 +23,7 @@ import { destinationsFromConfig } from "./lib/destinations";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { runCli } from "./lib/cli";
-import { OperatorStack, PreviewRefused, selectStack } from "./lib/workspace";
+import { cliReason, OperatorStack, PreviewRefused, selectStack } from "./lib/workspace";
 import { retryPlan, RetryPlan } from "./lib/retryPlan";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
@@ -144,11 +144,8 @@ async function main(argv: string[]): Promise<number> {
             );
             return 1;
         }
-        const detail = (err as Error).message
-            .split("\n")
-            .filter((l) => l.trim())
-            .slice(-3)
-            .join(" / ");
+        // The CLI's own "error: ..." line: the Automation API's message wraps it in code, stdout and stderr.
+        const detail = cliReason(err);
         const destinations = destinationsFromConfig(await workspaceStack.config().catch(() => ({})));
         for (const d of await notify(
             {

@@ -7,7 +7,7 @@
  * test/prompts.servers.test.ts. Last, a rendered shell script (the pre-flight's checks) run beside a stand-in `docker`
  * of a test's own: test/appImageCheck.servers.test.ts and test/preflightCpus.servers.test.ts.
  */
-import { spawnSync, SpawnSyncOptions, SpawnSyncReturns } from "child_process";
+import { spawn, spawnSync, SpawnSyncOptions, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,9 +16,28 @@ import { ROOT } from "./sourceTree";
 /**
  * The stand-in pulumi's switches, read from its environment. FAKE_PULUMI_VERSION: what `pulumi version` prints
  * (v3.270.0 when unset). FAKE_PULUMI_FAIL: every command but `version` fails as the CLI does, this message on stderr
- * and status 255. FAKE_PREVIEW_FAIL: `preview` alone fails so.
+ * and status 255. FAKE_PREVIEW_FAIL: `preview` alone fails so. FAKE_UP_FAIL: `up` alone fails so, after its preview
+ * succeeded: a failed update, not a refused one. The number is the older CLI's `os.Exit(-1)`; pulumi v3.259.0 exits 1
+ * for most failures (pkg/cmd/pulumi/cmd/exit_codes.go:63-127). Neither is read: the Automation API turns any status but
+ * 0 into a CommandError with the CLI's stderr in its message (@pulumi/pulumi 3.270.0 automation/cmd.js:186-189).
  */
-export const STAND_IN_SWITCHES = ["FAKE_PULUMI_FAIL", "FAKE_PREVIEW_FAIL", "FAKE_PULUMI_VERSION"] as const;
+export const STAND_IN_SWITCHES = [
+    "FAKE_PULUMI_FAIL",
+    "FAKE_PREVIEW_FAIL",
+    "FAKE_UP_FAIL",
+    "FAKE_PULUMI_VERSION",
+] as const;
+
+/**
+ * One config value as `pulumi config --json` prints it: `value` is the text (an object's is its JSON, `objectValue` the
+ * object itself), and a secret's value and objectValue are left out unless --show-secrets is given (pulumi v3.259.0
+ * pkg/cmd/pulumi/config/config.go:1110-1118, 1211-1236).
+ */
+export interface StandInConfigValue {
+    readonly value: string;
+    readonly secret: boolean;
+    readonly objectValue?: unknown;
+}
 
 export interface StandInPulumi {
     /** The app version of each succeeded update, newest first. @default ["1.4.2", "1.4.1"] */
@@ -27,6 +46,11 @@ export interface StandInPulumi {
     readonly outputs?: Readonly<Record<string, unknown>>;
     /** Secret outputs: their value with --show-secrets, "[secret]" without it, as the CLI masks them. */
     readonly secretOutputs?: Readonly<Record<string, string>>;
+    /**
+     * The stack's config besides freshtrack:appVersion, which starts as the newest update's (the version the stack
+     * runs, as its stack file would say). `config set` changes it, and standInConfig reads it back. @default none
+     */
+    readonly config?: Readonly<Record<string, StandInConfigValue>>;
 }
 
 /**
@@ -51,18 +75,37 @@ export function updateHistory(appVersions: readonly string[]): object[] {
     });
 }
 
+/** Where the stand-in pulumi in `dir` keeps the stack's config between commands. */
+const configFile = (dir: string) => path.join(dir, "pulumi.config.json");
+
+/** The stack's config as the stand-in pulumi in `dir` holds it now, secrets shown: what `config set` left there. */
+export function standInConfig(dir: string): Record<string, StandInConfigValue> {
+    return JSON.parse(fs.readFileSync(configFile(dir), "utf8")) as Record<string, StandInConfigValue>;
+}
+
 /**
  * Writes a stand-in `pulumi` into `dir` that answers what scripts/lib/workspace.ts's Automation API asks the CLI: its
  * version, stack select, the stack's outputs (asked twice, masked and with --show-secrets: @pulumi/pulumi 3.270.0
- * automation/localWorkspace.js:805-823), its history, its config (`config --json`, localWorkspace.js:462), config set,
- * preview and up. Anything else fails with "unexpected", so a script that starts asking something new is seen. Each
- * command line is logged as JSON to `<dir>/pulumi.calls`; see STAND_IN_SWITCHES for its failures.
+ * automation/localWorkspace.js:805-823), its history, its config (`config --show-secrets --json`,
+ * localWorkspace.js:462), config set (`config set <key> --stack <stack> --plaintext|--secret --non-interactive --
+ * <value>`, localWorkspace.js:480-486), preview and up. The config is kept in a file of `dir`, so what a script sets
+ * is what it reads next. Anything else fails with "unexpected", so a script that starts asking something new is
+ * seen. Each command line is logged as JSON to `<dir>/pulumi.calls`; see STAND_IN_SWITCHES for its failures.
  */
 export function writeStandInPulumi(dir: string, answers: StandInPulumi = {}): void {
     const secrets = answers.secretOutputs ?? {};
     const masked = { ...answers.outputs, ...Object.fromEntries(Object.keys(secrets).map((k) => [k, "[secret]"])) };
     const shown = { ...answers.outputs, ...secrets };
-    const history = updateHistory(answers.appVersions ?? ["1.4.2", "1.4.1"]);
+    const appVersions = answers.appVersions ?? ["1.4.2", "1.4.1"];
+    const history = updateHistory(appVersions);
+    const running = appVersions[0];
+    fs.writeFileSync(
+        configFile(dir),
+        JSON.stringify({
+            ...(running !== undefined ? { "freshtrack:appVersion": { value: running, secret: false } } : {}),
+            ...answers.config,
+        }),
+    );
     const text = (value: unknown) => JSON.stringify(JSON.stringify(value));
     fs.writeFileSync(
         path.join(dir, "pulumi"),
@@ -72,6 +115,8 @@ export function writeStandInPulumi(dir: string, answers: StandInPulumi = {}): vo
             "const args = process.argv.slice(2);",
             `fs.appendFileSync(${JSON.stringify(path.join(dir, "pulumi.calls"))}, JSON.stringify(args) + "\\n");`,
             "const is = (...words) => words.every((w, i) => args[i] === w);",
+            `const configFile = ${JSON.stringify(configFile(dir))};`,
+            'const readConfig = () => JSON.parse(fs.readFileSync(configFile, "utf8"));',
             "const out = (text) => { process.stdout.write(text); process.exit(0); };",
             'const fail = (message) => { process.stderr.write(message + "\\n"); process.exit(255); };',
             'if (is("version")) out((process.env.FAKE_PULUMI_VERSION || "v3.270.0") + "\\n");',
@@ -79,9 +124,21 @@ export function writeStandInPulumi(dir: string, answers: StandInPulumi = {}): vo
             'if (is("stack", "select")) out("");',
             `if (is("stack", "output")) out(args.includes("--show-secrets") ? ${text(shown)} : ${text(masked)});`,
             `if (is("stack", "history")) out(${text(history)});`,
-            'if (is("config", "set")) out("");',
-            'if (is("config")) out("{}");',
+            // The value is the one word after "--"; a secret is stored as such, and masked as the CLI masks it below.
+            'if (is("config", "set") && args.includes("--")) {',
+            "    const config = readConfig();",
+            '    config[args[2]] = { value: args[args.indexOf("--") + 1], secret: args.includes("--secret") };',
+            "    fs.writeFileSync(configFile, JSON.stringify(config));",
+            '    out("");',
+            "}",
+            'if (is("config") && args.includes("--json") && /^--/.test(args[1])) {',
+            '    const shown = args.includes("--show-secrets");',
+            "    const entries = Object.entries(readConfig());",
+            "    const listed = entries.map(([k, v]) => [k, v.secret && !shown ? { secret: true } : v]);",
+            "    out(JSON.stringify(Object.fromEntries(listed)));",
+            "}",
             'if (is("preview") && process.env.FAKE_PREVIEW_FAIL) fail(process.env.FAKE_PREVIEW_FAIL);',
+            'if (is("up") && process.env.FAKE_UP_FAIL) fail(process.env.FAKE_UP_FAIL);',
             'if (is("up") || is("preview")) out("done\\n");',
             'process.stderr.write("stand-in pulumi: unexpected " + args.join(" ") + "\\n");',
             "process.exit(1);",
@@ -162,6 +219,20 @@ export interface ScriptRun {
     readonly machinePath?: boolean;
 }
 
+/** The node arguments and environment that run `script` as npm runs it, beside the stand-ins of `dir`. */
+function scriptProcess(
+    dir: string,
+    script: string,
+    args: readonly string[],
+    run: Omit<ScriptRun, "stdin">,
+): { argv: string[]; env: NodeJS.ProcessEnv } {
+    const PATH = run.machinePath ? `${dir}${path.delimiter}${process.env.PATH ?? ""}` : standInPath(dir);
+    return {
+        argv: [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", script, ...args],
+        env: { ...process.env, ...run.env, PATH, HOME: dir },
+    };
+}
+
 /**
  * Runs an operator script (`scripts/<name>.ts`) from the repository root as npm runs it, with the stand-ins of `dir`
  * first on PATH and `dir` as HOME, so nothing of this machine's user is read.
@@ -172,13 +243,39 @@ export function runScript(
     args: readonly string[],
     run: ScriptRun = {},
 ): SpawnSyncReturns<string> {
-    const PATH = run.machinePath ? `${dir}${path.delimiter}${process.env.PATH ?? ""}` : standInPath(dir);
+    const { argv, env } = scriptProcess(dir, script, args, run);
     const io = typeof run.stdin === "string" ? { input: run.stdin } : run.stdin ? { stdio: run.stdin } : {};
-    return spawnSync(
-        process.execPath,
-        [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", script, ...args],
-        { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...run.env, PATH, HOME: dir }, timeout: 100_000, ...io },
-    );
+    return spawnSync(process.execPath, argv, { cwd: ROOT, encoding: "utf8", env, timeout: 100_000, ...io });
+}
+
+/** How a script run by runScriptAsync ended. */
+export interface ScriptResult {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/**
+ * runScript without blocking this process: for a test whose own server (a webhook receiver on 127.0.0.1) must answer
+ * the script while it runs, which spawnSync would hold up until the script gave up on it. Stdin is an empty pipe.
+ */
+export function runScriptAsync(
+    dir: string,
+    script: string,
+    args: readonly string[],
+    run: Omit<ScriptRun, "stdin"> = {},
+): Promise<ScriptResult> {
+    const { argv, env } = scriptProcess(dir, script, args, run);
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, argv, { cwd: ROOT, env, timeout: 100_000 });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        child.stdin.end();
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
 }
 
 /** What a shell script did beside a stand-in `docker`: its exit, its output, and each call the stand-in received. */

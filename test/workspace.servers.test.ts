@@ -8,9 +8,15 @@
  *   `pulumi` on PATH that records what the Automation API asks it, and a stand-in `docker`).
  * - The pack config follows `freshtrack:environment`, not the stack's name.
  * - Outputs are read without selecting the stack, secrets masked unless they may be shown; a failure is one line.
+ * - A failed update is not a refused one (issue 17, attack pass 2): the module rejects it with the CLI's error, and
+ *   npm run deploy announces it, once, as failed, to the stack's webhook (a receiver on 127.0.0.1 this test starts:
+ *   rung 4, a real server); a refusal is announced to no one. Rollback puts the stack's version back from what the
+ *   stack ran, not from a config it has just changed (the stand-in keeps the config between commands).
  */
 import { expect } from "chai";
 import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import {
@@ -25,7 +31,10 @@ import { ROOT } from "./sourceTree";
 import {
     pulumiCalls,
     runScript,
+    runScriptAsync,
     STAND_IN_SWITCHES,
+    standInConfig,
+    StandInConfigValue,
     StandInPulumi,
     standInPath,
     writeStandInDocker,
@@ -44,6 +53,38 @@ const WORKSPACE_STACK: StandInPulumi = {
     outputs: { publicAddress: "203.0.113.10" },
     secretOutputs: { adminPassword: "hunter2" },
 };
+
+/**
+ * A stack whose config names one announcement destination, a webhook: alerts.webhook true and the URL as the secret
+ * freshtrack:alertWebhookUrl (components/config/operations.ts:41-43), which scripts/lib/destinations.ts reads from
+ * `pulumi config --show-secrets --json`. The object key is listed as the CLI lists one, its JSON as the value.
+ */
+function webhookConfig(url: string): Record<string, StandInConfigValue> {
+    const alerts = { webhook: true };
+    return {
+        "freshtrack:alerts": { value: JSON.stringify(alerts), objectValue: alerts, secret: false },
+        "freshtrack:alertWebhookUrl": { value: url, secret: true },
+    };
+}
+
+/** A webhook receiver on 127.0.0.1 that answers 200 and keeps each request's body as it came. */
+async function webhookReceiver(): Promise<{ url: string; bodies: string[]; close: () => Promise<void> }> {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+            bodies.push(Buffer.concat(chunks).toString());
+            res.end("ok");
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook`,
+        bodies,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+}
 
 /** The values of every `--<flag> <value>` pair in one command line. */
 function flagValues(call: readonly string[], flag: string): string[] {
@@ -144,6 +185,22 @@ describe("scripts/lib/workspace.ts against a stand-in pulumi CLI (rung 4)", func
         ]);
     });
 
+    // Attack #28: with the update inside the try that wraps the preview, a failed update became a PreviewRefused, and
+    // deploy said "nothing was changed" after an update that may have changed half the stack.
+    it("a failed update (its preview passed) rejects with the CLI's error, not a PreviewRefused", async () => {
+        const stack = await selectStack("dev");
+        process.env.FAKE_UP_FAIL = "error: update failed: the backend container did not become healthy";
+        const failure = await stack.up().then(
+            () => undefined,
+            (err: unknown) => err,
+        );
+        expect(failure).to.be.instanceOf(Error).and.not.to.be.instanceOf(PreviewRefused);
+        expect((failure as Error).name).to.equal("CommandError");
+        expect((failure as Error).message).to.contain(process.env.FAKE_UP_FAIL);
+        const runs = pulumiCalls(dir).filter((c) => c[0] === "up" || c[0] === "preview");
+        expect(runs.map((c) => c[0])).to.deep.equal(["preview", "up"]);
+    });
+
     it("a CLI older than 3.186 (object-typed config keys) is refused with the version it found, before any command", async () => {
         process.env.FAKE_PULUMI_VERSION = "v3.185.2";
         const failure = await selectStack("prod").catch((err: unknown) => err);
@@ -193,10 +250,14 @@ describe("npm run rollback runs its update with the policy pack, as deploy does 
         expect(calls[setAt]).to.include("freshtrack:appVersion").and.include("1.4.1");
         expect(flagValues(calls[upAt]!, "policy-pack")).to.deep.equal([POLICY_DIR]);
         expect(flagValues(calls[upAt]!, "policy-pack-config")).to.deep.equal([packConfig("development")]);
+        // The stand-in keeps the config between commands: the stack is left at the version it was rolled back to.
+        expect(standInConfig(dir)["freshtrack:appVersion"]).to.deep.equal({ value: "1.4.1", secret: false });
     });
 
     // Issue 17 review: a refused preview changed nothing, so the stack file must not keep naming the version that
-    // was refused (the next npm run deploy would ship it), and the message says nothing was rolled back.
+    // was refused (the next npm run deploy would ship it), and the message says nothing was rolled back. Attack #12:
+    // the version put back must be the one read before the refused one was set; a config read afterwards names the
+    // refused version (the stand-in's config is kept between commands, as the stack file is).
     it("puts the stack file's version back when the update's preview refuses it, and says nothing was rolled back", () => {
         const refusal = "error: preview failed: 1 mandatory policy violation (stack-memory-budget)";
         const result = runScript(dir, "scripts/rollback.ts", ["dev", "--yes"], { env: { FAKE_PREVIEW_FAIL: refusal } });
@@ -212,31 +273,69 @@ describe("npm run rollback runs its update with the policy pack, as deploy does 
         ).to.equal(true);
         expect(versions).to.deep.equal(["1.4.1", "1.4.2"]);
         expect(calls.some((c) => c[0] === "up")).to.equal(false);
+        expect(standInConfig(dir)["freshtrack:appVersion"]).to.deep.equal({ value: "1.4.2", secret: false });
     });
 });
 
-describe("npm run deploy when the update's preview refuses it (rung 4: the real script, a stand-in pulumi)", function () {
+/**
+ * npm run deploy against a stand-in pulumi whose stack announces to a webhook, and that webhook's receiver, a real
+ * HTTP server on 127.0.0.1 started here (rung 4). The script runs without blocking this process, so the receiver
+ * answers while it runs; when it has exited, every POST it made has been received.
+ */
+describe("npm run deploy announces a failed update, never a refused one (rung 4: the real script, a real receiver)", function () {
     this.timeout(120_000);
+    let dir: string;
+    let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
+    beforeEach(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-deploy-"));
+        receiver = await webhookReceiver();
+        writeStandInPulumi(dir, { ...WORKSPACE_STACK, config: webhookConfig(receiver.url) });
+    });
+    afterEach(async () => {
+        await receiver.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
 
-    it("says nothing was changed, announces nothing and exits 1, without running the update", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-deploy-"));
-        try {
-            writeStandInPulumi(dir, WORKSPACE_STACK);
-            const refusal = "error: preview failed: 1 mandatory policy violation (stack-memory-budget)";
-            const result = runScript(dir, "scripts/deploy.ts", ["dev", "--no-auto-replace"], {
-                env: { FAKE_PREVIEW_FAIL: refusal },
-            });
-            expect(result.status).to.equal(1);
-            expect(withoutStandInArtefact(result.stderr).trim()).to.equal(
-                `deploy: the preview of 'dev' refused the update, so nothing was changed: ${refusal}; see the output ` +
-                    "above and docs/troubleshooting.md",
-            );
-            const calls = pulumiCalls(dir);
-            expect(calls.some((c) => c[0] === "up")).to.equal(false);
-            // The failure announcement reads the destinations from the stack's config; a refusal never gets there.
-            expect(calls.filter((c) => c[0] === "config").map((c) => c.join(" "))).to.deep.equal([]);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+    // Attacks #26 (the announcement deleted) and #28 (a failed update taken for a refusal, announced to no one).
+    it("a failed update: exits 1, says the update failed, and POSTs one 'failed' announcement to the webhook", async () => {
+        const failure = "error: update failed: the backend container did not become healthy";
+        const result = await runScriptAsync(dir, "scripts/deploy.ts", ["dev", "--no-auto-replace"], {
+            env: { FAKE_UP_FAIL: failure },
+        });
+        expect(result.status, result.stderr).to.equal(1);
+        expect(withoutStandInArtefact(result.stderr).trim().split("\n")).to.deep.equal([
+            "deploy: failure announcement to webhook: sent",
+            "deploy: the update of 'dev' failed; see the output above and docs/troubleshooting.md",
+        ]);
+        expect(receiver.bodies).to.have.length(1);
+        const announced = JSON.parse(receiver.bodies[0]!) as Record<string, unknown>;
+        expect(announced).to.deep.include({
+            kind: "update",
+            result: "failed",
+            stack: "dev",
+            version: "1.4.2",
+            previousVersion: "1.4.2",
+        });
+        expect(announced.detail, "the CLI's own error line, without the Automation API's wrapping").to.equal(failure);
+        expect(
+            pulumiCalls(dir)
+                .filter((c) => c[0] === "up" || c[0] === "preview")
+                .map((c) => c[0]),
+        ).to.deep.equal(["preview", "up"]);
+    });
+
+    // Attack #13: a refusal announced as "failed". The stack names a destination, so an announcement would be seen.
+    it("a refused preview: says nothing was changed, exits 1, runs no update and POSTs nothing", async () => {
+        const refusal = "error: preview failed: 1 mandatory policy violation (stack-memory-budget)";
+        const result = await runScriptAsync(dir, "scripts/deploy.ts", ["dev", "--no-auto-replace"], {
+            env: { FAKE_PREVIEW_FAIL: refusal },
+        });
+        expect(result.status).to.equal(1);
+        expect(withoutStandInArtefact(result.stderr).trim()).to.equal(
+            `deploy: the preview of 'dev' refused the update, so nothing was changed: ${refusal}; see the output ` +
+                "above and docs/troubleshooting.md",
+        );
+        expect(pulumiCalls(dir).some((c) => c[0] === "up")).to.equal(false);
+        expect(receiver.bodies).to.deep.equal([]);
     });
 });

@@ -98,7 +98,7 @@ export class StackReadError extends Error {
  * The CLI's own reason, from an error the Automation API raised: its "error: ..." line when the message has one (a
  * CommandError's message carries the CLI's stderr), else the first line.
  */
-function cliReason(err: unknown): string {
+export function cliReason(err: unknown): string {
     const message = err instanceof Error ? err.message : String(err);
     const said = /^\s*(?:stderr:\s*)?(error: .*\S)\s*$/m.exec(message)?.[1];
     return said ?? pulumiFailure(err);
