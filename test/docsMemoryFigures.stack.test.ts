@@ -8,8 +8,13 @@
  *   be the figures of the stack the text names last before it in the same section, on the droplet size the line
  *   names, if it names one.
  * - Each figure stated in prose is a claim below, with the sentence it stands in and what it must be, computed here.
- * - Every MB and GB figure of README.md and docs/ must be one of those, or be listed as no figure of a stack's memory
- *   (a tmpfs size, log rotation): a new figure cannot slip in unchecked.
+ * - Every memory figure of README.md, docs/ and the stack files' comments must be one of those, or be listed as no
+ *   figure of a stack's memory (a tmpfs size, log rotation, a disk): a new figure cannot slip in unchecked.
+ *
+ * Attack pass 2 found figures in forms the finder did not read: a table column headed "(MB)" with bare numbers,
+ * "2,900 megabytes", "5,000-MB", MiB and GiB, and the comments of the stack files (Pulumi.prod.yaml says prod peaks
+ * at "about 3.4 GB" and would have "a 3,481 MB budget" on the 4 GB size). Those forms are read now, and each stack
+ * file's comments are a page of their own.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -17,38 +22,89 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { DROPLET_SIZES, DropletSize } from "../components/host/dropletSizes";
 import { TYPES } from "../policy/lib";
+import { backupsAndMonitoring } from "../policy/rules/stack";
 import { MemoryFigures, memoryFigures, MemorySettings, StackResource } from "../policy/memoryFigures";
-import { memorySettingsOf, packEnvironmentOf } from "../scripts/lib/policyRun";
-import { shippedStacks } from "../scripts/lib/stackFiles";
+import { memorySettingsOf, packEnvironmentOf, readEnvironmentPackConfig, settingsFor } from "../scripts/lib/policyRun";
+import { loadStackSettings, shippedStacks } from "../scripts/lib/stackFiles";
 import { lines } from "./docsCheck/markdown";
 import { variantResources } from "./variantRuns";
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** README.md and every page under docs/. */
+/** README.md, every page under docs/, and the stack files (Pulumi.yaml, each Pulumi.<stack>.yaml): their comments. */
 function pages(): string[] {
     const docs = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"));
-    return ["README.md", ...docs.map((f) => `docs/${f}`)];
+    const stackFiles = fs.readdirSync(ROOT).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f));
+    return ["README.md", ...docs.map((f) => `docs/${f}`), ...stackFiles.sort()];
 }
 
-/** The figures of each shipped stack, and of one on another droplet size or host. */
+/**
+ * The comments of a YAML file, each where it stands: every other character a space (line breaks kept, so offsets and
+ * line numbers are the file's), and the `#` too, so a sentence wrapped over comment lines reads as one. A `#` starts a
+ * comment at the start of a line or after white space, outside quotes (YAML 1.2.2, 6.6 Comments; the yaml package
+ * the stack files are read with refuses a `#` right after a token: yaml 2.9.1 dist/compose/resolve-props.js:46).
+ */
+function yamlComments(text: string): string {
+    return text
+        .split("\n")
+        .map((line) => {
+            let quote: string | undefined;
+            for (let i = 0; i < line.length; i++) {
+                const c = line[i]!;
+                if (quote !== undefined) {
+                    if (c === quote) quote = undefined;
+                } else if (c === '"' || c === "'") quote = c;
+                else if (c === "#" && (i === 0 || /\s/.test(line[i - 1]!)))
+                    return " ".repeat(i + 1) + line.slice(i + 1);
+            }
+            return " ".repeat(line.length);
+        })
+        .join("\n");
+}
+
+/** A page's text as the figures are read from it: a stack file's comments, a Markdown page whole. */
+function pageText(page: string): string {
+    const text = fs.readFileSync(path.join(ROOT, page), "utf8");
+    return page.endsWith(".yaml") ? yamlComments(text) : text;
+}
+
+/**
+ * The figures of each shipped stack, and of one on another droplet size or host; `asRequired` takes the stack as its
+ * environment's pack requires it to deploy (requiredVariant), where the shipped file is short of that.
+ */
 interface StackFigures {
-    of(stack: string, change?: { size?: DropletSize; hostMemoryMb?: number }): MemoryFigures;
+    of(stack: string, change?: { size?: DropletSize; hostMemoryMb?: number; asRequired?: boolean }): MemoryFigures;
     settings(stack: string): MemorySettings;
+}
+
+/**
+ * The variant of test/urnVariants.ts a stack deploys as, where the shipped file lacks what its environment's pack
+ * requires: an offsite copy of the block volume, which stack-backups-and-monitoring requires with `required` unless
+ * `offsiteForVolumes` is false (policy/rules/stack.ts), and which the walkthrough's step 4 adds to prod.
+ */
+function requiredVariant(stack: string): string {
+    const { config } = settingsFor(backupsAndMonitoring, readEnvironmentPackConfig(packEnvironmentOf(stack)));
+    const backup = JSON.parse(loadStackSettings(stack).config["freshtrack:backup"] ?? "{}") as { offsite?: unknown };
+    const offsiteMissing = config.required === true && config.offsiteForVolumes !== false && !backup.offsite;
+    return offsiteMissing ? `${stack} with an offsite copy` : stack;
 }
 
 async function stackFigures(): Promise<StackFigures> {
     const resources = new Map<string, StackResource[]>();
-    for (const stack of shippedStacks())
+    const variants = shippedStacks().flatMap((stack) => [...new Set([stack, requiredVariant(stack)])]);
+    for (const variant of variants)
         resources.set(
-            stack,
-            (await variantResources(stack)).map((r) => ({ type: r.type, props: r.inputs as Record<string, unknown> })),
+            variant,
+            (await variantResources(variant)).map((r) => ({
+                type: r.type,
+                props: r.inputs as Record<string, unknown>,
+            })),
         );
     const settings = (stack: string) => memorySettingsOf(packEnvironmentOf(stack));
     return {
         settings,
-        of(stack, change = {}) {
-            const own = resources.get(stack);
+        of(stack, { asRequired, ...change } = {}) {
+            const own = resources.get(asRequired ? requiredVariant(stack) : stack);
             if (own === undefined) throw new Error(`'${stack}' is not a shipped stack`);
             const resized = own.map((r) =>
                 change.size !== undefined && r.type === TYPES.droplet
@@ -69,6 +125,9 @@ const memoryOf = (size: string) => DROPLET_SIZES[size as DropletSize]?.memoryMb;
 /** A sentence as a pattern: each space stands for any run of white space, as the text may wrap there. */
 const sentence = (...parts: string[]) => new RegExp(parts.join(" ").replace(/ /g, String.raw`\s+`));
 const percent = (headroom: number) => String(Math.round(headroom * 100));
+/** What share of the budget stays free, as a sentence says it: "half" when it rounds to half, else the percent. */
+const shareOf = (f: MemoryFigures) =>
+    Math.round((f.freeMb! / f.budgetMb!) * 10) === 5 ? "half" : `${Math.round((f.freeMb! / f.budgetMb!) * 100)} %`;
 
 /**
  * A figure the docs state in prose: the sentence it stands in, with the figures as named groups (it must be found
@@ -174,6 +233,29 @@ const CLAIMS: readonly Claim[] = [
         },
     })),
     {
+        // The comment on prod's droplet size: the size's memory, prod's peak as its pack requires it (with the offsite
+        // copy), and the budget of the 4 GB size it left, which staging keeps (prod's pack on that size).
+        what: "the size's memory, prod's peak, the budget on the 4 GB size",
+        page: "Pulumi.prod.yaml",
+        says: sentence(
+            String.raw`(?<hostGb>\d+) GB: the containers' limits reach about (?<peakGb>[\d.]+) GB at the peak of an update,`,
+            String.raw`so on (?<size>[\w-]+) \(a (?<budget>[\d,]+) MB budget\)`,
+        ),
+        expected: (said, f) => ({
+            hostGb: String(f.of("prod").hostMb! / 1024),
+            peakGb: (f.of("prod", { asRequired: true }).peakMb / 1024).toFixed(1),
+            size: f.of("staging").hostLabel,
+            budget: written(f.of("prod", { size: said.size as DropletSize }).budgetMb!),
+        }),
+    },
+    {
+        // With the offsite copy its pack requires, prod leaves 3,475 of 6,963 MB free (49.9 %): "about half".
+        what: "the share of prod's budget that stays free, with the offsite copy its pack requires",
+        page: "Pulumi.prod.yaml",
+        says: sentence(String.raw`Here about (?<share>[\w ]+?) the budget stays free`),
+        expected: (_said, f) => ({ share: shareOf(f.of("prod", { asRequired: true })) }),
+    },
+    {
         what: "the headroom of the resize table",
         page: "docs/troubleshooting.md",
         says: /\| its memory, and the budget at (?<headroom>\d+) % headroom \|/,
@@ -218,6 +300,27 @@ const NOT_STACK_MEMORY: ReadonlyArray<{ page: string; says: RegExp; why: string 
         says: /standby nodes on plans with at least 2 GB of memory/,
         why: "DigitalOcean's rule for managed database standby nodes",
     },
+    // Disk, in GiB as DigitalOcean prices it: the block volume and the Spaces allowance.
+    {
+        page: "docs/choosing-a-target.md",
+        says: /from \$13 \(smallest droplet with a 10 GiB volume\)/,
+        why: "the smallest block volume, a disk",
+    },
+    {
+        page: "docs/choosing-a-target.md",
+        says: /`s-1vcpu-2gb` with a 10 GiB volume/,
+        why: "the smallest block volume, a disk",
+    },
+    {
+        page: "docs/choosing-a-target.md",
+        says: /\$5 for up to 250 GiB stored/,
+        why: "the storage a Spaces subscription includes",
+    },
+    {
+        page: "docs/choosing-a-target.md",
+        says: /\| block volume \| 30 GiB: \$3\.00 \| 100 GiB: \$10\.00 \|/,
+        why: "the shipped stacks' block volumes (volumeSizeGb), priced and checked by test/choosingTotals.test.ts",
+    },
 ];
 
 /** A memory line as plan, policy and bench print it (policy/memoryFigures.ts, memoryLine), or a quote of one. */
@@ -243,8 +346,10 @@ function memoryLines(md: string): MemoryLine[] {
         const rest = md.slice(start, start + 300).split(/\n[ \t]*\n|steady\s/)[0]!;
         const budget = /of\s+a\s+([\d,]+)\s+MB\s+budget/.exec(rest);
         const size = /[\d,]+\s+MB\s+(s-[\w-]+)\s+less/.exec(rest);
-        const free = /([\d,]+)\s+MB\s+(free|OVER)\s+\((\d+)\s+%\)/.exec(rest);
-        const sign = free?.[2] === "OVER" ? -1 : 1;
+        // `N MB free (P %)`, and over the budget `N MB OVER the budget (the peak is P % of it)` (memoryLine), whose
+        // percent is the peak's, not what is free; an older quote may still read `N MB OVER (P %)`.
+        const free = /([\d,]+)\s+MB\s+(?:(free|OVER)\s+\((\d+)\s+%\)|(OVER)\s+the\s+budget)/.exec(rest);
+        const sign = free?.[2] === "OVER" || free?.[4] === "OVER" ? -1 : 1;
         const ends = [budget, size, free].map((x) => (x ? x.index + x[0].length : 0));
         out.push({
             index: m.index,
@@ -254,7 +359,7 @@ function memoryLines(md: string): MemoryLine[] {
                 peak: num(m[2]!),
                 budget: budget ? num(budget[1]!) : undefined,
                 free: free ? sign * num(free[1]!) : undefined,
-                freePercent: free ? sign * Number(free[3]) : undefined,
+                freePercent: free?.[3] !== undefined ? sign * Number(free[3]) : undefined,
             },
             ...(size ? { size: size[1]! } : {}),
         });
@@ -313,12 +418,74 @@ function memoryLineProblems(md: string, page: string, f: StackFigures): string[]
     return problems;
 }
 
-/** Every MB and GB figure of a page, with where it is. */
+/** A unit of memory: MB, GB, MiB, GiB in any case, and the words (`megabytes`, `gibibyte`). */
+const UNIT = String.raw`(?:[mg]i?b|megabytes?|gigabytes?|mebibytes?|gibibytes?)(?![\w-])`;
+/**
+ * A figure with its unit: `3,481 MB`, `3.4 GB`, `4GB`, `5,000-MB`, `2,900 megabytes`, `512 MiB` (a space, a no-break
+ * space or a hyphen between). Not a size's slug (`s-2vcpu-4gb`): a figure right after a word or a hyphen is none.
+ */
+const FIGURE_WITH_UNIT = new RegExp(String.raw`(?<![\w.,-])\d[\d,]*(?:\.\d+)?[ \u00a0-]?${UNIT}`, "gi");
+/** A bare number, as a table column whose header names the unit holds them (`| postgres | 1,024 |`). */
+const BARE_NUMBER = /(?<![\w.,$-])\d[\d,]*(?:\.\d+)?(?![\w%$])/g;
+
+/** The cells of a table row, each with where it starts in the row; a `|` in a code span or escaped divides none. */
+function tableCells(row: string): Array<{ start: number; text: string }> {
+    const cells: Array<{ start: number; text: string }> = [];
+    let start = 0;
+    let inCode = false;
+    for (let i = 0; i <= row.length; i++) {
+        const c = row[i];
+        if (c === "`") inCode = !inCode;
+        if (i === row.length || (c === "|" && !inCode && row[i - 1] !== "\\")) {
+            cells.push({ start, text: row.slice(start, i) });
+            start = i + 1;
+        }
+    }
+    // The pipes at either end of a row bound no cell.
+    if (/^\s*\|/.test(row)) cells.shift();
+    if (/\|\s*$/.test(row)) cells.pop();
+    return cells;
+}
+
+/** Every number in a column of a Markdown table whose header names a unit of memory (`limit (MB)`, `in GiB`). */
+function columnFigures(md: string): Array<{ index: number; text: string }> {
+    const out: Array<{ index: number; text: string }> = [];
+    const all = lines(md);
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const l of all) {
+        offsets.push(offset);
+        offset += l.text.length + 1;
+    }
+    const delimiter = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+    for (let i = 0; i + 1 < all.length; i++) {
+        const header = all[i]!;
+        if (header.fenced || !header.text.includes("|") || !delimiter.test(all[i + 1]!.text)) continue;
+        const headers = tableCells(header.text).map((cell) => cell.text.trim());
+        const unitColumns = headers
+            .map((cell, column) => (new RegExp(String.raw`(?<![\w-])${UNIT}`, "i").test(cell) ? column : -1))
+            .filter((column) => column >= 0);
+        for (let r = i + 2; r < all.length && !all[r]!.fenced && all[r]!.text.includes("|"); r++) {
+            const cells = tableCells(all[r]!.text);
+            for (const column of unitColumns) {
+                const cell = cells[column];
+                if (cell === undefined) continue;
+                for (const m of cell.text.matchAll(BARE_NUMBER))
+                    out.push({
+                        index: offsets[r]! + cell.start + m.index,
+                        text: `${m[0]} (in the column '${headers[column]}')`,
+                    });
+            }
+        }
+    }
+    return out;
+}
+
+/** Every memory figure of a page, with where it is: each with its unit, and each number of a column of them. */
 function figuresIn(md: string): Array<{ index: number; text: string }> {
-    return [...md.matchAll(/(?<![\w.,])\d[\d,]*(?:\.\d+)?\s?(?:MB|GB)\b/g)].map((m) => ({
-        index: m.index,
-        text: m[0],
-    }));
+    const withUnit = [...md.matchAll(FIGURE_WITH_UNIT)].map((m) => ({ index: m.index, text: m[0] }));
+    const inColumns = columnFigures(md).filter((c) => !withUnit.some((w) => w.index === c.index));
+    return [...withUnit, ...inColumns].sort((a, b) => a.index - b.index);
 }
 
 /** The spans of a page its claims, its memory lines and the list of other figures account for. */
@@ -341,7 +508,7 @@ describe("docs: every memory figure is the shipped stacks' own, from policy/memo
 
     for (const claim of CLAIMS)
         it(`${claim.page}: ${claim.what}`, () => {
-            const md = fs.readFileSync(path.join(ROOT, claim.page), "utf8");
+            const md = pageText(claim.page);
             const found = [...md.matchAll(new RegExp(claim.says.source, "g"))];
             expect(found, `the sentence of this claim, once in ${claim.page}`).to.have.length(1);
             const said = { ...found[0]!.groups! };
@@ -350,22 +517,21 @@ describe("docs: every memory figure is the shipped stacks' own, from policy/memo
         });
 
     it("every memory line a page quotes is the figures of the stack it names", () => {
-        const problems = pages().flatMap((p) => memoryLineProblems(fs.readFileSync(path.join(ROOT, p), "utf8"), p, f));
+        const problems = pages().flatMap((p) => memoryLineProblems(pageText(p), p, f));
         expect(problems, problems.join("\n")).to.deep.equal([]);
     });
 
-    it("every MB and GB figure in README.md and docs/ is a memory line, a claim above, or listed as no stack's", () => {
+    it("every memory figure of README.md, docs/ and the stack files' comments is a memory line, a claim, or listed as no stack's", () => {
         const unaccounted: string[] = [];
         for (const page of pages()) {
-            const md = fs.readFileSync(path.join(ROOT, page), "utf8");
+            const md = pageText(page);
             const spans = accountedSpans(md, page);
             for (const figure of figuresIn(md))
                 if (!spans.some(([from, to]) => figure.index >= from && figure.index < to))
                     unaccounted.push(`${page}:${md.slice(0, figure.index).split("\n").length}: ${figure.text}`);
         }
         expect(unaccounted).to.deep.equal([]);
-        for (const other of NOT_STACK_MEMORY)
-            expect(fs.readFileSync(path.join(ROOT, other.page), "utf8"), other.why).to.match(other.says);
+        for (const other of NOT_STACK_MEMORY) expect(pageText(other.page), other.why).to.match(other.says);
     });
 
     describe("the memory line reader (crafted pages)", () => {
@@ -397,19 +563,69 @@ describe("docs: every memory figure is the shipped stacks' own, from policy/memo
             expect(memoryLineProblems(wrongStack, "fake.md", f)).to.deep.equal([
                 `fake.md:2: staging: free ${prod.freeMb} MB, computed ${staging.freeMb} MB; freePercent ${prod.freePercent} %, computed ${staging.freePercent} %`,
             ]);
+            // Over the budget, as memoryLine prints it now: what is OVER is read as less than nothing free.
+            const on4gb = f.of("prod", { size: "s-2vcpu-4gb" });
+            const over =
+                `## prod\nsteady ${on4gb.steadyMb} MB, peak ${on4gb.peakMb} MB (during an update) of a ${on4gb.budgetMb} MB ` +
+                "budget (4096 MB s-2vcpu-4gb less 15 % headroom): 7 MB OVER the budget (the peak is 100.2 % of it)";
+            expect(memoryLineProblems(over, "fake.md", f)).to.deep.equal([
+                `fake.md:2: prod on s-2vcpu-4gb: free -7 MB, computed ${on4gb.freeMb} MB`,
+            ]);
             // The stack named in an earlier section does not count.
             expect(memoryLineProblems("## prod\n\n## Other\nsteady 1 MB, peak 2 MB", "fake.md", f)).to.deep.equal([
                 "fake.md:4: a memory line, and no shipped stack named before it in its section",
             ]);
         });
 
-        it("finds every MB and GB figure, and no GiB", () => {
-            expect(figuresIn("3,481 MB, 3.4 GB, 16 MB tmpfs, 10 GiB volume, 4GB").map((x) => x.text)).to.deep.equal([
+        it("finds every figure with a unit of memory, in every form, and no size's slug", () => {
+            const text =
+                "3,481 MB, 3.4 GB, 16 MB tmpfs, 10 GiB volume, 4GB, 2,900 megabytes, a 5,000-MB host, 512 MiB, " +
+                "1 gigabyte, a 4gb host, 2\u00a0GB; not s-2vcpu-4gb, db-s-1vcpu-2gb, 30 % or 8 vCPUs";
+            expect(figuresIn(text).map((x) => x.text)).to.deep.equal([
                 "3,481 MB",
                 "3.4 GB",
                 "16 MB",
+                "10 GiB",
                 "4GB",
+                "2,900 megabytes",
+                "5,000-MB",
+                "512 MiB",
+                "1 gigabyte",
+                "4gb",
+                "2\u00a0GB",
             ]);
+        });
+
+        it("finds the bare numbers of a table column headed with a unit, and only those (crafted table)", () => {
+            const table = [
+                "| service | limit (MB) | cpus | peak in GiB |",
+                "|---|--:|---|---|",
+                "| `postgres` | 1,024 | 1.5 | 1.2 |",
+                "| caddy \\| edge | 128 | 0.5 | n/a |",
+                "",
+                "| size | price |",
+                "|---|---|",
+                "| `s-2vcpu-4gb` | $24 |",
+            ].join("\n");
+            expect(figuresIn(table).map((x) => x.text)).to.deep.equal([
+                "1,024 (in the column 'limit (MB)')",
+                "1.2 (in the column 'peak in GiB')",
+                "128 (in the column 'limit (MB)')",
+            ]);
+        });
+
+        it("reads a stack file's comments, where they stand, and nothing else of it", () => {
+            const yaml = ["# 8 GB: the limits", "  size: s-4vcpu-8gb # about", '  x: "a # 3 GB"', "  y: 2 GB"].join(
+                "\n",
+            );
+            const comments = yamlComments(yaml);
+            expect(comments.split("\n")).to.deep.equal([
+                "  8 GB: the limits",
+                `${" ".repeat("  size: s-4vcpu-8gb #".length)} about`,
+                " ".repeat('  x: "a # 3 GB"'.length),
+                " ".repeat("  y: 2 GB".length),
+            ]);
+            expect(figuresIn(comments).map((x) => x.text)).to.deep.equal(["8 GB"]);
         });
     });
 });

@@ -3,8 +3,8 @@
  * 3 and its attack pass. The docs' npm commands parse with their scripts' specs (test/docsCommands.test.ts); so must
  * those the code itself tells the operator to run: in help texts and examples, errors, warnings and hints. Every
  * string of the program, the operator code, the scripts and the policy pack is read (a `+` chain of strings as one
- * text, `${...}` as a placeholder), and each `npm run <script> ...` (or `npm test ...`) in it must name a script of
- * package.json and parse with that script's spec.
+ * text, `${...}` as a placeholder, `${npmCommand("plan")}` as the command it spells), and each `npm run <script> ...`
+ * (or `npm test ...`) in it must name a script of package.json and parse with that script's spec.
  *
  * Where a command ends: a code span (`` `npm run plan -- prod` ``), or a text that starts with npm (an example's
  * `command`), is a whole command, as in the docs. In running
@@ -17,15 +17,33 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { CommandLineSpec, npmScriptArgs } from "../scripts/lib/commandLine";
+import { CommandLineSpec, npmCommand, npmScriptArgs } from "../scripts/lib/commandLine";
 import { shippedStacks } from "../scripts/lib/stackFiles";
 import { npmCommandProblem, ROOT, SCRIPTS, specOf } from "./scriptSpecs";
 import { rootsOf, sourceFiles } from "./sourceTree";
 
 type SpecFor = (script: string) => CommandLineSpec | undefined;
 
-/** A `${...}` of a template, as the placeholder a doc would write for it: `${opts.stack}` is `<opts.stack>`. */
+/**
+ * `npmCommand("<script>")` (scripts/lib/commandLine.ts), the helper that spells a script's command, as the command it
+ * returns for that literal; undefined for any other expression. Issue 17, attack pass 2: `${npmCommand("generate")}
+ * -- --write` read as a placeholder, so its arguments went unchecked.
+ */
+function npmCommandText(expression: ts.Expression): string | undefined {
+    if (!ts.isCallExpression(expression) || expression.arguments.length !== 1) return undefined;
+    const callee = expression.expression;
+    const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : "";
+    const script = expression.arguments[0]!;
+    return name === npmCommand.name && ts.isStringLiteralLike(script) ? npmCommand(script.text) : undefined;
+}
+
+/**
+ * A `${...}` of a template, as the placeholder a doc would write for it: `${opts.stack}` is `<opts.stack>`; a call
+ * of npmCommand with a literal is the command it spells.
+ */
 function placeholderOf(expression: ts.Expression, source: ts.SourceFile): string {
+    const command = npmCommandText(expression);
+    if (command !== undefined) return command;
     const name = expression.getText(source).replace(/[^\w.]/g, "");
     return /^[A-Za-z]/.test(name) ? `<${name}>` : "<value>";
 }
@@ -233,10 +251,31 @@ describe("code: every npm command in the code's own strings parses with its scri
         expect(check(source)).to.deep.equal([
             "1: `npm run deploy -- <stack> --force`: unknown option --force",
             "2: `npm run bench -- --runs 0 <stack>`: --runs = 0: expected a whole number from 1 to 100",
-            "3: `npm run verify -- prd`: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: dev, prod, staging",
+            // The stacks there are, as the message lists them: an operator's own stack files are among them.
+            `3: \`npm run verify -- prd\`: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: ${shippedStacks().join(", ")}`,
             "4: `npm run restore -- prod a.dump b.dump`: unexpected argument 'b.dump'",
             "5: `npm run deploy-all -- prod`: package.json has no script 'deploy-all'",
             "8: `npm run ssh -- prod --all`: unknown option --all",
+        ]);
+    });
+
+    // Issue 17, attack pass 2: a command spelt by the helper, `${npmCommand("generate")} -- --write`, read as a
+    // placeholder, so its unknown option passed.
+    it('reads npmCommand("<script>") as the command it spells, in a template and in a + chain (crafted source)', () => {
+        const source = [
+            'hint(`rewrite it: ${npmCommand("generate")} -- --write`);',
+            'hint(npmCommand("generate") + " -- --check --file Pulumi.yaml");',
+            'hint(`then ${commandLine.npmCommand("verify")} -- prd`);',
+            'hint(`${npmCommand("test")} -- --grep x; ${npmCommand(name)} -- --help`);',
+        ].join("\n");
+        expect(sourceTexts("x.ts", source).map((t) => t.text)).to.include.members([
+            "rewrite it: npm run generate -- --write",
+            "npm run generate -- --check --file Pulumi.yaml",
+            "npm test -- --grep x; <npmCommandname> -- --help",
+        ]);
+        expect(check(source)).to.deep.equal([
+            "1: `npm run generate -- --write`: unknown option --write",
+            `3: \`npm run verify -- prd\`: there is no stack 'prd' (no Pulumi.prd.yaml); did you mean prod? Stacks: ${shippedStacks().join(", ")}`,
         ]);
     });
 

@@ -244,6 +244,15 @@ const HEADING_CITATION = new RegExp(
     String.raw`([\w./-]*[\w-]\.md)(?:[,:]${GAP}*|${GAP}+)\(?\\?["“]([^"”\\\n]+(?:\n[ \t]*(?:\*|//)?[ \t]*[^"”\\\n]+)?)\\?["”]`,
     "g",
 );
+/**
+ * The heading first, then its page: `see "Going back a version" in docs/operations.md`, `the "Host access" section
+ * of [operations.md](operations.md#host-access)` (issue 17, attack pass 2: this order was not read).
+ */
+const HEADING_THEN_PAGE = new RegExp(
+    String.raw`\\?["“]([^"”\\\n]+(?:\n[ \t]*(?:\*|//)?[ \t]*[^"”\\\n]+)?)\\?["”]` +
+        String.raw`(?:${GAP}+(?:section|heading))?${GAP}+(?:in|of|on)${GAP}+\[?([\w./-]*[\w-]\.md)\b`,
+    "g",
+);
 /** Unquoted, in parentheses: `(docs/operations.md, Offsite copies)`; a heading in sentence case, up to `)` or `;`. */
 const PARENTHESISED_CITATION = /([\w./-]*[\w-]\.md), ([A-Z][a-z][^()\n;"]*?)(?=[);])/g;
 /** An anchor of a page named outside a Markdown link: `docs/troubleshooting.md#target-down` in a source file. */
@@ -251,8 +260,9 @@ const PAGE_ANCHOR = /([\w./-]*[\w-]\.md)#([\w-]+)/g;
 
 /**
  * Headings cited by name (`docs/operations.md, "How long a preview takes"`, `see troubleshooting.md "Resizing the
- * droplet"`) and, in files other than Markdown, `<page>.md#<anchor>`: the page must exist and have that heading (the
- * heading's GitHub anchor is among the page's), so renaming a heading cannot leave a citation pointing at nothing.
+ * droplet"`, `see "Going back a version" in docs/operations.md`) and, in files other than Markdown,
+ * `<page>.md#<anchor>`: the page must exist and have that heading (the heading's GitHub anchor is among the page's),
+ * so renaming a heading cannot leave a citation pointing at nothing.
  * In Markdown, links with anchors are checkLinks's. `outside` names pages kept outside the repository (not checked).
  */
 export function checkHeadingCitations(
@@ -272,9 +282,17 @@ export function checkHeadingCitations(
         else if (!anchors(page === file ? text : readPage(page)).has(anchor.toLowerCase()))
             problem(`${as}: ${page} has no heading with the anchor #${anchor}`);
     };
-    for (const m of [...text.matchAll(HEADING_CITATION), ...text.matchAll(PARENTHESISED_CITATION)]) {
-        const heading = m[2]!.replace(/\s*\n[ \t]*(?:\*|\/\/)?[ \t]*/g, " ").trim();
-        check(m.index, m[1]!, githubSlug(heading), `${m[1]} "${heading}"`);
+    const citations = [
+        ...[...text.matchAll(HEADING_CITATION), ...text.matchAll(PARENTHESISED_CITATION)].map((m) => ({
+            index: m.index,
+            page: m[1]!,
+            heading: m[2]!,
+        })),
+        ...[...text.matchAll(HEADING_THEN_PAGE)].map((m) => ({ index: m.index, page: m[2]!, heading: m[1]! })),
+    ];
+    for (const c of citations) {
+        const heading = c.heading.replace(/\s*\n[ \t]*(?:\*|\/\/)?[ \t]*/g, " ").trim();
+        check(c.index, c.page, githubSlug(heading), `${c.page} "${heading}"`);
     }
     if (!file.endsWith(".md")) for (const m of text.matchAll(PAGE_ANCHOR)) check(m.index, m[1]!, m[2]!, m[0]);
     return problems;
@@ -312,4 +330,82 @@ export function checkScriptsTable(md: string, file: string, facts: Pick<RepoFact
         if (!rows.has(script))
             problems.push(problem(all[header]!.n, `no row for the npm script '${script}' of package.json`));
     return problems;
+}
+
+/** The page whose numbered headings (`## 4. Describe your environment in ...`) code and docs cite as steps. */
+export const WALKTHROUGH = "docs/walkthrough.md";
+
+/** A page's headings numbered as steps, outside code blocks: `## 4. Describe your environment` as 4 and its text. */
+export function numberedHeadings(md: string): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const l of lines(md)) {
+        const m = !l.fenced && /^\s{0,3}#{1,6}\s+(\d+)[.)]\s+(.*?)\s*#*\s*$/.exec(l.text);
+        if (m && !out.has(Number(m[1]))) out.set(Number(m[1]), m[2]!);
+    }
+    return out;
+}
+
+/** A step of the walkthrough a text cites, with the text around it (its lines joined) to tell citations apart. */
+export interface StepCitation {
+    readonly file: string;
+    readonly line: number;
+    readonly step: number;
+    readonly context: string;
+}
+
+/** Between the words of a step citation: spaces, and a line break with a comment's marker (` * `, `// `, `# `). */
+const STEP_GAP = String.raw`(?:[ \t]|\n[ \t]*(?:\*(?!/)|//|#)?[ \t]*)`;
+/** `step 4`, `steps 3 and 4`, `steps 1 to 3`: the numbers of a step reference, as groups 1 and 2. */
+const STEP_NUMBERS = String.raw`[Ss]teps?${STEP_GAP}+(\d+)(?:${STEP_GAP}+(?:and|to|or)${STEP_GAP}+(\d+))?\b`;
+/**
+ * The walkthrough named, then its step: `docs/walkthrough.md, step 4`, `walkthrough (step 4)`, `the walkthrough's step
+ * 4`, `walkthrough, step\n4`, `[walkthrough.md](walkthrough.md#6-deploy), step 6`.
+ */
+const WALKTHROUGH_THEN_STEP = new RegExp(
+    String.raw`\b[Ww]alkthrough(?:\.md)?(?:\]\([^)\s]*\))?(?:'s)?[,:]?${STEP_GAP}*\(?${STEP_GAP}*` + STEP_NUMBERS,
+    "gd",
+);
+/** The step, then the walkthrough: `step 4 of the walkthrough`. */
+const STEP_THEN_WALKTHROUGH = new RegExp(
+    String.raw`\b${STEP_NUMBERS}${STEP_GAP}+of${STEP_GAP}+(?:the${STEP_GAP}+)?[Ww]alkthrough\b`,
+    "gd",
+);
+/** Any step reference: in the walkthrough itself, `as step 6 shows` is its own step. */
+const ANY_STEP = new RegExp(String.raw`\b${STEP_NUMBERS}`, "gd");
+/** A page named right before a step reference (`[operations.md, ...](operations.md#offsite-copies), steps 1 to 3`). */
+const PAGE_BEFORE = /([\w./-]*[\w-]\.md)(?:#[\w-]*)?\)?[,:]?\s*\(?\s*$/;
+
+/**
+ * Every step of the walkthrough `text` cites (issue 17, attack pass 2: swapping two steps left each "(docs/
+ * walkthrough.md, step 4)" pointing at the wrong one, as only headings cited by name were checked): after the
+ * walkthrough's name, before `of the walkthrough`, and, in the walkthrough itself, any `step N` that follows no other
+ * page's name. Each number of `steps 3 and 4` is a citation of its own.
+ */
+export function walkthroughStepCitations(text: string, file: string): StepCitation[] {
+    const found = new Map<number, StepCitation>();
+    const flat = (from: number, to: number) =>
+        text
+            .slice(Math.max(0, from), to)
+            .replace(/\n[ \t]*(?:\*(?!\/)|\/\/|#)?[ \t]*/g, " ")
+            .replace(/\s+/g, " ");
+    const add = (m: RegExpMatchArray): void => {
+        for (const group of [1, 2]) {
+            const at = m.indices?.[group];
+            if (at === undefined || found.has(at[0])) continue;
+            found.set(at[0], {
+                file,
+                line: text.slice(0, at[0]).split("\n").length,
+                step: Number(m[group]),
+                context: flat(at[0] - 200, at[1] + 100),
+            });
+        }
+    };
+    for (const m of text.matchAll(WALKTHROUGH_THEN_STEP)) add(m);
+    for (const m of text.matchAll(STEP_THEN_WALKTHROUGH)) add(m);
+    if (file === WALKTHROUGH)
+        for (const m of text.matchAll(ANY_STEP)) {
+            const page = PAGE_BEFORE.exec(text.slice(Math.max(0, m.index - 120), m.index))?.[1];
+            if (page === undefined || path.posix.basename(page) === path.posix.basename(WALKTHROUGH)) add(m);
+        }
+    return [...found.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
 }
