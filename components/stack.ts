@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig, placeholderValues } from "./config";
+import { loadStackConfig, placeholderValues, unalertedProductionWarning } from "./config";
 import { createHost } from "./host";
 import { ManagedDatabase } from "./platform/managedDatabase";
 import { edgeHasIpv6, Networks } from "./platform/networks";
@@ -7,7 +7,6 @@ import { GeneratedSecrets } from "./platform/secrets";
 import { appImageSources } from "./services/appImages";
 import { DataVolumes } from "./platform/volumes";
 import { EDGE_PLATFORM, Edge } from "./edge/caddy";
-import { hasAlertDestination } from "./monitoring/alertmanagerConfig";
 import { dockerDataRoot, MONITORING_PLATFORM, MonitoringTier } from "./monitoring/monitoringTier";
 import { Announcement } from "./postDeploy/announcement";
 import { Verification } from "./postDeploy/verification";
@@ -33,13 +32,8 @@ export function deployStack() {
             ].join("\n"),
         );
     }
-    if (cfg.environment === "production" && !hasAlertDestination(cfg.alerts)) {
-        // Not a refusal either: a production stack may be built before its mail relay exists. But nobody would learn of
-        // a failed backup or a full disk, and nothing else says so before the update (issue 17, newcomer pass).
-        void pulumi.log.warn(
-            "freshtrack:alerts names no destination, so this production stack's alerts would reach no one (they only show in Grafana and Alertmanager); set alerts.email, alerts.slack or alerts.webhook (docs/walkthrough.md, step 4)",
-        );
-    }
+    const unalerted = unalertedProductionWarning(cfg);
+    if (unalerted) void pulumi.log.warn(unalerted);
     const host = createHost(cfg);
     const providerOpts = { providers: [host.provider] };
     const networks = new Networks(

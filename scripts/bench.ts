@@ -10,10 +10,8 @@
  * (evaluation time is shown against its budget as information, never counted: it varies with load), 2 usage or
  * failure.
  */
-import { deployStack } from "../components/stack";
-import { benchStack, benchVerdict, renderBench, StackBench } from "./lib/bench";
-import { memorySettingsOf, packEnvironmentOf } from "./lib/policyRun";
-import { loadStackSettings, shippedStacks } from "./lib/stackFiles";
+import { benchVerdict, measureStack, renderBench, StackBench } from "./lib/bench";
+import { shippedStacks } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { describeFailure, runCli } from "./lib/cli";
 
@@ -76,12 +74,9 @@ async function main(argv: string[]): Promise<number> {
     const results: StackBench[] = [];
     try {
         for (const stack of args.stacks) {
+            // measureStack sets the memory settings itself, from the stack's pack config, as the memory test measures.
             results.push(
-                await benchStack(loadStackSettings(stack), deployStack, {
-                    runs: args.runs,
-                    ...memorySettingsOf(packEnvironmentOf(stack)),
-                    progress: (line) => console.error(`bench: ${line}`),
-                }),
+                await measureStack(stack, { runs: args.runs, progress: (line) => console.error(`bench: ${line}`) }),
             );
         }
     } catch (err) {

@@ -48,6 +48,7 @@ const STACK_VALUES = new Set(["stack", "stackName", "namePrefix"]);
  */
 const NAME_WORD_ALLOWED: ReadonlyArray<readonly [file: string, compared: string, why: string]> = [
     ["components/config/targets.ts", "environment", "a production environment's droplet has backups by default"],
+    ["components/config/operations.ts", "cfg.environment", "a production environment's stack is warned without alerts"],
     ["components/edge/caddyfile.ts", "opts.tlsMode", "freshtrack:tls acme-staging is Let's Encrypt's staging CA"],
     ["scripts/lib/bench.ts", "cfg.environment", "the evaluation-time target binds production environments"],
 ];
@@ -60,6 +61,7 @@ const NAME_LITERAL_ALLOWED: ReadonlyArray<readonly [file: string, literal: strin
     ["components/config/schema.ts", "production", `${ENVIRONMENT_VALUE} (ENVIRONMENTS)`],
     ["components/config/schema.ts", "acme-staging", "a value of freshtrack:tlsMode: Let's Encrypt's staging CA"],
     ["components/config/targets.ts", "production", `${ENVIRONMENT_VALUE}: its droplet has backups by default`],
+    ["components/config/operations.ts", "production", `${ENVIRONMENT_VALUE}: it is warned when alerts reach no one`],
     ["components/edge/caddyfile.ts", "acme-staging", "freshtrack:tlsMode's value for Let's Encrypt's staging CA"],
     [
         "components/edge/caddyfile.ts",

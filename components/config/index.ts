@@ -30,6 +30,7 @@ export type { ConfigProblem } from "./problems";
 export { MASKED_SECURE_VALUE } from "./source";
 export type { LocalFiles, RawConfig } from "./source";
 export { parseStackConfig } from "./parse";
+export { hasAlertDestination, unalertedProductionWarning } from "./operations";
 export { placeholderValues } from "./placeholders";
 export { MIN_PULUMI_CLI_VERSION, projectDescription, renderProjectConfig } from "./projectFile";
 export type * from "./types";

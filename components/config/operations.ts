@@ -52,3 +52,18 @@ export function readVerification(src: Source): VerificationSettings {
     const token = src.optionalSecret("verificationIngestToken");
     return { ...settings, e2e: { ...e2e, ...(token ? { token } : {}) } };
 }
+
+/**
+ * The warning for a production stack whose alerts reach no one (no email, Slack or webhook destination), or undefined.
+ * A warning, not a refusal: such a stack may be built before its mail relay exists, but nobody would learn of a failed
+ * backup or a full disk, and nothing else says so before the update (issue 17, second newcomer pass).
+ */
+export function unalertedProductionWarning(cfg: Pick<StackConfig, "environment" | "alerts">): string | undefined {
+    if (cfg.environment !== "production" || hasAlertDestination(cfg.alerts)) return undefined;
+    return "freshtrack:alerts names no destination, so this production stack's alerts would reach no one (they only show in Grafana and Alertmanager); set alerts.email, alerts.slack or alerts.webhook (docs/walkthrough.md, step 4)";
+}
+
+/** Whether any destination is configured: without one, alerts reach no one (Alertmanager's `nowhere` receiver). */
+export function hasAlertDestination(d: { email?: unknown; slack?: unknown; webhook?: unknown }): boolean {
+    return d.email !== undefined || d.slack !== undefined || d.webhook !== undefined;
+}

@@ -5,6 +5,7 @@
  * a webhook URL is written into the file, which is then a secret upload.
  */
 import * as YAML from "yaml";
+import { hasAlertDestination } from "../config";
 
 export interface AlertmanagerDestinations {
     readonly email?: {
@@ -19,11 +20,6 @@ export interface AlertmanagerDestinations {
 }
 
 export const NO_DESTINATION = "nowhere";
-
-/** Whether any destination is configured: without one, alerts reach no one (Alertmanager's `nowhere` receiver). */
-export function hasAlertDestination(d: { email?: unknown; slack?: unknown; webhook?: unknown }): boolean {
-    return d.email !== undefined || d.slack !== undefined || d.webhook !== undefined;
-}
 
 /** Which destinations will receive alerts, in words, for the plan and the deploy summary. */
 export function describeDestinations(d: {

@@ -6,15 +6,16 @@
  * real program under mocks; nothing here is estimated by hand.
  */
 import type { StackConfig } from "../../components/config";
+import { deployStack } from "../../components/stack";
 import { monthlyCost, CostLine } from "../../components/host/dropletSizes";
 import { MemoryFigures, peakWithinBudget } from "../../policy/memoryFigures";
-import { stackMemory } from "./policyRun";
+import { memorySettingsOf, packEnvironmentOf, stackMemory } from "./policyRun";
 import { BlastRadius, blastRadius } from "./blastRadius";
 import { CriticalPath, criticalPath } from "./criticalPath";
 import { MockRun, RegisteredResource, runUnderMocks } from "./mockRun";
 import { readBackModels } from "./readBack/models";
 import { startOrder } from "./planReport";
-import { StackSettings } from "./stackFiles";
+import { loadStackSettings, StackSettings } from "./stackFiles";
 import { Program, TYPICAL_CHANGES, TypicalChange } from "./benchChanges";
 import { round1 } from "./benchReport";
 import { TYPES } from "../../policy/lib";
@@ -264,6 +265,23 @@ export async function benchStack(settings: StackSettings, program: Program, opts
         criticalPath: { ...path, containerWaves: startOrder([...resources]).length },
         targets,
     };
+}
+
+/** What the command line decides about measuring a stack: how often, which changes (all when unset), the progress. */
+export type Measuring = Pick<BenchOptions, "runs" | "changes" | "progress">;
+
+/**
+ * A stack as `npm run bench` measures it, and the one way scripts/bench.ts measures one: its Pulumi.<stack>.yaml, the
+ * program, and the memory settings of the pack config of its environment, the ones `npm run policy` and the pack's
+ * stack-memory-budget rule judge it by, so that the three print one budget (issue 17, friction 4). They are set here
+ * last, so nothing a caller measures with can change them; test/memoryAgreement.stack.test.ts measures through this
+ * very function, so a setting changed here shows there as a budget the plan and the policy do not print.
+ */
+export function measureStack(stack: string, measuring: Measuring): Promise<StackBench> {
+    return benchStack(loadStackSettings(stack), deployStack, {
+        ...measuring,
+        ...memorySettingsOf(packEnvironmentOf(stack)),
+    });
 }
 
 export * from "./benchChanges";

@@ -1,7 +1,7 @@
 /**
  * The plan's overview, the first screen of `npm run plan`: target, domain (and who makes its DNS records), TLS, app,
- * backups, alerts, counts, memory and secrets, one row each (test/planLayout.test.ts pins the rows). The memory row is also npm run policy's summary line.
- * Pure: the stack's config, the registrations and the figures in, text out.
+ * backups, alerts, counts, memory and secrets, one row each (test/planLayout.test.ts pins the rows). The memory row
+ * is also npm run policy's summary line. Pure: the stack's config, the registrations and the figures in, text out.
  */
 import type { StackConfig } from "../../components/config";
 import { describeDestinations } from "../../components/monitoring/alertmanagerConfig";
