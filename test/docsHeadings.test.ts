@@ -53,7 +53,7 @@ function citingFiles(facts: RepoFacts): string[] {
 const STEP_CITATIONS: ReadonlyArray<{ file: string; near: string; heading: string }> = [
     // What a stack file must say is step 4's: the example values, alerts and the offsite copy are set there.
     { file: "components/stack.ts", near: "still has documentation example values", heading: "Pulumi.prod.yaml" },
-    { file: "components/stack.ts", near: "alerts would reach no one", heading: "Pulumi.prod.yaml" },
+    { file: "components/config/operations.ts", near: "alerts would reach no one", heading: "Pulumi.prod.yaml" },
     { file: "scripts/deploy.ts", near: "still has documentation example values", heading: "Pulumi.prod.yaml" },
     {
         file: "policy/rules/stack.ts",
@@ -87,7 +87,7 @@ const STEP_CITATIONS: ReadonlyArray<{ file: string; near: string; heading: strin
     { file: "test/stacks.stack.test.ts", near: "has the operator add one", heading: "Pulumi.prod.yaml" },
     { file: "test/helpers.ts", near: "with an offsite store and its three secrets set", heading: "Pulumi.prod.yaml" },
     { file: "test/choosingTotals.test.ts", near: "the shipped prod file has none yet", heading: "Pulumi.prod.yaml" },
-    { file: "test/docsMemoryFigures.stack.test.ts", near: "`offsiteForVolumes` is false", heading: "Pulumi.prod.yaml" },
+    { file: "test/docsCheck/memoryClaims.ts", near: "`offsiteForVolumes` is false", heading: "Pulumi.prod.yaml" },
     // A crafted text of the npm command reader: a citation all the same.
     { file: "test/npmCommandsInCode.test.ts", near: "then npm run plan -- prod", heading: "plan" },
 ];

@@ -3,6 +3,7 @@
  * monitoring retention, rollback exports, resource limits and credential generations. What each setting accepts is
  * the schema's (./schema.ts, ./nestedFields.ts); these join the settings with the secret keys that go with them.
  */
+import type { Environment } from "./schema";
 import { Source } from "./source";
 import { AlertDestinations, StackConfig, VerificationSettings } from "./types";
 
@@ -58,7 +59,10 @@ export function readVerification(src: Source): VerificationSettings {
  * A warning, not a refusal: such a stack may be built before its mail relay exists, but nobody would learn of a failed
  * backup or a full disk, and nothing else says so before the update (issue 17, second newcomer pass).
  */
-export function unalertedProductionWarning(cfg: Pick<StackConfig, "environment" | "alerts">): string | undefined {
+export function unalertedProductionWarning(cfg: {
+    readonly environment: Environment;
+    readonly alerts: AlertDestinations;
+}): string | undefined {
     if (cfg.environment !== "production" || hasAlertDestination(cfg.alerts)) return undefined;
     return "freshtrack:alerts names no destination, so this production stack's alerts would reach no one (they only show in Grafana and Alertmanager); set alerts.email, alerts.slack or alerts.webhook (docs/walkthrough.md, step 4)";
 }
