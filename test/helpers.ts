@@ -3,6 +3,7 @@
  * scripts/lib/mockRun.ts), so each `it` builds its own program: modules are
  * cached, but `deployStack()` and components are created inside the test.
  */
+import { expect } from "chai";
 import { SERVICE_SPECS } from "../components/catalog";
 import { loadStackConfig, StackConfig } from "../components/config";
 import { MockRun, RegisteredResource, runUnderMocks, SecretValue } from "../scripts/lib/mockRun";
@@ -123,4 +124,14 @@ export function withOffsite(settings: StackSettings): StackSettings {
  */
 export function withoutStandInArtefact(stderr: string): string {
     return stderr.replace(/^warning: \[runtime\] Failed to parse summary event, but preview succeeded\..*\n/m, "");
+}
+
+/** Prod's settings with freshtrack:droplet.dnsZone left out: its DNS is kept at another provider. */
+export function prodWithoutDnsZone(): StackSettings {
+    const settings = loadStackSettings("prod");
+    const droplet = JSON.parse(settings.config["freshtrack:droplet"]!) as Record<string, unknown>;
+    expect(droplet.dnsZone, "the shipped prod has a zone to leave out").to.be.a("string");
+    delete droplet.dnsZone;
+    settings.config["freshtrack:droplet"] = JSON.stringify(droplet);
+    return settings;
 }

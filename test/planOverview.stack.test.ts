@@ -15,9 +15,9 @@ import { expect } from "chai";
 import type { StackConfig } from "../components/config";
 import { PUBLIC_IMAGES } from "../components/images";
 import { RegisteredResource } from "../scripts/lib/mockRun";
-import { memorySettingsOf, stackMemory } from "../scripts/lib/policyRun";
-import { planText, renderPlan } from "../scripts/lib/planReport";
-import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
+import { planOf, planText } from "../scripts/lib/planReport";
+import type { StackSettings } from "../scripts/lib/stackFiles";
+import { prodWithoutDnsZone } from "./helpers";
 import { URN_VARIANTS } from "./urnVariants";
 import { sharedRun } from "./variantRuns";
 
@@ -39,26 +39,7 @@ interface Planned {
  */
 async function planned(settings: StackSettings): Promise<Planned> {
     const run = await sharedRun(settings);
-    const cfg = run.result.cfg;
-    const plan = renderPlan({
-        cfg,
-        resources: run.resources,
-        maskedKeys: settings.secretKeys,
-        alertDestinations: run.result.alertDestinations,
-        warnings: run.warnings,
-        memory: stackMemory(run.resources, memorySettingsOf(cfg.environment)),
-    });
-    return { plan, cfg, resources: run.resources };
-}
-
-/** Prod with freshtrack:droplet.dnsZone left out: its records are the operator's to make at another provider. */
-function prodWithoutDnsZone(): StackSettings {
-    const settings = loadStackSettings("prod");
-    const droplet = JSON.parse(settings.config["freshtrack:droplet"]!) as Record<string, unknown>;
-    expect(droplet.dnsZone, "the shipped prod has a zone to leave out").to.be.a("string");
-    delete droplet.dnsZone;
-    settings.config["freshtrack:droplet"] = JSON.stringify(droplet);
-    return settings;
+    return { plan: planOf(settings, run), cfg: run.result.cfg, resources: run.resources };
 }
 
 /** Every stack the rows are checked on: test/urnVariants.ts's, and prod with its DNS elsewhere. */

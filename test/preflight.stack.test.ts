@@ -9,18 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { deployStack } from "../components/stack";
 import { ASSIGNED_ADDRESSES, MockRun, RegisteredResource, runUnderMocks } from "../scripts/lib/mockRun";
 import { planText } from "../scripts/lib/planReport";
-import { loadStackSettings, StackSettings } from "../scripts/lib/stackFiles";
+import { prodWithoutDnsZone } from "./helpers";
 import { shippedRun, variantResources } from "./variantRuns";
-
-/** Prod's settings with freshtrack:droplet.dnsZone left out: its DNS is kept at another provider. */
-function prodWithoutDnsZone(): StackSettings {
-    const settings = loadStackSettings("prod");
-    const droplet = JSON.parse(settings.config["freshtrack:droplet"]!) as Record<string, unknown>;
-    expect(droplet.dnsZone, "the shipped prod has a zone to leave out").to.be.a("string");
-    delete droplet.dnsZone;
-    settings.config["freshtrack:droplet"] = JSON.stringify(droplet);
-    return settings;
-}
 
 /** An output's value once a mocked run has finished; undefined for no output. */
 function valueOf<T>(output: pulumi.Output<T> | undefined): Promise<T | undefined> {

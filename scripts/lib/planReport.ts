@@ -10,7 +10,7 @@ import { RULES_FILE } from "../../components/monitoring/prometheusConfig";
 import { deployStack } from "../../components/stack";
 import { MemoryFigures } from "../../policy/memoryFigures";
 import { longestChains } from "./criticalPath";
-import { ASSIGNED_ADDRESSES, RegisteredResource, runUnderMocks, SecretValue, UNKNOWN } from "./mockRun";
+import { ASSIGNED_ADDRESSES, MockRun, RegisteredResource, runUnderMocks, SecretValue, UNKNOWN } from "./mockRun";
 import { memorySettingsOf, stackMemory } from "./policyRun";
 import type { StackSettings } from "./stackFiles";
 import { TYPES } from "../../policy/lib";
@@ -373,7 +373,11 @@ export function renderPlan({
  * with the memory-budget settings of the stack's environment (policy/config/<environment>.json).
  */
 export async function planText(settings: StackSettings): Promise<string> {
-    const run = await runUnderMocks(settings, deployStack);
+    return planOf(settings, await runUnderMocks(settings, deployStack));
+}
+
+/** The plan of a mocked run already made with `settings` (the tests share runs). */
+export function planOf(settings: StackSettings, run: MockRun<ReturnType<typeof deployStack>>): string {
     const cfg = run.result.cfg;
     return renderPlan({
         cfg,
