@@ -1,12 +1,14 @@
 /**
  * Every command the docs give for a host the stack built runs with the access that host grants (issue 17, friction
- * 7): `sudo` only for a command the deploy user's sudo rules name, with the same arguments; every `ssh` and
- * `doctl compute ssh` login as the deploy user; no page telling the operator to log in as root. Commands are found
- * wherever they stand, by the docs' shared reader (test/docsCheck/commandWords.ts), which the last describe block
- * here tests: behind wrappers and keywords, in substitutions, and in the command `ssh`, `npm run ssh` and
- * `doctl compute ssh` hand to the host's shell. The rules are read from the cloud-init that the real renderer
- * (components/host/cloudInit.ts) makes for each shipped droplet stack, never copied here; the reading, the model of
- * sudo's matching and the page check live in test/docsCheck/hostAccess.ts.
+ * 7): `sudo` only for a command the deploy user's sudo rules name, with the same arguments; no `su`, `pkexec` or
+ * `doas`; every login by `ssh`, `doctl compute ssh`, `scp`, `sftp` or rsync's remote shell as the deploy user; no page
+ * telling the operator to log in as root. Commands are found wherever they stand, by the docs' shared reader
+ * (test/docsCheck/commandWords.ts, tested in test/docsShellReader.test.ts): behind wrappers and keywords, in
+ * substitutions, in fenced blocks wherever GitHub finds them (no page may hold an indented code block, which no check
+ * reads), and in the command `ssh`, `npm run ssh`, `doctl compute ssh`, rsync and sftp hand to the host's shell.
+ * The rules are read from the cloud-init that the real renderer (components/host/cloudInit.ts) makes for each shipped
+ * droplet stack, never copied here; the reading, the model of sudo's matching and the page check live in
+ * test/docsCheck/hostAccess.ts.
  *
  * Rung 1 (unit): the model of sudo's matching, checked against made-up pages. test/docsAccess.stack.test.ts shows that
  * the cloud-init rendered here is what the program registers; test/hostsAccess.servers.test.ts runs the runbooks'
@@ -16,7 +18,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { loadStackConfigFor, shippedStacks } from "../scripts/lib/stackFiles";
-import { everyCommand, inheritedShells, pageCommands } from "./docsCheck/commandWords";
+import { pageCommands } from "./docsCheck/commandWords";
 import { accessOf, accessProblems, HostAccess, parseSudoers, RUNS_ELSEWHERE } from "./docsCheck/hostAccess";
 
 const ROOT = path.join(__dirname, "..");
@@ -38,6 +40,13 @@ describe("docs access: every command works with the access a droplet grants (iss
             expect(access.passwordLocked, `${stack}: the deploy user has no password`).to.equal(true);
             expect(access.permitRootLogin, `${stack}: root cannot log in over SSH`).to.equal("no");
             expect(access.sudo.length, `${stack}: rules the deploy user may use without a password`).to.be.above(3);
+            // The only way to root is those rules: no group that sudo or polkit treat as administrators, no password
+            // set for anyone, no doas or polkit configuration (what su, pkexec and doas would need).
+            expect(
+                access.deployGroups.filter((g) => ["sudo", "admin", "wheel"].includes(g)),
+                stack,
+            ).to.deep.equal([]);
+            expect(access.otherEscalation, `${stack}: other ways to root in the cloud-init`).to.deep.equal([]);
         }
     });
 
@@ -151,6 +160,59 @@ describe("docs access checker: a page that asks for more than the host grants is
         for (const md of fine) expect(problemsOf(md), md).to.deep.equal([]);
     });
 
+    // Issue 17, attack pass 2: scp, sftp and rsync log in over ssh too, and su, pkexec and doas are other ways to root.
+    it("reads the login of scp, sftp and rsync as the ssh command each runs, and refuses any but the deploy user", () => {
+        const root = [
+            "`scp -o User=root 203.0.113.7:/var/log/syslog .`",
+            "`scp backup.tar root@203.0.113.7:/tmp/`",
+            "`scp -P 2222 ./x scp://root@host:2222/tmp/x`",
+            "`sftp root@203.0.113.7`",
+            "`sftp -o User=root -i key host:/var/log`",
+            "`sftp sftp://root@host`",
+            "`rsync -e 'ssh -l root' host:/var/log/ ./logs/`",
+            "`rsync -av --rsh='ssh -o User=root -i key' deploy@host:/x .`",
+            "`rsync -az --rsh 'ssh -p 2222' root@host:/x .`",
+            "`rsync -e 'ssh -i key' --exclude '*.log' ./ root@[2001:db8::1]:/srv/`",
+        ];
+        for (const md of root) expect(problemsOf(md).join("\n"), md).to.match(/logs in as root, not deploy/);
+        const anyone = ["`scp host:/x .`", "`sftp -P 2222 host`", "`rsync -a host:/x .`"];
+        for (const md of anyone)
+            expect(problemsOf(md), md).to.deep.equal([`fake.md:1: ${md} logs in as your local user, not deploy`]);
+        const fine = [
+            "`scp -i deploy_key -o StrictHostKeyChecking=yes deploy@host:/var/log/syslog .`",
+            "`scp -l 8192 -o User=deploy ./x host:/tmp/`",
+            "`scp a.txt b.txt`",
+            "`sftp -l 100 deploy@host`",
+            "`sftp -D /usr/lib/openssh/sftp-server`",
+            "`rsync -av deploy@host:/var/log/ ./logs/`",
+            "`rsync -av -e 'ssh -l deploy' host:/x .`",
+            "`rsync -a ./a ./b`",
+            "`rsync -a --exclude 'a:b' ./a ./b`",
+        ];
+        for (const md of fine) expect(problemsOf(md), md).to.deep.equal([]);
+    });
+
+    it("reads what rsync --rsync-path and sftp -s run on the host, and refuses su, pkexec and doas wherever they stand", () => {
+        expect(problemsOf("`rsync -a --rsync-path='sudo rsync' deploy@host:/etc/ ./etc/`")).to.deep.equal([
+            "fake.md:1: `sudo rsync --server`: no sudo rule names rsync",
+        ]);
+        expect(problemsOf("`sftp -s 'sudo /usr/lib/openssh/sftp-server' deploy@host`")).to.have.length(1);
+        expect(problemsOf("`sftp -s sftp deploy@host`"), "a subsystem's name").to.deep.equal([]);
+        const escalation = [
+            "`npm run ssh -- prod -- su -c 'systemctl restart docker'`",
+            "`npm run ssh -- prod -- 'su - root'`",
+            "`npm run ssh -- prod -- pkexec systemctl restart docker`",
+            "`ssh deploy@host doas systemctl restart docker`",
+            "```sh\nsu\n```",
+            "`time su -c id`",
+        ];
+        for (const md of escalation)
+            expect(problemsOf(md), md)
+                .to.have.length(1)
+                .and.to.match(/(su|pkexec|doas) .*; the host grants root only through sudo's rules/);
+        expect(problemsOf("`sudo su -`"), "su behind sudo: no rule names it").to.have.length(2);
+    });
+
     it("finds sudo behind time, env, nice, nohup, timeout, xargs and watch, after every operator and keyword, in substitutions and sh -c", () => {
         const command = "sudo systemctl restart docker";
         const forms = [
@@ -218,119 +280,5 @@ describe("docs access checker: a page that asks for more than the host grants is
             ["/usr/bin/b", "c d"],
             ["/usr/bin/e", undefined],
         ]);
-    });
-});
-
-describe("the docs' command reader (test/docsCheck/commandWords.ts): every command word of the docs' shell (issue 17; rung 1)", () => {
-    const commandLines = (text: string) => everyCommand(text).map((c) => c.words.join(" "));
-
-    it("finds the command after each operator and reserved word, and drops loop and function heads", () => {
-        expect(commandLines("a; b && c || d | e & f")).to.deep.equal(["a", "b", "c", "d", "e", "f"]);
-        expect(commandLines("if a; then b; elif c; then d; else e; fi")).to.deep.equal(["a", "b", "c", "d", "e"]);
-        expect(commandLines("for s in x y; do a $s; done; while b; do c; done; until d; do e; done")).to.deep.equal([
-            "a $s",
-            "b",
-            "c",
-            "d",
-            "e",
-        ]);
-        expect(commandLines("! { a; }; f() { b; }; function g { c; }")).to.deep.equal(["a", "b", "c"]);
-        expect(commandLines("'then' a; echo then")).to.deep.equal(["then a", "echo then"]);
-    });
-
-    it("follows each wrapper to the command it runs, skipping its options as its own parser does", () => {
-        const cases: Array<[string, string[]]> = [
-            ["time -p a 1", ["time -p a 1", "a 1"]],
-            [
-                "nice -n 5 a; nice -10 b; nice --adjustment=3 c",
-                ["nice -n 5 a", "a", "nice -10 b", "b", "nice --adjustment=3 c", "c"],
-            ],
-            [
-                "nohup a; timeout -k 5 10s b; timeout --signal KILL 10 c",
-                ["nohup a", "a", "timeout -k 5 10s b", "b", "timeout --signal KILL 10 c", "c"],
-            ],
-            ["xargs -0 -I{} -n 1 a {}; xargs", ["xargs -0 -I{} -n 1 a {}", "a {}", "xargs", "echo"]],
-            ["watch -x a b; watch -n 1 -d 'c | d'", ["watch -x a b", "a b", "watch -n 1 -d c | d", "c", "d"]],
-            [
-                "sudo -n -u root a; exec -a name b; command -p c; command -v d",
-                ["sudo -n -u root a", "a", "exec -a name b", "b", "command -p c", "c", "command -v d"],
-            ],
-            ["env -S 'nice -n 1' a", ["env -S nice -n 1 a", "nice -n 1 a", "a"]],
-        ];
-        for (const [text, expected] of cases) expect(commandLines(text), text).to.deep.equal(expected);
-    });
-
-    it("keeps the variables set on the way: NAME=value words, env's own, env -u and -i, and sudo's reset", () => {
-        const [, viaEnv] = everyCommand("X=0 env -i -u X Y=1 a");
-        expect(viaEnv).to.deep.include({ words: ["a"], assigned: ["Y"], unset: ["X"], clearedEnv: true });
-        const [, viaSudo] = everyCommand("Z=1 sudo -n Y=2 a");
-        expect(viaSudo).to.deep.include({ words: ["a"], assigned: ["Y"], clearedEnv: true });
-        expect(everyCommand("A=1 B=2")).to.deep.equal([
-            { words: [], line: 1, shell: "", piped: false, assigned: ["A", "B"], unset: [], clearedEnv: false },
-        ]);
-    });
-
-    it("reads the shell text a command hands on, here and on a host, each in a new shell", () => {
-        expect(commandLines("sh -c 'a; b'; bash -o pipefail -c 'c | d'; sh script.sh")).to.deep.equal([
-            "sh -c a; b",
-            "a",
-            "b",
-            "bash -o pipefail -c c | d",
-            "c",
-            "d",
-            "sh script.sh",
-        ]);
-        expect(commandLines("ssh deploy@h a b; ssh -p 22 h -l u -- 'c; d'").slice(1)).to.deep.equal([
-            "a b",
-            "ssh -p 22 h -l u -- c; d",
-            "c",
-            "d",
-        ]);
-        expect(commandLines("npm run ssh -- prod -- 'a && b'; doctl compute ssh x --ssh-command 'c'")).to.deep.equal([
-            "npm run ssh -- prod -- a && b",
-            "a",
-            "b",
-            "doctl compute ssh x --ssh-command c",
-            "c",
-        ]);
-        const shells = everyCommand("a; (b; (c)); echo $(d); ssh h 'e; (f)'; sh -c g").map(
-            (c) => `${c.words[0]} in "${c.shell}"`,
-        );
-        expect(shells).to.deep.equal([
-            'a in ""',
-            'b in "/1"',
-            'c in "/1/2"',
-            'd in "/3"',
-            'echo in ""',
-            'ssh in ""',
-            'e in "/@4"',
-            'f in "/@4/5"',
-            'sh in ""',
-            'g in "/6"',
-        ]);
-        expect(inheritedShells("/@4/5")).to.deep.equal(["/@4/5", "/@4"]);
-        expect(inheritedShells("/1/2")).to.deep.equal(["/1/2", "/1", ""]);
-    });
-
-    it("reads a page's shell blocks whole, other blocks line by line, console prompts, spans over lines, and no data", () => {
-        const md = [
-            "```yaml",
-            "runcmd: [sudo a]",
-            "```",
-            "```text",
-            "it's output: b",
-            "c",
-            "```",
-            "```console",
-            "$ d \\",
-            "  --flag",
-            "e (output)",
-            "```",
-            "Run `f",
-            "g` then.",
-        ].join("\n");
-        expect(
-            pageCommands(md).map((c) => `${c.line}:${c.words.join(" ")}${c.inBlock ? "" : " (span)"}`),
-        ).to.deep.equal(["5:its output: b", "6:c", "9:d --flag", "13:f g (span)"]);
     });
 });

@@ -6,51 +6,32 @@
  * carries both, so a reader never has to export them to follow the docs; and the walkthrough the README leads to
  * checks the reader's shell for them before its first `pulumi` command.
  *
- * What reaches the dev stack: a `pulumi` command on it, and an `npm run <script> -- dev` of a script that goes through
- * the Automation API (scripts/lib/workspace.ts). The workspace gives the CLI no environment of its own: it passes no
- * `envVars` (a LocalWorkspace's only way to add some: @pulumi/pulumi 3.270.0 automation/localWorkspace.js:59, 77-83,
- * 855-865), the CLI then gets only PATH and PULUMI_AUTOMATION_API on top of the script's environment (cmd.js:140-157;
- * execa 5.1.1 index.js:17-18, 37, extendEnv), so like `pulumi` it reads the backend and passphrase from the reader's
- * shell, and the docs must give them. (Were the workspace to set them for dev, these commands would need none, and the
- * check would turn round: the test below that reads workspace.ts says so when it fails.)
+ * What reaches the dev stack: a `pulumi` command on it (named by --stack or `stack select`, a qualified name by its
+ * last segment; else by PULUMI_STACK; else selected earlier on the page, in any shell of the reader's machine, see
+ * devSettingProblems; a command in a code block with none of these is refused), and an `npm run <script> -- dev` of a
+ * script that goes through the Automation API (scripts/lib/workspace.ts). The workspace gives the CLI no environment
+ * of its own: it passes no `envVars` (a LocalWorkspace's only way to add some: @pulumi/pulumi 3.270.0
+ * automation/localWorkspace.js:59, 77-83, 855-865), the CLI then gets only PATH and PULUMI_AUTOMATION_API on top of
+ * the script's environment (cmd.js:140-157; execa 5.1.1 index.js:17-18, 37, extendEnv), so like `pulumi` it reads the
+ * backend and passphrase from the reader's shell, and the docs must give them. (Were the workspace to set them for
+ * dev, these commands would need none, and the check would turn round: the test below that reads workspace.ts says so
+ * when it fails.)
  *
- * Rung 1 (unit): the docs' shell text, read by the shared reader (test/docsCheck/commandWords.ts); the scripts' imports
- * read with the TypeScript parser (test/sourceTree.ts).
+ * Rung 1 (unit): the docs' shell text, read by the shared reader (test/docsCheck/commandWords.ts) and checked by
+ * test/docsCheck/devSettings.ts; the scripts' imports read with the TypeScript parser (test/sourceTree.ts).
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { npmScriptArgs } from "../scripts/lib/commandLine";
 import { loadStackConfigFor, REPO_ROOT } from "../scripts/lib/stackFiles";
-import { everyCommand, inheritedShells, PageCommand, pageCommands, RunCommand } from "./docsCheck/commandWords";
+import { everyCommand, pageCommands } from "./docsCheck/commandWords";
+import { DEV_SETTINGS, devSettingProblems } from "./docsCheck/devSettings";
 import { loadRepoFacts, markdownPages } from "./docsCheck/facts";
 import { SCRIPTS } from "./scriptSpecs";
 import { sourceFacts } from "./sourceTree";
 
-const DEV_SETTINGS = ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"] as const;
 const WORKSPACE = "scripts/lib/workspace.ts";
-
-/** `pulumi stack` subcommands whose argument names the stack, and their flags that take a value. */
-const STACK_ARGUMENT = new Set(["select", "init", "rm"]);
-const STACK_FLAGS_WITH_VALUE = new Set(["--secrets-provider", "--copy-config-from", "--teams"]);
-
-/** The stack a `pulumi` command names: `--stack`/`-s`, or the argument of `pulumi stack select|init|rm`. */
-function pulumiStack(words: readonly string[]): string | undefined {
-    for (let i = 1; i < words.length; i++) {
-        const w = words[i]!;
-        if (w === "--") break;
-        if (w === "--stack" || w === "-s") return words[i + 1];
-        const joined = /^(?:--stack=|-s=?)(.+)$/.exec(w);
-        if (joined) return joined[1];
-    }
-    if (words[1] !== "stack" || !STACK_ARGUMENT.has(words[2] ?? "")) return undefined;
-    for (let i = 3; i < words.length; i++) {
-        if (STACK_FLAGS_WITH_VALUE.has(words[i]!)) i++;
-        else if (!words[i]!.startsWith("-")) return words[i];
-    }
-    return undefined;
-}
 
 /** The repository file a relative import of `from` names, when it is a .ts file here. */
 function resolveImport(from: string, spec: string): string | undefined {
@@ -103,72 +84,16 @@ function workspaceScripts(): Set<string> {
 
 const NEEDS_DEV_SETTINGS = workspaceScripts();
 
-/** Why a command reaches the dev stack, or undefined when it does not. */
-function devStackUse(words: readonly string[], scripts: ReadonlySet<string>): string | undefined {
-    if (words[0] === "pulumi") return pulumiStack(words) === "dev" ? "runs on the dev stack" : undefined;
-    const run =
-        words[0] === "npm" ? npmScriptArgs(words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(" ")) : undefined;
-    // Each of these scripts takes the stack as an argument word; no other argument of theirs is a stack name.
-    if (run && scripts.has(run.script) && run.args.includes("dev"))
-        return `reads the dev stack through the Pulumi CLI (npm run ${run.script}: scripts/lib/workspace.ts)`;
-    return undefined;
-}
-
-/**
- * What is wrong with a run of commands' use of the dev settings, one phrase each, with its line. An assignment alone
- * counts in a code block only: a code span holding one quotes a value in a sentence (`PULUMI_CONFIG_PASSPHRASE=` is
- * what `env` prints).
- */
-function devSettingProblems(
-    commands: ReadonlyArray<RunCommand & Partial<Pick<PageCommand, "inBlock">>>,
-    scripts = NEEDS_DEV_SETTINGS,
-): Array<{ line: number; message: string }> {
-    const problems: Array<{ line: number; message: string }> = [];
-    const problem = (c: RunCommand, message: string) => problems.push({ line: c.line, message });
-    // Per shell, each name it exported (true) or unset (false); a shell sees its own, else the nearest parent's.
-    const exported = new Map<string, Map<string, boolean>>();
-    const exportsOf = (shell: string) => exported.get(shell) ?? exported.set(shell, new Map()).get(shell)!;
-    for (const c of commands) {
-        const text = c.words.join(" ");
-        if (c.words.length === 0) {
-            for (const name of DEV_SETTINGS)
-                if (c.shell === "" && c.inBlock !== false && c.assigned.includes(name))
-                    problem(
-                        c,
-                        `\`${name}=…\` sets ${name} in the reader's shell (exported, if it already was); use a subshell or a prefix`,
-                    );
-            continue;
-        }
-        const names = c.words.slice(1).flatMap((w) => /^[A-Za-z_]\w*/.exec(w)?.[0] ?? []);
-        if (c.words[0] === "export")
-            for (const name of names) {
-                exportsOf(c.shell).set(name, true);
-                if (c.shell === "" && (DEV_SETTINGS as readonly string[]).includes(name))
-                    problem(c, `\`${text}\` exports ${name} into the reader's shell; use a subshell or a prefix`);
-            }
-        if (c.words[0] === "unset") for (const name of names) exportsOf(c.shell).set(name, false);
-        const use = devStackUse(c.words, scripts);
-        if (use === undefined) continue;
-        const inherited = inheritedShells(c.shell);
-        const exportedHere = (name: string) =>
-            inherited.map((s) => exported.get(s)?.get(name)).find((v) => v !== undefined) === true;
-        const has = (name: string) =>
-            c.assigned.includes(name) || (!c.clearedEnv && !c.unset.includes(name) && exportedHere(name));
-        const missing = DEV_SETTINGS.filter((name) => !has(name));
-        if (missing.length > 0) problem(c, `\`${text}\` ${use} without ${missing.join(" and ")}`);
-    }
-    return problems;
-}
-
-const problemsOfText = (text: string) => devSettingProblems(everyCommand(text)).map((p) => p.message);
-const problemsOfPage = (md: string) => devSettingProblems(pageCommands(md)).map((p) => p.message);
+const problemsOfText = (text: string) =>
+    devSettingProblems(everyCommand(text), NEEDS_DEV_SETTINGS).map((p) => p.message);
+const problemsOfPage = (md: string) => devSettingProblems(pageCommands(md), NEEDS_DEV_SETTINGS).map((p) => p.message);
 
 describe("docs keep the dev stack's settings out of the reader's shell (issue 17, friction 2)", () => {
     it("no page exports or assigns PULUMI_BACKEND_URL or PULUMI_CONFIG_PASSPHRASE, and every dev command carries both", () => {
         const problems: string[] = [];
         for (const page of markdownPages(loadRepoFacts(REPO_ROOT))) {
             const md = fs.readFileSync(path.join(REPO_ROOT, page), "utf8");
-            for (const { line, message } of devSettingProblems(pageCommands(md)))
+            for (const { line, message } of devSettingProblems(pageCommands(md), NEEDS_DEV_SETTINGS))
                 problems.push(`${page}:${line}: ${message}`);
         }
         expect(problems, problems.join("\n")).to.deep.equal([]);
@@ -234,6 +159,88 @@ describe("docs keep the dev stack's settings out of the reader's shell (issue 17
         expect(problemsOfText(`${exported}time nice pulumi up --stack dev)`)).to.deep.equal([]);
     });
 
+    // Issue 17, attack pass 2: `--stack organization/freshtrack/dev` was not dev, and a stack-less command after
+    // `pulumi stack select dev` was on no stack at all.
+    const settings = 'PULUMI_BACKEND_URL="file://~" PULUMI_CONFIG_PASSPHRASE=""';
+
+    it("reads a fully qualified stack name by its last segment, as the backend does", () => {
+        for (const text of [
+            "pulumi stack output --stack organization/freshtrack/dev",
+            "pulumi up -s organization/dev",
+            "pulumi preview --stack=freshtrack/dev",
+            "pulumi stack select organization/freshtrack/dev",
+        ])
+            expect(problemsOfText(text), text)
+                .to.have.length(1)
+                .and.to.match(/runs on the dev stack without/);
+        expect(problemsOfText("pulumi stack output --stack organization/freshtrack/prod")).to.deep.equal([]);
+        expect(problemsOfText(`${settings} pulumi up --stack organization/freshtrack/dev`)).to.deep.equal([]);
+    });
+
+    it("runs a stack-less command on the stack selected before it, in any shell of the reader's machine", () => {
+        expect(problemsOfText(`${settings} pulumi stack select dev && pulumi up --yes`)).to.deep.equal([
+            "`pulumi up --yes` runs on the dev stack (selected on line 1) without PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE",
+        ]);
+        // The selection lives in the workspace, not the subshell: it outlasts the parentheses and the block.
+        const page = [
+            "```sh",
+            `(export ${settings}; pulumi stack select --create organization/freshtrack/dev)`,
+            "```",
+            "Then:",
+            "```sh",
+            "pulumi stack output caCertificate",
+            "```",
+        ].join("\n");
+        expect(problemsOfPage(page)).to.deep.equal([
+            "`pulumi stack output caCertificate` runs on the dev stack (selected on line 2) without PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE",
+        ]);
+        for (const text of [
+            `${settings} pulumi stack init dev\npulumi config set --path appBuild.context ../app`,
+            `${settings} pulumi stack new dev\npulumi refresh`,
+            `${settings} pulumi --cwd . stack select dev\nsh -c 'pulumi up'`,
+        ])
+            expect(problemsOfText(text), text)
+                .to.have.length(1)
+                .and.to.match(/selected on line 1/);
+        expect(
+            problemsOfText(`${settings} pulumi stack select dev; pulumi stack select prod; pulumi up`),
+        ).to.deep.equal([]);
+        expect(problemsOfText(`${settings} pulumi stack select dev\n${settings} pulumi up`)).to.deep.equal([]);
+        // A selection on a host is another machine's.
+        expect(problemsOfText(`ssh deploy@h '${settings} pulumi stack select dev'\npulumi up`)).to.deep.equal([
+            "`pulumi up` names no stack, and none is selected before it on this page: give it --stack <name>",
+        ]);
+    });
+
+    it("reads PULUMI_STACK before the selection, and --stack before both", () => {
+        expect(problemsOfText("PULUMI_STACK=dev pulumi up")).to.deep.equal([
+            "`pulumi up` runs on the dev stack (PULUMI_STACK) without PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE",
+        ]);
+        expect(problemsOfText("(export PULUMI_STACK=organization/freshtrack/dev; pulumi preview)")).to.have.length(1);
+        expect(problemsOfText(`${settings} pulumi stack select dev; PULUMI_STACK=prod pulumi up`)).to.deep.equal([]);
+        expect(problemsOfText("PULUMI_STACK=dev pulumi up --stack prod")).to.deep.equal([]);
+        expect(problemsOfText("export PULUMI_STACK=dev; env -u PULUMI_STACK pulumi up")[0]).to.match(/names no stack/);
+    });
+
+    it("refuses a stack-less command in a code block when no stack is selected before it", () => {
+        expect(problemsOfText("pulumi up --yes")).to.deep.equal([
+            "`pulumi up --yes` names no stack, and none is selected before it on this page: give it --stack <name>",
+        ]);
+        for (const text of [
+            "pulumi stack export",
+            `${settings} pulumi stack init dev --no-select; pulumi up`,
+            `${settings} pulumi stack select dev; pulumi stack rm --yes staging; pulumi up`,
+            `${settings} pulumi stack select dev; pulumi stack unselect; pulumi up`,
+        ])
+            expect(problemsOfText(text), text)
+                .to.have.length(1)
+                .and.to.match(/names no stack/);
+        // Commands on no stack, and a command named in a sentence.
+        for (const text of ["pulumi login", "pulumi whoami --verbose", "pulumi version", "pulumi stack ls"])
+            expect(problemsOfText(text), text).to.deep.equal([]);
+        expect(problemsOfPage("Every `pulumi up` ends with the verification gate.")).to.deep.equal([]);
+    });
+
     it("sees `$ export …` in a console block, and reads no output line as a command", () => {
         const md = [
             "```console",
@@ -289,7 +296,7 @@ describe("what reaches the dev stack through the operator scripts is read from t
         expect(
             found,
             `${WORKSPACE} now sets the CLI's environment (${found.join(", ")}): if it gives dev its backend and ` +
-                "passphrase, the docs' `npm run <script> -- dev` commands need none, and devStackUse must change",
+                "passphrase, the docs' `npm run <script> -- dev` commands need none, and devStackUse (test/docsCheck/devSettings.ts) must change",
         ).to.deep.equal([]);
         const setting = 'LocalWorkspace.create({ envVars: { PULUMI_CONFIG_PASSPHRASE: "" } }); process.env.X = "";';
         expect(cliEnvironmentSettings(setting)).to.deep.equal(["envVars", "PULUMI_CONFIG_PASSPHRASE", "process.env"]);

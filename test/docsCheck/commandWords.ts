@@ -7,15 +7,20 @@
  *   them (WRAPPERS: `time`, `env`, `nice`, `nohup`, `timeout`, `xargs`, `watch -x`, `sudo`, `exec`, `command`), and
  *   the variables set on the way (`NAME=value` words, `env`'s and `sudo`'s own, `env -u`, `env -i`);
  * - the shell text another command hands to a shell, read again with the same reader in a new shell: `sh -c`,
- *   `bash -c`, `watch` without -x, and on a host, `ssh … <host> <command>`, `npm run ssh -- <stack> -- <command>` and
- *   `doctl compute ssh <droplet> --ssh-command <command>`. A host's shell inherits nothing from the reader's.
+ *   `bash -c`, `watch` without -x, and on a host, `ssh … <host> <command>`, `npm run ssh -- <stack> -- <command>`,
+ *   `doctl compute ssh <droplet> --ssh-command <command>`, rsync's --rsync-path and sftp's -s <path>. A host's shell
+ *   inherits nothing from the reader's.
+ *
+ * Who a command logs in as on another machine, and what ssh, doctl, npm run ssh, rsync and sftp hand to its shell, is
+ * read by remoteLogins.ts.
  *
  * Each command is reported once per way it runs: `time sudo ufw status` is `time …`, `sudo ufw status` and
  * `ufw status`. Not followed: long options given as unique prefixes (`--interv`), sudo's `-i`/`-s` with a command
- * (run by a shell there), `xargs sh -c`, `find -exec`, `su -c`, and any other command that runs another.
+ * (run by a shell there), `xargs sh -c`, `find -exec`, `su -c`, `pkexec`, `doas` (the last three are refused wherever
+ * they stand: hostAccess.ts), and any other command that runs another.
  */
-import { npmScriptArgs } from "../../scripts/lib/commandLine";
 import { shellTexts } from "./markdown";
+import { copyHostCommand, doctlSsh, npmRunSshCommand, sshLine } from "./remoteLogins";
 import { shellCommands, Subshells } from "./shellWords";
 
 export interface RunCommand {
@@ -28,6 +33,8 @@ export interface RunCommand {
     readonly piped: boolean;
     /** Variables set for this command alone: `NAME=value` words before it, and those `env` and `sudo` set. */
     readonly assigned: readonly string[];
+    /** The value each name of `assigned` is given, as the words write it (the last one given wins). */
+    readonly values: Readonly<Record<string, string>>;
     /** Variables `env -u` takes away from it. */
     readonly unset: readonly string[];
     /** Nothing its shell exported reaches it (`env -i`, `env -`, sudo's env_reset); only `assigned` does. */
@@ -107,6 +114,12 @@ const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh"]);
 
 const ASSIGNMENT = /^([A-Za-z_]\w*)=/;
 
+/** A `NAME=value` word as its name and value. */
+function assignment(word: string): [string, string] {
+    const eq = word.indexOf("=");
+    return [word.slice(0, eq), word.slice(eq + 1)];
+}
+
 /** A wrapper's options and the words after them, read as its getopt_long would. */
 function readOptions(args: readonly string[], spec: Wrapper): { options: Array<[string, string]>; rest: string[] } {
     const options: Array<[string, string]> = [];
@@ -140,9 +153,15 @@ function readOptions(args: readonly string[], spec: Wrapper): { options: Array<[
 }
 
 /** What a wrapper at the front of `words` runs, or undefined when `words[0]` is none (or runs nothing). */
-function unwrap(
-    words: readonly string[],
-): { words: string[]; assigned: string[]; unset: string[]; clearsEnv: boolean; shellText?: string } | undefined {
+function unwrap(words: readonly string[]):
+    | {
+          words: string[];
+          assigned: Array<[string, string]>;
+          unset: string[];
+          clearsEnv: boolean;
+          shellText?: string;
+      }
+    | undefined {
     const spec = WRAPPERS[words[0]!];
     if (!spec) return undefined;
     const { options, rest } = readOptions(words.slice(1), spec);
@@ -162,8 +181,8 @@ function unwrap(
         clearsEnv = true;
         after = after.slice(1);
     }
-    const assigned: string[] = [];
-    while (spec.assigns && ASSIGNMENT.test(after[0] ?? "")) assigned.push(ASSIGNMENT.exec(after.shift()!)![1]!);
+    const assigned: Array<[string, string]> = [];
+    while (spec.assigns && ASSIGNMENT.test(after[0] ?? "")) assigned.push(assignment(after.shift()!));
     if (words[0] === "xargs" && after.length === 0) after = ["echo"]; // xargs.c:404, 768
     // sudo runs the command in a minimal environment of its own (env_reset: sudo SUDO_1_9_13p3
     // docs/sudoers.mdoc.in:2677-2722, on by default, configure.ac:213); PULUMI_* are not in it.
@@ -173,113 +192,6 @@ function unwrap(
     if (words[0] === "watch" && named("x", "exec").length === 0)
         return { words: [], assigned, unset, clearsEnv, shellText: after.join(" ") };
     return { words: after, assigned, unset, clearsEnv };
-}
-
-/** What an `ssh` command line logs in as and runs: OpenSSH's reading of its argv (V_9_2_P1). */
-export interface SshLine {
-    /** Every user it names: -l, -o User=, user@ and ssh://user@ (the first given wins: ssh.c:973-975, 1071-1091). */
-    readonly users: readonly string[];
-    readonly destination?: string;
-    /** The words after the destination, joined with spaces for the host's shell (ssh.c:1129-1135). */
-    readonly command?: string;
-}
-
-/** The options of OpenSSH's ssh that take a value (openssh-portable V_9_2_P1 ssh.c:710-711, its getopt string). */
-const SSH_OPTIONS_WITH_VALUE = new Set([..."bceilmopBDEFIJLOQRSwW"]);
-
-/**
- * An `ssh` command line (`words[0]` is `ssh`). Its getopt does not reorder words (openbsd-compat/getopt_long.c:494-497,
- * used on glibc: defines.h:662): options end at the destination; after it, options are read once more unless `--`
- * came first (ssh.c:1061-1062, 1100-1103); what is left is the command.
- */
-export function sshLine(words: readonly string[]): SshLine {
-    const users: string[] = [];
-    let i = 1;
-    let terminated = false;
-    const options = (): void => {
-        for (; i < words.length && words[i]!.startsWith("-") && words[i] !== "-"; i++) {
-            if (words[i] === "--") {
-                i++;
-                terminated = true;
-                return;
-            }
-            const flags = words[i]!;
-            for (let j = 1; j < flags.length; j++) {
-                if (!SSH_OPTIONS_WITH_VALUE.has(flags[j]!)) continue;
-                const value = flags.slice(j + 1) || words[++i] || "";
-                if (flags[j] === "l") users.push(value);
-                const user = flags[j] === "o" ? /^User(?:\s*=\s*|\s+)(\S+)$/i.exec(value) : null;
-                if (user) users.push(user[1]!);
-                break;
-            }
-        }
-    };
-    options();
-    const destination = words[i];
-    if (destination === undefined) return { users };
-    const at = /^(?:ssh:\/\/)?([^@/]+)@/.exec(destination);
-    if (at) users.push(at[1]!);
-    i++;
-    if (!terminated) options();
-    return { users, destination, ...(i < words.length ? { command: words.slice(i).join(" ") } : {}) };
-}
-
-/** doctl's flags that take a value on the `compute ssh` path (doctl v1.166.0 commands/doit.go:77-116, ssh.go:47-53). */
-const DOCTL_VALUED = new Set([
-    "config",
-    "c",
-    "api-url",
-    "u",
-    "access-token",
-    "t",
-    "output",
-    "o",
-    "context",
-    "http-retry-max",
-    "http-retry-wait-max",
-    "http-retry-wait-min",
-    "ssh-user",
-    "ssh-key-path",
-    "ssh-port",
-    "ssh-command",
-    "ssh-retry-max",
-]);
-
-/**
- * `doctl compute ssh <droplet>`: the user it logs in as and the command it runs there. The user is --ssh-user, root by
- * default (doctl v1.166.0 commands/ssh.go:47), or the `user@` of a droplet given by name (ssh.go:31, 125-129, 184-196);
- * an empty one is root too (ssh.go:152-154, 169-176). --ssh-command is run by the droplet's shell (ssh.go:52, 91;
- * pkg/ssh/ssh.go:63-64). Flags are read as pflag reads them: `--name=value`, `--name value`, `-c value`.
- */
-export function doctlSsh(words: readonly string[]): { user: string; command?: string } | undefined {
-    if (words[0] !== "doctl") return undefined;
-    const positional: string[] = [];
-    const flags = new Map<string, string>();
-    for (let i = 1; i < words.length; i++) {
-        const w = words[i]!;
-        const m = /^--?([\w-]+)(?:=(.*))?$/.exec(w);
-        if (w === "--") {
-            positional.push(...words.slice(i + 1));
-            break;
-        } else if (m && w !== "-") {
-            flags.set(m[1]!, m[2] ?? (DOCTL_VALUED.has(m[1]!) ? (words[++i] ?? "") : "true"));
-        } else positional.push(w);
-    }
-    if (positional[0] !== "compute" || positional[1] !== "ssh" || positional[2] === undefined) return undefined;
-    const droplet = positional[2];
-    const named = /^\d+$/.test(droplet) ? undefined : /^(\w+)@/.exec(droplet)?.[1];
-    const user = named ?? (flags.get("ssh-user") || "root");
-    const command = flags.get("ssh-command");
-    return { user, ...(command ? { command } : {}) };
-}
-
-/** `npm run ssh -- <stack> -- <command>`: the words after the second `--`, joined as scripts/ssh.ts (main) does. */
-export function npmRunSshCommand(words: readonly string[]): string | undefined {
-    const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(" ");
-    const run = words[0] === "npm" ? npmScriptArgs(quoted) : undefined;
-    if (run?.script !== "ssh") return undefined;
-    const dashes = run.args.indexOf("--");
-    return dashes < 0 || dashes === run.args.length - 1 ? undefined : run.args.slice(dashes + 1).join(" ");
 }
 
 /** The shell text a command hands to a shell (`host`: one on another machine), if it does. */
@@ -303,7 +215,7 @@ function shellTextOf(words: readonly string[]): { text: string; host: boolean } 
         const command = sshLine(words).command;
         return command === undefined ? undefined : { text: command, host: true };
     }
-    const remote = doctlSsh(words)?.command ?? npmRunSshCommand(words);
+    const remote = doctlSsh(words)?.command ?? npmRunSshCommand(words) ?? copyHostCommand(words);
     return remote === undefined ? undefined : { text: remote, host: true };
 }
 
@@ -315,14 +227,21 @@ function runsOf(
 ): RunCommand[] {
     const out: RunCommand[] = [];
     let rest = [...words];
-    const assigned: string[] = [];
+    const assigned: Array<[string, string]> = [];
     let unset: string[] = [];
     let clearedEnv = false;
     for (;;) {
-        while (ASSIGNMENT.test(rest[0] ?? "")) assigned.push(ASSIGNMENT.exec(rest.shift()!)![1]!);
+        while (ASSIGNMENT.test(rest[0] ?? "")) assigned.push(assignment(rest.shift()!));
         // Assignments alone set shell variables, and are reported with no words; a wrapper given no command runs none.
         if (rest.length === 0 && out.length > 0) break;
-        out.push({ words: rest, ...at, assigned: [...assigned], unset: [...unset], clearedEnv });
+        out.push({
+            words: rest,
+            ...at,
+            assigned: [...new Set(assigned.map(([name]) => name))],
+            values: Object.fromEntries(assigned),
+            unset: [...unset],
+            clearedEnv,
+        });
         if (rest.length === 0) break;
         const inner = shellTextOf(rest);
         if (inner) {

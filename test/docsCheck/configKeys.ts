@@ -9,6 +9,7 @@ import type { FieldSpec, FieldSpecs } from "../../components/config/fields";
 import type { KeySpec } from "../../components/config/schema";
 import { closestMatch } from "../../components/validation";
 import type { DocProblem, RepoFacts } from "./facts";
+import { pageCommands } from "./commandWords";
 import { codeSpans, fencedBlocks, lines } from "./markdown";
 
 /**
@@ -196,6 +197,35 @@ function mappingKeys(config: Record<string, unknown>, project: string, line: num
 const CONFIG_VALUE_FLAGS = new Set(["--stack", "-s", "--config-file", "--cwd", "-C", "--type"]);
 
 /**
+ * The key a `pulumi config set|get|rm` command names, with its verb and whether --path reads it as a path; undefined
+ * for another command, or one that leaves the key to the sentence (`pulumi config set --secret`, `<key>`). The words
+ * come from the docs' shell reader (commandWords.ts, pageCommands), so a command wrapped over lines with `\`, run
+ * behind `env` or in a subshell is read whole, its quotes taken off as the shell takes them. Flags may stand anywhere,
+ * before `config` too (`pulumi -C dir config set ...`), as cobra and pflag read them.
+ */
+export function configCommandKey(
+    words: readonly string[],
+): { verb: string; key: string; withPath: boolean } | undefined {
+    if (words[0] !== "pulumi") return undefined;
+    const positional: string[] = [];
+    let withPath = false;
+    for (let i = 1; i < words.length; i++) {
+        const w = words[i]!;
+        if (w === "--") {
+            positional.push(...words.slice(i + 1));
+            break;
+        }
+        if (w === "--path" || w === "--path=true") withPath = true;
+        else if (CONFIG_VALUE_FLAGS.has(w)) i++;
+        else if (!w.startsWith("-") || w === "-") positional.push(w);
+    }
+    const [group, verb, key] = positional;
+    if (group !== "config" || !["set", "get", "rm"].includes(verb ?? "")) return undefined;
+    if (key === undefined || key.startsWith("<") || key === "...") return undefined;
+    return { verb: verb!, key, withPath };
+}
+
+/**
  * Keys named as `freshtrack:<key>[.<sub>]` (with an inline `: {...}` value read as YAML), in `pulumi config set`,
  * `get` and `rm` commands, in `config:` of fenced YAML stack files (or a fragment of one), as `.sibling` code spans
  * after a path in the same line, and as `<objectKey>.<setting>` code spans.
@@ -225,38 +255,6 @@ export function namedConfigKeys(
                 for (const path of valuePaths(value, sub))
                     keys.push({ namespace: project, key: m[1]!, sub: path, line: l.n, as: `${m[0]}: ${body}` });
         }
-        for (const m of l.text.matchAll(/\bpulumi\s+config\s+(set|get|rm)\b([^`\n|;&)]*)/g)) {
-            const tokens = (m[2] ?? "")
-                .trim()
-                .split(/\s+/)
-                .filter((t) => t !== "");
-            let withPath = false;
-            let keyToken: string | undefined;
-            for (let i = 0; i < tokens.length; i++) {
-                const t = tokens[i]!;
-                if (t === "--path") withPath = true;
-                else if (CONFIG_VALUE_FLAGS.has(t)) i++;
-                else if (t.startsWith("-")) continue;
-                else {
-                    keyToken = t.replace(/^(['"])(.*)\1$/, "$2");
-                    break;
-                }
-            }
-            if (keyToken === undefined || keyToken.startsWith("<") || keyToken === "...") continue;
-            const colon = /^([a-z][a-z0-9-]*):(.+)$/.exec(keyToken);
-            const namespace = colon ? colon[1]! : project;
-            const keyPath = colon ? colon[2]! : keyToken;
-            if (!new RegExp(`^(${KEY}|\\[)`).test(keyPath)) continue;
-            const command = `pulumi config ${m[1]} ${keyToken}`;
-            if (!withPath && /[.[]/.test(keyPath)) {
-                problems.push({
-                    line: l.n,
-                    message: `\`${command}\` names a key literally called '${keyPath}'; a nested key needs --path`,
-                });
-            }
-            const { key, sub } = withPath ? splitKeyPath(keyPath) : { key: keyPath, sub: [] };
-            keys.push({ namespace, key, sub, line: l.n, as: command });
-        }
         if (l.fenced) continue;
         // Code spans in reading order: a `.sibling` continues the last path named on the line.
         let last: NamedKey | undefined;
@@ -274,13 +272,42 @@ export function namedConfigKeys(
             }
         }
     }
+    for (const c of pageCommands(md)) {
+        const read = configCommandKey(c.words);
+        if (read === undefined) continue;
+        const colon = /^([a-z][a-z0-9-]*):(.+)$/.exec(read.key);
+        const namespace = colon ? colon[1]! : project;
+        const keyPath = colon ? colon[2]! : read.key;
+        if (!new RegExp(`^(${KEY}|\\[)`).test(keyPath)) continue;
+        const command = `pulumi config ${read.verb} ${read.key}`;
+        if (!read.withPath && /[.[]/.test(keyPath)) {
+            problems.push({
+                line: c.line,
+                message: `\`${command}\` names a key literally called '${keyPath}'; a nested key needs --path`,
+            });
+        }
+        const { key, sub } = read.withPath ? splitKeyPath(keyPath) : { key: keyPath, sub: [] };
+        keys.push({ namespace, key, sub, line: c.line, as: command });
+    }
     for (const block of fencedBlocks(md)) {
         if (!["yaml", "yml"].includes(block.lang)) continue;
         let doc: unknown;
         try {
             doc = YAML.parse(block.body);
-        } catch {
-            continue; // a fragment; its freshtrack: keys were still read line by line above
+        } catch (err) {
+            // Issue 17, attack pass 2: a block that did not parse (a `...` line added) was skipped, so only its
+            // `freshtrack:` keys written on one line were read; a reader copying it gets the parser's error instead.
+            const at = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line ?? 1;
+            // The parser's place (YAMLError.linePos, yaml 2.9.1 dist/errors.d.ts:12) is the block's; the problem's line
+            // is the page's.
+            const why = (err instanceof Error ? err.message : String(err))
+                .split("\n")[0]!
+                .replace(/ at line \d+, column \d+:?$/, "");
+            problems.push({
+                line: block.line + at - 1,
+                message: `this ${block.lang} block does not parse as YAML, so the keys in it are not checked: ${why}`,
+            });
+            continue;
         }
         if (typeof doc !== "object" || doc === null) continue;
         const config = (doc as { config?: unknown }).config;

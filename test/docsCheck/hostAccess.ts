@@ -11,7 +11,8 @@ import { BOOTSTRAP_PATH, SUDOERS_PATH } from "../../components/host/bootstrap";
 import { renderCloudInit } from "../../components/host/cloudInit";
 import { loadStackConfigFor } from "../../scripts/lib/stackFiles";
 import { SAMPLE, SAMPLE_HOST_KEY } from "../hostsFixtures";
-import { doctlSsh, pageCommands, sshLine } from "./commandWords";
+import { pageCommands } from "./commandWords";
+import { copyLogins, doctlSsh, sshLine } from "./remoteLogins";
 import { lines } from "./markdown";
 
 /** One command of a `Cmnd_Alias` or user spec: its path and, when given, its arguments as written in sudoers. */
@@ -29,6 +30,8 @@ export interface HostAccess {
     readonly permitRootLogin: string;
     /** The deploy user's rules that run as root without a password (the deploy user has none to give). */
     readonly sudo: readonly SudoRule[];
+    /** What the cloud-init names of other ways to root (doas, polkit, pkexec, a password set with chpasswd). */
+    readonly otherEscalation: readonly string[];
 }
 
 function splitUnescaped(text: string, sep: string): string[] {
@@ -104,6 +107,9 @@ export function accessOf(stack: string): HostAccess {
         passwordLocked: deploy.lock_passwd === true,
         permitRootLogin: /^PermitRootLogin (\S+)$/m.exec(script)?.[1] ?? "(not set)",
         sudo: rules.filter((r) => r.runas === "root" && r.tags.includes("NOPASSWD")),
+        otherEscalation: [
+            ...text.matchAll(/\b(?:doas|polkit|pkexec|pkla|chpasswd|(?:plain_text_|hashed_)?passwd)\b/gi),
+        ].map((m) => m[0]),
     };
 }
 
@@ -168,6 +174,18 @@ function namesRootLogin(sentence: string): boolean {
     );
 }
 
+/**
+ * Commands that raise a user's rights by other ways than sudo, and why none works for the deploy user: its password is
+ * locked (HostAccess.passwordLocked), and the cloud-init sets up no other way (accessOf, otherEscalation).
+ */
+const ESCALATION: Readonly<Record<string, string>> = {
+    // util-linux v2.38.1 login-utils/su-common.c:1214 and 379-414: every su (runuser aside) authenticates through PAM
+    // as the target user, that is with root's password.
+    su: "su asks for root's password, which the stack never sets",
+    pkexec: "pkexec asks polkit, and the stack gives the deploy user no password and no polkit rule",
+    doas: "doas needs a doas.conf, which the stack never writes",
+};
+
 /** The sudo commands that run elsewhere than on a host the stack built, each with where and why. */
 export const RUNS_ELSEWHERE: ReadonlyArray<{ file: string; command: string; why: string }> = [
     {
@@ -180,8 +198,10 @@ export const RUNS_ELSEWHERE: ReadonlyArray<{ file: string; command: string; why:
 /**
  * Every way a page asks for more access than `access` grants, as `file:line: why`. The commands are read by the docs'
  * shared reader (test/docsCheck/commandWords.ts): behind `time`, `env`, `nice`, `xargs` or `watch`, after `then` or
- * `do`, inside `$( ... )` and `sh -c`, and on the host, the command that `ssh`, `npm run ssh` or `doctl compute ssh`
- * hands to the host's shell, so that `npm run ssh -- prod -- 'sudo …'` is held to the same rules as `sudo …`.
+ * `do`, inside `$( ... )` and `sh -c`, and on the host, the command that `ssh`, `npm run ssh`, `doctl compute ssh`,
+ * rsync's --rsync-path or sftp's -s hands to the host's shell, so that `npm run ssh -- prod -- 'sudo …'` is held to the
+ * same rules as `sudo …`. Every login, by ssh, doctl, scp, sftp or rsync's remote shell, must be the deploy user's;
+ * su, pkexec and doas are refused wherever they stand, as sudo outside its rules is.
  */
 export function accessProblems(md: string, file: string, access: HostAccess, stack: string): string[] {
     const out: string[] = [];
@@ -194,8 +214,10 @@ export function accessProblems(md: string, file: string, access: HostAccess, sta
             const why = sudoVerdict(argv, access.sudo);
             if (why) out.push(`${at}: \`${text}\`: ${why}`);
         }
-        if (words[0] === "ssh") {
-            const login = sshLine(words);
+        if (ESCALATION[words[0]!] !== undefined && !RUNS_ELSEWHERE.some((e) => e.file === file && e.command === text))
+            out.push(`${at}: \`${text}\`: ${ESCALATION[words[0]!]}; the host grants root only through sudo's rules`);
+        const logins = words[0] === "ssh" ? [sshLine(words)] : copyLogins(words);
+        for (const login of logins) {
             const wrong = login.users.filter((u) => u !== access.deployUser);
             if (login.destination !== undefined && (login.users.length === 0 || wrong.length > 0))
                 out.push(`${at}: \`${text}\` logs in as ${wrong[0] ?? "your local user"}, not ${access.deployUser}`);

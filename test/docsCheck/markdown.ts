@@ -1,6 +1,6 @@
 /**
- * The Markdown structure the checks read: lines with their fence, inline code spans, fenced blocks, and the anchors a
- * page offers, made the way GitHub makes them.
+ * The Markdown structure the checks read: lines with their fence (or indented code block), inline code spans, fenced
+ * blocks, and the anchors a page offers, made the way GitHub makes them.
  */
 
 export interface Line {
@@ -12,27 +12,147 @@ export interface Line {
     readonly lang: string;
     /** The line opens or closes its fenced block. */
     readonly fence?: "open" | "close";
+    /** A line of an indented code block, which the docs refuse (see indentedCodeBlocks). */
+    readonly indented?: true;
 }
 
+/**
+ * The columns a line's leading spaces and tabs reach from `offset`, tabs stopping at multiples of 4 (CommonMark
+ * 0.31.2 spec.txt:343-348), and the offset of the first other character.
+ */
+function indentFrom(text: string, offset: number, column: number): { column: number; offset: number } {
+    let c = column;
+    let i = offset;
+    for (; i < text.length && (text[i] === " " || text[i] === "\t"); i++)
+        c = text[i] === "\t" ? c + 4 - (c % 4) : c + 1;
+    return { column: c, offset: i };
+}
+
+/** An opening fence at the start of `text` (spec.txt:1936-1948): a backtick fence's info string has no backtick. */
+function openingFence(text: string): { marker: string; lang: string } | undefined {
+    const m = /^(`{3,}|~{3,})[ \t]*(.*)$/.exec(text);
+    if (!m || (m[1]![0] === "`" && m[2]!.includes("`"))) return undefined;
+    return { marker: m[1]!, lang: /^\S*/.exec(m[2]!)![0].toLowerCase() };
+}
+
+const LIST_MARKER = /^(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)/;
+const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
+const ATX_HEADING = /^#{1,6}(?:[ \t]|$)/;
+const BLOCK_QUOTE = /^(?: {0,3}>[ \t]?)+/;
+
+/**
+ * Every line of a page with its place in the block structure, read as CommonMark 0.31.2 (and GitHub, whose cmark-gfm
+ * follows it for blocks) reads it, for the blocks that decide where code is:
+ * - list items shift where their blocks start: a line belongs to an item when indented to the item's content column,
+ *   the marker's width plus the 1-4 spaces after it (spec.txt:4113-4122), or one past the marker when 5 or more
+ *   follow (the item then starts with an indented code block, 4423-4428) or nothing does (4579-4584);
+ * - a fence opens with up to 3 spaces of indentation past its container's column and closes the same way
+ *   (1936-1940, 1959-1960), and ends with its list item when a line leaves the item (1960-1964);
+ * - an indented code block is 4 or more columns past its container's, and cannot interrupt a paragraph: a line that
+ *   continues one, lazily or not (4814-4821), is text however far it is indented (1734-1746).
+ * Block quote markers are taken off before the rest is read; a change of quote depth ends the lists and fences
+ * opened inside another depth. Not modelled: the exceptions for a list item interrupting a paragraph (an empty item,
+ * an ordered one not starting at 1: spec.txt:4125-4131, 4699), HTML blocks other than comments (read as paragraphs,
+ * which end at a blank line, as types 6 and 7 do), link reference definitions and setext headings (text).
+ */
 export function lines(md: string): Line[] {
     const out: Line[] = [];
-    let fence: { marker: string; lang: string } | undefined;
-    md.split("\n").forEach((text, i) => {
-        const open = /^\s{0,3}(`{3,}|~{3,})\s*([^\s`]*)/.exec(text);
-        if (fence === undefined && open) {
-            fence = { marker: open[1]!, lang: open[2]!.toLowerCase() };
-            out.push({ n: i + 1, text, fenced: true, lang: fence.lang, fence: "open" });
-            return;
-        }
+    /** The content columns of the open list items, innermost last. */
+    let items: number[] = [];
+    let fence: { marker: string; lang: string; column: number; depth: number } | undefined;
+    let paragraph = false;
+    let comment = false;
+    let depth = 0;
+    md.split("\n").forEach((raw, i) => {
+        const n = i + 1;
         if (fence !== undefined) {
-            const lang = fence.lang;
-            const marker = fence.marker;
-            const closes = new RegExp(`^\\s{0,3}${marker[0] === "`" ? "`" : "~"}{${marker.length},}\\s*$`).test(text);
-            if (closes) fence = undefined;
-            out.push({ n: i + 1, text, fenced: true, lang, ...(closes ? { fence: "close" as const } : {}) });
+            // A fence's lines are its content: only the quote markers of the quotes it stands in are taken off.
+            let inner: string | undefined = raw;
+            for (let q = 0; q < fence.depth && inner !== undefined; q++) {
+                const marker = /^ {0,3}>[ \t]?/.exec(inner);
+                inner = marker ? inner.slice(marker[0].length) : inner.trim() === "" ? "" : undefined;
+            }
+            const at = inner === undefined ? undefined : indentFrom(inner, 0, 0);
+            const empty = inner !== undefined && inner.trim() === "";
+            if (inner !== undefined && at !== undefined && (empty || at.column >= fence.column)) {
+                const { marker, lang } = fence;
+                const close = new RegExp(`^${marker[0] === "`" ? "`" : "~"}{${marker.length},}[ \\t]*$`);
+                const closes = !empty && at.column - fence.column <= 3 && close.test(inner.slice(at.offset));
+                if (closes) fence = undefined;
+                out.push({ n, text: raw, fenced: true, lang, ...(closes ? { fence: "close" as const } : {}) });
+                return;
+            }
+            fence = undefined;
+        }
+        const quote = BLOCK_QUOTE.exec(raw)?.[0] ?? "";
+        const text = raw.slice(quote.length);
+        const blank = text.trim() === "";
+        const quotes = (quote.match(/>/g) ?? []).length;
+        if (!blank && quotes !== depth && !(paragraph && quotes < depth)) {
+            items = [];
+            paragraph = false;
+        }
+        if (!blank || quote !== "") depth = quotes;
+        const start = indentFrom(text, 0, 0);
+        if (comment) {
+            if (text.includes("-->")) comment = false;
+            out.push({ n, text: raw, fenced: false, lang: "" });
             return;
         }
-        out.push({ n: i + 1, text, fenced: false, lang: "" });
+        if (blank) {
+            paragraph = false;
+            out.push({ n, text: raw, fenced: false, lang: "" });
+            return;
+        }
+        let k = items.length;
+        while (k > 0 && items[k - 1]! > start.column) k--;
+        const base = k > 0 ? items[k - 1]! : 0;
+        const body = text.slice(start.offset);
+        const opens =
+            start.column - base <= 3 &&
+            (LIST_MARKER.test(body) || THEMATIC_BREAK.test(body) || ATX_HEADING.test(body) || !!openingFence(body));
+        if (paragraph && !opens) {
+            out.push({ n, text: raw, fenced: false, lang: "" });
+            return;
+        }
+        items = items.slice(0, k);
+        if (start.column - base >= 4) {
+            paragraph = false;
+            out.push({ n, text: raw, fenced: false, lang: "", indented: true });
+            return;
+        }
+        // The blocks that start on the line: list markers, each opening an item, then what the innermost one holds.
+        let at = start;
+        for (;;) {
+            const rest = text.slice(at.offset);
+            const marker = THEMATIC_BREAK.test(rest) ? null : LIST_MARKER.exec(rest);
+            if (marker) {
+                const markerEnd = at.column + marker[0].length;
+                const after = indentFrom(text, at.offset + marker[0].length, markerEnd);
+                const empty = after.offset >= text.length;
+                if (empty || after.column - markerEnd > 4) {
+                    items.push(markerEnd + 1);
+                    paragraph = false;
+                    out.push({ n, text: raw, fenced: false, lang: "", ...(empty ? {} : { indented: true as const }) });
+                    return;
+                }
+                items.push(after.column);
+                at = after;
+                continue;
+            }
+            const opened = openingFence(rest);
+            if (opened) {
+                fence = { ...opened, column: items[items.length - 1] ?? 0, depth };
+                paragraph = false;
+                out.push({ n, text: raw, fenced: true, lang: opened.lang, fence: "open" });
+                return;
+            }
+            paragraph = !THEMATIC_BREAK.test(rest) && !ATX_HEADING.test(rest);
+            comment = rest.startsWith("<!--") && !rest.includes("-->", 4);
+            if (comment) paragraph = false;
+            out.push({ n, text: raw, fenced: false, lang: "" });
+            return;
+        }
     });
     return out;
 }
@@ -117,8 +237,9 @@ export function paragraphs(md: string): Array<{ line: number; text: string }> {
     for (const l of lines(md)) {
         const single = /^\s*(\||#{1,6}\s)/.test(l.text);
         const starts = /^\s*([-*+]|\d+[.)])\s/.test(l.text);
-        if (l.fenced || l.text.trim() === "" || single || starts) current = undefined;
-        if (l.fenced || l.text.trim() === "") continue;
+        const code = l.fenced || l.indented === true;
+        if (code || l.text.trim() === "" || single || starts) current = undefined;
+        if (code || l.text.trim() === "") continue;
         if (current && !single) {
             current.text += `\n${l.text}`;
         } else {
@@ -126,6 +247,25 @@ export function paragraphs(md: string): Array<{ line: number; text: string }> {
             out.push(current);
             if (single) current = undefined;
         }
+    }
+    return out;
+}
+
+/**
+ * The indented code blocks of a page, each with its first line and its lines. The docs refuse them
+ * (test/docsAccess.test.ts): such a block has no info string (spec.txt:1734-1742), so nothing tells a command from
+ * its output or from a file's contents, which shellTexts below reads a fenced block's language for; and a block
+ * indented under a list item is where a reader of the indentation and GitHub are likeliest to disagree. A fenced block
+ * says what it holds.
+ */
+export function indentedCodeBlocks(md: string): Array<{ line: number; text: string }> {
+    const out: Array<{ line: number; text: string }> = [];
+    let current: { line: number; text: string } | undefined;
+    for (const l of lines(md)) {
+        if (l.indented) {
+            if (current) current.text += `\n${l.text}`;
+            else out.push((current = { line: l.n, text: l.text }));
+        } else if (l.text.trim() !== "") current = undefined;
     }
     return out;
 }
@@ -156,6 +296,8 @@ const PROMPT = /^(\s*)\$(?: |$)/;
  * - other blocks (unlabelled, `text`, any language not in NO_COMMANDS) line by line, so that a quote in output text
  *   cannot run past its line: a command typed there is still one a reader may copy;
  * - code spans, over wrapped lines, with `\|` in a table row read as `|` (GitHub Flavored Markdown, tables).
+ * Fenced blocks are found where GitHub finds them, under list items too (lines); indented code blocks are not read
+ * here, and the docs refuse them (indentedCodeBlocks).
  */
 export function shellTexts(md: string): ShellText[] {
     const out: ShellText[] = [];
