@@ -7,7 +7,8 @@
  * The checks live by concern beside this file (facts.ts, markdown.ts, configKeys.ts, references.ts); this module
  * gathers them into the one interface test/docs.test.ts imports. The commands of a page's code, nested ones included,
  * are read by one reader (commandWords.ts, pageCommands, over shellWords.ts), which the command checks share
- * (pulumiCommands.ts, test/docsAccess.test.ts, test/docsDevSettings.test.ts).
+ * (pulumiCommands.ts, configKeys.ts, devSettings.ts, remoteLogins.ts, test/docsAccess.test.ts,
+ * test/docsDevSettings.test.ts).
  */
 import { checkConfigKeys } from "./configKeys";
 import type { DocProblem, RepoFacts } from "./facts";
