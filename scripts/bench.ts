@@ -11,7 +11,7 @@
  * failure.
  */
 import { benchVerdict, measureStack, renderBench, StackBench } from "./lib/bench";
-import { shippedStacks } from "./lib/stackFiles";
+import { loadStackConfigFor, shippedStacks } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
 import { describeFailure, runCli } from "./lib/cli";
 
@@ -50,7 +50,10 @@ export const COMMAND_LINE = {
     exitCodes: [
         ["0", "every blast-radius and memory target met"],
         ["1", "a blast-radius or memory target missed"],
-        ["2", "a usage error, an unknown stack, an invalid stack config, or an unexpected failure"],
+        [
+            "2",
+            "a usage error, an unknown stack, an invalid stack config (every stack is checked before any is measured), or an unexpected failure",
+        ],
     ],
     examples: [
         { command: "npm run bench", what: "Measure every stack, 7 runs each." },
@@ -70,6 +73,22 @@ function parseArguments(argv: readonly string[]): Args | { exitCode: number } {
 async function main(argv: string[]): Promise<number> {
     const args = parseArguments(argv);
     if ("exitCode" in args) return args.exitCode;
+    // Every stack's config first: a mistake in the third stack file should not cost the first two stacks'
+    // measurements, only to be followed by the next mistake on the next run. Exit 2, not runCli's 1 for a config
+    // problem: the bench's 1 means a target was missed.
+    const refused = args.stacks.flatMap((stack) => {
+        try {
+            loadStackConfigFor(stack);
+            return [];
+        } catch (err) {
+            return [describeFailure("bench", err)];
+        }
+    });
+    if (refused.length > 0) {
+        for (const problem of refused) console.error(problem);
+        console.error(`bench: nothing was measured; ${refused.length} of ${args.stacks.length} stack(s) refused above`);
+        return 2;
+    }
     const started = Date.now();
     const results: StackBench[] = [];
     try {

@@ -55,6 +55,33 @@ describe("npm scripts fail with one clear line (scripts/lib/cli.ts)", () => {
         }
     });
 
+    // Issue 17, second newcomer pass: bench stopped at the first invalid stack file, after measuring those before it.
+    it("bench checks every stack's config before it measures any, and names each refused stack (exit 2)", () => {
+        const files = ["benchbad1", "benchbad2"].map((stack) => path.join(ROOT, `Pulumi.${stack}.yaml`));
+        for (const file of files)
+            fs.writeFileSync(
+                file,
+                fs
+                    .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
+                    .replace(/^config:\n/m, 'config:\n  freshtrack:appVersoin: "1.4.2"\n'),
+            );
+        try {
+            const result = script("bench", "dev", "benchbad1", "benchbad2", "--runs", "1");
+            expect(result.status, result.stderr).to.equal(2);
+            const problem = (stack: string) =>
+                `Stack '${stack}' has 1 configuration problem (found before any resource was touched):\n` +
+                "  - freshtrack:appVersoin: set, but not declared in Pulumi.yaml; did you mean freshtrack:appVersion?";
+            // Nothing else: no progress line of dev's measurement, which comes first on the command line.
+            expect(result.stderr).to.equal(
+                `${problem("benchbad1")}\n${problem("benchbad2")}\n` +
+                    "bench: nothing was measured; 2 of 3 stack(s) refused above\n",
+            );
+            expect(result.stdout).to.equal("");
+        } finally {
+            for (const file of files) fs.rmSync(file, { force: true });
+        }
+    });
+
     for (const name of ["summary", "verify", "restore", "plan"]) {
         it(`${name} refuses a stack that has no Pulumi.<stack>.yaml in one line, naming the nearest, before asking the Pulumi CLI`, () => {
             const result = script(name, "prd");
