@@ -65,6 +65,7 @@ const LOADER_ALLOWED: ReadonlyArray<readonly [file: string, loader: string, why:
         (s) => [`scripts/${s}.ts`, "loadStackConfigFor", `npm run ${s}: ${LOADS_A_STACK}`] as const,
     ),
     ["scripts/lib/policyRun.ts", "loadStackConfigFor", "the pack's settings come from the stack's environment"],
+    ["scripts/bench.ts", "loadStackConfigFor", "npm run bench checks every stack's config before it measures any"],
 ];
 
 /** The repository path a relative specifier of `file` names, or undefined for a package. */
