@@ -6,11 +6,10 @@
  */
 import { expect } from "chai";
 import * as path from "path";
-import * as YAML from "yaml";
-import { BOOTSTRAP_PATH, SUDOERS_PATH } from "../../components/host/bootstrap";
+import { SUDOERS_PATH } from "../../components/host/bootstrap";
 import { renderCloudInit } from "../../components/host/cloudInit";
 import { loadStackConfigFor } from "../../scripts/lib/stackFiles";
-import { SAMPLE, SAMPLE_HOST_KEY } from "../hostsFixtures";
+import { bootstrapFileOf, cloudInitOf, SAMPLE, SAMPLE_HOST_KEY } from "../hostsFixtures";
 import { pageCommands } from "./commandWords";
 import { copyLogins, doctlSsh, sshLine } from "./remoteLogins";
 import { lines } from "./markdown";
@@ -74,7 +73,7 @@ export function parseSudoers(text: string): Map<string, Array<SudoRule & { runas
 }
 
 /** The sudoers file the droplet's bootstrap installs: the heredoc it checks with visudo, then writes to sudoers.d. */
-function sudoersOf(script: string): string {
+export function sudoersOf(script: string): string {
     const heredoc = /cat >"\$sudoers_new" <<'SUDOERS'\n([\s\S]*?)^SUDOERS$/m.exec(script);
     expect(heredoc, "the bootstrap writes the sudo rules from a heredoc").to.not.equal(null);
     expect(script).to.contain(`write_file ${SUDOERS_PATH} 0440 <"$sudoers_new"`);
@@ -83,23 +82,28 @@ function sudoersOf(script: string): string {
 
 type CloudUser = string | { name: string; groups?: string[]; lock_passwd?: boolean; ssh_authorized_keys?: string[] };
 
-/** What a shipped droplet stack grants, from the cloud-init the program renders for the stack's own config. */
-export function accessOf(stack: string): HostAccess {
+/**
+ * The cloud-init the real renderer makes from a shipped droplet stack's own config, with sample keys. The volume's name
+ * is the one components/host/dropletHost.ts gives it; test/docsAccess.stack.test.ts pins the two.
+ */
+export function renderedCloudInit(stack: string): string {
     const cfg = loadStackConfigFor(stack);
-    // The volume's name as components/host/dropletHost.ts gives it; test/docsAccess.stack.test.ts pins the two.
-    const text = renderCloudInit({
+    return renderCloudInit({
         deployKeys: SAMPLE.deployKeys,
         adminCidrs: cfg.adminCidrs,
         volumeName: `${cfg.namePrefix}-data`,
         hostKey: SAMPLE_HOST_KEY,
     });
-    const doc = YAML.parse(text.replace(/^#cloud-config\n/, "")) as {
-        users: CloudUser[];
-        write_files: Array<{ path: string; content: string }>;
-    };
-    const deploy = doc.users.find((u) => typeof u === "object" && (u.ssh_authorized_keys ?? []).length > 0);
+}
+
+/** What a shipped droplet stack grants, from the cloud-init the program renders for the stack's own config. */
+export function accessOf(stack: string): HostAccess {
+    const text = renderedCloudInit(stack);
+    const doc = cloudInitOf(text);
+    const users = doc["users"] as CloudUser[];
+    const deploy = users.find((u) => typeof u === "object" && (u.ssh_authorized_keys ?? []).length > 0);
     if (typeof deploy !== "object") throw new Error(`${stack}: cloud-init authorises no user's key`);
-    const script = doc.write_files.find((f) => f.path === BOOTSTRAP_PATH)?.content ?? "";
+    const script = bootstrapFileOf(doc);
     const rules = parseSudoers(sudoersOf(script)).get(deploy.name) ?? [];
     return {
         deployUser: deploy.name,
