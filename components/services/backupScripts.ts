@@ -6,6 +6,8 @@
  */
 
 export const BACKUP_DIR = "/backups/postgres";
+/** Where the backup service runs a base backup from (components/services/pitrScripts.ts renders it). */
+export const BASE_BACKUP_SCRIPT_PATH = "/usr/local/bin/freshtrack-base-backup";
 export const BACKUP_SCRIPT_PATH = "/usr/local/bin/freshtrack-backup";
 export const RESTORE_SCRIPT_PATH = "/usr/local/bin/freshtrack-restore";
 export const BACKUP_METRIC = "freshtrack_backup_last_success_timestamp_seconds";
@@ -16,12 +18,20 @@ export const BACKUP_METRIC = "freshtrack_backup_last_success_timestamp_seconds";
  */
 export const KEPT_DATABASES = 3;
 
-const CONNECTION = `PGPASSWORD=$(cat "$DATABASE_PASSWORD_FILE")
+/**
+ * libpq's settings, in sh, for the server the DATABASE_* variables name, as the login in the variables `user` and
+ * `passwordFile` name (the password read from its file at run time, never in the environment Docker shows).
+ */
+export function libpqConnection(user: string, passwordFile: string): string {
+    return `PGPASSWORD=$(cat "$${passwordFile}")
 PGSSLMODE=\${DATABASE_SSLMODE:-disable}
 PGHOST=$DATABASE_HOST
 PGPORT=$DATABASE_PORT
-PGUSER=$DATABASE_USER
+PGUSER=$${user}
 export PGPASSWORD PGSSLMODE PGHOST PGPORT PGUSER`;
+}
+
+const CONNECTION = libpqConnection("DATABASE_USER", "DATABASE_PASSWORD_FILE");
 
 /**
  * freshtrack-backup <label>: a custom-format pg_dump, written under a temporary
@@ -294,9 +304,19 @@ exit 1
 `;
 }
 
-/** The crontab line of the scheduled backup service; output goes to the container's log. */
-export function renderBackupCrontab(schedule: string): string {
-    return `${schedule} ${BACKUP_SCRIPT_PATH} scheduled >/proc/1/fd/1 2>/proc/1/fd/2\n`;
+/**
+ * The crontab of the scheduled backup service; output goes to the container's log. With `baseBackup`
+ * (point-in-time recovery), a base backup follows each dump, whatever the dump's outcome: one after the other, so the
+ * two never load the server at once. With `drill`, the restore drill on its own schedule (freshtrack-drill).
+ */
+export function renderBackupCrontab(
+    schedule: string,
+    opts: { baseBackup?: boolean; drill?: { schedule: string; script: string } } = {},
+): string {
+    const log = ">/proc/1/fd/1 2>/proc/1/fd/2";
+    const base = opts.baseBackup ? `; ${BASE_BACKUP_SCRIPT_PATH} ${log}` : "";
+    const drill = opts.drill ? `${opts.drill.schedule} ${opts.drill.script} ${log}\n` : "";
+    return `${schedule} ${BACKUP_SCRIPT_PATH} scheduled ${log}${base}\n${drill}`;
 }
 
 /** The backup mirrors (components/services/backup.ts): each copies the backups on, append-only, in a loop of passes. */
