@@ -60,6 +60,7 @@ export function deployStack() {
             size: db.size,
             nodeCount: db.nodeCount,
             version: db.version,
+            ...(db.fork ? { fork: db.fork } : {}),
         });
     }
 
@@ -76,6 +77,10 @@ export function deployStack() {
             ...pickPlatform(platform, DATA_PLATFORM),
             limits: cfg.resources,
             backupRetentionDays: cfg.backup.retentionDays,
+            backupPointInTimeDays: cfg.backup.pointInTimeDays,
+            ...(cfg.backup.pointInTime && !managed
+                ? { pointInTime: { walKeepMb: cfg.backup.walKeepMb, synchronous: cfg.backup.synchronousWal } }
+                : {}),
             database: managed
                 ? { external: { pooled: managed.endpoint, direct: managed.direct } }
                 : { volume: volumes.volume("postgres-data") },
@@ -92,6 +97,7 @@ export function deployStack() {
             images: appImageSources(cfg, host),
             limits: cfg.resources,
             backup: cfg.backup,
+            drillTables: cfg.rollback.exportTables,
             databaseMode: cfg.database.mode,
             ...(cfg.demoData ? { demoData: { seedVersion: cfg.demoSeedVersion } } : {}),
             data: { endpoints: data.endpoints, readiness: data.readiness },
@@ -197,6 +203,7 @@ export function deployStack() {
                     app: { user: DATABASE_ROLES.app, password: v.databaseAppPassword },
                     backup: { user: DATABASE_ROLES.backup, password: v.databaseBackupPassword },
                     monitor: { user: DATABASE_ROLES.monitor, password: v.databaseMonitorPassword },
+                    replication: { user: DATABASE_ROLES.replication, password: v.databaseReplicationPassword },
                 },
                 redis: { password: v.redisPassword },
                 minio: { user: MINIO_ROOT_USER, password: v.minioRootPassword },

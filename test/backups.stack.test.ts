@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BACKUP_SCRIPT_PATH, RESTORE_SCRIPT_PATH } from "../components/services/backupScripts";
+import { BACKUP_SCRIPT_PATH, BASE_BACKUP_SCRIPT_PATH, RESTORE_SCRIPT_PATH } from "../components/services/backupScripts";
 import { MIRROR_HEALTH_LIMITS, SYNC_INTERVAL_SECONDS, TEXTFILE_DIR } from "../components/services/backup";
 import {
     MIRROR_HEALTH_SCRIPT_PATH,
@@ -8,6 +8,7 @@ import {
 } from "../components/services/backupScripts";
 import { BACKUP_APPEND_POLICY, BACKUP_SYNC_USER, UPLOADS_READER_USER } from "../components/services/minio";
 import { SecretValue } from "../scripts/lib/mockRun";
+import { DRILL_SCRIPT_PATH } from "../components/services/drillScript";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { containerNamed, containers, plainStrings, TEST_OFFSITE_KEY, uploadText, withOffsite } from "./helpers";
 import { sharedRun, shippedRun } from "./variantRuns";
@@ -15,8 +16,11 @@ import { sharedRun, shippedRun } from "./variantRuns";
 describe("scheduled backups", () => {
     it("run the shared backup script from cron on the configured schedule, with the restore script beside it", async () => {
         const { resources } = await shippedRun("prod");
+        // Issue 18: the base backup after each dump (point-in-time recovery is on by default), and the drill.
         expect(uploadText(resources, "backup", "/etc/crontabs/root")).to.equal(
-            `15 3 * * * ${BACKUP_SCRIPT_PATH} scheduled >/proc/1/fd/1 2>/proc/1/fd/2\n`,
+            `15 3 * * * ${BACKUP_SCRIPT_PATH} scheduled >/proc/1/fd/1 2>/proc/1/fd/2; ` +
+                `${BASE_BACKUP_SCRIPT_PATH} >/proc/1/fd/1 2>/proc/1/fd/2\n` +
+                `45 4 * * * ${DRILL_SCRIPT_PATH} >/proc/1/fd/1 2>/proc/1/fd/2\n`,
         );
         expect(uploadText(resources, "backup", BACKUP_SCRIPT_PATH)).to.contain("pg_dump --format=custom");
         expect(uploadText(resources, "backup", RESTORE_SCRIPT_PATH)).to.contain("freshtrack-restore");
@@ -111,16 +115,26 @@ describe("scheduled backups", () => {
     it("leave retention of the copies to MinIO's lifecycle, versioned, at the configured retention", async () => {
         const { resources } = await shippedRun("prod");
         const lifecycle = JSON.parse(uploadText(resources, "minio-init", "/run/secrets/mc/backups-lifecycle.json"));
+        // The dumps at backup.retentionDays (30 in prod); point-in-time recovery's base backups and log (issue 18) at
+        // backup.pointInTimeDays (prod keeps the default, 7).
+        const rule = (ID: string, prefix: string, days: number) => ({
+            ID,
+            Status: "Enabled",
+            Filter: { Prefix: prefix },
+            Expiration: { Days: days },
+            NoncurrentVersionExpiration: { NoncurrentDays: days },
+            DelMarkerExpiration: { Days: days },
+        });
         expect(lifecycle.Rules).to.deep.equal([
-            {
-                ID: "freshtrack-backup-retention",
-                Status: "Enabled",
-                Filter: { Prefix: "postgres/" },
-                Expiration: { Days: 30 },
-                NoncurrentVersionExpiration: { NoncurrentDays: 30 },
-                DelMarkerExpiration: { Days: 30 },
-            },
+            rule("freshtrack-backup-retention", "postgres/", 30),
+            rule("freshtrack-pitr-retention", "pitr/", 7),
         ]);
+        // Every prefix backup-sync writes under has its rule: nothing it copies is kept for ever.
+        const script = (containerNamed(resources, "backup-sync").inputs.command as string[]).join("\n");
+        const targets = [...script.matchAll(/ local\/backups\/(\S+?)\/? /g)].map((m) => `${m[1]}/`);
+        expect(targets, "backup-sync's targets").to.have.members(["postgres/", "pitr/"]);
+        const prefixes = (lifecycle.Rules as Array<{ Filter: { Prefix: string } }>).map((r) => r.Filter.Prefix);
+        expect(prefixes).to.include.members(targets);
     });
 
     describe("offsite, to DigitalOcean Spaces, when configured", () => {
@@ -172,6 +186,8 @@ describe("scheduled backups", () => {
             const mirrors = script.split("\n").filter((l) => l.trim().startsWith("mc "));
             expect(mirrors.map((l) => l.trim())).to.deep.equal([
                 `mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude '*.partial' --enc-c ${key} /backups/postgres offsite/acme-freshtrack-backups/postgres ||`,
+                // Issue 18: the base backups and the log, where point-in-time recovery is on (the default).
+                `mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude '*.partial' --enc-c ${key} /backups/pitr offsite/acme-freshtrack-backups/pitr ||`,
                 `mc --config-dir /run/secrets/mc mirror --older-than 2m --enc-c ${key} local/uploads offsite/acme-freshtrack-backups/uploads ||`,
             ]);
             for (const flag of [

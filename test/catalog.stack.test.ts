@@ -31,6 +31,8 @@ function holds(condition: StackCondition, cfg: StackConfig): boolean {
             return cfg.demoData;
         case "with freshtrack:backup.offsite":
             return cfg.backup.offsite !== undefined;
+        case "with freshtrack:backup.pointInTime":
+            return cfg.database.mode === "container" && cfg.backup.pointInTime;
     }
 }
 

@@ -275,6 +275,9 @@ export const NOT_RUN_HERE: Readonly<Record<string, string>> = {
     backup: "its script is run by BusyBox sh against a real schedule in test/backupHealth.servers.test.ts",
     "backup-sync": "its script is run by BusyBox sh in test/backupHealth.servers.test.ts and backups.servers",
     "backup-offsite": "its script is run by BusyBox sh in test/backupHealth.servers.test.ts and backups.servers",
+    "wal-receiver":
+        "its script is run against a real PostgreSQL in test/pitr.servers.test.ts, healthy while the receiver " +
+        "streams from its slot and unhealthy once it is stopped",
 };
 
 /** Removes one run's sandbox, if it was made. */

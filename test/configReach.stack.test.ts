@@ -102,9 +102,18 @@ function withEveryOption(): StackSettings {
     return settings;
 }
 
+/** Staging's managed database with a fork in use (issue 18, item 3): no URN variant sets database.fork. */
+function withForkInUse(): StackSettings {
+    const settings = loadStackSettings("staging");
+    const fork = { at: "2026-03-14T09:30:00Z", use: true };
+    settings.config["freshtrack:database"] = JSON.stringify({ mode: "managed", fork });
+    return settings;
+}
+
 const RUNS: Readonly<Record<string, () => StackSettings>> = {
     ...URN_VARIANTS,
     "prod with every alert destination and the ingest token": withEveryOption,
+    "staging with managed PostgreSQL and a fork in use": withForkInUse,
 };
 
 /** A setting of the schema, dotted below `freshtrack:` as an operator writes it, and the target it applies to. */
@@ -168,10 +177,6 @@ const READ_ELSEWHERE: Readonly<Record<string, { readonly by: string; readonly wh
     allowSshFromAnywhere: {
         by: "components/config/parse.ts",
         why: "it only widens what adminCidrs may hold, judged by the parser's rule across both; the program reads adminCidrs",
-    },
-    "rollback.exportTables": {
-        by: "scripts/rollback.ts",
-        why: "the tables a rollback exports before it runs; the rollback script reads them, not the deployed stack",
     },
 };
 

@@ -41,7 +41,15 @@ describe("config schema: Pulumi.yaml's config block is generated from components
         const declared = readProjectFile().config;
         expect(Object.keys(declared)).to.deep.equal(CONFIG_KEYS);
         for (const key of SECRET_CONFIG_KEYS) expect(declared[key], key).to.deep.include({ secret: true, default: "" });
-        expect(declared.backup?.default).to.deep.equal({ schedule: "15 3 * * *", retentionDays: 14 });
+        expect(declared.backup?.default).to.deep.equal({
+            schedule: "15 3 * * *",
+            retentionDays: 14,
+            pointInTime: true,
+            pointInTimeDays: 7,
+            synchronousWal: false,
+            walKeepMb: 4096,
+            drillSchedule: "45 4 * * *",
+        });
         expect(declared.backup?.description).to.equal(projectDescription("backup"));
         expect(declared.domain).to.not.have.property("default");
     });
@@ -241,7 +249,9 @@ describe("config schema: each default is stated by the generator from its field,
             expect(description.startsWith(CONFIG_SCHEMA[key].description), key).to.equal(true);
         }
         expect(projectDescription("ssh")).to.match(/ Defaults: user root, port 22\.$/);
-        expect(projectDescription("backup")).to.match(/ Defaults: schedule "15 3 \* \* \*", retentionDays 14\.$/);
+        expect(projectDescription("backup")).to.match(
+            / Defaults: schedule "15 3 \* \* \*", retentionDays 14, pointInTime true, pointInTimeDays 7, synchronousWal false, walKeepMb 4096, drillSchedule "45 4 \* \* \*"\.$/,
+        );
     });
 
     it("leaves out what Pulumi.yaml's default states and what is too large for a sentence", () => {

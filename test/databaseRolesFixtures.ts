@@ -17,6 +17,7 @@ import * as path from "path";
 import { DATABASE, DATABASE_ROLES } from "../components/services/context";
 import {
     DATABASE_ROLES_COMMAND,
+    DatabaseRolesOptions,
     renderDatabaseRoles,
     ROLES_SQL_PATH,
     SUPERUSER_PASSWORD_FILES,
@@ -24,7 +25,8 @@ import {
 import { postgresBin, startScratchCluster, stopScratchCluster } from "./localServers";
 
 const SERVER_BIN = process.env.FRESHTRACK_TEST_PG_SERVER_BIN;
-const serverBin = (name: string) => (SERVER_BIN ? path.join(SERVER_BIN, name) : postgresBin(name));
+/** A program of the server build the clusters run (FRESHTRACK_TEST_PG_SERVER_BIN, or Debian's newest). */
+export const serverBin = (name: string) => (SERVER_BIN ? path.join(SERVER_BIN, name) : postgresBin(name));
 export const R = DATABASE_ROLES;
 export const stamp = Date.now().toString(36);
 /** Printable ASCII, as the generated passwords are (alphanumeric). */
@@ -34,6 +36,15 @@ export const PASSWORDS = {
     app: `app${stamp}C`,
     backup: `backup${stamp}D`,
     monitor: `monitor${stamp}E`,
+    replication: `replication${stamp}F`,
+};
+
+/** The passwords of the roles the job keeps, as renderDatabaseRoles takes them. */
+export const ROLE_PASSWORDS = {
+    app: PASSWORDS.app,
+    backup: PASSWORDS.backup,
+    monitor: PASSWORDS.monitor,
+    replication: PASSWORDS.replication,
 };
 
 export interface Cluster {
@@ -112,21 +123,20 @@ export function serverVersion(c: Cluster): number {
 
 /**
  * The job's command as the container runs it (`/bin/sh -c`), with its SQL and password files at scratch paths; `edit`
- * changes the command, to show what one layer of it does without the other.
+ * changes the command, to show what one layer of it does without the other. The SQL keeps the write-ahead log's slot,
+ * as with freshtrack:backup.pointInTime at its default, unless `options` says otherwise.
  */
 export function runJob(
     c: Cluster,
     passwords: { superuser?: string; legacy?: string } = {},
     edit: (command: string) => string = (command) => command,
+    options: DatabaseRolesOptions = { walSlot: true },
 ): SpawnSyncReturns<string> {
     const scratch = fs.mkdtempSync(path.join(c.dir, "job-"));
     const sqlFile = path.join(scratch, "roles.sql");
     const superuserFile = path.join(scratch, "superuser");
     const legacyFile = path.join(scratch, "legacy");
-    fs.writeFileSync(
-        sqlFile,
-        renderDatabaseRoles({ app: PASSWORDS.app, backup: PASSWORDS.backup, monitor: PASSWORDS.monitor }),
-    );
+    fs.writeFileSync(sqlFile, renderDatabaseRoles(ROLE_PASSWORDS, options));
     fs.writeFileSync(superuserFile, passwords.superuser ?? PASSWORDS.superuser);
     fs.writeFileSync(legacyFile, passwords.legacy ?? PASSWORDS.legacy);
     const command = DATABASE_ROLES_COMMAND.replace(ROLES_SQL_PATH, sqlFile)
@@ -134,6 +144,8 @@ export function runJob(
         .replace(SUPERUSER_PASSWORD_FILES[1], legacyFile);
     return spawnSync("sh", ["-c", edit(command)], {
         encoding: "utf8",
+        // A job that never ends (a commit waiting for a synchronous receiver) fails the test instead of hanging it.
+        timeout: 30_000,
         env: {
             PATH: `${path.dirname(postgresBin("psql"))}:${process.env.PATH}`,
             PGHOST: "127.0.0.1",

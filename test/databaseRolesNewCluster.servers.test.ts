@@ -21,6 +21,7 @@ import {
     PASSWORDS,
     psql,
     R,
+    ROLE_PASSWORDS,
     runJob,
     stamp,
     startCluster,
@@ -90,13 +91,8 @@ describe("the self-hosted PostgreSQL's roles, made by the database-grant job on 
             expect(su(c!, `SELECT rolpassword FROM pg_authid WHERE rolname = '${R.app}'`)).to.equal(
                 scramSha256Verifier(PASSWORDS.app, R.app),
             );
-            const sql = renderDatabaseRoles({
-                app: PASSWORDS.app,
-                backup: PASSWORDS.backup,
-                monitor: PASSWORDS.monitor,
-            });
-            for (const password of [PASSWORDS.app, PASSWORDS.backup, PASSWORDS.monitor])
-                expect(sql).to.not.contain(password);
+            const sql = renderDatabaseRoles(ROLE_PASSWORDS, { walSlot: true });
+            for (const password of Object.values(ROLE_PASSWORDS)) expect(sql).to.not.contain(password);
             expect(asApp(c!, "SELECT 1").status).to.equal(0);
             expect(asApp(c!, "SELECT 1").stderr).to.equal("");
         });

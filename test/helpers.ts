@@ -16,7 +16,11 @@ export const CONTAINER = "docker:index/container:Container";
  * (components/catalog).
  */
 export const ALL_CONTAINERS = SERVICE_SPECS.filter(
-    (s) => s.runs === "always" || s.runs === "with a self-hosted PostgreSQL",
+    // Point-in-time recovery is on by default (freshtrack:backup.pointInTime), so its receiver runs on them too.
+    (s) =>
+        s.runs === "always" ||
+        s.runs === "with a self-hosted PostgreSQL" ||
+        s.runs === "with freshtrack:backup.pointInTime",
 )
     .map((s) => s.name)
     .sort();

@@ -177,7 +177,10 @@ describe("hosts: droplet, ssh and their bootstrap", () => {
         it("replaces the Postgres and PgBouncer containers and their volume", () => {
             // database-grant stays: the cluster's admin grants the app role CREATE on schema public
             // (test/managedDatabase.stack.test.ts).
-            const expected = ALL_CONTAINERS.filter((n) => !["postgres", "pgbouncer", "pgbouncer-exporter"].includes(n));
+            // And the WAL receiver: a managed cluster keeps its own point-in-time backups (issue 18).
+            const expected = ALL_CONTAINERS.filter(
+                (n) => !["postgres", "pgbouncer", "pgbouncer-exporter", "wal-receiver"].includes(n),
+            );
             expect(
                 containers(resources)
                     .map((c) => c.name)

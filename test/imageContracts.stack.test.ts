@@ -2,8 +2,10 @@
  * Rung 6 of the ladder (shared design, "Testing"): every Service checked
  * against the contract of the image it runs (components/imageContracts/),
  * which cites the image's own Dockerfile and entrypoint at the pinned tag.
- * This is where an entrypoint that needs a dropped capability, or a health
- * check that calls a binary the image lacks, is caught before a real `up`.
+ * This is where an entrypoint that needs a dropped capability, a health
+ * check that calls a binary the image lacks, or a script the container is
+ * given (or its crontab, or its `sh -c`) that runs one, is caught before a
+ * real `up` (test/imageContractsScripts.ts reads the scripts' commands).
  */
 import { expect } from "chai";
 import { contractFor } from "../components/imageContracts";

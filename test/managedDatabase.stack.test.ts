@@ -72,11 +72,16 @@ describe("managed PostgreSQL: the application's role is granted CREATE on schema
             // The self-hosted job (components/services/postgres.ts, renderDatabaseRoles;
             // test/databaseRoles*.servers.test.ts), never the managed grant and never as doadmin.
             expect(uploadText(shipped, GRANT, ROLES_SQL_PATH), stack).to.equal(
-                renderDatabaseRoles({
-                    app: "mock-secrets-databaseAppPassword",
-                    backup: "mock-secrets-databaseBackupPassword",
-                    monitor: "mock-secrets-databaseMonitorPassword",
-                }),
+                renderDatabaseRoles(
+                    {
+                        app: "mock-secrets-databaseAppPassword",
+                        backup: "mock-secrets-databaseBackupPassword",
+                        monitor: "mock-secrets-databaseMonitorPassword",
+                        replication: "mock-secrets-databaseReplicationPassword",
+                    },
+                    // freshtrack:backup.pointInTime, on by default and in every shipped stack.
+                    { walSlot: true },
+                ),
             );
             expect(envOf(containerNamed(shipped, GRANT)).PGUSER, stack).to.equal(undefined);
             expect(requiresLabel(containerNamed(shipped, "migrate")), stack).to.equal(`pre-migrate-backup,${GRANT}`);

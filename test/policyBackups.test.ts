@@ -102,6 +102,47 @@ describe("backup copies that follow deletions, and a data volume no backup cover
         ).to.deep.equal([]);
     });
 
+    // Issue 18: a stack that streams its write-ahead log keeps point-in-time recovery's base backups and log on the
+    // same volume (/backups/pitr); an offsite copy without them restores only to the last dump. Rung 1.
+    it("requires an offsite copy of /backups/pitr too where a wal-receiver runs, and names it when it is missing", async () => {
+        const config = { [RULE]: { required: true, offsiteForVolumes: true } };
+        const mirror = (source: string, target: string) =>
+            ` --enc-c "offsite/b/=$(cat /k)" ${source} offsite/b/${target} ||\n  mc mirror --older-than 2m`;
+        const offsite = (...copies: string[]) =>
+            appendOnly(
+                "backup-offsite",
+                `${copies.join("")} --enc-c "offsite/b/=$(cat /k)" local/uploads offsite/b/uploads`,
+            );
+        const dumpsAndUploads = offsite(mirror("/backups/postgres", "postgres"));
+        const receiver = container({}, "wal-receiver", "stateful");
+        const [finding, ...others] = await findingsFor(
+            RULE,
+            [doVolume(), ...inService(appendOnly(), receiver, dumpsAndUploads)],
+            config,
+        );
+        expect(others).to.deep.equal([]);
+        expect(finding!.message).to.match(
+            /^volume r\d+ holds the stack's data and droplet backups do not cover block volumes; backup-offsite copies nothing of the base backups and write-ahead log of point-in-time recovery \(\/backups\/pitr, from wal-receiver\) off the host\. Mirror each to the offsite store/,
+        );
+        // With the copy, nothing is missing; without a receiver, there is nothing of point-in-time recovery to copy.
+        const all = offsite(mirror("/backups/postgres", "postgres"), mirror("/backups/pitr/", "pitr"));
+        expect(await findingsFor(RULE, [doVolume(), ...inService(appendOnly(), receiver, all)], config)).to.deep.equal(
+            [],
+        );
+        expect(
+            await findingsFor(RULE, [doVolume(), ...inService(appendOnly(), dumpsAndUploads)], config),
+        ).to.deep.equal([]);
+        // Every gap is named, in one list.
+        const [none] = await findingsFor(
+            RULE,
+            [doVolume(), ...inService(receiver, appendOnly("backup-offsite"))],
+            config,
+        );
+        expect(none!.message).to.contain(
+            "copies nothing of the database dumps (/backups/postgres), the base backups and write-ahead log of point-in-time recovery (/backups/pitr, from wal-receiver) or the uploaded files",
+        );
+    });
+
     // The second attack pass: the words `mirror <source> <target>` anywhere in the script were enough.
     it("takes only a mirror that mc really runs and that copies something: not a comment, an echo, a dry run or an exclude of everything", async () => {
         const config = { [RULE]: { required: true, offsiteForVolumes: true } };

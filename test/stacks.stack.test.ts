@@ -313,7 +313,7 @@ describe("npm run plan", () => {
             "  5. migrate",
             "  6. backend, worker",
             "blackbox-https  https://freshtrack.example.com",
-            "alerts (10)",
+            "alerts (14)",
             "delivered to: email to oncall@freshtrack.example.com",
         ]) {
             expect(result.stdout).to.contain(expected);

@@ -12,6 +12,7 @@ import { worker } from "./app/worker";
 import { backup } from "./app/backup";
 import { backupOffsite } from "./app/backupOffsite";
 import { backupSync } from "./app/backupSync";
+import { walReceiver } from "./app/walReceiver";
 import { preMigrateBackup } from "./app/preMigrateBackup";
 import { databaseGrant } from "./app/databaseGrant";
 import { minio } from "./data/minio";
@@ -53,6 +54,7 @@ export const SERVICES = {
     backup,
     "backup-sync": backupSync,
     "backup-offsite": backupOffsite,
+    "wal-receiver": walReceiver,
     prometheus,
     alertmanager,
     loki,

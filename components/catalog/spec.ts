@@ -15,7 +15,9 @@ export type StackCondition =
     | "with a self-hosted PostgreSQL"
     | "with a managed PostgreSQL"
     | "with freshtrack:demoData"
-    | "with freshtrack:backup.offsite";
+    | "with freshtrack:backup.offsite"
+    /** A self-hosted PostgreSQL with point-in-time recovery on (the default). */
+    | "with freshtrack:backup.pointInTime";
 
 /**
  * `LimitsOwner` is what `limits.sameAs` may name: any string while a spec is written (its file cannot import the

@@ -1,11 +1,11 @@
 /**
  * The settings nested inside object keys (verification.e2e, appBuild.targets, backup.offsite, alerts.email,
- * alerts.slack and alerts.webhook), and the settings whose check takes more than a line (ssh.hostKey,
+ * alerts.slack, alerts.webhook and database.fork), and the settings whose check takes more than a line (ssh.hostKey,
  * rollback.exportTables): their checks and defaults, declared once as the top-level keys are in ./schema.ts.
  */
 import { checkHostKeyLine, keyscanCommand } from "../host/hostKey";
 import { checkEmail, checkHostPort, checkNumber } from "../validation";
-import { A_YAML_LIST, Before, defaulted, isRecord, listOf, objectOf, optional, required, text } from "./fields";
+import { A_YAML_LIST, Before, bool, defaulted, isRecord, listOf, objectOf, optional, required, text } from "./fields";
 
 const API_PATH = text((s) => (s.startsWith("/") ? undefined : "an absolute path such as /api/v1/readings"));
 const STAGE = text((s) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s) ? undefined : "a Dockerfile stage name"));
@@ -64,6 +64,64 @@ export const EXPORT_TABLES = listOf<{ readonly table: string; readonly column: s
     ],
     { notAList: "a list of {table, column}" },
 );
+
+/**
+ * A point in time as database.fork.at takes it: ISO 8601 with a four-digit year, whole seconds, and `Z` or an explicit
+ * offset. Nothing looser: the stamp in the fork's cluster name has whole seconds, and a time without an offset would
+ * be read in whatever zone the machine running `pulumi up` is set to.
+ */
+const FORK_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/** What database.fork.at should have been, said by every problem with it. */
+export const FORK_TIME_EXPECTED =
+    "a point in time as ISO 8601 in UTC with whole seconds, such as 2026-03-14T09:30:00Z, or with an explicit offset, such as 2026-03-14T10:30:00+01:00";
+
+/**
+ * The instant a database.fork.at names, or undefined when the text is not one: the form of FORK_TIME, and a date and
+ * time that exist (no 30 February, no hour 24, no leap second, an offset within a day).
+ */
+export function forkInstant(text: string): Date | undefined {
+    const m = FORK_TIME.exec(text);
+    if (!m) return undefined;
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+    ];
+    const [sign, offsetHours = "00", offsetMinutes = "00"] = m.slice(7);
+    const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    // Date.UTC rolls an impossible field over into the next one (30 February is 2 March): such a date is refused.
+    const exists =
+        local.getUTCFullYear() === year &&
+        local.getUTCMonth() === month - 1 &&
+        local.getUTCDate() === day &&
+        local.getUTCHours() === hour &&
+        local.getUTCMinutes() === minute &&
+        local.getUTCSeconds() === second;
+    if (!exists || Number(offsetHours) > 23 || Number(offsetMinutes) > 59) return undefined;
+    const offsetMs = (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
+    return new Date(local.getTime() - offsetMs);
+}
+
+/**
+ * A fork of the managed cluster (database.fork): a second cluster restored from DigitalOcean's backups of the live one
+ * as it was at `at`, which the stack connects to only when `use` is true (components/platform/managedDatabase.ts).
+ */
+export const DATABASE_FORK_FIELDS = {
+    at: required<string>(
+        text((s) => (forkInstant(s) ? undefined : FORK_TIME_EXPECTED)),
+        `the point in time to fork at, ${FORK_TIME_EXPECTED}`,
+    ),
+    use: defaulted<boolean>(bool, false),
+} as const;
+
+/** database.fork: unset, the stack has the live cluster alone. */
+export const DATABASE_FORK = objectOf(DATABASE_FORK_FIELDS, {
+    notAnObject: "an object with at (the point in time to fork at) and use (true to connect the stack to the fork)",
+});
 
 /** The build stage of each image (appBuild.targets). */
 export const BUILD_TARGET_FIELDS = {

@@ -36,7 +36,7 @@ import {
 } from "./fields";
 import { HEALTH_COMMAND, ONE_LINE_COMMAND } from "./commands";
 import { RESOURCE_FIELDS, SERVICE_NAMES } from "./limits";
-import { BUILD_TARGET_FIELDS, EXPORT_TABLES, nestedNames, SSH_HOST_KEY } from "./nestedFields";
+import { BUILD_TARGET_FIELDS, DATABASE_FORK, EXPORT_TABLES, nestedNames, SSH_HOST_KEY } from "./nestedFields";
 import type { KeySpec, SecretKey, TypedKey } from "./keySpec";
 
 export type { KeySpec } from "./keySpec";
@@ -181,10 +181,15 @@ export const CONFIG_SCHEMA = {
     backup: {
         type: "object",
         description:
-            "Database backups: schedule (five-field cron, UTC), retentionDays, and offsite {endpoint, bucket} for a second copy in DigitalOcean Spaces or another S3-compatible store (keys in the backupOffsite* secrets).",
+            'Database backups: schedule (five-field cron, UTC), retentionDays, and offsite {endpoint, bucket} for a second copy in DigitalOcean Spaces or another S3-compatible store (keys in the backupOffsite* secrets). Point-in-time recovery, on a self-hosted PostgreSQL: pointInTime (the write-ahead log is streamed to the backups volume and a base backup follows each scheduled dump, so a restore can reach any second: docs/operations.md "Restore to a point in time"), pointInTimeDays (how long base backups and the log are kept), synchronousWal (commits wait until the copy of the log has them: no committed row is lost, but writes stop while the copy is down), walKeepMb (how much log PostgreSQL holds for a copy that is down before it gives up on it; the copy then starts again from the next base backup). drillSchedule (five-field cron, UTC): when the newest backups are restored into a throwaway database and checked (docs/operations.md "What a drill checks").',
         fields: {
             schedule: defaulted<string>(text(checkCron), "15 3 * * *"),
             retentionDays: defaulted<number>(checkInteger(1, 3650), 14),
+            pointInTime: defaulted<boolean>(bool, true),
+            pointInTimeDays: defaulted<number>(checkInteger(1, 365), 7),
+            synchronousWal: defaulted<boolean>(bool, false),
+            walKeepMb: defaulted<number>(checkInteger(256, 1048576), 4096),
+            drillSchedule: defaulted<string>(text(checkCron), "45 4 * * *"),
         },
         nested: nestedNames("backup"),
     },
@@ -278,7 +283,7 @@ export const CONFIG_SCHEMA = {
     database: {
         type: "object",
         description:
-            "PostgreSQL: mode container or managed (a DigitalOcean cluster in the droplet's VPC, droplet target only), with size, nodeCount and version for managed.",
+            'PostgreSQL: mode container or managed (a DigitalOcean cluster in the VPC of the droplet, droplet target only), with size, nodeCount and version for managed; and, for managed only, fork {at, use}: a second cluster restored from the backups DigitalOcean keeps of the live one as it was at the time at (ISO 8601 with seconds and Z or an offset, within the last 7 days when first set), billed as a cluster of its own until removed, which the stack connects to instead of the live one once use is true; the live one is kept (docs/operations.md "Managed PostgreSQL: restore by forking").',
         fields: {
             mode: defaulted<"container" | "managed">(
                 oneOfText(["container", "managed"], "container or managed"),
@@ -293,6 +298,7 @@ export const CONFIG_SCHEMA = {
                 "16",
                 { inProjectDefault: false },
             ),
+            fork: DATABASE_FORK,
         },
     },
     monitoring: {

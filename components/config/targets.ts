@@ -48,7 +48,20 @@ export function readDatabase(src: Source, target: Target): DatabaseSettings {
     const key = src.key("database");
     // Only the mode is read unless it is managed: the other settings mean nothing to a container.
     const chosen = src.fields("database", ["mode"]).mode;
-    if (chosen !== "managed") return { mode: "container" };
+    if (chosen !== "managed") {
+        // A fork is DigitalOcean's: a new managed cluster restored from the backups DigitalOcean keeps of the live one
+        // (components/platform/managedDatabase.ts). Refused here, before any resource, rather than ignored: an
+        // operator who set it expects a copy of the data to exist.
+        const forkGiven = src.object("database").fork;
+        if (forkGiven !== undefined) {
+            const expected =
+                `unset while ${key}.mode is ${chosen}: a fork is a copy of a DigitalOcean managed cluster ` +
+                `(${key}.mode managed); a container database is restored to a point in time from its own backups ` +
+                `(docs/operations.md, "Restore to a point in time")`;
+            src.problems.add(`${key}.fork`, forkGiven, expected);
+        }
+        return { mode: "container" };
+    }
     if (target !== "droplet") {
         const expected = `container on the ${target} target (a managed database needs the droplet's VPC)`;
         src.problems.add(`${key}.mode`, chosen, expected);
@@ -62,5 +75,12 @@ export function readDatabase(src: Source, target: Target): DatabaseSettings {
         src.problems.add(`${key}.nodeCount`, managedNodes, expected);
     }
     const managedVersion = src.field("database", "version");
-    return { mode: "managed", size: managedSize, nodeCount: managedNodes, version: managedVersion };
+    const fork = src.field("database", "fork");
+    return {
+        mode: "managed",
+        size: managedSize,
+        nodeCount: managedNodes,
+        version: managedVersion,
+        ...(fork !== undefined ? { fork } : {}),
+    };
 }

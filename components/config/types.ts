@@ -7,7 +7,7 @@ import type { ImageRef } from "../validation";
 import type { FieldValues } from "./fields";
 import type { ServiceName } from "./limits";
 import type { ResourceLimits } from "./limits";
-import type { E2E_FIELDS, EMAIL_FIELDS, OFFSITE_FIELDS } from "./nestedFields";
+import type { DATABASE_FORK_FIELDS, E2E_FIELDS, EMAIL_FIELDS, OFFSITE_FIELDS } from "./nestedFields";
 import type { CONFIG_SCHEMA, Environment, RotatableSecret, TlsMode } from "./schema";
 
 type Fields<K extends keyof typeof CONFIG_SCHEMA> = (typeof CONFIG_SCHEMA)[K] extends { fields: infer F }
@@ -75,6 +75,14 @@ export interface SshSettings extends Fields<"ssh"> {
     readonly privateKey: pulumi.Output<string>;
 }
 
+/**
+ * A fork of the managed cluster (freshtrack:database.fork): `at`, the point in time as the stack file gives it
+ * (ISO 8601 with seconds and `Z` or an offset, checked by the reader; forkInstant in ./nestedFields.ts reads it), and
+ * `use`, whether the stack connects to the fork instead of the live cluster.
+ */
+export type DatabaseFork = Readonly<FieldValues<typeof DATABASE_FORK_FIELDS>>;
+
+/** A fork exists only beside a managed cluster: the reader refuses database.fork with the container database. */
 export type DatabaseSettings =
     { readonly mode: "container" } | (Omit<Fields<"database">, "mode"> & { readonly mode: "managed" });
 

@@ -1,6 +1,14 @@
 /** The data tier's images: PostgreSQL, PgBouncer, Redis, MinIO and mc. */
 import type { ImageContract } from "./contract";
 
+/**
+ * PostgreSQL's programs the image installs: `make install-world-bin` with --prefix=/usr/local (pg:135,152-153) installs
+ * every program of src/bin. pgsrc-bin: postgres/postgres@97060928 src/bin/Makefile:16-35, SUBDIRS; pgsrc-bb:
+ * postgres/postgres@50e6eb73 src/bin/pg_basebackup/meson.build (the copies stored here, of 2021 and 2025; REL_17_11
+ * itself is not stored, and these programs have been in src/bin under these names since PostgreSQL 10).
+ */
+const PG_SRC_BIN = "make install-world-bin, pg:135,152-153";
+
 export const DATA_CONTRACTS: readonly ImageContract[] = [
     {
         image: "postgres:17.11-alpine",
@@ -46,6 +54,31 @@ export const DATA_CONTRACTS: readonly ImageContract[] = [
             "/bin/ls": "busybox applet; bb coreutils/ls.c:95",
             "/usr/bin/head": "busybox applet; bb coreutils/head.c:21",
             "/usr/bin/wc": "busybox applet; bb coreutils/wc.c:49",
+            // Point-in-time recovery (components/services/pitrScripts.ts, pitrRestoreScript.ts, drillScript.ts):
+            // PostgreSQL's own programs, then the applets its scripts call that nothing above does.
+            "/usr/local/bin/pg_receivewal": `${PG_SRC_BIN}; built beside pg_basebackup, pgsrc-bb:64-70`,
+            "/usr/local/bin/pg_basebackup": `${PG_SRC_BIN}; pgsrc-bin:20, pgsrc-bb:27-33`,
+            "/usr/local/bin/pg_waldump": `${PG_SRC_BIN}; pgsrc-bin:32`,
+            "/usr/local/bin/pg_archivecleanup": `${PG_SRC_BIN}; pgsrc-bin:19`,
+            "/usr/local/bin/pg_ctl": `${PG_SRC_BIN}; pgsrc-bin:24; the image's own entrypoint runs it (pg-ep:298)`,
+            "/usr/local/bin/initdb": `${PG_SRC_BIN}; pgsrc-bin:17; the image's own entrypoint runs it (pg-ep:92)`,
+            "/bin/chmod": "busybox applet; abc CONFIG_CHMOD=y; bb coreutils/chmod.c:18",
+            "/bin/cp": "busybox applet; abc CONFIG_CP=y; bb coreutils/cp.c:33",
+            "/bin/ln": "busybox applet; abc CONFIG_LN=y; bb coreutils/ln.c:15 (-s and -T: :27,32,64)",
+            "/bin/mktemp": "busybox applet; abc CONFIG_MKTEMP=y; bb coreutils/mktemp.c:37 (-d: :83-94,119)",
+            "/bin/rmdir": "busybox applet; abc CONFIG_RMDIR=y; bb coreutils/rmdir.c:15",
+            "/bin/sed": "busybox applet; abc CONFIG_SED=y; bb editors/sed.c:63",
+            "/bin/sleep": "busybox applet; abc CONFIG_SLEEP=y; bb coreutils/sleep.c:37 (ash has no sleep builtin here)",
+            "/bin/tar":
+                "busybox applet; abc CONFIG_TAR=y, CONFIG_FEATURE_SEAMLESS_GZ=y (-z: bb archival/tar.c:997); bb archival/tar.c:114",
+            "/usr/bin/dirname": "busybox applet; abc CONFIG_DIRNAME=y; bb coreutils/dirname.c:16",
+            "/usr/bin/md5sum": "busybox applet; abc CONFIG_MD5SUM=y; bb coreutils/md5_sha1_sum.c:50",
+            "/usr/bin/readlink": "busybox applet; abc CONFIG_READLINK=y; bb coreutils/readlink.c:23",
+            "/usr/bin/sort": "busybox applet; abc CONFIG_SORT=y; bb coreutils/sort.c:40",
+            "/usr/bin/tail": "busybox applet; abc CONFIG_TAIL=y; bb coreutils/tail.c:40",
+            "/usr/bin/test":
+                "busybox applet; abc CONFIG_TEST=y; bb coreutils/test.c:49 (a file as well as ash's builtin: gosu execs it)",
+            "/usr/bin/tr": "busybox applet; abc CONFIG_TR=y; bb coreutils/tr.c:47",
         },
         writes: ["/var/lib/postgresql/data", "/var/run/postgresql"],
         notes:
@@ -57,7 +90,18 @@ export const DATA_CONTRACTS: readonly ImageContract[] = [
             "its lock. Run with entrypoint `crond -f` (the backup service), busybox crond reads /var/spool/cron/crontabs -> /etc/crontabs, " +
             "loads a crontab only if it is owned by uid 0 (bb crond.c:440), needs SETGID for initgroups() even for root's jobs while " +
             "SETUID is not needed when the job user is root (bb libbb/change_identity.c:37-58; tested here), writes /var/run/crond.pid " +
-            "and /var/run/crond.reboot (/var/run -> /run; bb crond.c:93,1065) and, without -d or -L, logs only to syslog (bb crond.c:1049-1053).",
+            "and /var/run/crond.reboot (/var/run -> /run; bb crond.c:93,1065) and, without -d or -L, logs only to syslog (bb crond.c:1049-1053). " +
+            "What the point-in-time recovery scripts ask of the applets: `date -d 'YYYY-MM-DD HH:MM:SS'` and `date -d @<seconds>` " +
+            "(bb coreutils/date.c:176-183, `d:` always; with abc CONFIG_DESKTOP=y, libbb/time.c:23-39 tries strptime " +
+            "'%Y-%m-%d %T' among others, and :137-149 reads '@'), `-u` as TZ=UTC0 (bb date.c:188-189), `date -r <file>` " +
+            "(bb date.c:177,244-246); `ls -ln` (bb coreutils/ls.c:210, numeric owners :518-525) and `ls -1t` (abc " +
+            "CONFIG_FEATURE_LS_TIMESTAMPS=y for -t, bb ls.c:215,263, and CONFIG_FEATURE_LS_SORTFILES=y to sort, :858-879); `$((...))` on microseconds since the epoch, past " +
+            "2^31 (abc CONFIG_FEATURE_SH_MATH_64=y). tar run as a user other than root does not restore modes (bb " +
+            "archival/tar.c:951-952), so what it unpacks gets the caller's umask (077 in the scripts: 0700 directories, 0600 " +
+            "files, which PostgreSQL takes for a data directory). gosu looks its command up on PATH and execs it " +
+            "(tianon/gosu@04fac5a0 main.go:80-85, the stored copy), so what the scripts run through it must be a file: " +
+            "/usr/bin/test, not only ash's builtin. Where the shell cannot be read for its commands (PostgreSQL runs " +
+            "restore_command through /bin/sh -c), cp is listed above for it.",
     },
     {
         image: "edoburu/pgbouncer:v1.23.1-p3",

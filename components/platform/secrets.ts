@@ -11,10 +11,14 @@ export const GENERATED_SECRETS = {
     postgresPassword: { length: 32 },
     /** The superuser `postgres` of a self-hosted PostgreSQL created from this version on (POSTGRES_PASSWORD_FILE). */
     postgresSuperuserPassword: { length: 32 },
-    /** The self-hosted roles the database-grant job keeps (DATABASE_ROLES): the application, backups, the exporters. */
+    /**
+     * The self-hosted roles the database-grant job keeps (DATABASE_ROLES): the application, backups, the exporters, and
+     * the write-ahead log receiver and base backups (replication).
+     */
     databaseAppPassword: { length: 32 },
     databaseBackupPassword: { length: 32 },
     databaseMonitorPassword: { length: 32 },
+    databaseReplicationPassword: { length: 32 },
     redisPassword: { length: 32 },
     minioRootPassword: { length: 40 },
     grafanaAdminPassword: { length: 24 },

@@ -37,7 +37,8 @@ type AppService =
     | "demo-data"
     | "backup"
     | "backup-sync"
-    | "backup-offsite";
+    | "backup-offsite"
+    | "wal-receiver";
 
 /** What the application tier's builders (Migrations, Backup, the services here) read. */
 export interface AppContext extends AppPlatform {
@@ -54,6 +55,11 @@ export interface AppContext extends AppPlatform {
     readonly limits: Readonly<Pick<StackConfig["resources"], AppService>>;
     /** Schedule, retention and offsite store of the backups (freshtrack:backup, freshtrack:backupOffsite*). */
     readonly backup: StackConfig["backup"];
+    /**
+     * The tables a restore drill compares with the live database, each with its timestamp column: the rollback's
+     * (freshtrack:rollback.exportTables), the tables whose rows matter most and carry the time they were written.
+     */
+    readonly drillTables: StackConfig["rollback"]["exportTables"];
 }
 
 export interface AppTierArgs extends AppContext {
@@ -252,6 +258,7 @@ export class AppTier extends pulumi.ComponentResource {
             this.backup.scheduler,
             this.backup.sync,
             ...(this.backup.offsite ? [this.backup.offsite] : []),
+            ...(this.backup.walReceiver ? [this.backup.walReceiver] : []),
             ...(this.demoData ? [this.demoData] : []),
         ];
         this.registerOutputs({ backend: this.backend.alias, frontend: this.frontend.alias });

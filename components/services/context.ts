@@ -83,6 +83,13 @@ export const DATABASE_ROLES = {
     backup: "freshtrack_backup",
     /** The exporters: pg_monitor's statistics, no table data; PgBouncer's SHOW commands (stats_users). */
     monitor: "freshtrack_monitor",
+    /**
+     * The write-ahead log receiver and the base backups: LOGIN REPLICATION, a member of no role, owning nothing. The
+     * one role the job lets hold REPLICATION, which "does not allow the user to modify any data" (PostgreSQL 15 docs,
+     * 27.2.5.1 "Authentication", which recommends "a dedicated user account with REPLICATION and LOGIN"); the only
+     * role pg_hba.conf admits to replication connections from another host (renderPgHba).
+     */
+    replication: "freshtrack_replication",
 } as const;
 
 /** A login: a role and its password (secret). */
@@ -94,13 +101,15 @@ export interface DatabaseLogin {
 
 /**
  * The self-hosted PostgreSQL's other logins, beside the application's own (DatabaseEndpoint.user): the superuser
- * the database-grant job connects as, and the roles of backups and of the exporters.
+ * the database-grant job connects as, and the roles of backups, of the exporters and of the write-ahead log's copy.
  */
 export interface SelfHostedLogins {
     /** Tried in this order: `postgres` on a stack created from this version on, `freshtrack` on one created before. */
     readonly superusers: readonly DatabaseLogin[];
     readonly backup: DatabaseLogin;
     readonly monitor: DatabaseLogin;
+    /** For the write-ahead log receiver and the base backups (DATABASE_ROLES.replication). */
+    readonly replication: DatabaseLogin;
 }
 
 /** Object-storage buckets the stack creates and the application uses. */

@@ -7,6 +7,7 @@ import { DATABASE, DATABASE_ROLES, DatabaseEndpoint, TierPlatform } from "./cont
 import { minio, minioBuckets } from "./minio";
 import { PGBOUNCER_PORT, pgbouncer } from "./pgbouncer";
 import { POSTGRES_PORT, postgres, selfHostedLogins } from "./postgres";
+import type { PointInTimeServer } from "./postgresReplication";
 import { REDIS_PORT, redis } from "./redis";
 import { ENDPOINTS } from "../catalog";
 
@@ -24,6 +25,7 @@ export const DATA_PLATFORM = {
         "databaseAppPassword",
         "databaseBackupPassword",
         "databaseMonitorPassword",
+        "databaseReplicationPassword",
         "redisPassword",
         "minioRootPassword",
     ],
@@ -44,6 +46,17 @@ export interface DataContext extends DataPlatform {
     readonly limits: Readonly<Pick<StackConfig["resources"], DataService>>;
     /** How many days the backups bucket keeps a dump (freshtrack:backup.retentionDays). */
     readonly backupRetentionDays: number;
+    /**
+     * How many days the backups bucket keeps point-in-time recovery's base backups and log, under `pitr/`
+     * (freshtrack:backup.pointInTimeDays); given whether or not it is on, so copies made while it was on still expire.
+     */
+    readonly backupPointInTimeDays: number;
+    /**
+     * Point-in-time recovery on a self-hosted PostgreSQL (freshtrack:backup.pointInTime, walKeepMb, synchronousWal):
+     * the server caps what the receiver's slot holds back and, when synchronous, waits for it on commit
+     * (postgresServerSettings). Absent when it is off or the database is managed.
+     */
+    readonly pointInTime?: PointInTimeServer;
 }
 
 export interface DataTierArgs extends DataContext {

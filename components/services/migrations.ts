@@ -295,9 +295,14 @@ function databaseRoles(
     if (!superuser || !legacySuperuser || logins.superusers.length !== SUPERUSER_PASSWORD_FILES.length) {
         throw new pulumi.RunError(`the roles job tries exactly ${SUPERUSER_PASSWORD_FILES.length} superuser logins`);
     }
+    // The receiver's slot exists exactly when point-in-time recovery is on; this job runs only with a self-hosted
+    // PostgreSQL, the one place it applies.
+    const walSlot = ctx.backup.pointInTime;
     const sql = pulumi
-        .all([direct.password, logins.backup.password, logins.monitor.password])
-        .apply(([app, backup, monitor]) => renderDatabaseRoles({ app, backup, monitor }));
+        .all([direct.password, logins.backup.password, logins.monitor.password, logins.replication.password])
+        .apply(([app, backup, monitor, replication]) =>
+            renderDatabaseRoles({ app, backup, monitor, replication }, { walSlot }),
+        );
     return databaseGrantJob(parent, ctx, direct, migrateDigest, database, {
         command: DATABASE_ROLES_COMMAND,
         env: { PGCONNECT_TIMEOUT: "10" },

@@ -307,30 +307,32 @@ export function renderUploadsReadPolicy(uploads: string, backups: string): strin
 /**
  * Retention of the copies in the backups bucket, done by MinIO's lifecycle since nobody else may delete
  * there. The bucket is versioned, so an object overwritten by a stolen sync key keeps its earlier
- * version. A dump expires `retentionDays` after it was written (MinIO adds a delete marker); the version
- * that made noncurrent, and the delete marker itself, go `retentionDays` later. Format: minio-go
- * v7.0.90 (the one mc RELEASE.2025-08-13T08-35-41Z builds with, go.mod) pkg/lifecycle/lifecycle.go:
+ * version. A copy expires `days` after it was written (MinIO adds a delete marker); the version
+ * that made noncurrent, and the delete marker itself, go `days` later. One rule per prefix the backup mirrors write
+ * under (components/services/backup.ts): the dumps (`postgres/`, backup.retentionDays) and point-in-time recovery's
+ * base backups and write-ahead log (`pitr/`, backup.pointInTimeDays). The `pitr/` rule is there whether or not
+ * point-in-time recovery is on, so that copies made while it was on still expire after it is turned off; on a prefix
+ * that holds nothing it does nothing. Base backups and the log expire after the same days, as freshtrack-base-backup
+ * prunes them on the volume (components/services/pitrScripts.ts).
+ * Format: minio-go v7.0.90 (the one mc RELEASE.2025-08-13T08-35-41Z builds with, go.mod) pkg/lifecycle/lifecycle.go:
  * Configuration{Rules} :524-527, Rule :459-522; DelMarkerExpiration is MinIO's own action
  * (minio/minio internal/bucket/lifecycle/lifecycle.go:397-401: all versions of an object whose latest
  * version is an old enough delete marker).
  */
-export function renderBackupLifecycle(retentionDays: number, prefix = "postgres/"): string {
-    return JSON.stringify(
-        {
-            Rules: [
-                {
-                    ID: "freshtrack-backup-retention",
-                    Status: "Enabled",
-                    Filter: { Prefix: prefix },
-                    Expiration: { Days: retentionDays },
-                    NoncurrentVersionExpiration: { NoncurrentDays: retentionDays },
-                    DelMarkerExpiration: { Days: retentionDays },
-                },
-            ],
-        },
-        null,
-        2,
-    );
+export function renderBackupLifecycle(days: { readonly dumps: number; readonly pointInTime: number }): string {
+    const rule = (id: string, prefix: string, d: number) => ({
+        ID: id,
+        Status: "Enabled",
+        Filter: { Prefix: prefix },
+        Expiration: { Days: d },
+        NoncurrentVersionExpiration: { NoncurrentDays: d },
+        DelMarkerExpiration: { Days: d },
+    });
+    const rules = [
+        rule("freshtrack-backup-retention", "postgres/", days.dumps),
+        rule("freshtrack-pitr-retention", "pitr/", days.pointInTime),
+    ];
+    return JSON.stringify({ Rules: rules }, null, 2);
 }
 
 /**
@@ -427,7 +429,13 @@ export function minioBuckets(ctx: DataContext, minioService: pulumi.Resource, pa
                     content: ctx.secrets.minioRootPassword.apply(renderMcConfig),
                     secret: true,
                 },
-                { path: LIFECYCLE_FILE, content: renderBackupLifecycle(ctx.backupRetentionDays) },
+                {
+                    path: LIFECYCLE_FILE,
+                    content: renderBackupLifecycle({
+                        dumps: ctx.backupRetentionDays,
+                        pointInTime: ctx.backupPointInTimeDays,
+                    }),
+                },
                 ...MINIO_USERS.flatMap((u) => [
                     { path: u.policyFile, content: u.renderPolicy() },
                     { path: u.secretFile, content: u.secret(ctx.secrets.minioRootPassword), secret: true },

@@ -4,6 +4,7 @@ import type * as docker from "@pulumi/docker";
 import { Service } from "../service";
 import { DATABASE, DATABASE_ROLES, SECRETS_DIR, SelfHostedLogins } from "./context";
 import type { DataContext } from "./dataTier";
+import { renderWalSlot, walStreamingServer } from "./postgresReplication";
 import { SERVICES, imageOf } from "../catalog";
 
 /**
@@ -42,7 +43,8 @@ export const POSTGRES_USER_ID = "70:70";
 
 export function postgres(ctx: DataContext, volume: docker.Volume, parent: pulumi.Resource): Service {
     const limits = ctx.limits.postgres;
-    const tuning = postgresTuning(limits.memoryMb);
+    const wal = walStreamingServer(ctx.pointInTime);
+    const settings = { ...postgresTuning(limits.memoryMb), ...wal.settings };
     return new Service(
         "postgres",
         {
@@ -52,7 +54,7 @@ export function postgres(ctx: DataContext, volume: docker.Volume, parent: pulumi
             namePrefix: ctx.namePrefix,
             image: imageOf("postgres"),
             limits,
-            command: ["postgres", ...Object.entries(tuning).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
+            command: ["postgres", ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
             env: {
                 // The superuser, not the application: the image makes POSTGRES_USER the bootstrap superuser (`initdb
                 // --username`, docker-entrypoint.sh:92 at the commit above), which PostgreSQL 16+ never lets lose
@@ -63,8 +65,12 @@ export function postgres(ctx: DataContext, volume: docker.Volume, parent: pulumi
                 POSTGRES_PASSWORD_FILE: POSTGRES_PASSWORD_FILE,
                 // A subdirectory, so a mount point's lost+found never makes initdb refuse the directory.
                 PGDATA: "/var/lib/postgresql/data/pgdata",
+                ...wal.env,
             },
-            files: [{ path: POSTGRES_PASSWORD_FILE, content: ctx.secrets.postgresSuperuserPassword, secret: true }],
+            files: [
+                { path: POSTGRES_PASSWORD_FILE, content: ctx.secrets.postgresSuperuserPassword, secret: true },
+                ...wal.files,
+            ],
             // Over TCP, so the temporary socket-only server of first initialisation never counts as healthy. As the
             // application's role, which every stack has once the database-grant job has run: a role that does not
             // exist still answers "accepting connections", but the server logs a failed login for each check.
@@ -90,6 +96,7 @@ export function selfHostedLogins(secrets: DataContext["secrets"]): SelfHostedLog
         ],
         backup: { user: DATABASE_ROLES.backup, password: secrets.databaseBackupPassword },
         monitor: { user: DATABASE_ROLES.monitor, password: secrets.databaseMonitorPassword },
+        replication: { user: DATABASE_ROLES.replication, password: secrets.databaseReplicationPassword },
     };
 }
 
@@ -105,7 +112,8 @@ export function selfHostedLogins(secrets: DataContext["secrets"]): SelfHostedLog
  * own, so no two roles share a salt. SASLprep leaves printable ASCII as it is, and the generated passwords are
  * alphanumeric: anything else is refused rather than hashed differently from the server.
  */
-export function scramSha256Verifier(password: string, role: string, iterations = 4096): string {
+export function scramSha256Verifier(password: string, role: string): string {
+    const iterations = 4096; // scram_iterations' default; a constant, not a parameter's default (configReach's guard)
     if (!/^[\x21-\x7e]+$/.test(password))
         throw new Error(`the password of ${role} must be printable ASCII without spaces (SASLprep would change it)`);
     const salt = createHmac("sha256", password).update(`freshtrack scram salt for ${role}`).digest().subarray(0, 16);
@@ -125,7 +133,11 @@ export interface DatabaseRolePasswords {
     readonly app: string;
     readonly backup: string;
     readonly monitor: string;
+    readonly replication: string;
 }
+
+/** Beside the roles: the receiver's slot must exist (backup.pointInTime), or else goes (renderWalSlot). */
+export type DatabaseRolesOptions = { readonly walSlot: boolean };
 
 /**
  * The search_path of every session the database-grant jobs open, as the superuser or the managed cluster's
@@ -212,15 +224,18 @@ const MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER = `
  * What the database-grant job runs on the self-hosted PostgreSQL, as its superuser, in the application's database,
  * in one transaction: everything or nothing. It
  * - pins the search_path first (PINNED_SEARCH_PATH): nothing the application planted in its database is ever called;
- * - creates the application, backup and monitoring roles when they are missing, and sets their attributes and
- *   passwords (as SCRAM verifiers) only where they differ, so a second run writes nothing;
+ * - creates the application, backup, monitoring and replication roles when they are missing, and sets their
+ *   attributes and passwords (as SCRAM verifiers) only where they differ, so a second run writes nothing;
  * - makes the application's role the owner of the database (and of the databases earlier restores kept, so the
  *   restore's retention may drop them), which on PostgreSQL 15+ also makes it the owner of schema public through
  *   pg_database_owner (PostgreSQL 15 release notes, "Change the owner of the public schema to pg_database_owner");
  * - gives it every object the bootstrap superuser owns there (OWNED_BY_BOOTSTRAP_SUPERUSER);
  * - then checks the outcome and fails, rolling everything back, when any of it does not hold: among others, each role
  *   must be a member of exactly the roles it is allowed (allowedMemberships), since a predefined role carries no
- *   attribute a check of attributes would see.
+ *   attribute a check of attributes would see;
+ * - last, once every check has passed, keeps or drops the write-ahead log receiver's slot (renderWalSlot).
+ * `synchronous_commit = local`: with backup.synchronousWal a commit waits for the receiver, which needs the role and
+ * slot this job makes: the job's own must not (seen on 15.18: it waits for ever).
  * `lock_timeout`: the first run on an older stack takes an ACCESS EXCLUSIVE lock on each table it gives away while the
  * previous version still serves; it waits at most that long behind a long query, and fails (retried by the next `up`)
  * rather than queue every query of the application behind it.
@@ -228,12 +243,14 @@ const MULTIRANGES_OWNED_BY_BOOTSTRAP_SUPERUSER = `
  * the arguments with fewer casts could win even on a path that was not pinned; operators and type names rely on the
  * pinned path alone.
  */
-export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
+export function renderDatabaseRoles(passwords: DatabaseRolePasswords, options: DatabaseRolesOptions): string {
     const R = DATABASE_ROLES;
-    const roles: [string, boolean, string][] = [
-        [R.app, false, scramSha256Verifier(passwords.app, R.app)],
-        [R.backup, true, scramSha256Verifier(passwords.backup, R.backup)],
-        [R.monitor, false, scramSha256Verifier(passwords.monitor, R.monitor)],
+    // Role, CREATEDB, REPLICATION, verifier.
+    const roles: [string, boolean, boolean, string][] = [
+        [R.app, false, false, scramSha256Verifier(passwords.app, R.app)],
+        [R.backup, true, false, scramSha256Verifier(passwords.backup, R.backup)],
+        [R.monitor, false, false, scramSha256Verifier(passwords.monitor, R.monitor)],
+        [R.replication, false, true, scramSha256Verifier(passwords.replication, R.replication)],
     ];
     // Who may reach what: the backup role acts through the application's (reads for pg_dump, owns what a restore
     // builds: pg_restore --role) and may end sessions of the database it swaps out (pg_signal_backend: PostgreSQL
@@ -259,7 +276,7 @@ export function renderDatabaseRoles(passwords: DatabaseRolePasswords): string {
     ];
     const name = (text: string) => `${sqlLiteral(text)}::name`;
     const values = roles
-        .map(([role, createdb, verifier]) => `(${name(role)}, ${createdb}, ${sqlLiteral(verifier)}::text)`)
+        .map(([role, db, repl, verifier]) => `(${name(role)}, ${db}, ${repl}, ${sqlLiteral(verifier)}::text)`)
         .join(",\n            ");
     const grants = memberships.map(([granted, member]) => `(${name(granted)}, ${name(member)})`).join(", ");
     const allowed = allowedMemberships
@@ -272,20 +289,23 @@ DECLARE
     r record;
     problems text;
     lacking text;
+    slot record;
+    slot_found boolean;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = current_user AND rolsuper) THEN
         RAISE EXCEPTION 'database-grant: % is not a superuser, so it cannot make the roles', current_user;
     END IF;
 
     FOR r IN SELECT * FROM (VALUES
-            ${values}) AS v(name, createdb, verifier) LOOP
+            ${values}) AS v(name, createdb, replication, verifier) LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
             EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
         END IF;
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name AND rolcanlogin AND rolinherit AND NOT rolsuper
-                AND NOT rolcreaterole AND rolcreatedb = r.createdb AND NOT rolreplication AND NOT rolbypassrls) THEN
-            EXECUTE pg_catalog.format('ALTER ROLE %I WITH LOGIN INHERIT NOSUPERUSER NOCREATEROLE %s NOREPLICATION NOBYPASSRLS',
-                r.name, CASE WHEN r.createdb THEN 'CREATEDB' ELSE 'NOCREATEDB' END);
+                AND NOT rolcreaterole AND rolcreatedb = r.createdb AND rolreplication = r.replication AND NOT rolbypassrls) THEN
+            EXECUTE pg_catalog.format('ALTER ROLE %I WITH LOGIN INHERIT NOSUPERUSER NOCREATEROLE %s %s NOBYPASSRLS',
+                r.name, CASE WHEN r.createdb THEN 'CREATEDB' ELSE 'NOCREATEDB' END,
+                CASE WHEN r.replication THEN 'REPLICATION' ELSE 'NOREPLICATION' END);
         END IF;
         IF (SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = r.name) IS DISTINCT FROM r.verifier THEN
             EXECUTE pg_catalog.format('ALTER ROLE %I PASSWORD %L', r.name, r.verifier);
@@ -326,7 +346,8 @@ BEGIN
     -- The outcome, checked rather than assumed.
     SELECT pg_catalog.string_agg(rolname, ', ') INTO problems FROM pg_catalog.pg_roles
         WHERE rolname IN (${roleNames})
-        AND (rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls OR NOT rolcanlogin OR (rolcreatedb AND rolname <> ${name(R.backup)}));
+        AND (rolsuper OR rolcreaterole OR rolreplication <> (rolname = ${name(R.replication)}) OR rolbypassrls OR NOT rolcanlogin
+            OR (rolcreatedb AND rolname <> ${name(R.backup)}));
     IF problems IS NOT NULL THEN
         RAISE EXCEPTION 'database-grant: roles with more or less than they may have: %', problems;
     END IF;
@@ -347,6 +368,8 @@ BEGIN
     IF lacking IS NOT NULL THEN
         RAISE EXCEPTION 'database-grant: memberships a role needs are missing: %', lacking;
     END IF;
+    -- Not the replication role's own REPLICATION (g is another role than m); but no role kept may be a member of it: with
+    -- SET ROLE it could make and drop slots (PostgreSQL docs, "Replication Management Functions").
     SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s through %s', m.rolname, g.rolname), ', ') INTO problems
         FROM pg_catalog.pg_roles m JOIN pg_catalog.pg_roles g ON g.oid <> m.oid AND pg_catalog.pg_has_role(m.oid, g.oid, 'MEMBER'::text)
         WHERE m.rolname IN (${roleNames})
@@ -370,6 +393,7 @@ BEGIN
     IF problems IS NOT NULL THEN
         RAISE EXCEPTION 'database-grant: still owned by the bootstrap superuser: %', problems;
     END IF;
+${renderWalSlot(options.walSlot)}
 END`;
     const tag = "$roles$";
     if (body.includes(tag)) throw new Error(`the roles block must not contain ${tag}`);
@@ -381,6 +405,7 @@ END`;
         // A database-level `role` would make this session the application's (the second attack pass).
         "SET LOCAL ROLE NONE;",
         "SET LOCAL lock_timeout = '10s';",
+        "SET LOCAL synchronous_commit = local;",
         `DO ${tag}${body}`,
         `${tag};`,
         "COMMIT;",

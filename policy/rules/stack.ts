@@ -1,6 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { BACKUP_DIR } from "../../components/services/backupScripts";
 import { BUCKETS } from "../../components/services/context";
+import { PITR_DIR } from "../../components/services/pitrNames";
 import { labels, TYPES } from "../lib";
 import { headroomPercent, hostMemory, memoryFigures, peakWithinBudget } from "../memoryFigures";
 
@@ -198,9 +199,14 @@ export function mirrorCopies(
 
 /**
  * What of the block volume's data the backup-offsite containers leave without an offsite copy: the database dumps
- * (BACKUP_DIR) and the uploads bucket, each of which must be the source of an `mc mirror` to an `offsite/` target.
+ * (BACKUP_DIR) and the uploads bucket, each of which must be the source of an `mc mirror` to an `offsite/` target;
+ * and, in a stack that streams its write-ahead log (a `wal-receiver` container), point-in-time recovery's base
+ * backups and log (PITR_DIR), without which the offsite copy restores only to the last dump.
  */
-export function offsiteGaps(offsiteContainers: Array<{ props: Record<string, any> }>): string[] {
+export function offsiteGaps(
+    offsiteContainers: Array<{ props: Record<string, any> }>,
+    stack: { readonly pointInTime?: boolean } = {},
+): string[] {
     // Only what `mc` really runs and copies: not an echo, a dry run, or an exclude of everything (the second attack
     // pass).
     const copies = offsiteContainers
@@ -209,6 +215,9 @@ export function offsiteGaps(offsiteContainers: Array<{ props: Record<string, any
     const strip = (p: string) => p.replace(/\/+$/, "");
     const gaps: string[] = [];
     if (!copies.some((c) => strip(c.source) === BACKUP_DIR)) gaps.push(`the database dumps (${BACKUP_DIR})`);
+    if (stack.pointInTime && !copies.some((c) => strip(c.source) === PITR_DIR)) {
+        gaps.push(`the base backups and write-ahead log of point-in-time recovery (${PITR_DIR}, from wal-receiver)`);
+    }
     // From the stack's own MinIO, the `local` alias (an `offsite/uploads` source would be the offsite store itself).
     if (!copies.some((c) => strip(c.source) === `local/${BUCKETS.uploads}`)) {
         gaps.push(`the uploaded files (MinIO bucket ${BUCKETS.uploads}, which exist nowhere else)`);
@@ -245,8 +254,9 @@ export const backupsAndMonitoring: StackValidationPolicy = {
                 // stack's pack config.
                 default: true,
                 description:
-                    "With required: a DigitalOcean block volume needs the backup-offsite service, copying both the database dumps and the " +
-                    "uploads bucket off the host, since droplet backups do not cover volumes. " +
+                    "With required: a DigitalOcean block volume needs the backup-offsite service, copying the database dumps, the " +
+                    "uploads bucket and, where a wal-receiver streams the write-ahead log, point-in-time recovery's base backups and " +
+                    "log off the host, since droplet backups do not cover volumes. " +
                     "Set false only to accept that losing the volume loses every copy.",
             },
         },
@@ -289,13 +299,17 @@ export const backupsAndMonitoring: StackValidationPolicy = {
             }
         } else if (config.offsiteForVolumes) {
             // A backup-offsite that exists is not yet a copy of the volume: it must copy each kind of data the volume
-            // holds.
-            const gaps = offsiteGaps(containers.filter((c) => labels(c.props).service === "backup-offsite"));
+            // holds. A stack that streams its write-ahead log keeps point-in-time recovery's copies there too.
+            const gaps = offsiteGaps(
+                containers.filter((c) => labels(c.props).service === "backup-offsite"),
+                { pointInTime: services.has("wal-receiver") },
+            );
             if (gaps.length > 0) {
+                const missing = gaps.length === 1 ? gaps[0] : `${gaps.slice(0, -1).join(", ")} or ${gaps.at(-1)}`;
                 for (const v of args.resources.filter((r) => r.type === TYPES.doVolume)) {
                     reportViolation(
                         `volume ${v.name} holds the stack's data and droplet backups do not cover block volumes; backup-offsite copies nothing of ` +
-                            `${gaps.join(" or ")} off the host. Mirror both to the offsite store (components/services/backup.ts, offsiteCopies; ` +
+                            `${missing} off the host. Mirror each to the offsite store (components/services/backup.ts, offsiteCopies; ` +
                             "docs/operations.md, Offsite copies).",
                         v.urn,
                     );

@@ -29,6 +29,7 @@ async function dataTierAlone(
                 ...platform,
                 limits: DEFAULT_LIMITS,
                 backupRetentionDays: 7,
+                backupPointInTimeDays: 4,
                 database:
                     database === "self-hosted"
                         ? { volume: postgresVolume["postgres-data"] }
@@ -75,11 +76,14 @@ describe("data tier alone: its part of the platform in, its endpoints out", () =
         expect(outside.tier.readiness.selfHostedDatabase, "a database outside the host").to.be.undefined;
     });
 
-    it("keeps the dumps in the backups bucket for the days it was told", async () => {
+    it("keeps the dumps, and point-in-time recovery's copies, in the backups bucket for the days it was told", async () => {
         const { resources } = await dataTierAlone("self-hosted");
         const lifecycle = JSON.parse(uploadText(resources, "minio-init", "/run/secrets/mc/backups-lifecycle.json")) as {
-            Rules: Array<{ Expiration: { Days: number } }>;
+            Rules: Array<{ Filter: { Prefix: string }; Expiration: { Days: number } }>;
         };
-        expect(lifecycle.Rules.map((r) => r.Expiration.Days)).to.include(7);
+        expect(lifecycle.Rules.map((r) => [r.Filter.Prefix, r.Expiration.Days])).to.deep.equal([
+            ["postgres/", 7],
+            ["pitr/", 4],
+        ]);
     });
 });

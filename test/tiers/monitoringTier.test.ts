@@ -45,6 +45,10 @@ async function monitoringAlone(o: Options): Promise<{ resources: RegisteredResou
                           superusers: [],
                           backup: { user: "freshtrack_backup", password: pulumi.secret("backup-password") },
                           monitor: { user: "freshtrack_monitor", password: pulumi.secret("monitor-password") },
+                          replication: {
+                              user: "freshtrack_replication",
+                              password: pulumi.secret("replication-password"),
+                          },
                       },
                   }
                 : {}),
