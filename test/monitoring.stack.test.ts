@@ -16,6 +16,7 @@ export function metricNames(expr: string): string[] {
         .replace(/"[^"]*"/g, "")
         .replace(/\{[^}]*\}/g, "")
         .replace(/\[[^\]]*\]/g, "")
+        .replace(/\boffset\s+-?[\dsmhdwy]+/g, "")
         .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "");
     const keywords = new Set([
         "sum",
@@ -35,6 +36,8 @@ export function metricNames(expr: string): string[] {
         "changes",
         "absent",
         "absent_over_time",
+        "present_over_time",
+        "min_over_time",
     ]);
     return [...stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)]
         .map((m) => m[0])

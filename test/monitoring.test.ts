@@ -2,7 +2,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { DASHBOARD_UID, PANELS, renderDashboard } from "../components/monitoring/grafana";
-import { ALERT_RULES } from "../components/monitoring/prometheusConfig";
+import { ENDPOINTS } from "../components/catalog";
+import { scrapeJobs } from "../components/monitoring/alerting";
+import { ALERT_RULES, NODE_EXPORTER_JOB } from "../components/monitoring/prometheusConfig";
 import { CASES } from "./monitoringFixtures";
 
 const ROOT = path.join(__dirname, "..");
@@ -40,7 +42,21 @@ describe("monitoring", () => {
                 "BackupMirrorStale",
                 "Backend5xxRateHigh",
                 "NoSensorReadings",
+                "RestoreDrillFailed",
+                "RestoreDrillStale",
+                "WalArchivingBehind",
+                "BaseBackupMissing",
             ]);
+        });
+
+        // Issue 18, item 4 (rung 1): RestoreDrillStale expects a dump drill on every stack whose node-exporter
+        // Prometheus has scraped for a day, found by the scrape job's name; a renamed job would leave that clause quiet
+        // for ever.
+        it("names node-exporter's scrape job where it expects a dump drill, with or without PgBouncer", () => {
+            for (const withPgbouncer of [false, true])
+                expect(scrapeJobs(withPgbouncer).find((j) => j.job === NODE_EXPORTER_JOB)?.targets).to.deep.equal([
+                    ENDPOINTS["node-exporter"].address,
+                ]);
         });
     });
 
