@@ -44,6 +44,16 @@ export const databaseCluster = new ProviderModel("digitalocean:index/databaseClu
         source: at("digitalocean/database/resource_database_cluster.go:145-151, 642"),
     },
     tags: { ...TAGS, source: at("digitalocean/database/resource_database_cluster.go:241, 585") },
+    // A fork's source and time (components/platform/managedDatabase.ts). Create sends it and nothing else reads it:
+    // Update checks no change of it and Read never sets it, so state keeps what the create planned, a refresh leaves
+    // it, and a changed value alone would be an update that does nothing. The name is what makes a new time a new
+    // cluster.
+    backupRestore: {
+        forceNew: false,
+        readBackNote:
+            "as sent, kept from the create: only Create sends it; Update never looks at it and Read never sets it",
+        source: at("digitalocean/database/resource_database_cluster.go:243-259, 370-372, 438-561, 563-646, 854-862"),
+    },
 });
 
 /**
