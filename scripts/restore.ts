@@ -1,11 +1,14 @@
 /**
- * npm run restore -- <stack> [backup] [--yes]
+ * npm run restore -- <stack> [backup | --to-time <ISO 8601> | --latest] [--yes]
  *
  * Restores a database backup (the newest by default) on a stack's host, after
  * the operator types the stack name (or passes --yes). It runs
  * `freshtrack-restore` in the stack's backup container, which checks the whole
  * dump before touching anything and keeps the replaced database
- * (docs/operations.md, Backups and restore). Droplet and ssh targets are
+ * (docs/operations.md, Backups and restore). With --to-time or --latest, a
+ * self-hosted PostgreSQL's archive is first replayed to that point by
+ * `freshtrack-pitr-restore` into a throwaway server and dumped, and that dump is
+ * what is swapped in (docs/operations.md, "Restore to a point in time"). Droplet and ssh targets are
  * reached over SSH with the deploy key from the stack's outputs (read through
  * the Automation API, scripts/lib/workspace.ts).
  * Exit codes: 0 restored, 1 refused (an answer other than the stack name, or
@@ -14,11 +17,29 @@
  */
 import { DATABASE } from "../components/services/context";
 import { askForStackName } from "./lib/confirm";
-import { chooseBackup, confirmationText } from "./lib/restorePlan";
+import {
+    chooseBackup,
+    confirmationText,
+    parseTargetTime,
+    pitrConfirmationText,
+    pitrRestoreReport,
+} from "./lib/restorePlan";
+import { PITR_EXIT } from "../components/services/pitrRestoreScript";
 import { loadStackConfigFor } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
-import { backupContainer, dockerOn, exitStatusFor, HostDocker, listBackups, runStep } from "./lib/hostDocker";
+import {
+    backupContainer,
+    dockerOn,
+    exitStatusFor,
+    HostDocker,
+    HostUnreachable,
+    listBackups,
+    runStep,
+    stepFailure,
+} from "./lib/hostDocker";
 import { runCli } from "./lib/cli";
+import { selectStack } from "./lib/workspace";
+import { forkManaged } from "./lib/restoreFork";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
 export const COMMAND_LINE = {
@@ -41,6 +62,24 @@ export const COMMAND_LINE = {
         },
     ],
     options: {
+        "to-time": {
+            type: "string",
+            value: "<ISO 8601 time>",
+            description:
+                "Restore the database as it was at this time, such as 2026-11-26T10:00:00Z (a zone is required): a " +
+                "self-hosted PostgreSQL replays its newest base backup before that time and the log after it into a " +
+                "throwaway server, checks and dumps the result, then swaps it in as a dump restore does. A time " +
+                "outside what the archive covers is refused with the earliest and latest it can reach. A managed " +
+                "PostgreSQL is forked at that time into a new cluster (billed until removed), and the stack is " +
+                "pointed at the fork once you type the stack's name.",
+            check: (v) => (typeof parseTargetTime(v) === "string" ? "an ISO 8601 time with its zone" : undefined),
+        },
+        latest: {
+            type: "boolean",
+            description:
+                "Restore to the last transaction the archive holds (after losing the database, not the backups " +
+                "volume): as --to-time, to the end of the log.",
+        },
         yes: {
             type: "boolean",
             description:
@@ -50,11 +89,20 @@ export const COMMAND_LINE = {
     },
     exitCodes: [
         ["0", "restored"],
-        ["1", "refused (not confirmed), no such backup, the restore failed, or the stack's config is invalid"],
+        [
+            "1",
+            "refused (not confirmed, or a time the archive does not cover), no such backup, the restore failed, or " +
+                "the stack's config is invalid",
+        ],
         ["2", "a usage error, an unknown stack, no backup container, or the host not reached over ssh"],
     ],
     examples: [
         { command: "npm run restore -- prod", what: "Restore prod's newest backup, after you type prod." },
+        {
+            command: "npm run restore -- prod --to-time 2026-11-26T09:59:00Z",
+            what: "Replay prod's archive to 09:59 UTC, check it, then swap it in after you type prod.",
+        },
+        { command: "npm run restore -- prod --latest", what: "Replay prod's archive to its last transaction." },
         {
             command: "npm run restore -- prod freshtrack-scheduled-20261123T031500Z.dump --yes",
             what: "Restore a named dump without the question.",
@@ -68,7 +116,34 @@ async function main(argv: string[]): Promise<number> {
     const stack = line.stacks[0]!;
     const yes = line.values.yes ?? false;
     const requested = line.extra[0];
+    const toTime = line.values["to-time"];
+    const latest = line.values.latest ?? false;
+    if ([requested !== undefined, toTime !== undefined, latest].filter(Boolean).length > 1) {
+        console.error("restore: give one of a dump's name, --to-time and --latest");
+        return 2;
+    }
+    const target = toTime === undefined ? undefined : parseTargetTime(toTime);
+    if (typeof target === "string") {
+        console.error(`restore: --to-time ${target}`);
+        return 2;
+    }
     const cfg = loadStackConfigFor(stack);
+    const pointInTime = target !== undefined || latest;
+    if (pointInTime && cfg.database.mode === "managed") {
+        // DigitalOcean's newest point is the present; a second is left for the clock between here and its API.
+        const at = target?.date ?? new Date(Date.now() - 1000);
+        return forkManaged(cfg.database, cfg.namePrefix, at, {
+            stack,
+            workspace: () => selectStack(stack),
+            confirm: (question) => (yes ? Promise.resolve(true) : askForStackName(stack, question)),
+        });
+    }
+    if (pointInTime && !cfg.backup.pointInTime) {
+        console.error(
+            `restore: stack '${stack}' keeps no archive for a point-in-time restore (freshtrack:backup.pointInTime is false); restore a dump instead`,
+        );
+        return 2;
+    }
     let host: HostDocker;
     try {
         host = await dockerOn(cfg.target, stack, cfg.ssh ? { port: cfg.ssh.port } : {});
@@ -83,6 +158,36 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
         const container = found.id;
+        if (pointInTime) {
+            const args = target ? ["--to-time", target.utc] : ["--latest"];
+            console.log(`restore: replaying ${stack}'s archive ${target ? `to ${target.utc} UTC` : "to its end"}...`);
+            const replay = host.docker(["exec", container, "freshtrack-pitr-restore", ...args]);
+            process.stdout.write(replay.stdout);
+            if (replay.status === PITR_EXIT.refused) {
+                console.error("restore: refused (the reason is above); nothing was changed");
+                return 1;
+            }
+            const failure = stepFailure(host, "freshtrack-pitr-restore", replay);
+            if (failure) {
+                if (replay.sshError !== undefined) throw new HostUnreachable(failure);
+                console.error(`restore: ${failure}; nothing was changed`);
+                return 1;
+            }
+            const report = pitrRestoreReport(replay.stdout);
+            if (!report.dump || !report.recoveryPoint) {
+                console.error("restore: freshtrack-pitr-restore did not say which dump it wrote; nothing was changed");
+                return 1;
+            }
+            const text = pitrConfirmationText(stack, DATABASE.name, report.recoveryPoint, report.dump);
+            if (!yes && !(await askForStackName(stack, text))) {
+                console.error(`restore: not confirmed; nothing was changed (the checked dump stays: ${report.dump})`);
+                return 1;
+            }
+            runStep(host, "freshtrack-restore", ["exec", "-i", container, "freshtrack-restore", report.dump], {
+                interactive: true,
+            });
+            return 0;
+        }
         const choice = chooseBackup(listBackups(host, container), requested);
         if (typeof choice === "string") {
             console.error(`restore: ${choice}`);

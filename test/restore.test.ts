@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { backupContainer, dockerOn } from "../scripts/lib/hostDocker";
-import { chooseBackup, confirmationText } from "../scripts/lib/restorePlan";
+import { chooseBackup, confirmationText, parseTargetTime, pitrRestoreReport } from "../scripts/lib/restorePlan";
 import { callLines, runScript, writeStandInDocker } from "./standIns";
 
 const LIST = [
@@ -43,6 +43,49 @@ describe("npm run restore", () => {
         expect(confirmed("prod", "prod\n")).to.equal(true);
         expect(confirmed("prod", "y")).to.equal(false);
         expect(confirmed("prod", "staging")).to.equal(false);
+    });
+});
+
+/**
+ * Issue 18: `npm run restore -- <stack> --to-time <ISO 8601>` hands freshtrack-pitr-restore a UTC time in the one form
+ * it reads, and refuses a time it could misread (rung 1: the pure parser the script uses).
+ */
+describe("npm run restore --to-time: the time the operator writes", () => {
+    it("takes a zone and turns it into UTC, keeping a fraction to the microsecond", () => {
+        expect(parseTargetTime("2026-11-26T10:00:00Z")).to.deep.include({ utc: "2026-11-26 10:00:00.000000" });
+        expect(parseTargetTime("2026-11-26T11:00:00.25+01:00")).to.deep.include({ utc: "2026-11-26 10:00:00.250000" });
+        expect(parseTargetTime("2026-11-26T00:30:00.123456-02:30")).to.deep.include({
+            utc: "2026-11-26 03:00:00.123456",
+        });
+        expect(parseTargetTime("2026-01-01T00:30:00+01:00")).to.deep.include({ utc: "2025-12-31 23:30:00.000000" });
+    });
+
+    it("refuses a time without a zone, a date that does not exist and other forms, saying what it expects", () => {
+        for (const bad of [
+            "2026-11-26T10:00:00",
+            "2026-11-26 10:00:00Z",
+            "2026-02-30T10:00:00Z",
+            "2026-11-26T24:00:00Z",
+            "2026-11-26T10:00:00.1234567Z",
+            "2026-11-26T10:00:00+24:00",
+            "yesterday",
+        ]) {
+            expect(parseTargetTime(bad), bad).to.be.a("string").and.contain("the zone is required");
+        }
+    });
+
+    it("reads the recovery point and the dump from freshtrack-pitr-restore's output", () => {
+        const out = [
+            "earliest reachable: 2026-11-25 03:16:02 UTC",
+            "recovery point: 2026-11-26 09:58:59.950311 UTC (replayed in 4 s)",
+            "readings rows: 60",
+            "dump: /backups/postgres/freshtrack-pitr-20261126T095859Z-20261126T101500Z.dump",
+        ].join("\n");
+        expect(pitrRestoreReport(out)).to.deep.equal({
+            recoveryPoint: "2026-11-26 09:58:59.950311 UTC (replayed in 4 s)",
+            dump: "/backups/postgres/freshtrack-pitr-20261126T095859Z-20261126T101500Z.dump",
+        });
+        expect(pitrRestoreReport("freshtrack-pitr-restore: refused")).to.deep.equal({});
     });
 });
 

@@ -7,7 +7,8 @@
  *   caller passes; rollback's update included (rung 4: the module and the real rollback script against a stand-in
  *   `pulumi` on PATH that records what the Automation API asks it, and a stand-in `docker`).
  * - The pack config follows `freshtrack:environment`, not the stack's name, and no script can change it before an
- *   update: the one config value the workspace writes is freshtrack:appVersion, through setAppVersion (rung 3).
+ *   update: the config values the workspace writes are freshtrack:appVersion, through setAppVersion, and a managed
+ *   database's fork (database.fork.at and .use), through setDatabaseFork (rung 3).
  *   Every other spelling of the Automation API is refused in test/boundaries.test.ts.
  * - Outputs are read without selecting the stack, secrets masked unless they may be shown; a failure is one line.
  * - Nothing gets round the pack (rung 3): OperatorStack offers exactly today's members, every `up` and `preview` in the
@@ -29,6 +30,9 @@ const CONFIG_WRITERS = new Set([
     ...["addEnvironments", "removeEnvironment", "setTag", "removeTag"],
 ]);
 
+/** The keys a script may write, each through its own OperatorStack member (setAppVersion, setDatabaseFork). */
+const ALLOWED_CONFIG_WRITES = ["freshtrack:appVersion", "freshtrack:database.fork.at", "freshtrack:database.fork.use"];
+
 /**
  * Every config write of a file but setConfig("freshtrack:appVersion", ...), and the members of its OperatorStack that
  * would write config (any `set`, `remove`, `add` or `refresh` member but setAppVersion).
@@ -40,15 +44,20 @@ function configWrites(file: string, text?: string): string[] {
         if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
             const method = node.expression.name.text;
             const [first] = node.arguments;
+            // freshtrack:appVersion (rollback), and a managed database's fork (restore, issue 18): neither picks the
+            // policy pack's config, which follows freshtrack:environment.
             const appVersion =
-                method === "setConfig" && first && ts.isStringLiteral(first) && first.text === "freshtrack:appVersion";
+                method === "setConfig" &&
+                first !== undefined &&
+                ts.isStringLiteral(first) &&
+                ALLOWED_CONFIG_WRITES.includes(first.text);
             if (CONFIG_WRITERS.has(method) && !appVersion)
                 found.push(`${p.at(node)} ${node.getText(p.source).slice(0, 60)}`);
         }
         if (ts.isInterfaceDeclaration(node) && node.name.text === "OperatorStack")
             for (const m of node.members) {
                 const name = m.name?.getText(p.source) ?? "";
-                if (/^(set|remove|add|refresh)/.test(name) && name !== "setAppVersion")
+                if (/^(set|remove|add|refresh)/.test(name) && !["setAppVersion", "setDatabaseFork"].includes(name))
                     found.push(`${p.at(m)} OperatorStack.${name}`);
             }
     }
@@ -107,7 +116,7 @@ describe("the operator workspace is the one way to a deployed stack (rung 3, the
 
 /** What OperatorStack offers the scripts today; a new member (an `up` of another shape) is reviewed here first. */
 const OPERATOR_STACK_MEMBERS = [
-    ...["name", "outputs", "config", "setAppVersion", "history", "exportState"],
+    ...["name", "outputs", "config", "setAppVersion", "setDatabaseFork", "history", "exportState"],
     ...["up", "preview"],
 ] as const;
 

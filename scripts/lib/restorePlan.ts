@@ -3,6 +3,7 @@
  * and what the operator must confirm. Pure, so they are tested.
  */
 import { KEPT_DATABASES } from "../../components/services/backupScripts";
+import { PITR_OUTPUT } from "../../components/services/pitrRestoreScript";
 
 export interface RestoreChoice {
     readonly file: string;
@@ -37,5 +38,54 @@ export function confirmationText(stack: string, database: string, file: string, 
         "fails or is interrupted, nothing changes. Writes that arrive during the swap go to the kept one:",
         "stop the backend and worker first if that matters.",
         `Only the ${kept} newest kept databases stay; this restore drops older ones (${database}_before_restore_*).`,
+    ].join("\n");
+}
+
+/**
+ * A point in time as the operator writes it, ISO 8601 with a zone (`2026-11-26T10:00:00Z`, `...+01:00`, with or
+ * without a fraction of up to six digits), in the form freshtrack-pitr-restore takes: UTC, `YYYY-MM-DD
+ * HH:MM:SS.ffffff`. A time without a zone is refused: the host's zone and the operator's may differ, and a restore an
+ * hour off is a wrong restore. Returns why it is refused as a string.
+ */
+export function parseTargetTime(text: string): { utc: string; date: Date } | string {
+    const expected =
+        "an ISO 8601 time with its zone, such as 2026-11-26T10:00:00Z or 2026-11-26T11:00:00.250+01:00 (the zone is required)";
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+    if (!m) return `${JSON.stringify(text)} is not ${expected}`;
+    const [, y, mo, d, h, mi, s, frac = "", zone] = m;
+    const micros = Number(frac.padEnd(6, "0"));
+    const offsetMinutes =
+        zone === "Z" ? 0 : (zone!.startsWith("-") ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4)));
+    const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    const check = new Date(wall);
+    // Date.UTC rolls 30 February over into March: a date that does not round-trip is not a date.
+    if (
+        check.getUTCFullYear() !== Number(y) ||
+        check.getUTCMonth() !== Number(mo) - 1 ||
+        check.getUTCDate() !== Number(d) ||
+        check.getUTCHours() !== Number(h) ||
+        check.getUTCMinutes() !== Number(mi) ||
+        check.getUTCSeconds() !== Number(s) ||
+        Math.abs(offsetMinutes) >= 24 * 60
+    )
+        return `${JSON.stringify(text)} is not a valid date and time: expected ${expected}`;
+    const date = new Date(wall - offsetMinutes * 60_000 + Math.floor(micros / 1000));
+    const utc = `${date.toISOString().slice(0, 19).replace("T", " ")}.${String(micros).padStart(6, "0")}`;
+    return { utc, date };
+}
+
+/** What freshtrack-pitr-restore reported, from the `<label>: <value>` lines of its output (PITR_OUTPUT). */
+export function pitrRestoreReport(stdout: string): { recoveryPoint?: string; dump?: string } {
+    const line = (label: string) => new RegExp(`^${label}: (.+)$`, "m").exec(stdout)?.[1];
+    const recoveryPoint = line(PITR_OUTPUT.recoveryPoint);
+    const dump = line(PITR_OUTPUT.dump);
+    return { ...(recoveryPoint ? { recoveryPoint } : {}), ...(dump ? { dump } : {}) };
+}
+
+/** What the operator confirms after a point-in-time replay, before the swap (then as for a dump). */
+export function pitrConfirmationText(stack: string, database: string, recoveryPoint: string, dump: string): string {
+    return [
+        `The archive was replayed to ${recoveryPoint}, checked, and dumped to ${dump}.`,
+        confirmationText(stack, database, dump),
     ].join("\n");
 }

@@ -27,6 +27,8 @@ import { SemVer } from "semver";
 import { isMissingCli, pulumiFailure } from "./cli";
 import { checkPinnedTag } from "../../components/validation";
 import { MIN_PULUMI_CLI_VERSION } from "../../components/config";
+import { forkInstant } from "../../components/config/nestedFields";
+import type { ForkConfigSetting } from "../../components/platform/managedDatabase";
 import { policyUpOptions } from "./policyRun";
 import { REPO_ROOT } from "./stackFiles";
 
@@ -60,6 +62,13 @@ export interface OperatorStack {
      * refused here, before the file changes.
      */
     setAppVersion(version: string): Promise<void>;
+    /**
+     * Sets freshtrack:database.fork.at or .use (the restore of a managed PostgreSQL, forkSettings and forkUseSetting in
+     * components/platform/managedDatabase.ts), refused here unless the value is one the program reads: a fork time
+     * (forkInstant) or true. Nothing else of the stack's config, and never freshtrack:environment, which picks the
+     * policy pack's config.
+     */
+    setDatabaseFork(setting: ForkConfigSetting): Promise<void>;
     /** The newest `pageSize` entries of its update history, newest first. Throws a StackReadError. */
     history(pageSize: number): Promise<UpdateSummary[]>;
     /** Its state, secrets in plaintext (`pulumi stack export --show-secrets`). Throws a StackReadError. */
@@ -157,6 +166,17 @@ function operatorStack(stack: string, selected: Stack): OperatorStack {
             const problem = checkPinnedTag(version);
             if (problem) throw new Error(`freshtrack:appVersion ${JSON.stringify(version)}: expected ${problem}`);
             await selected.setConfig("freshtrack:appVersion", { value: version });
+        },
+        setDatabaseFork: async (setting) => {
+            if (setting.key === "freshtrack:database.fork.at") {
+                if (forkInstant(setting.value) === undefined)
+                    throw new Error(`freshtrack:database.fork.at ${JSON.stringify(setting.value)}: not a fork time`);
+                await selected.setConfig("freshtrack:database.fork.at", { value: setting.value }, true);
+            } else if (setting.key === "freshtrack:database.fork.use" && setting.value === "true") {
+                await selected.setConfig("freshtrack:database.fork.use", { value: "true" }, true);
+            } else {
+                throw new Error(`setDatabaseFork: ${setting.key} = ${setting.value} is not a fork setting`);
+            }
         },
         // The Automation API asks for the secrets too (stack.js:1206-1222, showSecrets defaults to true) so that each
         // entry's config reads as set; the scripts read only freshtrack:appVersion from it.
