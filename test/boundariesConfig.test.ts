@@ -66,6 +66,12 @@ const LOADER_ALLOWED: ReadonlyArray<readonly [file: string, loader: string, why:
     ),
     ["scripts/lib/policyRun.ts", "loadStackConfigFor", "the pack's settings come from the stack's environment"],
     ["scripts/bench.ts", "loadStackConfigFor", "npm run bench checks every stack's config before it measures any"],
+    [
+        "scripts/summary.ts",
+        "loadStackConfigFor",
+        "npm run summary: the last restore drill is read on the stack's host, found by its target and name prefix " +
+            "as npm run restore finds it (handed to scripts/lib/drillReport.ts, which loads nothing itself)",
+    ],
 ];
 
 /** The repository path a relative specifier of `file` names, or undefined for a package. */

@@ -153,6 +153,12 @@ export interface StandInDocker {
     readonly container?: string;
     /** What the backup container's backup directory lists, newest first (full paths). @default none */
     readonly dumps?: readonly string[];
+    /**
+     * A directory standing for the backup container's files: `exec --user <user> <id> sh -c <script> <name> <args>`
+     * (scripts/lib/drillReport.ts reads the drills' summaries so) runs the script here with this machine's sh, each
+     * argument that is an absolute path moved under this directory. @default none: such an exec is any other exec
+     */
+    readonly root?: string;
 }
 
 /** A word quoted for sh; a test fixture with a quote in it is a mistake in the test. */
@@ -165,7 +171,8 @@ function shellWord(word: string): string {
  * Writes a stand-in `docker` into `dir` for the stack's backup container as scripts/rollback.ts and scripts/restore.ts
  * use it (scripts/lib/hostDocker.ts): `ps` finds it; freshtrack-backup says which dump it wrote; freshtrack-restore
  * restores; `exec -i` (the export script, a file written in the container) takes its stdin; any other `exec` (the
- * backup listing) prints the dumps. Each command line is logged to `<dir>/docker.calls`.
+ * backup listing) prints the dumps. With `root`, an exec as a user of a `sh -c` script runs it on the files there
+ * (scripts/summary.ts). Each command line is logged to `<dir>/docker.calls`.
  */
 export function writeStandInDocker(dir: string, container: StandInDocker = {}): void {
     const dumps = container.dumps ?? [];
@@ -174,6 +181,15 @@ export function writeStandInDocker(dir: string, container: StandInDocker = {}): 
         [
             "#!/bin/sh",
             `printf '%s\\n' "$*" >> ${shellWord(path.join(dir, "docker.calls"))}`,
+            ...(container.root === undefined
+                ? []
+                : [
+                      'if [ "$1" = exec ] && [ "$2" = --user ] && [ "$5" = sh ] && [ "$6" = -c ]; then',
+                      "  script=$7 && shift 7",
+                      `  for a; do shift; case $a in /*) set -- "$@" ${shellWord(container.root)}"$a" ;; *) set -- "$@" "$a" ;; esac; done`,
+                      '  exec sh -c "$script" "$@"',
+                      "fi",
+                  ]),
             'case "$*" in',
             `  ps*) echo ${shellWord(container.container ?? "c0ffee")} ;;`,
             "  *freshtrack-backup*) echo 'backup written: /backups/postgres/freshtrack-pre-rollback-1.dump' ;;",

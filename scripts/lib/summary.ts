@@ -8,6 +8,8 @@ export interface SummaryOptions {
     readonly showSecrets: boolean;
     /** Output goes to a terminal (never to a file or a pipe). */
     readonly isTty: boolean;
+    /** The "Last restore drill" part (renderLastDrill, scripts/lib/drillReport.ts), shown before the next steps. */
+    readonly lastDrill?: readonly string[];
 }
 
 const URL_LABELS: Array<[string, string]> = [
@@ -56,6 +58,7 @@ export function renderSummary(
             `  pulumi stack output caCertificate --stack ${opts.stack} > freshtrack-${opts.stack}-ca.pem`,
         );
     if (typeof outputs.alertDestinations === "string") lines.push("", `Alerts go to: ${outputs.alertDestinations}`);
+    if (opts.lastDrill) lines.push("", ...opts.lastDrill);
     lines.push(
         "",
         "Next steps",
