@@ -120,6 +120,31 @@ describe("replication for the write-ahead log's copy, per stack (rung 1: mocks)"
         expect(envOf(resources, "postgres").PGOPTIONS).to.equal(SYNCHRONOUS_INIT_PGOPTIONS);
     });
 
+    // The receiver streams as the role, from the slot, that the database-grant job makes: created only once the job
+    // has succeeded (`requires`: its label carries the job's checked exit code), as the replication login, writing into
+    // the backups volume; with synchronousWal it flushes every write; with pointInTime off there is none, and the backup
+    // service takes no base backup.
+    it("runs the WAL receiver after the roles job, as the replication role, into the backups volume", async () => {
+        const { resources } = await shippedRun("prod");
+        const receiver = containerNamed(resources, "wal-receiver");
+        const labels = receiver.inputs.labels as Array<{ label: string; value: string }>;
+        expect(labels.find((l) => l.label === "com.freshtrack.requires")?.value).to.equal("database-grant");
+        expect(envOf(resources, "wal-receiver")).to.include({
+            REPLICATION_USER: DATABASE_ROLES.replication,
+            DATABASE_HOST: "postgres",
+        });
+        expect(envOf(resources, "wal-receiver")).to.not.have.property("SYNCHRONOUS");
+        const mounts = receiver.inputs.volumes as Array<{ containerPath: string; volumeName: string }>;
+        expect(mounts.map((m) => `${m.volumeName}:${m.containerPath}`)).to.deep.equal([
+            "freshtrack-prod-backups:/backups",
+        ]);
+        const sync = await sharedRun(prodWithBackup({ synchronousWal: true }));
+        expect(envOf(sync.resources, "wal-receiver").SYNCHRONOUS).to.equal("1");
+        const off = await sharedRun(prodWithBackup({ pointInTime: false }));
+        expect(off.resources.some((r) => r.name === "wal-receiver")).to.equal(false);
+        expect(uploadText(off.resources, "backup", "/etc/crontabs/root")).to.not.contain("freshtrack-base-backup");
+    });
+
     it("hands the replication login out with the other self-hosted credentials (generatedCredentials)", async () => {
         const run = await shippedRun("dev");
         const credentials = await new Promise<Record<string, Record<string, { user: string }>>>((resolve) =>

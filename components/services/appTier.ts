@@ -219,6 +219,7 @@ export class AppTier extends pulumi.ComponentResource {
                 app: { ...inputs, database: endpoints.databaseDirect },
                 database,
                 objectStorage: [readiness.objectStorage, readiness.objectStorageInit],
+                ...(this.migrations.grant ? { roles: this.migrations.grant } : {}),
             },
             { parent: this },
         );

@@ -29,6 +29,8 @@ import {
 } from "./minio";
 import { SERVICES, imageOf } from "../catalog";
 import { pointInTimeSchedulerParts, walReceiver } from "./pitr";
+import { PITR_DIR } from "./pitrNames";
+import { DRILL_SCRIPT_PATH, drillTablesEnv, renderDrillScript } from "./drillScript";
 import {
     MC_DIR,
     MIRROR_HEALTH_LIMITS,
@@ -48,8 +50,6 @@ export {
     SYNC_MIN_AGE,
 } from "./mirrorLoop";
 export type { MirrorCopy, MirrorLoop, OffsiteStore } from "./mirrorLoop";
-import { PITR_DIR } from "./pitrNames";
-import { DRILL_SCRIPT_PATH, drillTablesEnv, renderDrillScript } from "./drillScript";
 
 /**
  * Where node-exporter's textfile collector reads metrics; the backup and each mirror publish their last success there.
@@ -127,6 +127,11 @@ export interface BackupArgs {
     readonly database: readonly pulumi.Resource[];
     /** MinIO and its buckets. */
     readonly objectStorage: readonly pulumi.Resource[];
+    /**
+     * The database-grant job on a self-hosted PostgreSQL: it makes the replication role and slot the WAL receiver
+     * streams with, so the receiver is created only once it has succeeded.
+     */
+    readonly roles?: Service;
     /** The offsite store, with its encryption key; defaults to config's `backup.offsite`. */
     readonly offsite?: OffsiteStore;
 }
@@ -225,6 +230,7 @@ export class Backup extends pulumi.ComponentResource {
                 direct: direct.env,
                 login: replication,
                 database: args.database,
+                ...(args.roles ? { roles: args.roles } : {}),
             });
         }
         this.sync = mirror(this, ctx, {

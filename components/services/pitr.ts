@@ -79,6 +79,8 @@ export function walReceiver(
         direct: Record<string, pulumi.Input<string>>;
         login: DatabaseLogin;
         database: readonly pulumi.Resource[];
+        /** The database-grant job, which makes its role and slot. */
+        roles?: Service;
     },
 ): Service {
     const replication = replicationEnv(args.direct, args.login);
@@ -107,6 +109,7 @@ export function walReceiver(
                 "it writes the write-ahead log beside the dumps as root, 0600, which the mirrors read as root and nobody else can",
             networks: [{ network: ctx.networks.data }],
             volumes: [{ volume: ctx.volumes.backups, containerPath: "/backups" }],
+            ...(args.roles ? { requires: [args.roles] } : {}),
         },
         { parent, dependsOn: [...args.database] },
     );
