@@ -78,6 +78,7 @@ export function deployStack() {
             limits: cfg.resources,
             backupRetentionDays: cfg.backup.retentionDays,
             backupPointInTimeDays: cfg.backup.pointInTimeDays,
+            walKeepMb: cfg.backup.walKeepMb,
             ...(cfg.backup.pointInTime && !managed
                 ? { pointInTime: { walKeepMb: cfg.backup.walKeepMb, synchronous: cfg.backup.synchronousWal } }
                 : {}),

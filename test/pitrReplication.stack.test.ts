@@ -101,11 +101,12 @@ describe("replication for the write-ahead log's copy, per stack (rung 1: mocks)"
         });
     }
 
-    it("with point-in-time recovery off: the rules file still, no cap, and the job drops the slot", async () => {
-        const { resources } = await sharedRun(prodWithBackup({ pointInTime: false }));
-        expect(serverSettings(resources).map(([k]) => k))
-            .to.include("hba_file")
-            .and.not.include("max_slot_wal_keep_size");
+    // The cap stays: the update that turns recovery off runs the job while the receiver still holds the slot, and a
+    // slot left behind without a cap would hold the log back until the disk is full (the newcomer pass, issue 18).
+    it("with point-in-time recovery off: the rules file still, the slot's cap still, and the job drops the slot", async () => {
+        const { resources } = await sharedRun(prodWithBackup({ pointInTime: false, walKeepMb: 1536 }));
+        expect(Object.fromEntries(serverSettings(resources))).to.include({ max_slot_wal_keep_size: "1536MB" });
+        expect(serverSettings(resources).map(([k]) => k)).to.include("hba_file");
         expect(uploadText(resources, "database-grant", ROLES_SQL_PATH)).to.equal(
             renderDatabaseRoles(MOCK_PASSWORDS, { walSlot: false }),
         );

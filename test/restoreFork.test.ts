@@ -14,8 +14,9 @@ import { PreviewRefused } from "../scripts/lib/workspace";
 type Managed = Extract<StackConfig["database"], { mode: "managed" }>;
 const MANAGED = { mode: "managed", size: "db-s-1vcpu-1gb", nodeCount: 1, version: "17" } as unknown as Managed;
 
-function recorder(opts: { answer: boolean; failUp?: unknown }) {
+function recorder(opts: { answer?: boolean; answers?: boolean[]; failUp?: unknown }) {
     const calls: string[] = [];
+    const answers = [...(opts.answers ?? [])];
     const io = {
         stack: "prod",
         workspace: () =>
@@ -31,7 +32,7 @@ function recorder(opts: { answer: boolean; failUp?: unknown }) {
             }),
         confirm: (question: string) => {
             calls.push(`ask ${question}`);
-            return Promise.resolve(opts.answer);
+            return Promise.resolve(answers.length > 0 ? answers.shift()! : (opts.answer ?? true));
         },
     };
     return { io, calls };
@@ -45,6 +46,7 @@ describe("npm run restore --to-time on a managed PostgreSQL: fork, then switch w
         const { io, calls } = recorder({ answer: true });
         expect(await forkManaged(MANAGED, "freshtrack-prod", at, io)).to.equal(0);
         expect(calls.map((c) => c.replace(/^ask .*/, "ask"))).to.deep.equal([
+            "ask",
             `set freshtrack:database.fork.at=${stamp}`,
             "up",
             "ask",
@@ -53,8 +55,14 @@ describe("npm run restore --to-time on a managed PostgreSQL: fork, then switch w
         ]);
     });
 
-    it("keeps the live cluster when the operator does not confirm: the fork exists, the stack is not switched", async () => {
-        const { io, calls } = recorder({ answer: false });
+    it("creates nothing when the operator does not confirm the fork (it is billed from the moment it exists)", async () => {
+        const { io, calls } = recorder({ answers: [false] });
+        expect(await forkManaged(MANAGED, "freshtrack-prod", at, io)).to.equal(1);
+        expect(calls.filter((c) => !c.startsWith("ask"))).to.deep.equal([]);
+    });
+
+    it("keeps the live cluster when the operator does not confirm the switch: the fork exists, the stack is not switched", async () => {
+        const { io, calls } = recorder({ answers: [true, false] });
         expect(await forkManaged(MANAGED, "freshtrack-prod", at, io)).to.equal(1);
         expect(calls.filter((c) => c.startsWith("set"))).to.deep.equal([`set freshtrack:database.fork.at=${stamp}`]);
     });
@@ -75,6 +83,9 @@ describe("npm run restore --to-time on a managed PostgreSQL: fork, then switch w
     it("stops after a refused preview: the stack is not switched", async () => {
         const { io, calls } = recorder({ answer: true, failUp: new PreviewRefused(new Error("error: policy")) });
         expect(await forkManaged(MANAGED, "freshtrack-prod", at, io)).to.equal(1);
-        expect(calls).to.deep.equal([`set freshtrack:database.fork.at=${stamp}`, "up"]);
+        expect(calls.filter((c) => !c.startsWith("ask"))).to.deep.equal([
+            `set freshtrack:database.fork.at=${stamp}`,
+            "up",
+        ]);
     });
 });

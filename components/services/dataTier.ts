@@ -57,6 +57,11 @@ export interface DataContext extends DataPlatform {
      * (postgresServerSettings). Absent when it is off or the database is managed.
      */
     readonly pointInTime?: PointInTimeServer;
+    /**
+     * The cap on what any replication slot holds back (freshtrack:backup.walKeepMb), kept when point-in-time recovery is
+     * off too, so a slot left behind can never fill the disk.
+     */
+    readonly walKeepMb: number;
 }
 
 export interface DataTierArgs extends DataContext {

@@ -43,7 +43,7 @@ export const POSTGRES_USER_ID = "70:70";
 
 export function postgres(ctx: DataContext, volume: docker.Volume, parent: pulumi.Resource): Service {
     const limits = ctx.limits.postgres;
-    const wal = walStreamingServer(ctx.pointInTime);
+    const wal = walStreamingServer(ctx.pointInTime, ctx.walKeepMb);
     const settings = { ...postgresTuning(limits.memoryMb), ...wal.settings };
     return new Service(
         "postgres",

@@ -78,10 +78,16 @@ export interface PointInTimeServer {
  *   "Such transaction commits may never be completed if any one of the synchronous standbys should crash"
  *   (27.2.8.4). The name in double quotes, as a standby_name must be a valid SQL identifier unless quoted (20.6.2).
  */
-export function postgresServerSettings(pointInTime: PointInTimeServer | undefined): Record<string, string> {
+export function postgresServerSettings(
+    pointInTime: PointInTimeServer | undefined,
+    walKeepMb: number = pointInTime?.walKeepMb ?? 0,
+): Record<string, string> {
+    // The cap stays when point-in-time recovery is off: a slot left behind (the update that turns it off runs the
+    // roles job while the receiver still holds the slot) or made by hand never holds more than that.
+    const cap = pointInTime?.walKeepMb ?? walKeepMb;
     return {
         hba_file: PG_HBA_PATH,
-        ...(pointInTime ? { max_slot_wal_keep_size: `${pointInTime.walKeepMb}MB` } : {}),
+        ...(cap > 0 ? { max_slot_wal_keep_size: `${cap}MB` } : {}),
         ...(pointInTime?.synchronous ? { synchronous_standby_names: `"${WAL_RECEIVER_APPLICATION}"` } : {}),
     };
 }
@@ -104,13 +110,16 @@ export const SYNCHRONOUS_INIT_PGOPTIONS = "-c synchronous_commit=local";
  * postgres is stateful, so deleted before it is replaced: the server restarts once, as every stack's did when hba_file
  * came in, and again whenever backup.pointInTime, walKeepMb or synchronousWal changes.
  */
-export function walStreamingServer(pointInTime: PointInTimeServer | undefined): {
+export function walStreamingServer(
+    pointInTime: PointInTimeServer | undefined,
+    walKeepMb?: number,
+): {
     readonly settings: Record<string, string>;
     readonly env: Record<string, string>;
     readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
 } {
     return {
-        settings: postgresServerSettings(pointInTime),
+        settings: postgresServerSettings(pointInTime, walKeepMb),
         env: pointInTime?.synchronous ? { PGOPTIONS: SYNCHRONOUS_INIT_PGOPTIONS } : {},
         files: [{ path: PG_HBA_PATH, content: renderPgHba() }],
     };

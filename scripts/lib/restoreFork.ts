@@ -49,6 +49,11 @@ export async function forkManaged(
             "the live cluster is not touched",
     );
     const onOutput = (out: string) => process.stdout.write(out);
+    // A fork is billed from the moment it exists: asked first, as the switch is.
+    if (!(await io.confirm(`Create ${fork}, a copy of the database as it was at ${forkTimestamp(at)}?`))) {
+        console.error("restore: not confirmed; nothing was created or changed");
+        return 1;
+    }
     try {
         const ws = await io.workspace();
         await ws.setDatabaseFork(forkSettings(at));
@@ -65,6 +70,7 @@ export async function forkManaged(
         await ws.setDatabaseFork(forkUseSetting());
         await ws.up({ onOutput });
         console.log(`restore: stack '${stack}' now uses ${fork}; ${liveClusterName(namePrefix)} is kept, protected`);
+        console.log(`restore: commit Pulumi.${stack}.yaml (database.fork), so that every deploy keeps the fork`);
         return 0;
     } catch (err) {
         const refused = err instanceof PreviewRefused;

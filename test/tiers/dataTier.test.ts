@@ -30,6 +30,7 @@ async function dataTierAlone(
                 limits: DEFAULT_LIMITS,
                 backupRetentionDays: 7,
                 backupPointInTimeDays: 4,
+                walKeepMb: 1024,
                 database:
                     database === "self-hosted"
                         ? { volume: postgresVolume["postgres-data"] }
