@@ -122,9 +122,9 @@ describe("replication for the write-ahead log's copy, per stack (rung 1: mocks)"
     });
 
     // The receiver streams as the role, from the slot, that the database-grant job makes: created only once the job
-    // has succeeded (`requires`: its label carries the job's checked exit code), as the replication login, writing into
-    // the backups volume; with synchronousWal it flushes every write; with pointInTime off there is none, and the backup
-    // service takes no base backup.
+    // has succeeded (`requires`: its label carries the job's checked exit code), as the replication login, writing
+    // into the backups volume; with synchronousWal it flushes every write; with pointInTime off there is none, and the
+    // backup service takes no base backup.
     it("runs the WAL receiver after the roles job, as the replication role, into the backups volume", async () => {
         const { resources } = await shippedRun("prod");
         const receiver = containerNamed(resources, "wal-receiver");

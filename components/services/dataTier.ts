@@ -58,8 +58,8 @@ export interface DataContext extends DataPlatform {
      */
     readonly pointInTime?: PointInTimeServer;
     /**
-     * The cap on what any replication slot holds back (freshtrack:backup.walKeepMb), kept when point-in-time recovery is
-     * off too, so a slot left behind can never fill the disk.
+     * The cap on what any replication slot holds back (freshtrack:backup.walKeepMb), kept when point-in-time recovery
+     * is off too, so a slot left behind can never fill the disk.
      */
     readonly walKeepMb: number;
 }
