@@ -188,8 +188,14 @@ while :; do
 done
 # Anything in the archive that sorts after the chain's end is on another timeline or past a missing segment.
 beyond=$( (segments; echo "$seg") | sort | tail -n 1)
+# With the open segment last, anything after it is on another timeline: the chain cannot be followed into it.
 gap=
-[ "$beyond" != "$seg" ] && [ -z "$tail_partial" ] && gap=$seg
+gap_text=
+if [ "$beyond" != "$seg" ]; then
+  gap=$seg
+  gap_text="segment $seg is missing"
+  [ -n "$tail_partial" ] && gap_text="the log goes on after the open segment $seg, on another timeline or past a gap"
+fi
 # The latest commit in the chain: pg_waldump reads a segment only under its bare name, so the open one is read (and
 # later replayed) from a copy taken now.
 scratch=$(mktemp -d "$tmp/freshtrack-pitr-scan.XXXXXX")
@@ -209,11 +215,11 @@ echo "${O.earliest}: $earliest UTC"
 echo "${O.latest}: $latest UTC"
 window="the archive reaches from $earliest UTC (the end of the oldest base backup, $oldest) to $latest UTC (the last commit in the log)"
 if [ -n "$gap" ]; then
-  window="$window; segment $gap is missing, so nothing after it can be replayed"
+  window="$window; $gap_text, so nothing after it can be replayed"
 fi
 [ "$mode" = --window ] && exit 0
 if [ "$mode" = --latest ]; then
-  [ -z "$gap" ] || refuse "segment $gap is missing after the log the archive holds in one piece, so the latest point cannot be reached: $window. Choose a time with --to-time, or take a new base backup to start a new chain"
+  [ -z "$gap" ] || refuse "$gap_text after the log the archive holds in one piece, so the latest point cannot be reached: $window. Choose a time with --to-time, or take a new base backup to start a new chain"
 else
   t=$(micros "$target")
   [ "$t" -ge "$(micros "$earliest")" ] || refuse "$target UTC is before what the archive covers: $window"
