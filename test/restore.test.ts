@@ -6,6 +6,7 @@ import * as path from "path";
 import { backupContainer, dockerOn } from "../scripts/lib/hostDocker";
 import { chooseBackup, confirmationText, parseTargetTime, pitrRestoreReport } from "../scripts/lib/restorePlan";
 import { callLines, runScript, writeStandInDocker } from "./standIns";
+import { PITR_EXIT } from "../components/services/pitrRestoreScript";
 
 const LIST = [
     "/backups/postgres/freshtrack-scheduled-20261123T031500Z.dump",
@@ -175,5 +176,64 @@ describe("npm run restore -- <stack> <backup> restores that backup (the real scr
         expect(calls.filter((c) => c.includes("freshtrack-restore"))).to.deep.equal([
             `exec -i c0ffee freshtrack-restore ${NAMED}`,
         ]);
+    });
+});
+
+/**
+ * Issue 18, the attack pass: a point-in-time restore must swap only after the stack's name is typed, and a refused
+ * replay must exit 1 with nothing swapped. Rung 4 without a server: the real script on the dev stack (local target)
+ * against a stand-in `docker` whose freshtrack-pitr-restore prints what the rendered script prints (PITR_OUTPUT) or
+ * refuses as it does (PITR_EXIT.refused); the rendered script itself runs on a real PostgreSQL in
+ * test/pitr.servers.test.ts.
+ */
+describe("npm run restore -- <stack> --latest / --to-time (the real script, a stand-in docker)", function () {
+    this.timeout(120_000);
+    const DUMP = "/backups/postgres/freshtrack-pitr-20261126T095859Z-20261126T101500Z.dump";
+    let bin: string;
+    const standIn = (pitrStatus: number) =>
+        fs.writeFileSync(
+            path.join(bin, "docker"),
+            [
+                "#!/bin/sh",
+                `printf '%s\\n' "$*" >> '${path.join(bin, "docker.calls")}'`,
+                'case "$*" in',
+                "  ps*) echo c0ffee ;;",
+                `  *freshtrack-pitr-restore*) if [ ${pitrStatus} -ne 0 ]; then echo 'freshtrack-pitr-restore: refused' >&2; exit ${pitrStatus}; fi`,
+                `    printf '%s\\n' 'recovery point: 2026-11-26 09:58:59.950311 UTC (replayed in 4 s)' 'dump: ${DUMP}' ;;`,
+                "  *freshtrack-restore*) echo restored ;;",
+                "esac",
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+    beforeEach(() => {
+        bin = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-restore-pitr-"));
+    });
+    afterEach(() => fs.rmSync(bin, { recursive: true, force: true }));
+    const swaps = () => callLines(bin, "docker").filter((c) => / freshtrack-restore /.test(c));
+
+    it("replays, then swaps the checked dump in only after the stack's name is typed", () => {
+        standIn(0);
+        const refused = runScript(bin, "scripts/restore.ts", ["dev", "--latest"], { stdin: "no\n" });
+        expect(refused.status, refused.stderr).to.equal(1);
+        expect(refused.stderr).to.contain("not confirmed; nothing was changed");
+        expect(swaps()).to.deep.equal([]);
+        const confirmed = runScript(bin, "scripts/restore.ts", ["dev", "--to-time", "2026-11-26T10:59:00+01:00"], {
+            stdin: "dev\n",
+        });
+        expect(confirmed.status, confirmed.stderr).to.equal(0);
+        expect(callLines(bin, "docker").filter((c) => c.includes("freshtrack-pitr-restore"))).to.deep.equal([
+            "exec c0ffee freshtrack-pitr-restore --latest",
+            "exec c0ffee freshtrack-pitr-restore --to-time 2026-11-26 09:59:00.000000",
+        ]);
+        expect(swaps()).to.deep.equal([`exec -i c0ffee freshtrack-restore ${DUMP}`]);
+    });
+
+    it("a replay the archive refuses exits 1, and nothing is swapped", () => {
+        standIn(PITR_EXIT.refused);
+        const refused = runScript(bin, "scripts/restore.ts", ["dev", "--latest", "--yes"]);
+        expect(refused.status, refused.stderr).to.equal(1);
+        expect(refused.stderr).to.contain("refused (the reason is above); nothing was changed");
+        expect(swaps()).to.deep.equal([]);
     });
 });
