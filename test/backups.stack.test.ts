@@ -32,6 +32,10 @@ describe("scheduled backups", () => {
             "RETENTION_DAYS=30",
             "BACKUP_DIR=/backups/postgres",
             "TEXTFILE_DIR=/textfile",
+            // Issue 18 (the attack pass): base backups keep backup.pointInTimeDays (prod: 7), not the dumps' 30; the
+            // drill compares the tables of rollback.exportTables (the schema's default list on prod).
+            "POINT_IN_TIME_DAYS=7",
+            "DRILL_TABLES=sensor_readings:recorded_at alerts:created_at audit_log:created_at",
         ]);
         expect((backup.inputs.volumes as Array<{ volumeName: string }>).map((v) => v.volumeName)).to.deep.equal([
             "freshtrack-prod-backups",
@@ -49,6 +53,8 @@ describe("scheduled backups", () => {
         expect(script).to.contain(
             "mirror --older-than 2m --exclude '*.partial' /backups/postgres local/backups/postgres",
         );
+        // Issue 18 (the attack pass): the archive of point-in-time recovery, never its open segment.
+        expect(script).to.contain("mirror --older-than 2m --exclude '*.partial' /backups/pitr local/backups/pitr");
         for (const flag of [
             "--watch",
             "-w ",

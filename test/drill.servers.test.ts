@@ -292,6 +292,38 @@ describeAsRoot("restore drills on a real PostgreSQL (issue 18, item 4)", functio
         }
     });
 
+    // The attack pass on issue 18: a drill that took the oldest dump, or compared only the number of rows, passed.
+    it("checks the newest dump, not an older good one: a damaged newest dump fails the dump kind", () => {
+        const l = lab!;
+        const dumps = path.join(l.dirs.archive, "postgres");
+        const copy = fs.mkdtempSync(path.join(made, "dumps-"));
+        const good = fs.readdirSync(dumps).find((f) => f.endsWith(".dump"))!;
+        fs.copyFileSync(path.join(dumps, good), path.join(copy, good));
+        const newer = path.join(copy, "freshtrack-scheduled-29991231T000000Z.dump");
+        fs.writeFileSync(newer, fs.readFileSync(path.join(dumps, good)).subarray(0, 2000));
+        // Newest by modification time, as freshtrack-restore picks by default: the good one an hour older.
+        const hourAgo = new Date(Date.now() - 3600_000);
+        fs.utimesSync(path.join(copy, good), hourAgo, hourAgo);
+        const run = drill(["dump"], { BACKUP_DIR: copy });
+        expect(run.status, run.output).to.equal(DRILL_EXIT.failed);
+        expect(run.output).to.contain("freshtrack-scheduled-29991231T000000Z.dump");
+        expectNothingLeft();
+    });
+
+    it("a live row moved to another time before the recovery point (the same count) fails on the checksum", () => {
+        const l = lab!;
+        const row = l.truth.rows[3]!;
+        const moved = new Date(row.at - 250).toISOString();
+        l.psql("freshtrack", `UPDATE readings SET at = '${moved}' WHERE id = ${row.id}`);
+        try {
+            const run = drill(["dump"]);
+            expect(run.status, run.output).to.equal(DRILL_EXIT.failed);
+            expect(run.output).to.match(/dump: FAILED: readings: .*\(md5 (\w+)\), \d+ in live \(md5 (?!\1)\w+\)/);
+        } finally {
+            l.psql("freshtrack", `UPDATE readings SET at = '${new Date(row.at).toISOString()}' WHERE id = ${row.id}`);
+        }
+    });
+
     it("nothing to restore is skipped while no drill of that kind has run, and fails once one has", () => {
         const empty = fs.mkdtempSync(path.join(made, "empty-"));
         const fresh = fs.mkdtempSync(path.join(made, "fresh-"));
