@@ -21,7 +21,7 @@ import * as path from "path";
 import { CONTAINER_CAPS } from "../scripts/lib/pitrLab";
 import { IS_ROOT, shellcheck } from "./localServers";
 import { PitrLab, startPitrLab, stopPitrLab } from "../scripts/lib/pitrLab";
-import { expectNothingChanged } from "./pitrLab";
+import { expectNothingChanged, expectNothingLeft } from "./pitrLab";
 
 const describeAsRoot = IS_ROOT ? describe : describe.skip;
 
@@ -51,6 +51,8 @@ describeAsRoot("point-in-time recovery on a real PostgreSQL (issue 18)", functio
         expect(wal[wal.length - 1], wal.join(" ")).to.match(/^[0-9A-F]{24}\.partial$/);
         const restored = l.restore(["--latest"]);
         expect(restored.status, restored.output).to.equal(0);
+        // The throwaway server is stopped and its directory gone (the attack pass: one left running went unseen).
+        expectNothingLeft(l);
         const rows = l.loadDump(restored.dump!);
         const lostRows = outcome.truth.count - rows.count;
         const lostMs = outcome.truth.lastAt - rows.lastAt;

@@ -6,9 +6,28 @@ import { expect } from "chai";
 import * as fs from "fs";
 import { PitrLab, RestoreRun } from "../scripts/lib/pitrLab";
 
-/** No new dump, no work directory left, the lock released, and the script said so. */
+/** The command lines of the processes still running out of a restore's work directory (`freshtrack-pitr.*`). */
+export function restoreServers(): string[] {
+    return fs.readdirSync("/proc").flatMap((pid) => {
+        if (!/^\d+$/.test(pid)) return [];
+        try {
+            const line = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+            return /\/freshtrack-pitr\.[A-Za-z0-9]+\//.test(line) ? [line] : [];
+        } catch {
+            return [];
+        }
+    });
+}
+
+/** What a restore leaves once it has ended, whatever its outcome: no work directory or lock, no server running. */
+export function expectNothingLeft(lab: PitrLab): void {
+    expect(fs.readdirSync(lab.dirs.tmp), "no work directory or lock left").to.deep.equal([]);
+    expect(restoreServers(), "no throwaway server still running").to.deep.equal([]);
+}
+
+/** No new dump, no work directory left, the lock released, no server running, and the script said so. */
 export function expectNothingChanged(lab: PitrLab, run: RestoreRun): void {
     expect(run.dumpsAfter, "no new dump").to.deep.equal(run.dumpsBefore);
-    expect(fs.readdirSync(lab.dirs.tmp), "no work directory or lock left").to.deep.equal([]);
+    expectNothingLeft(lab);
     expect(run.output).to.contain("nothing was changed");
 }
