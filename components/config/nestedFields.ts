@@ -65,12 +65,20 @@ export const EXPORT_TABLES = listOf<{ readonly table: string; readonly column: s
     { notAList: "a list of {table, column}" },
 );
 
+/** ISO 8601 with a zone; with `fraction`, up to six digits after the seconds. */
+function isoTime(fraction: boolean): RegExp {
+    const seconds = fraction ? "(?:\\.(\\d{1,6}))?" : "()";
+    return new RegExp(`^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2}):(\\d{2})${seconds}(?:Z|([+-])(\\d{2}):(\\d{2}))$`);
+}
+
 /**
  * A point in time as database.fork.at takes it: ISO 8601 with a four-digit year, whole seconds, and `Z` or an explicit
  * offset. Nothing looser: the stamp in the fork's cluster name has whole seconds, and a time without an offset would
  * be read in whatever zone the machine running `pulumi up` is set to.
  */
-const FORK_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const FORK_TIME = isoTime(false);
+/** An ISO 8601 time with its zone and up to six digits after the seconds (`npm run restore --to-time`). */
+export const ISO_TIME_WITH_FRACTION = isoTime(true);
 
 /** What database.fork.at should have been, said by every problem with it. */
 export const FORK_TIME_EXPECTED =
@@ -81,7 +89,16 @@ export const FORK_TIME_EXPECTED =
  * time that exist (no 30 February, no hour 24, no leap second, an offset within a day).
  */
 export function forkInstant(text: string): Date | undefined {
-    const m = FORK_TIME.exec(text);
+    return isoInstant(text, false)?.date;
+}
+
+/**
+ * The instant an ISO 8601 time with its zone names, with the microseconds of its fraction (`fraction`: up to six
+ * digits are taken; without it, whole seconds only), or undefined when the text is not one or names a date and time
+ * that does not exist. Shared by database.fork.at (forkInstant) and `npm run restore --to-time`.
+ */
+export function isoInstant(text: string, fraction: boolean): { date: Date; micros: number } | undefined {
+    const m = (fraction ? ISO_TIME_WITH_FRACTION : FORK_TIME).exec(text);
     if (!m) return undefined;
     const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
         number,
@@ -91,7 +108,8 @@ export function forkInstant(text: string): Date | undefined {
         number,
         number,
     ];
-    const [sign, offsetHours = "00", offsetMinutes = "00"] = m.slice(7);
+    const micros = Number((m[7] ?? "").padEnd(6, "0"));
+    const [sign, offsetHours = "00", offsetMinutes = "00"] = m.slice(8);
     const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
     // Date.UTC rolls an impossible field over into the next one (30 February is 2 March): such a date is refused.
     const exists =
@@ -103,7 +121,7 @@ export function forkInstant(text: string): Date | undefined {
         local.getUTCSeconds() === second;
     if (!exists || Number(offsetHours) > 23 || Number(offsetMinutes) > 59) return undefined;
     const offsetMs = (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
-    return new Date(local.getTime() - offsetMs);
+    return { date: new Date(local.getTime() - offsetMs + Math.floor(micros / 1000)), micros };
 }
 
 /**

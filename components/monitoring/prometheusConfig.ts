@@ -99,7 +99,7 @@ const MIRROR_STALE_AFTER_SECONDS = 3600;
  * Restore drills and base backups run daily by default (backup.drillSchedule, backup.schedule): a day and two hours of
  * margin, as BackupMissing allows the dumps.
  */
-const DAILY_STALE_HOURS = 26;
+export const DAILY_STALE_HOURS = 26;
 const DAILY_STALE_AFTER_SECONDS = DAILY_STALE_HOURS * 3600;
 /**
  * The scrape job of node-exporter (scrapeJobs, components/monitoring/alerting.ts), whose textfile collector carries the

@@ -4,15 +4,13 @@
  * never fails the summary: whatever stops it (the stack's config, the host, the container) becomes one line saying why.
  */
 import type { StackConfig } from "../../components/config";
+import { DAILY_STALE_HOURS } from "../../components/monitoring/prometheusConfig";
 import { DRILL_SUMMARY_FILES, DrillSummary, parseDrillSummary } from "../../components/services/drillRecords";
 import { DRILL_KINDS, DrillKind } from "../../components/services/pitrNames";
 import { backupContainer, HostDocker, SshOptions, stepFailure } from "./hostDocker";
 
-/**
- * RestoreDrillStale's threshold (components/monitoring/prometheusConfig.ts, DAILY_STALE_HOURS; held equal to it by
- * test/summaryDrill.test.ts): a day between drills, and two hours of margin.
- */
-export const DRILL_STALE_HOURS = 26;
+/** RestoreDrillStale's threshold, the alert's own (a day between drills, and two hours of margin). */
+export const DRILL_STALE_HOURS = DAILY_STALE_HOURS;
 
 /** What the backup container holds for one kind. */
 export type DrillRecord =

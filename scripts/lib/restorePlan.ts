@@ -4,6 +4,7 @@
  */
 import { KEPT_DATABASES } from "../../components/services/backupScripts";
 import { PITR_OUTPUT } from "../../components/services/pitrRestoreScript";
+import { isoInstant, ISO_TIME_WITH_FRACTION } from "../../components/config/nestedFields";
 
 export interface RestoreChoice {
     readonly file: string;
@@ -50,26 +51,10 @@ export function confirmationText(stack: string, database: string, file: string, 
 export function parseTargetTime(text: string): { utc: string; date: Date } | string {
     const expected =
         "an ISO 8601 time with its zone, such as 2026-11-26T10:00:00Z or 2026-11-26T11:00:00.250+01:00 (the zone is required)";
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
-    if (!m) return `${JSON.stringify(text)} is not ${expected}`;
-    const [, y, mo, d, h, mi, s, frac = "", zone] = m;
-    const micros = Number(frac.padEnd(6, "0"));
-    const offsetMinutes =
-        zone === "Z" ? 0 : (zone!.startsWith("-") ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4)));
-    const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-    const check = new Date(wall);
-    // Date.UTC rolls 30 February over into March: a date that does not round-trip is not a date.
-    if (
-        check.getUTCFullYear() !== Number(y) ||
-        check.getUTCMonth() !== Number(mo) - 1 ||
-        check.getUTCDate() !== Number(d) ||
-        check.getUTCHours() !== Number(h) ||
-        check.getUTCMinutes() !== Number(mi) ||
-        check.getUTCSeconds() !== Number(s) ||
-        Math.abs(offsetMinutes) >= 24 * 60
-    )
-        return `${JSON.stringify(text)} is not a valid date and time: expected ${expected}`;
-    const date = new Date(wall - offsetMinutes * 60_000 + Math.floor(micros / 1000));
+    if (!ISO_TIME_WITH_FRACTION.test(text)) return `${JSON.stringify(text)} is not ${expected}`;
+    const instant = isoInstant(text, true);
+    if (!instant) return `${JSON.stringify(text)} is not a valid date and time: expected ${expected}`;
+    const { date, micros } = instant;
     const utc = `${date.toISOString().slice(0, 19).replace("T", " ")}.${String(micros).padStart(6, "0")}`;
     return { utc, date };
 }
