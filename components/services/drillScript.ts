@@ -48,6 +48,13 @@ export const DRILL_TOOLS = {
     other: ["gosu", PITR_RESTORE_SCRIPT_PATH.replace(/^.*\//, "")],
 } as const;
 
+/**
+ * How old a live row must be when a drill starts (its time column, in seconds) before the `pitr` kind expects it in the
+ * log: the receiver streams each record as it is written, so minutes cover its lag and a reading that reaches the
+ * database a little late, while a receiver that is down, or an archive that stopped hours ago, fails the drill.
+ */
+export const DRILL_SETTLE_SECONDS = 300;
+
 /** The throwaway server's bootstrap superuser: its own name, so the checks never depend on the image's user names. */
 const DRILL_SUPERUSER = "freshtrack_drill";
 
@@ -65,7 +72,8 @@ const HELP = {
  * Each kind: (1) what it restores and its recovery point: freshtrack-pitr-restore --latest, or the newest dump; (2)
  * pg_restore --list, then a throwaway cluster of the server's user (PITR_SERVER_USER) under TMPDIR restores the dump;
  * (3) per DRILL_TABLES table, the count and md5 of the timestamps at or before the recovery point, equal in the
- * restored copy and in live; (4) metrics and summary file.
+ * restored copy and in live, and for `pitr` no live row between the point and DRILL_SETTLE_SECONDS before the start;
+ * (4) metrics and summary file.
  * A kind with nothing to restore is skipped, not failed, while no drill of that kind has ever run here (no summary
  * file): a new stack has no dump before its first scheduled backup, and RestoreDrillStale and BackupMissing watch a
  * stack that never makes one. Once a drill of that kind has run, nothing to restore is a failure.
@@ -91,6 +99,8 @@ summary_prefix=\${DRILL_SUMMARY_DIR:-${DRILL_SUMMARY_DIR}}/${SUMMARY_NAME}
 tables=\${DRILL_TABLES:-${drillTablesEnv(EXPORT_TABLES.default)}}
 # How long the pitr kind waits for a point-in-time restore that holds its lock (an operator's) before it fails.
 lock_wait=\${DRILL_LOCK_WAIT_SECONDS:-3600}
+# How old a live row must be, at the drill's start, before the pitr kind expects it in the log (the receiver's lag).
+settle=\${DRILL_SETTLE_SECONDS:-${DRILL_SETTLE_SECONDS}}
 say() { echo "freshtrack-drill: $*"; }
 bad_setting() { echo "freshtrack-drill: $*" >&2; exit ${E.usage}; }
 usage() { bad_setting "usage: freshtrack-drill [pitr|dump|all] (all, the default: pitr where it is set up, and dump)"; }
@@ -107,6 +117,7 @@ for v in DATABASE_HOST DATABASE_PORT DATABASE_USER DATABASE_NAME DATABASE_PASSWO
   [ -n "$given" ] || bad_setting "$v is not set: the checks read the live database with the DATABASE_* settings"
 done
 case $lock_wait in ''|*[!0-9]*) bad_setting "DRILL_LOCK_WAIT_SECONDS must be a whole number, not '$lock_wait'" ;; esac
+case $settle in ''|*[!0-9]*) bad_setting "DRILL_SETTLE_SECONDS must be a whole number, not '$settle'" ;; esac
 # Plain lowercase SQL names only (as rollback.exportTables allows), so the list splits safely and names quote plainly.
 case $tables in ''|*[!a-z0-9_:\\ ]*) bad_setting "DRILL_TABLES must be table:column pairs of plain lowercase SQL names, not '$tables'" ;; esac
 for pair in $tables; do
@@ -209,22 +220,20 @@ drill_pitr() {
   check_dump "$dump"
 }
 drill_dump() {
-  # Newest by modification time, as freshtrack-restore takes it; \`.partial\` files (unfinished) do not match.
+  # Newest by modification time, as freshtrack-restore takes it; \`.partial\` files (unfinished) do not match. Not a
+  # point-in-time restore's dump (freshtrack-pitr-*), which that restore checked as it wrote it: the drill proves the
+  # dumps the backup service takes.
   # shellcheck disable=SC2012
-  dump=$(ls -1t "$dump_dir"/freshtrack-*.dump 2>/dev/null | head -n 1)
+  dump=$(ls -1t "$dump_dir"/freshtrack-*.dump 2>/dev/null | sed '/\\/freshtrack-pitr-[^\\/]*$/d' | head -n 1)
   if [ -z "$dump" ]; then
     [ -e "$summary_file" ] || { detail="no dump in $dump_dir yet, and no dump drill has run here before" && return 2; }
-    failed "no dump (freshtrack-*.dump) in $dump_dir" || return
+    failed "no dump (freshtrack-*.dump, not freshtrack-pitr-*) in $dump_dir" || return
   fi
   # The recovery point: the time in the name, which freshtrack-backup takes before pg_dump starts, so the dump's
   # snapshot is later and holds every row committed before it. The modification time is the dump's end, after the
-  # snapshot (rows committed while pg_dump ran are not in it): only for a name without a time. A point-in-time
-  # restore's dump (freshtrack-pitr-<reached>-<written>.dump) holds the state at the first time in its name.
+  # snapshot (rows committed while pg_dump ran are not in it): only for a name without a time.
   name=\${dump##*/}
-  case $name in
-    freshtrack-pitr-*) stamp=$(printf '%.16s' "\${name#freshtrack-pitr-}") ;;
-    *) stamp=\${name%.dump} && stamp=\${stamp##*-} ;;
-  esac
+  stamp=\${name%.dump} && stamp=\${stamp##*-}
   case $stamp in
     [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z)
       point=$(echo "$stamp" | sed 's/^\\(....\\)\\(..\\)\\(..\\)T\\(..\\)\\(..\\)\\(..\\)Z$/\\1-\\2-\\3 \\4:\\5:\\6/')
@@ -334,6 +343,21 @@ compare_table() {
     failed "$t: rows with $c at or before $point UTC: \${restored%% *} in the restored copy (md5 \${restored#* }), \${live%% *} in live (md5 \${live#* })" || return
   say "$kind: $t: \${live%% *} rows with $c at or before $point UTC, md5 \${live#* }, the same in the restored copy and in live"
   checked="$checked; $t \${live%% *} rows"
+  if [ "$kind" = pitr ]; then unarchived; fi
+}
+# The pitr kind's recovery point is the last commit in the log, so with the receiver down the copy still matches live up
+# to it: a restore today would lose everything since, and only live can tell. Rows committed before the restore read
+# the log are in it, so live rows after the point, older than the drill's start less DRILL_SETTLE_SECONDS, are missing.
+unarchived() {
+  [ "$(micros "$point")" -lt "$(micros "$settled_at")" ] ||
+    { say "$kind: $t: the recovery point is less than $settle s before the drill began: no live row is old enough to be missing" && return 0; }
+  n=$(live_psql --set t="$t" --set c="$c" --set point="$point+00" --set settled="$settled_at+00" 2>"$scratch/psql.err" <<'SQL'
+SELECT count(*) FROM :"t" WHERE :"c" > :'point'::timestamptz AND :"c" <= :'settled'::timestamptz;
+SQL
+  ) || failed "$t: cannot read live: $(first_error "$scratch/psql.err")" || return
+  [ "$n" = 0 ] ||
+    failed "$t: $n rows in live with $c after the recovery point ($point UTC) and at or before $settled_at UTC are not in the log: the archive stops at the recovery point; is the WAL receiver streaming? (troubleshooting: wal-archiving-behind)" || return
+  say "$kind: $t: no live row with $c between the recovery point and $settled_at UTC is missing from the log"
 }
 
 # 4. What a kind records. On success the run and success times are the same instant (RestoreDrillFailed compares them);
@@ -368,6 +392,7 @@ write_summary() {
 }
 run_kind() {
   kind=$1 summary_file=$summary_prefix$1 point='' detail='' checked='' started=$(date -u +%s)
+  settled_at=$(date -u -d "@$((started - settle))" '+%Y-%m-%d %H:%M:%S')
   if scratch=$(mktemp -d "$tmp/freshtrack-drill-scratch.XXXXXX"); then
     if [ "$kind" = pitr ]; then drill_pitr; else drill_dump; fi
     result=$?
