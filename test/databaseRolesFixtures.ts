@@ -22,7 +22,7 @@ import {
     ROLES_SQL_PATH,
     SUPERUSER_PASSWORD_FILES,
 } from "../components/services/postgres";
-import { postgresBin, startScratchCluster, stopScratchCluster } from "./localServers";
+import { postgresBin, psqlOnLocalhost, startScratchCluster, stopScratchCluster } from "./localServers";
 
 const SERVER_BIN = process.env.FRESHTRACK_TEST_PG_SERVER_BIN;
 /** A program of the server build the clusters run (FRESHTRACK_TEST_PG_SERVER_BIN, or Debian's newest). */
@@ -62,28 +62,7 @@ export function psql(
     database: string,
     sql: string,
 ): SpawnSyncReturns<string> {
-    const args = [
-        "-X",
-        "-A",
-        "-t",
-        "-q",
-        "--set",
-        "ON_ERROR_STOP=1",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        String(c.port),
-        "-U",
-        user,
-        "-d",
-        database,
-        "-c",
-        sql,
-    ];
-    return spawnSync(postgresBin("psql"), args, {
-        encoding: "utf8",
-        env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" },
-    });
+    return psqlOnLocalhost(c.port, { user, password }, database, sql, { quiet: true });
 }
 
 /** As the bootstrap superuser; the statement must succeed. */

@@ -1,5 +1,5 @@
 /** Real servers on 127.0.0.1 for tests: free ports, start, wait, stop; and shellcheck on a rendered script. */
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -19,6 +19,25 @@ export function postgresBin(name: string): string {
     const version = fs.readdirSync(base).sort().pop();
     if (!version) throw new Error(`no PostgreSQL under ${base}; .ci/run installs Debian's postgresql`);
     return path.join(base, version, "bin", name);
+}
+
+/**
+ * One statement through Debian's psql to a test server on 127.0.0.1 as a user with a password: unaligned tuples only,
+ * no psqlrc, stopping at the first error, a 5 s connect timeout; `quiet` leaves out the command tags.
+ */
+export function psqlOnLocalhost(
+    port: number,
+    login: { readonly user: string; readonly password: string },
+    database: string,
+    sql: string,
+    opts: { quiet?: boolean } = {},
+): SpawnSyncReturns<string> {
+    const args = ["-X", "-A", "-t", ...(opts.quiet ? ["-q"] : []), "--set", "ON_ERROR_STOP=1"];
+    args.push("-h", "127.0.0.1", "-p", String(port), "-U", login.user, "-d", database, "-c", sql);
+    return spawnSync(postgresBin("psql"), args, {
+        encoding: "utf8",
+        env: { ...process.env, PGPASSWORD: login.password, PGCONNECT_TIMEOUT: "5" },
+    });
 }
 
 export function waitForPort(port: number, timeoutMs = 15000): Promise<void> {

@@ -16,6 +16,7 @@ import {
     asPostgres,
     freePort,
     postgresBin,
+    psqlOnLocalhost,
     ScratchCluster,
     startScratchCluster,
     stopScratchCluster,
@@ -31,18 +32,7 @@ describe("a physical copy of a cluster holds its database and role (issue 18, it
     let copy: { dir: string; port: number; data: string } | undefined;
 
     const psql = (port: number, user: string, password: string, database: string, sql: string) =>
-        spawnSync(
-            postgresBin("psql"),
-            ["-X", "-A", "-t", "--set", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port)].concat([
-                "-U",
-                user,
-                "-d",
-                database,
-                "-c",
-                sql,
-            ]),
-            { encoding: "utf8", env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" } },
-        );
+        psqlOnLocalhost(port, { user, password }, database, sql);
     const ok = (result: SpawnSyncReturns<string>) => {
         expect(result.status, result.stderr).to.equal(0);
         return result.stdout.trim();

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DATABASE } from "../components/services/context";
 import { GRANT_COMMAND, GRANT_SQL_PATH, renderPublicSchemaGrant } from "../components/services/migrations";
-import { postgresBin, startScratchCluster, stopScratchCluster } from "./localServers";
+import { postgresBin, psqlOnLocalhost, startScratchCluster, stopScratchCluster } from "./localServers";
 
 const SUPERUSER = "postgres";
 const SUPERUSER_PASSWORD = `super-${Date.now()}`;
@@ -27,30 +27,7 @@ describe("the grant on schema public, run by a real PostgreSQL 15+ (rung 4: real
     let port: number;
 
     const psql = (user: string, password: string, database: string, sql: string): SpawnSyncReturns<string> =>
-        spawnSync(
-            postgresBin("psql"),
-            [
-                "-X",
-                "-A",
-                "-t",
-                "--set",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                String(port),
-                "-U",
-                user,
-                "-d",
-                database,
-                "-c",
-                sql,
-            ],
-            {
-                encoding: "utf8",
-                env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" },
-            },
-        );
+        psqlOnLocalhost(port, { user, password }, database, sql);
     const asSuperuser = (database: string, sql: string) => {
         const result = psql(SUPERUSER, SUPERUSER_PASSWORD, database, sql);
         expect(result.status, result.stderr).to.equal(0);
