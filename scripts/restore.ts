@@ -1,5 +1,5 @@
 /**
- * npm run restore -- <stack> [backup | --to-time <ISO 8601> | --latest] [--yes]
+ * npm run restore -- <stack> [backup | --to-time <ISO 8601> | --latest | --window] [--yes]
  *
  * Restores a database backup (the newest by default) on a stack's host, after
  * the operator types the stack name (or passes --yes). It runs
@@ -8,8 +8,8 @@
  * (docs/operations.md, Backups and restore). With --to-time or --latest, a
  * self-hosted PostgreSQL's archive is first replayed to that point by
  * `freshtrack-pitr-restore` into a throwaway server and dumped, and that dump is
- * what is swapped in (docs/operations.md, "Restore to a point in time"). Droplet and ssh targets are
- * reached over SSH with the deploy key from the stack's outputs (read through
+ * what is swapped in (docs/operations.md, "Restore to a point in time"); --window only prints what the archive
+ * can reach. Droplet and ssh targets are reached over SSH with the deploy key from the stack's outputs (read through
  * the Automation API, scripts/lib/workspace.ts).
  * Exit codes: 0 restored, 1 refused (an answer other than the stack name, or
  * no answer: end of input) or failed, 2 usage or setup error, or the host not
@@ -40,6 +40,7 @@ import {
 import { runCli } from "./lib/cli";
 import { selectStack } from "./lib/workspace";
 import { forkManaged } from "./lib/restoreFork";
+import { FORK_WINDOW_DAYS, forkTimestamp } from "../components/platform/managedDatabase";
 
 /** The command line, read by commandLine and explained by --help (test/scriptsHelp.servers.test.ts reads it too). */
 export const COMMAND_LINE = {
@@ -80,6 +81,13 @@ export const COMMAND_LINE = {
                 "Restore to the last transaction the archive holds (after losing the database, not the backups " +
                 "volume): as --to-time, to the end of the log.",
         },
+        window: {
+            type: "boolean",
+            description:
+                "Change nothing: print what a point-in-time restore can reach, one line per range of the archive " +
+                "(from a base backup's end to the last commit after it), and the earliest and latest times. On a " +
+                "managed PostgreSQL, the times DigitalOcean can fork at.",
+        },
         yes: {
             type: "boolean",
             description:
@@ -103,6 +111,7 @@ export const COMMAND_LINE = {
             what: "Replay prod's archive to 09:59 UTC, check it, then swap it in after you type prod.",
         },
         { command: "npm run restore -- prod --latest", what: "Replay prod's archive to its last transaction." },
+        { command: "npm run restore -- prod --window", what: "Show the times prod's archive can reach." },
         {
             command: "npm run restore -- prod freshtrack-scheduled-20261123T031500Z.dump --yes",
             what: "Restore a named dump without the question.",
@@ -118,8 +127,9 @@ async function main(argv: string[]): Promise<number> {
     const requested = line.extra[0];
     const toTime = line.values["to-time"];
     const latest = line.values.latest ?? false;
-    if ([requested !== undefined, toTime !== undefined, latest].filter(Boolean).length > 1) {
-        console.error("restore: give one of a dump's name, --to-time and --latest");
+    const window = line.values.window ?? false;
+    if ([requested !== undefined, toTime !== undefined, latest, window].filter(Boolean).length > 1) {
+        console.error("restore: give one of a dump's name, --to-time, --latest and --window");
         return 2;
     }
     const target = toTime === undefined ? undefined : parseTargetTime(toTime);
@@ -128,7 +138,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const cfg = loadStackConfigFor(stack);
-    const pointInTime = target !== undefined || latest;
+    const pointInTime = target !== undefined || latest || window;
+    if (window && cfg.database.mode === "managed") {
+        const now = Date.now();
+        const earliest = new Date(now - FORK_WINDOW_DAYS * 24 * 3600 * 1000);
+        console.log(`earliest reachable: ${forkTimestamp(earliest)} (DigitalOcean keeps ${FORK_WINDOW_DAYS} days)`);
+        console.log(`latest reachable: now, ${forkTimestamp(new Date(now))}`);
+        return 0;
+    }
     if (pointInTime && cfg.database.mode === "managed") {
         // DigitalOcean's newest point is the present; a second is left for the clock between here and its API.
         const at = target?.date ?? new Date(Date.now() - 1000);
@@ -158,6 +175,18 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
         const container = found.id;
+        if (window) {
+            const shown = host.docker(["exec", container, "freshtrack-pitr-restore", "--window"]);
+            process.stdout.write(shown.stdout);
+            if (shown.status === PITR_EXIT.refused) return 1;
+            const failure = stepFailure(host, "freshtrack-pitr-restore --window", shown);
+            if (failure) {
+                if (shown.sshError !== undefined) throw new HostUnreachable(failure);
+                console.error(`restore: ${failure}`);
+                return 1;
+            }
+            return 0;
+        }
         if (pointInTime) {
             const args = target ? ["--to-time", target.utc] : ["--latest"];
             console.log(`restore: replaying ${stack}'s archive ${target ? `to ${target.utc} UTC` : "to its end"}...`);

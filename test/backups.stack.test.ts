@@ -16,10 +16,12 @@ import { sharedRun, shippedRun } from "./variantRuns";
 describe("scheduled backups", () => {
     it("run the shared backup script from cron on the configured schedule, with the restore script beside it", async () => {
         const { resources } = await shippedRun("prod");
-        // Issue 18: the base backup after each dump (point-in-time recovery is on by default), and the drill.
+        // Issue 18: the base backup after each dump (point-in-time recovery is on by default), one every 15 minutes
+        // when the current chain of the log has none (a new stack, a new chain after a lost slot), and the drill.
         expect(uploadText(resources, "backup", "/etc/crontabs/root")).to.equal(
             `15 3 * * * ${BACKUP_SCRIPT_PATH} scheduled >/proc/1/fd/1 2>/proc/1/fd/2; ` +
                 `${BASE_BACKUP_SCRIPT_PATH} >/proc/1/fd/1 2>/proc/1/fd/2\n` +
+                `*/15 * * * * ${BASE_BACKUP_SCRIPT_PATH} --if-needed >/proc/1/fd/1 2>/proc/1/fd/2\n` +
                 `45 4 * * * ${DRILL_SCRIPT_PATH} >/proc/1/fd/1 2>/proc/1/fd/2\n`,
         );
         expect(uploadText(resources, "backup", BACKUP_SCRIPT_PATH)).to.contain("pg_dump --format=custom");
@@ -54,7 +56,7 @@ describe("scheduled backups", () => {
             "mirror --older-than 2m --exclude '*.partial' /backups/postgres local/backups/postgres",
         );
         // Issue 18 (the attack pass): the archive of point-in-time recovery, never its open segment.
-        expect(script).to.contain("mirror --older-than 2m --exclude '*.partial' /backups/pitr local/backups/pitr");
+        expect(script).to.contain("mirror --older-than 2m --exclude 'wal/*.partial' /backups/pitr local/backups/pitr");
         for (const flag of [
             "--watch",
             "-w ",
@@ -193,7 +195,7 @@ describe("scheduled backups", () => {
             expect(mirrors.map((l) => l.trim())).to.deep.equal([
                 `mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude '*.partial' --enc-c ${key} /backups/postgres offsite/acme-freshtrack-backups/postgres ||`,
                 // Issue 18: the base backups and the log, where point-in-time recovery is on (the default).
-                `mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude '*.partial' --enc-c ${key} /backups/pitr offsite/acme-freshtrack-backups/pitr ||`,
+                `mc --config-dir /run/secrets/mc mirror --older-than 2m --exclude 'wal/*.partial' --enc-c ${key} /backups/pitr offsite/acme-freshtrack-backups/pitr ||`,
                 `mc --config-dir /run/secrets/mc mirror --older-than 2m --enc-c ${key} local/uploads offsite/acme-freshtrack-backups/uploads ||`,
             ]);
             for (const flag of [

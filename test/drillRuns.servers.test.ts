@@ -50,7 +50,9 @@ describeAsRoot(
             await new Promise((resolve) => (holder.exitCode === null ? holder.once("exit", resolve) : resolve(null)));
             const taken = drill(["dump"]);
             expect(taken.status, taken.output).to.equal(0);
-            expect(taken.output).to.contain(`removing the lock ${lock} of process ${holder.pid}, which no longer runs`);
+            expect(taken.output).to.contain(
+                `took over the lock ${lock} of process ${holder.pid}, which no longer runs freshtrack-drill`,
+            );
             expectNothingLeft();
         });
 

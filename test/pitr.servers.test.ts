@@ -18,7 +18,7 @@ import {
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { CONTAINER_CAPS } from "../scripts/lib/pitrLab";
+import { CONTAINER_CAPS, spawnReceiver } from "../scripts/lib/pitrLab";
 import { IS_ROOT, shellcheck } from "./localServers";
 import { PitrLab, startPitrLab, stopPitrLab } from "../scripts/lib/pitrLab";
 import { expectNothingChanged, expectNothingLeft } from "./pitrLab";
@@ -186,7 +186,36 @@ describeAsRoot("point-in-time recovery on a real PostgreSQL (issue 18)", functio
         }
         const stopped = health();
         expect(stopped.status).to.equal(1);
-        expect(stopped.stdout).to.contain("pg_receivewal is not running");
+        // pidof sees every pg_receivewal on the machine, another test's too: then the slot's `active` tells.
+        expect(stopped.stdout).to.match(/pg_receivewal is not running|the replication slot is not in use/);
+    });
+
+    // The attack pass on issue 18: the lab's stop killed the receiver's shell alone, and its pg_receivewal went on
+    // streaming, an orphan holding the slot. The receiver runs in a process group the stop ends whole.
+    it("the lab's stop ends the receiver's pg_receivewal too, not only its shell", async () => {
+        const l = lab!;
+        const env = l.scriptEnv();
+        const receivers = () =>
+            fs
+                .readdirSync("/proc")
+                .filter((p) => /^\d+$/.test(p))
+                .filter((p) => {
+                    try {
+                        const args = fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+                        return args[0]!.endsWith("pg_receivewal") && args.includes(`--directory=${env.WAL_DIR}`);
+                    } catch {
+                        return false;
+                    }
+                });
+        const receiver = spawnReceiver(env);
+        const until = async (check: () => boolean) => {
+            for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        };
+        await until(() => receivers().length === 1);
+        expect(receivers(), "the receiver's pg_receivewal runs").to.have.length(1);
+        stopPitrLab({ dirs: { archive: "", tmp: "", secrets: "" }, receiver });
+        await until(() => receivers().length === 0);
+        expect(receivers(), "no pg_receivewal of the lab is left").to.deep.equal([]);
     });
 
     // Last: it replaces the live database. The swap npm run bench times for the RTO (scripts/lib/benchPitr.ts).

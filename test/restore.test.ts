@@ -229,6 +229,20 @@ describe("npm run restore -- <stack> --latest / --to-time (the real script, a st
         expect(swaps()).to.deep.equal([`exec -i c0ffee freshtrack-restore ${DUMP}`]);
     });
 
+    it("--window prints the ranges and changes nothing: no replay, no swap, no question", () => {
+        standIn(0);
+        const shown = runScript(bin, "scripts/restore.ts", ["dev", "--window"], { stdin: "" });
+        expect(shown.status, shown.stderr).to.equal(0);
+        expect(callLines(bin, "docker").filter((c) => c.includes("freshtrack-pitr-restore"))).to.deep.equal([
+            "exec c0ffee freshtrack-pitr-restore --window",
+        ]);
+        expect(shown.stdout).to.contain("recovery point: 2026-11-26 09:58:59.950311 UTC");
+        expect(swaps()).to.deep.equal([]);
+        const both = runScript(bin, "scripts/restore.ts", ["dev", "--window", "--latest"]);
+        expect(both.status).to.equal(2);
+        expect(both.stderr).to.contain("give one of a dump's name, --to-time, --latest and --window");
+    });
+
     it("a replay the archive refuses exits 1, and nothing is swapped", () => {
         standIn(PITR_EXIT.refused);
         const refused = runScript(bin, "scripts/restore.ts", ["dev", "--latest", "--yes"]);

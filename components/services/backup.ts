@@ -238,7 +238,7 @@ export class Backup extends pulumi.ComponentResource {
             copies: [
                 { source: BACKUP_DIR, target: `local/${BUCKETS.backups}/postgres`, exclude: ["*.partial"] },
                 ...(replication
-                    ? [{ source: PITR_DIR, target: `local/${BUCKETS.backups}/pitr`, exclude: ["*.partial"] }]
+                    ? [{ source: PITR_DIR, target: `local/${BUCKETS.backups}/pitr`, exclude: PITR_OPEN }]
                     : []),
             ],
             // Not the root user: backup-sync may put and read, never delete (components/services/minio.ts).
@@ -280,6 +280,15 @@ export class Backup extends pulumi.ComponentResource {
 }
 
 /**
+ * What the mirrors leave out of PITR_DIR: the segment the receiver is writing (`wal/<segment>.partial`), which grows
+ * until it is renamed whole; an append-only copy would keep its first, short state. A closed chain's last `.partial`
+ * (`wal-closed-<time>/`) never changes again and is copied: it holds that chain's last seconds. mc matches the pattern
+ * against the path under the source with its leading slash removed, `*` spanning slashes
+ * (minio/mc@RELEASE.2025-08-13T08-35-41Z cmd/mirror-url.go:94-108, 177-181; cmd/difference_test.go:31-46).
+ */
+export const PITR_OPEN: readonly string[] = ["wal/*.partial"];
+
+/**
  * What backup-offsite copies, each under its own prefix of the offsite bucket: the dumps (not those still being
  * written, `*.partial`) and the uploads bucket, which it reads as the uploads reader (`local`, minio.ts). An object
  * becomes visible only once its upload is complete, so none is ever half-written; `--older-than` still leaves the
@@ -289,7 +298,7 @@ export class Backup extends pulumi.ComponentResource {
 export function offsiteCopies(bucket: string, pointInTime = false): MirrorCopy[] {
     return [
         { source: BACKUP_DIR, target: `offsite/${bucket}/postgres`, exclude: ["*.partial"] },
-        ...(pointInTime ? [{ source: PITR_DIR, target: `offsite/${bucket}/pitr`, exclude: ["*.partial"] }] : []),
+        ...(pointInTime ? [{ source: PITR_DIR, target: `offsite/${bucket}/pitr`, exclude: PITR_OPEN }] : []),
         { source: `local/${BUCKETS.uploads}`, target: `offsite/${bucket}/${BUCKETS.uploads}` },
     ];
 }

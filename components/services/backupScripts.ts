@@ -304,10 +304,16 @@ exit 1
 `;
 }
 
+/** How often the backup service checks that the current chain of the write-ahead log has a base backup. */
+export const BASE_BACKUP_IF_NEEDED_SCHEDULE = "*/15 * * * *";
+
 /**
  * The crontab of the scheduled backup service; output goes to the container's log. With `baseBackup`
  * (point-in-time recovery), a base backup follows each dump, whatever the dump's outcome: one after the other, so the
- * two never load the server at once. With `drill`, the restore drill on its own schedule (freshtrack-drill).
+ * two never load the server at once; and every 15 minutes `freshtrack-base-backup --if-needed` takes one when the
+ * current chain of the log has none (a new stack before its first dump, a new chain after the receiver's slot was
+ * lost), so a point-in-time restore is possible within minutes rather than after the next dump. Two base backups never
+ * run at once (the script's lock). With `drill`, the restore drill on its own schedule (freshtrack-drill).
  */
 export function renderBackupCrontab(
     schedule: string,
@@ -315,8 +321,11 @@ export function renderBackupCrontab(
 ): string {
     const log = ">/proc/1/fd/1 2>/proc/1/fd/2";
     const base = opts.baseBackup ? `; ${BASE_BACKUP_SCRIPT_PATH} ${log}` : "";
+    const ifNeeded = opts.baseBackup
+        ? `${BASE_BACKUP_IF_NEEDED_SCHEDULE} ${BASE_BACKUP_SCRIPT_PATH} --if-needed ${log}\n`
+        : "";
     const drill = opts.drill ? `${opts.drill.schedule} ${opts.drill.script} ${log}\n` : "";
-    return `${schedule} ${BACKUP_SCRIPT_PATH} scheduled ${log}${base}\n${drill}`;
+    return `${schedule} ${BACKUP_SCRIPT_PATH} scheduled ${log}${base}\n${ifNeeded}${drill}`;
 }
 
 /** The backup mirrors (components/services/backup.ts): each copies the backups on, append-only, in a loop of passes. */

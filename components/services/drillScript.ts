@@ -25,6 +25,7 @@ export {
 export type { DrillSummary } from "./drillRecords";
 import { PITR_EXIT, PITR_OUTPUT, PITR_RESTORE_SCRIPT_PATH } from "./pitrRestoreScript";
 import { PITR_FUNCTIONS } from "./pitrScripts";
+import { RUN_DIR_FUNCTIONS, SCRIPT_LOCK_FUNCTIONS } from "./scriptLock";
 
 export const DRILL_SCRIPT_PATH = "/usr/local/bin/freshtrack-drill";
 
@@ -105,6 +106,8 @@ say() { echo "freshtrack-drill: $*"; }
 bad_setting() { echo "freshtrack-drill: $*" >&2; exit ${E.usage}; }
 usage() { bad_setting "usage: freshtrack-drill [pitr|dump|all] (all, the default: pitr where it is set up, and dump)"; }
 as_server() { gosu "$server_user" "$@"; }
+${SCRIPT_LOCK_FUNCTIONS}
+${RUN_DIR_FUNCTIONS}
 has_base_backup() { for d in "$base_dir"/*; do if [ -d "$d" ]; then return 0; fi; done; return 1; }
 [ $# -le 1 ] || usage
 case \${1:-all} in
@@ -125,45 +128,30 @@ for pair in $tables; do
   bad_setting "DRILL_TABLES: '$pair' is not one table:column pair of plain lowercase SQL names"
 done
 
-# One drill at a time: the drill lock, for the whole run. freshtrack-pitr-restore takes its own (freshtrack-pitr.lock)
-# and, finding it held, exits at once; the drill never holds that one, the restore never asks for the drill's, so no
-# cycle of waits, no deadlock: a drill that finds a restore running waits outside its lock, holding only its own.
-# The lock is a symbolic link to the holder's process number, made whole or not at all (symlink(2) fails when the name
-# exists; -T refuses a directory there: mirror/busybox@1_36_1 coreutils/ln.c:100-112,149-156): never without holder.
+# One drill at a time: the drill lock (take_lock, scriptLock.ts), for the whole run. freshtrack-pitr-restore takes its
+# own (freshtrack-pitr.lock) and, finding it held, exits at once; the drill never holds that one, the restore never asks
+# for the drill's, so no cycle of waits, no deadlock: a drill that finds a restore running waits outside its lock.
 lock=$tmp/freshtrack-drill.lock
 work='' scratch=''
-# The throwaway server's directory is the server user's, 0700: root without DAC_OVERRIDE (the container) cannot look
-# inside, so the server is stopped and the directory removed as that user.
-stop_work() {
-  as_server test -f "$1/data/postmaster.pid" && as_server pg_ctl -D "$1/data" -m immediate stop >/dev/null 2>&1
-  as_server rm -rf "$1"
-}
 # sweep [leftover]: every drill directory under $tmp, its server first. Only while holding the lock, when each is this
 # drill's or a killed drill's; by name, so a directory made just before a signal, its name not yet kept, goes too.
 sweep() {
   for d in "$tmp"/freshtrack-drill-work.*; do
     [ -d "$d" ] || continue
     if [ "\${1:-}" = leftover ]; then say "removing $d, left by a drill that was killed"; fi
-    stop_work "$d"
+    remove_run_dir "$d"
   done
   for d in "$tmp"/freshtrack-drill-scratch.*; do if [ -d "$d" ]; then rm -rf "$d"; fi; done
   work='' scratch=''
 }
-on_exit() { if [ "$(readlink "$lock" 2>/dev/null)" = "$$" ]; then sweep; rm -f "$lock"; fi; }
+on_exit() { if [ "$(readlink "$lock" 2>/dev/null)" = "$$" ]; then sweep; release_lock "$lock"; fi; }
 trap on_exit EXIT
 trap 'exit 130' INT && trap 'exit 143' TERM
-if ! ln -sT "$$" "$lock" 2>/dev/null; then
-  holder=$(readlink "$lock" 2>/dev/null) || { echo "freshtrack-drill: cannot make the lock $lock" >&2; exit ${E.failed}; }
-  # Held while its process still runs this script. A process that is gone, or whose number now belongs to another
-  # program (a restarted container counts from 1 again), left the lock behind when it was killed.
-  case $(tr '\\0' ' ' 2>/dev/null <"/proc/$holder/cmdline") in *freshtrack-drill*)
-    echo "freshtrack-drill: another drill is running (process $holder, lock $lock); nothing was done" >&2
-    exit ${E.busy} ;;
-  esac
-  say "removing the lock $lock of process $holder, which no longer runs a drill"
-  rm -f "$lock"
-  ln -sT "$$" "$lock" 2>/dev/null || { echo "freshtrack-drill: another drill took the lock $lock first" >&2; exit ${E.busy}; }
-fi
+take_lock "$lock" freshtrack-drill || {
+  [ -n "$lock_holder" ] || { echo "freshtrack-drill: cannot make the lock $lock" >&2; exit ${E.failed}; }
+  echo "freshtrack-drill: another drill is running (process $lock_holder, lock $lock); nothing was done" >&2
+  exit ${E.busy}
+}
 sweep leftover
 
 # The live database: the DATABASE_* connection, straight to PostgreSQL, in a subshell so that no other command (the

@@ -11,6 +11,17 @@
 export const PITR_DIR = "/backups/pitr";
 /** The write-ahead log as pg_receivewal writes it: one file per 16 MB segment, the open one `<segment>.partial`. */
 export const WAL_DIR = `${PITR_DIR}/wal`;
+/**
+ * A closed chain of the write-ahead log: `<CLOSED_CHAIN_PREFIX><YYYYMMDDTHHMMSSZ>` (the UTC time the receiver closed
+ * it), holding the segments exactly as the receiver left them, its `<segment>.partial` too, unchanged. The receiver
+ * closes the current chain (renames WAL_DIR to one of these) when the server reports its slot `lost`: the log from
+ * there to the new slot's start is gone, so what follows is a new chain with a gap before it.
+ *
+ * The current chain is always WAL_DIR. A base backup belongs to the chain directory that holds its `end_segment`
+ * (bare or `.partial`); a restore searches WAL_DIR and every closed chain for it. A chain with no base backup that
+ * belongs to it restores nothing, and retention removes a closed chain once no kept base backup belongs to it.
+ */
+export const CLOSED_CHAIN_PREFIX = `${PITR_DIR}/wal-closed-`;
 /** One directory per base backup, `<UTC time>/`, moved here only once complete. */
 export const BASE_DIR = `${PITR_DIR}/base`;
 /**

@@ -6,7 +6,9 @@
  */
 import { BACKUP_DIR } from "./backupScripts";
 import { BASE_DIR, WAL_DIR } from "./pitrNames";
-import { PITR_FUNCTIONS, WAL_SEGMENT_BYTES } from "./pitrScripts";
+import { PITR_FUNCTIONS } from "./pitrScripts";
+import { renderPitrWindowStep } from "./pitrWindowScript";
+import { RUN_DIR_FUNCTIONS, SCRIPT_LOCK_FUNCTIONS } from "./scriptLock";
 
 export const PITR_RESTORE_SCRIPT_PATH = "/usr/local/bin/freshtrack-pitr-restore";
 
@@ -25,6 +27,8 @@ export const PITR_EXIT = {
 
 /** The lines of its output that `npm run restore` reads, each `<label>: <value>`. */
 export const PITR_OUTPUT = {
+    /** One line per range the archive can reach: `<from> UTC to <to> UTC (<chain directory>)`, oldest first. */
+    reachable: "reachable",
     earliest: "earliest reachable",
     latest: "latest reachable",
     recoveryPoint: "recovery point",
@@ -34,17 +38,17 @@ export const PITR_OUTPUT = {
 /**
  * freshtrack-pitr-restore --window | --latest | --to-time 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC).
  *
- * 1. What the archive covers: the complete base backups (each with its freshtrack-base.info), and from the newest
- *    one's end the chain of segments in WAL_DIR, which must follow one another with no gap and each be a whole
- *    segment; the open `.partial` may end it. Earliest: the oldest base backup's end (PostgreSQL cannot stop before a
- *    base backup's end, and given such a target it does not refuse but starts at the base's state: PG docs,
- *    "recovery_target_time", checked here). Latest: the last commit in the chain, read with pg_waldump. A target
- *    outside, a damaged segment, or --latest with a gap or another timeline after the chain is refused naming both
- *    ends.
- * 2. The newest base backup that ended before the target is unpacked as the server's user (PITR_SERVER_USER,
- *    postgres) into a new directory under TMPDIR, and the chain from it is copied beside it, `.partial` as its bare
- *    name, as it was when the window was read: root owns the archive (0600, the mirrors read it as root), so root
- *    reads and the server's user writes, through a pipe.
+ * 1. What the archive covers (pitrWindowScript.ts): per log chain (WAL_DIR, and each one the receiver closed after
+ *    losing its slot), the ranges from a base backup's end to the last commit the log after it reaches in one piece,
+ *    each printed (PITR_OUTPUT.reachable), and overall the earliest and latest. PostgreSQL cannot stop before a base
+ *    backup's end, and given such a target it does not refuse but starts at the base's state (PG docs,
+ *    "recovery_target_time", checked here). A target outside every range (before, after, or in a gap between two),
+ *    --latest when the current chain has no base backup yet or its log is broken (a missing, short or unreadable
+ *    segment, another timeline after it) is refused naming every range.
+ * 2. The newest base backup of the target's range that ended at or before the target is unpacked as the server's user
+ *    (PITR_SERVER_USER, postgres) into a new directory under TMPDIR, and its run of the chain is copied beside it,
+ *    `.partial` as its bare name, as it was when the window was read: root owns the archive (0600, the mirrors read
+ *    it as root), so root reads and the server's user writes, through a pipe.
  * 3. A server started as that user on a socket only, in that directory, replays to the target (or the end), then
  *    promotes; the last replayed commit must be at or before the target, and with --latest equal to the chain's last.
  * 4. pg_dump of the database (DATABASE_NAME, as DATABASE_USER) into BACKUP_DIR (or PITR_DUMP_DIR), read back in full,
@@ -61,6 +65,8 @@ export function renderPitrRestoreScript(): string {
 set -eu
 umask 077
 ${PITR_FUNCTIONS}
+${SCRIPT_LOCK_FUNCTIONS}
+${RUN_DIR_FUNCTIONS}
 base_dir=\${BASE_DIR:-${BASE_DIR}}
 wal=\${WAL_DIR:-${WAL_DIR}}
 # PITR_DUMP_DIR: where the dump goes instead of the backups (a drill keeps it in its own scratch directory).
@@ -94,162 +100,57 @@ refuse() {
 }
 as_server() { gosu "$server_user" "$@"; }
 
-# One restore at a time: a symlink to this process's id, made atomically (ln -T refuses anything already there). A lock
-# whose process is gone, or is no restore any more (its id reused), was left by a restore that was killed: taken over.
+# One restore at a time (take_lock, scriptLock.ts); a lock whose process is gone or runs another program now was left
+# by a restore that was killed, and is taken over.
 tmp=\${TMPDIR:-/tmp}
 lock=$tmp/freshtrack-pitr.lock
-if ! ln -sT "$$" "$lock" 2>/dev/null; then
-  holder=$(readlink "$lock" 2>/dev/null) || holder=
-  case $(tr '\\0' ' ' 2>/dev/null <"/proc/\${holder:-none}/cmdline") in
-    *freshtrack-pitr-restore*|'')
-      if [ -z "$holder" ] || [ -e "/proc/$holder" ]; then
-        echo "freshtrack-pitr-restore: another point-in-time restore or drill is running (lock $lock); try again when it ends" >&2
-        exit ${E.busy}
-      fi ;;
-  esac
-  rm -f "$lock"
-  ln -sT "$$" "$lock" 2>/dev/null || {
-    echo "freshtrack-pitr-restore: another point-in-time restore took the lock $lock first; try again when it ends" >&2
-    exit ${E.busy}
-  }
-fi
+take_lock "$lock" freshtrack-pitr-restore || {
+  echo "freshtrack-pitr-restore: another point-in-time restore or drill is running (lock $lock); try again when it ends" >&2
+  exit ${E.busy}
+}
 scratch=
 work=
 # What a killed restore left: its work directory (the server user's, perhaps with a server still running) and scans.
 for d in "$tmp"/freshtrack-pitr.* "$tmp"/freshtrack-pitr-scan.*; do
-  if [ "$d" = "$lock" ] || [ ! -d "$d" ]; then continue; fi
-  as_server test -f "$d/data/postmaster.pid" && as_server pg_ctl -D "$d/data" -m immediate stop >/dev/null 2>&1
-  as_server rm -rf "$d" 2>/dev/null || rm -rf "$d"
+  if [ -d "$d" ]; then remove_run_dir "$d"; fi
 done
 cleanup() {
   # The new directory is the server user's, 0700: root without DAC_OVERRIDE (the container) cannot look inside.
-  if [ -n "$work" ]; then
-    as_server test -f "$work/data/postmaster.pid" && as_server pg_ctl -D "$work/data" -m immediate stop >/dev/null 2>&1
-    as_server rm -rf "$work"
-  fi
-  [ -n "$scratch" ] && rm -rf "$scratch"
-  [ "$(readlink "$lock" 2>/dev/null)" = "$$" ] && rm -f "$lock"
+  if [ -n "$work" ]; then remove_run_dir "$work"; fi
+  if [ -n "$scratch" ]; then rm -rf "$scratch"; fi
+  release_lock "$lock"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# 1. What the archive covers.
-bases=
-for d in "$base_dir"/*; do
-  [ -d "$d" ] || continue
-  b=\${d##*/}
-  if [ -s "$base_dir/$b/freshtrack-base.info" ] && [ -s "$base_dir/$b/base.tar.gz" ] && [ -s "$base_dir/$b/pg_wal.tar.gz" ]; then
-    bases="$bases $b"
-  else
-    echo "freshtrack-pitr-restore: warning: $base_dir/$b is not a complete base backup; it is left out" >&2
-  fi
-done
-[ -n "$bases" ] || refuse "there is no complete base backup in $base_dir: every point-in-time restore starts from one (the backup schedule makes one after each dump; freshtrack-base-backup makes one now)"
-info() { sed -n "s/^$2=//p" "$base_dir/$1/freshtrack-base.info"; }
-# segments: the bare name of every segment in the archive, the open one's too, one per line (names are hex digits).
-segments() {
-  for f in "$wal"/*; do
-    n=\${f##*/}
-    n=\${n%.partial}
-    case $n in *[!0-9A-F]*|'') continue ;; esac
-    [ \${#n} -eq 24 ] && echo "$n"
-  done
-  return 0
-}
-# size_of <file>: its size in bytes, from ls (the image has no stat).
-size_of() {
-  # shellcheck disable=SC2046
-  set -- $(ls -ln "$1")
-  echo "$5"
-}
-# The names are UTC times (letters and digits only), in order.
-# shellcheck disable=SC2086
-set -- $bases
-oldest=$1
-eval "newest=\\\${$#}"
-earliest=$(info "$oldest" end_time)
-# The chain after the newest base backup: whole segments one after the other, the open one last.
-seg=$(info "$newest" end_segment)
-chain=
-tail_partial=
-while :; do
-  if [ -f "$wal/$seg" ]; then
-    size=$(size_of "$wal/$seg")
-    [ "$size" = ${WAL_SEGMENT_BYTES} ] || refuse "segment $wal/$seg is $size bytes, not ${WAL_SEGMENT_BYTES}: it is truncated or damaged, and no restore may replay past it"
-    chain="$chain $seg"
-    seg=$(next_segment "$seg")
-  elif [ -f "$wal/$seg.partial" ]; then
-    tail_partial=$seg
-    chain="$chain $seg"
-    break
-  else
-    break
-  fi
-done
-# Anything in the archive that sorts after the chain's end is on another timeline or past a missing segment.
-beyond=$( (segments; echo "$seg") | sort | tail -n 1)
-# With the open segment last, anything after it is on another timeline: the chain cannot be followed into it.
-gap=
-gap_text=
-if [ "$beyond" != "$seg" ]; then
-  gap=$seg
-  gap_text="segment $seg is missing"
-  [ -n "$tail_partial" ] && gap_text="the log goes on after the open segment $seg, on another timeline or past a gap"
-fi
-# The latest commit in the chain: pg_waldump reads a segment only under its bare name, so the open one is read (and
-# later replayed) from a copy taken now.
 scratch=$(mktemp -d "$tmp/freshtrack-pitr-scan.XXXXXX")
-if [ -n "$tail_partial" ]; then cp "$wal/$tail_partial.partial" "$scratch/$tail_partial"; fi
-latest=
-reversed=
-for s in $chain; do reversed="$s $reversed"; done
-for s in $reversed; do
-  file="$wal/$s"
-  [ "$s" = "$tail_partial" ] && file="$scratch/$s"
-  latest=$(pg_waldump "$file" 2>/dev/null | sed -n 's/.*desc: COMMIT \\([0-9-]* [0-9:.]*\\) UTC.*/\\1/p' | tail -n 1)
-  [ -n "$latest" ] && break
-done
-# No commit after the newest base backup: its end is as far as the archive reaches.
-[ -n "$latest" ] || latest=$(info "$newest" end_time)
-echo "${O.earliest}: $earliest UTC"
-echo "${O.latest}: $latest UTC"
-window="the archive reaches from $earliest UTC (the end of the oldest base backup, $oldest) to $latest UTC (the last commit in the log)"
-if [ -n "$gap" ]; then
-  window="$window; $gap_text, so nothing after it can be replayed"
-fi
-[ "$mode" = --window ] && exit 0
-if [ "$mode" = --latest ]; then
-  [ -z "$gap" ] || refuse "$gap_text after the log the archive holds in one piece, so the latest point cannot be reached: $window. Choose a time with --to-time, or take a new base backup to start a new chain"
-else
-  t=$(micros "$target")
-  [ "$t" -ge "$(micros "$earliest")" ] || refuse "$target UTC is before what the archive covers: $window"
-  [ "$t" -le "$(micros "$latest")" ] || refuse "$target UTC is after what the archive covers: $window"
-  # The newest base backup that ended before the target; its chain reaches the target, since the chain checked above
-  # starts at the newest base backup's end and every older one's log runs into it.
-  for b in $bases; do
-    [ "$(micros "$(info "$b" end_time)")" -le "$t" ] && newest=$b
-  done
-fi
-base=$newest
-echo "base backup: $base (ended $(info "$base" end_time) UTC)"
+${renderPitrWindowStep(O)}echo "base backup: $base (ended $(info "$base" end_time) UTC)"
 
 # 2. A new data directory, as the server's user.
 work=$(as_server mktemp -d "$tmp/freshtrack-pitr.XXXXXX")
 as_server mkdir -m 700 "$work/data" "$work/wal"
 as_server tar -xzf - -C "$work/data" <"$base_dir/$base/base.tar.gz"
 as_server tar -xzf - -C "$work/data/pg_wal" <"$base_dir/$base/pg_wal.tar.gz"
-first=$(info "$base" start_segment)
-for s in $(segments); do
-  [ -f "$wal/$s" ] || continue
-  # Only the segments from the base backup's start on; older ones are never asked for.
-  [ "$(printf '%s\\n%s\\n' "$first" "$s" | sort | head -n 1)" = "$first" ] || continue
-  as_server sh -c 'cat >"$1"' sh "$work/wal/$s" <"$wal/$s"
-done
+# The run the range lies in, from the base backup's start to its last whole segment: older segments are never asked
+# for, and none past the run's end may be replayed.
+if [ -n "$chain" ] && [ -n "$run_last" ]; then
+  seg_number "$(info "$base" start_segment)" && first=$sn_num
+  seg_number "$run_last" && last=$sn_num
+  for f in "$chain"/*; do
+    s=\${f##*/}
+    case $s in *[!0-9A-F]*|'') continue ;; esac
+    [ \${#s} -eq 24 ] || continue
+    seg_number "$s"
+    if [ "\${s%????????????????}" = "\${run_last%????????????????}" ] && [ "$sn_num" -ge "$first" ] && [ "$sn_num" -le "$last" ]; then
+      as_server sh -c 'cat >"$1"' sh "$work/wal/$s" <"$f"
+    fi
+  done
+fi
 if [ -n "$tail_partial" ]; then as_server sh -c 'cat >"$1"' sh "$work/wal/$tail_partial" <"$scratch/$tail_partial"; fi
 as_server sh -c 'printf "local all all trust\\n" >"$1/pg_hba.conf"' sh "$work"
 as_server sh -c ': >"$1/data/recovery.signal"' sh "$work"
 target_line=
-[ -n "$target" ] && target_line="recovery_target_time = '$target+00'"
+if [ -n "$replay_target" ]; then target_line="recovery_target_time = '$replay_target+00'"; fi
 # Settings after the base's own (PostgreSQL reads postgresql.auto.conf last): a socket in the new directory only,
 # little memory (the backup container's limit), no archiving, the log from the copies, and where to stop.
 as_server sh -c 'cat >>"$1/data/postgresql.auto.conf"' sh "$work" <<EOF

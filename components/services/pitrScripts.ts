@@ -9,10 +9,12 @@ import {
     BASE_BACKUP_METRIC,
     BASE_DIR,
     BASE_INCOMPLETE_DIR,
+    CLOSED_CHAIN_PREFIX,
     WAL_DIR,
     WAL_RECEIVER_APPLICATION,
     WAL_SLOT,
 } from "./pitrNames";
+import { SCRIPT_LOCK_FUNCTIONS } from "./scriptLock";
 
 export const WAL_RECEIVER_SCRIPT_PATH = "/usr/local/bin/freshtrack-wal-receiver";
 export const WAL_RECEIVER_HEALTH_SCRIPT_PATH = "/usr/local/bin/freshtrack-wal-receiver-health";
@@ -33,11 +35,26 @@ export const REPLICATION_CONNECTION = libpqConnection("REPLICATION_USER", "REPLI
  * resumes where it stopped, with no gap (pg_receivewal(1), --slot). It writes records as they come, so a server that
  * dies loses nothing the receiver had received; it flushes to disk at each segment's end, or at each write with
  * SYNCHRONOUS=1, when the server may also wait for it before a commit returns (backup.synchronousWal). The open
- * segment is `<segment>.partial` until complete, which the mirrors leave alone. `--create-slot --if-not-exists`
- * first: the database-grant job makes the slot too, and whichever comes first wins, so the two never wait on each
- * other. pg_receivewal retries a lost connection by itself; when it exits (a missing role, a wrong password), the loop
- * starts it again after 5 s, each time saying why. Docker's stop signal (TERM, or the image's INT) ends it with INT,
- * on which it writes what it has and exits 0.
+ * segment is `<segment>.partial` until complete, which the mirrors leave alone. Docker's stop signal (TERM, or the
+ * image's INT) ends it with INT, on which it writes what it has and exits 0.
+ *
+ * It never makes its slot on a normal start: the database-grant job does (renderWalSlot), before the receiver starts
+ * (it `requires` that job), and drops it when point-in-time recovery is off; a receiver still running during that
+ * update must not bring it back. So pg_receivewal runs with --no-loop (it exits on any lost connection instead of
+ * retrying by itself every 5 s: pg_receivewal.c:982-990 in 15.18) and each exit goes through the loop, which asks the
+ * server for the slot's wal_status as the replication role (pg_replication_slots, readable by PUBLIC, as the health
+ * check reads it) and says why it starts again after 5 s: no slot, the server unreachable, or anything else.
+ *
+ * One case it mends: a slot `lost` (max_slot_wal_keep_size: the server removed log the receiver never had; 15.18
+ * slotfuncs.c:372). pg_receivewal would then ask for the segment after its newest, which is gone, for ever. The
+ * receiver closes the current chain (WAL_DIR renamed, as it is, to `<CLOSED_CHAIN_PREFIX><UTC time>`: pitrNames.ts),
+ * drops the slot and makes it anew reserving the log from the server's last checkpoint at once, both over the
+ * replication protocol, which the role may use because it has REPLICATION (postinit.c:895-898 in 15.18; walsender.c
+ * runs CREATE_REPLICATION_SLOT and DROP_REPLICATION_SLOT with no further check, :1837-1848, and RESERVE_WAL reserves
+ * for a physical slot, :1192-1194 and slot.c:1265-1270, the redo pointer of the last checkpoint). Not pg_receivewal
+ * --create-slot, which reserves nothing until it streams (it passes reserve_wal false: pg_receivewal.c:956 in 15.18,
+ * and the same call in postgres/postgres@0245f8db). It logs the gap loudly and streams into a fresh WAL_DIR: the
+ * backup service's `freshtrack-base-backup --if-needed` takes the new chain's first base backup within 15 minutes.
  */
 export function renderWalReceiverScript(): string {
     return `#!/bin/sh
@@ -46,6 +63,7 @@ set -u
 # The log holds every customer's records, as the dumps do: readable by this user only (the mirrors run as it too).
 umask 077
 wal=\${WAL_DIR:-${WAL_DIR}}
+closed_prefix=\${CLOSED_CHAIN_PREFIX:-${CLOSED_CHAIN_PREFIX}}
 slot=\${WAL_SLOT:-${WAL_SLOT}}
 mkdir -p "$wal" || exit 1
 chmod 700 "$wal" "$(dirname "$wal")"
@@ -54,12 +72,50 @@ PGAPPNAME=${WAL_RECEIVER_APPLICATION}
 export PGAPPNAME
 sync_flag=
 [ "\${SYNCHRONOUS:-0}" = 1 ] && sync_flag=--synchronous
+say() { echo "freshtrack-wal-receiver: $*" >&2; }
+# slot_state: the slot's wal_status and the segment of its restart_lsn ('-' when it has none), or nothing when there is
+# no slot; fails when the server cannot be asked. Under its own application_name: it is no standby.
+slot_state() {
+  PGAPPNAME=freshtrack_wal_receiver_check psql --no-psqlrc --tuples-only --no-align --field-separator=' ' \\
+    --dbname postgres --set slot="$slot" <<'SQL'
+SELECT s.wal_status, coalesce(pg_catalog.pg_walfile_name(s.restart_lsn), '-')
+  FROM pg_catalog.pg_replication_slots s WHERE s.slot_name = :'slot';
+SQL
+}
+# new_chain: the slot is lost. The current chain is closed as it is, the slot made anew, holding the log at once.
+new_chain() {
+  last=
+  for f in "$wal"/*; do
+    case \${f##*/} in ????????????????????????|????????????????????????.partial) last=\${f##*/} ;; esac
+  done
+  closed=
+  if [ -n "$last" ]; then
+    closed=$closed_prefix$(date -u +%Y%m%dT%H%M%SZ)
+    mv "$wal" "$closed" || { say "could not close the chain: mv $wal $closed failed"; return 1; }
+    { mkdir -p "$wal" && chmod 700 "$wal"; } || { say "could not make a new $wal"; return 1; }
+  fi
+  pg_receivewal --no-password --slot="$slot" --drop-slot || say "could not drop the lost slot $slot (made anew all the same)"
+  psql --no-psqlrc --tuples-only --no-align --dbname "dbname=replication replication=true" \\
+    --command "CREATE_REPLICATION_SLOT $slot PHYSICAL RESERVE_WAL" >/dev/null || {
+    say "could not make the replication slot $slot anew; trying again in 5 s"
+    return 1
+  }
+  first=$(slot_state) || first=
+  first=\${first#* }
+  say "!!! replication slot $slot was lost: the server removed log this receiver never copied (max_slot_wal_keep_size)"
+  if [ -n "$closed" ]; then
+    say "!!! the chain up to segment $last is closed, unchanged, in $closed"
+    say "!!! a new chain starts in $wal at segment \${first:-unknown}: the log after $last and before it is missing, and no restore reaches a time in that gap"
+  else
+    say "!!! there was no chain to close ($wal held no segment); a new chain starts in $wal at segment \${first:-unknown}"
+  fi
+  say "!!! a base backup of the new chain follows within 15 minutes (freshtrack-base-backup --if-needed); until then it restores nothing"
+}
 stopping=
 child=
 trap 'stopping=1; [ -n "$child" ] && kill -INT "$child" 2>/dev/null' TERM INT
 while [ -z "$stopping" ]; do
-  pg_receivewal --no-password --slot="$slot" --create-slot --if-not-exists || true
-  pg_receivewal --no-password --directory="$wal" --slot="$slot" $sync_flag &
+  pg_receivewal --no-password --directory="$wal" --slot="$slot" --no-loop $sync_flag &
   child=$!
   # A trap ends the first wait early; the second collects pg_receivewal's own exit.
   wait "$child"
@@ -67,7 +123,15 @@ while [ -z "$stopping" ]; do
   status=$?
   child=
   [ -n "$stopping" ] && break
-  echo "freshtrack-wal-receiver: pg_receivewal exited with status $status; starting it again in 5 s" >&2
+  if state=$(slot_state); then
+    case $state in
+      'lost '*) new_chain && continue ;;
+      '') say "pg_receivewal exited with status $status: the server has no replication slot $slot (the database-grant job makes it; it drops it when point-in-time recovery is off); trying again in 5 s" ;;
+      *) say "pg_receivewal exited with status $status (slot $slot: \${state% *}); starting it again in 5 s" ;;
+    esac
+  else
+    say "pg_receivewal exited with status $status, and the server could not be asked about slot $slot; starting it again in 5 s"
+  fi
   sleep 5 &
   wait $!
 done
@@ -128,32 +192,90 @@ stamp_number() {
   echo "\${digits%T*}\${digits#*T}"
 }`;
 /**
- * freshtrack-base-backup: pg_basebackup as the replication role, in tar format, gzip-compressed, with the WAL it needs
- * streamed beside it (-X stream: the backup can be restored even without the receiver's log), into
+ * freshtrack-base-backup [--if-needed]: pg_basebackup as the replication role, in tar format, gzip-compressed, with
+ * the WAL it needs streamed beside it (-X stream: the backup can be restored even without the receiver's log), into
  * BASE_INCOMPLETE_DIR first and moved into BASE_DIR only once complete and described: `freshtrack-base.info` records
- * the timeline, the start and end LSNs and the time it ended, which the restore needs (a target before a base backup's
- * end would restore silently to the base's state: the restore refuses it). Then retention: base backups older than
- * POINT_IN_TIME_DAYS go, never the newest, and with them every segment before the oldest kept one's start
- * (pg_archivecleanup). With TEXTFILE_DIR, BASE_BACKUP_METRIC records the success.
+ * the timeline, the start and end LSNs and segments and the time it ended, which the restore needs (a target before a
+ * base backup's end would restore silently to the base's state: the restore refuses it).
+ *
+ * A base backup belongs to the chain directory that holds its end segment (pitrNames.ts, CLOSED_CHAIN_PREFIX). With
+ * `--if-needed` (the backup service's crontab, every 15 minutes) it takes one only when no complete base backup belongs
+ * to WAL_DIR, the current chain, and the receiver has begun it: after the receiver opened a new chain, and on a new
+ * stack before its first scheduled dump; otherwise it says why and exits 0. One at a time: a lock in
+ * BASE_INCOMPLETE_DIR (take_lock, scriptLock.ts, as the point-in-time restore's), taken over from a run that was
+ * killed; a second run while one works says so and exits 0, since the one at work makes the base backup it would.
+ *
+ * Then retention: base backups older than POINT_IN_TIME_DAYS go, never the newest; a closed chain goes once no kept
+ * base backup belongs to it; in WAL_DIR, every segment before the start of the oldest kept base backup that belongs
+ * to WAL_DIR goes (pg_archivecleanup), and none while no kept base backup belongs to it. With TEXTFILE_DIR,
+ * BASE_BACKUP_METRIC records the success.
  */
 export function renderBaseBackupScript(): string {
     return `#!/bin/sh
-# Rendered by components/services/pitrScripts.ts: freshtrack-base-backup
+# Rendered by components/services/pitrScripts.ts: freshtrack-base-backup [--if-needed]
 set -eu
 umask 077
 ${PITR_FUNCTIONS}
+${SCRIPT_LOCK_FUNCTIONS}
 base_dir=\${BASE_DIR:-${BASE_DIR}}
 incomplete_dir=\${BASE_INCOMPLETE_DIR:-${BASE_INCOMPLETE_DIR}}
 wal=\${WAL_DIR:-${WAL_DIR}}
+closed_prefix=\${CLOSED_CHAIN_PREFIX:-${CLOSED_CHAIN_PREFIX}}
+if_needed=
+case \${1:-} in
+  '') ;;
+  --if-needed) if_needed=1 ;;
+  *) echo "usage: freshtrack-base-backup [--if-needed]" >&2; exit 2 ;;
+esac
 days=\${POINT_IN_TIME_DAYS:?POINT_IN_TIME_DAYS must say how many days base backups are kept}
 case "$days" in ''|*[!0-9]*) echo "freshtrack-base-backup: POINT_IN_TIME_DAYS must be a whole number, not '$days'" >&2; exit 2;; esac
 mkdir -p "$base_dir" "$incomplete_dir"
 chmod 700 "$base_dir" "$incomplete_dir" "$(dirname "$base_dir")"
-${REPLICATION_CONNECTION}
+# belongs <chain directory> <base backup directory>: the chain holds the base backup's end segment, whole or open.
+belongs() {
+  end=$(sed -n 's/^end_segment=//p' "$2/freshtrack-base.info" 2>/dev/null) || return 1
+  [ -n "$end" ] && { [ -f "$1/$end" ] || [ -f "$1/$end.partial" ]; }
+}
+# One base backup at a time (take_lock, scriptLock.ts); a killed run's lock is taken over. A run that finds another at
+# work has nothing to do: that one makes the base backup this one would.
+lock=$incomplete_dir/freshtrack-base-backup.lock
+take_lock "$lock" freshtrack-base-backup || {
+  [ -n "$lock_holder" ] || { echo "freshtrack-base-backup: cannot make the lock $lock" >&2; exit 1; }
+  echo "freshtrack-base-backup: another base backup is running (process $lock_holder, lock $lock): it makes the one this run would; nothing to do"
+  exit 0
+}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+# Names are to the second: one made in the same second as the last would be moved into it, not beside it.
+while [ -e "$base_dir/$stamp" ]; do
+  sleep 1
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+done
 work="$incomplete_dir/$stamp"
 log="$work.log"
-trap 'rm -rf "$work" "$log"' EXIT
+trap 'rm -rf "$work" "$log"; release_lock "$lock"' EXIT
+trap 'exit 130' INT TERM
+# What a killed run left: its half-written base backup and its log; nobody else writes here while the lock is held.
+for d in "$incomplete_dir"/*; do
+  [ "$d" = "$lock" ] || [ ! -e "$d" ] || rm -rf "$d"
+done
+if [ -n "$if_needed" ]; then
+  for d in "$base_dir"/*; do
+    if [ -d "$d" ] && belongs "$wal" "$d"; then
+      echo "freshtrack-base-backup: base backup \${d##*/} belongs to the current chain ($wal): none needed"
+      exit 0
+    fi
+  done
+  begun=
+  for f in "$wal"/*; do
+    case \${f##*/} in ????????????????????????|????????????????????????.partial) begun=1 ;; esac
+  done
+  if [ -z "$begun" ]; then
+    echo "freshtrack-base-backup: $wal holds no segment yet (the WAL receiver has not begun the chain): a base backup now would belong to no chain; none taken"
+    exit 0
+  fi
+  echo "freshtrack-base-backup: no base backup belongs to the current chain ($wal): taking one"
+fi
+${REPLICATION_CONNECTION}
 mkdir "$work"
 pg_basebackup --no-password --pgdata="$work" --format=tar --gzip --wal-method=stream --checkpoint=fast \\
   --label="freshtrack base backup $stamp" --verbose 2>"$log" || {
@@ -177,26 +299,41 @@ printf 'timeline=%s\\nstart_lsn=%s\\nend_lsn=%s\\nend_time=%s\\nstart_segment=%s
   >"$work/freshtrack-base.info"
 mv "$log" "$work/pg_basebackup.log"
 mv "$work" "$base_dir/$stamp"
-trap - EXIT
 echo "base backup written: $base_dir/$stamp (log $start_lsn to $end on timeline $timeline, ended $ended UTC)"
 # Retention: the names are UTC times, so they sort by age; the newest is always kept.
 cutoff=$(date -u -d "@$(($(date -u +%s) - days * 86400))" +%Y%m%dT%H%M%SZ)
 newest=$stamp
-oldest=
+kept=
 for d in "$base_dir"/*; do
   old=\${d##*/}
   if [ "$(stamp_number "$old")" -lt "$(stamp_number "$cutoff")" ] && [ "$old" != "$newest" ]; then
     rm -rf "\${base_dir:?}/$old"
     echo "dropped base backup $old: older than $days days"
-  elif [ -z "$oldest" ]; then
-    oldest=$old
+  else
+    kept="$kept $old"
   fi
 done
-first=$(sed -n 's/^start_segment=//p' "$base_dir/$oldest/freshtrack-base.info")
-if [ -n "$first" ] && [ -d "$wal" ]; then
-  # Every segment before the oldest kept base backup's start: no restore can use it any more.
-  pg_archivecleanup "$wal" "$first"
-fi
+# A closed chain serves only the base backups that belong to it: with none kept, no restore can start in it.
+for chain in "$closed_prefix"*; do
+  [ -d "$chain" ] || continue
+  used=
+  for old in $kept; do
+    if belongs "$chain" "$base_dir/$old"; then used=1; break; fi
+  done
+  if [ -z "$used" ]; then
+    rm -rf "$chain"
+    echo "dropped closed chain \${chain##*/}: no kept base backup belongs to it"
+  fi
+done
+# In the current chain, every segment before the oldest kept base backup that belongs to it: no restore can use it.
+first=
+for old in $kept; do
+  if belongs "$wal" "$base_dir/$old"; then
+    first=$(sed -n 's/^start_segment=//p' "$base_dir/$old/freshtrack-base.info")
+    break
+  fi
+done
+if [ -n "$first" ]; then pg_archivecleanup "$wal" "$first"; fi
 if [ -n "\${TEXTFILE_DIR:-}" ]; then
   printf '# HELP ${BASE_BACKUP_METRIC} Time the last base backup completed.\\n# TYPE ${BASE_BACKUP_METRIC} gauge\\n${BASE_BACKUP_METRIC} %s\\n' "$(date -u +%s)" >"$TEXTFILE_DIR/freshtrack_base_backup.prom.tmp"
   chmod 644 "$TEXTFILE_DIR/freshtrack_base_backup.prom.tmp"

@@ -82,8 +82,8 @@ export function postgresServerSettings(
     pointInTime: PointInTimeServer | undefined,
     walKeepMb: number = pointInTime?.walKeepMb ?? 0,
 ): Record<string, string> {
-    // The cap stays when point-in-time recovery is off: a slot left behind (the update that turns it off runs the
-    // roles job while the receiver still holds the slot) or made by hand never holds more than that.
+    // The cap stays when point-in-time recovery is off: a slot left behind (a drop the roles job could not make, its
+    // warning aside) or made by hand never holds more than that.
     const cap = pointInTime?.walKeepMb ?? walKeepMb;
     return {
         hba_file: PG_HBA_PATH,
@@ -132,12 +132,20 @@ export function walStreamingServer(
  * - Made with immediately_reserve, so the server keeps the log from that moment, before any receiver has connected
  *   (PostgreSQL 15 docs, 9.27.6 "Replication Management Functions": otherwise "the LSN is reserved on first connection
  *   from a streaming replication client"; pg_receivewal --create-slot reserves nothing until it streams).
+ *   The receiver never makes it (pitrScripts.ts, renderWalReceiverScript), except anew in place of a lost one.
  * - A slot whose log the server removed (wal_status `lost`: "this slot is no longer usable", 54.19
- *   "pg_replication_slots"; max_slot_wal_keep_size, postgresServerSettings) is made anew when no receiver holds it,
- *   with a warning: the copy of the log has a gap there, which only a new base backup closes.
- * - Dropped only when no receiver holds it: dropping a slot in use fails ("replication slot ... is active for PID",
- *   SQLSTATE 55006 object_in_use, slot.c ReplicationSlotAcquire in 15.18), so the job warns, naming it, and leaves it
- *   for a later run; a receiver that connects between the look and the drop gets the same warning.
+ *   "pg_replication_slots"; max_slot_wal_keep_size, postgresServerSettings) is left to the receiver, with a warning:
+ *   the receiver closes its chain of the log and makes the slot anew itself. Were the job to make it anew, the
+ *   receiver would find a usable slot that starts after the segment it asks for, which the server removed, and would
+ *   fail on it for ever, its chain never closed.
+ * - When point-in-time recovery is off, dropped, ending first the receiver's connection that holds it (its
+ *   active_pid): the update that turns it off runs this job before Pulumi deletes the receiver's container, and a slot
+ *   in use cannot be dropped ("replication slot ... is active for PID", SQLSTATE 55006 object_in_use: slot.c
+ *   ReplicationSlotAcquire, :505-530 in 15.18). pg_terminate_backend(pid, timeout), from PostgreSQL 14 on, waits up to
+ *   the timeout until the process is gone (signalfuncs.c:203-240 in 15.18), and a walsender lets its slot go as it
+ *   exits (ReplicationSlotShmemExit, slot.c:168-186); the job runs as the bootstrap superuser, who may end any
+ *   backend (signalfuncs.c:78-88). The receiver does not make the slot again: it finds none and waits. A drop that
+ *   still fails (a receiver that connected again in between) is a warning naming the slot, left for a later run.
  * Only a physical slot is the receiver's: one of another kind under the name fails the job before anything is done.
  * Runs inside the roles block, whose DECLARE has `slot record` and `slot_found boolean`.
  */
@@ -153,20 +161,18 @@ export function renderWalSlot(keep: boolean): string {
         return `
     -- Point-in-time recovery is on: the receiver's slot, holding the log from now on.
     ${look}
-    IF slot_found AND slot.wal_status = 'lost'::text AND NOT slot.active THEN
-        RAISE WARNING 'database-grant: replication slot % had lost log its receiver never copied (max_slot_wal_keep_size); made anew: the copy of the log has a gap until the next base backup', ${slotName};
-        PERFORM pg_catalog.pg_drop_replication_slot(${slotName});
-        slot_found := false;
-    END IF;
-    IF NOT slot_found THEN
+    IF slot_found AND slot.wal_status = 'lost'::text THEN
+        RAISE WARNING 'database-grant: replication slot % has lost log its receiver never copied (max_slot_wal_keep_size): the receiver closes its chain and makes the slot anew when it next connects; the copy of the log has a gap until a base backup of the new chain', ${slotName};
+    ELSIF NOT slot_found THEN
         PERFORM pg_catalog.pg_create_physical_replication_slot(${slotName}, true);
     END IF;`;
     return `
-    -- Point-in-time recovery is off: no slot holds the log back, unless a receiver still streams from it.
+    -- Point-in-time recovery is off: no slot holds the log back. A receiver still streaming from it is ended first.
     ${look}
-    IF slot_found AND slot.active THEN
-        RAISE WARNING 'database-grant: replication slot % is left in place: backup.pointInTime is off, but a receiver (PID %) still streams from it; a later run drops it once that has stopped', ${slotName}, slot.active_pid;
-    ELSIF slot_found THEN
+    IF slot_found AND slot.active AND slot.active_pid IS NOT NULL THEN
+        PERFORM pg_catalog.pg_terminate_backend(slot.active_pid, 5000::bigint);
+    END IF;
+    IF slot_found THEN
         BEGIN
             PERFORM pg_catalog.pg_drop_replication_slot(${slotName});
         EXCEPTION WHEN object_in_use THEN

@@ -1,0 +1,259 @@
+/**
+ * Issue 18, second stop: the point-in-time restore across log chains and base backups, on a real server (rung 4:
+ * Debian's PostgreSQL 15 on 127.0.0.1, its pg_receivewal, pg_basebackup and pg_waldump, the rendered scripts run as
+ * the backup container's root with only SETUID and SETGID left). The lab (scripts/lib/pitrLab.ts) gives one chain
+ * with one base backup; here a second base backup follows in that chain, then the chain is closed as the receiver
+ * closes it after losing its slot (renamed to CLOSED_CHAIN_PREFIX<time>), rows are written while nothing receives
+ * them (the gap), and a new chain starts, first without a base backup, then with one. The attack pass's misses
+ * (A01/A02/A10 two base backups, A09/A11 an unreadable segment, A31 a zone other than UTC) each have a test here.
+ */
+import { expect } from "chai";
+import type { ChildProcess } from "child_process";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PITR_EXIT, PITR_OUTPUT } from "../components/services/pitrRestoreScript";
+import { renderBaseBackupScript } from "../components/services/pitrScripts";
+import {
+    CONTAINER_CAPS,
+    killReceiver,
+    PitrLab,
+    spawnReceiver,
+    startPitrLab,
+    stopPitrLab,
+} from "../scripts/lib/pitrLab";
+import { IS_ROOT } from "./localServers";
+import { expectNothingChanged } from "./pitrLab";
+
+const describeAsRoot = IS_ROOT ? describe : describe.skip;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type Row = { id: number; at: number };
+
+describeAsRoot(
+    "the point-in-time restore across base backups and log chains (issue 18; rung 4: real server)",
+    function () {
+        this.timeout(300_000);
+        let lab: PitrLab | undefined;
+        let receiver: ChildProcess | undefined;
+        const phase: Record<string, Row[]> = {};
+        const bases: string[] = [];
+        let closed = "";
+        let env: Record<string, string> = {};
+
+        /** `n` rows 100 ms apart, each with its id and insertion time (ms). */
+        async function writeRows(n: number): Promise<Row[]> {
+            const rows: Row[] = [];
+            for (let i = 0; i < n; i++) {
+                const [id, at] = lab!
+                    .psql(
+                        "freshtrack",
+                        "INSERT INTO readings (celsius) VALUES (1) RETURNING id || ' ' || (extract(epoch FROM at) * 1000)::bigint",
+                    )
+                    .split("\n")[0]!
+                    .split(" ")
+                    .map(Number);
+                rows.push({ id: id!, at: at! });
+                await sleep(100);
+            }
+            return rows;
+        }
+        const switchWal = () => lab!.psql("postgres", "SELECT pg_switch_wal()");
+        async function startReceiving(): Promise<void> {
+            receiver = spawnReceiver(env);
+            for (let i = 0; i < 100; i++) {
+                const active = lab!.psql(
+                    "postgres",
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = 'freshtrack_wal'",
+                );
+                if (active === "t") return;
+                await sleep(100);
+            }
+            throw new Error("the receiver did not stream within 10 s");
+        }
+        async function stopReceiving(): Promise<void> {
+            // Give it the last records, then stop it the way Docker does (TERM: it writes what it has).
+            await sleep(1500);
+            const r = receiver!;
+            await new Promise((resolve) => {
+                r.once("exit", resolve);
+                r.kill("SIGTERM");
+            });
+            killReceiver(r);
+            receiver = undefined;
+        }
+        function baseBackup(): string {
+            const r = spawnSync(
+                "setpriv",
+                [...CONTAINER_CAPS.slice(1), renderBaseBackupScript(), "freshtrack-base-backup"],
+                {
+                    env,
+                    encoding: "utf8",
+                },
+            );
+            if (r.status !== 0) throw new Error(`base backup failed: ${r.stdout}${r.stderr}`);
+            const made = fs.readdirSync(env.BASE_DIR!).sort();
+            return made[made.length - 1]!;
+        }
+        const restore = (args: string[], extra: Record<string, string> = {}) =>
+            lab!.restore(args, { CLOSED_CHAIN_PREFIX: env.CLOSED_CHAIN_PREFIX!, ...extra });
+        /** Half-way between a row's commit and the next row's. */
+        const justAfter = (row: Row) => lab!.utc(new Date(row.at + 50));
+        const restoredMaxId = (run: { dump?: string }) => lab!.loadDump(run.dump!).maxId;
+
+        before(async () => {
+            lab = await startPitrLab({ writeSeconds: 3 });
+            const archive = lab.dirs.archive;
+            env = {
+                ...lab.scriptEnv(),
+                CLOSED_CHAIN_PREFIX: path.join(archive, "pitr", "wal-closed-"),
+                TZ: "UTC",
+            };
+            bases.push(fs.readdirSync(env.BASE_DIR!)[0]!);
+            // Chain 1 goes on: rows, a second base backup, more rows.
+            await startReceiving();
+            phase.a = await writeRows(10);
+            await sleep(1100);
+            bases.push(baseBackup());
+            phase.b = await writeRows(10);
+            switchWal();
+            phase.c = await writeRows(10);
+            await stopReceiving();
+            // The break: chain 1 closed as the receiver closes it, its slot gone, rows nothing receives, a new slot.
+            closed = `${env.CLOSED_CHAIN_PREFIX}20260101T000000Z`;
+            fs.renameSync(env.WAL_DIR!, closed);
+            lab.psql("postgres", "SELECT pg_drop_replication_slot('freshtrack_wal')");
+            phase.gap = await writeRows(10);
+            switchWal();
+            // Without a checkpoint first the new slot's log began inside chain 1 (seen here on 15.18: the new chain
+            // held base backup 2's end segment), so no gap; after it, the new chain starts past the rows written in
+            // between, as after a slot lost to max_slot_wal_keep_size.
+            lab.psql("postgres", "CHECKPOINT");
+            lab.psql("postgres", "SELECT pg_create_physical_replication_slot('freshtrack_wal', true)");
+            await startReceiving();
+            phase.d = await writeRows(5);
+        });
+        after(() => {
+            killReceiver(receiver);
+            stopPitrLab(lab);
+        });
+
+        it("a new chain with no base backup yet: --latest is refused naming the latest point before the break", async () => {
+            const refused = restore(["--latest"]);
+            expect(refused.status, refused.output).to.equal(PITR_EXIT.refused);
+            expect(refused.output).to.contain("has no base backup yet");
+            expect(refused.output).to.contain("within 15 minutes");
+            expect(refused.output).to.match(
+                /The latest point reachable before the break is \d{4}-\d\d-\d\d [\d:.]+ UTC/,
+            );
+            expectNothingChanged(lab!, refused);
+            // Then its first base backup, in a server zone other than UTC (A31), and more rows.
+            lab!.psql("postgres", "ALTER SYSTEM SET timezone = 'Pacific/Chatham'");
+            lab!.psql("postgres", "SELECT pg_reload_conf()");
+            await sleep(1100);
+            bases.push(baseBackup());
+            phase.e = await writeRows(10);
+            switchWal();
+            phase.f = await writeRows(10);
+            await stopReceiving();
+        });
+
+        it("the window names one range per chain, the closed one's and the current one's", () => {
+            const window = restore(["--window"]);
+            expect(window.status, window.output).to.equal(0);
+            const ranges = window.output.split("\n").filter((l) => l.startsWith(`${PITR_OUTPUT.reachable}: `));
+            expect(ranges, window.output).to.have.length(2);
+            expect(ranges[0]).to.contain(`(${closed})`);
+            expect(ranges[1]).to.contain(`(${env.WAL_DIR})`);
+        });
+
+        it("A01/A02/A10: between two base backups' ends the older one is restored, after the newer one's end the newer", () => {
+            const early = restore(["--to-time", justAfter(phase.a![4]!)]);
+            expect(early.status, early.output).to.equal(0);
+            expect(early.output).to.contain(`base backup: ${bases[0]} `);
+            expect(restoredMaxId(early)).to.equal(phase.a![4]!.id);
+            const late = restore(["--to-time", justAfter(phase.b![4]!)]);
+            expect(late.status, late.output).to.equal(0);
+            expect(late.output).to.contain(`base backup: ${bases[1]} `);
+            expect(restoredMaxId(late)).to.equal(phase.b![4]!.id);
+        });
+
+        it("a time in the closed chain is restored from it; a time in the gap between chains is refused naming both", () => {
+            const closedRun = restore(["--to-time", justAfter(phase.c![6]!)]);
+            expect(closedRun.status, closedRun.output).to.equal(0);
+            expect(restoredMaxId(closedRun)).to.equal(phase.c![6]!.id);
+            const gap = restore(["--to-time", justAfter(phase.gap![5]!)]);
+            expect(gap.status, gap.output).to.equal(PITR_EXIT.refused);
+            expect(gap.output).to.contain("falls in a gap between the ranges");
+            expect(gap.output).to.contain(`in ${closed}`).and.contain(`in ${env.WAL_DIR}`);
+            expectNothingChanged(lab!, gap);
+        });
+
+        it("--latest restores the current chain to its last commit", () => {
+            const latest = restore(["--latest"]);
+            expect(latest.status, latest.output).to.equal(0);
+            expect(latest.output).to.contain(`base backup: ${bases[2]} `);
+            expect(restoredMaxId(latest)).to.equal(phase.f![9]!.id);
+        });
+
+        it("A31: with the backup container's TZ and the server's TimeZone not UTC, the restore stops at the same instant", () => {
+            const run = restore(["--to-time", justAfter(phase.e![3]!)], { TZ: "Pacific/Chatham" });
+            expect(run.status, run.output).to.equal(0);
+            expect(run.output).to.contain(`base backup: ${bases[2]} `);
+            expect(restoredMaxId(run)).to.equal(phase.e![3]!.id);
+            const latest = restore(["--latest"], { TZ: "America/New_York" });
+            expect(latest.status, latest.output).to.equal(0);
+            expect(restoredMaxId(latest)).to.equal(phase.f![9]!.id);
+        });
+
+        /** The archive copied, one whole segment of the current chain overwritten in the middle (right size). */
+        function withDamagedSegment<T>(pick: (whole: string[]) => string, fn: (e: Record<string, string>) => T): T {
+            const copy = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pitr-damage-"));
+            try {
+                fs.cpSync(path.dirname(env.WAL_DIR!), copy, { recursive: true });
+                const wal = path.join(copy, "wal");
+                const end = /^end_segment=(\S+)$/m.exec(
+                    fs.readFileSync(path.join(copy, "base", bases[2]!, "freshtrack-base.info"), "utf8"),
+                )![1]!;
+                const whole = fs
+                    .readdirSync(wal)
+                    .filter((f) => /^[0-9A-F]{24}$/.test(f) && f > end)
+                    .sort();
+                const fd = fs.openSync(path.join(wal, pick(whole)), "r+");
+                fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, 200);
+                fs.closeSync(fd);
+                return fn({
+                    WAL_DIR: wal,
+                    BASE_DIR: path.join(copy, "base"),
+                    CLOSED_CHAIN_PREFIX: path.join(copy, "wal-closed-"),
+                });
+            } finally {
+                fs.rmSync(copy, { recursive: true, force: true });
+            }
+        }
+
+        it("A09: a middle segment overwritten (right size) is refused for --latest before any replay, naming it", () => {
+            const refused = withDamagedSegment(
+                (whole) => whole[0]!,
+                (e) => restore(["--latest"], e),
+            );
+            expect(refused.status, refused.output).to.equal(PITR_EXIT.refused);
+            expect(refused.output, refused.output).to.match(
+                /the log cannot be read past [0-9A-F]+\/[0-9A-F]+ in segment \S+/,
+            );
+            expectNothingChanged(lab!, refused);
+        });
+
+        it("A11: the last whole segment overwritten (the open one after it) is refused for --latest before any replay", () => {
+            const refused = withDamagedSegment(
+                (whole) => whole[whole.length - 1]!,
+                (e) => restore(["--latest"], e),
+            );
+            expect(refused.status, refused.output).to.equal(PITR_EXIT.refused);
+            expect(refused.output, refused.output).to.match(
+                /the log cannot be read past [0-9A-F]+\/[0-9A-F]+ in segment \S+/,
+            );
+            expectNothingChanged(lab!, refused);
+        });
+    },
+);
