@@ -28,6 +28,7 @@
  */
 import { benchVerdict, measureStack, renderBench, StackBench } from "./lib/bench";
 import { DEFAULT_PITR_SIZES_MB, measurePitr } from "./lib/benchPitr";
+import { SERVICES } from "../components/catalog";
 import { PitrOutcome, pitrTargets, pitrVerdict, renderPitr } from "./lib/benchPitrReport";
 import { loadStackConfigFor, shippedStacks } from "./lib/stackFiles";
 import { commandLine, CommandLineSpec } from "./lib/commandLine";
@@ -39,6 +40,8 @@ interface Args {
     stacks: string[];
     /** MB of readings per point-in-time recovery lab; empty with --pitr-sizes none. */
     pitrSizes: number[];
+    /** The restores run in a control group with the backup container's memory and CPU limits. */
+    pitrLimits: boolean;
 }
 
 /** Why a --pitr-sizes value is refused: a list of whole MB from 1 to 1000, or none. */
@@ -94,6 +97,13 @@ export const COMMAND_LINE = {
                 "minute for 100 MB on two cores), or `none` to skip it. Default: 10,100.",
             check: pitrSizesProblem,
         },
+        "pitr-limits": {
+            type: "boolean",
+            description:
+                "Run each restore and its swap as tight as the backup container runs them: in a control group of " +
+                "their own with its memory limit and CPU quota (components/catalog/app/backup.ts), as Docker " +
+                "confines a container. Needs root and a writable cgroup hierarchy; the RTO then says so.",
+        },
     },
     exitCodes: [
         ["0", "every blast-radius, memory and RPO target met (or point-in-time recovery not measurable here)"],
@@ -108,6 +118,10 @@ export const COMMAND_LINE = {
         { command: "npm run -s bench -- --runs 3 --json prod > bench.json", what: "prod only, as JSON, 3 runs." },
         { command: "npm run bench -- --pitr-sizes 10,50,200", what: "Point-in-time recovery at three sizes." },
         { command: "npm run bench -- --pitr-sizes none dev", what: "dev under mocks only, no PostgreSQL lab." },
+        {
+            command: "npm run bench -- --pitr-sizes 100,500 --pitr-limits dev",
+            what: "RTO at two sizes under the backup container's limits.",
+        },
     ],
 } satisfies CommandLineSpec;
 
@@ -121,7 +135,13 @@ function parseArguments(argv: readonly string[]): Args | { exitCode: number } {
     const pitrSizes =
         sizes === undefined ? DEFAULT_PITR_SIZES_MB : sizes === "none" ? [] : sizes.split(",").map(Number);
     const stacks = line.stacks.length > 0 ? line.stacks : shippedStacks();
-    return { json: line.values.json ?? false, runs, stacks, pitrSizes };
+    return {
+        json: line.values.json ?? false,
+        runs,
+        stacks,
+        pitrSizes,
+        pitrLimits: line.values["pitr-limits"] ?? false,
+    };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -165,7 +185,9 @@ async function main(argv: string[]): Promise<number> {
     let pitr: PitrOutcome = { notMeasured: "--pitr-sizes none" };
     try {
         if (args.pitrSizes.length > 0)
-            pitr = await measurePitr(args.pitrSizes, (line) => console.error(`bench: ${line}`));
+            pitr = await measurePitr(args.pitrSizes, (line) => console.error(`bench: ${line}`), {
+                limits: args.pitrLimits ? SERVICES.backup.limits : undefined,
+            });
     } catch (err) {
         // No figures, but a failure: the lab or the rendered scripts did not work here.
         console.error(

@@ -49,11 +49,12 @@ const SPAWNERS = new Set(["spawn", "spawnSync", "execFile", "execFileSync", "for
 const PROCESS_ALLOWED: Readonly<Record<string, { programs: readonly string[]; why: string }>> = {
     "scripts/lib/hostDocker.ts": { programs: ["docker", "ssh"], why: "docker here, or over ssh on the stack's host" },
     "scripts/lib/pitrLab.ts": {
-        programs: ["runuser", "psql", "pg_restore", "setpriv"],
+        programs: ["runuser", "psql", "pg_restore", "setpriv", "sh"],
         why:
             "npm run bench's point-in-time recovery lab (issue 18, item 5), shared with the servers tests: a throwaway " +
             "PostgreSQL on 127.0.0.1 run as its own user (runuser), its rows written and read (psql, pg_restore), and " +
-            "the rendered scripts run as the backup container's root (setpriv)",
+            "the rendered scripts run as the backup container's root (setpriv), with --pitr-limits inside a control " +
+            "group the shell joins first (sh)",
     },
     "scripts/preflight.ts": { programs: ["ssh"], why: "the pre-flight script, run on the host over ssh" },
     "scripts/ssh.ts": { programs: ["ssh"], why: "the operator's own login to the stack's host (npm run ssh)" },

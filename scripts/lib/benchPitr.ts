@@ -9,6 +9,7 @@
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { labUnavailable, PitrLab, postgresBinDir, startPitrLab, stopPitrLab } from "./pitrLab";
+import { cgroupUnavailable, ContainerLimits, LimitedGroup, makeLimitedGroup } from "./benchCgroup";
 import { PitrFigures, PitrOutcome, PitrSizeFigures } from "./benchPitrReport";
 
 /** The sizes of readings measured unless --pitr-sizes says otherwise, in MB: the issue asks for at least two. */
@@ -57,12 +58,14 @@ async function measureSize(
     requestedMb: number,
     progress: (line: string) => void,
     withChosenTime: boolean,
+    group: LimitedGroup | undefined,
 ): Promise<{ size: PitrSizeFigures; landedBeforeMs?: number }> {
     const say = (line: string) => progress(`pitr ${requestedMb} MB: ${line}`);
     const lab = await startPitrLab({
         preloadRows: Math.round(requestedMb * ROWS_PER_MB),
         writeSeconds: WRITE_SECONDS,
         progress: say,
+        ...(group ? { restoreGroup: group } : {}),
     });
     try {
         const readingsBytes = Number(lab.psql("freshtrack", "SELECT pg_total_relation_size('readings')"));
@@ -106,16 +109,40 @@ async function measureSize(
  * The figures for each size in `sizesMb`, one lab after another; or, where this machine cannot run the lab, what it
  * lacks and how to get it. A lab or restore that fails throws: that is no measurement but a failure.
  */
-export async function measurePitr(sizesMb: readonly number[], progress: (line: string) => void): Promise<PitrOutcome> {
-    const missing = labUnavailable();
+export async function measurePitr(
+    sizesMb: readonly number[],
+    progress: (line: string) => void,
+    opts: { limits?: ContainerLimits | undefined } = {},
+): Promise<PitrOutcome> {
+    const missing = labUnavailable() ?? (opts.limits ? cgroupUnavailable() : undefined);
     if (missing !== undefined) return { notMeasured: `this machine lacks ${missing}; ${PITR_PREREQUISITES}.` };
-    const sizes: PitrSizeFigures[] = [];
-    let chosen: PitrFigures["chosenTime"];
-    for (const [i, requestedMb] of sizesMb.entries()) {
-        const { size, landedBeforeMs } = await measureSize(requestedMb, progress, i === 0);
-        sizes.push(size);
-        if (landedBeforeMs !== undefined) chosen = { requestedMb, afterRowMs: AFTER_ROW_MS, landedBeforeMs };
+    // One group for every size's restores, removed at the end: its limits are read back from the kernel's files.
+    const group = opts.limits ? makeLimitedGroup(`freshtrack-bench-${process.pid}`, opts.limits) : undefined;
+    try {
+        const sizes: PitrSizeFigures[] = [];
+        let chosen: PitrFigures["chosenTime"];
+        for (const [i, requestedMb] of sizesMb.entries()) {
+            const { size, landedBeforeMs } = await measureSize(requestedMb, progress, i === 0, group);
+            sizes.push(size);
+            if (landedBeforeMs !== undefined) chosen = { requestedMb, afterRowMs: AFTER_ROW_MS, landedBeforeMs };
+        }
+        const postgres = path.basename(path.dirname(postgresBinDir()!));
+        const limits = group
+            ? {
+                  memoryMb: group.limits.memoryBytes / 1024 / 1024,
+                  cpus: group.limits.cpuQuotaUs / group.limits.cpuPeriodUs,
+              }
+            : undefined;
+        return {
+            measured: {
+                postgres,
+                writeSeconds: WRITE_SECONDS,
+                sizes,
+                ...(chosen ? { chosenTime: chosen } : {}),
+                ...(limits ? { limits } : {}),
+            },
+        };
+    } finally {
+        group?.remove();
     }
-    const postgres = path.basename(path.dirname(postgresBinDir()!));
-    return { measured: { postgres, writeSeconds: WRITE_SECONDS, sizes, ...(chosen ? { chosenTime: chosen } : {}) } };
 }

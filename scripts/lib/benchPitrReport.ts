@@ -28,6 +28,8 @@ export interface PitrFigures {
     /** How long the writer wrote before the SIGKILL, in seconds. */
     readonly writeSeconds: number;
     readonly sizes: readonly PitrSizeFigures[];
+    /** The memory and CPU the restores ran under (npm run bench -- --pitr-limits), read back from their cgroup. */
+    readonly limits?: { readonly memoryMb: number; readonly cpus: number };
     /** A restore to a time `afterRowMs` after a row was written: its last commit replayed, `landedBeforeMs` before. */
     readonly chosenTime?: {
         readonly requestedMb: number;
@@ -74,7 +76,11 @@ export function renderPitr(outcome: PitrOutcome): string {
             `latest point swapped in: the rows it lost and the time they covered (target: at most ${RPO_TARGET_MS} ms).`,
         "  RTO: freshtrack-pitr-restore --latest (unpack the base backup, replay the log, check, dump), then " +
             "freshtrack-restore (check the dump, restore it into a new database, swap it in, keep the old one), " +
-            "against the size of the readings and of the database (pg_database_size) before the restore.",
+            "against the size of the readings and of the database (pg_database_size) before the restore. " +
+            (f.limits
+                ? `Both ran in a control group limited to ${f.limits.memoryMb} MB and ${f.limits.cpus} CPU, as the ` +
+                  "backup container is."
+                : "Neither ran under the backup container's memory and CPU limits (--pitr-limits does)."),
         row(["readings", "database", "rows lost", "time lost", "pitr restore", "swap", "RTO"]),
     ];
     for (const s of f.sizes)

@@ -23,61 +23,18 @@ import { renderBaseBackupScript, renderWalReceiverScript } from "../../component
 const SUPERUSER = "freshtrack";
 const REPLICATION_USER = "freshtrack_replication";
 const DB = "freshtrack";
-const SERVER_USER = "postgres";
-const POSTGRES_ROOT = "/usr/lib/postgresql";
-/** What the backup container keeps of root's capabilities (components/catalog/app/backup.ts). */
-export const CONTAINER_CAPS = ["setpriv", "--bounding-set", "-all,+setuid,+setgid", "--", "sh", "-c"];
-/** The PostgreSQL programs the lab and the rendered scripts run, separated by spaces. */
-const POSTGRES_PROGRAMS = "initdb pg_ctl postgres psql pg_dump pg_restore pg_receivewal pg_basebackup pg_waldump";
-/** Programs from outside PostgreSQL: the scripts' gosu, the container's setpriv, runuser for the lab's own server. */
-const SYSTEM_PROGRAMS = ["gosu", "setpriv", "runuser"];
-const SYSTEM_DIRS = ["/usr/sbin", "/usr/bin", "/bin"];
-
-/** The bin directory of Debian's newest installed PostgreSQL, if there is one. */
-export function postgresBinDir(): string | undefined {
-    const versions = fs.existsSync(POSTGRES_ROOT) ? fs.readdirSync(POSTGRES_ROOT).sort() : [];
-    const newest = versions.pop();
-    return newest === undefined ? undefined : path.join(POSTGRES_ROOT, newest, "bin");
-}
-
-/**
- * The PATH of everything the lab starts. Node looks a program up on the PATH of the env it is given (@types/node
- * 20.19.43 child_process.d.ts:30-35), so `psql` here is the version's own, not postgresql-common's wrapper in /usr/bin.
- */
-function labPath(): string {
-    const bin = postgresBinDir();
-    return [...(bin ? [bin] : []), ...SYSTEM_DIRS].join(":");
-}
-const labEnv = (password?: string) => ({
-    ...process.env,
-    PATH: labPath(),
-    ...(password ? { PGPASSWORD: password } : {}),
-});
-
-/** What this machine lacks to run the lab, in a few words each; undefined when it has everything. */
-export function labUnavailable(): string | undefined {
-    const missing: string[] = [];
-    if (process.getuid?.() !== 0) missing.push("root (the scripts run as the backup container's root)");
-    const bin = postgresBinDir();
-    const absent = bin ? POSTGRES_PROGRAMS.split(" ").filter((p) => !fs.existsSync(path.join(bin, p))) : [];
-    if (!bin) missing.push(`Debian's postgresql (nothing under ${POSTGRES_ROOT})`);
-    else if (absent.length > 0) missing.push(`${absent.join(", ")} in ${bin}`);
-    if (bin && userIds(SERVER_USER) === undefined) missing.push(`the ${SERVER_USER} user Debian's postgresql makes`);
-    for (const program of SYSTEM_PROGRAMS)
-        if (!SYSTEM_DIRS.some((d) => fs.existsSync(path.join(d, program)))) missing.push(program);
-    return missing.length > 0 ? missing.join(", ") : undefined;
-}
-
-/** A user's uid and gid from /etc/passwd (Debian's postgresql adds its user there). */
-function userIds(name: string): { uid: number; gid: number } | undefined {
-    const line = fs
-        .readFileSync("/etc/passwd", "utf8")
-        .split("\n")
-        .find((l) => l.startsWith(`${name}:`));
-    const [, , uid, gid] = line?.split(":") ?? [];
-    return uid === undefined ? undefined : { uid: Number(uid), gid: Number(gid) };
-}
-
+import {
+    CONTAINER_CAPS,
+    labEnv,
+    labPath,
+    labUnavailable,
+    postgresBinDir,
+    SERVER_USER,
+    SQL,
+    userIds,
+} from "./pitrLabParts";
+import { LimitedGroup, shInGroup } from "./benchCgroup";
+export { CONTAINER_CAPS, labUnavailable, postgresBinDir };
 /** A program of the PostgreSQL version as the server's user (PostgreSQL refuses to run as root); throws on failure. */
 function asServerUser(program: string, args: readonly string[]): void {
     const result = spawnSync("runuser", ["-u", SERVER_USER, "--", path.join(postgresBinDir()!, program), ...args], {
@@ -176,6 +133,8 @@ export interface PitrLabOptions {
      */
     readonly preloadRows?: number;
     readonly progress?: (line: string) => void;
+    /** Where the restores and the swap run, as limited as the backup container (npm run bench -- --pitr-limits). */
+    readonly restoreGroup?: LimitedGroup;
 }
 
 export interface PitrLab {
@@ -220,25 +179,40 @@ function psqlAt(cluster: LabCluster, password: string, db: string, sql: string):
 }
 
 /** A rendered script as the backup container runs it: root with SETUID and SETGID only, `name` as its $0. */
-function inContainer(script: string, name: string, args: readonly string[], env: Record<string, string>) {
-    return spawnSync("setpriv", [...CONTAINER_CAPS.slice(1), script, name, ...args], { env, encoding: "utf8" });
+function inContainer(
+    script: string,
+    name: string,
+    args: readonly string[],
+    env: Record<string, string>,
+    group?: LimitedGroup,
+) {
+    const setpriv = [...CONTAINER_CAPS.slice(1), script, name, ...args];
+    return group
+        ? spawnSync("sh", shInGroup(group, ["setpriv", ...setpriv]), { env, encoding: "utf8" })
+        : spawnSync("setpriv", setpriv, { env, encoding: "utf8" });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The lab's SQL: the schema, a bulk of readings dated the day before, and what the tests and the bench read. */
-const SQL = {
-    readings:
-        "CREATE TABLE readings (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(), celsius numeric);",
-    preload: (rows: number) =>
-        `INSERT INTO readings (at, celsius) SELECT now() - interval '1 day' + g * interval '1 ms', (g % 120) / 10.0 - 4 FROM generate_series(1, ${rows}) g;`,
-    rowsAfter: (id: number) =>
-        `SELECT id || ' ' || (extract(epoch FROM at) * 1000)::bigint FROM readings WHERE id > ${id} ORDER BY id`,
-    summary:
-        "SELECT count(*) || ' ' || coalesce((extract(epoch FROM max(at)) * 1000)::bigint, 0) || ' ' || coalesce(max(id), 0) FROM readings",
-    slotActive:
-        "SELECT coalesce((SELECT active::text FROM pg_replication_slots WHERE slot_name = 'freshtrack_wal'), '')",
-};
+/**
+ * The rendered WAL receiver as its container runs it, in a process group of its own, so that killReceiver ends it
+ * with its pg_receivewal, psql and sleep: setpriv execs the shell, and a SIGKILL of the shell alone leaves
+ * pg_receivewal streaming, an orphan that holds the slot. `log`: where its output goes (a file descriptor).
+ */
+export function spawnReceiver(env: NodeJS.ProcessEnv, log?: number): ChildProcess {
+    const args = [...CONTAINER_CAPS.slice(1), renderWalReceiverScript(), "freshtrack-wal-receiver"];
+    return spawn("setpriv", args, { env, stdio: log === undefined ? "ignore" : ["ignore", log, log], detached: true });
+}
+
+/** Ends a receiver's whole process group (spawnReceiver), whatever is still in it. */
+export function killReceiver(receiver: ChildProcess | undefined): void {
+    if (receiver?.pid === undefined) return;
+    try {
+        process.kill(-receiver.pid, "SIGKILL");
+    } catch {
+        // Nothing left in the group.
+    }
+}
 
 export async function startPitrLab(opts: PitrLabOptions = {}): Promise<PitrLab> {
     const made: Partial<PitrLab> & Pick<PitrLab, "dirs"> = { dirs: { archive: "", tmp: "", secrets: "" } };
@@ -263,10 +237,9 @@ async function buildPitrLab(opts: PitrLabOptions, made: Partial<PitrLab> & Pick<
     fs.writeFileSync(path.join(secrets, "replication"), replicationPassword);
     fs.writeFileSync(path.join(secrets, "database"), password);
     const psql = (db: string, sql: string) => psqlAt(cluster, password, db, sql);
-    psql(
-        "postgres",
-        `CREATE DATABASE ${DB}; CREATE ROLE ${REPLICATION_USER} LOGIN REPLICATION PASSWORD '${replicationPassword}';`,
-    );
+    // The role and the slot, as the database-grant job makes them (the receiver never makes its slot).
+    const roleSql = `CREATE ROLE ${REPLICATION_USER} LOGIN REPLICATION PASSWORD '${replicationPassword}';`;
+    psql("postgres", `CREATE DATABASE ${DB}; ${roleSql} ${SQL.makeSlot}`);
     psql(DB, SQL.readings);
 
     const dirs = {
@@ -285,9 +258,7 @@ async function buildPitrLab(opts: PitrLabOptions, made: Partial<PitrLab> & Pick<
         TMPDIR: tmp,
         ...dirs,
     };
-    const receiverArgs = [...CONTAINER_CAPS.slice(1), renderWalReceiverScript(), "freshtrack-wal-receiver"];
-    const receiver = spawn("setpriv", receiverArgs, { env, stdio: "ignore" });
-    made.receiver = receiver;
+    const receiver = (made.receiver = spawnReceiver(env));
     const slotActive = () => psql("postgres", SQL.slotActive);
     for (let i = 0; i < 100 && slotActive() !== "true"; i++) await sleep(100);
     if (slotActive() !== "true") throw new Error("the WAL receiver did not start streaming from its slot within 10 s");
@@ -369,13 +340,25 @@ async function buildPitrLab(opts: PitrLabOptions, made: Partial<PitrLab> & Pick<
         receiver,
         restore(args, extra = {}) {
             const dumpsBefore = listDumps();
-            const result = inContainer(restoreScript, "freshtrack-pitr-restore", args, scriptEnv(extra));
+            const result = inContainer(
+                restoreScript,
+                "freshtrack-pitr-restore",
+                args,
+                scriptEnv(extra),
+                opts.restoreGroup,
+            );
             const output = `${result.stdout}${result.stderr}`;
             const dump = /^dump: (.+)$/m.exec(result.stdout)?.[1];
             return { status: result.status, output, ...(dump ? { dump } : {}), dumpsBefore, dumpsAfter: listDumps() };
         },
         swapIn(dump) {
-            const result = inContainer(renderRestoreScript(), "freshtrack-restore", [dump], scriptEnv());
+            const result = inContainer(
+                renderRestoreScript(),
+                "freshtrack-restore",
+                [dump],
+                scriptEnv(),
+                opts.restoreGroup,
+            );
             return { status: result.status, output: `${result.stdout}${result.stderr}` };
         },
         scriptEnv,
@@ -437,8 +420,7 @@ async function buildPitrLab(opts: PitrLabOptions, made: Partial<PitrLab> & Pick<
 
 export function stopPitrLab(lab: Pick<PitrLab, "dirs" | "cluster" | "receiver"> | undefined): void {
     if (!lab) return;
-    if (lab.receiver && lab.receiver.exitCode === null && lab.receiver.signalCode === null)
-        lab.receiver.kill("SIGKILL");
+    killReceiver(lab.receiver);
     stopCluster(lab.cluster);
     for (const dir of Object.values(lab.dirs)) if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
