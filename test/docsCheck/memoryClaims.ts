@@ -318,4 +318,9 @@ export const NOT_STACK_MEMORY: ReadonlyArray<{ page: string; says: RegExp; why: 
         says: /A worked example: 500 sensors reporting once a minute[\s\S]*?before its slot is given up\./,
         why: "disk: the log, base backups and database growth of point-in-time recovery, measured on PostgreSQL 15",
     },
+    {
+        page: "docs/operations.md",
+        says: /Under the backup container's limits \(`npm run bench -- --pitr-limits`[\s\S]*?some 15 minutes\./,
+        why: "the backup container's limits (its memory line is the plan's) and database sizes the bench restored",
+    },
 ];
