@@ -7,6 +7,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DRILL_EXIT, drillMetricFile } from "../components/services/drillScript";
+import { BASE_BACKUP_METRIC_FILE } from "../components/services/pitrNames";
 import { CONTAINER_CAPS } from "../scripts/lib/pitrLab";
 import { describeAsRoot, drillServers, sleep, useDrillLab, which } from "./drillHarness";
 
@@ -32,6 +33,29 @@ describeAsRoot(
                 `dump: FAILED: no dump (freshtrack-*.dump, not freshtrack-pitr-*) in ${empty}`,
             );
             expectNothingLeft();
+        });
+
+        it("with point-in-time recovery off, the pitr drill's and base backups' last records go (no alert for ever)", () => {
+            const left = [
+                drillMetricFile(dirs.textfile, "pitr"),
+                path.join(dirs.textfile, BASE_BACKUP_METRIC_FILE),
+                path.join(dirs.summary, ".freshtrack-last-drill-pitr"),
+            ];
+            for (const f of left) fs.writeFileSync(f, "left from when point-in-time recovery was on\n");
+            // A kind asked for by name removes nothing.
+            const kept = drill(["dump"], { POINT_IN_TIME_DAYS: "" });
+            expect(kept.status, kept.output).to.equal(0);
+            for (const f of left) expect(fs.existsSync(f), f).to.equal(true);
+            // Off: the backup service has no POINT_IN_TIME_DAYS.
+            const off = drill([], { POINT_IN_TIME_DAYS: "" });
+            expect(off.status, off.output).to.equal(0);
+            for (const f of left) {
+                expect(fs.existsSync(f), f).to.equal(false);
+                expect(off.output).to.contain(`point-in-time recovery is off: removed ${f}, its last record`);
+            }
+            expect(fs.existsSync(drillMetricFile(dirs.textfile, "dump")), "the dump kind ran and recorded").to.equal(
+                true,
+            );
         });
 
         it("one drill at a time: a running drill's lock turns another away, a dead one's is taken over", async () => {

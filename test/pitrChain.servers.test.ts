@@ -12,7 +12,7 @@ import type { ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { WAL_SLOT } from "../components/services/pitrNames";
+import { SYSTEM_ID_FILE, WAL_SLOT } from "../components/services/pitrNames";
 import { renderBaseBackupScript, renderWalReceiverHealthCheck } from "../components/services/pitrScripts";
 import { CONTAINER_CAPS, killReceiver, spawnReceiver } from "../scripts/lib/pitrLab";
 import { Cluster, expectJobSucceeds, PASSWORDS, R, startCluster, stopCluster, su } from "./databaseRolesFixtures";
@@ -244,6 +244,94 @@ describeAsRoot("a new chain of the log after the receiver's slot is lost (issue 
             holder.kill("SIGKILL");
             fs.rmSync(lock, { force: true });
         }
+    });
+
+    it("a chain of another server (a data directory made anew) is closed, and its base backups do not count", async () => {
+        await stopReceiver();
+        const idFile = path.join(env.WAL_DIR!, SYSTEM_ID_FILE);
+        const real = su(c!, "SELECT system_identifier FROM pg_control_system()", "postgres");
+        expect(fs.readFileSync(idFile, "utf8").trim(), "the receiver wrote its server's identifier").to.equal(real);
+        // As if the archive were of a server whose data directory was since made anew.
+        fs.writeFileSync(idFile, "1234\n");
+        const segments = chainFiles(env.WAL_DIR!);
+        const chainsBefore = closedChains(env).length;
+        startReceiver();
+        await waitFor(log, () => closedChains(env).length === chainsBefore + 1 && fs.existsSync(idFile));
+        const closed = path.join(path.dirname(env.WAL_DIR!), closedChains(env).pop()!);
+        expect(log()).to.contain(`the server is another database cluster (system identifier ${real}; the log in`);
+        expect(chainFiles(closed)).to.deep.include(segments);
+        expect(fs.readFileSync(path.join(closed, SYSTEM_ID_FILE), "utf8").trim()).to.equal("1234");
+        await waitFor(
+            () => fs.readFileSync(idFile, "utf8"),
+            () => fs.readFileSync(idFile, "utf8").trim() === real,
+        );
+        moveTheLogOn();
+        await waitFor(
+            () => fs.readdirSync(env.WAL_DIR!).join(" "),
+            () => fs.readdirSync(env.WAL_DIR!).some((f) => SEGMENT.test(f)),
+        );
+        // The server is the same one here, so the new chain may start before a segment a kept base backup ended in,
+        // which then belongs to it. Said to be of another server, none may: --if-needed must take one of its own.
+        const originals = new Map<string, string>();
+        const markOtherServer = (base: string) => {
+            const file = path.join(env.BASE_DIR!, base, "freshtrack-base.info");
+            const text = fs.readFileSync(file, "utf8");
+            expect(text).to.contain(`system_identifier=${real}`);
+            if (!originals.has(file)) originals.set(file, text);
+            fs.writeFileSync(file, text.replace(`system_identifier=${real}`, "system_identifier=999"));
+        };
+        // --if-needed until it takes one, each base backup it finds belonging marked as another server's first.
+        const untilTaken = (): string => {
+            for (let i = 0; i < 8; i++) {
+                const run = baseBackup("--if-needed");
+                expect(run.status, run.output).to.equal(0);
+                const belonging = /base backup (\S+) belongs to the current chain/.exec(run.output)?.[1];
+                if (!belonging) {
+                    expect(run.output).to.contain("no base backup belongs to the current chain");
+                    return bases(env).pop()!;
+                }
+                markOtherServer(belonging);
+            }
+            throw new Error("--if-needed never took a base backup");
+        };
+        try {
+            const first = untilTaken();
+            expect(info(env, first, "system_identifier"), "the new base backup names its server").to.equal(real);
+            // That one, its end segment in the chain for certain, said to be of another server: it belongs no more.
+            markOtherServer(first);
+            const second = untilTaken();
+            expect(second).to.not.equal(first);
+        } finally {
+            for (const [file, text] of originals) fs.writeFileSync(file, text);
+        }
+    });
+
+    it("a slot made anew past the chain's end (PITR off, then on again) closes the chain; a plain restart does not", async () => {
+        await waitFor(log, () => slotState(c!).startsWith("physical|t|"));
+        const chains = closedChains(env).length;
+        // A plain restart: the chain goes on where it stopped.
+        await stopReceiver();
+        startReceiver();
+        await waitFor(log, () => slotState(c!).startsWith("physical|t|"));
+        moveTheLogOn();
+        expect(closedChains(env)).to.have.length(chains);
+        // Off: the roles job drops the slot; the server then keeps no log for anyone, and moves on.
+        await stopReceiver();
+        su(c!, `SELECT pg_drop_replication_slot('${WAL_SLOT}')`, "postgres");
+        for (let i = 0; i < 4; i++) moveTheLogOn();
+        su(c!, "CHECKPOINT", "postgres");
+        // On again: the roles job makes the slot, holding the log from now on, well past the chain's end.
+        su(c!, `SELECT pg_create_physical_replication_slot('${WAL_SLOT}', true)`, "postgres");
+        startReceiver();
+        await waitFor(log, () => closedChains(env).length === chains + 1 && slotState(c!).startsWith("physical|t|"));
+        expect(log()).to.match(
+            new RegExp(`replication slot ${WAL_SLOT} starts at segment [0-9A-F]{24}, after [0-9A-F]{24}, the next one`),
+        );
+        moveTheLogOn();
+        await waitFor(
+            () => fs.readdirSync(env.WAL_DIR!).join(" "),
+            () => fs.readdirSync(env.WAL_DIR!).some((f) => SEGMENT.test(f)),
+        );
     });
 
     it("the receiver's health check fails while pg_receivewal runs but the slot is not in use", async () => {

@@ -13,6 +13,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SYSTEM_ID_FILE } from "../components/services/pitrNames";
 import { PITR_EXIT, PITR_OUTPUT } from "../components/services/pitrRestoreScript";
 import { renderBaseBackupScript } from "../components/services/pitrScripts";
 import {
@@ -165,6 +166,25 @@ describeAsRoot(
             expect(ranges, window.output).to.have.length(2);
             expect(ranges[0]).to.contain(`(${closed})`);
             expect(ranges[1]).to.contain(`(${env.WAL_DIR})`);
+        });
+
+        it("a base backup of another server (its system identifier) belongs to no chain whose names it shares", () => {
+            const infoFile = path.join(env.BASE_DIR!, bases[2]!, "freshtrack-base.info");
+            const original = fs.readFileSync(infoFile, "utf8");
+            const real = lab!.psql("postgres", "SELECT system_identifier FROM pg_control_system()");
+            expect(fs.readFileSync(path.join(env.WAL_DIR!, SYSTEM_ID_FILE), "utf8").trim()).to.equal(real);
+            expect(original).to.contain(`system_identifier=${real}`);
+            fs.writeFileSync(infoFile, original.replace(`system_identifier=${real}`, "system_identifier=999"));
+            try {
+                const window = restore(["--window"]);
+                expect(window.status, window.output).to.equal(0);
+                const ranges = window.output.split("\n").filter((l) => l.startsWith(`${PITR_OUTPUT.reachable}: `));
+                expect(ranges, window.output).to.have.length(2);
+                expect(ranges[0]).to.contain(`(${closed})`);
+                expect(ranges[1]).to.contain("(a base backup alone)");
+            } finally {
+                fs.writeFileSync(infoFile, original);
+            }
         });
 
         it("A01/A02/A10: between two base backups' ends the older one is restored, after the newer one's end the newer", () => {

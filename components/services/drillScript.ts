@@ -7,6 +7,7 @@
 import { EXPORT_TABLES } from "../config/nestedFields";
 import { BACKUP_DIR } from "./backupScripts";
 import {
+    BASE_BACKUP_METRIC_FILE,
     BASE_DIR,
     DRILL_DURATION_METRIC,
     DRILL_RECOVERY_POINT_METRIC,
@@ -112,7 +113,7 @@ has_base_backup() { for d in "$base_dir"/*; do if [ -d "$d" ]; then return 0; fi
 [ $# -le 1 ] || usage
 case \${1:-all} in
   pitr|dump) kinds=$1 ;;
-  all) if [ -n "\${POINT_IN_TIME_DAYS:-}" ]; then kinds="pitr dump"; else kinds=dump; fi ;;
+  all) if [ -n "\${POINT_IN_TIME_DAYS:-}" ]; then kinds="pitr dump"; else kinds=dump pitr_off=1; fi ;;
   *) usage ;;
 esac
 for v in DATABASE_HOST DATABASE_PORT DATABASE_USER DATABASE_NAME DATABASE_PASSWORD_FILE; do
@@ -153,6 +154,13 @@ take_lock "$lock" freshtrack-drill || {
   exit ${E.busy}
 }
 sweep leftover
+# Point-in-time recovery is off: what its drills and base backups last recorded would keep RestoreDrillStale and
+# BaseBackupMissing firing, and npm run summary showing a stale pitr drill, for ever. They go, said once.
+if [ -n "\${pitr_off:-}" ]; then
+  for f in "\${TEXTFILE_DIR:-/nonexistent}/freshtrack_restore_drill_pitr.prom" "\${TEXTFILE_DIR:-/nonexistent}/${BASE_BACKUP_METRIC_FILE}" "\${summary_prefix}pitr"; do
+    if [ -f "$f" ]; then rm -f "$f" && say "point-in-time recovery is off: removed $f, its last record"; fi
+  done
+fi
 
 # The live database: the DATABASE_* connection, straight to PostgreSQL, in a subshell so that no other command (the
 # throwaway server's) sees its settings.

@@ -22,6 +22,12 @@ export const WAL_DIR = `${PITR_DIR}/wal`;
  * belongs to it restores nothing, and retention removes a closed chain once no kept base backup belongs to it.
  */
 export const CLOSED_CHAIN_PREFIX = `${PITR_DIR}/wal-closed-`;
+/**
+ * In each chain directory: the system identifier of the server whose log it is (IDENTIFY_SYSTEM). A base backup's
+ * freshtrack-base.info records it too (`system_identifier`), and belongs only to a chain of the same server: a server
+ * made anew counts its segments from the start again, so a name alone could match another server's chain.
+ */
+export const SYSTEM_ID_FILE = "freshtrack-system-id";
 /** One directory per base backup, `<UTC time>/`, moved here only once complete. */
 export const BASE_DIR = `${PITR_DIR}/base`;
 /**
@@ -50,3 +56,5 @@ export const DRILL_DURATION_METRIC = "freshtrack_restore_drill_duration_seconds"
 export const DRILL_RECOVERY_POINT_METRIC = "freshtrack_restore_drill_recovery_point_timestamp_seconds";
 /** When the last base backup completed. */
 export const BASE_BACKUP_METRIC = "freshtrack_base_backup_last_success_timestamp_seconds";
+/** BASE_BACKUP_METRIC's file in node-exporter's textfile directory. */
+export const BASE_BACKUP_METRIC_FILE = "freshtrack_base_backup.prom";

@@ -7,12 +7,14 @@
 import { BASE_BACKUP_SCRIPT_PATH, libpqConnection } from "./backupScripts";
 import {
     BASE_BACKUP_METRIC,
+    BASE_BACKUP_METRIC_FILE,
     BASE_DIR,
     BASE_INCOMPLETE_DIR,
     CLOSED_CHAIN_PREFIX,
     WAL_DIR,
     WAL_RECEIVER_APPLICATION,
     WAL_SLOT,
+    SYSTEM_ID_FILE,
 } from "./pitrNames";
 import { SCRIPT_LOCK_FUNCTIONS } from "./scriptLock";
 
@@ -62,6 +64,7 @@ export function renderWalReceiverScript(): string {
 set -u
 # The log holds every customer's records, as the dumps do: readable by this user only (the mirrors run as it too).
 umask 077
+${PITR_FUNCTIONS}
 wal=\${WAL_DIR:-${WAL_DIR}}
 closed_prefix=\${CLOSED_CHAIN_PREFIX:-${CLOSED_CHAIN_PREFIX}}
 slot=\${WAL_SLOT:-${WAL_SLOT}}
@@ -83,7 +86,9 @@ SELECT s.wal_status, coalesce(pg_catalog.pg_walfile_name(s.restart_lsn), '-')
 SQL
 }
 # new_chain: the slot is lost. The current chain is closed as it is, the slot made anew, holding the log at once.
-new_chain() {
+# close_chain: the current chain renamed as it is to a closed one, and a new, empty one made; $closed and $last
+# say which and up to where (both empty when the chain held no segment: nothing to close).
+close_chain() {
   last=
   for f in "$wal"/*; do
     case \${f##*/} in ????????????????????????|????????????????????????.partial) last=\${f##*/} ;; esac
@@ -94,6 +99,29 @@ new_chain() {
     mv "$wal" "$closed" || { say "could not close the chain: mv $wal $closed failed"; return 1; }
     { mkdir -p "$wal" && chmod 700 "$wal"; } || { say "could not make a new $wal"; return 1; }
   fi
+}
+# needed_segment: the segment pg_receivewal asks for first, from what the chain holds: the open one, else the one after
+# the newest whole one (the names sort in the log's order, X.partial before the segment after X); nothing when empty.
+needed_segment() {
+  need=
+  for f in "$wal"/*; do
+    case \${f##*/} in
+      ????????????????????????) need=$(next_segment "\${f##*/}") ;;
+      ????????????????????????.partial) need=\${f##*/} && need=\${need%.partial} ;;
+    esac
+  done
+  echo "$need"
+}
+# slot_ahead <restart segment>: the slot starts after the segment this chain needs next, on the same timeline: the
+# server no longer has the log between (a slot made anew: point-in-time recovery turned on again, a drop by hand).
+slot_ahead() {
+  need=$(needed_segment)
+  [ -n "$need" ] && [ "$1" != - ] && [ "$1" != "$need" ] || return 1
+  [ "\${need%????????????????}" = "\${1%????????????????}" ] || return 1
+  [ "$(printf '%s\\n%s\\n' "$need" "$1" | sort | tail -n 1)" = "$1" ]
+}
+new_chain() {
+  close_chain || return 1
   pg_receivewal --no-password --slot="$slot" --drop-slot || say "could not drop the lost slot $slot (made anew all the same)"
   psql --no-psqlrc --tuples-only --no-align --dbname "dbname=replication replication=true" \\
     --command "CREATE_REPLICATION_SLOT $slot PHYSICAL RESERVE_WAL" >/dev/null || {
@@ -111,10 +139,29 @@ new_chain() {
   fi
   say "!!! a base backup of the new chain follows within 15 minutes (freshtrack-base-backup --if-needed); until then it restores nothing"
 }
+# same_server: the chain in $wal is this server's (${SYSTEM_ID_FILE} holds the system identifier IDENTIFY_SYSTEM
+# gives). A server whose data directory was made anew (a lost volume, a new cluster) counts from the start of the log
+# again: its segments must not join the old server's chain, nor would pg_receivewal stream into it (it resumes after
+# the newest segment there). Such a chain is closed as a lost slot's is. Not known (the server unreachable): left to
+# pg_receivewal, which then fails and comes back here.
+same_server() {
+  id=$(psql --no-psqlrc --tuples-only --no-align --dbname "dbname=replication replication=true" \\
+    --command IDENTIFY_SYSTEM 2>/dev/null | sed -n '1s/|.*//p') || return 0
+  [ -n "$id" ] || return 0
+  known=$(cat "$wal/${SYSTEM_ID_FILE}" 2>/dev/null) || known=
+  if [ "$known" = "$id" ]; then return 0; fi
+  if [ -z "$known" ]; then echo "$id" >"$wal/${SYSTEM_ID_FILE}"; return 0; fi
+  closed=$closed_prefix$(date -u +%Y%m%dT%H%M%SZ)
+  mv "$wal" "$closed" || { say "could not close the chain of another server: mv $wal $closed failed"; return 1; }
+  { mkdir -p "$wal" && chmod 700 "$wal" && echo "$id" >"$wal/${SYSTEM_ID_FILE}"; } || { say "could not make a new $wal"; return 1; }
+  say "!!! the server is another database cluster (system identifier $id; the log in $wal was of $known): that chain is closed, unchanged, in $closed, and a new one starts"
+  say "!!! a base backup of the new chain follows within 15 minutes (freshtrack-base-backup --if-needed); until then it restores nothing"
+}
 stopping=
 child=
 trap 'stopping=1; [ -n "$child" ] && kill -INT "$child" 2>/dev/null' TERM INT
 while [ -z "$stopping" ]; do
+  same_server || { sleep 5 & wait $!; continue; }
   pg_receivewal --no-password --directory="$wal" --slot="$slot" --no-loop $sync_flag &
   child=$!
   # A trap ends the first wait early; the second collects pg_receivewal's own exit.
@@ -126,8 +173,15 @@ while [ -z "$stopping" ]; do
   if state=$(slot_state); then
     case $state in
       'lost '*) new_chain && continue ;;
+      *' '*)
+        if slot_ahead "\${state#* }" && close_chain; then
+          say "!!! replication slot $slot starts at segment \${state#* }, after $need, the next one the chain in $wal needs: the server no longer has the log between (a slot made anew, as when point-in-time recovery is turned on again)"
+          say "!!! the chain up to segment $last is closed, unchanged, in $closed; a new chain starts in $wal, and no restore reaches a time in that gap"
+          say "!!! a base backup of the new chain follows within 15 minutes (freshtrack-base-backup --if-needed); until then it restores nothing"
+          continue
+        fi
+        say "pg_receivewal exited with status $status (slot $slot: \${state% *}); starting it again in 5 s" ;;
       '') say "pg_receivewal exited with status $status: the server has no replication slot $slot (the database-grant job makes it; it drops it when point-in-time recovery is off); trying again in 5 s" ;;
-      *) say "pg_receivewal exited with status $status (slot $slot: \${state% *}); starting it again in 5 s" ;;
     esac
   else
     say "pg_receivewal exited with status $status, and the server could not be asked about slot $slot; starting it again in 5 s"
@@ -231,10 +285,14 @@ days=\${POINT_IN_TIME_DAYS:?POINT_IN_TIME_DAYS must say how many days base backu
 case "$days" in ''|*[!0-9]*) echo "freshtrack-base-backup: POINT_IN_TIME_DAYS must be a whole number, not '$days'" >&2; exit 2;; esac
 mkdir -p "$base_dir" "$incomplete_dir"
 chmod 700 "$base_dir" "$incomplete_dir" "$(dirname "$base_dir")"
-# belongs <chain directory> <base backup directory>: the chain holds the base backup's end segment, whole or open.
+# belongs <chain directory> <base backup directory>: the chain holds the base backup's end segment, whole or open, and
+# is of the same server where both say which (base backups and chains from before ${SYSTEM_ID_FILE} do not).
 belongs() {
   end=$(sed -n 's/^end_segment=//p' "$2/freshtrack-base.info" 2>/dev/null) || return 1
-  [ -n "$end" ] && { [ -f "$1/$end" ] || [ -f "$1/$end.partial" ]; }
+  [ -n "$end" ] && { [ -f "$1/$end" ] || [ -f "$1/$end.partial" ]; } || return 1
+  base_id=$(sed -n 's/^system_identifier=//p' "$2/freshtrack-base.info" 2>/dev/null) || base_id=
+  chain_id=$(cat "$1/${SYSTEM_ID_FILE}" 2>/dev/null) || chain_id=
+  [ -z "$base_id" ] || [ -z "$chain_id" ] || [ "$base_id" = "$chain_id" ]
 }
 # One base backup at a time (take_lock, scriptLock.ts); a killed run's lock is taken over. A run that finds another at
 # work has nothing to do: that one makes the base backup this one would.
@@ -276,6 +334,9 @@ if [ -n "$if_needed" ]; then
   echo "freshtrack-base-backup: no base backup belongs to the current chain ($wal): taking one"
 fi
 ${REPLICATION_CONNECTION}
+# Which server the base backup is of: a chain of another server's log cannot replay it (belongs, the restore).
+system_id=$(psql --no-psqlrc --tuples-only --no-align --dbname "dbname=replication replication=true" \\
+  --command IDENTIFY_SYSTEM 2>/dev/null | sed -n '1s/|.*//p') || system_id=
 mkdir "$work"
 pg_basebackup --no-password --pgdata="$work" --format=tar --gzip --wal-method=stream --checkpoint=fast \\
   --label="freshtrack base backup $stamp" --verbose 2>"$log" || {
@@ -294,9 +355,9 @@ if [ -z "$start" ] || [ -z "$end" ] || [ ! -s "$work/base.tar.gz" ]; then
 fi
 timeline=$(printf '%X' "\${start#* }")
 start_lsn=\${start% *}
-printf 'timeline=%s\\nstart_lsn=%s\\nend_lsn=%s\\nend_time=%s\\nstart_segment=%s\\nend_segment=%s\\n' \\
+printf 'timeline=%s\\nstart_lsn=%s\\nend_lsn=%s\\nend_time=%s\\nstart_segment=%s\\nend_segment=%s\\nsystem_identifier=%s\\n' \\
   "$timeline" "$start_lsn" "$end" "$ended" "$(segment_of "$timeline" "$start_lsn")" "$(segment_of "$timeline" "$end")" \\
-  >"$work/freshtrack-base.info"
+  "$system_id" >"$work/freshtrack-base.info"
 mv "$log" "$work/pg_basebackup.log"
 mv "$work" "$base_dir/$stamp"
 echo "base backup written: $base_dir/$stamp (log $start_lsn to $end on timeline $timeline, ended $ended UTC)"
@@ -335,9 +396,9 @@ for old in $kept; do
 done
 if [ -n "$first" ]; then pg_archivecleanup "$wal" "$first"; fi
 if [ -n "\${TEXTFILE_DIR:-}" ]; then
-  printf '# HELP ${BASE_BACKUP_METRIC} Time the last base backup completed.\\n# TYPE ${BASE_BACKUP_METRIC} gauge\\n${BASE_BACKUP_METRIC} %s\\n' "$(date -u +%s)" >"$TEXTFILE_DIR/freshtrack_base_backup.prom.tmp"
-  chmod 644 "$TEXTFILE_DIR/freshtrack_base_backup.prom.tmp"
-  mv "$TEXTFILE_DIR/freshtrack_base_backup.prom.tmp" "$TEXTFILE_DIR/freshtrack_base_backup.prom"
+  printf '# HELP ${BASE_BACKUP_METRIC} Time the last base backup completed.\\n# TYPE ${BASE_BACKUP_METRIC} gauge\\n${BASE_BACKUP_METRIC} %s\\n' "$(date -u +%s)" >"$TEXTFILE_DIR/${BASE_BACKUP_METRIC_FILE}.tmp"
+  chmod 644 "$TEXTFILE_DIR/${BASE_BACKUP_METRIC_FILE}.tmp"
+  mv "$TEXTFILE_DIR/${BASE_BACKUP_METRIC_FILE}.tmp" "$TEXTFILE_DIR/${BASE_BACKUP_METRIC_FILE}"
 fi
 `;
 }
