@@ -70,7 +70,7 @@ export const COMMAND_LINE = {
                 "Restore the database as it was at this time, such as 2026-11-26T10:00:00Z (a zone is required): a " +
                 "self-hosted PostgreSQL replays its newest base backup before that time and the log after it into a " +
                 "throwaway server, checks and dumps the result, then swaps it in as a dump restore does. A time " +
-                "outside what the archive covers is refused with the earliest and latest it can reach. A managed " +
+                "outside what the archive covers is refused, naming every range it can reach (--window shows them). A managed " +
                 "PostgreSQL is forked at that time into a new cluster (billed until removed), and the stack is " +
                 "pointed at the fork once you type the stack's name.",
             check: (v) => (typeof parseTargetTime(v) === "string" ? "an ISO 8601 time with its zone" : undefined),
