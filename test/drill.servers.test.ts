@@ -6,7 +6,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { DRILL_EXIT, drillMetricFile, parseDrillSummary } from "../components/services/drillScript";
+import {
+    DRILL_EXIT,
+    DRILL_SETTLE_SECONDS,
+    drillMetricFile,
+    parseDrillSummary,
+} from "../components/services/drillScript";
 import {
     DRILL_DURATION_METRIC,
     DRILL_KINDS,
@@ -172,8 +177,10 @@ describeAsRoot(
         // every row (not only those at or before the point) passed too.
         it("the pitr kind fails when live holds rows older than DRILL_SETTLE_SECONDS that the log does not (receiver down)", () => {
             const l = h.lab();
-            // The lab's receiver was stopped after the kill: a row written now reaches live and never the log.
+            // The lab's receiver was stopped after the kill: a row written now reaches live and never the log. Live
+            // sessions in a zone east of UTC: the check's times must say their own zone (UTC), not take the server's.
             l.psql("freshtrack", "INSERT INTO readings (at, celsius) VALUES (now() - interval '2 seconds', 8.8)");
+            l.psql("postgres", "ALTER DATABASE freshtrack SET timezone TO 'Asia/Kolkata'");
             try {
                 const strict = drill(["all"], { POINT_IN_TIME_DAYS: "7", DRILL_SETTLE_SECONDS: "0" });
                 expect(strict.status, strict.output).to.equal(DRILL_EXIT.failed);
@@ -194,6 +201,7 @@ describeAsRoot(
                 );
                 expect(summaryOf("pitr")!.outcome).to.equal("passed");
             } finally {
+                l.psql("postgres", "ALTER DATABASE freshtrack RESET timezone");
                 l.psql("freshtrack", "DELETE FROM readings WHERE celsius = 8.8");
             }
         });
@@ -256,6 +264,15 @@ describeAsRoot(
             } finally {
                 l.psql("freshtrack", `UPDATE readings SET at = at + interval '250 ms' WHERE id = ${row.id}`);
             }
+        });
+
+        it("the pitr kind's margin is the five minutes docs/operations.md promises, and the script's default (rung 1)", () => {
+            expect(DRILL_SETTLE_SECONDS).to.equal(5 * 60);
+            expect(h.script).to.contain(`settle=\${DRILL_SETTLE_SECONDS:-${DRILL_SETTLE_SECONDS}}`);
+            const ops = fs
+                .readFileSync(path.join(__dirname, "..", "docs", "operations.md"), "utf8")
+                .replace(/\s+/g, " ");
+            expect(ops).to.contain("more than five minutes before the drill began");
         });
 
         it("parseDrillSummary refuses what the drill never writes (rung 1)", () => {

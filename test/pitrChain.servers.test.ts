@@ -231,15 +231,62 @@ describeAsRoot("a new chain of the log after the receiver's slot is lost (issue 
         expect(bases(env)).to.have.length(2);
     });
 
+    it("keeps base backups POINT_IN_TIME_DAYS days, by the day: 2 days old stays, 8 days old goes", () => {
+        const stamp = (daysAgo: number) =>
+            new Date(Date.now() - daysAgo * 86_400_000)
+                .toISOString()
+                .replace(/[-:]/g, "")
+                .replace(/\.\d+Z$/, "Z");
+        const [source] = bases(env) as [string];
+        const young = stamp(2);
+        const old = stamp(Number(env.POINT_IN_TIME_DAYS) + 1);
+        for (const name of [young, old])
+            fs.cpSync(path.join(env.BASE_DIR!, source), path.join(env.BASE_DIR!, name), { recursive: true });
+        try {
+            const run = baseBackup();
+            expect(run.status, run.output).to.equal(0);
+            expect(run.output).to.contain(`dropped base backup ${old}: older than ${env.POINT_IN_TIME_DAYS} days`);
+            expect(run.output).to.not.contain(`dropped base backup ${young}`);
+            expect(bases(env)).to.include(young).and.not.include(old);
+        } finally {
+            for (const name of [young, old])
+                fs.rmSync(path.join(env.BASE_DIR!, name), { recursive: true, force: true });
+        }
+    });
+
+    it("--if-needed takes none while the current chain holds no segment yet", () => {
+        const empty = fs.mkdtempSync(path.join(root, "empty-wal-"));
+        const before = bases(env);
+        const run = inContainer(renderBaseBackupScript(), "freshtrack-base-backup", ["--if-needed"], {
+            ...env,
+            WAL_DIR: empty,
+        });
+        expect(run.status, run.output).to.equal(0);
+        expect(run.output).to.contain(`${empty} holds no segment yet`);
+        expect(bases(env)).to.deep.equal(before);
+    });
+
     it("runs one base backup at a time: a second one while the first holds the lock does nothing, and says so", () => {
         const holder = spawn("sleep", ["30"], { argv0: "freshtrack-base-backup" });
         const lock = path.join(env.BASE_INCOMPLETE_DIR!, "freshtrack-base-backup.lock");
         try {
             fs.symlinkSync(String(holder.pid), lock);
+            const before = bases(env);
             const busy = baseBackup();
             expect(busy.status, busy.output).to.equal(0);
             expect(busy.output).to.contain("another base backup is running");
-            expect(bases(env)).to.have.length(2);
+            expect(bases(env)).to.deep.equal(before);
+            // The one at work writes into BASE_INCOMPLETE_DIR: --if-needed too must leave it alone.
+            const working = path.join(env.BASE_INCOMPLETE_DIR!, "20990101T000000Z");
+            fs.mkdirSync(working);
+            try {
+                const alsoBusy = baseBackup("--if-needed");
+                expect(alsoBusy.status, alsoBusy.output).to.equal(0);
+                expect(alsoBusy.output).to.contain("another base backup is running");
+                expect(fs.existsSync(working), "the running one's half-written base backup").to.equal(true);
+            } finally {
+                fs.rmSync(working, { recursive: true, force: true });
+            }
         } finally {
             holder.kill("SIGKILL");
             fs.rmSync(lock, { force: true });

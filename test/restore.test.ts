@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { backupContainer, dockerOn } from "../scripts/lib/hostDocker";
 import { chooseBackup, confirmationText, parseTargetTime, pitrRestoreReport } from "../scripts/lib/restorePlan";
-import { callLines, runScript, writeStandInDocker } from "./standIns";
+import { callLines, runScript, writeStandInDocker, writeStandInPulumi } from "./standIns";
 import { PITR_EXIT } from "../components/services/pitrRestoreScript";
 
 const LIST = [
@@ -241,6 +241,33 @@ describe("npm run restore -- <stack> --latest / --to-time (the real script, a st
         const both = runScript(bin, "scripts/restore.ts", ["dev", "--window", "--latest"]);
         expect(both.status).to.equal(2);
         expect(both.stderr).to.contain("give one of a dump's name, --to-time, --latest and --window");
+    });
+
+    it("a --window the archive refuses (no base backup yet) exits 1", () => {
+        standIn(PITR_EXIT.refused);
+        const refused = runScript(bin, "scripts/restore.ts", ["dev", "--window"]);
+        expect(refused.status, refused.stderr).to.equal(1);
+        expect(swaps()).to.deep.equal([]);
+    });
+
+    it("--window on a managed PostgreSQL prints DigitalOcean's window and forks nothing, even with --yes", () => {
+        standIn(0);
+        writeStandInPulumi(bin);
+        // A managed stack of its own for this test: prod's settings with the database at DigitalOcean.
+        const stack = `zzwindow${process.pid}`;
+        const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+        const prod = fs.readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8");
+        fs.writeFileSync(file, prod.replace(/^config:\n/m, "config:\n  freshtrack:database:\n    mode: managed\n"));
+        try {
+            const shown = runScript(bin, "scripts/restore.ts", [stack, "--window", "--yes"]);
+            expect(shown.status, shown.stderr).to.equal(0);
+            expect(shown.stdout).to.match(/^earliest reachable: \S+Z \(DigitalOcean keeps 7 days\)$/m);
+            expect(shown.stdout).to.match(/^latest reachable: now, \S+Z$/m);
+            expect(callLines(bin, "pulumi"), "no update, no config written").to.deep.equal([]);
+            expect(callLines(bin, "docker")).to.deep.equal([]);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
     });
 
     it("a replay the archive refuses exits 1, and nothing is swapped", () => {
