@@ -254,6 +254,20 @@ describeAsRoot("a new chain of the log after the receiver's slot is lost (issue 
         }
     });
 
+    it("a base backup whose end segment is still the chain's open one belongs to it (--if-needed takes none)", () => {
+        const chain = fs.mkdtempSync(path.join(root, "open-end-"));
+        const [base] = bases(env) as [string];
+        fs.writeFileSync(path.join(chain, `${info(env, base, "end_segment")}.partial`), "");
+        const before = bases(env);
+        const run = inContainer(renderBaseBackupScript(), "freshtrack-base-backup", ["--if-needed"], {
+            ...env,
+            WAL_DIR: chain,
+        });
+        expect(run.status, run.output).to.equal(0);
+        expect(run.output).to.contain(`base backup ${base} belongs to the current chain (${chain}): none needed`);
+        expect(bases(env)).to.deep.equal(before);
+    });
+
     it("--if-needed takes none while the current chain holds no segment yet", () => {
         const empty = fs.mkdtempSync(path.join(root, "empty-wal-"));
         const before = bases(env);
