@@ -49,6 +49,10 @@ describeAsRoot("npm run bench: point-in-time recovery measured on a real Postgre
         // 50 ms after a row was written: its commit is the last one replayed, a little less than 50 ms before.
         expect(pitr.chosenTime).to.deep.include({ requestedMb: 2, afterRowMs: 50 });
         expect(pitr.chosenTime!.landedBeforeMs).to.be.within(0, 150);
+        // The log a reading costs (docs/operations.md's worked example): a row and its index entries, and page images.
+        expect(pitr.walRate).to.deep.include({ readings: 20_000 });
+        expect(pitr.walRate!.walBytesPerReading).to.be.within(100, 20_000);
+        expect(pitr.walRate!.tableBytesPerReading).to.be.within(50, 1_000);
         expect(pitr.targets).to.deep.equal([
             {
                 name: "2 MB: RPO at most 5000 ms",

@@ -71,6 +71,14 @@ describe("npm run bench: the point-in-time recovery report (scripts/lib/benchPit
     it("without the chosen-time figure, says nothing about it", () => {
         const { chosenTime: _dropped, ...rest } = figures(size(1, 0, 0));
         expect(renderPitr({ measured: rest })).to.not.contain("chosen time");
+        const withRate = renderPitr({
+            measured: { ...rest, walRate: { walBytesPerReading: 1497, tableBytesPerReading: 140, readings: 20000 } },
+        });
+        expect(withRate.replace(/\s+/g, " ")).to.contain(
+            "The log a reading costs: 1497 bytes (20000 readings, one per transaction",
+        );
+        expect(withRate.replace(/\s+/g, " ")).to.contain("grew 140 bytes a reading");
+        expect(renderPitr({ measured: rest })).to.not.contain("The log a reading costs");
     });
 
     it("where the lab cannot run: one line saying what is missing, no verdict, no exit code of its own", () => {

@@ -9,6 +9,7 @@
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { labUnavailable, PitrLab, postgresBinDir, startPitrLab, stopPitrLab } from "./pitrLab";
+import { measureWalRate, WalRateFigures } from "./benchWalRate";
 import { cgroupUnavailable, ContainerLimits, LimitedGroup, makeLimitedGroup } from "./benchCgroup";
 import { PitrFigures, PitrOutcome, PitrSizeFigures } from "./benchPitrReport";
 
@@ -59,7 +60,7 @@ async function measureSize(
     progress: (line: string) => void,
     withChosenTime: boolean,
     group: LimitedGroup | undefined,
-): Promise<{ size: PitrSizeFigures; landedBeforeMs?: number }> {
+): Promise<{ size: PitrSizeFigures; landedBeforeMs?: number; walRate?: WalRateFigures }> {
     const say = (line: string) => progress(`pitr ${requestedMb} MB: ${line}`);
     const lab = await startPitrLab({
         preloadRows: Math.round(requestedMb * ROWS_PER_MB),
@@ -82,6 +83,8 @@ async function measureSize(
         const live = liveRows(lab);
         if (withChosenTime) say("freshtrack-pitr-restore --to-time");
         const landedBeforeMs = withChosenTime ? chosenTime(lab) : undefined;
+        if (withChosenTime) say("the log a reading costs");
+        const walRate = withChosenTime ? measureWalRate(lab) : undefined;
         return {
             size: {
                 requestedMb,
@@ -99,6 +102,7 @@ async function measureSize(
                 },
             },
             ...(landedBeforeMs !== undefined ? { landedBeforeMs } : {}),
+            ...(walRate ? { walRate } : {}),
         };
     } finally {
         stopPitrLab(lab);
@@ -121,8 +125,11 @@ export async function measurePitr(
     try {
         const sizes: PitrSizeFigures[] = [];
         let chosen: PitrFigures["chosenTime"];
+        let walRate: WalRateFigures | undefined;
         for (const [i, requestedMb] of sizesMb.entries()) {
-            const { size, landedBeforeMs } = await measureSize(requestedMb, progress, i === 0, group);
+            const measured = await measureSize(requestedMb, progress, i === 0, group);
+            const { size, landedBeforeMs } = measured;
+            walRate ??= measured.walRate;
             sizes.push(size);
             if (landedBeforeMs !== undefined) chosen = { requestedMb, afterRowMs: AFTER_ROW_MS, landedBeforeMs };
         }
@@ -140,6 +147,7 @@ export async function measurePitr(
                 sizes,
                 ...(chosen ? { chosenTime: chosen } : {}),
                 ...(limits ? { limits } : {}),
+                ...(walRate ? { walRate } : {}),
             },
         };
     } finally {

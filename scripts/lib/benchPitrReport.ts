@@ -4,6 +4,7 @@
  * the exit code they add. Pure: numbers in, text out.
  */
 import { fitToWidth } from "./planLayout";
+import { WAL_RATE, WalRateFigures } from "./benchWalRate";
 
 /** Issue 18, item 5: a restore to the latest point loses at most 5 s of readings. */
 export const RPO_TARGET_MS = 5000;
@@ -28,6 +29,8 @@ export interface PitrFigures {
     /** How long the writer wrote before the SIGKILL, in seconds. */
     readonly writeSeconds: number;
     readonly sizes: readonly PitrSizeFigures[];
+    /** The write-ahead log a reading costs (scripts/lib/benchWalRate.ts), measured on the first size's lab. */
+    readonly walRate?: WalRateFigures;
     /** The memory and CPU the restores ran under (npm run bench -- --pitr-limits), read back from their cgroup. */
     readonly limits?: { readonly memoryMb: number; readonly cpus: number };
     /** A restore to a time `afterRowMs` after a row was written: its last commit replayed, `landedBeforeMs` before. */
@@ -100,6 +103,13 @@ export function renderPitr(outcome: PitrOutcome): string {
             `  A restore to a chosen time (${f.chosenTime.afterRowMs} ms after a row was written, at ` +
                 `${f.chosenTime.requestedMb} MB) stopped at the last commit before it, ` +
                 `${f.chosenTime.landedBeforeMs} ms before the target.`,
+        );
+    if (f.walRate)
+        out.push(
+            `  The log a reading costs: ${f.walRate.walBytesPerReading} bytes (${f.walRate.readings} readings, one ` +
+                `per transaction, into a table of ${WAL_RATE.sensors} sensors' readings with a key and a (sensor, ` +
+                `time) index, a checkpoint every ${WAL_RATE.checkpointEvery}); the table and its indexes grew ` +
+                `${f.walRate.tableBytesPerReading} bytes a reading.`,
         );
     out.push("", "Point-in-time recovery targets");
     for (const t of pitrTargets(f)) out.push(`  ${t.met ? "met   " : "MISSED"}  ${t.name}: ${t.detail}`);
