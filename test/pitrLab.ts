@@ -4,15 +4,21 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
+import * as path from "path";
 import { PitrLab, RestoreRun } from "../scripts/lib/pitrLab";
 
-/** The command lines of the processes still running out of a restore's work directory (`freshtrack-pitr.*`). */
-export function restoreServers(): string[] {
+/**
+ * The command lines of the processes still running out of a restore's work directory (`freshtrack-pitr.*`) under the
+ * lab's own TMPDIR (`tmp`): another session's restore on the same machine is none of this lab's business.
+ */
+export function restoreServers(tmp: string): string[] {
+    const escaped = path.join(tmp, "freshtrack-pitr.").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const workDir = new RegExp(`${escaped}[A-Za-z0-9]+/`);
     return fs.readdirSync("/proc").flatMap((pid) => {
         if (!/^\d+$/.test(pid)) return [];
         try {
             const line = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-            return /\/freshtrack-pitr\.[A-Za-z0-9]+\//.test(line) ? [line] : [];
+            return workDir.test(line) ? [line] : [];
         } catch {
             return [];
         }
@@ -22,7 +28,7 @@ export function restoreServers(): string[] {
 /** What a restore leaves once it has ended, whatever its outcome: no work directory or lock, no server running. */
 export function expectNothingLeft(lab: PitrLab): void {
     expect(fs.readdirSync(lab.dirs.tmp), "no work directory or lock left").to.deep.equal([]);
-    expect(restoreServers(), "no throwaway server still running").to.deep.equal([]);
+    expect(restoreServers(lab.dirs.tmp), "no throwaway server still running").to.deep.equal([]);
 }
 
 /** No new dump, no work directory left, the lock released, no server running, and the script said so. */

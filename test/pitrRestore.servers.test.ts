@@ -5,31 +5,95 @@
  * with one base backup; here a second base backup follows in that chain, then the chain is closed as the receiver
  * closes it after losing its slot (renamed to CLOSED_CHAIN_PREFIX<time>), rows are written while nothing receives
  * them (the gap), and a new chain starts, first without a base backup, then with one. The attack pass's misses
- * (A01/A02/A10 two base backups, A09/A11 an unreadable segment, A31 a zone other than UTC) each have a test here.
+ * (A01/A02/A10 two base backups, A09/A11 an unreadable segment for --latest, A10/A11 for --to-time, A31 a zone other
+ * than UTC and a window that must change nothing, A15 a base backup alone, a gap inside one chain) each have a test
+ * here; the damaged archives are copies, so the lab's own stays whole for the next test.
  */
 import { expect } from "chai";
 import type { ChildProcess } from "child_process";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SYSTEM_ID_FILE } from "../components/services/pitrNames";
 import { PITR_EXIT, PITR_OUTPUT } from "../components/services/pitrRestoreScript";
-import { renderBaseBackupScript } from "../components/services/pitrScripts";
+import { renderBaseBackupScript, WAL_SEGMENT_BYTES } from "../components/services/pitrScripts";
 import {
     CONTAINER_CAPS,
     killReceiver,
     PitrLab,
+    postgresBinDir,
     spawnReceiver,
     startPitrLab,
     stopPitrLab,
 } from "../scripts/lib/pitrLab";
 import { IS_ROOT } from "./localServers";
-import { expectNothingChanged } from "./pitrLab";
+import { expectNothingChanged, expectNothingLeft, restoreServers } from "./pitrLab";
 
 const describeAsRoot = IS_ROOT ? describe : describe.skip;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Row = { id: number; at: number };
+/** One `reachable:` line of the restore's output (PITR_OUTPUT.reachable): its times, its chain, why it stops. */
+type Range = { from: string; to: string; where: string; stop: string };
+
+function reachableRanges(output: string): Range[] {
+    const line = `^${PITR_OUTPUT.reachable}: (\\S+ \\S+) UTC to (\\S+ \\S+) UTC \\(([^)]*)\\)(?:, where it stops: (.*))?$`;
+    return [...output.matchAll(new RegExp(line, "gm"))].map((m) => ({
+        from: m[1]!,
+        to: m[2]!,
+        where: m[3]!,
+        stop: m[4] ?? "",
+    }));
+}
+/** The `latest reachable:` line's time (PITR_OUTPUT.latest). */
+function latestReachable(output: string): string {
+    const latest = new RegExp(`^${PITR_OUTPUT.latest}: (\\S+ \\S+) UTC$`, "m").exec(output)?.[1];
+    if (latest === undefined) throw new Error(`no ${PITR_OUTPUT.latest} line in:\n${output}`);
+    return latest;
+}
+/** A UTC time as the restore prints and takes it (`YYYY-MM-DD HH:MM:SS[.ffffff]`), in µs since the epoch. */
+function micros(time: string): number {
+    const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/.exec(time);
+    if (!m) throw new Error(`not a time the restore prints: ${time}`);
+    return Date.parse(`${m[1]}T${m[2]}Z`) * 1000 + Number((m[3] ?? "").padEnd(6, "0"));
+}
+function fromMicros(us: number): string {
+    const seconds = new Date(Math.floor(us / 1e6) * 1000).toISOString().slice(0, 19).replace("T", " ");
+    return `${seconds}.${String(us % 1e6).padStart(6, "0")}`;
+}
+/** A line of a base backup's freshtrack-base.info (renderBaseBackupScript writes it). */
+function baseInfo(baseDir: string, base: string, key: string): string {
+    const info = fs.readFileSync(path.join(baseDir, base, "freshtrack-base.info"), "utf8");
+    const value = new RegExp(`^${key}=(.+)$`, "m").exec(info)?.[1];
+    if (value === undefined) throw new Error(`${base} records no ${key}`);
+    return value;
+}
+/** A chain's whole segments (not the open `.partial`), in order. */
+const wholeSegments = (chain: string) =>
+    fs
+        .readdirSync(chain)
+        .filter((f) => /^[0-9A-F]{24}$/.test(f))
+        .sort();
+/** Where withDamagedSegment overwrites a segment (inside its first page, past the long page header), and how much. */
+const DAMAGE_AT = 200;
+const DAMAGE_BYTES = 64;
+/**
+ * The commits pg_waldump reads in an undamaged segment: each one's time (UTC) and where its record ends in the
+ * segment, so a test knows which commits lie past DAMAGE_AT.
+ */
+function commitsIn(segment: string): Array<{ time: string; endsAt: number }> {
+    const read = spawnSync(path.join(postgresBinDir()!, "pg_waldump"), [segment], {
+        env: { TZ: "UTC0" },
+        encoding: "utf8",
+    });
+    const record = /len \(rec\/tot\):\s*\d+\/\s*(\d+), .*lsn: [0-9A-F]+\/([0-9A-F]+), .*desc: COMMIT (\S+ \S+) UTC/;
+    return read.stdout.split("\n").flatMap((line) => {
+        const m = record.exec(line);
+        if (!m) return [];
+        const start = parseInt(m[2]!, 16) % WAL_SEGMENT_BYTES;
+        return [{ time: m[3]!, endsAt: start + Number(m[1]) }];
+    });
+}
 
 describeAsRoot(
     "the point-in-time restore across base backups and log chains (issue 18; rung 4: real server)",
@@ -159,13 +223,29 @@ describeAsRoot(
             await stopReceiving();
         });
 
-        it("the window names one range per chain, the closed one's and the current one's", () => {
+        /** Every file under the archive with its size and modification time: what a look at it must leave alone. */
+        const archiveState = () =>
+            fs
+                .readdirSync(lab!.dirs.archive, { recursive: true, encoding: "utf8" })
+                .sort()
+                .map((f) => {
+                    const stat = fs.statSync(path.join(lab!.dirs.archive, f));
+                    return `${f} ${stat.size} ${stat.mtimeMs}`;
+                });
+
+        it("the window names one range per chain, the closed one's and the current one's; A31: it changes nothing", () => {
+            const before = archiveState();
             const window = restore(["--window"]);
             expect(window.status, window.output).to.equal(0);
             const ranges = window.output.split("\n").filter((l) => l.startsWith(`${PITR_OUTPUT.reachable}: `));
             expect(ranges, window.output).to.have.length(2);
             expect(ranges[0]).to.contain(`(${closed})`);
             expect(ranges[1]).to.contain(`(${env.WAL_DIR})`);
+            // A31: a look at the window replays nothing, dumps nothing, and leaves no work directory or server.
+            expect(window.output).not.to.match(new RegExp(`^${PITR_OUTPUT.recoveryPoint}: `, "m"));
+            expect(window.dumpsAfter, "no new dump").to.deep.equal(window.dumpsBefore);
+            expect(archiveState(), "the archive as it was").to.deep.equal(before);
+            expectNothingLeft(lab!);
         });
 
         it("a base backup of another server (its system identifier) belongs to no chain whose names it shares", () => {
@@ -209,11 +289,15 @@ describeAsRoot(
             expectNothingChanged(lab!, gap);
         });
 
-        it("--latest restores the current chain to its last commit", () => {
+        it("--latest restores the current chain to its last commit, and so does --to-time at that commit", () => {
             const latest = restore(["--latest"]);
             expect(latest.status, latest.output).to.equal(0);
             expect(latest.output).to.contain(`base backup: ${bases[2]} `);
             expect(restoredMaxId(latest)).to.equal(phase.f![9]!.id);
+            // The latest time the window names is a time --to-time reaches too, though no commit follows it.
+            const toEnd = restore(["--to-time", latestReachable(latest.output)]);
+            expect(toEnd.status, toEnd.output).to.equal(0);
+            expect(restoredMaxId(toEnd)).to.equal(phase.f![9]!.id);
         });
 
         it("A31: with the backup container's TZ and the server's TimeZone not UTC, the restore stops at the same instant", () => {
@@ -226,30 +310,39 @@ describeAsRoot(
             expect(restoredMaxId(latest)).to.equal(phase.f![9]!.id);
         });
 
-        /** The archive copied, one whole segment of the current chain overwritten in the middle (right size). */
-        function withDamagedSegment<T>(pick: (whole: string[]) => string, fn: (e: Record<string, string>) => T): T {
-            const copy = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pitr-damage-"));
+        /** The archive's point-in-time part copied (base backups, the current chain, the closed one), to damage. */
+        type ArchiveCopy = { wal: string; base: string; closed: string; env: Record<string, string> };
+        function withArchiveCopy<T>(fn: (copy: ArchiveCopy) => T): T {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "freshtrack-pitr-damage-"));
             try {
-                fs.cpSync(path.dirname(env.WAL_DIR!), copy, { recursive: true });
-                const wal = path.join(copy, "wal");
-                const end = /^end_segment=(\S+)$/m.exec(
-                    fs.readFileSync(path.join(copy, "base", bases[2]!, "freshtrack-base.info"), "utf8"),
-                )![1]!;
-                const whole = fs
-                    .readdirSync(wal)
-                    .filter((f) => /^[0-9A-F]{24}$/.test(f) && f > end)
-                    .sort();
-                const fd = fs.openSync(path.join(wal, pick(whole)), "r+");
-                fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, 200);
-                fs.closeSync(fd);
+                fs.cpSync(path.dirname(env.WAL_DIR!), dir, { recursive: true });
                 return fn({
-                    WAL_DIR: wal,
-                    BASE_DIR: path.join(copy, "base"),
-                    CLOSED_CHAIN_PREFIX: path.join(copy, "wal-closed-"),
+                    wal: path.join(dir, "wal"),
+                    base: path.join(dir, "base"),
+                    closed: path.join(dir, path.basename(closed)),
+                    env: {
+                        WAL_DIR: path.join(dir, "wal"),
+                        BASE_DIR: path.join(dir, "base"),
+                        CLOSED_CHAIN_PREFIX: path.join(dir, "wal-closed-"),
+                    },
                 });
             } finally {
-                fs.rmSync(copy, { recursive: true, force: true });
+                fs.rmSync(dir, { recursive: true, force: true });
             }
+        }
+        /** The archive copied, one whole segment of the current chain overwritten in the middle (right size). */
+        function withDamagedSegment<T>(
+            pick: (whole: string[]) => string,
+            fn: (e: Record<string, string>, victim: string, copy: ArchiveCopy) => T,
+        ): T {
+            return withArchiveCopy((copy) => {
+                const end = baseInfo(copy.base, bases[2]!, "end_segment");
+                const victim = pick(wholeSegments(copy.wal).filter((f) => f > end));
+                const fd = fs.openSync(path.join(copy.wal, victim), "r+");
+                fs.writeSync(fd, Buffer.alloc(DAMAGE_BYTES, 0x5a), 0, DAMAGE_BYTES, DAMAGE_AT);
+                fs.closeSync(fd);
+                return fn(copy.env, victim, copy);
+            });
         }
 
         it("A09: a middle segment overwritten (right size) is refused for --latest before any replay, naming it", () => {
@@ -274,6 +367,128 @@ describeAsRoot(
                 /the log cannot be read past [0-9A-F]+\/[0-9A-F]+ in segment \S+/,
             );
             expectNothingChanged(lab!, refused);
+        });
+
+        /** Every row the tests know of, the lab's writer's and each phase's. */
+        const allRows = () => [...lab!.truth.rows, ...Object.values(phase).flat()];
+        /** The last row inserted at or before a time (µs); its commit follows its insertion within a millisecond. */
+        function lastRowBy(us: number): Row {
+            const rows = allRows().filter((r) => r.at * 1000 <= us + 1000);
+            expect(rows, `a row by ${fromMicros(us)}`).not.to.be.empty;
+            return rows.reduce((a, b) => (b.at > a.at ? b : a));
+        }
+
+        it("a gap inside one chain between two base backups: a range on each side, each from its own base backup's end", () => {
+            withArchiveCopy((copy) => {
+                // The closed chain's segments between the older base backup's end and the newer one's start: the
+                // last of them removed, so the run before the gap still holds commits after the older one's end.
+                const end0 = baseInfo(copy.base, bases[0]!, "end_segment");
+                const start1 = baseInfo(copy.base, bases[1]!, "start_segment");
+                const between = wholeSegments(copy.closed).filter((f) => f > end0 && f < start1);
+                expect(between, `whole segments between ${end0} and ${start1}`).to.have.length.of.at.least(2);
+                const victim = between[between.length - 1]!;
+                fs.rmSync(path.join(copy.closed, victim));
+
+                const window = restore(["--window"], copy.env);
+                expect(window.status, window.output).to.equal(0);
+                const ranges = reachableRanges(window.output).filter((r) => r.where === copy.closed);
+                expect(ranges, window.output).to.have.length(2);
+                const [before, after] = [ranges[0]!, ranges[1]!];
+                expect(before.stop).to.contain(`segment ${victim} is missing`);
+                expect(before.from).to.equal(baseInfo(copy.base, bases[0]!, "end_time"));
+                expect(after.from, "the range after the gap starts at its own base backup's end").to.equal(
+                    baseInfo(copy.base, bases[1]!, "end_time"),
+                );
+                expect(micros(before.to)).to.be.above(micros(before.from)).and.below(micros(after.from));
+
+                // The last commit before the gap is reached, from the base backup before it.
+                const early = restore(["--to-time", before.to], copy.env);
+                expect(early.status, early.output).to.equal(0);
+                expect(early.output).to.contain(`base backup: ${bases[0]} `);
+                expect(restoredMaxId(early)).to.equal(lastRowBy(micros(before.to)).id);
+
+                const inGap = fromMicros(Math.floor((micros(before.to) + micros(after.from)) / 2));
+                const gap = restore(["--to-time", inGap], copy.env);
+                expect(gap.status, gap.output).to.equal(PITR_EXIT.refused);
+                expect(gap.output).to.contain("falls in a gap between the ranges");
+                for (const r of [before, after])
+                    expect(gap.output).to.contain(`from ${r.from} UTC to ${r.to} UTC in ${copy.closed}`);
+                expectNothingChanged(lab!, gap);
+            });
+        });
+
+        it("A15: a base backup whose end segment is in no chain is listed alone, with why, and restores to its end", () => {
+            withArchiveCopy((copy) => {
+                const end1 = baseInfo(copy.base, bases[1]!, "end_segment");
+                const endTime = baseInfo(copy.base, bases[1]!, "end_time");
+                fs.rmSync(path.join(copy.closed, end1));
+
+                const window = restore(["--window"], copy.env);
+                expect(window.status, window.output).to.equal(0);
+                const alone = reachableRanges(window.output).filter((r) => r.where === "a base backup alone");
+                expect(alone, window.output).to.have.length(1);
+                expect(alone[0]).to.deep.include({ from: endTime, to: endTime });
+                expect(alone[0]!.stop).to.contain(`its end segment ${end1} is in no chain`);
+
+                const run = restore(["--to-time", endTime], copy.env);
+                expect(run.status, run.output).to.equal(0);
+                expect(run.output).to.contain(`base backup: ${bases[1]} `);
+                // Every row written before that base backup, none after.
+                expect(restoredMaxId(run)).to.equal(phase.a![9]!.id);
+            });
+        });
+
+        it("A10/A11: a --to-time past a damaged middle segment is refused naming it; the window ends before the damage", () => {
+            const damaged = (victim: string) =>
+                commitsIn(path.join(env.WAL_DIR!, victim)).filter((c) => c.endsAt > DAMAGE_AT);
+            const whole = restore(["--window"]);
+            expect(whole.status, whole.output).to.equal(0);
+            withDamagedSegment(
+                (whole) => whole[0]!,
+                (e, victim, copy) => {
+                    const lost = damaged(victim);
+                    expect(lost, `commits past byte ${DAMAGE_AT} of ${victim}`).not.to.be.empty;
+                    const window = restore(["--window"], e);
+                    expect(window.status, window.output).to.equal(0);
+                    expect(micros(latestReachable(window.output)), "the latest time reachable").to.be.below(
+                        micros(lost[0]!.time),
+                    );
+
+                    // The last row of the damaged segment: its commit lies past the damage.
+                    const row = phase.e![9]!;
+                    expect(row.at * 1000).to.be.above(micros(lost[0]!.time) - 1000);
+                    const refused = restore(["--to-time", justAfter(row)], e);
+                    expect(refused.status, refused.output).to.equal(PITR_EXIT.refused);
+                    expect(refused.output).to.contain("is after what the archive covers");
+                    expect(refused.output).to.match(
+                        new RegExp(`the log cannot be read past [0-9A-F]+/[0-9A-F]+ in segment ${copy.wal}/${victim} `),
+                    );
+                    expectNothingChanged(lab!, refused);
+                    // The whole log's last commit: a replay to it goes to the end (no commit follows it), and would
+                    // stop at the damage without a word but for the window.
+                    const toEnd = restore(["--to-time", latestReachable(whole.output)], e);
+                    expect(toEnd.status, toEnd.output).to.equal(PITR_EXIT.refused);
+                    expectNothingChanged(lab!, toEnd);
+                },
+            );
+        });
+
+        it("another session's throwaway server elsewhere on the machine is not taken for one this lab left", async () => {
+            // A stand-in for a restore's server under another TMPDIR: a process whose command line names its work
+            // directory, as the postmaster's does (`postgres -D <work>/data`).
+            const elsewhere = path.join(os.tmpdir(), "freshtrack-pitr-tmp-elsewhere", "freshtrack-pitr.Ab12Cd", "data");
+            const other = spawn(process.execPath, ["-e", "setInterval(() => undefined, 1000)", "--", "-D", elsewhere], {
+                stdio: "ignore",
+            });
+            try {
+                await sleep(300);
+                expect(restoreServers(path.dirname(path.dirname(elsewhere))), "the stand-in is seen").to.have.length(1);
+                const refused = restore(["--to-time", "2000-01-01 00:00:00"]);
+                expect(refused.status, refused.output).to.equal(PITR_EXIT.refused);
+                expectNothingChanged(lab!, refused);
+            } finally {
+                other.kill("SIGKILL");
+            }
         });
     },
 );

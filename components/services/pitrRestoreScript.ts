@@ -50,7 +50,8 @@ export const PITR_OUTPUT = {
  *    `.partial` as its bare name, as it was when the window was read: root owns the archive (0600, the mirrors read
  *    it as root), so root reads and the server's user writes, through a pipe.
  * 3. A server started as that user on a socket only, in that directory, replays to the target (or the end), then
- *    promotes; the last replayed commit must be at or before the target, and with --latest equal to the chain's last.
+ *    promotes; the last replayed commit must be at or before the target, and equal to the range's last when the replay
+ *    goes to its end (--latest, or a time at or past that commit: PostgreSQL fails a target no later commit passes).
  * 4. pg_dump of the database (DATABASE_NAME, as DATABASE_USER) into BACKUP_DIR (or PITR_DUMP_DIR), read back in full,
  *    renamed only then.
  * Everything it made but the dump is removed on exit, whatever the outcome.
@@ -192,12 +193,15 @@ in_recovery=\${reached#*|}
 reached=\${reached%|*}
 [ "$in_recovery" = false ] || { echo "freshtrack-pitr-restore: the restored server did not leave recovery" >&2; exit ${E.checkFailed}; }
 [ -n "$reached" ] || reached=$(info "$base" end_time)
-if [ "$mode" = --latest ]; then
+# A replay to the run's end (--latest, or a time at or past the range's last commit) must reach that commit: one that
+# stops short met a record it could not read, and the rows after it would be lost without a word.
+if [ "$mode" = --latest ] || [ "$to_kind|$replay_target" = "commit|" ]; then
   [ "$(micros "$reached")" -eq "$(micros "$latest")" ] || {
     echo "freshtrack-pitr-restore: the replay stopped at $reached UTC, not at the last commit in the log ($latest UTC); nothing was changed" >&2
     exit ${E.checkFailed}
   }
-else
+fi
+if [ "$mode" != --latest ]; then
   [ "$(micros "$reached")" -le "$(micros "$target")" ] || {
     echo "freshtrack-pitr-restore: the replay went past the target ($reached UTC > $target UTC); nothing was changed" >&2
     exit ${E.checkFailed}

@@ -26,8 +26,9 @@ export interface WindowLabels {
  * The shell of step 1. It expects `base_dir`, `wal`, `scratch` (an empty directory of root's), `mode`, `target`,
  * refuse() and PITR_FUNCTIONS; it leaves, for step 2: `base` (the base backup to unpack), `chain` (its chain's
  * directory, empty for a base alone), `run_last` (the run's last whole segment, or empty), `tail_partial` (the run's
- * open segment, copied to $scratch under its bare name, or empty), `latest`, and `target` (emptied when the range has
- * no commit after its base backups: the replay then goes to the end, as PostgreSQL refuses a target it never reaches).
+ * open segment, copied to $scratch under its bare name, or empty), `latest`, `to_kind`, and `replay_target` (the
+ * target, or empty when the range has no commit after its base backups or the target is at or past its last commit:
+ * the replay then goes to the end, as PostgreSQL refuses a target it never reaches).
  */
 export function renderPitrWindowStep(labels: WindowLabels): string {
     return `# 1. What the archive covers, chain by chain. CLOSED_CHAIN_PREFIX as the receiver reads it (pitrScripts.ts).
@@ -162,10 +163,14 @@ for c in $chains; do
     done
     [ -n "$in_run" ] || continue
     r_newest=\${in_run##* }
+    # The range starts at this run's own oldest base backup: the chain's oldest may lie in an earlier run, past a gap
+    # no replay crosses.
+    r_oldest=\${in_run# }
+    r_oldest=\${r_oldest%% *}
     to=$(last_commit "$c" "$(info "$r_newest" end_segment)" "$r_last" "$r_open")
     to_kind=commit
     [ -n "$to" ] || to=$(info "$r_newest" end_time) to_kind=none
-    add_range "$(info "$1" end_time)" "$to" "$to_kind" "$c" "$in_run" "$r_last" "$r_open" "$r_stop"
+    add_range "$(info "$r_oldest" end_time)" "$to" "$to_kind" "$c" "$in_run" "$r_last" "$r_open" "$r_stop"
   done <"$scratch/runs"
 done
 # A base backup in no chain, or whose end segment no run holds, reaches its own end only.
@@ -182,7 +187,8 @@ earliest='' latest='' window_ranges=''
 while IFS='|' read -r from to to_kind chain _ _ _ stop; do
   where=$chain
   [ "$where" != - ] || where="a base backup alone"
-  echo "${labels.reachable}: $from UTC to $to UTC ($where)"
+  # Where a range stops, on its own line's end: --window is how an operator learns why a range ends early.
+  echo "${labels.reachable}: $from UTC to $to UTC ($where)\${stop:+, where it stops: $stop}"
   window_ranges="$window_ranges; from $from UTC to $to UTC in $where\${stop:+, where it stops: $stop}"
   if [ -z "$earliest" ] || [ "$(micros "$from")" -lt "$(micros "$earliest")" ]; then earliest=$from; fi
   if [ -z "$latest" ] || [ "$(micros "$to")" -gt "$(micros "$latest")" ]; then latest=$to; fi
@@ -198,6 +204,11 @@ $1
 PICK
   replay_target=$target
   [ "$to_kind" != none ] || replay_target=
+  # PostgreSQL ends a replay to a time only before the first commit later than it (PostgreSQL 15 xlogrecovery.c,
+  # recoveryStopsBefore; recoveryStopsAfter has no case for a time), and fails ("recovery ended before configured
+  # recovery target was reached", seen on 15.18) when the log ends first: at or past the range's last commit the
+  # replay goes to the run's end, which is that commit.
+  if [ -n "$t" ] && [ "$to_kind" = commit ] && [ "$t" -ge "$(micros "$to")" ]; then replay_target=; fi
   [ "$chain" != - ] || chain=
   for b in $in_run; do
     if [ -z "$base" ] || [ -z "$t" ] || [ "$(micros "$(info "$b" end_time)")" -le "$t" ]; then base=$b; fi
