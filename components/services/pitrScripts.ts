@@ -145,8 +145,7 @@ new_chain() {
 # the newest segment there). Such a chain is closed as a lost slot's is. Not known (the server unreachable): left to
 # pg_receivewal, which then fails and comes back here.
 same_server() {
-  id=$(psql --no-psqlrc --tuples-only --no-align --dbname "dbname=replication replication=true" \\
-    --command IDENTIFY_SYSTEM 2>/dev/null | sed -n '1s/|.*//p') || return 0
+  id=$(server_system_id) || return 0
   [ -n "$id" ] || return 0
   known=$(cat "$wal/${SYSTEM_ID_FILE}" 2>/dev/null) || known=
   if [ "$known" = "$id" ]; then return 0; fi
@@ -212,8 +211,9 @@ echo "streaming"
 }
 
 /**
- * Shell functions shared by the base backup and the point-in-time restore: a segment's file name from an LSN, the
- * next segment's name, and a time in microseconds since the epoch from `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC (date
+ * Shell functions shared by the receiver, the base backup and the point-in-time restore: a segment's file name from an
+ * LSN, the next segment's name, the server's system identifier, whether a base backup belongs to a chain, and a time
+ * in microseconds since the epoch from `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC (date
  * -d reads that form in busybox and GNU date alike; the fraction is kept by the shell).
  */
 export const PITR_FUNCTIONS = `# segment_of <timeline hex> <lsn X/Y>: the name of the 16 MB segment that holds the LSN.
@@ -244,6 +244,21 @@ micros() {
 stamp_number() {
   digits=\${1%Z}
   echo "\${digits%T*}\${digits#*T}"
+}
+# server_system_id: the system identifier of the server the replication settings name (IDENTIFY_SYSTEM), or nothing.
+server_system_id() {
+  psql --no-psqlrc --tuples-only --no-align --dbname "dbname=replication replication=true" \\
+    --command IDENTIFY_SYSTEM 2>/dev/null | sed -n '1s/|.*//p'
+}
+# belongs <chain directory> <base backup directory>: the chain holds the base backup's end segment, whole or open, and
+# is of the same server where both say which (base backups and chains from before ${SYSTEM_ID_FILE} do not): a server
+# made anew counts its segments from the start again, so a name alone could match another server's chain.
+belongs() {
+  end=$(sed -n 's/^end_segment=//p' "$2/freshtrack-base.info" 2>/dev/null) || return 1
+  [ -n "$end" ] && { [ -f "$1/$end" ] || [ -f "$1/$end.partial" ]; } || return 1
+  base_id=$(sed -n 's/^system_identifier=//p' "$2/freshtrack-base.info" 2>/dev/null) || base_id=
+  chain_id=$(cat "$1/${SYSTEM_ID_FILE}" 2>/dev/null) || chain_id=
+  [ -z "$base_id" ] || [ -z "$chain_id" ] || [ "$base_id" = "$chain_id" ]
 }`;
 /**
  * freshtrack-base-backup [--if-needed]: pg_basebackup as the replication role, in tar format, gzip-compressed, with
@@ -285,15 +300,6 @@ days=\${POINT_IN_TIME_DAYS:?POINT_IN_TIME_DAYS must say how many days base backu
 case "$days" in ''|*[!0-9]*) echo "freshtrack-base-backup: POINT_IN_TIME_DAYS must be a whole number, not '$days'" >&2; exit 2;; esac
 mkdir -p "$base_dir" "$incomplete_dir"
 chmod 700 "$base_dir" "$incomplete_dir" "$(dirname "$base_dir")"
-# belongs <chain directory> <base backup directory>: the chain holds the base backup's end segment, whole or open, and
-# is of the same server where both say which (base backups and chains from before ${SYSTEM_ID_FILE} do not).
-belongs() {
-  end=$(sed -n 's/^end_segment=//p' "$2/freshtrack-base.info" 2>/dev/null) || return 1
-  [ -n "$end" ] && { [ -f "$1/$end" ] || [ -f "$1/$end.partial" ]; } || return 1
-  base_id=$(sed -n 's/^system_identifier=//p' "$2/freshtrack-base.info" 2>/dev/null) || base_id=
-  chain_id=$(cat "$1/${SYSTEM_ID_FILE}" 2>/dev/null) || chain_id=
-  [ -z "$base_id" ] || [ -z "$chain_id" ] || [ "$base_id" = "$chain_id" ]
-}
 # One base backup at a time (take_lock, scriptLock.ts); a killed run's lock is taken over. A run that finds another at
 # work has nothing to do: that one makes the base backup this one would.
 lock=$incomplete_dir/freshtrack-base-backup.lock
@@ -335,8 +341,7 @@ if [ -n "$if_needed" ]; then
 fi
 ${REPLICATION_CONNECTION}
 # Which server the base backup is of: a chain of another server's log cannot replay it (belongs, the restore).
-system_id=$(psql --no-psqlrc --tuples-only --no-align --dbname "dbname=replication replication=true" \\
-  --command IDENTIFY_SYSTEM 2>/dev/null | sed -n '1s/|.*//p') || system_id=
+system_id=$(server_system_id) || system_id=
 mkdir "$work"
 pg_basebackup --no-password --pgdata="$work" --format=tar --gzip --wal-method=stream --checkpoint=fast \\
   --label="freshtrack base backup $stamp" --verbose 2>"$log" || {

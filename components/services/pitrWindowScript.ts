@@ -12,7 +12,7 @@
  * target past a missing segment, and stops replay at the first record it cannot read (checked on 15.18), so every
  * whole segment of a run is read once here, before anything is unpacked.
  */
-import { CLOSED_CHAIN_PREFIX, SYSTEM_ID_FILE } from "./pitrNames";
+import { CLOSED_CHAIN_PREFIX } from "./pitrNames";
 import { WAL_SEGMENT_BYTES } from "./pitrScripts";
 
 /** The labels of the lines step 1 prints (PITR_OUTPUT). */
@@ -61,14 +61,7 @@ chains="$chains $wal"
 for b in $bases; do
   e=$(info "$b" end_segment)
   owner=-
-  b_id=$(info "$b" system_identifier)
-  for c in $chains; do
-    if [ -f "$c/$e" ] || [ -f "$c/$e.partial" ]; then
-      # Of the same server, where both say which (pitrNames.ts, SYSTEM_ID_FILE): a server made anew reuses names.
-      c_id=$(cat "$c/${SYSTEM_ID_FILE}" 2>/dev/null) || c_id=
-      if [ -z "$b_id" ] || [ -z "$c_id" ] || [ "$b_id" = "$c_id" ]; then owner=$c; fi
-    fi
-  done
+  for c in $chains; do if belongs "$c" "$base_dir/$b"; then owner=$c; fi; done
   echo "$b $owner $e" >>"$scratch/owners"
 done
 # ranges: one line per reachable range, oldest first:
