@@ -17,84 +17,32 @@ import * as os from "os";
 import * as path from "path";
 import { SYSTEM_ID_FILE } from "../components/services/pitrNames";
 import { PITR_EXIT, PITR_OUTPUT } from "../components/services/pitrRestoreScript";
-import { renderBaseBackupScript, WAL_SEGMENT_BYTES } from "../components/services/pitrScripts";
+import { renderBaseBackupScript } from "../components/services/pitrScripts";
 import {
     CONTAINER_CAPS,
     killReceiver,
     PitrLab,
-    postgresBinDir,
     spawnReceiver,
     startPitrLab,
     stopPitrLab,
 } from "../scripts/lib/pitrLab";
 import { IS_ROOT } from "./localServers";
+import {
+    baseInfo,
+    commitsIn,
+    DAMAGE_AT,
+    DAMAGE_BYTES,
+    fromMicros,
+    latestReachable,
+    micros,
+    reachableRanges,
+    wholeSegments,
+} from "./pitrRestoreFixtures";
 import { expectNothingChanged, expectNothingLeft, restoreServers } from "./pitrLab";
 
 const describeAsRoot = IS_ROOT ? describe : describe.skip;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Row = { id: number; at: number };
-/** One `reachable:` line of the restore's output (PITR_OUTPUT.reachable): its times, its chain, why it stops. */
-type Range = { from: string; to: string; where: string; stop: string };
-
-function reachableRanges(output: string): Range[] {
-    const line = `^${PITR_OUTPUT.reachable}: (\\S+ \\S+) UTC to (\\S+ \\S+) UTC \\(([^)]*)\\)(?:, where it stops: (.*))?$`;
-    return [...output.matchAll(new RegExp(line, "gm"))].map((m) => ({
-        from: m[1]!,
-        to: m[2]!,
-        where: m[3]!,
-        stop: m[4] ?? "",
-    }));
-}
-/** The `latest reachable:` line's time (PITR_OUTPUT.latest). */
-function latestReachable(output: string): string {
-    const latest = new RegExp(`^${PITR_OUTPUT.latest}: (\\S+ \\S+) UTC$`, "m").exec(output)?.[1];
-    if (latest === undefined) throw new Error(`no ${PITR_OUTPUT.latest} line in:\n${output}`);
-    return latest;
-}
-/** A UTC time as the restore prints and takes it (`YYYY-MM-DD HH:MM:SS[.ffffff]`), in µs since the epoch. */
-function micros(time: string): number {
-    const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/.exec(time);
-    if (!m) throw new Error(`not a time the restore prints: ${time}`);
-    return Date.parse(`${m[1]}T${m[2]}Z`) * 1000 + Number((m[3] ?? "").padEnd(6, "0"));
-}
-function fromMicros(us: number): string {
-    const seconds = new Date(Math.floor(us / 1e6) * 1000).toISOString().slice(0, 19).replace("T", " ");
-    return `${seconds}.${String(us % 1e6).padStart(6, "0")}`;
-}
-/** A line of a base backup's freshtrack-base.info (renderBaseBackupScript writes it). */
-function baseInfo(baseDir: string, base: string, key: string): string {
-    const info = fs.readFileSync(path.join(baseDir, base, "freshtrack-base.info"), "utf8");
-    const value = new RegExp(`^${key}=(.+)$`, "m").exec(info)?.[1];
-    if (value === undefined) throw new Error(`${base} records no ${key}`);
-    return value;
-}
-/** A chain's whole segments (not the open `.partial`), in order. */
-const wholeSegments = (chain: string) =>
-    fs
-        .readdirSync(chain)
-        .filter((f) => /^[0-9A-F]{24}$/.test(f))
-        .sort();
-/** Where withDamagedSegment overwrites a segment (inside its first page, past the long page header), and how much. */
-const DAMAGE_AT = 200;
-const DAMAGE_BYTES = 64;
-/**
- * The commits pg_waldump reads in an undamaged segment: each one's time (UTC) and where its record ends in the
- * segment, so a test knows which commits lie past DAMAGE_AT.
- */
-function commitsIn(segment: string): Array<{ time: string; endsAt: number }> {
-    const read = spawnSync(path.join(postgresBinDir()!, "pg_waldump"), [segment], {
-        env: { TZ: "UTC0" },
-        encoding: "utf8",
-    });
-    const record = /len \(rec\/tot\):\s*\d+\/\s*(\d+), .*lsn: [0-9A-F]+\/([0-9A-F]+), .*desc: COMMIT (\S+ \S+) UTC/;
-    return read.stdout.split("\n").flatMap((line) => {
-        const m = record.exec(line);
-        if (!m) return [];
-        const start = parseInt(m[2]!, 16) % WAL_SEGMENT_BYTES;
-        return [{ time: m[3]!, endsAt: start + Number(m[1]) }];
-    });
-}
-
 describeAsRoot(
     "the point-in-time restore across base backups and log chains (issue 18; rung 4: real server)",
     function () {
