@@ -85,7 +85,6 @@ SELECT s.wal_status, coalesce(pg_catalog.pg_walfile_name(s.restart_lsn), '-')
   FROM pg_catalog.pg_replication_slots s WHERE s.slot_name = :'slot';
 SQL
 }
-# new_chain: the slot is lost. The current chain is closed as it is, the slot made anew, holding the log at once.
 # close_chain: the current chain renamed as it is to a closed one, and a new, empty one made; $closed and $last
 # say which and up to where (both empty when the chain held no segment: nothing to close).
 close_chain() {
@@ -120,6 +119,7 @@ slot_ahead() {
   [ "\${need%????????????????}" = "\${1%????????????????}" ] || return 1
   [ "$(printf '%s\\n%s\\n' "$need" "$1" | sort | tail -n 1)" = "$1" ]
 }
+# new_chain: the slot is lost. The current chain is closed as it is, the slot made anew, holding the log at once.
 new_chain() {
   close_chain || return 1
   pg_receivewal --no-password --slot="$slot" --drop-slot || say "could not drop the lost slot $slot (made anew all the same)"
