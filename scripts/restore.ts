@@ -175,33 +175,26 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
         const container = found.id;
-        if (window) {
-            const shown = host.docker(["exec", container, "freshtrack-pitr-restore", "--window"]);
-            process.stdout.write(shown.stdout);
-            if (shown.status === PITR_EXIT.refused) return 1;
-            const failure = stepFailure(host, "freshtrack-pitr-restore --window", shown);
-            if (failure) {
-                if (shown.sshError !== undefined) throw new HostUnreachable(failure);
-                console.error(`restore: ${failure}`);
-                return 1;
-            }
-            return 0;
-        }
         if (pointInTime) {
-            const args = target ? ["--to-time", target.utc] : ["--latest"];
-            console.log(`restore: replaying ${stack}'s archive ${target ? `to ${target.utc} UTC` : "to its end"}...`);
+            // --window reads what the archive covers and stops there: the same script, step and failures.
+            const args = window ? ["--window"] : target ? ["--to-time", target.utc] : ["--latest"];
+            if (!window)
+                console.log(
+                    `restore: replaying ${stack}'s archive ${target ? `to ${target.utc} UTC` : "to its end"}...`,
+                );
             const replay = host.docker(["exec", container, "freshtrack-pitr-restore", ...args]);
             process.stdout.write(replay.stdout);
             if (replay.status === PITR_EXIT.refused) {
-                console.error("restore: refused (the reason is above); nothing was changed");
+                if (!window) console.error("restore: refused (the reason is above); nothing was changed");
                 return 1;
             }
-            const failure = stepFailure(host, "freshtrack-pitr-restore", replay);
+            const failure = stepFailure(host, `freshtrack-pitr-restore${window ? " --window" : ""}`, replay);
             if (failure) {
                 if (replay.sshError !== undefined) throw new HostUnreachable(failure);
-                console.error(`restore: ${failure}; nothing was changed`);
+                console.error(`restore: ${failure}${window ? "" : "; nothing was changed"}`);
                 return 1;
             }
+            if (window) return 0;
             const report = pitrRestoreReport(replay.stdout);
             if (!report.dump || !report.recoveryPoint) {
                 console.error("restore: freshtrack-pitr-restore did not say which dump it wrote; nothing was changed");
