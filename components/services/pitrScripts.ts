@@ -150,10 +150,9 @@ same_server() {
   known=$(cat "$wal/${SYSTEM_ID_FILE}" 2>/dev/null) || known=
   if [ "$known" = "$id" ]; then return 0; fi
   if [ -z "$known" ]; then echo "$id" >"$wal/${SYSTEM_ID_FILE}"; return 0; fi
-  closed=$closed_prefix$(date -u +%Y%m%dT%H%M%SZ)
-  mv "$wal" "$closed" || { say "could not close the chain of another server: mv $wal $closed failed"; return 1; }
-  { mkdir -p "$wal" && chmod 700 "$wal" && echo "$id" >"$wal/${SYSTEM_ID_FILE}"; } || { say "could not make a new $wal"; return 1; }
-  say "!!! the server is another database cluster (system identifier $id; the log in $wal was of $known): that chain is closed, unchanged, in $closed, and a new one starts"
+  close_chain || return 1
+  echo "$id" >"$wal/${SYSTEM_ID_FILE}" || { say "could not write $wal/${SYSTEM_ID_FILE}"; return 1; }
+  say "!!! the server is another database cluster (system identifier $id; the log in $wal was of $known): \${closed:+that chain is closed, unchanged, in $closed, and }a new one starts"
   say "!!! a base backup of the new chain follows within 15 minutes (freshtrack-base-backup --if-needed); until then it restores nothing"
 }
 stopping=
