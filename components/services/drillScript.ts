@@ -14,7 +14,7 @@ import {
     DRILL_RUN_METRIC,
     DRILL_SUCCESS_METRIC,
 } from "./pitrNames";
-import { DRILL_SUMMARY_DIR, drillTablesEnv, SUMMARY_NAME } from "./drillRecords";
+import { DRILL_SUMMARY_DIR, drillMetricFile, drillTablesEnv, SUMMARY_NAME } from "./drillRecords";
 
 export {
     DRILL_SUMMARY_DIR,
@@ -157,7 +157,7 @@ sweep leftover
 # Point-in-time recovery is off: what its drills and base backups last recorded would keep RestoreDrillStale and
 # BaseBackupMissing firing, and npm run summary showing a stale pitr drill, for ever. They go, said once.
 if [ -n "\${pitr_off:-}" ]; then
-  for f in "\${TEXTFILE_DIR:-/nonexistent}/freshtrack_restore_drill_pitr.prom" "\${TEXTFILE_DIR:-/nonexistent}/${BASE_BACKUP_METRIC_FILE}" "\${summary_prefix}pitr"; do
+  for f in "${drillMetricFile("${TEXTFILE_DIR:-/nonexistent}", "pitr")}" "\${TEXTFILE_DIR:-/nonexistent}/${BASE_BACKUP_METRIC_FILE}" "\${summary_prefix}pitr"; do
     if [ -f "$f" ]; then rm -f "$f" && say "point-in-time recovery is off: removed $f, its last record"; fi
   done
 fi
